@@ -1,0 +1,81 @@
+# coachcare: the two commands a user needs are `make demo` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+MANAGE := $(PY) manage.py
+# Python 3.12+ (.python-version pins 3.13): the first suitable interpreter on PATH.
+PYTHON_BOOTSTRAP ?= $(shell for p in python3.13 python3.12 python3; do \
+	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then command -v $$p; break; fi; done)
+PG_URL ?= postgres://postgres@127.0.0.1:5432/coachcare
+PYTEST_WORKERS ?= auto
+
+.PHONY: help demo serve test lint typecheck migrations-check test-unit test-postgres test-browser check-deploy messages vendor-static clean
+
+help:
+	@echo "make demo          create the virtualenv, migrate SQLite, load demo data, serve on http://127.0.0.1:8000"
+	@echo "make test          lint, type check, migrations check and the whole test suite (SQLite)"
+	@echo "make test-postgres the test suite against PostgreSQL (PG_URL=$(PG_URL))"
+	@echo "make test-browser  browser tests in Debian's Chromium with axe accessibility checks"
+	@echo "make check-deploy  Django's deployment checks with production settings"
+
+$(VENV)/.base-installed: requirements/base.txt
+	@test -n "$(PYTHON_BOOTSTRAP)" || { echo "Python 3.12 or newer is needed (python3.13 recommended)."; exit 1; }
+	test -x $(PY) || $(PYTHON_BOOTSTRAP) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements/base.txt
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.base-installed requirements/dev.txt
+	$(PIP) install --quiet -r requirements/dev.txt
+	touch $@
+
+demo: $(VENV)/.base-installed
+	mkdir -p var
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo
+	@echo "Demo accounts: see README.md. Serving on http://127.0.0.1:8000"
+	$(MANAGE) runserver 127.0.0.1:8000
+
+lint: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy src tests
+
+typecheck: $(VENV)/.dev-installed
+	$(VENV)/bin/mypy src tests
+
+migrations-check: $(VENV)/.dev-installed
+	DJANGO_SETTINGS_MODULE=coachcare.conf.test $(MANAGE) makemigrations --check --dry-run
+
+test-unit: $(VENV)/.dev-installed
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) -q
+
+test: lint migrations-check test-unit
+
+test-postgres: $(VENV)/.dev-installed
+	DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -n $(PYTEST_WORKERS) -q
+
+test-browser: $(VENV)/.dev-installed
+	@test -x /usr/bin/chromium || { echo "Debian's Chromium is needed: apt-get install chromium"; exit 1; }
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest -m browser -p no:xdist -q
+
+check-deploy: $(VENV)/.base-installed
+	DJANGO_SETTINGS_MODULE=coachcare.conf.production \
+	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+	COACHCARE_ENCRYPTION_KEYS="$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
+	COACHCARE_HASH_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(32))')" \
+	ALLOWED_HOSTS=coachcare.example.nl \
+	$(MANAGE) check --deploy --fail-level WARNING
+
+messages: $(VENV)/.base-installed
+	cd src/coachcare && ../../$(MANAGE) makemessages -l nl -l en --no-obsolete --ignore 'static/*'
+	cd src/coachcare && ../../$(MANAGE) compilemessages
+
+vendor-static:
+	bash scripts/vendor-static.sh
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

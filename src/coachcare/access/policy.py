@@ -1,0 +1,164 @@
+"""Who may see what: roles × kinds of data × the client's age on the day of access.
+
+Kinds of data (``DataKind``):
+
+- ADMINISTRATIVE: name, date of birth, municipality, provider, team, coach, referral date.
+- IDENTITY: the BSN.
+- CLINICAL: notes, messages, answers, goal texts, scores: everything said or written in care.
+- ACCESS_LOG: the NEN 7513 "who opened my file" list.
+
+Rules (rules.md; Jeugdwet 7.3.4/7.3.5):
+
+- coach: clients on their own caseload or their team's caseload: everything.
+- teamleider: clients of their team: everything.
+- gemeente-toegang: residents of their own municipality: ADMINISTRATIVE and IDENTITY (the BSN is
+  needed for allocations, iJw OP079), never CLINICAL.
+- gemeente-beleid: no individual files; aggregated figures only.
+- beheerder: ADMINISTRATIVE of every client (to manage organisations and accounts) and the
+  ACCESS_LOG (security officer); never IDENTITY or CLINICAL.
+- jongere: their own file, everything.
+- ouder with gezag: parental authority ends at 18. While it lasts, ADMINISTRATIVE always; IDENTITY
+  and CLINICAL when the young person is under 12, or 12 to 15 unless the coach restricted it
+  (harm, with a reason), or 16 and older only with the young person's consent. From 18 on only
+  with the young person's consent. The age is computed on the day of access, so the day a client
+  turns 16 the parent's clinical access ends without anyone editing anything.
+"""
+
+import datetime
+import enum
+from collections.abc import Iterable
+
+from django.db.models import Q, QuerySet
+
+from coachcare.accounts.models import Role, User
+from coachcare.clients.models import Client, GezagRelation, ParentAccessDecision
+from coachcare.core.dates import age_on, today
+
+
+class DataKind(enum.StrEnum):
+    ADMINISTRATIVE = "administrative"
+    IDENTITY = "identity"
+    CLINICAL = "clinical"
+    ACCESS_LOG = "access_log"
+
+
+ALL_KINDS = frozenset(DataKind)
+NO_KINDS: frozenset[DataKind] = frozenset()
+
+#: Age (in years) at which parental consent/inzage rules change (Jeugdwet 7.3.4).
+AGE_INZAGE_WITH_RESTRICTION = 12
+AGE_INZAGE_ONLY_WITH_CONSENT = 16
+AGE_OF_MAJORITY = 18
+
+
+class AccessDenied(PermissionError):
+    """Raised when a user asks for data the policy does not allow."""
+
+
+def clients_visible_to(user: User) -> QuerySet[Client]:
+    """Clients whose file (at least its administrative part) the user may open."""
+    clients = Client.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return clients.none()
+    match user.role:
+        case Role.COACH:
+            return clients.filter(Q(coach=user) | Q(team_id=user.team_id))
+        case Role.TEAMLEIDER if user.team_id is not None:
+            return clients.filter(team_id=user.team_id)
+        case Role.GEMEENTE_TOEGANG if user.municipality_id is not None:
+            return clients.filter(municipality_id=user.municipality_id)
+        case Role.BEHEERDER:
+            return clients
+        case Role.JONGERE:
+            return clients.filter(user=user)
+        case Role.OUDER:
+            return clients.filter(gezag_relations__parent=user, gezag_relations__has_gezag=True).distinct()
+    return clients.none()
+
+
+def _parent_kinds(user: User, client: Client, on: datetime.date) -> frozenset[DataKind]:
+    relation_exists = GezagRelation.objects.filter(client=client, parent=user, has_gezag=True).exists()
+    if not relation_exists:
+        return NO_KINDS
+    decisions = set(
+        ParentAccessDecision.objects.filter(client=client, parent=user, revoked_at__isnull=True).values_list(
+            "kind", flat=True
+        )
+    )
+    consented = ParentAccessDecision.Kind.CONSENTED in decisions
+    restricted = ParentAccessDecision.Kind.RESTRICTED in decisions
+    age = age_on(client.birth_date, on)
+    full = frozenset({DataKind.ADMINISTRATIVE, DataKind.IDENTITY, DataKind.CLINICAL})
+    if age >= AGE_OF_MAJORITY:
+        return full if consented else NO_KINDS
+    if age >= AGE_INZAGE_ONLY_WITH_CONSENT:
+        return full if consented else frozenset({DataKind.ADMINISTRATIVE})
+    if age >= AGE_INZAGE_WITH_RESTRICTION and restricted:
+        return frozenset({DataKind.ADMINISTRATIVE})
+    return full
+
+
+def kinds_visible(user: User, client: Client, *, on: datetime.date | None = None) -> frozenset[DataKind]:
+    """The kinds of data of ``client`` that ``user`` may see on date ``on`` (default: today)."""
+    on = on or today()
+    if not user.is_authenticated or not user.is_active:
+        return NO_KINDS
+    match user.role:
+        case Role.COACH:
+            if client.coach_id == user.pk or client.team_id == user.team_id:
+                return frozenset({DataKind.ADMINISTRATIVE, DataKind.IDENTITY, DataKind.CLINICAL})
+        case Role.TEAMLEIDER:
+            if client.team_id == user.team_id:
+                return frozenset({DataKind.ADMINISTRATIVE, DataKind.IDENTITY, DataKind.CLINICAL})
+        case Role.GEMEENTE_TOEGANG:
+            if client.municipality_id == user.municipality_id:
+                return frozenset({DataKind.ADMINISTRATIVE, DataKind.IDENTITY})
+        case Role.BEHEERDER:
+            return frozenset({DataKind.ADMINISTRATIVE, DataKind.ACCESS_LOG})
+        case Role.JONGERE:
+            if client.user_id == user.pk:
+                return ALL_KINDS
+        case Role.OUDER:
+            return _parent_kinds(user, client, on)
+    return NO_KINDS
+
+
+def can_see(user: User, client: Client, kind: DataKind, *, on: datetime.date | None = None) -> bool:
+    return kind in kinds_visible(user, client, on=on)
+
+
+def require(user: User, client: Client, kinds: Iterable[DataKind], *, on: datetime.date | None = None) -> None:
+    """Raise ``AccessDenied`` unless the user may see every kind in ``kinds``."""
+    allowed = kinds_visible(user, client, on=on)
+    missing = set(kinds) - allowed
+    if missing:
+        raise AccessDenied(f"Not allowed: {', '.join(sorted(missing))}.")
+
+
+def can_write_clinical(user: User, client: Client) -> bool:
+    """Only the professionals who treat the client write clinical content."""
+    return user.role in {Role.COACH, Role.TEAMLEIDER} and can_see(user, client, DataKind.CLINICAL)
+
+
+def can_refer(user: User) -> bool:
+    """Who may register a new client (aanmelding): the provider's coaches and team leads."""
+    return user.is_authenticated and user.role in {Role.COACH, Role.TEAMLEIDER}
+
+
+def can_manage_parent_access(user: User, client: Client) -> bool:
+    """The coach or team lead records a restriction; the young person gives consent."""
+    return can_write_clinical(user, client)
+
+
+def can_see_aggregates(user: User) -> bool:
+    return user.is_authenticated and user.role in {
+        Role.GEMEENTE_BELEID,
+        Role.GEMEENTE_TOEGANG,
+        Role.TEAMLEIDER,
+        Role.BEHEERDER,
+    }
+
+
+def can_export_clients(user: User) -> bool:
+    """A list of one's own clients (administrative fields) for provider and municipality access staff."""
+    return user.is_authenticated and user.role in {Role.COACH, Role.TEAMLEIDER, Role.GEMEENTE_TOEGANG}

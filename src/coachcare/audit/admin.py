@@ -1,0 +1,33 @@
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from coachcare.audit.models import AccessLogEntry
+
+
+@admin.register(AccessLogEntry)
+class AccessLogEntryAdmin(admin.ModelAdmin):
+    """The NEN 7513 log, read-only for everyone (the database refuses changes too)."""
+
+    list_display = ("timestamp", "event", "action", "username", "role", "channel", "client_public_id")
+    list_filter = ("event", "channel", "role")
+    search_fields = ("username", "action")
+    date_hierarchy = "timestamp"
+    show_full_result_count = False
+    list_per_page = 100
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [field.name for field in AccessLogEntry._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_active and request.user.role == "beheerder"  # type: ignore[union-attr]

@@ -1,0 +1,22 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from coachcare.municipalities.models import Municipality
+
+
+class ReferralForm(forms.Form):
+    """Registering a young person (aanmelding). The rules live in clients.services.client_refer."""
+
+    bsn = forms.CharField(
+        label=_("BSN"), max_length=11, widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"})
+    )
+    given_name = forms.CharField(label=_("Given name"), max_length=100)
+    family_name = forms.CharField(label=_("Family name"), max_length=150)
+    birth_date = forms.DateField(label=_("Date of birth"), widget=forms.DateInput(attrs={"type": "date"}))
+    municipality = forms.ModelChoiceField(
+        label=_("Municipality of residence"), queryset=Municipality.objects.filter(is_active=True)
+    )
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label=_("New note"), widget=forms.Textarea(attrs={"rows": 4}), max_length=10000)

@@ -1,0 +1,130 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from coachcare.core.fields import EncryptedTextField
+
+
+class Client(models.Model):
+    """A young person in care (jongere). Administrative data lives here; clinical data elsewhere.
+
+    The BSN is stored encrypted; ``bsn_hash`` (keyed HMAC) makes it unique and findable without
+    decrypting. URLs use ``public_id`` (a random UUID) so neither the BSN nor a guessable number
+    ever appears in a URL.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    bsn = EncryptedTextField(_("BSN"))
+    bsn_hash = models.CharField(max_length=64, unique=True, editable=False)
+    given_name = models.CharField(_("given name"), max_length=100)
+    family_name = models.CharField(_("family name"), max_length=150)
+    birth_date = models.DateField(_("date of birth"))
+    municipality = models.ForeignKey(
+        "municipalities.Municipality",
+        on_delete=models.PROTECT,
+        related_name="residents",
+        verbose_name=_("municipality of residence"),
+    )
+    provider = models.ForeignKey(
+        "providers.Provider", on_delete=models.PROTECT, related_name="clients", verbose_name=_("provider")
+    )
+    team = models.ForeignKey("providers.Team", on_delete=models.PROTECT, related_name="clients", verbose_name=_("team"))
+    coach = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="caseload",
+        verbose_name=_("coach"),
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="client_record",
+        verbose_name=_("account of the young person"),
+    )
+    referred_on = models.DateField(_("referral date"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["family_name", "given_name", "id"]
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+        indexes = [
+            models.Index(fields=["coach", "family_name"], name="client_coach_idx"),
+            models.Index(fields=["team", "family_name"], name="client_team_idx"),
+            models.Index(fields=["municipality", "family_name"], name="client_municipality_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+class GezagRelation(models.Model):
+    """A parent or guardian with parental authority (gezag) over a client."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="gezag_relations")
+    parent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="gezag_relations")
+    has_gezag = models.BooleanField(_("has parental authority"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["client", "parent"], name="gezag_unique_parent_client")]
+        verbose_name = _("parental authority")
+        verbose_name_plural = _("parental authorities")
+
+    def __str__(self) -> str:
+        return f"gezag {self.parent_id} -> client {self.client_id}"
+
+
+class ParentAccessDecision(models.Model):
+    """Decisions that change a parent's access to the clinical file (rules.md, consent and access by age).
+
+    - RESTRICTED: for a young person of 12 to 15, the coach limits the parent's inzage because it
+      would harm the young person; a reason is required.
+    - CONSENTED: a young person of 16 or older allows the parent to see the file.
+    A decision stops counting when it is revoked.
+    """
+
+    class Kind(models.TextChoices):
+        RESTRICTED = "restricted", _("access restricted by the coach")
+        CONSENTED = "consented", _("access allowed by the young person")
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="parent_access_decisions")
+    parent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    reason = EncryptedTextField(_("reason"), blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["client", "parent"], name="parent_access_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} parent {self.parent_id} client {self.client_id}"
+
+
+class ClientNote(models.Model):
+    """A coach's note in the client file: clinical content, encrypted at rest."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = EncryptedTextField(_("note"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
+
+    def __str__(self) -> str:
+        return f"note {self.pk} on client {self.client_id}"

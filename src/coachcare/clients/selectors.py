@@ -1,0 +1,207 @@
+"""Reads of client data. Each selector checks the access policy and writes the access log."""
+
+import dataclasses
+import datetime
+from collections.abc import Iterator
+from uuid import UUID
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q
+
+from coachcare.access import policy
+from coachcare.accounts.models import MUNICIPALITY_ROLES, User
+from coachcare.audit.services import AccessPoint, Event, access_log_record
+from coachcare.clients.models import Client, ClientNote
+from coachcare.core.dates import age_on, today
+
+CASELOAD_PAGE_SIZE = 50
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ClientFile:
+    """What one user may see of one client's file today. Absent kinds are simply not loaded."""
+
+    client: Client
+    kinds: frozenset[policy.DataKind]
+    age: int
+    bsn: str | None
+    notes: list[ClientNote] | None
+
+    @property
+    def shows_clinical(self) -> bool:
+        return policy.DataKind.CLINICAL in self.kinds
+
+    @property
+    def shows_access_log(self) -> bool:
+        return policy.DataKind.ACCESS_LOG in self.kinds
+
+
+def client_get_for_actor(*, actor: User, public_id: UUID) -> Client:
+    """A client the actor may open; raises ``AccessDenied`` for everyone else (no existence leak)."""
+    client = (
+        policy.clients_visible_to(actor)
+        .select_related("municipality", "provider", "team", "coach")
+        .filter(public_id=public_id)
+        .first()
+    )
+    if client is None or not policy.kinds_visible(actor, client):
+        raise policy.AccessDenied("No such client file, or no access.")
+    return client
+
+
+def client_file_get(
+    *, actor: User, public_id: UUID, access_point: AccessPoint, action: str = "client.file"
+) -> ClientFile:
+    client = client_get_for_actor(actor=actor, public_id=public_id)
+    on = today()
+    kinds = policy.kinds_visible(actor, client, on=on)
+    notes = (
+        list(ClientNote.objects.filter(client=client).select_related("author")[:100])
+        if policy.DataKind.CLINICAL in kinds
+        else None
+    )
+    access_log_record(
+        actor=actor, event=Event.READ, action=action, client_ids=[client.public_id], access_point=access_point
+    )
+    return ClientFile(
+        client=client,
+        kinds=kinds,
+        age=age_on(client.birth_date, on),
+        bsn=client.bsn if policy.DataKind.IDENTITY in kinds else None,
+        notes=notes,
+    )
+
+
+def client_list(
+    *, actor: User, access_point: AccessPoint, page: int = 1, search: str = "", action: str = "client.list"
+) -> Page:
+    """A page of the clients the actor may see (caseload, residents), administrative fields only.
+
+    A fixed number of queries whatever the number of clients: one count, one page, one log insert.
+    """
+    clients = policy.clients_visible_to(actor).select_related("municipality", "coach", "team")
+    if search.strip():
+        term = search.strip()
+        clients = clients.filter(Q(family_name__icontains=term) | Q(given_name__icontains=term))
+    page_obj = Paginator(clients.order_by("family_name", "given_name", "id"), CASELOAD_PAGE_SIZE).get_page(page)
+    on = today()
+    for client in page_obj.object_list:
+        client.age = age_on(client.birth_date, on)  # type: ignore[attr-defined]
+    access_log_record(
+        actor=actor,
+        event=Event.READ,
+        action=action,
+        client_ids=[client.public_id for client in page_obj.object_list],
+        access_point=access_point,
+    )
+    return page_obj
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AgeBandCount:
+    label: str
+    count: int | None  # None: suppressed (fewer than SMALL_CELL_THRESHOLD)
+
+
+#: Counts below this are never shown outside the provider (rules.md, small-cell suppression).
+SMALL_CELL_THRESHOLD = 5
+AGE_BANDS: list[tuple[str, int, int]] = [("12-15", 12, 15), ("16-17", 16, 17), ("18-23", 18, 23)]
+
+
+def _years_before(on: datetime.date, years: int) -> datetime.date:
+    try:
+        return on.replace(year=on.year - years)
+    except ValueError:  # 29 February
+        return on.replace(year=on.year - years, day=28)
+
+
+def suppress(count: int) -> int | None:
+    return count if count >= SMALL_CELL_THRESHOLD else None
+
+
+def client_counts_by_age_band(*, actor: User, municipality_id: int | None = None) -> list[AgeBandCount]:
+    """Aggregated numbers of young people per age band (one query), suppressed below 5."""
+    if not policy.can_see_aggregates(actor):
+        raise policy.AccessDenied("No access to aggregated figures.")
+    clients = Client.objects.all()
+    if actor.municipality_id is not None:
+        clients = clients.filter(municipality_id=actor.municipality_id)
+    elif actor.team_id is not None:
+        clients = clients.filter(team_id=actor.team_id)
+    elif municipality_id is not None:
+        clients = clients.filter(municipality_id=municipality_id)
+    on = today()
+    aggregates = {}
+    for label, low, high in AGE_BANDS:
+        born_after = _years_before(on, high + 1)
+        born_on_or_before = _years_before(on, low)
+        aggregates[label] = Count("id", filter=Q(birth_date__gt=born_after, birth_date__lte=born_on_or_before))
+    result = clients.aggregate(**aggregates)
+    outside_provider = actor.role in MUNICIPALITY_ROLES
+    return [
+        AgeBandCount(label=label, count=suppress(result[label]) if outside_provider else result[label])
+        for label, _low, _high in AGE_BANDS
+    ]
+
+
+EXPORT_HEADER = [
+    "public_id",
+    "given_name",
+    "family_name",
+    "birth_date",
+    "municipality_code",
+    "team",
+    "coach",
+    "referred_on",
+]
+EXPORT_CHUNK = 2000
+
+
+def client_export_rows(*, actor: User, access_point: AccessPoint) -> Iterator[list[str]]:
+    """CSV rows (administrative fields only, never the BSN) of every client the actor may see.
+
+    Streams in chunks; each chunk writes its NEN 7513 export entries before its rows are sent.
+    """
+    if not policy.can_export_clients(actor):
+        raise policy.AccessDenied("No export for this role.")
+    yield EXPORT_HEADER
+    clients = (
+        policy.clients_visible_to(actor)
+        .select_related("municipality", "team", "coach")
+        .order_by("id")
+        .only(
+            "id",
+            "public_id",
+            "given_name",
+            "family_name",
+            "birth_date",
+            "referred_on",
+            "municipality__code",
+            "team__name",
+            "coach__username",
+        )
+    )
+    last_id = 0
+    while True:
+        chunk = list(clients.filter(id__gt=last_id)[:EXPORT_CHUNK])
+        if not chunk:
+            return
+        access_log_record(
+            actor=actor,
+            event=Event.EXPORT,
+            action="client.export",
+            client_ids=[client.public_id for client in chunk],
+            access_point=access_point,
+        )
+        for client in chunk:
+            yield [
+                str(client.public_id),
+                client.given_name,
+                client.family_name,
+                client.birth_date.isoformat(),
+                client.municipality.code,
+                client.team.name,
+                client.coach.username if client.coach else "",
+                client.referred_on.isoformat(),
+            ]
+        last_id = chunk[-1].id

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from coachcare.clients import views
+
+app_name = "clients"
+
+urlpatterns = [
+    path("new/", views.refer, name="refer"),
+    path("me/access-log/", views.my_access_log, name="my_access_log"),
+    path("export.csv", views.export_csv, name="export"),
+    path("<uuid:public_id>/", views.detail, name="detail"),
+    path("<uuid:public_id>/notes/", views.note_add, name="note_add"),
+    path("<uuid:public_id>/access-log/", views.access_log, name="access_log"),
+]

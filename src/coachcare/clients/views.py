@@ -1,0 +1,133 @@
+import csv
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from coachcare.access import policy
+from coachcare.accounts.models import Role
+from coachcare.audit.selectors import access_log_for_client
+from coachcare.audit.services import AccessPoint, Channel
+from coachcare.clients import selectors, services
+from coachcare.clients.forms import NoteForm, ReferralForm
+from coachcare.core.http import actor_of
+
+
+def _add_errors(form: ReferralForm | NoteForm, error: ValidationError) -> None:
+    for field, field_errors in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, field_errors)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def refer(request: HttpRequest) -> HttpResponse:
+    if not policy.can_refer(actor_of(request)):
+        return HttpResponseForbidden(_("Only coaches and team leads can register a young person."))
+    form = ReferralForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            client = services.client_refer(
+                actor=actor_of(request),
+                access_point=AccessPoint.from_request(request),
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("%(name)s has been registered.") % {"name": client.full_name})
+            return redirect("clients:detail", public_id=client.public_id)
+    return render(request, "clients/refer.html", {"form": form})
+
+
+@login_required
+def detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    try:
+        client_file = selectors.client_file_get(
+            actor=actor_of(request),
+            public_id=public_id,
+            access_point=AccessPoint.from_request(request),
+        )
+    except policy.AccessDenied as exc:
+        raise Http404(_("No such client file.")) from exc
+    can_write = policy.can_write_clinical(actor_of(request), client_file.client)
+    return render(
+        request,
+        "clients/detail.html",
+        {"file": client_file, "note_form": NoteForm() if can_write else None},
+    )
+
+
+@login_required
+@require_POST
+def note_add(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    try:
+        client = selectors.client_get_for_actor(actor=actor_of(request), public_id=public_id)
+    except policy.AccessDenied as exc:
+        raise Http404(_("No such client file.")) from exc
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.client_note_add(
+                actor=actor_of(request),
+                client=client,
+                text=form.cleaned_data["text"],
+                access_point=AccessPoint.from_request(request),
+            )
+        except policy.AccessDenied:
+            return HttpResponseForbidden(_("You cannot write in this file."))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The note has been saved."))
+    else:
+        messages.error(request, _("The note was not saved: it is empty or too long."))
+    return redirect("clients:detail", public_id=public_id)
+
+
+@login_required
+def access_log(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """Who opened this file: for the young person themselves and the security officer."""
+    try:
+        client = selectors.client_get_for_actor(actor=actor_of(request), public_id=public_id)
+        entries = access_log_for_client(
+            actor=actor_of(request),
+            client=client,
+            access_point=AccessPoint.from_request(request),
+        )
+    except policy.AccessDenied as exc:
+        raise Http404(_("No such client file.")) from exc
+    return render(request, "clients/access_log.html", {"client": client, "entries": entries})
+
+
+@login_required
+def my_access_log(request: HttpRequest) -> HttpResponse:
+    client = getattr(request.user, "client_record", None)
+    if actor_of(request).role != Role.JONGERE or client is None:
+        raise Http404(_("No file of your own."))
+    return redirect("clients:access_log", public_id=client.public_id)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@login_required
+def export_csv(request: HttpRequest) -> HttpResponseBase:
+    """Download the administrative list of one's clients as CSV (every row is access-logged)."""
+    actor = actor_of(request)
+    if not policy.can_export_clients(actor):
+        return HttpResponseForbidden(_("This export is not available for your role."))
+    writer = csv.writer(_Echo())
+    rows = selectors.client_export_rows(
+        actor=actor, access_point=AccessPoint.from_request(request, channel=Channel.EXPORT)
+    )
+    response = StreamingHttpResponse((writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="coachcare-clients.csv"'
+    return response

@@ -1,0 +1,14 @@
+"""Test runs: fast hashing, immediate tasks, in-memory e-mail."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
+os.environ.setdefault("COACHCARE_ENCRYPTION_KEYS", "dGVzdC1vbmx5LWNvYWNoY2FyZS1rZXktMzItYnl0ZSE=")
+os.environ.setdefault("COACHCARE_HASH_KEY", "test-only-hash-key")
+os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+os.environ.setdefault("TASKS_BACKEND", "django.tasks.backends.immediate.ImmediateBackend")
+
+from coachcare.conf.base import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405

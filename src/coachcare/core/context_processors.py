@@ -1,0 +1,21 @@
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from coachcare.accounts.models import Role
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """Main navigation per role: only links the role can use."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items: list[tuple[str, Any]] = [("core:home", _("Home"))]
+    if user.role in {Role.COACH, Role.TEAMLEIDER}:
+        items.append(("clients:refer", _("Register a young person")))
+    if user.role == Role.JONGERE:
+        items.append(("clients:my_access_log", _("Who opened my file")))
+    if user.role == Role.BEHEERDER:
+        items.append(("admin:index", _("Administration")))
+    return {"nav_items": items}

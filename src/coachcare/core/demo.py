@@ -1,0 +1,137 @@
+"""Deterministic demo data: organisations, the demo accounts and a small caseload.
+
+Ages are relative to today (``jongere15`` is 15 today, whenever the demo is loaded). Running it
+again changes nothing that already exists, except that demo passwords and TOTP secrets are reset.
+"""
+
+import dataclasses
+import datetime
+from pathlib import Path
+
+from django.db import transaction
+from stdnum.nl import bsn as stdnum_bsn
+
+from coachcare.accounts.models import Role, User
+from coachcare.accounts.services import totp_device_set, user_create
+from coachcare.audit.services import AccessPoint
+from coachcare.clients.models import Client, GezagRelation
+from coachcare.clients.services import bsn_hash, client_refer, gezag_relation_add
+from coachcare.core.dates import today
+from coachcare.municipalities.models import Municipality
+from coachcare.municipalities.services import municipalities_import_csv
+from coachcare.providers.models import Provider, Team
+
+DEMO_PASSWORD = "demo-coachcare-2026"
+#: Documented in README.md so anyone can add the demo accounts to an authenticator app.
+DEMO_TOTP_SECRET = "MNXWCY3IMNQXEZJNMRSW23ZNORXXI4BB"
+DEMO_PROVIDER_NAME = "Coach & Care Demo"
+DEMO_PROVIDER_AGB = "98000001"
+DEMO_MUNICIPALITY_CODE = "0344"  # Utrecht
+MUNICIPALITY_CSV = Path(__file__).resolve().parent.parent / "municipalities" / "data" / "demo_municipalities.csv"
+
+
+def demo_bsns(count: int) -> list[str]:
+    """Valid (11-proof) BSNs from the range reserved for testing (999990000 and up)."""
+    found: list[str] = []
+    number = 999990000
+    while len(found) < count:
+        candidate = str(number)
+        if stdnum_bsn.is_valid(candidate):
+            found.append(candidate)
+        number += 1
+    return found
+
+
+def _years_ago(years: int, days: int) -> datetime.date:
+    on = today()
+    try:
+        anniversary = on.replace(year=on.year - years)
+    except ValueError:
+        anniversary = on.replace(year=on.year - years, day=28)
+    return anniversary - datetime.timedelta(days=days)
+
+
+@dataclasses.dataclass(frozen=True)
+class DemoClient:
+    username: str | None
+    given_name: str
+    family_name: str
+    years: int
+    days: int
+    municipality_code: str = DEMO_MUNICIPALITY_CODE
+
+
+DEMO_CLIENTS = [
+    DemoClient("jongere15", "Sanne", "de Vries", 15, 100),
+    DemoClient("jongere17", "Mohammed", "El Amrani", 17, 200),
+    DemoClient(None, "Lotte", "Jansen", 13, 40),
+    DemoClient(None, "Daan", "Bakker", 14, 300),
+    DemoClient(None, "Noah", "Visser", 16, 15),
+    DemoClient(None, "Emma", "Smit", 19, 120),
+    DemoClient(None, "Yara", "Meijer", 12, 200),
+    DemoClient(None, "Milan", "de Boer", 21, 90),
+    DemoClient(None, "Sophie", "Mulder", 18, 30),
+    DemoClient(None, "Finn", "de Groot", 15, 250),
+    DemoClient(None, "Aya", "Bos", 22, 10, "0363"),
+]
+
+
+def _user(username: str, role: Role, first: str, last: str, **links: object) -> User:
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = user_create(
+            username=username,
+            password=DEMO_PASSWORD,
+            role=role,
+            first_name=first,
+            last_name=last,
+            email=f"{username}@demo.coachcare.invalid",
+            **links,  # type: ignore[arg-type]
+        )
+    else:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    if user.is_professional:
+        totp_device_set(user=user, base32_secret=DEMO_TOTP_SECRET)
+    return user
+
+
+@transaction.atomic
+def seed_demo() -> dict[str, int]:
+    municipalities_import_csv(text=MUNICIPALITY_CSV.read_text(encoding="utf-8"))
+    utrecht = Municipality.objects.get(code=DEMO_MUNICIPALITY_CODE)
+    provider, _ = Provider.objects.get_or_create(agb_code=DEMO_PROVIDER_AGB, defaults={"name": DEMO_PROVIDER_NAME})
+    team, _ = Team.objects.get_or_create(provider=provider, name="Team Utrecht")
+    Team.objects.get_or_create(provider=provider, name="Team Amsterdam")
+
+    _user("beheerder", Role.BEHEERDER, "Bea", "Beheer")
+    coach = _user("coach", Role.COACH, "Chris", "Coach", team=team)
+    _user("teamleider", Role.TEAMLEIDER, "Tamara", "Teamleider", team=team)
+    _user("toegang", Role.GEMEENTE_TOEGANG, "Tom", "Toegang", municipality=utrecht)
+    _user("beleid", Role.GEMEENTE_BELEID, "Bram", "Beleid", municipality=utrecht)
+    ouder = _user("ouder", Role.OUDER, "Olga", "de Vries")
+
+    access_point = AccessPoint.command("seed_demo")
+    created = 0
+    for demo, bsn in zip(DEMO_CLIENTS, demo_bsns(len(DEMO_CLIENTS)), strict=True):
+        client = Client.objects.filter(bsn_hash=bsn_hash(bsn)).first()
+        if client is None:
+            client = client_refer(
+                actor=coach,
+                bsn=bsn,
+                given_name=demo.given_name,
+                family_name=demo.family_name,
+                birth_date=_years_ago(demo.years, demo.days),
+                municipality=Municipality.objects.get(code=demo.municipality_code),
+                referred_on=today() - datetime.timedelta(days=30),
+                access_point=access_point,
+            )
+            created += 1
+        if demo.username is not None:
+            account = _user(demo.username, Role.JONGERE, demo.given_name, demo.family_name)
+            if client.user_id != account.pk:
+                Client.objects.filter(pk=client.pk).update(user=account)
+                client.user = account
+        if demo.username == "jongere15" and not GezagRelation.objects.filter(client=client, parent=ouder).exists():
+            gezag_relation_add(actor=coach, client=client, parent=ouder, access_point=access_point)
+    return {"clients_created": created, "users": User.objects.count()}

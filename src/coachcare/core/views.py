@@ -1,0 +1,73 @@
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from coachcare.accounts.models import Role
+from coachcare.audit.services import AccessPoint
+from coachcare.clients import selectors as client_selectors
+from coachcare.core.http import actor_of
+from coachcare.core.selectors import organisation_overview
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness: the process answers."""
+    return JsonResponse({"status": "ok"})
+
+
+@require_GET
+@never_cache
+def readyz(request: HttpRequest) -> HttpResponse:
+    """Readiness: the database answers a query."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # noqa: BLE001 - any database failure means not ready
+        return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def _page_number(request: HttpRequest) -> int:
+    raw = request.GET.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < len(raw) < 7 else 1
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Each role's own start page."""
+    user = actor_of(request)
+    role = Role(user.role)
+    if role == Role.JONGERE:
+        client = getattr(user, "client_record", None)
+        if client is not None:
+            return redirect("clients:detail", public_id=client.public_id)
+        return render(request, "core/home_no_file.html")
+    if role in {Role.COACH, Role.TEAMLEIDER, Role.GEMEENTE_TOEGANG, Role.OUDER}:
+        page = client_selectors.client_list(
+            actor=user,
+            access_point=AccessPoint.from_request(request),
+            page=_page_number(request),
+            search=request.GET.get("q", "")[:100],
+            action="client.caseload" if role in {Role.COACH, Role.TEAMLEIDER} else "client.list",
+        )
+        template = {
+            Role.COACH: "core/home_caseload.html",
+            Role.TEAMLEIDER: "core/home_caseload.html",
+            Role.GEMEENTE_TOEGANG: "core/home_residents.html",
+            Role.OUDER: "core/home_parent.html",
+        }[role]
+        context = {"page": page, "q": request.GET.get("q", "")[:100]}
+        if role == Role.TEAMLEIDER:
+            context["age_bands"] = client_selectors.client_counts_by_age_band(actor=user)
+        return render(request, template, context)
+    if role == Role.GEMEENTE_BELEID:
+        bands = client_selectors.client_counts_by_age_band(actor=user)
+        return render(request, "core/home_policy.html", {"age_bands": bands})
+    if role == Role.BEHEERDER:
+        return render(request, "core/home_admin.html", {"overview": organisation_overview()})
+    return render(request, "core/home_no_file.html")

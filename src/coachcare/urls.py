@@ -1,0 +1,10 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("coachcare.core.urls")),
+    path("accounts/", include("coachcare.accounts.urls")),
+    path("clients/", include("coachcare.clients.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
