@@ -55,8 +55,20 @@ class AccessDenied(PermissionError):
     """Raised when a user asks for data the policy does not allow."""
 
 
-def clients_visible_to(user: User) -> QuerySet[Client]:
-    """Clients whose file (at least its administrative part) the user may open."""
+def _born_on_or_before(on: datetime.date, years: int) -> datetime.date:
+    """The latest birth date of someone who is ``years`` old or older on ``on`` (see ``age_on``)."""
+    try:
+        return on.replace(year=on.year - years)
+    except ValueError:  # ``on`` is 29 February: who was born on 28 February then is a year older
+        return on.replace(year=on.year - years, day=28)
+
+
+def clients_visible_to(user: User, *, on: datetime.date | None = None) -> QuerySet[Client]:
+    """Clients whose file (at least its administrative part) the user may open on ``on`` (default: today).
+
+    Must agree with ``kinds_visible``: a client is in this queryset exactly when ADMINISTRATIVE
+    is among the kinds the user may see.
+    """
     clients = Client.objects.all()
     if not user.is_authenticated or not user.is_active:
         return clients.none()
@@ -72,7 +84,16 @@ def clients_visible_to(user: User) -> QuerySet[Client]:
         case Role.JONGERE:
             return clients.filter(user=user)
         case Role.OUDER:
-            return clients.filter(gezag_relations__parent=user, gezag_relations__has_gezag=True).distinct()
+            # Parental authority ends at 18: from then on only with the young person's consent.
+            adult_on_or_before = _born_on_or_before(on or today(), AGE_OF_MAJORITY)
+            consented = ParentAccessDecision.objects.filter(
+                parent=user, kind=ParentAccessDecision.Kind.CONSENTED, revoked_at__isnull=True
+            ).values("client_id")
+            return clients.filter(
+                Q(birth_date__gt=adult_on_or_before) | Q(pk__in=consented),
+                gezag_relations__parent=user,
+                gezag_relations__has_gezag=True,
+            ).distinct()
     return clients.none()
 
 

@@ -21,6 +21,12 @@ MUNICIPALITY_ROLES = frozenset({Role.GEMEENTE_TOEGANG, Role.GEMEENTE_BELEID})
 PROVIDER_ROLES = frozenset({Role.COACH, Role.TEAMLEIDER})
 
 
+def _values_in_order(roles: frozenset[Role]) -> list[str]:
+    """Role values in declaration order: a frozenset's order changes per process (hash seed), and
+    the check constraints built from it must be stable or ``makemigrations --check`` flaps."""
+    return [role.value for role in Role if role in roles]
+
+
 class User(AbstractUser):
     """A person who logs in. One role per account; organisation links depend on the role."""
 
@@ -56,12 +62,12 @@ class User(AbstractUser):
         constraints = [
             models.CheckConstraint(condition=models.Q(role__in=[r.value for r in Role]), name="user_role_valid"),
             models.CheckConstraint(
-                condition=~models.Q(role__in=[r.value for r in MUNICIPALITY_ROLES])
+                condition=~models.Q(role__in=_values_in_order(MUNICIPALITY_ROLES))
                 | models.Q(municipality__isnull=False),
                 name="user_municipality_role_has_municipality",
             ),
             models.CheckConstraint(
-                condition=~models.Q(role__in=[r.value for r in PROVIDER_ROLES])
+                condition=~models.Q(role__in=_values_in_order(PROVIDER_ROLES))
                 | (models.Q(provider__isnull=False) & models.Q(team__isnull=False)),
                 name="user_provider_role_has_team",
             ),

@@ -3,13 +3,38 @@
 import base64
 import binascii
 
+from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from coachcare.accounts.models import MUNICIPALITY_ROLES, PROVIDER_ROLES, Role, User
 from coachcare.municipalities.models import Municipality
 from coachcare.providers.models import Team
+
+#: What the administrator (functioneel beheer) may do in the admin: organisations, accounts and
+#: second factors (reset a lost phone), and look at (never change) clients, the method and the log.
+ADMINISTRATOR_PERMISSIONS = {
+    "accounts": ["add_user", "change_user", "view_user"],
+    "municipalities": ["add_municipality", "change_municipality", "view_municipality"],
+    "providers": ["add_provider", "change_provider", "view_provider", "add_team", "change_team", "view_team"],
+    "otp_totp": ["view_totpdevice", "delete_totpdevice"],
+    "clients": ["view_client"],
+    "audit": ["view_accesslogentry"],
+    "method": ["view_methodversion", "view_module"],
+}
+
+
+def role_permissions_apply(*, user: User) -> None:
+    """Give an account exactly the admin permissions of its role (only the administrator has any)."""
+    if user.role != Role.BEHEERDER:
+        user.user_permissions.clear()
+        return
+    condition = Q(pk__in=[])
+    for app_label, codenames in ADMINISTRATOR_PERMISSIONS.items():
+        condition |= Q(content_type__app_label=app_label, codename__in=codenames)
+    user.user_permissions.set(Permission.objects.filter(condition))
 
 
 def user_create(
@@ -42,6 +67,7 @@ def user_create(
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
+    role_permissions_apply(user=user)
     return user
 
 

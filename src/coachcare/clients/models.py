@@ -17,7 +17,7 @@ class Client(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     bsn = EncryptedTextField(_("BSN"))
-    bsn_hash = models.CharField(max_length=64, unique=True, editable=False)
+    bsn_hash = models.CharField(max_length=64, editable=False)
     given_name = models.CharField(_("given name"), max_length=100)
     family_name = models.CharField(_("family name"), max_length=150)
     birth_date = models.DateField(_("date of birth"))
@@ -54,10 +54,18 @@ class Client(models.Model):
         ordering = ["family_name", "given_name", "id"]
         verbose_name = _("client")
         verbose_name_plural = _("clients")
+        constraints = [
+            # One file per young person per provider; another provider keeps its own file, and a
+            # coach cannot learn from a refusal that the young person is in care elsewhere.
+            models.UniqueConstraint(fields=["provider", "bsn_hash"], name="client_unique_bsn_per_provider"),
+        ]
         indexes = [
-            models.Index(fields=["coach", "family_name"], name="client_coach_idx"),
-            models.Index(fields=["team", "family_name"], name="client_team_idx"),
-            models.Index(fields=["municipality", "family_name"], name="client_municipality_idx"),
+            models.Index(fields=["bsn_hash"], name="client_bsn_hash_idx"),
+            # Lists are ordered by name within a caseload, team or municipality: these indexes
+            # serve both the filter and the order, so a page is a range scan, not a sort.
+            models.Index(fields=["coach", "family_name", "given_name", "id"], name="client_coach_idx"),
+            models.Index(fields=["team", "family_name", "given_name", "id"], name="client_team_idx"),
+            models.Index(fields=["municipality", "family_name", "given_name", "id"], name="client_municipality_idx"),
         ]
 
     def __str__(self) -> str:

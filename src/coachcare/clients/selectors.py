@@ -79,7 +79,8 @@ def client_list(
 
     A fixed number of queries whatever the number of clients: one count, one page, one log insert.
     """
-    clients = policy.clients_visible_to(actor).select_related("municipality", "coach", "team")
+    # Lists never load the BSN (it is not shown, and not decrypted for nothing).
+    clients = policy.clients_visible_to(actor).select_related("municipality", "coach", "team").defer("bsn")
     if search.strip():
         term = search.strip()
         clients = clients.filter(Q(family_name__icontains=term) | Q(given_name__icontains=term))

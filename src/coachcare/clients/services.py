@@ -89,7 +89,7 @@ def client_refer(
     if coach is not None and (coach.role != Role.COACH or coach.provider_id != actor.provider_id):
         errors.setdefault("coach", []).append(_("The coach must work for your organisation."))
     hashed = bsn_hash(compact_bsn) if compact_bsn else ""
-    if hashed and Client.objects.filter(bsn_hash=hashed).exists():
+    if hashed and team is not None and Client.objects.filter(provider_id=team.provider_id, bsn_hash=hashed).exists():
         errors.setdefault("bsn", []).append(_("A young person with this BSN is already registered."))
     if errors:
         raise ValidationError(errors)

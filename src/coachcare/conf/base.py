@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "coachcare.municipalities",
     "coachcare.providers",
     "coachcare.clients",
+    "coachcare.method",
     "coachcare.audit",
 ]
 
@@ -114,10 +115,14 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # Login rate limiting and lock-out (django-axes)
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Lock an account name after too many failures (an attacker rotating addresses still hits it), and
+# an address + browser combination (password spraying over many names). Not the bare address: a
+# school or family behind one IP is not locked out together.
+AXES_LOCKOUT_PARAMETERS = ["username", ["ip_address", "user_agent"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failed login is kept (rules.md: every login is logged)
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 
 # Two-factor (django-otp)
@@ -171,7 +176,25 @@ TASKS = {
     }
 }
 
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+# E-mail (Django 6.1 MAILERS). Notifications never carry client content (docs/security.md).
+_EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+MAILERS = {
+    "default": {
+        "BACKEND": _EMAIL_BACKEND,
+        "OPTIONS": (
+            {
+                "host": env_str("EMAIL_HOST", "localhost"),
+                "port": env_int("EMAIL_PORT", 25),
+                "username": env_str("EMAIL_HOST_USER", ""),
+                "password": env_str("EMAIL_HOST_PASSWORD", ""),
+                "use_tls": env_bool("EMAIL_USE_TLS", False),
+                "timeout": env_int("EMAIL_TIMEOUT", 10),
+            }
+            if _EMAIL_BACKEND.endswith("smtp.EmailBackend")
+            else {}
+        ),
+    }
+}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "coachcare <noreply@localhost>")
 
 # Logging: structured enough to operate, never a BSN or clinical text (see docs/security.md).

@@ -7,10 +7,16 @@ from coachcare.accounts.models import Role
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    """Main navigation per role: only links the role can use."""
+    """Main navigation per role: only links the role can use.
+
+    ``role_choices`` lets templates show a role's label for a stored role value (access log).
+    """
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": []}
+        return {"nav_items": [], "role_choices": Role.choices}
+    if user.is_professional and not getattr(user, "is_verified", lambda: False)():
+        # Between password and TOTP code: every link would only lead back to the code page.
+        return {"nav_items": [], "role_choices": Role.choices}
     items: list[tuple[str, Any]] = [("core:home", _("Home"))]
     if user.role in {Role.COACH, Role.TEAMLEIDER}:
         items.append(("clients:refer", _("Register a young person")))
@@ -18,4 +24,4 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("clients:my_access_log", _("Who opened my file")))
     if user.role == Role.BEHEERDER:
         items.append(("admin:index", _("Administration")))
-    return {"nav_items": items}
+    return {"nav_items": items, "role_choices": Role.choices}

@@ -12,11 +12,12 @@ from django.db import transaction
 from stdnum.nl import bsn as stdnum_bsn
 
 from coachcare.accounts.models import Role, User
-from coachcare.accounts.services import totp_device_set, user_create
+from coachcare.accounts.services import role_permissions_apply, totp_device_set, user_create
 from coachcare.audit.services import AccessPoint
 from coachcare.clients.models import Client, GezagRelation
 from coachcare.clients.services import bsn_hash, client_refer, gezag_relation_add
 from coachcare.core.dates import today
+from coachcare.method.services import method_demo_package_install
 from coachcare.municipalities.models import Municipality
 from coachcare.municipalities.services import municipalities_import_csv
 from coachcare.providers.models import Provider, Team
@@ -91,6 +92,7 @@ def _user(username: str, role: Role, first: str, last: str, **links: object) -> 
     else:
         user.set_password(DEMO_PASSWORD)
         user.save(update_fields=["password"])
+        role_permissions_apply(user=user)
     if user.is_professional:
         totp_device_set(user=user, base32_secret=DEMO_TOTP_SECRET)
     return user
@@ -99,6 +101,7 @@ def _user(username: str, role: Role, first: str, last: str, **links: object) -> 
 @transaction.atomic
 def seed_demo() -> dict[str, int]:
     municipalities_import_csv(text=MUNICIPALITY_CSV.read_text(encoding="utf-8"))
+    method_demo_package_install()
     utrecht = Municipality.objects.get(code=DEMO_MUNICIPALITY_CODE)
     provider, _ = Provider.objects.get_or_create(agb_code=DEMO_PROVIDER_AGB, defaults={"name": DEMO_PROVIDER_NAME})
     team, _ = Team.objects.get_or_create(provider=provider, name="Team Utrecht")
@@ -114,7 +117,7 @@ def seed_demo() -> dict[str, int]:
     access_point = AccessPoint.command("seed_demo")
     created = 0
     for demo, bsn in zip(DEMO_CLIENTS, demo_bsns(len(DEMO_CLIENTS)), strict=True):
-        client = Client.objects.filter(bsn_hash=bsn_hash(bsn)).first()
+        client = Client.objects.filter(provider=provider, bsn_hash=bsn_hash(bsn)).first()
         if client is None:
             client = client_refer(
                 actor=coach,

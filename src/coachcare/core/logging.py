@@ -3,8 +3,9 @@
 import logging
 import re
 
-#: Nine digits in a row: a BSN or something that could be one. Redacted whatever it is.
-_NINE_DIGITS = re.compile(r"(?<!\d)\d{9}(?!\d)")
+#: Nine digits, also written with single spaces, dots or dashes between them (1234.56.789,
+#: 123 456 789): a BSN or something that could be one. Redacted whatever it is.
+_NINE_DIGITS = re.compile(r"(?<![\d])(?:\d[ .-]?){8}\d(?![\d])")
 
 
 def redact(text: str) -> str:
@@ -18,4 +19,11 @@ class RedactSensitiveFilter(logging.Filter):
         if redacted != message:
             record.msg = redacted
             record.args = None
+        if record.exc_info:
+            # Tracebacks can quote values (a BSN in a failing query): render and redact them here.
+            formatted = logging.Formatter().formatException(record.exc_info)
+            record.exc_text = redact(formatted)
+            record.exc_info = None
+            record.msg = f"{record.msg}\n{record.exc_text}"
+            record.exc_text = None
         return True

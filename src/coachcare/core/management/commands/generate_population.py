@@ -1,0 +1,31 @@
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from coachcare.synthetic.population import population_generate
+
+
+class Command(BaseCommand):
+    help = "Generate a synthetic country of young people (deterministic for a seed), for benchmarks."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--youths", type=int, required=True, help="number of young people")
+        parser.add_argument("--seed", type=int, default=1, help="random seed (same seed, same data)")
+        parser.add_argument("--force", action="store_true", help="run even with DEBUG off (benchmark servers)")
+
+    def handle(self, *args: object, youths: int, seed: int, force: bool = False, **options: object) -> None:
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "generate_population fills the database with synthetic people. It refuses to run with DEBUG off; "
+                "use --force only on a benchmark or test server."
+            )
+        if youths < 1:
+            raise CommandError("--youths must be at least 1.")
+        started = time.perf_counter()
+        result = population_generate(youths=youths, seed=seed)
+        elapsed = time.perf_counter() - started
+        self.stdout.write(
+            f"Generated {result.clients} young people, {result.coaches} coaches, {result.teams} teams, "
+            f"{result.providers} providers, {result.municipalities} municipalities in {elapsed:.1f} s."
+        )

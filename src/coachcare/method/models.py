@@ -1,0 +1,125 @@
+"""The method catalogue: versions of the Coach & Care method, their modules and online content.
+
+A version is immutable once imported. A newer package creates a new ``MethodVersion`` with new
+``Module`` rows; a trajectory points at the ``Module`` row of the version it started with, so an
+import never changes or deletes anything of an older version. Writes go through
+``coachcare.method.services`` only.
+"""
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from coachcare.method.codes import Unit
+
+
+class MethodVersion(models.Model):
+    """One imported method package (for example "coach-and-care" version "2026.1")."""
+
+    name = models.CharField(_("package name"), max_length=100)
+    version = models.CharField(_("version"), max_length=20, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    imported_at = models.DateTimeField(_("imported at"), default=timezone.now)
+    is_current = models.BooleanField(
+        _("current"), default=False, help_text=_("New trajectories start on the modules of the current version.")
+    )
+
+    class Meta:
+        ordering = ["-imported_at", "-id"]
+        verbose_name = _("method version")
+        verbose_name_plural = _("method versions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_current"], condition=Q(is_current=True), name="method_version_one_current"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.version}"
+
+
+class Module(models.Model):
+    """A unit of coaching with its own content, duration and price, separately payable (iJw product)."""
+
+    class Kind(models.TextChoices):
+        ONLINE = "online", _("online")
+        OFFLINE = "offline", _("offline")
+        BLENDED = "blended", _("blended (online and offline)")
+
+    method_version = models.ForeignKey(
+        MethodVersion, on_delete=models.PROTECT, related_name="modules", verbose_name=_("method version")
+    )
+    code = models.CharField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=200)
+    purpose = models.TextField(_("purpose"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    expected_sessions = models.PositiveSmallIntegerField(_("expected sessions"))
+    expected_weeks = models.PositiveSmallIntegerField(_("expected weeks"))
+    coach_manual = models.JSONField(
+        _("coach's manual"),
+        default=dict,
+        help_text=_('Session plans ({"sessions": [{"session", "title", "plan"}]}) and a "watch_for" list.'),
+    )
+    ijw_product_category = models.CharField(_("iJw product category (JZ020)"), max_length=2)
+    ijw_product_code = models.CharField(_("iJw product code"), max_length=5)
+    unit = models.CharField(_("unit (WJ756)"), max_length=2, choices=Unit.choices, default=Unit.PIECES_OUTPUT)
+    sequence = models.PositiveSmallIntegerField(_("suggested order"))
+    is_final = models.BooleanField(_("final module"), default=False)
+
+    class Meta:
+        ordering = ["method_version", "sequence", "code"]
+        verbose_name = _("module")
+        verbose_name_plural = _("modules")
+        constraints = [
+            models.UniqueConstraint(fields=["method_version", "code"], name="method_module_unique_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Lesson(models.Model):
+    """Online reading material of a module (Markdown)."""
+
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="lessons", verbose_name=_("module"))
+    order = models.PositiveSmallIntegerField(_("order"))
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body (Markdown)"))
+
+    class Meta:
+        ordering = ["module", "order"]
+        verbose_name = _("lesson")
+        verbose_name_plural = _("lessons")
+        constraints = [
+            models.UniqueConstraint(fields=["module", "order"], name="method_lesson_unique_order"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Assignment(models.Model):
+    """An online assignment the young person answers, as free text or by choosing an option."""
+
+    class AnswerKind(models.TextChoices):
+        TEXT = "text", _("free text")
+        CHOICE = "choice", _("choice")
+
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("module"))
+    order = models.PositiveSmallIntegerField(_("order"))
+    title = models.CharField(_("title"), max_length=200)
+    instructions = models.TextField(_("instructions"))
+    answer_kind = models.CharField(_("answer kind"), max_length=10, choices=AnswerKind.choices, default=AnswerKind.TEXT)
+    choices = models.JSONField(_("choices"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["module", "order"]
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        constraints = [
+            models.UniqueConstraint(fields=["module", "order"], name="method_assignment_unique_order"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

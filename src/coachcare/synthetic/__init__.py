@@ -1,0 +1,1 @@
+"""Synthetic data at national scale, for benchmarks and load tests (never real people)."""

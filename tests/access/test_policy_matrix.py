@@ -1,0 +1,306 @@
+"""The access policy as a table: role × relation to the client × kind of data → allowed or not."""
+
+import datetime
+from unittest import mock
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+
+from coachcare.access import policy
+from coachcare.access.policy import DataKind
+from coachcare.clients.models import Client, ParentAccessDecision
+from tests.accounts.factories import UserFactory
+from tests.clients.factories import ClientFactory, GezagRelationFactory, ParentAccessDecisionFactory
+from tests.conftest import World
+from tests.factories import birth_date_for_age
+
+A, ID, C, L = DataKind.ADMINISTRATIVE, DataKind.IDENTITY, DataKind.CLINICAL, DataKind.ACCESS_LOG
+EVERYTHING = {A, ID, C, L}
+FILE = {A, ID, C}  # the whole file, without the access log
+NOTHING: set[DataKind] = set()
+
+#: (actor, client, kinds the actor may see). Every client in the world is 15 today.
+MATRIX = [
+    ("jongere", "own", EVERYTHING),
+    ("jongere", "other_team", NOTHING),
+    ("ouder", "own", FILE),
+    ("ouder", "team", NOTHING),
+    ("ouder_zonder_gezag", "own", NOTHING),
+    ("coach", "own", FILE),
+    ("coach", "team", FILE),
+    ("coach", "other_team", NOTHING),
+    ("teamleider", "own", FILE),
+    ("teamleider", "team", FILE),
+    ("teamleider", "other_team", NOTHING),
+    ("teamleider_other_team", "own", NOTHING),
+    ("toegang", "own", {A, ID}),
+    ("toegang", "team", {A, ID}),
+    ("toegang", "other_team", NOTHING),
+    ("toegang_other", "other_team", {A, ID}),
+    ("beleid", "own", NOTHING),
+    ("beleid", "other_team", NOTHING),
+    ("beheerder", "own", {A, L}),
+    ("beheerder", "other_team", {A, L}),
+    ("anonymous", "own", NOTHING),
+    ("inactive_coach", "own", NOTHING),
+    ("inactive_coach", "team", NOTHING),
+]
+
+
+def _actor(world: World, key: str):
+    return AnonymousUser() if key == "anonymous" else world.user(key)
+
+
+@pytest.mark.parametrize("kind", list(DataKind), ids=str)
+@pytest.mark.parametrize(("actor_key", "client_key", "allowed"), MATRIX, ids=[f"{a}-{c}" for a, c, _ in MATRIX])
+def test_access_matrix(world: World, actor_key: str, client_key: str, allowed: set[DataKind], kind: DataKind) -> None:
+    actor = _actor(world, actor_key)
+    client = world.client(client_key)
+
+    assert policy.can_see(actor, client, kind) is (kind in allowed)
+
+
+@pytest.mark.parametrize(("actor_key", "client_key", "allowed"), MATRIX, ids=[f"{a}-{c}" for a, c, _ in MATRIX])
+def test_require_raises_exactly_for_missing_kinds(
+    world: World, actor_key: str, client_key: str, allowed: set[DataKind]
+) -> None:
+    actor = _actor(world, actor_key)
+    client = world.client(client_key)
+
+    policy.require(actor, client, allowed)
+    for kind in set(DataKind) - allowed:
+        with pytest.raises(policy.AccessDenied):
+            policy.require(actor, client, [kind])
+
+
+ACTORS = sorted({actor for actor, _client, _allowed in MATRIX})
+
+
+@pytest.mark.parametrize("actor_key", ACTORS)
+def test_clients_visible_to_agrees_with_kinds_visible(world: World, actor_key: str) -> None:
+    actor = _actor(world, actor_key)
+    expected = {client.pk for client in world.clients if DataKind.ADMINISTRATIVE in policy.kinds_visible(actor, client)}
+
+    assert set(policy.clients_visible_to(actor).values_list("pk", flat=True)) == expected
+
+
+@pytest.mark.parametrize(
+    ("actor_key", "expected"),
+    [
+        ("coach", {"own", "team"}),
+        ("colleague", {"own", "team"}),
+        ("coach_other_team", {"other_team"}),
+        ("teamleider", {"own", "team"}),
+        ("teamleider_other_team", {"other_team"}),
+        ("toegang", {"own", "team"}),
+        ("toegang_other", {"other_team"}),
+        ("beleid", set()),
+        ("beheerder", {"own", "team", "other_team"}),
+        ("jongere", {"own"}),
+        ("jongere_other", {"other_team"}),
+        ("ouder", {"own"}),
+        ("ouder_zonder_gezag", set()),
+        ("inactive_coach", set()),
+        ("anonymous", set()),
+    ],
+)
+def test_clients_visible_to_per_role(world: World, actor_key: str, expected: set[str]) -> None:
+    actor = _actor(world, actor_key)
+
+    assert set(policy.clients_visible_to(actor)) == {world.client(key) for key in expected}
+
+
+def test_coach_sees_own_caseload_client_in_another_team(world: World) -> None:
+    client = ClientFactory.create(coach=world.coach, team=world.team_2)
+
+    assert policy.kinds_visible(world.coach, client) == FILE
+    assert client in policy.clients_visible_to(world.coach)
+    assert policy.kinds_visible(world.teamleider, client) == NOTHING
+
+
+def test_only_treating_professionals_write_clinical(world: World) -> None:
+    writers = {"coach", "colleague", "teamleider"}
+    for key in ["coach", "colleague", "teamleider", "coach_other_team", "toegang", "beheerder", "jongere", "ouder"]:
+        assert policy.can_write_clinical(world.user(key), world.own) is (key in writers), key
+
+
+def test_who_may_refer_and_see_aggregates(world: World) -> None:
+    assert policy.can_refer(world.coach)
+    assert policy.can_refer(world.teamleider)
+    for key in ["toegang", "beleid", "beheerder", "jongere", "ouder"]:
+        assert not policy.can_refer(world.user(key)), key
+    assert not policy.can_refer(AnonymousUser())  # type: ignore[arg-type]
+    for key in ["beleid", "toegang", "teamleider", "beheerder"]:
+        assert policy.can_see_aggregates(world.user(key)), key
+    for key in ["coach", "jongere", "ouder"]:
+        assert not policy.can_see_aggregates(world.user(key)), key
+
+
+# --- Parents: the rules change with the young person's age on the day of access -----------------
+
+ON = datetime.date(2026, 6, 15)
+FULL = {A, ID, C}
+
+
+def _child_with_parent(age: int, on: datetime.date = ON):
+    client = ClientFactory.create(birth_date=birth_date_for_age(age, on))
+    parent = UserFactory.create(ouder=True)
+    GezagRelationFactory.create(client=client, parent=parent)
+    return client, parent
+
+
+def _kinds(parent, client: Client, on: datetime.date = ON) -> set[DataKind]:
+    return set(policy.kinds_visible(parent, client, on=on))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("age", "expected"), [(11, FULL), (12, FULL), (15, FULL), (16, {A}), (17, {A}), (18, NOTHING)])
+def test_parent_by_age_without_decisions(age: int, expected: set[DataKind]) -> None:
+    client, parent = _child_with_parent(age)
+
+    assert _kinds(parent, client) == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("age", [12, 13, 15])
+def test_restriction_limits_parent_of_12_to_15_to_administrative(age: int) -> None:
+    client, parent = _child_with_parent(age)
+    ParentAccessDecisionFactory.create(client=client, parent=parent, kind=ParentAccessDecision.Kind.RESTRICTED)
+
+    assert _kinds(parent, client) == {A}
+
+
+@pytest.mark.django_db
+def test_restriction_does_not_apply_under_12() -> None:
+    client, parent = _child_with_parent(11)
+    ParentAccessDecisionFactory.create(client=client, parent=parent, kind=ParentAccessDecision.Kind.RESTRICTED)
+
+    assert _kinds(parent, client) == FULL
+
+
+@pytest.mark.django_db
+def test_restriction_of_another_parent_does_not_count() -> None:
+    client, parent = _child_with_parent(14)
+    ParentAccessDecisionFactory.create(client=client, kind=ParentAccessDecision.Kind.RESTRICTED)
+
+    assert _kinds(parent, client) == FULL
+
+
+@pytest.mark.django_db
+def test_revoked_restriction_gives_full_access_again() -> None:
+    client, parent = _child_with_parent(14)
+    ParentAccessDecisionFactory.create(
+        client=client,
+        parent=parent,
+        kind=ParentAccessDecision.Kind.RESTRICTED,
+        revoked_at=datetime.datetime(2026, 5, 1, 12, tzinfo=datetime.UTC),
+    )
+
+    assert _kinds(parent, client) == FULL
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("age", [16, 17, 18, 22])
+def test_consent_of_young_person_gives_parent_full_access(age: int) -> None:
+    client, parent = _child_with_parent(age)
+    ParentAccessDecisionFactory.create(client=client, parent=parent, kind=ParentAccessDecision.Kind.CONSENTED)
+
+    assert _kinds(parent, client) == FULL
+    assert client in policy.clients_visible_to(parent, on=ON)
+
+
+@pytest.mark.django_db
+def test_revoked_consent_counts_no_more() -> None:
+    client, parent = _child_with_parent(17)
+    ParentAccessDecisionFactory.create(
+        client=client,
+        parent=parent,
+        kind=ParentAccessDecision.Kind.CONSENTED,
+        revoked_at=datetime.datetime(2026, 5, 1, 12, tzinfo=datetime.UTC),
+    )
+
+    assert _kinds(parent, client) == {A}
+
+
+@pytest.mark.django_db
+def test_adult_without_consent_is_invisible_to_parent_also_in_lists() -> None:
+    client, parent = _child_with_parent(18)
+
+    assert _kinds(parent, client) == NOTHING
+    assert client not in policy.clients_visible_to(parent, on=ON)
+    assert client in policy.clients_visible_to(parent, on=ON - datetime.timedelta(days=365))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("birth_date", "birthday"),
+    [
+        (datetime.date(2010, 5, 20), datetime.date(2026, 5, 20)),
+        (datetime.date(2012, 2, 29), datetime.date(2028, 2, 29)),  # 29 February, a leap year again at 16
+    ],
+    ids=["ordinary", "29-february"],
+)
+def test_birthday_16_ends_parent_clinical_access_that_day(birth_date: datetime.date, birthday: datetime.date) -> None:
+    client = ClientFactory.create(birth_date=birth_date)
+    parent = UserFactory.create(ouder=True)
+    GezagRelationFactory.create(client=client, parent=parent)
+    day_before = birthday - datetime.timedelta(days=1)
+
+    assert C in policy.kinds_visible(parent, client, on=day_before)
+    assert ID in policy.kinds_visible(parent, client, on=day_before)
+    assert C not in policy.kinds_visible(parent, client, on=birthday)
+    assert policy.kinds_visible(parent, client, on=birthday) == {A}
+
+
+@pytest.mark.django_db
+def test_born_29_february_comes_of_age_on_1_march_in_a_common_year() -> None:
+    client = ClientFactory.create(birth_date=datetime.date(2008, 2, 29))
+    parent = UserFactory.create(ouder=True)
+    GezagRelationFactory.create(client=client, parent=parent)
+
+    assert policy.kinds_visible(parent, client, on=datetime.date(2026, 2, 28)) == {A}
+    assert client in policy.clients_visible_to(parent, on=datetime.date(2026, 2, 28))
+    assert policy.kinds_visible(parent, client, on=datetime.date(2026, 3, 1)) == NOTHING
+    assert client not in policy.clients_visible_to(parent, on=datetime.date(2026, 3, 1))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("on", "birth_date", "visible"),
+    [
+        # On 29 February of a leap year, who was born on 28 February 18 years ago is 18.
+        (datetime.date(2028, 2, 29), datetime.date(2010, 2, 28), False),
+        (datetime.date(2028, 2, 29), datetime.date(2010, 3, 1), True),
+        (datetime.date(2028, 2, 29), datetime.date(2010, 2, 27), False),
+    ],
+)
+def test_parent_list_on_29_february(on: datetime.date, birth_date: datetime.date, visible: bool) -> None:
+    client = ClientFactory.create(birth_date=birth_date)
+    parent = UserFactory.create(ouder=True)
+    GezagRelationFactory.create(client=client, parent=parent)
+
+    assert (client in policy.clients_visible_to(parent, on=on)) is visible
+    assert (A in policy.kinds_visible(parent, client, on=on)) is visible
+
+
+@pytest.mark.django_db
+def test_default_date_is_today_in_amsterdam() -> None:
+    client = ClientFactory.create(birth_date=datetime.date(2010, 5, 20))
+    parent = UserFactory.create(ouder=True)
+    GezagRelationFactory.create(client=client, parent=parent)
+
+    with mock.patch("django.utils.timezone.localdate", return_value=datetime.date(2026, 5, 19)):
+        assert C in policy.kinds_visible(parent, client)
+    with mock.patch("django.utils.timezone.localdate", return_value=datetime.date(2026, 5, 20)):
+        assert C not in policy.kinds_visible(parent, client)
+
+
+@pytest.mark.django_db
+def test_parent_list_without_gezag_or_for_other_children_is_empty() -> None:
+    client, parent = _child_with_parent(14)
+    GezagRelationFactory.create(client=ClientFactory.create(), parent=UserFactory.create(ouder=True))
+    no_gezag = UserFactory.create(ouder=True)
+    GezagRelationFactory.create(client=client, parent=no_gezag, has_gezag=False)
+
+    assert list(policy.clients_visible_to(parent, on=ON)) == [client]
+    assert list(policy.clients_visible_to(no_gezag, on=ON)) == []

@@ -1,0 +1,45 @@
+import logging
+
+import pytest
+from django.conf import settings
+
+from coachcare.core.logging import RedactSensitiveFilter, redact
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("BSN 111222333 aangemeld", "BSN [redacted] aangemeld"),
+        ("bsn=111222333;", "bsn=[redacted];"),
+        ("a111222333b", "a[redacted]b"),
+        ("twee: 111222333 en 123456782", "twee: [redacted] en [redacted]"),
+        ("telefoon 0612345678", "telefoon 0612345678"),  # ten digits: not a BSN
+        ("12345678", "12345678"),  # eight digits
+        ("client 42 geopend", "client 42 geopend"),
+    ],
+)
+def test_redact(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+def test_filter_redacts_formatted_arguments() -> None:
+    record = logging.LogRecord(
+        "coachcare", logging.INFO, __file__, 1, "referral of %s by %s", ("111222333", "coach"), None
+    )
+
+    assert RedactSensitiveFilter().filter(record) is True
+    assert record.getMessage() == "referral of [redacted] by coach"
+
+
+def test_filter_leaves_clean_records_alone() -> None:
+    record = logging.LogRecord("coachcare", logging.INFO, __file__, 1, "user id %s", (42,), None)
+
+    assert RedactSensitiveFilter().filter(record) is True
+    assert record.args == (42,)
+    assert record.getMessage() == "user id 42"
+
+
+def test_every_configured_handler_redacts() -> None:
+    handlers: dict[str, dict[str, list[str]]] = settings.LOGGING["handlers"]  # type: ignore[index,assignment]
+    for name, handler in handlers.items():
+        assert "redact" in handler.get("filters", []), name
