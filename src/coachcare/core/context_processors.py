@@ -3,6 +3,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from coachcare.access import policy
 from coachcare.accounts.models import Role
 
 
@@ -18,8 +19,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         # Between password and TOTP code: every link would only lead back to the code page.
         return {"nav_items": [], "role_choices": Role.choices}
     items: list[tuple[str, Any]] = [("core:home", _("Home"))]
-    if user.role in {Role.COACH, Role.TEAMLEIDER}:
+    if policy.can_refer(user):
         items.append(("clients:refer", _("Register a young person")))
+    if policy.can_export_clients(user):
+        items.append(("clients:export", _("Download list (CSV)")))
     if user.role == Role.JONGERE:
         items.append(("clients:my_access_log", _("Who opened my file")))
     if user.role == Role.BEHEERDER:
