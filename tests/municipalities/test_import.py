@@ -119,3 +119,9 @@ def test_the_bundled_demo_list_imports() -> None:
 
     assert result.created == Municipality.objects.count() >= 2
     assert Municipality.objects.get(code="0344").name == "Utrecht"
+
+
+def test_one_column_file_gives_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="no column named one of: name"):
+        call_command("import_municipalities", write(tmp_path, "code\n0344\n0363\n"))
+    assert names() == {}

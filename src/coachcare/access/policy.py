@@ -32,7 +32,7 @@ from django.db.models import Q, QuerySet
 
 from coachcare.accounts.models import Role, User
 from coachcare.clients.models import Client, GezagRelation, ParentAccessDecision
-from coachcare.core.dates import age_on, today
+from coachcare.core.dates import age_on, today, years_before
 
 
 class DataKind(enum.StrEnum):
@@ -53,14 +53,6 @@ AGE_OF_MAJORITY = 18
 
 class AccessDenied(PermissionError):
     """Raised when a user asks for data the policy does not allow."""
-
-
-def _born_on_or_before(on: datetime.date, years: int) -> datetime.date:
-    """The latest birth date of someone who is ``years`` old or older on ``on`` (see ``age_on``)."""
-    try:
-        return on.replace(year=on.year - years)
-    except ValueError:  # ``on`` is 29 February: who was born on 28 February then is a year older
-        return on.replace(year=on.year - years, day=28)
 
 
 def clients_visible_to(user: User, *, on: datetime.date | None = None) -> QuerySet[Client]:
@@ -85,7 +77,7 @@ def clients_visible_to(user: User, *, on: datetime.date | None = None) -> QueryS
             return clients.filter(user=user)
         case Role.OUDER:
             # Parental authority ends at 18: from then on only with the young person's consent.
-            adult_on_or_before = _born_on_or_before(on or today(), AGE_OF_MAJORITY)
+            adult_on_or_before = years_before(on or today(), AGE_OF_MAJORITY)
             consented = ParentAccessDecision.objects.filter(
                 parent=user, kind=ParentAccessDecision.Kind.CONSENTED, revoked_at__isnull=True
             ).values("client_id")

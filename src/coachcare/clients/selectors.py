@@ -1,7 +1,6 @@
 """Reads of client data. Each selector checks the access policy and writes the access log."""
 
 import dataclasses
-import datetime
 from collections.abc import Iterator
 from uuid import UUID
 
@@ -12,7 +11,7 @@ from coachcare.access import policy
 from coachcare.accounts.models import MUNICIPALITY_ROLES, User
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients.models import Client, ClientNote
-from coachcare.core.dates import age_on, today
+from coachcare.core.dates import age_on, today, years_before
 
 CASELOAD_PAGE_SIZE = 50
 
@@ -109,13 +108,6 @@ SMALL_CELL_THRESHOLD = 5
 AGE_BANDS: list[tuple[str, int, int]] = [("12-15", 12, 15), ("16-17", 16, 17), ("18-23", 18, 23)]
 
 
-def _years_before(on: datetime.date, years: int) -> datetime.date:
-    try:
-        return on.replace(year=on.year - years)
-    except ValueError:  # 29 February
-        return on.replace(year=on.year - years, day=28)
-
-
 def suppress(count: int) -> int | None:
     return count if count >= SMALL_CELL_THRESHOLD else None
 
@@ -134,8 +126,8 @@ def client_counts_by_age_band(*, actor: User, municipality_id: int | None = None
     on = today()
     aggregates = {}
     for label, low, high in AGE_BANDS:
-        born_after = _years_before(on, high + 1)
-        born_on_or_before = _years_before(on, low)
+        born_after = years_before(on, high + 1)
+        born_on_or_before = years_before(on, low)
         aggregates[label] = Count("id", filter=Q(birth_date__gt=born_after, birth_date__lte=born_on_or_before))
     result = clients.aggregate(**aggregates)
     outside_provider = actor.role in MUNICIPALITY_ROLES

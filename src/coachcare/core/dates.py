@@ -15,3 +15,15 @@ def age_on(birth_date: datetime.date, on: datetime.date) -> int:
     if (on.month, on.day) < (birth_date.month, birth_date.day):
         years -= 1
     return years
+
+
+def years_before(on: datetime.date, years: int) -> datetime.date:
+    """The same calendar day ``years`` earlier; 29 February falls back to 28 February.
+
+    Someone born on or before ``years_before(on, n)`` is at least ``n`` years old on ``on``
+    (consistent with ``age_on``).
+    """
+    try:
+        return on.replace(year=on.year - years)
+    except ValueError:
+        return on.replace(year=on.year - years, day=28)

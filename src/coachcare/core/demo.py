@@ -16,7 +16,7 @@ from coachcare.accounts.services import role_permissions_apply, totp_device_set,
 from coachcare.audit.services import AccessPoint
 from coachcare.clients.models import Client, GezagRelation
 from coachcare.clients.services import bsn_hash, client_refer, gezag_relation_add
-from coachcare.core.dates import today
+from coachcare.core.dates import today, years_before
 from coachcare.method.services import method_demo_package_install
 from coachcare.municipalities.models import Municipality
 from coachcare.municipalities.services import municipalities_import_csv
@@ -44,12 +44,7 @@ def demo_bsns(count: int) -> list[str]:
 
 
 def _years_ago(years: int, days: int) -> datetime.date:
-    on = today()
-    try:
-        anniversary = on.replace(year=on.year - years)
-    except ValueError:
-        anniversary = on.replace(year=on.year - years, day=28)
-    return anniversary - datetime.timedelta(days=days)
+    return years_before(today(), years) - datetime.timedelta(days=days)
 
 
 @dataclasses.dataclass(frozen=True)

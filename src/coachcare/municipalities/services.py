@@ -37,7 +37,12 @@ def municipalities_import_csv(*, text: str) -> ImportResult:
     saved: one bad row and nothing is imported.
     """
     sample = text[:2048]
-    dialect = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample.strip() else csv.excel
+    dialect: type[csv.Dialect] = csv.excel
+    if sample.strip():
+        try:
+            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+        except csv.Error:  # one column, or no separator in the sample: the columns check says what is wrong
+            dialect = csv.excel
     rows = list(csv.reader(io.StringIO(text), dialect))
     if not rows:
         raise ValidationError("The CSV is empty.")
