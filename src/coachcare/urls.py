@@ -5,6 +5,8 @@ urlpatterns = [
     path("", include("coachcare.core.urls")),
     path("accounts/", include("coachcare.accounts.urls")),
     path("clients/", include("coachcare.clients.urls")),
+    path("contracts/", include("coachcare.contracts.urls")),
+    path("trajectories/", include("coachcare.trajectories.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -14,6 +14,8 @@ from coachcare.audit.selectors import access_log_for_client
 from coachcare.audit.services import AccessPoint, Channel, Event, access_log_record
 from coachcare.clients.models import Client
 from coachcare.core.dates import today
+from coachcare.method.services import method_demo_package_install
+from coachcare.trajectories.services import trajectory_open
 from tests.clients.factories import ClientFactory
 from tests.conftest import World
 from tests.factories import birth_date_for_age
@@ -54,6 +56,14 @@ def test_a_refused_file_is_not_logged_as_read(world: World, login: Login) -> Non
 
 
 def test_caseload_logs_one_entry_per_listed_client(world: World, login: Login) -> None:
+    method_demo_package_install()
+    for client in world.clients:  # the caseload lists trajectories
+        trajectory_open(
+            actor=world.coach_other_team if client == world.other_team else world.coach,
+            client=client,
+            referrer_kind="school",
+            access_point=AccessPoint.command("test"),
+        )
     login(world.coach).get(reverse("core:home"))
 
     entries = _entries(action="client.caseload")
@@ -72,6 +82,7 @@ def test_residents_list_is_logged_as_client_list(world: World, login: Login) -> 
 
 
 def test_referral_is_logged_as_create(world: World, login: Login) -> None:
+    method_demo_package_install()  # the referral opens a trajectory on the current method version
     login(world.coach).post(
         reverse("clients:refer"),
         {
@@ -80,6 +91,7 @@ def test_referral_is_logged_as_create(world: World, login: Login) -> None:
             "family_name": "Aanmelding",
             "birth_date": birth_date_for_age(13, today()).isoformat(),
             "municipality": str(world.municipality_a.pk),
+            "referrer_kind": "huisarts",
         },
     )
 

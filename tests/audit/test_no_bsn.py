@@ -13,6 +13,7 @@ from coachcare.accounts.models import User
 from coachcare.audit.models import AccessLogEntry
 from coachcare.clients.models import Client
 from coachcare.core.dates import today
+from coachcare.method.services import method_demo_package_install
 from tests.conftest import World
 from tests.factories import birth_date_for_age
 
@@ -21,6 +22,7 @@ BSN = "111222333"
 
 
 def _refer_and_read(world: World, login: Login) -> Client:
+    method_demo_package_install()  # the referral opens a trajectory on the current method version
     http = login(world.coach)
     http.post(
         reverse("clients:refer"),
@@ -30,6 +32,7 @@ def _refer_and_read(world: World, login: Login) -> Client:
             "family_name": "Geheim",
             "birth_date": birth_date_for_age(16, today()).isoformat(),
             "municipality": str(world.municipality_a.pk),
+            "referrer_kind": "school",
         },
     )
     client = Client.objects.get(family_name="Geheim")

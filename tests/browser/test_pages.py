@@ -164,6 +164,7 @@ def test_referral_registers_a_young_person(login: Login) -> None:
     page.get_by_label("Achternaam").fill("Vos")
     page.get_by_label("Geboortedatum").fill("2011-03-04")
     page.get_by_label("Woongemeente").select_option(label="Utrecht (0344)")
+    page.get_by_label("Aangemeld door").select_option("huisarts")
     page.get_by_role("button", name="Aanmelden").click()
 
     expect(page.locator("h1")).to_have_text("Dossier van Iris Vos")

@@ -12,6 +12,7 @@ from django.urls import reverse
 from coachcare.accounts.models import User
 from coachcare.clients.models import Client
 from coachcare.core.dates import today
+from coachcare.method.services import method_demo_package_install
 from tests.accounts.factories import UserFactory
 from tests.clients.factories import ClientFactory, ClientNoteFactory, GezagRelationFactory
 from tests.conftest import World
@@ -226,12 +227,14 @@ def referral_data(world: World, **overrides: str) -> dict[str, str]:
         "family_name": "Verwijzing",
         "birth_date": birth_date_for_age(14, today()).isoformat(),
         "municipality": str(world.municipality_a.pk),
+        "referrer_kind": "huisarts",
     }
     data.update(overrides)
     return data
 
 
 def test_coach_refers_a_young_person_and_is_redirected_by_public_id(world: World, login: Login) -> None:
+    method_demo_package_install()  # the referral opens a trajectory on the current method version
     before = Client.objects.count()
 
     response = login(world.coach).post(reverse("clients:refer"), referral_data(world))
@@ -244,6 +247,7 @@ def test_coach_refers_a_young_person_and_is_redirected_by_public_id(world: World
     assert client.coach == world.coach
     assert client.team == world.team_1
     assert client.provider == world.provider
+    assert client.trajectories.get().referrer_kind == "huisarts"
 
 
 def test_referral_form_shows_bsn_error_and_saves_nothing(world: World, login: Login) -> None:

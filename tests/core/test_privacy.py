@@ -11,6 +11,7 @@ from django.urls import reverse
 from coachcare.accounts.models import User
 from coachcare.clients.models import Client
 from coachcare.core.dates import today
+from coachcare.method.services import method_demo_package_install
 from tests.clients.factories import ClientNoteFactory, ParentAccessDecisionFactory
 from tests.conftest import World
 from tests.factories import birth_date_for_age
@@ -77,6 +78,7 @@ def _all_urls_in(response_content: str) -> list[str]:
 
 
 def test_bsn_never_in_a_url(world: World, login: Login) -> None:
+    method_demo_package_install()  # the referral opens a trajectory on the current method version
     http = login(world.coach)
     bsn = "111222333"
 
@@ -88,6 +90,7 @@ def test_bsn_never_in_a_url(world: World, login: Login) -> None:
             "family_name": "Urlvrij",
             "birth_date": birth_date_for_age(15, today()).isoformat(),
             "municipality": str(world.municipality_a.pk),
+            "referrer_kind": "wijkteam",
         },
     )
     assert refer.status_code == 302

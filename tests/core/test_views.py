@@ -11,7 +11,10 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from coachcare.accounts.models import User
+from coachcare.audit.services import AccessPoint
 from coachcare.core import views
+from coachcare.method.services import method_demo_package_install
+from coachcare.trajectories.services import trajectory_open
 from tests.conftest import World
 
 Login = Callable[[User], HttpClient]
@@ -114,11 +117,16 @@ def test_jongere_without_file_gets_a_page_of_their_own(db: None, login: Login) -
 
 
 def test_caseload_search_and_bad_page_numbers(world: World, login: Login) -> None:
+    method_demo_package_install()
+    for client in (world.own, world.team):  # the caseload lists trajectories
+        trajectory_open(
+            actor=world.coach, client=client, referrer_kind="school", access_point=AccessPoint.command("test")
+        )
     http = login(world.coach)
 
     found = http.get(reverse("core:home"), {"q": world.own.family_name})
-    assert world.own in list(found.context["page"])
-    assert world.other_team not in list(found.context["page"])
+    assert world.own in [trajectory.client for trajectory in found.context["page"]]
+    assert world.team not in [trajectory.client for trajectory in found.context["page"]]
     for page in ["abc", "-1", "0", "99999999", "2"]:
         assert http.get(reverse("core:home"), {"page": page}).status_code == 200
 

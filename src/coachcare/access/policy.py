@@ -12,7 +12,8 @@ Rules (rules.md; Jeugdwet 7.3.4/7.3.5):
 - coach: clients on their own caseload or their team's caseload: everything.
 - teamleider: clients of their team: everything.
 - gemeente-toegang: residents of their own municipality: ADMINISTRATIVE and IDENTITY (the BSN is
-  needed for allocations, iJw OP079), never CLINICAL.
+  needed for allocations, iJw OP079), never CLINICAL. Decides on allocation requests
+  (toewijzingen) of its residents (``can_decide_allocations``).
 - gemeente-beleid: no individual files; aggregated figures only.
 - beheerder: ADMINISTRATIVE of every client (to manage organisations and accounts) and the
   ACCESS_LOG (security officer); never IDENTITY or CLINICAL.
@@ -32,6 +33,7 @@ from django.db.models import Q, QuerySet
 
 from coachcare.accounts.models import Role, User
 from coachcare.clients.models import Client, GezagRelation, ParentAccessDecision
+from coachcare.contracts.models import Contract
 from coachcare.core.dates import age_on, today, years_before
 
 
@@ -175,3 +177,90 @@ def can_see_aggregates(user: User) -> bool:
 def can_export_clients(user: User) -> bool:
     """A list of one's own clients (administrative fields) for provider and municipality access staff."""
     return user.is_authenticated and user.role in {Role.COACH, Role.TEAMLEIDER, Role.GEMEENTE_TOEGANG}
+
+
+def can_answer_questionnaire(user: User, client: Client, respondent: str, *, on: datetime.date | None = None) -> bool:
+    """Who may submit a questionnaire about ``client`` that is meant for ``respondent``.
+
+    ``respondent`` is the definition's respondent: "jongere", "ouder" or "coach".
+
+    - The treating professionals (``can_write_clinical``) may enter any questionnaire, for example
+      answers given on paper in a session.
+    - "jongere": the young person themself, through their own account.
+    - "ouder": a parent with gezag who may see the clinical file on ``on`` (default: today). Answers
+      become part of the clinical file, so the same age, restriction and consent rules apply
+      (project judgement): a parent of a 16-year-old answers only with the young person's consent.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if can_write_clinical(user, client):
+        return True
+    if respondent == Role.JONGERE:
+        return user.role == Role.JONGERE and client.user_id is not None and client.user_id == user.pk
+    if respondent == Role.OUDER:
+        return user.role == Role.OUDER and can_see(user, client, DataKind.CLINICAL, on=on)
+    return False
+
+
+def can_approve_gate_decision(user: User, client: Client) -> bool:
+    """A decision that deviates from the module gate's advice is approved by the client's team lead."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and user.role == Role.TEAMLEIDER
+        and user.team_id is not None
+        and client.team_id == user.team_id
+    )
+
+
+def can_review_gate_decisions(user: User) -> bool:
+    """Whether the user has a queue of deviating gate decisions to approve at all (navigation)."""
+    return user.is_authenticated and user.is_active and user.role == Role.TEAMLEIDER and user.team_id is not None
+
+
+def can_request_allocations(user: User, client: Client) -> bool:
+    """The professionals who treat the client ask the municipality for an allocation (iJw JW315)."""
+    return can_write_clinical(user, client)
+
+
+def can_decide_allocations(user: User, client: Client | None = None) -> bool:
+    """Only the municipality's access team grants or refuses allocations, for its own residents.
+
+    Without ``client``: whether the user decides on allocations at all (navigation, lists).
+    """
+    if not (
+        user.is_authenticated
+        and user.is_active
+        and user.role == Role.GEMEENTE_TOEGANG
+        and user.municipality_id is not None
+    ):
+        return False
+    return client is None or client.municipality_id == user.municipality_id
+
+
+def can_see_budgets(user: User) -> bool:
+    """Budget figures per contract: money, no personal data (see ``contracts_visible_to``)."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and user.role in {Role.GEMEENTE_TOEGANG, Role.GEMEENTE_BELEID, Role.TEAMLEIDER, Role.BEHEERDER}
+    )
+
+
+def contracts_visible_to(user: User) -> QuerySet[Contract]:
+    """Contracts (and their budget figures: money, no personal data) a user may look at.
+
+    Municipality staff: their municipality's contracts. Team leads: their provider's. The
+    administrator: all. Nobody else.
+    """
+    contracts = Contract.objects.all()
+    if not can_see_budgets(user):
+        return contracts.none()
+    match user.role:
+        case Role.GEMEENTE_TOEGANG | Role.GEMEENTE_BELEID if user.municipality_id is not None:
+            return contracts.filter(municipality_id=user.municipality_id)
+        case Role.TEAMLEIDER if user.provider_id is not None:
+            return contracts.filter(provider_id=user.provider_id)
+        case Role.BEHEERDER:
+            return contracts
+    return contracts.none()

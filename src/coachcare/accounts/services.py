@@ -23,6 +23,16 @@ ADMINISTRATOR_PERMISSIONS = {
     "clients": ["view_client"],
     "audit": ["view_accesslogentry"],
     "method": ["view_methodversion", "view_module"],
+    "contracts": [
+        "add_contract",
+        "change_contract",
+        "view_contract",
+        "add_contractproduct",
+        "change_contractproduct",
+        "delete_contractproduct",
+        "view_contractproduct",
+        "view_allocation",
+    ],
 }
 
 

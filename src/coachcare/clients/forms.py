@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from coachcare.municipalities.models import Municipality
+from coachcare.trajectories.models import ReferrerKind
 
 
 class ReferralForm(forms.Form):
@@ -15,6 +16,13 @@ class ReferralForm(forms.Form):
     birth_date = forms.DateField(label=_("Date of birth"), widget=forms.DateInput(attrs={"type": "date"}))
     municipality = forms.ModelChoiceField(
         label=_("Municipality of residence"), queryset=Municipality.objects.filter(is_active=True)
+    )
+    referrer_kind = forms.ChoiceField(label=_("Referred by"), choices=[("", ""), *ReferrerKind.choices])
+    referrer_name = forms.CharField(
+        label=_("Name of the referrer (optional)"),
+        max_length=200,
+        required=False,
+        help_text=_("For example the name of the general practitioner or the school."),
     )
 
 

@@ -17,6 +17,9 @@ from coachcare.audit.services import AccessPoint, Channel
 from coachcare.clients import selectors, services
 from coachcare.clients.forms import NoteForm, ReferralForm
 from coachcare.core.http import actor_of
+from coachcare.trajectories import selectors as trajectory_selectors
+from coachcare.trajectories import services as trajectory_services
+from coachcare.trajectories import views as trajectory_views
 
 
 def _add_errors(form: ReferralForm | NoteForm, error: ValidationError) -> None:
@@ -27,12 +30,13 @@ def _add_errors(form: ReferralForm | NoteForm, error: ValidationError) -> None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def refer(request: HttpRequest) -> HttpResponse:
+    """Register a young person and open their trajectory in one go (aanmelding)."""
     if not policy.can_refer(actor_of(request)):
         return HttpResponseForbidden(_("Only coaches and team leads can register a young person."))
     form = ReferralForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            client = services.client_refer(
+            trajectory = trajectory_services.referral_register(
                 actor=actor_of(request),
                 access_point=AccessPoint.from_request(request),
                 **form.cleaned_data,
@@ -40,6 +44,7 @@ def refer(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             _add_errors(form, error)
         else:
+            client = trajectory.client
             messages.success(request, _("%(name)s has been registered.") % {"name": client.full_name})
             return redirect("clients:detail", public_id=client.public_id)
     return render(request, "clients/refer.html", {"form": form})
@@ -47,20 +52,27 @@ def refer(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """The client file: administrative data for everyone who may open it; for those who may see
+    clinical content also the trajectory as a timeline, and for the treating coach the next step."""
+    actor = actor_of(request)
     try:
-        client_file = selectors.client_file_get(
-            actor=actor_of(request),
+        timeline = trajectory_selectors.client_timeline(
+            actor=actor,
             public_id=public_id,
             access_point=AccessPoint.from_request(request),
         )
     except policy.AccessDenied as exc:
         raise Http404(_("No such client file.")) from exc
-    can_write = policy.can_write_clinical(actor_of(request), client_file.client)
-    return render(
-        request,
-        "clients/detail.html",
-        {"file": client_file, "note_form": NoteForm() if can_write else None},
-    )
+    client_file = timeline.file
+    can_write = policy.can_write_clinical(actor, client_file.client)
+    context: dict[str, object] = {
+        "file": client_file,
+        "timeline": timeline,
+        "note_form": NoteForm() if can_write else None,
+    }
+    if client_file.shows_clinical:
+        context.update(trajectory_views.file_context(timeline=timeline, can_write=can_write))
+    return render(request, "clients/detail.html", context)
 
 
 @login_required

@@ -39,6 +39,9 @@ INSTALLED_APPS = [
     "coachcare.providers",
     "coachcare.clients",
     "coachcare.method",
+    "coachcare.contracts",
+    "coachcare.measures",
+    "coachcare.trajectories",
     "coachcare.audit",
 ]
 

@@ -21,6 +21,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items: list[tuple[str, Any]] = [("core:home", _("Home"))]
     if policy.can_refer(user):
         items.append(("clients:refer", _("Register a young person")))
+    if policy.can_decide_allocations(user):
+        items.append(("contracts:allocation_list", _("Allocation requests")))
+    if policy.can_review_gate_decisions(user):
+        items.append(("trajectories:approvals", _("Decisions to approve")))
     if policy.can_export_clients(user):
         items.append(("clients:export", _("Download list (CSV)")))
     if user.role == Role.JONGERE:

@@ -16,11 +16,15 @@ from coachcare.accounts.services import role_permissions_apply, totp_device_set,
 from coachcare.audit.services import AccessPoint
 from coachcare.clients.models import Client, GezagRelation
 from coachcare.clients.services import bsn_hash, client_refer, gezag_relation_add
+from coachcare.contracts.services import contract_demo_install
 from coachcare.core.dates import today, years_before
+from coachcare.measures.services import questionnaire_builtin_install
 from coachcare.method.services import method_demo_package_install
 from coachcare.municipalities.models import Municipality
 from coachcare.municipalities.services import municipalities_import_csv
 from coachcare.providers.models import Provider, Team
+from coachcare.trajectories.models import ReferrerKind
+from coachcare.trajectories.services import trajectory_open
 
 DEMO_PASSWORD = "demo-coachcare-2026"
 #: Documented in README.md so anyone can add the demo accounts to an authenticator app.
@@ -93,10 +97,23 @@ def _user(username: str, role: Role, first: str, last: str, **links: object) -> 
     return user
 
 
+def _demo_trajectories(*, provider: Provider, coach: User, access_point: AccessPoint) -> None:
+    """Every demo young person has a trajectory (referred, the caseload shows trajectories)."""
+    for client in Client.objects.filter(provider=provider).exclude(trajectories__isnull=False).order_by("id"):
+        trajectory_open(
+            actor=coach,
+            client=client,
+            referrer_kind=ReferrerKind.WIJKTEAM,
+            referred_on=client.referred_on,
+            access_point=access_point,
+        )
+
+
 @transaction.atomic
 def seed_demo() -> dict[str, int]:
     municipalities_import_csv(text=MUNICIPALITY_CSV.read_text(encoding="utf-8"))
     method_demo_package_install()
+    questionnaire_builtin_install()
     utrecht = Municipality.objects.get(code=DEMO_MUNICIPALITY_CODE)
     provider, _ = Provider.objects.get_or_create(agb_code=DEMO_PROVIDER_AGB, defaults={"name": DEMO_PROVIDER_NAME})
     team, _ = Team.objects.get_or_create(provider=provider, name="Team Utrecht")
@@ -132,4 +149,7 @@ def seed_demo() -> dict[str, int]:
                 client.user = account
         if demo.username == "jongere15" and not GezagRelation.objects.filter(client=client, parent=ouder).exists():
             gezag_relation_add(actor=coach, client=client, parent=ouder, access_point=access_point)
+    pending = Client.objects.get(provider=provider, given_name="Lotte", family_name="Jansen")
+    contract_demo_install(provider=provider, coach=coach, pending_for=pending, access_point=access_point)
+    _demo_trajectories(provider=provider, coach=coach, access_point=access_point)
     return {"clients_created": created, "users": User.objects.count()}

@@ -5,11 +5,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from coachcare.access import policy
 from coachcare.accounts.models import Role
 from coachcare.audit.services import AccessPoint
 from coachcare.clients import selectors as client_selectors
 from coachcare.core.http import actor_of
 from coachcare.core.selectors import organisation_overview
+from coachcare.trajectories import selectors as trajectory_selectors
 
 
 @require_GET
@@ -47,24 +49,30 @@ def home(request: HttpRequest) -> HttpResponse:
         if client is not None:
             return redirect("clients:detail", public_id=client.public_id)
         return render(request, "core/home_no_file.html")
-    if role in {Role.COACH, Role.TEAMLEIDER, Role.GEMEENTE_TOEGANG, Role.OUDER}:
+    if role in {Role.COACH, Role.TEAMLEIDER}:
+        q = request.GET.get("q", "")[:100]
+        caseload = trajectory_selectors.caseload_list(
+            actor=user, access_point=AccessPoint.from_request(request), page=_page_number(request), search=q
+        )
+        context: dict[str, object] = {"page": caseload, "q": q}
+        if role == Role.TEAMLEIDER:
+            context["age_bands"] = client_selectors.client_counts_by_age_band(actor=user)
+        if policy.can_review_gate_decisions(user):
+            context["approvals_waiting"] = trajectory_selectors.approval_queue_count(actor=user)
+        return render(request, "core/home_caseload.html", context)
+    if role in {Role.GEMEENTE_TOEGANG, Role.OUDER}:
         page = client_selectors.client_list(
             actor=user,
             access_point=AccessPoint.from_request(request),
             page=_page_number(request),
             search=request.GET.get("q", "")[:100],
-            action="client.caseload" if role in {Role.COACH, Role.TEAMLEIDER} else "client.list",
+            action="client.list",
         )
         template = {
-            Role.COACH: "core/home_caseload.html",
-            Role.TEAMLEIDER: "core/home_caseload.html",
             Role.GEMEENTE_TOEGANG: "core/home_residents.html",
             Role.OUDER: "core/home_parent.html",
         }[role]
-        context = {"page": page, "q": request.GET.get("q", "")[:100]}
-        if role == Role.TEAMLEIDER:
-            context["age_bands"] = client_selectors.client_counts_by_age_band(actor=user)
-        return render(request, template, context)
+        return render(request, template, {"page": page, "q": request.GET.get("q", "")[:100]})
     if role == Role.GEMEENTE_BELEID:
         bands = client_selectors.client_counts_by_age_band(actor=user)
         return render(request, "core/home_policy.html", {"age_bands": bands})

@@ -8,10 +8,12 @@ name is from Faker nl_NL; accounts get an unusable password. This module grows w
 
 import dataclasses
 import datetime
+import json
 import random
 from collections.abc import Iterator
 
 from django.db import transaction
+from django.utils import timezone
 from faker import Faker
 
 from coachcare.accounts.models import Role, User
@@ -36,6 +38,7 @@ class PopulationResult:
     teams: int
     coaches: int
     clients: int
+    trajectories: int
 
 
 def _synthetic_bsns(rng: random.Random, count: int) -> Iterator[str]:
@@ -51,6 +54,138 @@ def _synthetic_bsns(rng: random.Random, count: int) -> Iterator[str]:
         if candidate not in seen:
             seen.add(candidate)
             yield candidate
+
+
+#: Where trajectories stand, with their share (a year's national picture, scale.md).
+STATUS_MIX: list[tuple[str, float]] = [
+    ("referred", 0.05),
+    ("allocated", 0.05),
+    ("intake", 0.08),
+    ("module_running", 0.35),
+    ("module_evaluation", 0.07),
+    ("closed", 0.12),
+    ("follow_up", 0.18),
+    ("archived", 0.10),
+]
+SCALE = json.dumps({"-2": "veel minder dan verwacht", "-1": "zoals bij de start", "0": "verwacht", "1": "beter",
+                    "2": "veel beter"})  # fmt: skip
+
+
+def _care_history(clients: list[Client], *, rng: random.Random, on: datetime.date) -> int:
+    """One trajectory per young person with goals, scores, modules, evaluations and transitions."""
+    from coachcare.trajectories.models import (
+        Evaluation,
+        FollowUp,
+        Goal,
+        GoalScore,
+        ModuleRun,
+        Trajectory,
+        TrajectoryTransition,
+    )
+
+    method_version_id, modules = _method_modules()
+    if method_version_id is None:
+        return 0
+    statuses, shares = zip(*STATUS_MIX, strict=True)
+    trajectories = []
+    for client in clients:
+        status = rng.choices(statuses, weights=shares)[0]
+        due = on + datetime.timedelta(days=rng.randint(-20, 60))
+        closed = status in {"closed", "follow_up", "archived"}
+        trajectories.append(
+            Trajectory(
+                client=client, coach=client.coach, status=status, referrer_kind=rng.choice(REFERRERS),
+                referred_on=client.referred_on, method_version_id=method_version_id,
+                next_action="" if status == "archived" else "evaluate_module", next_action_due=due,
+                end_reason=rng.choice(["31", "31", "31", "32", "34"]) if closed else "",
+                closed_on=on - datetime.timedelta(days=rng.randint(1, 300)) if closed else None,
+            )
+        )  # fmt: skip
+    Trajectory.objects.bulk_create(trajectories, batch_size=BATCH)
+    goals, runs, transitions, follow_ups = [], [], [], []
+    now = timezone.now()
+    for trajectory in trajectories:
+        if trajectory.status in {"referred", "allocated"}:
+            continue
+        for order in range(1, rng.randint(1, 3) + 1):
+            goals.append(Goal(trajectory=trajectory, order=order, text=f"Synthetisch doel {order}", scale=SCALE))
+        done = {"intake": 0, "module_running": 1, "module_evaluation": 1}.get(trajectory.status, rng.randint(1, 4))
+        for sequence in range(1, min(done, len(modules)) + 1):
+            started = trajectory.referred_on + datetime.timedelta(weeks=6 * (sequence - 1) + 2)
+            runs.append(
+                ModuleRun(
+                    trajectory=trajectory, module_id=modules[sequence - 1], sequence=sequence,
+                    state="running" if trajectory.status == "module_running" and sequence == done else "evaluated",
+                    started_on=started, due_on=started + datetime.timedelta(weeks=6),
+                )
+            )  # fmt: skip
+        for name, source, target in TRANSITION_PATH[: rng.randint(2, len(TRANSITION_PATH))]:
+            transitions.append(
+                TrajectoryTransition(
+                    trajectory=trajectory, name=name, from_status=source, to_status=target, by=trajectory.coach,
+                    by_role="coach", at=now,
+                )
+            )  # fmt: skip
+        if trajectory.status in {"closed", "follow_up", "archived"}:
+            for months in (6, 12):
+                follow_ups.append(
+                    FollowUp(trajectory=trajectory, months=months, due_on=on + datetime.timedelta(days=30 * months),
+                             state="done" if trajectory.status == "archived" else "scheduled")
+                )  # fmt: skip
+    Goal.objects.bulk_create(goals, batch_size=BATCH)
+    ModuleRun.objects.bulk_create(runs, batch_size=BATCH)
+    TrajectoryTransition.objects.bulk_create(transitions, batch_size=BATCH)
+    FollowUp.objects.bulk_create(follow_ups, batch_size=BATCH)
+    runs_by_trajectory: dict[int, list[ModuleRun]] = {}
+    for run in runs:
+        runs_by_trajectory.setdefault(run.trajectory_id, []).append(run)
+    coach_of = {t.pk: t.coach_id for t in trajectories if t.coach_id is not None}
+    scores, evaluations = [], []
+    for goal in goals:
+        gbo = rng.randint(1, 5)
+        scorer = coach_of[goal.trajectory_id]
+        scores.append(
+            GoalScore(goal=goal, module_run=None, gas=-1, gbo=gbo, convention="standard", scored_by_id=scorer)
+        )
+        for run in runs_by_trajectory.get(goal.trajectory_id, []):
+            if run.state == "evaluated":
+                gbo = min(10, max(0, gbo + rng.randint(-1, 3)))
+                scores.append(
+                    GoalScore(goal=goal, module_run=run, gas=rng.choice([-1, 0, 0, 1]), gbo=gbo,
+                              convention="standard", scored_by_id=scorer)
+                )  # fmt: skip
+    for run in runs:
+        if run.state == "evaluated":
+            advice = rng.choice(["continue", "continue", "stop", "step_up"])
+            evaluations.append(
+                Evaluation(module_run=run, advice=advice, advice_rule="synthetic", decision=advice,
+                           decided_by_id=coach_of[run.trajectory_id], decided_at=now)
+            )  # fmt: skip
+    GoalScore.objects.bulk_create(scores, batch_size=BATCH)
+    Evaluation.objects.bulk_create(evaluations, batch_size=BATCH)
+    return len(trajectories)
+
+
+REFERRERS = ["huisarts", "school", "wijkteam", "jeugdarts", "zelf"]
+TRANSITION_PATH = [
+    ("allocate", "referred", "allocated"),
+    ("start_intake", "allocated", "intake"),
+    ("start_module", "intake", "module_running"),
+    ("finish_module", "module_running", "module_evaluation"),
+    ("close", "module_evaluation", "closed"),
+]
+
+
+def _method_modules() -> tuple[int | None, list[int]]:
+    from coachcare.method.selectors import method_version_current
+    from coachcare.method.services import method_demo_package_install
+
+    if method_version_current() is None:
+        method_demo_package_install()
+    version = method_version_current()
+    if version is None:
+        return None, []
+    return version.pk, list(version.modules.order_by("sequence").values_list("pk", flat=True))
 
 
 def _municipality_weights(count: int) -> list[float]:
@@ -111,7 +246,7 @@ def population_generate(*, youths: int, seed: int) -> PopulationResult:
 
     bsns = _synthetic_bsns(rng, youths)
     existing_hashes = set(Client.objects.values_list("bsn_hash", flat=True)) if Client.objects.exists() else set()
-    created = 0
+    created = trajectories = 0
     batch: list[Client] = []
     for index in range(youths):
         bsn = next(bsns)
@@ -135,11 +270,11 @@ def population_generate(*, youths: int, seed: int) -> PopulationResult:
             )
         )
         if len(batch) >= BATCH:
-            Client.objects.bulk_create(batch)
+            trajectories += _care_history(Client.objects.bulk_create(batch), rng=rng, on=on)
             created += len(batch)
             batch = []
     if batch:
-        Client.objects.bulk_create(batch)
+        trajectories += _care_history(Client.objects.bulk_create(batch), rng=rng, on=on)
         created += len(batch)
     return PopulationResult(
         municipalities=len(new_municipalities),
@@ -147,6 +282,7 @@ def population_generate(*, youths: int, seed: int) -> PopulationResult:
         teams=len(teams),
         coaches=len(coaches),
         clients=created,
+        trajectories=trajectories,
     )
 
 

@@ -26,6 +26,7 @@ class Command(BaseCommand):
         result = population_generate(youths=youths, seed=seed)
         elapsed = time.perf_counter() - started
         self.stdout.write(
-            f"Generated {result.clients} young people, {result.coaches} coaches, {result.teams} teams, "
+            f"Generated {result.clients} young people ({result.trajectories} trajectories), {result.coaches} coaches, "
+            f"{result.teams} teams, "
             f"{result.providers} providers, {result.municipalities} municipalities in {elapsed:.1f} s."
         )

@@ -1,0 +1,162 @@
+"""Contracts and tariffs are kept by the administrator; allocations are read-only here.
+
+The checks are the services' (``contract_check``, ``contract_product_check``): the forms call them.
+"""
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+
+from coachcare.audit.services import AccessPoint, Channel, Event, access_log_record
+from coachcare.contracts import services
+from coachcare.contracts.models import Allocation, Contract, ContractProduct
+
+
+class ContractForm(forms.ModelForm):
+    class Meta:
+        model = Contract
+        fields = (
+            "municipality",
+            "provider",
+            "funding_model",
+            "mandate",
+            "valid_from",
+            "valid_to",
+            "yearly_budget_cents",
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        required = ("municipality", "provider", "funding_model", "valid_from")
+        if all(cleaned.get(name) is not None for name in required):
+            try:
+                services.contract_check(
+                    municipality=cleaned["municipality"],
+                    provider=cleaned["provider"],
+                    funding_model=cleaned["funding_model"],
+                    mandate=bool(cleaned.get("mandate")),
+                    valid_from=cleaned["valid_from"],
+                    valid_to=cleaned.get("valid_to"),
+                    yearly_budget_cents=cleaned.get("yearly_budget_cents"),
+                    exclude_pk=self.instance.pk,
+                )
+            except ValidationError as error:
+                for field, messages in error.message_dict.items():
+                    self.add_error(field if field in self.fields else None, messages)
+        return cleaned
+
+
+class ContractProductForm(forms.ModelForm):
+    class Meta:
+        model = ContractProduct
+        fields = ("module_code", "ijw_product_category", "ijw_product_code", "unit", "tariff_cents")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("module_code") and cleaned.get("ijw_product_category"):
+            try:
+                services.contract_product_check(
+                    module_code=cleaned["module_code"],
+                    ijw_product_category=cleaned["ijw_product_category"],
+                    tariff_cents=cleaned.get("tariff_cents"),
+                )
+            except ValidationError as error:
+                for field, messages in error.message_dict.items():
+                    self.add_error(field if field in self.fields else None, messages)
+        return cleaned
+
+
+class ContractProductInline(admin.TabularInline):
+    model = ContractProduct
+    form = ContractProductForm
+    extra = 1
+
+
+@admin.register(Contract)
+class ContractAdmin(admin.ModelAdmin):
+    form = ContractForm
+    list_display = ("municipality", "provider", "funding_model", "mandate", "valid_from", "valid_to")
+    list_filter = ("funding_model", "mandate", "municipality")
+    list_select_related = ("municipality", "provider")
+    search_fields = ("municipality__name", "provider__name")
+    inlines = [ContractProductInline]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+ALLOCATION_FIELDS = (
+    "public_id",
+    "client",
+    "contract",
+    "product",
+    "status",
+    "toewijzing_nummer",
+    "volume",
+    "volume_used",
+    "start_date",
+    "end_date",
+    "budget_cents",
+    "via_mandate",
+    "requested_by",
+    "requested_at",
+    "decided_by",
+    "decided_at",
+    "rejection_reason",
+)
+
+
+@admin.register(Allocation)
+class AllocationAdmin(admin.ModelAdmin):
+    """Read-only: allocations change only through the services (request, decision, consumption)."""
+
+    list_display = ("toewijzing_nummer", "client", "product", "status", "start_date", "end_date", "via_mandate")
+    list_filter = ("status", "via_mandate")
+    list_select_related = ("client", "product")
+    fields = ALLOCATION_FIELDS
+    readonly_fields = ALLOCATION_FIELDS
+    list_per_page = 50
+    show_full_result_count = False
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).defer("client__bsn", "client__bsn_hash")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        response = super().changelist_view(request, extra_context)
+        change_list = getattr(response, "context_data", {}).get("cl")
+        if change_list is not None:
+            access_log_record(
+                actor=request.user,  # type: ignore[arg-type]
+                event=Event.READ,
+                action="admin.allocation_list",
+                client_ids=[allocation.client.public_id for allocation in change_list.result_list],
+                access_point=AccessPoint.from_request(request, channel=Channel.ADMIN),
+            )
+        return response
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        obj = self.get_object(request, object_id)
+        if obj is not None:
+            access_log_record(
+                actor=request.user,  # type: ignore[arg-type]
+                event=Event.READ,
+                action="admin.allocation",
+                client_ids=[obj.client.public_id],
+                access_point=AccessPoint.from_request(request, channel=Channel.ADMIN),
+            )
+        return response

@@ -1,0 +1,202 @@
+"""Reads of contracts, allocations and budgets.
+
+Lists for the municipality carry administrative fields only (client name, date of birth, module,
+status, dates and amounts): never the BSN, never anything said or written in care.
+"""
+
+import dataclasses
+import datetime
+from uuid import UUID
+
+from django.core.paginator import Page, Paginator
+from django.db import models
+from django.db.models import Case, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
+
+from coachcare.access import policy
+from coachcare.accounts.models import User
+from coachcare.audit.services import AccessPoint, Event, access_log_record
+from coachcare.clients.models import Client
+from coachcare.contracts.models import GRANTED_STATUSES, Allocation, AllocationStatus, Contract
+from coachcare.method.models import Module
+from coachcare.municipalities.models import Municipality
+from coachcare.providers.models import Provider
+
+ALLOCATION_PAGE_SIZE = 50
+
+
+def contract_valid_for(*, municipality: Municipality, provider: Provider, on: datetime.date) -> Contract | None:
+    """The contract between a municipality and a provider valid on ``on`` (at most one exists)."""
+    return (
+        Contract.objects.filter(municipality=municipality, provider=provider, valid_from__lte=on)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        .order_by("-valid_from")
+        .first()
+    )
+
+
+def municipality_is_contracted(*, municipality: Municipality, provider: Provider, on: datetime.date) -> bool:
+    return contract_valid_for(municipality=municipality, provider=provider, on=on) is not None
+
+
+def contract_granted_cents(*, contract: Contract, year: int) -> int:
+    """Budget granted under a contract to allocations starting in ``year`` (approved or ended)."""
+    total = Allocation.objects.filter(contract=contract, status__in=GRANTED_STATUSES, start_date__year=year).aggregate(
+        total=Sum("budget_cents")
+    )["total"]
+    return int(total or 0)
+
+
+def contract_remaining_cents(*, contract: Contract, year: int) -> int | None:
+    """What is left of the yearly budget in ``year``; ``None`` when the contract has no budget cap."""
+    if contract.yearly_budget_cents is None:
+        return None
+    return contract.yearly_budget_cents - contract_granted_cents(contract=contract, year=year)
+
+
+def allocation_covering(*, client: Client, module_code: str, on: datetime.date) -> Allocation | None:
+    """An approved allocation of ``module_code`` for ``client`` whose period covers ``on`` and that
+    has volume and budget left: the guard before a module starts (then ``allocation_consume``).
+
+    The one ending first is used first.
+    """
+    return (
+        Allocation.objects.filter(
+            client=client,
+            product__module_code=module_code,
+            status=AllocationStatus.APPROVED,
+            start_date__lte=on,
+            end_date__gte=on,
+            volume_used__lt=F("volume"),
+            budget_cents__gte=(F("volume_used") + 1) * F("product__tariff_cents"),
+        )
+        .select_related("product", "contract")
+        .order_by("end_date", "id")
+        .first()
+    )
+
+
+def allocation_list_for_client(*, client: Client) -> QuerySet[Allocation]:
+    """A client's allocations, newest first (for the provider's own screens; no access check here)."""
+    return Allocation.objects.filter(client=client).select_related("product").order_by("-requested_at", "-id")
+
+
+def _module_name() -> Subquery:
+    """The module's name from the catalogue (the current version first), in the same query."""
+    return Subquery(
+        Module.objects.filter(code=OuterRef("product__module_code"))
+        .order_by("-method_version__is_current", "-method_version__imported_at", "-id")
+        .values("name")[:1]
+    )
+
+
+def _administrative(allocations: QuerySet[Allocation]) -> QuerySet[Allocation]:
+    """Allocations with the administrative fields a municipality may see, in one query."""
+    return (
+        allocations.select_related("client", "product", "contract__provider", "requested_by", "decided_by")
+        .defer("client__bsn", "client__bsn_hash")
+        .annotate(module_name=_module_name())
+    )
+
+
+def allocation_list_for_municipality(
+    *, actor: User, access_point: AccessPoint, status: str | None = None, page: int = 1
+) -> Page:
+    """A page of the allocations of the actor's residents, open requests first, then newest first.
+
+    A fixed number of queries whatever the number of allocations: one count, one page (module
+    names in a subquery), one access-log insert.
+    """
+    if not policy.can_decide_allocations(actor):
+        raise policy.AccessDenied("Only a municipality access team sees allocation requests.")
+    assert actor.municipality_id is not None
+    allocations = Allocation.objects.filter(client__municipality_id=actor.municipality_id)
+    if status in AllocationStatus.values:
+        allocations = allocations.filter(status=status)
+    allocations = _administrative(allocations).order_by(
+        Case(When(status=AllocationStatus.REQUESTED, then=Value(0)), default=Value(1)),
+        "-requested_at",
+        "-id",
+    )
+    page_obj = Paginator(allocations, ALLOCATION_PAGE_SIZE).get_page(page)
+    access_log_record(
+        actor=actor,
+        event=Event.READ,
+        action="allocation.list",
+        client_ids=[allocation.client.public_id for allocation in page_obj.object_list],
+        access_point=access_point,
+    )
+    return page_obj
+
+
+def allocation_get_for_decision(*, actor: User, public_id: UUID, access_point: AccessPoint) -> Allocation:
+    """One allocation of a resident of the actor's municipality; ``AccessDenied`` for anything else."""
+    if not policy.can_decide_allocations(actor):
+        raise policy.AccessDenied("No such allocation, or no access.")
+    assert actor.municipality_id is not None
+    allocation = (
+        _administrative(Allocation.objects.filter(client__municipality_id=actor.municipality_id))
+        .filter(public_id=public_id)
+        .first()
+    )
+    if allocation is None or not policy.can_decide_allocations(actor, allocation.client):
+        raise policy.AccessDenied("No such allocation, or no access.")
+    access_log_record(
+        actor=actor,
+        event=Event.READ,
+        action="allocation.detail",
+        client_ids=[allocation.client.public_id],
+        access_point=access_point,
+    )
+    return allocation
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class BudgetLine:
+    """Granted against used under one contract in one calendar year, in cents."""
+
+    contract: Contract
+    yearly_budget_cents: int | None
+    granted_cents: int
+    used_cents: int
+
+    @property
+    def remaining_cents(self) -> int | None:
+        """What can still be granted this year; ``None`` without a budget cap."""
+        if self.yearly_budget_cents is None:
+            return None
+        return self.yearly_budget_cents - self.granted_cents
+
+
+def budget_overview(*, actor: User, year: int) -> list[BudgetLine]:
+    """Per contract valid in ``year``: yearly budget, granted (approved or ended allocations that
+    start in ``year``) and used (modules started × tariff). One query; no personal data."""
+    if not policy.can_see_budgets(actor):
+        raise policy.AccessDenied("No access to budgets.")
+    in_year = Q(allocations__status__in=GRANTED_STATUSES, allocations__start_date__year=year)
+    contracts = (
+        policy.contracts_visible_to(actor)
+        .filter(valid_from__lte=datetime.date(year, 12, 31))
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=datetime.date(year, 1, 1)))
+        .select_related("municipality", "provider")
+        .annotate(
+            granted=Coalesce(
+                Sum("allocations__budget_cents", filter=in_year), Value(0), output_field=models.BigIntegerField()
+            ),
+            used=Coalesce(
+                Sum(F("allocations__volume_used") * F("allocations__product__tariff_cents"), filter=in_year),
+                Value(0),
+                output_field=models.BigIntegerField(),
+            ),
+        )
+        .order_by("municipality__name", "provider__name", "valid_from")
+    )
+    return [
+        BudgetLine(
+            contract=contract,
+            yearly_budget_cents=contract.yearly_budget_cents,
+            granted_cents=int(contract.granted),  # type: ignore[attr-defined]
+            used_cents=int(contract.used),  # type: ignore[attr-defined]
+        )
+        for contract in contracts
+    ]

@@ -1,0 +1,489 @@
+"""Writes on contracts and allocations (toewijzingen).
+
+The iJw rules checked here (ijw.md): TR307/TR308 (care inside the allocation's period),
+TR321/TR322 (volume not exceeded), TR369 (within the budget), TR384 (nothing on a deleted
+allocation), TR332 (unique allocation number).
+"""
+
+import datetime
+from calendar import monthrange
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from coachcare.access import policy
+from coachcare.accounts.models import User
+from coachcare.audit.services import AccessPoint, Event, access_log_record
+from coachcare.clients.models import Client
+from coachcare.contracts.models import (
+    GRANTED_STATUSES,
+    Allocation,
+    AllocationNotice,
+    AllocationStatus,
+    Contract,
+    ContractProduct,
+    FundingModel,
+    NumberSequence,
+)
+from coachcare.contracts.money import format_euros
+from coachcare.contracts.selectors import contract_remaining_cents, contract_valid_for
+from coachcare.core.dates import today
+from coachcare.method import selectors as method_selectors
+from coachcare.method.codes import PRODUCT_CATEGORIES, Unit
+from coachcare.municipalities.models import Municipality
+from coachcare.providers.models import Provider
+
+#: A mandate allocation runs from today for this many months (or until the contract ends).
+MANDATE_PERIOD_MONTHS = 6
+TOEWIJZING_SEQUENCE = "toewijzing_nummer"
+REJECTION_REASON_MAX_LENGTH = 500
+
+
+def add_months(on: datetime.date, months: int) -> datetime.date:
+    """The same day ``months`` later; the last day of the month when that day does not exist."""
+    month_index = on.month - 1 + months
+    year, month = on.year + month_index // 12, month_index % 12 + 1
+    return on.replace(year=year, month=month, day=min(on.day, monthrange(year, month)[1]))
+
+
+# --- contracts -------------------------------------------------------------------------------
+
+
+def _periods_overlap(
+    start_a: datetime.date, end_a: datetime.date | None, start_b: datetime.date, end_b: datetime.date | None
+) -> bool:
+    return (end_b is None or start_a <= end_b) and (end_a is None or start_b <= end_a)
+
+
+def contract_check(
+    *,
+    municipality: Municipality,
+    provider: Provider,
+    funding_model: str,
+    mandate: bool,
+    valid_from: datetime.date,
+    valid_to: datetime.date | None,
+    yearly_budget_cents: int | None,
+    exclude_pk: int | None = None,
+) -> None:
+    """Raise a ``ValidationError`` (per field) unless the contract can be saved like this.
+
+    A municipality–provider pair has at most one contract valid on any date.
+    """
+    errors: dict[str, list[str]] = {}
+    if valid_to is not None and valid_to < valid_from:
+        errors.setdefault("valid_to", []).append(_("The end date cannot be before the start date."))
+    if funding_model == FundingModel.POPULATION_BUDGET and yearly_budget_cents is None:
+        errors.setdefault("yearly_budget_cents", []).append(_("A population budget contract needs a yearly budget."))
+    if mandate and yearly_budget_cents is None:
+        errors.setdefault("yearly_budget_cents", []).append(
+            _("A mandate only works within a yearly budget: fill in the budget.")
+        )
+    others = Contract.objects.filter(municipality=municipality, provider=provider)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    for other in others.only("valid_from", "valid_to"):
+        if _periods_overlap(valid_from, valid_to, other.valid_from, other.valid_to):
+            if other.valid_to is None:
+                message = _(
+                    "This municipality already has a contract with this provider from %(start)s without an "
+                    "end date: contract periods cannot overlap."
+                ) % {"start": other.valid_from.isoformat()}
+            else:
+                message = _(
+                    "This municipality already has a contract with this provider from %(start)s "
+                    "until %(end)s: contract periods cannot overlap."
+                ) % {"start": other.valid_from.isoformat(), "end": other.valid_to.isoformat()}
+            errors.setdefault("valid_from", []).append(message)
+            break
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def contract_create(
+    *,
+    municipality: Municipality,
+    provider: Provider,
+    funding_model: str,
+    valid_from: datetime.date,
+    valid_to: datetime.date | None = None,
+    mandate: bool = False,
+    yearly_budget_cents: int | None = None,
+) -> Contract:
+    # Lock the municipality row: two contracts for the same pair cannot be checked at the same time.
+    Municipality.objects.select_for_update().filter(pk=municipality.pk).first()
+    contract_check(
+        municipality=municipality,
+        provider=provider,
+        funding_model=funding_model,
+        mandate=mandate,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        yearly_budget_cents=yearly_budget_cents,
+    )
+    return Contract.objects.create(
+        municipality=municipality,
+        provider=provider,
+        funding_model=funding_model,
+        mandate=mandate,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        yearly_budget_cents=yearly_budget_cents,
+    )
+
+
+def contract_product_check(*, module_code: str, ijw_product_category: str, tariff_cents: int | None) -> None:
+    errors: dict[str, list[str]] = {}
+    if not method_selectors.module_list().filter(code=module_code).exists():
+        errors["module_code"] = [
+            _("There is no module with code %(code)s in the current method version.") % {"code": module_code}
+        ]
+    if ijw_product_category not in PRODUCT_CATEGORIES:
+        errors["ijw_product_category"] = [
+            _("%(category)s is not an iJw product category (JZ020).") % {"category": ijw_product_category}
+        ]
+    if tariff_cents is not None and tariff_cents <= 0:
+        errors["tariff_cents"] = [_("The tariff must be more than zero.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+def contract_product_add(
+    *,
+    contract: Contract,
+    module_code: str,
+    tariff_cents: int,
+    ijw_product_category: str | None = None,
+    ijw_product_code: str | None = None,
+    unit: str = Unit.PIECES_OUTPUT,
+) -> ContractProduct:
+    """Buy a module under a contract. The iJw product defaults to the one in the method catalogue."""
+    module = method_selectors.module_list().filter(code=module_code).first()
+    category = ijw_product_category or (module.ijw_product_category if module else "")
+    code = ijw_product_code or (module.ijw_product_code if module else "")
+    contract_product_check(module_code=module_code, ijw_product_category=category, tariff_cents=tariff_cents)
+    if contract.products.filter(module_code=module_code).exists():
+        raise ValidationError({"module_code": [_("This contract already includes this module.")]})
+    return ContractProduct.objects.create(
+        contract=contract,
+        module_code=module_code,
+        ijw_product_category=category,
+        ijw_product_code=code,
+        unit=unit,
+        tariff_cents=tariff_cents,
+    )
+
+
+def _contract_lock(contract: Contract) -> Contract:
+    """Lock the contract row: grants under one contract are checked against its budget one at a time."""
+    return Contract.objects.select_for_update().get(pk=contract.pk)
+
+
+# --- allocations -----------------------------------------------------------------------------
+
+
+def toewijzing_nummer_next() -> str:
+    """The next allocation number (TR332: unique), from a counter row locked for the update."""
+    with transaction.atomic():
+        sequence, _created = NumberSequence.objects.select_for_update().get_or_create(name=TOEWIJZING_SEQUENCE)
+        sequence.last_value += 1
+        sequence.save(update_fields=["last_value"])
+    return f"{sequence.last_value:010d}"
+
+
+def mandate_applies(*, contract: Contract, client: Client, tariff_cents: int, on: datetime.date) -> bool:
+    """Whether a request is granted at once under the contract's mandate.
+
+    The mandate covers the *next* modules (method.md: they start on the coach's decision at the
+    module evaluation without a new request): the client must already have had an allocation
+    granted under this contract, so the first module of a trajectory is always decided by the
+    municipality. And the remaining yearly budget must cover the tariff.
+    """
+    if not contract.mandate:
+        return False
+    has_earlier_grant = Allocation.objects.filter(
+        client=client, contract=contract, status__in=GRANTED_STATUSES
+    ).exists()
+    if not has_earlier_grant:
+        return False
+    remaining = contract_remaining_cents(contract=contract, year=on.year)
+    return remaining is not None and remaining >= tariff_cents
+
+
+def allocation_request(*, actor: User, client: Client, module_code: str, access_point: AccessPoint) -> Allocation:
+    """Ask the client's municipality for one module (iJw JW315), or grant it under the mandate.
+
+    Raises ``AccessDenied`` for anyone but the client's coach or team lead, and a
+    ``ValidationError`` when there is no valid contract including the module.
+    """
+    if not policy.can_request_allocations(actor, client):
+        raise policy.AccessDenied(_("Only the coach or team lead of this young person can request an allocation."))
+    on = today()
+    contract = contract_valid_for(municipality=client.municipality, provider=client.provider, on=on)
+    if contract is None:
+        raise ValidationError(
+            _("%(municipality)s has no contract with %(provider)s on %(date)s: no allocation can be requested.")
+            % {"municipality": client.municipality.name, "provider": client.provider.name, "date": on.isoformat()},
+            code="no_contract",
+        )
+    product = contract.products.filter(module_code=module_code).first()
+    if product is None:
+        raise ValidationError(
+            _("The contract of %(municipality)s with %(provider)s does not include module %(code)s.")
+            % {"municipality": client.municipality.name, "provider": client.provider.name, "code": module_code},
+            code="module_not_contracted",
+        )
+    with transaction.atomic():
+        contract = _contract_lock(contract)
+        if Allocation.objects.filter(client=client, product=product, status=AllocationStatus.REQUESTED).exists():
+            raise ValidationError(
+                _("There is already an open request for this module for this young person."), code="duplicate"
+            )
+        now = timezone.now()
+        allocation = Allocation(
+            client=client,
+            contract=contract,
+            product=product,
+            status=AllocationStatus.REQUESTED,
+            volume=1,
+            requested_by=actor,
+            requested_at=now,
+        )
+        if mandate_applies(contract=contract, client=client, tariff_cents=product.tariff_cents, on=on):
+            end = add_months(on, MANDATE_PERIOD_MONTHS)
+            if contract.valid_to is not None:
+                end = min(end, contract.valid_to)
+            allocation.status = AllocationStatus.APPROVED
+            allocation.via_mandate = True
+            allocation.start_date = on
+            allocation.end_date = end
+            allocation.budget_cents = product.tariff_cents
+            allocation.decided_at = now
+            allocation.toewijzing_nummer = toewijzing_nummer_next()
+        allocation.save()
+        if allocation.via_mandate:
+            AllocationNotice.objects.create(allocation=allocation, kind=AllocationNotice.Kind.MANDATE_APPROVAL)
+        access_log_record(
+            actor=actor,
+            event=Event.CREATE,
+            action="allocation.request",
+            client_ids=[client.public_id],
+            access_point=access_point,
+        )
+    return allocation
+
+
+def _locked_request(allocation: Allocation) -> tuple[Contract, Allocation]:
+    """Lock contract then allocation (always in this order), and insist the allocation is still a request."""
+    contract = _contract_lock(allocation.contract)
+    locked = Allocation.objects.select_for_update().get(pk=allocation.pk)
+    if locked.status != AllocationStatus.REQUESTED:
+        raise ValidationError(
+            _("This request has already been decided (%(status)s).") % {"status": locked.get_status_display()},
+            code="not_requested",
+        )
+    return contract, locked
+
+
+def allocation_approve(
+    *,
+    actor: User,
+    allocation: Allocation,
+    volume: int,
+    start_date: datetime.date,
+    end_date: datetime.date,
+    budget_cents: int | None = None,
+    access_point: AccessPoint,
+) -> Allocation:
+    """The municipality grants a request (iJw JW301). ``budget_cents`` defaults to volume × tariff."""
+    client = allocation.client
+    if not policy.can_decide_allocations(actor, client):
+        raise policy.AccessDenied(_("Only the access team of the young person's municipality decides on this."))
+    tariff = allocation.product.tariff_cents
+    budget = budget_cents if budget_cents is not None else volume * tariff
+    errors: dict[str, list[str]] = {}
+    if volume < 1:
+        errors["volume"] = [_("The volume must be at least 1.")]
+    if end_date < start_date:
+        errors["end_date"] = [_("The end date cannot be before the start date.")]
+    if budget < tariff:
+        errors["budget_cents"] = [
+            _("The budget must cover at least one module (%(tariff)s).") % {"tariff": format_euros(tariff)}
+        ]
+    with transaction.atomic():
+        contract, locked = _locked_request(allocation)
+        if contract.valid_to is None and start_date < contract.valid_from:
+            errors.setdefault("start_date", []).append(
+                _("The period must lie within the contract, which starts on %(start)s.")
+                % {"start": contract.valid_from.isoformat()}
+            )
+        elif contract.valid_to is not None and (start_date < contract.valid_from or end_date > contract.valid_to):
+            errors.setdefault("start_date", []).append(
+                _("The period must lie within the contract (%(start)s to %(end)s).")
+                % {"start": contract.valid_from.isoformat(), "end": contract.valid_to.isoformat()}
+            )
+        remaining = contract_remaining_cents(contract=contract, year=start_date.year)
+        if remaining is not None and budget > remaining:
+            errors.setdefault("budget_cents", []).append(
+                _("This exceeds the remaining yearly budget of the contract (%(remaining)s left in %(year)s).")
+                % {"remaining": format_euros(max(remaining, 0)), "year": start_date.year}
+            )
+        if errors:
+            raise ValidationError(errors)
+        locked.status = AllocationStatus.APPROVED
+        locked.volume = volume
+        locked.start_date = start_date
+        locked.end_date = end_date
+        locked.budget_cents = budget
+        locked.decided_by = actor
+        locked.decided_at = timezone.now()
+        locked.toewijzing_nummer = toewijzing_nummer_next()
+        locked.save(
+            update_fields=[
+                "status",
+                "volume",
+                "start_date",
+                "end_date",
+                "budget_cents",
+                "decided_by",
+                "decided_at",
+                "toewijzing_nummer",
+            ]
+        )
+        access_log_record(
+            actor=actor,
+            event=Event.UPDATE,
+            action="allocation.approve",
+            client_ids=[client.public_id],
+            access_point=access_point,
+        )
+    return locked
+
+
+def allocation_reject(*, actor: User, allocation: Allocation, reason: str, access_point: AccessPoint) -> Allocation:
+    """The municipality refuses a request, with an administrative reason (never clinical content)."""
+    client = allocation.client
+    if not policy.can_decide_allocations(actor, client):
+        raise policy.AccessDenied(_("Only the access team of the young person's municipality decides on this."))
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Give the reason for the rejection.")]})
+    if len(reason) > REJECTION_REASON_MAX_LENGTH:
+        raise ValidationError(
+            {"reason": [_("Keep the reason under %(max)s characters.") % {"max": REJECTION_REASON_MAX_LENGTH}]}
+        )
+    with transaction.atomic():
+        _contract, locked = _locked_request(allocation)
+        locked.status = AllocationStatus.REJECTED
+        locked.rejection_reason = reason
+        locked.decided_by = actor
+        locked.decided_at = timezone.now()
+        locked.save(update_fields=["status", "rejection_reason", "decided_by", "decided_at"])
+        access_log_record(
+            actor=actor,
+            event=Event.UPDATE,
+            action="allocation.reject",
+            client_ids=[client.public_id],
+            access_point=access_point,
+        )
+    return locked
+
+
+def allocation_consume(
+    *,
+    allocation: Allocation,
+    on: datetime.date,
+    actor: User | None = None,
+    access_point: AccessPoint | None = None,
+) -> Allocation:
+    """Use one unit (one module) of an approved allocation on date ``on``.
+
+    Checks, under a row lock so that concurrent starts cannot exceed the volume: approved and not
+    deleted (TR384), ``on`` inside the period (TR307/TR308), volume left (TR321/TR322), budget left
+    (TR369). Raises a ``ValidationError`` naming the rule otherwise. Updates ``allocation`` in place
+    and returns it. With ``actor`` and ``access_point`` the change is also access-logged.
+    """
+    with transaction.atomic():
+        locked = Allocation.objects.select_for_update().get(pk=allocation.pk)
+        tariff = ContractProduct.objects.values_list("tariff_cents", flat=True).get(pk=locked.product_id)
+        if locked.status != AllocationStatus.APPROVED:
+            raise ValidationError(
+                _("This allocation is %(status)s, not approved: no module can start on it (TR384).")
+                % {"status": locked.get_status_display()},
+                code="not_approved",
+            )
+        assert locked.start_date is not None and locked.end_date is not None and locked.budget_cents is not None
+        if not locked.start_date <= on <= locked.end_date:
+            raise ValidationError(
+                _("%(date)s is outside the allocation's period %(start)s to %(end)s (TR307/TR308).")
+                % {"date": on.isoformat(), "start": locked.start_date.isoformat(), "end": locked.end_date.isoformat()},
+                code="outside_period",
+            )
+        if locked.volume_used + 1 > locked.volume:
+            raise ValidationError(
+                _("The allocated volume (%(volume)s) has been used up (TR321/TR322).") % {"volume": locked.volume},
+                code="volume_exceeded",
+            )
+        if (locked.volume_used + 1) * tariff > locked.budget_cents:
+            raise ValidationError(
+                _("The allocation's budget (%(budget)s) does not cover another module (TR369).")
+                % {"budget": format_euros(locked.budget_cents)},
+                code="budget_exceeded",
+            )
+        locked.volume_used += 1
+        locked.save(update_fields=["volume_used"])
+        if actor is not None and access_point is not None:
+            access_log_record(
+                actor=actor,
+                event=Event.UPDATE,
+                action="allocation.consume",
+                client_ids=[allocation.client.public_id],
+                access_point=access_point,
+            )
+    allocation.volume_used = locked.volume_used
+    return allocation
+
+
+# --- demo data -------------------------------------------------------------------------------
+
+#: (module code of the demo method package, iJw product code, tariff in cents); category 45.
+DEMO_PRODUCTS = [
+    ("CC-KENNISMAKING", "45A01", 125_000),
+    ("CC-DAGRITME", "45A02", 145_000),
+    ("CC-COMMUNICATIE-THUIS", "45A03", 145_000),
+    ("CC-ZELFSTANDIG-VERDER", "45A04", 145_000),
+]
+#: (CBS code, mandate, yearly budget in cents): Utrecht with a mandate and € 250.000, Amsterdam without.
+DEMO_CONTRACTS = [("0344", True, 25_000_000), ("0363", False, None)]
+
+
+@transaction.atomic
+def contract_demo_install(*, provider: Provider, coach: User, pending_for: Client, access_point: AccessPoint) -> None:
+    """Demo contracts (per module, from 1 January this year) and one open request. Idempotent."""
+    on = today()
+    for code, mandate, budget in DEMO_CONTRACTS:
+        municipality = Municipality.objects.get(code=code)
+        contract = contract_valid_for(municipality=municipality, provider=provider, on=on)
+        if contract is None:
+            contract = contract_create(
+                municipality=municipality,
+                provider=provider,
+                funding_model=FundingModel.PER_MODULE,
+                valid_from=datetime.date(on.year, 1, 1),
+                mandate=mandate,
+                yearly_budget_cents=budget,
+            )
+        for module_code, product_code, tariff in DEMO_PRODUCTS:
+            if not contract.products.filter(module_code=module_code).exists():
+                contract_product_add(
+                    contract=contract,
+                    module_code=module_code,
+                    tariff_cents=tariff,
+                    ijw_product_category="45",
+                    ijw_product_code=product_code,
+                )
+    if not Allocation.objects.filter(client=pending_for).exists():
+        allocation_request(actor=coach, client=pending_for, module_code=DEMO_PRODUCTS[0][0], access_point=access_point)

@@ -1,0 +1,147 @@
+"""The municipality access team's portal: allocation requests, granting and refusing them."""
+
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from coachcare.access import policy
+from coachcare.audit.services import AccessPoint
+from coachcare.contracts import selectors, services
+from coachcare.contracts.forms import ApproveForm, RejectForm
+from coachcare.contracts.models import Allocation, AllocationStatus
+from coachcare.core.dates import today
+from coachcare.core.http import actor_of
+
+#: Service field names that the forms call differently.
+FIELD_NAMES = {"budget_cents": "budget"}
+
+
+def _page_number(request: HttpRequest) -> int:
+    raw = request.GET.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < len(raw) < 7 else 1
+
+
+def _add_errors(form: ApproveForm | RejectForm, error: ValidationError) -> None:
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for field, field_errors in error.message_dict.items():
+        name = FIELD_NAMES.get(field, field)
+        form.add_error(name if name in form.fields else None, field_errors)
+
+
+@login_required
+@require_GET
+def allocation_list(request: HttpRequest) -> HttpResponse:
+    actor = actor_of(request)
+    if not policy.can_decide_allocations(actor):
+        return HttpResponseForbidden(_("Only a municipality access team decides on allocations."))
+    status = request.GET.get("status", "")
+    status = status if status in AllocationStatus.values else ""
+    page = selectors.allocation_list_for_municipality(
+        actor=actor,
+        access_point=AccessPoint.from_request(request),
+        status=status or None,
+        page=_page_number(request),
+    )
+    year = today().year
+    return render(
+        request,
+        "contracts/allocation_list.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": AllocationStatus.choices,
+            "budget_lines": selectors.budget_overview(actor=actor, year=year),
+            "year": year,
+        },
+    )
+
+
+def _get(request: HttpRequest, public_id: UUID) -> Allocation:
+    try:
+        return selectors.allocation_get_for_decision(
+            actor=actor_of(request), public_id=public_id, access_point=AccessPoint.from_request(request)
+        )
+    except policy.AccessDenied as exc:
+        raise Http404(_("No such allocation.")) from exc
+
+
+def _render_detail(
+    request: HttpRequest,
+    allocation: Allocation,
+    *,
+    approve_form: ApproveForm | None = None,
+    reject_form: RejectForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context: dict[str, Any] = {"allocation": allocation}
+    if allocation.status == AllocationStatus.REQUESTED:
+        context["approve_form"] = approve_form or ApproveForm.with_defaults()
+        context["reject_form"] = reject_form or RejectForm()
+    return render(request, "contracts/allocation_detail.html", context, status=status)
+
+
+@login_required
+@require_GET
+def allocation_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    return _render_detail(request, _get(request, public_id))
+
+
+@login_required
+@require_POST
+def allocation_approve(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    allocation = _get(request, public_id)
+    form = ApproveForm(request.POST)
+    if form.is_valid():
+        try:
+            services.allocation_approve(
+                actor=actor_of(request),
+                allocation=allocation,
+                access_point=AccessPoint.from_request(request),
+                **form.service_arguments(),
+            )
+        except policy.AccessDenied:
+            return HttpResponseForbidden(_("Only a municipality access team decides on allocations."))
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("The allocation for %(name)s has been granted.") % {"name": allocation.client.full_name},
+            )
+            return redirect("contracts:allocation_list")
+    return _render_detail(request, allocation, approve_form=form, status=400)
+
+
+@login_required
+@require_POST
+def allocation_reject(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    allocation = _get(request, public_id)
+    form = RejectForm(request.POST)
+    if form.is_valid():
+        try:
+            services.allocation_reject(
+                actor=actor_of(request),
+                allocation=allocation,
+                reason=form.cleaned_data["reason"],
+                access_point=AccessPoint.from_request(request),
+            )
+        except policy.AccessDenied:
+            return HttpResponseForbidden(_("Only a municipality access team decides on allocations."))
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("The request for %(name)s has been rejected.") % {"name": allocation.client.full_name},
+            )
+            return redirect("contracts:allocation_list")
+    return _render_detail(request, allocation, reject_form=form, status=400)

@@ -1,0 +1,52 @@
+"""Reads of outcome measures. Definitions hold no personal data; responses are clinical and logged."""
+
+from django.db.models import QuerySet
+
+from coachcare.access import policy
+from coachcare.accounts.models import User
+from coachcare.audit.services import AccessPoint, Event, access_log_record
+from coachcare.clients.models import Client
+from coachcare.measures.models import QuestionnaireDefinition, QuestionnaireResponse
+from coachcare.method.services import version_key
+
+
+def questionnaire_definition_list(*, respondent: str | None = None) -> QuerySet[QuestionnaireDefinition]:
+    """Active definitions (every version), optionally only those for one respondent."""
+    definitions = QuestionnaireDefinition.objects.filter(is_active=True)
+    return definitions if respondent is None else definitions.filter(respondent=respondent)
+
+
+def questionnaire_definition_get(*, code: str, version: str | None = None) -> QuestionnaireDefinition:
+    """One version of a questionnaire, or its latest active version when ``version`` is None.
+
+    Raises ``QuestionnaireDefinition.DoesNotExist`` when there is none.
+    """
+    if version is not None:
+        return QuestionnaireDefinition.objects.get(code=code, version=version)
+    candidates = list(QuestionnaireDefinition.objects.filter(code=code, is_active=True))
+    if not candidates:
+        raise QuestionnaireDefinition.DoesNotExist(f"No active version of questionnaire '{code}'.")
+    return max(candidates, key=lambda definition: version_key(definition.version))
+
+
+def questionnaire_responses_for_client(
+    *, actor: User, client: Client, access_point: AccessPoint
+) -> list[QuestionnaireResponse]:
+    """The submitted responses about ``client``, newest first; raises ``AccessDenied`` without CLINICAL access.
+
+    Answers are clinical content (rules.md), so the read is written to the access log.
+    """
+    policy.require(actor, client, [policy.DataKind.CLINICAL])
+    responses = list(
+        QuestionnaireResponse.objects.filter(client=client, status=QuestionnaireResponse.Status.SUBMITTED)
+        .select_related("definition", "submitted_by")
+        .order_by("-submitted_at", "-id")
+    )
+    access_log_record(
+        actor=actor,
+        event=Event.READ,
+        action="measures.responses",
+        client_ids=[client.public_id],
+        access_point=access_point,
+    )
+    return responses

@@ -1,0 +1,223 @@
+"""Forms of the trajectory steps. They only collect input; the rules live in ``trajectories.services``.
+
+Every form has its own prefix, so several can sit on the client file at once without clashing ids.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from coachcare.clients.models import GezagRelation
+from coachcare.measures.gas import GBO_MAX, GBO_MIN, GasConvention
+from coachcare.method import selectors as method_selectors
+from coachcare.method.models import Module
+from coachcare.trajectories.models import Advice, Agreement, EndReason, Goal, Trajectory
+
+YOUNG_PERSON = "jongere"
+
+
+def level_key(level: int) -> str:
+    """A level as part of a field name: 2 -> "p2", -1 -> "m1", 0 -> "0"."""
+    if level > 0:
+        return f"p{level}"
+    if level < 0:
+        return f"m{-level}"
+    return "0"
+
+
+def level_label(level: int, convention: GasConvention) -> str:
+    """The meaning of a GAS level in words, with the baseline and deterioration marked."""
+    meanings = {
+        2: _("much more than expected"),
+        1: _("more than expected"),
+        0: _("the expected outcome"),
+        -1: _("less than expected"),
+        -2: _("much less than expected"),
+        -3: _("worse than at the intake"),
+    }
+    text = f"{level:+d}" if level else "0"
+    label = f"{text}: {meanings[level]}"
+    if level == convention.baseline:
+        return f"{label} ({_('the situation at the intake')})"
+    if level == convention.deterioration and level != -3:
+        return f"{label} ({_('worse than at the intake')})"
+    return label
+
+
+def modules_of(trajectory: Trajectory) -> list[Module]:
+    return list(method_selectors.module_list(version=trajectory.method_version.version).order_by("sequence", "code"))
+
+
+class StepForm(forms.Form):
+    """A step without input (a button): start the intake, finish the module, allocation received."""
+
+
+class ModuleForm(forms.Form):
+    """Choose a module of the trajectory's method version (the first or advised one by default)."""
+
+    module_code = forms.ChoiceField(label=_("Module"))
+
+    def __init__(self, *args: Any, modules: Sequence[Module], default_code: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["module_code"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(module.code, f"{module.name} ({module.code})") for module in modules]
+        if default_code:
+            field.initial = default_code
+
+
+class AllocationRequestForm(ModuleForm):
+    prefix = "allocation"
+
+
+class ModuleStartForm(ModuleForm):
+    prefix = "module"
+
+
+class AgreementForm(forms.Form):
+    """Consent or agreement as heard by the coach: given by the young person or a parent with gezag."""
+
+    prefix = "consent"
+
+    kind = forms.ChoiceField(label=_("What is agreed"), choices=Agreement.Kind.choices)
+    given_by = forms.ChoiceField(label=_("Given by"))
+
+    def __init__(
+        self, *args: Any, trajectory: Trajectory, client_name: str, default_kind: str = "", **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [(YOUNG_PERSON, _("%(name)s (the young person)") % {"name": client_name})]
+        relations = GezagRelation.objects.filter(client_id=trajectory.client_id, has_gezag=True).select_related(
+            "parent"
+        )
+        self.parents = {str(relation.parent.pk): relation.parent for relation in relations}
+        choices += [
+            (pk, _("%(name)s (parent with gezag)") % {"name": parent.display_name})
+            for pk, parent in self.parents.items()
+        ]
+        given_by = self.fields["given_by"]
+        assert isinstance(given_by, forms.ChoiceField)
+        given_by.choices = choices
+        if default_kind:
+            self.fields["kind"].initial = default_kind
+
+
+class GoalForm(forms.Form):
+    """A goal with the five (or six) level descriptions of its GAS scale, per the trajectory's convention."""
+
+    prefix = "goal"
+
+    text = forms.CharField(label=_("Goal"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    kind = forms.ChoiceField(label=_("Kind of goal"), choices=Goal.Kind.choices)
+    weight = forms.FloatField(
+        label=_("Weight"),
+        initial=1,
+        min_value=0.1,
+        max_value=10,
+        help_text=_("1 when all goals count the same."),
+        widget=forms.NumberInput(attrs={"step": "0.1"}),
+    )
+
+    def __init__(self, *args: Any, convention: GasConvention, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.convention = convention
+        for level in sorted(convention.levels, reverse=True):
+            self.fields[f"level_{level_key(level)}"] = forms.CharField(
+                label=_("GAS level %(level)s") % {"level": level_label(level, convention)},
+                max_length=500,
+            )
+        self.order_fields(["text", *[f"level_{level_key(level)}" for level in sorted(convention.levels, reverse=True)]])
+
+    def scale(self) -> dict[int, str]:
+        return {level: self.cleaned_data[f"level_{level_key(level)}"] for level in self.convention.levels}
+
+
+class GoalScoresForm(forms.Form):
+    """GAS level (from the goal's own scale) and GBO score (0 to 10) for every goal."""
+
+    prefix = "scores"
+
+    def __init__(self, *args: Any, goals: Sequence[Goal], convention: GasConvention, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.goals = list(goals)
+        for goal in self.goals:
+            descriptions = dict(getattr(goal, "scale_levels", []))
+            choices = [("", "")]
+            for level in sorted(convention.levels, reverse=True):
+                text = f"{level:+d}" if level else "0"
+                description = descriptions.get(level, "")
+                choices.append((str(level), f"{text}: {description}" if description else text))
+            self.fields[f"gas_{goal.pk}"] = forms.TypedChoiceField(
+                label=_("Goal %(order)s: GAS level") % {"order": goal.order},
+                choices=choices,
+                coerce=int,
+                help_text=goal.text,
+            )
+            self.fields[f"gbo_{goal.pk}"] = forms.IntegerField(
+                label=_("Goal %(order)s: GBO score (0 to 10)") % {"order": goal.order},
+                min_value=GBO_MIN,
+                max_value=GBO_MAX,
+                help_text=_("0: no progress at all, 10: goal fully reached."),
+            )
+
+    def scores(self) -> dict[int, tuple[int, int]]:
+        return {
+            goal.pk: (self.cleaned_data[f"gas_{goal.pk}"], self.cleaned_data[f"gbo_{goal.pk}"]) for goal in self.goals
+        }
+
+
+class DecisionForm(forms.Form):
+    prefix = "decision"
+
+    decision = forms.ChoiceField(label=_("Your decision"), choices=[("", ""), *Advice.choices])
+    next_module_code = forms.ChoiceField(
+        label=_("Next module (when continuing)"), required=False, help_text=_("Only needed when you continue.")
+    )
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
+
+    def __init__(
+        self, *args: Any, modules: Sequence[Module], advice: str = "", advice_next: str = "", **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["next_module_code"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", ""), *((module.code, f"{module.name} ({module.code})") for module in modules)]
+        if advice:
+            self.fields["decision"].initial = advice
+        if advice_next:
+            field.initial = advice_next
+
+
+class CloseForm(forms.Form):
+    prefix = "close"
+
+    end_reason = forms.ChoiceField(label=_("End reason (iJw JZ588)"), choices=[("", ""), *EndReason.choices])
+
+    def __init__(self, *args: Any, default_reason: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if default_reason:
+            self.fields["end_reason"].initial = default_reason
+
+
+class FollowUpForm(forms.Form):
+    """Prefix per moment (``follow_up_6``), given by the caller."""
+
+    needed_care_again = forms.TypedChoiceField(
+        label=_("Did the young person need care again?"),
+        choices=[("", ""), ("yes", _("Yes")), ("no", _("No"))],
+        coerce=lambda value: value == "yes",
+    )
+
+
+class ApprovalForm(forms.Form):
+    """Prefix per evaluation (``approval_12``), given by the caller: the queue shows several."""
+
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required when you do not approve."),
+    )

@@ -1,0 +1,315 @@
+"""A trajectory: one young person's way through the Coach & Care method.
+
+Its status only changes through ``coachcare.trajectories.state_machine`` (transitions and their
+guards in one place); every change is kept as a ``TrajectoryTransition`` (who, when, why). Goal
+texts, scale descriptions and reasons are clinical content and encrypted at rest.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from coachcare.core.fields import EncryptedTextField
+
+
+class Status(models.TextChoices):
+    REFERRED = "referred", _("referred")
+    ALLOCATED = "allocated", _("allocated")
+    INTAKE = "intake", _("intake")
+    MODULE_RUNNING = "module_running", _("module running")
+    MODULE_EVALUATION = "module_evaluation", _("module evaluation")
+    CLOSED = "closed", _("closed")
+    FOLLOW_UP = "follow_up", _("follow-up")
+    ARCHIVED = "archived", _("archived")
+
+
+ACTIVE_STATUSES = frozenset(
+    {Status.REFERRED, Status.ALLOCATED, Status.INTAKE, Status.MODULE_RUNNING, Status.MODULE_EVALUATION}
+)
+
+
+class NextAction(models.TextChoices):
+    """What the coach has to do next on a trajectory; with its due date it orders the caseload."""
+
+    REQUEST_ALLOCATION = "request_allocation", _("request an allocation")
+    AWAIT_ALLOCATION = "await_allocation", _("waiting for the allocation")
+    INTAKE = "intake", _("intake")
+    AGREE_PLAN = "agree_plan", _("set goals, agree the plan, start the first module")
+    EVALUATE_MODULE = "evaluate_module", _("evaluate the module")
+    DECIDE = "decide", _("take the gate decision")
+    AWAIT_APPROVAL = "await_approval", _("waiting for the team lead's approval")
+    START_MODULE = "start_module", _("start the next module")
+    CLOSE = "close", _("close the trajectory")
+    FOLLOW_UP = "follow_up", _("follow-up contact")
+    NONE = "", _("nothing")
+
+
+class ReferrerKind(models.TextChoices):
+    HUISARTS = "huisarts", _("general practitioner (huisarts)")
+    SCHOOL = "school", _("school")
+    WIJKTEAM = "wijkteam", _("neighbourhood team (wijkteam)")
+    JEUGDARTS = "jeugdarts", _("youth doctor (jeugdarts)")
+    ZELF = "zelf", _("the young person or family themselves")
+    OTHER = "other", _("other")
+
+
+class EndReason(models.TextChoices):
+    """iJw reden beëindiging (JZ588), the codes that can end a Coach & Care trajectory."""
+
+    DECEASED = "02", _("02 deceased")
+    TEMPORARILY = "20", _("20 temporarily ended")
+    ACCORDING_TO_PLAN = "31", _("31 ended according to plan")
+    EARLY_BY_CLIENT = "32", _("32 ended early, one-sidedly by the client")
+    EARLY_BY_PROVIDER = "33", _("33 ended early, one-sidedly by the provider")
+    EARLY_MUTUAL = "34", _("34 ended early, by mutual agreement")
+    EARLY_EXTERNAL = "35", _("35 ended early, by external circumstances")
+    BY_MUNICIPALITY = "36", _("36 initiated by the municipality")
+    CHANGE_REQUEST = "37", _("37 change request")
+    OTHER_PROVIDER = "38", _("38 continued at another provider")
+    OTHER_DOMAIN = "39", _("39 outflow to another domain")
+
+
+class Trajectory(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="trajectories")
+    coach = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="trajectories",
+        verbose_name=_("coach (contact person)"),
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.REFERRED)
+    referrer_kind = models.CharField(_("referred by"), max_length=20, choices=ReferrerKind.choices)
+    referrer_name = models.CharField(_("name of the referrer"), max_length=200, blank=True)
+    referred_on = models.DateField(_("referral date"))
+    method_version = models.ForeignKey(
+        "method.MethodVersion",
+        on_delete=models.PROTECT,
+        related_name="trajectories",
+        verbose_name=_("method version"),
+    )
+    gas_convention = models.CharField(_("GAS baseline convention"), max_length=30, default="standard")
+    plan_revision = models.PositiveIntegerField(default=0, help_text="Goes up whenever goals change.")
+    next_action = models.CharField(_("next action"), max_length=40, blank=True, choices=NextAction.choices)
+    next_action_due = models.DateField(_("due"), null=True, blank=True)
+    end_reason = models.CharField(_("end reason (JZ588)"), max_length=2, choices=EndReason.choices, blank=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    final_gas_t = models.FloatField(_("final GAS T-score"), null=True, blank=True)
+    final_gbo_mean = models.FloatField(_("final mean GBO"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=0, help_text="Optimistic lock: goes up with every transition.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["next_action_due", "id"]
+        verbose_name = _("trajectory")
+        verbose_name_plural = _("trajectories")
+        indexes = [
+            models.Index(fields=["coach", "status", "next_action_due"], name="trajectory_coach_due_idx"),
+            models.Index(fields=["client", "-created_at"], name="trajectory_client_idx"),
+            models.Index(fields=["status", "next_action_due"], name="trajectory_status_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"trajectory {self.public_id} ({self.status})"
+
+
+class TrajectoryTransition(models.Model):
+    """The record of every status change: who, when, why."""
+
+    trajectory = models.ForeignKey(Trajectory, on_delete=models.CASCADE, related_name="transitions")
+    name = models.CharField(max_length=40)
+    from_status = models.CharField(max_length=20, choices=Status.choices)
+    to_status = models.CharField(max_length=20, choices=Status.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    by_role = models.CharField(max_length=20)
+    at = models.DateTimeField()
+    reason = EncryptedTextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.from_status} -> {self.to_status}"
+
+
+class ModuleRun(models.Model):
+    """One module of the method followed within a trajectory (an iJw product, declared on its own)."""
+
+    class State(models.TextChoices):
+        RUNNING = "running", _("running")
+        FINISHED = "finished", _("finished, to evaluate")
+        EVALUATED = "evaluated", _("evaluated")
+
+    trajectory = models.ForeignKey(Trajectory, on_delete=models.CASCADE, related_name="module_runs")
+    module = models.ForeignKey("method.Module", on_delete=models.PROTECT, related_name="runs")
+    sequence = models.PositiveSmallIntegerField()
+    allocation = models.ForeignKey(
+        "contracts.Allocation", null=True, blank=True, on_delete=models.PROTECT, related_name="module_runs"
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.RUNNING)
+    started_on = models.DateField()
+    due_on = models.DateField()
+    finished_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["trajectory", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["trajectory", "sequence"], name="module_run_unique_sequence"),
+        ]
+
+    def __str__(self) -> str:
+        return f"module run {self.sequence} of trajectory {self.trajectory_id}"
+
+
+class Goal(models.Model):
+    """A goal written with the young person, with its 5-level GAS scale (clinical, encrypted)."""
+
+    class Kind(models.TextChoices):
+        PERSONAL = "personal", _("the young person's own goal")
+        PARENTING = "parenting", _("parenting goal (opvoedkundig doel)")
+
+    trajectory = models.ForeignKey(Trajectory, on_delete=models.CASCADE, related_name="goals")
+    order = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PERSONAL)
+    text = EncryptedTextField(_("goal"))
+    scale = EncryptedTextField(_("GAS scale"), help_text="JSON: level (as text) -> description.")
+    weight = models.FloatField(default=1.0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["trajectory", "order"]
+        constraints = [models.UniqueConstraint(fields=["trajectory", "order"], name="goal_unique_order")]
+
+    def __str__(self) -> str:
+        return f"goal {self.order} of trajectory {self.trajectory_id}"
+
+
+class GoalScore(models.Model):
+    """GAS level and GBO score of one goal at one moment: the intake or a module evaluation."""
+
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="scores")
+    module_run = models.ForeignKey(ModuleRun, null=True, blank=True, on_delete=models.CASCADE, related_name="scores")
+    gas = models.SmallIntegerField(_("GAS level"))
+    gbo = models.PositiveSmallIntegerField(_("GBO score (0 to 10)"))
+    convention = models.CharField(max_length=30)
+    scored_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    scored_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["goal", "scored_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["goal", "module_run"], name="goal_score_once_per_moment"),
+            models.UniqueConstraint(
+                fields=["goal"], condition=models.Q(module_run__isnull=True), name="goal_score_once_at_intake"
+            ),
+            models.CheckConstraint(condition=models.Q(gbo__lte=10), name="goal_score_gbo_range"),
+            models.CheckConstraint(condition=models.Q(gas__gte=-3, gas__lte=2), name="goal_score_gas_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"score of goal {self.goal_id}"
+
+
+class Agreement(models.Model):
+    """Consent and agreement as the age rules require them, recorded with who and when.
+
+    - CARE: consent to care (Jeugdwet 7.3.4: 12 to 15 the young person and the parents with
+      gezag, 16 and older the young person alone).
+    - PLAN: agreement to the plan (goals and modules) at a plan revision: the plan is the
+      arrangement, no further paperwork.
+    - SUMMARY: consent to send the closing summary to the referrer.
+    """
+
+    class Kind(models.TextChoices):
+        CARE = "care", _("consent to care")
+        PLAN = "plan", _("agreement to the plan")
+        SUMMARY = "summary", _("consent to send the closing summary")
+
+    trajectory = models.ForeignKey(Trajectory, on_delete=models.CASCADE, related_name="agreements")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    plan_revision = models.PositiveIntegerField(null=True, blank=True)
+    given_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    given_as = models.CharField(max_length=20, help_text="jongere or ouder")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    given_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["trajectory", "given_at"]
+        indexes = [models.Index(fields=["trajectory", "kind"], name="agreement_kind_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} by {self.given_as} for trajectory {self.trajectory_id}"
+
+
+class Advice(models.TextChoices):
+    STOP = "stop", _("stop: goals reached")
+    CONTINUE = "continue", _("continue with the next module")
+    STEP_UP = "step_up", _("step up: refer to more specialised care")
+
+
+class Evaluation(models.Model):
+    """The module gate: the system's advice, the coach's decision and, if they differ, approval."""
+
+    class Approval(models.TextChoices):
+        NOT_NEEDED = "not_needed", _("not needed")
+        PENDING = "pending", _("waiting for the team lead")
+        APPROVED = "approved", _("approved")
+        REJECTED = "rejected", _("rejected")
+
+    module_run = models.OneToOneField(ModuleRun, on_delete=models.CASCADE, related_name="evaluation")
+    advice = models.CharField(max_length=10, choices=Advice.choices)
+    advice_next_module_code = models.CharField(max_length=40, blank=True)
+    advice_rule = models.CharField(max_length=40)
+    advice_gas_t = models.FloatField(null=True)
+    advice_gbo_mean = models.FloatField(null=True)
+    decision = models.CharField(max_length=10, choices=Advice.choices, blank=True)
+    decision_next_module_code = models.CharField(max_length=40, blank=True)
+    decision_reason = EncryptedTextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    deviates = models.BooleanField(default=False)
+    approval = models.CharField(max_length=12, choices=Approval.choices, default=Approval.NOT_NEEDED)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approval_note = EncryptedTextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["approval"], name="evaluation_approval_idx")]
+
+    def __str__(self) -> str:
+        return f"evaluation of module run {self.module_run_id}"
+
+
+class FollowUp(models.Model):
+    """Contact 6 and 12 months after closure: did the young person need care again (herhaald beroep)?"""
+
+    class State(models.TextChoices):
+        SCHEDULED = "scheduled", _("scheduled")
+        DUE = "due", _("due")
+        DONE = "done", _("done")
+
+    trajectory = models.ForeignKey(Trajectory, on_delete=models.CASCADE, related_name="follow_ups")
+    months = models.PositiveSmallIntegerField()
+    due_on = models.DateField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.SCHEDULED)
+    needed_care_again = models.BooleanField(null=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["trajectory", "months"]
+        constraints = [models.UniqueConstraint(fields=["trajectory", "months"], name="follow_up_unique_moment")]
+
+    def __str__(self) -> str:
+        return f"follow-up {self.months} months of trajectory {self.trajectory_id}"

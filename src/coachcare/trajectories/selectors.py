@@ -1,0 +1,245 @@
+"""Reads of trajectories: the caseload, the client file as a timeline, the team lead's queue.
+
+Each selector checks the access policy and writes the NEN 7513 access log; each runs a fixed
+number of queries whatever the number of clients or events.
+"""
+
+import dataclasses
+import datetime
+import json
+from uuid import UUID
+
+from django.core.paginator import Page, Paginator
+from django.db.models import F, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from coachcare.access import policy
+from coachcare.accounts.models import User
+from coachcare.audit.services import AccessPoint, Event, access_log_record
+from coachcare.clients import selectors as client_selectors
+from coachcare.clients.selectors import ClientFile
+from coachcare.core.dates import age_on, today
+from coachcare.trajectories.models import (
+    ACTIVE_STATUSES,
+    Agreement,
+    Evaluation,
+    FollowUp,
+    Goal,
+    GoalScore,
+    ModuleRun,
+    Status,
+    Trajectory,
+    TrajectoryTransition,
+)
+
+CASELOAD_PAGE_SIZE = 50
+
+#: The gate's rules (``trajectories.gate``) in words, shown next to the advice.
+ADVICE_RULE_TEXTS = {
+    "deterioration": _(
+        "A goal's GBO score or the GAS T-score went down since the previous measurement: the young person may "
+        "need more specialised care."
+    ),
+    "no_progress": _(
+        "After two or more modules the mean GBO score is not higher than two measurements ago: no progress "
+        "over two modules."
+    ),
+    "goals_reached": _("Every goal is at least at the expected level (GAS 0) and has a GBO score of 8 or more."),
+    "final_module": _("This was the method's final module (continuing on your own)."),
+    "next_module": _(
+        "The goals are not reached yet, and the method has a next module this young person has not followed."
+    ),
+    "no_module_left": _("The goals are not reached yet, and no module of the method is left."),
+}
+
+
+def advice_rule_text(rule: str) -> str:
+    """The rule that gave an advice, in words a coach (and a team lead) understands."""
+    return str(ADVICE_RULE_TEXTS.get(rule, rule))
+
+
+def caseload_list(*, actor: User, access_point: AccessPoint, page: int = 1, search: str = "") -> Page:
+    """Trajectories of the clients the actor may see, most urgent first (overdue at the top).
+
+    Ordered by the next action's due date: an overdue action has the earliest date, so it comes
+    first; trajectories without a due date come last.
+    """
+    trajectories = (
+        Trajectory.objects.filter(client__in=policy.clients_visible_to(actor))
+        .exclude(status=Status.ARCHIVED)
+        .select_related("client", "client__municipality", "coach")
+        .defer("client__bsn")
+    )
+    if search.strip():
+        term = search.strip()
+        trajectories = trajectories.filter(
+            Q(client__family_name__icontains=term) | Q(client__given_name__icontains=term)
+        )
+    ordered = trajectories.order_by(F("next_action_due").asc(nulls_last=True), "id")
+    page_obj = Paginator(ordered, CASELOAD_PAGE_SIZE).get_page(page)
+    on = today()
+    for trajectory in page_obj.object_list:
+        trajectory.age = age_on(trajectory.client.birth_date, on)  # type: ignore[attr-defined]
+        trajectory.overdue = bool(trajectory.next_action_due and trajectory.next_action_due < on)  # type: ignore[attr-defined]
+    access_log_record(
+        actor=actor,
+        event=Event.READ,
+        action="client.caseload",
+        client_ids=[trajectory.client.public_id for trajectory in page_obj.object_list],
+        access_point=access_point,
+    )
+    return page_obj
+
+
+def approval_queue(*, actor: User, access_point: AccessPoint) -> list[Evaluation]:
+    """Gate decisions of the team lead's team that deviate from the advice and wait for approval."""
+    if actor.team_id is None:
+        return []
+    evaluations = list(
+        Evaluation.objects.filter(
+            approval=Evaluation.Approval.PENDING, module_run__trajectory__client__team_id=actor.team_id
+        )
+        .select_related("module_run__module", "module_run__trajectory__client", "decided_by")
+        .order_by("decided_at", "id")
+    )
+    evaluations = [e for e in evaluations if policy.can_approve_gate_decision(actor, e.module_run.trajectory.client)]
+    for evaluation in evaluations:
+        evaluation.rule_text = advice_rule_text(evaluation.advice_rule)  # type: ignore[attr-defined]
+    access_log_record(
+        actor=actor,
+        event=Event.READ,
+        action="trajectory.approval_queue",
+        client_ids=[e.module_run.trajectory.client.public_id for e in evaluations],
+        access_point=access_point,
+    )
+    return evaluations
+
+
+def approval_queue_count(*, actor: User) -> int:
+    """How many decisions wait for this team lead (a number only: no client data, no log entry)."""
+    if actor.team_id is None or not policy.can_review_gate_decisions(actor):
+        return 0
+    return Evaluation.objects.filter(
+        approval=Evaluation.Approval.PENDING, module_run__trajectory__client__team_id=actor.team_id
+    ).count()
+
+
+def evaluation_current(*, trajectory: Trajectory) -> Evaluation | None:
+    """The evaluation of the trajectory's latest module run (None before it is scored)."""
+    run = ModuleRun.objects.filter(trajectory=trajectory).order_by("-sequence").first()
+    if run is None:
+        return None
+    return Evaluation.objects.filter(module_run=run).select_related("module_run__module").first()
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TimelineEvent:
+    at: datetime.datetime | datetime.date
+    kind: str  # transition, goal, score, module, evaluation, agreement, follow_up, note
+    trajectory: Trajectory | None
+    item: object
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ClientTimeline:
+    file: ClientFile
+    trajectories: list[Trajectory]
+    active: Trajectory | None
+    goals: list[Goal]
+    events: list[TimelineEvent]
+
+
+def _scale(goal: Goal) -> list[tuple[int, str]]:
+    try:
+        data = json.loads(goal.scale)
+    except (TypeError, ValueError):
+        return []
+    return sorted(((int(level), text) for level, text in data.items()), reverse=True)
+
+
+def client_timeline(*, actor: User, public_id: UUID, access_point: AccessPoint) -> ClientTimeline:
+    """The client file as a timeline: goals, modules, sessions, evaluations, decisions, notes.
+
+    Administrative roles get the file without clinical events (the policy decides).
+    """
+    file = client_selectors.client_file_get(actor=actor, public_id=public_id, access_point=access_point)
+    trajectories = list(
+        Trajectory.objects.filter(client=file.client).select_related("coach", "method_version").order_by("-created_at")
+    )
+    active = next((t for t in trajectories if t.status in ACTIVE_STATUSES), None)
+    if not file.shows_clinical:
+        return ClientTimeline(file=file, trajectories=trajectories, active=active, goals=[], events=[])
+    by_id = {t.pk: t for t in trajectories}
+    ids = list(by_id)
+    events: list[TimelineEvent] = []
+    for transition in TrajectoryTransition.objects.filter(trajectory_id__in=ids).select_related("by"):
+        events.append(
+            TimelineEvent(
+                at=transition.at, kind="transition", trajectory=by_id[transition.trajectory_id], item=transition
+            )
+        )
+    goals = list(Goal.objects.filter(trajectory_id__in=ids).order_by("trajectory_id", "order"))
+    for goal in goals:
+        goal.scale_levels = _scale(goal)  # type: ignore[attr-defined]
+        goal.score_list = []  # type: ignore[attr-defined]
+        events.append(TimelineEvent(at=goal.created_at, kind="goal", trajectory=by_id[goal.trajectory_id], item=goal))
+    goals_by_id = {goal.pk: goal for goal in goals}
+    for score in (
+        GoalScore.objects.filter(goal_id__in=goals_by_id)
+        .select_related("module_run__module")
+        .order_by("scored_at", "id")
+    ):
+        goals_by_id[score.goal_id].score_list.append(score)  # type: ignore[attr-defined]
+    runs = list(ModuleRun.objects.filter(trajectory_id__in=ids).select_related("module").order_by("sequence"))
+    for run in runs:
+        events.append(TimelineEvent(at=run.started_on, kind="module", trajectory=by_id[run.trajectory_id], item=run))
+    for evaluation in Evaluation.objects.filter(module_run__in=runs).select_related(
+        "module_run__module", "decided_by", "approved_by"
+    ):
+        at = evaluation.decided_at or evaluation.module_run.finished_on or evaluation.module_run.started_on
+        evaluation.rule_text = advice_rule_text(evaluation.advice_rule)  # type: ignore[attr-defined]
+        events.append(
+            TimelineEvent(
+                at=at, kind="evaluation", trajectory=by_id[evaluation.module_run.trajectory_id], item=evaluation
+            )
+        )
+    for agreement in Agreement.objects.filter(trajectory_id__in=ids).select_related("given_by", "recorded_by"):
+        events.append(
+            TimelineEvent(
+                at=agreement.given_at, kind="agreement", trajectory=by_id[agreement.trajectory_id], item=agreement
+            )
+        )
+    for follow_up in FollowUp.objects.filter(trajectory_id__in=ids):
+        events.append(
+            TimelineEvent(
+                at=follow_up.due_on, kind="follow_up", trajectory=by_id[follow_up.trajectory_id], item=follow_up
+            )
+        )
+    for note in file.notes or []:
+        events.append(TimelineEvent(at=note.created_at, kind="note", trajectory=None, item=note))
+    events.sort(
+        key=lambda e: (
+            e.at
+            if isinstance(e.at, datetime.datetime)
+            else datetime.datetime.combine(e.at, datetime.time.min, tzinfo=datetime.UTC)
+        ),
+        reverse=True,
+    )
+    return ClientTimeline(file=file, trajectories=trajectories, active=active, goals=goals, events=events)
+
+
+def trajectory_get_for_actor(*, actor: User, public_id: UUID) -> Trajectory:
+    """A trajectory whose clinical content the actor may see; ``AccessDenied`` otherwise."""
+    trajectory = (
+        Trajectory.objects.select_related("client", "client__municipality", "client__team", "method_version")
+        .filter(public_id=public_id, client__in=policy.clients_visible_to(actor))
+        .first()
+    )
+    if trajectory is None or not policy.can_see(actor, trajectory.client, policy.DataKind.CLINICAL):
+        raise policy.AccessDenied("No such trajectory, or no access.")
+    return trajectory
+
+
+def trajectories_pending(*, on: datetime.date) -> QuerySet[FollowUp]:
+    """Follow-ups that should have fallen due (a safety net if a deferred task was lost)."""
+    return FollowUp.objects.filter(state=FollowUp.State.SCHEDULED, due_on__lte=on)

@@ -1,0 +1,290 @@
+"""The trajectory as an explicit state machine: every transition and its guards, in one place.
+
+    referred -> allocated -> intake -> module running -> module evaluation
+                                            ^                  |
+                                            +---- continue ----+---- stop / step up -> closed
+    any active status --(early end, JZ588 32-39)--> closed -> follow-up -> archived
+
+A transition names its source statuses, its target and its guards. A guard returns ``None`` when
+it holds or a reason (in words a coach understands) when it does not. ``transition_check`` tells
+whether a transition is possible now; ``transition_apply`` refuses a forbidden one with its
+reasons and records every applied one with who, when and why (``TrajectoryTransition``).
+Services in ``trajectories.services`` call these; nothing else changes a trajectory's status.
+"""
+
+import dataclasses
+import datetime
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from coachcare.access.consent import consent_parties_required
+from coachcare.accounts.models import User
+from coachcare.core.dates import age_on
+from coachcare.trajectories.models import (
+    ACTIVE_STATUSES,
+    Agreement,
+    Evaluation,
+    Goal,
+    GoalScore,
+    ModuleRun,
+    Status,
+    Trajectory,
+    TrajectoryTransition,
+)
+
+MIN_AGE = 12
+MAX_AGE = 23
+EARLY_END_REASONS = frozenset({"02", "20", "32", "33", "34", "35", "36", "37", "38", "39"})
+
+Guard = Callable[[Trajectory, datetime.date, Mapping[str, Any]], str | None]
+
+
+class TransitionRefused(Exception):
+    """A forbidden transition, with every reason why (shown to the coach as they are)."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__(" ".join(reasons))
+        self.reasons = reasons
+
+
+class StaleTrajectory(Exception):
+    """Someone else changed the trajectory since it was read: nothing was overwritten."""
+
+
+# --- guards -------------------------------------------------------------------------------------
+
+
+def eligible(trajectory: Trajectory, on: datetime.date, params: Mapping[str, Any]) -> str | None:
+    """Age 12 to 23 on the referral date, and a resident of a municipality with a valid contract."""
+    from coachcare.contracts import selectors as contract_selectors
+
+    client = trajectory.client
+    age = age_on(client.birth_date, trajectory.referred_on)
+    if not MIN_AGE <= age <= MAX_AGE:
+        return _("The young person was %(age)s on the referral date; Coach & Care is for ages 12 to 23.") % {"age": age}
+    if not contract_selectors.municipality_is_contracted(
+        municipality=client.municipality, provider=client.provider, on=on
+    ):
+        return _("%(municipality)s has no valid contract with this provider.") % {
+            "municipality": client.municipality.name
+        }
+    return None
+
+
+def consent_for_care(trajectory: Trajectory, on: datetime.date, params: Mapping[str, Any]) -> str | None:
+    """The consent the age rules require (12-15: young person and parents with gezag; 16+: alone)."""
+    young_person_needed, parents_needed = consent_parties_required(client=trajectory.client, on=on)
+    given = set(
+        Agreement.objects.filter(trajectory=trajectory, kind=Agreement.Kind.CARE, revoked_at__isnull=True).values_list(
+            "given_by_id", "given_as"
+        )
+    )
+    missing = []
+    if young_person_needed and not any(role == "jongere" for _id, role in given):
+        missing.append(_("the young person"))
+    if age_on(trajectory.client.birth_date, on) < 16 and not parents_needed:
+        return _("A young person under 16 needs the consent of a parent with gezag: link a parent first.")
+    for parent in parents_needed:
+        if (parent.pk, "ouder") not in given:
+            missing.append(parent.display_name)
+    if missing:
+        return _("Consent to care is missing from: %(who)s.") % {"who": ", ".join(str(m) for m in missing)}
+    return None
+
+
+def plan_agreed(trajectory: Trajectory, on: datetime.date, params: Mapping[str, Any]) -> str | None:
+    """Goals exist, each scored at intake, and the plan at its current revision is agreed to."""
+    goals = list(Goal.objects.filter(trajectory=trajectory).values_list("id", flat=True))
+    if not goals:
+        return _("Write at least one goal with the young person.")
+    scored = GoalScore.objects.filter(goal_id__in=goals, module_run__isnull=True).count()
+    if scored < len(goals):
+        return _("Score every goal at intake (GAS and GBO) first.")
+    young_person_needed, parents_needed = consent_parties_required(client=trajectory.client, on=on)
+    agreed = set(
+        Agreement.objects.filter(
+            trajectory=trajectory,
+            kind=Agreement.Kind.PLAN,
+            plan_revision=trajectory.plan_revision,
+            revoked_at__isnull=True,
+        ).values_list("given_by_id", "given_as")
+    )
+    if young_person_needed and not any(role == "jongere" for _id, role in agreed):
+        return _("The young person has not yet agreed to the current plan.")
+    if any((parent.pk, "ouder") not in agreed for parent in parents_needed):
+        return _("A parent with gezag has not yet agreed to the current plan.")
+    return None
+
+
+def allocation_for_module(trajectory: Trajectory, on: datetime.date, params: Mapping[str, Any]) -> str | None:
+    """An approved allocation (toewijzing) that covers the module on this date."""
+    from coachcare.contracts import selectors as contract_selectors
+
+    module_code = params.get("module_code")
+    if not module_code:
+        return _("Choose the module.")
+    if contract_selectors.allocation_covering(client=trajectory.client, module_code=module_code, on=on) is None:
+        return _("There is no allocation (toewijzing) that covers module %(code)s today.") % {"code": module_code}
+    return None
+
+
+def gate_passed(trajectory: Trajectory, on: datetime.date, params: Mapping[str, Any]) -> str | None:
+    """After a module: a decision was taken and, if it deviates from the advice, approved."""
+    last_run = ModuleRun.objects.filter(trajectory=trajectory).order_by("-sequence").first()
+    if last_run is None:
+        return None
+    evaluation = Evaluation.objects.filter(module_run=last_run).first()
+    if evaluation is None or not evaluation.decision:
+        return _("Evaluate the module and take a decision first.")
+    if evaluation.approval == Evaluation.Approval.PENDING:
+        return _("The decision deviates from the advice and waits for the team lead's approval.")
+    if evaluation.approval == Evaluation.Approval.REJECTED:
+        return _("The team lead did not approve the decision: take a new decision.")
+    expected = params.get("gate_decision")
+    if expected and evaluation.decision not in expected:
+        return _("The decision at the last evaluation was '%(decision)s'.") % {
+            "decision": evaluation.get_decision_display()
+        }
+    if params.get("module_code") and evaluation.decision_next_module_code not in ("", params["module_code"]):
+        return _("The decision named module %(code)s as the next one.") % {"code": evaluation.decision_next_module_code}
+    return None
+
+
+def end_reason_given(trajectory: Trajectory, on: datetime.date, params: Mapping[str, Any]) -> str | None:
+    reason = params.get("end_reason", "")
+    if not reason:
+        return _("Choose the end reason (iJw JZ588).")
+    if reason == "31" and trajectory.status != Status.MODULE_EVALUATION:
+        return _("'Ended according to plan' follows a module evaluation.")
+    if reason != "31" and reason not in EARLY_END_REASONS:
+        return _("Unknown end reason %(code)s.") % {"code": reason}
+    return None
+
+
+def closed_by_gate(trajectory: Trajectory, on: datetime.date, params: Mapping[str, Any]) -> str | None:
+    """A planned closure (31) needs an approved stop or step-up decision; an early end does not."""
+    if params.get("end_reason") != "31":
+        return None
+    return gate_passed(trajectory, on, {"gate_decision": {"stop", "step_up"}})
+
+
+def follow_up_due(trajectory: Trajectory, on: datetime.date, params: Mapping[str, Any]) -> str | None:
+    if not trajectory.follow_ups.filter(due_on__lte=on).exists():
+        return _("No follow-up contact is due yet.")
+    return None
+
+
+def follow_ups_done(trajectory: Trajectory, on: datetime.date, params: Mapping[str, Any]) -> str | None:
+    if trajectory.follow_ups.exclude(state="done").exists():
+        return _("Record the follow-up contacts first.")
+    return None
+
+
+# --- the table ----------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Transition:
+    name: str
+    sources: frozenset[Status]
+    target: Status
+    guards: tuple[Guard, ...]
+    next_action: str
+    next_action_days: int | None  # days until the next action is due; None: set by the service
+
+
+TRANSITIONS: dict[str, Transition] = {
+    t.name: t
+    for t in [
+        Transition("allocate", frozenset({Status.REFERRED}), Status.ALLOCATED,
+                   (eligible, allocation_for_module), "intake", 10),
+        Transition("start_intake", frozenset({Status.ALLOCATED}), Status.INTAKE,
+                   (consent_for_care,), "agree_plan", 14),
+        Transition("start_module", frozenset({Status.INTAKE}), Status.MODULE_RUNNING,
+                   (consent_for_care, plan_agreed, allocation_for_module), "evaluate_module", None),
+        Transition("continue_module", frozenset({Status.MODULE_EVALUATION}), Status.MODULE_RUNNING,
+                   (consent_for_care, plan_agreed, allocation_for_module, gate_passed), "evaluate_module", None),
+        Transition("finish_module", frozenset({Status.MODULE_RUNNING}), Status.MODULE_EVALUATION,
+                   (), "decide", 7),
+        Transition("close", frozenset(ACTIVE_STATUSES), Status.CLOSED,
+                   (end_reason_given, closed_by_gate), "follow_up", None),
+        Transition("begin_follow_up", frozenset({Status.CLOSED}), Status.FOLLOW_UP,
+                   (follow_up_due,), "follow_up", None),
+        Transition("archive", frozenset({Status.FOLLOW_UP}), Status.ARCHIVED,
+                   (follow_ups_done,), "", None),
+    ]
+}  # fmt: skip
+
+
+def transition_check(
+    *, trajectory: Trajectory, name: str, on: datetime.date, params: Mapping[str, Any] | None = None
+) -> list[str]:
+    """The reasons a transition cannot happen now (empty: it can)."""
+    transition = TRANSITIONS.get(name)
+    if transition is None:
+        return [_("Unknown step '%(name)s'.") % {"name": name}]
+    if trajectory.status not in transition.sources:
+        return [
+            _("This step is not possible while the trajectory is '%(status)s'.")
+            % {"status": trajectory.get_status_display()}
+        ]
+    reasons = []
+    for guard in transition.guards:
+        reason = guard(trajectory, on, params or {})
+        if reason:
+            reasons.append(reason)
+    return reasons
+
+
+def transition_apply(
+    *,
+    trajectory: Trajectory,
+    name: str,
+    actor: User | None,
+    on: datetime.date,
+    reason: str = "",
+    params: Mapping[str, Any] | None = None,
+    next_action_due: datetime.date | None = None,
+) -> TrajectoryTransition:
+    """Apply a transition after checking it; refuse with reasons; never overwrite a newer state.
+
+    Must run inside the caller's transaction (services wrap it with their own side effects).
+    ``actor`` is None for steps the system takes itself (a follow-up falling due).
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("transition_apply must run inside a transaction.")
+    reasons = transition_check(trajectory=trajectory, name=name, on=on, params=params)
+    if reasons:
+        raise TransitionRefused(reasons)
+    transition = TRANSITIONS[name]
+    due = next_action_due
+    if due is None and transition.next_action_days is not None:
+        due = on + datetime.timedelta(days=transition.next_action_days)
+    updated = Trajectory.objects.filter(pk=trajectory.pk, version=trajectory.version).update(
+        status=transition.target,
+        version=F("version") + 1,
+        next_action=transition.next_action,
+        next_action_due=due,
+    )
+    if updated != 1:
+        raise StaleTrajectory(_("Someone else changed this trajectory in the meantime. Reload and try again."))
+    record = TrajectoryTransition.objects.create(
+        trajectory=trajectory,
+        name=name,
+        from_status=trajectory.status,
+        to_status=transition.target,
+        by=actor,
+        by_role=actor.role if actor is not None else "system",
+        at=timezone.now(),
+        reason=reason,
+    )
+    trajectory.status = transition.target
+    trajectory.version += 1
+    trajectory.next_action = transition.next_action
+    trajectory.next_action_due = due
+    return record

@@ -1,0 +1,595 @@
+"""The coach's step forms on a trajectory and the team lead's approval queue.
+
+Each POST calls exactly one service; the rules live there and in the state machine. A refused
+step (``TransitionRefused``, ``ValidationError``, ``StaleTrajectory``) shows its reasons on the
+step page with the form as it was filled in; no access (``AccessDenied``) is a 404. URLs carry
+the trajectory's ``public_id``, never a BSN.
+"""
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from coachcare.access import policy
+from coachcare.accounts.models import User
+from coachcare.audit.services import AccessPoint
+from coachcare.core.http import actor_of
+from coachcare.measures.gas import GasConvention
+from coachcare.trajectories import selectors, services
+from coachcare.trajectories.forms import (
+    YOUNG_PERSON,
+    AgreementForm,
+    AllocationRequestForm,
+    ApprovalForm,
+    CloseForm,
+    DecisionForm,
+    FollowUpForm,
+    GoalForm,
+    GoalScoresForm,
+    ModuleStartForm,
+    StepForm,
+    modules_of,
+)
+from coachcare.trajectories.models import Agreement, Evaluation, FollowUp, Goal, ModuleRun, Trajectory
+from coachcare.trajectories.state_machine import StaleTrajectory, TransitionRefused
+
+Perform = Callable[[User, Trajectory, forms.Form, AccessPoint], object]
+FormBuilder = Callable[[Trajectory, Any], forms.Form]
+
+
+def _trajectory(actor: User, public_id: UUID) -> Trajectory:
+    try:
+        return selectors.trajectory_get_for_actor(actor=actor, public_id=public_id)
+    except policy.AccessDenied as exc:
+        raise Http404(_("No such trajectory.")) from exc
+
+
+def _file_url(trajectory: Trajectory) -> str:
+    return reverse("clients:detail", kwargs={"public_id": trajectory.client.public_id}) + "#next-step"
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """A service's ValidationError on the form: on its field when the form has one, else at the top."""
+    if hasattr(error, "error_dict"):
+        for field, field_errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, field_errors)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+@dataclasses.dataclass(frozen=True)
+class Step:
+    title: Any
+    intro: Any
+    button: Any
+    success: Any
+    build: FormBuilder
+    perform: Perform
+
+
+def _run_step(request: HttpRequest, public_id: UUID, step: Step) -> HttpResponse:
+    actor = actor_of(request)
+    trajectory = _trajectory(actor, public_id)
+    form = step.build(trajectory, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            step.perform(actor, trajectory, form, AccessPoint.from_request(request))
+        except policy.AccessDenied as exc:
+            raise Http404(_("No such trajectory.")) from exc
+        except TransitionRefused as refused:
+            for reason in refused.reasons:
+                form.add_error(None, reason)
+        except StaleTrajectory as stale:
+            form.add_error(None, str(stale))
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, str(step.success))
+            return redirect(_file_url(trajectory))
+    return render(
+        request,
+        "trajectories/step.html",
+        {
+            "trajectory": trajectory,
+            "client": trajectory.client,
+            "form": form,
+            "title": step.title,
+            "intro": step.intro,
+            "button": step.button,
+            "action": request.path,
+        },
+    )
+
+
+# --- form builders (also used by the client file for its action panel) -------------------------------
+
+
+def allocation_form(trajectory: Trajectory, data: Any = None, *, default_code: str = "") -> AllocationRequestForm:
+    modules = modules_of(trajectory)
+    return AllocationRequestForm(
+        data, modules=modules, default_code=default_code or (modules[0].code if modules else "")
+    )
+
+
+def agreement_form(trajectory: Trajectory, data: Any = None, *, default_kind: str = "") -> AgreementForm:
+    return AgreementForm(
+        data, trajectory=trajectory, client_name=trajectory.client.full_name, default_kind=default_kind
+    )
+
+
+def goal_form(trajectory: Trajectory, data: Any = None) -> GoalForm:
+    return GoalForm(data, convention=GasConvention(trajectory.gas_convention))
+
+
+def scores_form(trajectory: Trajectory, data: Any = None, *, goals: list[Goal] | None = None) -> GoalScoresForm:
+    if goals is None:
+        goals = list(trajectory.goals.order_by("order"))
+        for goal in goals:
+            goal.scale_levels = selectors._scale(goal)  # type: ignore[attr-defined]
+    return GoalScoresForm(data, goals=goals, convention=GasConvention(trajectory.gas_convention))
+
+
+def module_start_form(trajectory: Trajectory, data: Any = None, *, default_code: str = "") -> ModuleStartForm:
+    modules = modules_of(trajectory)
+    return ModuleStartForm(data, modules=modules, default_code=default_code or (modules[0].code if modules else ""))
+
+
+def decision_form(trajectory: Trajectory, data: Any = None, *, evaluation: Evaluation | None = None) -> DecisionForm:
+    return DecisionForm(
+        data,
+        modules=modules_of(trajectory),
+        advice=evaluation.advice if evaluation else "",
+        advice_next=evaluation.advice_next_module_code if evaluation else "",
+    )
+
+
+def close_form(trajectory: Trajectory, data: Any = None, *, default_reason: str = "") -> CloseForm:
+    return CloseForm(data, default_reason=default_reason)
+
+
+def _step_form(trajectory: Trajectory, data: Any = None) -> StepForm:
+    return StepForm(data)
+
+
+# --- the steps ------------------------------------------------------------------------------------------
+
+
+def _request_allocation(actor: User, trajectory: Trajectory, form: forms.Form, access_point: AccessPoint) -> object:
+    return services.trajectory_request_allocation(
+        actor=actor, trajectory=trajectory, module_code=form.cleaned_data["module_code"], access_point=access_point
+    )
+
+
+def _allocate(actor: User, trajectory: Trajectory, form: forms.Form, access_point: AccessPoint) -> object:
+    return services.trajectory_allocate(actor=actor, trajectory=trajectory, access_point=access_point)
+
+
+def _agreement(actor: User, trajectory: Trajectory, form: forms.Form, access_point: AccessPoint) -> object:
+    assert isinstance(form, AgreementForm)
+    chosen = form.cleaned_data["given_by"]
+    given_by = None if chosen == YOUNG_PERSON else form.parents[chosen]
+    return services.agreement_record(
+        actor=actor, trajectory=trajectory, kind=form.cleaned_data["kind"], given_by=given_by, access_point=access_point
+    )
+
+
+def _start_intake(actor: User, trajectory: Trajectory, form: forms.Form, access_point: AccessPoint) -> object:
+    return services.trajectory_start_intake(actor=actor, trajectory=trajectory, access_point=access_point)
+
+
+def _goal_add(actor: User, trajectory: Trajectory, form: forms.Form, access_point: AccessPoint) -> object:
+    assert isinstance(form, GoalForm)
+    return services.goal_add(
+        actor=actor,
+        trajectory=trajectory,
+        text=form.cleaned_data["text"],
+        scale=form.scale(),
+        weight=form.cleaned_data["weight"],
+        kind=form.cleaned_data["kind"],
+        access_point=access_point,
+    )
+
+
+def _intake_scores(actor: User, trajectory: Trajectory, form: forms.Form, access_point: AccessPoint) -> object:
+    assert isinstance(form, GoalScoresForm)
+    return services.goal_scores_record(
+        actor=actor, trajectory=trajectory, scores=form.scores(), module_run=None, access_point=access_point
+    )
+
+
+def _module_start(actor: User, trajectory: Trajectory, form: forms.Form, access_point: AccessPoint) -> object:
+    return services.module_start(
+        actor=actor, trajectory=trajectory, module_code=form.cleaned_data["module_code"], access_point=access_point
+    )
+
+
+def _module_finish(actor: User, trajectory: Trajectory, form: forms.Form, access_point: AccessPoint) -> object:
+    return services.module_finish(actor=actor, trajectory=trajectory, access_point=access_point)
+
+
+def _evaluation_score(actor: User, trajectory: Trajectory, form: forms.Form, access_point: AccessPoint) -> object:
+    assert isinstance(form, GoalScoresForm)
+    return services.evaluation_score(
+        actor=actor, trajectory=trajectory, scores=form.scores(), access_point=access_point
+    )
+
+
+def _close(actor: User, trajectory: Trajectory, form: forms.Form, access_point: AccessPoint) -> object:
+    return services.trajectory_close(
+        actor=actor, trajectory=trajectory, end_reason=form.cleaned_data["end_reason"], access_point=access_point
+    )
+
+
+STEPS: dict[str, Step] = {
+    "request_allocation": Step(
+        gettext_lazy("Request an allocation"),
+        gettext_lazy(
+            "Ask the municipality for an allocation (toewijzing) of a module. Under a mandate it is granted at once."
+        ),
+        gettext_lazy("Request allocation"),
+        gettext_lazy("The allocation has been requested."),
+        allocation_form,
+        _request_allocation,
+    ),
+    "allocate": Step(
+        gettext_lazy("Allocation received"),
+        gettext_lazy("The municipality granted the allocation for the first module: continue to the intake."),
+        gettext_lazy("Allocation received, continue"),
+        gettext_lazy("The trajectory is allocated: plan the intake."),
+        _step_form,
+        _allocate,
+    ),
+    "agreement": Step(
+        gettext_lazy("Record consent"),
+        gettext_lazy("Record the consent or agreement you heard from the young person or a parent with gezag."),
+        gettext_lazy("Record consent"),
+        gettext_lazy("The consent has been recorded."),
+        agreement_form,
+        _agreement,
+    ),
+    "start_intake": Step(
+        gettext_lazy("Start the intake"),
+        gettext_lazy("Start the intake once the consent to care is recorded."),
+        gettext_lazy("Start intake"),
+        gettext_lazy("The intake has started."),
+        _step_form,
+        _start_intake,
+    ),
+    "goal_add": Step(
+        gettext_lazy("Add a goal"),
+        gettext_lazy("Write the goal with the young person, and describe every level of its GAS scale in their words."),
+        gettext_lazy("Add goal"),
+        gettext_lazy("The goal has been added."),
+        goal_form,
+        _goal_add,
+    ),
+    "intake_scores": Step(
+        gettext_lazy("Score the goals at the intake"),
+        gettext_lazy("The baseline: the GAS level and the GBO score of every goal at the intake."),
+        gettext_lazy("Save scores"),
+        gettext_lazy("The intake scores have been saved."),
+        scores_form,
+        _intake_scores,
+    ),
+    "module_start": Step(
+        gettext_lazy("Start a module"),
+        gettext_lazy("Needs the consent to care, an agreed plan and an allocation that covers the module."),
+        gettext_lazy("Start module"),
+        gettext_lazy("The module has started."),
+        module_start_form,
+        _module_start,
+    ),
+    "module_finish": Step(
+        gettext_lazy("Finish the module"),
+        gettext_lazy("The module is done: evaluate it with the young person next."),
+        gettext_lazy("Finish module"),
+        gettext_lazy("The module is finished: evaluate it now."),
+        _step_form,
+        _module_finish,
+    ),
+    "evaluation": Step(
+        gettext_lazy("Evaluate the module"),
+        gettext_lazy("Score every goal again (GAS and GBO). The system then gives its advice."),
+        gettext_lazy("Save scores and see the advice"),
+        gettext_lazy("The evaluation has been scored: see the advice and decide."),
+        scores_form,
+        _evaluation_score,
+    ),
+    "close": Step(
+        gettext_lazy("Close the trajectory"),
+        gettext_lazy("Choose the end reason. The follow-up contacts after 6 and 12 months are scheduled."),
+        gettext_lazy("Close trajectory"),
+        gettext_lazy("The trajectory is closed and the follow-ups are scheduled."),
+        close_form,
+        _close,
+    ),
+}
+
+
+def _step_view(name: str) -> Callable[[HttpRequest, UUID], HttpResponse]:
+    step = STEPS[name]
+
+    @login_required
+    @require_http_methods(["GET", "POST"])
+    def view(request: HttpRequest, public_id: UUID) -> HttpResponse:
+        return _run_step(request, public_id, step)
+
+    view.__name__ = name
+    return view
+
+
+request_allocation = _step_view("request_allocation")
+allocate = _step_view("allocate")
+agreement = _step_view("agreement")
+start_intake = _step_view("start_intake")
+goal_add = _step_view("goal_add")
+intake_scores = _step_view("intake_scores")
+module_start = _step_view("module_start")
+module_finish = _step_view("module_finish")
+evaluation = _step_view("evaluation")
+close = _step_view("close")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def decide(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """The gate decision: the advice and its rule, then stop / continue / step up with a reason."""
+    actor = actor_of(request)
+    trajectory = _trajectory(actor, public_id)
+    current = selectors.evaluation_current(trajectory=trajectory)
+    if current is None:
+        messages.error(request, _("Score the evaluation first: then the system gives its advice."))
+        return redirect(_file_url(trajectory))
+    form = decision_form(trajectory, request.POST if request.method == "POST" else None, evaluation=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            decided = services.evaluation_decide(
+                actor=actor,
+                evaluation=current,
+                decision=form.cleaned_data["decision"],
+                next_module_code=form.cleaned_data["next_module_code"],
+                reason=form.cleaned_data["reason"],
+                access_point=AccessPoint.from_request(request),
+            )
+        except policy.AccessDenied as exc:
+            raise Http404(_("No such trajectory.")) from exc
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            if decided.approval == Evaluation.Approval.PENDING:
+                messages.warning(
+                    request, _("Your decision deviates from the advice: it waits for the team lead's approval.")
+                )
+            else:
+                messages.success(request, _("Your decision has been saved."))
+            return redirect(_file_url(trajectory))
+    current.rule_text = selectors.advice_rule_text(current.advice_rule)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "trajectories/decide.html",
+        {"trajectory": trajectory, "client": trajectory.client, "evaluation": current, "form": form},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def follow_up(request: HttpRequest, public_id: UUID, months: int) -> HttpResponse:
+    actor = actor_of(request)
+    trajectory = _trajectory(actor, public_id)
+    contact = FollowUp.objects.filter(trajectory=trajectory, months=months).first()
+    if contact is None:
+        raise Http404(_("No such follow-up contact."))
+    form = FollowUpForm(request.POST if request.method == "POST" else None, prefix=f"follow_up_{months}")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.follow_up_record(
+                actor=actor,
+                follow_up=contact,
+                needed_care_again=form.cleaned_data["needed_care_again"],
+                access_point=AccessPoint.from_request(request),
+            )
+        except policy.AccessDenied as exc:
+            raise Http404(_("No such trajectory.")) from exc
+        except (TransitionRefused, StaleTrajectory, ValidationError) as error:
+            reasons = error.reasons if isinstance(error, TransitionRefused) else [str(m) for m in _messages_of(error)]
+            for reason in reasons:
+                form.add_error(None, reason)
+        else:
+            messages.success(request, _("The follow-up contact has been recorded."))
+            return redirect(_file_url(trajectory))
+    return render(
+        request,
+        "trajectories/step.html",
+        {
+            "trajectory": trajectory,
+            "client": trajectory.client,
+            "form": form,
+            "title": _("Follow-up after %(months)s months") % {"months": months},
+            "intro": _("Ask whether the young person needed care again since the closure."),
+            "button": _("Save"),
+            "action": request.path,
+        },
+    )
+
+
+def _messages_of(error: Exception) -> list[str]:
+    if isinstance(error, ValidationError):
+        return list(error.messages)
+    return [str(error)]
+
+
+@login_required
+@require_GET
+def summary(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """The closing summary for the referrer: its text only once everyone who must consent did."""
+    actor = actor_of(request)
+    trajectory = _trajectory(actor, public_id)
+    try:
+        closing = services.closing_summary_get(
+            actor=actor, trajectory=trajectory, access_point=AccessPoint.from_request(request)
+        )
+    except policy.AccessDenied as exc:
+        raise Http404(_("No such trajectory.")) from exc
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect(_file_url(trajectory))
+    consent = agreement_form(trajectory, default_kind="summary")
+    return render(
+        request,
+        "trajectories/summary.html",
+        {"trajectory": trajectory, "client": trajectory.client, "summary": closing, "consent_form": consent},
+    )
+
+
+# --- the team lead ---------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def approvals(request: HttpRequest) -> HttpResponse:
+    actor = actor_of(request)
+    if not policy.can_review_gate_decisions(actor):
+        raise Http404(_("There is no approval queue for your role."))
+    queue = selectors.approval_queue(actor=actor, access_point=AccessPoint.from_request(request))
+    rows = [(evaluation, ApprovalForm(prefix=f"approval_{evaluation.pk}")) for evaluation in queue]
+    return render(request, "trajectories/approvals.html", {"rows": rows})
+
+
+@login_required
+@require_POST
+def approve(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    actor = actor_of(request)
+    trajectory = _trajectory(actor, public_id)
+    current = selectors.evaluation_current(trajectory=trajectory)
+    if current is None:
+        raise Http404(_("No decision waits for approval."))
+    form = ApprovalForm(request.POST, prefix=f"approval_{current.pk}")
+    outcome = request.POST.get("outcome")
+    if not form.is_valid() or outcome not in {"approve", "reject"}:
+        messages.error(request, _("Choose approve or reject."))
+        return redirect("trajectories:approvals")
+    try:
+        services.evaluation_approve(
+            actor=actor,
+            evaluation=current,
+            approve=outcome == "approve",
+            note=form.cleaned_data["note"],
+            access_point=AccessPoint.from_request(request),
+        )
+    except policy.AccessDenied as exc:
+        raise Http404(_("No such trajectory.")) from exc
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, f"{trajectory.client.full_name}: {message}")
+    else:
+        if outcome == "approve":
+            messages.success(
+                request, _("The decision for %(name)s is approved.") % {"name": trajectory.client.full_name}
+            )
+        else:
+            messages.success(
+                request,
+                _("The decision for %(name)s is not approved: the coach takes a new decision.")
+                % {"name": trajectory.client.full_name},
+            )
+    return redirect("trajectories:approvals")
+
+
+# --- the client file: the current trajectory and the coach's next step ---------------------------------
+
+
+def file_context(*, timeline: selectors.ClientTimeline, can_write: bool) -> dict[str, Any]:
+    """What the client file shows of the trajectory to those who may see clinical content.
+
+    Built from the timeline the selector already loaded; the forms of the coach's next step add a
+    fixed number of queries (modules, parents), whatever the number of events.
+    """
+    current = timeline.active or (timeline.trajectories[0] if timeline.trajectories else None)
+    if current is None:
+        return {"current": None}
+    current.client = timeline.file.client  # the same row: no query for the client's name
+    mine = [e for e in timeline.events if e.trajectory is not None and e.trajectory.pk == current.pk]
+    runs = sorted((e.item for e in mine if isinstance(e.item, ModuleRun)), key=lambda r: r.sequence)
+    evaluations = {e.item.module_run_id: e.item for e in mine if isinstance(e.item, Evaluation)}
+    run = runs[-1] if runs else None
+    evaluation = evaluations.get(run.pk) if run is not None else None
+    goals = [goal for goal in timeline.goals if goal.trajectory_id == current.pk]
+    follow_ups = sorted((e.item for e in mine if isinstance(e.item, FollowUp)), key=lambda f: f.months)
+    agreements = [e.item for e in mine if isinstance(e.item, Agreement)]
+    context: dict[str, Any] = {
+        "current": current,
+        "current_goals": goals,
+        "current_run": run,
+        "current_evaluation": evaluation,
+        "current_follow_ups": follow_ups,
+        "current_agreements": agreements,
+        "panel": None,
+    }
+    if can_write:
+        context["panel"] = _panel(current, goals, run, evaluation, follow_ups)
+    return context
+
+
+def _panel(
+    trajectory: Trajectory,
+    goals: list[Goal],
+    run: ModuleRun | None,
+    evaluation: Evaluation | None,
+    follow_ups: list[FollowUp],
+) -> dict[str, Any]:
+    """The forms of the step the coach is at (which step is possible is the state machine's business:
+    a form shown here can still be refused, with the reasons)."""
+    status = trajectory.status
+    panel: dict[str, Any] = {"status": status}
+    if status == "referred":
+        panel["allocation_form"] = allocation_form(trajectory)
+        panel["allocate_form"] = StepForm() if trajectory.next_action == "await_allocation" else None
+    elif status == "allocated":
+        panel["agreement_form"] = agreement_form(trajectory, default_kind="care")
+        panel["intake_form"] = StepForm()
+    elif status == "intake":
+        panel["goal_form"] = goal_form(trajectory)
+        panel["scores_form"] = scores_form(trajectory, goals=goals) if goals else None
+        panel["agreement_form"] = agreement_form(trajectory, default_kind="plan")
+        panel["module_form"] = module_start_form(trajectory, default_code=services.first_module_code(trajectory))
+    elif status == "module_running":
+        panel["finish_form"] = StepForm()
+    elif status == "module_evaluation":
+        if evaluation is None:
+            panel["evaluation_form"] = scores_form(trajectory, goals=goals)
+        elif not evaluation.decision or evaluation.approval == Evaluation.Approval.REJECTED:
+            panel["decision_form"] = decision_form(trajectory, evaluation=evaluation)
+        elif evaluation.approval == Evaluation.Approval.PENDING:
+            panel["waiting_for_approval"] = True
+        elif evaluation.decision == "continue":
+            code = evaluation.decision_next_module_code
+            panel["allocation_form"] = allocation_form(trajectory, default_code=code)
+            panel["agreement_form"] = agreement_form(trajectory, default_kind="plan")
+            panel["module_form"] = module_start_form(trajectory, default_code=code)
+        else:
+            panel["close_form"] = close_form(trajectory, default_reason="31")
+    if status in {"referred", "allocated", "intake", "module_running", "module_evaluation"}:
+        if "close_form" not in panel:
+            panel["early_close_form"] = close_form(trajectory)
+    else:
+        panel["follow_up_forms"] = [
+            (contact, FollowUpForm(prefix=f"follow_up_{contact.months}"))
+            for contact in follow_ups
+            if contact.state == FollowUp.State.DUE
+        ]
+        panel["summary_agreement_form"] = agreement_form(trajectory, default_kind="summary")
+    return panel

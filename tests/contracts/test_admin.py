@@ -1,0 +1,83 @@
+"""The administrator keeps contracts and tariffs; allocations are read-only in the admin."""
+
+from collections.abc import Callable
+
+from django.test import Client as HttpClient
+from django.urls import reverse
+
+from coachcare.accounts.models import User
+from coachcare.accounts.services import role_permissions_apply
+from coachcare.contracts.models import Contract
+from tests.contracts.conftest import FIRST, Contracted
+from tests.contracts.factories import AllocationFactory
+
+Login = Callable[[User], HttpClient]
+
+
+def _contract_post(contracted: Contracted, **overrides: str) -> dict[str, str]:
+    data = {
+        "municipality": str(contracted.world.municipality_b.pk),
+        "provider": str(contracted.world.provider.pk),
+        "funding_model": "per_module",
+        "valid_from": "2026-01-01",
+        "valid_to": "",
+        "yearly_budget_cents": "",
+        "products-TOTAL_FORMS": "1",
+        "products-INITIAL_FORMS": "0",
+        "products-MIN_NUM_FORMS": "0",
+        "products-MAX_NUM_FORMS": "1000",
+        "products-0-module_code": FIRST,
+        "products-0-ijw_product_category": "45",
+        "products-0-ijw_product_code": "45A01",
+        "products-0-unit": "82",
+        "products-0-tariff_cents": "125000",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_administrator_adds_a_contract_with_products(contracted: Contracted, login: Login) -> None:
+    beheerder = contracted.world.beheerder
+    role_permissions_apply(user=beheerder)
+    http = login(beheerder)
+
+    response = http.post(reverse("admin:contracts_contract_add"), _contract_post(contracted))
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    contract = Contract.objects.get(municipality=contracted.world.municipality_b)
+    assert contract.products.get().tariff_cents == 125_000
+
+
+def test_admin_refuses_overlap_and_unknown_modules(contracted: Contracted, login: Login) -> None:
+    beheerder = contracted.world.beheerder
+    role_permissions_apply(user=beheerder)
+    http = login(beheerder)
+
+    overlap = http.post(
+        reverse("admin:contracts_contract_add"),
+        _contract_post(contracted, municipality=str(contracted.world.municipality_a.pk), valid_from="2020-01-01"),
+    )
+    unknown = http.post(
+        reverse("admin:contracts_contract_add"), _contract_post(contracted, **{"products-0-module_code": "CC-NEE"})
+    )
+
+    assert overlap.status_code == 200
+    assert "cannot overlap" in overlap.content.decode() or "overlappen" in overlap.content.decode()
+    assert unknown.status_code == 200
+    assert Contract.objects.count() == 1
+
+
+def test_allocations_are_read_only_in_the_admin(contracted: Contracted, login: Login) -> None:
+    beheerder = contracted.world.beheerder
+    role_permissions_apply(user=beheerder)
+    allocation = AllocationFactory.create(approved=True, product=contracted.first, client=contracted.world.own)
+    http = login(beheerder)
+
+    changelist = http.get(reverse("admin:contracts_allocation_changelist"))
+    change = http.get(reverse("admin:contracts_allocation_change", args=[allocation.pk]))
+
+    assert changelist.status_code == 200
+    assert change.status_code == 200
+    assert contracted.world.own.bsn not in change.content.decode()
+    assert http.get(reverse("admin:contracts_allocation_add")).status_code == 403
+    assert http.post(reverse("admin:contracts_allocation_change", args=[allocation.pk]), {}).status_code == 403

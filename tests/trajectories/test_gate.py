@@ -1,0 +1,74 @@
+"""The module gate's advice rules (trajectories.gate), one test per rule and their order."""
+
+import pytest
+
+from coachcare.trajectories.gate import Measurement, gate_advise
+
+ORDER = ["KENNIS", "DAGRITME", "THUIS", "ZELFSTANDIG"]
+
+
+def m(gas: list[int], gbo: list[int]) -> Measurement:
+    return Measurement(gas=gas, gbo=gbo, weights=[1.0] * len(gas))
+
+
+def advise(measurements: list[Measurement], done: list[str], final: bool = False):  # type: ignore[no-untyped-def]
+    return gate_advise(measurements=measurements, modules_done=done, current_is_final=final, catalogue_order=ORDER)
+
+
+def test_progress_without_reaching_goals_continues_with_next_module() -> None:
+    advice = advise([m([-1, -1], [2, 3]), m([0, -1], [5, 5])], ["KENNIS"])
+    assert (advice.advice, advice.rule, advice.next_module_code) == ("continue", "next_module", "DAGRITME")
+
+
+def test_goals_reached_stops() -> None:
+    advice = advise([m([-1], [3]), m([1], [9])], ["KENNIS"])
+    assert (advice.advice, advice.rule) == ("stop", "goals_reached")
+
+
+def test_any_goal_dropping_in_gbo_steps_up() -> None:
+    advice = advise([m([-1, -1], [4, 4]), m([0, 0], [6, 3])], ["KENNIS"])
+    assert (advice.advice, advice.rule) == ("step_up", "deterioration")
+
+
+def test_lower_gas_t_score_steps_up_even_if_gbo_holds() -> None:
+    advice = advise([m([0, 0], [5, 5]), m([-1, -1], [5, 5])], ["KENNIS"])
+    assert (advice.advice, advice.rule) == ("step_up", "deterioration")
+
+
+def test_no_progress_over_two_modules_steps_up() -> None:
+    measurements = [m([-1], [4]), m([-1], [4]), m([-1], [4])]
+    advice = advise(measurements, ["KENNIS", "DAGRITME"])
+    assert (advice.advice, advice.rule) == ("step_up", "no_progress")
+
+
+def test_progress_over_two_modules_is_not_flagged() -> None:
+    measurements = [m([-1], [4]), m([-1], [4]), m([0], [6])]
+    advice = advise(measurements, ["KENNIS", "DAGRITME"])
+    assert (advice.advice, advice.next_module_code) == ("continue", "THUIS")
+
+
+def test_final_module_stops() -> None:
+    advice = advise([m([-1], [3]), m([0], [6])], ["ZELFSTANDIG"], final=True)
+    assert (advice.advice, advice.rule) == ("stop", "final_module")
+
+
+def test_no_module_left_steps_up() -> None:
+    measurements = [m([-1], [2]), m([-1], [3]), m([-1], [4]), m([0], [5]), m([0], [6])]
+    advice = advise(measurements, ORDER)
+    assert (advice.advice, advice.rule) == ("step_up", "no_module_left")
+
+
+def test_deterioration_wins_over_goals_reached() -> None:
+    advice = advise([m([1], [10]), m([0], [9])], ["KENNIS"])
+    assert advice.rule == "deterioration"
+
+
+def test_figures_are_reported() -> None:
+    advice = advise([m([-1, -1], [2, 3]), m([0, 1], [5, 7])], ["KENNIS"])
+    assert advice.gas_t == pytest.approx(56.2, abs=0.05)
+    assert advice.gbo_mean == 6.0
+
+
+def test_needs_a_measurement() -> None:
+    with pytest.raises(ValueError):
+        advise([], [])
