@@ -12,7 +12,7 @@ import json
 import random
 from collections.abc import Iterator
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from faker import Faker
 
@@ -276,6 +276,9 @@ def population_generate(*, youths: int, seed: int) -> PopulationResult:
     if batch:
         trajectories += _care_history(Client.objects.bulk_create(batch), rng=rng, on=on)
         created += len(batch)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # fresh statistics after a bulk load, or the planner guesses
+            cursor.execute("ANALYZE")
     return PopulationResult(
         municipalities=len(new_municipalities),
         providers=len(providers),
