@@ -341,3 +341,53 @@ def test_not_contracted_municipality_cannot_be_allocated(contracted: World) -> N
         trajectory=refresh(trajectory), name="allocate", on=today(), params={"module_code": MODULES[0]}
     )
     assert any("no valid contract" in reason for reason in reasons)
+
+
+def test_closure_records_satisfaction_and_why(contracted: World) -> None:
+    from coachcare.measures.models import QuestionnaireResponse
+    from coachcare.measures.services import questionnaire_builtin_install
+
+    questionnaire_builtin_install()
+    trajectory = run_to_intake(contracted)
+    answers = {"nuttig": 5, "serieus": 4, "meebeslissen": 4, "wachten": 2, "zelf-verder": 4, "aanraden": 5}
+    closed = services.trajectory_close(
+        actor=contracted.coach,
+        trajectory=trajectory,
+        end_reason="34",
+        satisfaction=answers,
+        reason="Verhuist naar een andere stad",
+        access_point=AP,
+    )
+    response = QuestionnaireResponse.objects.get(trajectory_public_id=closed.public_id)
+    assert response.context == "closure"
+    assert closed.satisfaction_score == response.total
+    close = closed.transitions.get(name="close")
+    assert close.reason == "Verhuist naar een andere stad"
+    assert closed.transitions.get(name="allocate").reason == "module CC-KENNISMAKING"
+
+
+def test_satisfaction_answers_must_be_complete(contracted: World) -> None:
+    from coachcare.measures.services import questionnaire_builtin_install
+
+    questionnaire_builtin_install()
+    trajectory = run_to_intake(contracted)
+    with pytest.raises(ValidationError):
+        services.trajectory_close(
+            actor=contracted.coach, trajectory=trajectory, end_reason="34", satisfaction={"nuttig": 5}, access_point=AP
+        )
+    assert refresh(trajectory).status == Status.INTAKE
+
+
+def test_gas_convention_is_configurable_and_recorded(contracted: World, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.COACHCARE_GAS_CONVENTION = "with-deterioration"
+    trajectory = services.trajectory_open(
+        actor=contracted.coach, client=contracted.own, referrer_kind="zelf", access_point=AP
+    )
+    assert trajectory.gas_convention == "with-deterioration"
+
+
+def test_a_wrong_gas_convention_stops_the_start(settings) -> None:  # type: ignore[no-untyped-def]
+    from coachcare.core.checks import gas_convention_check
+
+    settings.COACHCARE_GAS_CONVENTION = "made-up"
+    assert [error.id for error in gas_convention_check()] == ["coachcare.E004"]

@@ -136,6 +136,10 @@ OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "coachcare")
 COACHCARE_ENCRYPTION_KEYS = env_list("COACHCARE_ENCRYPTION_KEYS")
 COACHCARE_HASH_KEY = env_str("COACHCARE_HASH_KEY")
 
+# GAS baseline convention for new trajectories (recorded on each): standard, baseline-2 or
+# with-deterioration; see docs/measures.md.
+COACHCARE_GAS_CONVENTION = env_str("COACHCARE_GAS_CONVENTION", "standard")
+
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
 LOCALE_PATHS = [SRC_DIR / "locale"]

@@ -7,13 +7,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from coachcare.clients.models import GezagRelation
 from coachcare.measures.gas import GBO_MAX, GBO_MIN, GasConvention
+from coachcare.measures.models import QuestionnaireDefinition
+from coachcare.measures.selectors import questionnaire_definition_get
 from coachcare.method import selectors as method_selectors
 from coachcare.method.models import Module
 from coachcare.trajectories.models import Advice, Agreement, EndReason, Goal, Trajectory
+from coachcare.trajectories.services import SATISFACTION_QUESTIONNAIRE
 
 YOUNG_PERSON = "jongere"
 
@@ -191,6 +195,9 @@ class DecisionForm(forms.Form):
 
 
 class CloseForm(forms.Form):
+    """End reason, and the young person's answers to the satisfaction questionnaire (all or none:
+    a young person may decline). The questions come from the questionnaire's definition file."""
+
     prefix = "close"
 
     end_reason = forms.ChoiceField(label=_("End reason (iJw JZ588)"), choices=[("", ""), *EndReason.choices])
@@ -199,6 +206,40 @@ class CloseForm(forms.Form):
         super().__init__(*args, **kwargs)
         if default_reason:
             self.fields["end_reason"].initial = default_reason
+        self.satisfaction_items: list[str] = []
+        try:
+            definition = questionnaire_definition_get(code=SATISFACTION_QUESTIONNAIRE).definition
+        except QuestionnaireDefinition.DoesNotExist:
+            return
+        language = "en" if get_language() == "en" else "nl"
+        default_scale = definition.get("default_scale", {})
+        for item in definition.get("items", []):
+            scale = item.get("scale", default_scale)
+            choices = [("", "")] + [
+                (str(choice["value"]), choice["label"].get(language, choice["label"]["nl"]))
+                for choice in scale.get("choices", [])
+            ]
+            name = f"satisfaction_{item['id']}"
+            self.fields[name] = forms.TypedChoiceField(
+                label=item["text"].get(language, item["text"]["nl"]), choices=choices, coerce=int, required=False,
+                empty_value=None,
+            )  # fmt: skip
+            self.satisfaction_items.append(item["id"])
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        answered = [item for item in self.satisfaction_items if cleaned.get(f"satisfaction_{item}") is not None]
+        if answered and len(answered) != len(self.satisfaction_items):
+            raise forms.ValidationError(
+                _("Answer every satisfaction question, or none if the young person does not want to.")
+            )
+        return cleaned
+
+    def satisfaction(self) -> dict[str, int] | None:
+        answers = {item: self.cleaned_data.get(f"satisfaction_{item}") for item in self.satisfaction_items}
+        if not answers or any(value is None for value in answers.values()):
+            return None
+        return {item: int(value) for item, value in answers.items() if value is not None}
 
 
 class FollowUpForm(forms.Form):

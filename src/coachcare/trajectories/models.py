@@ -100,6 +100,12 @@ class Trajectory(models.Model):
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     final_gas_t = models.FloatField(_("final GAS T-score"), null=True, blank=True)
     final_gbo_mean = models.FloatField(_("final mean GBO"), null=True, blank=True)
+    satisfaction_score = models.FloatField(
+        _("satisfaction at closure"),
+        null=True,
+        blank=True,
+        help_text="Mean score of the satisfaction questionnaire at closure (1 to 5); empty when not answered.",
+    )
     version = models.PositiveIntegerField(default=0, help_text="Optimistic lock: goes up with every transition.")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -12,6 +12,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -27,6 +28,9 @@ from coachcare.contracts import selectors as contract_selectors
 from coachcare.contracts import services as contract_services
 from coachcare.core.dates import today
 from coachcare.measures.gas import GasConvention, gas_levels_validate, gbo_rating_validate
+from coachcare.measures.models import QuestionnaireDefinition
+from coachcare.measures.selectors import questionnaire_definition_get
+from coachcare.measures.services import questionnaire_response_submit
 from coachcare.method import selectors as method_selectors
 from coachcare.method.models import Module
 from coachcare.trajectories import gate
@@ -118,7 +122,7 @@ def trajectory_open(
             referrer_name=referrer_name.strip(),
             referred_on=referred_on,
             method_version=method_version,
-            gas_convention=GasConvention.STANDARD,
+            gas_convention=GasConvention(settings.COACHCARE_GAS_CONVENTION).value,
             next_action="request_allocation",
             next_action_due=referred_on + datetime.timedelta(days=FIRST_ACTION_DAYS),
         )
@@ -585,8 +589,20 @@ def _add_months(day: datetime.date, months: int) -> datetime.date:
     return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def trajectory_close(*, actor: User, trajectory: Trajectory, end_reason: str, access_point: AccessPoint) -> Trajectory:
-    """Close with the iJw end reason; keep the final scores; schedule the 6- and 12-month follow-ups."""
+SATISFACTION_QUESTIONNAIRE = "tevredenheid"
+
+
+def trajectory_close(
+    *,
+    actor: User,
+    trajectory: Trajectory,
+    end_reason: str,
+    access_point: AccessPoint,
+    satisfaction: Mapping[str, int] | None = None,
+    reason: str = "",
+) -> Trajectory:
+    """Close with the iJw end reason; keep the final scores and the satisfaction questionnaire's
+    answers (when the young person gave them); schedule the 6- and 12-month follow-ups."""
     from coachcare.trajectories.tasks import follow_up_due_task
 
     _require_writer(actor, trajectory.client)
@@ -599,12 +615,28 @@ def trajectory_close(*, actor: User, trajectory: Trajectory, end_reason: str, ac
         transition_apply(
             trajectory=locked,
             name="close",
+            reason=reason,
             actor=actor,
             on=on,
             params={"end_reason": end_reason},
             next_action_due=first_due,
         )
+        satisfaction_score = None
+        if satisfaction:
+            try:
+                definition = questionnaire_definition_get(code=SATISFACTION_QUESTIONNAIRE)
+            except QuestionnaireDefinition.DoesNotExist as exc:
+                raise ValidationError(_("The satisfaction questionnaire is not installed.")) from exc
+            try:
+                response = questionnaire_response_submit(
+                    actor=actor, client=locked.client, definition=definition, answers=satisfaction,
+                    context="closure", trajectory_public_id=locked.public_id, access_point=access_point,
+                )  # fmt: skip
+            except ValueError as exc:
+                raise ValidationError(str(exc)) from exc
+            satisfaction_score = response.total
         Trajectory.objects.filter(pk=locked.pk).update(
+            satisfaction_score=satisfaction_score,
             end_reason=end_reason,
             closed_on=on,
             final_gas_t=round(final.gas_t, 2) if final else None,

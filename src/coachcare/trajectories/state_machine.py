@@ -221,6 +221,17 @@ TRANSITIONS: dict[str, Transition] = {
 }  # fmt: skip
 
 
+def _why(name: str, params: Mapping[str, Any]) -> str:
+    """The recorded reason when the person gives none: what the step was about."""
+    if params.get("module_code"):
+        return _("module %(code)s") % {"code": params["module_code"]}
+    if params.get("end_reason"):
+        return _("end reason %(code)s (JZ588)") % {"code": params["end_reason"]}
+    if name == "begin_follow_up":
+        return _("a follow-up contact fell due")
+    return ""
+
+
 def transition_check(
     *, trajectory: Trajectory, name: str, on: datetime.date, params: Mapping[str, Any] | None = None
 ) -> list[str]:
@@ -281,7 +292,7 @@ def transition_apply(
         by=actor,
         by_role=actor.role if actor is not None else "system",
         at=timezone.now(),
-        reason=reason,
+        reason=reason or _why(name, params or {}),
     )
     trajectory.status = transition.target
     trajectory.version += 1

@@ -228,8 +228,13 @@ def _evaluation_score(actor: User, trajectory: Trajectory, form: forms.Form, acc
 
 
 def _close(actor: User, trajectory: Trajectory, form: forms.Form, access_point: AccessPoint) -> object:
+    assert isinstance(form, CloseForm)
     return services.trajectory_close(
-        actor=actor, trajectory=trajectory, end_reason=form.cleaned_data["end_reason"], access_point=access_point
+        actor=actor,
+        trajectory=trajectory,
+        end_reason=form.cleaned_data["end_reason"],
+        satisfaction=form.satisfaction(),
+        access_point=access_point,
     )
 
 
