@@ -7,6 +7,11 @@ urlpatterns = [
     path("clients/", include("coachcare.clients.urls")),
     path("contracts/", include("coachcare.contracts.urls")),
     path("trajectories/", include("coachcare.trajectories.urls")),
+    path("portal/", include("coachcare.coaching.urls")),
+    path("messages/", include("coachcare.messaging.urls")),
+    path("ijw/", include("coachcare.ijw.urls")),
+    path("declarations/", include("coachcare.declarations.urls")),
+    path("privacy/", include("coachcare.privacy.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -42,6 +42,11 @@ INSTALLED_APPS = [
     "coachcare.contracts",
     "coachcare.measures",
     "coachcare.trajectories",
+    "coachcare.coaching",
+    "coachcare.messaging",
+    "coachcare.ijw",
+    "coachcare.declarations",
+    "coachcare.privacy",
     "coachcare.audit",
 ]
 

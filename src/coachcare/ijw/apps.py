@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class IjwConfig(AppConfig):
+    name = "coachcare.ijw"
+    label = "ijw"
