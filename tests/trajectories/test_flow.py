@@ -13,7 +13,6 @@ from coachcare.access import policy
 from coachcare.audit.services import AccessPoint
 from coachcare.contracts import services as contract_services
 from coachcare.core.dates import today
-from coachcare.method.services import method_demo_package_install
 from coachcare.trajectories import services
 from coachcare.trajectories.models import Agreement, Evaluation, FollowUp, ModuleRun, Status, Trajectory
 from coachcare.trajectories.state_machine import (
@@ -24,25 +23,9 @@ from coachcare.trajectories.state_machine import (
     transition_check,
 )
 from tests.conftest import World
+from tests.trajectories.conftest import MODULES
 
 AP = AccessPoint(channel="web", address="127.0.0.1")
-MODULES = ["CC-KENNISMAKING", "CC-DAGRITME", "CC-COMMUNICATIE-THUIS", "CC-ZELFSTANDIG-VERDER"]
-
-
-@pytest.fixture
-def contracted(world: World) -> World:
-    method_demo_package_install()
-    contract = contract_services.contract_create(
-        municipality=world.municipality_a,
-        provider=world.provider,
-        funding_model="per_module",
-        valid_from=today() - datetime.timedelta(days=30),
-        mandate=True,
-        yearly_budget_cents=10_000_000,
-    )
-    for code in MODULES:
-        contract_services.contract_product_add(contract=contract, module_code=code, tariff_cents=125_000)
-    return world
 
 
 def grant(world: World, trajectory: Trajectory) -> Trajectory:

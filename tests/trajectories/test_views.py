@@ -4,7 +4,6 @@ import datetime
 from collections.abc import Callable
 from unittest import mock
 
-import pytest
 from django.db import connection
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
@@ -15,16 +14,15 @@ from coachcare.audit.services import AccessPoint
 from coachcare.clients.models import Client
 from coachcare.contracts import services as contract_services
 from coachcare.core.dates import today
-from coachcare.method.services import method_demo_package_install
 from coachcare.trajectories import services
 from coachcare.trajectories.models import Agreement, Evaluation, FollowUp, Goal, Status, Trajectory
 from tests.clients.factories import ClientFactory, ClientNoteFactory
 from tests.conftest import World
 from tests.factories import birth_date_for_age
+from tests.trajectories.conftest import MODULES
 
 Login = Callable[[User], HttpClient]
 AP = AccessPoint(channel="web", address="127.0.0.1")
-MODULES = ["CC-KENNISMAKING", "CC-DAGRITME", "CC-COMMUNICATIE-THUIS", "CC-ZELFSTANDIG-VERDER"]
 GOAL_TEXT = "Ik ga elke dag op tijd naar school"
 SCALE = {
     "goal-level_p2": "Elke dag op tijd, ook zonder wekker",
@@ -33,23 +31,6 @@ SCALE = {
     "goal-level_m1": "Twee dagen per week op tijd (zoals nu)",
     "goal-level_m2": "Nog minder dan nu",
 }
-
-
-@pytest.fixture
-def contracted(world: World) -> World:
-    """The demo method and a contract with a mandate between municipality A and the provider."""
-    method_demo_package_install()
-    contract = contract_services.contract_create(
-        municipality=world.municipality_a,
-        provider=world.provider,
-        funding_model="per_module",
-        valid_from=today() - datetime.timedelta(days=30),
-        mandate=True,
-        yearly_budget_cents=10_000_000,
-    )
-    for code in MODULES:
-        contract_services.contract_product_add(contract=contract, module_code=code, tariff_cents=125_000)
-    return world
 
 
 def url(name: str, trajectory: Trajectory, **kwargs: object) -> str:

@@ -8,9 +8,9 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 
-from coachcare.audit.services import AccessPoint, Channel, Event, access_log_record
+from coachcare.audit.admin_mixins import AccessLoggedAdminMixin
 from coachcare.contracts import services
 from coachcare.contracts.models import Allocation, Contract, ContractProduct
 
@@ -110,7 +110,7 @@ ALLOCATION_FIELDS = (
 
 
 @admin.register(Allocation)
-class AllocationAdmin(admin.ModelAdmin):
+class AllocationAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
     """Read-only: allocations change only through the services (request, decision, consumption)."""
 
     list_display = ("toewijzing_nummer", "client", "product", "status", "start_date", "end_date", "via_mandate")
@@ -120,6 +120,8 @@ class AllocationAdmin(admin.ModelAdmin):
     readonly_fields = ALLOCATION_FIELDS
     list_per_page = 50
     show_full_result_count = False
+
+    access_log_action = "admin.allocation"
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return super().get_queryset(request).defer("client__bsn", "client__bsn_hash")
@@ -132,31 +134,3 @@ class AllocationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
-        response = super().changelist_view(request, extra_context)
-        change_list = getattr(response, "context_data", {}).get("cl")
-        if change_list is not None:
-            access_log_record(
-                actor=request.user,  # type: ignore[arg-type]
-                event=Event.READ,
-                action="admin.allocation_list",
-                client_ids=[allocation.client.public_id for allocation in change_list.result_list],
-                access_point=AccessPoint.from_request(request, channel=Channel.ADMIN),
-            )
-        return response
-
-    def change_view(
-        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
-    ) -> HttpResponse:
-        response = super().change_view(request, object_id, form_url, extra_context)
-        obj = self.get_object(request, object_id)
-        if obj is not None:
-            access_log_record(
-                actor=request.user,  # type: ignore[arg-type]
-                event=Event.READ,
-                action="admin.allocation",
-                client_ids=[obj.client.public_id],
-                access_point=AccessPoint.from_request(request, channel=Channel.ADMIN),
-            )
-        return response
