@@ -12,7 +12,7 @@ PYTHON_BOOTSTRAP ?= $(shell for p in python3.13 python3.12 python3; do \
 PG_URL ?= postgres://postgres@127.0.0.1:5432/coachcare
 PYTEST_WORKERS ?= auto
 
-.PHONY: help demo serve test lint typecheck migrations-check test-unit test-postgres test-browser check-deploy messages vendor-static clean
+.PHONY: help demo serve test lint typecheck migrations-check test-unit test-postgres test-browser check-deploy messages vendor-static clean serve-prod backup restore
 
 help:
 	@echo "make demo          create the virtualenv, migrate SQLite, load demo data, serve on http://127.0.0.1:8000"
@@ -20,6 +20,8 @@ help:
 	@echo "make test-postgres the test suite against PostgreSQL (PG_URL=$(PG_URL))"
 	@echo "make test-browser  browser tests in Debian's Chromium with axe accessibility checks"
 	@echo "make check-deploy  Django's deployment checks with production settings"
+	@echo "make serve-prod    gunicorn + task worker on PostgreSQL (docs/operations.md)"
+	@echo "make backup        back up the database (BACKUP=file); make restore BACKUP=file"
 
 $(VENV)/.base-installed: requirements/base.txt
 	@test -n "$(PYTHON_BOOTSTRAP)" || { echo "Python 3.12 or newer is needed (python3.13 recommended)."; exit 1; }
@@ -69,6 +71,18 @@ check-deploy: $(VENV)/.base-installed
 	COACHCARE_HASH_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(32))')" \
 	ALLOWED_HOSTS=coachcare.example.nl \
 	$(MANAGE) check --deploy --fail-level WARNING
+
+serve-prod: $(VENV)/.base-installed
+	bash scripts/serve-prod.sh
+
+# Back up the database of DATABASE_URL (default: the SQLite file) to var/backups/ or BACKUP=file.
+backup: $(VENV)/.base-installed
+	$(MANAGE) backup $(if $(BACKUP),--out $(BACKUP),)
+
+# Replace the database's contents with BACKUP=file (asks for confirmation; CONFIRM=yes skips it).
+restore: $(VENV)/.base-installed
+	@test -n "$(BACKUP)" || { echo "Name the backup: make restore BACKUP=var/backups/<file>"; exit 2; }
+	$(MANAGE) restore $(BACKUP) $(if $(filter yes,$(CONFIRM)),--yes,)
 
 messages: $(VENV)/.base-installed
 	cd src/coachcare && ../../$(MANAGE) makemessages -l nl -l en --no-obsolete --ignore 'static/*'

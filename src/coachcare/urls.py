@@ -12,6 +12,9 @@ urlpatterns = [
     path("ijw/", include("coachcare.ijw.urls")),
     path("declarations/", include("coachcare.declarations.urls")),
     path("privacy/", include("coachcare.privacy.urls")),
+    path("monitoring/", include("coachcare.monitoring.urls")),
+    path("api/v1/", include("coachcare.api.urls")),
+    path("fhir/r4/", include("coachcare.api.fhir_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -158,11 +158,12 @@ def test_jongere_sees_own_file_and_404_on_another(noted: World, login: Login) ->
     assert http.get(detail_url(noted.other_team)).status_code == 404
 
 
-def test_jongere_home_redirects_to_own_file(world: World, login: Login) -> None:
+def test_jongere_home_redirects_to_the_portal(world: World, login: Login) -> None:
+    """The young person's home is the portal (coaching), which links to their own file."""
     response = login(world.jongere).get(reverse("core:home"))
 
     assert response.status_code == 302
-    assert response["Location"] == detail_url(world.own)
+    assert response["Location"] == reverse("coaching:home")
 
 
 def test_anonymous_is_sent_to_login(world: World, client: HttpClient) -> None:

@@ -374,3 +374,51 @@ def test_a_wrong_gas_convention_stops_the_start(settings) -> None:  # type: igno
 
     settings.COACHCARE_GAS_CONVENTION = "made-up"
     assert [error.id for error in gas_convention_check()] == ["coachcare.E004"]
+
+
+def test_two_people_saving_the_same_evaluation_decision(contracted: World) -> None:
+    """Both opened the decision form at the same version: the second is told, nothing is overwritten."""
+    world = contracted
+    trajectory = run_to_intake(world)
+    goal = services.goal_add(actor=world.coach, trajectory=trajectory, text="Doel", scale=scale(), access_point=AP)
+    services.goal_scores_record(
+        actor=world.coach, trajectory=refresh(trajectory), scores={goal.pk: (-1, 3)}, module_run=None, access_point=AP
+    )
+    for person in (world.jongere, world.ouder):
+        services.agreement_record(
+            actor=world.coach, trajectory=refresh(trajectory), kind="plan", given_by=person, access_point=AP
+        )
+    services.module_start(actor=world.coach, trajectory=refresh(trajectory), module_code=MODULES[0], access_point=AP)
+    services.module_finish(actor=world.coach, trajectory=refresh(trajectory), access_point=AP)
+    evaluation = services.evaluation_score(
+        actor=world.coach, trajectory=refresh(trajectory), scores={goal.pk: (1, 9)}, access_point=AP
+    )
+    seen_version = refresh(trajectory).version  # both coaches open the form now
+
+    first = services.evaluation_decide(
+        actor=world.coach, evaluation=evaluation, decision="stop", reason="Doelen gehaald",
+        access_point=AP, expected_version=seen_version,
+    )  # fmt: skip
+    with pytest.raises(StaleTrajectory):
+        services.evaluation_decide(
+            actor=world.colleague, evaluation=Evaluation.objects.get(pk=evaluation.pk), decision="step_up",
+            reason="Toch opschalen", access_point=AP, expected_version=seen_version,
+        )  # fmt: skip
+    saved = Evaluation.objects.get(pk=evaluation.pk)
+    assert (saved.decision, saved.decision_reason, saved.decided_by) == ("stop", "Doelen gehaald", world.coach)
+    assert first.decision == "stop"
+
+
+def test_scores_saved_from_an_old_form_are_refused(contracted: World) -> None:
+    world = contracted
+    trajectory = run_to_intake(world)
+    goal = services.goal_add(actor=world.coach, trajectory=trajectory, text="Doel", scale=scale(), access_point=AP)
+    old_form = refresh(trajectory)
+    services.goal_scores_record(
+        actor=world.coach, trajectory=refresh(trajectory), scores={goal.pk: (-1, 3)}, module_run=None, access_point=AP
+    )
+    with pytest.raises(StaleTrajectory):
+        services.goal_scores_record(
+            actor=world.colleague, trajectory=old_form, scores={goal.pk: (-1, 7)}, module_run=None, access_point=AP
+        )
+    assert list(goal.scores.values_list("gbo", flat=True)) == [3]

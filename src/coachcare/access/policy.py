@@ -28,6 +28,7 @@ Rules (rules.md; Jeugdwet 7.3.4/7.3.5):
 import datetime
 import enum
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 
@@ -35,6 +36,10 @@ from coachcare.accounts.models import Role, User
 from coachcare.clients.models import Client, GezagRelation, ParentAccessDecision
 from coachcare.contracts.models import Contract
 from coachcare.core.dates import age_on, today, years_before
+
+if TYPE_CHECKING:
+    from coachcare.declarations.models import Declaration
+    from coachcare.messaging.models import Thread
 
 
 class DataKind(enum.StrEnum):
@@ -264,3 +269,281 @@ def contracts_visible_to(user: User) -> QuerySet[Contract]:
         case Role.BEHEERDER:
             return contracts
     return contracts.none()
+
+
+def can_see_declarations(user: User, municipality_id: int | None = None) -> bool:
+    """Declarations (invoices) and their answers: the municipality's access and policy staff for
+    their own municipality, the provider's team leads for their provider (``declarations_visible_to``).
+
+    With ``municipality_id``: whether the user may see that municipality's declarations.
+    """
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if user.role in {Role.GEMEENTE_TOEGANG, Role.GEMEENTE_BELEID} and user.municipality_id is not None:
+        return municipality_id is None or municipality_id == user.municipality_id
+    return user.role == Role.TEAMLEIDER and user.provider_id is not None and municipality_id is None
+
+
+def can_see_declaration_clients(user: User) -> bool:
+    """Names and dates of birth on declaration lines: the municipality's access team only (it
+    grants the allocations); policy staff and team leads see the lines without the person."""
+    return can_see_declarations(user) and user.role == Role.GEMEENTE_TOEGANG
+
+
+def declarations_visible_to(user: User) -> "QuerySet[Declaration]":
+    """The declarations a user may look at (see ``can_see_declarations``)."""
+    from coachcare.declarations.models import Declaration
+
+    declarations = Declaration.objects.all()
+    if not can_see_declarations(user):
+        return declarations.none()
+    if user.role in {Role.GEMEENTE_TOEGANG, Role.GEMEENTE_BELEID} and user.municipality_id is not None:
+        return declarations.filter(municipality_id=user.municipality_id)
+    if user.role == Role.TEAMLEIDER and user.provider_id is not None:
+        return declarations.filter(provider_id=user.provider_id)
+    return declarations.none()
+
+
+# --- data rights: consent screens, "download my data", destruction (privacy app) ------------------
+
+#: Jeugdwet 7.3.9: a child under 12 cannot ask for destruction of their file.
+AGE_DESTRUCTION_REQUEST = 12
+
+
+def can_give_consent(user: User, client: Client) -> bool:
+    """Who gives consent for themselves on the consent screen: the young person for their own file,
+    and a parent with gezag while parental authority lasts (under 18). Whether their consent is
+    *needed* is a matter of age on the day (``access.consent.consent_parties_required``)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.role == Role.JONGERE:
+        return client.user_id is not None and client.user_id == user.pk
+    if user.role == Role.OUDER:
+        return (
+            age_on(client.birth_date, today()) < AGE_OF_MAJORITY
+            and GezagRelation.objects.filter(client=client, parent=user, has_gezag=True).exists()
+        )
+    return False
+
+
+def can_export_client_data(user: User, client: Client, *, on: datetime.date | None = None) -> bool:
+    """ "Download my data": the young person for their own file; a parent only while the policy
+    gives them the CLINICAL part of the file on that day (age, restriction, consent)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.role == Role.JONGERE:
+        return client.user_id is not None and client.user_id == user.pk
+    if user.role == Role.OUDER:
+        return DataKind.CLINICAL in kinds_visible(user, client, on=on)
+    return False
+
+
+def can_request_destruction(user: User, client: Client) -> bool:
+    """Who may ask for destruction of a file (Jeugdwet 7.3.9): the young person themself.
+
+    The age limit (12) is checked by the service, which explains it; a parent asks only for a
+    child under 12, whom this method does not serve.
+    """
+    return (
+        user.is_authenticated
+        and user.is_active
+        and user.role == Role.JONGERE
+        and client.user_id is not None
+        and client.user_id == user.pk
+    )
+
+
+def can_see_destruction_requests(user: User, client: Client) -> bool:
+    """The client's coach and team (and team lead) see the requests, with their deadline."""
+    return can_write_clinical(user, client)
+
+
+def can_decide_destruction(user: User, client: Client) -> bool:
+    """The team lead of the client's team executes or refuses a destruction request."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and user.role == Role.TEAMLEIDER
+        and user.team_id is not None
+        and client.team_id == user.team_id
+    )
+
+
+# --- the young person's portal (coaching) ------------------------------------------------------------
+
+
+def can_see_young_persons_own_work(user: User, client: Client, *, on: datetime.date | None = None) -> bool:
+    """Assignment answers and diary check-ins: the young person and the professionals who treat them.
+
+    Never a parent, whatever their clinical access: what a young person writes for themselves and
+    their coach is theirs (project judgement on rules.md, so they can write freely). Never the
+    municipality or the administrator.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.role == Role.JONGERE:
+        return client.user_id is not None and client.user_id == user.pk
+    return can_write_clinical(user, client)
+
+
+def can_write_own_work(user: User, client: Client) -> bool:
+    """Only the young person themself answers assignments and writes in their diary."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and user.role == Role.JONGERE
+        and client.user_id is not None
+        and client.user_id == user.pk
+    )
+
+
+def can_give_feedback(user: User, client: Client) -> bool:
+    """The treating professionals give feedback on submitted answers."""
+    return can_write_clinical(user, client)
+
+
+def can_manage_appointments(user: User, client: Client) -> bool:
+    """The treating professionals plan appointments."""
+    return can_write_clinical(user, client)
+
+
+class AppointmentScope(enum.StrEnum):
+    ALL = "all"
+    WITH_PARENTS = "with_parents"
+    NONE = "none"
+
+
+def appointment_scope(user: User, client: Client, *, on: datetime.date | None = None) -> AppointmentScope:
+    """Which appointments of ``client`` the user may see on ``on``.
+
+    The young person and their professionals: all. A parent who may open the file (gezag, the age
+    rules): only the appointments they are invited to (``with_parents``). Nobody else.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return AppointmentScope.NONE
+    if can_see_young_persons_own_work(user, client, on=on):
+        return AppointmentScope.ALL
+    if user.role == Role.OUDER and can_see(user, client, DataKind.ADMINISTRATIVE, on=on):
+        return AppointmentScope.WITH_PARENTS
+    return AppointmentScope.NONE
+
+
+def can_see_parenting_goals(user: User, client: Client, *, on: datetime.date | None = None) -> bool:
+    """Parenting goals (``Goal.Kind.PARENTING``) are clinical: whoever has CLINICAL access on the day.
+
+    For a parent this follows the age rules: the day the young person turns 16 it ends, unless
+    the young person consents.
+    """
+    return can_see(user, client, DataKind.CLINICAL, on=on)
+
+
+# --- secure messages (messaging app) --------------------------------------------------------------
+#
+# Project decision (rules.md, issue 4): the youth thread is the young person's private channel with
+# their coach. Parents never read it, whatever their access to the file: the law lets a parent of a
+# 12-15-year-old see the file unless the coach restricts it, but "not the young person's private
+# messages unless the rules allow it" is safest as "never" (a 16+ young person's messages would need
+# consent, a 12-15-year-old's would depend on a restriction the coach may not have thought of yet).
+# A parent has their own parent thread with the coach instead, while the policy gives them at least
+# the ADMINISTRATIVE part of the file (gezag, under 18 or with consent). Municipality staff and the
+# administrator never read messages.
+
+THREAD_YOUTH = "youth"
+THREAD_PARENT = "parent"
+
+
+def _active(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_active)
+
+
+def can_message_about(user: User, client: Client, kind: str, *, parent: User | None = None) -> bool:
+    """Whether ``user`` may open (and so create) the ``kind`` thread of ``client`` (with ``parent``)."""
+    if not _active(user):
+        return False
+    if kind == THREAD_YOUTH:
+        if user.role == Role.JONGERE:
+            return client.user_id is not None and client.user_id == user.pk
+        return can_write_clinical(user, client)
+    if kind == THREAD_PARENT and parent is not None:
+        if user.role == Role.OUDER:
+            return parent.pk == user.pk and DataKind.ADMINISTRATIVE in kinds_visible(user, client)
+        return (
+            can_write_clinical(user, client)
+            and parent.role == Role.OUDER
+            and GezagRelation.objects.filter(client=client, parent=parent, has_gezag=True).exists()
+        )
+    return False
+
+
+def can_read_thread(user: User, thread: "Thread") -> bool:
+    """The participants of a thread: see the decision above. Agrees with ``threads_visible_to``.
+
+    The treating professionals keep reading a parent thread after the parent lost gezag (it is
+    part of the file); the parent does not.
+    """
+    if _active(user) and user.role in {Role.COACH, Role.TEAMLEIDER}:
+        return can_write_clinical(user, thread.client)
+    return can_message_about(user, thread.client, thread.kind, parent=thread.parent)
+
+
+def can_post_in_thread(user: User, thread: "Thread") -> bool:
+    """The participants may answer while the thread could be opened today (gezag, age, consent)."""
+    return can_message_about(user, thread.client, thread.kind, parent=thread.parent)
+
+
+def has_message_threads(user: User) -> bool:
+    """Roles that take part in secure messages at all (navigation)."""
+    return _active(user) and user.role in {Role.JONGERE, Role.OUDER, Role.COACH, Role.TEAMLEIDER}
+
+
+def threads_visible_to(user: User) -> "QuerySet[Thread]":
+    """The threads a user may read, as one queryset (inbox, unread badge)."""
+    from coachcare.messaging.models import Thread
+
+    threads = Thread.objects.all()
+    if not has_message_threads(user):
+        return threads.none()
+    match user.role:
+        case Role.COACH | Role.TEAMLEIDER:
+            return threads.filter(client__in=clients_visible_to(user))
+        case Role.JONGERE:
+            return threads.filter(kind=THREAD_YOUTH, client__user=user)
+        case Role.OUDER:
+            return threads.filter(
+                kind=THREAD_PARENT,
+                parent=user,
+                client__in=clients_visible_to(user),
+            )
+    return threads.none()
+
+
+# --- monitoring (issue 6): aggregated, non-identifiable figures ----------------------------------
+
+
+def can_see_municipality_dashboard(user: User, municipality_id: int | None = None) -> bool:
+    """Policy and access staff of a municipality see its aggregated figures (small cells suppressed).
+
+    With ``municipality_id``: whether the user may see that municipality's dashboard.
+    """
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if user.role not in {Role.GEMEENTE_BELEID, Role.GEMEENTE_TOEGANG} or user.municipality_id is None:
+        return False
+    return municipality_id is None or municipality_id == user.municipality_id
+
+
+def can_see_provider_dashboard(user: User) -> bool:
+    """Team leads see their team's figures; the administrator sees the whole provider side."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return (user.role == Role.TEAMLEIDER and user.team_id is not None) or user.role == Role.BEHEERDER
+
+
+def can_annotate_figures(user: User) -> bool:
+    """Whoever sees a dashboard may add the story behind its numbers (administrative commentary)."""
+    return can_see_municipality_dashboard(user) or can_see_provider_dashboard(user)
+
+
+def can_set_reference_cost(user: User, municipality_id: int | None = None) -> bool:
+    """The budget holder (policy staff) enters the municipality's reference cost."""
+    return can_see_municipality_dashboard(user, municipality_id) and user.role == Role.GEMEENTE_BELEID

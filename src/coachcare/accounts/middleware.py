@@ -4,7 +4,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 #: Paths a professional may reach before completing the second factor.
-OPEN_PREFIXES = ("/accounts/", "/static/", "/healthz", "/readyz", "/i18n/")
+#: ``/api/`` and ``/fhir/`` authenticate every request by bearer token (``coachcare.api.auth``),
+#: never by session: they are not redirected to the second-factor page.
+OPEN_PREFIXES = ("/accounts/", "/static/", "/healthz", "/readyz", "/i18n/", "/api/", "/fhir/")
 
 
 class RequireTwoFactorMiddleware:

@@ -1,5 +1,18 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from coachcare.coaching import views
 
 app_name = "coaching"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("module/", views.module, name="module"),
+    path("module/assignments/<int:order>/", views.answer_save, name="answer_save"),
+    path("diary/", views.diary, name="diary"),
+    path("appointments/<uuid:public_id>.ics", views.appointment_calendar, name="appointment_ics"),
+    path("questionnaires/<slug:code>/", views.questionnaire, name="questionnaire"),
+    path("coach/", views.coach_overview, name="coach_overview"),
+    path("coach/answers/<uuid:public_id>/feedback/", views.feedback_give, name="feedback_give"),
+    path("coach/<uuid:public_id>/", views.coach_client, name="coach_client"),
+    path("coach/<uuid:public_id>/appointments/", views.appointment_add, name="appointment_add"),
+]

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "django_tasks_db",
+    "ninja",  # django-ninja: ships the swagger-ui static files for /api/v1/docs
     # coachcare domain apps
     "coachcare.core",
     "coachcare.accounts",
@@ -47,7 +48,10 @@ INSTALLED_APPS = [
     "coachcare.ijw",
     "coachcare.declarations",
     "coachcare.privacy",
+    "coachcare.monitoring",
+    "coachcare.api",
     "coachcare.audit",
+    "coachcare.operations",
 ]
 
 MIDDLEWARE = [
@@ -141,9 +145,17 @@ OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "coachcare")
 COACHCARE_ENCRYPTION_KEYS = env_list("COACHCARE_ENCRYPTION_KEYS")
 COACHCARE_HASH_KEY = env_str("COACHCARE_HASH_KEY")
 
+# The address people use to reach coachcare, for links in e-mails (notifications carry no content).
+COACHCARE_BASE_URL = env_str("COACHCARE_BASE_URL", "http://127.0.0.1:8000")
+
 # GAS baseline convention for new trajectories (recorded on each): standard, baseline-2 or
 # with-deterioration; see docs/measures.md.
 COACHCARE_GAS_CONVENTION = env_str("COACHCARE_GAS_CONVENTION", "standard")
+
+# Monitoring (docs/indicators.md): the research export's pseudonym key (HMAC-SHA256; distinct from
+# COACHCARE_HASH_KEY; empty: no research export) and the forecast deviation that raises an alert.
+COACHCARE_RESEARCH_KEY = env_str("COACHCARE_RESEARCH_KEY", "")
+COACHCARE_FORECAST_DEVIATION = float(env_str("COACHCARE_FORECAST_DEVIATION", "0.10"))
 
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]

@@ -7,6 +7,7 @@ os.environ.setdefault("SECRET_KEY", "dev-only-insecure-secret-key-do-not-use-in-
 # Development keys only; production must set its own (see docs/configuration.md).
 os.environ.setdefault("COACHCARE_ENCRYPTION_KEYS", "ZGV2LW9ubHktY29hY2hjYXJlLWtleS0zMi1ieXRlcyE=")
 os.environ.setdefault("COACHCARE_HASH_KEY", "dev-only-hash-key")
+os.environ.setdefault("COACHCARE_RESEARCH_KEY", "dev-only-research-key")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 
 from coachcare.conf.base import *  # noqa: F403

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from coachcare.access import policy
 from coachcare.accounts.models import Role
+from coachcare.messaging.selectors import unread_count
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -23,12 +24,26 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("clients:refer", _("Register a young person")))
     if policy.can_decide_allocations(user):
         items.append(("contracts:allocation_list", _("Allocation requests")))
+    if policy.can_see_declarations(user):
+        items.append(("declarations:declaration_list", _("Declarations")))
+    if policy.can_see_municipality_dashboard(user):
+        items.append(("monitoring:municipality", _("Outcomes")))
+    if policy.can_see_provider_dashboard(user):
+        items.append(("monitoring:provider", _("Outcomes")))
     if policy.can_review_gate_decisions(user):
         items.append(("trajectories:approvals", _("Decisions to approve")))
     if policy.can_export_clients(user):
         items.append(("clients:export", _("Download list (CSV)")))
+    unread_messages = 0
+    if policy.has_message_threads(user):
+        items.append(("messaging:inbox", _("Messages")))
+        unread_messages = unread_count(actor=user)
     if user.role == Role.JONGERE:
         items.append(("clients:my_access_log", _("Who opened my file")))
+    if user.role in {Role.JONGERE, Role.OUDER}:
+        items.append(("privacy:index", _("Privacy and my data")))
+    if user.role in {Role.COACH, Role.TEAMLEIDER}:
+        items.append(("privacy:destruction_requests", _("Requests to destroy a file")))
     if user.role == Role.BEHEERDER:
         items.append(("admin:index", _("Administration")))
-    return {"nav_items": items, "role_choices": Role.choices}
+    return {"nav_items": items, "nav_unread_messages": unread_messages, "role_choices": Role.choices}

@@ -9,6 +9,7 @@ import datetime
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 from stdnum.nl import bsn as stdnum_bsn
 
 from coachcare.accounts.models import Role, User
@@ -16,9 +17,12 @@ from coachcare.accounts.services import role_permissions_apply, totp_device_set,
 from coachcare.audit.services import AccessPoint
 from coachcare.clients.models import Client, GezagRelation
 from coachcare.clients.services import bsn_hash, client_refer, gezag_relation_add
+from coachcare.coaching.models import Appointment, DiaryEntry
+from coachcare.coaching.services import appointment_create, diary_entry_add
 from coachcare.contracts.services import contract_demo_install
 from coachcare.core.dates import today, years_before
 from coachcare.measures.services import questionnaire_builtin_install
+from coachcare.messaging.services import messages_demo_install
 from coachcare.method.services import method_demo_package_install
 from coachcare.municipalities.models import Municipality
 from coachcare.municipalities.services import municipalities_import_csv
@@ -109,6 +113,31 @@ def _demo_trajectories(*, provider: Provider, coach: User, access_point: AccessP
         )
 
 
+def _demo_portal(*, coach: User, access_point: AccessPoint) -> None:
+    """jongere15's portal: one upcoming appointment (parents invited) and one diary check-in."""
+    client = Client.objects.filter(user__username="jongere15").select_related("user").first()
+    if client is None or client.user is None:
+        return
+    if not Appointment.objects.filter(client=client).exists():
+        start = (timezone.localtime() + datetime.timedelta(days=7)).replace(hour=15, minute=30, second=0, microsecond=0)
+        appointment_create(
+            actor=coach,
+            client=client,
+            trajectory=client.trajectories.order_by("-created_at").first(),
+            starts_at=start,
+            ends_at=start + datetime.timedelta(hours=1),
+            kind=Appointment.Kind.OFFLINE,
+            location="Coach & Care, Oudegracht 1, Utrecht",
+            title="Gesprek met je coach",
+            with_parents=True,
+            access_point=access_point,
+        )
+    if not DiaryEntry.objects.filter(client=client).exists():
+        diary_entry_add(
+            actor=client.user, client=client, mood=4, text="Vandaag ging het goed op school.", access_point=access_point
+        )
+
+
 @transaction.atomic
 def seed_demo() -> dict[str, int]:
     municipalities_import_csv(text=MUNICIPALITY_CSV.read_text(encoding="utf-8"))
@@ -149,7 +178,10 @@ def seed_demo() -> dict[str, int]:
                 client.user = account
         if demo.username == "jongere15" and not GezagRelation.objects.filter(client=client, parent=ouder).exists():
             gezag_relation_add(actor=coach, client=client, parent=ouder, access_point=access_point)
+        if demo.username == "jongere15":
+            messages_demo_install(client=client, coach=coach, parent=ouder, access_point=access_point)
     pending = Client.objects.get(provider=provider, given_name="Lotte", family_name="Jansen")
     contract_demo_install(provider=provider, coach=coach, pending_for=pending, access_point=access_point)
     _demo_trajectories(provider=provider, coach=coach, access_point=access_point)
+    _demo_portal(coach=coach, access_point=access_point)
     return {"clients_created": created, "users": User.objects.count()}

@@ -47,7 +47,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if role == Role.JONGERE:
         client = getattr(user, "client_record", None)
         if client is not None:
-            return redirect("clients:detail", public_id=client.public_id)
+            return redirect("coaching:home")
         return render(request, "core/home_no_file.html")
     if role in {Role.COACH, Role.TEAMLEIDER}:
         q = request.GET.get("q", "")[:100]

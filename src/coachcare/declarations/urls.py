@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from coachcare.declarations import views
 
 app_name = "declarations"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.declaration_list, name="declaration_list"),
+    path("<uuid:public_id>/", views.declaration_detail, name="declaration_detail"),
+]

@@ -190,7 +190,10 @@ def client_timeline(*, actor: User, public_id: UUID, access_point: AccessPoint) 
         .order_by("scored_at", "id")
     ):
         goals_by_id[score.goal_id].score_list.append(score)  # type: ignore[attr-defined]
-    runs = list(ModuleRun.objects.filter(trajectory_id__in=ids).select_related("module").order_by("sequence"))
+    # "progress": the status an external module reported through FHIR (coachcare.api), same query.
+    runs = list(
+        ModuleRun.objects.filter(trajectory_id__in=ids).select_related("module", "progress").order_by("sequence")
+    )
     for run in runs:
         events.append(TimelineEvent(at=run.started_on, kind="module", trajectory=by_id[run.trajectory_id], item=run))
     for evaluation in Evaluation.objects.filter(module_run__in=runs).select_related(

@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -66,12 +67,34 @@ def _log(
     )
 
 
-def _locked(trajectory: Trajectory) -> Trajectory:
-    """The trajectory re-read under a row lock, so concurrent steps queue instead of overwriting."""
+def _locked(trajectory: Trajectory, expected_version: int | None = None) -> Trajectory:
+    """The trajectory re-read under a row lock, so concurrent steps queue instead of overwriting.
+
+    ``expected_version`` (default: the version of the object passed in) is the version the person
+    saw when they opened the form; if someone saved a change since, nothing is written and they
+    are told (``StaleTrajectory``).
+    """
     fresh = Trajectory.objects.select_for_update().select_related("client__municipality").get(pk=trajectory.pk)
-    if fresh.version != trajectory.version:
+    expected = trajectory.version if expected_version is None else expected_version
+    if fresh.version != expected:
         raise StaleTrajectory(_("Someone else changed this trajectory in the meantime. Reload and try again."))
     return fresh
+
+
+def _claim(trajectory: Trajectory, expected_version: int | None = None) -> None:
+    """For a change without a status change: lock, check the version (see ``_locked``) and move
+    it on, so a form opened before this change can no longer overwrite it."""
+    locked = _locked(trajectory, expected_version)
+    Trajectory.objects.filter(pk=locked.pk).update(version=F("version") + 1)
+    trajectory.version = locked.version + 1
+
+
+def _care_events_changed() -> None:
+    """A module started or stopped: after commit, the declarations app derives the iJw start and
+    stop of care (JW305/JW307) in the background (idempotent; the monthly run repeats it)."""
+    from coachcare.declarations.tasks import care_events_sync_task
+
+    transaction.on_commit(care_events_sync_task.enqueue)
 
 
 def _module(trajectory: Trajectory, code: str) -> Module:
@@ -269,6 +292,20 @@ def agreement_record(
     return agreement
 
 
+def agreement_revoke(*, actor: User, agreement: Agreement, access_point: AccessPoint) -> None:
+    """Withdraw a consent or agreement: by the person who gave it, or recorded by the treating coach.
+
+    The row stays (when it was given and when withdrawn is the record); from now on it no longer
+    counts, so steps that need it are blocked again by the state machine.
+    """
+    trajectory = agreement.trajectory
+    if agreement.given_by_id != actor.pk:
+        _require_writer(actor, trajectory.client)
+    with transaction.atomic():
+        Agreement.objects.filter(pk=agreement.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        _log(actor, trajectory, f"trajectory.agreement.{agreement.kind}.revoke", access_point)
+
+
 def trajectory_start_intake(*, actor: User, trajectory: Trajectory, access_point: AccessPoint) -> Trajectory:
     _require_writer(actor, trajectory.client)
     with transaction.atomic():
@@ -313,7 +350,7 @@ def goal_add(
         goal = Goal.objects.create(
             trajectory=locked, order=order, kind=kind, text=text.strip(), scale=json.dumps(cleaned), weight=weight
         )
-        Trajectory.objects.filter(pk=locked.pk).update(plan_revision=locked.plan_revision + 1)
+        Trajectory.objects.filter(pk=locked.pk).update(plan_revision=locked.plan_revision + 1, version=F("version") + 1)
         _log(actor, locked, "trajectory.goal", access_point, Event.CREATE)
     trajectory.refresh_from_db()
     return goal
@@ -345,6 +382,7 @@ def goal_scores_record(
     except ValueError as exc:
         raise ValidationError(str(exc)) from exc
     with transaction.atomic():
+        _claim(trajectory)
         GoalScore.objects.filter(goal__in=goals, module_run=module_run).delete()
         created = GoalScore.objects.bulk_create(
             [
@@ -420,6 +458,7 @@ def module_start(*, actor: User, trajectory: Trajectory, module_code: str, acces
             trajectory=locked, module=module, sequence=sequence, allocation=allocation, started_on=on, due_on=due
         )
         _log(actor, locked, "trajectory.module_start", access_point)
+        _care_events_changed()
     trajectory.refresh_from_db()
     return run
 
@@ -439,6 +478,7 @@ def module_finish(*, actor: User, trajectory: Trajectory, access_point: AccessPo
         transition_apply(trajectory=locked, name="finish_module", actor=actor, on=on)
         ModuleRun.objects.filter(pk=run.pk).update(state=ModuleRun.State.FINISHED, finished_on=on)
         _log(actor, locked, "trajectory.module_finish", access_point)
+        _care_events_changed()
     trajectory.refresh_from_db()
     run.refresh_from_db()
     return run
@@ -514,8 +554,12 @@ def evaluation_decide(
     next_module_code: str = "",
     reason: str,
     access_point: AccessPoint,
+    expected_version: int | None = None,
 ) -> Evaluation:
-    """The coach decides, with a reason. A decision that deviates from the advice waits for the team lead."""
+    """The coach decides, with a reason. A decision that deviates from the advice waits for the team lead.
+
+    ``expected_version``: the trajectory version the coach saw; a decision saved meanwhile by
+    someone else is never silently overwritten (``StaleTrajectory``)."""
     trajectory = evaluation.module_run.trajectory
     _require_writer(actor, trajectory.client)
     if decision not in Advice.values:
@@ -532,6 +576,7 @@ def evaluation_decide(
         decision == Advice.CONTINUE and next_module_code != evaluation.advice_next_module_code
     )
     with transaction.atomic():
+        _claim(trajectory, expected_version)
         Evaluation.objects.filter(pk=evaluation.pk).update(
             decision=decision,
             decision_next_module_code=next_module_code,
@@ -651,6 +696,7 @@ def trajectory_close(
                 functools.partial(follow_up_due_task.using(run_after=run_after).enqueue, follow_up.pk)
             )
         _log(actor, locked, "trajectory.close", access_point)
+        _care_events_changed()
     locked.refresh_from_db()
     return locked
 

@@ -80,9 +80,18 @@ class Step:
     perform: Perform
 
 
+def _posted_version(request: HttpRequest) -> int | None:
+    """The trajectory version the form was made from (hidden field), to detect concurrent edits."""
+    raw = request.POST.get("trajectory_version", "") if request.method == "POST" else ""
+    return int(raw) if raw.isdigit() else None
+
+
 def _run_step(request: HttpRequest, public_id: UUID, step: Step) -> HttpResponse:
     actor = actor_of(request)
     trajectory = _trajectory(actor, public_id)
+    posted = _posted_version(request)
+    if posted is not None:
+        trajectory.version = posted  # services compare it under a row lock
     form = step.build(trajectory, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -368,9 +377,12 @@ def decide(request: HttpRequest, public_id: UUID) -> HttpResponse:
                 next_module_code=form.cleaned_data["next_module_code"],
                 reason=form.cleaned_data["reason"],
                 access_point=AccessPoint.from_request(request),
+                expected_version=_posted_version(request),
             )
         except policy.AccessDenied as exc:
             raise Http404(_("No such trajectory.")) from exc
+        except StaleTrajectory as stale:
+            form.add_error(None, str(stale))
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -397,6 +409,10 @@ def follow_up(request: HttpRequest, public_id: UUID, months: int) -> HttpRespons
     contact = FollowUp.objects.filter(trajectory=trajectory, months=months).first()
     if contact is None:
         raise Http404(_("No such follow-up contact."))
+    posted = _posted_version(request)
+    if posted is not None:
+        trajectory.version = posted
+    contact.trajectory = trajectory
     form = FollowUpForm(request.POST if request.method == "POST" else None, prefix=f"follow_up_{months}")
     if request.method == "POST" and form.is_valid():
         try:

@@ -1,0 +1,130 @@
+"""Server time of the main REST and FHIR endpoints on a large database.
+
+Usage: DATABASE_URL=postgres://... python benchmarks/bench_api.py --clients 100000 [--repeat 50]
+
+Migrates, fills the database up to --clients young people with the synthetic generator, creates
+API tokens for a coach of the busiest team and for the largest municipality's access team, then
+requests the endpoints in-process with Django's test client and the Bearer header (server time:
+middleware, authentication, queries, serialisation) and prints p50/p95 and the number of queries.
+Target: p95 <= 50 ms.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coachcare.conf.dev")
+os.environ.setdefault("DEBUG", "false")
+os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
+os.environ.setdefault("AXES_ENABLED", "false")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--clients", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=50)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.models import Count
+    from django.test import Client as HttpClient
+    from django.test.utils import CaptureQueriesContext
+
+    from coachcare.accounts.models import Role, User
+    from coachcare.api.services import api_token_create
+    from coachcare.clients.models import Client
+    from coachcare.synthetic.population import population_generate
+    from coachcare.trajectories.models import ModuleRun, Trajectory
+
+    call_command("migrate", verbosity=0)
+    have = Client.objects.count()
+    if have < args.clients:
+        started = time.perf_counter()
+        population_generate(youths=args.clients - have, seed=args.seed + have)
+        print(f"generated {args.clients - have} young people in {time.perf_counter() - started:.1f} s")
+    total = Client.objects.count()
+
+    busiest_team = Client.objects.values("team_id").annotate(n=Count("id")).order_by("-n").first()
+    coach = User.objects.filter(role=Role.COACH, team_id=busiest_team["team_id"]).first() if busiest_team else None
+    if coach is None:
+        sys.exit("no coach found")
+    biggest = Client.objects.values("municipality_id").annotate(n=Count("id")).order_by("-n").first()
+    toegang = User.objects.filter(role=Role.GEMEENTE_TOEGANG, municipality_id=biggest["municipality_id"]).first()
+    if toegang is None:
+        toegang = User.objects.create(
+            username=f"bench-toegang-{biggest['municipality_id']}",
+            role=Role.GEMEENTE_TOEGANG,
+            municipality_id=biggest["municipality_id"],
+            password="!",
+        )
+    coach_headers = {"Authorization": f"Bearer {api_token_create(user=coach, name='bench', days=1).raw}"}
+    toegang_headers = {"Authorization": f"Bearer {api_token_create(user=toegang, name='bench', days=1).raw}"}
+    client = Client.objects.filter(team_id=coach.team_id, trajectories__isnull=False).first() or (
+        Client.objects.filter(team_id=coach.team_id).first()
+    )
+    assert client is not None
+    trajectory = Trajectory.objects.filter(client=client).first()
+    run = ModuleRun.objects.filter(trajectory__client__team_id=coach.team_id).select_related("trajectory").first()
+    http = HttpClient()
+
+    def measure(label: str, url: str, headers: dict[str, str]) -> None:
+        times = []
+        queries = 0
+        for _ in range(args.repeat):
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                response = http.get(url, headers=headers)
+                times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (url, response.status_code, response.content[:300])
+            queries = len(captured.captured_queries)
+        times.sort()
+        p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
+        print(f"{label:<40} p50 {statistics.median(times):7.1f} ms   p95 {p95:7.1f} ms   {queries} queries")
+
+    def second_page(url: str, headers: dict[str, str]) -> str:
+        cursor = http.get(url, headers=headers).json()["next_cursor"]
+        return f"{url}&cursor={cursor}" if cursor else url
+
+    team_size = Client.objects.filter(team_id=coach.team_id).count()
+    print(
+        f"database: {connection.vendor}, {total} young people; coach's team {team_size} clients; "
+        f"largest municipality {biggest['n']} residents; {args.repeat} requests per endpoint"
+    )
+    measure("GET /api/v1/clients (coach)", "/api/v1/clients?limit=50", coach_headers)
+    measure("GET /api/v1/clients page 2 (coach)", second_page("/api/v1/clients?limit=50", coach_headers), coach_headers)
+    measure("GET /api/v1/clients/{id}", f"/api/v1/clients/{client.public_id}", coach_headers)
+    measure("GET /api/v1/trajectories (coach)", "/api/v1/trajectories?limit=50", coach_headers)
+    if trajectory is not None:
+        measure("GET /api/v1/trajectories/{id}", f"/api/v1/trajectories/{trajectory.public_id}", coach_headers)
+        measure(
+            "GET /api/v1/trajectories/{id}/goals", f"/api/v1/trajectories/{trajectory.public_id}/goals", coach_headers
+        )
+    measure("GET /api/v1/module-runs (coach)", "/api/v1/module-runs?limit=50", coach_headers)
+    measure("GET /api/v1/modules", "/api/v1/modules", coach_headers)
+    measure("GET /api/v1/clients (municipality)", "/api/v1/clients?limit=50", toegang_headers)
+    measure(
+        "GET /api/v1/clients page 2 (municipality)",
+        second_page("/api/v1/clients?limit=50", toegang_headers),
+        toegang_headers,
+    )
+    measure("GET /api/v1/allocations (municipality)", "/api/v1/allocations?limit=50", toegang_headers)
+    measure("GET /api/v1/indicators (municipality)", "/api/v1/indicators", toegang_headers)
+    measure("GET /fhir/r4/Patient/{id}", f"/fhir/r4/Patient/{client.public_id}", coach_headers)
+    measure("GET /fhir/r4/Task?patient=", f"/fhir/r4/Task?patient={client.public_id}", coach_headers)
+    measure("GET /fhir/r4/Task (coach, 50)", "/fhir/r4/Task?_count=50", coach_headers)
+    if run is not None:
+        measure("GET /fhir/r4/Task/{id}", f"/fhir/r4/Task/{run.trajectory.public_id}-{run.sequence}", coach_headers)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,188 @@
+"""Server time of the monitoring dashboards on a national-scale database, and the same aggregate as raw SQL.
+
+Usage (PostgreSQL, after ``generate_population --youths 500000``):
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/coachcare_national \
+        .venv/bin/python benchmarks/bench_dashboard.py [--repeat 20]
+
+Requests the municipality dashboard of the largest municipality (as its policy officer) and the
+provider dashboard of the busiest team in-process with Django's test client (server time:
+middleware, view, queries, template), then times the outcome aggregate alone through the ORM
+and as hand-written SQL, and prints p50/p95 and query counts. It does not generate data: run
+``generate_population`` first (see benchmarks/README.md).
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coachcare.conf.dev")
+os.environ.setdefault("DEBUG", "false")
+os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
+os.environ.setdefault("AXES_ENABLED", "false")
+
+RAW_SQL = """
+WITH t AS (
+    SELECT t.id, t.closed_on, t.referred_on, t.end_reason, t.satisfaction_score, t.final_gas_t, t.final_gbo_mean
+    FROM trajectories_trajectory t JOIN clients_client c ON c.id = t.client_id
+    WHERE c.municipality_id = %(municipality)s AND t.closed_on BETWEEN %(start)s AND %(end)s
+), intake AS (
+    SELECT g.trajectory_id, avg(s.gbo) AS gbo, count(*) AS n
+    FROM trajectories_goal g JOIN trajectories_goalscore s ON s.goal_id = g.id AND s.module_run_id IS NULL
+    WHERE g.trajectory_id IN (SELECT id FROM t) GROUP BY g.trajectory_id
+), runs AS (
+    SELECT r.trajectory_id, count(*) AS n,
+           sum(CASE WHEN d.status IN ('submitted', 'answered') THEN l.amount_cents ELSE p.tariff_cents END) AS cost
+    FROM trajectories_modulerun r
+    LEFT JOIN declarations_declarationline l ON l.module_run_id = r.id
+    LEFT JOIN declarations_declaration d ON d.id = l.declaration_id
+    LEFT JOIN contracts_allocation a ON a.id = r.allocation_id
+    LEFT JOIN contracts_contractproduct p ON p.id = a.product_id
+    WHERE r.trajectory_id IN (SELECT id FROM t) GROUP BY r.trajectory_id
+), fu AS (
+    SELECT trajectory_id,
+           bool_or(needed_care_again) FILTER (WHERE months = 6) AS fu6,
+           bool_or(needed_care_again) FILTER (WHERE months = 12) AS fu12,
+           count(*) FILTER (WHERE due_on < %(on)s AND needed_care_again IS NULL) AS missing
+    FROM trajectories_followup WHERE trajectory_id IN (SELECT id FROM t) GROUP BY trajectory_id
+)
+SELECT date_trunc('quarter', t.closed_on) AS quarter,
+       count(*) AS closed,
+       count(*) FILTER (WHERE t.end_reason IN ('32', '33', '34', '35')) AS dropout,
+       count(t.satisfaction_score), sum(t.satisfaction_score),
+       count(*) FILTER (WHERE t.satisfaction_score >= 4),
+       count(fu.fu6), count(*) FILTER (WHERE fu.fu6), count(fu.fu12), count(*) FILTER (WHERE fu.fu12),
+       count(*) FILTER (WHERE t.end_reason = '31' AND fu.fu6 = false),
+       count(*) FILTER (WHERE t.final_gbo_mean IS NOT NULL AND intake.gbo IS NOT NULL),
+       count(*) FILTER (WHERE t.final_gbo_mean > intake.gbo),
+       count(t.final_gas_t), count(*) FILTER (WHERE t.final_gas_t >= 50),
+       sum(t.closed_on - t.referred_on), coalesce(sum(runs.n), 0), coalesce(sum(runs.cost), 0),
+       count(*) FILTER (WHERE intake.n IS NULL), count(*) FILTER (WHERE t.satisfaction_score IS NULL),
+       coalesce(sum(fu.missing), 0)
+FROM t
+LEFT JOIN intake ON intake.trajectory_id = t.id
+LEFT JOIN runs ON runs.trajectory_id = t.id
+LEFT JOIN fu ON fu.trajectory_id = t.id
+GROUP BY 1 ORDER BY 1
+"""
+
+
+def percentiles(times: list[float]) -> tuple[float, float]:
+    times = sorted(times)
+    return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.95))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.models import Count
+    from django.test import Client as HttpClient
+    from django.test.utils import CaptureQueriesContext
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from coachcare.accounts.models import Role, User
+    from coachcare.clients.models import Client
+    from coachcare.core.dates import today
+    from coachcare.monitoring import indicators as ind
+    from coachcare.monitoring.forms import FilterForm
+    from coachcare.trajectories.models import Trajectory
+
+    call_command("collectstatic", interactive=False, verbosity=0)  # DEBUG off: hashed static names
+    youths = Client.objects.count()
+    if youths == 0:
+        sys.exit("empty database: run generate_population first")
+
+    def logged_in(user: User) -> HttpClient:
+        device, _ = TOTPDevice.objects.get_or_create(user=user, name="bench", defaults={"confirmed": True})
+        http = HttpClient()
+        http.force_login(user)
+        session = http.session
+        session["otp_device_id"] = device.persistent_id
+        session.save()
+        return http
+
+    def timed(label: str, call: Callable[[], object]) -> None:
+        times, queries = [], 0
+        call()  # warm-up (plans, caches)
+        for _ in range(args.repeat):
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                call()
+                times.append((time.perf_counter() - started) * 1000)
+            queries = len(captured.captured_queries)
+        p50, p95 = percentiles(times)
+        print(f"{label:<44} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   {queries} queries")
+
+    biggest = Client.objects.values("municipality_id").annotate(n=Count("id")).order_by("-n").first()
+    assert biggest is not None
+    municipality_id = biggest["municipality_id"]
+    beleid = User.objects.filter(role=Role.GEMEENTE_BELEID, municipality_id=municipality_id).first()
+    if beleid is None:
+        beleid = User.objects.create(
+            username=f"bench-beleid-{municipality_id}", role=Role.GEMEENTE_BELEID,
+            municipality_id=municipality_id, password="!",
+        )  # fmt: skip
+    busiest_team = Client.objects.values("team_id").annotate(n=Count("id")).order_by("-n").first()
+    assert busiest_team is not None
+    teamleider = User.objects.filter(role=Role.TEAMLEIDER, team_id=busiest_team["team_id"]).first()
+    if teamleider is None:
+        from coachcare.providers.models import Team
+
+        team = Team.objects.get(pk=busiest_team["team_id"])
+        teamleider = User.objects.create(
+            username=f"bench-teamleider-{team.pk}", role=Role.TEAMLEIDER, team=team, provider_id=team.provider_id,
+            password="!",
+        )  # fmt: skip
+
+    date_from, date_to = FilterForm(None, modules=[]).period(today())
+    scope = ind.Scope(date_from=date_from, date_to=date_to, municipality_id=municipality_id)
+    closed = ind.closed_trajectories(scope).count()
+    print(
+        f"database: {connection.vendor}, {youths} young people, {Trajectory.objects.count()} trajectories; "
+        f"largest municipality {biggest['n']} residents, {closed} trajectories closed {date_from} – {date_to}; "
+        f"{args.repeat} runs each"
+    )
+    municipality_http = logged_in(beleid)
+    provider_http = logged_in(teamleider)
+
+    def page(http: HttpClient, url: str) -> Callable[[], object]:
+        def call() -> object:
+            response = http.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+            return response
+
+        return call
+
+    timed("municipality dashboard (server time)", page(municipality_http, "/monitoring/municipality/"))
+    timed("provider dashboard, busiest team", page(provider_http, "/monitoring/provider/"))
+    timed("outcome aggregate, ORM (1 grouped query)", lambda: ind.outcome_rows(scope))
+    if connection.vendor == "postgresql":
+
+        def raw() -> object:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    RAW_SQL,
+                    {"municipality": municipality_id, "start": date_from, "end": date_to, "on": today()},
+                )
+                return cursor.fetchall()
+
+        timed("outcome aggregate, raw SQL (CTEs)", raw)
+    else:
+        print("raw SQL comparison: PostgreSQL only")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""API tokens, public ids of professionals, and module progress reported by external modules.
+
+- ``ApiToken``: a bearer token of one user. Only a SHA-256 of the token is stored; the token
+  itself is shown once, when it is created (``manage.py create_api_token``).
+- ``PractitionerRef``: the random public id of a professional (FHIR Practitioner id); users have
+  no public id of their own and database ids never leave the server.
+- ``ModuleProgress``: the status an external (Koppeltaal) module last reported for a module run
+  (FHIR Task), shown in the client file.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ApiToken(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False, help_text="SHA-256 of the token (hex).")
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True, help_text="First characters, for display.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name})"
+
+
+class PractitionerRef(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="practitioner_ref")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    def __str__(self) -> str:
+        return str(self.public_id)
+
+
+class ModuleProgress(models.Model):
+    """The FHIR Task status an external module last reported for a module run."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("requested")
+        READY = "ready", _("ready")
+        IN_PROGRESS = "in-progress", _("in progress")
+        ON_HOLD = "on-hold", _("on hold")
+        COMPLETED = "completed", _("completed")
+        CANCELLED = "cancelled", _("cancelled")
+        FAILED = "failed", _("failed")
+
+    module_run = models.OneToOneField("trajectories.ModuleRun", on_delete=models.CASCADE, related_name="progress")
+    status = models.CharField(_("status reported by the module"), max_length=20, choices=Status.choices)
+    business_status = models.CharField(_("business status"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(_("updated at"))
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("module progress")
+        verbose_name_plural = _("module progress")
+
+    def __str__(self) -> str:
+        return f"{self.status} (module run {self.module_run_id})"

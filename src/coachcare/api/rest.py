@@ -1,0 +1,483 @@
+"""The REST API at /api/v1/ (django-ninja). Endpoints call selectors and hold no rules."""
+
+import datetime
+from typing import Any
+from uuid import UUID
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from ninja import NinjaAPI, Query
+from ninja.openapi.docs import DocsBase
+
+from coachcare.access import policy
+from coachcare.api import selectors
+from coachcare.api.auth import TokenAuth, api_actor
+from coachcare.api.errors import EXCEPTIONS, BadRequest, problem_for
+from coachcare.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from coachcare.api.problems import PROBLEM_CONTENT_TYPE
+from coachcare.api.schemas import (
+    AllocationOut,
+    AllocationPage,
+    ClientDetailOut,
+    ClientPage,
+    GoalPage,
+    GoalScoreOut,
+    IndicatorsOut,
+    InvoiceOut,
+    InvoicePage,
+    MeOut,
+    ModuleOut,
+    ModulePage,
+    ModuleRunPage,
+    Problem,
+    ResponseOut,
+    ResponsePage,
+    TrajectoryDetailOut,
+    TrajectoryPage,
+)
+from coachcare.audit.services import AccessPoint, Channel
+from coachcare.clients.models import Client
+from coachcare.contracts.models import Allocation
+from coachcare.core.dates import age_on, today
+from coachcare.measures.models import QuestionnaireResponse
+from coachcare.method.models import Module
+from coachcare.trajectories.models import Goal, ModuleRun, Trajectory
+
+
+class StrictCspDocs(DocsBase):
+    """Swagger UI from the static files shipped with django-ninja; no inline script or style."""
+
+    def render_page(self, request: HttpRequest, api: "NinjaAPI", **kwargs: Any) -> HttpResponse:
+        return render(request, "api/docs.html", {"openapi_url": self.get_openapi_url(api, kwargs), "api": api})
+
+
+class ProblemNinjaAPI(NinjaAPI):
+    """Documents error responses as ``application/problem+json`` (RFC 9457), which they are."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                for status, response in operation.get("responses", {}).items():
+                    if int(status) >= 400 and "application/json" in response.get("content", {}):
+                        response["content"] = {PROBLEM_CONTENT_TYPE: response["content"]["application/json"]}
+        return schema
+
+
+api = ProblemNinjaAPI(
+    title="coachcare API",
+    version="1",
+    description=(
+        "Read access to coachcare for provider and municipality systems. Authenticate with "
+        "`Authorization: Bearer <token>` (`manage.py create_api_token`). Every read of client data is "
+        "written to the NEN 7513 access log. Errors are RFC 9457 problem details. See docs/api.md."
+    ),
+    auth=TokenAuth(),
+    urls_namespace="api-v1",
+    docs=StrictCspDocs(),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def _problem(request: HttpRequest, exc: Exception | type[Exception]) -> HttpResponse:
+    return problem_for(request, exc if isinstance(exc, Exception) else exc())
+
+
+for _exception in EXCEPTIONS:
+    api.add_exception_handler(_exception, _problem)
+
+ERRORS: dict[int | frozenset[int], Any] = {frozenset({400, 401, 404, 422}): Problem}
+LIMIT = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"Page size, at most {MAX_LIMIT}.")
+CURSOR = Query(None, max_length=500, description="`next_cursor` of the previous page.")
+
+
+ISO_DATETIME = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?$"
+
+
+def _iso_datetime(value: str | None) -> datetime.datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.datetime.fromisoformat(value)
+    except ValueError as error:
+        raise BadRequest("created_since is not an ISO 8601 date-time.") from error
+    return parsed if parsed.tzinfo else timezone.make_aware(parsed)
+
+
+def _ap(request: HttpRequest) -> AccessPoint:
+    return AccessPoint.from_request(request, channel=Channel.API)
+
+
+def _client_out(client: Client) -> dict[str, Any]:
+    return {
+        "id": client.public_id,
+        "given_name": client.given_name,
+        "family_name": client.family_name,
+        "birth_date": client.birth_date,
+        "age": age_on(client.birth_date, today()),
+        "municipality_code": client.municipality.code,
+        "team": client.team.name,
+        "coach": client.coach.display_name if client.coach else None,
+        "referred_on": client.referred_on,
+    }
+
+
+def task_id(run: ModuleRun) -> str:
+    return f"{run.trajectory.public_id}-{run.sequence}"
+
+
+def _run_out(run: ModuleRun) -> dict[str, Any]:
+    progress = getattr(run, "progress", None)
+    return {
+        "task_id": task_id(run),
+        "trajectory_id": run.trajectory.public_id,
+        "sequence": run.sequence,
+        "module_id": selectors.module_key(run.module),
+        "module_name": run.module.name,
+        "state": run.state,
+        "started_on": run.started_on,
+        "due_on": run.due_on,
+        "finished_on": run.finished_on,
+        "external_status": progress.status if progress else None,
+        "external_status_at": progress.updated_at if progress else None,
+    }
+
+
+def _trajectory_out(trajectory: Trajectory) -> dict[str, Any]:
+    return {
+        "id": trajectory.public_id,
+        "client_id": trajectory.client.public_id,
+        "status": trajectory.status,
+        "next_action": trajectory.next_action,
+        "next_action_due": trajectory.next_action_due,
+        "referred_on": trajectory.referred_on,
+        "closed_on": trajectory.closed_on,
+        "end_reason": trajectory.end_reason,
+        "method_version": trajectory.method_version.version,
+        "coach": trajectory.coach.display_name if trajectory.coach else None,
+        "created_at": trajectory.created_at,
+    }
+
+
+def goal_id(goal: Goal) -> str:
+    return f"{goal.trajectory.public_id}-g{goal.order}"
+
+
+def _goal_out(goal: Goal) -> dict[str, Any]:
+    return {
+        "id": goal_id(goal),
+        "order": goal.order,
+        "kind": goal.kind,
+        "text": goal.text,
+        "weight": goal.weight,
+        "scores": [
+            GoalScoreOut(
+                gas=score.gas,
+                gbo=score.gbo,
+                module_sequence=score.module_run.sequence if score.module_run else None,
+                scored_at=score.scored_at,
+            )
+            for score in goal.scores.all()
+        ],
+    }
+
+
+def _module_out(module: Module) -> dict[str, Any]:
+    return {
+        "id": selectors.module_key(module),
+        "code": module.code,
+        "version": module.method_version.version,
+        "name": module.name,
+        "purpose": module.purpose,
+        "kind": module.kind,
+        "expected_sessions": module.expected_sessions,
+        "expected_weeks": module.expected_weeks,
+        "sequence": module.sequence,
+        "is_final": module.is_final,
+    }
+
+
+def _response_out(response: QuestionnaireResponse) -> dict[str, Any]:
+    return {
+        "id": response.public_id,
+        "client_id": response.client.public_id,
+        "questionnaire": response.definition.code,
+        "questionnaire_version": response.definition.version,
+        "context": response.context,
+        "trajectory_id": response.trajectory_public_id,
+        "total": response.total,
+        "subscales": response.subscales or {},
+        "flags": [str(flag) for flag in response.flags or []],
+        "answers": response.answer_values,
+        "submitted_at": response.submitted_at,
+    }
+
+
+def _allocation_out(allocation: Allocation) -> dict[str, Any]:
+    return {
+        "id": allocation.public_id,
+        "client_id": allocation.client.public_id,
+        "status": allocation.status,
+        "allocation_number": allocation.toewijzing_nummer,
+        "module_code": allocation.product.module_code,
+        "product_category": allocation.product.ijw_product_category,
+        "product_code": allocation.product.ijw_product_code,
+        "volume": allocation.volume,
+        "volume_used": allocation.volume_used,
+        "start_date": allocation.start_date,
+        "end_date": allocation.end_date,
+        "budget_cents": allocation.budget_cents,
+        "requested_at": allocation.requested_at,
+        "decided_at": allocation.decided_at,
+    }
+
+
+# --- who am I ---------------------------------------------------------------------------------
+
+
+@api.get("/me", response={200: MeOut, **ERRORS}, tags=["account"], summary="The token's user")
+def me(request: HttpRequest) -> dict[str, Any]:
+    actor = api_actor(request)
+    return {"username": actor.get_username(), "role": actor.role, "display_name": actor.display_name}
+
+
+# --- provider side ------------------------------------------------------------------------------
+
+
+@api.get("/clients", response={200: ClientPage, **ERRORS}, tags=["clients"], summary="Clients the user may see")
+def client_list(
+    request: HttpRequest,
+    cursor: str | None = CURSOR,
+    limit: int = LIMIT,
+    q: str = Query("", max_length=100, description="Part of the given or family name."),
+) -> dict[str, Any]:
+    page = selectors.client_page(
+        actor=api_actor(request), access_point=_ap(request), cursor=cursor, limit=limit, search=q
+    )
+    return {"items": [_client_out(c) for c in page.items], "next_cursor": page.next_cursor}
+
+
+@api.get("/clients/{client_id}", response={200: ClientDetailOut, **ERRORS}, tags=["clients"], summary="One client")
+def client_detail(request: HttpRequest, client_id: UUID) -> dict[str, Any]:
+    file = selectors.client_file(actor=api_actor(request), public_id=client_id, access_point=_ap(request))
+    return {**_client_out(file.client), "kinds": sorted(str(k) for k in file.kinds), "bsn": file.bsn}
+
+
+@api.get(
+    "/trajectories",
+    response={200: TrajectoryPage, **ERRORS},
+    tags=["trajectories"],
+    summary="Trajectories of clients whose clinical file the user may see",
+)
+def trajectory_list(
+    request: HttpRequest,
+    cursor: str | None = CURSOR,
+    limit: int = LIMIT,
+    status: str | None = Query(None, max_length=20),
+    client: UUID | None = None,
+    created_since: str | None = Query(
+        None,
+        pattern=ISO_DATETIME,
+        description="Only trajectories created at or after this ISO 8601 date-time, e.g. 2026-01-31T00:00:00Z.",
+    ),
+) -> dict[str, Any]:
+    page = selectors.trajectory_page(
+        actor=api_actor(request),
+        access_point=_ap(request),
+        cursor=cursor,
+        limit=limit,
+        status=status,
+        client=client,
+        created_since=_iso_datetime(created_since),
+    )
+    return {"items": [_trajectory_out(t) for t in page.items], "next_cursor": page.next_cursor}
+
+
+@api.get(
+    "/trajectories/{trajectory_id}",
+    response={200: TrajectoryDetailOut, **ERRORS},
+    tags=["trajectories"],
+    summary="One trajectory with its module runs",
+)
+def trajectory_detail(request: HttpRequest, trajectory_id: UUID) -> dict[str, Any]:
+    actor, access_point = api_actor(request), _ap(request)
+    trajectory = selectors.trajectory_get(actor=actor, public_id=trajectory_id, access_point=access_point)
+    runs = selectors.module_run_page(
+        actor=actor, access_point=access_point, cursor=None, limit=MAX_LIMIT, trajectory=trajectory
+    )
+    return {**_trajectory_out(trajectory), "module_runs": [_run_out(r) for r in runs.items]}
+
+
+@api.get(
+    "/trajectories/{trajectory_id}/goals",
+    response={200: GoalPage, **ERRORS},
+    tags=["trajectories"],
+    summary="Goals and their GAS/GBO scores (clinical)",
+)
+def goal_list(
+    request: HttpRequest, trajectory_id: UUID, cursor: str | None = CURSOR, limit: int = LIMIT
+) -> dict[str, Any]:
+    actor, access_point = api_actor(request), _ap(request)
+    trajectory = selectors.trajectory_get(actor=actor, public_id=trajectory_id, access_point=access_point)
+    page = selectors.goal_page(
+        actor=actor, trajectory=trajectory, access_point=access_point, cursor=cursor, limit=limit
+    )
+    return {"items": [_goal_out(g) for g in page.items], "next_cursor": page.next_cursor}
+
+
+@api.get(
+    "/module-runs",
+    response={200: ModuleRunPage, **ERRORS},
+    tags=["trajectories"],
+    summary="Module runs (FHIR Tasks) of clients whose clinical file the user may see",
+)
+def module_run_list(
+    request: HttpRequest,
+    cursor: str | None = CURSOR,
+    limit: int = LIMIT,
+    module: str | None = Query(None, max_length=40, description="Module code"),
+    state: str | None = Query(None, max_length=10),
+) -> dict[str, Any]:
+    page = selectors.module_run_page(
+        actor=api_actor(request), access_point=_ap(request), cursor=cursor, limit=limit, module_code=module, state=state
+    )
+    return {"items": [_run_out(r) for r in page.items], "next_cursor": page.next_cursor}
+
+
+@api.get(
+    "/questionnaire-responses",
+    response={200: ResponsePage, **ERRORS},
+    tags=["measures"],
+    summary="Submitted questionnaire responses (clinical)",
+)
+def response_list(
+    request: HttpRequest, cursor: str | None = CURSOR, limit: int = LIMIT, client: UUID | None = None
+) -> dict[str, Any]:
+    actor, access_point = api_actor(request), _ap(request)
+    client_obj = selectors.client_clinical_get(actor=actor, public_id=client) if client else None
+    page = selectors.response_page(
+        actor=actor, access_point=access_point, cursor=cursor, limit=limit, client=client_obj
+    )
+    return {"items": [_response_out(r) for r in page.items], "next_cursor": page.next_cursor}
+
+
+@api.get(
+    "/questionnaire-responses/{response_id}",
+    response={200: ResponseOut, **ERRORS},
+    tags=["measures"],
+    summary="One questionnaire response (clinical)",
+)
+def response_detail(request: HttpRequest, response_id: UUID) -> dict[str, Any]:
+    return _response_out(
+        selectors.response_get(actor=api_actor(request), public_id=response_id, access_point=_ap(request))
+    )
+
+
+@api.get("/modules", response={200: ModulePage, **ERRORS}, tags=["method"], summary="The method catalogue")
+def module_list(
+    request: HttpRequest,
+    cursor: str | None = CURSOR,
+    limit: int = LIMIT,
+    version: str | None = Query(None, max_length=20, description="Method version (default: current)"),
+) -> dict[str, Any]:
+    page = selectors.module_catalogue_page(cursor=cursor, limit=limit, version=version)
+    return {"items": [_module_out(m) for m in page.items], "next_cursor": page.next_cursor}
+
+
+@api.get("/modules/{module_id}", response={200: ModuleOut, **ERRORS}, tags=["method"], summary="One module")
+def module_detail(request: HttpRequest, module_id: str) -> dict[str, Any]:
+    return _module_out(selectors.module_by_key(key=module_id))
+
+
+# --- municipality side -------------------------------------------------------------------------
+
+
+@api.get(
+    "/allocations",
+    response={200: AllocationPage, **ERRORS},
+    tags=["municipality"],
+    summary="Allocations (toewijzingen), administrative",
+)
+def allocation_list(
+    request: HttpRequest,
+    cursor: str | None = CURSOR,
+    limit: int = LIMIT,
+    status: str | None = Query(None, max_length=10),
+    client: UUID | None = None,
+) -> dict[str, Any]:
+    page = selectors.allocation_page(
+        actor=api_actor(request), access_point=_ap(request), cursor=cursor, limit=limit, status=status, client=client
+    )
+    return {"items": [_allocation_out(a) for a in page.items], "next_cursor": page.next_cursor}
+
+
+@api.get(
+    "/allocations/{allocation_id}",
+    response={200: AllocationOut, **ERRORS},
+    tags=["municipality"],
+    summary="One allocation",
+)
+def allocation_detail(request: HttpRequest, allocation_id: UUID) -> dict[str, Any]:
+    return _allocation_out(
+        selectors.allocation_get(actor=api_actor(request), public_id=allocation_id, access_point=_ap(request))
+    )
+
+
+@api.get(
+    "/indicators",
+    response={200: IndicatorsOut, **ERRORS},
+    tags=["municipality"],
+    summary="Aggregated figures, suppressed below 5 for municipality roles",
+)
+def indicators(request: HttpRequest) -> dict[str, Any]:
+    result = selectors.indicators_get(actor=api_actor(request))
+    return {
+        "scope": result.scope,
+        "suppressed_below": result.suppressed_below,
+        "trajectories_by_status": result.by_status,
+        "young_people_by_age_band": result.by_age_band,
+    }
+
+
+def _invoice_out(declaration: Any) -> dict[str, Any]:
+    return {
+        "id": declaration.public_id,
+        "number": declaration.declaratienummer,
+        "municipality_code": declaration.municipality.code,
+        "provider": declaration.provider.name,
+        "period_start": declaration.period_start,
+        "period_end": declaration.period_end,
+        "status": declaration.status,
+        "total_cents": declaration.total_cents,
+        "awarded_cents": declaration.awarded_cents,
+        "submitted_at": declaration.submitted_at,
+        "answered_at": declaration.answered_at,
+    }
+
+
+@api.get(
+    "/invoices",
+    response={200: InvoicePage, **ERRORS},
+    tags=["municipality"],
+    summary="Declarations (invoices, iJw JW323) without client data",
+)
+def invoice_list(
+    request: HttpRequest,
+    cursor: str | None = CURSOR,
+    limit: int = LIMIT,
+    status: str | None = Query(None, max_length=20),
+) -> dict[str, Any]:
+    page = selectors.invoice_page(actor=api_actor(request), cursor=cursor, limit=limit, status=status)
+    return {"items": [_invoice_out(d) for d in page.items], "next_cursor": page.next_cursor}
+
+
+@api.get(
+    "/invoices/{invoice_id}", response={200: InvoiceOut, **ERRORS}, tags=["municipality"], summary="One declaration"
+)
+def invoice_detail(request: HttpRequest, invoice_id: UUID) -> dict[str, Any]:
+    return _invoice_out(selectors.invoice_get(actor=api_actor(request), public_id=invoice_id))
+
+
+__all__ = ["api", "goal_id", "policy", "task_id"]

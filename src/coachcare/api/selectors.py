@@ -1,0 +1,449 @@
+"""Reads for the REST API and the FHIR server.
+
+Every selector asks the access policy (``coachcare.access.policy``, the same functions as the
+screens) and writes the NEN 7513 access log with channel ``api``; anything the actor may not see
+raises ``AccessDenied``, which both APIs answer with 404 (no existence leak). Every list is a
+cursor page: a fixed number of queries whatever the page or the amount of data.
+"""
+
+import dataclasses
+import datetime
+from collections.abc import Iterable
+from typing import Any
+from uuid import UUID
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from coachcare.access import policy
+from coachcare.accounts.models import MUNICIPALITY_ROLES, Role, User
+from coachcare.api.models import PractitionerRef
+from coachcare.api.pagination import CursorPage, cursor_paginate
+from coachcare.audit.models import AccessLogEntry
+from coachcare.audit.services import AccessPoint, Event, access_log_record
+from coachcare.clients import selectors as client_selectors
+from coachcare.clients.models import Client
+from coachcare.contracts.models import Allocation
+from coachcare.core.dates import today
+from coachcare.measures.models import QuestionnaireResponse
+from coachcare.method.models import Module
+from coachcare.trajectories import selectors as trajectory_selectors
+from coachcare.trajectories.models import Goal, GoalScore, ModuleRun, Status, Trajectory
+
+#: Roles whose visible clients are all clinically visible to them (``kinds_visible`` gives
+#: CLINICAL for every client of ``clients_visible_to``); a parent's access depends on the child's
+#: age and decisions, so it is worked out per child. Every row is checked again with the policy.
+_CLINICAL_FOR_ALL_VISIBLE = frozenset({Role.COACH, Role.TEAMLEIDER, Role.JONGERE})
+
+
+def _log(actor: User, access_point: AccessPoint, action: str, client_ids: Iterable[UUID | None]) -> None:
+    ids = list(dict.fromkeys(client_ids))
+    if ids:
+        access_log_record(actor=actor, event=Event.READ, action=action, client_ids=ids, access_point=access_point)
+
+
+def clinical_clients(actor: User) -> QuerySet[Client]:
+    """Clients whose clinical file the actor may see today (a queryset, for filters)."""
+    visible = policy.clients_visible_to(actor)
+    if actor.role in _CLINICAL_FOR_ALL_VISIBLE:
+        # A caseload is small (tens to hundreds): a list of ids lets the database start from those
+        # clients' rows (index on client_id) instead of scanning a big table in id order.
+        return Client.objects.filter(pk__in=list(visible.values_list("pk", flat=True)))
+    if actor.role == Role.OUDER:
+        ids = [c.pk for c in visible.defer("bsn") if policy.can_see(actor, c, policy.DataKind.CLINICAL)]
+        return Client.objects.filter(pk__in=ids)
+    return Client.objects.none()
+
+
+def _clinical_rows[T](actor: User, rows: list[T], client_of: "type | None" = None) -> list[T]:
+    """Defence in depth: drop any row whose client the policy does not give CLINICAL."""
+    return [row for row in rows if policy.can_see(actor, _client(row), policy.DataKind.CLINICAL)]
+
+
+def _client(row: object) -> Client:
+    if isinstance(row, Client):
+        return row
+    if isinstance(row, Trajectory):
+        return row.client
+    if isinstance(row, Goal | ModuleRun):
+        return row.trajectory.client
+    if isinstance(row, QuestionnaireResponse):
+        return row.client
+    raise TypeError(type(row))
+
+
+# --- clients (administrative) ----------------------------------------------------------------
+
+
+def client_page(
+    *, actor: User, access_point: AccessPoint, cursor: str | None, limit: int, search: str = ""
+) -> CursorPage[Client]:
+    clients = policy.clients_visible_to(actor).select_related("municipality", "team", "coach").defer("bsn", "bsn_hash")
+    if search.strip():
+        term = search.strip()
+        clients = clients.filter(Q(family_name__icontains=term) | Q(given_name__icontains=term))
+    page = cursor_paginate(clients, keys=["family_name", "given_name", "id"], cursor=cursor, limit=limit)
+    page = dataclasses.replace(
+        page, items=[c for c in page.items if policy.DataKind.ADMINISTRATIVE in policy.kinds_visible(actor, c)]
+    )
+    _log(actor, access_point, "api.client.list", (c.public_id for c in page.items))
+    return page
+
+
+def client_file(*, actor: User, public_id: UUID, access_point: AccessPoint) -> client_selectors.ClientFile:
+    return client_selectors.client_file_get(
+        actor=actor, public_id=public_id, access_point=access_point, action="api.client.detail"
+    )
+
+
+def client_clinical_get(*, actor: User, public_id: UUID) -> Client:
+    """A client whose clinical file the actor may see (no log: the caller logs what it reads)."""
+    client = client_selectors.client_get_for_actor(actor=actor, public_id=public_id)
+    policy.require(actor, client, [policy.DataKind.CLINICAL])
+    return client
+
+
+# --- trajectories, goals, module runs (clinical) ---------------------------------------------
+
+
+def trajectory_page(
+    *,
+    actor: User,
+    access_point: AccessPoint,
+    cursor: str | None,
+    limit: int,
+    status: str | None = None,
+    client: UUID | None = None,
+    created_since: datetime.datetime | None = None,
+) -> CursorPage[Trajectory]:
+    trajectories = Trajectory.objects.filter(client__in=clinical_clients(actor)).select_related(
+        "client", "coach", "method_version"
+    )
+    trajectories = trajectories.defer("client__bsn", "client__bsn_hash")
+    if status:
+        trajectories = trajectories.filter(status=status)
+    if client:
+        trajectories = trajectories.filter(client__public_id=client)
+    if created_since:
+        trajectories = trajectories.filter(created_at__gte=created_since)
+    page = cursor_paginate(trajectories, keys=["created_at", "id"], cursor=cursor, limit=limit)
+    page = dataclasses.replace(page, items=_clinical_rows(actor, page.items))
+    _log(actor, access_point, "api.trajectory.list", (t.client.public_id for t in page.items))
+    return page
+
+
+def trajectory_get(*, actor: User, public_id: UUID, access_point: AccessPoint) -> Trajectory:
+    trajectory = trajectory_selectors.trajectory_get_for_actor(actor=actor, public_id=public_id)
+    _log(actor, access_point, "api.trajectory.detail", [trajectory.client.public_id])
+    return trajectory
+
+
+def goal_page(
+    *, actor: User, trajectory: Trajectory, access_point: AccessPoint, cursor: str | None, limit: int
+) -> CursorPage[Goal]:
+    policy.require(actor, trajectory.client, [policy.DataKind.CLINICAL])
+    goals = (
+        Goal.objects.filter(trajectory=trajectory)
+        .select_related("trajectory__client")
+        .prefetch_related(
+            Prefetch("scores", queryset=GoalScore.objects.select_related("module_run").order_by("scored_at", "id"))
+        )
+    )
+    page = cursor_paginate(goals, keys=["order", "id"], cursor=cursor, limit=limit)
+    _log(actor, access_point, "api.goal.list", [trajectory.client.public_id])
+    return page
+
+
+def _runs() -> QuerySet[ModuleRun]:
+    return ModuleRun.objects.select_related(
+        "module__method_version", "trajectory__client", "trajectory__coach", "progress"
+    ).defer("trajectory__client__bsn", "trajectory__client__bsn_hash")
+
+
+def module_run_page(
+    *,
+    actor: User,
+    access_point: AccessPoint,
+    cursor: str | None,
+    limit: int,
+    trajectory: Trajectory | None = None,
+    client: Client | None = None,
+    module_code: str | None = None,
+    state: str | None = None,
+) -> CursorPage[ModuleRun]:
+    runs = _runs().filter(trajectory__client__in=clinical_clients(actor))
+    if trajectory is not None:
+        runs = runs.filter(trajectory=trajectory)
+    if client is not None:
+        runs = runs.filter(trajectory__client=client)
+    if module_code:
+        runs = runs.filter(module__code=module_code)
+    if state:
+        runs = runs.filter(state=state)
+    page = cursor_paginate(runs, keys=["id"], cursor=cursor, limit=limit)
+    page = dataclasses.replace(page, items=_clinical_rows(actor, page.items))
+    _log(actor, access_point, "api.module_run.list", (r.trajectory.client.public_id for r in page.items))
+    return page
+
+
+def module_run_get(*, actor: User, trajectory_id: UUID, sequence: int, access_point: AccessPoint) -> ModuleRun:
+    run = (
+        _runs()
+        .filter(trajectory__public_id=trajectory_id, sequence=sequence, trajectory__client__in=clinical_clients(actor))
+        .first()
+    )
+    if run is None or not policy.can_see(actor, run.trajectory.client, policy.DataKind.CLINICAL):
+        raise policy.AccessDenied("No such task, or no access.")
+    _log(actor, access_point, "api.module_run.detail", [run.trajectory.client.public_id])
+    return run
+
+
+def goal_get(*, actor: User, trajectory_id: UUID, order: int, access_point: AccessPoint) -> Goal:
+    goal = (
+        Goal.objects.select_related("trajectory__client")
+        .prefetch_related("scores")
+        .filter(trajectory__public_id=trajectory_id, order=order, trajectory__client__in=clinical_clients(actor))
+        .first()
+    )
+    if goal is None or not policy.can_see(actor, goal.trajectory.client, policy.DataKind.CLINICAL):
+        raise policy.AccessDenied("No such goal, or no access.")
+    _log(actor, access_point, "api.goal.detail", [goal.trajectory.client.public_id])
+    return goal
+
+
+def goal_page_for_client(
+    *, actor: User, client: Client, access_point: AccessPoint, cursor: str | None, limit: int
+) -> CursorPage[Goal]:
+    policy.require(actor, client, [policy.DataKind.CLINICAL])
+    goals = (
+        Goal.objects.filter(trajectory__client=client).select_related("trajectory__client").prefetch_related("scores")
+    )
+    page = cursor_paginate(goals, keys=["id"], cursor=cursor, limit=limit)
+    _log(actor, access_point, "api.goal.list", [client.public_id])
+    return page
+
+
+# --- questionnaire responses (clinical) -------------------------------------------------------
+
+
+def response_page(
+    *, actor: User, access_point: AccessPoint, cursor: str | None, limit: int, client: Client | None = None
+) -> CursorPage[QuestionnaireResponse]:
+    responses = (
+        QuestionnaireResponse.objects.filter(
+            client__in=clinical_clients(actor), status=QuestionnaireResponse.Status.SUBMITTED
+        )
+        .select_related("definition", "client")
+        .defer("client__bsn", "client__bsn_hash")
+    )
+    if client is not None:
+        responses = responses.filter(client=client)
+    page = cursor_paginate(responses, keys=["created_at", "id"], cursor=cursor, limit=limit, descending=True)
+    page = dataclasses.replace(page, items=_clinical_rows(actor, page.items))
+    _log(actor, access_point, "api.questionnaire_response.list", (r.client.public_id for r in page.items))
+    return page
+
+
+def response_get(*, actor: User, public_id: UUID, access_point: AccessPoint) -> QuestionnaireResponse:
+    response = (
+        QuestionnaireResponse.objects.filter(
+            public_id=public_id,
+            client__in=clinical_clients(actor),
+            status=QuestionnaireResponse.Status.SUBMITTED,
+        )
+        .select_related("definition", "client")
+        .first()
+    )
+    if response is None or not policy.can_see(actor, response.client, policy.DataKind.CLINICAL):
+        raise policy.AccessDenied("No such response, or no access.")
+    _log(actor, access_point, "api.questionnaire_response.detail", [response.client.public_id])
+    return response
+
+
+# --- method catalogue (no personal data, no log) --------------------------------------------
+
+
+def module_catalogue_page(*, cursor: str | None, limit: int, version: str | None = None) -> CursorPage[Module]:
+    modules = Module.objects.select_related("method_version")
+    modules = (
+        modules.filter(method_version__version=version) if version else modules.filter(method_version__is_current=True)
+    )
+    return cursor_paginate(modules, keys=["sequence", "id"], cursor=cursor, limit=limit)
+
+
+def module_by_key(*, key: str) -> Module:
+    """A module by its public key ``CODE.VERSION`` (codes have no dots); ``Module.DoesNotExist``."""
+    code, _, version = key.partition(".")
+    if not code or not version:
+        raise Module.DoesNotExist(key)
+    return Module.objects.select_related("method_version").get(code=code, method_version__version=version)
+
+
+def module_key(module: Module) -> str:
+    return f"{module.code}.{module.method_version.version}"
+
+
+# --- allocations, declarations (administrative) -------------------------------------------------
+
+
+def _allocations_visible(actor: User) -> QuerySet[Allocation]:
+    """The municipality's access team: its residents' allocations (``can_decide_allocations``);
+    the treating professionals: their clients' (``can_request_allocations``, same as the screens)."""
+    allocations = Allocation.objects.all()
+    if policy.can_decide_allocations(actor) and actor.municipality_id is not None:
+        return allocations.filter(client__municipality_id=actor.municipality_id)
+    if actor.role in {Role.COACH, Role.TEAMLEIDER}:
+        return allocations.filter(client__in=policy.clients_visible_to(actor))
+    return allocations.none()
+
+
+def _allowed_allocation(actor: User, allocation: Allocation) -> bool:
+    return policy.can_decide_allocations(actor, allocation.client) or policy.can_request_allocations(
+        actor, allocation.client
+    )
+
+
+def allocation_page(
+    *,
+    actor: User,
+    access_point: AccessPoint,
+    cursor: str | None,
+    limit: int,
+    status: str | None = None,
+    client: UUID | None = None,
+) -> CursorPage[Allocation]:
+    allocations = _allocations_visible(actor).select_related("client", "product", "contract__provider")
+    allocations = allocations.defer("client__bsn", "client__bsn_hash")
+    if status:
+        allocations = allocations.filter(status=status)
+    if client:
+        allocations = allocations.filter(client__public_id=client)
+    page = cursor_paginate(allocations, keys=["requested_at", "id"], cursor=cursor, limit=limit, descending=True)
+    page = dataclasses.replace(page, items=[a for a in page.items if _allowed_allocation(actor, a)])
+    _log(actor, access_point, "api.allocation.list", (a.client.public_id for a in page.items))
+    return page
+
+
+def allocation_get(*, actor: User, public_id: UUID, access_point: AccessPoint) -> Allocation:
+    allocation = (
+        _allocations_visible(actor)
+        .select_related("client", "product", "contract__provider")
+        .filter(public_id=public_id)
+        .first()
+    )
+    if allocation is None or not _allowed_allocation(actor, allocation):
+        raise policy.AccessDenied("No such allocation, or no access.")
+    _log(actor, access_point, "api.allocation.detail", [allocation.client.public_id])
+    return allocation
+
+
+# --- aggregates ---------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Indicators:
+    scope: str
+    suppressed_below: int | None
+    by_status: dict[str, int | None]
+    by_age_band: dict[str, int | None]
+
+
+def indicators_get(*, actor: User) -> Indicators:
+    """Numbers of trajectories per status and young people per age band, no personal data.
+
+    Outside the provider (municipality roles) counts below 5 are suppressed (rules.md).
+    """
+    bands = client_selectors.client_counts_by_age_band(actor=actor)  # checks can_see_aggregates
+    trajectories = Trajectory.objects.all()
+    if actor.municipality_id is not None:
+        trajectories, scope = trajectories.filter(client__municipality_id=actor.municipality_id), "municipality"
+    elif actor.team_id is not None:
+        trajectories, scope = trajectories.filter(client__team_id=actor.team_id), "team"
+    else:
+        scope = "all"
+    counts = dict(trajectories.values_list("status").annotate(n=Count("id")).order_by())
+    outside = actor.role in MUNICIPALITY_ROLES
+    return Indicators(
+        scope=scope,
+        suppressed_below=client_selectors.SMALL_CELL_THRESHOLD if outside else None,
+        by_status={
+            status: (client_selectors.suppress(counts.get(status, 0)) if outside else counts.get(status, 0))
+            for status in Status.values
+        },
+        by_age_band={band.label: band.count for band in bands},
+    )
+
+
+# --- access log (FHIR AuditEvent) -----------------------------------------------------------------
+
+
+def audit_event_page(
+    *, actor: User, client: Client, access_point: AccessPoint, cursor: str | None, limit: int
+) -> CursorPage[AccessLogEntry]:
+    """The access log of one client's file, for those the policy gives ACCESS_LOG."""
+    policy.require(actor, client, [policy.DataKind.ACCESS_LOG])
+    entries = AccessLogEntry.objects.filter(client_public_id=client.public_id)
+    page = cursor_paginate(entries, keys=["timestamp", "id"], cursor=cursor, limit=limit, descending=True)
+    _log(actor, access_point, "api.access_log", [client.public_id])
+    return page
+
+
+def audit_event_get(*, actor: User, entry_id: UUID, access_point: AccessPoint) -> AccessLogEntry:
+    entry = AccessLogEntry.objects.filter(entry_id=entry_id, client_public_id__isnull=False).first()
+    if entry is None or entry.client_public_id is None:
+        raise policy.AccessDenied("No such entry, or no access.")
+    client = policy.clients_visible_to(actor).filter(public_id=entry.client_public_id).first()
+    if client is None or not policy.can_see(actor, client, policy.DataKind.ACCESS_LOG):
+        raise policy.AccessDenied("No such entry, or no access.")
+    _log(actor, access_point, "api.access_log", [client.public_id])
+    return entry
+
+
+# --- practitioners -------------------------------------------------------------------------------
+
+
+def practitioner_ids(users: Iterable[User | None]) -> dict[int, UUID]:
+    """Public ids of professionals (created on first use): at most three queries for any number."""
+    pks = {u.pk for u in users if u is not None}
+    if not pks:
+        return {}
+    found = dict(PractitionerRef.objects.filter(user_id__in=pks).values_list("user_id", "public_id"))
+    missing = pks - found.keys()
+    if missing:
+        PractitionerRef.objects.bulk_create([PractitionerRef(user_id=pk) for pk in missing], ignore_conflicts=True)
+        found.update(PractitionerRef.objects.filter(user_id__in=missing).values_list("user_id", "public_id"))
+    return found
+
+
+def practitioner_get(*, actor: User, public_id: UUID) -> User:
+    """A professional the actor works with: a coach or team lead of a client the actor may see,
+    or a colleague of the actor's own team. Administrative data only (name)."""
+    ref = PractitionerRef.objects.select_related("user").filter(public_id=public_id).first()
+    if ref is None or ref.user.role not in {Role.COACH, Role.TEAMLEIDER}:
+        raise policy.AccessDenied("No such practitioner, or no access.")
+    user = ref.user
+    same_team = actor.team_id is not None and user.team_id == actor.team_id
+    if not (same_team or actor.pk == user.pk or policy.clients_visible_to(actor).filter(coach=user).exists()):
+        raise policy.AccessDenied("No such practitioner, or no access.")
+    return user
+
+
+def client_age_today(client: Client) -> int:
+    from coachcare.core.dates import age_on
+
+    return age_on(client.birth_date, today())
+
+
+# --- declarations (invoices): money and periods, no client data ---------------------------------
+
+
+def invoice_page(*, actor: User, cursor: str | None, limit: int, status: str | None = None) -> CursorPage[Any]:
+    declarations = policy.declarations_visible_to(actor).select_related("municipality", "provider")
+    if status:
+        declarations = declarations.filter(status=status)
+    return cursor_paginate(declarations, keys=["period_start", "id"], cursor=cursor, limit=limit, descending=True)
+
+
+def invoice_get(*, actor: User, public_id: UUID) -> Any:
+    from coachcare.declarations.selectors import declaration_get
+
+    return declaration_get(actor=actor, public_id=public_id)

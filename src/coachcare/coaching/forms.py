@@ -1,0 +1,55 @@
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from coachcare.coaching.models import Appointment, DiaryEntry
+
+
+class AnswerForm(forms.Form):
+    text = forms.CharField(label=_("Your answer"), required=False, widget=forms.Textarea(attrs={"rows": 6}))
+
+
+class DiaryForm(forms.Form):
+    mood = forms.TypedChoiceField(
+        label=_("How do you feel today?"), choices=DiaryEntry.Mood.choices, coerce=int, widget=forms.RadioSelect
+    )
+    text = forms.CharField(
+        label=_("Do you want to write something about it? (optional)"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class FeedbackForm(forms.Form):
+    feedback = forms.CharField(label=_("Your feedback"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class AppointmentForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    start_time = forms.TimeField(label=_("Start time"), widget=forms.TimeInput(attrs={"type": "time"}))
+    end_time = forms.TimeField(label=_("End time"), widget=forms.TimeInput(attrs={"type": "time"}))
+    kind = forms.ChoiceField(label=_("Kind"), choices=Appointment.Kind.choices)
+    location = forms.CharField(
+        label=_("Location"),
+        required=False,
+        max_length=200,
+        help_text=_('For example "Video" or an address. No clinical content: it goes into the calendar file.'),
+    )
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=200,
+        help_text=_('For example "Talk with your coach". No clinical content: it goes into the calendar file.'),
+    )
+    with_parents = forms.BooleanField(label=_("Invite the parents"), required=False)
+
+
+def questionnaire_form(items: list[Any], data: Any = None) -> forms.Form:
+    """A form with one required choice per questionnaire item (rendered as radio buttons)."""
+    form = forms.Form(data)
+    for item in items:
+        form.fields[item.id] = forms.TypedChoiceField(
+            label=item.text, choices=item.options, coerce=int, widget=forms.RadioSelect
+        )
+    return form

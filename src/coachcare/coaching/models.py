@@ -1,0 +1,117 @@
+"""The young person's own work in the portal: assignment answers, diary check-ins, and appointments.
+
+Answers, feedback and diary text are clinical content and encrypted at rest. Appointments are
+administrative (when, where, with whom), so a calendar file can carry them. Writes go through
+``coachcare.coaching.services`` only.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from coachcare.core.fields import EncryptedTextField
+
+
+class AssignmentAnswer(models.Model):
+    """The young person's answer to one assignment of a module run: a draft until submitted."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        SUBMITTED = "submitted", _("submitted")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="assignment_answers")
+    module_run = models.ForeignKey(
+        "trajectories.ModuleRun", on_delete=models.CASCADE, related_name="assignment_answers"
+    )
+    assignment = models.ForeignKey("method.Assignment", on_delete=models.PROTECT, related_name="answers")
+    text = EncryptedTextField(_("answer"), blank=True, help_text="Free text, or the chosen option.")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    saved_at = models.DateTimeField(_("saved at"))
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    feedback = EncryptedTextField(_("feedback"), blank=True)
+    feedback_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    feedback_at = models.DateTimeField(_("feedback given at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["module_run", "assignment__order"]
+        verbose_name = _("assignment answer")
+        verbose_name_plural = _("assignment answers")
+        constraints = [
+            models.UniqueConstraint(fields=["module_run", "assignment"], name="coaching_answer_once_per_run"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "feedback_at", "submitted_at"], name="coaching_answer_wait_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"answer {self.public_id} ({self.status})"
+
+
+class DiaryEntry(models.Model):
+    """A check-in by the young person: a mood from 1 (very bad) to 5 (very good) and optional text."""
+
+    class Mood(models.IntegerChoices):
+        VERY_BAD = 1, _("Very bad")
+        BAD = 2, _("Not so good")
+        OKAY = 3, _("Okay")
+        GOOD = 4, _("Good")
+        VERY_GOOD = 5, _("Very good")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="diary_entries")
+    mood = models.PositiveSmallIntegerField(_("mood"), choices=Mood.choices)
+    text = EncryptedTextField(_("text"), blank=True)
+    created_at = models.DateTimeField(_("written at"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("diary entry")
+        verbose_name_plural = _("diary entries")
+        constraints = [
+            models.CheckConstraint(condition=Q(mood__gte=1, mood__lte=5), name="coaching_diary_mood_range"),
+        ]
+        indexes = [models.Index(fields=["client", "-created_at"], name="coaching_diary_client_idx")]
+
+    def __str__(self) -> str:
+        return f"diary entry {self.public_id}"
+
+
+class Appointment(models.Model):
+    """A session with the coach. Administrative: no clinical content in title or location."""
+
+    class Kind(models.TextChoices):
+        ONLINE = "online", _("online")
+        OFFLINE = "offline", _("in person")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="appointments")
+    trajectory = models.ForeignKey(
+        "trajectories.Trajectory", null=True, blank=True, on_delete=models.SET_NULL, related_name="appointments"
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.OFFLINE)
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    title = models.CharField(_("title"), max_length=200)
+    with_parents = models.BooleanField(_("parents are invited"), default=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="coaching_appointment_order"),
+        ]
+        indexes = [models.Index(fields=["client", "starts_at"], name="coaching_appt_client_idx")]
+
+    def __str__(self) -> str:
+        return f"appointment {self.public_id}"

@@ -1,0 +1,446 @@
+"""Reads of the portal. Each selector checks the access policy and writes the NEN 7513 access log,
+and runs a fixed number of queries whatever the number of goals, answers, entries or appointments.
+"""
+
+import dataclasses
+import datetime
+from typing import Any
+from uuid import UUID
+
+from django.db.models import Prefetch
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from coachcare.access import policy
+from coachcare.accounts.models import Role, User
+from coachcare.audit.services import AccessPoint, Event, access_log_record
+from coachcare.clients import selectors as client_selectors
+from coachcare.clients.models import Client
+from coachcare.coaching.chart import LineChart, gbo_chart
+from coachcare.coaching.models import Appointment, AssignmentAnswer, DiaryEntry
+from coachcare.core.dates import age_on, today
+from coachcare.measures.engine import item_scale
+from coachcare.measures.models import QuestionnaireDefinition, QuestionnaireResponse
+from coachcare.method.models import Assignment, Lesson
+from coachcare.trajectories.models import Goal, GoalScore, ModuleRun, NextAction, Status, Trajectory
+
+RECENT_DIARY = 5
+SESSION_FEEDBACK = "sessie-feedback"
+SATISFACTION = "tevredenheid"
+SESSION_FEEDBACK_DAYS = 14
+OVERVIEW_LIMIT = 50
+
+
+def _log(actor: User, action: str, client_ids: list[UUID], access_point: AccessPoint) -> None:
+    access_log_record(actor=actor, event=Event.READ, action=action, client_ids=client_ids, access_point=access_point)
+
+
+def own_client(*, actor: User) -> Client:
+    """The young person's own file; ``AccessDenied`` for anyone without one."""
+    client = Client.objects.select_related("coach").filter(user=actor).first() if actor.pk else None
+    if client is None or not policy.can_write_own_work(actor, client):
+        raise policy.AccessDenied("No file of your own.")
+    return client
+
+
+def _latest_trajectory(client: Client) -> Trajectory | None:
+    return (
+        Trajectory.objects.filter(client=client)
+        .exclude(status=Status.ARCHIVED)
+        .select_related("method_version")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+# --- goals and the chart ----------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class GoalProgress:
+    goal: Goal
+    chart: LineChart
+
+    @property
+    def points(self) -> list[Any]:
+        return self.chart.points
+
+
+def _moment_label(score: GoalScore) -> str:
+    if score.module_run is None:
+        return _("intake")
+    return _("module %(number)s") % {"number": score.module_run.sequence}
+
+
+def _goal_progress(goals: list[Goal]) -> list[GoalProgress]:
+    progress = []
+    for goal in goals:
+        scores = sorted(
+            goal.scores.all(),
+            key=lambda score: (score.module_run is not None, score.module_run.sequence if score.module_run else 0),
+        )
+        chart = gbo_chart([(_moment_label(score), score.gbo) for score in scores])
+        progress.append(GoalProgress(goal=goal, chart=chart))
+    return progress
+
+
+def _goals(trajectory: Trajectory | None, *, kind: str | None = None) -> list[Goal]:
+    if trajectory is None:
+        return []
+    goals = Goal.objects.filter(trajectory=trajectory).prefetch_related(
+        Prefetch("scores", queryset=GoalScore.objects.select_related("module_run"))
+    )
+    if kind is not None:
+        goals = goals.filter(kind=kind)
+    return list(goals.order_by("order"))
+
+
+# --- due questionnaires -----------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DueQuestionnaire:
+    code: str
+    context: str
+    reason: str
+    trajectory_public_id: UUID | None
+
+
+def _due_questionnaires(client: Client, trajectory: Trajectory | None) -> list[DueQuestionnaire]:
+    """Session feedback after an appointment of the last two weeks; satisfaction when closing."""
+    now = timezone.now()
+    past = list(
+        Appointment.objects.filter(
+            client=client,
+            ends_at__lte=now,
+            ends_at__gte=now - datetime.timedelta(days=SESSION_FEEDBACK_DAYS),
+        ).order_by("-starts_at")[:3]
+    )
+    answered = set(
+        QuestionnaireResponse.objects.filter(
+            client=client,
+            definition__code__in=[SESSION_FEEDBACK, SATISFACTION],
+            status=QuestionnaireResponse.Status.SUBMITTED,
+        ).values_list("definition__code", "context", "trajectory_public_id")
+    )
+    answered_contexts = {(code, context) for code, context, _trajectory in answered}
+    due = [
+        DueQuestionnaire(
+            code=SESSION_FEEDBACK,
+            context=f"session:{appointment.public_id}",
+            reason=_("After your appointment of %(date)s")
+            % {"date": timezone.localtime(appointment.starts_at).strftime("%d-%m-%Y")},
+            trajectory_public_id=trajectory.public_id if trajectory else None,
+        )
+        for appointment in past
+        if (SESSION_FEEDBACK, f"session:{appointment.public_id}") not in answered_contexts
+    ]
+    if (
+        trajectory is not None
+        and trajectory.next_action == NextAction.CLOSE
+        and (SATISFACTION, "closure", trajectory.public_id) not in answered
+    ):
+        due.append(
+            DueQuestionnaire(
+                code=SATISFACTION,
+                context="closure",
+                reason=_("Your trajectory is coming to an end"),
+                trajectory_public_id=trajectory.public_id,
+            )
+        )
+    return due
+
+
+# --- the young person's portal ----------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Portal:
+    client: Client
+    trajectory: Trajectory | None
+    goals: list[GoalProgress]
+    current_run: ModuleRun | None
+    appointments: list[Appointment]
+    diary: list[DiaryEntry]
+    due: list[DueQuestionnaire]
+
+
+def _current_run(trajectory: Trajectory | None) -> ModuleRun | None:
+    if trajectory is None or trajectory.status != Status.MODULE_RUNNING:
+        return None
+    return (
+        ModuleRun.objects.filter(trajectory=trajectory, state=ModuleRun.State.RUNNING)
+        .select_related("module", "trajectory__client")
+        .order_by("-sequence")
+        .first()
+    )
+
+
+def portal_get(*, actor: User, access_point: AccessPoint) -> Portal:
+    """The young person's start page: goals and progress, the module, diary, appointments, questionnaires."""
+    client = own_client(actor=actor)
+    trajectory = _latest_trajectory(client)
+    goals = _goal_progress(_goals(trajectory))
+    run = _current_run(trajectory)
+    appointments = list(
+        Appointment.objects.filter(client=client, ends_at__gte=timezone.now()).order_by("starts_at")[:10]
+    )
+    diary = list(DiaryEntry.objects.filter(client=client).order_by("-created_at", "-id")[:RECENT_DIARY])
+    due = _due_questionnaires(client, trajectory)
+    for action in ("portal.goals", "portal.diary", "portal.appointment"):
+        _log(actor, action, [client.public_id], access_point)
+    return Portal(
+        client=client,
+        trajectory=trajectory,
+        goals=goals,
+        current_run=run,
+        appointments=appointments,
+        diary=diary,
+        due=due,
+    )
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AssignmentWithAnswer:
+    assignment: Assignment
+    answer: AssignmentAnswer | None
+
+    @property
+    def submitted(self) -> bool:
+        return self.answer is not None and self.answer.status == AssignmentAnswer.Status.SUBMITTED
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ModulePage:
+    client: Client
+    run: ModuleRun | None
+    lessons: list[Lesson]
+    assignments: list[AssignmentWithAnswer]
+
+
+def module_page_get(*, actor: User, access_point: AccessPoint) -> ModulePage:
+    """The current module: its lessons and its assignments with the young person's answers."""
+    client = own_client(actor=actor)
+    run = _current_run(_latest_trajectory(client))
+    if run is None:
+        _log(actor, "portal.module", [client.public_id], access_point)
+        return ModulePage(client=client, run=None, lessons=[], assignments=[])
+    lessons = list(Lesson.objects.filter(module=run.module).order_by("order"))
+    answers = {
+        answer.assignment_id: answer
+        for answer in AssignmentAnswer.objects.filter(module_run=run).select_related("feedback_by")
+    }
+    assignments = [
+        AssignmentWithAnswer(assignment=assignment, answer=answers.get(assignment.pk))
+        for assignment in Assignment.objects.filter(module=run.module).order_by("order")
+    ]
+    _log(actor, "portal.assignment", [client.public_id], access_point)
+    return ModulePage(client=client, run=run, lessons=lessons, assignments=assignments)
+
+
+def current_assignment_get(*, actor: User, order: int) -> tuple[ModuleRun, Assignment]:
+    """The assignment ``order`` of the young person's running module; ``AccessDenied`` if there is none."""
+    client = own_client(actor=actor)
+    run = _current_run(_latest_trajectory(client))
+    assignment = Assignment.objects.filter(module_id=run.module_id, order=order).first() if run else None
+    if run is None or assignment is None:
+        raise policy.AccessDenied("No such assignment in your module.")
+    return run, assignment
+
+
+def diary_list(*, actor: User, access_point: AccessPoint, limit: int = 30) -> tuple[Client, list[DiaryEntry]]:
+    """The young person's own recent diary entries."""
+    client = own_client(actor=actor)
+    entries = list(DiaryEntry.objects.filter(client=client).order_by("-created_at", "-id")[:limit])
+    _log(actor, "portal.diary", [client.public_id], access_point)
+    return client, entries
+
+
+def due_questionnaire_get(
+    *, actor: User, code: str, context: str
+) -> tuple[Client, DueQuestionnaire, QuestionnaireDefinition]:
+    """A questionnaire that is due for the young person now; ``AccessDenied`` otherwise."""
+    from coachcare.measures.selectors import questionnaire_definition_get
+
+    client = own_client(actor=actor)
+    due = next(
+        (
+            item
+            for item in _due_questionnaires(client, _latest_trajectory(client))
+            if item.code == code and item.context == context
+        ),
+        None,
+    )
+    if due is None:
+        raise policy.AccessDenied("This questionnaire is not due.")
+    try:
+        definition = questionnaire_definition_get(code=code)
+    except QuestionnaireDefinition.DoesNotExist as exc:
+        raise policy.AccessDenied("This questionnaire is not installed.") from exc
+    return client, due, definition
+
+
+def _localised(texts: Any) -> str:
+    if not isinstance(texts, dict):
+        return str(texts or "")
+    language = (translation.get_language() or "nl")[:2]
+    return str(texts.get(language) or texts.get("nl") or next(iter(texts.values()), ""))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class QuestionnaireItem:
+    id: str
+    text: str
+    options: list[tuple[int, str]]
+
+
+def questionnaire_items(definition: QuestionnaireDefinition) -> tuple[str, str, list[QuestionnaireItem]]:
+    """The definition's name, instructions and items with their answer options, in the active language."""
+    data = definition.definition
+    items = []
+    for item in data["items"]:
+        scale = item_scale(definition=data, item=item)
+        if "choices" in scale:
+            options = [(int(choice["value"]), _localised(choice.get("label"))) for choice in scale["choices"]]
+        else:
+            low, high, step = int(scale["min"]), int(scale["max"]), int(scale.get("step", 1))
+            options = []
+            for value in range(low, high + 1, step):
+                label = str(value)
+                if value == low and scale.get("min_label"):
+                    label = f"{value} ({_localised(scale['min_label'])})"
+                elif value == high and scale.get("max_label"):
+                    label = f"{value} ({_localised(scale['max_label'])})"
+                options.append((value, label))
+        items.append(QuestionnaireItem(id=str(item["id"]), text=_localised(item.get("text")), options=options))
+    return _localised(data.get("name")) or definition.name, _localised(data.get("instructions")), items
+
+
+# --- calendar ---------------------------------------------------------------------------------------
+
+
+def appointment_for_calendar(*, actor: User, public_id: UUID, access_point: AccessPoint) -> Appointment:
+    """One appointment the actor may see (young person, professionals; parents when invited)."""
+    appointment = Appointment.objects.select_related("client").filter(public_id=public_id).first()
+    if appointment is None:
+        raise policy.AccessDenied("No such appointment.")
+    scope = policy.appointment_scope(actor, appointment.client)
+    if scope == policy.AppointmentScope.NONE or (
+        scope == policy.AppointmentScope.WITH_PARENTS and not appointment.with_parents
+    ):
+        raise policy.AccessDenied("No such appointment.")
+    _log(actor, "portal.appointment.ics", [appointment.client.public_id], access_point)
+    return appointment
+
+
+# --- parents ----------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ChildView:
+    client: Client
+    age: int
+    appointments: list[Appointment]
+    parenting_goals: list[GoalProgress] | None
+
+
+def parent_portal_get(*, actor: User, access_point: AccessPoint) -> list[ChildView]:
+    """Per child: the appointments the parent is invited to and, with clinical access on the day,
+    the parenting goals. Never the young person's diary or assignment answers."""
+    if actor.role != Role.OUDER:
+        raise policy.AccessDenied("Only for parents.")
+    on = today()
+    children = []
+    for client in policy.clients_visible_to(actor, on=on).order_by("given_name", "id"):
+        scope = policy.appointment_scope(actor, client, on=on)
+        if scope == policy.AppointmentScope.NONE:
+            continue
+        appointments = list(
+            Appointment.objects.filter(client=client, with_parents=True, ends_at__gte=timezone.now()).order_by(
+                "starts_at"
+            )[:10]
+        )
+        goals = None
+        if policy.can_see_parenting_goals(actor, client, on=on):
+            goals = _goal_progress(_goals(_latest_trajectory(client), kind=Goal.Kind.PARENTING))
+            _log(actor, "portal.goals", [client.public_id], access_point)
+        _log(actor, "portal.appointment", [client.public_id], access_point)
+        children.append(
+            ChildView(
+                client=client, age=age_on(client.birth_date, on), appointments=appointments, parenting_goals=goals
+            )
+        )
+    return children
+
+
+# --- the coach's side -------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CoachOverview:
+    waiting: list[AssignmentAnswer]
+    diary: list[DiaryEntry]
+
+
+def coach_overview_get(*, actor: User, access_point: AccessPoint) -> CoachOverview:
+    """Across the caseload: submitted answers waiting for feedback, and recent diary entries."""
+    if actor.role not in {Role.COACH, Role.TEAMLEIDER}:
+        raise policy.AccessDenied("Only for coaches and team leads.")
+    clients = policy.clients_visible_to(actor)
+    waiting = list(
+        AssignmentAnswer.objects.filter(
+            client__in=clients, status=AssignmentAnswer.Status.SUBMITTED, feedback_at__isnull=True
+        )
+        .select_related("client", "assignment", "module_run__module")
+        .defer("client__bsn")
+        .order_by("submitted_at", "id")[:OVERVIEW_LIMIT]
+    )
+    diary = list(
+        DiaryEntry.objects.filter(client__in=clients)
+        .select_related("client")
+        .defer("client__bsn")
+        .order_by("-created_at", "-id")[:OVERVIEW_LIMIT]
+    )
+    client_ids = sorted(
+        {answer.client.public_id for answer in waiting} | {entry.client.public_id for entry in diary}, key=str
+    )
+    _log(actor, "portal.coach_overview", client_ids, access_point)
+    return CoachOverview(waiting=waiting, diary=diary)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ClientWork:
+    client: Client
+    trajectory: Trajectory | None
+    answers: list[AssignmentAnswer]
+    diary: list[DiaryEntry]
+    appointments: list[Appointment]
+
+
+def client_work_get(*, actor: User, public_id: UUID, access_point: AccessPoint) -> ClientWork:
+    """For the treating professionals: the young person's submitted answers, diary and appointments."""
+    client = client_selectors.client_get_for_actor(actor=actor, public_id=public_id)
+    if not policy.can_give_feedback(actor, client):
+        raise policy.AccessDenied("No access to the young person's own work.")
+    answers = list(
+        AssignmentAnswer.objects.filter(client=client, status=AssignmentAnswer.Status.SUBMITTED)
+        .select_related("assignment", "module_run__module", "feedback_by")
+        .order_by("-submitted_at", "-id")
+    )
+    diary = list(DiaryEntry.objects.filter(client=client).order_by("-created_at", "-id")[:OVERVIEW_LIMIT])
+    appointments = list(
+        Appointment.objects.filter(client=client, ends_at__gte=timezone.now() - datetime.timedelta(days=30)).order_by(
+            "starts_at"
+        )
+    )
+    _log(actor, "portal.coach_client", [client.public_id], access_point)
+    return ClientWork(
+        client=client, trajectory=_latest_trajectory(client), answers=answers, diary=diary, appointments=appointments
+    )
+
+
+def answer_for_feedback_get(*, actor: User, public_id: UUID) -> AssignmentAnswer:
+    answer = AssignmentAnswer.objects.select_related("client").filter(public_id=public_id).first()
+    if answer is None or not policy.can_give_feedback(actor, answer.client):
+        raise policy.AccessDenied("No such answer.")
+    return answer

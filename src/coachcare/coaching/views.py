@@ -1,0 +1,285 @@
+"""The young person's portal, the parents' view and the coach's side. No rules here: the
+selectors and services check the access policy."""
+
+import datetime
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from coachcare.access import policy
+from coachcare.accounts.models import Role
+from coachcare.audit.services import AccessPoint
+from coachcare.coaching import selectors, services
+from coachcare.coaching.forms import AnswerForm, AppointmentForm, DiaryForm, FeedbackForm, questionnaire_form
+from coachcare.coaching.ics import appointment_ics
+from coachcare.core.http import actor_of
+from coachcare.measures.services import questionnaire_response_submit
+
+
+def _messages_url() -> str:
+    try:
+        return reverse("messaging:index")
+    except NoReverseMatch:
+        return "/messages/"
+
+
+def _add_errors(form: Form, error: ValidationError, rename: dict[str, str] | None = None) -> None:
+    if hasattr(error, "error_dict"):
+        for field, field_errors in error.message_dict.items():
+            name = (rename or {}).get(field, field)
+            form.add_error(name if name in form.fields else None, field_errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The portal: the young person's start page, the parents' view; coaches go to their overview."""
+    actor = actor_of(request)
+    access_point = AccessPoint.from_request(request)
+    if actor.role == Role.OUDER:
+        children = selectors.parent_portal_get(actor=actor, access_point=access_point)
+        return render(request, "coaching/parent.html", {"children": children})
+    if actor.role in {Role.COACH, Role.TEAMLEIDER}:
+        return redirect("coaching:coach_overview")
+    try:
+        portal = selectors.portal_get(actor=actor, access_point=access_point)
+    except policy.AccessDenied as exc:
+        raise Http404(_("There is no portal for you.")) from exc
+    return render(
+        request, "coaching/home.html", {"portal": portal, "diary_form": DiaryForm(), "messages_url": _messages_url()}
+    )
+
+
+@login_required
+def module(request: HttpRequest) -> HttpResponse:
+    """The current module: lessons to read and assignments to answer."""
+    try:
+        page = selectors.module_page_get(actor=actor_of(request), access_point=AccessPoint.from_request(request))
+    except policy.AccessDenied as exc:
+        raise Http404(_("There is no portal for you.")) from exc
+    forms = {
+        item.assignment.pk: AnswerForm(
+            initial={"text": item.answer.text if item.answer else ""}, prefix=f"a{item.assignment.order}"
+        )
+        for item in page.assignments
+    }
+    items = [(item, forms[item.assignment.pk]) for item in page.assignments]
+    return render(request, "coaching/module.html", {"page": page, "items": items})
+
+
+@login_required
+@require_POST
+def answer_save(request: HttpRequest, order: int) -> HttpResponse:
+    """Save an answer as a draft (``action=draft``) or submit it (``action=submit``)."""
+    actor = actor_of(request)
+    try:
+        run, assignment = selectors.current_assignment_get(actor=actor, order=order)
+    except policy.AccessDenied as exc:
+        raise Http404(_("No such assignment.")) from exc
+    form = AnswerForm(request.POST, prefix=f"a{order}")
+    submit = request.POST.get("action") == "submit"
+    if form.is_valid():
+        try:
+            services.assignment_answer_save(
+                actor=actor,
+                module_run=run,
+                assignment=assignment,
+                text=form.cleaned_data["text"],
+                submit=submit,
+                access_point=AccessPoint.from_request(request),
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(
+                request, _("Your answer has been submitted.") if submit else _("Your draft has been saved.")
+            )
+    return redirect(f"{reverse('coaching:module')}#assignment-{order}")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def diary(request: HttpRequest) -> HttpResponse:
+    """Diary check-in: a mood and optional text, and the young person's own recent entries."""
+    actor = actor_of(request)
+    access_point = AccessPoint.from_request(request)
+    form = DiaryForm(request.POST or None)
+    try:
+        client = selectors.own_client(actor=actor)
+    except policy.AccessDenied as exc:
+        raise Http404(_("There is no portal for you.")) from exc
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.diary_entry_add(
+                actor=actor,
+                client=client,
+                mood=form.cleaned_data["mood"],
+                text=form.cleaned_data["text"],
+                access_point=access_point,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Thank you! Your check-in has been saved."))
+            return redirect("coaching:diary")
+    _client, entries = selectors.diary_list(actor=actor, access_point=access_point)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "coaching/diary.html", {"form": form, "entries": entries}, status=status)
+
+
+@login_required
+def appointment_calendar(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """One appointment as an .ics file for the young person's (or invited parent's) own calendar."""
+    try:
+        appointment = selectors.appointment_for_calendar(
+            actor=actor_of(request), public_id=public_id, access_point=AccessPoint.from_request(request)
+        )
+    except policy.AccessDenied as exc:
+        raise Http404(_("No such appointment.")) from exc
+    response = HttpResponse(
+        appointment_ics(appointment, now=timezone.now()), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="coachcare-{appointment.public_id}.ics"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def questionnaire(request: HttpRequest, code: str) -> HttpResponse:
+    """A questionnaire that is due, rendered from its definition; submitted through the measures service."""
+    actor = actor_of(request)
+    context_value = (request.POST.get("context") or request.GET.get("context") or "")[:100]
+    try:
+        client, due, definition = selectors.due_questionnaire_get(actor=actor, code=code, context=context_value)
+    except policy.AccessDenied as exc:
+        raise Http404(_("This questionnaire is not open for you.")) from exc
+    name, instructions, items = selectors.questionnaire_items(definition)
+    form = questionnaire_form(items, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            questionnaire_response_submit(
+                actor=actor,
+                client=client,
+                definition=definition,
+                answers={key: int(value) for key, value in form.cleaned_data.items()},
+                context=due.context,
+                trajectory_public_id=due.trajectory_public_id,
+                access_point=AccessPoint.from_request(request),
+            )
+        except (ValidationError, ValueError) as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Thank you for your answers!"))
+            return redirect("coaching:home")
+    fields = [form[item.id] for item in items]
+    return render(
+        request,
+        "coaching/questionnaire.html",
+        {"name": name, "instructions": instructions, "form": form, "fields": fields, "due": due, "code": code},
+    )
+
+
+# --- coach side -------------------------------------------------------------------------------------
+
+
+@login_required
+def coach_overview(request: HttpRequest) -> HttpResponse:
+    try:
+        overview = selectors.coach_overview_get(actor=actor_of(request), access_point=AccessPoint.from_request(request))
+    except policy.AccessDenied as exc:
+        raise Http404(_("This page is for coaches.")) from exc
+    return render(request, "coaching/coach_overview.html", {"overview": overview})
+
+
+def _client_work_page(
+    request: HttpRequest, public_id: UUID, appointment_form: AppointmentForm | None = None, status: int = 200
+) -> HttpResponse:
+    try:
+        work = selectors.client_work_get(
+            actor=actor_of(request), public_id=public_id, access_point=AccessPoint.from_request(request)
+        )
+    except policy.AccessDenied as exc:
+        raise Http404(_("No such client file.")) from exc
+    context = {
+        "work": work,
+        "feedback_forms": [(answer, FeedbackForm(prefix=str(answer.public_id))) for answer in work.answers],
+        "appointment_form": appointment_form or AppointmentForm(initial={"kind": "offline"}),
+    }
+    return render(request, "coaching/coach_client.html", context, status=status)
+
+
+@login_required
+def coach_client(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    return _client_work_page(request, public_id)
+
+
+@login_required
+@require_POST
+def feedback_give(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    actor = actor_of(request)
+    try:
+        answer = selectors.answer_for_feedback_get(actor=actor, public_id=public_id)
+    except policy.AccessDenied as exc:
+        raise Http404(_("No such answer.")) from exc
+    form = FeedbackForm(request.POST, prefix=str(public_id))
+    if form.is_valid():
+        try:
+            services.assignment_feedback_give(
+                actor=actor,
+                answer=answer,
+                feedback=form.cleaned_data["feedback"],
+                access_point=AccessPoint.from_request(request),
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Your feedback has been saved."))
+    else:
+        messages.error(request, _("Write your feedback."))
+    return redirect("coaching:coach_client", public_id=answer.client.public_id)
+
+
+@login_required
+@require_POST
+def appointment_add(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    actor = actor_of(request)
+    access_point = AccessPoint.from_request(request)
+    try:
+        work = selectors.client_work_get(actor=actor, public_id=public_id, access_point=access_point)
+    except policy.AccessDenied as exc:
+        raise Http404(_("No such client file.")) from exc
+    form = AppointmentForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        zone = timezone.get_current_timezone()
+        try:
+            services.appointment_create(
+                actor=actor,
+                client=work.client,
+                trajectory=work.trajectory,
+                starts_at=datetime.datetime.combine(data["date"], data["start_time"], tzinfo=zone),
+                ends_at=datetime.datetime.combine(data["date"], data["end_time"], tzinfo=zone),
+                kind=data["kind"],
+                location=data["location"],
+                title=data["title"],
+                with_parents=data["with_parents"],
+                access_point=access_point,
+            )
+        except ValidationError as error:
+            _add_errors(form, error, rename={"ends_at": "end_time"})
+        else:
+            messages.success(request, _("The appointment has been planned."))
+            return redirect("coaching:coach_client", public_id=public_id)
+    return _client_work_page(request, public_id, appointment_form=form, status=400)

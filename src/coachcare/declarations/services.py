@@ -1,0 +1,399 @@
+"""Writes of care starts and stops (JW305/JW307), monthly declarations (JW323) and their answers (JW325).
+
+Design decisions (issue 5):
+
+- Start and stop are derived, never typed: ``care_events_sync`` reads the module runs and the
+  trajectories and creates what is missing. Running it twice creates nothing new. It runs from the
+  ``care_events_sync_task`` (enqueued on commit by the trajectory services), at the start of every
+  ``declaration_run`` and before every export, so nothing depends on the task having run.
+- A module that ended normally (finished, to evaluate or evaluated) stops with reason 31
+  (according to plan) on its ``finished_on``. A module still running when its trajectory closed
+  stops on ``closed_on`` with the trajectory's end reason (JZ588). No stop without a start (OP072).
+- A declaration line is one DELIVERED module: a run finished inside the declared calendar month,
+  under an approved (or ended, never deleted: TR384) allocation whose period holds the whole
+  delivery (TR307/TR308), volume 1 of unit 82 at the contract tariff (TR346, TR418), within the
+  allocation's volume (TR321/TR322) and budget (TR369), counting what was declared before. A run is
+  declared at most once (unique constraint on ``DeclarationLine.module_run``). The line's product
+  period lies inside the month (TR388): from the later of the module's start and the first of the
+  month, to the day the module was delivered (finished).
+- Re-running a municipality and month is idempotent: modules delivered since the last run (e.g. a
+  late evaluation) go into a NEW declaration with its own number; when there is nothing new, the
+  run creates nothing and says so (``DeclarationRunResult.declarations`` is empty).
+- Nothing clinical is read or stored: lines hold the client (for the BSN and the name on the
+  municipality's screen), the allocation number, the product, dates, volume and amounts.
+"""
+
+import calendar
+import dataclasses
+import datetime
+from collections import defaultdict
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from coachcare.accounts.models import User
+from coachcare.contracts.models import GRANTED_STATUSES
+from coachcare.core.bulk import advisory_lock, bulk_insert
+from coachcare.core.dates import today
+from coachcare.declarations.models import (
+    CareStart,
+    CareStop,
+    Declaration,
+    DeclarationLine,
+    DeclarationStatus,
+)
+from coachcare.ijw.messages import DeclarationAnswer as Jw325
+from coachcare.municipalities.models import Municipality
+from coachcare.trajectories.models import EndReason, ModuleRun
+
+#: Module run states that mean the module was delivered (the coach finished it).
+DELIVERED_STATES = (ModuleRun.State.FINISHED, ModuleRun.State.EVALUATED)
+#: iJw eenheid (WJ756) 82: stuks (output). One module = one piece.
+UNIT_PIECES_OUTPUT = "82"
+LINE_BATCH_SIZE = 5000
+
+
+# --- start and stop of care (JW305/JW307) ------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CareEventsSyncResult:
+    starts_created: int
+    stops_created: int
+
+
+#: Key of the PostgreSQL advisory lock that serialises ``care_events_sync``.
+CARE_EVENTS_LOCK = 530_305_307
+
+
+def care_events_sync(*, on: datetime.date | None = None) -> CareEventsSyncResult:
+    """Create the missing starts and stops of care up to ``on`` (default today). Idempotent.
+
+    Set-based: two reads and two bulk inserts whatever the number of module runs.
+    """
+    on = on or today()
+    with transaction.atomic():
+        advisory_lock(CARE_EVENTS_LOCK)  # two syncs at once would insert the same events twice
+        new_starts = [
+            CareStart(allocation_id=allocation_id, module_run_id=run_id, begindatum=started_on)
+            for run_id, allocation_id, started_on in ModuleRun.objects.filter(
+                allocation__isnull=False, started_on__lte=on, care_start__isnull=True
+            ).values_list("pk", "allocation_id", "started_on")
+        ]
+        bulk_insert(CareStart, new_starts)  # the filter above leaves out runs that have one already
+        ended_normally = Q(state__in=DELIVERED_STATES, finished_on__isnull=False, finished_on__lte=on)
+        closed_early = Q(
+            state=ModuleRun.State.RUNNING, trajectory__closed_on__isnull=False, trajectory__closed_on__lte=on
+        )
+        new_stops = []
+        for run_id, allocation_id, state, started_on, finished_on, closed_on, end_reason in (
+            ModuleRun.objects.filter(care_start__isnull=False, care_stop__isnull=True)  # OP072
+            .filter(ended_normally | closed_early)
+            .values_list(
+                "pk",
+                "care_start__allocation_id",
+                "state",
+                "care_start__begindatum",
+                "finished_on",
+                "trajectory__closed_on",
+                "trajectory__end_reason",
+            )
+        ):
+            if state in DELIVERED_STATES:
+                end, reason = finished_on, EndReason.ACCORDING_TO_PLAN.value
+            else:
+                end, reason = closed_on, end_reason or EndReason.EARLY_MUTUAL.value
+            assert end is not None  # guarded by the filter above
+            new_stops.append(
+                CareStop(
+                    allocation_id=allocation_id,
+                    module_run_id=run_id,
+                    begindatum=started_on,
+                    einddatum=max(end, started_on),
+                    reden=reason,
+                )
+            )
+        bulk_insert(CareStop, new_stops)
+    return CareEventsSyncResult(starts_created=len(new_starts), stops_created=len(new_stops))
+
+
+def care_events_mark_sent(*, start_ids: list[int], stop_ids: list[int]) -> None:
+    """The export wrote JW305/JW307 messages for these starts and stops."""
+    now = timezone.now()
+    CareStart.objects.filter(pk__in=start_ids, sent_at__isnull=True).update(sent_at=now)
+    CareStop.objects.filter(pk__in=stop_ids, sent_at__isnull=True).update(sent_at=now)
+
+
+# --- monthly declaration (JW323) ---------------------------------------------------------------------
+
+
+def period_parse(period: str) -> tuple[datetime.date, datetime.date]:
+    """``"2026-03"`` → first and last day of that calendar month (TR387/TR388)."""
+    try:
+        year_text, month_text = period.split("-")
+        year, month = int(year_text), int(month_text)
+        first = datetime.date(year, month, 1)
+    except ValueError as exc:
+        raise ValidationError({"period": [_("Give the period as YYYY-MM.")]}) from exc
+    if len(year_text) != 4 or len(month_text) != 2:
+        raise ValidationError({"period": [_("Give the period as YYYY-MM.")]})
+    return first, first.replace(day=calendar.monthrange(year, month)[1])
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Refusal:
+    """A delivered module that could not be declared, with the iJw rule it would break."""
+
+    module_run_id: int
+    rule: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DeclarationRunResult:
+    municipality: Municipality
+    period_start: datetime.date
+    period_end: datetime.date
+    declarations: list[Declaration]
+    lines_created: int
+    refusals: list[Refusal]
+
+    @property
+    def nothing_new(self) -> bool:
+        return not self.declarations
+
+
+_CANDIDATE_FIELDS = (
+    "pk",
+    "started_on",
+    "finished_on",
+    "allocation_id",
+    "allocation__status",
+    "allocation__start_date",
+    "allocation__end_date",
+    "allocation__volume",
+    "allocation__budget_cents",
+    "allocation__client_id",
+    "allocation__product_id",
+    "allocation__product__tariff_cents",
+    "allocation__product__unit",
+    "allocation__contract__provider_id",
+)
+
+
+def _refusal_rule(row: dict[str, Any]) -> str:
+    """The first iJw rule a delivered module breaks, or "" when it can be declared."""
+    if row["allocation__status"] not in GRANTED_STATUSES:
+        return "TR384"
+    start, end = row["allocation__start_date"], row["allocation__end_date"]
+    if start is None or row["started_on"] < start:
+        return "TR307"
+    if end is None or row["finished_on"] > end:
+        return "TR308"
+    if row["allocation__product__unit"] != UNIT_PIECES_OUTPUT:
+        return "TR339"
+    return ""
+
+
+def _next_numbers(*, municipality: Municipality, first: datetime.date, count: int) -> list[str]:
+    """Declaration numbers ``YYYYMM`` + municipality code + a 2-digit counter (12 characters)."""
+    prefix = f"{first:%Y%m}{municipality.code}"
+    used = Declaration.objects.filter(declaratienummer__startswith=prefix).count()
+    if used + count > 99:
+        raise ValidationError(_("Too many declarations for this municipality and month."))
+    return [f"{prefix}{used + index + 1:02d}" for index in range(count)]
+
+
+def _declarable_period(period: str, on: datetime.date) -> tuple[datetime.date, datetime.date]:
+    first, last = period_parse(period)
+    if first > on:
+        raise ValidationError({"period": [_("A month that has not started cannot be declared.")]})
+    return first, last
+
+
+def declaration_run(
+    *, municipality: Municipality, period: str, actor: User | None = None, on: datetime.date | None = None
+) -> DeclarationRunResult:
+    """Declare every module delivered in ``period`` ("YYYY-MM") on allocations of ``municipality``.
+
+    One declaration per provider (in draft). See the module docstring for the rules. A fixed
+    number of queries whatever the number of modules (lines are inserted in batches).
+    """
+    on = on or today()
+    first, last = _declarable_period(period, on)
+    care_events_sync(on=on)
+    return _declare(municipality=municipality, first=first, last=last, actor=actor)
+
+
+def declaration_run_all(
+    *, period: str, actor: User | None = None, on: datetime.date | None = None
+) -> list[DeclarationRunResult]:
+    """``declaration_run`` for every municipality with a contract, syncing starts and stops once."""
+    on = on or today()
+    first, last = _declarable_period(period, on)
+    care_events_sync(on=on)
+    municipalities = Municipality.objects.filter(contracts__isnull=False).distinct().order_by("code")
+    return [_declare(municipality=item, first=first, last=last, actor=actor) for item in municipalities]
+
+
+def _declare(
+    *, municipality: Municipality, first: datetime.date, last: datetime.date, actor: User | None
+) -> DeclarationRunResult:
+    with transaction.atomic():
+        rows = list(
+            ModuleRun.objects.filter(
+                allocation__contract__municipality=municipality,
+                state__in=DELIVERED_STATES,
+                finished_on__gte=first,
+                finished_on__lte=last,
+                declaration_line__isnull=True,
+            )
+            .order_by("allocation_id", "finished_on", "pk")
+            .values(*_CANDIDATE_FIELDS)
+        )
+        allocation_ids = {row["allocation_id"] for row in rows}
+        declared = (
+            {
+                item["allocation_id"]: (item["volume"] or 0, item["amount"] or 0)
+                for item in DeclarationLine.objects.filter(
+                    allocation__contract__municipality=municipality,
+                    allocation__in=ModuleRun.objects.filter(
+                        allocation__contract__municipality=municipality,
+                        state__in=DELIVERED_STATES,
+                        finished_on__gte=first,
+                        finished_on__lte=last,
+                        declaration_line__isnull=True,
+                    ).values("allocation_id"),
+                )
+                .values("allocation_id")
+                .annotate(volume=Sum("volume"), amount=Sum("amount_cents"))
+            }
+            if allocation_ids
+            else {}
+        )
+        refusals: list[Refusal] = []
+        accepted: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for row in rows:
+            rule = _refusal_rule(row)
+            volume_so_far, amount_so_far = declared.get(row["allocation_id"], (0, 0))
+            amount = row["allocation__product__tariff_cents"]
+            if not rule and volume_so_far + 1 > row["allocation__volume"]:
+                rule = "TR321"
+            budget = row["allocation__budget_cents"]
+            if not rule and budget is not None and amount_so_far + amount > budget:
+                rule = "TR369"
+            if rule:
+                refusals.append(Refusal(module_run_id=row["pk"], rule=rule))
+                continue
+            declared[row["allocation_id"]] = (volume_so_far + 1, amount_so_far + amount)
+            accepted[row["allocation__contract__provider_id"]].append(row)
+        declarations: list[Declaration] = []
+        numbers = _next_numbers(municipality=municipality, first=first, count=len(accepted))
+        lines: list[DeclarationLine] = []
+        for number, (provider_id, provider_rows) in zip(numbers, sorted(accepted.items()), strict=True):
+            declaration = Declaration.objects.create(
+                declaratienummer=number,
+                municipality=municipality,
+                provider_id=provider_id,
+                period_start=first,
+                period_end=last,
+                total_cents=sum(row["allocation__product__tariff_cents"] for row in provider_rows),
+                created_by=actor,
+            )
+            declarations.append(declaration)
+            lines.extend(
+                DeclarationLine(
+                    declaration=declaration,
+                    reference=f"{number}{index:06d}",
+                    module_run_id=row["pk"],
+                    allocation_id=row["allocation_id"],
+                    client_id=row["allocation__client_id"],
+                    product_id=row["allocation__product_id"],
+                    begindatum=max(row["started_on"], first),  # TR388: inside the declared month
+                    einddatum=row["finished_on"],
+                    volume=1,
+                    unit=UNIT_PIECES_OUTPUT,
+                    tariff_cents=row["allocation__product__tariff_cents"],
+                    amount_cents=row["allocation__product__tariff_cents"],
+                )
+                for index, row in enumerate(provider_rows, start=1)
+            )
+        try:
+            bulk_insert(DeclarationLine, lines)
+        except IntegrityError as exc:  # a concurrent run declared the same module
+            raise ValidationError(_("Another declaration run is busy with this month; try again.")) from exc
+    return DeclarationRunResult(
+        municipality=municipality,
+        period_start=first,
+        period_end=last,
+        declarations=declarations,
+        lines_created=len(lines),
+        refusals=refusals,
+    )
+
+
+def declaration_submit(*, declaration: Declaration) -> Declaration:
+    """The JW323 file for this declaration has been written for sending: draft → submitted."""
+    Declaration.objects.filter(pk=declaration.pk, status=DeclarationStatus.DRAFT).update(
+        status=DeclarationStatus.SUBMITTED, submitted_at=timezone.now()
+    )
+    declaration.refresh_from_db()
+    return declaration
+
+
+# --- the municipality's answer (JW325) ---------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AnswerApplied:
+    declaration: Declaration
+    lines_updated: int
+    unknown_references: list[str]
+
+
+ACCEPTED = "0200"
+
+
+def _retourcode(codes: list[str]) -> str:
+    """The code to show for a line: the first rejection when there is one, else the first code."""
+    rejections = [code for code in codes if code != ACCEPTED]
+    return (rejections or codes or [""])[0][:4]
+
+
+def declaration_answer_apply(*, answer: Jw325) -> AnswerApplied:
+    """Store a JW325 answer: per line its return code (WJ001) and awarded amount; the declaration
+    becomes answered. Idempotent: applying the same answer again writes the same values.
+    """
+    number = answer.declaratienummer
+    with transaction.atomic():
+        try:
+            declaration = Declaration.objects.select_for_update().get(declaratienummer=number)
+        except Declaration.DoesNotExist as exc:
+            raise ValidationError(_("No declaration with number %(number)s.") % {"number": number}) from exc
+        lines = {
+            line.reference: line
+            for line in DeclarationLine.objects.filter(
+                declaration=declaration, reference__in=[item.referentie for item in answer.lines]
+            )
+        }
+        changed = []
+        unknown = []
+        for item in answer.lines:
+            line = lines.get(item.referentie)
+            if line is None:
+                unknown.append(item.referentie)
+                continue
+            line.retourcode = _retourcode(item.retourcodes)
+            line.awarded_cents = int(item.toegekend_bedrag_cents)
+            changed.append(line)
+        DeclarationLine.objects.bulk_update(changed, ["retourcode", "awarded_cents"], batch_size=LINE_BATCH_SIZE)
+        totals = DeclarationLine.objects.filter(declaration=declaration).aggregate(awarded=Sum("awarded_cents"))
+        declaration.status = DeclarationStatus.ANSWERED
+        declaration.awarded_cents = int(totals["awarded"] or 0)
+        if declaration.answered_at is None:
+            declaration.answered_at = timezone.now()
+        declaration.save(update_fields=["status", "awarded_cents", "answered_at"])
+    return AnswerApplied(declaration=declaration, lines_updated=len(changed), unknown_references=unknown)

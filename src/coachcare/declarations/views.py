@@ -1,0 +1,58 @@
+"""Declarations (invoices) for the municipality (access and policy staff) and the provider's team leads."""
+
+from uuid import UUID
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from coachcare.access import policy
+from coachcare.audit.services import AccessPoint
+from coachcare.core.dates import today
+from coachcare.core.http import actor_of
+from coachcare.declarations import selectors
+
+
+def _page_number(request: HttpRequest) -> int:
+    raw = request.GET.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < len(raw) < 7 else 1
+
+
+@login_required
+@require_GET
+def declaration_list(request: HttpRequest) -> HttpResponse:
+    actor = actor_of(request)
+    if not policy.can_see_declarations(actor):
+        return HttpResponseForbidden(_("You have no access to declarations."))
+    year = today().year
+    return render(
+        request,
+        "declarations/declaration_list.html",
+        {
+            "page": selectors.declaration_list_for(actor=actor, page=_page_number(request)),
+            "budget_lines": selectors.declaration_budget_overview(actor=actor, year=year),
+            "year": year,
+        },
+    )
+
+
+@login_required
+@require_GET
+def declaration_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    actor = actor_of(request)
+    if not policy.can_see_declarations(actor):
+        return HttpResponseForbidden(_("You have no access to declarations."))
+    try:
+        declaration = selectors.declaration_get(actor=actor, public_id=public_id)
+    except policy.AccessDenied as exc:
+        raise Http404(_("No such declaration.")) from exc
+    lines = selectors.declaration_lines_for(
+        actor=actor, declaration=declaration, access_point=AccessPoint.from_request(request)
+    )
+    return render(
+        request,
+        "declarations/declaration_detail.html",
+        {"declaration": declaration, "lines": lines, "show_clients": policy.can_see_declaration_clients(actor)},
+    )

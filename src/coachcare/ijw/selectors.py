@@ -1,0 +1,67 @@
+"""Reads for the iJw exchange: the validation context from the database."""
+
+import datetime
+from typing import Literal
+
+from coachcare.contracts.models import Allocation as AllocationModel
+from coachcare.core.dates import today as local_today
+from coachcare.ijw.models import IncomingMessage, OutgoingMessage
+from coachcare.ijw.schema import BERICHTCODES
+from coachcare.ijw.validation import AllocationFacts, ValidationContext
+from coachcare.municipalities.models import Municipality
+
+
+def validation_context_from_db(
+    *,
+    direction: Literal["incoming", "outgoing"],
+    municipality_code: str | None = None,
+    provider_agb: str | None = None,
+    today: datetime.date | None = None,
+) -> ValidationContext:
+    """The facts the validator needs, from contracts.Allocation and the message records.
+
+    ``direction`` picks the identifications already used: the ones received (an incoming
+    message) or the ones sent (an outgoing message) (TR056). Allocations without a number
+    (requested, rejected) are not in the context. Volume and amounts already declared are left
+    to the declarations app (it passes them in its own context); here they count as zero.
+    """
+    allocations = AllocationModel.objects.filter(toewijzing_nummer__isnull=False).select_related(
+        "client", "product", "contract__municipality", "contract__provider"
+    )
+    if municipality_code:
+        allocations = allocations.filter(contract__municipality__code=municipality_code)
+    if provider_agb:
+        allocations = allocations.filter(contract__provider__agb_code=provider_agb)
+    facts = {
+        allocation.toewijzing_nummer: AllocationFacts(
+            toewijzingnummer=allocation.toewijzing_nummer,
+            bsn=allocation.client.bsn,
+            start_date=allocation.start_date,
+            end_date=allocation.end_date,
+            volume=allocation.volume,
+            budget_cents=allocation.budget_cents or 0,
+            categorie=allocation.product.ijw_product_category,
+            code=allocation.product.ijw_product_code,
+            eenheid=allocation.product.unit,
+            status=allocation.status,
+            tariff_cents=allocation.product.tariff_cents,
+        )
+        for allocation in allocations
+        if allocation.toewijzing_nummer and allocation.start_date and allocation.end_date
+    }
+    started: set[str] = set()
+    for numbers in OutgoingMessage.objects.filter(berichtcode=BERICHTCODES["JW305"]).values_list(
+        "toewijzing_nummers", flat=True
+    ):
+        started.update(numbers)
+    if direction == "incoming":
+        seen = frozenset(IncomingMessage.objects.values_list("identification", flat=True))
+    else:
+        seen = frozenset(OutgoingMessage.objects.values_list("identification", flat=True))
+    return ValidationContext(
+        today=today or local_today(),
+        allocations=facts,
+        started=frozenset(started),
+        seen_identifications=seen,
+        municipality_codes=frozenset(Municipality.objects.values_list("code", flat=True)),
+    )

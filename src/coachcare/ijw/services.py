@@ -1,0 +1,529 @@
+"""Reading and writing iJw message files: ``ijw_import`` and ``ijw_export``.
+
+- Import: the file is validated first with the context from the database; any violation and
+  nothing is imported. The same file twice changes nothing (``IncomingMessage.sha256``).
+  Everything happens in one transaction.
+- Export: the provider's outgoing messages for one municipality and one month, each validated
+  before it is written. Identifications come from one counter (TR056); a re-export of the same
+  content reuses the identification and dagtekening of the first export (same file again).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import importlib
+import uuid
+from calendar import monthrange
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from coachcare.clients.models import Client as ClientModel
+from coachcare.clients.services import bsn_hash
+from coachcare.contracts.models import Allocation as AllocationModel
+from coachcare.contracts.models import AllocationStatus, NumberSequence
+from coachcare.core.dates import today as local_today
+from coachcare.ijw import schema as s
+from coachcare.ijw.messages import (
+    AllocatedProduct,
+    Allocation,
+    AllocationRequest,
+    CareStart,
+    CareStop,
+    Client,
+    Declaration,
+    DeclarationAnswer,
+    Message,
+    RequestAnswer,
+    RequestedProduct,
+    Retour,
+    StartRecord,
+    StopRecord,
+    header_for,
+    message_name,
+)
+from coachcare.ijw.models import IncomingMessage, OutgoingMessage
+from coachcare.ijw.selectors import validation_context_from_db
+from coachcare.ijw.validation import ValidationContext, Violation, validate
+from coachcare.ijw.xml import IjwParseError, parse, render
+from coachcare.municipalities.models import Municipality
+from coachcare.providers.models import Provider
+from coachcare.trajectories.models import ModuleRun, Trajectory
+
+IDENTIFICATION_SEQUENCE = "ijw_identificatie"
+IDENTIFICATION_PREFIX = "CC"
+
+
+class IjwRejected(Exception):
+    """The file was not imported (or a message not exported): the violations say why."""
+
+    def __init__(self, violations: list[Violation]) -> None:
+        super().__init__("; ".join(str(v) for v in violations))
+        self.violations = violations
+
+
+# --- import -------------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    name: str
+    identification: str
+    already_imported: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _declaration_answer_apply() -> Callable[..., Any]:
+    """``coachcare.declarations.services.declaration_answer_apply``, looked up when needed."""
+    module = importlib.import_module("coachcare.declarations.services")
+    return getattr(module, "declaration_answer_apply")  # noqa: B009 - resolved late on purpose
+
+
+def ijw_import(*, data: bytes, context: ValidationContext | None = None) -> ImportResult:
+    """Validate and read one incoming message file. Raises ``IjwRejected`` on any violation."""
+    digest = _sha256(data)
+    existing = IncomingMessage.objects.filter(sha256=digest).first()
+    if existing is not None:
+        return ImportResult(
+            name=s.MESSAGE_BY_CODE.get(existing.berichtcode, existing.berichtcode),
+            identification=existing.identification,
+            already_imported=True,
+        )
+    if context is None:
+        context = validation_context_from_db(direction="incoming")
+    violations = validate(data, context=context)
+    if violations:
+        raise IjwRejected(violations)
+    message = parse(data)
+    name = message_name(message)
+    if name not in s.FROM_MUNICIPALITY:
+        raise IjwRejected([Violation("IMPORT", "/Bericht/Header/BerichtCode", f"{name} is not sent to a provider")])
+    result = ImportResult(name=name, identification=message.header.identificatie)
+    with transaction.atomic():
+        match message:
+            case Allocation():
+                _apply_allocation(message, result)
+            case RequestAnswer():
+                _apply_request_answer(message, result)
+            case DeclarationAnswer():
+                try:
+                    apply = _declaration_answer_apply()
+                except (ImportError, AttributeError):
+                    raise IjwRejected(
+                        [Violation("IMPORT", "/", "the declarations app cannot take declaration answers yet")]
+                    ) from None
+                apply(answer=message)
+            case Retour():
+                result.notes.append(f"retour for {message.referentie}: {', '.join(message.retourcodes) or '-'}")
+        try:
+            with transaction.atomic():
+                IncomingMessage.objects.create(
+                    berichtcode=message.header.berichtcode,
+                    identification=message.header.identificatie,
+                    sender=message.header.afzender,
+                    sha256=digest,
+                    refers_to=message.referentie if isinstance(message, Retour) else "",
+                    retour_codes=message.retourcodes if isinstance(message, Retour) else [],
+                )
+        except IntegrityError:
+            raise IjwRejected(
+                [
+                    Violation(
+                        "TR056",
+                        "/Bericht/Header/BerichtIdentificatie/Identificatie",
+                        "a message with this identification was imported before",
+                    )
+                ]
+            ) from None
+    return result
+
+
+def _matching_allocation(message: Allocation, item: AllocatedProduct, path: str) -> AllocationModel:
+    found = AllocationModel.objects.filter(toewijzing_nummer=item.toewijzingnummer).first()
+    if found is not None:
+        return found
+    if item.referentie_aanbieder:
+        try:
+            public_id = uuid.UUID(item.referentie_aanbieder)
+        except ValueError:
+            public_id = None
+        if public_id is not None:
+            found = AllocationModel.objects.filter(public_id=public_id).first()
+            if found is not None:
+                return found
+    client = ClientModel.objects.filter(
+        bsn_hash=bsn_hash(message.client.bsn), provider__agb_code=message.header.ontvanger
+    ).first()
+    if client is not None:
+        found = (
+            AllocationModel.objects.filter(
+                client=client,
+                status=AllocationStatus.REQUESTED,
+                contract__municipality__code=message.header.afzender,
+                product__ijw_product_category=item.categorie,
+                product__ijw_product_code=item.code,
+            )
+            .order_by("requested_at", "id")
+            .first()
+        )
+        if found is not None:
+            return found
+    raise IjwRejected([Violation("IMPORT", path, f"no allocation request matches allocation {item.toewijzingnummer}")])
+
+
+def _apply_allocation(message: Allocation, result: ImportResult) -> None:
+    """JW301: every allocated product updates its allocation (status, number, period, volume)."""
+    now = timezone.now()
+    for index, item in enumerate(message.items, 1):
+        path = f"/Bericht/Client/ToegewezenProducten/ToegewezenProduct[{index}]"
+        allocation = _matching_allocation(message, item, path)
+        if allocation.client.bsn != message.client.bsn:
+            raise IjwRejected([Violation("TR332", path, "the allocation belongs to another client")])
+        if item.volume < allocation.volume_used:
+            raise IjwRejected([Violation("IMPORT", path, f"the volume {item.volume} is less than already used")])
+        deleted = item.reden_wijziging == s.REDEN_VERWIJDERD
+        allocation.status = AllocationStatus.DELETED if deleted else AllocationStatus.APPROVED
+        allocation.toewijzing_nummer = item.toewijzingnummer
+        allocation.start_date = item.ingangsdatum
+        allocation.end_date = item.einddatum
+        allocation.volume = item.volume
+        allocation.budget_cents = item.budget_cents
+        allocation.decided_at = allocation.decided_at or now
+        allocation.save(
+            update_fields=[
+                "status",
+                "toewijzing_nummer",
+                "start_date",
+                "end_date",
+                "volume",
+                "budget_cents",
+                "decided_at",
+            ]
+        )
+        result.notes.append(f"allocation {item.toewijzingnummer}: {allocation.status}")
+
+
+def _apply_request_answer(message: RequestAnswer, result: ImportResult) -> None:
+    """JW319: a rejection marks the requested allocations of that JW315 rejected; a grant waits for JW301."""
+    sent = OutgoingMessage.objects.filter(
+        identification=message.referentie, berichtcode=s.BERICHTCODES["JW315"]
+    ).first()
+    if sent is None:
+        raise IjwRejected(
+            [Violation("IMPORT", "/Bericht/Antwoord/Referentie", f"no request {message.referentie} was sent")]
+        )
+    if message.verzoek_antwoord == "2":
+        public_ids = [uuid.UUID(value) for value in sent.toewijzing_nummers]
+        count = AllocationModel.objects.filter(public_id__in=public_ids, status=AllocationStatus.REQUESTED).update(
+            status=AllocationStatus.REJECTED,
+            rejection_reason=f"JW319: {message.reden_afwijzing or ''}".strip(),
+            decided_at=timezone.now(),
+        )
+        result.notes.append(f"{count} requested allocation(s) rejected")
+    else:
+        result.notes.append("request granted: the JW301 follows")
+
+
+# --- export -------------------------------------------------------------------------------------
+
+
+@dataclass
+class ExportResult:
+    files: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def identification_next() -> str:
+    """The next message identification ("CC0000000001"), unique for this sender (TR056)."""
+    with transaction.atomic():
+        sequence, _created = NumberSequence.objects.select_for_update().get_or_create(name=IDENTIFICATION_SEQUENCE)
+        sequence.last_value += 1
+        sequence.save(update_fields=["last_value"])
+    return f"{IDENTIFICATION_PREFIX}{sequence.last_value:010d}"
+
+
+def month_bounds(period: str) -> tuple[datetime.date, datetime.date]:
+    """First and last day of "YYYY-MM"; ``ValueError`` when it is not a month."""
+    first = datetime.datetime.strptime(period, "%Y-%m").date()
+    return first, first.replace(day=monthrange(first.year, first.month)[1])
+
+
+def _client_block(client: ClientModel) -> Client:
+    """Only administrative data: BSN (OP079), date of birth, name. Never clinical content."""
+    return Client(
+        bsn=client.bsn,
+        geboortedatum=client.birth_date,
+        geslacht="0",
+        achternaam=client.family_name,
+        voornamen=client.given_name,
+    )
+
+
+def _placeholder_header(name: str, provider: Provider, municipality: Municipality) -> Any:
+    return header_for(
+        name,
+        afzender=provider.agb_code,
+        ontvanger=municipality.code,
+        identificatie="",
+        dagtekening=datetime.date(2000, 1, 1),
+    )
+
+
+def _requests(
+    municipality: Municipality, first: datetime.date, last: datetime.date
+) -> Iterable[tuple[Provider, Message, list[str]]]:
+    allocations = (
+        AllocationModel.objects.filter(
+            contract__municipality=municipality,
+            via_mandate=False,
+            requested_at__date__gte=first,
+            requested_at__date__lte=last,
+        )
+        .exclude(status=AllocationStatus.DELETED)
+        .select_related("client", "product", "contract__provider")
+        .order_by("client_id", "requested_at", "id")
+    )
+    grouped: dict[tuple[int, int], list[AllocationModel]] = {}
+    for allocation in allocations:
+        grouped.setdefault((allocation.contract.provider_id, allocation.client_id), []).append(allocation)
+    for group in grouped.values():
+        provider = group[0].contract.provider
+        items = [
+            RequestedProduct(
+                referentie_aanbieder=str(a.public_id),
+                categorie=a.product.ijw_product_category,
+                code=a.product.ijw_product_code,
+                ingangsdatum=a.start_date or timezone.localtime(a.requested_at).date(),
+                einddatum=a.end_date,
+                volume=a.volume,
+                eenheid=a.product.unit,
+            )
+            for a in group
+        ]
+        message = AllocationRequest(
+            header=_placeholder_header("JW315", provider, municipality),
+            client=_client_block(group[0].client),
+            items=items,
+        )
+        yield provider, message, [str(a.public_id) for a in group]
+
+
+def _runs_by_allocation(municipality: Municipality) -> dict[int, list[ModuleRun]]:
+    runs = (
+        ModuleRun.objects.filter(allocation__contract__municipality=municipality, allocation__isnull=False)
+        .select_related("allocation__product", "allocation__client", "allocation__contract__provider", "trajectory")
+        .order_by("started_on", "id")
+    )
+    by_allocation: dict[int, list[ModuleRun]] = {}
+    for run in runs:
+        assert run.allocation_id is not None
+        by_allocation.setdefault(run.allocation_id, []).append(run)
+    return by_allocation
+
+
+def _starts(
+    municipality: Municipality, first: datetime.date, last: datetime.date
+) -> Iterable[tuple[Provider, Message, list[str]]]:
+    """JW305: allocations whose first module run started in the month."""
+    grouped: dict[tuple[int, int], list[ModuleRun]] = {}
+    for runs in _runs_by_allocation(municipality).values():
+        run = runs[0]
+        allocation = run.allocation
+        assert allocation is not None
+        if first <= run.started_on <= last and allocation.toewijzing_nummer:
+            grouped.setdefault((allocation.contract.provider_id, allocation.client_id), []).append(run)
+    for group in grouped.values():
+        allocations = [run.allocation for run in group if run.allocation is not None]
+        provider = allocations[0].contract.provider
+        items = [
+            StartRecord(
+                toewijzingnummer=a.toewijzing_nummer or "",
+                categorie=a.product.ijw_product_category,
+                code=a.product.ijw_product_code,
+                begindatum=run.started_on,
+            )
+            for run, a in zip(group, allocations, strict=True)
+        ]
+        message = CareStart(
+            header=_placeholder_header("JW305", provider, municipality),
+            client=_client_block(allocations[0].client),
+            items=items,
+        )
+        yield provider, message, [item.toewijzingnummer for item in items]
+
+
+def _stops(
+    municipality: Municipality, first: datetime.date, last: datetime.date
+) -> Iterable[tuple[Provider, Message, list[str]]]:
+    """JW307: allocations of trajectories closed in the month, with the trajectory's JZ588 reason."""
+    closed = set(
+        Trajectory.objects.filter(closed_on__gte=first, closed_on__lte=last)
+        .exclude(end_reason="")
+        .values_list("id", flat=True)
+    )
+    grouped: dict[tuple[int, int], list[tuple[ModuleRun, ModuleRun]]] = {}
+    for runs in _runs_by_allocation(municipality).values():
+        if runs[-1].trajectory_id in closed:
+            allocation = runs[0].allocation
+            assert allocation is not None
+            if allocation.toewijzing_nummer:
+                grouped.setdefault((allocation.contract.provider_id, allocation.client_id), []).append(
+                    (runs[0], runs[-1])
+                )
+    for group in grouped.values():
+        items = []
+        for first_run, last_run in group:
+            allocation = first_run.allocation
+            assert allocation is not None
+            trajectory = last_run.trajectory
+            assert trajectory.closed_on is not None
+            items.append(
+                StopRecord(
+                    toewijzingnummer=allocation.toewijzing_nummer or "",
+                    categorie=allocation.product.ijw_product_category,
+                    code=allocation.product.ijw_product_code,
+                    begindatum=first_run.started_on,
+                    einddatum=trajectory.closed_on,
+                    reden_beeindiging=trajectory.end_reason,
+                )
+            )
+        allocation = group[0][0].allocation
+        assert allocation is not None
+        message = CareStop(
+            header=_placeholder_header("JW307", allocation.contract.provider, municipality),
+            client=_client_block(allocation.client),
+            items=items,
+        )
+        yield allocation.contract.provider, message, [item.toewijzingnummer for item in items]
+
+
+def _declarations(municipality: Municipality, period: str, result: ExportResult) -> list[Message]:
+    try:
+        module = importlib.import_module("coachcare.declarations.selectors")
+        messages_for = getattr(module, "declaration_messages_for")  # noqa: B009
+    except (ImportError, AttributeError):
+        result.notes.append("JW323: skipped, the declarations app provides no declaration_messages_for yet")
+        return []
+    return list(messages_for(municipality=municipality, period=period))
+
+
+def _content_key(message: Message) -> str:
+    neutral = replace(message, header=replace(message.header, identificatie="X", dagtekening=datetime.date(2000, 1, 1)))
+    return _sha256(render(neutral))  # type: ignore[arg-type]
+
+
+def _numbers_of(message: Message) -> list[str]:
+    if isinstance(message, Declaration):
+        return sorted({line.toewijzingnummer for line in message.lines})
+    return []
+
+
+def ijw_export(
+    *, municipality: Municipality, period: str, out_dir: Path, today: datetime.date | None = None
+) -> ExportResult:
+    """Write the outgoing messages for ``municipality`` and month ``period`` ("YYYY-MM") to ``out_dir``.
+
+    Order: JW315, JW305, JW307, JW317 (none: there are no change requests yet), JW323. Every
+    message is validated before it is written; a violation stops the export (``IjwRejected``)
+    and nothing of it is recorded. Files: ``<berichtcode>_<identificatie>.xml``.
+    """
+    first, last = month_bounds(period)
+    on = today or local_today()
+    result = ExportResult()
+    context = validation_context_from_db(direction="outgoing", municipality_code=municipality.code, today=on)
+    started = set(context.started)
+    produced: list[tuple[Message, list[str]]] = []
+    for _provider, message, keys in _requests(municipality, first, last):
+        produced.append((message, keys))
+    for _provider, message, keys in _starts(municipality, first, last):
+        produced.append((message, keys))
+    for _provider, message, keys in _stops(municipality, first, last):
+        produced.append((message, keys))
+    result.notes.append("JW317: none, there are no change requests")
+    for message in _declarations(municipality, period, result):
+        produced.append((message, _numbers_of(message)))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    writes: list[tuple[Path, bytes]] = []
+    with transaction.atomic():
+        for message, keys in produced:
+            key = _content_key(message)
+            earlier = OutgoingMessage.objects.filter(content_key=key).first()
+            if earlier is not None:
+                identification, dagtekening = earlier.identification, earlier.dagtekening
+            else:
+                identification, dagtekening = identification_next(), on
+            final = replace(
+                message, header=replace(message.header, identificatie=identification, dagtekening=dagtekening)
+            )
+            check = replace(
+                context,
+                started=frozenset(started),
+                seen_identifications=context.seen_identifications - {identification},
+            )
+            data = render(final)  # type: ignore[arg-type]
+            violations = validate(data, context=check)
+            if violations:
+                raise IjwRejected(violations)
+            name = message_name(final)  # type: ignore[arg-type]
+            if name == "JW305":
+                started.update(keys)
+            if earlier is None:
+                OutgoingMessage.objects.create(
+                    berichtcode=final.header.berichtcode,
+                    identification=identification,
+                    dagtekening=dagtekening,
+                    municipality_code=municipality.code,
+                    period=period,
+                    content_key=key,
+                    sha256=_sha256(data),
+                    toewijzing_nummers=keys,
+                )
+            writes.append((out_dir / f"{final.header.berichtcode}_{identification}.xml", data))
+    for path, data in writes:
+        path.write_bytes(data)
+        result.files.append(path)
+    _declarations_submitted([message for message, _keys in produced if isinstance(message, Declaration)])
+    return result
+
+
+def _declarations_submitted(messages: list[Declaration]) -> None:
+    """Tell the declarations app its JW323 files are written (draft -> submitted), when it can hear it."""
+    if not messages:
+        return
+    try:
+        models = importlib.import_module("coachcare.declarations.models")
+        services = importlib.import_module("coachcare.declarations.services")
+        submit = getattr(services, "declaration_submit")  # noqa: B009
+    except (ImportError, AttributeError):
+        return
+    numbers = [message.declaratienummer for message in messages]
+    for declaration in models.Declaration.objects.filter(declaratienummer__in=numbers):
+        submit(declaration=declaration)
+
+
+def ijw_validate_file(*, data: bytes) -> list[Violation]:
+    """Validate a file with the context from the database (incoming or outgoing by its type).
+
+    A file that was itself exported or imported (same sha256) is not blamed for its own
+    identification (TR056).
+    """
+    try:
+        message = parse(data)
+        direction = "outgoing" if message_name(message) in s.FROM_PROVIDER else "incoming"
+        identification = message.header.identificatie
+    except (IjwParseError, ValueError):
+        direction, identification = "incoming", ""
+    context = validation_context_from_db(direction=direction)  # type: ignore[arg-type]
+    digest = _sha256(data)
+    if OutgoingMessage.objects.filter(sha256=digest).exists() or IncomingMessage.objects.filter(sha256=digest).exists():
+        context = replace(context, seen_identifications=context.seen_identifications - {identification})
+    return validate(data, context=context)

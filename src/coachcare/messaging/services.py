@@ -1,0 +1,203 @@
+"""Writes on secure messages: opening a thread, posting, marking read, the e-mail notice.
+
+Each service checks the access policy (``access.policy.can_*thread*``) and writes the NEN 7513
+access log. Message text is stored as typed (no markup is interpreted anywhere: templates always
+escape it) and encrypted at rest; attachments are checked by their real content and stored
+encrypted under MEDIA_ROOT.
+"""
+
+import datetime
+import functools
+import os
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import DateTimeField, F, Value
+from django.db.models.functions import Greatest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from coachcare.access import policy
+from coachcare.accounts.models import User
+from coachcare.audit.services import AccessPoint, Event, access_log_record
+from coachcare.clients.models import Client
+from coachcare.core.fields import _fernet
+from coachcare.messaging.models import Attachment, Message, Thread, ThreadRead
+
+MAX_BODY_LENGTH = 5000
+MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
+
+#: Magic bytes at the start of the allowed file types, and the extensions that go with them.
+_SIGNATURES: tuple[tuple[bytes, str, frozenset[str]], ...] = (
+    (b"%PDF-", Attachment.ContentType.PDF, frozenset({".pdf"})),
+    (b"\x89PNG\r\n\x1a\n", Attachment.ContentType.PNG, frozenset({".png"})),
+    (b"\xff\xd8\xff", Attachment.ContentType.JPEG, frozenset({".jpg", ".jpeg"})),
+)
+
+
+def _encrypt_bytes(data: bytes) -> bytes:
+    return _fernet(tuple(settings.COACHCARE_ENCRYPTION_KEYS)).encrypt(data)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    return _fernet(tuple(settings.COACHCARE_ENCRYPTION_KEYS)).decrypt(token)
+
+
+def attachment_check(*, upload: UploadedFile) -> tuple[str, str, bytes]:
+    """(content type, clean original name, bytes) of an allowed upload; ``ValidationError`` otherwise.
+
+    The type is decided by the file's first bytes; the extension must agree with it. The
+    Content-Type the browser sent is ignored.
+    """
+    size = upload.size or 0
+    if size > MAX_ATTACHMENT_BYTES:
+        raise ValidationError({"attachment": _("The file is larger than 5 MB.")})
+    name = os.path.basename((upload.name or "").replace("\\", "/")).strip()[:200] or "attachment"
+    data = b"".join(upload.chunks())
+    if len(data) > MAX_ATTACHMENT_BYTES:
+        raise ValidationError({"attachment": _("The file is larger than 5 MB.")})
+    extension = os.path.splitext(name)[1].lower()
+    for signature, content_type, extensions in _SIGNATURES:
+        if data.startswith(signature) and extension in extensions:
+            return str(content_type), name, data
+    raise ValidationError({"attachment": _("Only PDF, PNG and JPEG files can be attached.")})
+
+
+def _log(actor: User, thread: Thread, event: str, action: str, access_point: AccessPoint) -> None:
+    access_log_record(
+        actor=actor, event=event, action=action, client_ids=[thread.client.public_id], access_point=access_point
+    )
+
+
+def thread_for(
+    *, actor: User, client: Client, kind: str, parent: User | None = None, access_point: AccessPoint | None = None
+) -> Thread:
+    """The ``kind`` thread of ``client`` (with ``parent`` for a parent thread), created if needed."""
+    if kind == Thread.Kind.YOUTH:
+        parent = None
+    if not policy.can_message_about(actor, client, kind, parent=parent):
+        raise policy.AccessDenied(_("You cannot open this conversation."))
+    thread, created = Thread.objects.select_related("client", "parent").get_or_create(
+        client=client, kind=kind, parent=parent
+    )
+    if created and access_point is not None:
+        _log(actor, thread, Event.CREATE, "messaging.thread", access_point)
+    return thread
+
+
+def thread_mark_read(*, actor: User, thread: Thread, until: datetime.datetime | None = None) -> None:
+    """Remember that ``actor`` has read ``thread`` up to ``until`` (default: now)."""
+    moment = until or timezone.now()
+    updated = ThreadRead.objects.filter(thread=thread, user=actor).update(
+        last_read_at=Greatest(F("last_read_at"), Value(moment, output_field=DateTimeField()))
+    )
+    if not updated:
+        ThreadRead.objects.get_or_create(thread=thread, user=actor, defaults={"last_read_at": moment})
+
+
+def message_post(
+    *,
+    actor: User,
+    thread: Thread,
+    body: str,
+    attachment: UploadedFile | None = None,
+    access_point: AccessPoint,
+) -> Message:
+    if not policy.can_post_in_thread(actor, thread):
+        raise policy.AccessDenied(_("You cannot write in this conversation."))
+    text = (body or "").replace("\r\n", "\n").strip()
+    if not text:
+        raise ValidationError({"body": _("Write a message.")})
+    if len(text) > MAX_BODY_LENGTH:
+        raise ValidationError({"body": _("A message has at most %(max)d characters.") % {"max": MAX_BODY_LENGTH}})
+    checked = attachment_check(upload=attachment) if attachment is not None else None
+    from coachcare.messaging.tasks import message_notify_task
+
+    with transaction.atomic():
+        message = Message.objects.create(thread=thread, author=actor, body=text)
+        if checked is not None:
+            content_type, name, data = checked
+            stored = Attachment(message=message, original_name=name, content_type=content_type, size=len(data))
+            stored.file.save("attachment", ContentFile(_encrypt_bytes(data)), save=False)
+            stored.save()
+        thread_mark_read(actor=actor, thread=thread, until=message.created_at)
+        _log(actor, thread, Event.CREATE, "messaging.message", access_point)
+        transaction.on_commit(functools.partial(message_notify_task.enqueue, message.pk))
+    return message
+
+
+def _recipients(message: Message) -> list[User]:
+    thread = message.thread
+    client = thread.client
+    candidates = [client.coach, client.user if thread.kind == Thread.Kind.YOUTH else thread.parent]
+    seen: set[int] = set()
+    recipients = []
+    for user in candidates:
+        if user is None or user.pk == message.author_id or user.pk in seen or not user.email:
+            continue
+        seen.add(user.pk)
+        if policy.can_read_thread(user, thread):
+            recipients.append(user)
+    return recipients
+
+
+def message_notify(*, message_id: int) -> int:
+    """E-mail the other participants that there is a new message. Idempotent (``notified_at``).
+
+    The e-mail says only that there is a message and where to log in: never the text, the
+    sender's words, the client's name or BSN (rules.md: the BSN never in an e-mail).
+    """
+    with transaction.atomic():
+        message = (
+            Message.objects.select_for_update(of=("self",))
+            .select_related("thread__client__coach", "thread__client__user", "thread__parent")
+            .filter(pk=message_id)
+            .first()
+        )
+        if message is None or message.notified_at is not None:
+            return 0
+        link = settings.COACHCARE_BASE_URL.rstrip("/") + reverse("messaging:inbox")
+        sent = 0
+        for user in _recipients(message):
+            send_mail(
+                _("New message in coachcare"),
+                _(
+                    "Hello,\n\nThere is a new message for you in coachcare.\n"
+                    "Log in to read it: %(link)s\n\nThis e-mail was sent automatically."
+                )
+                % {"link": link},
+                None,
+                [user.email],
+            )
+            sent += 1
+        message.notified_at = timezone.now()
+        message.save(update_fields=["notified_at"])
+    return sent
+
+
+def messages_demo_install(*, client: Client, coach: User, parent: User | None, access_point: AccessPoint) -> None:
+    """Demo data: a youth thread with two messages and a parent thread. Idempotent; no e-mails."""
+    thread = thread_for(actor=coach, client=client, kind=Thread.Kind.YOUTH, access_point=access_point)
+    if client.user is not None and not thread.thread_messages.exists():
+        now = timezone.now()
+        Message.objects.create(
+            thread=thread,
+            author=coach,
+            body=_("Hi! Shall we meet on Tuesday at 4 pm? Let me know if that suits you."),
+            created_at=now - datetime.timedelta(hours=2),
+            notified_at=now,
+        )
+        Message.objects.create(
+            thread=thread,
+            author=client.user,
+            body=_("Tuesday is fine. See you then!"),
+            created_at=now - datetime.timedelta(hours=1),
+            notified_at=now,
+        )
+    if parent is not None:
+        thread_for(actor=coach, client=client, kind=Thread.Kind.PARENT, parent=parent, access_point=access_point)

@@ -1,0 +1,180 @@
+"""Secure messages: the inbox, a thread with its post form, the poll for new messages, downloads.
+
+The views hold no rules: the services and selectors check ``access.policy`` and log every access.
+"""
+
+from uuid import UUID
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from coachcare.access import policy
+from coachcare.accounts.models import Role
+from coachcare.audit.services import AccessPoint
+from coachcare.clients import selectors as client_selectors
+from coachcare.clients.models import GezagRelation
+from coachcare.core.http import actor_of
+from coachcare.messaging import selectors, services
+from coachcare.messaging.forms import MessageForm
+from coachcare.messaging.models import Thread
+
+
+@login_required
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    """The coach's one inbox across the caseload; for a young person or parent: their threads."""
+    actor = actor_of(request)
+    if not policy.has_message_threads(actor):
+        raise Http404(_("There are no messages for your role."))
+    access_point = AccessPoint.from_request(request)
+    if actor.role == Role.JONGERE:
+        client = getattr(actor, "client_record", None)
+        if client is not None and policy.can_message_about(actor, client, Thread.Kind.YOUTH):
+            services.thread_for(actor=actor, client=client, kind=Thread.Kind.YOUTH, access_point=access_point)
+        threads = selectors.threads_for_young_person(actor=actor, access_point=access_point)
+    elif actor.role == Role.OUDER:
+        for client in policy.clients_visible_to(actor):
+            if policy.can_message_about(actor, client, Thread.Kind.PARENT, parent=actor):
+                services.thread_for(
+                    actor=actor, client=client, kind=Thread.Kind.PARENT, parent=actor, access_point=access_point
+                )
+        threads = selectors.threads_for_parent(actor=actor, access_point=access_point)
+    else:
+        threads = selectors.inbox_for(actor=actor, access_point=access_point)
+    return render(request, "messaging/inbox.html", {"threads": threads, "is_professional": actor.is_professional})
+
+
+@login_required
+@require_POST
+def thread_open(request: HttpRequest, client_public_id: UUID) -> HttpResponse:
+    """From the client file: open (or create) the youth thread or a parent's thread."""
+    actor = actor_of(request)
+    try:
+        client = client_selectors.client_get_for_actor(actor=actor, public_id=client_public_id)
+    except policy.AccessDenied as exc:
+        raise Http404(_("No such client file.")) from exc
+    kind = request.POST.get("kind", "")
+    parent = None
+    if kind == Thread.Kind.PARENT:
+        relation = (
+            GezagRelation.objects.select_related("parent")
+            .filter(client=client, pk=request.POST.get("relation") or 0, has_gezag=True)
+            .first()
+        )
+        if relation is None:
+            raise Http404(_("No such parent."))
+        parent = relation.parent
+    elif kind != Thread.Kind.YOUTH:
+        return HttpResponseBadRequest(_("Unknown kind of conversation."))
+    try:
+        thread = services.thread_for(
+            actor=actor, client=client, kind=kind, parent=parent, access_point=AccessPoint.from_request(request)
+        )
+    except policy.AccessDenied as exc:
+        raise Http404(_("No such conversation.")) from exc
+    return redirect("messaging:thread", public_id=thread.public_id)
+
+
+def _thread_or_404(request: HttpRequest, public_id: UUID) -> Thread:
+    try:
+        return selectors.thread_get(actor=actor_of(request), public_id=public_id)
+    except policy.AccessDenied as exc:
+        raise Http404(_("No such conversation.")) from exc
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def thread_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    actor = actor_of(request)
+    thread = _thread_or_404(request, public_id)
+    access_point = AccessPoint.from_request(request)
+    can_post = policy.can_post_in_thread(actor, thread)
+    form = MessageForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and can_post and form.is_valid():
+        try:
+            message = services.message_post(
+                actor=actor,
+                thread=thread,
+                body=form.cleaned_data["body"],
+                attachment=form.cleaned_data.get("attachment") or None,
+                access_point=access_point,
+            )
+        except ValidationError as error:
+            for field, field_errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, field_errors)
+        else:
+            url = reverse("messaging:thread", kwargs={"public_id": thread.public_id})
+            return redirect(f"{url}#message-{message.public_id}")
+    elif request.method == "POST" and not can_post:
+        raise Http404(_("You cannot write in this conversation."))
+    thread_messages = selectors.thread_messages(actor=actor, thread=thread, access_point=access_point)
+    if thread_messages:
+        services.thread_mark_read(actor=actor, thread=thread, until=thread_messages[-1].created_at)
+    return render(
+        request,
+        "messaging/thread.html",
+        {
+            "thread": thread,
+            "thread_messages": thread_messages,
+            "last_message": thread_messages[-1] if thread_messages else None,
+            "form": form if can_post else None,
+            "is_professional": actor.is_professional,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_GET
+def thread_new_messages(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """The htmx poll: only messages newer than ``?after=<message public id>``, as list items."""
+    actor = actor_of(request)
+    thread = _thread_or_404(request, public_id)
+    after_raw = request.GET.get("after", "")
+    try:
+        after = UUID(after_raw) if after_raw else None
+    except ValueError:
+        return HttpResponseBadRequest(_("Invalid message."))
+    try:
+        new_messages = selectors.thread_messages(
+            actor=actor, thread=thread, access_point=AccessPoint.from_request(request), after=after
+        )
+    except policy.AccessDenied as exc:
+        raise Http404(_("No such message.")) from exc
+    if new_messages:
+        services.thread_mark_read(actor=actor, thread=thread, until=new_messages[-1].created_at)
+    response = render(
+        request,
+        "messaging/_new_messages.html",
+        {
+            "thread": thread,
+            "thread_messages": new_messages,
+            "last_message": new_messages[-1] if new_messages else None,
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_GET
+def attachment_download(request: HttpRequest, public_id: UUID, attachment_public_id: UUID) -> HttpResponse:
+    actor = actor_of(request)
+    thread = _thread_or_404(request, public_id)
+    try:
+        attachment, data = selectors.attachment_get(
+            actor=actor, thread=thread, public_id=attachment_public_id, access_point=AccessPoint.from_request(request)
+        )
+    except policy.AccessDenied as exc:
+        raise Http404(_("No such attachment.")) from exc
+    response = HttpResponse(data, content_type=attachment.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, attachment.original_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

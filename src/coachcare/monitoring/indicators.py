@@ -1,0 +1,673 @@
+"""The outcome indicators of coachcare: every definition and every computation in one place.
+
+outcomes.md leaves the exact formulas and time windows to the project; they are fixed here and
+documented in ``docs/indicators.md``. The definition text of each indicator is shown on screen next
+to its figure and printed in the evidence report.
+
+How the figures are computed
+----------------------------
+- The population is the *closed* trajectories (``closed_on`` set: status closed, follow-up or
+  archived) closed within the period, in scope (municipality of residence, provider or team of the
+  client), optionally limited to trajectories that followed one module and to one age band (age at
+  the referral date). Running trajectories never count in a rate (outcomes.md).
+- One grouped query per page: ``outcome_rows`` returns one row per calendar quarter of closure with
+  *additive* conditional aggregates (counts and sums), so the total over the period is the sum of
+  the quarter rows and every figure keeps its numerator and denominator. Per-trajectory values
+  (intake GBO mean, number of modules, cost, follow-up answers) are correlated subqueries inside
+  that one query. The gate statistics are the second grouped query (``gate_rows``).
+- ``figures_from`` turns aggregates into ``Figure`` objects: value, numerator, denominator.
+- Small-cell suppression (counts below 5 outside the provider) is a presentation matter, applied by
+  ``Figure.suppressed`` / ``suppress_count`` where the municipality sees the figures.
+"""
+
+import dataclasses
+import datetime
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.expressions import Combinable
+from django.db.models.functions import Cast, Coalesce, ExtractDay, ExtractMonth, ExtractYear, TruncQuarter
+from django.db.models.lookups import GreaterThan
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from coachcare.trajectories.models import Advice, EndReason, Evaluation, FollowUp, GoalScore, ModuleRun, Trajectory
+
+#: JZ588 codes that mean "ended early" (CBS: uitval).
+DROP_OUT_CODES = (
+    EndReason.EARLY_BY_CLIENT,
+    EndReason.EARLY_BY_PROVIDER,
+    EndReason.EARLY_MUTUAL,
+    EndReason.EARLY_EXTERNAL,
+)
+#: Satisfaction at or above this score (scale 1 to 5) counts as satisfied.
+SATISFIED_FROM = 4.0
+#: A final GAS T-score at or above this means the agreed goals were achieved (T = 50: as expected).
+GOALS_ACHIEVED_FROM_T = 50.0
+#: Counts below this are suppressed outside the provider (rules.md, small-cell suppression).
+SUPPRESS_BELOW = 5
+#: z for a two-sided 95% interval.
+Z_95 = 1.959963984540054
+
+#: Age bands at the referral date: code -> (label, lowest age, highest age).
+AGE_BANDS: dict[str, tuple[str, int, int]] = {
+    "12-15": ("12 to 15", 12, 15),
+    "16-17": ("16 and 17", 16, 17),
+    "18-23": ("18 to 23", 18, 23),
+}
+
+
+class Unit:
+    RATE = "rate"  # a share, 0..1, shown as a percentage
+    MEAN = "mean"  # a mean on the indicator's own scale
+    DAYS = "days"
+    COUNT = "count"
+    CENTS = "cents"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Indicator:
+    """One indicator: what it means, and how its numerator and denominator are counted."""
+
+    code: str
+    name: str | Promise
+    definition: str | Promise
+    numerator: str | Promise
+    denominator: str | Promise
+    unit: str
+    #: Where it comes from in the NJi/VNG set (outcomes.md), if anywhere.
+    reference: str = ""
+
+
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator(
+        code="closed",
+        name=_("Closed trajectories"),
+        definition=_("Trajectories closed in the period (any end reason). The base of every rate below."),
+        numerator=_("closed trajectories"),
+        denominator=_("not applicable"),
+        unit=Unit.COUNT,
+    ),
+    Indicator(
+        code="dropout",
+        name=_("Drop-out"),
+        definition=_(
+            "Share of the trajectories closed in the period that ended early: iJw end reason (JZ588) 32, 33, "
+            "34 or 35 (ended one-sidedly by the young person or the provider, by mutual agreement, or by "
+            "external circumstances)."
+        ),
+        numerator=_("closed with end reason 32 to 35"),
+        denominator=_("closed trajectories"),
+        unit=Unit.RATE,
+        reference="NJi 1",
+    ),
+    Indicator(
+        code="satisfaction_mean",
+        name=_("Satisfaction (mean)"),
+        definition=_(
+            "Mean satisfaction score at closure (1 to 5) of the closed trajectories where the young person "
+            "answered the satisfaction questionnaire."
+        ),
+        numerator=_("sum of the satisfaction scores"),
+        denominator=_("closed trajectories with a satisfaction score"),
+        unit=Unit.MEAN,
+        reference="NJi 2",
+    ),
+    Indicator(
+        code="satisfied",
+        name=_("Satisfied (score 4 or higher)"),
+        definition=_(
+            "Share of the closed trajectories with a satisfaction score whose score at closure is 4 or higher."
+        ),
+        numerator=_("satisfaction score 4 or higher"),
+        denominator=_("closed trajectories with a satisfaction score"),
+        unit=Unit.RATE,
+        reference="NJi 2",
+    ),
+    Indicator(
+        code="goal_3_1",
+        name=_("Continued without help (3.1)"),
+        definition=_(
+            "Share of the closed trajectories with a recorded 6-month follow-up that ended according to plan "
+            "(end reason 31) and where the young person did not need care again in the 6 months after closure."
+        ),
+        numerator=_("end reason 31 and no renewed care at 6 months"),
+        denominator=_("closed trajectories with a recorded 6-month follow-up"),
+        unit=Unit.RATE,
+        reference="NJi 3.1",
+    ),
+    Indicator(
+        code="goal_3_2_6",
+        name=_("Renewed demand within 6 months (3.2)"),
+        definition=_(
+            "Share of the recorded 6-month follow-ups where the young person needed care again (herhaald "
+            "beroep). Lower is better."
+        ),
+        numerator=_("follow-ups at 6 months with renewed care"),
+        denominator=_("closed trajectories with a recorded 6-month follow-up"),
+        unit=Unit.RATE,
+        reference="NJi 3.2",
+    ),
+    Indicator(
+        code="goal_3_2_12",
+        name=_("Renewed demand within 12 months (3.2)"),
+        definition=_(
+            "Share of the recorded 12-month follow-ups where the young person needed care again. Lower is better."
+        ),
+        numerator=_("follow-ups at 12 months with renewed care"),
+        denominator=_("closed trajectories with a recorded 12-month follow-up"),
+        unit=Unit.RATE,
+        reference="NJi 3.2",
+    ),
+    Indicator(
+        code="goal_3_3",
+        name=_("Problems reduced (3.3)"),
+        definition=_(
+            "Share of the closed trajectories with both an intake and a final GBO score whose final mean GBO "
+            "(0 to 10, progress on the young person's own goals) is higher than the mean GBO at intake."
+        ),
+        numerator=_("final mean GBO higher than at intake"),
+        denominator=_("closed trajectories with intake and final GBO"),
+        unit=Unit.RATE,
+        reference="NJi 3.3",
+    ),
+    Indicator(
+        code="goal_3_4",
+        name=_("Agreed goals achieved (3.4)"),
+        definition=_(
+            "Share of the closed trajectories with a final GAS T-score whose T-score is 50 or higher "
+            "(goals met as expected or better, Kiresuk and Sherman)."
+        ),
+        numerator=_("final GAS T-score 50 or higher"),
+        denominator=_("closed trajectories with a final GAS T-score"),
+        unit=Unit.RATE,
+        reference="NJi 3.4",
+    ),
+    Indicator(
+        code="duration",
+        name=_("Average duration"),
+        definition=_("Mean number of days from the referral date to the closing date of the closed trajectories."),
+        numerator=_("sum of the days from referral to closure"),
+        denominator=_("closed trajectories"),
+        unit=Unit.DAYS,
+    ),
+    Indicator(
+        code="modules",
+        name=_("Modules per trajectory"),
+        definition=_("Mean number of modules started in the closed trajectories."),
+        numerator=_("modules started"),
+        denominator=_("closed trajectories"),
+        unit=Unit.MEAN,
+    ),
+    Indicator(
+        code="cost",
+        name=_("Cost per trajectory"),
+        definition=_(
+            "Mean cost of a closed trajectory. The cost of a module is the amount declared to the "
+            "municipality (submitted or answered declarations); a module not declared yet counts at the "
+            "tariff of its contract product (delivered × tariff). A module without an allocation counts as 0."
+        ),
+        numerator=_("cost of the modules of the closed trajectories"),
+        denominator=_("closed trajectories"),
+        unit=Unit.CENTS,
+    ),
+    Indicator(
+        code="cost_success",
+        name=_("Cost per trajectory that reached its goals"),
+        definition=_(
+            "The cost of all closed trajectories (as in 'cost per trajectory') divided by the number of "
+            "closed trajectories that achieved their agreed goals (3.4): what one success costs, failures "
+            "included."
+        ),
+        numerator=_("cost of the modules of the closed trajectories"),
+        denominator=_("closed trajectories with final GAS T-score 50 or higher"),
+        unit=Unit.CENTS,
+    ),
+    Indicator(
+        code="gate_stop",
+        name=_("Gate advice: stop"),
+        definition=_("Share of the module gate decisions taken in the period where the system advised to stop."),
+        numerator=_("decisions with advice stop"),
+        denominator=_("gate decisions taken"),
+        unit=Unit.RATE,
+    ),
+    Indicator(
+        code="gate_continue",
+        name=_("Gate advice: continue"),
+        definition=_(
+            "Share of the module gate decisions taken in the period where the system advised the next module."
+        ),
+        numerator=_("decisions with advice continue"),
+        denominator=_("gate decisions taken"),
+        unit=Unit.RATE,
+    ),
+    Indicator(
+        code="gate_step_up",
+        name=_("Gate advice: step up"),
+        definition=_(
+            "Share of the module gate decisions taken in the period where the system advised more specialised care."
+        ),
+        numerator=_("decisions with advice step up"),
+        denominator=_("gate decisions taken"),
+        unit=Unit.RATE,
+    ),
+    Indicator(
+        code="gate_deviated",
+        name=_("Decision deviated from the advice"),
+        definition=_("Share of the module gate decisions taken in the period that differ from the system's advice."),
+        numerator=_("decisions that deviate"),
+        denominator=_("gate decisions taken"),
+        unit=Unit.RATE,
+    ),
+)
+BY_CODE: dict[str, Indicator] = {indicator.code: indicator for indicator in INDICATORS}
+OUTCOME_CODES = tuple(i.code for i in INDICATORS if not i.code.startswith("gate_"))
+GATE_CODES = tuple(i.code for i in INDICATORS if i.code.startswith("gate_"))
+
+
+# --- filters -------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Scope:
+    """Which trajectories a figure is about. ``None`` means: not limited on that."""
+
+    date_from: datetime.date
+    date_to: datetime.date
+    municipality_id: int | None = None
+    provider_id: int | None = None
+    team_id: int | None = None
+    module_code: str = ""
+    age_band: str = ""
+
+
+def age_at_referral(prefix: str = "") -> Combinable:
+    """Age in whole years on the referral date, as a database expression (portable: no date maths).
+
+    ``prefix`` is the path from the queried model to the trajectory ("" or "module_run__trajectory__").
+    """
+    referred = f"{prefix}referred_on"
+    born = f"{prefix}client__birth_date"
+    referred_md = ExtractMonth(referred) * 100 + ExtractDay(referred)
+    born_md = ExtractMonth(born) * 100 + ExtractDay(born)
+    birthday_not_yet = Case(When(GreaterThan(born_md, referred_md), then=Value(1)), default=Value(0))
+    return ExtractYear(referred) - ExtractYear(born) - birthday_not_yet
+
+
+def _scope_q(scope: Scope, prefix: str = "") -> Q:
+    q = Q()
+    if scope.municipality_id is not None:
+        q &= Q(**{f"{prefix}client__municipality_id": scope.municipality_id})
+    if scope.provider_id is not None:
+        q &= Q(**{f"{prefix}client__provider_id": scope.provider_id})
+    if scope.team_id is not None:
+        q &= Q(**{f"{prefix}client__team_id": scope.team_id})
+    return q
+
+
+def _limit(queryset: QuerySet[Trajectory], scope: Scope) -> QuerySet[Trajectory]:
+    queryset = queryset.filter(_scope_q(scope))
+    if scope.module_code:
+        runs = ModuleRun.objects.filter(trajectory=OuterRef("pk"), module__code=scope.module_code)
+        queryset = queryset.filter(Exists(runs))
+    if scope.age_band in AGE_BANDS:
+        _label, low, high = AGE_BANDS[scope.age_band]
+        queryset = queryset.alias(_age=age_at_referral()).filter(_age__gte=low, _age__lte=high)
+    return queryset
+
+
+def closed_trajectories(scope: Scope) -> QuerySet[Trajectory]:
+    """The population of every outcome rate: trajectories closed in the period, in scope."""
+    queryset = Trajectory.objects.filter(
+        closed_on__isnull=False, closed_on__gte=scope.date_from, closed_on__lte=scope.date_to
+    )
+    return _limit(queryset, scope)
+
+
+# --- per-trajectory values (correlated subqueries) -----------------------------------------------
+
+
+def _intake_gbo_mean() -> Subquery:
+    scores = (
+        GoalScore.objects.filter(goal__trajectory=OuterRef("pk"), module_run__isnull=True)
+        .values("goal__trajectory")
+        .annotate(mean=Avg("gbo"))
+        .values("mean")
+    )
+    return Subquery(scores, output_field=FloatField())
+
+
+def _has_intake_score() -> Subquery:
+    scores = GoalScore.objects.filter(goal__trajectory=OuterRef("pk"), module_run__isnull=True).values("pk")[:1]
+    return Subquery(scores, output_field=IntegerField())
+
+
+def _module_count() -> Coalesce:
+    runs = ModuleRun.objects.filter(trajectory=OuterRef("pk")).values("trajectory").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(runs, output_field=IntegerField()), Value(0))
+
+
+def module_cost_expression(prefix: str = "") -> Case:
+    """Cost of one module run: the declared amount, else its contract tariff (delivered × tariff)."""
+    from coachcare.declarations.models import DeclarationStatus
+
+    return Case(
+        When(
+            Q(
+                **{
+                    f"{prefix}declaration_line__declaration__status__in": [
+                        DeclarationStatus.SUBMITTED,
+                        DeclarationStatus.ANSWERED,
+                    ]
+                }
+            ),
+            then=Cast(F(f"{prefix}declaration_line__amount_cents"), IntegerField()),
+        ),
+        default=Cast(F(f"{prefix}allocation__product__tariff_cents"), IntegerField()),
+        output_field=IntegerField(),
+    )
+
+
+def _cost() -> Coalesce:
+    runs = (
+        ModuleRun.objects.filter(trajectory=OuterRef("pk"))
+        .values("trajectory")
+        .annotate(total=Sum(module_cost_expression()))
+        .values("total")
+    )
+    return Coalesce(Subquery(runs, output_field=IntegerField()), Value(0))
+
+
+def _follow_up(months: int) -> Subquery:
+    answer = FollowUp.objects.filter(trajectory=OuterRef("pk"), months=months).values("needed_care_again")[:1]
+    return Subquery(answer)
+
+
+def _follow_ups_missing(on: datetime.date) -> Coalesce:
+    missing = (
+        FollowUp.objects.filter(trajectory=OuterRef("pk"), due_on__lt=on, needed_care_again__isnull=True)
+        .values("trajectory")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(missing, output_field=IntegerField()), Value(0))
+
+
+def _aggregates() -> dict[str, Any]:
+    """Additive aggregates over annotated closed trajectories (conditional aggregation)."""
+    return {
+        "closed": Count("pk"),
+        "dropout": Count("pk", filter=Q(end_reason__in=DROP_OUT_CODES)),
+        "sat_n": Count("satisfaction_score"),
+        "sat_sum": Sum("satisfaction_score"),
+        "sat_sq": Sum(F("satisfaction_score") * F("satisfaction_score")),
+        "sat_high": Count("pk", filter=Q(satisfaction_score__gte=SATISFIED_FROM)),
+        "fu6_n": Count("fu6"),
+        "fu6_again": Count("pk", filter=Q(fu6=True)),
+        "fu12_n": Count("fu12"),
+        "fu12_again": Count("pk", filter=Q(fu12=True)),
+        "g31": Count("pk", filter=Q(end_reason=EndReason.ACCORDING_TO_PLAN, fu6=False)),
+        "gbo_n": Count("pk", filter=Q(final_gbo_mean__isnull=False, intake_gbo__isnull=False)),
+        "gbo_up": Count("pk", filter=Q(final_gbo_mean__gt=F("intake_gbo"))),
+        "gas_n": Count("final_gas_t"),
+        "gas_ok": Count("pk", filter=Q(final_gas_t__gte=GOALS_ACHIEVED_FROM_T)),
+        "days": Sum(
+            ExpressionWrapper(F("closed_on") - F("referred_on"), output_field=DurationField()),
+        ),
+        "modules": Sum("n_modules"),
+        "cost": Sum("cost_cents"),
+        # data quality
+        "no_intake": Count("pk", filter=Q(has_intake__isnull=True)),
+        "no_satisfaction": Count("pk", filter=Q(satisfaction_score__isnull=True)),
+        "fu_missing": Sum("fu_missing"),
+    }
+
+
+ADDITIVE_KEYS = tuple(_aggregates())
+
+
+def outcome_rows(scope: Scope, *, on: datetime.date | None = None) -> list[dict[str, Any]]:
+    """ONE grouped query: the additive outcome aggregates per quarter of closure (oldest first)."""
+    on = on or datetime.date.today()
+    aggregates = _aggregates()
+    rows = (
+        closed_trajectories(scope)
+        .annotate(
+            intake_gbo=_intake_gbo_mean(),
+            has_intake=_has_intake_score(),
+            n_modules=_module_count(),
+            cost_cents=_cost(),
+            fu6=_follow_up(6),
+            fu12=_follow_up(12),
+            fu_missing=_follow_ups_missing(on),
+        )
+        .annotate(quarter=TruncQuarter("closed_on"))
+        .order_by()
+        .values("quarter")
+        .annotate(**aggregates)
+        .order_by("quarter")
+    )
+    return [_normalise(row) for row in rows]
+
+
+def _normalise(row: Mapping[str, Any]) -> dict[str, Any]:
+    clean: dict[str, Any] = {"quarter": _as_date(row.get("quarter"))}
+    for key in ADDITIVE_KEYS:
+        value = row.get(key)
+        if isinstance(value, datetime.timedelta):
+            value = value.days + value.seconds / 86400
+        clean[key] = value or 0
+    return clean
+
+
+def _as_date(value: Any) -> datetime.date | None:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str) and value:
+        return datetime.date.fromisoformat(value[:10])
+    return None
+
+
+def gate_rows(scope: Scope) -> list[dict[str, Any]]:
+    """The second grouped query: module gate decisions taken in the period, per quarter."""
+    evaluations = Evaluation.objects.filter(
+        decided_at__isnull=False,
+        decided_at__date__gte=scope.date_from,
+        decided_at__date__lte=scope.date_to,
+    )
+    prefix = "module_run__trajectory__"
+    evaluations = evaluations.filter(_scope_q(scope, prefix))
+    if scope.module_code:
+        evaluations = evaluations.filter(module_run__module__code=scope.module_code)
+    if scope.age_band in AGE_BANDS:
+        _label, low, high = AGE_BANDS[scope.age_band]
+        evaluations = evaluations.alias(_age=age_at_referral(prefix)).filter(_age__gte=low, _age__lte=high)
+    rows = (
+        evaluations.annotate(quarter=TruncQuarter("decided_at"))
+        .order_by()
+        .values("quarter")
+        .annotate(
+            decided=Count("pk"),
+            advice_stop=Count("pk", filter=Q(advice=Advice.STOP)),
+            advice_continue=Count("pk", filter=Q(advice=Advice.CONTINUE)),
+            advice_step_up=Count("pk", filter=Q(advice=Advice.STEP_UP)),
+            deviated=Count("pk", filter=Q(deviates=True) | ~Q(decision=F("advice"))),
+        )
+        .order_by("quarter")
+    )
+    keys = ("decided", "advice_stop", "advice_continue", "advice_step_up", "deviated")
+    result: list[dict[str, Any]] = []
+    for row in rows:
+        values: dict[str, Any] = dict(row)
+        result.append({"quarter": _as_date(values["quarter"]), **{k: values[k] or 0 for k in keys}})
+    return result
+
+
+def total_row(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """Sum of quarter rows: every aggregate is additive, so this is the figure over the period."""
+    total: dict[str, Any] = {"quarter": None}
+    for row in rows:
+        for key, value in row.items():
+            if key != "quarter":
+                total[key] = total.get(key, 0) + (value or 0)
+    return total
+
+
+# --- figures ---------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Figure:
+    """One computed figure: value (``None`` when the denominator is 0), numerator and denominator."""
+
+    code: str
+    value: float | None
+    numerator: float
+    denominator: int
+    low: float | None = None  # 95% confidence interval, where computed
+    high: float | None = None
+
+    @property
+    def indicator(self) -> Indicator:
+        return BY_CODE[self.code]
+
+    @property
+    def unit(self) -> str:
+        return self.indicator.unit
+
+    def suppressed(self) -> bool:
+        """Outside the provider: a count below 5, or a rate or mean over fewer than 5."""
+        if self.unit == Unit.COUNT:
+            return self.numerator < SUPPRESS_BELOW
+        return self.denominator < SUPPRESS_BELOW
+
+
+def suppress_count(value: float | int | None) -> str | None:
+    """``"<5"`` for a count below 5 (zero included), ``None`` when the count may be shown."""
+    if value is None or value < SUPPRESS_BELOW:
+        return "<5"
+    return None
+
+
+def _ratio(numerator: float, denominator: float) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def _rate(code: str, numerator: int, denominator: int) -> Figure:
+    low, high = wilson_interval(numerator, denominator) if denominator else (None, None)
+    return Figure(
+        code=code,
+        value=_ratio(numerator, denominator),
+        numerator=numerator,
+        denominator=denominator,
+        low=low,
+        high=high,
+    )
+
+
+def figures_from(row: Mapping[str, Any]) -> dict[str, Figure]:
+    """The outcome figures of one aggregate row (a quarter, or ``total_row``)."""
+    closed = int(row.get("closed", 0))
+    sat_n = int(row.get("sat_n", 0))
+    sat_sum = float(row.get("sat_sum", 0))
+    sat_low = sat_high = None
+    if sat_n >= 2:
+        mean = sat_sum / sat_n
+        variance = max(0.0, (float(row.get("sat_sq", 0)) - sat_n * mean * mean) / (sat_n - 1))
+        half = Z_95 * math.sqrt(variance / sat_n)
+        sat_low, sat_high = mean - half, mean + half
+    cost = float(row.get("cost", 0))
+    gas_ok = int(row.get("gas_ok", 0))
+    figures = [
+        Figure(code="closed", value=closed, numerator=closed, denominator=closed),
+        _rate("dropout", int(row.get("dropout", 0)), closed),
+        Figure(
+            code="satisfaction_mean",
+            value=_ratio(sat_sum, sat_n),
+            numerator=sat_sum,
+            denominator=sat_n,
+            low=sat_low,
+            high=sat_high,
+        ),
+        _rate("satisfied", int(row.get("sat_high", 0)), sat_n),
+        _rate("goal_3_1", int(row.get("g31", 0)), int(row.get("fu6_n", 0))),
+        _rate("goal_3_2_6", int(row.get("fu6_again", 0)), int(row.get("fu6_n", 0))),
+        _rate("goal_3_2_12", int(row.get("fu12_again", 0)), int(row.get("fu12_n", 0))),
+        _rate("goal_3_3", int(row.get("gbo_up", 0)), int(row.get("gbo_n", 0))),
+        _rate("goal_3_4", gas_ok, int(row.get("gas_n", 0))),
+        Figure(
+            code="duration",
+            value=_ratio(float(row.get("days", 0)), closed),
+            numerator=float(row.get("days", 0)),
+            denominator=closed,
+        ),
+        Figure(
+            code="modules",
+            value=_ratio(float(row.get("modules", 0)), closed),
+            numerator=float(row.get("modules", 0)),
+            denominator=closed,
+        ),
+        Figure(code="cost", value=_ratio(cost, closed), numerator=cost, denominator=closed),
+        Figure(code="cost_success", value=_ratio(cost, gas_ok), numerator=cost, denominator=gas_ok),
+    ]
+    return {figure.code: figure for figure in figures}
+
+
+def gate_figures_from(row: Mapping[str, Any]) -> dict[str, Figure]:
+    decided = int(row.get("decided", 0))
+    figures = [
+        _rate("gate_stop", int(row.get("advice_stop", 0)), decided),
+        _rate("gate_continue", int(row.get("advice_continue", 0)), decided),
+        _rate("gate_step_up", int(row.get("advice_step_up", 0)), decided),
+        _rate("gate_deviated", int(row.get("deviated", 0)), decided),
+    ]
+    return {figure.code: figure for figure in figures}
+
+
+def wilson_interval(successes: int, trials: int, *, z: float = Z_95) -> tuple[float, float]:
+    """Wilson score interval for a proportion (95% by default).
+
+    centre = (p + z²/2n) / (1 + z²/n);  half width = z / (1 + z²/n) · √(p(1−p)/n + z²/4n²).
+    Example: 8 of 10 → (0.490, 0.943).
+    """
+    if trials <= 0:
+        raise ValueError("The Wilson interval needs at least one trial.")
+    if not 0 <= successes <= trials:
+        raise ValueError("Successes must lie between 0 and the number of trials.")
+    p = successes / trials
+    z2 = z * z
+    denominator = 1 + z2 / trials
+    centre = (p + z2 / (2 * trials)) / denominator
+    half = z / denominator * math.sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials))
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def quarter_label(quarter: datetime.date | None) -> str:
+    if quarter is None:
+        return str(_("Period"))
+    return f"{quarter.year} Q{(quarter.month - 1) // 3 + 1}"
+
+
+def quarter_start(day: datetime.date) -> datetime.date:
+    return datetime.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)

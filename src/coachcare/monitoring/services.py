@@ -1,0 +1,421 @@
+"""Writes and outputs of monitoring: annotations, reference cost, forecast alerts, the evidence
+report (PDF + CSV) and the pseudonymised research export."""
+
+import csv
+import dataclasses
+import datetime
+import functools
+import hashlib
+import hmac
+import io
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Avg, F, FloatField, OuterRef, Subquery
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from coachcare.access import policy
+from coachcare.accounts.models import Role, User
+from coachcare.audit.models import AccessLogEntry
+from coachcare.contracts.money import format_euros
+from coachcare.core.dates import today
+from coachcare.monitoring import indicators as ind
+from coachcare.monitoring import selectors
+from coachcare.monitoring.models import Annotation, ForecastAlert, ReferenceCost
+from coachcare.municipalities.models import Municipality
+from coachcare.trajectories.models import FollowUp, GoalScore, ModuleRun, Trajectory
+
+logger = logging.getLogger(__name__)
+
+
+# --- annotations and reference cost --------------------------------------------------------------
+
+
+def annotation_create(
+    *,
+    actor: User,
+    indicator_code: str,
+    period_from: datetime.date,
+    period_to: datetime.date,
+    text: str,
+    municipality: Municipality | None = None,
+    provider_id: int | None = None,
+) -> Annotation:
+    """Add the story behind a figure. Municipality staff annotate their municipality's figures,
+    team leads and the administrator their provider's."""
+    if not policy.can_annotate_figures(actor):
+        raise PermissionError("This user may not annotate figures.")
+    if municipality is not None and not policy.can_see_municipality_dashboard(actor, municipality.pk):
+        raise PermissionError("Only the municipality's own staff annotate its figures.")
+    if municipality is None and provider_id is None:
+        raise ValidationError(_("An annotation belongs to a municipality or a provider."))
+    if indicator_code not in ind.BY_CODE:
+        raise ValidationError({"indicator_code": _("Unknown indicator.")})
+    if period_to < period_from:
+        raise ValidationError({"period_to": _("The end of the period cannot be before its start.")})
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": _("Write a comment.")})
+    return Annotation.objects.create(
+        municipality=municipality,
+        provider_id=provider_id if municipality is None else None,
+        indicator_code=indicator_code,
+        period_from=period_from,
+        period_to=period_to,
+        text=text,
+        author=actor,
+    )
+
+
+def reference_cost_set(
+    *, actor: User, municipality: Municipality, amount_cents: int, description: str = ""
+) -> ReferenceCost:
+    if not policy.can_set_reference_cost(actor, municipality.pk):
+        raise PermissionError("Only the municipality's policy staff set its reference cost.")
+    if amount_cents <= 0:
+        raise ValidationError({"amount_cents": _("The reference cost must be more than zero.")})
+    reference, _created = ReferenceCost.objects.update_or_create(
+        municipality=municipality,
+        defaults={"amount_cents": amount_cents, "description": description.strip(), "updated_by": actor},
+    )
+    return reference
+
+
+# --- forecast alerts -----------------------------------------------------------------------------
+
+
+def forecast_alerts_raise(*, municipality_id: int, on: datetime.date | None = None) -> list[ForecastAlert]:
+    """Record an alert for every complete month of the last quarter whose spending deviates more
+    than ``COACHCARE_FORECAST_DEVIATION`` from the forecast, and e-mail the budget holders (on
+    commit). Idempotent: one alert (and one e-mail) per municipality per month."""
+    forecast = selectors.forecast_build(municipality_id=municipality_id, on=on, months_back=3, months_ahead=0)
+    created_alerts = []
+    for month in forecast.deviations:
+        alert, created = ForecastAlert.objects.get_or_create(
+            municipality_id=municipality_id,
+            month=month.month,
+            defaults={
+                "expected_cents": month.expected_cents,
+                "actual_cents": month.actual_cents,
+                "deviation": month.deviation or 0.0,
+            },
+        )
+        if created:
+            from coachcare.monitoring.tasks import forecast_alert_notify_task
+
+            transaction.on_commit(functools.partial(forecast_alert_notify_task.enqueue, alert.pk))
+            created_alerts.append(alert)
+    return created_alerts
+
+
+def forecast_alert_notify(*, alert_id: int) -> int:
+    """Send the alert's e-mail to the municipality's policy staff. Returns the number of e-mails;
+    0 when already sent (idempotent). Only money and a month: never anything about a client."""
+    with transaction.atomic():
+        alert = ForecastAlert.objects.select_for_update().select_related("municipality").filter(pk=alert_id).first()
+        if alert is None or alert.notified_at is not None:
+            return 0
+        recipients = list(
+            User.objects.filter(role=Role.GEMEENTE_BELEID, municipality_id=alert.municipality_id, is_active=True)
+            .exclude(email="")
+            .values_list("email", flat=True)
+        )
+        subject = _("Spending deviates from the forecast (%(month)s)") % {"month": f"{alert.month:%Y-%m}"}
+        body = _(
+            "In %(month)s the spending on Coach & Care modules for %(municipality)s was %(actual)s, "
+            "against a forecast of %(expected)s (%(deviation)s).\n\n"
+            "Log in and open the municipality dashboard for the figures: %(link)s\n\n"
+            "This e-mail was sent automatically."
+        ) % {
+            "month": f"{alert.month:%Y-%m}",
+            "municipality": alert.municipality.name,
+            "actual": format_euros(alert.actual_cents),
+            "expected": format_euros(alert.expected_cents),
+            "deviation": f"{alert.deviation * 100:+.0f}%",
+            "link": reverse("monitoring:municipality"),
+        }
+        for email in recipients:
+            send_mail(subject, body, None, [email])
+        alert.notified_at = timezone.now()
+        alert.save(update_fields=["notified_at"])
+    return len(recipients)
+
+
+# --- evidence report -----------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class EvidenceReport:
+    pdf: bytes
+    csv: str
+
+
+def _report_context(*, municipality: Municipality, date_from: datetime.date, date_to: datetime.date) -> dict[str, Any]:
+    scope = ind.Scope(date_from=date_from, date_to=date_to, municipality_id=municipality.pk)
+    annotations = selectors.annotations_for(scope=scope, municipality_id=municipality.pk)
+    figures = selectors.figures_build(scope=scope, suppress=True, annotations=annotations)
+    reference = selectors.reference_cost_of(municipality_id=municipality.pk)
+    cost_success = figures.row("cost_success").figure
+    comparison = None
+    if reference is not None and cost_success.value is not None and not cost_success.suppressed():
+        comparison = {
+            "reference": format_euros(reference.amount_cents),
+            "description": reference.description,
+            "difference": format_euros(round(cost_success.value) - reference.amount_cents),
+            "ratio": f"{cost_success.value / reference.amount_cents:.2f}",
+        }
+    intervals = []
+    for row in figures.outcomes:
+        figure = row.figure
+        if figure.low is None or figure.high is None or figure.suppressed():
+            continue
+        if figure.unit == ind.Unit.RATE:
+            low, high = f"{figure.low * 100:.0f}%", f"{figure.high * 100:.0f}%"
+        else:
+            low, high = f"{figure.low:.2f}", f"{figure.high:.2f}"
+        intervals.append({"indicator": row.indicator, "value": row.total, "low": low, "high": high})
+    age_bands = selectors.cohort_by_age_band(scope)
+    end_reasons = selectors.cohort_by_end_reason(scope)
+
+    def shown(count: int) -> str:
+        return "<5" if count < ind.SUPPRESS_BELOW else str(count)
+
+    from coachcare.trajectories.models import EndReason
+
+    return {
+        "municipality": municipality,
+        "date_from": date_from,
+        "date_to": date_to,
+        "figures": figures,
+        "intervals": intervals,
+        "reference": reference,
+        "comparison": comparison,
+        "cohort_age": [
+            (ind.AGE_BANDS[c][0] if c in ind.AGE_BANDS else _("other ages"), shown(n)) for c, n in age_bands.items()
+        ],
+        "cohort_end": [
+            (EndReason(code).label if code in EndReason.values else code or "–", shown(n))
+            for code, n in sorted(end_reasons.items())
+        ],
+        "annotations": annotations,
+        "indicators": ind.INDICATORS,
+        "generated_on": today(),
+    }
+
+
+def _csv_of(context: dict[str, Any]) -> str:
+    """The report's (suppressed) tables as CSV: one block per table."""
+    figures: selectors.Figures = context["figures"]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    header = ["table", "indicator", "code", *figures.quarter_labels, "total", "total numerator/denominator"]
+    writer.writerow(header)
+    for table, rows in (("outcomes", figures.outcomes), ("gate decisions", figures.gates)):
+        for row in rows:
+            writer.writerow(
+                [
+                    table,
+                    str(row.indicator.name),
+                    row.indicator.code,
+                    *[c.text for c in row.cells],
+                    row.total.text,
+                    row.total.detail,
+                ]
+            )
+    for label, count in context["cohort_age"]:
+        writer.writerow(["cohort by age band", label, "", *[""] * len(figures.quarters), count, ""])
+    for label, count in context["cohort_end"]:
+        writer.writerow(["cohort by end reason", label, "", *[""] * len(figures.quarters), count, ""])
+    for key, cell in figures.data_quality.items():
+        writer.writerow(["data quality", key, key, *[""] * len(figures.quarters), cell.text, cell.detail])
+    return out.getvalue()
+
+
+def evidence_report_build(
+    *, municipality: Municipality, date_from: datetime.date, date_to: datetime.date
+) -> EvidenceReport:
+    """The evidence report of one municipality over a period: PDF (WeasyPrint) and CSV tables.
+
+    Aggregated figures with small-cell suppression only: no client data, so no access-log entry.
+    """
+    import weasyprint
+
+    context = _report_context(municipality=municipality, date_from=date_from, date_to=date_to)
+    html = render_to_string("monitoring/report.html", context)
+    stylesheet = finders.find("coachcare/css/monitoring-print.css")
+    stylesheets = [weasyprint.CSS(filename=str(stylesheet))] if stylesheet else []
+    pdf = weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(stylesheets=stylesheets)
+    return EvidenceReport(pdf=bytes(pdf or b""), csv=_csv_of(context))
+
+
+# --- pseudonymised research export ---------------------------------------------------------------
+
+RESEARCH_COLUMNS = [
+    "pseudonym",
+    "age_band",
+    "municipality_code",
+    "status",
+    "modules",
+    "intake_gbo_mean",
+    "final_gbo_mean",
+    "final_gas_t",
+    "end_reason",
+    "satisfaction",
+    "renewed_care_6m",
+    "renewed_care_12m",
+    "duration_weeks",
+    "cost_cents",
+]
+EXPORT_CHUNK = 2000
+
+
+def research_key() -> bytes:
+    key = getattr(settings, "COACHCARE_RESEARCH_KEY", "")
+    if not key:
+        raise ImproperlyConfigured("Set COACHCARE_RESEARCH_KEY to produce a research export.")
+    if key == getattr(settings, "COACHCARE_HASH_KEY", None):
+        raise ImproperlyConfigured("COACHCARE_RESEARCH_KEY must differ from COACHCARE_HASH_KEY.")
+    return key.encode()
+
+
+def research_pseudonym(*, bsn_hash: str, key: bytes) -> str:
+    """Keyed pseudonym of a young person: HMAC-SHA256 over the (already keyed) BSN hash.
+
+    Stable for the same person and key (also across providers), unlinkable without the key.
+    """
+    return hmac.new(key, f"coachcare-research:{bsn_hash}".encode(), hashlib.sha256).hexdigest()
+
+
+def _age_band(age: int | None) -> str:
+    if age is None:
+        return ""
+    return next((code for code, (_l, low, high) in ind.AGE_BANDS.items() if low <= age <= high), "other")
+
+
+def _bool(value: bool | None) -> str:
+    return "" if value is None else ("yes" if value else "no")
+
+
+def _number(value: float | None, digits: int = 2) -> str:
+    return "" if value is None else f"{value:.{digits}f}"
+
+
+def _research_rows(*, municipality_id: int | None, key: bytes) -> Iterator[tuple[list[str], Any]]:
+    trajectories = Trajectory.objects.all()
+    if municipality_id is not None:
+        trajectories = trajectories.filter(client__municipality_id=municipality_id)
+    intake = (
+        GoalScore.objects.filter(goal__trajectory=OuterRef("pk"), module_run__isnull=True)
+        .values("goal__trajectory")
+        .annotate(mean=Avg("gbo"))
+        .values("mean")
+    )
+    follow_up = FollowUp.objects.filter(trajectory=OuterRef("pk"))
+    rows = (
+        trajectories.annotate(
+            age=ind.age_at_referral(),
+            intake_gbo=Subquery(intake, output_field=FloatField()),
+            fu6=Subquery(follow_up.filter(months=6).values("needed_care_again")[:1]),
+            fu12=Subquery(follow_up.filter(months=12).values("needed_care_again")[:1]),
+            cost_cents=ind._cost(),
+            bsn_hash=F("client__bsn_hash"),
+            municipality_code=F("client__municipality__code"),
+            client_public_id=F("client__public_id"),
+        )
+        .order_by("pk")
+        .values(
+            "pk", "age", "intake_gbo", "fu6", "fu12", "cost_cents", "bsn_hash", "municipality_code",
+            "client_public_id", "status", "final_gbo_mean", "final_gas_t", "end_reason", "satisfaction_score",
+            "referred_on", "closed_on",
+        )
+    )  # fmt: skip
+    last_pk = 0
+    while True:
+        chunk = list(rows.filter(pk__gt=last_pk)[:EXPORT_CHUNK])
+        if not chunk:
+            return
+        last_pk = chunk[-1]["pk"]
+        modules: dict[int, list[str]] = {}
+        for trajectory_id, code in (
+            ModuleRun.objects.filter(trajectory_id__in=[r["pk"] for r in chunk])
+            .order_by("trajectory_id", "sequence")
+            .values_list("trajectory_id", "module__code")
+        ):
+            modules.setdefault(trajectory_id, []).append(code)
+        for r in chunk:
+            weeks = (r["closed_on"] - r["referred_on"]).days / 7 if r["closed_on"] else None
+            yield (
+                [
+                    research_pseudonym(bsn_hash=r["bsn_hash"], key=key),
+                    _age_band(r["age"]),
+                    r["municipality_code"],
+                    "closed" if r["closed_on"] else "open",
+                    " ".join(modules.get(r["pk"], [])),
+                    _number(r["intake_gbo"]),
+                    _number(r["final_gbo_mean"]),
+                    _number(r["final_gas_t"], 1),
+                    r["end_reason"],
+                    _number(r["satisfaction_score"]),
+                    _bool(r["fu6"]),
+                    _bool(r["fu12"]),
+                    _number(weeks, 1),
+                    str(r["cost_cents"] or 0),
+                ],
+                r["client_public_id"],
+            )
+
+
+def research_export(
+    *,
+    out: IO[str],
+    municipality: Municipality | None = None,
+    actor: User | None = None,
+    address: str = "manage.py research_export",
+) -> int:
+    """Write the pseudonymised research export (CSV, one row per trajectory) and log an EXPORT
+    entry per young person exported. Never the BSN, names, birth date (only the age band), public
+    ids or free text. Returns the number of rows."""
+    key = research_key()
+    writer = csv.writer(out)
+    writer.writerow(RESEARCH_COLUMNS)
+    count = 0
+    logged: list[AccessLogEntry] = []
+    now = timezone.now()
+    for row, client_public_id in _research_rows(municipality_id=municipality.pk if municipality else None, key=key):
+        writer.writerow(row)
+        count += 1
+        logged.append(
+            AccessLogEntry(
+                timestamp=now,
+                event=AccessLogEntry.Event.EXPORT,
+                action="research.export",
+                client_public_id=client_public_id,
+                user_id=actor.pk if actor else None,
+                username=actor.get_username() if actor else "manage.py research_export",
+                user_display_name=actor.display_name if actor else "",
+                role=actor.role if actor else "",
+                channel=AccessLogEntry.Channel.COMMAND,
+                access_point=address[:200],
+            )
+        )
+        if len(logged) >= EXPORT_CHUNK:
+            AccessLogEntry.objects.bulk_create(logged)
+            logged = []
+    if logged:
+        AccessLogEntry.objects.bulk_create(logged)
+    return count
+
+
+def research_export_to(path: Path, *, municipality: Municipality | None = None) -> int:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        return research_export(out=handle, municipality=municipality)

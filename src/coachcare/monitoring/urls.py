@@ -1,0 +1,14 @@
+from django.urls import path
+
+from coachcare.monitoring import views
+
+app_name = "monitoring"
+
+urlpatterns = [
+    path("municipality/", views.municipality_dashboard, name="municipality"),
+    path("municipality/report.<str:fmt>", views.evidence_report, name="evidence_report"),
+    path("municipality/reference-cost/", views.reference_cost, name="reference_cost"),
+    path("municipality/<str:code>/", views.municipality_dashboard, name="municipality_code"),
+    path("provider/", views.provider_dashboard, name="provider"),
+    path("annotations/<str:kind>/", views.annotation_add, name="annotation_add"),
+]

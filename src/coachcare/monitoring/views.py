@@ -1,0 +1,215 @@
+"""Monitoring dashboards: aggregated figures only (no client data, so no access-log entries)."""
+
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from coachcare.access import policy
+from coachcare.accounts.models import Role, User
+from coachcare.core.dates import today
+from coachcare.core.http import actor_of
+from coachcare.monitoring import charts, selectors, services
+from coachcare.monitoring import indicators as ind
+from coachcare.monitoring.forms import AnnotationForm, FilterForm, ReferenceCostForm
+from coachcare.municipalities.models import Municipality
+
+
+def _scope_from(request: HttpRequest, **owner: int | None) -> tuple[ind.Scope, FilterForm]:
+    form = FilterForm(request.GET or None, modules=selectors.module_choices())
+    date_from, date_to = form.period(today())
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    scope = ind.Scope(
+        date_from=date_from,
+        date_to=date_to,
+        module_code=data.get("module", "") or "",
+        age_band=data.get("age_band", "") or "",
+        **owner,  # type: ignore[arg-type]
+    )
+    return scope, form
+
+
+def _charts(figures: selectors.Figures) -> list[Any]:
+    labels = figures.quarter_labels
+    result = []
+    for code in selectors.CHARTED:
+        row = figures.row(code)
+        result.append(
+            charts.bar_chart(
+                title=str(row.indicator.name),
+                labels=labels,
+                values=[None if c.suppressed else c.value for c in row.cells],
+                texts=[c.text for c in row.cells],
+                chart_id=f"chart-{code}",
+            )
+        )
+    return result
+
+
+def _own_municipality(actor: User, code: str | None) -> Municipality:
+    if not policy.can_see_municipality_dashboard(actor):
+        raise PermissionError
+    municipality = Municipality.objects.filter(pk=int(actor.municipality_id or 0)).first()
+    if municipality is None or (code is not None and municipality.code != code):
+        raise Http404
+    return municipality
+
+
+@login_required
+@require_GET
+def municipality_dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
+    actor = actor_of(request)
+    try:
+        municipality = _own_municipality(actor, code)
+    except PermissionError:
+        return HttpResponseForbidden(_("Only the municipality's policy and access staff see this dashboard."))
+    scope, form = _scope_from(request, municipality_id=municipality.pk)
+    annotations = selectors.annotations_for(scope=scope, municipality_id=municipality.pk)
+    figures = selectors.figures_build(scope=scope, suppress=True, annotations=annotations)
+    services.forecast_alerts_raise(municipality_id=municipality.pk)
+    forecast = selectors.forecast_build(municipality_id=municipality.pk)
+    forecast_chart = charts.line_chart(
+        title=_("Expected against actual spending per month"),
+        labels=[f"{m.month:%Y-%m}" for m in forecast.months],
+        series=[
+            (_("expected"), charts.LINE_EXPECTED, [m.expected_cents / 100 for m in forecast.months]),
+            (_("actual"), charts.LINE_ACTUAL, [m.actual_cents / 100 for m in forecast.months]),
+        ],
+        chart_id="chart-forecast",
+    )
+    reference = selectors.reference_cost_of(municipality_id=municipality.pk)
+    return render(
+        request,
+        "monitoring/dashboard.html",
+        {
+            "kind": "municipality",
+            "title": _("Outcomes in %(name)s") % {"name": municipality.name},
+            "municipality": municipality,
+            "figures": figures,
+            "charts": _charts(figures),
+            "form": form,
+            "forecast": forecast,
+            "forecast_chart": forecast_chart,
+            "alerts": selectors.forecast_alerts_of(municipality_id=municipality.pk),
+            "reference": reference,
+            "annotation_form": AnnotationForm(initial={"period_from": scope.date_from, "period_to": scope.date_to}),
+            "reference_form": ReferenceCostForm() if policy.can_set_reference_cost(actor, municipality.pk) else None,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+def _provider_owner(actor: User) -> dict[str, int | None]:
+    if actor.role == Role.TEAMLEIDER:
+        return {"team_id": actor.team_id}
+    return {"provider_id": actor.provider_id} if actor.provider_id else {}
+
+
+@login_required
+@require_GET
+def provider_dashboard(request: HttpRequest) -> HttpResponse:
+    actor = actor_of(request)
+    if not policy.can_see_provider_dashboard(actor):
+        return HttpResponseForbidden(_("Only team leads and the administrator see this dashboard."))
+    scope, form = _scope_from(request, **_provider_owner(actor))
+    annotations = selectors.annotations_for(scope=scope, provider_id=actor.provider_id)
+    figures = selectors.figures_build(scope=scope, suppress=False, annotations=annotations)
+    title = _("Outcomes of %(team)s") % {"team": actor.team.name} if actor.team_id and actor.team else _("Outcomes")
+    return render(
+        request,
+        "monitoring/dashboard.html",
+        {
+            "kind": "provider",
+            "title": title,
+            "figures": figures,
+            "charts": _charts(figures),
+            "form": form,
+            "annotation_form": AnnotationForm(initial={"period_from": scope.date_from, "period_to": scope.date_to})
+            if actor.provider_id
+            else None,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def annotation_add(request: HttpRequest, kind: str) -> HttpResponse:
+    actor = actor_of(request)
+    form = AnnotationForm(request.POST)
+    target = "monitoring:municipality" if kind == "municipality" else "monitoring:provider"
+    if not form.is_valid():
+        messages.error(request, _("The comment was not saved: check the figure, the period and the text."))
+        return redirect(target)
+    municipality = None
+    provider_id = None
+    if kind == "municipality":
+        if not policy.can_see_municipality_dashboard(actor):
+            return HttpResponseForbidden(_("Only the municipality's staff annotate its figures."))
+        municipality = Municipality.objects.get(pk=int(actor.municipality_id or 0))
+    else:
+        if not policy.can_see_provider_dashboard(actor) or actor.provider_id is None:
+            return HttpResponseForbidden(_("Only the provider's staff annotate its figures."))
+        provider_id = actor.provider_id
+    try:
+        services.annotation_create(
+            actor=actor,
+            indicator_code=form.cleaned_data["indicator_code"],
+            period_from=form.cleaned_data["period_from"],
+            period_to=form.cleaned_data["period_to"],
+            text=form.cleaned_data["text"],
+            municipality=municipality,
+            provider_id=provider_id,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(target)
+    messages.success(request, _("Your comment is shown next to the figure."))
+    return redirect(target)
+
+
+@login_required
+@require_POST
+def reference_cost(request: HttpRequest) -> HttpResponse:
+    actor = actor_of(request)
+    if not policy.can_set_reference_cost(actor):
+        return HttpResponseForbidden(_("Only the municipality's policy staff set the reference cost."))
+    form = ReferenceCostForm(request.POST)
+    if form.is_valid():
+        amount: Decimal = form.cleaned_data["amount"]
+        services.reference_cost_set(
+            actor=actor,
+            municipality=Municipality.objects.get(pk=int(actor.municipality_id or 0)),
+            amount_cents=int(amount * 100),
+            description=form.cleaned_data["description"],
+        )
+        messages.success(request, _("The reference cost is saved."))
+    else:
+        messages.error(request, _("Enter an amount in euro."))
+    return redirect("monitoring:municipality")
+
+
+@login_required
+@require_http_methods(["GET"])
+def evidence_report(request: HttpRequest, fmt: str) -> HttpResponse:
+    actor = actor_of(request)
+    try:
+        municipality = _own_municipality(actor, None)
+    except PermissionError:
+        return HttpResponseForbidden(_("Only the municipality's policy and access staff download its report."))
+    scope, _form = _scope_from(request, municipality_id=municipality.pk)
+    report = services.evidence_report_build(municipality=municipality, date_from=scope.date_from, date_to=scope.date_to)
+    name = f"evidence-{municipality.code}-{scope.date_from:%Y%m%d}-{scope.date_to:%Y%m%d}"
+    if fmt == "csv":
+        response = HttpResponse(report.csv, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    response = HttpResponse(report.pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    return response

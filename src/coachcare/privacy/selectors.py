@@ -1,0 +1,225 @@
+"""Reads for the privacy screens: consent status in plain words, destruction requests, records."""
+
+import dataclasses
+import datetime
+from uuid import UUID
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from coachcare.access import policy
+from coachcare.access.consent import AGE_CONSENT_ALONE, AGE_CONSENT_WITH_PARENTS, consent_parties_required
+from coachcare.accounts.models import Role, User
+from coachcare.audit.services import AccessPoint, Event, access_log_record
+from coachcare.clients.models import Client, GezagRelation, ParentAccessDecision
+from coachcare.core.dates import age_on, today
+from coachcare.privacy.models import DestructionRecord, DestructionRequest
+from coachcare.trajectories.models import ACTIVE_STATUSES, Agreement, Goal, Trajectory
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ConsentParty:
+    user: User | None
+    name: str
+    role: str  # "jongere" or "ouder"
+    is_you: bool
+    care: Agreement | None
+    plan: Agreement | None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ParentAccessChoice:
+    relation: GezagRelation
+    decision: ParentAccessDecision | None
+
+    @property
+    def allowed(self) -> bool:
+        return self.decision is not None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ConsentStatus:
+    client: Client
+    trajectory: Trajectory | None
+    age: int
+    rule: str
+    parties: list[ConsentParty]
+    goals: list[Goal] | None
+    you: ConsentParty | None
+    parent_access: list[ParentAccessChoice]
+
+    @property
+    def care_missing(self) -> list[str]:
+        return [party.name for party in self.parties if party.care is None]
+
+    @property
+    def plan_missing(self) -> list[str]:
+        return [party.name for party in self.parties if party.plan is None]
+
+
+def _rule_text(age: int) -> str:
+    if age >= AGE_CONSENT_ALONE:
+        return _(
+            "The young person is %(age)s. From 16 on, the young person decides alone: only their consent is needed, "
+            "and parents only see the file when the young person allows it."
+        ) % {"age": age}
+    if age >= AGE_CONSENT_WITH_PARENTS:
+        return _(
+            "The young person is %(age)s. Between 12 and 16, both the young person and every parent with parental "
+            "authority (gezag) have to agree before care can start."
+        ) % {"age": age}
+    return _("Under 12, the parents with parental authority decide.")
+
+
+def consent_clients_for(*, actor: User) -> list[Client]:
+    """The files whose consent screen the actor may open: their own, or their children's."""
+    if actor.role == Role.JONGERE:
+        return list(Client.objects.filter(user=actor))
+    if actor.role == Role.OUDER:
+        return [
+            client
+            for client in Client.objects.filter(gezag_relations__parent=actor, gezag_relations__has_gezag=True)
+            .distinct()
+            .order_by("given_name", "id")
+            if policy.can_give_consent(actor, client)
+        ]
+    return []
+
+
+def _current_trajectory(client: Client) -> Trajectory | None:
+    return (
+        Trajectory.objects.filter(client=client, status__in=ACTIVE_STATUSES)
+        .select_related("client")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def consent_status(
+    *, actor: User, client: Client, access_point: AccessPoint, on: datetime.date | None = None
+) -> ConsentStatus:
+    """Who still has to agree to care and to the plan of the active trajectory, computed by age on ``on``."""
+    if not policy.can_give_consent(actor, client):
+        raise policy.AccessDenied(_("This is not your file."))
+    on = on or today()
+    age = age_on(client.birth_date, on)
+    trajectory = _current_trajectory(client)
+    young_needed, parents_needed = consent_parties_required(client=client, on=on)
+    parties: list[ConsentParty] = []
+    goals: list[Goal] | None = None
+    if trajectory is not None:
+        active = Agreement.objects.filter(trajectory=trajectory, revoked_at__isnull=True).order_by("-given_at")
+        care = [a for a in active if a.kind == Agreement.Kind.CARE]
+        plan = [a for a in active if a.kind == Agreement.Kind.PLAN and a.plan_revision == trajectory.plan_revision]
+        if young_needed:
+            parties.append(
+                ConsentParty(
+                    user=client.user,
+                    name=_("the young person") if actor.role != Role.JONGERE else _("you"),
+                    role="jongere",
+                    is_you=actor.role == Role.JONGERE,
+                    care=next((a for a in care if a.given_as == "jongere"), None),
+                    plan=next((a for a in plan if a.given_as == "jongere"), None),
+                )
+            )
+        for parent in parents_needed:
+            parties.append(
+                ConsentParty(
+                    user=parent,
+                    name=_("you") if parent == actor else parent.display_name,
+                    role="ouder",
+                    is_you=parent == actor,
+                    care=next((a for a in care if a.given_as == "ouder" and a.given_by_id == parent.pk), None),
+                    plan=next((a for a in plan if a.given_as == "ouder" and a.given_by_id == parent.pk), None),
+                )
+            )
+        if policy.can_see(actor, client, policy.DataKind.CLINICAL, on=on):
+            goals = list(Goal.objects.filter(trajectory=trajectory).order_by("order"))
+    parent_access: list[ParentAccessChoice] = []
+    if actor.role == Role.JONGERE and age >= AGE_CONSENT_ALONE:
+        consented = {
+            decision.parent_id: decision
+            for decision in ParentAccessDecision.objects.filter(
+                client=client, kind=ParentAccessDecision.Kind.CONSENTED, revoked_at__isnull=True
+            )
+        }
+        parent_access = [
+            ParentAccessChoice(relation=relation, decision=consented.get(relation.parent_id))
+            for relation in GezagRelation.objects.filter(client=client).select_related("parent").order_by("id")
+        ]
+    access_log_record(
+        actor=actor,
+        event=Event.READ,
+        action="privacy.consent",
+        client_ids=[client.public_id],
+        access_point=access_point,
+    )
+    return ConsentStatus(
+        client=client,
+        trajectory=trajectory,
+        age=age,
+        rule=_rule_text(age),
+        parties=parties,
+        goals=goals,
+        you=next((party for party in parties if party.is_you), None),
+        parent_access=parent_access,
+    )
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class OpenRequest:
+    request: DestructionRequest
+    client: Client
+    can_decide: bool
+
+    @property
+    def overdue(self) -> bool:
+        return self.request.deadline < today()
+
+    @property
+    def days_left(self) -> int:
+        return (self.request.deadline - today()).days
+
+
+def destruction_requests_open(*, actor: User, access_point: AccessPoint) -> list[OpenRequest]:
+    """Open destruction requests of the clients the actor treats, earliest deadline first."""
+    if actor.role not in {Role.COACH, Role.TEAMLEIDER} or actor.team_id is None:
+        return []
+    requests = list(DestructionRequest.objects.filter(status=DestructionRequest.Status.OPEN).order_by("deadline"))
+    clients = {
+        client.public_id: client
+        for client in Client.objects.filter(
+            Q(coach=actor) | Q(team_id=actor.team_id),
+            public_id__in=[request.client_public_id for request in requests],
+        ).select_related("team")
+    }
+    result = [
+        OpenRequest(
+            request=request,
+            client=clients[request.client_public_id],
+            can_decide=policy.can_decide_destruction(actor, clients[request.client_public_id]),
+        )
+        for request in requests
+        if request.client_public_id in clients
+        and policy.can_see_destruction_requests(actor, clients[request.client_public_id])
+    ]
+    if result:
+        access_log_record(
+            actor=actor,
+            event=Event.READ,
+            action="privacy.destruction_requests",
+            client_ids=[item.client.public_id for item in result],
+            access_point=access_point,
+        )
+    return result
+
+
+def destruction_request_open_for(*, client_public_id: UUID) -> DestructionRequest | None:
+    return DestructionRequest.objects.filter(
+        client_public_id=client_public_id, status=DestructionRequest.Status.OPEN
+    ).first()
+
+
+def destruction_record_for(*, client_public_id: UUID) -> DestructionRecord | None:
+    """The latest record that the file's clinical content was destroyed (no content, so no access check)."""
+    return DestructionRecord.objects.filter(client_public_id=client_public_id).order_by("-executed_at").first()

@@ -1,0 +1,144 @@
+"""Nothing a role cannot see on screen can be read through the API: 404 (no existence leak)."""
+
+import uuid
+from collections.abc import Callable
+
+import pytest
+from django.test import Client as HttpClient
+
+from coachcare.accounts.models import User
+from coachcare.audit.models import AccessLogEntry
+from tests.api.conftest import ApiWorld, Headers
+from tests.api.test_auth import assert_problem
+
+
+def clinical_urls(aw: ApiWorld, key: str) -> list[str]:
+    trajectory = aw.trajectories[key]
+    client = aw.world.client(key)
+    return [
+        f"/api/v1/trajectories/{trajectory.public_id}",
+        f"/api/v1/trajectories/{trajectory.public_id}/goals",
+        f"/api/v1/questionnaire-responses/{aw.responses[key].public_id}",
+        f"/api/v1/questionnaire-responses?client={client.public_id}",
+        f"/fhir/r4/Task/{trajectory.public_id}-1",
+        f"/fhir/r4/Goal/{trajectory.public_id}-g1",
+        f"/fhir/r4/CarePlan/{trajectory.public_id}",
+        f"/fhir/r4/QuestionnaireResponse/{aw.responses[key].public_id}",
+        f"/fhir/r4/Task?patient={client.public_id}",
+        f"/fhir/r4/Goal?patient={client.public_id}",
+        f"/fhir/r4/CarePlan?patient={client.public_id}",
+    ]
+
+
+def administrative_urls(aw: ApiWorld, key: str) -> list[str]:
+    client = aw.world.client(key)
+    return [
+        f"/api/v1/clients/{client.public_id}",
+        f"/fhir/r4/Patient/{client.public_id}",
+        f"/fhir/r4/CareTeam/{client.public_id}",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("user", "key"),
+    [
+        ("coach_other_team", "own"),
+        ("teamleider_other_team", "own"),
+        ("coach", "other_team"),
+        ("toegang_other", "own"),
+        ("beleid", "own"),
+        ("jongere_other", "own"),
+        ("ouder_zonder_gezag", "own"),
+    ],
+)
+def test_other_peoples_files_are_404(
+    api_world: ApiWorld, client: HttpClient, bearer: Callable[[User], Headers], user: str, key: str
+) -> None:
+    headers = bearer(api_world.world.user(user))
+    for url in clinical_urls(api_world, key) + administrative_urls(api_world, key):
+        assert_problem(client.get(url, headers=headers), 404)
+
+
+@pytest.mark.parametrize("user", ["toegang", "beheerder", "beleid"])
+def test_no_clinical_data_for_administrative_roles(
+    api_world: ApiWorld, client: HttpClient, bearer: Callable[[User], Headers], user: str
+) -> None:
+    headers = bearer(api_world.world.user(user))
+    for url in clinical_urls(api_world, "own"):
+        assert_problem(client.get(url, headers=headers), 404)
+    for url in ["/api/v1/trajectories", "/api/v1/module-runs", "/api/v1/questionnaire-responses"]:
+        assert client.get(url, headers=headers).json()["items"] == []
+    assert "entry" not in client.get("/fhir/r4/Task", headers=headers).json()
+
+
+def test_random_ids_are_404(api_world: ApiWorld, client: HttpClient, bearer: Callable[[User], Headers]) -> None:
+    headers = bearer(api_world.world.coach)
+    random = uuid.uuid4()
+    for url in [
+        f"/api/v1/clients/{random}",
+        f"/api/v1/trajectories/{random}",
+        f"/api/v1/allocations/{random}",
+        f"/api/v1/invoices/{random}",
+        f"/api/v1/questionnaire-responses/{random}",
+        f"/fhir/r4/Patient/{random}",
+        f"/fhir/r4/Task/{random}-1",
+        f"/fhir/r4/Goal/{random}-g1",
+        f"/fhir/r4/Practitioner/{random}",
+        f"/fhir/r4/AuditEvent/{random}",
+        "/fhir/r4/Patient/1",
+        "/fhir/r4/ActivityDefinition/NOPE.1",
+        "/api/v1/modules/NOPE",
+    ]:
+        assert_problem(client.get(url, headers=headers), 404)
+
+
+def test_bsn_only_with_identity(api_world: ApiWorld, client: HttpClient, bearer: Callable[[User], Headers]) -> None:
+    own = api_world.world.own
+    for user, shown in [("coach", True), ("toegang", True), ("beheerder", False)]:
+        headers = bearer(api_world.world.user(user))
+        detail = client.get(f"/api/v1/clients/{own.public_id}", headers=headers).json()
+        assert (detail["bsn"] == own.bsn) is shown
+        patient = client.get(f"/fhir/r4/Patient/{own.public_id}", headers=headers).json()
+        assert ("identifier" in patient) is shown
+        listing = client.get("/api/v1/clients", headers=headers).content.decode()
+        assert own.bsn not in listing
+
+
+def test_lists_only_hold_visible_clients(
+    api_world: ApiWorld, client: HttpClient, bearer: Callable[[User], Headers]
+) -> None:
+    w = api_world.world
+    ids = {item["id"] for item in client.get("/api/v1/clients", headers=bearer(w.coach)).json()["items"]}
+    assert ids == {str(w.own.public_id), str(w.team.public_id)}
+    allocations = client.get("/api/v1/allocations", headers=bearer(w.toegang)).json()["items"]
+    assert [a["id"] for a in allocations] == [str(api_world.allocations["own"].public_id)]
+    assert_problem(
+        client.get(f"/api/v1/allocations/{api_world.allocations['other_team'].public_id}", headers=bearer(w.toegang)),
+        404,
+    )
+    jongere = client.get("/api/v1/trajectories", headers=bearer(w.jongere)).json()["items"]
+    assert [t["client_id"] for t in jongere] == [str(w.own.public_id)]
+
+
+def test_reads_are_logged_with_channel_api(
+    api_world: ApiWorld, client: HttpClient, bearer: Callable[[User], Headers]
+) -> None:
+    w = api_world.world
+    headers = bearer(w.coach)
+    client.get(f"/api/v1/clients/{w.own.public_id}", headers=headers)
+    client.get(f"/fhir/r4/Task?patient={w.own.public_id}", headers=headers)
+    entries = AccessLogEntry.objects.filter(client_public_id=w.own.public_id, channel="api")
+    assert {"api.client.detail", "api.module_run.list"} <= set(entries.values_list("action", flat=True))
+    assert all(e.username == "coach" for e in entries)
+
+
+def test_indicators_are_suppressed_for_municipality_roles(
+    api_world: ApiWorld, client: HttpClient, bearer: Callable[[User], Headers]
+) -> None:
+    w = api_world.world
+    body = client.get("/api/v1/indicators", headers=bearer(w.beleid)).json()
+    assert body["suppressed_below"] == 5
+    assert set(body["trajectories_by_status"].values()) == {None}  # 2 trajectories in municipality A: < 5
+    lead = client.get("/api/v1/indicators", headers=bearer(w.teamleider)).json()
+    assert lead["trajectories_by_status"]["module_running"] == 2
+    assert_problem(client.get("/api/v1/indicators", headers=bearer(w.coach)), 404)

@@ -1,0 +1,107 @@
+"""REST API: problem details for bad input, cursor pages, a fixed number of queries, docs under CSP."""
+
+import re
+from collections.abc import Callable
+
+import pytest
+from django.db import connection
+from django.test import Client as HttpClient
+from django.test.utils import CaptureQueriesContext
+
+from coachcare.accounts.models import User
+from coachcare.method.models import Module
+from tests.api.conftest import ApiWorld, Headers, make_response, make_trajectory
+from tests.api.test_auth import assert_problem
+from tests.clients.factories import ClientFactory
+from tests.contracts.factories import AllocationFactory
+
+
+def test_bad_input_is_a_problem_not_a_5xx(
+    api_world: ApiWorld, client: HttpClient, bearer: Callable[[User], Headers]
+) -> None:
+    headers = bearer(api_world.world.coach)
+    body = assert_problem(client.get("/api/v1/clients/not-a-uuid", headers=headers), 422)
+    assert body["errors"] and body["errors"][0]["location"]
+    assert_problem(client.get("/api/v1/clients?limit=1000", headers=headers), 422)
+    assert_problem(client.get("/api/v1/clients?cursor=%%%", headers=headers), 400)
+    assert_problem(client.get("/api/v1/trajectories?cursor=WyJ4IiwgIjEiXQ", headers=headers), 400)
+    assert_problem(client.get("/api/v1/trajectories?created_since=yesterday", headers=headers), 422)
+
+
+def test_cursor_pages_walk_every_row_once(
+    api_world: ApiWorld, client: HttpClient, bearer: Callable[[User], Headers]
+) -> None:
+    w = api_world.world
+    for _ in range(4):
+        ClientFactory.create(coach=w.coach)
+    headers = bearer(w.coach)
+    seen: list[str] = []
+    url = "/api/v1/clients?limit=2"
+    while url:
+        page = client.get(url, headers=headers).json()
+        seen += [item["id"] for item in page["items"]]
+        url = f"/api/v1/clients?limit=2&cursor={page['next_cursor']}" if page["next_cursor"] else ""
+    assert len(seen) == len(set(seen)) == 6
+
+
+def _fill(aw: ApiWorld, n: int) -> None:
+    module = Module.objects.filter(method_version__is_current=True).order_by("sequence").first()
+    assert module is not None
+    for _ in range(n):
+        client = ClientFactory.create(coach=aw.world.coach, municipality=aw.world.municipality_a)
+        make_trajectory(client, module)
+        make_response(client, aw.world.coach)
+        AllocationFactory.create(client=client, product=aw.allocations["own"].product, requested_by=aw.world.coach)
+
+
+LISTS = [
+    ("coach", "/api/v1/clients"),
+    ("coach", "/api/v1/trajectories"),
+    ("coach", "/api/v1/module-runs"),
+    ("coach", "/api/v1/questionnaire-responses"),
+    ("coach", "/api/v1/allocations"),
+    ("toegang", "/api/v1/allocations"),
+    ("toegang", "/api/v1/clients"),
+    ("coach", "/api/v1/modules"),
+    ("coach", "/fhir/r4/Task"),
+    ("coach", "/fhir/r4/QuestionnaireResponse"),
+    ("beleid", "/api/v1/invoices"),
+]
+
+
+@pytest.mark.parametrize(("user", "url"), LISTS)
+def test_lists_run_a_fixed_number_of_queries(
+    api_world: ApiWorld, client: HttpClient, bearer: Callable[[User], Headers], user: str, url: str
+) -> None:
+    headers = bearer(api_world.world.user(user))
+    client.get(url, headers=headers)  # the token's last_used_at is written once
+
+    def count(path: str) -> tuple[int, str | None]:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(path, headers=headers)
+        assert response.status_code == 200, response.content
+        body = response.json()
+        return len(captured), body.get("next_cursor") if "next_cursor" in body else None
+
+    _fill(api_world, 1)
+    small, _ = count(f"{url}?limit=2")
+    _fill(api_world, 27)
+    large, cursor = count(f"{url}?limit=2" if url.startswith("/api") else f"{url}?_count=2")
+    assert large == small, (small, large)
+    if cursor:
+        following, _ = count(f"{url}?limit=2&cursor={cursor}")
+        assert following == large
+
+
+def test_openapi_schema_and_docs_under_csp(world: None, client: HttpClient) -> None:
+    schema = client.get("/api/v1/openapi.json").json()
+    assert schema["openapi"].startswith("3.")
+    assert "/api/v1/clients" in schema["paths"]
+    assert "BearerAuth" in str(schema["components"]["securitySchemes"]) or schema["components"]["securitySchemes"]
+    response = client.get("/api/v1/docs")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), "inline script"
+    assert "style=" not in html and "<style" not in html
+    assert "cdn" not in html.lower()

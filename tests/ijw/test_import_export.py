@@ -1,0 +1,228 @@
+"""ijw_import / ijw_export / ijw_validate against the database."""
+
+import dataclasses
+import datetime
+import pathlib
+from unittest import mock
+
+import pytest
+from django.core.management import call_command
+
+from coachcare.clients.models import ClientNote
+from coachcare.contracts.models import Allocation, AllocationStatus
+from coachcare.ijw import services
+from coachcare.ijw.messages import AllocatedProduct, DeclarationAnswer, LineAnswer, Retour, header_for
+from coachcare.ijw.models import IncomingMessage, OutgoingMessage
+from coachcare.ijw.xml import parse, render
+from coachcare.trajectories.models import Goal, ModuleRun, Trajectory
+from tests.contracts.conftest import Contracted
+from tests.contracts.factories import AllocationFactory
+from tests.ijw import samples
+
+MARKER = "KLINISCH-GEHEIM-7731"
+MONTH = "2025-02"
+
+
+def _jw301_for(allocation: Allocation, **fields: object) -> bytes:
+    client = allocation.client
+    item: dict[str, object] = {
+        "toewijzingnummer": "T000000001",
+        "referentie_aanbieder": str(allocation.public_id),
+        "categorie": allocation.product.ijw_product_category,
+        "code": allocation.product.ijw_product_code,
+        "toewijzingsdatum": samples.DAY,
+        "ingangsdatum": samples.START,
+        "einddatum": samples.END,
+        "volume": 2,
+        "eenheid": "82",
+        "frequentie": "6",
+        "budget_cents": 2 * allocation.product.tariff_cents,
+    }
+    item.update(fields)
+    message = samples.allocation()
+    message = dataclasses.replace(
+        message,
+        header=header_for(
+            "JW301",
+            afzender=allocation.contract.municipality.code,
+            ontvanger=allocation.contract.provider.agb_code,
+            identificatie="G00000000001",
+            dagtekening=samples.DAY,
+        ),
+        client=dataclasses.replace(samples.CLIENT, bsn=client.bsn),
+        items=[AllocatedProduct(**item)],  # type: ignore[arg-type]
+    )
+    return render(message)
+
+
+def _write(tmp_path: pathlib.Path, data: bytes, name: str = "in.xml") -> pathlib.Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def test_jw301_approves_the_request_once(contracted: Contracted, tmp_path: pathlib.Path) -> None:
+    requested = AllocationFactory.create(client=contracted.world.own, product=contracted.first)
+    path = _write(tmp_path, _jw301_for(requested))
+    call_command("ijw_import", str(path))
+    requested.refresh_from_db()
+    assert (requested.status, requested.toewijzing_nummer, requested.volume) == ("approved", "T000000001", 2)
+    assert (requested.start_date, requested.end_date) == (samples.START, samples.END)
+    call_command("ijw_import", str(path))  # the same file again changes nothing
+    assert IncomingMessage.objects.count() == 1
+    requested.refresh_from_db()
+    assert requested.toewijzing_nummer == "T000000001"
+
+
+def test_jw301_matches_by_client_and_product_and_deletes(contracted: Contracted, tmp_path: pathlib.Path) -> None:
+    requested = AllocationFactory.create(client=contracted.world.own, product=contracted.first)
+    call_command("ijw_import", str(_write(tmp_path, _jw301_for(requested, referentie_aanbieder=""))))
+    requested.refresh_from_db()
+    assert requested.status == AllocationStatus.APPROVED
+    data = _jw301_for(requested, reden_wijziging="13")
+    data = data.replace(b"G00000000001", b"G00000000002")
+    call_command("ijw_import", str(_write(tmp_path, data, "delete.xml")))
+    requested.refresh_from_db()
+    assert requested.status == AllocationStatus.DELETED
+
+
+def test_a_bad_file_is_not_imported(contracted: Contracted, tmp_path: pathlib.Path) -> None:
+    requested = AllocationFactory.create(client=contracted.world.own, product=contracted.first)
+    data = _jw301_for(requested, frequentie="9", eenheid="99")
+    path = _write(tmp_path, b"\xef\xbb\xbf" + data)
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("ijw_import", str(path))
+    assert exit_info.value.code == 1
+    requested.refresh_from_db()
+    assert requested.status == AllocationStatus.REQUESTED
+    assert IncomingMessage.objects.count() == 0
+
+
+def test_bad_file_lists_every_rule(
+    contracted: Contracted, tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    requested = AllocationFactory.create(client=contracted.world.own, product=contracted.first)
+    data = _jw301_for(requested, frequentie="9")
+    future = (datetime.date.today() + datetime.timedelta(days=5)).isoformat().encode()
+    data = data.replace(b"<ijw:Dagtekening>" + samples.DAY.isoformat().encode(), b"<ijw:Dagtekening>" + future)
+    path = _write(tmp_path, b"\xef\xbb\xbf" + data)
+    with pytest.raises(SystemExit):
+        call_command("ijw_validate", str(path))
+    out = capsys.readouterr().out
+    assert "OP192 /:" in out
+    assert "TR135 /Bericht/Header/BerichtIdentificatie/Dagtekening:" in out
+    assert "XSD /Bericht/Client/ToegewezenProducten/ToegewezenProduct[1]/Omvang/Frequentie:" in out
+
+
+def test_unmatched_jw301_is_rejected_as_a_whole(contracted: Contracted, tmp_path: pathlib.Path) -> None:
+    requested = AllocationFactory.create(client=contracted.world.own, product=contracted.first)
+    data = _jw301_for(requested, referentie_aanbieder="", code=contracted.next.ijw_product_code)
+    with pytest.raises(services.IjwRejected) as rejected:
+        services.ijw_import(data=data)
+    assert rejected.value.violations[0].rule == "IMPORT"
+    assert not IncomingMessage.objects.exists()
+
+
+def test_jw325_goes_to_the_declarations_app(db: None) -> None:
+    answer = DeclarationAnswer(
+        header=samples.from_municipality("JW325"),
+        declaratienummer="D1",
+        toegekend_bedrag_cents=100,
+        lines=[LineAnswer(referentie="R1", retourcodes=["0200"], toegekend_bedrag_cents=100)],
+    )
+    applied: list[DeclarationAnswer] = []
+    with mock.patch.object(
+        services, "_declaration_answer_apply", return_value=lambda *, answer: applied.append(answer)
+    ):
+        services.ijw_import(data=render(answer))
+        services.ijw_import(data=render(answer))
+    assert applied == [answer]
+
+
+def test_retour_is_recorded(db: None) -> None:
+    retour = Retour(header=samples.from_municipality("JW306"), referentie="CC0000000003", retourcodes=["0200"])
+    services.ijw_import(data=render(retour))
+    record = IncomingMessage.objects.get()
+    assert (record.berichtcode, record.refers_to, record.retour_codes) == ("439", "CC0000000003", ["0200"])
+
+
+@pytest.fixture
+def care(contracted: Contracted) -> Allocation:
+    """An allocation requested, started and stopped in February 2025 for ``own``, with clinical notes."""
+    world = contracted.world
+    allocation = AllocationFactory.create(
+        approved=True,
+        client=world.own,
+        product=contracted.first,
+        start_date=datetime.date(2025, 2, 1),
+        end_date=datetime.date(2025, 7, 31),
+        requested_at=datetime.datetime(2025, 2, 3, 10, tzinfo=datetime.UTC),
+    )
+    AllocationFactory.create(
+        client=world.own,
+        product=contracted.next,
+        requested_at=datetime.datetime(2025, 2, 4, 10, tzinfo=datetime.UTC),
+    )
+    trajectory = Trajectory.objects.create(
+        client=world.own,
+        referrer_kind="school",
+        referred_on=datetime.date(2025, 1, 20),
+        method_version=contracted.modules[0].method_version,
+        status="closed",
+        end_reason="31",
+        closed_on=datetime.date(2025, 2, 25),
+    )
+    ModuleRun.objects.create(
+        trajectory=trajectory,
+        module=contracted.modules[0],
+        sequence=1,
+        allocation=allocation,
+        started_on=datetime.date(2025, 2, 5),
+        due_on=datetime.date(2025, 4, 1),
+        finished_on=datetime.date(2025, 2, 20),
+    )
+    Goal.objects.create(trajectory=trajectory, order=1, text=f"doel {MARKER}", scale=f'{{"0": "{MARKER}"}}')
+    ClientNote.objects.create(client=world.own, author=world.coach, text=f"notitie {MARKER}")
+    return allocation
+
+
+def _export(contracted: Contracted, out: pathlib.Path) -> list[pathlib.Path]:
+    call_command("ijw_export", municipality=contracted.world.municipality_a.code, period=MONTH, out=str(out))
+    return sorted(out.glob("*.xml"))
+
+
+def test_export_writes_valid_files_without_clinical_content(
+    contracted: Contracted, care: Allocation, tmp_path: pathlib.Path
+) -> None:
+    files = _export(contracted, tmp_path / "out")
+    codes = sorted(path.name.split("_")[0] for path in files)
+    assert codes == ["438", "440", "446"]  # JW305, JW307, JW315 (JW323 when the declarations app has a run)
+    for path in files:
+        data = path.read_bytes()
+        assert MARKER.encode() not in data
+        assert contracted.world.own.bsn.encode() in data  # OP079: the BSN is required
+        message = parse(data)
+        assert path.name == f"{message.header.berichtcode}_{message.header.identificatie}.xml"
+        assert services.ijw_validate_file(data=data) == []
+    assert OutgoingMessage.objects.count() == 3
+
+
+def test_reexport_reuses_identifications(contracted: Contracted, care: Allocation, tmp_path: pathlib.Path) -> None:
+    first = _export(contracted, tmp_path / "a")
+    second = _export(contracted, tmp_path / "b")
+    assert [p.name for p in first] == [p.name for p in second]
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
+    assert OutgoingMessage.objects.count() == 3
+
+
+def test_export_then_import_round_trip(contracted: Contracted, care: Allocation, tmp_path: pathlib.Path) -> None:
+    for path in _export(contracted, tmp_path):
+        message = parse(path.read_bytes())
+        assert render(message) == path.read_bytes()
+
+
+def test_export_period_must_be_a_month(contracted: Contracted, tmp_path: pathlib.Path) -> None:
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("ijw_export", municipality="0344", period="2025-13", out=str(tmp_path))

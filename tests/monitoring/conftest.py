@@ -1,0 +1,7 @@
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _english_ui(settings) -> None:  # type: ignore[no-untyped-def]
+    """These tests read English UI text; the Dutch default is covered by tests/core and the browser tests."""
+    settings.LANGUAGE_CODE = "en"

@@ -1,0 +1,18 @@
+from collections.abc import Iterator
+
+import pytest
+from django.utils import translation
+
+from tests.trajectories.conftest import contracted  # noqa: F401  (fixture)
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _english_ui(settings) -> None:  # type: ignore[no-untyped-def]
+    """These tests read English UI text; the Dutch default is covered by tests/core and the browser tests."""
+    settings.LANGUAGE_CODE = "en"
