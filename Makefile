@@ -12,7 +12,7 @@ PYTHON_BOOTSTRAP ?= $(shell for p in python3.13 python3.12 python3; do \
 PG_URL ?= postgres://postgres@127.0.0.1:5432/coachcare
 PYTEST_WORKERS ?= auto
 
-.PHONY: help demo serve test lint typecheck migrations-check test-unit test-postgres test-browser check-deploy messages vendor-static clean serve-prod backup restore
+.PHONY: help demo test lint typecheck migrations-check test-unit test-postgres test-browser check-deploy messages vendor-static clean serve-prod backup restore
 
 help:
 	@echo "make demo          create the virtualenv, migrate SQLite, load demo data, serve on http://127.0.0.1:8000"
@@ -21,7 +21,12 @@ help:
 	@echo "make test-browser  browser tests in Debian's Chromium with axe accessibility checks"
 	@echo "make check-deploy  Django's deployment checks with production settings"
 	@echo "make serve-prod    gunicorn + task worker on PostgreSQL (docs/operations.md)"
-	@echo "make backup        back up the database (BACKUP=file); make restore BACKUP=file"
+	@echo "make backup        back up the database (BACKUP=file); make restore BACKUP=file [CONFIRM=yes]"
+	@echo "make lint          ruff lint and format check, mypy; make typecheck: mypy only"
+	@echo "make migrations-check  makemigrations --check; make test-unit: pytest only"
+	@echo "make messages      refresh and compile the Dutch and English translations"
+	@echo "make vendor-static refresh the vendored NL Design System CSS and htmx (needs npm)"
+	@echo "make clean         remove the virtualenv and var/ (the SQLite database and backups too)"
 
 $(VENV)/.base-installed: requirements/base.txt
 	@test -n "$(PYTHON_BOOTSTRAP)" || { echo "Python 3.12 or newer is needed (python3.13 recommended)."; exit 1; }

@@ -10,7 +10,7 @@ import dj_database_url
 from django.utils.csp import CSP  # type: ignore[attr-defined]
 from django.utils.translation import gettext_lazy as _
 
-from coachcare.conf.env import env_bool, env_int, env_list, env_str
+from coachcare.conf.env import env_bool, env_float, env_int, env_list, env_str
 
 SRC_DIR = Path(__file__).resolve().parent.parent  # src/coachcare
 BASE_DIR = SRC_DIR.parent.parent  # repository root
@@ -155,7 +155,7 @@ COACHCARE_GAS_CONVENTION = env_str("COACHCARE_GAS_CONVENTION", "standard")
 # Monitoring (docs/indicators.md): the research export's pseudonym key (HMAC-SHA256; distinct from
 # COACHCARE_HASH_KEY; empty: no research export) and the forecast deviation that raises an alert.
 COACHCARE_RESEARCH_KEY = env_str("COACHCARE_RESEARCH_KEY", "")
-COACHCARE_FORECAST_DEVIATION = float(env_str("COACHCARE_FORECAST_DEVIATION", "0.10"))
+COACHCARE_FORECAST_DEVIATION = env_float("COACHCARE_FORECAST_DEVIATION", 0.10)
 
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
