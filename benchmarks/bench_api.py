@@ -10,6 +10,7 @@ Target: p95 <= 50 ms.
 """
 
 import argparse
+import datetime
 import os
 import statistics
 import sys
@@ -39,10 +40,13 @@ def main() -> None:
     from django.db.models import Count
     from django.test import Client as HttpClient
     from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
 
     from coachcare.accounts.models import Role, User
     from coachcare.api.services import api_token_create
     from coachcare.clients.models import Client
+    from coachcare.coaching.models import Appointment
+    from coachcare.messaging.models import Message, Thread
     from coachcare.synthetic.population import population_generate
     from coachcare.trajectories.models import ModuleRun, Trajectory
 
@@ -74,6 +78,29 @@ def main() -> None:
     )
     assert client is not None
     trajectory = Trajectory.objects.filter(client=client).first()
+    # The generator makes no appointments or messages: give every client of the coach's team a few
+    # appointments and a youth thread with a conversation (once; later runs reuse them).
+    team_clients = list(Client.objects.filter(team_id=coach.team_id).order_by("id"))
+    if not Appointment.objects.filter(client__team_id=coach.team_id).exists():
+        now = timezone.now()
+        Appointment.objects.bulk_create(
+            Appointment(
+                client=c,
+                starts_at=now + datetime.timedelta(days=7 * week, hours=i % 8),
+                ends_at=now + datetime.timedelta(days=7 * week, hours=i % 8 + 1),
+                title="Gesprek",
+                created_by=coach,
+            )
+            for i, c in enumerate(team_clients)
+            for week in range(3)
+        )
+        threads = Thread.objects.bulk_create(Thread(client=c, kind=Thread.Kind.YOUTH) for c in team_clients)
+        Message.objects.bulk_create(
+            Message(thread=t, author=coach, body=f"Bericht {n}", created_at=now - datetime.timedelta(hours=40 - n))
+            for t in threads
+            for n in range(40)
+        )
+    thread = Thread.objects.filter(client=client).first()
     run = ModuleRun.objects.filter(trajectory__client__team_id=coach.team_id).select_related("trajectory").first()
     http = HttpClient()
 
@@ -111,6 +138,19 @@ def main() -> None:
         )
     measure("GET /api/v1/module-runs (coach)", "/api/v1/module-runs?limit=50", coach_headers)
     measure("GET /api/v1/modules", "/api/v1/modules", coach_headers)
+    measure("GET /api/v1/appointments (coach)", "/api/v1/appointments?limit=50", coach_headers)
+    measure(
+        "GET /api/v1/appointments page 2 (coach)",
+        second_page("/api/v1/appointments?limit=50", coach_headers),
+        coach_headers,
+    )
+    measure("GET /api/v1/appointments?client=", f"/api/v1/appointments?client={client.public_id}", coach_headers)
+    measure("GET /api/v1/threads (coach)", "/api/v1/threads?limit=50", coach_headers)
+    measure("GET /api/v1/threads page 2 (coach)", second_page("/api/v1/threads?limit=50", coach_headers), coach_headers)
+    if thread is not None:
+        messages = f"/api/v1/threads/{thread.public_id}/messages?limit=25"
+        measure("GET /api/v1/threads/{id}/messages", messages, coach_headers)
+        measure("GET /api/v1/threads/{id}/messages p2", second_page(messages, coach_headers), coach_headers)
     measure("GET /api/v1/clients (municipality)", "/api/v1/clients?limit=50", toegang_headers)
     measure(
         "GET /api/v1/clients page 2 (municipality)",

@@ -11,10 +11,12 @@ from django.utils import timezone
 from coachcare.accounts.models import User
 from coachcare.api.services import api_token_create
 from coachcare.clients.models import Client
+from coachcare.coaching.models import Appointment
 from coachcare.contracts.models import Allocation
 from coachcare.core.dates import today
 from coachcare.measures.models import QuestionnaireDefinition, QuestionnaireResponse
 from coachcare.measures.services import questionnaire_builtin_install
+from coachcare.messaging.models import Message, Thread
 from coachcare.method.models import MethodVersion, Module
 from coachcare.method.services import method_demo_package_install
 from coachcare.trajectories.models import Goal, GoalScore, ModuleRun, Status, Trajectory
@@ -32,6 +34,8 @@ class ApiWorld:
     goals: dict[str, Goal]
     responses: dict[str, QuestionnaireResponse]
     allocations: dict[str, Allocation]
+    appointments: dict[str, Appointment]
+    threads: dict[str, Thread]
 
 
 def make_trajectory(client: Client, module: Module, *, coach: User | None = None) -> tuple[Trajectory, ModuleRun, Goal]:
@@ -60,6 +64,27 @@ def make_trajectory(client: Client, module: Module, *, coach: User | None = None
     assert scorer is not None
     GoalScore.objects.create(goal=goal, gas=-1, gbo=4, convention="standard", scored_by=scorer)
     return trajectory, run, goal
+
+
+def make_appointment(client: Client, by: User, *, with_parents: bool = False) -> Appointment:
+    starts = timezone.now() + datetime.timedelta(days=2)
+    return Appointment.objects.create(
+        client=client,
+        starts_at=starts,
+        ends_at=starts + datetime.timedelta(hours=1),
+        title="Gesprek",
+        location="Kantoor",
+        with_parents=with_parents,
+        created_by=by,
+    )
+
+
+def make_thread(client: Client, author: User, *, parent: User | None = None, messages: int = 1) -> Thread:
+    kind = Thread.Kind.PARENT if parent else Thread.Kind.YOUTH
+    thread = Thread.objects.create(client=client, kind=kind, parent=parent)
+    for i in range(messages):
+        Message.objects.create(thread=thread, author=author, body=f"Bericht {i} <b>niet vet</b>")
+    return thread
 
 
 def make_response(client: Client, by: User) -> QuestionnaireResponse:
@@ -99,8 +124,25 @@ def api_world(world: World) -> ApiWorld:
         product=ContractProductFactory.create(contract=contract_b),
         requested_by=world.coach_other_team,
     )
+    appointments = {
+        "own": make_appointment(world.own, world.coach),
+        "own_parents": make_appointment(world.own, world.coach, with_parents=True),
+        "other_team": make_appointment(world.other_team, world.coach_other_team),
+    }
+    threads = {
+        "youth": make_thread(world.own, world.coach),
+        "parent": make_thread(world.own, world.coach, parent=world.ouder),
+        "other_team": make_thread(world.other_team, world.coach_other_team),
+    }
     return ApiWorld(
-        world=world, trajectories=trajectories, runs=runs, goals=goals, responses=responses, allocations=allocations
+        world=world,
+        trajectories=trajectories,
+        runs=runs,
+        goals=goals,
+        responses=responses,
+        allocations=allocations,
+        appointments=appointments,
+        threads=threads,
     )
 
 

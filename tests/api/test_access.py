@@ -30,6 +30,14 @@ def clinical_urls(aw: ApiWorld, key: str) -> list[str]:
     ]
 
 
+def session_and_message_urls(aw: ApiWorld, key: str) -> list[str]:
+    thread = aw.threads["youth" if key == "own" else key]
+    return [
+        f"/api/v1/appointments/{aw.appointments[key].public_id}",
+        f"/api/v1/threads/{thread.public_id}/messages",
+    ]
+
+
 def administrative_urls(aw: ApiWorld, key: str) -> list[str]:
     client = aw.world.client(key)
     return [
@@ -55,7 +63,10 @@ def test_other_peoples_files_are_404(
     api_world: ApiWorld, client: HttpClient, bearer: Callable[[User], Headers], user: str, key: str
 ) -> None:
     headers = bearer(api_world.world.user(user))
-    for url in clinical_urls(api_world, key) + administrative_urls(api_world, key):
+    urls = (
+        clinical_urls(api_world, key) + administrative_urls(api_world, key) + session_and_message_urls(api_world, key)
+    )
+    for url in urls:
         assert_problem(client.get(url, headers=headers), 404)
 
 
@@ -64,9 +75,15 @@ def test_no_clinical_data_for_administrative_roles(
     api_world: ApiWorld, client: HttpClient, bearer: Callable[[User], Headers], user: str
 ) -> None:
     headers = bearer(api_world.world.user(user))
-    for url in clinical_urls(api_world, "own"):
+    for url in clinical_urls(api_world, "own") + session_and_message_urls(api_world, "own"):
         assert_problem(client.get(url, headers=headers), 404)
-    for url in ["/api/v1/trajectories", "/api/v1/module-runs", "/api/v1/questionnaire-responses"]:
+    for url in [
+        "/api/v1/trajectories",
+        "/api/v1/module-runs",
+        "/api/v1/questionnaire-responses",
+        "/api/v1/appointments",
+        "/api/v1/threads",
+    ]:
         assert client.get(url, headers=headers).json()["items"] == []
     assert "entry" not in client.get("/fhir/r4/Task", headers=headers).json()
 
@@ -142,3 +159,77 @@ def test_indicators_are_suppressed_for_municipality_roles(
     lead = client.get("/api/v1/indicators", headers=bearer(w.teamleider)).json()
     assert lead["trajectories_by_status"]["module_running"] == 2
     assert_problem(client.get("/api/v1/indicators", headers=bearer(w.coach)), 404)
+
+
+def test_a_parent_never_reads_the_youth_thread(
+    api_world: ApiWorld, client: HttpClient, bearer: Callable[[User], Headers]
+) -> None:
+    w, threads = api_world.world, api_world.threads
+    headers = bearer(w.ouder)
+    listed = client.get("/api/v1/threads", headers=headers).json()["items"]
+    assert [t["id"] for t in listed] == [str(threads["parent"].public_id)]
+    assert_problem(client.get(f"/api/v1/threads/{threads['youth'].public_id}/messages", headers=headers), 404)
+    assert_problem(
+        client.post(
+            f"/api/v1/threads/{threads['youth'].public_id}/messages",
+            data={"body": "hallo"},
+            content_type="application/json",
+            headers=headers,
+        ),
+        404,
+    )
+    own = client.get(f"/api/v1/threads/{threads['parent'].public_id}/messages", headers=headers)
+    assert own.status_code == 200
+    # The young person sees their own thread only, never the parent's.
+    young = client.get("/api/v1/threads", headers=bearer(w.jongere)).json()["items"]
+    assert [t["id"] for t in young] == [str(threads["youth"].public_id)]
+    assert_problem(
+        client.get(f"/api/v1/threads/{threads['parent'].public_id}/messages", headers=bearer(w.jongere)), 404
+    )
+
+
+def test_a_parent_sees_only_the_appointments_they_are_invited_to(
+    api_world: ApiWorld, client: HttpClient, bearer: Callable[[User], Headers]
+) -> None:
+    w, appointments = api_world.world, api_world.appointments
+    listed = client.get("/api/v1/appointments", headers=bearer(w.ouder)).json()["items"]
+    assert [a["id"] for a in listed] == [str(appointments["own_parents"].public_id)]
+    assert_problem(client.get(f"/api/v1/appointments/{appointments['own'].public_id}", headers=bearer(w.ouder)), 404)
+    coach = client.get(f"/api/v1/appointments?client={w.own.public_id}", headers=bearer(w.coach)).json()["items"]
+    assert {a["id"] for a in coach} == {str(appointments["own"].public_id), str(appointments["own_parents"].public_id)}
+    jongere = client.get("/api/v1/appointments", headers=bearer(w.jongere)).json()["items"]
+    assert len(jongere) == 2 and all(a["client_id"] == str(w.own.public_id) for a in jongere)
+
+
+@pytest.mark.parametrize("user", ["toegang", "toegang_other", "beleid", "beheerder"])
+def test_no_sessions_or_messages_for_municipality_and_administrator(
+    api_world: ApiWorld, client: HttpClient, bearer: Callable[[User], Headers], user: str
+) -> None:
+    headers = bearer(api_world.world.user(user))
+    assert client.get("/api/v1/appointments", headers=headers).json()["items"] == []
+    assert client.get("/api/v1/threads", headers=headers).json()["items"] == []
+    for thread in api_world.threads.values():
+        assert_problem(client.get(f"/api/v1/threads/{thread.public_id}/messages", headers=headers), 404)
+
+
+def test_messages_are_json_text_oldest_first_and_logged(
+    api_world: ApiWorld, client: HttpClient, bearer: Callable[[User], Headers]
+) -> None:
+    w, thread = api_world.world, api_world.threads["youth"]
+    headers = bearer(w.jongere)
+    posted = client.post(
+        f"/api/v1/threads/{thread.public_id}/messages",
+        data={"body": "<script>x</script> hoi"},
+        content_type="application/json",
+        headers=headers,
+    )
+    assert posted.status_code == 201, posted.content
+    assert posted.json()["body"] == "<script>x</script> hoi" and posted.json()["mine"] is True
+    body = client.get(f"/api/v1/threads/{thread.public_id}/messages", headers=bearer(w.coach)).json()
+    assert [m["body"] for m in body["items"]] == ["Bericht 0 <b>niet vet</b>", "<script>x</script> hoi"]
+    threads = client.get("/api/v1/threads", headers=bearer(w.coach)).json()["items"]
+    assert {t["id"]: t["unread"] for t in threads}[str(thread.public_id)] == 1  # the coach wrote the first
+    actions = set(
+        AccessLogEntry.objects.filter(client_public_id=w.own.public_id, channel="api").values_list("action", flat=True)
+    )
+    assert {"api.message.list", "api.thread.list"} <= actions

@@ -9,8 +9,9 @@ from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 
 from coachcare.accounts.models import User
+from coachcare.messaging.models import Message
 from coachcare.method.models import Module
-from tests.api.conftest import ApiWorld, Headers, make_response, make_trajectory
+from tests.api.conftest import ApiWorld, Headers, make_appointment, make_response, make_thread, make_trajectory
 from tests.api.test_auth import assert_problem
 from tests.clients.factories import ClientFactory
 from tests.contracts.factories import AllocationFactory
@@ -52,6 +53,8 @@ def _fill(aw: ApiWorld, n: int) -> None:
         make_trajectory(client, module)
         make_response(client, aw.world.coach)
         AllocationFactory.create(client=client, product=aw.allocations["own"].product, requested_by=aw.world.coach)
+        make_appointment(client, aw.world.coach)
+        make_thread(client, aw.world.coach, messages=1)
 
 
 LISTS = [
@@ -66,6 +69,8 @@ LISTS = [
     ("coach", "/fhir/r4/Task"),
     ("coach", "/fhir/r4/QuestionnaireResponse"),
     ("beleid", "/api/v1/invoices"),
+    ("coach", "/api/v1/appointments"),
+    ("coach", "/api/v1/threads"),
 ]
 
 
@@ -91,6 +96,32 @@ def test_lists_run_a_fixed_number_of_queries(
     if cursor:
         following, _ = count(f"{url}?limit=2&cursor={cursor}")
         assert following == large
+
+
+def test_messages_run_a_fixed_number_of_queries(
+    api_world: ApiWorld, client: HttpClient, bearer: Callable[[User], Headers]
+) -> None:
+    thread = api_world.threads["youth"]
+    headers = bearer(api_world.world.coach)
+    url = f"/api/v1/threads/{thread.public_id}/messages?limit=2"
+    client.get(url, headers=headers)
+
+    def count(path: str) -> tuple[int, str | None]:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(path, headers=headers)
+        assert response.status_code == 200, response.content
+        return len(captured), response.json()["next_cursor"]
+
+    for _ in range(2):
+        Message.objects.create(thread=thread, author=api_world.world.coach, body="kort")
+    small, _ = count(url)
+    for _ in range(27):
+        Message.objects.create(thread=thread, author=api_world.world.jongere, body="nog een")
+    large, cursor = count(url)
+    assert large == small, (small, large)
+    assert cursor
+    following, _ = count(f"{url}&cursor={cursor}")
+    assert following == large
 
 
 def test_openapi_schema_and_docs_under_csp(world: None, client: HttpClient) -> None:

@@ -9,9 +9,18 @@ import pytest
 from django.core.management import call_command
 
 from coachcare.clients.models import ClientNote
-from coachcare.contracts.models import Allocation, AllocationStatus
+from coachcare.contracts.models import Allocation, AllocationChangeRequest, AllocationStatus
+from coachcare.contracts.services import change_request_apply
 from coachcare.ijw import services
-from coachcare.ijw.messages import AllocatedProduct, DeclarationAnswer, LineAnswer, Retour, header_for
+from coachcare.ijw.messages import (
+    AllocatedProduct,
+    ChangeRequest,
+    DeclarationAnswer,
+    LineAnswer,
+    RequestAnswer,
+    Retour,
+    header_for,
+)
 from coachcare.ijw.models import IncomingMessage, OutgoingMessage
 from coachcare.ijw.xml import parse, render
 from coachcare.trajectories.models import Goal, ModuleRun, Trajectory
@@ -226,3 +235,83 @@ def test_export_period_must_be_a_month(contracted: Contracted, tmp_path: pathlib
 
     with pytest.raises(CommandError):
         call_command("ijw_export", municipality="0344", period="2025-13", out=str(tmp_path))
+
+
+# --- JW317 change requests ------------------------------------------------------------------
+
+
+@pytest.fixture
+def change(contracted: Contracted, care: Allocation) -> AllocationChangeRequest:
+    """A change request (more volume, later end date) asked in February 2025 on ``care``."""
+    return AllocationChangeRequest.objects.create(
+        allocation=care,
+        volume=3,
+        end_date=datetime.date(2025, 9, 30),
+        volume_before=care.volume,
+        end_date_before=datetime.date(2025, 7, 31),
+        reason="Meer modules nodig.",
+        requested_by=contracted.world.coach,
+        requested_at=datetime.datetime(2025, 2, 10, 10, tzinfo=datetime.UTC),
+    )
+
+
+def test_export_writes_a_valid_jw317_per_change_request(
+    contracted: Contracted, change: AllocationChangeRequest, tmp_path: pathlib.Path
+) -> None:
+    files = _export(contracted, tmp_path / "out")
+    jw317 = [path for path in files if path.name.startswith("486_")]
+    assert len(jw317) == 1
+    data = jw317[0].read_bytes()
+    assert services.ijw_validate_file(data=data) == []
+    assert MARKER.encode() not in data and b"Meer modules" not in data
+    message = parse(data)
+    assert isinstance(message, ChangeRequest)
+    assert render(message) == data
+    [item] = message.items
+    assert item.referentie_aanbieder == str(change.public_id)
+    assert item.toewijzingnummer == change.allocation.toewijzing_nummer
+    assert (item.volume, item.einddatum) == (3, datetime.date(2025, 9, 30))
+
+
+def test_reexport_of_a_change_request_is_the_same_file_even_after_the_decision(
+    contracted: Contracted, change: AllocationChangeRequest, tmp_path: pathlib.Path
+) -> None:
+    first = _export(contracted, tmp_path / "a")
+    change_request_apply(change=change, approve=True)
+    second = _export(contracted, tmp_path / "b")
+    # (the JW315 of ``care`` shows the allocation's current volume, so only the JW317 is compared)
+    [before] = [p for p in first if p.name.startswith("486_")]
+    [after] = [p for p in second if p.name.startswith("486_")]
+    assert (before.name, before.read_bytes()) == (after.name, after.read_bytes())
+    assert OutgoingMessage.objects.filter(berichtcode="486").count() == 1
+
+
+@pytest.mark.parametrize(("answer", "status", "volume"), [("1", "approved", 3), ("2", "rejected", 1)])
+def test_jw319_answering_a_jw317_decides_the_change(
+    contracted: Contracted,
+    change: AllocationChangeRequest,
+    tmp_path: pathlib.Path,
+    answer: str,
+    status: str,
+    volume: int,
+) -> None:
+    _export(contracted, tmp_path)
+    sent = OutgoingMessage.objects.get(berichtcode="486")
+    reply = RequestAnswer(
+        header=header_for(
+            "JW319",
+            afzender=contracted.world.municipality_a.code,
+            ontvanger=contracted.world.provider.agb_code,
+            identificatie="G00000000319",
+            dagtekening=samples.DAY,
+        ),
+        referentie=sent.identification,
+        verzoek_antwoord=answer,
+        reden_afwijzing="01" if answer == "2" else None,
+    )
+    result = services.ijw_import(data=render(reply))
+    change.refresh_from_db()
+    change.allocation.refresh_from_db()
+    assert change.status == status
+    assert change.allocation.volume == volume
+    assert result.notes

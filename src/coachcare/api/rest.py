@@ -7,7 +7,7 @@ from uuid import UUID
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from ninja import NinjaAPI, Query
+from ninja import NinjaAPI, Query, Status
 from ninja.openapi.docs import DocsBase
 
 from coachcare.access import policy
@@ -19,6 +19,8 @@ from coachcare.api.problems import PROBLEM_CONTENT_TYPE
 from coachcare.api.schemas import (
     AllocationOut,
     AllocationPage,
+    AppointmentOut,
+    AppointmentPage,
     ClientDetailOut,
     ClientPage,
     GoalPage,
@@ -27,20 +29,27 @@ from coachcare.api.schemas import (
     InvoiceOut,
     InvoicePage,
     MeOut,
+    MessageIn,
+    MessageOut,
+    MessagePage,
     ModuleOut,
     ModulePage,
     ModuleRunPage,
     Problem,
     ResponseOut,
     ResponsePage,
+    ThreadPage,
     TrajectoryDetailOut,
     TrajectoryPage,
 )
 from coachcare.audit.services import AccessPoint, Channel
 from coachcare.clients.models import Client
+from coachcare.coaching.models import Appointment
 from coachcare.contracts.models import Allocation
 from coachcare.core.dates import age_on, today
 from coachcare.measures.models import QuestionnaireResponse
+from coachcare.messaging import services as messaging_services
+from coachcare.messaging.models import Message, Thread
 from coachcare.method.models import Module
 from coachcare.trajectories.models import Goal, ModuleRun, Trajectory
 
@@ -69,7 +78,7 @@ api = ProblemNinjaAPI(
     title="coachcare API",
     version="1",
     description=(
-        "Read access to coachcare for provider and municipality systems. Authenticate with "
+        "Access to coachcare for provider and municipality systems (reads; writes: secure messages). Authenticate with "
         "`Authorization: Bearer <token>` (`manage.py create_api_token`). Every read of client data is "
         "written to the NEN 7513 access log. Errors are RFC 9457 problem details. See docs/api.md."
     ),
@@ -234,6 +243,50 @@ def _allocation_out(allocation: Allocation) -> dict[str, Any]:
     }
 
 
+def _appointment_out(appointment: Appointment) -> dict[str, Any]:
+    return {
+        "id": appointment.public_id,
+        "client_id": appointment.client.public_id,
+        "trajectory_id": appointment.trajectory.public_id if appointment.trajectory else None,
+        "starts_at": appointment.starts_at,
+        "ends_at": appointment.ends_at,
+        "kind": appointment.kind,
+        "location": appointment.location,
+        "title": appointment.title,
+        "with_parents": appointment.with_parents,
+        "created_by": appointment.created_by.display_name,
+        "created_at": appointment.created_at,
+    }
+
+
+def _thread_out(thread: Thread) -> dict[str, Any]:
+    return {
+        "id": thread.public_id,
+        "client_id": thread.client.public_id,
+        "kind": thread.kind,
+        "parent": thread.parent.display_name if thread.parent else None,
+        "created_at": thread.created_at,
+        "last_message_at": getattr(thread, "last_message_at", None),
+        "unread": getattr(thread, "unread", 0),
+    }
+
+
+def _message_out(message: Message, thread: Thread, actor: Any) -> dict[str, Any]:
+    return {
+        "id": message.public_id,
+        "thread_id": thread.public_id,
+        "author": message.author.display_name,
+        "author_role": message.author.role,
+        "mine": message.author_id == actor.pk,
+        "body": message.body,
+        "created_at": message.created_at,
+        "attachments": [
+            {"id": a.public_id, "name": a.original_name, "content_type": a.content_type, "size": a.size}
+            for a in message.attachments.all()
+        ],
+    }
+
+
 # --- who am I ---------------------------------------------------------------------------------
 
 
@@ -389,6 +442,72 @@ def module_list(
 @api.get("/modules/{module_id}", response={200: ModuleOut, **ERRORS}, tags=["method"], summary="One module")
 def module_detail(request: HttpRequest, module_id: str) -> dict[str, Any]:
     return _module_out(selectors.module_by_key(key=module_id))
+
+
+@api.get(
+    "/appointments",
+    response={200: AppointmentPage, **ERRORS},
+    tags=["sessions"],
+    summary="Appointments (sessions) the user may see, earliest first",
+)
+def appointment_list(
+    request: HttpRequest, cursor: str | None = CURSOR, limit: int = LIMIT, client: UUID | None = None
+) -> dict[str, Any]:
+    page = selectors.appointment_page(
+        actor=api_actor(request), access_point=_ap(request), cursor=cursor, limit=limit, client=client
+    )
+    return {"items": [_appointment_out(a) for a in page.items], "next_cursor": page.next_cursor}
+
+
+@api.get(
+    "/appointments/{appointment_id}",
+    response={200: AppointmentOut, **ERRORS},
+    tags=["sessions"],
+    summary="One appointment",
+)
+def appointment_detail(request: HttpRequest, appointment_id: UUID) -> dict[str, Any]:
+    return _appointment_out(
+        selectors.appointment_get(actor=api_actor(request), public_id=appointment_id, access_point=_ap(request))
+    )
+
+
+@api.get(
+    "/threads",
+    response={200: ThreadPage, **ERRORS},
+    tags=["messages"],
+    summary="Secure-message threads the user takes part in, with the user's unread count",
+)
+def thread_list(request: HttpRequest, cursor: str | None = CURSOR, limit: int = LIMIT) -> dict[str, Any]:
+    page = selectors.thread_page(actor=api_actor(request), access_point=_ap(request), cursor=cursor, limit=limit)
+    return {"items": [_thread_out(t) for t in page.items], "next_cursor": page.next_cursor}
+
+
+@api.get(
+    "/threads/{thread_id}/messages",
+    response={200: MessagePage, **ERRORS},
+    tags=["messages"],
+    summary="The messages of one thread, oldest first (clinical)",
+)
+def message_list(
+    request: HttpRequest, thread_id: UUID, cursor: str | None = CURSOR, limit: int = LIMIT
+) -> dict[str, Any]:
+    actor = api_actor(request)
+    thread = selectors.thread_get(actor=actor, public_id=thread_id)
+    page = selectors.message_page(actor=actor, thread=thread, access_point=_ap(request), cursor=cursor, limit=limit)
+    return {"items": [_message_out(m, thread, actor) for m in page.items], "next_cursor": page.next_cursor}
+
+
+@api.post(
+    "/threads/{thread_id}/messages",
+    response={201: MessageOut, **ERRORS},
+    tags=["messages"],
+    summary="Write a message in a thread (participants who may post today)",
+)
+def message_create(request: HttpRequest, thread_id: UUID, payload: MessageIn) -> Status[dict[str, Any]]:
+    actor = api_actor(request)
+    thread = selectors.thread_get(actor=actor, public_id=thread_id)
+    message = messaging_services.message_post(actor=actor, thread=thread, body=payload.body, access_point=_ap(request))
+    return Status(201, _message_out(message, thread, actor))
 
 
 # --- municipality side -------------------------------------------------------------------------

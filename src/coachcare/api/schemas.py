@@ -4,7 +4,9 @@ import datetime
 from typing import Any
 from uuid import UUID
 
-from ninja import Schema
+from ninja import Field, Schema
+
+from coachcare.messaging.services import MAX_BODY_LENGTH as MESSAGE_MAX_LENGTH
 
 
 class ClientOut(Schema):
@@ -168,6 +170,67 @@ class InvoiceOut(Schema):
 class InvoicePage(Schema):
     items: list[InvoiceOut]
     next_cursor: str | None
+
+
+class AppointmentOut(Schema):
+    id: UUID
+    client_id: UUID
+    trajectory_id: UUID | None
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    kind: str
+    location: str
+    title: str
+    with_parents: bool
+    created_by: str
+    created_at: datetime.datetime
+
+
+class AppointmentPage(Schema):
+    items: list[AppointmentOut]
+    next_cursor: str | None
+
+
+class ThreadOut(Schema):
+    id: UUID
+    client_id: UUID
+    kind: str
+    parent: str | None
+    created_at: datetime.datetime
+    last_message_at: datetime.datetime | None
+    unread: int
+
+
+class ThreadPage(Schema):
+    items: list[ThreadOut]
+    next_cursor: str | None
+
+
+class AttachmentOut(Schema):
+    id: UUID
+    name: str
+    content_type: str
+    size: int
+
+
+class MessageOut(Schema):
+    id: UUID
+    thread_id: UUID
+    author: str
+    author_role: str
+    mine: bool
+    body: str
+    created_at: datetime.datetime
+    attachments: list[AttachmentOut]
+
+
+class MessagePage(Schema):
+    items: list[MessageOut]
+    next_cursor: str | None
+
+
+class MessageIn(Schema):
+    body: str = Field(..., min_length=1, max_length=MESSAGE_MAX_LENGTH, description="Plain text, stored as written.")
 
 
 class IndicatorsOut(Schema):

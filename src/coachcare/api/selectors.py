@@ -22,9 +22,12 @@ from coachcare.audit.models import AccessLogEntry
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients import selectors as client_selectors
 from coachcare.clients.models import Client
+from coachcare.coaching.models import Appointment
 from coachcare.contracts.models import Allocation
 from coachcare.core.dates import today
 from coachcare.measures.models import QuestionnaireResponse
+from coachcare.messaging import selectors as messaging_selectors
+from coachcare.messaging.models import Message, Thread
 from coachcare.method.models import Module
 from coachcare.trajectories import selectors as trajectory_selectors
 from coachcare.trajectories.models import Goal, GoalScore, ModuleRun, Status, Trajectory
@@ -259,6 +262,93 @@ def response_get(*, actor: User, public_id: UUID, access_point: AccessPoint) -> 
     return response
 
 
+# --- appointments (sessions; administrative, ``appointment_scope`` as on screen) ------------------
+
+
+def _appointments_visible(actor: User) -> QuerySet[Appointment]:
+    """The young person and the treating professionals: all of the client's appointments; a parent
+    (gezag, age rules): those they are invited to; nobody else (``appointment_scope``)."""
+    appointments = Appointment.objects.all()
+    if actor.role in {Role.COACH, Role.TEAMLEIDER}:
+        return appointments.filter(client__in=clinical_clients(actor))
+    if actor.role == Role.JONGERE:
+        return appointments.filter(client__user=actor)
+    if actor.role == Role.OUDER:
+        return appointments.filter(client__in=policy.clients_visible_to(actor), with_parents=True)
+    return appointments.none()
+
+
+def _visible_appointments(actor: User, rows: list[Appointment]) -> list[Appointment]:
+    """Defence in depth: every row checked with ``appointment_scope`` (once per client)."""
+    scopes: dict[int, policy.AppointmentScope] = {}
+    visible = []
+    for row in rows:
+        if row.client_id not in scopes:
+            scopes[row.client_id] = policy.appointment_scope(actor, row.client)
+        scope = scopes[row.client_id]
+        if scope == policy.AppointmentScope.ALL or (scope == policy.AppointmentScope.WITH_PARENTS and row.with_parents):
+            visible.append(row)
+    return visible
+
+
+def _appointments(actor: User) -> QuerySet[Appointment]:
+    return (
+        _appointments_visible(actor)
+        .select_related("client", "trajectory", "created_by")
+        .defer("client__bsn", "client__bsn_hash")
+    )
+
+
+def appointment_page(
+    *, actor: User, access_point: AccessPoint, cursor: str | None, limit: int, client: UUID | None = None
+) -> CursorPage[Appointment]:
+    appointments = _appointments(actor)
+    if client:
+        appointments = appointments.filter(client__public_id=client)
+    page = cursor_paginate(appointments, keys=["starts_at", "id"], cursor=cursor, limit=limit)
+    page = dataclasses.replace(page, items=_visible_appointments(actor, page.items))
+    _log(actor, access_point, "api.appointment.list", (a.client.public_id for a in page.items))
+    return page
+
+
+def appointment_get(*, actor: User, public_id: UUID, access_point: AccessPoint) -> Appointment:
+    appointment = _appointments(actor).filter(public_id=public_id).first()
+    if appointment is None or not _visible_appointments(actor, [appointment]):
+        raise policy.AccessDenied("No such appointment, or no access.")
+    _log(actor, access_point, "api.appointment.detail", [appointment.client.public_id])
+    return appointment
+
+
+# --- secure messages (``threads_visible_to`` / ``can_read_thread`` as on screen) -------------------
+
+
+def thread_page(*, actor: User, access_point: AccessPoint, cursor: str | None, limit: int) -> CursorPage[Thread]:
+    """The threads the actor may read, with the last message time and the actor's unread count."""
+    threads = messaging_selectors.threads_with_counts(policy.threads_visible_to(actor), actor)
+    threads = threads.select_related("client", "parent").defer("client__bsn", "client__bsn_hash")
+    page = cursor_paginate(threads, keys=["created_at", "id"], cursor=cursor, limit=limit)
+    page = dataclasses.replace(page, items=[t for t in page.items if policy.can_read_thread(actor, t)])
+    _log(actor, access_point, "api.thread.list", (t.client.public_id for t in page.items))
+    return page
+
+
+def thread_get(*, actor: User, public_id: UUID) -> Thread:
+    """A thread the actor may read (``can_read_thread``); no log: the caller logs what it reads."""
+    return messaging_selectors.thread_get(actor=actor, public_id=public_id)
+
+
+def message_page(
+    *, actor: User, thread: Thread, access_point: AccessPoint, cursor: str | None, limit: int
+) -> CursorPage[Message]:
+    """The messages of one thread, oldest first (clinical content, logged)."""
+    if not policy.can_read_thread(actor, thread):
+        raise policy.AccessDenied("No such conversation, or no access.")
+    messages = Message.objects.filter(thread=thread).select_related("author").prefetch_related("attachments")
+    page = cursor_paginate(messages, keys=["created_at", "id"], cursor=cursor, limit=limit)
+    _log(actor, access_point, "api.message.list", [thread.client.public_id])
+    return page
+
+
 # --- method catalogue (no personal data, no log) --------------------------------------------
 
 
@@ -360,7 +450,10 @@ def indicators_get(*, actor: User) -> Indicators:
         trajectories, scope = trajectories.filter(client__team_id=actor.team_id), "team"
     else:
         scope = "all"
-    counts = dict(trajectories.values_list("status").annotate(n=Count("id")).order_by())
+    # One aggregate row, a conditional count per status: only client_id and status are read.
+    counts = trajectories.order_by().aggregate(
+        **{status: Count("status", filter=Q(status=status)) for status in Status.values}
+    )
     outside = actor.role in MUNICIPALITY_ROLES
     return Indicators(
         scope=scope,

@@ -66,6 +66,10 @@ class Client(models.Model):
             models.Index(fields=["coach", "family_name", "given_name", "id"], name="client_coach_idx"),
             models.Index(fields=["team", "family_name", "given_name", "id"], name="client_team_idx"),
             models.Index(fields=["municipality", "family_name", "given_name", "id"], name="client_municipality_idx"),
+            # Aggregates per age band (indicators, dashboards) read only these columns: an
+            # index-only scan instead of visiting every client row of the municipality or team.
+            models.Index(fields=["municipality", "birth_date"], name="client_municipality_age_idx"),
+            models.Index(fields=["team", "birth_date"], name="client_team_age_idx"),
         ]
 
     def __str__(self) -> str:

@@ -4,6 +4,7 @@ The checks are the services' (``contract_check``, ``contract_product_check``): t
 """
 
 from typing import Any
+from uuid import UUID
 
 from django import forms
 from django.contrib import admin
@@ -12,7 +13,7 @@ from django.http import HttpRequest
 
 from coachcare.audit.admin_mixins import AccessLoggedAdminMixin
 from coachcare.contracts import services
-from coachcare.contracts.models import Allocation, Contract, ContractProduct
+from coachcare.contracts.models import Allocation, AllocationChangeRequest, Contract, ContractProduct
 
 
 class ContractForm(forms.ModelForm):
@@ -125,6 +126,57 @@ class AllocationAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return super().get_queryset(request).defer("client__bsn", "client__bsn_hash")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+CHANGE_REQUEST_FIELDS = (
+    "public_id",
+    "allocation",
+    "volume",
+    "end_date",
+    "volume_before",
+    "end_date_before",
+    "reason",
+    "status",
+    "requested_by",
+    "requested_at",
+    "decided_by",
+    "decided_at",
+)
+
+
+@admin.register(AllocationChangeRequest)
+class AllocationChangeRequestAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
+    """Read-only: change requests are made and decided through the services (iJw JW317/JW319)."""
+
+    list_display = ("public_id", "allocation", "volume", "end_date", "status", "requested_at")
+    list_filter = ("status",)
+    list_select_related = ("allocation",)
+    fields = CHANGE_REQUEST_FIELDS
+    readonly_fields = CHANGE_REQUEST_FIELDS
+    list_per_page = 50
+    show_full_result_count = False
+
+    access_log_action = "admin.allocation_change_request"
+
+    def client_public_id_of(self, obj: Any) -> UUID:
+        return obj.allocation.client.public_id
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("allocation__client")
+            .defer("allocation__client__bsn", "allocation__client__bsn_hash")
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -230,3 +230,63 @@ class NumberSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.last_value}"
+
+
+class ChangeRequestStatus(models.TextChoices):
+    REQUESTED = "requested", _("requested")
+    APPROVED = "approved", _("approved")
+    REJECTED = "rejected", _("rejected")
+
+
+class AllocationChangeRequest(models.Model):
+    """A verzoek om wijziging (iJw JW317): the provider asks to change an approved allocation.
+
+    More volume and/or a later (or earlier) end date, with an administrative reason (never
+    clinical content). The municipality decides; an approval updates the allocation.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    allocation = models.ForeignKey(
+        Allocation, on_delete=models.PROTECT, related_name="change_requests", verbose_name=_("allocation")
+    )
+    volume = models.PositiveIntegerField(_("requested volume"), null=True, blank=True)
+    end_date = models.DateField(_("requested end date"), null=True, blank=True)
+    #: The allocation as it was when the change was asked (the JW317 shows the unchanged part).
+    volume_before = models.PositiveIntegerField(_("volume before"))
+    end_date_before = models.DateField(_("end date before"))
+    reason = models.TextField(_("reason"), help_text=_("Administrative only: never clinical content."))
+    status = models.CharField(
+        _("status"), max_length=10, choices=ChangeRequestStatus.choices, default=ChangeRequestStatus.REQUESTED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    requested_at = models.DateTimeField(_("requested at"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("allocation change request")
+        verbose_name_plural = _("allocation change requests")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(volume__isnull=False) | Q(end_date__isnull=False),
+                name="allocation_change_has_change",
+            ),
+            models.CheckConstraint(
+                condition=Q(volume__isnull=True) | Q(volume__gte=1),
+                name="allocation_change_volume_positive",
+            ),
+        ]
+        indexes = [models.Index(fields=["allocation", "status"], name="allocation_change_status_idx")]
+
+    def __str__(self) -> str:
+        return f"change request {self.public_id} ({self.status})"

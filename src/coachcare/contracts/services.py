@@ -20,8 +20,10 @@ from coachcare.clients.models import Client
 from coachcare.contracts.models import (
     GRANTED_STATUSES,
     Allocation,
+    AllocationChangeRequest,
     AllocationNotice,
     AllocationStatus,
+    ChangeRequestStatus,
     Contract,
     ContractProduct,
     FundingModel,
@@ -390,6 +392,152 @@ def allocation_reject(*, actor: User, allocation: Allocation, reason: str, acces
             access_point=access_point,
         )
     return locked
+
+
+# --- change requests (iJw JW317) ---------------------------------------------------------------
+
+CHANGE_REASON_MAX_LENGTH = 500
+
+
+def allocation_change_request(
+    *,
+    actor: User,
+    allocation: Allocation,
+    volume: int | None = None,
+    end_date: datetime.date | None = None,
+    reason: str,
+    access_point: AccessPoint,
+) -> AllocationChangeRequest:
+    """The coach asks the municipality to change an approved allocation (iJw JW317).
+
+    At least one change (volume and/or end date); the reason is administrative, never clinical.
+    """
+    client = allocation.client
+    if not policy.can_request_allocations(actor, client):
+        raise policy.AccessDenied(_("Only the young person's coach or team leader asks for a change."))
+    reason = reason.strip()
+    errors: dict[str, list[str]] = {}
+    if volume is None and end_date is None:
+        errors.setdefault("__all__", []).append(_("Ask for at least one change: the volume or the end date."))
+    if not reason:
+        errors["reason"] = [_("Give the reason for the change.")]
+    elif len(reason) > CHANGE_REASON_MAX_LENGTH:
+        errors["reason"] = [_("Keep the reason under %(max)s characters.") % {"max": CHANGE_REASON_MAX_LENGTH}]
+    with transaction.atomic():
+        locked = Allocation.objects.select_for_update().get(pk=allocation.pk)
+        if locked.status != AllocationStatus.APPROVED:
+            raise ValidationError(
+                _("Only an approved allocation can be changed (this one is %(status)s).")
+                % {"status": locked.get_status_display()},
+                code="not_approved",
+            )
+        if volume is not None and (volume < 1 or volume < locked.volume_used):
+            errors["volume"] = [
+                _("The volume must be at least 1 and at least what is already used (%(used)s).")
+                % {"used": locked.volume_used}
+            ]
+        if volume == locked.volume and (end_date is None or end_date == locked.end_date):
+            errors.setdefault("__all__", []).append(_("This is no change to the allocation."))
+        if end_date is not None and locked.start_date is not None and end_date < locked.start_date:
+            errors["end_date"] = [_("The end date cannot be before the start date.")]
+        if errors:
+            raise ValidationError(errors)
+        assert locked.end_date is not None  # approved: complete (allocation_approved_is_complete)
+        change = AllocationChangeRequest.objects.create(
+            allocation=locked,
+            volume=volume,
+            end_date=end_date,
+            volume_before=locked.volume,
+            end_date_before=locked.end_date,
+            reason=reason,
+            requested_by=actor,
+            requested_at=timezone.now(),
+        )
+        access_log_record(
+            actor=actor,
+            event=Event.CREATE,
+            action="allocation.change_request",
+            client_ids=[client.public_id],
+            access_point=access_point,
+        )
+    return change
+
+
+def change_request_apply(
+    *, change: AllocationChangeRequest, approve: bool, actor: User | None = None
+) -> AllocationChangeRequest:
+    """Record the decision on an open change request; an approval updates the allocation.
+
+    Runs inside the caller's transaction; locks contract, allocation, then the change request.
+    Also used by the iJw import (JW319 answering a JW317), without an actor.
+    """
+    allocation = change.allocation
+    contract = _contract_lock(allocation.contract)
+    locked_allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
+    locked = AllocationChangeRequest.objects.select_for_update().get(pk=change.pk)
+    if locked.status != ChangeRequestStatus.REQUESTED:
+        raise ValidationError(
+            _("This change request has already been decided (%(status)s).") % {"status": locked.get_status_display()},
+            code="not_requested",
+        )
+    if approve:
+        if locked_allocation.status != AllocationStatus.APPROVED:
+            raise ValidationError(
+                _("The allocation is %(status)s, no longer approved: it cannot be changed.")
+                % {"status": locked_allocation.get_status_display()},
+                code="not_approved",
+            )
+        tariff = ContractProduct.objects.values_list("tariff_cents", flat=True).get(pk=locked_allocation.product_id)
+        volume = locked.volume if locked.volume is not None else locked_allocation.volume
+        end_date = locked.end_date if locked.end_date is not None else locked_allocation.end_date
+        assert locked_allocation.start_date is not None and end_date is not None
+        errors: dict[str, list[str]] = {}
+        if volume < locked_allocation.volume_used:
+            errors["volume"] = [_("The volume is less than what is already used.")]
+        if end_date < locked_allocation.start_date:
+            errors["end_date"] = [_("The end date cannot be before the start date.")]
+        if contract.valid_to is not None and end_date > contract.valid_to:
+            errors.setdefault("end_date", []).append(
+                _("The end date must lie within the contract (until %(end)s).") % {"end": contract.valid_to.isoformat()}
+            )
+        budget = volume * tariff
+        extra = budget - (locked_allocation.budget_cents or 0)
+        remaining = contract_remaining_cents(contract=contract, year=locked_allocation.start_date.year)
+        if extra > 0 and remaining is not None and extra > remaining:
+            errors.setdefault("volume", []).append(
+                _("This exceeds the remaining yearly budget of the contract (%(remaining)s left in %(year)s).")
+                % {"remaining": format_euros(max(remaining, 0)), "year": locked_allocation.start_date.year}
+            )
+        if errors:
+            raise ValidationError(errors)
+        locked_allocation.volume = volume
+        locked_allocation.end_date = end_date
+        locked_allocation.budget_cents = budget
+        locked_allocation.save(update_fields=["volume", "end_date", "budget_cents"])
+    locked.status = ChangeRequestStatus.APPROVED if approve else ChangeRequestStatus.REJECTED
+    locked.decided_by = actor
+    locked.decided_at = timezone.now()
+    locked.save(update_fields=["status", "decided_by", "decided_at"])
+    return locked
+
+
+def allocation_change_decide(
+    *, actor: User, change: AllocationChangeRequest, approve: bool, access_point: AccessPoint
+) -> AllocationChangeRequest:
+    """The municipality grants or refuses a change request; a grant sets volume, end date and budget."""
+    client = change.allocation.client
+    if not policy.can_decide_allocations(actor, client):
+        raise policy.AccessDenied(_("Only the access team of the young person's municipality decides on this."))
+    with transaction.atomic():
+        decided = change_request_apply(change=change, approve=approve, actor=actor)
+        access_log_record(
+            actor=actor,
+            event=Event.UPDATE,
+            action="allocation.change_approve" if approve else "allocation.change_reject",
+            client_ids=[client.public_id],
+            access_point=access_point,
+        )
+    return decided
 
 
 def allocation_consume(

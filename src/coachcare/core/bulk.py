@@ -7,6 +7,7 @@ Primary keys are not set on the instances: use it where nothing reads them after
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import connection, models
 
@@ -47,3 +48,27 @@ def advisory_lock(key: int) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def bulk_insert_rows(model: type[models.Model], field_names: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
+    """Insert plain value rows (one value per name in ``field_names``, attribute names such as
+    ``declaration_id``); returns how many were inserted. No model instances, no defaults: give
+    every NOT NULL column explicitly. Values must already be database-ready (ints, str, dates,
+    None). COPY on PostgreSQL, ``bulk_create`` elsewhere.
+    """
+    if not rows:
+        return 0
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_create(
+            [model(**dict(zip(field_names, row, strict=True))) for row in rows], batch_size=5000
+        )
+        return len(rows)
+    by_attname = {field.attname: field for field in model._meta.concrete_fields}
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(str(by_attname[name].column)) for name in field_names)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), COPY_BATCH):
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+                for row in rows[start : start + COPY_BATCH]:
+                    copy.write_row(row)
+    return len(rows)

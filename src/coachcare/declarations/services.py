@@ -31,13 +31,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coachcare.accounts.models import User
 from coachcare.contracts.models import GRANTED_STATUSES
-from coachcare.core.bulk import advisory_lock, bulk_insert
+from coachcare.core.bulk import advisory_lock, bulk_insert, bulk_insert_rows
 from coachcare.core.dates import today
 from coachcare.declarations.models import (
     CareStart,
@@ -225,106 +225,173 @@ def declaration_run(
     on = on or today()
     first, last = _declarable_period(period, on)
     care_events_sync(on=on)
-    return _declare(municipality=municipality, first=first, last=last, actor=actor)
+    with transaction.atomic():
+        candidates = _candidates(first=first, last=last, municipality=municipality)
+        declared = _declared_so_far(first=first, last=last, municipality=municipality) if candidates else {}
+        return _declare(
+            municipality=municipality, first=first, last=last, actor=actor, rows=candidates, declared=declared
+        )
 
 
 def declaration_run_all(
     *, period: str, actor: User | None = None, on: datetime.date | None = None
 ) -> list[DeclarationRunResult]:
-    """``declaration_run`` for every municipality with a contract, syncing starts and stops once."""
+    """``declaration_run`` for every municipality with a contract, syncing starts and stops once.
+
+    Set-based: one query for the candidate modules of all municipalities and one for what was
+    declared before, grouped per municipality in Python; then per municipality the same rules and
+    writes as ``declaration_run`` (each municipality in its own transaction).
+    """
     on = on or today()
     first, last = _declarable_period(period, on)
     care_events_sync(on=on)
-    municipalities = Municipality.objects.filter(contracts__isnull=False).distinct().order_by("code")
-    return [_declare(municipality=item, first=first, last=last, actor=actor) for item in municipalities]
+    municipalities = list(Municipality.objects.filter(contracts__isnull=False).distinct().order_by("code"))
+    with transaction.atomic():
+        by_municipality: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for row in _candidates(first=first, last=last):
+            by_municipality[row.pop("allocation__contract__municipality_id")].append(row)
+        declared = _declared_so_far(first=first, last=last) if by_municipality else {}
+    results = []
+    for item in municipalities:
+        with transaction.atomic():
+            results.append(
+                _declare(
+                    municipality=item,
+                    first=first,
+                    last=last,
+                    actor=actor,
+                    rows=by_municipality.get(item.pk, []),
+                    declared=declared,
+                )
+            )
+    return results
+
+
+def _undeclared_delivered(
+    *, first: datetime.date, last: datetime.date, municipality: Municipality | None = None
+) -> QuerySet[ModuleRun]:
+    runs = ModuleRun.objects.filter(
+        state__in=DELIVERED_STATES,
+        finished_on__gte=first,
+        finished_on__lte=last,
+        declaration_line__isnull=True,
+        allocation__isnull=False,
+    )
+    return runs.filter(allocation__contract__municipality=municipality) if municipality is not None else runs
+
+
+def _candidates(
+    *, first: datetime.date, last: datetime.date, municipality: Municipality | None = None
+) -> list[dict[str, Any]]:
+    """The undelivered-yet-undeclared modules of the month, in declaration order (per allocation,
+    by delivery date). Without ``municipality``: of all municipalities, with their municipality id."""
+    fields = (
+        _CANDIDATE_FIELDS if municipality is not None else (*_CANDIDATE_FIELDS, "allocation__contract__municipality_id")
+    )
+    return list(
+        _undeclared_delivered(first=first, last=last, municipality=municipality)
+        .order_by("allocation_id", "finished_on", "pk")
+        .values(*fields)
+    )
+
+
+def _declared_so_far(
+    *, first: datetime.date, last: datetime.date, municipality: Municipality | None = None
+) -> dict[int, tuple[int, int]]:
+    """Per allocation with a candidate module: the volume and amount declared before."""
+    lines = DeclarationLine.objects.filter(
+        allocation__in=_undeclared_delivered(first=first, last=last, municipality=municipality).values("allocation_id")
+    )
+    return {
+        item["allocation_id"]: (item["volume"] or 0, item["amount"] or 0)
+        for item in lines.values("allocation_id").annotate(volume=Sum("volume"), amount=Sum("amount_cents"))
+    }
+
+
+_LINE_FIELDS = (
+    "declaration_id",
+    "reference",
+    "module_run_id",
+    "allocation_id",
+    "client_id",
+    "product_id",
+    "begindatum",
+    "einddatum",
+    "volume",
+    "unit",
+    "tariff_cents",
+    "amount_cents",
+    "retourcode",
+    "awarded_cents",
+)
 
 
 def _declare(
-    *, municipality: Municipality, first: datetime.date, last: datetime.date, actor: User | None
+    *,
+    municipality: Municipality,
+    first: datetime.date,
+    last: datetime.date,
+    actor: User | None,
+    rows: list[dict[str, Any]],
+    declared: dict[int, tuple[int, int]],
 ) -> DeclarationRunResult:
-    with transaction.atomic():
-        rows = list(
-            ModuleRun.objects.filter(
-                allocation__contract__municipality=municipality,
-                state__in=DELIVERED_STATES,
-                finished_on__gte=first,
-                finished_on__lte=last,
-                declaration_line__isnull=True,
-            )
-            .order_by("allocation_id", "finished_on", "pk")
-            .values(*_CANDIDATE_FIELDS)
+    """The rules and writes for one municipality, given its candidate ``rows`` (in declaration
+    order) and ``declared`` (volume and amount declared before, per allocation; updated in place).
+    Runs inside the caller's transaction."""
+    refusals: list[Refusal] = []
+    accepted: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        rule = _refusal_rule(row)
+        volume_so_far, amount_so_far = declared.get(row["allocation_id"], (0, 0))
+        amount = row["allocation__product__tariff_cents"]
+        if not rule and volume_so_far + 1 > row["allocation__volume"]:
+            rule = "TR321"
+        budget = row["allocation__budget_cents"]
+        if not rule and budget is not None and amount_so_far + amount > budget:
+            rule = "TR369"
+        if rule:
+            refusals.append(Refusal(module_run_id=row["pk"], rule=rule))
+            continue
+        declared[row["allocation_id"]] = (volume_so_far + 1, amount_so_far + amount)
+        accepted[row["allocation__contract__provider_id"]].append(row)
+    declarations: list[Declaration] = []
+    numbers = _next_numbers(municipality=municipality, first=first, count=len(accepted)) if accepted else []
+    lines: list[tuple[Any, ...]] = []
+    for number, (provider_id, provider_rows) in zip(numbers, sorted(accepted.items()), strict=True):
+        declaration = Declaration.objects.create(
+            declaratienummer=number,
+            municipality=municipality,
+            provider_id=provider_id,
+            period_start=first,
+            period_end=last,
+            total_cents=sum(row["allocation__product__tariff_cents"] for row in provider_rows),
+            created_by=actor,
         )
-        allocation_ids = {row["allocation_id"] for row in rows}
-        declared = (
-            {
-                item["allocation_id"]: (item["volume"] or 0, item["amount"] or 0)
-                for item in DeclarationLine.objects.filter(
-                    allocation__contract__municipality=municipality,
-                    allocation__in=ModuleRun.objects.filter(
-                        allocation__contract__municipality=municipality,
-                        state__in=DELIVERED_STATES,
-                        finished_on__gte=first,
-                        finished_on__lte=last,
-                        declaration_line__isnull=True,
-                    ).values("allocation_id"),
-                )
-                .values("allocation_id")
-                .annotate(volume=Sum("volume"), amount=Sum("amount_cents"))
-            }
-            if allocation_ids
-            else {}
+        declarations.append(declaration)
+        declaration_id = declaration.pk
+        lines.extend(
+            (
+                declaration_id,
+                f"{number}{index:06d}",
+                row["pk"],
+                row["allocation_id"],
+                row["allocation__client_id"],
+                row["allocation__product_id"],
+                max(row["started_on"], first),  # TR388: inside the declared month
+                row["finished_on"],
+                1,
+                UNIT_PIECES_OUTPUT,
+                row["allocation__product__tariff_cents"],
+                row["allocation__product__tariff_cents"],
+                "",
+                None,
+            )
+            for index, row in enumerate(provider_rows, start=1)
         )
-        refusals: list[Refusal] = []
-        accepted: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for row in rows:
-            rule = _refusal_rule(row)
-            volume_so_far, amount_so_far = declared.get(row["allocation_id"], (0, 0))
-            amount = row["allocation__product__tariff_cents"]
-            if not rule and volume_so_far + 1 > row["allocation__volume"]:
-                rule = "TR321"
-            budget = row["allocation__budget_cents"]
-            if not rule and budget is not None and amount_so_far + amount > budget:
-                rule = "TR369"
-            if rule:
-                refusals.append(Refusal(module_run_id=row["pk"], rule=rule))
-                continue
-            declared[row["allocation_id"]] = (volume_so_far + 1, amount_so_far + amount)
-            accepted[row["allocation__contract__provider_id"]].append(row)
-        declarations: list[Declaration] = []
-        numbers = _next_numbers(municipality=municipality, first=first, count=len(accepted))
-        lines: list[DeclarationLine] = []
-        for number, (provider_id, provider_rows) in zip(numbers, sorted(accepted.items()), strict=True):
-            declaration = Declaration.objects.create(
-                declaratienummer=number,
-                municipality=municipality,
-                provider_id=provider_id,
-                period_start=first,
-                period_end=last,
-                total_cents=sum(row["allocation__product__tariff_cents"] for row in provider_rows),
-                created_by=actor,
-            )
-            declarations.append(declaration)
-            lines.extend(
-                DeclarationLine(
-                    declaration=declaration,
-                    reference=f"{number}{index:06d}",
-                    module_run_id=row["pk"],
-                    allocation_id=row["allocation_id"],
-                    client_id=row["allocation__client_id"],
-                    product_id=row["allocation__product_id"],
-                    begindatum=max(row["started_on"], first),  # TR388: inside the declared month
-                    einddatum=row["finished_on"],
-                    volume=1,
-                    unit=UNIT_PIECES_OUTPUT,
-                    tariff_cents=row["allocation__product__tariff_cents"],
-                    amount_cents=row["allocation__product__tariff_cents"],
-                )
-                for index, row in enumerate(provider_rows, start=1)
-            )
-        try:
-            bulk_insert(DeclarationLine, lines)
-        except IntegrityError as exc:  # a concurrent run declared the same module
-            raise ValidationError(_("Another declaration run is busy with this month; try again.")) from exc
+    try:
+        bulk_insert_rows(DeclarationLine, _LINE_FIELDS, lines)
+    except IntegrityError as exc:  # a concurrent run declared the same module
+        raise ValidationError(_("Another declaration run is busy with this month; try again.")) from exc
     return DeclarationRunResult(
         municipality=municipality,
         period_start=first,

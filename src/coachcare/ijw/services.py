@@ -20,13 +20,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from coachcare.clients.models import Client as ClientModel
 from coachcare.clients.services import bsn_hash
 from coachcare.contracts.models import Allocation as AllocationModel
-from coachcare.contracts.models import AllocationStatus, NumberSequence
+from coachcare.contracts.models import AllocationChangeRequest, AllocationStatus, ChangeRequestStatus, NumberSequence
+from coachcare.contracts.services import change_request_apply
 from coachcare.core.dates import today as local_today
 from coachcare.ijw import schema as s
 from coachcare.ijw.messages import (
@@ -35,6 +37,8 @@ from coachcare.ijw.messages import (
     AllocationRequest,
     CareStart,
     CareStop,
+    ChangedProduct,
+    ChangeRequest,
     Client,
     Declaration,
     DeclarationAnswer,
@@ -215,12 +219,15 @@ def _apply_allocation(message: Allocation, result: ImportResult) -> None:
 def _apply_request_answer(message: RequestAnswer, result: ImportResult) -> None:
     """JW319: a rejection marks the requested allocations of that JW315 rejected; a grant waits for JW301."""
     sent = OutgoingMessage.objects.filter(
-        identification=message.referentie, berichtcode=s.BERICHTCODES["JW315"]
+        identification=message.referentie, berichtcode__in=[s.BERICHTCODES["JW315"], s.BERICHTCODES["JW317"]]
     ).first()
     if sent is None:
         raise IjwRejected(
             [Violation("IMPORT", "/Bericht/Antwoord/Referentie", f"no request {message.referentie} was sent")]
         )
+    if sent.berichtcode == s.BERICHTCODES["JW317"]:
+        _apply_change_answer(message, sent.toewijzing_nummers, result)
+        return
     if message.verzoek_antwoord == "2":
         public_ids = [uuid.UUID(value) for value in sent.toewijzing_nummers]
         count = AllocationModel.objects.filter(public_id__in=public_ids, status=AllocationStatus.REQUESTED).update(
@@ -231,6 +238,22 @@ def _apply_request_answer(message: RequestAnswer, result: ImportResult) -> None:
         result.notes.append(f"{count} requested allocation(s) rejected")
     else:
         result.notes.append("request granted: the JW301 follows")
+
+
+def _apply_change_answer(message: RequestAnswer, public_ids: list[str], result: ImportResult) -> None:
+    """JW319 answering a JW317: the change requests still open are granted or rejected."""
+    approve = message.verzoek_antwoord == "1"
+    changes = AllocationChangeRequest.objects.filter(
+        public_id__in=[uuid.UUID(value) for value in public_ids], status=ChangeRequestStatus.REQUESTED
+    ).select_related("allocation")
+    count = 0
+    for change in changes:
+        try:
+            change_request_apply(change=change, approve=approve)
+        except ValidationError as error:
+            raise IjwRejected([Violation("IMPORT", "/Bericht/Antwoord", "; ".join(error.messages))]) from None
+        count += 1
+    result.notes.append(f"{count} change request(s) {'granted' if approve else 'rejected'}")
 
 
 # --- export -------------------------------------------------------------------------------------
@@ -406,6 +429,46 @@ def _stops(
         yield allocation.contract.provider, message, [item.toewijzingnummer for item in items]
 
 
+def _changes(
+    municipality: Municipality, first: datetime.date, last: datetime.date
+) -> Iterable[tuple[Provider, Message, list[str]]]:
+    """JW317: one message per change request asked in the month (whatever its decision since).
+
+    The item shows the allocation as asked: the requested volume and/or end date, the rest as it
+    was when the change was asked (so a re-export after the decision writes the same file).
+    """
+    changes = (
+        AllocationChangeRequest.objects.filter(
+            allocation__contract__municipality=municipality,
+            allocation__toewijzing_nummer__isnull=False,
+            requested_at__date__gte=first,
+            requested_at__date__lte=last,
+        )
+        .select_related("allocation__client", "allocation__product", "allocation__contract__provider")
+        .order_by("requested_at", "id")
+    )
+    for change in changes:
+        allocation = change.allocation
+        assert allocation.toewijzing_nummer is not None and allocation.start_date is not None
+        provider = allocation.contract.provider
+        item = ChangedProduct(
+            referentie_aanbieder=str(change.public_id),
+            toewijzingnummer=allocation.toewijzing_nummer,
+            categorie=allocation.product.ijw_product_category,
+            code=allocation.product.ijw_product_code,
+            ingangsdatum=allocation.start_date,
+            einddatum=change.end_date or change.end_date_before,
+            volume=change.volume or change.volume_before,
+            eenheid=allocation.product.unit,
+        )
+        message = ChangeRequest(
+            header=_placeholder_header("JW317", provider, municipality),
+            client=_client_block(allocation.client),
+            items=[item],
+        )
+        yield provider, message, [str(change.public_id)]
+
+
 def _declarations(municipality: Municipality, period: str, result: ExportResult) -> list[Message]:
     try:
         module = importlib.import_module("coachcare.declarations.selectors")
@@ -432,7 +495,7 @@ def ijw_export(
 ) -> ExportResult:
     """Write the outgoing messages for ``municipality`` and month ``period`` ("YYYY-MM") to ``out_dir``.
 
-    Order: JW315, JW305, JW307, JW317 (none: there are no change requests yet), JW323. Every
+    Order: JW315, JW305, JW307, JW317 (one per change request asked in the month), JW323. Every
     message is validated before it is written; a violation stops the export (``IjwRejected``)
     and nothing of it is recorded. Files: ``<berichtcode>_<identificatie>.xml``.
     """
@@ -448,7 +511,8 @@ def ijw_export(
         produced.append((message, keys))
     for _provider, message, keys in _stops(municipality, first, last):
         produced.append((message, keys))
-    result.notes.append("JW317: none, there are no change requests")
+    for _provider, message, keys in _changes(municipality, first, last):
+        produced.append((message, keys))
     for message in _declarations(municipality, period, result):
         produced.append((message, _numbers_of(message)))
     out_dir.mkdir(parents=True, exist_ok=True)

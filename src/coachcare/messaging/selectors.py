@@ -38,6 +38,11 @@ def _with_counts(threads: QuerySet[Thread], actor: User) -> QuerySet[Thread]:
     )
 
 
+def threads_with_counts(threads: QuerySet[Thread], actor: User) -> QuerySet[Thread]:
+    """``threads`` annotated with ``last_message_at`` and the actor's ``unread`` count (no extra query)."""
+    return _with_counts(threads, actor)
+
+
 def inbox_for(*, actor: User, access_point: AccessPoint) -> list[Thread]:
     """All threads the actor takes part in (for a coach: across their caseload and team), unread
     first, then the most recent conversation first. One query for the threads, one for the log."""
