@@ -4,6 +4,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from django.test import Client as HttpClient
 from fhir.resources.R4B import get_fhir_model_class
 
@@ -24,7 +25,15 @@ def fhir_json(response: Any) -> dict[str, Any]:
     return data  # type: ignore[no-any-return]
 
 
-def test_every_resource_validates(api_world: ApiWorld, client: HttpClient, bearer: Callable[[User], Headers]) -> None:
+@pytest.mark.parametrize("validate_at_run_time", [True, False])
+def test_every_resource_validates(
+    api_world: ApiWorld,
+    client: HttpClient,
+    bearer: Callable[[User], Headers],
+    settings: Any,
+    validate_at_run_time: bool,
+) -> None:
+    settings.COACHCARE_FHIR_VALIDATE = validate_at_run_time
     w = api_world.world
     headers = bearer(w.coach)
     own, trajectory = w.own.public_id, api_world.trajectories["own"].public_id

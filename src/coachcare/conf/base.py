@@ -148,6 +148,10 @@ COACHCARE_HASH_KEY = env_str("COACHCARE_HASH_KEY")
 # The address people use to reach coachcare, for links in e-mails (notifications carry no content).
 COACHCARE_BASE_URL = env_str("COACHCARE_BASE_URL", "http://127.0.0.1:8000")
 
+# Validate every FHIR resource with fhir.resources at run time (development, tests); production
+# skips it for speed — the test suite validates every response in both modes.
+COACHCARE_FHIR_VALIDATE = env_bool("COACHCARE_FHIR_VALIDATE", DEBUG)
+
 # GAS baseline convention for new trajectories (recorded on each): standard, baseline-2 or
 # with-deterioration; see docs/measures.md.
 COACHCARE_GAS_CONVENTION = env_str("COACHCARE_GAS_CONVENTION", "standard")
