@@ -18,7 +18,7 @@ from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.contracts.selectors import BudgetLine, budget_overview
 from coachcare.core.dates import today
-from coachcare.declarations.models import Declaration, DeclarationLine, DeclarationStatus
+from coachcare.declarations.models import CareStart, CareStop, Declaration, DeclarationLine, DeclarationStatus
 from coachcare.declarations.services import period_parse
 from coachcare.ijw.messages import Declaration as Jw323
 from coachcare.ijw.messages import DeclarationLine as Jw323Line
@@ -192,3 +192,28 @@ def declaration_messages_for(*, municipality: Municipality, period: str) -> list
     not answered yet (draft or submitted); two queries. The export marks them submitted with
     ``services.declaration_submit`` once the files are written."""
     return declaration_messages_build(declarations=list(declarations_for(municipality=municipality, period=period)))
+
+
+def care_events_in_period(
+    *, municipality: Municipality, first: datetime.date, last: datetime.date
+) -> tuple[list[CareStart], list[CareStop]]:
+    """The starts (JW305) begun and stops (JW307) ended in a period, for the iJw export.
+
+    ``services.care_events_sync`` is the one place that decides which starts and stops exist.
+    """
+    related = ("allocation__product", "allocation__client", "allocation__contract__provider")
+    starts = list(
+        CareStart.objects.filter(
+            allocation__contract__municipality=municipality, begindatum__gte=first, begindatum__lte=last
+        )
+        .select_related(*related)
+        .order_by("begindatum", "id")
+    )
+    stops = list(
+        CareStop.objects.filter(
+            allocation__contract__municipality=municipality, einddatum__gte=first, einddatum__lte=last
+        )
+        .select_related(*related)
+        .order_by("einddatum", "id")
+    )
+    return starts, stops

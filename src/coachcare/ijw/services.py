@@ -57,7 +57,6 @@ from coachcare.ijw.validation import ValidationContext, Violation, validate
 from coachcare.ijw.xml import IjwParseError, parse, render
 from coachcare.municipalities.models import Municipality
 from coachcare.providers.models import Provider
-from coachcare.trajectories.models import ModuleRun, Trajectory
 
 IDENTIFICATION_SEQUENCE = "ijw_identificatie"
 IDENTIFICATION_PREFIX = "CC"
@@ -340,87 +339,59 @@ def _requests(
         yield provider, message, [str(a.public_id) for a in group]
 
 
-def _runs_by_allocation(municipality: Municipality) -> dict[int, list[ModuleRun]]:
-    runs = (
-        ModuleRun.objects.filter(allocation__contract__municipality=municipality, allocation__isnull=False)
-        .select_related("allocation__product", "allocation__client", "allocation__contract__provider", "trajectory")
-        .order_by("started_on", "id")
-    )
-    by_allocation: dict[int, list[ModuleRun]] = {}
-    for run in runs:
-        assert run.allocation_id is not None
-        by_allocation.setdefault(run.allocation_id, []).append(run)
-    return by_allocation
+def _care_events(municipality: Municipality, first: datetime.date, last: datetime.date) -> tuple[list[Any], list[Any]]:
+    """The starts and stops of care of the month, as the declarations app derives them (one place)."""
+    from coachcare.declarations import selectors as declaration_selectors
+    from coachcare.declarations import services as declaration_services
+
+    declaration_services.care_events_sync(on=last)
+    return declaration_selectors.care_events_in_period(municipality=municipality, first=first, last=last)
 
 
-def _starts(
-    municipality: Municipality, first: datetime.date, last: datetime.date
-) -> Iterable[tuple[Provider, Message, list[str]]]:
-    """JW305: allocations whose first module run started in the month."""
-    grouped: dict[tuple[int, int], list[ModuleRun]] = {}
-    for runs in _runs_by_allocation(municipality).values():
-        run = runs[0]
-        allocation = run.allocation
-        assert allocation is not None
-        if first <= run.started_on <= last and allocation.toewijzing_nummer:
-            grouped.setdefault((allocation.contract.provider_id, allocation.client_id), []).append(run)
+def _starts(municipality: Municipality, starts: list[Any]) -> Iterable[tuple[Provider, Message, list[str]]]:
+    """JW305: one message per provider and client for the care starts begun in the month."""
+    grouped: dict[tuple[int, int], list[Any]] = {}
+    for start in starts:
+        if start.allocation.toewijzing_nummer:
+            grouped.setdefault((start.allocation.contract.provider_id, start.allocation.client_id), []).append(start)
     for group in grouped.values():
-        allocations = [run.allocation for run in group if run.allocation is not None]
-        provider = allocations[0].contract.provider
+        allocation = group[0].allocation
         items = [
             StartRecord(
-                toewijzingnummer=a.toewijzing_nummer or "",
-                categorie=a.product.ijw_product_category,
-                code=a.product.ijw_product_code,
-                begindatum=run.started_on,
+                toewijzingnummer=start.allocation.toewijzing_nummer or "",
+                categorie=start.allocation.product.ijw_product_category,
+                code=start.allocation.product.ijw_product_code,
+                begindatum=start.begindatum,
             )
-            for run, a in zip(group, allocations, strict=True)
+            for start in group
         ]
         message = CareStart(
-            header=_placeholder_header("JW305", provider, municipality),
-            client=_client_block(allocations[0].client),
+            header=_placeholder_header("JW305", allocation.contract.provider, municipality),
+            client=_client_block(allocation.client),
             items=items,
         )
-        yield provider, message, [item.toewijzingnummer for item in items]
+        yield allocation.contract.provider, message, [item.toewijzingnummer for item in items]
 
 
-def _stops(
-    municipality: Municipality, first: datetime.date, last: datetime.date
-) -> Iterable[tuple[Provider, Message, list[str]]]:
-    """JW307: allocations of trajectories closed in the month, with the trajectory's JZ588 reason."""
-    closed = set(
-        Trajectory.objects.filter(closed_on__gte=first, closed_on__lte=last)
-        .exclude(end_reason="")
-        .values_list("id", flat=True)
-    )
-    grouped: dict[tuple[int, int], list[tuple[ModuleRun, ModuleRun]]] = {}
-    for runs in _runs_by_allocation(municipality).values():
-        if runs[-1].trajectory_id in closed:
-            allocation = runs[0].allocation
-            assert allocation is not None
-            if allocation.toewijzing_nummer:
-                grouped.setdefault((allocation.contract.provider_id, allocation.client_id), []).append(
-                    (runs[0], runs[-1])
-                )
+def _stops(municipality: Municipality, stops: list[Any]) -> Iterable[tuple[Provider, Message, list[str]]]:
+    """JW307: one message per provider and client for the care stops of the month, with their JZ588 reason."""
+    grouped: dict[tuple[int, int], list[Any]] = {}
+    for stop in stops:
+        if stop.allocation.toewijzing_nummer:
+            grouped.setdefault((stop.allocation.contract.provider_id, stop.allocation.client_id), []).append(stop)
     for group in grouped.values():
-        items = []
-        for first_run, last_run in group:
-            allocation = first_run.allocation
-            assert allocation is not None
-            trajectory = last_run.trajectory
-            assert trajectory.closed_on is not None
-            items.append(
-                StopRecord(
-                    toewijzingnummer=allocation.toewijzing_nummer or "",
-                    categorie=allocation.product.ijw_product_category,
-                    code=allocation.product.ijw_product_code,
-                    begindatum=first_run.started_on,
-                    einddatum=trajectory.closed_on,
-                    reden_beeindiging=trajectory.end_reason,
-                )
+        allocation = group[0].allocation
+        items = [
+            StopRecord(
+                toewijzingnummer=stop.allocation.toewijzing_nummer or "",
+                categorie=stop.allocation.product.ijw_product_category,
+                code=stop.allocation.product.ijw_product_code,
+                begindatum=stop.begindatum,
+                einddatum=stop.einddatum,
+                reden_beeindiging=stop.reden,
             )
-        allocation = group[0][0].allocation
-        assert allocation is not None
+            for stop in group
+        ]
         message = CareStop(
             header=_placeholder_header("JW307", allocation.contract.provider, municipality),
             client=_client_block(allocation.client),
@@ -507,9 +478,10 @@ def ijw_export(
     produced: list[tuple[Message, list[str]]] = []
     for _provider, message, keys in _requests(municipality, first, last):
         produced.append((message, keys))
-    for _provider, message, keys in _starts(municipality, first, last):
+    starts, stops = _care_events(municipality, first, last)
+    for _provider, message, keys in _starts(municipality, starts):
         produced.append((message, keys))
-    for _provider, message, keys in _stops(municipality, first, last):
+    for _provider, message, keys in _stops(municipality, stops):
         produced.append((message, keys))
     for _provider, message, keys in _changes(municipality, first, last):
         produced.append((message, keys))
