@@ -17,9 +17,9 @@ from coachcare.audit.services import AccessPoint, Channel
 from coachcare.clients import selectors, services
 from coachcare.clients.forms import NoteForm, ReferralForm
 from coachcare.core.http import actor_of
+from coachcare.trajectories import panels as trajectory_panels
 from coachcare.trajectories import selectors as trajectory_selectors
 from coachcare.trajectories import services as trajectory_services
-from coachcare.trajectories import views as trajectory_views
 
 
 def _add_errors(form: ReferralForm | NoteForm, error: ValidationError) -> None:
@@ -71,7 +71,7 @@ def detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "note_form": NoteForm() if can_write else None,
     }
     if client_file.shows_clinical:
-        context.update(trajectory_views.file_context(timeline=timeline, can_write=can_write))
+        context.update(trajectory_panels.file_context(timeline=timeline, can_write=can_write))
     return render(request, "clients/detail.html", context)
 
 

@@ -26,23 +26,27 @@ from coachcare.access import policy
 from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint
 from coachcare.core.http import actor_of
-from coachcare.measures.gas import GasConvention
 from coachcare.trajectories import selectors, services
 from coachcare.trajectories.forms import (
     YOUNG_PERSON,
     AgreementForm,
-    AllocationRequestForm,
     ApprovalForm,
     CloseForm,
-    DecisionForm,
     FollowUpForm,
     GoalForm,
     GoalScoresForm,
-    ModuleStartForm,
     StepForm,
-    modules_of,
 )
-from coachcare.trajectories.models import Agreement, Evaluation, FollowUp, Goal, ModuleRun, Trajectory
+from coachcare.trajectories.models import Evaluation, FollowUp, Trajectory
+from coachcare.trajectories.panels import (
+    agreement_form,
+    allocation_form,
+    close_form,
+    decision_form,
+    goal_form,
+    module_start_form,
+    scores_form,
+)
 from coachcare.trajectories.state_machine import StaleTrajectory, TransitionRefused
 
 Perform = Callable[[User, Trajectory, forms.Form, AccessPoint], object]
@@ -121,52 +125,6 @@ def _run_step(request: HttpRequest, public_id: UUID, step: Step) -> HttpResponse
             "action": request.path,
         },
     )
-
-
-# --- form builders (also used by the client file for its action panel) -------------------------------
-
-
-def allocation_form(trajectory: Trajectory, data: Any = None, *, default_code: str = "") -> AllocationRequestForm:
-    modules = modules_of(trajectory)
-    return AllocationRequestForm(
-        data, modules=modules, default_code=default_code or (modules[0].code if modules else "")
-    )
-
-
-def agreement_form(trajectory: Trajectory, data: Any = None, *, default_kind: str = "") -> AgreementForm:
-    return AgreementForm(
-        data, trajectory=trajectory, client_name=trajectory.client.full_name, default_kind=default_kind
-    )
-
-
-def goal_form(trajectory: Trajectory, data: Any = None) -> GoalForm:
-    return GoalForm(data, convention=GasConvention(trajectory.gas_convention))
-
-
-def scores_form(trajectory: Trajectory, data: Any = None, *, goals: list[Goal] | None = None) -> GoalScoresForm:
-    if goals is None:
-        goals = list(trajectory.goals.order_by("order"))
-        for goal in goals:
-            goal.scale_levels = selectors._scale(goal)  # type: ignore[attr-defined]
-    return GoalScoresForm(data, goals=goals, convention=GasConvention(trajectory.gas_convention))
-
-
-def module_start_form(trajectory: Trajectory, data: Any = None, *, default_code: str = "") -> ModuleStartForm:
-    modules = modules_of(trajectory)
-    return ModuleStartForm(data, modules=modules, default_code=default_code or (modules[0].code if modules else ""))
-
-
-def decision_form(trajectory: Trajectory, data: Any = None, *, evaluation: Evaluation | None = None) -> DecisionForm:
-    return DecisionForm(
-        data,
-        modules=modules_of(trajectory),
-        advice=evaluation.advice if evaluation else "",
-        advice_next=evaluation.advice_next_module_code if evaluation else "",
-    )
-
-
-def close_form(trajectory: Trajectory, data: Any = None, *, default_reason: str = "") -> CloseForm:
-    return CloseForm(data, default_reason=default_reason)
 
 
 def _step_form(trajectory: Trajectory, data: Any = None) -> StepForm:
@@ -531,86 +489,3 @@ def approve(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 
 # --- the client file: the current trajectory and the coach's next step ---------------------------------
-
-
-def file_context(*, timeline: selectors.ClientTimeline, can_write: bool) -> dict[str, Any]:
-    """What the client file shows of the trajectory to those who may see clinical content.
-
-    Built from the timeline the selector already loaded; the forms of the coach's next step add a
-    fixed number of queries (modules, parents), whatever the number of events.
-    """
-    current = timeline.active or (timeline.trajectories[0] if timeline.trajectories else None)
-    if current is None:
-        return {"current": None}
-    current.client = timeline.file.client  # the same row: no query for the client's name
-    mine = [e for e in timeline.events if e.trajectory is not None and e.trajectory.pk == current.pk]
-    runs = sorted((e.item for e in mine if isinstance(e.item, ModuleRun)), key=lambda r: r.sequence)
-    evaluations = {e.item.module_run_id: e.item for e in mine if isinstance(e.item, Evaluation)}
-    run = runs[-1] if runs else None
-    evaluation = evaluations.get(run.pk) if run is not None else None
-    goals = [goal for goal in timeline.goals if goal.trajectory_id == current.pk]
-    follow_ups = sorted((e.item for e in mine if isinstance(e.item, FollowUp)), key=lambda f: f.months)
-    agreements = [e.item for e in mine if isinstance(e.item, Agreement)]
-    context: dict[str, Any] = {
-        "current": current,
-        "current_goals": goals,
-        "current_run": run,
-        "current_evaluation": evaluation,
-        "current_follow_ups": follow_ups,
-        "current_agreements": agreements,
-        "panel": None,
-    }
-    if can_write:
-        context["panel"] = _panel(current, goals, run, evaluation, follow_ups)
-    return context
-
-
-def _panel(
-    trajectory: Trajectory,
-    goals: list[Goal],
-    run: ModuleRun | None,
-    evaluation: Evaluation | None,
-    follow_ups: list[FollowUp],
-) -> dict[str, Any]:
-    """The forms of the step the coach is at (which step is possible is the state machine's business:
-    a form shown here can still be refused, with the reasons)."""
-    status = trajectory.status
-    panel: dict[str, Any] = {"status": status}
-    if status == "referred":
-        panel["allocation_form"] = allocation_form(trajectory)
-        panel["allocate_form"] = StepForm() if trajectory.next_action == "await_allocation" else None
-    elif status == "allocated":
-        panel["agreement_form"] = agreement_form(trajectory, default_kind="care")
-        panel["intake_form"] = StepForm()
-    elif status == "intake":
-        panel["goal_form"] = goal_form(trajectory)
-        panel["scores_form"] = scores_form(trajectory, goals=goals) if goals else None
-        panel["agreement_form"] = agreement_form(trajectory, default_kind="plan")
-        panel["module_form"] = module_start_form(trajectory, default_code=services.first_module_code(trajectory))
-    elif status == "module_running":
-        panel["finish_form"] = StepForm()
-    elif status == "module_evaluation":
-        if evaluation is None:
-            panel["evaluation_form"] = scores_form(trajectory, goals=goals)
-        elif not evaluation.decision or evaluation.approval == Evaluation.Approval.REJECTED:
-            panel["decision_form"] = decision_form(trajectory, evaluation=evaluation)
-        elif evaluation.approval == Evaluation.Approval.PENDING:
-            panel["waiting_for_approval"] = True
-        elif evaluation.decision == "continue":
-            code = evaluation.decision_next_module_code
-            panel["allocation_form"] = allocation_form(trajectory, default_code=code)
-            panel["agreement_form"] = agreement_form(trajectory, default_kind="plan")
-            panel["module_form"] = module_start_form(trajectory, default_code=code)
-        else:
-            panel["close_form"] = close_form(trajectory, default_reason="31")
-    if status in {"referred", "allocated", "intake", "module_running", "module_evaluation"}:
-        if "close_form" not in panel:
-            panel["early_close_form"] = close_form(trajectory)
-    else:
-        panel["follow_up_forms"] = [
-            (contact, FollowUpForm(prefix=f"follow_up_{contact.months}"))
-            for contact in follow_ups
-            if contact.state == FollowUp.State.DUE
-        ]
-        panel["summary_agreement_form"] = agreement_form(trajectory, default_kind="summary")
-    return panel
