@@ -207,6 +207,9 @@ def test_pdf_is_stored_encrypted_and_downloadable_only_by_participants(
     attachment = Attachment.objects.get()
     assert attachment.content_type == "application/pdf"
     assert attachment.original_name == "rooster.pdf"
+    with connection.cursor() as cursor:  # the file name is encrypted at rest too: it can say what the file is
+        cursor.execute("SELECT original_name FROM messaging_attachment WHERE id = %s", [attachment.pk])
+        assert "rooster" not in cursor.fetchone()[0]
     assert attachment.size == len(PDF)
     assert "rooster" not in str(attachment.file.name)
     with attachment.file.open("rb") as handle:

@@ -105,7 +105,8 @@ class Attachment(models.Model):
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
     #: Encrypted bytes (Fernet) under MEDIA_ROOT; there is no public URL for MEDIA_ROOT.
     file = models.FileField(upload_to=attachment_path, max_length=200)
-    original_name = models.CharField(_("file name"), max_length=200)
+    #: Encrypted like the body: a file name can say what the file is about ("diagnose.pdf").
+    original_name = EncryptedTextField(_("file name"))
     content_type = models.CharField(max_length=40, choices=ContentType.choices)
     size = models.PositiveIntegerField(_("size in bytes"))
 
