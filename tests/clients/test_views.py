@@ -321,3 +321,20 @@ def test_beheerder_sees_access_log_page(world: World, login: Login) -> None:
 @pytest.mark.parametrize("actor_key", ["coach", "ouder"])
 def test_my_access_log_is_404_without_own_file(world: World, login: Login, actor_key: str) -> None:
     assert login(world.user(actor_key)).get(reverse("clients:my_access_log")).status_code == 404
+
+
+def test_jongere_sees_entries_written_by_the_system(world: World, login: Login, settings: object) -> None:
+    from coachcare.audit.services import AccessPoint, Channel, access_log_record_system
+
+    settings.LANGUAGE_CODE = "en"  # type: ignore[attr-defined]
+    access_log_record_system(
+        event="export",
+        action="ijw.export.JW305",
+        client_ids=[world.own.public_id],
+        access_point=AccessPoint.system("ijw_export", channel=Channel.COMMAND),
+    )
+
+    response = login(world.jongere).get(reverse("clients:my_access_log"), follow=True)
+
+    page = response.content.decode()
+    assert "(the system) copied your details into an export via a system task." in " ".join(page.split())

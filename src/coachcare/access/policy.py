@@ -369,6 +369,17 @@ def can_decide_destruction(user: User, client: Client) -> bool:
     )
 
 
+def can_manage_retention_holds(user: User, client: Client) -> bool:
+    """Keep a file longer than the retention period (a legal hold): the team lead of the client's
+    team (who also decides on destruction requests) or the administrator (who works through the
+    admin site, on the privacy officer's instruction)."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and (user.role == Role.BEHEERDER or can_decide_destruction(user, client))
+    )
+
+
 # --- the young person's portal (coaching) ------------------------------------------------------------
 
 

@@ -34,6 +34,8 @@ class AccessLogEntry(models.Model):
         ADMIN = "admin", _("administration")
         EXPORT = "export", _("export")
         COMMAND = "command", _("command")
+        #: A background task run by the task worker (django.tasks), e.g. the daily retention job.
+        TASK = "task", _("scheduled task")
 
     id = models.BigAutoField(primary_key=True)
     entry_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

@@ -1,7 +1,18 @@
-"""Writing the NEN 7513 access log. Every read or change of client data goes through here."""
+"""Writing the NEN 7513 access log. Every read or change of client data goes through here.
+
+Two writers: ``access_log_record`` for a person (a logged-in user, an API token's user) and
+``access_log_record_system`` for the system itself (a management command run from cron or by an
+operator, a background task), where there is no user: who = ``system``, on behalf of the operating
+system account that started the process, from ``manage.py <command>`` or ``task <name>`` on the
+host.
+"""
 
 import dataclasses
-from collections.abc import Iterable
+import getpass
+import itertools
+import os
+import socket
+from collections.abc import Iterable, Iterator
 from uuid import UUID
 
 from django.http import HttpRequest
@@ -12,6 +23,20 @@ from coachcare.audit.models import AccessLogEntry
 
 Event = AccessLogEntry.Event
 Channel = AccessLogEntry.Channel
+
+#: ``username`` and ``role`` of an entry written by the system itself (no user: a command or a task).
+SYSTEM_USERNAME = "system"
+SYSTEM_ROLE = "system"
+#: Entries are inserted in batches of this size (a national run can touch many clients).
+BATCH_SIZE = 1000
+
+
+def _os_user() -> str:
+    """The operating-system account that runs this process (NEN 7513: the person responsible)."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name and no passwd entry (some containers)
+        return f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -31,6 +56,17 @@ class AccessPoint:
     def command(cls, name: str) -> "AccessPoint":
         return cls(channel=Channel.COMMAND, address=f"manage.py {name}"[:200])
 
+    @classmethod
+    def system(cls, name: str, *, channel: str = Channel.COMMAND) -> "AccessPoint":
+        """A run without a user: ``manage.py <name>`` (channel command) or ``task <name>`` (channel
+        task), on this host, on behalf of the operating-system account that started it."""
+        origin = f"manage.py {name}" if channel == Channel.COMMAND else f"task {name}"
+        return cls(
+            channel=channel,
+            address=f"{origin} on {socket.gethostname()}"[:200],
+            on_behalf_of=f"OS user {_os_user()}"[:150],
+        )
+
 
 def access_log_record(
     *,
@@ -41,22 +77,79 @@ def access_log_record(
     access_point: AccessPoint,
 ) -> int:
     """Write one entry per client accessed, in one query. Returns the number of entries written."""
+    return _write(
+        event=event,
+        action=action,
+        client_ids=client_ids,
+        access_point=access_point,
+        user_id=actor.pk,
+        username=actor.get_username(),
+        user_display_name=actor.display_name,
+        role=actor.role,
+    )
+
+
+def access_log_record_system(
+    *,
+    event: str,
+    action: str,
+    client_ids: Iterable[UUID | None],
+    access_point: AccessPoint,
+) -> int:
+    """Write one entry per client accessed by the system itself (a command or a task; no user).
+
+    Who: ``system`` in role ``system``, on behalf of the OS account in ``access_point`` (use
+    ``AccessPoint.system``). Inserted in batches, so a run over many clients does not build one
+    huge statement. Returns the number of entries written.
+    """
+    return _write(
+        event=event,
+        action=action,
+        client_ids=client_ids,
+        access_point=access_point,
+        user_id=None,
+        username=SYSTEM_USERNAME,
+        user_display_name="",
+        role=SYSTEM_ROLE,
+    )
+
+
+def _batches(values: Iterable[UUID | None]) -> Iterator[list[UUID | None]]:
+    iterator = iter(values)
+    while batch := list(itertools.islice(iterator, BATCH_SIZE)):
+        yield batch
+
+
+def _write(
+    *,
+    event: str,
+    action: str,
+    client_ids: Iterable[UUID | None],
+    access_point: AccessPoint,
+    user_id: int | None,
+    username: str,
+    user_display_name: str,
+    role: str,
+) -> int:
     now = timezone.now()
-    entries = [
-        AccessLogEntry(
-            timestamp=now,
-            event=event,
-            action=action,
-            client_public_id=client_id,
-            user_id=actor.pk,
-            username=actor.get_username(),
-            user_display_name=actor.display_name,
-            role=actor.role,
-            on_behalf_of=access_point.on_behalf_of,
-            channel=access_point.channel,
-            access_point=access_point.address,
-        )
-        for client_id in client_ids
-    ]
-    AccessLogEntry.objects.bulk_create(entries)
-    return len(entries)
+    written = 0
+    for batch in _batches(client_ids):
+        entries = [
+            AccessLogEntry(
+                timestamp=now,
+                event=event,
+                action=action,
+                client_public_id=client_id,
+                user_id=user_id,
+                username=username,
+                user_display_name=user_display_name,
+                role=role,
+                on_behalf_of=access_point.on_behalf_of,
+                channel=access_point.channel,
+                access_point=access_point.address,
+            )
+            for client_id in batch
+        ]
+        AccessLogEntry.objects.bulk_create(entries)
+        written += len(entries)
+    return written

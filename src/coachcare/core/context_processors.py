@@ -1,11 +1,17 @@
+import functools
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from coachcare.access import policy
 from coachcare.accounts.models import Role
 from coachcare.messaging.selectors import unread_count
+
+#: Labels for every role an access-log entry can carry: the user roles, plus ``system`` for
+#: scheduled tasks and batch commands (NEN 7513 entries without a user) and no role at all.
+ROLE_LABELS = [*Role.choices, ("system", _("the system")), ("", _("no role recorded"))]
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -15,10 +21,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     """
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": [], "role_choices": Role.choices}
+        return {"nav_items": [], "role_choices": ROLE_LABELS}
     if user.is_professional and not getattr(user, "is_verified", lambda: False)():
         # Between password and TOTP code: every link would only lead back to the code page.
-        return {"nav_items": [], "role_choices": Role.choices}
+        return {"nav_items": [], "role_choices": ROLE_LABELS}
     items: list[tuple[str, Any]] = [("core:home", _("Home"))]
     if policy.can_refer(user):
         items.append(("clients:refer", _("Register a young person")))
@@ -34,10 +40,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("trajectories:approvals", _("Decisions to approve")))
     if policy.can_export_clients(user):
         items.append(("clients:export", _("Download list (CSV)")))
-    unread_messages = 0
+    unread_messages: Any = 0
     if policy.has_message_threads(user):
         items.append(("messaging:inbox", _("Messages")))
-        unread_messages = unread_count(actor=user)
+        # Counted only when a template shows it (base.html): partial pages such as the message poll
+        # render with this context too, many times a minute, and never show the badge.
+        unread_messages = SimpleLazyObject(functools.partial(unread_count, actor=user))
     if user.role == Role.JONGERE:
         items.append(("clients:my_access_log", _("Who opened my file")))
     if user.role in {Role.JONGERE, Role.OUDER}:
@@ -46,4 +54,4 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("privacy:destruction_requests", _("Requests to destroy a file")))
     if user.role == Role.BEHEERDER:
         items.append(("admin:index", _("Administration")))
-    return {"nav_items": items, "nav_unread_messages": unread_messages, "role_choices": Role.choices}
+    return {"nav_items": items, "nav_unread_messages": unread_messages, "role_choices": ROLE_LABELS}

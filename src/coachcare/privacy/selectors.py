@@ -1,10 +1,11 @@
-"""Reads for the privacy screens: consent status in plain words, destruction requests, records."""
+"""Reads for the privacy screens: consent status in plain words, destruction requests, records;
+and for the retention job: which files are due for destruction on a given day."""
 
 import dataclasses
 import datetime
 from uuid import UUID
 
-from django.db.models import Q
+from django.db.models import DateField, Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from coachcare.access import policy
@@ -12,8 +13,8 @@ from coachcare.access.consent import AGE_CONSENT_ALONE, AGE_CONSENT_WITH_PARENTS
 from coachcare.accounts.models import Role, User
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients.models import Client, GezagRelation, ParentAccessDecision
-from coachcare.core.dates import age_on, today
-from coachcare.privacy.models import DestructionRecord, DestructionRequest
+from coachcare.core.dates import age_on, today, years_before
+from coachcare.privacy.models import DestructionRecord, DestructionRequest, RetentionHold
 from coachcare.trajectories.models import ACTIVE_STATUSES, Agreement, Goal, Trajectory
 
 
@@ -223,3 +224,65 @@ def destruction_request_open_for(*, client_public_id: UUID) -> DestructionReques
 def destruction_record_for(*, client_public_id: UUID) -> DestructionRecord | None:
     """The latest record that the file's clinical content was destroyed (no content, so no access check)."""
     return DestructionRecord.objects.filter(client_public_id=client_public_id).order_by("-executed_at").first()
+
+
+# --- retention (Jeugdwet 7.3.8) ------------------------------------------------------------------
+
+#: Jeugdwet 7.3.8: the file is kept at least 20 years from the end of care (15 until 2020).
+RETENTION_YEARS = 20
+
+
+def retention_cutoff(*, on: datetime.date) -> datetime.date:
+    """Care that ended on or before this day has been kept ``RETENTION_YEARS`` years on ``on``.
+
+    The 20th anniversary itself counts. Care that ended on 29 February reaches it on 29 February
+    when that exists, else on 1 March (``years_before`` falls back to 28 February, as ``age_on``
+    does for birthdays).
+    """
+    return years_before(on, RETENTION_YEARS)
+
+
+def retention_due_clients(*, on: datetime.date, held: bool = False) -> QuerySet[Client]:
+    """Files whose retention period has ended on ``on``, annotated with their ``end_of_care``.
+
+    - end of care = the latest ``closed_on`` of the client's trajectories; a client with a
+      trajectory that has no ``closed_on`` (still running, or never closed) is never due, and
+      neither is a client without any trajectory (no end of care is known);
+    - due when the end of care is on or before ``retention_cutoff(on=on)``;
+    - not when the retention job already destroyed the file for this end of care (idempotent);
+    - ``held=False`` (the default): without the files under a running ``RetentionHold``;
+      ``held=True``: only those (they would be due but are kept longer).
+
+    A queryset with correlated subqueries (no GROUP BY over the whole table): the caller walks it
+    in primary-key batches.
+    """
+    last_closed = (
+        Trajectory.objects.filter(client=OuterRef("pk"))
+        .order_by()
+        .values("client")
+        .annotate(last=Max("closed_on"))
+        .values("last")[:1]
+    )
+    running = Trajectory.objects.filter(client=OuterRef("pk"), closed_on__isnull=True)
+    destroyed = DestructionRecord.objects.filter(
+        client_public_id=OuterRef("public_id"),
+        reason=DestructionRecord.Reason.RETENTION,
+        end_of_care__gte=OuterRef("end_of_care"),
+    )
+    hold = RetentionHold.objects.filter(client_public_id=OuterRef("public_id"), until__gte=on)
+    due = (
+        Client.objects.annotate(end_of_care=Subquery(last_closed, output_field=DateField()))
+        .filter(end_of_care__lte=retention_cutoff(on=on))
+        .exclude(Exists(running))
+        .exclude(Exists(destroyed))
+    )
+    return due.filter(Exists(hold)) if held else due.exclude(Exists(hold))
+
+
+def destruction_requests_overdue(*, on: datetime.date) -> list[DestructionRequest]:
+    """Open destruction requests whose three-month deadline (Jeugdwet 7.3.9) passed before ``on``."""
+    return list(
+        DestructionRequest.objects.filter(status=DestructionRequest.Status.OPEN, deadline__lt=on).order_by(
+            "deadline", "id"
+        )
+    )

@@ -37,5 +37,6 @@ def field_label(key: str) -> str:
 
 @register.inclusion_tag("privacy/_destruction_notice.html")
 def destruction_notice(client: Client) -> dict[str, DestructionRecord | None]:
-    """On the client file: the clinical content was destroyed on <date> at the young person's request."""
+    """On the client file: the clinical content was destroyed on <date>, at the young person's request or
+    because the retention period ended."""
     return {"record": destruction_record_for(client_public_id=client.public_id)}

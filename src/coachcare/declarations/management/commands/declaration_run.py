@@ -2,12 +2,15 @@
 
 Creates the month's declarations (JW323, in draft) from the delivered modules; the iJw export
 writes the files. Re-running adds only modules delivered since, or reports that nothing is new.
+Every client declared (or whose module was refused) gets an entry in the NEN 7513 access log
+(who: system, on behalf of the OS user; ``declarations.system_log``).
 """
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from coachcare.declarations import services
+from coachcare.audit.services import AccessPoint
+from coachcare.declarations.system_log import declaration_run_logged
 from coachcare.municipalities.models import Municipality
 
 
@@ -29,14 +32,15 @@ class Command(BaseCommand):
     ) -> None:
         if bool(municipality) == all_municipalities:
             raise CommandError("Give either --municipality CODE or --all-municipalities.")
+        found = None
+        if not all_municipalities:
+            found = Municipality.objects.filter(code=municipality).first()
+            if found is None:
+                raise CommandError(f"No municipality with code {municipality}.")
         try:
-            if all_municipalities:
-                results = services.declaration_run_all(period=period, actor=None)
-            else:
-                found = Municipality.objects.filter(code=municipality).first()
-                if found is None:
-                    raise CommandError(f"No municipality with code {municipality}.")
-                results = [services.declaration_run(municipality=found, period=period, actor=None)]
+            results = declaration_run_logged(
+                municipality=found, period=period, access_point=AccessPoint.system("declaration_run")
+            )
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
         for result in results:

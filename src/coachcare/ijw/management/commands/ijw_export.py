@@ -3,12 +3,17 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from coachcare.ijw.services import IjwRejected, ijw_export, month_bounds
+from coachcare.audit.services import AccessPoint
+from coachcare.ijw.services import IjwRejected, month_bounds
+from coachcare.ijw.system_log import ijw_export_logged
 from coachcare.municipalities.models import Municipality
 
 
 class Command(BaseCommand):
-    help = "Write the provider's outgoing iJw messages for one municipality and month as XML files."
+    help = (
+        "Write the provider's outgoing iJw messages for one municipality and month as XML files. Every client "
+        "in the files gets an EXPORT entry in the access log (who: system, on behalf of the OS user)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--municipality", required=True, help="CBS code (4 digits)")
@@ -24,7 +29,9 @@ class Command(BaseCommand):
         except ValueError:
             raise CommandError("--period must be a month: YYYY-MM.") from None
         try:
-            result = ijw_export(municipality=found, period=period, out_dir=Path(out))
+            result = ijw_export_logged(
+                municipality=found, period=period, out_dir=Path(out), access_point=AccessPoint.system("ijw_export")
+            )
         except IjwRejected as rejected:
             for violation in rejected.violations:
                 self.stdout.write(str(violation))

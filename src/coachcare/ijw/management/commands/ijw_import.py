@@ -3,11 +3,16 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from coachcare.ijw.services import IjwRejected, ijw_import
+from coachcare.audit.services import AccessPoint
+from coachcare.ijw.services import IjwRejected
+from coachcare.ijw.system_log import ijw_import_logged
 
 
 class Command(BaseCommand):
-    help = "Read an incoming iJw 3.2 message (JW301, JW319, JW325, retour): validated first, all or nothing."
+    help = (
+        "Read an incoming iJw 3.2 message (JW301, JW319, JW325, retour): validated first, all or nothing. "
+        "Every client whose data changes gets an entry in the access log (who: system, on behalf of the OS user)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
@@ -17,7 +22,7 @@ class Command(BaseCommand):
         if not file.is_file():
             raise CommandError(f"{file} is not a file.")
         try:
-            result = ijw_import(data=file.read_bytes())
+            result = ijw_import_logged(data=file.read_bytes(), access_point=AccessPoint.system("ijw_import"))
         except IjwRejected as rejected:
             for violation in rejected.violations:
                 self.stdout.write(str(violation))
