@@ -97,4 +97,37 @@ vendor-static:
 	bash scripts/vendor-static.sh
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LOAD_VENV) var .pytest_cache .mypy_cache .ruff_cache
+
+# --- Load and fault tests (docs/performance.md) ----------------------------------------------------
+# Locust lives in its own virtualenv: it brings gevent, Flask and requests, which the app must not import.
+LOAD_VENV ?= .venv-load
+LOAD_DB ?= postgres://postgres@127.0.0.1:5432/coachcare_national
+LOAD_USERS ?= 60
+LOAD_SPAWN_RATE ?= 2
+LOAD_TIME ?= 5m
+LOAD_RPS ?= 220
+LOAD_PORT ?= 8000
+LOAD_WORKERS ?=
+FAULT_DB ?= postgres://postgres@127.0.0.1:5432/coachcare_fault
+FAULT_PG_CLUSTER ?= 15 main
+
+.PHONY: loadtest fault-test
+
+$(LOAD_VENV)/.load-installed: requirements/load.txt
+	@test -n "$(PYTHON_BOOTSTRAP)" || { echo "Python 3.12 or newer is needed (python3.13 recommended)."; exit 1; }
+	test -x $(LOAD_VENV)/bin/python || $(PYTHON_BOOTSTRAP) -m venv $(LOAD_VENV)
+	$(LOAD_VENV)/bin/pip install --quiet --upgrade pip
+	$(LOAD_VENV)/bin/pip install --quiet -r requirements/load.txt
+	touch $@
+
+# Locust, headless, against `make serve-prod` on LOAD_DB (127.0.0.1 only, bounded); prints the figures.
+loadtest: $(VENV)/.base-installed $(LOAD_VENV)/.load-installed
+	LOAD_DB=$(LOAD_DB) LOAD_USERS=$(LOAD_USERS) LOAD_SPAWN_RATE=$(LOAD_SPAWN_RATE) LOAD_TIME=$(LOAD_TIME) \
+	LOAD_RPS=$(LOAD_RPS) LOAD_PORT=$(LOAD_PORT) LOAD_WORKERS=$(LOAD_WORKERS) LOAD_VENV=$(LOAD_VENV) \
+	$(PY) loadtest/run.py
+
+# Faults: a PostgreSQL restart under load (clean 503s, no partial writes, recovery) and a task worker
+# killed during the declaration run (requeued, declared once). Uses a scratch database FAULT_DB.
+fault-test: $(VENV)/.dev-installed
+	FAULT_DB=$(FAULT_DB) FAULT_PG_CLUSTER="$(FAULT_PG_CLUSTER)" LOAD_PORT=$(LOAD_PORT) $(PY) loadtest/faults.py

@@ -27,19 +27,33 @@ PY
   chmod 600 "$ENV_FILE"
   echo "Wrote $ENV_FILE (local keys)."
 fi
-set -a
-# shellcheck disable=SC1090
-. "$ENV_FILE"
-set +a
+# The file's values are defaults: a variable already set in the environment wins, so
+# `DATABASE_URL=postgres://.../other make serve-prod` serves another database with the same keys.
+while IFS= read -r line || [ -n "$line" ]; do
+  case "$line" in ''|'#'*) continue ;; esac
+  name=${line%%=*}
+  [[ "$name" =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || continue
+  if [ -z "${!name+x}" ]; then export "$line"; fi
+done < "$ENV_FILE"
 WORKERS=${WEB_CONCURRENCY:-$(( $(nproc) * 2 + 1 ))}
+PORT=${PORT:-8000}
+ACCESS_LOG=${ACCESS_LOG:--}
+# Workers are recycled after this many requests (a leak cannot grow for ever); with --preload a new
+# worker is a fork of the loaded app, so recycling costs little.
+MAX_REQUESTS=${GUNICORN_MAX_REQUESTS:-20000}
 "$VENV/bin/python" manage.py migrate --noinput
 "$VENV/bin/python" manage.py collectstatic --noinput -v0
-"$VENV/bin/python" manage.py db_worker --queue-name '*' --interval 1 &
+# The daily retention job (Jeugdwet 7.3.8) is a task that queues its own next run; make sure one
+# run is queued (idempotent: a run already waiting is left alone). See docs/operations.md.
+"$VENV/bin/python" manage.py retention_schedule
+# The task worker first requeues tasks of a worker that died (scripts/task-worker.sh).
+bash scripts/task-worker.sh &
 WORKER=$!
 trap 'kill $WORKER 2>/dev/null || true' EXIT INT TERM
-echo "coachcare on http://127.0.0.1:8000 with $WORKERS gunicorn workers and one task worker (pid $WORKER)"
-"$VENV/bin/gunicorn" coachcare.wsgi:application --pythonpath src --bind 127.0.0.1:8000 \
-  --workers "$WORKERS" --max-requests 2000 --max-requests-jitter 200 --timeout 30 --access-logfile - &
+echo "coachcare on http://127.0.0.1:$PORT with $WORKERS gunicorn workers and one task worker (pid $WORKER)"
+"$VENV/bin/gunicorn" coachcare.wsgi:application --pythonpath src --bind "127.0.0.1:$PORT" \
+  --workers "$WORKERS" --preload --max-requests "$MAX_REQUESTS" --max-requests-jitter $(( MAX_REQUESTS / 10 )) \
+  --timeout 30 --access-logfile "$ACCESS_LOG" &
 GUNICORN=$!
 trap 'kill $WORKER $GUNICORN 2>/dev/null || true' EXIT INT TERM
 wait $GUNICORN

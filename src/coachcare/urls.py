@@ -18,3 +18,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+# A database that cannot be reached gives a 503 with Retry-After, not the 500 page (docs/operations.md).
+handler500 = "coachcare.operations.unavailable.server_error"

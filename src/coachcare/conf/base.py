@@ -10,7 +10,7 @@ import dj_database_url
 from django.utils.csp import CSP  # type: ignore[attr-defined]
 from django.utils.translation import gettext_lazy as _
 
-from coachcare.conf.env import env_bool, env_float, env_int, env_list, env_str
+from coachcare.conf.env import cache_config, env_bool, env_float, env_int, env_list, env_str
 
 SRC_DIR = Path(__file__).resolve().parent.parent  # src/coachcare
 BASE_DIR = SRC_DIR.parent.parent  # repository root
@@ -55,6 +55,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a database error raised by a view becomes a clean 503 (with handler500 in urls.py for the rest).
+    "coachcare.operations.unavailable.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -196,6 +198,19 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Cache: CACHE_URL (redis://127.0.0.1:6379/0 in production; default: memory of each process, so
+# `make demo` needs no Redis). Sessions live in the database; with a shared cache (Redis) they are
+# read from the cache and written through to the database (cached_db): one query less per request.
+# A per-process cache cannot hold sessions: another worker would read a stale copy.
+CACHE_URL = env_str("CACHE_URL", "locmem://")
+CACHES = {"default": cache_config(CACHE_URL)}
+SESSION_ENGINE = env_str(
+    "SESSION_ENGINE",
+    "django.contrib.sessions.backends.cached_db"
+    if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    else "django.contrib.sessions.backends.db",
+)
 
 # Background tasks (django.tasks). "db" keeps them in the database (django-tasks-db).
 TASKS = {
