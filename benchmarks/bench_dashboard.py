@@ -7,9 +7,14 @@ Usage (PostgreSQL, after ``generate_population --youths 500000``):
 
 Requests the municipality dashboard of the largest municipality (as its policy officer) and the
 provider dashboard of the busiest team in-process with Django's test client (server time:
-middleware, view, queries, template), then times the outcome aggregate alone through the ORM
-and as hand-written SQL, and prints p50/p95 and query counts. It does not generate data: run
-``generate_population`` first (see benchmarks/README.md).
+middleware, view, queries, template), then times the parts alone: the outcome aggregate through
+the ORM and as hand-written SQL over the outcome summary (``monitoring_trajectoryoutcome``, the
+same numbers: checked), the gate aggregate, the forecast as stored by the nightly
+``forecast_check`` and as computed by it, and for comparison the outcome aggregate straight from
+the source tables (as before the summary). Prints p50/p95 and query counts. It does not generate
+data: run ``generate_population`` first (see benchmarks/README.md); the summary must be filled
+(``manage.py outcomes_rebuild``, which the generator runs at its end). When the measured
+municipality has no stored forecast yet, it stores one first (what ``forecast_check`` does).
 """
 
 import argparse
@@ -27,7 +32,30 @@ os.environ.setdefault("DEBUG", "false")
 os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
 os.environ.setdefault("AXES_ENABLED", "false")
 
+#: The outcome aggregate of ``indicators.outcome_rows`` by hand, over the summary table (what the
+#: dashboard reads since the summary exists).
 RAW_SQL = """
+SELECT date_trunc('quarter', o.closed_on) AS quarter,
+       count(*) AS closed,
+       count(*) FILTER (WHERE o.end_reason IN ('32', '33', '34', '35')) AS dropout,
+       count(o.satisfaction_score), sum(o.satisfaction_score), sum(o.satisfaction_score * o.satisfaction_score),
+       count(*) FILTER (WHERE o.satisfaction_score >= 4),
+       count(o.fu6), count(*) FILTER (WHERE o.fu6), count(o.fu12), count(*) FILTER (WHERE o.fu12),
+       count(*) FILTER (WHERE o.end_reason = '31' AND o.fu6 = false),
+       count(*) FILTER (WHERE o.final_gbo_mean IS NOT NULL AND o.intake_gbo_mean IS NOT NULL),
+       count(*) FILTER (WHERE o.final_gbo_mean > o.intake_gbo_mean),
+       count(o.final_gas_t), count(*) FILTER (WHERE o.final_gas_t >= 50),
+       sum(o.duration_days), sum(o.n_modules), sum(o.cost_cents),
+       count(*) FILTER (WHERE NOT o.has_intake), count(*) FILTER (WHERE o.satisfaction_score IS NULL),
+       count(*) FILTER (WHERE o.fu6_open_due < %(on)s) + count(*) FILTER (WHERE o.fu12_open_due < %(on)s)
+FROM monitoring_trajectoryoutcome o
+WHERE o.municipality_id = %(municipality)s AND o.closed_on BETWEEN %(start)s AND %(end)s
+GROUP BY 1 ORDER BY 1
+"""
+
+#: The same aggregate straight from the source tables (how it was computed before the summary):
+#: for comparison only.
+SOURCE_SQL = """
 WITH t AS (
     SELECT t.id, t.closed_on, t.referred_on, t.end_reason, t.satisfaction_score, t.final_gas_t, t.final_gbo_mean
     FROM trajectories_trajectory t JOIN clients_client c ON c.id = t.client_id
@@ -97,7 +125,9 @@ def main() -> None:
     from coachcare.clients.models import Client
     from coachcare.core.dates import today
     from coachcare.monitoring import indicators as ind
+    from coachcare.monitoring import selectors, services
     from coachcare.monitoring.forms import FilterForm
+    from coachcare.monitoring.models import ForecastFigure, TrajectoryOutcome
     from coachcare.trajectories.models import Trajectory
 
     call_command("collectstatic", interactive=False, verbosity=0)  # DEBUG off: hashed static names
@@ -149,12 +179,18 @@ def main() -> None:
 
     date_from, date_to = FilterForm(None, modules=[]).period(today())
     scope = ind.Scope(date_from=date_from, date_to=date_to, municipality_id=municipality_id)
-    closed = ind.closed_trajectories(scope).count()
+    closed = ind.closed_outcomes(scope).count()
+    summarised = TrajectoryOutcome.objects.count()
+    if summarised != Trajectory.objects.filter(closed_on__isnull=False).count():
+        sys.exit("the outcome summary is not filled: run `manage.py outcomes_rebuild` first")
     print(
-        f"database: {connection.vendor}, {youths} young people, {Trajectory.objects.count()} trajectories; "
-        f"largest municipality {biggest['n']} residents, {closed} trajectories closed {date_from} – {date_to}; "
-        f"{args.repeat} runs each"
+        f"database: {connection.vendor}, {youths} young people, {Trajectory.objects.count()} trajectories "
+        f"({summarised} closed, in the summary); largest municipality {biggest['n']} residents, {closed} "
+        f"trajectories closed {date_from} – {date_to}; {args.repeat} runs each"
     )
+    if not ForecastFigure.objects.filter(municipality_id=municipality_id).exists():
+        services.forecast_store(municipality_id=municipality_id)
+        print("stored the forecast of the measured municipality, as the nightly `forecast_check` does")
     municipality_http = logged_in(beleid)
     provider_http = logged_in(teamleider)
 
@@ -171,17 +207,27 @@ def main() -> None:
     timed("outcome aggregate, ORM (1 grouped query)", lambda: ind.outcome_rows(scope))
     if connection.vendor == "postgresql":
 
-        def raw() -> object:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    RAW_SQL,
-                    {"municipality": municipality_id, "start": date_from, "end": date_to, "on": today()},
-                )
-                return cursor.fetchall()
+        def raw(sql: str) -> Callable[[], list[tuple[object, ...]]]:
+            def call() -> list[tuple[object, ...]]:
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        sql, {"municipality": municipality_id, "start": date_from, "end": date_to, "on": today()}
+                    )
+                    return cursor.fetchall()
 
-        timed("outcome aggregate, raw SQL (CTEs)", raw)
+            return call
+
+        orm_closed = [row["closed"] for row in ind.outcome_rows(scope)]
+        raw_closed = [row[1] for row in raw(RAW_SQL)()]
+        assert orm_closed == raw_closed, (orm_closed, raw_closed)
+        timed("outcome aggregate, raw SQL (summary table)", raw(RAW_SQL))
     else:
         print("raw SQL comparison: PostgreSQL only")
+    timed("gate aggregate, ORM (1 grouped query)", lambda: ind.gate_rows(scope))
+    timed("forecast as stored by forecast_check", lambda: selectors.forecast_of(municipality_id=municipality_id))
+    timed("forecast computed (by forecast_check)", lambda: selectors.forecast_build(municipality_id=municipality_id))
+    if connection.vendor == "postgresql":
+        timed("outcome aggregate, raw SQL (source tables)", raw(SOURCE_SQL))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
 import pytest
 
+from tests.trajectories.conftest import contracted  # noqa: F401  (fixture)
+
 
 @pytest.fixture(autouse=True)
 def _english_ui(settings) -> None:  # type: ignore[no-untyped-def]

@@ -88,6 +88,8 @@ def make_trajectory(
             due_on=referred_on,
             finished_on=referred_on,
         )
+    # Built row by row here; the services refresh the summary in the transaction that closes it.
+    services.trajectory_outcomes_refresh(trajectory_ids=[trajectory.pk])
     return trajectory
 
 
@@ -171,6 +173,7 @@ def test_gate_statistics(world: World) -> None:
             module_run=run, advice=advice, advice_rule="r", decision=decision, decided_at=decided,
             deviates=advice != decision,
         )  # fmt: skip
+    services.trajectory_outcomes_refresh(trajectory_ids=[trajectory.pk])  # as evaluation_decide does
     figures = ind.gate_figures_from(ind.total_row(ind.gate_rows(scope_a(world))))
     assert (figures["gate_continue"].numerator, figures["gate_continue"].denominator) == (2, 3)
     assert figures["gate_stop"].numerator == 1 and figures["gate_step_up"].numerator == 0

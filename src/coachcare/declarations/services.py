@@ -402,11 +402,15 @@ def _declare(
     )
 
 
+@transaction.atomic
 def declaration_submit(*, declaration: Declaration) -> Declaration:
     """The JW323 file for this declaration has been written for sending: draft → submitted."""
+    from coachcare.monitoring import services as monitoring_services  # above declarations: imported late
+
     Declaration.objects.filter(pk=declaration.pk, status=DeclarationStatus.DRAFT).update(
         status=DeclarationStatus.SUBMITTED, submitted_at=timezone.now()
     )
+    monitoring_services.trajectory_outcomes_refresh_declared(declaration_id=declaration.pk)
     declaration.refresh_from_db()
     return declaration
 
@@ -434,6 +438,8 @@ def declaration_answer_apply(*, answer: Jw325) -> AnswerApplied:
     """Store a JW325 answer: per line its return code (WJ001) and awarded amount; the declaration
     becomes answered. Idempotent: applying the same answer again writes the same values.
     """
+    from coachcare.monitoring import services as monitoring_services  # above declarations: imported late
+
     number = answer.declaratienummer
     with transaction.atomic():
         try:
@@ -463,4 +469,5 @@ def declaration_answer_apply(*, answer: Jw325) -> AnswerApplied:
         if declaration.answered_at is None:
             declaration.answered_at = timezone.now()
         declaration.save(update_fields=["status", "awarded_cents", "answered_at"])
+        monitoring_services.trajectory_outcomes_refresh_declared(declaration_id=declaration.pk)
     return AnswerApplied(declaration=declaration, lines_updated=len(changed), unknown_references=unknown)

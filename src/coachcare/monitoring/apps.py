@@ -6,3 +6,7 @@ class MonitoringConfig(AppConfig):
     name = "coachcare.monitoring"
     label = "monitoring"
     verbose_name = _("monitoring")
+
+    def ready(self) -> None:
+        # Registers the outcome summary's destroyer with the privacy app (no signals involved).
+        from coachcare.monitoring import destroyers  # noqa: F401

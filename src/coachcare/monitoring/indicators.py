@@ -12,9 +12,11 @@ How the figures are computed
   the referral date). Running trajectories never count in a rate (outcomes.md).
 - One grouped query per page: ``outcome_rows`` returns one row per calendar quarter of closure with
   *additive* conditional aggregates (counts and sums), so the total over the period is the sum of
-  the quarter rows and every figure keeps its numerator and denominator. Per-trajectory values
-  (intake GBO mean, number of modules, cost, follow-up answers) are correlated subqueries inside
-  that one query. The gate statistics are the second grouped query (``gate_rows``).
+  the quarter rows and every figure keeps its numerator and denominator. It reads the outcome
+  summary ``TrajectoryOutcome`` (one row per closed trajectory with its per-trajectory values:
+  intake GBO mean, number of modules, cost, follow-up answers and open due dates), kept current
+  by ``monitoring.services.trajectory_outcomes_refresh``. The gate statistics are the second
+  grouped query (``gate_rows``).
 - ``figures_from`` turns aggregates into ``Figure`` objects: value, numerator, denominator.
 - Small-cell suppression (counts below 5 outside the provider) is a presentation matter, applied by
   ``Figure.suppressed`` / ``suppress_count`` where the municipality sees the figures.
@@ -27,14 +29,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db.models import (
-    Avg,
     Case,
     Count,
-    DurationField,
-    Exists,
-    ExpressionWrapper,
     F,
-    FloatField,
     IntegerField,
     OuterRef,
     Q,
@@ -50,7 +47,8 @@ from django.db.models.lookups import GreaterThan
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from coachcare.trajectories.models import Advice, EndReason, Evaluation, FollowUp, GoalScore, ModuleRun, Trajectory
+from coachcare.monitoring.models import GateDecision, TrajectoryOutcome
+from coachcare.trajectories.models import Advice, EndReason, ModuleRun
 
 #: JZ588 codes that mean "ended early" (CBS: uitval).
 DROP_OUT_CODES = (
@@ -314,56 +312,37 @@ def age_at_referral(prefix: str = "") -> Combinable:
 
 
 def _scope_q(scope: Scope, prefix: str = "") -> Q:
+    """The scope as a filter; ``prefix`` is the path to the columns ``municipality``, ``provider``
+    and ``team`` (``""`` on the outcome summary, ``"...__client__"`` elsewhere)."""
     q = Q()
     if scope.municipality_id is not None:
-        q &= Q(**{f"{prefix}client__municipality_id": scope.municipality_id})
+        q &= Q(**{f"{prefix}municipality_id": scope.municipality_id})
     if scope.provider_id is not None:
-        q &= Q(**{f"{prefix}client__provider_id": scope.provider_id})
+        q &= Q(**{f"{prefix}provider_id": scope.provider_id})
     if scope.team_id is not None:
-        q &= Q(**{f"{prefix}client__team_id": scope.team_id})
+        q &= Q(**{f"{prefix}team_id": scope.team_id})
     return q
 
 
-def _limit(queryset: QuerySet[Trajectory], scope: Scope) -> QuerySet[Trajectory]:
-    queryset = queryset.filter(_scope_q(scope))
-    if scope.module_code:
-        runs = ModuleRun.objects.filter(trajectory=OuterRef("pk"), module__code=scope.module_code)
-        queryset = queryset.filter(Exists(runs))
+def closed_outcomes(scope: Scope) -> QuerySet[TrajectoryOutcome]:
+    """The population of every outcome rate: trajectories closed in the period, in scope.
+
+    Read from the outcome summary (``TrajectoryOutcome``, one row per closed trajectory, kept
+    current by ``monitoring.services.trajectory_outcomes_refresh``); the scopes and the period use
+    its indexes (municipality, provider or team, then ``closed_on``).
+    """
+    queryset = TrajectoryOutcome.objects.filter(
+        _scope_q(scope), closed_on__gte=scope.date_from, closed_on__lte=scope.date_to
+    )
+    if scope.module_code:  # evaluated on the rows in scope only (no join: the codes are on the row)
+        queryset = queryset.filter(module_codes__contains=f"|{scope.module_code}|")
     if scope.age_band in AGE_BANDS:
         _label, low, high = AGE_BANDS[scope.age_band]
-        queryset = queryset.alias(_age=age_at_referral()).filter(_age__gte=low, _age__lte=high)
+        queryset = queryset.filter(age_at_referral__gte=low, age_at_referral__lte=high)
     return queryset
 
 
-def closed_trajectories(scope: Scope) -> QuerySet[Trajectory]:
-    """The population of every outcome rate: trajectories closed in the period, in scope."""
-    queryset = Trajectory.objects.filter(
-        closed_on__isnull=False, closed_on__gte=scope.date_from, closed_on__lte=scope.date_to
-    )
-    return _limit(queryset, scope)
-
-
-# --- per-trajectory values (correlated subqueries) -----------------------------------------------
-
-
-def _intake_gbo_mean() -> Subquery:
-    scores = (
-        GoalScore.objects.filter(goal__trajectory=OuterRef("pk"), module_run__isnull=True)
-        .values("goal__trajectory")
-        .annotate(mean=Avg("gbo"))
-        .values("mean")
-    )
-    return Subquery(scores, output_field=FloatField())
-
-
-def _has_intake_score() -> Subquery:
-    scores = GoalScore.objects.filter(goal__trajectory=OuterRef("pk"), module_run__isnull=True).values("pk")[:1]
-    return Subquery(scores, output_field=IntegerField())
-
-
-def _module_count() -> Coalesce:
-    runs = ModuleRun.objects.filter(trajectory=OuterRef("pk")).values("trajectory").annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(runs, output_field=IntegerField()), Value(0))
+# --- per-trajectory values -------------------------------------------------------------------------
 
 
 def module_cost_expression(prefix: str = "") -> Case:
@@ -387,7 +366,12 @@ def module_cost_expression(prefix: str = "") -> Case:
     )
 
 
-def _cost() -> Coalesce:
+def trajectory_cost() -> Coalesce:
+    """Cost of a trajectory (correlated subquery on ``Trajectory``): the sum of its module costs.
+
+    For reads of single trajectories outside the summary (the research export, which holds running
+    trajectories too); the summary computes the same sum with ``module_cost_expression``.
+    """
     runs = (
         ModuleRun.objects.filter(trajectory=OuterRef("pk"))
         .values("trajectory")
@@ -397,23 +381,8 @@ def _cost() -> Coalesce:
     return Coalesce(Subquery(runs, output_field=IntegerField()), Value(0))
 
 
-def _follow_up(months: int) -> Subquery:
-    answer = FollowUp.objects.filter(trajectory=OuterRef("pk"), months=months).values("needed_care_again")[:1]
-    return Subquery(answer)
-
-
-def _follow_ups_missing(on: datetime.date) -> Coalesce:
-    missing = (
-        FollowUp.objects.filter(trajectory=OuterRef("pk"), due_on__lt=on, needed_care_again__isnull=True)
-        .values("trajectory")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(missing, output_field=IntegerField()), Value(0))
-
-
-def _aggregates() -> dict[str, Any]:
-    """Additive aggregates over annotated closed trajectories (conditional aggregation)."""
+def _aggregates(on: datetime.date) -> dict[str, Any]:
+    """Additive aggregates over rows of the outcome summary (conditional aggregation)."""
     return {
         "closed": Count("pk"),
         "dropout": Count("pk", filter=Q(end_reason__in=DROP_OUT_CODES)),
@@ -426,44 +395,34 @@ def _aggregates() -> dict[str, Any]:
         "fu12_n": Count("fu12"),
         "fu12_again": Count("pk", filter=Q(fu12=True)),
         "g31": Count("pk", filter=Q(end_reason=EndReason.ACCORDING_TO_PLAN, fu6=False)),
-        "gbo_n": Count("pk", filter=Q(final_gbo_mean__isnull=False, intake_gbo__isnull=False)),
-        "gbo_up": Count("pk", filter=Q(final_gbo_mean__gt=F("intake_gbo"))),
+        "gbo_n": Count("pk", filter=Q(final_gbo_mean__isnull=False, intake_gbo_mean__isnull=False)),
+        "gbo_up": Count("pk", filter=Q(final_gbo_mean__gt=F("intake_gbo_mean"))),
         "gas_n": Count("final_gas_t"),
         "gas_ok": Count("pk", filter=Q(final_gas_t__gte=GOALS_ACHIEVED_FROM_T)),
-        "days": Sum(
-            ExpressionWrapper(F("closed_on") - F("referred_on"), output_field=DurationField()),
-        ),
+        "days": Sum("duration_days"),
         "modules": Sum("n_modules"),
         "cost": Sum("cost_cents"),
         # data quality
-        "no_intake": Count("pk", filter=Q(has_intake__isnull=True)),
+        "no_intake": Count("pk", filter=Q(has_intake=False)),
         "no_satisfaction": Count("pk", filter=Q(satisfaction_score__isnull=True)),
-        "fu_missing": Sum("fu_missing"),
+        # follow-ups past their date without an answer (at most one at 6 and one at 12 months)
+        "fu_missing": Count("pk", filter=Q(fu6_open_due__lt=on)) + Count("pk", filter=Q(fu12_open_due__lt=on)),
     }
 
 
-ADDITIVE_KEYS = tuple(_aggregates())
+ADDITIVE_KEYS = tuple(_aggregates(datetime.date.min))
 
 
 def outcome_rows(scope: Scope, *, on: datetime.date | None = None) -> list[dict[str, Any]]:
-    """ONE grouped query: the additive outcome aggregates per quarter of closure (oldest first)."""
+    """ONE grouped query over the outcome summary: the additive outcome aggregates per quarter of
+    closure (oldest first). ``on`` (default today) decides which follow-ups are overdue."""
     on = on or datetime.date.today()
-    aggregates = _aggregates()
     rows = (
-        closed_trajectories(scope)
-        .annotate(
-            intake_gbo=_intake_gbo_mean(),
-            has_intake=_has_intake_score(),
-            n_modules=_module_count(),
-            cost_cents=_cost(),
-            fu6=_follow_up(6),
-            fu12=_follow_up(12),
-            fu_missing=_follow_ups_missing(on),
-        )
+        closed_outcomes(scope)
         .annotate(quarter=TruncQuarter("closed_on"))
         .order_by()
         .values("quarter")
-        .annotate(**aggregates)
+        .annotate(**_aggregates(on))
         .order_by("quarter")
     )
     return [_normalise(row) for row in rows]
@@ -490,21 +449,21 @@ def _as_date(value: Any) -> datetime.date | None:
 
 
 def gate_rows(scope: Scope) -> list[dict[str, Any]]:
-    """The second grouped query: module gate decisions taken in the period, per quarter."""
-    evaluations = Evaluation.objects.filter(
-        decided_at__isnull=False,
-        decided_at__date__gte=scope.date_from,
-        decided_at__date__lte=scope.date_to,
+    """The second grouped query: module gate decisions taken in the period, per quarter.
+
+    Read from the gate summary (``GateDecision``, one row per decided evaluation with its scope,
+    module code, age at referral and local decision date), by the index of the scope.
+    """
+    decisions = GateDecision.objects.filter(
+        _scope_q(scope), decided_on__gte=scope.date_from, decided_on__lte=scope.date_to
     )
-    prefix = "module_run__trajectory__"
-    evaluations = evaluations.filter(_scope_q(scope, prefix))
     if scope.module_code:
-        evaluations = evaluations.filter(module_run__module__code=scope.module_code)
+        decisions = decisions.filter(module_code=scope.module_code)
     if scope.age_band in AGE_BANDS:
         _label, low, high = AGE_BANDS[scope.age_band]
-        evaluations = evaluations.alias(_age=age_at_referral(prefix)).filter(_age__gte=low, _age__lte=high)
+        decisions = decisions.filter(age_at_referral__gte=low, age_at_referral__lte=high)
     rows = (
-        evaluations.annotate(quarter=TruncQuarter("decided_at"))
+        decisions.annotate(quarter=TruncQuarter("decided_on"))
         .order_by()
         .values("quarter")
         .annotate(
@@ -512,7 +471,7 @@ def gate_rows(scope: Scope) -> list[dict[str, Any]]:
             advice_stop=Count("pk", filter=Q(advice=Advice.STOP)),
             advice_continue=Count("pk", filter=Q(advice=Advice.CONTINUE)),
             advice_step_up=Count("pk", filter=Q(advice=Advice.STEP_UP)),
-            deviated=Count("pk", filter=Q(deviates=True) | ~Q(decision=F("advice"))),
+            deviated=Count("pk", filter=Q(deviated=True)),
         )
         .order_by("quarter")
     )

@@ -1,7 +1,10 @@
-"""Monitoring: the story behind the numbers, forecast alerts and the municipality's reference cost.
+"""Monitoring: the outcome summary, the story behind the numbers, forecast alerts and the
+municipality's reference cost.
 
-Nothing here holds client data: annotations are administrative or aggregate commentary (plain
-text, escaped on output), alerts name a municipality and a month, reference costs are money.
+Nothing here holds personal text: the outcome summary holds numbers, dates and codes per closed
+trajectory (no BSN, no names, no birth date, no free text), annotations are administrative or
+aggregate commentary (plain text, escaped on output), alerts name a municipality and a month,
+reference costs are money.
 """
 
 from django.conf import settings
@@ -84,6 +87,32 @@ class ForecastAlert(models.Model):
         return f"forecast alert {self.municipality_id} {self.month:%Y-%m}"
 
 
+class ForecastFigure(models.Model):
+    """One month of a municipality's forecast against actual, as the scheduled check computed it.
+
+    ``manage.py forecast_check`` (nightly) replaces a municipality's rows; the dashboard reads them
+    (one small query) instead of computing the forecast from every allocation and module run of the
+    municipality on each request. Money and months only.
+    """
+
+    municipality = models.ForeignKey("municipalities.Municipality", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="First day of the month.")
+    expected_cents = models.BigIntegerField()
+    actual_cents = models.BigIntegerField()
+    complete = models.BooleanField(help_text="The month was over when it was computed.")
+    completion_rate = models.FloatField()
+    computed_on = models.DateField()
+
+    class Meta:
+        ordering = ["municipality", "month"]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "month"], name="forecast_figure_once_per_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"forecast {self.municipality_id} {self.month:%Y-%m}"
+
+
 class ReferenceCost(models.Model):
     """What a successful trajectory costs elsewhere (the municipality's own benchmark, in cents)."""
 
@@ -106,3 +135,117 @@ class ReferenceCost(models.Model):
 
     def __str__(self) -> str:
         return f"reference cost {self.municipality_id}"
+
+
+class TrajectoryOutcome(models.Model):
+    """One closed trajectory as the outcome indicators need it (docs/indicators.md).
+
+    A denormalised copy, so that a dashboard aggregates one narrow table instead of running
+    subqueries per trajectory. Written only by ``monitoring.services.trajectory_outcomes_refresh``
+    (called in the same transaction by the services that change an input: closure, a follow-up
+    answer, a declaration submitted or answered, destruction of a file) and
+    ``trajectory_outcomes_rebuild``. Numbers, dates and codes only: no BSN, no names, no birth
+    date (only the age on the referral date), no free text.
+    """
+
+    # No database constraints on the relations: the rows are derived (a rebuild writes 500,000 of
+    # them and would otherwise run four key checks per row at commit). A row goes with its
+    # trajectory through the ORM's cascade; the scopes are copied from the client, whose own
+    # foreign keys protect them.
+    trajectory = models.OneToOneField(
+        "trajectories.Trajectory",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="outcome",
+        db_constraint=False,
+    )
+    municipality = models.ForeignKey(
+        "municipalities.Municipality",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    provider = models.ForeignKey(
+        "providers.Provider", on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False
+    )
+    team = models.ForeignKey(
+        "providers.Team", on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False
+    )
+    age_at_referral = models.SmallIntegerField(help_text="Age in whole years on the referral date.")
+    referred_on = models.DateField()
+    closed_on = models.DateField()
+    duration_days = models.IntegerField(help_text="Days from the referral date to the closing date.")
+    end_reason = models.CharField(max_length=2, blank=True)
+    satisfaction_score = models.FloatField(null=True)
+    final_gas_t = models.FloatField(null=True)
+    final_gbo_mean = models.FloatField(null=True)
+    intake_gbo_mean = models.FloatField(null=True, help_text="Mean GBO of the goals scored at intake.")
+    has_intake = models.BooleanField(help_text="At least one goal was scored at intake.")
+    n_modules = models.IntegerField(help_text="Module runs started.")
+    module_codes = models.TextField(
+        blank=True, help_text="Catalogue codes of the modules followed, each between '|' (the module filter)."
+    )
+    cost_cents = models.BigIntegerField(help_text="Declared amount per module run, else its contract tariff.")
+    fu6 = models.BooleanField(null=True, help_text="6-month follow-up: needed care again (empty: not recorded).")
+    fu12 = models.BooleanField(null=True, help_text="12-month follow-up: needed care again (empty: not recorded).")
+    fu6_open_due = models.DateField(null=True, help_text="Due date of the 6-month follow-up while unanswered.")
+    fu12_open_due = models.DateField(null=True, help_text="Due date of the 12-month follow-up while unanswered.")
+
+    class Meta:
+        verbose_name = _("trajectory outcome")
+        verbose_name_plural = _("trajectory outcomes")
+        indexes = [
+            models.Index(fields=["municipality", "closed_on"], name="outcome_municipality_idx"),
+            models.Index(fields=["provider", "closed_on"], name="outcome_provider_idx"),
+            models.Index(fields=["team", "closed_on"], name="outcome_team_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"outcome of trajectory {self.trajectory_id}"
+
+
+class GateDecision(models.Model):
+    """One module gate decision as the gate statistics need it (docs/indicators.md).
+
+    Like ``TrajectoryOutcome`` a derived copy, so the gate statistics of a municipality read one
+    narrow table by an index instead of joining evaluation, module run, trajectory and client. Kept
+    current by the same services (``trajectory_outcomes_refresh`` on a gate decision, a new
+    evaluation of the module, destruction; ``trajectory_outcomes_rebuild``). Codes, dates and an age
+    only.
+    """
+
+    # Goes with its evaluation through the ORM's cascade (and so with its module run and trajectory).
+    evaluation = models.OneToOneField(
+        "trajectories.Evaluation", primary_key=True, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    municipality = models.ForeignKey(
+        "municipalities.Municipality",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    provider = models.ForeignKey(
+        "providers.Provider", on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False
+    )
+    team = models.ForeignKey(
+        "providers.Team", on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False
+    )
+    module_code = models.CharField(max_length=40)
+    age_at_referral = models.SmallIntegerField(help_text="Age in whole years on the trajectory's referral date.")
+    decided_on = models.DateField(help_text="Local date of the decision.")
+    advice = models.CharField(max_length=10)
+    deviated = models.BooleanField(help_text="The decision differs from the advice (or was flagged as deviating).")
+
+    class Meta:
+        verbose_name = _("gate decision")
+        verbose_name_plural = _("gate decisions")
+        indexes = [
+            models.Index(fields=["municipality", "decided_on"], name="gate_decision_municipality_idx"),
+            models.Index(fields=["provider", "decided_on"], name="gate_decision_provider_idx"),
+            models.Index(fields=["team", "decided_on"], name="gate_decision_team_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"gate decision of evaluation {self.evaluation_id}"

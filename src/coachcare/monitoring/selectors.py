@@ -1,8 +1,8 @@
 """Reads for the monitoring dashboards: figures per quarter, gate statistics, forecast, annotations.
 
 A dashboard page costs a fixed number of queries whatever the data size: one grouped query for the
-outcomes, one for the gate decisions, one for the annotations and (municipality) three for the
-forecast. Figures are formatted here, with small-cell suppression where the viewer is outside the
+outcomes, one for the gate decisions, one for the annotations and (municipality) one for the
+stored forecast. Figures are formatted here, with small-cell suppression where the viewer is outside the
 provider (``suppress=True``: the municipality).
 """
 
@@ -23,7 +23,7 @@ from coachcare.core.dates import today
 from coachcare.method.models import Module
 from coachcare.monitoring import indicators as ind
 from coachcare.monitoring.indicators import Figure, Scope, Unit
-from coachcare.monitoring.models import Annotation, ForecastAlert, ReferenceCost
+from coachcare.monitoring.models import Annotation, ForecastAlert, ForecastFigure, ReferenceCost
 from coachcare.trajectories.models import ModuleRun
 
 #: Indicators drawn as bar charts on the dashboards (the table holds all of them).
@@ -223,6 +223,8 @@ class Forecast:
     months: list[ForecastMonth]
     completion_rate: float
     threshold: float
+    #: The day the scheduled check computed it; ``None``: computed just now.
+    computed_on: datetime.date | None = None
 
     @property
     def deviations(self) -> list[ForecastMonth]:
@@ -310,6 +312,29 @@ def forecast_build(
     return Forecast(months=months, completion_rate=completion, threshold=forecast_threshold())
 
 
+def forecast_of(*, municipality_id: int) -> Forecast:
+    """The forecast the dashboard shows: as stored by the scheduled check (``forecast_check``, one
+    query), or computed now (``forecast_build``, three queries over all allocations and module runs
+    of the municipality) while the check has not stored one yet."""
+    figures = list(ForecastFigure.objects.filter(municipality_id=municipality_id).order_by("month"))
+    if not figures:
+        return forecast_build(municipality_id=municipality_id)
+    return Forecast(
+        months=[
+            ForecastMonth(
+                month=figure.month,
+                expected_cents=figure.expected_cents,
+                actual_cents=figure.actual_cents,
+                complete=figure.complete,
+            )
+            for figure in figures
+        ],
+        completion_rate=figures[0].completion_rate,
+        threshold=forecast_threshold(),
+        computed_on=figures[0].computed_on,
+    )
+
+
 def forecast_alerts_of(*, municipality_id: int, limit: int = 6) -> list[ForecastAlert]:
     return list(ForecastAlert.objects.filter(municipality_id=municipality_id).order_by("-month")[:limit])
 
@@ -318,24 +343,17 @@ def forecast_alerts_of(*, municipality_id: int, limit: int = 6) -> list[Forecast
 
 
 def cohort_by_age_band(scope: Scope) -> dict[str, int]:
-    """Closed trajectories in scope per age band at referral (one grouped query)."""
+    """Closed trajectories in scope per age band at referral (one grouped query on the summary)."""
     counts: dict[str, int] = dict.fromkeys(ind.AGE_BANDS, 0)
     counts["other"] = 0
-    rows = (
-        ind.closed_trajectories(scope)
-        .annotate(age=ind.age_at_referral())
-        .order_by()
-        .values("age")
-        .annotate(n=Count("pk"))
-    )
+    rows = ind.closed_outcomes(scope).order_by().values("age_at_referral").annotate(n=Count("pk"))
     for row in rows:
-        band = next(
-            (code for code, (_l, low, high) in ind.AGE_BANDS.items() if low <= (row["age"] or 0) <= high), "other"
-        )
+        age = row["age_at_referral"] or 0
+        band = next((code for code, (_l, low, high) in ind.AGE_BANDS.items() if low <= age <= high), "other")
         counts[band] += row["n"]
     return counts
 
 
 def cohort_by_end_reason(scope: Scope) -> dict[str, int]:
-    rows = ind.closed_trajectories(scope).order_by().values("end_reason").annotate(n=Count("pk"))
+    rows = ind.closed_outcomes(scope).order_by().values("end_reason").annotate(n=Count("pk"))
     return {row["end_reason"] or "": row["n"] for row in rows}

@@ -64,6 +64,7 @@ def _own_municipality(actor: User, code: str | None) -> Municipality:
 @login_required
 @require_GET
 def municipality_dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
+    """Reads only: the forecast and its alerts are stored by ``manage.py forecast_check`` (scheduled)."""
     actor = actor_of(request)
     try:
         municipality = _own_municipality(actor, code)
@@ -72,8 +73,7 @@ def municipality_dashboard(request: HttpRequest, code: str | None = None) -> Htt
     scope, form = _scope_from(request, municipality_id=municipality.pk)
     annotations = selectors.annotations_for(scope=scope, municipality_id=municipality.pk)
     figures = selectors.figures_build(scope=scope, suppress=True, annotations=annotations)
-    services.forecast_alerts_raise(municipality_id=municipality.pk)
-    forecast = selectors.forecast_build(municipality_id=municipality.pk)
+    forecast = selectors.forecast_of(municipality_id=municipality.pk)
     forecast_chart = charts.line_chart(
         title=_("Expected against actual spending per month"),
         labels=[f"{m.month:%Y-%m}" for m in forecast.months],

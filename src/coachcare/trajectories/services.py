@@ -509,6 +509,8 @@ def evaluation_score(
     *, actor: User, trajectory: Trajectory, scores: Mapping[int, tuple[int, int]], access_point: AccessPoint
 ) -> Evaluation:
     """Score the goals after a module; the system gives its advice (documented in ``gate``)."""
+    from coachcare.monitoring import services as monitoring_services  # above trajectories: imported late
+
     _require_writer(actor, trajectory.client)
     if trajectory.status != Status.MODULE_EVALUATION:
         raise ValidationError(_("Finish the module before evaluating it."))
@@ -543,6 +545,7 @@ def evaluation_score(
             },
         )
         ModuleRun.objects.filter(pk=run.pk).update(state=ModuleRun.State.EVALUATED)
+        monitoring_services.trajectory_outcomes_refresh(trajectory_ids=[trajectory.pk])
     return evaluation
 
 
@@ -560,6 +563,8 @@ def evaluation_decide(
 
     ``expected_version``: the trajectory version the coach saw; a decision saved meanwhile by
     someone else is never silently overwritten (``StaleTrajectory``)."""
+    from coachcare.monitoring import services as monitoring_services  # above trajectories: imported late
+
     trajectory = evaluation.module_run.trajectory
     _require_writer(actor, trajectory.client)
     if decision not in Advice.values:
@@ -594,6 +599,7 @@ def evaluation_decide(
             next_action="await_approval" if deviates else ("start_module" if decision == Advice.CONTINUE else "close")
         )
         _log(actor, trajectory, "trajectory.gate_decision", access_point)
+        monitoring_services.trajectory_outcomes_refresh(trajectory_ids=[trajectory.pk])
     return evaluation
 
 
@@ -648,6 +654,7 @@ def trajectory_close(
 ) -> Trajectory:
     """Close with the iJw end reason; keep the final scores and the satisfaction questionnaire's
     answers (when the young person gave them); schedule the 6- and 12-month follow-ups."""
+    from coachcare.monitoring import services as monitoring_services  # above trajectories: imported late
     from coachcare.trajectories.tasks import follow_up_due_task
 
     _require_writer(actor, trajectory.client)
@@ -697,6 +704,7 @@ def trajectory_close(
             )
         _log(actor, locked, "trajectory.close", access_point)
         _care_events_changed()
+        monitoring_services.trajectory_outcomes_refresh(trajectory_ids=[locked.pk])
     locked.refresh_from_db()
     return locked
 
@@ -725,6 +733,8 @@ def follow_up_record(
     *, actor: User, follow_up: FollowUp, needed_care_again: bool, access_point: AccessPoint
 ) -> FollowUp:
     """The coach records whether the young person needed care again; after the last one, archive."""
+    from coachcare.monitoring import services as monitoring_services  # above trajectories: imported late
+
     trajectory = follow_up.trajectory
     _require_writer(actor, trajectory.client)
     if follow_up.state != FollowUp.State.DUE:
@@ -745,6 +755,7 @@ def follow_up_record(
             assert nxt is not None
             Trajectory.objects.filter(pk=locked.pk).update(next_action="follow_up", next_action_due=nxt.due_on)
         _log(actor, locked, "trajectory.follow_up", access_point)
+        monitoring_services.trajectory_outcomes_refresh(trajectory_ids=[locked.pk])
     follow_up.refresh_from_db()
     return follow_up
 

@@ -1,16 +1,14 @@
 from django.core.management.base import BaseCommand
 
-from coachcare.monitoring.services import forecast_alerts_raise
-from coachcare.municipalities.models import Municipality
+from coachcare.monitoring.services import forecast_check_run
 
 
 class Command(BaseCommand):
-    help = "Compare spending with the forecast for every municipality with contracts; alert budget holders once."
+    help = (
+        "For every municipality with contracts: store the forecast against actual that its dashboard shows, "
+        "and alert the budget holders (once per month that deviates). Schedule it nightly: the dashboards only read."
+    )
 
     def handle(self, *args: object, **options: object) -> None:
-        raised = 0
-        for municipality_id in (
-            Municipality.objects.filter(contracts__isnull=False).values_list("pk", flat=True).distinct()
-        ):
-            raised += len(forecast_alerts_raise(municipality_id=municipality_id))
-        self.stdout.write(f"{raised} new forecast alert(s)")
+        result = forecast_check_run()
+        self.stdout.write(f"{result.municipalities} forecast(s) stored, {len(result.alerts)} new forecast alert(s)")
