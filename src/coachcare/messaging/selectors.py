@@ -3,7 +3,20 @@
 import datetime
 from uuid import UUID
 
-from django.db.models import Case, Count, DateTimeField, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from coachcare.access import policy
@@ -118,14 +131,25 @@ def unread_count(*, actor: User) -> int:
     """Unread messages across all the actor's threads, in one query (navigation badge)."""
     if not policy.has_message_threads(actor):
         return 0
-    read_at = ThreadRead.objects.filter(thread=OuterRef("thread"), user=actor).values("last_read_at")[:1]
-    return (
-        Message.objects.filter(thread__in=policy.threads_visible_to(actor))
+    # Per visible thread, count only the messages after the actor's read mark: with the
+    # (thread, created_at) index that touches the unread messages, not a thread's whole history.
+    read_at = ThreadRead.objects.filter(thread=OuterRef("pk"), user=actor).values("last_read_at")[:1]
+    unread = (
+        Message.objects.filter(thread=OuterRef("pk"), created_at__gt=OuterRef("read_at"))
         .exclude(author=actor)
-        .annotate(read_at=Coalesce(Subquery(read_at), Value(_NEVER), output_field=DateTimeField()))
-        .filter(created_at__gt=F("read_at"))
-        .count()
+        .order_by()
+        .values("thread")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
+    total = (
+        policy.threads_visible_to(actor)
+        .order_by()
+        .annotate(read_at=Coalesce(Subquery(read_at), Value(_NEVER), output_field=DateTimeField()))
+        .annotate(unread=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0)))
+        .aggregate(total=Sum("unread"))["total"]
+    )
+    return int(total or 0)
 
 
 def attachment_get(
