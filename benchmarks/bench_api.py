@@ -6,6 +6,9 @@ Migrates, fills the database up to --clients young people with the synthetic gen
 API tokens for a coach of the busiest team and for the largest municipality's access team, then
 requests the endpoints in-process with Django's test client and the Bearer header (server time:
 middleware, authentication, queries, serialisation) and prints p50/p95 and the number of queries.
+The endpoints are requested in rounds (each round asks every endpoint once), so a burst of load
+from elsewhere on a shared machine spreads over all of them instead of spoiling one. Production
+settings: DEBUG off, so no run-time FHIR validation (COACHCARE_FHIR_VALIDATE follows DEBUG).
 Target: p95 <= 50 ms.
 """
 
@@ -30,11 +33,14 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=50)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--only", default="", help="measure only the endpoints whose label contains this text")
     args = parser.parse_args()
 
     import django
 
     django.setup()
+    from django.conf import settings
+    from django.core.cache import cache
     from django.core.management import call_command
     from django.db import connection
     from django.db.models import Count
@@ -43,6 +49,7 @@ def main() -> None:
     from django.utils import timezone
 
     from coachcare.accounts.models import Role, User
+    from coachcare.api.pagination import _encode as encode_cursor
     from coachcare.api.services import api_token_create
     from coachcare.clients.models import Client
     from coachcare.coaching.models import Appointment
@@ -100,23 +107,18 @@ def main() -> None:
             for t in threads
             for n in range(40)
         )
+        if connection.vendor == "postgresql":  # fresh statistics, as autovacuum would gather them
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE coaching_appointment, messaging_thread, messaging_message")
     thread = Thread.objects.filter(client=client).first()
     run = ModuleRun.objects.filter(trajectory__client__team_id=coach.team_id).select_related("trajectory").first()
     http = HttpClient()
 
-    def measure(label: str, url: str, headers: dict[str, str]) -> None:
-        times = []
-        queries = 0
-        for _ in range(args.repeat):
-            with CaptureQueriesContext(connection) as captured:
-                started = time.perf_counter()
-                response = http.get(url, headers=headers)
-                times.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200, (url, response.status_code, response.content[:300])
-            queries = len(captured.captured_queries)
-        times.sort()
-        p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
-        print(f"{label:<40} p50 {statistics.median(times):7.1f} ms   p95 {p95:7.1f} ms   {queries} queries")
+    endpoints: list[tuple[str, str, dict[str, str], bool]] = []
+
+    def measure(label: str, url: str, headers: dict[str, str], *, uncached: bool = False) -> None:
+        if args.only in label:
+            endpoints.append((label, url, headers, uncached))
 
     def second_page(url: str, headers: dict[str, str]) -> str:
         cursor = http.get(url, headers=headers).json()["next_cursor"]
@@ -125,7 +127,8 @@ def main() -> None:
     team_size = Client.objects.filter(team_id=coach.team_id).count()
     print(
         f"database: {connection.vendor}, {total} young people; coach's team {team_size} clients; "
-        f"largest municipality {biggest['n']} residents; {args.repeat} requests per endpoint"
+        f"largest municipality {biggest['n']} residents; {args.repeat} requests per endpoint; "
+        f"DEBUG={settings.DEBUG}, FHIR validation at run time={settings.COACHCARE_FHIR_VALIDATE}"
     )
     measure("GET /api/v1/clients (coach)", "/api/v1/clients?limit=50", coach_headers)
     measure("GET /api/v1/clients page 2 (coach)", second_page("/api/v1/clients?limit=50", coach_headers), coach_headers)
@@ -157,13 +160,44 @@ def main() -> None:
         second_page("/api/v1/clients?limit=50", toegang_headers),
         toegang_headers,
     )
+    # A deep page: the cursor of the 10,000th resident (keyset: as cheap as page 2).
+    deep = (
+        Client.objects.filter(municipality_id=biggest["municipality_id"])
+        .order_by("family_name", "given_name", "id")
+        .values_list("family_name", "given_name", "id")[min(10_000, biggest["n"] - 51)]
+    )
+    measure(
+        "GET /api/v1/clients deep page (municipality)",
+        f"/api/v1/clients?limit=50&cursor={encode_cursor(list(deep))}",
+        toegang_headers,
+    )
     measure("GET /api/v1/allocations (municipality)", "/api/v1/allocations?limit=50", toegang_headers)
     measure("GET /api/v1/indicators (municipality)", "/api/v1/indicators", toegang_headers)
+    measure("GET /api/v1/indicators (not cached)", "/api/v1/indicators", toegang_headers, uncached=True)
     measure("GET /fhir/r4/Patient/{id}", f"/fhir/r4/Patient/{client.public_id}", coach_headers)
     measure("GET /fhir/r4/Task?patient=", f"/fhir/r4/Task?patient={client.public_id}", coach_headers)
     measure("GET /fhir/r4/Task (coach, 50)", "/fhir/r4/Task?_count=50", coach_headers)
     if run is not None:
         measure("GET /fhir/r4/Task/{id}", f"/fhir/r4/Task/{run.trajectory.public_id}-{run.sequence}", coach_headers)
+
+    times: dict[str, list[float]] = {label: [] for label, *_ in endpoints}
+    queries: dict[str, int] = {}
+    load_before = os.getloadavg()[0]
+    for _ in range(args.repeat):
+        for label, url, headers, uncached in endpoints:
+            if uncached:
+                cache.clear()
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                response = http.get(url, headers=headers)
+                times[label].append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (url, response.status_code, response.content[:300])
+            queries[label] = len(captured.captured_queries)
+    for label, measured in times.items():
+        measured.sort()
+        p95 = measured[min(len(measured) - 1, int(len(measured) * 0.95))]
+        print(f"{label:<46} p50 {statistics.median(measured):7.1f} ms   p95 {p95:7.1f} ms   {queries[label]} queries")
+    print(f"load average (1 min) before {load_before:.1f}, after {os.getloadavg()[0]:.1f} ({os.cpu_count()} CPUs)")
 
 
 if __name__ == "__main__":

@@ -3,9 +3,10 @@
 import dataclasses
 import datetime
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from coachcare.accounts.models import User
@@ -100,6 +101,14 @@ def make_response(client: Client, by: User) -> QuestionnaireResponse:
         submitted_by=by,
         submitted_at=timezone.now(),
     )
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    """Cached aggregates (``/indicators``) of one test must not answer another (ids are reused)."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -4,7 +4,9 @@ import uuid
 from collections.abc import Callable
 
 import pytest
+from django.db import connection
 from django.test import Client as HttpClient
+from django.test.utils import CaptureQueriesContext
 
 from coachcare.accounts.models import User
 from coachcare.audit.models import AccessLogEntry
@@ -159,6 +161,27 @@ def test_indicators_are_suppressed_for_municipality_roles(
     lead = client.get("/api/v1/indicators", headers=bearer(w.teamleider)).json()
     assert lead["trajectories_by_status"]["module_running"] == 2
     assert_problem(client.get("/api/v1/indicators", headers=bearer(w.coach)), 404)
+
+
+def test_indicators_are_cached_per_scope_after_the_access_check(
+    api_world: ApiWorld, client: HttpClient, bearer: Callable[[User], Headers]
+) -> None:
+    w = api_world.world
+    lead, beleid = bearer(w.teamleider), bearer(w.beleid)
+    figures = client.get("/api/v1/indicators", headers=lead).json()
+    assert figures["scope"] == "team" and figures["trajectories_by_status"]["module_running"] == 2
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/api/v1/indicators", headers=lead).json() == figures
+    assert len(captured) == 1, [q["sql"] for q in captured]  # the token only: the figures are cached
+    # Another team has its own figures; municipality roles get the suppressed figures of their
+    # municipality, not a team's; a role without aggregates is refused whatever is cached.
+    other = client.get("/api/v1/indicators", headers=bearer(w.teamleider_other_team)).json()
+    assert other["trajectories_by_status"]["module_running"] == 1
+    municipality = client.get("/api/v1/indicators", headers=beleid).json()
+    assert municipality["scope"] == "municipality" and municipality["suppressed_below"] == 5
+    assert client.get("/api/v1/indicators", headers=bearer(w.toegang)).json() == municipality
+    for refused in (w.coach, w.jongere, w.ouder):
+        assert_problem(client.get("/api/v1/indicators", headers=bearer(refused)), 404)
 
 
 def test_a_parent_never_reads_the_youth_thread(

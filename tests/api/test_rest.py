@@ -2,18 +2,22 @@
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 
 from coachcare.accounts.models import User
+from coachcare.api.pagination import cursor_paginate
 from coachcare.messaging.models import Message
 from coachcare.method.models import Module
+from coachcare.trajectories.models import Trajectory
 from tests.api.conftest import ApiWorld, Headers, make_appointment, make_response, make_thread, make_trajectory
 from tests.api.test_auth import assert_problem
-from tests.clients.factories import ClientFactory
+from tests.clients.factories import ClientFactory, GezagRelationFactory
 from tests.contracts.factories import AllocationFactory
 
 
@@ -96,6 +100,61 @@ def test_lists_run_a_fixed_number_of_queries(
     if cursor:
         following, _ = count(f"{url}?limit=2&cursor={cursor}")
         assert following == large
+
+
+WALKS = [
+    ("coach", "/api/v1/clients", "items"),
+    ("toegang", "/api/v1/clients", "items"),
+    ("ouder", "/api/v1/clients", "items"),
+    ("coach", "/api/v1/trajectories", "items"),
+    ("coach", "/api/v1/module-runs", "items"),
+    ("coach", "/api/v1/appointments", "items"),
+    ("coach", "/api/v1/threads", "items"),
+    ("coach", "/api/v1/questionnaire-responses", "items"),
+    ("toegang", "/api/v1/allocations", "items"),
+    ("coach", "/fhir/r4/Task", "entry"),
+]
+
+
+@pytest.mark.parametrize(("user", "url", "items"), WALKS)
+def test_cursor_pages_give_the_whole_list_in_order(
+    api_world: ApiWorld, client: HttpClient, bearer: Callable[[User], Headers], user: str, url: str, items: str
+) -> None:
+    """A page is chosen on the filters and its rows read by id (``cursor_paginate(rows=...)``), with
+    an extra bound on the first key: walking the pages gives exactly the one-page list, in order."""
+    w = api_world.world
+    _fill(api_world, 5)
+    for child in ClientFactory.create_batch(3, coach=w.coach, municipality=w.municipality_a):
+        GezagRelationFactory.create(client=child, parent=w.ouder, has_gezag=True)  # a parent with several children
+    headers = bearer(w.user(user))
+    size, cursor = ("_count", "_cursor") if url.startswith("/fhir") else ("limit", "cursor")
+
+    def ids(body: dict[str, Any]) -> list[str]:
+        return [
+            item["resource"]["id"] if items == "entry" else item.get("id", item.get("task_id")) for item in body[items]
+        ]
+
+    whole = ids(client.get(f"{url}?{size}=100", headers=headers).json())
+    walked: list[str] = []
+    page = client.get(f"{url}?{size}=2", headers=headers).json()
+    while True:
+        walked += ids(page)
+        following = page.get("next_cursor") or next(
+            (link["url"] for link in page.get("link", []) if link["relation"] == "next"), None
+        )
+        if not following:
+            break
+        next_url = following if following.startswith("http") else f"{url}?{size}=2&{cursor}={following}"
+        page = client.get(next_url, headers=headers).json()
+    assert len(whole) >= 3
+    assert walked == whole
+
+
+def test_cursor_keys_must_be_loaded(api_world: ApiWorld) -> None:
+    """Reading the last row's ordering key from a deferred field would cost a query per page."""
+    rows = Trajectory.objects.only("public_id")
+    with pytest.raises(ImproperlyConfigured):
+        cursor_paginate(Trajectory.objects.all(), keys=["created_at", "id"], cursor=None, limit=1, rows=rows)
 
 
 def test_messages_run_a_fixed_number_of_queries(

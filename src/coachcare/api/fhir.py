@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
 
+import pydantic_core
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -57,10 +58,18 @@ GBO_EXTENSION = COACHCARE_BASE + "StructureDefinition/gbo-score"
 def _without_empty(value: Any) -> Any:
     """FHIR has no nulls: drop None values (and containers left empty) everywhere."""
     if isinstance(value, dict):
-        cleaned = {key: _without_empty(item) for key, item in value.items() if item is not None}
-        return {key: item for key, item in cleaned.items() if item not in ({}, [])}
+        cleaned = {}
+        for key, item in value.items():
+            if item is None:
+                continue
+            if isinstance(item, dict | list):
+                item = _without_empty(item)
+                if not item:
+                    continue
+            cleaned[key] = item
+        return cleaned
     if isinstance(value, list):
-        return [_without_empty(item) for item in value if item is not None]
+        return [_without_empty(item) if isinstance(item, dict | list) else item for item in value if item is not None]
     return value
 
 
@@ -76,7 +85,8 @@ def _valid(model: type[Resource], data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _fhir(data: dict[str, Any], status: int = 200) -> HttpResponse:
-    return HttpResponse(json.dumps(data), status=status, content_type=FHIR_CONTENT_TYPE)
+    # pydantic-core's encoder: the same JSON (UTF-8, no spaces) several times faster than json.dumps.
+    return HttpResponse(pydantic_core.to_json(data), status=status, content_type=FHIR_CONTENT_TYPE)
 
 
 def _ap(request: HttpRequest) -> AccessPoint:
@@ -177,9 +187,10 @@ def task_resource(run: ModuleRun, ids: dict[int, UUID]) -> dict[str, Any]:
     trajectory = run.trajectory
     patient = {"reference": f"Patient/{trajectory.client.public_id}"}
     progress = getattr(run, "progress", None)
+    identifier = task_id(run)
     data: dict[str, Any] = {
         "resourceType": "Task",
-        "id": task_id(run),
+        "id": identifier,
         "meta": {"profile": [KT2 + "KT2Task"]},
         "extension": [
             {
@@ -187,7 +198,7 @@ def task_resource(run: ModuleRun, ids: dict[int, UUID]) -> dict[str, Any]:
                 "valueReference": {"reference": f"ActivityDefinition/{selectors.module_key(run.module)}"},
             }
         ],
-        "identifier": [{"system": COACHCARE_BASE + "NamingSystem/task", "value": task_id(run)}],
+        "identifier": [{"system": COACHCARE_BASE + "NamingSystem/task", "value": identifier}],
         "basedOn": [{"reference": f"CarePlan/{trajectory.public_id}"}],
         "status": task_status(run),
         "intent": "order",
@@ -408,9 +419,10 @@ def _bundle(request: HttpRequest, resources: list[dict[str, Any]], page: CursorP
     )
     # Every resource was validated when it was built: validating the bundle again would do it twice.
     if resources:
+        root = request.build_absolute_uri("/fhir/r4/")
         envelope["entry"] = [
             {
-                "fullUrl": request.build_absolute_uri(f"/fhir/r4/{r['resourceType']}/{r['id']}"),
+                "fullUrl": f"{root}{r['resourceType']}/{r['id']}",
                 "resource": r,
                 "search": {"mode": "match"},
             }
@@ -544,7 +556,12 @@ def task_read(request: HttpRequest, resource_id: str) -> HttpResponse:
 def task_search(request: HttpRequest) -> HttpResponse:
     client = _patient(request, required=False)
     page = selectors.module_run_page(
-        actor=_actor(request), access_point=_ap(request), cursor=_cursor(request), limit=_limit(request), client=client
+        actor=_actor(request),
+        access_point=_ap(request),
+        cursor=_cursor(request),
+        limit=_limit(request),
+        client=client,
+        requester=True,
     )
     ids = selectors.practitioner_ids(r.trajectory.coach for r in page.items)
     return _bundle(request, [task_resource(r, ids) for r in page.items], page)

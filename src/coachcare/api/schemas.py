@@ -1,15 +1,22 @@
-"""Typed input and output of the REST API (pydantic, via django-ninja)."""
+"""Typed input and output of the REST API (pydantic, via django-ninja).
+
+The output models are plain pydantic models, not ``ninja.Schema``: the views build dicts and
+``rest._ok`` validates them against these models and serialises them in one pass of pydantic-core
+(``ninja.Schema`` wraps every nested item in a Django-aware getter, several times slower on a
+page of 100). They still document the responses in the OpenAPI schema.
+"""
 
 import datetime
 from typing import Any
 from uuid import UUID
 
 from ninja import Field, Schema
+from pydantic import BaseModel
 
 from coachcare.messaging.services import MAX_BODY_LENGTH as MESSAGE_MAX_LENGTH
 
 
-class ClientOut(Schema):
+class ClientOut(BaseModel):
     id: UUID
     given_name: str
     family_name: str
@@ -26,12 +33,12 @@ class ClientDetailOut(ClientOut):
     bsn: str | None = None
 
 
-class ClientPage(Schema):
+class ClientPage(BaseModel):
     items: list[ClientOut]
     next_cursor: str | None
 
 
-class ModuleRunOut(Schema):
+class ModuleRunOut(BaseModel):
     task_id: str
     trajectory_id: UUID
     sequence: int
@@ -45,12 +52,12 @@ class ModuleRunOut(Schema):
     external_status_at: datetime.datetime | None
 
 
-class ModuleRunPage(Schema):
+class ModuleRunPage(BaseModel):
     items: list[ModuleRunOut]
     next_cursor: str | None
 
 
-class TrajectoryOut(Schema):
+class TrajectoryOut(BaseModel):
     id: UUID
     client_id: UUID
     status: str
@@ -68,19 +75,19 @@ class TrajectoryDetailOut(TrajectoryOut):
     module_runs: list[ModuleRunOut]
 
 
-class TrajectoryPage(Schema):
+class TrajectoryPage(BaseModel):
     items: list[TrajectoryOut]
     next_cursor: str | None
 
 
-class GoalScoreOut(Schema):
+class GoalScoreOut(BaseModel):
     gas: int
     gbo: int
     module_sequence: int | None
     scored_at: datetime.datetime
 
 
-class GoalOut(Schema):
+class GoalOut(BaseModel):
     id: str
     order: int
     kind: str
@@ -89,12 +96,12 @@ class GoalOut(Schema):
     scores: list[GoalScoreOut]
 
 
-class GoalPage(Schema):
+class GoalPage(BaseModel):
     items: list[GoalOut]
     next_cursor: str | None
 
 
-class ModuleOut(Schema):
+class ModuleOut(BaseModel):
     id: str
     code: str
     version: str
@@ -107,12 +114,12 @@ class ModuleOut(Schema):
     is_final: bool
 
 
-class ModulePage(Schema):
+class ModulePage(BaseModel):
     items: list[ModuleOut]
     next_cursor: str | None
 
 
-class ResponseOut(Schema):
+class ResponseOut(BaseModel):
     id: UUID
     client_id: UUID
     questionnaire: str
@@ -126,12 +133,12 @@ class ResponseOut(Schema):
     submitted_at: datetime.datetime | None
 
 
-class ResponsePage(Schema):
+class ResponsePage(BaseModel):
     items: list[ResponseOut]
     next_cursor: str | None
 
 
-class AllocationOut(Schema):
+class AllocationOut(BaseModel):
     id: UUID
     client_id: UUID
     status: str
@@ -148,12 +155,12 @@ class AllocationOut(Schema):
     decided_at: datetime.datetime | None
 
 
-class AllocationPage(Schema):
+class AllocationPage(BaseModel):
     items: list[AllocationOut]
     next_cursor: str | None
 
 
-class InvoiceOut(Schema):
+class InvoiceOut(BaseModel):
     id: UUID
     number: str
     municipality_code: str
@@ -167,12 +174,12 @@ class InvoiceOut(Schema):
     answered_at: datetime.datetime | None
 
 
-class InvoicePage(Schema):
+class InvoicePage(BaseModel):
     items: list[InvoiceOut]
     next_cursor: str | None
 
 
-class AppointmentOut(Schema):
+class AppointmentOut(BaseModel):
     id: UUID
     client_id: UUID
     trajectory_id: UUID | None
@@ -186,12 +193,12 @@ class AppointmentOut(Schema):
     created_at: datetime.datetime
 
 
-class AppointmentPage(Schema):
+class AppointmentPage(BaseModel):
     items: list[AppointmentOut]
     next_cursor: str | None
 
 
-class ThreadOut(Schema):
+class ThreadOut(BaseModel):
     id: UUID
     client_id: UUID
     kind: str
@@ -201,19 +208,19 @@ class ThreadOut(Schema):
     unread: int
 
 
-class ThreadPage(Schema):
+class ThreadPage(BaseModel):
     items: list[ThreadOut]
     next_cursor: str | None
 
 
-class AttachmentOut(Schema):
+class AttachmentOut(BaseModel):
     id: UUID
     name: str
     content_type: str
     size: int
 
 
-class MessageOut(Schema):
+class MessageOut(BaseModel):
     id: UUID
     thread_id: UUID
     author: str
@@ -224,7 +231,7 @@ class MessageOut(Schema):
     attachments: list[AttachmentOut]
 
 
-class MessagePage(Schema):
+class MessagePage(BaseModel):
     items: list[MessageOut]
     next_cursor: str | None
 
@@ -233,20 +240,20 @@ class MessageIn(Schema):
     body: str = Field(..., min_length=1, max_length=MESSAGE_MAX_LENGTH, description="Plain text, stored as written.")
 
 
-class IndicatorsOut(Schema):
+class IndicatorsOut(BaseModel):
     scope: str
     suppressed_below: int | None
     trajectories_by_status: dict[str, int | None]
     young_people_by_age_band: dict[str, int | None]
 
 
-class MeOut(Schema):
+class MeOut(BaseModel):
     username: str
     role: str
     display_name: str
 
 
-class Problem(Schema):
+class Problem(BaseModel):
     type: str
     title: str
     status: int

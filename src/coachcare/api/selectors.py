@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
+from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from coachcare.access import policy
@@ -29,7 +30,6 @@ from coachcare.measures.models import QuestionnaireResponse
 from coachcare.messaging import selectors as messaging_selectors
 from coachcare.messaging.models import Message, Thread
 from coachcare.method.models import Module
-from coachcare.trajectories import selectors as trajectory_selectors
 from coachcare.trajectories.models import Goal, GoalScore, ModuleRun, Status, Trajectory
 
 #: Roles whose visible clients are all clinically visible to them (``kinds_visible`` gives
@@ -46,20 +46,34 @@ def _log(actor: User, access_point: AccessPoint, action: str, client_ids: Iterab
 
 def clinical_clients(actor: User) -> QuerySet[Client]:
     """Clients whose clinical file the actor may see today (a queryset, for filters)."""
-    visible = policy.clients_visible_to(actor)
     if actor.role in _CLINICAL_FOR_ALL_VISIBLE:
-        # A caseload is small (tens to hundreds): a list of ids lets the database start from those
-        # clients' rows (index on client_id) instead of scanning a big table in id order.
-        return Client.objects.filter(pk__in=list(visible.values_list("pk", flat=True)))
+        # A subquery, not a list of ids: the database starts from the caseload's clients (index on
+        # coach/team, then client_id) in the same statement, and planning a page query with a few
+        # hundred literal ids cost more than running it.
+        return policy.clients_visible_to(actor)
     if actor.role == Role.OUDER:
+        visible = policy.clients_visible_to(actor)
         ids = [c.pk for c in visible.defer("bsn") if policy.can_see(actor, c, policy.DataKind.CLINICAL)]
         return Client.objects.filter(pk__in=ids)
     return Client.objects.none()
 
 
-def _clinical_rows[T](actor: User, rows: list[T], client_of: "type | None" = None) -> list[T]:
+#: What the access policy reads of a client (``kinds_visible``, ``appointment_scope``,
+#: ``can_read_thread``): narrowed queries load at least these, so that checking a row never costs
+#: a query of its own (a deferred field would be loaded row by row).
+_POLICY_CLIENT_FIELDS = ("public_id", "birth_date", "coach", "team", "municipality", "user")
+#: What ``User.display_name`` reads (and the role, which the policy reads of a thread's parent).
+_USER_NAME_FIELDS = ("first_name", "last_name", "username", "role")
+
+
+def _fields(prefix: str, names: Iterable[str]) -> list[str]:
+    return [f"{prefix}{name}" for name in names]
+
+
+def _clinical_rows[T](actor: User, rows: list[T]) -> list[T]:
     """Defence in depth: drop any row whose client the policy does not give CLINICAL."""
-    return [row for row in rows if policy.can_see(actor, _client(row), policy.DataKind.CLINICAL)]
+    on = today()
+    return [row for row in rows if policy.can_see(actor, _client(row), policy.DataKind.CLINICAL, on=on)]
 
 
 def _client(row: object) -> Client:
@@ -80,22 +94,46 @@ def _client(row: object) -> Client:
 def client_page(
     *, actor: User, access_point: AccessPoint, cursor: str | None, limit: int, search: str = ""
 ) -> CursorPage[Client]:
-    clients = policy.clients_visible_to(actor).select_related("municipality", "team", "coach").defer("bsn", "bsn_hash")
+    clients = policy.clients_visible_to(actor)
     if search.strip():
         term = search.strip()
         clients = clients.filter(Q(family_name__icontains=term) | Q(given_name__icontains=term))
-    page = cursor_paginate(clients, keys=["family_name", "given_name", "id"], cursor=cursor, limit=limit)
+    rows = Client.objects.select_related("municipality", "team", "coach").only(
+        *_POLICY_CLIENT_FIELDS,
+        "given_name",
+        "family_name",
+        "referred_on",
+        "municipality__code",
+        "team__name",
+        *_fields("coach__", _USER_NAME_FIELDS),
+    )
+    page = cursor_paginate(clients, keys=["family_name", "given_name", "id"], cursor=cursor, limit=limit, rows=rows)
+    on = today()
     page = dataclasses.replace(
-        page, items=[c for c in page.items if policy.DataKind.ADMINISTRATIVE in policy.kinds_visible(actor, c)]
+        page,
+        items=[c for c in page.items if policy.DataKind.ADMINISTRATIVE in policy.kinds_visible(actor, c, on=on)],
     )
     _log(actor, access_point, "api.client.list", (c.public_id for c in page.items))
     return page
 
 
-def client_file(*, actor: User, public_id: UUID, access_point: AccessPoint) -> client_selectors.ClientFile:
-    return client_selectors.client_file_get(
-        actor=actor, public_id=public_id, access_point=access_point, action="api.client.detail"
-    )
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ClientDetail:
+    """One client as the API shows it: administrative fields, the kinds the actor may see, the BSN
+    only with IDENTITY. Unlike the screens' client file it loads no notes (the API shows none)."""
+
+    client: Client
+    kinds: frozenset[policy.DataKind]
+    bsn: str | None
+
+
+def client_file(*, actor: User, public_id: UUID, access_point: AccessPoint) -> ClientDetail:
+    """A client the actor may open (``client_get_for_actor``); the read is logged like the screens'
+    client file, with action ``api.client.detail``."""
+    client = client_selectors.client_get_for_actor(actor=actor, public_id=public_id)
+    kinds = policy.kinds_visible(actor, client)
+    _log(actor, access_point, "api.client.detail", [client.public_id])
+    return ClientDetail(client=client, kinds=kinds, bsn=client.bsn if policy.DataKind.IDENTITY in kinds else None)
 
 
 def client_clinical_get(*, actor: User, public_id: UUID) -> Client:
@@ -118,24 +156,43 @@ def trajectory_page(
     client: UUID | None = None,
     created_since: datetime.datetime | None = None,
 ) -> CursorPage[Trajectory]:
-    trajectories = Trajectory.objects.filter(client__in=clinical_clients(actor)).select_related(
-        "client", "coach", "method_version"
-    )
-    trajectories = trajectories.defer("client__bsn", "client__bsn_hash")
+    trajectories = Trajectory.objects.filter(client__in=clinical_clients(actor))
     if status:
         trajectories = trajectories.filter(status=status)
     if client:
         trajectories = trajectories.filter(client__public_id=client)
     if created_since:
         trajectories = trajectories.filter(created_at__gte=created_since)
-    page = cursor_paginate(trajectories, keys=["created_at", "id"], cursor=cursor, limit=limit)
+    page = cursor_paginate(trajectories, keys=["created_at", "id"], cursor=cursor, limit=limit, rows=_trajectories())
     page = dataclasses.replace(page, items=_clinical_rows(actor, page.items))
     _log(actor, access_point, "api.trajectory.list", (t.client.public_id for t in page.items))
     return page
 
 
+def _trajectories() -> QuerySet[Trajectory]:
+    """Trajectories with what the REST and FHIR views show and the policy reads."""
+    return Trajectory.objects.select_related("client", "coach", "method_version").only(
+        "public_id",
+        "status",
+        "next_action",
+        "next_action_due",
+        "referred_on",
+        "closed_on",
+        "end_reason",
+        "created_at",
+        "client",
+        *_fields("client__", _POLICY_CLIENT_FIELDS),
+        "method_version__version",
+        *_fields("coach__", _USER_NAME_FIELDS),
+    )
+
+
 def trajectory_get(*, actor: User, public_id: UUID, access_point: AccessPoint) -> Trajectory:
-    trajectory = trajectory_selectors.trajectory_get_for_actor(actor=actor, public_id=public_id)
+    """A trajectory whose clinical content the actor may see (the same checks as the screens'
+    ``trajectory_get_for_actor``: a visible client, then CLINICAL); ``AccessDenied`` otherwise."""
+    trajectory = _trajectories().filter(public_id=public_id, client__in=policy.clients_visible_to(actor)).first()
+    if trajectory is None or not policy.can_see(actor, trajectory.client, policy.DataKind.CLINICAL):
+        raise policy.AccessDenied("No such trajectory, or no access.")
     _log(actor, access_point, "api.trajectory.detail", [trajectory.client.public_id])
     return trajectory
 
@@ -156,10 +213,37 @@ def goal_page(
     return page
 
 
-def _runs() -> QuerySet[ModuleRun]:
-    return ModuleRun.objects.select_related(
-        "module__method_version", "trajectory__client", "trajectory__coach", "progress"
-    ).defer("trajectory__client__bsn", "trajectory__client__bsn_hash")
+def _runs(*, requester: bool = False) -> QuerySet[ModuleRun]:
+    """Module runs with what the REST and FHIR views show and the policy reads, nothing more.
+
+    The module (a small, immutable catalogue) comes in a second small query rather than two more
+    joins: the planner's cost grows quickly with every joined table. ``requester``: also the
+    trajectory's coach (FHIR Task.requester).
+    """
+    related = ["trajectory__client", "progress"]
+    fields = [
+        "trajectory",
+        "module",
+        "sequence",
+        "state",
+        "started_on",
+        "due_on",
+        "finished_on",
+        "trajectory__public_id",
+        "trajectory__coach",
+        "trajectory__client",
+        *_fields("trajectory__client__", _POLICY_CLIENT_FIELDS),
+        "progress__status",
+        "progress__business_status",
+        "progress__updated_at",
+    ]
+    if requester:
+        related.append("trajectory__coach")
+        fields += _fields("trajectory__coach__", _USER_NAME_FIELDS)
+    modules = Module.objects.select_related("method_version").only("code", "name", "method_version__version")
+    return (
+        ModuleRun.objects.select_related(*related).only(*fields).prefetch_related(Prefetch("module", queryset=modules))
+    )
 
 
 def module_run_page(
@@ -172,8 +256,9 @@ def module_run_page(
     client: Client | None = None,
     module_code: str | None = None,
     state: str | None = None,
+    requester: bool = False,
 ) -> CursorPage[ModuleRun]:
-    runs = _runs().filter(trajectory__client__in=clinical_clients(actor))
+    runs = ModuleRun.objects.filter(trajectory__client__in=clinical_clients(actor))
     if trajectory is not None:
         runs = runs.filter(trajectory=trajectory)
     if client is not None:
@@ -182,7 +267,7 @@ def module_run_page(
         runs = runs.filter(module__code=module_code)
     if state:
         runs = runs.filter(state=state)
-    page = cursor_paginate(runs, keys=["id"], cursor=cursor, limit=limit)
+    page = cursor_paginate(runs, keys=["id"], cursor=cursor, limit=limit, rows=_runs(requester=requester))
     page = dataclasses.replace(page, items=_clinical_rows(actor, page.items))
     _log(actor, access_point, "api.module_run.list", (r.trajectory.client.public_id for r in page.items))
     return page
@@ -190,7 +275,7 @@ def module_run_page(
 
 def module_run_get(*, actor: User, trajectory_id: UUID, sequence: int, access_point: AccessPoint) -> ModuleRun:
     run = (
-        _runs()
+        _runs(requester=True)
         .filter(trajectory__public_id=trajectory_id, sequence=sequence, trajectory__client__in=clinical_clients(actor))
         .first()
     )
@@ -282,37 +367,49 @@ def _visible_appointments(actor: User, rows: list[Appointment]) -> list[Appointm
     """Defence in depth: every row checked with ``appointment_scope`` (once per client)."""
     scopes: dict[int, policy.AppointmentScope] = {}
     visible = []
+    on = today()
     for row in rows:
         if row.client_id not in scopes:
-            scopes[row.client_id] = policy.appointment_scope(actor, row.client)
+            scopes[row.client_id] = policy.appointment_scope(actor, row.client, on=on)
         scope = scopes[row.client_id]
         if scope == policy.AppointmentScope.ALL or (scope == policy.AppointmentScope.WITH_PARENTS and row.with_parents):
             visible.append(row)
     return visible
 
 
-def _appointments(actor: User) -> QuerySet[Appointment]:
-    return (
-        _appointments_visible(actor)
-        .select_related("client", "trajectory", "created_by")
-        .defer("client__bsn", "client__bsn_hash")
+def _appointment_rows(appointments: QuerySet[Appointment]) -> QuerySet[Appointment]:
+    """``appointments`` with what the view shows and the policy reads, nothing more."""
+    return appointments.select_related("client", "trajectory", "created_by").only(
+        "public_id",
+        "starts_at",
+        "ends_at",
+        "kind",
+        "location",
+        "title",
+        "with_parents",
+        "created_at",
+        "client",
+        *_fields("client__", _POLICY_CLIENT_FIELDS),
+        "trajectory__public_id",
+        *_fields("created_by__", _USER_NAME_FIELDS),
     )
 
 
 def appointment_page(
     *, actor: User, access_point: AccessPoint, cursor: str | None, limit: int, client: UUID | None = None
 ) -> CursorPage[Appointment]:
-    appointments = _appointments(actor)
+    appointments = _appointments_visible(actor)
     if client:
         appointments = appointments.filter(client__public_id=client)
-    page = cursor_paginate(appointments, keys=["starts_at", "id"], cursor=cursor, limit=limit)
+    rows = _appointment_rows(Appointment.objects.all())
+    page = cursor_paginate(appointments, keys=["starts_at", "id"], cursor=cursor, limit=limit, rows=rows)
     page = dataclasses.replace(page, items=_visible_appointments(actor, page.items))
     _log(actor, access_point, "api.appointment.list", (a.client.public_id for a in page.items))
     return page
 
 
 def appointment_get(*, actor: User, public_id: UUID, access_point: AccessPoint) -> Appointment:
-    appointment = _appointments(actor).filter(public_id=public_id).first()
+    appointment = _appointment_rows(_appointments_visible(actor)).filter(public_id=public_id).first()
     if appointment is None or not _visible_appointments(actor, [appointment]):
         raise policy.AccessDenied("No such appointment, or no access.")
     _log(actor, access_point, "api.appointment.detail", [appointment.client.public_id])
@@ -324,9 +421,20 @@ def appointment_get(*, actor: User, public_id: UUID, access_point: AccessPoint) 
 
 def thread_page(*, actor: User, access_point: AccessPoint, cursor: str | None, limit: int) -> CursorPage[Thread]:
     """The threads the actor may read, with the last message time and the actor's unread count."""
-    threads = messaging_selectors.threads_with_counts(policy.threads_visible_to(actor), actor)
-    threads = threads.select_related("client", "parent").defer("client__bsn", "client__bsn_hash")
-    page = cursor_paginate(threads, keys=["created_at", "id"], cursor=cursor, limit=limit)
+    rows = (
+        messaging_selectors.threads_with_counts(Thread.objects.all(), actor)
+        .select_related("client", "parent")
+        .only(
+            "public_id",
+            "kind",
+            "created_at",
+            "client",
+            *_fields("client__", _POLICY_CLIENT_FIELDS),
+            *_fields("parent__", _USER_NAME_FIELDS),
+        )
+    )
+    threads = policy.threads_visible_to(actor)
+    page = cursor_paginate(threads, keys=["created_at", "id"], cursor=cursor, limit=limit, rows=rows)
     page = dataclasses.replace(page, items=[t for t in page.items if policy.can_read_thread(actor, t)])
     _log(actor, access_point, "api.thread.list", (t.client.public_id for t in page.items))
     return page
@@ -343,7 +451,12 @@ def message_page(
     """The messages of one thread, oldest first (clinical content, logged)."""
     if not policy.can_read_thread(actor, thread):
         raise policy.AccessDenied("No such conversation, or no access.")
-    messages = Message.objects.filter(thread=thread).select_related("author").prefetch_related("attachments")
+    messages = (
+        Message.objects.filter(thread=thread)
+        .select_related("author")
+        .only("public_id", "body", "created_at", "author", *_fields("author__", _USER_NAME_FIELDS))
+        .prefetch_related("attachments")
+    )
     page = cursor_paginate(messages, keys=["created_at", "id"], cursor=cursor, limit=limit)
     _log(actor, access_point, "api.message.list", [thread.client.public_id])
     return page
@@ -353,7 +466,7 @@ def message_page(
 
 
 def module_catalogue_page(*, cursor: str | None, limit: int, version: str | None = None) -> CursorPage[Module]:
-    modules = Module.objects.select_related("method_version")
+    modules = Module.objects.select_related("method_version").defer("coach_manual")
     modules = (
         modules.filter(method_version__version=version) if version else modules.filter(method_version__is_current=True)
     )
@@ -365,7 +478,11 @@ def module_by_key(*, key: str) -> Module:
     code, _, version = key.partition(".")
     if not code or not version:
         raise Module.DoesNotExist(key)
-    return Module.objects.select_related("method_version").get(code=code, method_version__version=version)
+    return (
+        Module.objects.select_related("method_version")
+        .defer("coach_manual")
+        .get(code=code, method_version__version=version)
+    )
 
 
 def module_key(module: Module) -> str:
@@ -437,24 +554,49 @@ class Indicators:
     by_age_band: dict[str, int | None]
 
 
+#: How long the aggregated figures of one scope are reused (seconds). Counting every trajectory of
+#: a large municipality reads tens of thousands of rows (about 50-100 ms on 100,000 clients);
+#: figures a minute old are fine for an overview. Only aggregates are cached, never personal data.
+INDICATORS_CACHE_SECONDS = 60
+
+
 def indicators_get(*, actor: User) -> Indicators:
     """Numbers of trajectories per status and young people per age band, no personal data.
 
-    Outside the provider (municipality roles) counts below 5 are suppressed (rules.md).
+    Outside the provider (municipality roles) counts below 5 are suppressed (rules.md). The figures
+    of a scope (municipality, team or all) are cached for ``INDICATORS_CACHE_SECONDS``, separately
+    for suppressed and unsuppressed figures and per day (age bands); the access check runs first,
+    on every request.
     """
-    bands = client_selectors.client_counts_by_age_band(actor=actor)  # checks can_see_aggregates
-    trajectories = Trajectory.objects.all()
+    if not policy.can_see_aggregates(actor):
+        raise policy.AccessDenied("No access to aggregated figures.")
     if actor.municipality_id is not None:
-        trajectories, scope = trajectories.filter(client__municipality_id=actor.municipality_id), "municipality"
+        scope, scope_id = "municipality", actor.municipality_id
     elif actor.team_id is not None:
-        trajectories, scope = trajectories.filter(client__team_id=actor.team_id), "team"
+        scope, scope_id = "team", actor.team_id
     else:
-        scope = "all"
+        scope, scope_id = "all", None
+    outside = actor.role in MUNICIPALITY_ROLES
+    key = f"coachcare:api:indicators:{scope}:{scope_id}:{'suppressed' if outside else 'exact'}:{today().isoformat()}"
+    cached = cache.get(key)
+    if isinstance(cached, Indicators):
+        return cached
+    indicators = _indicators_count(actor=actor, scope=scope, scope_id=scope_id, outside=outside)
+    cache.set(key, indicators, INDICATORS_CACHE_SECONDS)
+    return indicators
+
+
+def _indicators_count(*, actor: User, scope: str, scope_id: int | None, outside: bool) -> Indicators:
+    bands = client_selectors.client_counts_by_age_band(actor=actor)  # same scope: municipality, team, all
+    trajectories = Trajectory.objects.all()
+    if scope == "municipality" and scope_id is not None:
+        trajectories = trajectories.filter(client__municipality_id=scope_id)
+    elif scope == "team" and scope_id is not None:
+        trajectories = trajectories.filter(client__team_id=scope_id)
     # One aggregate row, a conditional count per status: only client_id and status are read.
     counts = trajectories.order_by().aggregate(
         **{status: Count("status", filter=Q(status=status)) for status in Status.values}
     )
-    outside = actor.role in MUNICIPALITY_ROLES
     return Indicators(
         scope=scope,
         suppressed_below=client_selectors.SMALL_CELL_THRESHOLD if outside else None,
