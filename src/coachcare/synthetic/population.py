@@ -1,60 +1,118 @@
-"""Generate a synthetic country: municipalities, providers, teams, coaches and young people.
+"""Generate a synthetic country at national scale, deterministic for a seed (issue 8).
 
-Deterministic for a seed. Bulk inserts in batches, so hundreds of thousands of young people load
-in minutes. BSNs are valid (11-proof) but drawn from numbers starting with 9, and every generated
-name is from Faker nl_NL; accounts get an unusable password. This module grows with the domain
-(trajectories, sessions, messages, declarations: issue 8).
+What one call creates for ``youths`` young people (docs/performance.md, "Synthetic country"):
+
+- organisations: 342 municipalities (codes from 5000) with two access-team members
+  (gemeente-toegang) and a policy officer (gemeente-beleid) each; providers (AGB codes starting
+  97) with teams, a team lead per team and coaches (about 40 young people each); a contract per
+  municipality and provider that has clients there (per module or a population budget, half of
+  them with a mandate, a yearly budget where needed) with the method's modules as products;
+- young people: Dutch names (Faker nl_NL), valid (11-proof) BSNs from the range starting with 9,
+  spread over the municipalities by size (Zipf-like), 12 to 23 years old at every referral; most
+  of those past the intake have an account (role jongere). Every account has an unusable password;
+- their care: one trajectory each in every state of the state machine, one in five also an earlier
+  closed one; goals with GAS/GBO scores at intake and after every module, the gate's own advice
+  (``trajectories.gate``) and the coach's decision; module runs (three to four for a finished
+  trajectory); every status change; consent and plan agreements; closure with the JZ588 end
+  reason (mostly 31, some 32-35), final GAS T-score and GBO mean, satisfaction; follow-ups at 6 and
+  12 months with answers; coach notes; a message thread per young person in care;
+- the money: an allocation (toewijzing, volume 1) per module run, requested by the coach and granted
+  by the municipality or under the mandate (with the notice), the first one still open or refused
+  for some new referrals; starts and stops of care (JW305/JW307) exactly as ``care_events_sync``
+  derives them; a declaration (JW323) per municipality, provider and past month with a line per
+  module delivered that month, answered (JW325) for every month but the last;
+- the activity (``activity``): 10 sessions and 30 messages per module, a diary check-in a week.
+
+How it stays fast (500,000 young people in about 12 minutes on 2 busy cores): no ORM objects.
+Rows are tuples with ids reserved beforehand (``loading.IdBlocks``: per provider a block of id
+ranges, so providers can be generated independently), written with binary COPY on PostgreSQL;
+free text is a pool of tokens encrypted once (``texts``); sessions, messages and diary entries are
+generated on the server (``activity``). A big load on PostgreSQL (``BULK_FROM`` young people or
+more, not inside a transaction) drops the secondary indexes and foreign keys of the loaded tables
+and commits in steps: the organisations; the young people per provider in two processes; then, on
+three connections at once, the messages, the sessions and diary entries (streamed into emptied
+tables with COPY FREEZE), and the indexes, foreign keys and VACUUM ANALYZE of the rest. It is not
+atomic: if it fails, drop the database and start again. Otherwise everything runs in one
+transaction (tests, SQLite, small additions).
+
+Deterministic: the same seed on the same day gives the same data (content derives from the seed and
+the order of generation, not from database ids). Calling it again adds another population (new
+providers and staff; the municipalities are shared), as the benchmarks do.
 """
 
+import bisect
 import dataclasses
 import datetime
-import json
+import functools
+import heapq
+import itertools
+import math
+import multiprocessing
 import random
-from collections.abc import Iterator
+import time
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from django.db import connection, transaction
-from django.utils import timezone
+from django.conf import settings
+from django.db import connection, connections, models, transaction
 from faker import Faker
 
 from coachcare.accounts.models import Role, User
-from coachcare.clients.models import Client
+from coachcare.clients.models import Client, ClientNote
 from coachcare.clients.services import bsn_hash
-from coachcare.core.dates import today
+from coachcare.coaching.models import Appointment, DiaryEntry
+from coachcare.contracts.models import Allocation, AllocationNotice, Contract, ContractProduct, NumberSequence
+from coachcare.contracts.services import TOEWIJZING_SEQUENCE, add_months
+from coachcare.core.dates import today, years_before
+from coachcare.core.fields import encrypt_text
+from coachcare.declarations.models import CareStart, CareStop, Declaration, DeclarationLine
+from coachcare.messaging.models import Message, Thread, ThreadRead
 from coachcare.municipalities.models import Municipality
 from coachcare.providers.models import Provider, Team
+from coachcare.synthetic import activity
+from coachcare.synthetic.loading import (
+    IdBlocks,
+    constraints_restore,
+    constraints_suspend,
+    is_superuser,
+    rows_insert,
+    truncate_if_empty,
+)
+from coachcare.synthetic.texts import REJECTION_REASONS, TokenPools, token_pools
+from coachcare.trajectories import gate
+from coachcare.trajectories.models import (
+    Agreement,
+    Evaluation,
+    FollowUp,
+    Goal,
+    GoalScore,
+    ModuleRun,
+    Trajectory,
+    TrajectoryTransition,
+)
 
-BATCH = 5000
+BATCH = 5000  # young people per batch of rows
 CLIENTS_PER_COACH = 40
 COACHES_PER_TEAM = 8
 TEAMS_PER_PROVIDER = 6
+#: A municipality contracts one more provider for every this many young people (at least two).
+CLIENTS_PER_CONTRACT = 1500
 SYNTHETIC_MUNICIPALITIES = 342
 SYNTHETIC_CODE_START = 5000  # real CBS codes stay below; synthetic municipalities are 5000 and up
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class PopulationResult:
-    municipalities: int
-    providers: int
-    teams: int
-    coaches: int
-    clients: int
-    trajectories: int
-
-
-def _synthetic_bsns(rng: random.Random, count: int) -> Iterator[str]:
-    """Distinct 11-proof BSNs starting with 9 (the test range), in a seeded random order."""
-    seen: set[str] = set()
-    while len(seen) < count:
-        digits = [9, *(rng.randrange(10) for _ in range(7))]
-        total = sum(d * w for d, w in zip(digits, (9, 8, 7, 6, 5, 4, 3, 2), strict=True))
-        check = total % 11
-        if check == 10:
-            continue
-        candidate = "".join(map(str, digits)) + str(check)
-        if candidate not in seen:
-            seen.add(candidate)
-            yield candidate
-
+#: PostgreSQL: from this many young people, indexes and foreign keys are rebuilt after the load.
+BULK_FROM = 20_000
+EARLIER_TRAJECTORY_SHARE = 0.2
+ACCOUNT_SHARE = 0.92
+TOEGANG_PER_MUNICIPALITY = 2
+POOL_SIZE = 1000
+MANDATE_SHARE = 0.5
+POPULATION_BUDGET_SHARE = 0.2
+ALLOCATION_MONTHS = 6
+TARIFFS = (125_000, 145_000)  # cents: the first module, the others (the demo contracts' tariffs)
 
 #: Where trajectories stand, with their share (a year's national picture, scale.md).
 STATUS_MIX: list[tuple[str, float]] = [
@@ -67,125 +125,69 @@ STATUS_MIX: list[tuple[str, float]] = [
     ("follow_up", 0.18),
     ("archived", 0.10),
 ]
-SCALE = json.dumps({"-2": "veel minder dan verwacht", "-1": "zoals bij de start", "0": "verwacht", "1": "beter",
-                    "2": "veel beter"})  # fmt: skip
+#: JZ588 end reasons with their weight: mostly according to plan, some early ends.
+END_REASONS: tuple[tuple[str, int], ...] = (("31", 80), ("32", 7), ("33", 3), ("34", 7), ("35", 3))
+MODULES_NORMAL: tuple[tuple[int, int], ...] = ((2, 10), (3, 35), (4, 55))  # modules of a finished trajectory
+MODULES_EARLY: tuple[tuple[int, int], ...] = ((1, 25), (2, 40), (3, 35))
+MODULES_RUNNING: tuple[tuple[int, int], ...] = ((1, 20), (2, 30), (3, 30), (4, 20))
+#: Score changes per module: most young people make progress, some struggle (the gate then advises a step up).
+GAS_STEPS = (0, 0, 1, 1, 1, 2)
+GBO_STEPS = (0, 1, 1, 2, 2, 3)
+STRUGGLING_SHARE = 0.15
+GAS_STEPS_STRUGGLING = (-1, 0, 0, 1)
+GBO_STEPS_STRUGGLING = (-1, -1, 0, 1, 2)
+SATISFACTION_WEIGHTS = (3, 7, 20, 40, 30)  # answers 1..5 on the satisfaction questionnaire
+REFERRERS = ["huisarts", "school", "wijkteam", "jeugdarts", "zelf", "other"]
+REFERRER_WEIGHTS = [25, 20, 30, 15, 7, 3]
+REFERRER_CHOICES = tuple(zip(REFERRERS, REFERRER_WEIGHTS, strict=True))
+STATUS_CHOICES = tuple((status, round(share * 100)) for status, share in STATUS_MIX)
+GOAL_COUNTS = ((1, 25), (2, 45), (3, 30))
+EVALUATION_STATES = (("finished", 50), ("undecided", 35), ("approval", 15))
+FIRST_ALLOCATION = (("requested", 60), ("rejected", 10), ("none", 30))
+ACCEPTED, TARIFF_DIFFERS = "0200", "0611"  # WJ001 return codes on a JW325 line
+REFUSED_LINE_SHARE = 0.01
+LAST_MONTH_DRAFT_SHARE = 0.15  # declarations of the last month not submitted yet
 
 
-def _care_history(clients: list[Client], *, rng: random.Random, on: datetime.date) -> int:
-    """One trajectory per young person with goals, scores, modules, evaluations and transitions."""
-    from coachcare.trajectories.models import (
-        Evaluation,
-        FollowUp,
-        Goal,
-        GoalScore,
-        ModuleRun,
-        Trajectory,
-        TrajectoryTransition,
-    )
-
-    method_version_id, modules = _method_modules()
-    if method_version_id is None:
-        return 0
-    statuses, shares = zip(*STATUS_MIX, strict=True)
-    trajectories = []
-    for client in clients:
-        status = rng.choices(statuses, weights=shares)[0]
-        due = on + datetime.timedelta(days=rng.randint(-20, 60))
-        closed = status in {"closed", "follow_up", "archived"}
-        trajectories.append(
-            Trajectory(
-                client=client, coach=client.coach, status=status, referrer_kind=rng.choice(REFERRERS),
-                referred_on=client.referred_on, method_version_id=method_version_id,
-                next_action="" if status == "archived" else "evaluate_module", next_action_due=due,
-                end_reason=rng.choice(["31", "31", "31", "32", "34"]) if closed else "",
-                closed_on=on - datetime.timedelta(days=rng.randint(1, 300)) if closed else None,
-            )
-        )  # fmt: skip
-    Trajectory.objects.bulk_create(trajectories, batch_size=BATCH)
-    goals, runs, transitions, follow_ups = [], [], [], []
-    now = timezone.now()
-    for trajectory in trajectories:
-        if trajectory.status in {"referred", "allocated"}:
-            continue
-        for order in range(1, rng.randint(1, 3) + 1):
-            goals.append(Goal(trajectory=trajectory, order=order, text=f"Synthetisch doel {order}", scale=SCALE))
-        done = {"intake": 0, "module_running": 1, "module_evaluation": 1}.get(trajectory.status, rng.randint(1, 4))
-        for sequence in range(1, min(done, len(modules)) + 1):
-            started = trajectory.referred_on + datetime.timedelta(weeks=6 * (sequence - 1) + 2)
-            runs.append(
-                ModuleRun(
-                    trajectory=trajectory, module_id=modules[sequence - 1], sequence=sequence,
-                    state="running" if trajectory.status == "module_running" and sequence == done else "evaluated",
-                    started_on=started, due_on=started + datetime.timedelta(weeks=6),
-                )
-            )  # fmt: skip
-        for name, source, target in TRANSITION_PATH[: rng.randint(2, len(TRANSITION_PATH))]:
-            transitions.append(
-                TrajectoryTransition(
-                    trajectory=trajectory, name=name, from_status=source, to_status=target, by=trajectory.coach,
-                    by_role="coach", at=now,
-                )
-            )  # fmt: skip
-        if trajectory.status in {"closed", "follow_up", "archived"}:
-            for months in (6, 12):
-                follow_ups.append(
-                    FollowUp(trajectory=trajectory, months=months, due_on=on + datetime.timedelta(days=30 * months),
-                             state="done" if trajectory.status == "archived" else "scheduled")
-                )  # fmt: skip
-    Goal.objects.bulk_create(goals, batch_size=BATCH)
-    ModuleRun.objects.bulk_create(runs, batch_size=BATCH)
-    TrajectoryTransition.objects.bulk_create(transitions, batch_size=BATCH)
-    FollowUp.objects.bulk_create(follow_ups, batch_size=BATCH)
-    runs_by_trajectory: dict[int, list[ModuleRun]] = {}
-    for run in runs:
-        runs_by_trajectory.setdefault(run.trajectory_id, []).append(run)
-    coach_of = {t.pk: t.coach_id for t in trajectories if t.coach_id is not None}
-    scores, evaluations = [], []
-    for goal in goals:
-        gbo = rng.randint(1, 5)
-        scorer = coach_of[goal.trajectory_id]
-        scores.append(
-            GoalScore(goal=goal, module_run=None, gas=-1, gbo=gbo, convention="standard", scored_by_id=scorer)
-        )
-        for run in runs_by_trajectory.get(goal.trajectory_id, []):
-            if run.state == "evaluated":
-                gbo = min(10, max(0, gbo + rng.randint(-1, 3)))
-                scores.append(
-                    GoalScore(goal=goal, module_run=run, gas=rng.choice([-1, 0, 0, 1]), gbo=gbo,
-                              convention="standard", scored_by_id=scorer)
-                )  # fmt: skip
-    for run in runs:
-        if run.state == "evaluated":
-            advice = rng.choice(["continue", "continue", "stop", "step_up"])
-            evaluations.append(
-                Evaluation(module_run=run, advice=advice, advice_rule="synthetic", decision=advice,
-                           decided_by_id=coach_of[run.trajectory_id], decided_at=now)
-            )  # fmt: skip
-    GoalScore.objects.bulk_create(scores, batch_size=BATCH)
-    Evaluation.objects.bulk_create(evaluations, batch_size=BATCH)
-    return len(trajectories)
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PopulationResult:
+    municipalities: int
+    providers: int
+    teams: int
+    coaches: int
+    clients: int
+    trajectories: int
+    #: Rows created per model ("app.Model"), in the order they were first written.
+    counts: dict[str, int] = dataclasses.field(default_factory=dict)
+    #: Seconds per phase, in order.
+    phases: list[tuple[str, float]] = dataclasses.field(default_factory=list)
 
 
-REFERRERS = ["huisarts", "school", "wijkteam", "jeugdarts", "zelf"]
-TRANSITION_PATH = [
-    ("allocate", "referred", "allocated"),
-    ("start_intake", "allocated", "intake"),
-    ("start_module", "intake", "module_running"),
-    ("finish_module", "module_running", "module_evaluation"),
-    ("close", "module_evaluation", "closed"),
-]
+def _synthetic_bsns(rng: random.Random) -> Iterator[str]:
+    """Distinct 11-proof BSNs starting with 9 (the test range), in a seeded random order."""
+    seen: set[str] = set()
+    while True:
+        digits = f"9{rng.randrange(10_000_000):07d}"
+        check = sum(int(digit) * weight for digit, weight in zip(digits, (9, 8, 7, 6, 5, 4, 3, 2), strict=True)) % 11
+        candidate = digits + str(check)
+        if check != 10 and candidate not in seen:
+            seen.add(candidate)
+            yield candidate
 
 
-def _method_modules() -> tuple[int | None, list[int]]:
-    from coachcare.method.selectors import method_version_current
-    from coachcare.method.services import method_demo_package_install
+class _Random(random.Random):
+    """``random.Random`` with a cheaper ``randint`` and ``choice`` (the same distributions, another
+    sequence): the generator draws tens of millions of them."""
 
-    if method_version_current() is None:
-        method_demo_package_install()
-    version = method_version_current()
-    if version is None:
-        return None, []
-    return version.pk, list(version.modules.order_by("sequence").values_list("pk", flat=True))
+    def randint(self, a: int, b: int) -> int:
+        return a + int(self.random() * (b - a + 1))
+
+    def choice(self, seq: Any) -> Any:
+        return seq[int(self.random() * len(seq))]
+
+
+#: ``add_months`` of the contracts app, remembered (the same dates come back all the time).
+_add_months = functools.lru_cache(maxsize=100_000)(add_months)
 
 
 def _municipality_weights(count: int) -> list[float]:
@@ -193,99 +195,1256 @@ def _municipality_weights(count: int) -> list[float]:
     return [1.0 / (rank**0.9) for rank in range(1, count + 1)]
 
 
-@transaction.atomic
-def population_generate(*, youths: int, seed: int) -> PopulationResult:
-    rng = random.Random(seed)
-    fake = Faker("nl_NL")
-    fake.seed_instance(seed)
-    on = today()
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class _Assignment:
+    """Who serves whom: per young person a municipality and a provider (and their order there)."""
 
-    existing = set(Municipality.objects.values_list("code", flat=True))
-    new_municipalities = [
-        Municipality(code=str(SYNTHETIC_CODE_START + i), name=f"Synthetische gemeente {i + 1:03d}")
-        for i in range(SYNTHETIC_MUNICIPALITIES)
-        if str(SYNTHETIC_CODE_START + i) not in existing
+    municipality: list[int]  # index into the municipalities
+    provider: list[int]
+    ordinal: list[int]  # position of the young person among the provider's
+    load: list[int]  # young people per provider
+    pairs: list[tuple[int, int]]  # (municipality index, provider index) with a contract
+
+
+def _assign(*, rng: random.Random, youths: int, municipalities: int, providers: int) -> _Assignment:
+    """Zipf-like residence; each municipality contracts 2+ providers (more for big ones), chosen so
+    that providers end up about equally busy; residents are shared out over their providers."""
+    where = rng.choices(range(municipalities), weights=_municipality_weights(municipalities), k=youths)
+    residents = Counter(where)
+    heap = [(0.0, p) for p in range(providers)]
+    serving: dict[int, list[int]] = {}
+    for m in sorted(residents, key=lambda m: (-residents[m], m)):
+        wanted = min(providers, max(min(2, providers), math.ceil(residents[m] / CLIENTS_PER_CONTRACT)))
+        chosen = [heapq.heappop(heap) for _ in range(wanted)]
+        serving[m] = sorted(p for _load, p in chosen)
+        for busy, p in chosen:
+            heapq.heappush(heap, (busy + residents[m] / wanted, p))
+    seen_in: Counter[int] = Counter()
+    load = [0] * providers
+    provider: list[int] = []
+    ordinal: list[int] = []
+    for m in where:
+        options = serving[m]
+        p = options[seen_in[m] % len(options)]
+        seen_in[m] += 1
+        provider.append(p)
+        ordinal.append(load[p])
+        load[p] += 1
+    pairs = sorted((m, p) for m, options in serving.items() for p in options)
+    return _Assignment(municipality=where, provider=provider, ordinal=ordinal, load=load, pairs=pairs)
+
+
+# --- the plan of one trajectory ------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class _Module:
+    id: int
+    code: str
+    days: int  # expected weeks × 7
+    is_final: bool
+    category: str
+    product_code: str
+    unit: str
+
+
+@dataclasses.dataclass
+class _Run:
+    module: int  # index in the catalogue order
+    started: datetime.date
+    due: datetime.date
+    finished: datetime.date | None = None
+    state: str = ModuleRun.State.RUNNING
+    decided: datetime.date | None = None  # the gate decision on an evaluated run
+    id: int = 0
+    allocation_id: int = 0
+
+
+@dataclasses.dataclass
+class _Plan:
+    status: str
+    referred: datetime.date
+    allocated: datetime.date | None = None
+    intake: datetime.date | None = None
+    runs: list[_Run] = dataclasses.field(default_factory=list)
+    closed: datetime.date | None = None
+    end_reason: str = ""
+    first_allocation: str = "approved"  # none, requested, rejected or approved
+    evaluation: str = ""  # module_evaluation: "finished", "undecided" or "approval"
+    goals: bool = True
+
+
+@functools.cache
+def _cumulative(weighted: tuple[tuple[Any, int], ...]) -> tuple[tuple[Any, ...], tuple[int, ...]]:
+    values = tuple(value for value, _weight in weighted)
+    return values, tuple(itertools.accumulate(weight for _value, weight in weighted))
+
+
+def _pick(rng: random.Random, weighted: tuple[tuple[Any, int], ...]) -> Any:
+    """One of the values, with the chance of its weight."""
+    values, cumulative = _cumulative(weighted)
+    return values[bisect.bisect(cumulative, rng.random() * cumulative[-1])]
+
+
+_DAYS = tuple(datetime.timedelta(days=n) for n in range(2000))
+
+
+def _days(n: int) -> datetime.timedelta:
+    return _DAYS[n]
+
+
+class _Planner:
+    """Dates and steps of one trajectory, built backwards from where it stands today."""
+
+    def __init__(self, *, rng: random.Random, on: datetime.date, modules: list[_Module]) -> None:
+        self.rng, self.on, self.modules = rng, on, modules
+
+    def _duration(self, module: int) -> int:
+        return self.modules[module].days + self.rng.randint(-3, 10)
+
+    def _chain(self, count: int, last: _Run) -> list[_Run]:
+        """``count`` runs in catalogue order ending with ``last``; the earlier ones evaluated."""
+        runs = [last]
+        for module in range(count - 2, -1, -1):
+            gap = self.rng.randint(4, 12)
+            finished = runs[0].started - _days(gap)
+            started = finished - _days(self._duration(module))
+            decided = finished + _days(min(gap - 1, self.rng.randint(1, 3)))
+            run = _Run(module, started, started + _days(self.modules[module].days), finished,
+                       ModuleRun.State.EVALUATED, decided)  # fmt: skip
+            runs.insert(0, run)
+        return runs
+
+    def _before(self, plan: _Plan, first_start: datetime.date) -> None:
+        plan.intake = first_start - _days(self.rng.randint(7, 21))
+        plan.allocated = plan.intake - _days(self.rng.randint(2, 10))
+        plan.referred = plan.allocated - _days(self.rng.randint(3, 14))
+
+    def closed(self, status: str, closed: datetime.date) -> _Plan:
+        rng = self.rng
+        reason = _pick(rng, END_REASONS)
+        early = reason != "31"
+        count = min(len(self.modules), _pick(rng, MODULES_EARLY if early else MODULES_NORMAL))
+        module = count - 1
+        if early:  # stopped while the module ran
+            started = closed - _days(rng.randint(7, max(7, self._duration(module) - 1)))
+            last = _Run(module, started, started + _days(self.modules[module].days))
+        else:
+            finished = closed - _days(rng.randint(2, 12))
+            started = finished - _days(self._duration(module))
+            decided = finished + _days(rng.randint(1, (closed - finished).days))
+            last = _Run(module, started, started + _days(self.modules[module].days), finished,
+                        ModuleRun.State.EVALUATED, decided)  # fmt: skip
+        plan = _Plan(status=status, referred=closed, closed=closed, end_reason=reason)
+        plan.runs = self._chain(count, last)
+        self._before(plan, plan.runs[0].started)
+        return plan
+
+    def closed_on(self, closed: datetime.date) -> _Plan:
+        """A trajectory closed on ``closed``; its status follows from how long ago that was."""
+        if _add_months(closed, 6) > self.on:
+            status = "closed"
+        elif _add_months(closed, 12) + _days(21) > self.on:
+            status = "follow_up"
+        else:
+            status = "archived"
+        return self.closed(status, closed)
+
+    def plan(self, status: str) -> _Plan:
+        rng, on = self.rng, self.on
+        if status == "closed":
+            return self.closed_on(on - _days(rng.randint(0, 175)))
+        if status == "follow_up":
+            return self.closed_on(on - _days(rng.randint(190, 360)))
+        if status == "archived":
+            return self.closed_on(on - _days(rng.randint(400, 720)))
+        if status in {"module_running", "module_evaluation"}:
+            count = min(len(self.modules), _pick(rng, MODULES_RUNNING))
+            module = count - 1
+            plan = _Plan(status=status, referred=on)
+            if status == "module_running":
+                started = on - _days(rng.randint(0, self._duration(module) - 1))
+                last = _Run(module, started, started + _days(self.modules[module].days))
+            else:
+                finished = on - _days(rng.randint(0, 12))
+                started = finished - _days(self._duration(module))
+                plan.evaluation = _pick(rng, EVALUATION_STATES)
+                state = ModuleRun.State.FINISHED if plan.evaluation == "finished" else ModuleRun.State.EVALUATED
+                decided = min(on, finished + _days(1)) if state == ModuleRun.State.EVALUATED else None
+                last = _Run(module, started, started + _days(self.modules[module].days), finished, state, decided)
+            plan.runs = self._chain(count, last)
+            self._before(plan, plan.runs[0].started)
+            return plan
+        if status == "intake":
+            plan = _Plan(status=status, referred=on, intake=on - _days(rng.randint(0, 20)))
+            assert plan.intake is not None
+            plan.allocated = plan.intake - _days(rng.randint(2, 10))
+            plan.referred = plan.allocated - _days(rng.randint(3, 14))
+            plan.goals = rng.random() < 0.6
+            return plan
+        if status == "allocated":
+            allocated = on - _days(rng.randint(0, 10))
+            return _Plan(status=status, referred=allocated - _days(rng.randint(3, 14)), allocated=allocated,
+                         goals=False)  # fmt: skip
+        referred = on - _days(rng.randint(0, 14))
+        first = _pick(rng, FIRST_ALLOCATION)
+        if first == "rejected" and referred > on - _days(3):
+            first = "requested"
+        return _Plan(status=status, referred=referred, first_allocation=first, goals=False)
+
+
+# --- the gate's advice, memoised (the same score histories come back very often) ---------------------
+
+
+@functools.cache
+def _gas_t(gas: tuple[int, ...]) -> float:
+    return gate.Measurement(gas=gas, gbo=(0,) * len(gas), weights=(1.0,) * len(gas)).gas_t
+
+
+@functools.cache
+def _gbo_mean(gbo: tuple[int, ...]) -> float:
+    return gate.Measurement(gas=(0,) * len(gbo), gbo=gbo, weights=(1.0,) * len(gbo)).gbo_mean
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class _Measurement(gate.Measurement):
+    """The gate's measurement with its GAS T-score and mean GBO looked up (equal goal weights)."""
+
+    @property
+    def gas_t(self) -> float:
+        return _gas_t(tuple(self.gas))
+
+    @property
+    def gbo_mean(self) -> float:
+        return _gbo_mean(tuple(self.gbo))
+
+
+@functools.lru_cache(maxsize=200_000)
+def _advice(
+    gas: tuple[tuple[int, ...], ...],
+    gbo: tuple[tuple[int, ...], ...],
+    done: int,
+    is_final: bool,
+    codes: tuple[str, ...],
+) -> gate.GateAdvice:
+    """``gate.gate_advise`` itself, for the last three measurements: its rules look no further back."""
+    measurements = [
+        _Measurement(gas=g, gbo=b, weights=(1.0,) * len(g)) for g, b in zip(gas[-3:], gbo[-3:], strict=True)
     ]
-    Municipality.objects.bulk_create(new_municipalities, batch_size=BATCH)
-    municipalities = list(
-        Municipality.objects.filter(code__gte=str(SYNTHETIC_CODE_START)).order_by("code")[:SYNTHETIC_MUNICIPALITIES]
-    )
-    weights = _municipality_weights(len(municipalities))
-
-    coaches_needed = max(1, youths // CLIENTS_PER_COACH)
-    teams_needed = max(1, coaches_needed // COACHES_PER_TEAM)
-    providers_needed = max(1, teams_needed // TEAMS_PER_PROVIDER)
-    provider_offset = Provider.objects.filter(agb_code__startswith="97").count()
-    providers = Provider.objects.bulk_create(
-        [
-            Provider(agb_code=f"97{provider_offset + i:06d}", name=f"Synthetische aanbieder {provider_offset + i + 1}")
-            for i in range(providers_needed)
-        ],
-        batch_size=BATCH,
-    )
-    teams = Team.objects.bulk_create(
-        [Team(provider=providers[i % providers_needed], name=f"Team {i + 1}") for i in range(teams_needed)],
-        batch_size=BATCH,
-    )
-    user_offset = User.objects.filter(username__startswith="synth-coach-").count()
-    coaches = User.objects.bulk_create(
-        [
-            User(
-                username=f"synth-coach-{user_offset + i}",
-                first_name=fake.first_name(),
-                last_name=fake.last_name(),
-                role=Role.COACH,
-                team=teams[i % teams_needed],
-                provider=teams[i % teams_needed].provider,
-                password="!",  # unusable: synthetic accounts cannot log in
-            )
-            for i in range(coaches_needed)
-        ],
-        batch_size=BATCH,
+    return gate.gate_advise(
+        measurements=measurements, modules_done=list(codes[:done]), current_is_final=is_final, catalogue_order=codes
     )
 
-    bsns = _synthetic_bsns(rng, youths)
-    existing_hashes = set(Client.objects.values_list("bsn_hash", flat=True)) if Client.objects.exists() else set()
-    created = trajectories = 0
-    batch: list[Client] = []
-    for index in range(youths):
-        bsn = next(bsns)
-        hashed = bsn_hash(bsn)
-        if hashed in existing_hashes:
-            continue
-        age_days = rng.randint(12 * 365 + 3, 23 * 365)
-        coach = coaches[index % coaches_needed]
-        batch.append(
-            Client(
-                bsn=bsn,
-                bsn_hash=hashed,
-                given_name=fake.first_name(),
-                family_name=fake.last_name(),
-                birth_date=on - datetime.timedelta(days=age_days),
-                municipality=rng.choices(municipalities, weights=weights)[0],
-                provider=coach.provider,
-                team=coach.team,
-                coach=coach,
-                referred_on=on - datetime.timedelta(days=rng.randint(0, 365)),
+
+def _final(gas: tuple[int, ...], gbo: tuple[int, ...]) -> tuple[float, float]:
+    return round(_gas_t(gas), 2), round(_gbo_mean(gbo), 2)
+
+
+# --- the rows -------------------------------------------------------------------------------------
+
+FIELDS: dict[type[models.Model], tuple[str, ...]] = {
+    User: ("id", "password", "last_login", "is_superuser", "username", "first_name", "last_name", "email",
+           "is_staff", "is_active", "date_joined", "role", "provider_id", "team_id", "municipality_id"),
+    Provider: ("id", "agb_code", "name"),
+    Team: ("id", "provider_id", "name"),
+    Client: ("id", "public_id", "bsn", "bsn_hash", "given_name", "family_name", "birth_date", "municipality_id",
+             "provider_id", "team_id", "coach_id", "user_id", "referred_on", "created_at"),
+    Trajectory: ("id", "public_id", "client_id", "coach_id", "status", "referrer_kind", "referrer_name",
+                 "referred_on", "method_version_id", "gas_convention", "plan_revision", "next_action",
+                 "next_action_due", "end_reason", "closed_on", "final_gas_t", "final_gbo_mean",
+                 "satisfaction_score", "version", "created_at"),
+    TrajectoryTransition: ("trajectory_id", "name", "from_status", "to_status", "by_id", "by_role", "at", "reason"),
+    Allocation: ("id", "public_id", "client_id", "contract_id", "product_id", "status", "toewijzing_nummer",
+                 "volume", "volume_used", "start_date", "end_date", "budget_cents", "requested_by_id",
+                 "requested_at", "decided_by_id", "decided_at", "rejection_reason", "via_mandate"),
+    AllocationNotice: ("allocation_id", "kind", "created_at", "sent_at"),
+    ModuleRun: ("id", "trajectory_id", "module_id", "sequence", "allocation_id", "state", "started_on", "due_on",
+                "finished_on"),
+    Goal: ("id", "trajectory_id", "order", "kind", "text", "scale", "weight", "created_at"),
+    GoalScore: ("goal_id", "module_run_id", "gas", "gbo", "convention", "scored_by_id", "scored_at"),
+    Evaluation: ("module_run_id", "advice", "advice_next_module_code", "advice_rule", "advice_gas_t",
+                 "advice_gbo_mean", "decision", "decision_next_module_code", "decision_reason", "decided_by_id",
+                 "decided_at", "deviates", "approval", "approved_by_id", "approved_at", "approval_note"),
+    FollowUp: ("trajectory_id", "months", "due_on", "state", "needed_care_again", "recorded_by_id", "recorded_at"),
+    Agreement: ("trajectory_id", "kind", "plan_revision", "given_by_id", "given_as", "recorded_by_id", "given_at",
+                "revoked_at"),
+    CareStart: ("allocation_id", "module_run_id", "begindatum", "status_aanlevering", "created_at", "sent_at"),
+    CareStop: ("allocation_id", "module_run_id", "begindatum", "einddatum", "reden", "status_aanlevering",
+               "created_at", "sent_at"),
+    DeclarationLine: ("declaration_id", "reference", "module_run_id", "allocation_id", "client_id", "product_id",
+                      "begindatum", "einddatum", "volume", "unit", "tariff_cents", "amount_cents", "retourcode",
+                      "awarded_cents"),
+    Thread: ("id", "public_id", "client_id", "kind", "parent_id", "created_at"),
+    ThreadRead: ("thread_id", "user_id", "last_read_at"),
+    ClientNote: ("client_id", "author_id", "text", "created_at"),
+    Appointment: activity.APPOINTMENT_FIELDS,
+    Message: activity.MESSAGE_FIELDS,
+    DiaryEntry: activity.DIARY_FIELDS,
+    Declaration: ("id", "public_id", "declaratienummer", "municipality_id", "provider_id", "period_start",
+                  "period_end", "status", "total_cents", "awarded_cents", "created_by_id", "created_at",
+                  "submitted_at", "answered_at"),
+    Contract: ("id", "municipality_id", "provider_id", "funding_model", "mandate", "valid_from", "valid_to",
+               "yearly_budget_cents", "created_at"),
+    ContractProduct: ("id", "contract_id", "module_code", "ijw_product_category", "ijw_product_code", "unit",
+                      "tariff_cents"),
+}  # fmt: skip
+#: Tables whose secondary indexes and foreign keys are rebuilt after a big load on PostgreSQL.
+BULK_MODELS: list[type[models.Model]] = [
+    User, Client, Trajectory, TrajectoryTransition, Allocation, AllocationNotice, ModuleRun, Goal, GoalScore,
+    Evaluation, FollowUp, Agreement, CareStart, CareStop, DeclarationLine, Thread, ThreadRead, ClientNote,
+]  # fmt: skip
+#: The same for the activity tables (filled set-based on the server).
+ACTIVITY_MODELS: list[type[models.Model]] = [Appointment, Message, DiaryEntry]
+
+
+def _label(model: type[models.Model]) -> str:
+    return f"{model._meta.app_label}.{model.__name__}"
+
+
+@dataclasses.dataclass
+class _Contract:
+    id: int
+    municipality_id: int
+    provider_id: int
+    mandate: bool
+    population_budget: bool
+    products: list[tuple[int, int]]  # per module (catalogue order): product id, tariff in cents
+
+
+@dataclasses.dataclass
+class _Declaration:
+    id: int
+    number: str
+    municipality_id: int
+    provider_id: int
+    first: datetime.date
+    draft: bool  # of the last month: not submitted yet
+    lines: int = 0
+    total: int = 0
+    awarded: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class _Block:
+    """One provider's young people (indices) and the id ranges [first, end) reserved for them."""
+
+    provider: int
+    clients: list[int]
+    ids: dict[type[models.Model], tuple[int, int]]
+    toewijzing: int  # allocation numbers follow this one
+
+
+class _BlockIds:
+    """Hands out the ids of a block; models without a range come from ``fallback``."""
+
+    def __init__(self, ranges: dict[type[models.Model], tuple[int, int]], *, fallback: IdBlocks) -> None:
+        self.next = {model: first for model, (first, _end) in ranges.items()}
+        self.end = {model: end for model, (_first, end) in ranges.items()}
+        self.fallback = fallback
+
+    def take(self, model: type[models.Model], count: int = 1) -> int:
+        if model not in self.next:
+            return self.fallback.take(model, count)
+        first = self.next[model]
+        self.next[model] = first + count
+        if self.next[model] > self.end[model]:
+            raise RuntimeError(f"The id range reserved for {model.__name__} is too small.")
+        return first
+
+
+@dataclasses.dataclass(frozen=True)
+class _Coach:
+    id: int
+    team_id: int
+    lead_id: int
+
+
+class _Country:
+    """One generation: the context, the row buffers and what is counted along the way."""
+
+    def __init__(self, *, youths: int, seed: int, python_activity: bool) -> None:
+        self.youths, self.seed, self.python_activity = youths, seed, python_activity
+        self.rng = random.Random(seed)
+        self.fake = Faker("nl_NL")
+        self.fake.seed_instance(seed)
+        self.zone = ZoneInfo(settings.TIME_ZONE)
+        self._moments: dict[tuple[datetime.date, int, int], datetime.datetime] = {}
+        self.on = today()
+        self.until = self._at(self.on, 7)  # "now" of the generated world: 07:00 today
+        self.month = self.on.replace(day=1)
+        self.reservation = IdBlocks()
+        self.ids: IdBlocks | _BlockIds = self.reservation
+        self.rows: dict[type[models.Model], list[tuple[Any, ...]]] = defaultdict(list)
+        self.counts: dict[str, int] = {}
+        self.granted: Counter[tuple[int, int]] = Counter()  # (contract id, year) -> cents granted
+        self.declarations: dict[tuple[int, int, datetime.date], _Declaration] = {}
+        self.runs_activity: list[activity.RunActivity] = []
+        self.diary_activity: list[activity.DiaryActivity] = []
+
+    # helpers
+
+    def _at(self, day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
+        key = (day, hour, minute)
+        moment = self._moments.get(key)
+        if moment is None:
+            moment = self._moments[key] = datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=self.zone)
+        return moment
+
+    def _uuid(self) -> uuid.UUID:
+        return uuid.UUID(int=self.uuid_rng.getrandbits(128))
+
+    def _past(self, moment: datetime.datetime) -> datetime.datetime | None:
+        return moment if moment <= self.until else None
+
+    def add(self, model: type[models.Model], row: tuple[Any, ...]) -> None:
+        self.rows[model].append(row)
+
+    def flush(self) -> None:
+        for model in FIELDS:
+            rows = self.rows.pop(model, None)
+            if rows:
+                written = rows_insert(model, FIELDS[model], rows)
+                self.counts[_label(model)] = self.counts.get(_label(model), 0) + written
+
+    # organisations
+
+    def method(self) -> None:
+        from coachcare.method.selectors import method_version_current
+        from coachcare.method.services import method_demo_package_install
+
+        if method_version_current() is None:
+            method_demo_package_install()
+        version = method_version_current()
+        if version is None:
+            raise RuntimeError("No current method version: install a method package first.")
+        self.method_version_id = version.pk
+        self.modules = [
+            _Module(id=m.pk, code=m.code, days=m.expected_weeks * 7, is_final=m.is_final,
+                    category=m.ijw_product_category, product_code=m.ijw_product_code, unit=m.unit)
+            for m in version.modules.order_by("sequence", "id")
+        ]  # fmt: skip
+        if not self.modules:
+            raise RuntimeError("The current method version has no modules.")
+        self.codes = tuple(m.code for m in self.modules)
+        self.planner = _Planner(rng=self.rng, on=self.on, modules=self.modules)
+        self.pools: TokenPools = token_pools(
+            seed=self.seed,
+            size=POOL_SIZE,
+            module_codes=list(self.codes),
+            end_reasons=[reason for reason, _weight in END_REASONS],
+        )
+
+    def municipalities_ensure(self) -> int:
+        existing = set(Municipality.objects.values_list("code", flat=True))
+        created = Municipality.objects.bulk_create(
+            [
+                Municipality(code=str(SYNTHETIC_CODE_START + i), name=f"Synthetische gemeente {i + 1:03d}")
+                for i in range(SYNTHETIC_MUNICIPALITIES)
+                if str(SYNTHETIC_CODE_START + i) not in existing
+            ]
+        )
+        self.municipalities: list[tuple[int, str]] = list(
+            Municipality.objects.filter(code__gte=str(SYNTHETIC_CODE_START))
+            .order_by("code")
+            .values_list("id", "code")[:SYNTHETIC_MUNICIPALITIES]
+        )
+        self.codes_of = dict(self.municipalities)
+        self.staff_existing = set(
+            User.objects.filter(username__startswith="synth-").filter(
+                role__in=[Role.GEMEENTE_TOEGANG, Role.GEMEENTE_BELEID]
+            ).values_list("username", "id")
+        )  # fmt: skip
+        self.provider_offset = Provider.objects.filter(agb_code__startswith="97").count()
+        self.existing_hashes = set(Client.objects.values_list("bsn_hash", flat=True))
+        sequence, _created = NumberSequence.objects.get_or_create(name=TOEWIJZING_SEQUENCE)
+        self.toewijzing = sequence.last_value
+        self.declaration_counters: Counter[str] = Counter(
+            number[:10]
+            for number in Declaration.objects.filter(municipality__code__gte=str(SYNTHETIC_CODE_START)).values_list(
+                "declaratienummer", flat=True
             )
         )
-        if len(batch) >= BATCH:
-            trajectories += _care_history(Client.objects.bulk_create(batch), rng=rng, on=on)
-            created += len(batch)
-            batch = []
-    if batch:
-        trajectories += _care_history(Client.objects.bulk_create(batch), rng=rng, on=on)
-        created += len(batch)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:  # fresh statistics after a bulk load, or the planner guesses
-            cursor.execute("ANALYZE")
+        return len(created)
+
+    def _user(self, *, username: str, role: str, joined: datetime.datetime, first: str = "", last: str = "",
+              provider: int | None = None, team: int | None = None, municipality: int | None = None,
+              user_id: int | None = None) -> int:  # fmt: skip
+        user_id = user_id if user_id is not None else self.ids.take(User)
+        self.add(User, (user_id, "!", None, False, username, first, last, "", False, True, joined, role, provider,
+                        team, municipality))  # fmt: skip
+        return user_id
+
+    def staff(self) -> None:
+        """Per municipality an access team (gemeente-toegang) and a policy officer (gemeente-beleid)."""
+        existing = dict(self.staff_existing)
+        joined = self._at(self.on - _days(800), 9)
+        self.toegang: dict[int, int] = {}
+        for municipality_id, code in self.municipalities:
+            for number in range(1, TOEGANG_PER_MUNICIPALITY + 1):
+                username = f"synth-toegang-{code}-{number}"
+                user_id = existing.get(username) or self._user(
+                    username=username, role=Role.GEMEENTE_TOEGANG, joined=joined, first=self.fake.first_name(),
+                    last=self.fake.last_name(), municipality=municipality_id,
+                )  # fmt: skip
+                self.toegang.setdefault(municipality_id, user_id)
+            if f"synth-beleid-{code}" not in existing:
+                self._user(
+                    username=f"synth-beleid-{code}", role=Role.GEMEENTE_BELEID, joined=joined,
+                    first=self.fake.first_name(), last=self.fake.last_name(), municipality=municipality_id,
+                )  # fmt: skip
+
+    def organisations(self) -> tuple[int, int, int]:
+        """Providers, teams with a team lead, coaches, contracts; returns (providers, teams, coaches)."""
+        rng = self.rng
+        providers = max(1, round(self.youths / (CLIENTS_PER_COACH * COACHES_PER_TEAM * TEAMS_PER_PROVIDER)))
+        self.assignment = _assign(
+            rng=rng, youths=self.youths, municipalities=len(self.municipalities), providers=providers
+        )
+        joined = self._at(self.on - _days(800), 9)
+        first_provider = self.ids.take(Provider, providers)
+        self.provider_ids = [first_provider + p for p in range(providers)]
+        self.coaches: list[list[_Coach]] = []
+        teams_total = coaches_total = 0
+        for p, provider_id in enumerate(self.provider_ids):
+            number = self.provider_offset + p
+            self.add(Provider, (provider_id, f"97{number:06d}", f"Synthetische aanbieder {number + 1}"))
+            coach_count = max(1, math.ceil(self.assignment.load[p] / CLIENTS_PER_COACH))
+            team_count = max(1, math.ceil(coach_count / COACHES_PER_TEAM))
+            team_ids = [self.ids.take(Team) for _ in range(team_count)]
+            leads = []
+            for t, team_id in enumerate(team_ids):
+                self.add(Team, (team_id, provider_id, f"Team {t + 1}"))
+                lead = self.ids.take(User)
+                self._user(user_id=lead, username=f"synth-teamleider-{lead}", role=Role.TEAMLEIDER, joined=joined,
+                           first=self.fake.first_name(), last=self.fake.last_name(), provider=provider_id,
+                           team=team_id)  # fmt: skip
+                leads.append(lead)
+            coaches = []
+            for c in range(coach_count):
+                t = min(c // COACHES_PER_TEAM, team_count - 1)
+                coach = self.ids.take(User)
+                self._user(user_id=coach, username=f"synth-coach-{coach}", role=Role.COACH, joined=joined,
+                           first=self.fake.first_name(), last=self.fake.last_name(), provider=provider_id,
+                           team=team_ids[t])  # fmt: skip
+                coaches.append(_Coach(coach, team_ids[t], leads[t]))
+            self.coaches.append(coaches)
+            teams_total += team_count
+            coaches_total += coach_count
+        self.contracts: dict[tuple[int, int], _Contract] = {}
+        self.contracts_of: list[list[_Contract]] = [[] for _ in self.provider_ids]
+        self.rank: dict[tuple[int, int], int] = {}
+        served: Counter[int] = Counter()
+        for m, p in self.assignment.pairs:
+            municipality_id = self.municipalities[m][0]
+            contract_id = self.ids.take(Contract)
+            first_product = self.ids.take(ContractProduct, len(self.modules))
+            factor = rng.uniform(0.9, 1.1)
+            products = [
+                (first_product + i, round(TARIFFS[min(i, 1)] * factor / 100) * 100) for i in range(len(self.modules))
+            ]
+            self.contracts[(m, p)] = _Contract(
+                id=contract_id, municipality_id=municipality_id, provider_id=self.provider_ids[p],
+                mandate=rng.random() < MANDATE_SHARE, population_budget=rng.random() < POPULATION_BUDGET_SHARE,
+                products=products,
+            )  # fmt: skip
+            # the provider's rank among the municipality's: its declarations' number (see _declare)
+            self.rank[(municipality_id, self.provider_ids[p])] = served[m]
+            served[m] += 1
+            self.contracts_of[p].append(self.contracts[(m, p)])
+        return providers, teams_total, coaches_total
+
+    def blocks_reserve(self) -> list["_Block"]:
+        """Per provider a block of its young people with id ranges (and allocation numbers) large
+        enough for them, so that blocks can be generated independently, also in parallel."""
+        runs = 2 * len(self.modules)  # at most two trajectories of every module
+        bounds: dict[type[models.Model], int] = {
+            Client: 1, User: 1, Thread: 1, Trajectory: 2, ModuleRun: runs, Goal: 6, Allocation: runs + 1,
+            Declaration: runs,
+        }  # fmt: skip
+        clients_of: list[list[int]] = [[] for _ in self.provider_ids]
+        for index, provider in enumerate(self.assignment.provider):
+            clients_of[provider].append(index)
+        firsts = {
+            model: self.ids.take(model, sum(len(clients) * bound + 1 for clients in clients_of))
+            for model, bound in bounds.items()
+        }
+        number = self.toewijzing
+        blocks = []
+        for provider, clients in enumerate(clients_of):
+            ids = {}
+            for model, bound in bounds.items():
+                ids[model] = (firsts[model], firsts[model] + len(clients) * bound + 1)
+                firsts[model] = ids[model][1]
+            blocks.append(_Block(provider=provider, clients=clients, ids=ids, toewijzing=number))
+            number += len(clients) * bounds[Allocation] + 1
+        self.toewijzing_end = number
+        return blocks
+
+    def contracts_write(self, provider: int) -> None:
+        """The provider's contracts (valid from three years back, open-ended) and products; a yearly
+        budget (for a population budget or a mandate) a fifth to a half above the most granted in any year."""
+        valid_from = datetime.date(self.on.year - 3, 1, 1)
+        created = self._at(valid_from - _days(30), 10)
+        peak: dict[int, int] = defaultdict(int)
+        for (contract_id, _year), cents in self.granted.items():
+            peak[contract_id] = max(peak[contract_id], cents)
+        for contract in self.contracts_of[provider]:
+            budget = None
+            if contract.mandate or contract.population_budget:
+                wanted = peak[contract.id] * self.rng.uniform(1.2, 1.5) + 1_000_000
+                budget = math.ceil(wanted / 1_000_000) * 1_000_000  # whole tens of thousands of euros
+            funding = "population_budget" if contract.population_budget else "per_module"
+            self.add(Contract, (contract.id, contract.municipality_id, contract.provider_id, funding, contract.mandate,
+                                valid_from, None, budget, created))  # fmt: skip
+            for module, (product_id, tariff) in zip(self.modules, contract.products, strict=True):
+                self.add(ContractProduct, (product_id, contract.id, module.code, module.category, module.product_code,
+                                           module.unit, tariff))  # fmt: skip
+
+    # young people
+
+    def people_prepare(self) -> None:
+        """Names and BSNs for everyone, drawn up front so that blocks can be generated in any order."""
+        self.given_names = [self.fake.first_name() for _ in range(4000)]
+        self.family_names = [self.fake.last_name() for _ in range(4000)]
+        bsns = _synthetic_bsns(self.rng)
+        self.bsns: list[tuple[str, str] | None] = []
+        for _index in range(self.youths):
+            bsn = next(bsns)
+            hashed = bsn_hash(bsn)
+            self.bsns.append(None if hashed in self.existing_hashes else (bsn, hashed))
+        self.first_run, self.first_trajectory = self.reservation.first(ModuleRun), self.reservation.first(Trajectory)
+        self.clients_created = self.trajectories_created = 0
+
+    def block_generate(self, block: "_Block") -> None:
+        """Every young person of one provider with their care, and the provider's contracts and
+        declarations. Deterministic per block: its own random generator, its own id ranges."""
+        rng = self.rng = self.planner.rng = _Random(f"{self.seed}:{block.provider}")
+        # public ids: random-looking like uuid4, the same for the same seed and database state
+        self.uuid_rng = random.Random(f"{self.seed}:{block.provider}:{block.ids[Client][0]}")
+        self.ids = _BlockIds(block.ids, fallback=self.reservation)
+        self.toewijzing = block.toewijzing
+        for start in range(0, len(block.clients), BATCH):
+            for index in block.clients[start : start + BATCH]:
+                person = self.bsns[index]
+                if person is None:  # the BSN is in use already
+                    continue
+                status = _pick(rng, STATUS_CHOICES)
+                plans = [self.planner.plan(status)]
+                if rng.random() < EARLIER_TRAJECTORY_SHARE:
+                    plans.insert(0, self.planner.closed_on(plans[0].referred - _days(rng.randint(30, 400))))
+                self._client(index, bsn=person[0], hashed=person[1], plans=plans,
+                             given=rng.choice(self.given_names), family=rng.choice(self.family_names))  # fmt: skip
+            self._activity_rows()
+            self.flush()
+        self.contracts_write(block.provider)
+        self.declarations_write()
+        self.flush()
+        self.ids = self.reservation
+
+    def _client(self, index: int, *, bsn: str, hashed: str, plans: list[_Plan], given: str, family: str) -> None:
+        rng = self.rng
+        a = self.assignment
+        m, p = a.municipality[index], a.provider[index]
+        coaches = self.coaches[p]
+        coach = coaches[a.ordinal[index] % len(coaches)]
+        municipality_id = self.municipalities[m][0]
+        provider_id = self.provider_ids[p]
+        earliest = min(plan.referred for plan in plans)
+        gap = (max(plan.referred for plan in plans) - earliest).days
+        age = rng.randint(12, 23 - (gap // 365 + 1 if gap else 0))
+        birth = years_before(earliest, age) - _days(rng.randint(0, 364))
+        client_id = self.ids.take(Client)
+        intakes = [plan.intake for plan in plans if plan.intake is not None]
+        user_id = None
+        if intakes and rng.random() < ACCOUNT_SHARE:
+            user_id = self._user(username=f"synth-jongere-{client_id}", role=Role.JONGERE,
+                                 joined=self._at(min(intakes), 12), first=given, last=family)  # fmt: skip
+        self.add(Client, (client_id, self._uuid(), encrypt_text(bsn), hashed, given,
+                          family, birth, municipality_id, provider_id, coach.team_id, coach.id, user_id, earliest,
+                          self._at(earliest, 9)))  # fmt: skip
+        self.clients_created += 1
+        starts = [plan.runs[0].started for plan in plans if plan.runs]
+        thread_id = None
+        if starts:
+            thread_id = self.ids.take(Thread)
+            self.add(Thread, (thread_id, self._uuid(), client_id, "youth", None,
+                              self._at(min(starts), 9)))  # fmt: skip
+            read = self.until - _days(rng.randint(0, 3))
+            self.add(ThreadRead, (thread_id, coach.id, read))
+            if user_id is not None:
+                self.add(ThreadRead, (thread_id, user_id, read - datetime.timedelta(hours=rng.randint(1, 48))))
+        contract = self.contracts[(m, p)]
+        for plan in plans:
+            self._trajectory(plan, client_id=client_id, user_id=user_id, coach=coach, contract=contract,
+                             municipality_id=municipality_id, thread_id=thread_id)  # fmt: skip
+
+    def _trajectory(self, plan: _Plan, *, client_id: int, user_id: int | None, coach: _Coach, contract: _Contract,
+                    municipality_id: int, thread_id: int | None) -> None:  # fmt: skip
+        rng, on, at = self.rng, self.on, self._at
+        trajectory_id = self.ids.take(Trajectory)
+        self.trajectories_created += 1
+        pools = self.pools
+        for run in plan.runs:
+            run.id = self.ids.take(ModuleRun)
+        # goals and their scores at intake and after every evaluated module
+        goal_ids: list[int] = []
+        written = at(min(on, (plan.intake or on) + _days(1)), 11)
+        if plan.goals and plan.intake is not None:
+            count = _pick(rng, GOAL_COUNTS)
+            first_goal = self.ids.take(Goal, count)
+            goal_ids = [first_goal + i for i in range(count)]
+            for order, goal_id in enumerate(goal_ids, start=1):
+                parenting = order == count and count > 1 and rng.random() < 0.15
+                text = rng.choice(pools.parenting_goals if parenting else pools.goals)
+                self.add(Goal, (goal_id, trajectory_id, order, "parenting" if parenting else "personal", text,
+                                rng.choice(pools.scales), 1.0, written))  # fmt: skip
+        gas = [-1] * len(goal_ids)
+        gbo = [rng.randint(2, 5) for _ in goal_ids]
+        history_gas, history_gbo = [tuple(gas)], [tuple(gbo)]
+        if goal_ids:
+            for goal_id, g, b in zip(goal_ids, gas, gbo, strict=True):
+                self.add(GoalScore, (goal_id, None, g, b, "standard", coach.id, written))
+        struggling = rng.random() < STRUGGLING_SHARE
+        gas_steps = GAS_STEPS_STRUGGLING if struggling else GAS_STEPS
+        gbo_steps = GBO_STEPS_STRUGGLING if struggling else GBO_STEPS
+        # module runs, their allocations, the gate after each one
+        for i, run in enumerate(plan.runs):
+            module = self.modules[run.module]
+            product_id, tariff = contract.products[run.module]
+            if i == 0:
+                requested, decided, mandate = plan.referred, plan.allocated, False
+            else:
+                requested = plan.runs[i - 1].decided or run.started
+                mandate = contract.mandate
+                decided = requested if mandate else min(run.started, requested + _days(1))
+            assert decided is not None
+            run.allocation_id = self._allocation(client_id=client_id, contract=contract, product_id=product_id,
+                                                 tariff=tariff, coach=coach, municipality_id=municipality_id,
+                                                 requested=requested, decided=decided, mandate=mandate,
+                                                 end_at_least=run.due + _days(28), used=1)  # fmt: skip
+            self.add(ModuleRun, (run.id, trajectory_id, module.id, i + 1, run.allocation_id, run.state, run.started,
+                                 run.due, run.finished))  # fmt: skip
+            self.add(CareStart, (run.allocation_id, run.id, run.started, "1", at(run.started, 12),
+                                 self._past(at(run.started + _days(1), 8))))  # fmt: skip
+            stop: tuple[datetime.date, str] | None = None
+            if run.finished is not None and run.finished <= on:
+                stop = (run.finished, "31")
+            elif plan.closed is not None:
+                stop = (max(plan.closed, run.started), plan.end_reason or "34")
+            if stop is not None:
+                self.add(CareStop, (run.allocation_id, run.id, run.started, stop[0], stop[1], "1", at(stop[0], 12),
+                                    self._past(at(stop[0] + _days(1), 8))))  # fmt: skip
+            if run.finished is not None and run.finished < self.month:
+                self._declare(run, client_id=client_id, contract=contract, product_id=product_id, tariff=tariff)
+            if self._past(at(run.started + _days(2), 15)):
+                self.add(ClientNote, (client_id, coach.id, rng.choice(pools.notes), at(run.started + _days(2), 15)))
+            if run.state == ModuleRun.State.EVALUATED and goal_ids:
+                gas = [min(2, max(-2, g + rng.choice(gas_steps))) for g in gas]
+                gbo = [min(10, max(0, b + rng.choice(gbo_steps))) for b in gbo]
+                history_gas.append(tuple(gas))
+                history_gbo.append(tuple(gbo))
+                assert run.finished is not None
+                scored = at(min(on, run.finished + _days(1)), 14)
+                for goal_id, g, b in zip(goal_ids, gas, gbo, strict=True):
+                    self.add(GoalScore, (goal_id, run.id, g, b, "standard", coach.id, scored))
+                self._evaluation(plan, i, run, coach=coach, gas=tuple(history_gas), gbo=tuple(history_gbo))
+            if thread_id is not None:
+                self._run_activity(run, plan, trajectory_id=trajectory_id, client_id=client_id, user_id=user_id,
+                                   coach_id=coach.id, thread_id=thread_id)  # fmt: skip
+        if not plan.runs and plan.status != "referred":
+            product_id, tariff = contract.products[0]
+            assert plan.allocated is not None
+            self._allocation(client_id=client_id, contract=contract, product_id=product_id, tariff=tariff,
+                             coach=coach, municipality_id=municipality_id, requested=plan.referred,
+                             decided=plan.allocated, mandate=False, end_at_least=plan.allocated, used=0)  # fmt: skip
+        if plan.status == "referred" and plan.first_allocation in {"requested", "rejected"}:
+            self._open_request(plan, client_id=client_id, contract=contract, coach=coach,
+                               municipality_id=municipality_id)  # fmt: skip
+        # closure, follow-ups, agreements, transitions and the trajectory itself
+        final_gas_t = final_gbo = satisfaction = None
+        if plan.closed is not None and goal_ids:
+            final_gas_t, final_gbo = _final(history_gas[-1], history_gbo[-1])
+        if plan.closed is not None and rng.random() < 0.7:
+            satisfaction = round(sum(rng.choices(range(1, 6), weights=SATISFACTION_WEIGHTS, k=6)) / 6, 2)
+        next_action, next_due = self._follow_ups(plan, trajectory_id=trajectory_id, coach=coach)
+        if user_id is not None and plan.intake is not None:
+            self.add(Agreement, (trajectory_id, "care", None, user_id, "jongere", coach.id, at(plan.intake, 10, 30),
+                                 None))  # fmt: skip
+            if goal_ids and (plan.runs or rng.random() < 0.5):
+                agreed = plan.runs[0].started - _days(1) if plan.runs else min(on, plan.intake + _days(2))
+                self.add(Agreement, (trajectory_id, "plan", 1, user_id, "jongere", coach.id, at(agreed, 10, 45),
+                                     None))  # fmt: skip
+        version = self._transitions(plan, trajectory_id=trajectory_id, coach=coach)
+        if next_action is None:
+            next_action, next_due = self._next_action(plan)
+        if user_id is not None and plan.runs:
+            self.diary_activity.append(
+                activity.DiaryActivity(
+                    ordinal=trajectory_id - self.first_trajectory, trajectory_id=trajectory_id, client_id=client_id,
+                    user_id=user_id, first_day=plan.runs[0].started, last_day=min(plan.closed or on, on),
+                )
+            )  # fmt: skip
+        self.add(Trajectory, (
+            trajectory_id, self._uuid(), client_id, coach.id, plan.status,
+            _pick(rng, REFERRER_CHOICES), "", plan.referred,
+            self.method_version_id, "standard", 1 if goal_ids else 0, next_action, next_due, plan.end_reason,
+            plan.closed, final_gas_t, final_gbo, satisfaction, version, at(plan.referred, 9),
+        ))  # fmt: skip
+
+    def _allocation(self, *, client_id: int, contract: _Contract, product_id: int, tariff: int, coach: _Coach,
+                    municipality_id: int, requested: datetime.date, decided: datetime.date, mandate: bool,
+                    end_at_least: datetime.date, used: int) -> int:  # fmt: skip
+        """A granted allocation of one module (volume 1), by the municipality or under the mandate."""
+        allocation_id = self.ids.take(Allocation)
+        self.toewijzing += 1
+        end = max(_add_months(decided, ALLOCATION_MONTHS), end_at_least)
+        requested_at = self._at(requested, 10)
+        decided_at = requested_at if mandate else self._at(decided, 11)
+        self.add(Allocation, (
+            allocation_id, self._uuid(), client_id, contract.id, product_id,
+            "approved", f"{self.toewijzing:010d}", 1, used, decided, end, tariff, coach.id, requested_at,
+            None if mandate else self.toegang[municipality_id], decided_at, "", mandate,
+        ))  # fmt: skip
+        if mandate:
+            self.add(AllocationNotice, (allocation_id, "mandate_approval", decided_at,
+                                        self._past(decided_at + _days(1))))  # fmt: skip
+        self.granted[(contract.id, decided.year)] += tariff
+        return allocation_id
+
+    def _open_request(self, plan: _Plan, *, client_id: int, contract: _Contract, coach: _Coach,
+                      municipality_id: int) -> None:  # fmt: skip
+        """A new referral's first request (JW315): still open, or refused by the municipality."""
+        allocation_id = self.ids.take(Allocation)
+        product_id, _tariff = contract.products[0]
+        requested_at = self._at(plan.referred, 10)
+        rejected = plan.first_allocation == "rejected"
+        self.add(Allocation, (
+            allocation_id, self._uuid(), client_id, contract.id, product_id,
+            "rejected" if rejected else "requested", None, 1, 0, None, None, None, coach.id, requested_at,
+            self.toegang[municipality_id] if rejected else None,
+            self._at(plan.referred + _days(2), 11) if rejected else None,
+            self.rng.choice(REJECTION_REASONS) if rejected else "", False,
+        ))  # fmt: skip
+
+    def _declare(self, run: _Run, *, client_id: int, contract: _Contract, product_id: int, tariff: int) -> None:
+        """A line on the declaration (JW323) of the month the module was delivered in."""
+        assert run.finished is not None
+        first = run.finished.replace(day=1)
+        key = (contract.municipality_id, contract.provider_id, first)
+        declaration = self.declarations.get(key)
+        if declaration is None:
+            # numbered per municipality and month: after the existing ones, by the provider's rank
+            prefix = f"{first:%Y%m}{self.codes_of[contract.municipality_id]}"
+            counter = self.declaration_counters[prefix] + self.rank[(contract.municipality_id, contract.provider_id)]
+            declaration = _Declaration(id=self.ids.take(Declaration), number=f"{prefix}{counter + 1:02d}",
+                                       municipality_id=contract.municipality_id, provider_id=contract.provider_id,
+                                       first=first, draft=self.rng.random() < LAST_MONTH_DRAFT_SHARE)  # fmt: skip
+            self.declarations[key] = declaration
+        declaration.lines += 1
+        declaration.total += tariff
+        retourcode, awarded = "", None
+        if self._answered(first):
+            refused = self.rng.random() < REFUSED_LINE_SHARE
+            retourcode, awarded = (TARIFF_DIFFERS, 0) if refused else (ACCEPTED, tariff)
+            declaration.awarded += awarded
+        self.add(DeclarationLine, (
+            declaration.id, f"{declaration.number}{declaration.lines:06d}", run.id, run.allocation_id, client_id,
+            product_id, max(run.started, first), run.finished, 1, "82", tariff, tariff, retourcode, awarded,
+        ))  # fmt: skip
+
+    def _answered(self, first: datetime.date) -> bool:
+        """The municipality answered (JW325) the declarations of every month but the last one."""
+        return _add_months(first, 2) <= self.on
+
+    def declarations_write(self) -> None:
+        declarations, self.declarations = self.declarations, {}
+        for d in declarations.values():
+            last = _add_months(d.first, 1) - _days(1)
+            answered = self._answered(d.first)
+            submitted = answered or (not d.draft and last + _days(2) <= self.on)
+            status = "answered" if answered else ("submitted" if submitted else "draft")
+            self.add(Declaration, (
+                d.id, self._uuid(), d.number, d.municipality_id, d.provider_id, d.first,
+                last, status, d.total, d.awarded if answered else None, None, self._at(last + _days(1), 7),
+                self._at(last + _days(2), 9) if submitted else None,
+                self._at(last + _days(20), 10) if answered else None,
+            ))  # fmt: skip
+
+    def _evaluation(self, plan: _Plan, index: int, run: _Run, *, coach: _Coach,
+                    gas: tuple[tuple[int, ...], ...], gbo: tuple[tuple[int, ...], ...]) -> None:  # fmt: skip
+        """The gate after a module: the system's advice and the coach's decision (as the plan goes on)."""
+        module = self.modules[run.module]
+        advice = _advice(gas[-3:], gbo[-3:], index + 1, module.is_final, self.codes)
+        last = index == len(plan.runs) - 1
+        decision, next_code = "", ""
+        if not last:
+            decision, next_code = "continue", self.codes[plan.runs[index + 1].module]
+        elif plan.closed is not None:
+            decision = "step_up" if advice.advice == "step_up" else "stop"
+        elif plan.evaluation == "approval":  # deviating decision, waiting for the team lead
+            decision = "stop" if advice.advice != "stop" else "continue"
+            next_code = "" if decision == "stop" else self.codes[min(run.module + 1, len(self.codes) - 1)]
+        deviates = bool(decision) and (
+            decision != advice.advice or (decision == "continue" and next_code != advice.next_module_code)
+        )
+        approval = "not_needed"
+        if deviates:
+            approval = "pending" if plan.evaluation == "approval" and last else "approved"
+        decided_at = self._at(run.decided, 11) if decision and run.decided else None
+        approved_at = self._at(run.decided, 16) if approval == "approved" and run.decided else None
+        self.add(Evaluation, (
+            run.id, advice.advice, advice.next_module_code, advice.rule, advice.gas_t, advice.gbo_mean, decision,
+            next_code, self.rng.choice(self.pools.decision_reasons) if decision else "",
+            coach.id if decision else None, decided_at, deviates, approval,
+            coach.lead_id if approved_at else None, approved_at, "",
+        ))  # fmt: skip
+
+    def _follow_ups(self, plan: _Plan, *, trajectory_id: int, coach: _Coach) -> tuple[str | None, datetime.date | None]:
+        """Contacts 6 and 12 months after closure; returns the next action when they set it."""
+        if plan.closed is None:
+            return None, None
+        rng, on = self.rng, self.on
+        next_action: tuple[str | None, datetime.date | None] = ("", None)
+        for months in (6, 12):
+            due = _add_months(plan.closed, months)
+            state, again, recorded_by, recorded_at = "scheduled", None, None, None
+            if due <= on and plan.status != "closed":
+                recorded = due + _days(rng.randint(0, 20))
+                done = plan.status == "archived" or (months == 6 and recorded <= on and rng.random() < 0.7)
+                state = "done" if done else "due"
+                if done:
+                    again, recorded_by, recorded_at = rng.random() < 0.15, coach.id, self._at(min(recorded, on), 13)
+            if state != "done" and next_action == ("", None):
+                next_action = ("follow_up", due)
+            self.add(FollowUp, (trajectory_id, months, due, state, again, recorded_by, recorded_at))
+        return next_action
+
+    def _next_action(self, plan: _Plan) -> tuple[str, datetime.date | None]:
+        status = plan.status
+        if status == "referred":
+            if plan.first_allocation == "requested":
+                return "await_allocation", plan.referred + _days(10)
+            return "request_allocation", plan.referred + _days(3)
+        if status == "allocated":
+            assert plan.allocated is not None
+            return "intake", plan.allocated + _days(10)
+        if status == "intake":
+            assert plan.intake is not None
+            return "agree_plan", plan.intake + _days(14)
+        last = plan.runs[-1]
+        if status == "module_running":
+            return "evaluate_module", last.due
+        assert last.finished is not None
+        return ("await_approval" if plan.evaluation == "approval" else "decide"), last.finished + _days(7)
+
+    def _transitions(self, plan: _Plan, *, trajectory_id: int, coach: _Coach) -> int:
+        """Every status change the plan went through; returns how many (the trajectory's version)."""
+        reasons = self.pools.reasons
+        steps: list[tuple[str, str, str, datetime.datetime, int | None, str]] = []
+
+        def step(name: str, source: str, target: str, moment: datetime.datetime, reason: str = "",
+                 by: int | None = coach.id) -> None:  # fmt: skip
+            steps.append((name, source, target, moment, by, reason))
+
+        if plan.allocated is not None:
+            step("allocate", "referred", "allocated", self._at(plan.allocated, 11, 5))
+        if plan.intake is not None:
+            step("start_intake", "allocated", "intake", self._at(plan.intake, 10))
+        status = "intake"
+        for i, run in enumerate(plan.runs):
+            code = self.codes[run.module]
+            step("start_module" if i == 0 else "continue_module", status, "module_running",
+                 self._at(run.started, 10), reasons[f"module:{code}"])  # fmt: skip
+            status = "module_running"
+            if run.finished is not None:
+                step("finish_module", status, "module_evaluation", self._at(run.finished, 16))
+                status = "module_evaluation"
+        if plan.closed is not None:
+            step("close", status, "closed", self._at(plan.closed, 15), reasons[f"end:{plan.end_reason}"])
+            six = _add_months(plan.closed, 6)
+            if plan.status in {"follow_up", "archived"}:
+                step("begin_follow_up", "closed", "follow_up", self._at(six, 7), reasons["follow_up"], by=None)
+            if plan.status == "archived":
+                step("archive", "follow_up", "archived", self._at(_add_months(plan.closed, 12) + _days(21), 13))
+        for name, source, target, moment, by, reason in steps:
+            self.add(TrajectoryTransition, (trajectory_id, name, source, target, by,
+                                            "coach" if by is not None else "system", moment, reason))  # fmt: skip
+        return len(steps)
+
+    # activity
+
+    def _run_activity(self, run: _Run, plan: _Plan, *, trajectory_id: int, client_id: int, user_id: int | None,
+                      coach_id: int, thread_id: int) -> None:  # fmt: skip
+        if self.python_activity:
+            cut = plan.closed if run.state == ModuleRun.State.RUNNING and plan.closed is not None else None
+            self.runs_activity.append(
+                activity.RunActivity(
+                    ordinal=run.id - self.first_run, run_id=run.id, trajectory_id=trajectory_id, client_id=client_id,
+                    coach_id=coach_id, user_id=user_id, thread_id=thread_id, started_on=run.started,
+                    planned_end=run.finished or run.due, cut=cut,
+                )
+            )  # fmt: skip
+
+    def _activity_rows(self) -> None:
+        """Python path: the sessions, messages and diary entries of this batch."""
+        if self.python_activity:
+            for run in self.runs_activity:
+                self.rows[Appointment].extend(activity.sessions_rows(run, seed=self.seed, zone=self.zone))
+                self.rows[Message].extend(
+                    activity.message_rows(run, seed=self.seed, zone=self.zone, until=self.until, pools=self.pools)
+                )
+            for trajectory in self.diary_activity:
+                self.rows[DiaryEntry].extend(
+                    activity.diary_rows(trajectory, seed=self.seed, zone=self.zone, until=self.until, pools=self.pools)
+                )
+        self.runs_activity.clear()
+        self.diary_activity.clear()
+
+
+class _Phases:
+    def __init__(self, report: Callable[[str], None] | None) -> None:
+        self.items: list[tuple[str, float]] = []
+        self.report = report
+        self.mark = time.perf_counter()
+
+    def done(self, name: str) -> None:
+        now = time.perf_counter()
+        self.items.append((name, now - self.mark))
+        if self.report is not None:
+            self.report(f"{name}: {now - self.mark:.1f} s")
+        self.mark = now
+
+
+def _execute(statements: list[str]) -> None:
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+
+
+SESSION_SETTINGS = ["SET maintenance_work_mem = '1GB'", "SET work_mem = '256MB'"]
+WORKERS = 2  # processes for the young people of a big load: one per core of the benchmark machine
+#: The activity tables' loads, one list per connection: messages are as many as the other two.
+PIPELINES = [["messages"], ["sessions", "diary"]]
+ACTIVITY_MODEL = {"messages": Message, "sessions": Appointment, "diary": DiaryEntry}
+
+
+def _settings_local(*, replica: bool = False) -> None:
+    statements = [statement.replace("SET", "SET LOCAL", 1) for statement in SESSION_SETTINGS]
+    _execute([*statements, "SET LOCAL session_replication_role = replica"] if replica else statements)
+
+
+def _activity_parallel(
+    *,
+    params: dict[str, Any],
+    pools: TokenPools,
+    skeleton_restore: list[str],
+    restored: set[str],
+    vacuum: list[str],
+    report: Callable[[str], None] | None,
+) -> dict[str, int]:
+    """PostgreSQL, big loads, after the rest is committed: on separate connections at once, the
+    messages; the sessions, then the diary entries; and the indexes and foreign keys of the rest
+    (``skeleton_restore``), then ``VACUUM ANALYZE`` of those tables (``vacuum``).
+
+    Each activity table is loaded in one transaction: emptied when it was empty (so its rows are
+    frozen on COPY and need no VACUUM), its indexes dropped, the rows streamed in
+    (``activity.activity_pipe``), the indexes built. A superuser loads with ``session_replication_role
+    = replica``: foreign key triggers do not fire and the keys need no validation (every id the
+    statements write comes from a join with the referenced rows). Otherwise the foreign keys are
+    dropped and validated when added again. ``restored`` collects the statements of
+    ``skeleton_restore`` that ran (the caller puts back the others if something fails)."""
+    import psycopg
+
+    superuser = is_superuser()
+    counts: dict[str, int] = {}
+    lines: list[str] = []
+
+    def pipeline(kinds: list[str]) -> None:
+        producer = connection.get_new_connection(connection.get_connection_params())
+        try:
+            producer.autocommit = True
+            with psycopg.ClientCursor(producer) as cursor:
+                for statement in SESSION_SETTINGS:
+                    cursor.execute(statement)
+                activity.activity_prepare(cursor, params=params, pools=pools)
+            for name in kinds:
+                kind = activity.KINDS[name]
+                started = time.perf_counter()
+                with transaction.atomic():
+                    _settings_local(replica=superuser)
+                    freeze = truncate_if_empty(kind.table)
+                    restore = constraints_suspend([ACTIVITY_MODEL[name]], foreign_keys=not superuser)
+                    counts[kind.label] = activity.activity_pipe(kind=kind, producer=producer, params=params,
+                                                                freeze=freeze)  # fmt: skip
+                    loaded = time.perf_counter()
+                    constraints_restore(restore)
+                frozen = " (frozen)" if freeze else ""
+                indexed = time.perf_counter()
+                with connection.cursor() as cursor:  # frozen pages are skipped: mostly the statistics
+                    cursor.execute(f"VACUUM (ANALYZE) {kind.table}")
+                took = f"{loaded - started:.1f} s{frozen}, indexed in {indexed - loaded:.1f} s"
+                vacuumed = time.perf_counter() - indexed
+                lines.append(f"  {name}: {counts[kind.label]:,} rows in {took}, vacuumed in {vacuumed:.1f} s")
+        finally:
+            producer.close()
+            connection.close()
+
+    def indexes() -> None:
+        started = time.perf_counter()
+        try:
+            _execute(SESSION_SETTINGS)
+            with connection.cursor() as cursor:
+                for statement in skeleton_restore:
+                    cursor.execute(statement)
+                    restored.add(statement)
+                indexed = time.perf_counter()
+                cursor.execute(f"VACUUM (ANALYZE) {', '.join(vacuum)}")
+        finally:
+            connection.close()
+        lines.append(
+            f"  indexes and foreign keys of the other tables: {indexed - started:.1f} s, "
+            f"vacuumed in {time.perf_counter() - indexed:.1f} s"
+        )
+
+    with ThreadPoolExecutor(len(PIPELINES) + 1) as pool:
+        futures = [pool.submit(pipeline, kinds) for kinds in PIPELINES]
+        futures.append(pool.submit(indexes))
+        for future in futures:
+            future.result()
+    if report is not None:
+        for line in lines:
+            report(line)
+    return counts
+
+
+#: The generation that forked worker processes share (set just before forking).
+_FORKED: list["_Country"] = []
+
+
+def _blocks_worker(blocks: list[_Block]) -> tuple[dict[str, int], int, int]:
+    """In a worker process: generate these blocks in one transaction of its own connection."""
+    country = _FORKED[0]
+    country.counts, country.clients_created, country.trajectories_created = {}, 0, 0
+    try:
+        with transaction.atomic():
+            _settings_local()
+            for block in blocks:
+                country.block_generate(block)
+        return country.counts, country.clients_created, country.trajectories_created
+    finally:
+        connections.close_all()
+
+
+def _blocks_in_processes(country: "_Country", blocks: list[_Block]) -> None:
+    """Generate the blocks in ``WORKERS`` processes (forked: they share everything prepared so far),
+    the biggest providers first, each process taking every other one."""
+    ordered = sorted(blocks, key=lambda block: -len(block.clients))
+    groups = [ordered[worker::WORKERS] for worker in range(WORKERS)]
+    connections.close_all()  # a forked process must not share the parent's connection
+    _FORKED[:] = [country]
+    try:
+        with multiprocessing.get_context("fork").Pool(WORKERS) as pool:
+            results = pool.map(_blocks_worker, groups)
+    finally:
+        _FORKED.clear()
+    for counts, clients, trajectories in results:
+        for label, rows in counts.items():
+            country.counts[label] = country.counts.get(label, 0) + rows
+        country.clients_created += clients
+        country.trajectories_created += trajectories
+
+
+def population_generate(
+    *, youths: int, seed: int, bulk: bool | None = None, report: Callable[[str], None] | None = None
+) -> PopulationResult:
+    """Generate ``youths`` young people with their care, money and activity (see the module docstring).
+
+    ``bulk`` (PostgreSQL; default from ``BULK_FROM`` young people): rebuild indexes and foreign keys
+    after the load. When not inside a transaction already, a bulk load is also split over
+    ``WORKERS`` processes and connections, each in its own transaction: the organisations first,
+    then the young people per provider, then sessions, messages and diary entries alongside the
+    indexes. ``report`` receives a line per phase.
+    """
+    postgres = connection.vendor == "postgresql"
+    bulk = postgres and (bulk if bulk is not None else youths >= BULK_FROM)
+    parallel = bulk and not connection.in_atomic_block
+    superuser = parallel and is_superuser()  # then the other indexes are built alongside the activity load
+    phases = _Phases(report)
+    country = _Country(youths=youths, seed=seed, python_activity=not postgres)
+    with transaction.atomic():
+        if postgres:
+            _settings_local()
+        country.method()
+        municipalities = country.municipalities_ensure()
+        restore = constraints_suspend(BULK_MODELS) if bulk else []
+        country.staff()
+        providers, teams, coaches = country.organisations()
+        blocks = country.blocks_reserve()
+        country.people_prepare()
+        country.flush()
+        phases.done("organisations")
+        if not parallel:
+            for block in blocks:
+                country.block_generate(block)
+            phases.done("young people, trajectories, allocations, declarations")
+    restored: set[str] = set()
+    try:
+        if parallel:
+            _blocks_in_processes(country, blocks)
+            phases.done(f"young people, trajectories, allocations, declarations ({WORKERS} processes)")
+        reservation = country.reservation
+        params = activity.activity_params(
+            seed=seed, first_run=reservation.first(ModuleRun), end_run=reservation.end(ModuleRun),
+            first_trajectory=reservation.first(Trajectory), end_trajectory=reservation.end(Trajectory),
+            on=country.on, until=country.until, zone=settings.TIME_ZONE, pools=country.pools,
+        )  # fmt: skip
+        with transaction.atomic():
+            if postgres and not parallel:
+                country.counts.update(activity.activity_sql(params=params, pools=country.pools))
+                phases.done("sessions, messages, diary (SQL)")
+            if restore and not (parallel and superuser):
+                constraints_restore(restore)
+                restored.update(restore)
+                phases.done("indexes and foreign keys")
+            reservation.sequences_sync()
+            NumberSequence.objects.filter(name=TOEWIJZING_SEQUENCE).update(last_value=country.toewijzing_end)
+        if parallel:
+            vacuum = [model._meta.db_table for model in FIELDS if model not in ACTIVITY_MODELS]
+            country.counts.update(
+                _activity_parallel(
+                    params=params, pools=country.pools, skeleton_restore=restore if superuser else [],
+                    restored=restored, vacuum=vacuum, report=report,
+                )
+            )  # fmt: skip
+            phases.done("sessions, messages, diary, the indexes and VACUUM ANALYZE (3 connections)")
+    finally:
+        missing = [statement for statement in restore if statement not in restored]
+        if parallel and missing:  # a big load failed after the first commit: at least put the indexes back
+            with transaction.atomic():
+                constraints_restore(missing)
+    if postgres and not parallel:
+        tables = ", ".join(model._meta.db_table for model in FIELDS)
+        with connection.cursor() as cursor:
+            if connection.in_atomic_block:  # inside the caller's transaction: no VACUUM
+                cursor.execute(f"ANALYZE {tables}")
+            else:  # fresh statistics and a visibility map (index-only scans) after the load
+                cursor.execute(f"VACUUM (ANALYZE) {tables}")
+        phases.done("vacuum and analyze")
+    from coachcare.monitoring import services as monitoring_services
+
+    rebuild = getattr(monitoring_services, "trajectory_outcomes_rebuild", None)
+    if rebuild is not None:
+        rebuild()
+        phases.done("trajectory outcomes rebuilt")
     return PopulationResult(
-        municipalities=len(new_municipalities),
-        providers=len(providers),
-        teams=len(teams),
-        coaches=len(coaches),
-        clients=created,
-        trajectories=trajectories,
+        municipalities=municipalities,
+        providers=providers,
+        teams=teams,
+        coaches=coaches,
+        clients=country.clients_created,
+        trajectories=country.trajectories_created,
+        counts=dict(sorted(country.counts.items())),
+        phases=phases.items,
     )
 
 

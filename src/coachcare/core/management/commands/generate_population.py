@@ -7,7 +7,11 @@ from coachcare.synthetic.population import population_generate
 
 
 class Command(BaseCommand):
-    help = "Generate a synthetic country of young people (deterministic for a seed), for benchmarks."
+    help = (
+        "Generate a synthetic country of young people with their care, allocations, declarations, sessions, "
+        "messages and diary (deterministic for a seed), for benchmarks. Prints the time per phase and the rows "
+        "created per table."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--youths", type=int, required=True, help="number of young people")
@@ -23,10 +27,14 @@ class Command(BaseCommand):
         if youths < 1:
             raise CommandError("--youths must be at least 1.")
         started = time.perf_counter()
-        result = population_generate(youths=youths, seed=seed)
+        result = population_generate(youths=youths, seed=seed, report=self.stdout.write)
         elapsed = time.perf_counter() - started
+        self.stdout.write("Rows created per table:")
+        width = max((len(label) for label in result.counts), default=0)
+        for label, count in result.counts.items():
+            self.stdout.write(f"  {label:<{width}}  {count:>12,}")
         self.stdout.write(
             f"Generated {result.clients} young people ({result.trajectories} trajectories), {result.coaches} coaches, "
-            f"{result.teams} teams, "
-            f"{result.providers} providers, {result.municipalities} municipalities in {elapsed:.1f} s."
+            f"{result.teams} teams, {result.providers} providers, {result.municipalities} municipalities "
+            f"in {elapsed:.1f} s."
         )
