@@ -24,6 +24,8 @@ help:
 	@echo "make backup        back up the database (BACKUP=file); make restore BACKUP=file [CONFIRM=yes]"
 	@echo "make lint          ruff lint and format check, mypy; make typecheck: mypy only"
 	@echo "make migrations-check  makemigrations --check; make test-unit: pytest only"
+	@echo "make loadtest      Locust against make serve-prod on LOAD_DB (127.0.0.1, bounded; docs/performance.md)"
+	@echo "make fault-test    PostgreSQL restart and killed task worker under load (restarts FAULT_PG_CLUSTER)"
 	@echo "make messages      refresh and compile the Dutch and English translations"
 	@echo "make vendor-static refresh the vendored NL Design System CSS and htmx (needs npm)"
 	@echo "make clean         remove the virtualenv and var/ (the SQLite database and backups too)"
