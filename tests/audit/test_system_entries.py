@@ -4,6 +4,7 @@ import socket
 from uuid import uuid4
 
 import pytest
+from django.utils import translation
 
 from coachcare.audit import services
 from coachcare.audit.models import AccessLogEntry
@@ -30,7 +31,8 @@ def test_a_task_is_its_own_channel(db: None) -> None:
     assert point.address.startswith("task retention_apply_task on ")
     access_log_record_system(event=Event.DELETE, action="privacy.retention", client_ids=[uuid4()], access_point=point)
     entry = AccessLogEntry.objects.get()
-    assert entry.channel == "task" and entry.get_channel_display() == "scheduled task"
+    with translation.override("en"):
+        assert entry.channel == "task" and entry.get_channel_display() == "scheduled task"
 
 
 def test_many_clients_are_written_in_batches(db: None, monkeypatch: pytest.MonkeyPatch) -> None:
