@@ -4,9 +4,11 @@ import csv
 import datetime
 import io
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from django.core import mail
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
@@ -330,3 +332,17 @@ def test_research_export_privacy(world: World, settings: object) -> None:
     assert next(csv.DictReader(io.StringIO(other.getvalue())))["pseudonym"] != row["pseudonym"]
     logged = AccessLogEntry.objects.filter(event="export", action="research.export")
     assert logged.count() == 3 and logged.first().client_public_id == client.public_id  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "command, extra",
+    [
+        ("evidence_report", ["--municipality", "0344", "--from", "2026-01-01", "--to", "2026-03-31"]),
+        ("research_export", []),
+    ],
+)
+def test_commands_refuse_a_missing_output_folder(db: None, tmp_path: Path, command: str, extra: list[str]) -> None:
+    target = tmp_path / "missing" / "out.pdf"
+    with pytest.raises(CommandError, match="does not exist"):
+        call_command(command, "--out", str(target), *extra)
+    assert not target.parent.exists()

@@ -26,6 +26,8 @@ class Command(BaseCommand):
     def handle(
         self, *args: object, municipality: str, date_from: str, date_to: str, out: Path, **options: object
     ) -> None:
+        if not Path(out).parent.is_dir():
+            raise CommandError(f"The folder {Path(out).parent} does not exist; nothing was written.")
         found = Municipality.objects.filter(code=municipality).first()
         if found is None:
             raise CommandError(f"There is no municipality with code {municipality}.")

@@ -18,6 +18,8 @@ class Command(BaseCommand):
         parser.add_argument("--municipality", help="CBS code (4 digits); default: every municipality")
 
     def handle(self, *args: object, out: Path, municipality: str | None = None, **options: object) -> None:
+        if not Path(out).parent.is_dir():
+            raise CommandError(f"The folder {Path(out).parent} does not exist; nothing was written.")
         found = None
         if municipality:
             found = Municipality.objects.filter(code=municipality).first()
