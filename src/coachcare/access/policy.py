@@ -96,6 +96,11 @@ def clients_visible_to(user: User, *, on: datetime.date | None = None) -> QueryS
     return clients.none()
 
 
+def _is_own_file(user: User, client: Client) -> bool:
+    """The user is the young person whose file this is (their account is linked to the client)."""
+    return client.user_id is not None and client.user_id == user.pk
+
+
 def _parent_kinds(user: User, client: Client, on: datetime.date) -> frozenset[DataKind]:
     relation_exists = GezagRelation.objects.filter(client=client, parent=user, has_gezag=True).exists()
     if not relation_exists:
@@ -201,7 +206,7 @@ def can_answer_questionnaire(user: User, client: Client, respondent: str, *, on:
     if can_write_clinical(user, client):
         return True
     if respondent == Role.JONGERE:
-        return user.role == Role.JONGERE and client.user_id is not None and client.user_id == user.pk
+        return user.role == Role.JONGERE and _is_own_file(user, client)
     if respondent == Role.OUDER:
         return user.role == Role.OUDER and can_see(user, client, DataKind.CLINICAL, on=on)
     return False
@@ -317,7 +322,7 @@ def can_give_consent(user: User, client: Client) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
     if user.role == Role.JONGERE:
-        return client.user_id is not None and client.user_id == user.pk
+        return _is_own_file(user, client)
     if user.role == Role.OUDER:
         return (
             age_on(client.birth_date, today()) < AGE_OF_MAJORITY
@@ -332,7 +337,7 @@ def can_export_client_data(user: User, client: Client, *, on: datetime.date | No
     if not user.is_authenticated or not user.is_active:
         return False
     if user.role == Role.JONGERE:
-        return client.user_id is not None and client.user_id == user.pk
+        return _is_own_file(user, client)
     if user.role == Role.OUDER:
         return DataKind.CLINICAL in kinds_visible(user, client, on=on)
     return False
@@ -344,13 +349,7 @@ def can_request_destruction(user: User, client: Client) -> bool:
     The age limit (12) is checked by the service, which explains it; a parent asks only for a
     child under 12, whom this method does not serve.
     """
-    return (
-        user.is_authenticated
-        and user.is_active
-        and user.role == Role.JONGERE
-        and client.user_id is not None
-        and client.user_id == user.pk
-    )
+    return user.is_authenticated and user.is_active and user.role == Role.JONGERE and _is_own_file(user, client)
 
 
 def can_see_destruction_requests(user: User, client: Client) -> bool:
@@ -393,19 +392,13 @@ def can_see_young_persons_own_work(user: User, client: Client, *, on: datetime.d
     if not user.is_authenticated or not user.is_active:
         return False
     if user.role == Role.JONGERE:
-        return client.user_id is not None and client.user_id == user.pk
+        return _is_own_file(user, client)
     return can_write_clinical(user, client)
 
 
 def can_write_own_work(user: User, client: Client) -> bool:
     """Only the young person themself answers assignments and writes in their diary."""
-    return (
-        user.is_authenticated
-        and user.is_active
-        and user.role == Role.JONGERE
-        and client.user_id is not None
-        and client.user_id == user.pk
-    )
+    return user.is_authenticated and user.is_active and user.role == Role.JONGERE and _is_own_file(user, client)
 
 
 def can_give_feedback(user: User, client: Client) -> bool:
@@ -473,7 +466,7 @@ def can_message_about(user: User, client: Client, kind: str, *, parent: User | N
         return False
     if kind == THREAD_YOUTH:
         if user.role == Role.JONGERE:
-            return client.user_id is not None and client.user_id == user.pk
+            return _is_own_file(user, client)
         return can_write_clinical(user, client)
     if kind == THREAD_PARENT and parent is not None:
         if user.role == Role.OUDER:

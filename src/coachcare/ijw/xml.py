@@ -386,112 +386,100 @@ class _Reader:
         return found
 
 
-def _parse_allocation_request(r: _Reader, root: Any) -> AllocationRequest:
+def _client_items[T](r: _Reader, root: Any, build: Callable[[Any, str, str], T]) -> tuple[Header, Client, list[T]]:
+    """The shape every client message shares: header, client, and one record per product item
+    (``build(item, categorie, code)``)."""
     _, header = r.header(root)
     node, client = r.client(root)
-    items = []
-    for item in r.items(node):
-        categorie, code = r.product(item)
-        volume, eenheid, frequentie = r.omvang(item)
-        items.append(
-            RequestedProduct(
-                referentie_aanbieder=r.text(item, "ReferentieAanbieder"),
-                categorie=categorie,
-                code=code,
-                ingangsdatum=r.date(item, "ToewijzingIngangsdatum"),
-                einddatum=r.optional_date(item, "ToewijzingEinddatum"),
-                volume=volume,
-                eenheid=eenheid,
-                frequentie=frequentie,
-            )
+    return header, client, [build(item, *r.product(item)) for item in r.items(node)]
+
+
+def _parse_allocation_request(r: _Reader, root: Any) -> AllocationRequest:
+    def item(node: Any, categorie: str, code: str) -> RequestedProduct:
+        volume, eenheid, frequentie = r.omvang(node)
+        return RequestedProduct(
+            referentie_aanbieder=r.text(node, "ReferentieAanbieder"),
+            categorie=categorie,
+            code=code,
+            ingangsdatum=r.date(node, "ToewijzingIngangsdatum"),
+            einddatum=r.optional_date(node, "ToewijzingEinddatum"),
+            volume=volume,
+            eenheid=eenheid,
+            frequentie=frequentie,
         )
+
+    header, client, items = _client_items(r, root, item)
     return AllocationRequest(header=header, client=client, items=items)
 
 
 def _parse_allocation(r: _Reader, root: Any) -> Allocation:
-    _, header = r.header(root)
-    node, client = r.client(root)
-    items = []
-    for item in r.items(node):
-        categorie, code = r.product(item)
-        volume, eenheid, frequentie = r.omvang(item)
-        items.append(
-            AllocatedProduct(
-                toewijzingnummer=r.text(item, "ToewijzingNummer"),
-                referentie_aanbieder=r.optional_text(item, "ReferentieAanbieder") or "",
-                categorie=categorie,
-                code=code,
-                toewijzingsdatum=r.date(item, "Toewijzingsdatum"),
-                ingangsdatum=r.date(item, "Ingangsdatum"),
-                einddatum=r.date(item, "Einddatum"),
-                volume=volume,
-                eenheid=eenheid,
-                frequentie=frequentie,
-                budget_cents=r.integer(item, "Budget"),
-                reden_wijziging=r.optional_text(item, "RedenWijziging"),
-            )
+    def item(node: Any, categorie: str, code: str) -> AllocatedProduct:
+        volume, eenheid, frequentie = r.omvang(node)
+        return AllocatedProduct(
+            toewijzingnummer=r.text(node, "ToewijzingNummer"),
+            referentie_aanbieder=r.optional_text(node, "ReferentieAanbieder") or "",
+            categorie=categorie,
+            code=code,
+            toewijzingsdatum=r.date(node, "Toewijzingsdatum"),
+            ingangsdatum=r.date(node, "Ingangsdatum"),
+            einddatum=r.date(node, "Einddatum"),
+            volume=volume,
+            eenheid=eenheid,
+            frequentie=frequentie,
+            budget_cents=r.integer(node, "Budget"),
+            reden_wijziging=r.optional_text(node, "RedenWijziging"),
         )
+
+    header, client, items = _client_items(r, root, item)
     return Allocation(header=header, client=client, items=items)
 
 
 def _parse_care_start(r: _Reader, root: Any) -> CareStart:
-    _, header = r.header(root)
-    node, client = r.client(root)
-    items = []
-    for item in r.items(node):
-        categorie, code = r.product(item)
-        items.append(
-            StartRecord(
-                toewijzingnummer=r.text(item, "ToewijzingNummer"),
-                categorie=categorie,
-                code=code,
-                begindatum=r.date(item, "Begindatum"),
-                status_aanlevering=r.text(item, "StatusAanlevering"),
-            )
+    def item(node: Any, categorie: str, code: str) -> StartRecord:
+        return StartRecord(
+            toewijzingnummer=r.text(node, "ToewijzingNummer"),
+            categorie=categorie,
+            code=code,
+            begindatum=r.date(node, "Begindatum"),
+            status_aanlevering=r.text(node, "StatusAanlevering"),
         )
+
+    header, client, items = _client_items(r, root, item)
     return CareStart(header=header, client=client, items=items)
 
 
 def _parse_care_stop(r: _Reader, root: Any) -> CareStop:
-    _, header = r.header(root)
-    node, client = r.client(root)
-    items = []
-    for item in r.items(node):
-        categorie, code = r.product(item)
-        items.append(
-            StopRecord(
-                toewijzingnummer=r.text(item, "ToewijzingNummer"),
-                categorie=categorie,
-                code=code,
-                begindatum=r.date(item, "Begindatum"),
-                einddatum=r.date(item, "Einddatum"),
-                reden_beeindiging=r.text(item, "RedenBeeindiging"),
-                status_aanlevering=r.text(item, "StatusAanlevering"),
-            )
+    def item(node: Any, categorie: str, code: str) -> StopRecord:
+        return StopRecord(
+            toewijzingnummer=r.text(node, "ToewijzingNummer"),
+            categorie=categorie,
+            code=code,
+            begindatum=r.date(node, "Begindatum"),
+            einddatum=r.date(node, "Einddatum"),
+            reden_beeindiging=r.text(node, "RedenBeeindiging"),
+            status_aanlevering=r.text(node, "StatusAanlevering"),
         )
+
+    header, client, items = _client_items(r, root, item)
     return CareStop(header=header, client=client, items=items)
 
 
 def _parse_change_request(r: _Reader, root: Any) -> ChangeRequest:
-    _, header = r.header(root)
-    node, client = r.client(root)
-    items = []
-    for item in r.items(node):
-        categorie, code = r.product(item)
-        volume, eenheid, frequentie = r.omvang(item)
-        items.append(
-            ChangedProduct(
-                referentie_aanbieder=r.text(item, "ReferentieAanbieder"),
-                toewijzingnummer=r.optional_text(item, "ToewijzingNummer"),
-                categorie=categorie,
-                code=code,
-                ingangsdatum=r.date(item, "GewensteIngangsdatum"),
-                einddatum=r.optional_date(item, "Einddatum"),
-                volume=volume,
-                eenheid=eenheid,
-                frequentie=frequentie,
-            )
+    def item(node: Any, categorie: str, code: str) -> ChangedProduct:
+        volume, eenheid, frequentie = r.omvang(node)
+        return ChangedProduct(
+            referentie_aanbieder=r.text(node, "ReferentieAanbieder"),
+            toewijzingnummer=r.optional_text(node, "ToewijzingNummer"),
+            categorie=categorie,
+            code=code,
+            ingangsdatum=r.date(node, "GewensteIngangsdatum"),
+            einddatum=r.optional_date(node, "Einddatum"),
+            volume=volume,
+            eenheid=eenheid,
+            frequentie=frequentie,
         )
+
+    header, client, items = _client_items(r, root, item)
     return ChangeRequest(header=header, client=client, items=items)
 
 
