@@ -42,6 +42,7 @@ class ApiWorld:
 def make_trajectory(client: Client, module: Module, *, coach: User | None = None) -> tuple[Trajectory, ModuleRun, Goal]:
     trajectory = Trajectory.objects.create(
         client=client,
+        municipality_id=client.municipality_id,
         coach=coach or client.coach,
         status=Status.MODULE_RUNNING,
         referrer_kind="school",

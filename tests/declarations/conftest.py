@@ -43,6 +43,7 @@ class Delivering:
     def trajectory(self, client: Client) -> Trajectory:
         return Trajectory.objects.create(
             client=client,
+            municipality_id=client.municipality_id,
             coach=client.coach,
             referrer_kind="school",
             referred_on=ALLOCATION_START,

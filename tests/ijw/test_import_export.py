@@ -174,6 +174,7 @@ def care(contracted: Contracted) -> Allocation:
     )
     trajectory = Trajectory.objects.create(
         client=world.own,
+        municipality_id=world.own.municipality_id,
         referrer_kind="school",
         referred_on=datetime.date(2025, 1, 20),
         method_version=contracted.modules[0].method_version,

@@ -56,6 +56,7 @@ def make_trajectory(
     version = MethodVersionFactory.create(version="2025.monitoring")
     trajectory = Trajectory.objects.create(
         client=client,
+        municipality_id=client.municipality_id,
         coach=world.coach,
         status="closed" if closed_on else "module_running",
         referrer_kind="school",

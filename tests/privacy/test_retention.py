@@ -137,6 +137,7 @@ def other_content_left(client: Client) -> dict[str, int]:
 def _trajectory(client: Client, *, closed_on: datetime.date | None, version: MethodVersion) -> Trajectory:
     return Trajectory.objects.create(
         client=client,
+        municipality_id=client.municipality_id,
         referrer_kind="school",
         referred_on=(closed_on or END) - datetime.timedelta(days=200),
         method_version=version,

@@ -141,6 +141,7 @@ def test_care_is_plausible(country: PopulationResult) -> None:
     assert country.trajectories == trajectories
     assert 1.1 * 250 <= trajectories <= 1.35 * 250  # one each, one in five an earlier closed one too
     assert set(Trajectory.objects.values_list("status", flat=True)) == {status for status, _share in STATUS_MIX}
+    assert not Trajectory.objects.exclude(municipality_id=F("client__municipality_id")).exists()
     closed = Trajectory.objects.filter(closed_on__isnull=False)
     reasons = Counter(closed.values_list("end_reason", flat=True))
     assert set(reasons) <= {"31", "32", "33", "34", "35"} and reasons.most_common(1)[0][0] == "31"

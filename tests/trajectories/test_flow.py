@@ -70,6 +70,7 @@ def test_whole_trajectory_from_referral_to_archive(contracted: World) -> None:
     trajectory = services.trajectory_open(actor=world.coach, client=world.own, referrer_kind="school", access_point=AP)
     assert trajectory.status == Status.REFERRED
     assert trajectory.next_action == "request_allocation"
+    assert trajectory.municipality_id == world.own.municipality_id  # the municipality at referral
 
     # A step out of order is refused with a reason.
     assert transition_check(trajectory=trajectory, name="start_intake", on=today())

@@ -102,7 +102,16 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Parallel query plans per connection (PostgreSQL's max_parallel_workers_per_gather). Web and API
+    # requests are short and many run at once: a parallel plan spends more CPU in workers than it
+    # saves, and on a small server the planner chooses one for queries that an index answers in a few
+    # ms (a caseload's appointments: 40 ms parallel, 4 ms not). 0 turns them off for the app's
+    # connections; a reporting or batch process may set a higher value.
+    _parallel = env_int("DATABASE_PARALLEL_WORKERS", 0)
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c max_parallel_workers_per_gather={_parallel}".strip()
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].update(

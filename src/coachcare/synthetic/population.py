@@ -449,8 +449,8 @@ FIELDS: dict[type[models.Model], tuple[str, ...]] = {
     Team: ("id", "provider_id", "name"),
     Client: ("id", "public_id", "bsn", "bsn_hash", "given_name", "family_name", "birth_date", "municipality_id",
              "provider_id", "team_id", "coach_id", "user_id", "referred_on", "created_at"),
-    Trajectory: ("id", "public_id", "client_id", "coach_id", "status", "referrer_kind", "referrer_name",
-                 "referred_on", "method_version_id", "gas_convention", "plan_revision", "next_action",
+    Trajectory: ("id", "public_id", "client_id", "municipality_id", "coach_id", "status", "referrer_kind",
+                 "referrer_name", "referred_on", "method_version_id", "gas_convention", "plan_revision", "next_action",
                  "next_action_due", "end_reason", "closed_on", "final_gas_t", "final_gbo_mean",
                  "satisfaction_score", "version", "created_at"),
     TrajectoryTransition: ("trajectory_id", "name", "from_status", "to_status", "by_id", "by_role", "at", "reason"),
@@ -985,7 +985,7 @@ class _Country:
                 )
             )  # fmt: skip
         self.add(Trajectory, (
-            trajectory_id, self._uuid(), client_id, coach.id, plan.status,
+            trajectory_id, self._uuid(), client_id, municipality_id, coach.id, plan.status,
             _pick(rng, REFERRER_CHOICES), "", plan.referred,
             self.method_version_id, "standard", 1 if goal_ids else 0, next_action, next_due, plan.end_reason,
             plan.closed, final_gas_t, final_gbo, satisfaction, version, at(plan.referred, 9),

@@ -74,6 +74,13 @@ class EndReason(models.TextChoices):
 class Trajectory(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="trajectories")
+    # The young person's municipality at referral, copied from the client by ``trajectory_open``: the
+    # municipality responsible for this care. Counting a municipality's trajectories per status then
+    # reads one index (70,000 trajectories of the largest municipality) instead of joining every
+    # trajectory in the country with the clients.
+    municipality = models.ForeignKey(
+        "municipalities.Municipality", on_delete=models.PROTECT, related_name="+", verbose_name=_("municipality")
+    )
     coach = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -117,6 +124,7 @@ class Trajectory(models.Model):
             models.Index(fields=["coach", "status", "next_action_due"], name="trajectory_coach_due_idx"),
             models.Index(fields=["client", "-created_at"], name="trajectory_client_idx"),
             models.Index(fields=["status", "next_action_due"], name="trajectory_status_due_idx"),
+            models.Index(fields=["municipality", "status"], name="trajectory_municipality_idx"),
         ]
 
     def __str__(self) -> str:

@@ -140,6 +140,7 @@ def trajectory_open(
     with transaction.atomic():
         trajectory = Trajectory.objects.create(
             client=client,
+            municipality_id=client.municipality_id,
             coach=client.coach,
             referrer_kind=referrer_kind,
             referrer_name=referrer_name.strip(),
