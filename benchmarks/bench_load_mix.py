@@ -15,7 +15,7 @@ Redis answers). At the end it weighs the pages as the Locust mix does and prints
 request of the mix, which bounds what two cores can serve.
 
 ``--profile NAME`` (a substring of a page's label) prints the 30 most expensive functions of that
-page under cProfile (cumulative time).
+page under cProfile (cumulative time); ``--queries NAME`` prints its queries with their times.
 """
 
 import argparse
@@ -59,6 +59,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=40)
     parser.add_argument("--profile", default="")
     parser.add_argument("--only", default="")
+    parser.add_argument("--queries", default="", help="print every query (time, SQL) of the pages matching this")
     args = parser.parse_args()
 
     import django
@@ -107,38 +108,54 @@ def main() -> None:
     coach_poll = last_message_after(coach_http, coach_thread)
     youth_poll = last_message_after(youth_http, youth["thread"])
 
-    # (label, client, url, weight in the mix)
-    pages: list[tuple[str, HttpClient, str, float]] = [
-        ("coach: caseload", coach_http, "/", COACH_WEIGHT * 4),
-        ("coach: caseload page 2", coach_http, "/?page=2", COACH_WEIGHT * 1),
-        ("coach: client file", coach_http, f"/clients/{client_id}/", COACH_WEIGHT * 4),
-        ("coach: inbox", coach_http, "/messages/", COACH_WEIGHT * 2),
-        ("coach: coaching overview", coach_http, "/portal/coach/", COACH_WEIGHT * 1),
-        ("coach: thread", coach_http, f"/messages/{coach_thread}/", COACH_WEIGHT * (2 + 0.3)),
-        ("coach: poll", coach_http, coach_poll, COACH_WEIGHT * 3),
-        ("youth: portal", youth_http, "/portal/", YOUTH_WEIGHT * 3),
-        ("youth: module", youth_http, "/portal/module/", YOUTH_WEIGHT * 1),
-        ("youth: inbox", youth_http, "/messages/", YOUTH_WEIGHT * 1),
-        ("youth: thread", youth_http, f"/messages/{youth['thread']}/", YOUTH_WEIGHT * (2 + 1)),
-        ("youth: poll", youth_http, youth_poll, YOUTH_WEIGHT * 5),
-        ("policy: dashboard", policy_http, "/monitoring/municipality/", POLICY_WEIGHT * 3),
-        ("policy: start page", policy_http, "/", POLICY_WEIGHT * 1),
+    # (label, client, url, requests per pacing slot of its user class). Every simulated user starts
+    # a task per slot, so a class sends requests in proportion to its weight (divided by its pace),
+    # and a task in proportion to its weight within the class (locustfile.py). A message post
+    # (coach: weight 1, three times in ten; young person: weight 1) is a POST and the thread again.
+    coach_pages: list[tuple[str, HttpClient, str, float]] = [
+        ("coach: caseload", coach_http, "/", 4),
+        ("coach: caseload page 2", coach_http, "/?page=2", 1),
+        ("coach: client file", coach_http, f"/clients/{client_id}/", 4),
+        ("coach: inbox", coach_http, "/messages/", 2),
+        ("coach: coaching overview", coach_http, "/portal/coach/", 1),
+        ("coach: thread", coach_http, f"/messages/{coach_thread}/", 2 + 0.3),
+        ("coach: poll", coach_http, coach_poll, 3),
     ]
-    api_pages = [
-        ("/api/v1/clients?limit=25", 2),
-        (f"/api/v1/clients/{client_id}", 2),
-        ("/api/v1/trajectories?limit=25", 1),
-        (f"/api/v1/trajectories/{trajectory_id}", 1),
-        ("/api/v1/module-runs?limit=25", 1),
-        ("/api/v1/threads?limit=25", 1),
-        (f"/api/v1/threads/{coach_thread}/messages?limit=25", 1),
-        ("/api/v1/appointments?limit=25", 1),
-        (f"/fhir/r4/Patient/{client_id}", 1),
-        (f"/fhir/r4/Task?patient={client_id}", 1),
+    youth_pages: list[tuple[str, HttpClient, str, float]] = [
+        ("youth: portal", youth_http, "/portal/", 3),
+        ("youth: module", youth_http, "/portal/module/", 1),
+        ("youth: inbox", youth_http, "/messages/", 1),
+        ("youth: thread", youth_http, f"/messages/{youth['thread']}/", 2 + 1),
+        ("youth: poll", youth_http, youth_poll, 5),
     ]
-    api_total = sum(weight for _, weight in api_pages)
-    pages += [(f"api: {url.split('?')[0][:40]}", api_http, url, API_WEIGHT * w / api_total) for url, w in api_pages]
-    # The message posts (coach 0.3, young person 1 per slot) are the POST and a thread page (counted above).
+    policy_pages: list[tuple[str, HttpClient, str, float]] = [
+        ("policy: dashboard", policy_http, "/monitoring/municipality/", 3),
+        ("policy: start page", policy_http, "/", 1),
+    ]
+    api_pages: list[tuple[str, HttpClient, str, float]] = [
+        (f"api: {url.split('?')[0][:40]}", api_http, url, weight)
+        for url, weight in [
+            ("/api/v1/clients?limit=25", 2),
+            (f"/api/v1/clients/{client_id}", 2),
+            ("/api/v1/trajectories?limit=25", 1),
+            (f"/api/v1/trajectories/{trajectory_id}", 1),
+            ("/api/v1/module-runs?limit=25", 1),
+            ("/api/v1/threads?limit=25", 1),
+            (f"/api/v1/threads/{coach_thread}/messages?limit=25", 1),
+            ("/api/v1/appointments?limit=25", 1),
+            (f"/fhir/r4/Patient/{client_id}", 1),
+            (f"/fhir/r4/Task?patient={client_id}", 1),
+        ]
+    ]
+    task_weights = {"coach": 18, "youth": 13, "policy": 4, "api": 12}  # sum of the task weights per class
+    pages: list[tuple[str, HttpClient, str, float]] = []
+    for kind, class_weight, listed in [
+        ("coach", COACH_WEIGHT, coach_pages),
+        ("youth", YOUTH_WEIGHT, youth_pages),
+        ("policy", POLICY_WEIGHT, policy_pages),
+        ("api", API_WEIGHT, api_pages),
+    ]:
+        pages += [(label, http, url, class_weight * w / task_weights[kind]) for label, http, url, w in listed]
     if args.only:
         pages = [page for page in pages if args.only in page[0]]
 
@@ -173,6 +190,11 @@ def main() -> None:
         weighted_cpu += cpu * weight
         weighted_wall += wall * weight
         total_weight += weight
+        if args.queries and args.queries in label:
+            with CaptureQueriesContext(connection) as captured:
+                one(http, url)
+            for query in captured.captured_queries:
+                print(f"    {float(query['time']) * 1000:6.1f} ms  {query['sql'][:150]}")
         if args.profile and args.profile in label:
             profiler = cProfile.Profile()
             profiler.enable()

@@ -91,7 +91,7 @@ def test_unread_counts_and_mark_read(world: World, youth_thread: Thread, login: 
     post(world.coach, youth_thread, "Twee")
     assert selectors.unread_count(actor=world.jongere) == 2
     assert selectors.unread_count(actor=world.coach) == 0  # one's own messages are read
-    [thread] = selectors.threads_for_young_person(actor=world.jongere, access_point=POINT)
+    [thread] = selectors.threads_for_young_person(actor=world.jongere, access_point=POINT).object_list
     assert thread.unread == 2  # type: ignore[attr-defined]
     http = login(world.jongere)
     home = http.get(reverse("core:home"), follow=True).content.decode()
@@ -105,11 +105,25 @@ def test_unread_counts_and_mark_read(world: World, youth_thread: Thread, login: 
     assert selectors.unread_count(actor=world.toegang) == 0
 
 
+def test_badge_counts_up_to_99_then_says_99_plus(world: World, youth_thread: Thread, login: Login) -> None:
+    for index in range(selectors.UNREAD_BADGE_MAX + 6):
+        Message.objects.create(thread=youth_thread, author=world.coach, body=f"bericht {index}")
+    assert selectors.unread_count(actor=world.jongere, at_most=None) == 105
+    assert selectors.unread_count(actor=world.jongere) == selectors.UNREAD_BADGE_MAX + 1
+    home = login(world.jongere).get(reverse("core:home"), follow=True).content.decode()
+    assert 'class="coachcare-badge">99+<' in home
+    services.thread_mark_read(actor=world.jongere, thread=youth_thread)
+    assert selectors.unread_count(actor=world.jongere) == 0
+    Message.objects.create(thread=youth_thread, author=world.coach, body="nieuw")
+    assert selectors.unread_count(actor=world.jongere) == 1  # after the read mark
+    assert selectors.unread_count(actor=world.colleague, at_most=None) == 106  # never opened: every message
+
+
 def test_inbox_lists_unread_threads_first(world: World, youth_thread: Thread, parent_thread: Thread) -> None:
     post(world.coach, parent_thread, "Aan ouder")
     post(world.jongere, youth_thread, "Van jongere")
     post(world.coach, parent_thread, "Nog een aan ouder")  # newest, but read by the coach
-    threads = selectors.inbox_for(actor=world.coach, access_point=POINT)
+    threads = selectors.inbox_for(actor=world.coach, access_point=POINT).object_list
     assert [thread.pk for thread in threads] == [youth_thread.pk, parent_thread.pk]
     assert [thread.unread for thread in threads] == [1, 0]  # type: ignore[attr-defined]
 
@@ -278,8 +292,51 @@ def test_inbox_query_count_does_not_grow_with_the_number_of_threads(world: World
     _caseload_threads(world, 3)
     few = _inbox_queries(world, login)
     _caseload_threads(world, 27)
-    assert len(selectors.inbox_for(actor=world.coach, access_point=POINT)) == 30
+    assert selectors.inbox_for(actor=world.coach, access_point=POINT).paginator.count == 30
     assert _inbox_queries(world, login) == few
+
+
+def test_inbox_is_paginated_unread_first_and_logs_only_what_it_shows(
+    world: World, youth_thread: Thread, login: Login
+) -> None:
+    _caseload_threads(world, 30)  # the young person's answer is the last message: all unread
+    for thread in Thread.objects.exclude(pk=youth_thread.pk):
+        services.thread_mark_read(
+            actor=world.coach, thread=thread, until=thread.thread_messages.latest("created_at").created_at
+        )
+    post(world.jongere, youth_thread, "Nog een vraag")  # the one unread conversation
+    first = selectors.inbox_for(actor=world.coach, access_point=POINT, page=1)
+    assert first.paginator.count == 31 and len(first.object_list) == selectors.INBOX_PAGE_SIZE
+    assert first.object_list[0].pk == youth_thread.pk and first.object_list[0].unread == 1  # type: ignore[attr-defined]
+    assert all(thread.unread == 0 for thread in first.object_list[1:])  # type: ignore[attr-defined]
+    second = selectors.inbox_for(actor=world.coach, access_point=POINT, page=2)
+    assert len(second.object_list) == 31 - selectors.INBOX_PAGE_SIZE
+    assert {t.pk for t in first.object_list}.isdisjoint({t.pk for t in second.object_list})
+    logged = AccessLogEntry.objects.filter(action="messaging.inbox", username=world.coach.username)
+    assert logged.count() == 31  # every client once, each from the page that showed it
+    page_two = login(world.coach).get(reverse("messaging:inbox") + "?page=2").content.decode()
+    assert "Page 2 of 2" in page_two or "Pagina 2 van 2" in page_two
+
+
+def test_thread_page_shows_the_newest_messages_and_links_to_earlier_ones(
+    world: World, youth_thread: Thread, login: Login
+) -> None:
+    for index in range(selectors.THREAD_PAGE_SIZE + 5):
+        post(world.jongere, youth_thread, f"bericht-{index:02d}.")
+    http = login(world.coach)
+    newest = http.get(thread_url(youth_thread)).content.decode()
+    assert "bericht-34." in newest and "bericht-05." in newest and "bericht-04." not in newest
+    assert 'id="message-poll"' in newest
+    window = selectors.thread_window(actor=world.coach, thread=youth_thread, access_point=POINT)
+    assert window.earlier is not None and window.latest
+    assert f"?before={window.earlier.public_id}" in newest
+    earlier = http.get(f"{thread_url(youth_thread)}?before={window.earlier.public_id}").content.decode()
+    assert "bericht-00." in earlier and "bericht-04." in earlier and "bericht-05." not in earlier
+    assert 'id="message-poll"' not in earlier and 'href="?before=' not in earlier  # history: no poll, nothing older
+    assert http.get(f"{thread_url(youth_thread)}?before=not-a-message").status_code == 400
+    other = Message.objects.exclude(thread=youth_thread).values_list("public_id", flat=True).first()
+    if other is not None:
+        assert http.get(f"{thread_url(youth_thread)}?before={other}").status_code == 404
 
 
 def test_thread_query_count_does_not_grow_with_the_number_of_messages(

@@ -17,15 +17,10 @@ from coachcare.contracts import selectors, services
 from coachcare.contracts.forms import ApproveForm, RejectForm
 from coachcare.contracts.models import Allocation, AllocationStatus
 from coachcare.core.dates import today
-from coachcare.core.http import actor_of
+from coachcare.core.http import actor_of, page_number
 
 #: Service field names that the forms call differently.
 FIELD_NAMES = {"budget_cents": "budget"}
-
-
-def _page_number(request: HttpRequest) -> int:
-    raw = request.GET.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < len(raw) < 7 else 1
 
 
 def _add_errors(form: ApproveForm | RejectForm, error: ValidationError) -> None:
@@ -49,7 +44,7 @@ def allocation_list(request: HttpRequest) -> HttpResponse:
         actor=actor,
         access_point=AccessPoint.from_request(request),
         status=status or None,
-        page=_page_number(request),
+        page=page_number(request),
     )
     year = today().year
     return render(

@@ -7,11 +7,19 @@ from django.utils.translation import gettext_lazy as _
 
 from coachcare.access import policy
 from coachcare.accounts.models import Role
-from coachcare.messaging.selectors import unread_count
+from coachcare.messaging.selectors import UNREAD_BADGE_MAX, unread_count
 
 #: Labels for every role an access-log entry can carry: the user roles, plus ``system`` for
 #: scheduled tasks and batch commands (NEN 7513 entries without a user) and no role at all.
 ROLE_LABELS = [*Role.choices, ("system", _("the system")), ("", _("no role recorded"))]
+
+
+def _unread_badge(actor: Any) -> str:
+    """The badge's text: nothing without unread messages, the number, or "99+" beyond 99."""
+    count = unread_count(actor=actor)
+    if count > UNREAD_BADGE_MAX:
+        return f"{UNREAD_BADGE_MAX}+"
+    return str(count) if count else ""
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -40,12 +48,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("trajectories:approvals", _("Decisions to approve")))
     if policy.can_export_clients(user):
         items.append(("clients:export", _("Download list (CSV)")))
-    unread_messages: Any = 0
+    unread_messages: Any = ""
     if policy.has_message_threads(user):
         items.append(("messaging:inbox", _("Messages")))
         # Counted only when a template shows it (base.html): partial pages such as the message poll
         # render with this context too, many times a minute, and never show the badge.
-        unread_messages = SimpleLazyObject(functools.partial(unread_count, actor=user))
+        unread_messages = SimpleLazyObject(functools.partial(_unread_badge, user))
     if user.role == Role.JONGERE:
         items.append(("clients:my_access_log", _("Who opened my file")))
     if user.role in {Role.JONGERE, Role.OUDER}:

@@ -9,7 +9,7 @@ from coachcare.access import policy
 from coachcare.accounts.models import Role
 from coachcare.audit.services import AccessPoint
 from coachcare.clients import selectors as client_selectors
-from coachcare.core.http import actor_of
+from coachcare.core.http import actor_of, page_number
 from coachcare.core.selectors import organisation_overview
 from coachcare.trajectories import selectors as trajectory_selectors
 
@@ -34,11 +34,6 @@ def readyz(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
-def _page_number(request: HttpRequest) -> int:
-    raw = request.GET.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < len(raw) < 7 else 1
-
-
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Each role's own start page."""
@@ -52,7 +47,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if role in {Role.COACH, Role.TEAMLEIDER}:
         q = request.GET.get("q", "")[:100]
         caseload = trajectory_selectors.caseload_list(
-            actor=user, access_point=AccessPoint.from_request(request), page=_page_number(request), search=q
+            actor=user, access_point=AccessPoint.from_request(request), page=page_number(request), search=q
         )
         context: dict[str, object] = {"page": caseload, "q": q}
         if role == Role.TEAMLEIDER:
@@ -64,7 +59,7 @@ def home(request: HttpRequest) -> HttpResponse:
         page = client_selectors.client_list(
             actor=user,
             access_point=AccessPoint.from_request(request),
-            page=_page_number(request),
+            page=page_number(request),
             search=request.GET.get("q", "")[:100],
             action="client.list",
         )

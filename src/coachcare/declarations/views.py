@@ -11,13 +11,8 @@ from django.views.decorators.http import require_GET
 from coachcare.access import policy
 from coachcare.audit.services import AccessPoint
 from coachcare.core.dates import today
-from coachcare.core.http import actor_of
+from coachcare.core.http import actor_of, page_number
 from coachcare.declarations import selectors
-
-
-def _page_number(request: HttpRequest) -> int:
-    raw = request.GET.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < len(raw) < 7 else 1
 
 
 @login_required
@@ -31,7 +26,7 @@ def declaration_list(request: HttpRequest) -> HttpResponse:
         request,
         "declarations/declaration_list.html",
         {
-            "page": selectors.declaration_list_for(actor=actor, page=_page_number(request)),
+            "page": selectors.declaration_list_for(actor=actor, page=page_number(request)),
             "budget_lines": selectors.declaration_budget_overview(actor=actor, year=year),
             "year": year,
         },

@@ -19,7 +19,7 @@ from coachcare.accounts.models import Role
 from coachcare.audit.services import AccessPoint
 from coachcare.clients import selectors as client_selectors
 from coachcare.clients.models import GezagRelation
-from coachcare.core.http import actor_of
+from coachcare.core.http import actor_of, page_number
 from coachcare.messaging import selectors, services
 from coachcare.messaging.forms import MessageForm
 from coachcare.messaging.models import Thread
@@ -37,17 +37,21 @@ def inbox(request: HttpRequest) -> HttpResponse:
         client = getattr(actor, "client_record", None)
         if client is not None and policy.can_message_about(actor, client, Thread.Kind.YOUTH):
             services.thread_for(actor=actor, client=client, kind=Thread.Kind.YOUTH, access_point=access_point)
-        threads = selectors.threads_for_young_person(actor=actor, access_point=access_point)
+        threads = selectors.threads_for_young_person(actor=actor, access_point=access_point, page=page_number(request))
     elif actor.role == Role.OUDER:
         for client in policy.clients_visible_to(actor):
             if policy.can_message_about(actor, client, Thread.Kind.PARENT, parent=actor):
                 services.thread_for(
                     actor=actor, client=client, kind=Thread.Kind.PARENT, parent=actor, access_point=access_point
                 )
-        threads = selectors.threads_for_parent(actor=actor, access_point=access_point)
+        threads = selectors.threads_for_parent(actor=actor, access_point=access_point, page=page_number(request))
     else:
-        threads = selectors.inbox_for(actor=actor, access_point=access_point)
-    return render(request, "messaging/inbox.html", {"threads": threads, "is_professional": actor.is_professional})
+        threads = selectors.inbox_for(actor=actor, access_point=access_point, page=page_number(request))
+    return render(
+        request,
+        "messaging/inbox.html",
+        {"page": threads, "threads": threads.object_list, "is_professional": actor.is_professional},
+    )
 
 
 @login_required
@@ -113,16 +117,25 @@ def thread_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
             return redirect(f"{url}#message-{message.public_id}")
     elif request.method == "POST" and not can_post:
         raise Http404(_("You cannot write in this conversation."))
-    thread_messages = selectors.thread_messages(actor=actor, thread=thread, access_point=access_point)
-    if thread_messages:
-        services.thread_mark_read(actor=actor, thread=thread, until=thread_messages[-1].created_at)
+    before_raw = request.GET.get("before", "") if request.method == "GET" else ""
+    try:
+        before = UUID(before_raw) if before_raw else None
+    except ValueError:
+        return HttpResponseBadRequest(_("Invalid message."))
+    try:
+        window = selectors.thread_window(actor=actor, thread=thread, access_point=access_point, before=before)
+    except policy.AccessDenied as exc:
+        raise Http404(_("No such message.")) from exc
+    if window.latest and window.messages:
+        services.thread_mark_read(actor=actor, thread=thread, until=window.messages[-1].created_at)
     return render(
         request,
         "messaging/thread.html",
         {
             "thread": thread,
-            "thread_messages": thread_messages,
-            "last_message": thread_messages[-1] if thread_messages else None,
+            "thread_messages": window.messages,
+            "window": window,
+            "last_message": window.messages[-1] if window.messages else None,
             "form": form if can_post else None,
             "is_professional": actor.is_professional,
         },
