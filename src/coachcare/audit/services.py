@@ -8,13 +8,17 @@ host.
 """
 
 import dataclasses
+import datetime
 import getpass
 import itertools
 import os
 import socket
+import uuid
 from collections.abc import Iterable, Iterator
+from typing import Any
 from uuid import UUID
 
+from django.db import connection
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -120,6 +124,22 @@ def _batches(values: Iterable[UUID | None]) -> Iterator[list[UUID | None]]:
         yield batch
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class _Shared:
+    """What every entry of one write has in common."""
+
+    timestamp: datetime.datetime
+    event: str
+    action: str
+    user_id: int | None
+    username: str
+    user_display_name: str
+    role: str
+    on_behalf_of: str
+    channel: str
+    access_point: str
+
+
 def _write(
     *,
     event: str,
@@ -131,25 +151,56 @@ def _write(
     user_display_name: str,
     role: str,
 ) -> int:
-    now = timezone.now()
+    shared = _Shared(
+        timestamp=timezone.now(),
+        event=event,
+        action=action,
+        user_id=user_id,
+        username=username,
+        user_display_name=user_display_name,
+        role=role,
+        on_behalf_of=access_point.on_behalf_of,
+        channel=access_point.channel,
+        access_point=access_point.address,
+    )
     written = 0
     for batch in _batches(client_ids):
-        entries = [
-            AccessLogEntry(
-                timestamp=now,
-                event=event,
-                action=action,
-                client_public_id=client_id,
-                user_id=user_id,
-                username=username,
-                user_display_name=user_display_name,
-                role=role,
-                on_behalf_of=access_point.on_behalf_of,
-                channel=access_point.channel,
-                access_point=access_point.address,
-            )
-            for client_id in batch
-        ]
-        AccessLogEntry.objects.bulk_create(entries)
-        written += len(entries)
+        _insert_batch(batch, shared=shared)
+        written += len(batch)
     return written
+
+
+#: One statement per batch on PostgreSQL: the fields every entry of a batch shares are parameters,
+#: the entry ids and client ids two arrays. A caseload page logs 50 clients: as 50 model instances
+#: through ``bulk_create`` (600 parameters) that cost about 2 ms of Python per page.
+_INSERT_SQL = """
+INSERT INTO audit_accesslogentry (entry_id, "timestamp", event, action, client_public_id, user_id, username,
+                                  user_display_name, role, on_behalf_of, channel, access_point)
+SELECT entry.id, %s, %s, %s, entry.client, %s, %s, %s, %s, %s, %s, %s
+FROM unnest(%s::uuid[], %s::uuid[]) AS entry (id, client)
+"""
+
+
+def _insert_batch(batch: list[UUID | None], *, shared: _Shared) -> None:
+    """One INSERT for a batch of entries (a client id each, the rest shared)."""
+    if connection.vendor != "postgresql":
+        AccessLogEntry.objects.bulk_create(
+            AccessLogEntry(client_public_id=client_id, **dataclasses.asdict(shared)) for client_id in batch
+        )
+        return
+    params: list[Any] = [
+        shared.timestamp,
+        shared.event,
+        shared.action,
+        shared.user_id,
+        shared.username,
+        shared.user_display_name,
+        shared.role,
+        shared.on_behalf_of,
+        shared.channel,
+        shared.access_point,
+        [uuid.uuid4() for _ in batch],
+        batch,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_SQL, params)
