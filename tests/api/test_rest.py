@@ -1,5 +1,6 @@
 """REST API: problem details for bad input, cursor pages, a fixed number of queries, docs under CSP."""
 
+import datetime
 import re
 from collections.abc import Callable
 from typing import Any
@@ -12,13 +13,17 @@ from django.test.utils import CaptureQueriesContext
 
 from coachcare.accounts.models import User
 from coachcare.api.pagination import cursor_paginate
+from coachcare.core.dates import today
+from coachcare.declarations.models import Declaration, DeclarationStatus
 from coachcare.messaging.models import Message
 from coachcare.method.models import Module
-from coachcare.trajectories.models import Trajectory
+from coachcare.trajectories.models import Goal, GoalScore, Status, Trajectory
 from tests.api.conftest import ApiWorld, Headers, make_appointment, make_response, make_thread, make_trajectory
 from tests.api.test_auth import assert_problem
+from tests.audit.factories import AccessLogEntryFactory
 from tests.clients.factories import ClientFactory, GezagRelationFactory
 from tests.contracts.factories import AllocationFactory
+from tests.method.factories import ModuleFactory
 
 
 def test_bad_input_is_a_problem_not_a_5xx(
@@ -31,6 +36,9 @@ def test_bad_input_is_a_problem_not_a_5xx(
     assert_problem(client.get("/api/v1/clients?cursor=%%%", headers=headers), 400)
     assert_problem(client.get("/api/v1/trajectories?cursor=WyJ4IiwgIjEiXQ", headers=headers), 400)
     assert_problem(client.get("/api/v1/trajectories?created_since=yesterday", headers=headers), 422)
+    assert_problem(client.get("/api/v1/trajectories?status=no-such-status", headers=headers), 422)
+    assert_problem(client.get("/api/v1/allocations?status=no-such-status", headers=headers), 422)
+    assert client.get("/api/v1/trajectories?status=module_running", headers=headers).status_code == 200
 
 
 def test_cursor_pages_walk_every_row_once(
@@ -100,6 +108,87 @@ def test_lists_run_a_fixed_number_of_queries(
     if cursor:
         following, _ = count(f"{url}?limit=2&cursor={cursor}")
         assert following == large
+
+
+def _grow_modules(aw: ApiWorld, n: int) -> None:
+    version = Module.objects.filter(method_version__is_current=True).first()
+    assert version is not None
+    ModuleFactory.create_batch(n, method_version=version.method_version)
+
+
+def _grow_invoices(aw: ApiWorld, n: int) -> None:
+    start = Declaration.objects.count()
+    for number in range(start, start + n):
+        Declaration.objects.create(
+            declaratienummer=f"T{number:06d}",
+            municipality=aw.world.municipality_a,
+            provider=aw.world.provider,
+            period_start=datetime.date(2025, 1, 1),
+            period_end=datetime.date(2025, 1, 31),
+            status=DeclarationStatus.SUBMITTED,
+        )
+
+
+def _grow_goals(aw: ApiWorld, n: int) -> None:
+    trajectory = aw.trajectories["own"]
+    first = trajectory.goals.count() + 1
+    for order in range(first, first + n):
+        goal = Goal.objects.create(trajectory=trajectory, order=order, text=f"Doel {order}", scale="{}")
+        GoalScore.objects.create(goal=goal, gas=0, gbo=5, convention="standard", scored_by=aw.world.coach)
+
+
+def _grow_care_plans(aw: ApiWorld, n: int) -> None:
+    module = aw.runs["own"].module
+    for _ in range(n):
+        trajectory, _run, _goal = make_trajectory(aw.world.own, module)
+        Trajectory.objects.filter(pk=trajectory.pk).update(status=Status.CLOSED, closed_on=today())
+
+
+def _grow_access_log(aw: ApiWorld, n: int) -> None:
+    AccessLogEntryFactory.create_batch(n, client_public_id=aw.world.own.public_id)
+
+
+#: Lists of one catalogue, one municipality or one patient: (user, URL, how to add rows). (A CareTeam
+#: search answers the one care team of the patient: a single resource whatever the data.)
+GROWING_LISTS: list[tuple[str, Callable[[ApiWorld], str], Callable[[ApiWorld, int], None]]] = [
+    ("coach", lambda aw: "/api/v1/modules", _grow_modules),
+    ("beleid", lambda aw: "/api/v1/invoices", _grow_invoices),
+    ("coach", lambda aw: f"/api/v1/trajectories/{aw.trajectories['own'].public_id}/goals", _grow_goals),
+    ("coach", lambda aw: "/fhir/r4/ActivityDefinition", _grow_modules),
+    ("coach", lambda aw: f"/fhir/r4/Goal?patient={aw.world.own.public_id}", _grow_goals),
+    ("coach", lambda aw: f"/fhir/r4/CarePlan?patient={aw.world.own.public_id}", _grow_care_plans),
+    ("jongere", lambda aw: f"/fhir/r4/AuditEvent?patient={aw.world.own.public_id}", _grow_access_log),
+]
+
+
+@pytest.mark.parametrize(("user", "url_of", "grow"), GROWING_LISTS)
+def test_more_lists_run_a_fixed_number_of_queries_whatever_the_rows_and_page_size(
+    api_world: ApiWorld,
+    client: HttpClient,
+    bearer: Callable[[User], Headers],
+    user: str,
+    url_of: Callable[[ApiWorld], str],
+    grow: Callable[[ApiWorld, int], None],
+) -> None:
+    headers = bearer(api_world.world.user(user))
+    url = url_of(api_world)
+    joiner = "&" if "?" in url else "?"
+    size = "_count" if url.startswith("/fhir") else "limit"
+    client.get(url, headers=headers)  # the token's last_used_at is written once
+
+    def count(page_size: int) -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(f"{url}{joiner}{size}={page_size}", headers=headers)
+        assert response.status_code == 200, response.content
+        return len(captured), len(response.content)
+
+    grow(api_world, 1)
+    small, before = count(20)
+    grow(api_world, 25)
+    large, after = count(20)
+    narrow, _ = count(2)
+    assert large == small == narrow, (small, large, narrow)
+    assert after > before  # the rows the answer is made of really grew
 
 
 WALKS = [

@@ -1,6 +1,7 @@
 """The REST API at /api/v1/ (django-ninja). Endpoints call selectors and hold no rules."""
 
 import datetime
+import re
 from typing import Any
 from uuid import UUID
 
@@ -45,13 +46,15 @@ from coachcare.api.schemas import (
 from coachcare.audit.services import AccessPoint, Channel
 from coachcare.clients.models import Client
 from coachcare.coaching.models import Appointment
-from coachcare.contracts.models import Allocation
+from coachcare.contracts.models import Allocation, AllocationStatus
 from coachcare.core.dates import age_on, today
+from coachcare.declarations.models import DeclarationStatus
 from coachcare.measures.models import QuestionnaireResponse
 from coachcare.messaging import services as messaging_services
 from coachcare.messaging.models import Message, Thread
 from coachcare.method.models import Module
 from coachcare.trajectories.models import Goal, ModuleRun, Trajectory
+from coachcare.trajectories.models import Status as TrajectoryStatus
 
 
 class StrictCspDocs(DocsBase):
@@ -120,6 +123,12 @@ def _ap(request: HttpRequest) -> AccessPoint:
 
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+
+
+def _one_of(values: list[str]) -> str:
+    """A pattern for a filter that takes one of ``values``: anything else is a 422 problem, not an
+    empty list that looks like an answer."""
+    return "^(" + "|".join(re.escape(value) for value in values) + ")$"
 
 
 def _ok(schema: type[BaseModel], data: dict[str, Any], *, status: int = 200) -> HttpResponse:
@@ -341,7 +350,7 @@ def trajectory_list(
     request: HttpRequest,
     cursor: str | None = CURSOR,
     limit: int = LIMIT,
-    status: str | None = Query(None, max_length=20),
+    status: str | None = Query(None, pattern=_one_of(TrajectoryStatus.values)),
     client: UUID | None = None,
     created_since: str | None = Query(
         None,
@@ -538,7 +547,7 @@ def allocation_list(
     request: HttpRequest,
     cursor: str | None = CURSOR,
     limit: int = LIMIT,
-    status: str | None = Query(None, max_length=10),
+    status: str | None = Query(None, pattern=_one_of(AllocationStatus.values)),
     client: UUID | None = None,
 ) -> HttpResponse:
     page = selectors.allocation_page(
@@ -603,7 +612,7 @@ def invoice_list(
     request: HttpRequest,
     cursor: str | None = CURSOR,
     limit: int = LIMIT,
-    status: str | None = Query(None, max_length=20),
+    status: str | None = Query(None, pattern=_one_of(DeclarationStatus.values)),
 ) -> HttpResponse:
     page = selectors.invoice_page(actor=api_actor(request), cursor=cursor, limit=limit, status=status)
     return _ok(InvoicePage, {"items": [_invoice_out(d) for d in page.items], "next_cursor": page.next_cursor})
