@@ -300,6 +300,29 @@ def test_evidence_report_pdf_and_csv(world: World, tmp_path: object) -> None:
     assert any(r[0] == "data quality" for r in rows)
 
 
+def test_evidence_report_button_uses_the_filters_on_screen(world: World, login: Callable[[User], HttpClient]) -> None:
+    for _ in range(5):
+        make_trajectory(world, birth_date=D(2011, 1, 2), referred_on=D(2025, 1, 1))  # 13 at referral
+    for _ in range(6):
+        make_trajectory(world, birth_date=D(2004, 1, 1), referred_on=D(2025, 1, 1))  # 21 at referral
+    http = login(world.beleid)
+    period = f"date_from={FROM.isoformat()}&date_to={TO.isoformat()}"
+
+    def closed(query: str) -> str:
+        response = http.get(f"/monitoring/municipality/report.csv?{query}")
+        assert response.status_code == 200, response.status_code
+        rows = list(csv.reader(io.StringIO(response.content.decode())))
+        return next(r for r in rows if r[2] == "closed")[-2]
+
+    assert closed(period) == "11"
+    assert closed(f"{period}&age_band=18-23") == "6"
+    assert closed(f"{period}&age_band=12-15") == "5"
+    report = services.evidence_report_build(
+        municipality=world.municipality_a, date_from=FROM, date_to=TO, age_band="12-15"
+    )
+    assert report.pdf.startswith(b"%PDF")
+
+
 def test_evidence_report_command(world: World, tmp_path: object) -> None:
     from pathlib import Path
 

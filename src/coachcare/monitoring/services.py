@@ -475,8 +475,16 @@ class EvidenceReport:
     csv: str
 
 
-def _report_context(*, municipality: Municipality, date_from: datetime.date, date_to: datetime.date) -> dict[str, Any]:
-    scope = ind.Scope(date_from=date_from, date_to=date_to, municipality_id=municipality.pk)
+def _report_context(
+    *, municipality: Municipality, date_from: datetime.date, date_to: datetime.date, module_code: str, age_band: str
+) -> dict[str, Any]:
+    scope = ind.Scope(
+        date_from=date_from,
+        date_to=date_to,
+        municipality_id=municipality.pk,
+        module_code=module_code,
+        age_band=age_band,
+    )
     annotations = selectors.annotations_for(scope=scope, municipality_id=municipality.pk)
     figures = selectors.figures_build(scope=scope, suppress=True, annotations=annotations)
     reference = selectors.reference_cost_of(municipality_id=municipality.pk)
@@ -511,6 +519,8 @@ def _report_context(*, municipality: Municipality, date_from: datetime.date, dat
         "municipality": municipality,
         "date_from": date_from,
         "date_to": date_to,
+        "module_code": module_code,
+        "age_band": age_band,
         "figures": figures,
         "intervals": intervals,
         "reference": reference,
@@ -557,15 +567,25 @@ def _csv_of(context: dict[str, Any]) -> str:
 
 
 def evidence_report_build(
-    *, municipality: Municipality, date_from: datetime.date, date_to: datetime.date
+    *,
+    municipality: Municipality,
+    date_from: datetime.date,
+    date_to: datetime.date,
+    module_code: str = "",
+    age_band: str = "",
 ) -> EvidenceReport:
     """The evidence report of one municipality over a period: PDF (WeasyPrint) and CSV tables.
+
+    ``module_code`` and ``age_band`` narrow it as the dashboard's filters do (the button passes
+    what is on screen); the report says which filters it was made with.
 
     Aggregated figures with small-cell suppression only: no client data, so no access-log entry.
     """
     import weasyprint
 
-    context = _report_context(municipality=municipality, date_from=date_from, date_to=date_to)
+    context = _report_context(
+        municipality=municipality, date_from=date_from, date_to=date_to, module_code=module_code, age_band=age_band
+    )
     html = render_to_string("monitoring/report.html", context)
     stylesheet = finders.find("coachcare/css/monitoring-print.css")
     stylesheets = [weasyprint.CSS(filename=str(stylesheet))] if stylesheet else []

@@ -204,7 +204,13 @@ def evidence_report(request: HttpRequest, fmt: str) -> HttpResponse:
     except PermissionError:
         return HttpResponseForbidden(_("Only the municipality's policy and access staff download its report."))
     scope, _form = _scope_from(request, municipality_id=municipality.pk)
-    report = services.evidence_report_build(municipality=municipality, date_from=scope.date_from, date_to=scope.date_to)
+    report = services.evidence_report_build(
+        municipality=municipality,
+        date_from=scope.date_from,
+        date_to=scope.date_to,
+        module_code=scope.module_code,
+        age_band=scope.age_band,
+    )
     name = f"evidence-{municipality.code}-{scope.date_from:%Y%m%d}-{scope.date_to:%Y%m%d}"
     if fmt == "csv":
         response = HttpResponse(report.csv, content_type="text/csv; charset=utf-8")
