@@ -36,6 +36,7 @@ from coachcare.api.schemas import (
     ModuleOut,
     ModulePage,
     ModuleRunPage,
+    OutcomesOut,
     Problem,
     ResponseOut,
     ResponsePage,
@@ -53,6 +54,7 @@ from coachcare.measures.models import QuestionnaireResponse
 from coachcare.messaging import services as messaging_services
 from coachcare.messaging.models import Message, Thread
 from coachcare.method.models import Module
+from coachcare.monitoring.indicators import AGE_BANDS
 from coachcare.trajectories.models import Goal, ModuleRun, Trajectory
 from coachcare.trajectories.models import Status as TrajectoryStatus
 
@@ -582,6 +584,44 @@ def indicators(request: HttpRequest) -> HttpResponse:
             "suppressed_below": result.suppressed_below,
             "trajectories_by_status": result.by_status,
             "young_people_by_age_band": result.by_age_band,
+        },
+    )
+
+
+@api.get(
+    "/outcomes",
+    response={200: OutcomesOut, **ERRORS},
+    tags=["municipality"],
+    summary="Outcome indicators of the dashboards over a period (aggregated; suppressed below 5 for municipalities)",
+)
+def outcomes(
+    request: HttpRequest,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    module: str | None = Query(None, max_length=40, description="A module code, as the dashboard's filter."),
+    age_band: str | None = Query(None, pattern=_one_of(list(AGE_BANDS))),
+) -> HttpResponse:
+    try:
+        result = selectors.outcomes_get(
+            actor=api_actor(request),
+            date_from=date_from,
+            date_to=date_to,
+            module_code=module or "",
+            age_band=age_band or "",
+        )
+    except ValueError as error:
+        raise BadRequest(str(error)) from error
+    return _ok(
+        OutcomesOut,
+        {
+            "scope": result.scope,
+            "date_from": result.date_from,
+            "date_to": result.date_to,
+            "module": result.module_code or None,
+            "age_band": result.age_band or None,
+            "suppressed_below": result.suppressed_below,
+            "outcomes": result.outcomes,
+            "gate_decisions": result.gate_decisions,
         },
     )
 

@@ -247,6 +247,34 @@ class IndicatorsOut(BaseModel):
     young_people_by_age_band: dict[str, int | None]
 
 
+class OutcomeFigureOut(BaseModel):
+    """One indicator over the period (docs/indicators.md); ``null`` where suppressed (below 5)."""
+
+    code: str
+    name: str
+    definition: str
+    numerator_definition: str
+    denominator_definition: str
+    unit: str
+    value: float | None
+    numerator: float | None
+    denominator: int | None
+    low: float | None = None
+    high: float | None = None
+    suppressed: bool
+
+
+class OutcomesOut(BaseModel):
+    scope: str
+    date_from: datetime.date
+    date_to: datetime.date
+    module: str | None
+    age_band: str | None
+    suppressed_below: int | None
+    outcomes: list[OutcomeFigureOut]
+    gate_decisions: list[OutcomeFigureOut]
+
+
 class MeOut(BaseModel):
     username: str
     role: str

@@ -30,6 +30,8 @@ from coachcare.measures.models import QuestionnaireResponse
 from coachcare.messaging import selectors as messaging_selectors
 from coachcare.messaging.models import Message, Thread
 from coachcare.method.models import Module
+from coachcare.monitoring import indicators as monitoring_indicators
+from coachcare.monitoring import selectors as monitoring_selectors
 from coachcare.trajectories.models import Goal, GoalScore, ModuleRun, Status, Trajectory
 
 #: Roles whose visible clients are all clinically visible to them (``kinds_visible`` gives
@@ -604,6 +606,76 @@ def _indicators_count(*, actor: User, scope: str, scope_id: int | None, outside:
             for status in Status.values
         },
         by_age_band={band.label: band.count for band in bands},
+    )
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Outcomes:
+    scope: str
+    date_from: datetime.date
+    date_to: datetime.date
+    module_code: str
+    age_band: str
+    suppressed_below: int | None
+    outcomes: list[dict[str, Any]]
+    gate_decisions: list[dict[str, Any]]
+
+
+def outcomes_get(
+    *,
+    actor: User,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    module_code: str = "",
+    age_band: str = "",
+) -> Outcomes:
+    """The outcome indicators of the dashboards (issue 6: drop-out, satisfaction, goals, renewed
+    demand, duration, modules, cost, gate decisions) over a period, for the part of the country the
+    user's dashboard shows (``monitoring.selectors.outcome_scope_for``): municipality staff their
+    municipality with counts below 5 suppressed, team leads their team, exactly. Aggregates only."""
+    scope_of = monitoring_selectors.outcome_scope_for(actor=actor)
+    if scope_of is None:
+        raise policy.AccessDenied("No access to outcome figures.")
+    if module_code and module_code not in dict(monitoring_selectors.module_choices()):
+        raise ValueError(f"Unknown module {module_code!r}.")
+    if age_band and age_band not in monitoring_indicators.AGE_BANDS:
+        raise ValueError(f"Unknown age band {age_band!r}.")
+    default_from, default_to = monitoring_indicators.default_period(today())
+    start, end = date_from or default_from, date_to or default_to
+    if start > end:
+        raise ValueError("date_from is after date_to.")
+    scope = monitoring_indicators.Scope(
+        date_from=start, date_to=end, module_code=module_code, age_band=age_band, **scope_of.owner
+    )
+    figures = monitoring_selectors.figures_build(scope=scope, suppress=scope_of.suppress)
+
+    def out(row: monitoring_selectors.IndicatorRow) -> dict[str, Any]:
+        figure, indicator = row.figure, row.indicator
+        hidden = scope_of.suppress and figure.suppressed()
+        return {
+            "code": indicator.code,
+            "name": str(indicator.name),
+            "definition": str(indicator.definition),
+            "numerator_definition": str(indicator.numerator),
+            "denominator_definition": str(indicator.denominator),
+            "unit": indicator.unit,
+            "value": None if hidden else figure.value,
+            "numerator": None if hidden else figure.numerator,
+            "denominator": None if hidden else figure.denominator,
+            "low": None if hidden else figure.low,
+            "high": None if hidden else figure.high,
+            "suppressed": hidden,
+        }
+
+    return Outcomes(
+        scope=scope_of.label,
+        date_from=start,
+        date_to=end,
+        module_code=module_code,
+        age_band=age_band,
+        suppressed_below=monitoring_indicators.SUPPRESS_BELOW if scope_of.suppress else None,
+        outcomes=[out(row) for row in figures.outcomes],
+        gate_decisions=[out(row) for row in figures.gates],
     )
 
 

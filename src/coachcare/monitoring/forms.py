@@ -25,13 +25,8 @@ class FilterForm(forms.Form):
     def period(self, on: datetime.date) -> tuple[datetime.date, datetime.date]:
         """Default: the last four quarters, the current one included."""
         data = self.cleaned_data if self.is_valid() else {}
+        default_from, _today = ind.default_period(on)
         date_to = data.get("date_to") or on
-        start = ind.quarter_start(on)
-        default_from = datetime.date(start.year - 1, start.month, 1)
-        if start.month > 9:
-            default_from = datetime.date(start.year, start.month - 9, 1)
-        else:
-            default_from = datetime.date(start.year - 1, start.month + 3, 1)
         date_from = data.get("date_from") or default_from
         if date_from > date_to:
             date_from, date_to = date_to, date_from

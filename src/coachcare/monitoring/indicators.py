@@ -630,3 +630,11 @@ def quarter_label(quarter: datetime.date | None) -> str:
 
 def quarter_start(day: datetime.date) -> datetime.date:
     return datetime.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def default_period(on: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The dashboards' period when none is chosen: the last four quarters, the current one included."""
+    start = quarter_start(on)
+    if start.month > 9:
+        return datetime.date(start.year, start.month - 9, 1), on
+    return datetime.date(start.year - 1, start.month + 3, 1), on

@@ -17,6 +17,8 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.translation import gettext as _
 
+from coachcare.access import policy
+from coachcare.accounts.models import Role, User
 from coachcare.contracts.models import GRANTED_STATUSES, Allocation
 from coachcare.contracts.money import format_euros
 from coachcare.core.dates import today
@@ -25,6 +27,36 @@ from coachcare.monitoring import indicators as ind
 from coachcare.monitoring.indicators import Figure, Scope, Unit
 from coachcare.monitoring.models import Annotation, ForecastAlert, ForecastFigure, ReferenceCost
 from coachcare.trajectories.models import ModuleRun
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class OutcomeScope:
+    """Whose outcomes a user sees and whether small counts are suppressed for them."""
+
+    owner: dict[str, int | None]  # municipality_id, team_id or provider_id (empty: all, the administrator)
+    suppress: bool  # outside the provider (the municipality): counts below 5 suppressed
+    label: str  # "municipality", "team", "provider" or "all"
+
+
+def provider_owner(actor: User) -> dict[str, int | None]:
+    """The part of the provider a provider user's figures cover: a team lead their team, the
+    administrator of a provider that provider, the platform administrator everything."""
+    if actor.role == Role.TEAMLEIDER:
+        return {"team_id": actor.team_id}
+    return {"provider_id": actor.provider_id} if actor.provider_id else {}
+
+
+def outcome_scope_for(*, actor: User) -> OutcomeScope | None:
+    """The dashboards' rule for one user: municipality staff their municipality (suppressed), team
+    leads and the administrator their part of the provider (exact); ``None`` for everyone else."""
+    if policy.can_see_municipality_dashboard(actor) and actor.municipality_id is not None:
+        return OutcomeScope(owner={"municipality_id": actor.municipality_id}, suppress=True, label="municipality")
+    if policy.can_see_provider_dashboard(actor):
+        owner = provider_owner(actor)
+        label = "team" if "team_id" in owner else "provider" if owner else "all"
+        return OutcomeScope(owner=owner, suppress=False, label=label)
+    return None
+
 
 #: Indicators drawn as bar charts on the dashboards (the table holds all of them).
 CHARTED = ("closed", "dropout", "satisfied", "goal_3_4", "cost")

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coachcare.access import policy
-from coachcare.accounts.models import Role, User
+from coachcare.accounts.models import User
 from coachcare.core.dates import today
 from coachcare.core.http import actor_of
 from coachcare.monitoring import charts, selectors, services
@@ -105,19 +105,13 @@ def municipality_dashboard(request: HttpRequest, code: str | None = None) -> Htt
     )
 
 
-def _provider_owner(actor: User) -> dict[str, int | None]:
-    if actor.role == Role.TEAMLEIDER:
-        return {"team_id": actor.team_id}
-    return {"provider_id": actor.provider_id} if actor.provider_id else {}
-
-
 @login_required
 @require_GET
 def provider_dashboard(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
     if not policy.can_see_provider_dashboard(actor):
         return HttpResponseForbidden(_("Only team leads and the administrator see this dashboard."))
-    scope, form = _scope_from(request, **_provider_owner(actor))
+    scope, form = _scope_from(request, **selectors.provider_owner(actor))
     annotations = selectors.annotations_for(scope=scope, provider_id=actor.provider_id)
     figures = selectors.figures_build(scope=scope, suppress=False, annotations=annotations)
     title = _("Outcomes of %(team)s") % {"team": actor.team.name} if actor.team_id and actor.team else _("Outcomes")
