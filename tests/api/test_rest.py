@@ -15,6 +15,7 @@ from coachcare.accounts.models import User
 from coachcare.api.pagination import cursor_paginate
 from coachcare.core.dates import today
 from coachcare.declarations.models import Declaration, DeclarationStatus
+from coachcare.measures.models import QuestionnaireDefinition
 from coachcare.messaging.models import Message
 from coachcare.method.models import Module
 from coachcare.trajectories.models import Goal, GoalScore, Status, Trajectory
@@ -116,6 +117,14 @@ def _grow_modules(aw: ApiWorld, n: int) -> None:
     ModuleFactory.create_batch(n, method_version=version.method_version)
 
 
+def _grow_questionnaires(aw: ApiWorld, n: int) -> None:
+    start = QuestionnaireDefinition.objects.count()
+    for number in range(start, start + n):
+        QuestionnaireDefinition.objects.create(
+            code=f"test-{number}", version="1.0", name=f"Vragenlijst {number}", respondent="jongere", definition={}
+        )
+
+
 def _grow_invoices(aw: ApiWorld, n: int) -> None:
     start = Declaration.objects.count()
     for number in range(start, start + n):
@@ -152,6 +161,7 @@ def _grow_access_log(aw: ApiWorld, n: int) -> None:
 #: search answers the one care team of the patient: a single resource whatever the data.)
 GROWING_LISTS: list[tuple[str, Callable[[ApiWorld], str], Callable[[ApiWorld, int], None]]] = [
     ("coach", lambda aw: "/api/v1/modules", _grow_modules),
+    ("coach", lambda aw: "/api/v1/questionnaires", _grow_questionnaires),
     ("beleid", lambda aw: "/api/v1/invoices", _grow_invoices),
     ("coach", lambda aw: f"/api/v1/trajectories/{aw.trajectories['own'].public_id}/goals", _grow_goals),
     ("coach", lambda aw: "/fhir/r4/ActivityDefinition", _grow_modules),
@@ -270,6 +280,20 @@ def test_messages_run_a_fixed_number_of_queries(
     assert cursor
     following, _ = count(f"{url}&cursor={cursor}")
     assert following == large
+
+
+def test_questionnaires_list_metadata_without_item_texts(
+    api_world: ApiWorld, client: HttpClient, bearer: Callable[[User], Headers]
+) -> None:
+    headers = bearer(api_world.world.coach)
+    body = client.get("/api/v1/questionnaires?limit=100", headers=headers).json()
+    codes = {(item["code"], item["version"]) for item in body["items"]}
+    response = api_world.responses["own"]
+    assert (response.definition.code, response.definition.version) in codes  # what a response refers to
+    assert all(set(item) == {"code", "version", "name", "respondent", "active", "loaded_at"} for item in body["items"])
+    active = client.get("/api/v1/questionnaires?active=true&limit=100", headers=headers).json()["items"]
+    assert active and all(item["active"] for item in active)
+    assert client.get("/api/v1/questionnaires").status_code == 401  # a token is needed
 
 
 def test_openapi_schema_and_docs_under_csp(world: None, client: HttpClient) -> None:

@@ -38,6 +38,7 @@ from coachcare.api.schemas import (
     ModuleRunPage,
     OutcomesOut,
     Problem,
+    QuestionnairePage,
     ResponseOut,
     ResponsePage,
     ThreadPage,
@@ -438,6 +439,30 @@ def response_list(
         actor=actor, access_point=access_point, cursor=cursor, limit=limit, client=client_obj
     )
     return _ok(ResponsePage, {"items": [_response_out(r) for r in page.items], "next_cursor": page.next_cursor})
+
+
+@api.get(
+    "/questionnaires",
+    response={200: QuestionnairePage, **ERRORS},
+    tags=["measures"],
+    summary="Questionnaire definitions (code, version, name, respondent; no item texts)",
+)
+def questionnaire_list(
+    request: HttpRequest, cursor: str | None = CURSOR, limit: int = LIMIT, active: bool | None = None
+) -> HttpResponse:
+    page = selectors.questionnaire_page(cursor=cursor, limit=limit, active=active)
+    items = [
+        {
+            "code": d.code,
+            "version": d.version,
+            "name": d.name,
+            "respondent": d.respondent,
+            "active": d.is_active,
+            "loaded_at": d.loaded_at,
+        }
+        for d in page.items
+    ]
+    return _ok(QuestionnairePage, {"items": items, "next_cursor": page.next_cursor})
 
 
 @api.get(

@@ -119,6 +119,20 @@ class ModulePage(BaseModel):
     next_cursor: str | None
 
 
+class QuestionnaireOut(BaseModel):
+    code: str
+    version: str
+    name: str
+    respondent: str
+    active: bool
+    loaded_at: datetime.datetime
+
+
+class QuestionnairePage(BaseModel):
+    items: list[QuestionnaireOut]
+    next_cursor: str | None
+
+
 class ResponseOut(BaseModel):
     id: UUID
     client_id: UUID

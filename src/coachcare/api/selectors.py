@@ -26,7 +26,7 @@ from coachcare.clients.models import Client
 from coachcare.coaching.models import Appointment
 from coachcare.contracts.models import Allocation
 from coachcare.core.dates import today
-from coachcare.measures.models import QuestionnaireResponse
+from coachcare.measures.models import QuestionnaireDefinition, QuestionnaireResponse
 from coachcare.messaging import selectors as messaging_selectors
 from coachcare.messaging.models import Message, Thread
 from coachcare.method.models import Module
@@ -473,6 +473,18 @@ def module_catalogue_page(*, cursor: str | None, limit: int, version: str | None
         modules.filter(method_version__version=version) if version else modules.filter(method_version__is_current=True)
     )
     return cursor_paginate(modules, keys=["sequence", "id"], cursor=cursor, limit=limit)
+
+
+def questionnaire_page(*, cursor: str | None, limit: int, active: bool | None = None) -> CursorPage[Any]:
+    """The questionnaire definitions loaded here (what ``questionnaire`` and
+    ``questionnaire_version`` of a response refer to): metadata only, never an instrument's item
+    texts (some instruments are licensed). No personal data, not logged."""
+    definitions = QuestionnaireDefinition.objects.only(
+        "code", "version", "name", "respondent", "is_active", "loaded_at"
+    )
+    if active is not None:
+        definitions = definitions.filter(is_active=active)
+    return cursor_paginate(definitions, keys=["code", "id"], cursor=cursor, limit=limit)
 
 
 def module_by_key(*, key: str) -> Module:
