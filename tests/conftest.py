@@ -1,10 +1,11 @@
 """Shared fixtures: a small world of organisations, people and files, and logged-in test clients."""
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import factory.random
 import pytest
+from django.core.cache import cache
 from django.test import Client as HttpClient
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -22,6 +23,15 @@ from tests.providers.factories import ProviderFactory, TeamFactory
 @pytest.fixture(autouse=True, scope="session")
 def _reproducible_fake_data() -> None:
     factory.random.reseed_random("coachcare")
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    """What one test cached (aggregates, unread badges: keyed by ids, which are reused) must not
+    answer another."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def verify_second_factor(http: HttpClient, user: User) -> TOTPDevice:

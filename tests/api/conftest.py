@@ -3,10 +3,9 @@
 import dataclasses
 import datetime
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from coachcare.accounts.models import User
@@ -102,14 +101,6 @@ def make_response(client: Client, by: User) -> QuestionnaireResponse:
         submitted_by=by,
         submitted_at=timezone.now(),
     )
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache() -> Iterator[None]:
-    """Cached aggregates (``/indicators``) of one test must not answer another (ids are reused)."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from coachcare.audit.models import AccessLogEntry
-from coachcare.messaging import selectors, services
+from coachcare.messaging import badge, selectors, services
 from coachcare.messaging.models import Attachment, Message, Thread
 from coachcare.messaging.tasks import message_notify_task
 from tests.clients.factories import ClientFactory
@@ -117,6 +117,21 @@ def test_badge_counts_up_to_99_then_says_99_plus(world: World, youth_thread: Thr
     Message.objects.create(thread=youth_thread, author=world.coach, body="nieuw")
     assert selectors.unread_count(actor=world.jongere) == 1  # after the read mark
     assert selectors.unread_count(actor=world.colleague, at_most=None) == 106  # never opened: every message
+
+
+def test_badge_is_kept_briefly_and_forgotten_when_the_user_reads(
+    world: World, youth_thread: Thread, login: Login
+) -> None:
+    http = login(world.jongere)
+    home = reverse("core:home")
+    post(world.coach, youth_thread, "Een")
+    assert 'class="coachcare-badge">1<' in http.get(home, follow=True).content.decode()
+    post(world.coach, youth_thread, "Twee")  # counted again only after BADGE_SECONDS ...
+    assert 'class="coachcare-badge">1<' in http.get(home, follow=True).content.decode()
+    badge.badge_forget(user_id=world.jongere.pk)  # ... or when the number is forgotten
+    assert 'class="coachcare-badge">2<' in http.get(home, follow=True).content.decode()
+    http.get(thread_url(youth_thread))  # reading the thread forgets it at once
+    assert "coachcare-badge" not in http.get(home, follow=True).content.decode()
 
 
 def test_inbox_lists_unread_threads_first(world: World, youth_thread: Thread, parent_thread: Thread) -> None:
@@ -282,6 +297,7 @@ def _caseload_threads(world: World, count: int) -> None:
 
 def _inbox_queries(world: World, login: Login) -> int:
     http = login(world.coach)
+    badge.badge_forget(user_id=world.coach.pk)  # both measurements count the badge
     with CaptureQueriesContext(connection) as context:
         response = http.get(reverse("messaging:inbox"))
     assert response.status_code == 200

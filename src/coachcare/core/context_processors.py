@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from coachcare.access import policy
 from coachcare.accounts.models import Role
+from coachcare.messaging.badge import badge_count
 from coachcare.messaging.selectors import UNREAD_BADGE_MAX, unread_count
 
 #: Labels for every role an access-log entry can carry: the user roles, plus ``system`` for
@@ -16,7 +17,7 @@ ROLE_LABELS = [*Role.choices, ("system", _("the system")), ("", _("no role recor
 
 def _unread_badge(actor: Any) -> str:
     """The badge's text: nothing without unread messages, the number, or "99+" beyond 99."""
-    count = unread_count(actor=actor)
+    count = badge_count(user_id=actor.pk, count=functools.partial(unread_count, actor=actor))
     if count > UNREAD_BADGE_MAX:
         return f"{UNREAD_BADGE_MAX}+"
     return str(count) if count else ""

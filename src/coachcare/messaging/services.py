@@ -27,6 +27,7 @@ from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients.models import Client
 from coachcare.core.fields import _fernet
+from coachcare.messaging.badge import badge_forget
 from coachcare.messaging.models import Attachment, Message, Thread, ThreadRead
 
 MAX_BODY_LENGTH = 5000
@@ -93,6 +94,7 @@ def thread_for(
 def thread_mark_read(*, actor: User, thread: Thread, until: datetime.datetime | None = None) -> None:
     """Remember that ``actor`` has read ``thread`` up to ``until`` (default: now)."""
     moment = until or timezone.now()
+    badge_forget(user_id=actor.pk)
     updated = ThreadRead.objects.filter(thread=thread, user=actor).update(
         last_read_at=Greatest(F("last_read_at"), Value(moment, output_field=DateTimeField()))
     )
