@@ -227,9 +227,15 @@ def _machine() -> str:
     postgres = ""
     if shutil.which("psql"):
         found = subprocess.run(
-            ["psql", LOAD_DB, "-Atc", "SHOW server_version"], capture_output=True, text=True, check=False
+            ["psql", LOAD_DB, "-At", "-c", "SHOW server_version", "-c", "SHOW shared_buffers", "-c", "SHOW autovacuum"],
+            capture_output=True,
+            text=True,
+            check=False,
         )
-        postgres = found.stdout.strip()
+        version, buffers, autovacuum = ([*found.stdout.split("\n"), "", "", ""])[:3]
+        postgres = f"{version.strip()} (shared_buffers {buffers.strip()}, autovacuum {autovacuum.strip()})"
+        if autovacuum.strip() == "off":
+            postgres += " - autovacuum is off: dead rows pile up during and across runs (production runs it)"
     return f"{os.cpu_count()} cores ({model}), {memory}, PostgreSQL {postgres}, Python {platform.python_version()}"
 
 
