@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import Client as HttpClient
 from django.utils import timezone
 
@@ -70,6 +71,13 @@ def test_create_command_prints_the_token_once(world: World, client: HttpClient) 
     assert response.json()["role"] == "gemeente-toegang"
     token.refresh_from_db()
     assert token.last_used_at is not None
+
+
+@pytest.mark.parametrize("days", ["0", "367"])
+def test_a_token_lives_one_day_to_a_year(world: World, days: str) -> None:
+    with pytest.raises(CommandError, match="valid for at"):
+        call_command("create_api_token", "toegang", "--days", days, stdout=io.StringIO(), stderr=io.StringIO())
+    assert not ApiToken.objects.filter(user=world.toegang).exists()
 
 
 def test_api_is_not_redirected_to_the_second_factor(

@@ -16,6 +16,8 @@ from coachcare.trajectories.models import ModuleRun
 
 TOKEN_PREFIX = "cc_"
 DEFAULT_TOKEN_DAYS = 90
+#: The longest a token may live: a token that never expires is a password that is never changed.
+MAX_TOKEN_DAYS = 366
 #: How often ``last_used_at`` is written at most (one UPDATE per request would be wasteful).
 LAST_USED_RESOLUTION = datetime.timedelta(minutes=5)
 
@@ -34,6 +36,8 @@ def api_token_create(*, user: User, name: str = "", days: int = DEFAULT_TOKEN_DA
     """A new bearer token for ``user``, valid ``days`` days. Only its SHA-256 is stored."""
     if days < 1:
         raise ValueError("A token is valid for at least one day.")
+    if days > MAX_TOKEN_DAYS:
+        raise ValueError(f"A token is valid for at most {MAX_TOKEN_DAYS} days: issue a new one when it expires.")
     if not user.is_active:
         raise ValueError("The user is not active.")
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
