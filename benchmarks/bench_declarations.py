@@ -180,6 +180,7 @@ def generate(*, modules: int, municipalities: int, providers: int, first: dateti
                 [
                     Trajectory(
                         client=client,
+                        municipality_id=client.municipality_id,
                         coach_id=client.coach_id,
                         status="module_evaluation",
                         referrer_kind="school",
