@@ -4,6 +4,7 @@ run on a national database."""
 
 import datetime
 import importlib.util
+import os
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,12 @@ def test_declaration_benchmark_generates_valid_rows() -> None:
     spec = importlib.util.spec_from_file_location("bench_declarations", BENCH)
     assert spec is not None and spec.loader is not None
     bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    environment = dict(os.environ)
+    try:
+        spec.loader.exec_module(bench)  # as a script it sets DEBUG and the settings module by default
+    finally:
+        os.environ.clear()
+        os.environ.update(environment)  # later tests start subprocesses with this environment
     first, last = datetime.date(2025, 6, 1), datetime.date(2025, 6, 30)
     bench.generate(modules=12, municipalities=2, providers=1, first=first, last=last)
     assert Trajectory.objects.count() == 12
