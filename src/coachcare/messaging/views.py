@@ -6,7 +6,7 @@ The views hold no rules: the services and selectors check ``access.policy`` and 
 from uuid import UUID
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import BadRequest, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -85,6 +85,15 @@ def thread_open(request: HttpRequest, client_public_id: UUID) -> HttpResponse:
     return redirect("messaging:thread", public_id=thread.public_id)
 
 
+def _message_param(request: HttpRequest, name: str) -> UUID | None:
+    """``?before=`` / ``?after=``: a message's public id, or none; anything else is a 400."""
+    raw = request.GET.get(name, "")
+    try:
+        return UUID(raw) if raw else None
+    except ValueError as exc:
+        raise BadRequest(_("Invalid message.")) from exc
+
+
 def _thread_or_404(request: HttpRequest, public_id: UUID) -> Thread:
     try:
         return selectors.thread_get(actor=actor_of(request), public_id=public_id)
@@ -117,11 +126,7 @@ def thread_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
             return redirect(f"{url}#message-{message.public_id}")
     elif request.method == "POST" and not can_post:
         raise Http404(_("You cannot write in this conversation."))
-    before_raw = request.GET.get("before", "") if request.method == "GET" else ""
-    try:
-        before = UUID(before_raw) if before_raw else None
-    except ValueError:
-        return HttpResponseBadRequest(_("Invalid message."))
+    before = _message_param(request, "before") if request.method == "GET" else None
     try:
         window = selectors.thread_window(actor=actor, thread=thread, access_point=access_point, before=before)
     except policy.AccessDenied as exc:
@@ -149,11 +154,7 @@ def thread_new_messages(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """The htmx poll: only messages newer than ``?after=<message public id>``, as list items."""
     actor = actor_of(request)
     thread = _thread_or_404(request, public_id)
-    after_raw = request.GET.get("after", "")
-    try:
-        after = UUID(after_raw) if after_raw else None
-    except ValueError:
-        return HttpResponseBadRequest(_("Invalid message."))
+    after = _message_param(request, "after")
     try:
         new_messages = selectors.thread_messages(
             actor=actor, thread=thread, access_point=AccessPoint.from_request(request), after=after
