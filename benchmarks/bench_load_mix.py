@@ -9,7 +9,8 @@ Usage (PostgreSQL, on the database the load test uses):
 same mix (``loadtest/locustfile.py``: the same pages, the same kinds of account, prepared by the
 same ``loadtest_accounts_prepare``) costs the app server on its own: CPU time of this process
 (``time.process_time``: Python, template rendering, decryption; not PostgreSQL's own CPU) and wall
-time per request, and the number of queries. Requests go through the whole middleware stack with
+time per request, the CPU time of its PostgreSQL backend (``/proc/<pid>/schedstat``, when the
+server runs on this machine) and the number of queries. Requests go through the whole middleware stack with
 Django's test client (sessions in Redis when ``CACHE_URL`` points there, the default here when
 Redis answers). At the end it weighs the pages as the Locust mix does and prints the mean CPU per
 request of the mix, which bounds what two cores can serve.
@@ -162,39 +163,60 @@ def main() -> None:
     def one(http: HttpClient, url: str) -> int:
         return http.get(url).status_code
 
-    def run(label: str, call: Callable[[], int]) -> tuple[float, float, float, int]:
+    def backend_cpu_ms() -> float:
+        """CPU time of this connection's PostgreSQL backend so far (its /proc schedstat, in ns), or
+        0.0 when the server is not on this machine (or not PostgreSQL)."""
+        if connection.vendor != "postgresql":
+            return 0.0
+        connection.ensure_connection()
+        pid = connection.connection.info.backend_pid  # type: ignore[union-attr]
+        try:
+            return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e6
+        except (OSError, ValueError, IndexError):
+            return 0.0
+
+    def run(label: str, call: Callable[[], int]) -> tuple[float, float, float, int, float]:
         call()  # warm: caches, connection, templates
-        cpu, wall = [], []
+        cpu, wall, database = [], [], []
         queries = 0
         for _ in range(args.repeat):
             with CaptureQueriesContext(connection) as captured:
+                started_database = backend_cpu_ms()
                 started_cpu, started = time.process_time(), time.perf_counter()
                 status = call()
                 cpu.append((time.process_time() - started_cpu) * 1000)
                 wall.append((time.perf_counter() - started) * 1000)
+                database.append(backend_cpu_ms() - started_database)
             assert status == 200, (label, status)
             queries = len(captured.captured_queries)
         wall.sort()
-        return statistics.median(cpu), statistics.median(wall), wall[int(len(wall) * 0.95) - 1], queries
+        return (
+            statistics.median(cpu),
+            statistics.median(wall),
+            wall[int(len(wall) * 0.95) - 1],
+            queries,
+            statistics.median(database),
+        )
 
     print(
         f"database: {connection.vendor} {connection.settings_dict['NAME']}, {accounts.data['young_people']} young "
         f"people, {accounts.data['messages']} messages; cache {os.environ.get('CACHE_URL', 'locmem')}; "
         f"{args.repeat} requests per page"
     )
-    print(f"{'request':<46} {'CPU p50':>8} {'wall p50':>9} {'wall p95':>9} {'queries':>8} {'weight':>7}")
-    weighted_cpu = weighted_wall = total_weight = 0.0
+    print(f"{'request':<46} {'CPU p50':>8} {'PG CPU':>7} {'wall p50':>9} {'wall p95':>9} {'queries':>8} {'weight':>7}")
+    weighted_cpu = weighted_wall = weighted_database = total_weight = 0.0
     for label, http, url, weight in pages:
-        cpu, wall, wall95, queries = run(label, lambda http=http, url=url: one(http, url))
-        print(f"{label:<46} {cpu:7.1f}  {wall:8.1f}  {wall95:8.1f}  {queries:>7}  {weight:6.1f}")
+        cpu, wall, wall95, queries, database = run(label, lambda http=http, url=url: one(http, url))
+        print(f"{label:<46} {cpu:7.1f}  {database:6.1f}  {wall:8.1f}  {wall95:8.1f}  {queries:>7}  {weight:6.1f}")
         weighted_cpu += cpu * weight
         weighted_wall += wall * weight
+        weighted_database += database * weight
         total_weight += weight
         if args.queries and args.queries in label:
             with CaptureQueriesContext(connection) as captured:
                 one(http, url)
             for query in captured.captured_queries:
-                print(f"    {float(query['time']) * 1000:6.1f} ms  {query['sql'][:150]}")
+                print(f"    {float(query['time']) * 1000:6.1f} ms  {query['sql']}")
         if args.profile and args.profile in label:
             profiler = cProfile.Profile()
             profiler.enable()
@@ -206,10 +228,12 @@ def main() -> None:
     if total_weight:
         mean_cpu = weighted_cpu / total_weight
         mean_wall = weighted_wall / total_weight
+        mean_database = weighted_database / total_weight
         print(
-            f"mix (weighted as locustfile.py): app CPU {mean_cpu:.1f} ms per request, wall {mean_wall:.1f} ms;"
-            f" two cores bound the app alone at {2000 / mean_cpu:.0f} requests per second (before PostgreSQL,"
-            " the load generator and queueing)"
+            f"mix (weighted as locustfile.py): app CPU {mean_cpu:.1f} ms per request, PostgreSQL CPU "
+            f"{mean_database:.1f} ms, wall {mean_wall:.1f} ms; two cores bound app and database together at "
+            f"{2000 / (mean_cpu + mean_database):.0f} requests per second (before the load generator, HTTP and "
+            "queueing)"
         )
 
 

@@ -255,6 +255,23 @@ def test_allocations_and_declarations_are_consistent(country: PopulationResult) 
     assert Allocation.objects.filter(status="requested").exists()
 
 
+def test_the_nightly_forecast_check_has_run(country: PopulationResult) -> None:
+    """The dashboards read a stored forecast: the synthetic country is generated as after a night."""
+    from coachcare.monitoring.models import ForecastFigure
+    from coachcare.monitoring.selectors import forecast_build
+
+    with_contracts = set(Contract.objects.values_list("municipality_id", flat=True))
+    assert with_contracts
+    assert set(ForecastFigure.objects.values_list("municipality_id", flat=True)) == with_contracts
+    municipality_id = min(with_contracts)
+    stored = ForecastFigure.objects.filter(municipality_id=municipality_id).order_by("month")
+    computed = forecast_build(municipality_id=municipality_id)
+    assert [(f.month, f.expected_cents, f.actual_cents) for f in stored] == [
+        (m.month, m.expected_cents, m.actual_cents) for m in computed.months
+    ]
+    assert any(f.actual_cents for f in stored)  # declared and delivered modules show up as spending
+
+
 def test_accounts_for_screens_and_load_tests(country: PopulationResult) -> None:
     coaches = User.objects.filter(role=Role.COACH)
     assert coaches.count() == country.coaches and not coaches.filter(team=None).exists()

@@ -1436,6 +1436,11 @@ def population_generate(
     if rebuild is not None:
         rebuild()
         phases.done("trajectory outcomes rebuilt")
+    # The nightly forecast check (``manage.py forecast_check``) as a running installation has done it:
+    # the municipality dashboards read the stored forecast instead of computing it on every view
+    # (three queries over all allocations and module runs: seconds for a large municipality).
+    monitoring_services.forecast_check_run()
+    phases.done("nightly forecast check")
     return PopulationResult(
         municipalities=municipalities,
         providers=providers,
