@@ -51,7 +51,7 @@ bash scripts/task-worker.sh &
 WORKER=$!
 trap 'kill $WORKER 2>/dev/null || true' EXIT INT TERM
 echo "coachcare on http://127.0.0.1:$PORT with $WORKERS gunicorn workers and one task worker (pid $WORKER)"
-"$VENV/bin/gunicorn" coachcare.wsgi:application --pythonpath src --bind "127.0.0.1:$PORT" \
+"$VENV/bin/gunicorn" coachcare.wsgi:application --config scripts/gunicorn.conf.py --pythonpath src --bind "127.0.0.1:$PORT" \
   --workers "$WORKERS" --preload --max-requests "$MAX_REQUESTS" --max-requests-jitter $(( MAX_REQUESTS / 10 )) \
   --timeout 30 --access-logfile "$ACCESS_LOG" &
 GUNICORN=$!

@@ -163,6 +163,31 @@ def test_poll_returns_only_newer_messages(world: World, youth_thread: Thread, lo
     assert http.get(f"{url}?after={other.public_id}").status_code == 404
 
 
+def test_poll_with_nothing_new_is_one_query_and_same_second_messages_keep_their_order(
+    world: World, youth_thread: Thread
+) -> None:
+    first = post(world.coach, youth_thread, "eerste")
+    second = post(world.jongere, youth_thread, "tweede")
+    third = post(world.coach, youth_thread, "derde")
+    Message.objects.filter(pk__in=[first.pk, second.pk, third.pk]).update(created_at=first.created_at)  # one instant
+    with CaptureQueriesContext(connection) as nothing_new:
+        assert (
+            selectors.thread_messages(
+                actor=world.jongere, thread=youth_thread, access_point=POINT, after=third.public_id
+            )
+            == []
+        )
+    assert len(nothing_new.captured_queries) == 1  # the anchor and what follows it: no attachments, no log entry
+    newer = selectors.thread_messages(
+        actor=world.jongere, thread=youth_thread, access_point=POINT, after=first.public_id
+    )
+    assert [m.pk for m in newer] == [second.pk, third.pk]  # ties on created_at: by id
+    window = selectors.thread_window(
+        actor=world.jongere, thread=youth_thread, access_point=POINT, before=third.public_id
+    )
+    assert [m.pk for m in window.messages] == [first.pk, second.pk] and window.earlier is None
+
+
 def test_notice_by_e_mail_carries_no_content(
     world: World, youth_thread: Thread, django_capture_on_commit_callbacks: Callable[..., Any]
 ) -> None:

@@ -19,6 +19,7 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
 
@@ -118,16 +119,26 @@ def thread_get(*, actor: User, public_id: UUID) -> Thread:
 
 
 def _beside(thread: Thread, message_id: UUID, *, newer: bool) -> QuerySet[Message]:
-    """The thread's messages after (``newer``) or before the message ``message_id``, in the order
-    of (created_at, id); ``AccessDenied`` when that message is not in this thread."""
-    anchor = Message.objects.filter(thread=thread, public_id=message_id).values("created_at", "pk").first()
-    if anchor is None:
-        raise policy.AccessDenied("No such message in this conversation.")
+    """The message ``message_id`` of this thread and the messages after (``newer``) or before it,
+    in the order of (created_at, id): one query, the anchor's position read in a subquery.
+
+    Ordered ``created_at, id`` for ``newer`` (``-created_at, -id`` otherwise), the anchor comes
+    first; ``_without_anchor`` takes it off and raises ``AccessDenied`` when it is not in this
+    thread (then nothing matches at all).
+    """
+    anchor = Message.objects.filter(thread=thread, public_id=message_id)
+    at = Subquery(anchor.values("created_at")[:1])
+    pk = Subquery(anchor.values("pk")[:1])
     side = "gt" if newer else "lt"
-    at, pk = anchor["created_at"], anchor["pk"]
     return Message.objects.filter(thread=thread).filter(
-        Q(**{f"created_at__{side}": at}) | Q(created_at=at, **{f"pk__{side}": pk})
+        Q(public_id=message_id) | Q(**{f"created_at__{side}": at}) | Q(created_at=at, **{f"pk__{side}": pk})
     )
+
+
+def _without_anchor(rows: list[Message], message_id: UUID) -> list[Message]:
+    if not rows or rows[0].public_id != message_id:
+        raise policy.AccessDenied("No such message in this conversation.")
+    return rows[1:]
 
 
 #: Messages on a thread page: the newest ones, older ones a link away. A conversation of a year
@@ -157,9 +168,11 @@ def thread_window(
     if not policy.can_read_thread(actor, thread):
         raise policy.AccessDenied("No access to this conversation.")
     messages = _beside(thread, before, newer=False) if before is not None else Message.objects.filter(thread=thread)
-    newest_first = list(
-        messages.select_related("author").prefetch_related("attachments").order_by("-created_at", "-id")[: size + 1]
-    )
+    extra = 1 if before is None else 2  # one more than shown tells whether there are earlier ones; and the anchor
+    newest_first = list(messages.select_related("author").order_by("-created_at", "-id")[: size + extra])
+    if before is not None:
+        newest_first = _without_anchor(newest_first, before)
+    prefetch_related_objects(newest_first[:size], "attachments")
     shown = newest_first[:size][::-1]
     access_log_record(
         actor=actor,
@@ -182,7 +195,10 @@ def thread_messages(
     if not policy.can_read_thread(actor, thread):
         raise policy.AccessDenied("No access to this conversation.")
     messages = _beside(thread, after, newer=True) if after is not None else Message.objects.filter(thread=thread)
-    found = list(messages.select_related("author").prefetch_related("attachments").order_by("created_at", "id"))
+    found = list(messages.select_related("author").order_by("created_at", "id"))
+    if after is not None:
+        found = _without_anchor(found, after)
+    prefetch_related_objects(found, "attachments")  # no query when nothing is new
     if after is None or found:
         access_log_record(
             actor=actor,
