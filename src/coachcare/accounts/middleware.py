@@ -1,7 +1,10 @@
 from collections.abc import Callable
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.functional import LazyObject, empty
 
 #: Paths a professional may reach before completing the second factor.
 #: ``/api/`` and ``/fhir/`` authenticate every request by bearer token (``coachcare.api.auth``),
@@ -16,7 +19,11 @@ class RequireTwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = request.user
+        # Every page needs the user (this check, the navigation, the view), so load it once here and
+        # put the object itself on the request. Django's and django-otp's middleware each wrap it in
+        # a lazy proxy (a proxy around a proxy): without this, each of the hundreds of attribute
+        # reads a page makes of the user (policy checks, templates) goes through both.
+        user = request.user = resolved(request.user)
         if (
             user.is_authenticated
             and getattr(user, "is_professional", False)
@@ -25,3 +32,12 @@ class RequireTwoFactorMiddleware:
         ):
             return redirect("accounts:verify")
         return self.get_response(request)
+
+
+def resolved(user: Any) -> Any:
+    """The object behind (nested) lazy proxies such as ``request.user``, loaded if it was not yet."""
+    while isinstance(user, LazyObject):
+        if user._wrapped is empty:  # type: ignore[attr-defined]
+            user._setup()  # type: ignore[attr-defined]
+        user = user._wrapped  # type: ignore[attr-defined]
+    return user
