@@ -61,6 +61,12 @@ def main() -> None:
     parser.add_argument("--profile", default="")
     parser.add_argument("--only", default="")
     parser.add_argument("--queries", default="", help="print every query (time, SQL) of the pages matching this")
+    parser.add_argument(
+        "--calls",
+        action="store_true",
+        help="also count the Python function calls of one request per page (cProfile): a measure of the "
+        "app's work that, unlike CPU time, does not vary with what else the machine is doing",
+    )
     args = parser.parse_args()
 
     import django
@@ -203,14 +209,30 @@ def main() -> None:
         f"people, {accounts.data['messages']} messages; cache {os.environ.get('CACHE_URL', 'locmem')}; "
         f"{args.repeat} requests per page"
     )
-    print(f"{'request':<46} {'CPU p50':>8} {'PG CPU':>7} {'wall p50':>9} {'wall p95':>9} {'queries':>8} {'weight':>7}")
-    weighted_cpu = weighted_wall = weighted_database = total_weight = 0.0
+
+    def calls_of(http: HttpClient, url: str) -> int:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        one(http, url)
+        profiler.disable()
+        return int(pstats.Stats(profiler).total_calls)  # type: ignore[attr-defined]
+
+    print(
+        f"{'request':<46} {'CPU p50':>8} {'PG CPU':>7} {'wall p50':>9} {'wall p95':>9} {'queries':>8} {'weight':>7}"
+        + (f" {'calls':>7}" if args.calls else "")
+    )
+    weighted_cpu = weighted_wall = weighted_database = weighted_calls = total_weight = 0.0
     for label, http, url, weight in pages:
         cpu, wall, wall95, queries, database = run(label, lambda http=http, url=url: one(http, url))
-        print(f"{label:<46} {cpu:7.1f}  {database:6.1f}  {wall:8.1f}  {wall95:8.1f}  {queries:>7}  {weight:6.1f}")
+        calls = calls_of(http, url) if args.calls else 0
+        print(
+            f"{label:<46} {cpu:7.1f}  {database:6.1f}  {wall:8.1f}  {wall95:8.1f}  {queries:>7}  {weight:6.1f}"
+            + (f" {calls:>7}" if args.calls else "")
+        )
         weighted_cpu += cpu * weight
         weighted_wall += wall * weight
         weighted_database += database * weight
+        weighted_calls += calls * weight
         total_weight += weight
         if args.queries and args.queries in label:
             with CaptureQueriesContext(connection) as captured:
@@ -235,6 +257,8 @@ def main() -> None:
             f"{2000 / (mean_cpu + mean_database):.0f} requests per second (before the load generator, HTTP and "
             "queueing)"
         )
+        if args.calls:
+            print(f"mix: {weighted_calls / total_weight:,.0f} Python function calls per request")
 
 
 if __name__ == "__main__":
