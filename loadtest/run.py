@@ -156,12 +156,24 @@ def stop_group(server: subprocess.Popen[bytes]) -> None:
         server.wait()
 
 
-def _machine_busy() -> tuple[float, float]:
-    """CPU seconds the whole machine has been busy, and in total (all cores), since boot."""
+def _machine_busy() -> tuple[float, float, float]:
+    """CPU seconds the whole machine has been busy, waiting for the disk (iowait) and in total (all
+    cores), since boot."""
     ticks = os.sysconf("SC_CLK_TCK")
     with open("/proc/stat") as handle:
         fields = [int(value) for value in handle.readline().split()[1:]]
-    return (sum(fields) - fields[3] - fields[4]) / ticks, sum(fields) / ticks
+    return (sum(fields) - fields[3] - fields[4]) / ticks, fields[4] / ticks, sum(fields) / ticks
+
+
+def _page_cache_gib() -> float:
+    """The operating system's page cache (GiB): how much of the database can be read without the disk."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("Cached:"):
+                return int(line.split()[1]) / 1024 / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0.0
 
 
 class CpuSampler:
@@ -298,7 +310,10 @@ def _summary(prefix: Path, *, cpu: dict[str, float], seconds: float, data: dict[
         *login_lines,
         f"CPU during the run ({seconds:.0f} s, {cores} cores = {seconds * cores:.0f} core-seconds): app server "
         f"{server_cpu:.0f} s, PostgreSQL (load database) {postgres_cpu:.0f} s, Locust {locust_cpu:.0f} s, everything "
-        f"else on the machine {others:.0f} s; machine busy {100 * machine_busy / max(1.0, seconds * cores):.0f}%",
+        f"else on the machine {others:.0f} s; machine busy {100 * machine_busy / max(1.0, seconds * cores):.0f}%; "
+        f"waiting for the disk (iowait) {cpu['iowait']:.0f} s; page cache {cpu['cache_before']:.1f} GiB at the "
+        f"start, {cpu['cache_after']:.1f} GiB at the end (the database is {data.get('database_size', '?')}: what "
+        "is not cached is read from the disk)",
         f"Server CPU per request (app + PostgreSQL): {per_request_ms:.1f} ms, so these {cores} cores serve at most "
         f"~{1000 * cores / max(0.1, per_request_ms):.0f} req/s of this mix with nothing else running",
         "",
@@ -372,11 +387,12 @@ def main() -> int:
         )
         database = urllib.parse.urlsplit(LOAD_DB).path.lstrip("/")
         sampler: CpuSampler | None = None
-        busy_before = started = 0.0
+        busy_before = iowait_before = started = cache_before = 0.0
         while runner.poll() is None:
             if sampler is None and logins.exists():  # the measured part has begun
                 sampler = CpuSampler(server_pgid=server.pid, database=database, locust_pid=runner.pid)
-                busy_before, started = _machine_busy()[0], time.monotonic()
+                busy_before, iowait_before, _ = _machine_busy()
+                started, cache_before = time.monotonic(), _page_cache_gib()
             elif sampler is not None:
                 sampler.sample()
             time.sleep(1)
@@ -384,7 +400,13 @@ def main() -> int:
             print("Locust ended before the measured part began.", file=sys.stderr)
             return 1
         elapsed = time.monotonic() - started
-        cpu = sampler.totals() | {"machine_busy": _machine_busy()[0] - busy_before}
+        busy_after, iowait_after, _ = _machine_busy()
+        cpu = sampler.totals() | {
+            "machine_busy": busy_after - busy_before,
+            "iowait": iowait_after - iowait_before,
+            "cache_before": cache_before,
+            "cache_after": _page_cache_gib(),
+        }
     finally:
         stop_group(server)
         log.close()
