@@ -1,5 +1,7 @@
 """Logging in: two factors for professionals, one for young people and parents, lock-out after 5 tries."""
 
+from collections.abc import Callable
+
 import pytest
 from django.test import Client as HttpClient
 from django.urls import reverse
@@ -9,6 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from coachcare.accounts.models import User
 from tests.accounts.factories import PASSWORD, TOTPDeviceFactory, UserFactory, totp_code
 from tests.clients.factories import ClientFactory
+from tests.conftest import World
 
 LOGIN = reverse("accounts:login")
 VERIFY = reverse("accounts:verify")
@@ -214,3 +217,14 @@ def test_logout_ends_the_session(client: HttpClient, professional) -> None:
     assert response.status_code == 302
     assert not is_logged_in(client)
     assert client.get(HOME)["Location"].startswith(LOGIN)
+
+
+def test_views_get_the_user_itself_with_its_second_factor(world: World, login: Callable[[User], HttpClient]) -> None:
+    """The middleware puts the loaded user on the request, not the (nested) lazy proxies of Django
+    and django-otp; what they add (the verified device) is on it."""
+    response = login(world.coach).get(HOME)
+    user = response.wsgi_request.user
+    assert type(user) is User and user.pk == world.coach.pk
+    assert user.is_verified() and user.otp_device is not None  # type: ignore[attr-defined]
+    anonymous = HttpClient().get(HOME).wsgi_request.user
+    assert not anonymous.is_authenticated and type(anonymous).__name__ == "AnonymousUser"
