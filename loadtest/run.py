@@ -301,7 +301,7 @@ def _summary(prefix: Path, *, cpu: dict[str, float], seconds: float, data: dict[
     report = [
         f"Load test {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}: {USERS} users (spawn {SPAWN_RATE}/s), "
         f"{RUN_TIME} measured after the ramp-up, offered ~{OFFERED_RPS:.0f} req/s, gunicorn workers: "
-        f"{WORKERS or 'cores + 1'}, cache {cache_env()['CACHE_URL']}",
+        f"{WORKERS or '2 x cores + 1'}, cache {cache_env()['CACHE_URL']}",
         f"Machine: {_machine()}; load generator on the same machine",
         "Data: " + ", ".join(f"{key} {value}" for key, value in data.items()),
         "",

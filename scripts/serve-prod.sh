@@ -35,11 +35,7 @@ while IFS= read -r line || [ -n "$line" ]; do
   [[ "$name" =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || continue
   if [ -z "${!name+x}" ]; then export "$line"; fi
 done < "$ENV_FILE"
-# cores + 1 sync workers: PostgreSQL runs on the same cores here, so a worker waiting for a query
-# hands its core to that query's backend; more workers only add switching (measured: 3 workers
-# served 20-27% more than 5 on 2 cores, docs/performance.md). An app server with the database on
-# another machine waits on the network instead: give it more (WEB_CONCURRENCY, e.g. 2 x cores + 1).
-WORKERS=${WEB_CONCURRENCY:-$(( $(nproc) + 1 ))}
+WORKERS=${WEB_CONCURRENCY:-$(( $(nproc) * 2 + 1 ))}
 PORT=${PORT:-8000}
 ACCESS_LOG=${ACCESS_LOG:--}
 # Workers are recycled after this many requests (a leak cannot grow for ever); with --preload a new
