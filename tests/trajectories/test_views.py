@@ -345,6 +345,27 @@ def test_caseload_queries_do_not_grow_with_trajectories(contracted: World, login
     assert overdue == sorted(overdue, reverse=True)  # overdue rows first
 
 
+def test_team_caseload_with_the_coach_column_does_not_load_per_row(contracted: World, login: Login) -> None:
+    """The caseload loads only the columns it shows (``.only``): the team lead's coach column too."""
+    world = contracted
+    for i in range(3):
+        client = ClientFactory.create(
+            coach=world.coach if i % 2 else world.colleague, municipality=world.municipality_a
+        )
+        services.trajectory_open(actor=world.coach, client=client, referrer_kind="school", access_point=AP)
+    http = login(world.teamleider)
+    http.get(reverse("core:home"))
+    few = _count(http, reverse("core:home"))
+    for i in range(12):
+        client = ClientFactory.create(
+            coach=world.coach if i % 2 else world.colleague, municipality=world.municipality_a
+        )
+        services.trajectory_open(actor=world.coach, client=client, referrer_kind="school", access_point=AP)
+    assert _count(http, reverse("core:home")) == few
+    page = http.get(reverse("core:home")).content.decode()
+    assert world.coach.display_name in page and world.colleague.display_name in page
+
+
 def test_client_file_queries_do_not_grow_with_events(contracted: World, login: Login) -> None:
     world = contracted
     http = login(world.coach)
