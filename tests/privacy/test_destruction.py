@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client as HttpClient
 from django.urls import reverse
+from django.utils.html import escape
 
 from coachcare.accounts.models import User
 from coachcare.audit.models import AccessLogEntry
@@ -98,7 +99,7 @@ def test_request_deadline_execute(contracted: World, login: Login) -> None:
 
     # The coach sees it with its deadline; the team lead executes.
     page = login(world.coach).get(reverse("privacy:destruction_requests")).content.decode()
-    assert world.own.full_name in page and "Deadline" in page
+    assert escape(world.own.full_name) in page and "Deadline" in page
     log_before = AccessLogEntry.objects.filter(client_public_id=world.own.public_id).count()
     http = login(world.teamleider)
     response = http.post(reverse("privacy:destruction_requests"), {"request": request.public_id, "action": "execute"})

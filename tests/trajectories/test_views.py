@@ -8,6 +8,7 @@ from django.db import connection
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint
@@ -214,7 +215,7 @@ def test_whole_way_through_the_screens_to_closure_and_follow_up(contracted: Worl
         http.post(url("agreement", trajectory), {"consent-kind": "summary", "consent-given_by": given_by})
     summary = http.get(url("summary", trajectory))
     assert summary.context["summary"].released
-    assert world.own.full_name in summary.content.decode()
+    assert escape(world.own.full_name) in summary.content.decode()
 
     # Not yet due: refused with a reason. Once due: recorded.
     early = http.post(url("follow_up", trajectory, months=6), {"follow_up_6-needed_care_again": "no"})
@@ -363,7 +364,7 @@ def test_team_caseload_with_the_coach_column_does_not_load_per_row(contracted: W
         services.trajectory_open(actor=world.coach, client=client, referrer_kind="school", access_point=AP)
     assert _count(http, reverse("core:home")) == few
     page = http.get(reverse("core:home")).content.decode()
-    assert world.coach.display_name in page and world.colleague.display_name in page
+    assert escape(world.coach.display_name) in page and escape(world.colleague.display_name) in page
 
 
 def test_client_file_queries_do_not_grow_with_events(contracted: World, login: Login) -> None:
