@@ -9,11 +9,12 @@ import itertools
 import statistics
 from collections import Counter
 from io import StringIO
+from unittest import mock
 
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Count, F, Sum
 from django.test import override_settings
 from django.utils import timezone
@@ -109,6 +110,30 @@ def test_same_seed_same_data() -> None:
     for name, rows in first.items():
         assert rows, name
         assert second[name] == rows, name
+
+
+def test_a_fixed_day_gives_the_same_data_on_another_day() -> None:
+    """``--on`` fixes the generated world's today: the same seed and day give the same data tomorrow."""
+    on = today() - datetime.timedelta(days=40)
+    with transaction.atomic():
+        population_generate(youths=40, seed=7, on=on)
+        first = snapshot()
+        transaction.set_rollback(True)
+    tomorrow = today() + datetime.timedelta(days=1)
+    with mock.patch("coachcare.synthetic.population.today", return_value=tomorrow):
+        call_command(
+            "generate_population", "--youths=40", "--seed=7", f"--on={on.isoformat()}", "--force", stdout=StringIO()
+        )
+    second = snapshot()
+    for name, rows in first.items():
+        assert second[name] == rows, name
+    latest = Trajectory.objects.aggregate(latest=models.Max("referred_on"))["latest"]
+    assert latest is not None and latest <= on
+
+
+def test_a_bad_day_is_refused() -> None:
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        call_command("generate_population", "--youths=5", "--on=1-12-2026", "--force", stdout=StringIO())
 
 
 def test_another_seed_other_people() -> None:

@@ -562,15 +562,15 @@ class _Coach:
 class _Country:
     """One generation: the context, the row buffers and what is counted along the way."""
 
-    def __init__(self, *, youths: int, seed: int, python_activity: bool) -> None:
+    def __init__(self, *, youths: int, seed: int, python_activity: bool, on: datetime.date | None = None) -> None:
         self.youths, self.seed, self.python_activity = youths, seed, python_activity
         self.rng = random.Random(seed)
         self.fake = Faker("nl_NL")
         self.fake.seed_instance(seed)
         self.zone = ZoneInfo(settings.TIME_ZONE)
         self._moments: dict[tuple[datetime.date, int, int], datetime.datetime] = {}
-        self.on = today()
-        self.until = self._at(self.on, 7)  # "now" of the generated world: 07:00 today
+        self.on = on or today()  # the generated world's "today"
+        self.until = self._at(self.on, 7)  # "now" of the generated world: 07:00 that day
         self.month = self.on.replace(day=1)
         self.reservation = IdBlocks()
         self.ids: IdBlocks | _BlockIds = self.reservation
@@ -1355,9 +1355,17 @@ def _blocks_in_processes(country: "_Country", blocks: list[_Block]) -> None:
 
 
 def population_generate(
-    *, youths: int, seed: int, bulk: bool | None = None, report: Callable[[str], None] | None = None
+    *,
+    youths: int,
+    seed: int,
+    on: datetime.date | None = None,
+    bulk: bool | None = None,
+    report: Callable[[str], None] | None = None,
 ) -> PopulationResult:
     """Generate ``youths`` young people with their care, money and activity (see the module docstring).
+
+    The world is built backwards from ``on`` (default: today): the same ``seed`` and ``on`` give the
+    same data on any day; the same seed on another day gives a world of that day.
 
     ``bulk`` (PostgreSQL; default from ``BULK_FROM`` young people): rebuild indexes and foreign keys
     after the load. When not inside a transaction already, a bulk load is also split over
@@ -1370,7 +1378,7 @@ def population_generate(
     parallel = bulk and not connection.in_atomic_block
     superuser = parallel and is_superuser()  # then the other indexes are built alongside the activity load
     phases = _Phases(report)
-    country = _Country(youths=youths, seed=seed, python_activity=not postgres)
+    country = _Country(youths=youths, seed=seed, python_activity=not postgres, on=on)
     with transaction.atomic():
         if postgres:
             _settings_local()
