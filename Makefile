@@ -111,6 +111,7 @@ LOAD_TIME ?= 5m
 LOAD_RPS ?= 220
 LOAD_PORT ?= 8000
 LOAD_WORKERS ?=
+LOAD_MIX ?= day
 FAULT_DB ?= postgres://postgres@127.0.0.1:5432/coachcare_fault
 FAULT_PG_CLUSTER ?= 15 main
 
@@ -126,7 +127,7 @@ $(LOAD_VENV)/.load-installed: requirements/load.txt
 # Locust, headless, against `make serve-prod` on LOAD_DB (127.0.0.1 only, bounded); prints the figures.
 loadtest: $(VENV)/.base-installed $(LOAD_VENV)/.load-installed
 	LOAD_DB=$(LOAD_DB) LOAD_USERS=$(LOAD_USERS) LOAD_SPAWN_RATE=$(LOAD_SPAWN_RATE) LOAD_TIME=$(LOAD_TIME) \
-	LOAD_RPS=$(LOAD_RPS) LOAD_PORT=$(LOAD_PORT) LOAD_WORKERS=$(LOAD_WORKERS) LOAD_VENV=$(LOAD_VENV) \
+	LOAD_RPS=$(LOAD_RPS) LOAD_PORT=$(LOAD_PORT) LOAD_WORKERS=$(LOAD_WORKERS) LOAD_VENV=$(LOAD_VENV) LOAD_MIX=$(LOAD_MIX) \
 	$(PY) loadtest/run.py
 
 # Faults: a PostgreSQL restart under load (clean 503s, no partial writes, recovery) and a task worker

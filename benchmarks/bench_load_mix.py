@@ -59,6 +59,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=40)
     parser.add_argument("--profile", default="")
+    parser.add_argument(
+        "--profile-out",
+        default="",
+        help="write the statistics of every --profile page, weighted as the mix, to this file (pstats)",
+    )
     parser.add_argument("--only", default="")
     parser.add_argument("--queries", default="", help="print every query (time, SQL) of the pages matching this")
     parser.add_argument(
@@ -68,6 +73,7 @@ def main() -> None:
         "app's work that, unlike CPU time, does not vary with what else the machine is doing",
     )
     args = parser.parse_args()
+    mix_profiler = cProfile.Profile()
 
     import django
 
@@ -245,6 +251,12 @@ def main() -> None:
             for _ in range(args.repeat):
                 one(http, url)
             profiler.disable()
+            if args.profile_out:  # all profiled pages, each weighted as the mix: one request × its weight
+                mix_profiler.enable()
+                for _ in range(max(1, round(weight * 10))):
+                    one(http, url)
+                mix_profiler.disable()
+                mix_profiler.dump_stats(args.profile_out)
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
             pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
     if total_weight:

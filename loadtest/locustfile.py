@@ -22,6 +22,12 @@ the steady load, not the ramp-up, whose logins (password hashing costs much CPU 
 reported separately: at the reset their figures are written to ``LOAD_LOGIN_STATS`` (JSON), which
 also tells ``loadtest/run.py`` that the measured part has begun.
 
+``LOAD_MIX`` chooses what the users do: ``day`` (default) the working day above; the two others
+measure the ceiling of this machine and stack, not the target: ``ceiling-poll``, young people
+who only poll their open thread (with nothing new: the cheapest signed-in request of the day's
+mix, through the whole middleware, session and user lookup) and ``ceiling-health``, ``/healthz``
+only (the middleware, no session, no database).
+
 Safety: only ``http://127.0.0.1:<port>`` is accepted as host, and the run stops by itself after
 ``--run-time`` or, without one, after ``LOAD_MAX_SECONDS`` (default 1800).
 """
@@ -56,6 +62,10 @@ MEASURE_SECONDS = int(os.environ.get("LOAD_MEASURE_SECONDS", "0"))  # 0: until -
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 POLL_URL = re.compile(r'id="message-poll" hx-get="([^"]+)"')
 TOTP_STEP = 30
+MIX = os.environ.get("LOAD_MIX", "day")
+if MIX not in ("day", "ceiling-poll", "ceiling-health"):
+    raise SystemExit(f"LOAD_MIX={MIX!r}: choose day, ceiling-poll or ceiling-health")
+DAY = MIX == "day"
 
 
 def _accounts() -> dict[str, Any]:
@@ -239,6 +249,7 @@ class PacedUser(FastHttpUser):
 
 
 class Coach(PacedUser):
+    abstract = not DAY
     weight = 8
 
     def on_start(self) -> None:
@@ -287,6 +298,7 @@ class Coach(PacedUser):
 
 
 class YoungPerson(PacedUser):
+    abstract = not DAY
     weight = 8
 
     def on_start(self) -> None:
@@ -323,6 +335,7 @@ class YoungPerson(PacedUser):
 
 
 class PolicyOfficer(PacedUser):
+    abstract = not DAY
     weight = 1
     pace = 5.0
 
@@ -343,6 +356,7 @@ class PolicyOfficer(PacedUser):
 
 
 class ApiClient(PacedUser):
+    abstract = not DAY
     weight = 3
 
     def on_start(self) -> None:
@@ -400,3 +414,35 @@ class ApiClient(PacedUser):
     def fhir_tasks(self) -> None:
         if client := self._one("clients"):
             self.api_get(f"/fhir/r4/Task?patient={client}", "FHIR /fhir/r4/Task?patient=")
+
+
+class PollingYoungPerson(PacedUser):
+    """``LOAD_MIX=ceiling-poll``: logs in, opens their thread once, then only polls it."""
+
+    abstract = MIX != "ceiling-poll"
+
+    def on_start(self) -> None:
+        self.account = _next_account("youths")
+        logged_in = self.log_in(self.account["username"], professional=False)
+        if logged_in:
+            self.open_thread(self.account["thread"], "/messages/[thread]/ (young person)")
+        _LOGGED_IN.add(id(self))
+        if not logged_in:
+            self.stop()
+
+    @task
+    def thread_poll(self) -> None:
+        self.poll()
+
+
+class HealthProbe(PacedUser):
+    """``LOAD_MIX=ceiling-health``: ``/healthz`` only."""
+
+    abstract = MIX != "ceiling-health"
+
+    def on_start(self) -> None:
+        _LOGGED_IN.add(id(self))
+
+    @task
+    def healthz(self) -> None:
+        self.get_page("/healthz", "/healthz")
