@@ -210,9 +210,14 @@ class PacedUser(FastHttpUser):
                 return False
         return True
 
-    def get_page(self, url: str, name: str) -> str:
-        """GET one page, as a browser would; a redirect (to the login page) counts as a failure."""
+    def get_page(self, url: str, name: str, *, empty_ok: bool = False) -> str:
+        """GET one page, as a browser would; a redirect (to the login page) counts as a failure.
+
+        ``empty_ok``: a 204 (the poll with nothing new) is an answer too.
+        """
         with self.client.get(url, name=name, allow_redirects=False, catch_response=True) as response:
+            if response.status_code == 204 and empty_ok:
+                return ""
             if response.status_code != 200:
                 response.failure(f"status {response.status_code}")
                 return ""
@@ -228,7 +233,7 @@ class PacedUser(FastHttpUser):
     def poll(self) -> None:
         """The htmx poll of an open thread; a new message moves ``after`` forward (out-of-band poller)."""
         if self.poll_url:
-            html = self.get_page(self.poll_url, "/messages/[thread]/new/ (poll)")
+            html = self.get_page(self.poll_url, "/messages/[thread]/new/ (poll)", empty_ok=True)
             if found := POLL_URL.search(html):
                 self.poll_url = found.group(1).replace("&amp;", "&")
 

@@ -153,7 +153,9 @@ def test_poll_returns_only_newer_messages(world: World, youth_thread: Thread, lo
     assert "eerste bericht" not in body
     assert "tweede bericht" in body and "derde bericht" in body
     assert f"?after={third.public_id}" in body and 'hx-swap-oob="true"' in body
-    assert http.get(f"{url}?after={third.public_id}").content.decode().strip() == ""
+    nothing_new = http.get(f"{url}?after={third.public_id}")
+    assert nothing_new.status_code == 204 and nothing_new.content == b""
+    assert nothing_new["Cache-Control"] == "no-store"
     assert http.get(f"{url}?after=not-a-uuid").status_code == 400
     other = post(
         world.coach_other_team,

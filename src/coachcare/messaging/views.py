@@ -151,7 +151,10 @@ def thread_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @login_required
 @require_GET
 def thread_new_messages(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    """The htmx poll: only messages newer than ``?after=<message public id>``, as list items."""
+    """The htmx poll: only messages newer than ``?after=<message public id>``, as list items.
+
+    Nothing new: 204 No Content, on which htmx swaps nothing and keeps polling.
+    """
     actor = actor_of(request)
     thread = _thread_or_404(request, public_id)
     after = _message_param(request, "after")
@@ -161,15 +164,18 @@ def thread_new_messages(request: HttpRequest, public_id: UUID) -> HttpResponse:
         )
     except policy.AccessDenied as exc:
         raise Http404(_("No such message.")) from exc
-    if new_messages:
-        services.thread_mark_read(actor=actor, thread=thread, until=new_messages[-1].created_at)
+    if not new_messages:  # htmx swaps nothing on a 204 and polls on: no template to render
+        response = HttpResponse(status=204)
+        response["Cache-Control"] = "no-store"
+        return response
+    services.thread_mark_read(actor=actor, thread=thread, until=new_messages[-1].created_at)
     response = render(
         request,
         "messaging/_new_messages.html",
         {
             "thread": thread,
             "thread_messages": new_messages,
-            "last_message": new_messages[-1] if new_messages else None,
+            "last_message": new_messages[-1],
         },
     )
     response["Cache-Control"] = "no-store"
