@@ -296,9 +296,7 @@ def _summary(prefix: Path, *, cpu: dict[str, float], seconds: float, data: dict[
     verdict = (
         []
         if MIX == "day"
-        else [
-            f"LOAD_MIX={MIX}: a ceiling of this machine and stack, not the day's mix; the target applies to the day's mix"
-        ]
+        else [f"LOAD_MIX={MIX}: the ceiling of this machine and stack; the target is about the day's mix"]
     )
     verdict += [
         f"throughput {rps:.1f} req/s (target >= {TARGET_RPS:.0f}): {'met' if ok_rps else 'NOT met'}",
