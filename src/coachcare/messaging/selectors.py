@@ -150,9 +150,11 @@ def _newer_than(thread: Thread, message_id: UUID) -> bool:
     PostgreSQL to run it), the full query only when there is something to show.
     """
     quote = connection.ops.quote_name
+    columns = {field.name: str(field.column) for field in Message._meta.concrete_fields}
     table = quote(Message._meta.db_table)
-    thread_id, created_at, pk = (quote(Message._meta.get_field(name).column) for name in ("thread", "created_at", "id"))
-    public_id = quote(Message._meta.get_field("public_id").column)
+    thread_id, created_at, pk, public_id = (
+        quote(columns[name]) for name in ("thread", "created_at", "id", "public_id")
+    )
     # Names from the model's metadata, values as parameters:
     sql = (
         f"SELECT EXISTS (SELECT 1 FROM {table} m WHERE m.{thread_id} = a.{thread_id} AND (m.{created_at} > "  # noqa: S608
