@@ -10,7 +10,7 @@ import dj_database_url
 from django.utils.csp import CSP  # type: ignore[attr-defined]
 from django.utils.translation import gettext_lazy as _
 
-from coachcare.conf.env import cache_config, env_bool, env_float, env_int, env_list, env_str
+from coachcare.conf.env import REDIS_CACHE, cache_config, env_bool, env_float, env_int, env_list, env_str
 
 SRC_DIR = Path(__file__).resolve().parent.parent  # src/coachcare
 BASE_DIR = SRC_DIR.parent.parent  # repository root
@@ -217,7 +217,7 @@ CACHES = {"default": cache_config(CACHE_URL)}
 SESSION_ENGINE = env_str(
     "SESSION_ENGINE",
     "django.contrib.sessions.backends.cached_db"
-    if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    if CACHES["default"]["BACKEND"] == REDIS_CACHE
     else "django.contrib.sessions.backends.db",
 )
 

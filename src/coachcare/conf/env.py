@@ -53,14 +53,19 @@ def env_float(name: str, default: float) -> float:
         raise ImproperlyConfigured(f"{name} must be a number (e.g. 0.10), not {raw!r}.") from exc
 
 
+#: The Redis cache backend ``CACHE_URL=redis://...`` selects (a path: settings import no app code).
+REDIS_CACHE = "coachcare.core.cache.RedisCache"
+
+
 def cache_config(url: str) -> dict[str, object]:
     """A ``CACHES`` entry from ``CACHE_URL``: ``locmem://`` (or empty: memory of each process),
-    ``redis://[:password@]host:port/db`` or ``rediss://...`` (Django's built-in Redis backend), ``dummy://``."""
+    ``redis://[:password@]host:port/db`` or ``rediss://...`` (Django's Redis backend, one client per pool:
+    ``coachcare.core.cache``), ``dummy://``."""
     scheme = url.split("://", 1)[0].lower() if "://" in url else url.lower()
     if scheme in {"", "locmem"}:
         return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "coachcare"}
     if scheme in {"redis", "rediss"}:
-        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url, "KEY_PREFIX": "coachcare"}
+        return {"BACKEND": REDIS_CACHE, "LOCATION": url, "KEY_PREFIX": "coachcare"}
     if scheme == "dummy":
         return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
     raise ImproperlyConfigured(f"CACHE_URL must start with locmem://, redis://, rediss:// or dummy://, not {url!r}.")
