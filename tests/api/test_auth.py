@@ -19,11 +19,26 @@ from tests.conftest import World
 
 
 def assert_problem(response, status: int) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    """An error of the REST API (RFC 9457); under /fhir/ the same error as an OperationOutcome."""
+    if response.wsgi_request.path.startswith("/fhir/"):
+        return assert_outcome(response, status)
     assert response.status_code == status, response.content
     assert response["Content-Type"] == "application/problem+json"
     body = response.json()
     assert {"type", "title", "status", "detail", "instance"} <= body.keys()
     assert body["status"] == status
+    return body  # type: ignore[no-any-return]
+
+
+def assert_outcome(response, status: int) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    """A FHIR error: an OperationOutcome (valid for fhir.resources) with the HTTP status."""
+    from fhir.resources.R4B.operationoutcome import OperationOutcome
+
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/fhir+json"
+    body = response.json()
+    outcome = OperationOutcome.model_validate(body)
+    assert outcome.issue and outcome.issue[0].severity in {"error", "fatal"} and outcome.issue[0].diagnostics
     return body  # type: ignore[no-any-return]
 
 

@@ -12,7 +12,7 @@ from coachcare.accounts.models import User
 from coachcare.api.models import ModuleProgress
 from coachcare.audit.models import AccessLogEntry
 from tests.api.conftest import ApiWorld, Headers
-from tests.api.test_auth import assert_problem
+from tests.api.test_auth import assert_outcome, assert_problem
 
 
 def fhir_json(response: Any) -> dict[str, Any]:
@@ -147,3 +147,21 @@ def test_search_pages_with_next_link(
     assert_problem(client.get("/fhir/r4/Task?_count=1000", headers=headers), 400)
     assert_problem(client.get("/fhir/r4/Task?_cursor=bm9wZQ", headers=headers), 400)
     assert_problem(client.get("/fhir/r4/Goal", headers=headers), 400)
+
+
+def test_errors_are_operation_outcomes(
+    api_world: ApiWorld, client: HttpClient, bearer: Callable[[User], Headers]
+) -> None:
+    """FHIR clients read an OperationOutcome: the status's issue type, the reason in diagnostics."""
+    headers = bearer(api_world.world.coach)
+    unauthenticated = client.get("/fhir/r4/Task")
+    assert assert_outcome(unauthenticated, 401)["issue"][0]["code"] == "login"
+    assert unauthenticated["WWW-Authenticate"] == 'Bearer realm="coachcare"'
+    unknown = assert_outcome(client.get("/fhir/r4/Nothing/1", headers=headers), 404)
+    assert unknown["issue"][0]["code"] == "not-found"
+    assert unknown["issue"][0]["diagnostics"] == "No such resource, or no access."
+    task = f"/fhir/r4/Task/{api_world.trajectories['own'].public_id}-1"
+    assert assert_outcome(client.delete(task, headers=headers), 405)["issue"][0]["code"] == "not-supported"
+    bad = assert_outcome(client.get("/fhir/r4/Task?_count=1000", headers=headers), 400)
+    assert bad["issue"][0]["code"] == "invalid"
+    assert client.get("/api/v1/nothing", headers=headers)["Content-Type"] == "application/problem+json"

@@ -92,5 +92,5 @@ EXCEPTIONS: tuple[type[Exception], ...] = (
 
 
 def not_found(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    """Catch-all for unknown paths under /api/ and /fhir/: a problem, not the HTML 404 page."""
+    """Catch-all for unknown paths under /api/: a problem, not the HTML 404 page (/fhir/: ``fhir.fhir_not_found``)."""
     return problem_response(request, status=404, detail="No such resource, or no access.")

@@ -2,7 +2,10 @@
 
 Every resource is built as a dict and validated with the ``fhir.resources`` models before it is
 sent. Access goes through ``coachcare.api.selectors`` (the screens' policy; NEN 7513 log with
-channel ``api``). Errors are RFC 9457 problem details like the REST API.
+channel ``api``). Errors are the REST API's (``coachcare.api.errors``: the same statuses and texts)
+answered as a FHIR ``OperationOutcome`` (FHIR R4 http.html), as FHIR clients such as a Koppeltaal
+module expect; only a 503 during a database outage stays a problem document (the middleware answers
+it before any view runs).
 """
 
 import json
@@ -23,6 +26,7 @@ from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 from fhir.resources.R4B.careplan import CarePlan
 from fhir.resources.R4B.careteam import CareTeam
 from fhir.resources.R4B.goal import Goal as FhirGoal
+from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.practitioner import Practitioner
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse as FhirQuestionnaireResponse
@@ -36,7 +40,7 @@ from coachcare.api import selectors, services
 from coachcare.api.auth import bearer_user
 from coachcare.api.errors import BadRequest, problem_for
 from coachcare.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorPage
-from coachcare.api.problems import problem_response
+from coachcare.api.problems import PROBLEM_CONTENT_TYPE, problem_response
 from coachcare.audit.models import AccessLogEntry
 from coachcare.audit.services import AccessPoint, Channel
 from coachcare.clients.models import Client
@@ -349,6 +353,50 @@ def audit_event_resource(entry: AccessLogEntry) -> dict[str, Any]:
 # --- plumbing ---------------------------------------------------------------------------------------
 
 
+#: The FHIR issue type (http://hl7.org/fhir/issue-type) of each error status.
+ISSUE_TYPES = {
+    400: "invalid",
+    401: "login",
+    403: "forbidden",
+    404: "not-found",
+    405: "not-supported",
+    406: "not-supported",
+    409: "conflict",
+    415: "not-supported",
+    422: "invalid",
+}
+
+
+def operation_outcome(problem: HttpResponse) -> HttpResponse:
+    """The shared problem answer (``coachcare.api.problems``) as a FHIR ``OperationOutcome``: the
+    same status, an issue with the problem's detail and one per listed error; ``WWW-Authenticate``
+    kept."""
+    body = json.loads(problem.content)
+    issues: list[dict[str, Any]] = [
+        {
+            "severity": "fatal" if problem.status_code >= 500 else "error",
+            "code": ISSUE_TYPES.get(problem.status_code, "exception"),
+            "details": {"text": body.get("title", "")},
+            "diagnostics": body.get("detail", ""),
+        }
+    ]
+    for error in body.get("errors") or []:
+        where = f"{error['location']}: " if error.get("location") else ""
+        issues.append({"severity": "error", "code": "invalid", "diagnostics": f"{where}{error.get('message', '')}"})
+    outcome = OperationOutcome.model_validate({"resourceType": "OperationOutcome", "issue": issues})
+    response = HttpResponse(
+        outcome.model_dump_json(exclude_none=True), status=problem.status_code, content_type=FHIR_CONTENT_TYPE
+    )
+    if problem.has_header("WWW-Authenticate"):
+        response["WWW-Authenticate"] = problem["WWW-Authenticate"]
+    return response
+
+
+def fhir_not_found(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    """Catch-all for unknown paths under /fhir/: an ``OperationOutcome``, not the HTML 404 page."""
+    return operation_outcome(problem_response(request, status=404, detail="No such resource, or no access."))
+
+
 def fhir_endpoint(*, public: bool = False) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @csrf_exempt
@@ -357,13 +405,20 @@ def fhir_endpoint(*, public: bool = False) -> Callable[[Callable[..., HttpRespon
                 if not public:
                     user = bearer_user(request)
                     if user is None:
-                        return problem_response(
-                            request, status=401, detail="A valid bearer token is needed (unknown, expired or revoked)."
+                        return operation_outcome(
+                            problem_response(
+                                request,
+                                status=401,
+                                detail="A valid bearer token is needed (unknown, expired or revoked).",
+                            )
                         )
                     request.api_user = user  # type: ignore[attr-defined]
-                return view(request, *args, **kwargs)
-            except Exception as exc:  # noqa: BLE001 - every error is a problem document (5xx logged)
-                return problem_for(request, exc)
+                response = view(request, *args, **kwargs)
+            except Exception as exc:  # noqa: BLE001 - every error is an OperationOutcome (5xx logged)
+                return operation_outcome(problem_for(request, exc))
+            if response.status_code >= 400 and response.get("Content-Type") == PROBLEM_CONTENT_TYPE:
+                return operation_outcome(response)
+            return response
 
         wrapped.__name__ = view.__name__
         return wrapped

@@ -1,7 +1,6 @@
 from django.urls import path, re_path
 
 from coachcare.api import fhir
-from coachcare.api.errors import not_found
 
 ID = "<str:resource_id>"
 
@@ -23,5 +22,5 @@ urlpatterns = [
     path(f"QuestionnaireResponse/{ID}", fhir.questionnaire_response_read),
     path("AuditEvent", fhir.audit_event_search),
     path(f"AuditEvent/{ID}", fhir.audit_event_read),
-    re_path(r"^.*$", not_found),
+    re_path(r"^.*$", fhir.fhir_not_found),
 ]
