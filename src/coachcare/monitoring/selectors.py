@@ -46,15 +46,27 @@ def provider_owner(actor: User) -> dict[str, int | None]:
     return {"provider_id": actor.provider_id} if actor.provider_id else {}
 
 
+def municipality_outcome_scope(*, municipality_id: int) -> OutcomeScope:
+    """The municipality dashboard's figures: that municipality, counts below 5 suppressed (the
+    municipality is outside the provider: aggregated data only)."""
+    return OutcomeScope(owner={"municipality_id": municipality_id}, suppress=True, label="municipality")
+
+
+def provider_outcome_scope(*, actor: User) -> OutcomeScope:
+    """The provider dashboard's figures: the actor's part of the provider (``provider_owner``),
+    exact counts (the provider treats these young people)."""
+    owner = provider_owner(actor)
+    label = "team" if "team_id" in owner else "provider" if owner else "all"
+    return OutcomeScope(owner=owner, suppress=False, label=label)
+
+
 def outcome_scope_for(*, actor: User) -> OutcomeScope | None:
     """The dashboards' rule for one user: municipality staff their municipality (suppressed), team
     leads and the administrator their part of the provider (exact); ``None`` for everyone else."""
     if policy.can_see_municipality_dashboard(actor) and actor.municipality_id is not None:
-        return OutcomeScope(owner={"municipality_id": actor.municipality_id}, suppress=True, label="municipality")
+        return municipality_outcome_scope(municipality_id=actor.municipality_id)
     if policy.can_see_provider_dashboard(actor):
-        owner = provider_owner(actor)
-        label = "team" if "team_id" in owner else "provider" if owner else "all"
-        return OutcomeScope(owner=owner, suppress=False, label=label)
+        return provider_outcome_scope(actor=actor)
     return None
 
 

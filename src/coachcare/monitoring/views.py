@@ -70,9 +70,10 @@ def municipality_dashboard(request: HttpRequest, code: str | None = None) -> Htt
         municipality = _own_municipality(actor, code)
     except PermissionError:
         return HttpResponseForbidden(_("Only the municipality's policy and access staff see this dashboard."))
-    scope, form = _scope_from(request, municipality_id=municipality.pk)
+    outcome_scope = selectors.municipality_outcome_scope(municipality_id=municipality.pk)
+    scope, form = _scope_from(request, **outcome_scope.owner)
     annotations = selectors.annotations_for(scope=scope, municipality_id=municipality.pk)
-    figures = selectors.figures_build(scope=scope, suppress=True, annotations=annotations)
+    figures = selectors.figures_build(scope=scope, suppress=outcome_scope.suppress, annotations=annotations)
     forecast = selectors.forecast_of(municipality_id=municipality.pk)
     forecast_chart = charts.line_chart(
         title=_("Expected against actual spending per month"),
@@ -111,9 +112,10 @@ def provider_dashboard(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
     if not policy.can_see_provider_dashboard(actor):
         return HttpResponseForbidden(_("Only team leads and the administrator see this dashboard."))
-    scope, form = _scope_from(request, **selectors.provider_owner(actor))
+    outcome_scope = selectors.provider_outcome_scope(actor=actor)
+    scope, form = _scope_from(request, **outcome_scope.owner)
     annotations = selectors.annotations_for(scope=scope, provider_id=actor.provider_id)
-    figures = selectors.figures_build(scope=scope, suppress=False, annotations=annotations)
+    figures = selectors.figures_build(scope=scope, suppress=outcome_scope.suppress, annotations=annotations)
     title = _("Outcomes of %(team)s") % {"team": actor.team.name} if actor.team_id and actor.team else _("Outcomes")
     return render(
         request,
