@@ -210,6 +210,16 @@ class PacedUser(FastHttpUser):
                 return False
         return True
 
+    def sign_in(self, kind: str, *, professional: bool) -> bool:
+        """Take the next ``kind`` account and log in with it; the measurement waits for every user
+        to have tried, and a user whose login failed stops."""
+        self.account = _next_account(kind)
+        logged_in = self.log_in(self.account["username"], professional=professional)
+        _LOGGED_IN.add(id(self))  # done trying: the measurement waits for every user
+        if not logged_in:
+            self.stop()
+        return logged_in
+
     def get_page(self, url: str, name: str, *, empty_ok: bool = False) -> str:
         """GET one page, as a browser would; a redirect (to the login page) counts as a failure.
 
@@ -258,12 +268,8 @@ class Coach(PacedUser):
     weight = 8
 
     def on_start(self) -> None:
-        self.account = _next_account("coaches")
         self.thread_id = ""
-        logged_in = self.log_in(self.account["username"], professional=True)
-        _LOGGED_IN.add(id(self))  # done trying: the measurement waits for every user
-        if not logged_in:
-            self.stop()
+        self.sign_in("coaches", professional=True)
 
     @task(4)
     def caseload(self) -> None:
@@ -307,11 +313,7 @@ class YoungPerson(PacedUser):
     weight = 8
 
     def on_start(self) -> None:
-        self.account = _next_account("youths")
-        logged_in = self.log_in(self.account["username"], professional=False)
-        _LOGGED_IN.add(id(self))  # done trying: the measurement waits for every user
-        if not logged_in:
-            self.stop()
+        self.sign_in("youths", professional=False)
 
     @task(3)
     def portal(self) -> None:
@@ -345,11 +347,7 @@ class PolicyOfficer(PacedUser):
     pace = 5.0
 
     def on_start(self) -> None:
-        self.account = _next_account("policy")
-        logged_in = self.log_in(self.account["username"], professional=True)
-        _LOGGED_IN.add(id(self))  # done trying: the measurement waits for every user
-        if not logged_in:
-            self.stop()
+        self.sign_in("policy", professional=True)
 
     @task(3)
     def dashboard(self) -> None:
@@ -427,13 +425,8 @@ class PollingYoungPerson(PacedUser):
     abstract = MIX != "ceiling-poll"
 
     def on_start(self) -> None:
-        self.account = _next_account("youths")
-        logged_in = self.log_in(self.account["username"], professional=False)
-        if logged_in:
+        if self.sign_in("youths", professional=False):
             self.open_thread(self.account["thread"], "/messages/[thread]/ (young person)")
-        _LOGGED_IN.add(id(self))
-        if not logged_in:
-            self.stop()
 
     @task
     def thread_poll(self) -> None:

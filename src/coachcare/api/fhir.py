@@ -38,7 +38,7 @@ from coachcare.access import policy
 from coachcare.accounts.models import User
 from coachcare.api import selectors, services
 from coachcare.api.auth import bearer_user
-from coachcare.api.errors import BadRequest, problem_for
+from coachcare.api.errors import BadRequest, not_found, problem_for
 from coachcare.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorPage
 from coachcare.api.problems import PROBLEM_CONTENT_TYPE, problem_response
 from coachcare.audit.models import AccessLogEntry
@@ -394,7 +394,7 @@ def operation_outcome(problem: HttpResponse) -> HttpResponse:
 
 def fhir_not_found(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
     """Catch-all for unknown paths under /fhir/: an ``OperationOutcome``, not the HTML 404 page."""
-    return operation_outcome(problem_response(request, status=404, detail="No such resource, or no access."))
+    return operation_outcome(not_found(request))
 
 
 def fhir_endpoint(*, public: bool = False) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:

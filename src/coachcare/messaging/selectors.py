@@ -2,6 +2,7 @@
 
 import dataclasses
 import datetime
+import functools
 from uuid import UUID
 
 from django.core.paginator import Page, Paginator
@@ -118,8 +119,8 @@ def thread_get(*, actor: User, public_id: UUID) -> Thread:
     try:
         thread = Thread.objects.select_related("client", "parent").defer("client__bsn").get(public_id=public_id)
     except Thread.DoesNotExist:
-        thread = None
-    if thread is None or not policy.can_read_thread(actor, thread):
+        raise policy.AccessDenied("No such conversation, or no access.") from None
+    if not policy.can_read_thread(actor, thread):
         raise policy.AccessDenied("No such conversation, or no access.")
     return thread
 
@@ -141,6 +142,23 @@ def _beside(thread: Thread, message_id: UUID, *, newer: bool) -> QuerySet[Messag
     )
 
 
+@functools.cache
+def _newer_than_sql(vendor: str) -> str:
+    """The statement of ``_newer_than`` for this database (names from the model's metadata)."""
+    quote = connection.ops.quote_name
+    columns = {field.name: str(field.column) for field in Message._meta.concrete_fields}
+    table = quote(Message._meta.db_table)
+    thread_id, created_at, pk, public_id = (
+        quote(columns[name]) for name in ("thread", "created_at", "id", "public_id")
+    )
+    # Names from the model's metadata, values as parameters:
+    return (
+        f"SELECT EXISTS (SELECT 1 FROM {table} m WHERE m.{thread_id} = a.{thread_id} AND (m.{created_at} > "  # noqa: S608
+        f"a.{created_at} OR (m.{created_at} = a.{created_at} AND m.{pk} > a.{pk}))) "
+        f"FROM {table} a WHERE a.{thread_id} = %s AND a.{public_id} = %s"
+    )
+
+
 def _newer_than(thread: Thread, message_id: UUID) -> bool:
     """Whether the thread has messages after ``message_id`` in the order of (created_at, id);
     ``AccessDenied`` when that message is not in this thread.
@@ -149,21 +167,9 @@ def _newer_than(thread: Thread, message_id: UUID) -> bool:
     is no: one short statement written out here (the ORM took more CPU to build the query than
     PostgreSQL to run it), the full query only when there is something to show.
     """
-    quote = connection.ops.quote_name
-    columns = {field.name: str(field.column) for field in Message._meta.concrete_fields}
-    table = quote(Message._meta.db_table)
-    thread_id, created_at, pk, public_id = (
-        quote(columns[name]) for name in ("thread", "created_at", "id", "public_id")
-    )
-    # Names from the model's metadata, values as parameters:
-    sql = (
-        f"SELECT EXISTS (SELECT 1 FROM {table} m WHERE m.{thread_id} = a.{thread_id} AND (m.{created_at} > "  # noqa: S608
-        f"a.{created_at} OR (m.{created_at} = a.{created_at} AND m.{pk} > a.{pk}))) "
-        f"FROM {table} a WHERE a.{thread_id} = %s AND a.{public_id} = %s"
-    )
     anchor = Message._meta.get_field("public_id").get_db_prep_value(message_id, connection)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [thread.pk, anchor])
+        cursor.execute(_newer_than_sql(connection.vendor), [thread.pk, anchor])
         row = cursor.fetchone()
     if row is None:
         raise policy.AccessDenied("No such message in this conversation.")
