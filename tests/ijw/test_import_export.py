@@ -11,6 +11,7 @@ from django.core.management import call_command
 from coachcare.clients.models import ClientNote
 from coachcare.contracts.models import Allocation, AllocationChangeRequest, AllocationStatus
 from coachcare.contracts.services import change_request_apply
+from coachcare.declarations.models import Declaration
 from coachcare.ijw import services
 from coachcare.ijw.messages import (
     AllocatedProduct,
@@ -132,9 +133,17 @@ def test_unmatched_jw301_is_rejected_as_a_whole(contracted: Contracted, tmp_path
     assert not IncomingMessage.objects.exists()
 
 
-def test_jw325_goes_to_the_declarations_app(db: None) -> None:
+def test_jw325_goes_to_the_declarations_app(contracted: Contracted) -> None:
+    world = contracted.world
+    Declaration.objects.create(
+        declaratienummer="D1",
+        municipality=world.municipality_a,
+        provider=world.provider,
+        period_start=datetime.date(2025, 2, 1),
+        period_end=datetime.date(2025, 2, 28),
+    )
     answer = DeclarationAnswer(
-        header=samples.from_municipality("JW325"),
+        header=dataclasses.replace(samples.from_municipality("JW325"), ontvanger=world.provider.agb_code),
         declaratienummer="D1",
         toegekend_bedrag_cents=100,
         lines=[LineAnswer(referentie="R1", retourcodes=["0200"], toegekend_bedrag_cents=100)],
@@ -148,11 +157,13 @@ def test_jw325_goes_to_the_declarations_app(db: None) -> None:
     assert applied == [answer]
 
 
-def test_retour_is_recorded(db: None) -> None:
-    retour = Retour(header=samples.from_municipality("JW306"), referentie="CC0000000003", retourcodes=["0200"])
+def test_retour_is_recorded(contracted: Contracted, started: tuple[Allocation, OutgoingMessage]) -> None:
+    _allocation, sent = started
+    header = dataclasses.replace(samples.from_municipality("JW306"), ontvanger=contracted.world.provider.agb_code)
+    retour = Retour(header=header, referentie=sent.identification, retourcodes=["0200"])
     services.ijw_import(data=render(retour))
     record = IncomingMessage.objects.get()
-    assert (record.berichtcode, record.refers_to, record.retour_codes) == ("439", "CC0000000003", ["0200"])
+    assert (record.berichtcode, record.refers_to, record.retour_codes) == ("439", sent.identification, ["0200"])
 
 
 @pytest.fixture

@@ -112,6 +112,9 @@ def ijw_import(*, data: bytes, context: ValidationContext | None = None) -> Impo
         raise IjwRejected([Violation("IMPORT", "/Bericht/Header/BerichtCode", f"{name} is not sent to a provider")])
     result = ImportResult(name=name, identification=message.header.identificatie)
     with transaction.atomic():
+        parties_violations = _parties_violations(message)
+        if parties_violations:
+            raise IjwRejected(parties_violations)
         match message:
             case Allocation():
                 _apply_allocation(message, result)
@@ -183,12 +186,137 @@ def _matching_allocation(message: Allocation, item: AllocatedProduct, path: str)
     raise IjwRejected([Violation("IMPORT", path, f"no allocation request matches allocation {item.toewijzingnummer}")])
 
 
+def _allocations_matched(message: Allocation) -> list[AllocationModel]:
+    """The allocation each ToegewezenProduct of a JW301 is about, in order (``IMPORT`` when one has none)."""
+    return [
+        _matching_allocation(message, item, f"/Bericht/Client/ToegewezenProducten/ToegewezenProduct[{index}]")
+        for index, item in enumerate(message.items, 1)
+    ]
+
+
+# --- who sent it and to whom (rule PARTY) -------------------------------------------------------
+
+PARTY = "PARTY"
+
+
+def _sent_message(identification: str, path: str, *, codes: Iterable[str] | None = None) -> OutgoingMessage:
+    """The outgoing message an incoming one answers (``IMPORT`` when none was sent)."""
+    sent = OutgoingMessage.objects.filter(identification=identification)
+    if codes is not None:
+        sent = sent.filter(berichtcode__in=list(codes))
+    found = sent.first()
+    if found is None:
+        raise IjwRejected([Violation("IMPORT", path, f"no message {identification} was sent")])
+    return found
+
+
+def _uuids(values: Iterable[str]) -> list[uuid.UUID]:
+    result = []
+    for value in values:
+        try:
+            result.append(uuid.UUID(value))
+        except ValueError:
+            continue
+    return result
+
+
+def _outgoing_parties(sent: OutgoingMessage) -> set[tuple[str, str | None]]:
+    """(municipality code, provider AGB) of the contracts behind an outgoing message's allocations.
+
+    The keys recorded with the message say which: allocation ids (JW315), change request ids
+    (JW317) or allocation numbers (JW305, JW307, JW323). When none can be found any more, the
+    provider is unknown (``None``) and cannot match.
+    """
+    keys = sent.toewijzing_nummers
+    parties: set[tuple[str, str | None]]
+    if sent.berichtcode == s.BERICHTCODES["JW315"]:
+        parties = set(
+            AllocationModel.objects.filter(public_id__in=_uuids(keys)).values_list(
+                "contract__municipality__code", "contract__provider__agb_code"
+            )
+        )
+    elif sent.berichtcode == s.BERICHTCODES["JW317"]:
+        parties = set(
+            AllocationChangeRequest.objects.filter(public_id__in=_uuids(keys)).values_list(
+                "allocation__contract__municipality__code", "allocation__contract__provider__agb_code"
+            )
+        )
+    else:
+        parties = set(
+            AllocationModel.objects.filter(toewijzing_nummer__in=keys).values_list(
+                "contract__municipality__code", "contract__provider__agb_code"
+            )
+        )
+    return parties or {(sent.municipality_code, None)}
+
+
+def _declaration_parties(number: str) -> set[tuple[str, str | None]] | None:
+    """(municipality code, provider AGB) of declaration ``number``; ``None`` without the declarations app."""
+    try:
+        models = importlib.import_module("coachcare.declarations.models")
+    except ImportError:
+        return None
+    found = models.Declaration.objects.filter(declaratienummer=number).values_list(
+        "municipality__code", "provider__agb_code"
+    )
+    parties = set(found)
+    if not parties:
+        raise IjwRejected(
+            [Violation("IMPORT", "/Bericht/Header/DeclaratieFactuurNummer", f"no declaration {number} was sent")]
+        )
+    return parties
+
+
+def _parties_violations(message: Message) -> list[Violation]:
+    """An incoming message must come from the municipality and be addressed to the provider of the
+    contract of everything it touches: the allocations of a JW301, the request a JW319 answers, the
+    declaration a JW325 answers, the message a retour answers. One line per mismatch (``PARTY``);
+    nothing the message points at at all is ``IMPORT``.
+    """
+    header = message.header
+    touched: list[tuple[str, set[tuple[str, str | None]]]] = []
+    match message:
+        case Allocation():
+            for item, allocation in zip(message.items, _allocations_matched(message), strict=True):
+                pair: tuple[str, str | None] = (
+                    allocation.contract.municipality.code,
+                    allocation.contract.provider.agb_code,
+                )
+                touched.append((f"allocation {item.toewijzingnummer}", {pair}))
+        case RequestAnswer():
+            codes = [s.BERICHTCODES["JW315"], s.BERICHTCODES["JW317"]]
+            sent = _sent_message(message.referentie, "/Bericht/Antwoord/Referentie", codes=codes)
+            touched.append((f"the request {sent.identification}", _outgoing_parties(sent)))
+        case DeclarationAnswer():
+            declaration_parties = _declaration_parties(message.declaratienummer)
+            if declaration_parties is not None:
+                touched.append((f"declaration {message.declaratienummer}", declaration_parties))
+        case Retour():
+            sent = _sent_message(message.referentie, "/Bericht/Header/BerichtIdentificatie/Identificatie")
+            touched.append((f"the message {sent.identification}", _outgoing_parties(sent)))
+    violations: list[Violation] = []
+    for what, parties in touched:
+        for municipality, provider in sorted(parties, key=str):
+            if municipality != header.afzender:
+                violations.append(
+                    Violation(
+                        PARTY,
+                        "/Bericht/Header/Afzender",
+                        f"{what} is not under a contract of municipality {header.afzender}",
+                    )
+                )
+            if provider != header.ontvanger:
+                violations.append(
+                    Violation(PARTY, "/Bericht/Header/Ontvanger", f"{what} is not of provider {header.ontvanger}")
+                )
+    return list(dict.fromkeys(violations))
+
+
 def _apply_allocation(message: Allocation, result: ImportResult) -> None:
     """JW301: every allocated product updates its allocation (status, number, period, volume)."""
     now = timezone.now()
-    for index, item in enumerate(message.items, 1):
+    for index, (item, allocation) in enumerate(zip(message.items, _allocations_matched(message), strict=True), 1):
         path = f"/Bericht/Client/ToegewezenProducten/ToegewezenProduct[{index}]"
-        allocation = _matching_allocation(message, item, path)
         if allocation.client.bsn != message.client.bsn:
             raise IjwRejected([Violation("TR332", path, "the allocation belongs to another client")])
         if item.volume < allocation.volume_used:
@@ -217,13 +345,8 @@ def _apply_allocation(message: Allocation, result: ImportResult) -> None:
 
 def _apply_request_answer(message: RequestAnswer, result: ImportResult) -> None:
     """JW319: a rejection marks the requested allocations of that JW315 rejected; a grant waits for JW301."""
-    sent = OutgoingMessage.objects.filter(
-        identification=message.referentie, berichtcode__in=[s.BERICHTCODES["JW315"], s.BERICHTCODES["JW317"]]
-    ).first()
-    if sent is None:
-        raise IjwRejected(
-            [Violation("IMPORT", "/Bericht/Antwoord/Referentie", f"no request {message.referentie} was sent")]
-        )
+    codes = [s.BERICHTCODES["JW315"], s.BERICHTCODES["JW317"]]
+    sent = _sent_message(message.referentie, "/Bericht/Antwoord/Referentie", codes=codes)
     if sent.berichtcode == s.BERICHTCODES["JW317"]:
         _apply_change_answer(message, sent.toewijzing_nummers, result)
         return
@@ -243,7 +366,7 @@ def _apply_change_answer(message: RequestAnswer, public_ids: list[str], result: 
     """JW319 answering a JW317: the change requests still open are granted or rejected."""
     approve = message.verzoek_antwoord == "1"
     changes = AllocationChangeRequest.objects.filter(
-        public_id__in=[uuid.UUID(value) for value in public_ids], status=ChangeRequestStatus.REQUESTED
+        public_id__in=_uuids(public_ids), status=ChangeRequestStatus.REQUESTED
     ).select_related("allocation")
     count = 0
     for change in changes:
