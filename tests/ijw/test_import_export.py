@@ -2,7 +2,9 @@
 
 import dataclasses
 import datetime
+import os
 import pathlib
+import stat
 from unittest import mock
 
 import pytest
@@ -226,6 +228,40 @@ def test_export_writes_valid_files_without_clinical_content(
         assert path.name == f"{message.header.berichtcode}_{message.header.identificatie}.xml"
         assert services.ijw_validate_file(data=data) == []
     assert OutgoingMessage.objects.count() == 3
+
+
+def _mode(path: pathlib.Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_export_files_are_private_to_the_exporting_user(
+    contracted: Contracted, care: Allocation, tmp_path: pathlib.Path
+) -> None:
+    """The files carry BSNs: directory 0700 and files 0600, whatever the umask."""
+    old_umask = os.umask(0o022)
+    try:
+        out = tmp_path / "new" / "out"
+        files = _export(contracted, out)
+    finally:
+        os.umask(old_umask)
+    assert files
+    assert _mode(out) == 0o700
+    assert {_mode(path) for path in files} == {0o600}
+
+
+def test_reexport_into_an_open_directory_makes_it_and_its_files_private(
+    contracted: Contracted, care: Allocation, tmp_path: pathlib.Path
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir(mode=0o755)
+    out.chmod(0o755)
+    first = _export(contracted, out)
+    for path in first:
+        path.chmod(0o644)  # e.g. copied in by hand before
+    second = _export(contracted, out)
+    assert [p.name for p in first] == [p.name for p in second]
+    assert _mode(out) == 0o700
+    assert {_mode(path) for path in second} == {0o600}
 
 
 def test_reexport_reuses_identifications(contracted: Contracted, care: Allocation, tmp_path: pathlib.Path) -> None:

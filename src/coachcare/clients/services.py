@@ -96,7 +96,12 @@ def client_refer(
     hashed = bsn_hash(compact_bsn) if compact_bsn else ""
     # Only the actor's own organisation is asked: whether the BSN is in care at another provider
     # is none of its business (whatever team was passed in).
-    if hashed and Client.objects.filter(provider_id=actor.provider_id, bsn_hash=hashed).exists():
+    own_provider = actor.provider_id
+    if (
+        hashed
+        and own_provider is not None
+        and Client.objects.filter(provider_id=own_provider, bsn_hash=hashed).exists()
+    ):
         errors.setdefault("bsn", []).append(_duplicate_bsn_message())
     if errors:
         raise ValidationError(errors)

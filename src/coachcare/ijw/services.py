@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime
 import hashlib
 import importlib
+import os
+import stat
 import uuid
 from calendar import monthrange
 from collections.abc import Callable, Iterable
@@ -584,6 +586,26 @@ def _numbers_of(message: Message) -> list[str]:
     return []
 
 
+#: The files carry BSNs: only the user who runs the export may read them (security.md, iJw files).
+PRIVATE_DIRECTORY_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+
+
+def _private_directory(path: Path) -> None:
+    """Create ``path`` (and missing parents) as 0700; an existing one is made 0700 too."""
+    path.mkdir(mode=PRIVATE_DIRECTORY_MODE, parents=True, exist_ok=True)
+    if stat.S_IMODE(path.stat().st_mode) != PRIVATE_DIRECTORY_MODE:
+        path.chmod(PRIVATE_DIRECTORY_MODE)
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` as 0600 from the first byte on, also when the file exists (a re-export)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), PRIVATE_FILE_MODE)
+    with os.fdopen(descriptor, "wb") as handle:
+        os.fchmod(handle.fileno(), PRIVATE_FILE_MODE)
+        handle.write(data)
+
+
 def ijw_export(
     *, municipality: Municipality, period: str, out_dir: Path, today: datetime.date | None = None
 ) -> ExportResult:
@@ -610,7 +632,7 @@ def ijw_export(
         produced.append((message, keys))
     for message in _declarations(municipality, period, result):
         produced.append((message, _numbers_of(message)))
-    out_dir.mkdir(parents=True, exist_ok=True)
+    _private_directory(out_dir)
     writes: list[tuple[Path, bytes]] = []
     with transaction.atomic():
         for message, keys in produced:
@@ -648,7 +670,7 @@ def ijw_export(
                 )
             writes.append((out_dir / f"{final.header.berichtcode}_{identification}.xml", data))
     for path, data in writes:
-        path.write_bytes(data)
+        _write_private(path, data)
         result.files.append(path)
     _declarations_submitted([message for message, _keys in produced if isinstance(message, Declaration)])
     return result
