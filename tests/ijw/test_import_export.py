@@ -17,6 +17,7 @@ from coachcare.declarations.models import Declaration
 from coachcare.ijw import services
 from coachcare.ijw.messages import (
     AllocatedProduct,
+    AllocationRequest,
     ChangeRequest,
     DeclarationAnswer,
     LineAnswer,
@@ -363,3 +364,28 @@ def test_jw319_answering_a_jw317_decides_the_change(
     assert change.status == status
     assert change.allocation.volume == volume
     assert result.notes
+
+
+def test_a_request_made_at_half_past_midnight_belongs_to_the_amsterdam_month(
+    contracted: Contracted, tmp_path: pathlib.Path
+) -> None:
+    """Asked at 00:30 on 1 March in Amsterdam (23:30 UTC on 28 February): the March JW315, starting 1 March."""
+    AllocationFactory.create(
+        client=contracted.world.own,
+        product=contracted.first,
+        requested_at=datetime.datetime(2025, 2, 28, 23, 30, tzinfo=datetime.UTC),
+    )
+    municipality = contracted.world.municipality_a
+    february = services.ijw_export(municipality=municipality, period="2025-02", out_dir=tmp_path / "feb")
+    assert not [path for path in february.files if path.name.startswith("446_")]
+    march = services.ijw_export(municipality=municipality, period="2025-03", out_dir=tmp_path / "mar")
+    [jw315] = [path for path in march.files if path.name.startswith("446_")]
+    message = parse(jw315.read_bytes())
+    assert isinstance(message, AllocationRequest)
+    assert message.items[0].ingangsdatum == datetime.date(2025, 3, 1)
+
+
+@pytest.mark.parametrize("period", ["2025-2", "2025-13", "202502", "2025-02-01", " 2025-02"])
+def test_a_period_that_is_not_yyyy_mm_is_refused(period: str) -> None:
+    with pytest.raises(ValueError):
+        services.month_bounds(period)

@@ -14,6 +14,7 @@ import datetime
 import hashlib
 import importlib
 import os
+import re
 import stat
 import uuid
 from calendar import monthrange
@@ -31,6 +32,7 @@ from coachcare.clients.services import bsn_hash
 from coachcare.contracts.models import Allocation as AllocationModel
 from coachcare.contracts.models import AllocationChangeRequest, AllocationStatus, ChangeRequestStatus, NumberSequence
 from coachcare.contracts.services import change_request_apply
+from coachcare.core.dates import local_date
 from coachcare.core.dates import today as local_today
 from coachcare.ijw import schema as s
 from coachcare.ijw.messages import (
@@ -400,7 +402,9 @@ def identification_next() -> str:
 
 def month_bounds(period: str) -> tuple[datetime.date, datetime.date]:
     """First and last day of "YYYY-MM"; ``ValueError`` when it is not a month."""
-    first = datetime.datetime.strptime(period, "%Y-%m").date()
+    if not re.fullmatch(r"\d{4}-\d{2}", period):
+        raise ValueError(f"{period!r} is not a month (YYYY-MM)")
+    first = datetime.date(int(period[:4]), int(period[5:]), 1)
     return first, first.replace(day=monthrange(first.year, first.month)[1])
 
 
@@ -449,7 +453,7 @@ def _requests(
                 referentie_aanbieder=str(a.public_id),
                 categorie=a.product.ijw_product_category,
                 code=a.product.ijw_product_code,
-                ingangsdatum=a.start_date or timezone.localtime(a.requested_at).date(),
+                ingangsdatum=a.start_date or local_date(a.requested_at),
                 einddatum=a.end_date,
                 volume=a.volume,
                 eenheid=a.product.unit,
