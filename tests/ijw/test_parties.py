@@ -291,3 +291,24 @@ def test_the_right_parties_still_import(
     assert code == 0
     requested.refresh_from_db()
     assert requested.status == AllocationStatus.APPROVED
+
+
+@pytest.mark.parametrize(("afzender", "ontvanger", "line"), WRONG)
+def test_ijw_validate_reports_the_same_rule_line(
+    contracted: Contracted,
+    tmp_path: pathlib.Path,
+    capsys: pytest.CaptureFixture[str],
+    afzender: str | None,
+    ontvanger: str | None,
+    line: str,
+) -> None:
+    requested = AllocationFactory.create(client=contracted.world.own, product=contracted.first)
+    path = tmp_path / "in.xml"
+    path.write_bytes(_readdressed(_jw301_for(requested), afzender=afzender, ontvanger=ontvanger))
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("ijw_validate", str(path))
+    assert exit_info.value.code == 1
+    assert f"{line} allocation T000000001 " in capsys.readouterr().out
+    path.write_bytes(_jw301_for(requested))
+    call_command("ijw_validate", str(path))
+    assert capsys.readouterr().out.strip() == "valid"

@@ -699,16 +699,24 @@ def ijw_validate_file(*, data: bytes) -> list[Violation]:
     """Validate a file with the context from the database (incoming or outgoing by its type).
 
     A file that was itself exported or imported (same sha256) is not blamed for its own
-    identification (TR056).
+    identification (TR056). A valid incoming message is also checked against who sent it and
+    to whom (``PARTY``, and ``IMPORT`` when what it answers was never sent), as the import does.
     """
+    message: Message | None
     try:
         message = parse(data)
         direction = "outgoing" if message_name(message) in s.FROM_PROVIDER else "incoming"
         identification = message.header.identificatie
     except (IjwParseError, ValueError):
-        direction, identification = "incoming", ""
+        message, direction, identification = None, "incoming", ""
     context = validation_context_from_db(direction=direction)  # type: ignore[arg-type]
     digest = _sha256(data)
     if OutgoingMessage.objects.filter(sha256=digest).exists() or IncomingMessage.objects.filter(sha256=digest).exists():
         context = replace(context, seen_identifications=context.seen_identifications - {identification})
-    return validate(data, context=context)
+    violations = validate(data, context=context)
+    if not violations and message is not None and message_name(message) in s.FROM_MUNICIPALITY:
+        try:
+            violations = _parties_violations(message)
+        except IjwRejected as rejected:
+            violations = rejected.violations
+    return violations
