@@ -5,6 +5,7 @@ from unittest import mock
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
 
 from coachcare.access import policy
 from coachcare.access.policy import DataKind
@@ -292,6 +293,21 @@ def test_default_date_is_today_in_amsterdam() -> None:
     with mock.patch("django.utils.timezone.localdate", return_value=datetime.date(2026, 5, 19)):
         assert C in policy.kinds_visible(parent, client)
     with mock.patch("django.utils.timezone.localdate", return_value=datetime.date(2026, 5, 20)):
+        assert C not in policy.kinds_visible(parent, client)
+
+
+@pytest.mark.django_db
+def test_the_sixteenth_birthday_starts_at_midnight_in_amsterdam() -> None:
+    """Born 20 May 2010: at 00:30 on 20 May 2026 in Amsterdam (22:30 UTC on 19 May) she is 16."""
+    client = ClientFactory.create(birth_date=datetime.date(2010, 5, 20))
+    parent = UserFactory.create(ouder=True)
+    GezagRelationFactory.create(client=client, parent=parent)
+
+    before = datetime.datetime(2026, 5, 19, 21, 59, tzinfo=datetime.UTC)  # 23:59 on 19 May in Amsterdam
+    after = datetime.datetime(2026, 5, 19, 22, 30, tzinfo=datetime.UTC)  # 00:30 on 20 May in Amsterdam
+    with mock.patch("django.utils.timezone.now", return_value=before):
+        assert C in policy.kinds_visible(parent, client)
+    with mock.patch("django.utils.timezone.now", return_value=after), timezone.override(datetime.UTC):
         assert C not in policy.kinds_visible(parent, client)
 
 

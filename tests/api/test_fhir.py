@@ -1,5 +1,6 @@
 """FHIR R4: every returned resource validates with fhir.resources; Koppeltaal Task semantics; updates."""
 
+import datetime
 import json
 from collections.abc import Callable
 from typing import Any
@@ -165,3 +166,21 @@ def test_errors_are_operation_outcomes(
     bad = assert_outcome(client.get("/fhir/r4/Task?_count=1000", headers=headers), 400)
     assert bad["issue"][0]["code"] == "invalid"
     assert client.get("/api/v1/nothing", headers=headers)["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    ("created_at", "start_date"),
+    [
+        ("2026-12-05T23:12:00+00:00", "2026-12-06"),  # 00:12 on 6 December in Amsterdam
+        ("2026-03-28T23:30:00+00:00", "2026-03-29"),  # the night DST starts (CET)
+        ("2026-10-24T22:30:00+00:00", "2026-10-25"),  # the night DST ends (CEST)
+    ],
+)
+def test_goal_start_date_is_the_amsterdam_date(
+    api_world: ApiWorld, client: HttpClient, bearer: Callable[[User], Headers], created_at: str, start_date: str
+) -> None:
+    goal = api_world.goals["own"]
+    type(goal).objects.filter(pk=goal.pk).update(created_at=datetime.datetime.fromisoformat(created_at))
+    trajectory = api_world.trajectories["own"].public_id
+    data = fhir_json(client.get(f"/fhir/r4/Goal/{trajectory}-g1", headers=bearer(api_world.world.coach)))
+    assert data["startDate"] == start_date

@@ -16,6 +16,7 @@ from tests.accounts.factories import UserFactory
 from tests.clients.factories import ClientFactory, GezagRelationFactory, ParentAccessDecisionFactory
 from tests.conftest import World
 from tests.factories import birth_date_for_age, years_before
+from tests.providers.factories import TeamFactory
 
 AP = AccessPoint.command("tests")
 ON = datetime.date(2026, 3, 10)
@@ -79,6 +80,34 @@ def test_duplicate_bsn_is_refused(world: World) -> None:
     assert Client.objects.count() == clients_before
 
 
+def test_a_bsn_in_care_at_another_provider_does_not_stop_a_referral(world: World) -> None:
+    elsewhere = ClientFactory.create(bsn="111222333", team=TeamFactory.create())  # another provider's file
+    assert elsewhere.provider != world.provider
+
+    client = refer(world)
+
+    assert client.provider == world.provider
+    assert Client.objects.filter(bsn_hash=services.bsn_hash("111222333")).count() == 2
+
+
+def test_a_refused_referral_says_nothing_about_other_providers(world: World) -> None:
+    """Whatever team is passed in, only the actor's own organisation is asked about the BSN."""
+    other_team = TeamFactory.create()
+    ClientFactory.create(bsn="111222333", team=other_team)
+
+    with translation.override("en"), pytest.raises(ValidationError) as exc_info:
+        refer(world, team=other_team)
+    assert "bsn" not in exc_info.value.message_dict
+    assert "team" in exc_info.value.message_dict
+
+    refer(world)
+    with translation.override("en"), pytest.raises(ValidationError) as exc_info:
+        refer(world, given_name="Ander")
+    assert exc_info.value.message_dict["bsn"] == [
+        "A young person with this BSN is already registered at your organisation."
+    ]
+
+
 def test_concurrent_duplicate_is_reported_as_a_bsn_error(world: World) -> None:
     refer(world)
     with (
@@ -120,8 +149,6 @@ def test_all_errors_are_reported_together(world: World) -> None:
 
 
 def test_team_of_another_provider_is_refused(world: World) -> None:
-    from tests.providers.factories import TeamFactory
-
     with pytest.raises(ValidationError) as exc_info:
         refer(world, team=TeamFactory.create())
 

@@ -2,7 +2,9 @@
 
 import dataclasses
 import datetime
+import os
 import pathlib
+import stat
 from unittest import mock
 
 import pytest
@@ -11,9 +13,11 @@ from django.core.management import call_command
 from coachcare.clients.models import ClientNote
 from coachcare.contracts.models import Allocation, AllocationChangeRequest, AllocationStatus
 from coachcare.contracts.services import change_request_apply
+from coachcare.declarations.models import Declaration
 from coachcare.ijw import services
 from coachcare.ijw.messages import (
     AllocatedProduct,
+    AllocationRequest,
     ChangeRequest,
     DeclarationAnswer,
     LineAnswer,
@@ -132,9 +136,17 @@ def test_unmatched_jw301_is_rejected_as_a_whole(contracted: Contracted, tmp_path
     assert not IncomingMessage.objects.exists()
 
 
-def test_jw325_goes_to_the_declarations_app(db: None) -> None:
+def test_jw325_goes_to_the_declarations_app(contracted: Contracted) -> None:
+    world = contracted.world
+    Declaration.objects.create(
+        declaratienummer="D1",
+        municipality=world.municipality_a,
+        provider=world.provider,
+        period_start=datetime.date(2025, 2, 1),
+        period_end=datetime.date(2025, 2, 28),
+    )
     answer = DeclarationAnswer(
-        header=samples.from_municipality("JW325"),
+        header=dataclasses.replace(samples.from_municipality("JW325"), ontvanger=world.provider.agb_code),
         declaratienummer="D1",
         toegekend_bedrag_cents=100,
         lines=[LineAnswer(referentie="R1", retourcodes=["0200"], toegekend_bedrag_cents=100)],
@@ -148,11 +160,13 @@ def test_jw325_goes_to_the_declarations_app(db: None) -> None:
     assert applied == [answer]
 
 
-def test_retour_is_recorded(db: None) -> None:
-    retour = Retour(header=samples.from_municipality("JW306"), referentie="CC0000000003", retourcodes=["0200"])
+def test_retour_is_recorded(contracted: Contracted, started: tuple[Allocation, OutgoingMessage]) -> None:
+    _allocation, sent = started
+    header = dataclasses.replace(samples.from_municipality("JW306"), ontvanger=contracted.world.provider.agb_code)
+    retour = Retour(header=header, referentie=sent.identification, retourcodes=["0200"])
     services.ijw_import(data=render(retour))
     record = IncomingMessage.objects.get()
-    assert (record.berichtcode, record.refers_to, record.retour_codes) == ("439", "CC0000000003", ["0200"])
+    assert (record.berichtcode, record.refers_to, record.retour_codes) == ("439", sent.identification, ["0200"])
 
 
 @pytest.fixture
@@ -215,6 +229,40 @@ def test_export_writes_valid_files_without_clinical_content(
         assert path.name == f"{message.header.berichtcode}_{message.header.identificatie}.xml"
         assert services.ijw_validate_file(data=data) == []
     assert OutgoingMessage.objects.count() == 3
+
+
+def _mode(path: pathlib.Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_export_files_are_private_to_the_exporting_user(
+    contracted: Contracted, care: Allocation, tmp_path: pathlib.Path
+) -> None:
+    """The files carry BSNs: directory 0700 and files 0600, whatever the umask."""
+    old_umask = os.umask(0o022)
+    try:
+        out = tmp_path / "new" / "out"
+        files = _export(contracted, out)
+    finally:
+        os.umask(old_umask)
+    assert files
+    assert _mode(out) == 0o700
+    assert {_mode(path) for path in files} == {0o600}
+
+
+def test_reexport_into_an_open_directory_makes_it_and_its_files_private(
+    contracted: Contracted, care: Allocation, tmp_path: pathlib.Path
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir(mode=0o755)
+    out.chmod(0o755)
+    first = _export(contracted, out)
+    for path in first:
+        path.chmod(0o644)  # e.g. copied in by hand before
+    second = _export(contracted, out)
+    assert [p.name for p in first] == [p.name for p in second]
+    assert _mode(out) == 0o700
+    assert {_mode(path) for path in second} == {0o600}
 
 
 def test_reexport_reuses_identifications(contracted: Contracted, care: Allocation, tmp_path: pathlib.Path) -> None:
@@ -316,3 +364,28 @@ def test_jw319_answering_a_jw317_decides_the_change(
     assert change.status == status
     assert change.allocation.volume == volume
     assert result.notes
+
+
+def test_a_request_made_at_half_past_midnight_belongs_to_the_amsterdam_month(
+    contracted: Contracted, tmp_path: pathlib.Path
+) -> None:
+    """Asked at 00:30 on 1 March in Amsterdam (23:30 UTC on 28 February): the March JW315, starting 1 March."""
+    AllocationFactory.create(
+        client=contracted.world.own,
+        product=contracted.first,
+        requested_at=datetime.datetime(2025, 2, 28, 23, 30, tzinfo=datetime.UTC),
+    )
+    municipality = contracted.world.municipality_a
+    february = services.ijw_export(municipality=municipality, period="2025-02", out_dir=tmp_path / "feb")
+    assert not [path for path in february.files if path.name.startswith("446_")]
+    march = services.ijw_export(municipality=municipality, period="2025-03", out_dir=tmp_path / "mar")
+    [jw315] = [path for path in march.files if path.name.startswith("446_")]
+    message = parse(jw315.read_bytes())
+    assert isinstance(message, AllocationRequest)
+    assert message.items[0].ingangsdatum == datetime.date(2025, 3, 1)
+
+
+@pytest.mark.parametrize("period", ["2025-2", "2025-13", "202502", "2025-02-01", " 2025-02"])
+def test_a_period_that_is_not_yyyy_mm_is_refused(period: str) -> None:
+    with pytest.raises(ValueError):
+        services.month_bounds(period)

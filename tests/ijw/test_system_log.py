@@ -98,8 +98,11 @@ def test_an_answer_to_a_change_request_logs_its_client(
     assert (entry.event, entry.client_public_id) == ("update", contracted.world.own.public_id)
 
 
-def test_a_retour_changes_no_client_data_and_logs_nothing(db: None) -> None:
-    retour = Retour(header=samples.from_municipality("JW306"), referentie="CC0000000003", retourcodes=["0200"])
+def test_a_retour_changes_no_client_data_and_logs_nothing(
+    contracted: Contracted, started: tuple[Allocation, OutgoingMessage]
+) -> None:
+    header = dataclasses.replace(samples.from_municipality("JW306"), ontvanger=contracted.world.provider.agb_code)
+    retour = Retour(header=header, referentie=started[1].identification, retourcodes=["0200"])
     ijw_import_logged(data=render(retour), access_point=AP)
     assert _system_entries() == []
 

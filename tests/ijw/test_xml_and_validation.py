@@ -162,3 +162,50 @@ def test_formats_and_code_lists() -> None:
 
 def test_without_context_only_context_free_rules() -> None:
     assert validate(render(samples.declaration())) == []
+
+
+# --- no DOCTYPE, no entities ----------------------------------------------------------------------
+
+_DOCTYPES = {
+    "harmless": b"<!DOCTYPE Bericht>",
+    "internal-entity": b'<!DOCTYPE Bericht [<!ENTITY naam "Jansen">]>',
+    "external-entity": b'<!DOCTYPE Bericht [<!ENTITY naam SYSTEM "file:///etc/hostname">]>',
+    "external-dtd": b'<!DOCTYPE Bericht SYSTEM "http://127.0.0.1:9/ijw.dtd">',
+}
+
+
+def _with_doctype(doctype: bytes, *, entity: bool) -> bytes:
+    data = render(samples.allocation())
+    declaration, rest = data.split(b"?>", 1)
+    if entity:
+        rest = rest.replace(b">Jansen<", b">&naam;<")
+    return declaration + b"?>\n" + doctype + rest
+
+
+@pytest.mark.parametrize("kind", list(_DOCTYPES))
+def test_any_doctype_is_refused(kind: str) -> None:
+    data = _with_doctype(_DOCTYPES[kind], entity=kind.endswith("entity"))
+    with pytest.raises(IjwParseError, match="DOCTYPE"):
+        parse(data)
+    violations = validate(data, context=context())
+    assert [(v.rule, v.path) for v in violations] == [("XSD", "/")]
+    assert "DOCTYPE" in violations[0].message
+
+
+def test_a_doctype_in_another_encoding_is_refused_too() -> None:
+    """The byte check cannot see a UTF-16 DOCTYPE: the parsed document is checked as well."""
+    text = _with_doctype(_DOCTYPES["harmless"], entity=False).decode()
+    text = text.replace("encoding='UTF-8'", "encoding='UTF-16'")
+    assert "encoding='UTF-16'" in text
+    with pytest.raises(IjwParseError, match="DOCTYPE"):
+        parse(text.encode("utf-16"))
+
+
+def test_the_xsd_check_reads_with_the_same_hardened_reader(tmp_path: Any) -> None:
+    (tmp_path / "jw301.xsd").write_text(
+        '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"><xs:element name="x"/></xs:schema>'
+    )
+    with pytest.raises(IjwParseError, match="DOCTYPE"):
+        schema.validate_with_xsd(
+            _with_doctype(_DOCTYPES["external-entity"], entity=True), name="JW301", directory=tmp_path
+        )

@@ -5,6 +5,7 @@ import datetime
 import io
 from collections.abc import Callable
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.core import mail
@@ -372,3 +373,23 @@ def test_commands_refuse_a_missing_output_folder(db: None, tmp_path: Path, comma
     with pytest.raises(CommandError, match="does not exist"):
         call_command(command, "--out", str(target), *extra)
     assert not target.parent.exists()
+
+
+@pytest.mark.parametrize(
+    ("now", "missing"),
+    [
+        (datetime.datetime(2031, 1, 1, 22, 30, tzinfo=datetime.UTC), 0),  # 23:30 on 1 January in Amsterdam
+        (datetime.datetime(2031, 1, 1, 23, 30, tzinfo=datetime.UTC), 2),  # 00:30 on 2 January in Amsterdam
+        (datetime.datetime(2031, 3, 29, 22, 30, tzinfo=datetime.UTC), 2),  # 00:30 after DST started
+    ],
+)
+def test_overdue_follow_ups_are_counted_on_the_amsterdam_date(
+    world: World, now: datetime.datetime, missing: int
+) -> None:
+    """Follow-ups due on 1 January 2031 are overdue from 2 January in Amsterdam, not from UTC's."""
+    trajectory = make_trajectory(world)
+    FollowUp.objects.filter(trajectory=trajectory).update(due_on=D(2031, 1, 1))
+    services.trajectory_outcomes_refresh(trajectory_ids=[trajectory.pk])
+    scope = ind.Scope(date_from=FEB_10, date_to=FEB_10, municipality_id=world.municipality_a.pk)
+    with mock.patch("django.utils.timezone.now", return_value=now):
+        assert ind.total_row(ind.outcome_rows(scope))["fu_missing"] == missing

@@ -44,6 +44,7 @@ from coachcare.api.problems import PROBLEM_CONTENT_TYPE, problem_response
 from coachcare.audit.models import AccessLogEntry
 from coachcare.audit.services import AccessPoint, Channel
 from coachcare.clients.models import Client
+from coachcare.core.dates import local_date
 from coachcare.measures.models import QuestionnaireResponse
 from coachcare.method.models import Module
 from coachcare.trajectories.models import ACTIVE_STATUSES, Goal, ModuleRun, Trajectory
@@ -246,7 +247,7 @@ def goal_resource(goal: Goal) -> dict[str, Any]:
             "category": [{"text": goal.kind}],
             "description": {"text": goal.text},
             "subject": {"reference": f"Patient/{trajectory.client.public_id}"},
-            "startDate": goal.created_at.date().isoformat(),
+            "startDate": local_date(goal.created_at).isoformat(),
         },
     )
 

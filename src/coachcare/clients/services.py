@@ -52,6 +52,11 @@ def client_eligibility_check(*, birth_date: datetime.date, on: datetime.date) ->
         )
 
 
+def _duplicate_bsn_message() -> str:
+    """The same words whether or not anyone else has the BSN: only the own organisation counts."""
+    return _("A young person with this BSN is already registered at your organisation.")
+
+
 def client_refer(
     *,
     actor: User,
@@ -89,8 +94,15 @@ def client_refer(
     if coach is not None and (coach.role != Role.COACH or coach.provider_id != actor.provider_id):
         errors.setdefault("coach", []).append(_("The coach must work for your organisation."))
     hashed = bsn_hash(compact_bsn) if compact_bsn else ""
-    if hashed and team is not None and Client.objects.filter(provider_id=team.provider_id, bsn_hash=hashed).exists():
-        errors.setdefault("bsn", []).append(_("A young person with this BSN is already registered."))
+    # Only the actor's own organisation is asked: whether the BSN is in care at another provider
+    # is none of its business (whatever team was passed in).
+    own_provider = actor.provider_id
+    if (
+        hashed
+        and own_provider is not None
+        and Client.objects.filter(provider_id=own_provider, bsn_hash=hashed).exists()
+    ):
+        errors.setdefault("bsn", []).append(_duplicate_bsn_message())
     if errors:
         raise ValidationError(errors)
     assert team is not None
@@ -116,7 +128,7 @@ def client_refer(
                 access_point=access_point,
             )
     except IntegrityError as exc:  # a concurrent registration of the same BSN
-        raise ValidationError({"bsn": [_("A young person with this BSN is already registered.")]}) from exc
+        raise ValidationError({"bsn": [_duplicate_bsn_message()]}) from exc
     return client
 
 

@@ -1,4 +1,11 @@
-"""Dates and ages. Ages are always computed on the date of the action (rules.md)."""
+"""Dates and ages. Ages are always computed on the date of the action.
+
+Every date the application derives from the clock or from a moment is the date in Amsterdam
+(``settings.TIME_ZONE``), never the server's or UTC's: at 00:30 in Amsterdam (23:30 UTC the day
+before) "today" is already the new day, also across the DST switches. ``today()`` for the clock,
+``local_date(moment)`` for a stored moment (``created_at``, ``decided_at``, ...). Never
+``date.today()``, ``datetime.now()`` or ``moment.date()`` (ruff's DTZ rules catch the first two).
+"""
 
 import datetime
 
@@ -6,7 +13,13 @@ from django.utils import timezone
 
 
 def today() -> datetime.date:
-    return timezone.localdate()
+    """The date in Amsterdam now."""
+    return timezone.localdate(timezone=timezone.get_default_timezone())
+
+
+def local_date(moment: datetime.datetime) -> datetime.date:
+    """The date in Amsterdam of an aware moment (``ValueError`` for a naive one)."""
+    return timezone.localtime(moment, timezone.get_default_timezone()).date()
 
 
 def age_on(birth_date: datetime.date, on: datetime.date) -> int:

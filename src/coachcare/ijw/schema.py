@@ -175,7 +175,8 @@ def xsd_dir() -> Path | None:
 def _load_xsd(path: str) -> Any:
     from lxml import etree
 
-    return etree.XMLSchema(etree.parse(path))
+    # The XSDs are the operator's configuration; still read without entities and without network.
+    return etree.XMLSchema(etree.parse(path, parser=etree.XMLParser(resolve_entities=False, no_network=True)))
 
 
 def validate_with_xsd(data: bytes, *, name: str, directory: Path | None = None) -> list[str] | None:
@@ -184,7 +185,7 @@ def validate_with_xsd(data: bytes, *, name: str, directory: Path | None = None) 
     Looks for ``<directory>/<name lowercase>.xsd`` (e.g. ``jw301.xsd``, which imports
     ``basisschema.xsd`` from the same directory, as iStandaarden publishes them).
     """
-    from lxml import etree
+    from coachcare.ijw.xml import read_document  # xml imports this module: looked up when needed
 
     directory = directory or xsd_dir()
     if directory is None:
@@ -193,7 +194,7 @@ def validate_with_xsd(data: bytes, *, name: str, directory: Path | None = None) 
     if not path.is_file():
         return None
     schema = _load_xsd(str(path))
-    document = etree.fromstring(data, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+    document = read_document(data)  # the one hardened reader: no DOCTYPE, no entities, no network
     if schema.validate(document):
         return []
     return [f"line {error.line}: {error.message}" for error in schema.error_log]

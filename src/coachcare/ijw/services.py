@@ -13,6 +13,9 @@ from __future__ import annotations
 import datetime
 import hashlib
 import importlib
+import os
+import re
+import stat
 import uuid
 from calendar import monthrange
 from collections.abc import Callable, Iterable
@@ -29,6 +32,7 @@ from coachcare.clients.services import bsn_hash
 from coachcare.contracts.models import Allocation as AllocationModel
 from coachcare.contracts.models import AllocationChangeRequest, AllocationStatus, ChangeRequestStatus, NumberSequence
 from coachcare.contracts.services import change_request_apply
+from coachcare.core.dates import local_date
 from coachcare.core.dates import today as local_today
 from coachcare.ijw import schema as s
 from coachcare.ijw.messages import (
@@ -112,6 +116,9 @@ def ijw_import(*, data: bytes, context: ValidationContext | None = None) -> Impo
         raise IjwRejected([Violation("IMPORT", "/Bericht/Header/BerichtCode", f"{name} is not sent to a provider")])
     result = ImportResult(name=name, identification=message.header.identificatie)
     with transaction.atomic():
+        parties_violations = _parties_violations(message)
+        if parties_violations:
+            raise IjwRejected(parties_violations)
         match message:
             case Allocation():
                 _apply_allocation(message, result)
@@ -183,12 +190,137 @@ def _matching_allocation(message: Allocation, item: AllocatedProduct, path: str)
     raise IjwRejected([Violation("IMPORT", path, f"no allocation request matches allocation {item.toewijzingnummer}")])
 
 
+def _allocations_matched(message: Allocation) -> list[AllocationModel]:
+    """The allocation each ToegewezenProduct of a JW301 is about, in order (``IMPORT`` when one has none)."""
+    return [
+        _matching_allocation(message, item, f"/Bericht/Client/ToegewezenProducten/ToegewezenProduct[{index}]")
+        for index, item in enumerate(message.items, 1)
+    ]
+
+
+# --- who sent it and to whom (rule PARTY) -------------------------------------------------------
+
+PARTY = "PARTY"
+
+
+def _sent_message(identification: str, path: str, *, codes: Iterable[str] | None = None) -> OutgoingMessage:
+    """The outgoing message an incoming one answers (``IMPORT`` when none was sent)."""
+    sent = OutgoingMessage.objects.filter(identification=identification)
+    if codes is not None:
+        sent = sent.filter(berichtcode__in=list(codes))
+    found = sent.first()
+    if found is None:
+        raise IjwRejected([Violation("IMPORT", path, f"no message {identification} was sent")])
+    return found
+
+
+def _uuids(values: Iterable[str]) -> list[uuid.UUID]:
+    result = []
+    for value in values:
+        try:
+            result.append(uuid.UUID(value))
+        except ValueError:
+            continue
+    return result
+
+
+def _outgoing_parties(sent: OutgoingMessage) -> set[tuple[str, str | None]]:
+    """(municipality code, provider AGB) of the contracts behind an outgoing message's allocations.
+
+    The keys recorded with the message say which: allocation ids (JW315), change request ids
+    (JW317) or allocation numbers (JW305, JW307, JW323). When none can be found any more, the
+    provider is unknown (``None``) and cannot match.
+    """
+    keys = sent.toewijzing_nummers
+    parties: set[tuple[str, str | None]]
+    if sent.berichtcode == s.BERICHTCODES["JW315"]:
+        parties = set(
+            AllocationModel.objects.filter(public_id__in=_uuids(keys)).values_list(
+                "contract__municipality__code", "contract__provider__agb_code"
+            )
+        )
+    elif sent.berichtcode == s.BERICHTCODES["JW317"]:
+        parties = set(
+            AllocationChangeRequest.objects.filter(public_id__in=_uuids(keys)).values_list(
+                "allocation__contract__municipality__code", "allocation__contract__provider__agb_code"
+            )
+        )
+    else:
+        parties = set(
+            AllocationModel.objects.filter(toewijzing_nummer__in=keys).values_list(
+                "contract__municipality__code", "contract__provider__agb_code"
+            )
+        )
+    return parties or {(sent.municipality_code, None)}
+
+
+def _declaration_parties(number: str) -> set[tuple[str, str | None]] | None:
+    """(municipality code, provider AGB) of declaration ``number``; ``None`` without the declarations app."""
+    try:
+        models = importlib.import_module("coachcare.declarations.models")
+    except ImportError:
+        return None
+    found = models.Declaration.objects.filter(declaratienummer=number).values_list(
+        "municipality__code", "provider__agb_code"
+    )
+    parties = set(found)
+    if not parties:
+        raise IjwRejected(
+            [Violation("IMPORT", "/Bericht/Header/DeclaratieFactuurNummer", f"no declaration {number} was sent")]
+        )
+    return parties
+
+
+def _parties_violations(message: Message) -> list[Violation]:
+    """An incoming message must come from the municipality and be addressed to the provider of the
+    contract of everything it touches: the allocations of a JW301, the request a JW319 answers, the
+    declaration a JW325 answers, the message a retour answers. One line per mismatch (``PARTY``);
+    nothing the message points at at all is ``IMPORT``.
+    """
+    header = message.header
+    touched: list[tuple[str, set[tuple[str, str | None]]]] = []
+    match message:
+        case Allocation():
+            for item, allocation in zip(message.items, _allocations_matched(message), strict=True):
+                pair: tuple[str, str | None] = (
+                    allocation.contract.municipality.code,
+                    allocation.contract.provider.agb_code,
+                )
+                touched.append((f"allocation {item.toewijzingnummer}", {pair}))
+        case RequestAnswer():
+            codes = [s.BERICHTCODES["JW315"], s.BERICHTCODES["JW317"]]
+            sent = _sent_message(message.referentie, "/Bericht/Antwoord/Referentie", codes=codes)
+            touched.append((f"the request {sent.identification}", _outgoing_parties(sent)))
+        case DeclarationAnswer():
+            declaration_parties = _declaration_parties(message.declaratienummer)
+            if declaration_parties is not None:
+                touched.append((f"declaration {message.declaratienummer}", declaration_parties))
+        case Retour():
+            sent = _sent_message(message.referentie, "/Bericht/Header/BerichtIdentificatie/Identificatie")
+            touched.append((f"the message {sent.identification}", _outgoing_parties(sent)))
+    violations: list[Violation] = []
+    for what, parties in touched:
+        for municipality, provider in sorted(parties, key=str):
+            if municipality != header.afzender:
+                violations.append(
+                    Violation(
+                        PARTY,
+                        "/Bericht/Header/Afzender",
+                        f"{what} is not under a contract of municipality {header.afzender}",
+                    )
+                )
+            if provider != header.ontvanger:
+                violations.append(
+                    Violation(PARTY, "/Bericht/Header/Ontvanger", f"{what} is not of provider {header.ontvanger}")
+                )
+    return list(dict.fromkeys(violations))
+
+
 def _apply_allocation(message: Allocation, result: ImportResult) -> None:
     """JW301: every allocated product updates its allocation (status, number, period, volume)."""
     now = timezone.now()
-    for index, item in enumerate(message.items, 1):
+    for index, (item, allocation) in enumerate(zip(message.items, _allocations_matched(message), strict=True), 1):
         path = f"/Bericht/Client/ToegewezenProducten/ToegewezenProduct[{index}]"
-        allocation = _matching_allocation(message, item, path)
         if allocation.client.bsn != message.client.bsn:
             raise IjwRejected([Violation("TR332", path, "the allocation belongs to another client")])
         if item.volume < allocation.volume_used:
@@ -217,13 +349,8 @@ def _apply_allocation(message: Allocation, result: ImportResult) -> None:
 
 def _apply_request_answer(message: RequestAnswer, result: ImportResult) -> None:
     """JW319: a rejection marks the requested allocations of that JW315 rejected; a grant waits for JW301."""
-    sent = OutgoingMessage.objects.filter(
-        identification=message.referentie, berichtcode__in=[s.BERICHTCODES["JW315"], s.BERICHTCODES["JW317"]]
-    ).first()
-    if sent is None:
-        raise IjwRejected(
-            [Violation("IMPORT", "/Bericht/Antwoord/Referentie", f"no request {message.referentie} was sent")]
-        )
+    codes = [s.BERICHTCODES["JW315"], s.BERICHTCODES["JW317"]]
+    sent = _sent_message(message.referentie, "/Bericht/Antwoord/Referentie", codes=codes)
     if sent.berichtcode == s.BERICHTCODES["JW317"]:
         _apply_change_answer(message, sent.toewijzing_nummers, result)
         return
@@ -243,7 +370,7 @@ def _apply_change_answer(message: RequestAnswer, public_ids: list[str], result: 
     """JW319 answering a JW317: the change requests still open are granted or rejected."""
     approve = message.verzoek_antwoord == "1"
     changes = AllocationChangeRequest.objects.filter(
-        public_id__in=[uuid.UUID(value) for value in public_ids], status=ChangeRequestStatus.REQUESTED
+        public_id__in=_uuids(public_ids), status=ChangeRequestStatus.REQUESTED
     ).select_related("allocation")
     count = 0
     for change in changes:
@@ -275,7 +402,9 @@ def identification_next() -> str:
 
 def month_bounds(period: str) -> tuple[datetime.date, datetime.date]:
     """First and last day of "YYYY-MM"; ``ValueError`` when it is not a month."""
-    first = datetime.datetime.strptime(period, "%Y-%m").date()
+    if not re.fullmatch(r"\d{4}-\d{2}", period):
+        raise ValueError(f"{period!r} is not a month (YYYY-MM)")
+    first = datetime.date(int(period[:4]), int(period[5:]), 1)
     return first, first.replace(day=monthrange(first.year, first.month)[1])
 
 
@@ -324,7 +453,7 @@ def _requests(
                 referentie_aanbieder=str(a.public_id),
                 categorie=a.product.ijw_product_category,
                 code=a.product.ijw_product_code,
-                ingangsdatum=a.start_date or timezone.localtime(a.requested_at).date(),
+                ingangsdatum=a.start_date or local_date(a.requested_at),
                 einddatum=a.end_date,
                 volume=a.volume,
                 eenheid=a.product.unit,
@@ -461,6 +590,26 @@ def _numbers_of(message: Message) -> list[str]:
     return []
 
 
+#: The files carry BSNs: only the user who runs the export may read them (security.md, iJw files).
+PRIVATE_DIRECTORY_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+
+
+def _private_directory(path: Path) -> None:
+    """Create ``path`` (and missing parents) as 0700; an existing one is made 0700 too."""
+    path.mkdir(mode=PRIVATE_DIRECTORY_MODE, parents=True, exist_ok=True)
+    if stat.S_IMODE(path.stat().st_mode) != PRIVATE_DIRECTORY_MODE:
+        path.chmod(PRIVATE_DIRECTORY_MODE)
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` as 0600 from the first byte on, also when the file exists (a re-export)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), PRIVATE_FILE_MODE)
+    with os.fdopen(descriptor, "wb") as handle:
+        os.fchmod(handle.fileno(), PRIVATE_FILE_MODE)
+        handle.write(data)
+
+
 def ijw_export(
     *, municipality: Municipality, period: str, out_dir: Path, today: datetime.date | None = None
 ) -> ExportResult:
@@ -487,7 +636,7 @@ def ijw_export(
         produced.append((message, keys))
     for message in _declarations(municipality, period, result):
         produced.append((message, _numbers_of(message)))
-    out_dir.mkdir(parents=True, exist_ok=True)
+    _private_directory(out_dir)
     writes: list[tuple[Path, bytes]] = []
     with transaction.atomic():
         for message, keys in produced:
@@ -525,7 +674,7 @@ def ijw_export(
                 )
             writes.append((out_dir / f"{final.header.berichtcode}_{identification}.xml", data))
     for path, data in writes:
-        path.write_bytes(data)
+        _write_private(path, data)
         result.files.append(path)
     _declarations_submitted([message for message, _keys in produced if isinstance(message, Declaration)])
     return result
@@ -550,16 +699,24 @@ def ijw_validate_file(*, data: bytes) -> list[Violation]:
     """Validate a file with the context from the database (incoming or outgoing by its type).
 
     A file that was itself exported or imported (same sha256) is not blamed for its own
-    identification (TR056).
+    identification (TR056). A valid incoming message is also checked against who sent it and
+    to whom (``PARTY``, and ``IMPORT`` when what it answers was never sent), as the import does.
     """
+    message: Message | None
     try:
         message = parse(data)
         direction = "outgoing" if message_name(message) in s.FROM_PROVIDER else "incoming"
         identification = message.header.identificatie
     except (IjwParseError, ValueError):
-        direction, identification = "incoming", ""
+        message, direction, identification = None, "incoming", ""
     context = validation_context_from_db(direction=direction)  # type: ignore[arg-type]
     digest = _sha256(data)
     if OutgoingMessage.objects.filter(sha256=digest).exists() or IncomingMessage.objects.filter(sha256=digest).exists():
         context = replace(context, seen_identifications=context.seen_identifications - {identification})
-    return validate(data, context=context)
+    violations = validate(data, context=context)
+    if not violations and message is not None and message_name(message) in s.FROM_MUNICIPALITY:
+        try:
+            violations = _parties_violations(message)
+        except IjwRejected as rejected:
+            violations = rejected.violations
+    return violations

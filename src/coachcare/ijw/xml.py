@@ -3,7 +3,9 @@
 Element names and namespaces come from ``coachcare.ijw.schema`` only. ``render`` writes UTF-8
 without a BOM (OP192) with an XML declaration; ``parse`` finds the message type from the root
 element's namespace and raises ``IjwParseError`` (with the element path) on anything it cannot
-read. Parsing is hardened: no entities, no network, no DTD.
+read. Parsing is hardened (``read_document``, the one place that reads XML bytes): a document
+with a DOCTYPE is refused before parsing and again after (whatever the encoding), so no DTD,
+internal or external entity is ever read; no network, no huge trees.
 """
 
 from __future__ import annotations
@@ -595,18 +597,33 @@ _PARSERS: dict[str, Callable[[_Reader, Any], Message]] = {
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
+_DOCTYPE = b"<!DOCTYPE"
+_DOCTYPE_REFUSED = "a DOCTYPE (document type declaration) is not allowed in an iJw message"
+
+
 def message_name_of(data: bytes) -> str:
     """The message name ("JW301") of an XML file, from its root element's namespace."""
-    return _name_of(_root(data))
+    return _name_of(read_document(data))
 
 
-def _root(data: bytes) -> Any:
+def read_document(data: bytes) -> Any:
+    """The root element of ``data``, read safely; ``IjwParseError`` for anything not plain XML.
+
+    iJw messages never have a DOCTYPE, so any is refused: first by looking at the bytes (nothing
+    of a DTD is parsed), then on the parsed document (a DOCTYPE in another encoding).
+    """
+    body = data.removeprefix(s.BOM)
+    if _DOCTYPE in body:
+        raise IjwParseError(_DOCTYPE_REFUSED)
     try:
-        root = etree.fromstring(data.removeprefix(s.BOM), parser=_PARSER)
+        root = etree.fromstring(body, parser=_PARSER)
     except etree.XMLSyntaxError as error:
         raise IjwParseError(f"not well-formed XML: {error}") from None
     if root is None:
         raise IjwParseError("empty document")
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+        raise IjwParseError(_DOCTYPE_REFUSED)
     return root
 
 
@@ -625,6 +642,6 @@ def _name_of(root: Any) -> str:
 
 def parse(data: bytes) -> Message:
     """Read an iJw 3.2 message. A leading BOM is tolerated here (the validator reports OP192)."""
-    root = _root(data)
+    root = read_document(data)
     name = _name_of(root)
     return _PARSERS[name](_Reader(name), root)

@@ -47,6 +47,7 @@ from django.db.models.lookups import GreaterThan
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from coachcare.core.dates import today
 from coachcare.monitoring.models import GateDecision, TrajectoryOutcome
 from coachcare.trajectories.models import Advice, EndReason, ModuleRun
 
@@ -416,7 +417,7 @@ ADDITIVE_KEYS = tuple(_aggregates(datetime.date.min))
 def outcome_rows(scope: Scope, *, on: datetime.date | None = None) -> list[dict[str, Any]]:
     """ONE grouped query over the outcome summary: the additive outcome aggregates per quarter of
     closure (oldest first). ``on`` (default today) decides which follow-ups are overdue."""
-    on = on or datetime.date.today()
+    on = on or today()
     rows = (
         closed_outcomes(scope)
         .annotate(quarter=TruncQuarter("closed_on"))

@@ -11,6 +11,7 @@ from uuid import UUID
 
 from django.core.paginator import Page, Paginator
 from django.db.models import F, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coachcare.access import policy
@@ -243,7 +244,8 @@ def client_timeline(*, actor: User, public_id: UUID, access_point: AccessPoint) 
         key=lambda e: (
             e.at
             if isinstance(e.at, datetime.datetime)
-            else datetime.datetime.combine(e.at, datetime.time.min, tzinfo=datetime.UTC)
+            # a date-only event (a follow-up's due date) begins at midnight in Amsterdam
+            else datetime.datetime.combine(e.at, datetime.time.min, tzinfo=timezone.get_default_timezone())
         ),
         reverse=True,
     )

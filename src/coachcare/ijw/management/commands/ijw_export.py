@@ -18,7 +18,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--municipality", required=True, help="CBS code (4 digits)")
         parser.add_argument("--period", required=True, help="YYYY-MM")
-        parser.add_argument("--out", required=True, type=Path, help="directory for the files")
+        parser.add_argument(
+            "--out",
+            required=True,
+            type=Path,
+            help="directory for the files, which carry BSNs: created (or made) 0700, files written 0600",
+        )
 
     def handle(self, *args: object, municipality: str, period: str, out: Path, **options: object) -> None:
         found = Municipality.objects.filter(code=municipality).first()
