@@ -92,8 +92,8 @@ restore: $(VENV)/.base-installed
 	$(MANAGE) restore $(BACKUP) $(if $(filter yes,$(CONFIRM)),--yes,)
 
 messages: $(VENV)/.base-installed
-	cd src/coachcare && ../../$(MANAGE) makemessages -l nl -l en --no-obsolete --ignore 'static/*'
-	cd src/coachcare && ../../$(MANAGE) compilemessages
+	cd src/coachcare && ../../$(PY) ../../manage.py makemessages -l nl -l en --no-obsolete --ignore 'static/*'
+	cd src/coachcare && ../../$(PY) ../../manage.py compilemessages
 
 vendor-static:
 	bash scripts/vendor-static.sh
