@@ -490,3 +490,40 @@ def test_explicit_endpoints_without_discovery(settings) -> None:
     assert digid.digid_enabled()
     assert config.authorization_endpoint == "https://broker.example/authorize"
     assert config.library_settings()["OIDC_AUTH_REQUEST_EXTRA_PARAMS"] == {}  # no acr_values sent
+
+
+@pytest.mark.django_db
+def test_refusals_of_other_people_do_not_lock_digid_for_everyone(broker: OidcProvider) -> None:
+    """django-axes counts refused DigiD logins per address and browser, not in one shared bucket."""
+    for attempt in range(6):
+        stranger = HttpClient(REMOTE_ADDR=f"192.0.2.{attempt + 1}", HTTP_USER_AGENT=f"browser {attempt}")
+        assert refusal_of(digid_login(stranger, broker, claims={"bsn": next_bsn(), "acr": SUBSTANTIEEL})) == "unknown"
+    young = UserFactory.create(jongere=True)
+    own = ClientFactory.create(user=young)
+    browser = HttpClient(REMOTE_ADDR="198.51.100.7", HTTP_USER_AGENT="the young person's phone")
+
+    response = digid_login(browser, broker, claims={"bsn": own.bsn, "acr": SUBSTANTIEEL})
+
+    assert response.status_code == 302
+    assert logged_in_user_id(browser) == young.pk
+
+
+@pytest.mark.django_db
+def test_repeated_refusals_from_one_browser_lock_that_browser(client: HttpClient, broker: OidcProvider) -> None:
+    statuses = [
+        digid_login(client, broker, claims={"bsn": next_bsn(), "acr": SUBSTANTIEEL}).status_code for _ in range(5)
+    ]
+    assert statuses == [403, 403, 403, 403, 429]  # AXES_FAILURE_LIMIT: the fifth failure locks
+    own = ClientFactory.create(user=UserFactory.create(jongere=True))
+
+    response = digid_login(client, broker, claims={"bsn": own.bsn, "acr": SUBSTANTIEEL})
+
+    assert response.status_code == 429
+    assert logged_in_user_id(client) is None
+
+
+def test_lockout_parameters_per_kind_of_login(rf) -> None:
+    from coachcare.accounts.lockout import PASSWORD_LOGIN, WITHOUT_USERNAME, lockout_parameters
+
+    assert lockout_parameters(rf.post(LOGIN, {"username": "someone"}), {"username": "someone"}) == PASSWORD_LOGIN
+    assert lockout_parameters(rf.get(DIGID_CALLBACK), {"nonce": "n", "code_verifier": None}) == WITHOUT_USERNAME

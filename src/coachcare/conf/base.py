@@ -142,8 +142,9 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
 # Lock an account name after too many failures (an attacker rotating addresses still hits it), and
 # an address + browser combination (password spraying over many names). Not the bare address: a
-# school or family behind one IP is not locked out together.
-AXES_LOCKOUT_PARAMETERS = ["username", ["ip_address", "user_agent"]]
+# school or family behind one IP is not locked out together. A login without a username (DigiD)
+# counts by address + browser only (coachcare.accounts.lockout).
+AXES_LOCKOUT_PARAMETERS = "coachcare.accounts.lockout.lockout_parameters"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
