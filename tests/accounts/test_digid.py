@@ -17,8 +17,9 @@ from django.core.management.base import SystemCheckError
 from django.test import Client as HttpClient
 from django.urls import reverse
 
-from coachcare.accounts import digid, selectors
+from coachcare.accounts import digid
 from coachcare.accounts.models import User
+from coachcare.clients import selectors
 from coachcare.clients.models import Client
 from coachcare.clients.services import bsn_hash
 from tests.accounts.factories import PASSWORD, UserFactory

@@ -4,7 +4,7 @@ The broker (a municipality's or provider's DigiD connection: a "makelaar" that s
 and SAML to DigiD) authenticates the person and sends their BSN and the DigiD level of assurance
 (betrouwbaarheidsniveau) as claims. coachcare never creates an account from a DigiD login: the BSN
 is matched by the keyed BSN hash to an existing young person's or parent's account
-(``accounts.selectors.digid_account_for_bsn_hash``). Everything here is configured by environment
+(``clients.selectors.digid_account_for_bsn_hash``). Everything here is configured by environment
 (``COACHCARE_OIDC_*``, docs/configuration.md); without a client id and the broker's discovery URL
 or endpoints the feature is off and the login page shows no DigiD button.
 """
@@ -22,8 +22,6 @@ from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 
 from coachcare.accounts.models import User
-from coachcare.accounts.selectors import DigidMatch, digid_account_for_bsn_hash
-from coachcare.clients.services import bsn_hash
 
 logger = logging.getLogger(__name__)
 
@@ -258,6 +256,10 @@ def digid_login_resolve(*, claims: Mapping[str, Any], config: DigidConfig) -> tu
     looked at), a valid BSN (11-proof), then exactly one active young person's or parent's account
     with that BSN. Never creates anything.
     """
+    # Function-level imports: clients sits above accounts (docs/architecture.md, known exceptions).
+    from coachcare.clients.selectors import DigidMatch, digid_account_for_bsn_hash
+    from coachcare.clients.services import bsn_hash
+
     loa = loa_from_claims(claims, config=config)
     if loa is None or loa < config.minimum_loa:
         raise DigidRefused(Refusal.LOA_TOO_LOW, loa=loa)
