@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 from uuid import uuid4
 
 import pytest
+from axes.models import AccessFailureLog, AccessLog
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import Client as HttpClient
@@ -161,6 +162,19 @@ def test_known_young_person_logs_in_and_the_level_is_remembered(
     assert User.objects.count() == users_before
     assert f"DigiD login completed for user id {young.pk} at level substantieel" in caplog.text
     assert own.bsn not in caplog.text
+    assert AccessLog.objects.filter(username=young.username).exists()  # django-axes records the login
+
+
+@pytest.mark.django_db
+def test_account_made_inactive_after_a_digid_login_loses_the_session(client: HttpClient, broker: OidcProvider) -> None:
+    young = UserFactory.create(jongere=True)
+    own = ClientFactory.create(user=young)
+    digid_login(client, broker, claims={"bsn": own.bsn, "acr": SUBSTANTIEEL})
+    assert client.get("/portal/").status_code == 200
+
+    User.objects.filter(pk=young.pk).update(is_active=False)
+
+    assert client.get("/portal/").status_code == 302
 
 
 @pytest.mark.django_db
@@ -250,6 +264,7 @@ def test_unknown_bsn_is_refused_and_nothing_is_created(
     assert (User.objects.count(), Client.objects.count()) == (users, clients)
     assert "DigiD login refused: unknown (level substantieel)" in caplog.text
     assert unknown not in caplog.text
+    assert AccessFailureLog.objects.filter(path_info=DIGID_CALLBACK).exists()  # django-axes records the refusal
 
 
 @pytest.mark.django_db

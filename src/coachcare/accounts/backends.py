@@ -99,6 +99,9 @@ class DigidBackend(OIDCAuthenticationBackend):
         claims.update(payload)
         return claims
 
+    def describe_user_by_claims(self, claims: dict[str, Any]) -> str:
+        return "a DigiD login"  # the library logs this; never the BSN or the subject
+
     def verify_claims(self, claims: dict[str, Any]) -> bool:
         return True  # coachcare's own checks follow in filter_users_by_claims
 
