@@ -543,3 +543,15 @@ def test_lockout_parameters_per_kind_of_login(rf) -> None:
 
     assert lockout_parameters(rf.post(LOGIN, {"username": "someone"}), {"username": "someone"}) == PASSWORD_LOGIN
     assert lockout_parameters(rf.get(DIGID_CALLBACK), {"nonce": "n", "code_verifier": None}) == WITHOUT_USERNAME
+
+
+@pytest.mark.django_db
+def test_next_to_another_site_is_ignored(client: HttpClient, broker: OidcProvider) -> None:
+    own = ClientFactory.create(user=UserFactory.create(jongere=True))
+
+    response = digid_login(
+        client, broker, claims={"bsn": own.bsn, "acr": SUBSTANTIEEL}, next_url="https://evil.example/"
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == HOME
