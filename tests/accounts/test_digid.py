@@ -234,7 +234,7 @@ def test_parent_without_gezag_is_refused(client: HttpClient, broker: OidcProvide
 
     response = digid_login(client, broker, claims={"bsn": parent_bsn, "acr": SUBSTANTIEEL})
 
-    assert refusal_of(response) == "unknown"
+    assert refusal_of(response) == "not_allowed"
     assert logged_in_user_id(client) is None
 
 
@@ -244,7 +244,9 @@ def test_on_main_no_parent_is_found_by_bsn(db: None) -> None:
     parent = UserFactory.create(ouder=True)
     GezagRelationFactory.create(parent=parent, has_gezag=True)
 
-    assert list(selectors.parent_users_by_bsn_hash(bsn_hash=bsn_hash(next_bsn()))) == []
+    outcome = selectors.digid_account_for_bsn_hash(bsn_hash=bsn_hash(next_bsn())).outcome
+
+    assert outcome == selectors.DigidMatch.Outcome.UNKNOWN
 
 
 @pytest.mark.django_db
@@ -301,7 +303,7 @@ def test_professional_linked_to_a_file_never_logs_in_with_digid(client: HttpClie
 
     response = digid_login(client, broker, claims={"bsn": own.bsn, "acr": SUBSTANTIEEL})
 
-    assert refusal_of(response) == "no_account"
+    assert refusal_of(response) == "not_allowed"
     assert logged_in_user_id(client) is None
 
 

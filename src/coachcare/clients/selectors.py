@@ -9,7 +9,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 
 from coachcare.access import policy
-from coachcare.accounts.models import MUNICIPALITY_ROLES, Role, User
+from coachcare.accounts.models import MUNICIPALITY_ROLES, User
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients.models import Client, ClientNote
 from coachcare.core.dates import age_on, today, years_before
@@ -212,7 +212,9 @@ class DigidMatch:
     class Outcome(enum.StrEnum):
         FOUND = "found"
         NO_ACCOUNT = "no_account"  # a young person's file with this BSN, but no account linked to it
-        NOT_ALLOWED = "not_allowed"  # the account is not active, or the BSN matches more than one account
+        # the policy does not allow this account (inactive, a professional, a parent without gezag),
+        # or the BSN matches more than one account
+        NOT_ALLOWED = "not_allowed"
         UNKNOWN = "unknown"
 
     outcome: Outcome
@@ -229,30 +231,25 @@ def parent_user_ids_by_bsn_hash(*, bsn_hash: str) -> QuerySet[User, int]:
     return User.objects.none().values_list("pk", flat=True)
 
 
-def parent_users_by_bsn_hash(*, bsn_hash: str) -> QuerySet[User]:
-    """Parents' accounts with this BSN that hold parental authority (gezag) over at least one client."""
-    return User.objects.filter(
-        pk__in=parent_user_ids_by_bsn_hash(bsn_hash=bsn_hash),
-        role=Role.OUDER,
-        gezag_relations__has_gezag=True,
-    ).distinct()
-
-
 def digid_account_for_bsn_hash(*, bsn_hash: str) -> DigidMatch:
     """The account a DigiD login with this BSN (keyed hash) may use: a young person's or a parent's.
 
-    Professionals never match: they have no BSN in coachcare and log in with password and TOTP.
-    Nothing is created; a young person's file without an account answers ``NO_ACCOUNT``. Not an
-    access to a client file (nothing of the file is returned, only whose account it is), so no
-    NEN 7513 entry: the login itself is logged (``accounts.backends``, django-axes).
+    The young person's account is the one linked to the file with this BSN; a parent's is found by
+    ``parent_user_ids_by_bsn_hash``. Exactly one account must match, and the policy must allow it
+    (``policy.can_log_in_with_digid``: active, young person or parent with gezag; never a
+    professional). Nothing is created; a young person's file without an account answers
+    ``NO_ACCOUNT``. Not an access to a client file (nothing of the file is returned, only whose
+    account it is), so no NEN 7513 entry: the login itself is logged (``accounts.backends``,
+    django-axes).
     """
-    young = User.objects.filter(role=Role.JONGERE, client_record__bsn_hash=bsn_hash)
-    candidates = {user.pk: user for user in [*young, *parent_users_by_bsn_hash(bsn_hash=bsn_hash)]}
+    young = User.objects.filter(client_record__bsn_hash=bsn_hash)
+    parents = User.objects.filter(pk__in=parent_user_ids_by_bsn_hash(bsn_hash=bsn_hash))
+    candidates = {user.pk: user for user in [*young, *parents]}
     if len(candidates) > 1:
         return DigidMatch(DigidMatch.Outcome.NOT_ALLOWED)
     if len(candidates) == 1:
         (user,) = candidates.values()
-        if not user.is_active:
+        if not policy.can_log_in_with_digid(user):
             return DigidMatch(DigidMatch.Outcome.NOT_ALLOWED)
         return DigidMatch(DigidMatch.Outcome.FOUND, user)
     if Client.objects.filter(bsn_hash=bsn_hash).exists():
