@@ -170,6 +170,18 @@ def can_refer(user: User) -> bool:
     return user.is_authenticated and user.role in {Role.COACH, Role.TEAMLEIDER}
 
 
+def can_log_in_with_digid(user: User) -> bool:
+    """DigiD is for citizens: an active young person's account, or a parent's with gezag over a
+    client. Professionals never (they log in with password and TOTP)."""
+    if not user.is_active:
+        return False
+    if user.role == Role.JONGERE:
+        return True
+    if user.role == Role.OUDER:
+        return GezagRelation.objects.filter(parent=user, has_gezag=True).exists()
+    return False
+
+
 def can_manage_parent_access(user: User, client: Client) -> bool:
     """The coach or team lead records a restriction; the young person gives consent."""
     return can_write_clinical(user, client)

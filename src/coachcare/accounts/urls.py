@@ -9,4 +9,6 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("verify/", views.verify, name="verify"),
     path("2fa/setup/", views.setup, name="setup"),
+    path("digid/", views.DigidLoginView.as_view(), name="digid-login"),
+    path("digid/callback/", views.DigidCallbackView.as_view(), name="digid-callback"),
 ]

@@ -1,11 +1,12 @@
 """Reads of client data. Each selector checks the access policy and writes the access log."""
 
 import dataclasses
+import enum
 from collections.abc import Iterator
 from uuid import UUID
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
 from coachcare.access import policy
 from coachcare.accounts.models import MUNICIPALITY_ROLES, User
@@ -199,3 +200,58 @@ def client_export_rows(*, actor: User, access_point: AccessPoint) -> Iterator[li
                 client.referred_on.isoformat(),
             ]
         last_id = chunk[-1].id
+
+
+# --- DigiD: whose account a BSN from a DigiD login is (accounts.digid) ---
+
+
+@dataclasses.dataclass(frozen=True)
+class DigidMatch:
+    """Whom a BSN from a DigiD login belongs to: one account, or why there is none."""
+
+    class Outcome(enum.StrEnum):
+        FOUND = "found"
+        NO_ACCOUNT = "no_account"  # a young person's file with this BSN, but no account linked to it
+        # the policy does not allow this account (inactive, a professional, a parent without gezag),
+        # or the BSN matches more than one account
+        NOT_ALLOWED = "not_allowed"
+        UNKNOWN = "unknown"
+
+    outcome: Outcome
+    user: User | None = None
+
+
+def parent_user_ids_by_bsn_hash(*, bsn_hash: str) -> QuerySet[User, int]:
+    """Ids of the parents' accounts known with this BSN (keyed hash). The one place a parent's BSN is read.
+
+    On main parents have no BSN, so this finds nobody. MERGE (branch ``family``): the carer record
+    (encrypted BSN, keyed ``bsn_hash``, link to the parent's User) answers here, e.g.
+    ``User.objects.filter(<carer relation>__bsn_hash=bsn_hash).values_list("pk", flat=True)``.
+    """
+    return User.objects.none().values_list("pk", flat=True)
+
+
+def digid_account_for_bsn_hash(*, bsn_hash: str) -> DigidMatch:
+    """The account a DigiD login with this BSN (keyed hash) may use: a young person's or a parent's.
+
+    The young person's account is the one linked to the file with this BSN; a parent's is found by
+    ``parent_user_ids_by_bsn_hash``. Exactly one account must match, and the policy must allow it
+    (``policy.can_log_in_with_digid``: active, young person or parent with gezag; never a
+    professional). Nothing is created; a young person's file without an account answers
+    ``NO_ACCOUNT``. Not an access to a client file (nothing of the file is returned, only whose
+    account it is), so no NEN 7513 entry: the login itself is logged (``accounts.backends``,
+    django-axes).
+    """
+    young = User.objects.filter(client_record__bsn_hash=bsn_hash)
+    parents = User.objects.filter(pk__in=parent_user_ids_by_bsn_hash(bsn_hash=bsn_hash))
+    candidates = {user.pk: user for user in [*young, *parents]}
+    if len(candidates) > 1:
+        return DigidMatch(DigidMatch.Outcome.NOT_ALLOWED)
+    if len(candidates) == 1:
+        (user,) = candidates.values()
+        if not policy.can_log_in_with_digid(user):
+            return DigidMatch(DigidMatch.Outcome.NOT_ALLOWED)
+        return DigidMatch(DigidMatch.Outcome.FOUND, user)
+    if Client.objects.filter(bsn_hash=bsn_hash).exists():
+        return DigidMatch(DigidMatch.Outcome.NO_ACCOUNT)
+    return DigidMatch(DigidMatch.Outcome.UNKNOWN)

@@ -124,6 +124,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # must come first: refuses locked-out logins
     "django.contrib.auth.backends.ModelBackend",
+    # DigiD through an OIDC broker; only the broker's callback reaches it, and only when configured.
+    "coachcare.accounts.backends.DigidBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -140,8 +142,9 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
 # Lock an account name after too many failures (an attacker rotating addresses still hits it), and
 # an address + browser combination (password spraying over many names). Not the bare address: a
-# school or family behind one IP is not locked out together.
-AXES_LOCKOUT_PARAMETERS = ["username", ["ip_address", "user_agent"]]
+# school or family behind one IP is not locked out together. A login without a username (DigiD)
+# counts by address + browser only (coachcare.accounts.lockout).
+AXES_LOCKOUT_PARAMETERS = "coachcare.accounts.lockout.lockout_parameters"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
@@ -150,6 +153,27 @@ AXES_ENABLED = env_bool("AXES_ENABLED", True)
 
 # Two-factor (django-otp)
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "coachcare")
+
+# DigiD for young people and parents through an OpenID Connect broker (docs/configuration.md,
+# docs/operations.md "Connecting a DigiD broker"). Off (no button) unless a client id and the
+# broker's discovery URL (or its authorization and token endpoints) are set.
+COACHCARE_OIDC_DISCOVERY_URL = env_str("COACHCARE_OIDC_DISCOVERY_URL", "")
+COACHCARE_OIDC_ISSUER = env_str("COACHCARE_OIDC_ISSUER", "")
+COACHCARE_OIDC_AUTHORIZATION_ENDPOINT = env_str("COACHCARE_OIDC_AUTHORIZATION_ENDPOINT", "")
+COACHCARE_OIDC_TOKEN_ENDPOINT = env_str("COACHCARE_OIDC_TOKEN_ENDPOINT", "")
+COACHCARE_OIDC_USERINFO_ENDPOINT = env_str("COACHCARE_OIDC_USERINFO_ENDPOINT", "")
+COACHCARE_OIDC_JWKS_URI = env_str("COACHCARE_OIDC_JWKS_URI", "")
+COACHCARE_OIDC_CLIENT_ID = env_str("COACHCARE_OIDC_CLIENT_ID", "")
+COACHCARE_OIDC_CLIENT_SECRET = env_str("COACHCARE_OIDC_CLIENT_SECRET", "")
+COACHCARE_OIDC_SCOPES = env_str("COACHCARE_OIDC_SCOPES", "openid")
+COACHCARE_OIDC_SIGN_ALGO = env_str("COACHCARE_OIDC_SIGN_ALGO", "RS256")
+COACHCARE_OIDC_BSN_CLAIM = env_str("COACHCARE_OIDC_BSN_CLAIM", "bsn")
+COACHCARE_OIDC_LOA_CLAIM = env_str("COACHCARE_OIDC_LOA_CLAIM", "acr")
+COACHCARE_OIDC_MIN_LOA = env_str("COACHCARE_OIDC_MIN_LOA", "substantieel")
+COACHCARE_OIDC_LOA_MAPPING = env_str("COACHCARE_OIDC_LOA_MAPPING", "")
+COACHCARE_OIDC_ACR_VALUES = env_str("COACHCARE_OIDC_ACR_VALUES", "auto")
+COACHCARE_OIDC_USE_PKCE = env_bool("COACHCARE_OIDC_USE_PKCE", True)
+COACHCARE_OIDC_TIMEOUT = env_int("COACHCARE_OIDC_TIMEOUT", 10)
 
 # Encryption at rest: Fernet keys (urlsafe base64, 32 bytes), comma-separated; the first
 # encrypts, all decrypt (key rotation). HASH key: HMAC key for the BSN lookup hash.
