@@ -40,6 +40,9 @@ def _user_post(user: User, **extra: str) -> dict[str, str]:
         "last_name": user.last_name,
         "email": user.email,
         "is_active": "on",
+        # what the old form also asked for, so that on the old code the probe went through
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "12:00:00",
     }
     data.update(extra)
     return data
