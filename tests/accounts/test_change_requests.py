@@ -3,6 +3,7 @@
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -260,3 +261,13 @@ def test_the_administrator_still_sees_no_clinical_content_after_a_role_change_of
     for admin in (world.beheerder, second_admin):
         for client in world.clients:
             assert policy.kinds_visible(admin, client) == {policy.DataKind.ADMINISTRATIVE, policy.DataKind.ACCESS_LOG}
+
+
+def test_createsuperuser_on_the_server_makes_an_administrator(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The one way to a superuser is a command on the server (it failed on the role constraint before)."""
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", NEW_PASSWORD)
+
+    call_command("createsuperuser", "--noinput", "--username", "root", "--email", "root@example.invalid")
+
+    root = User.objects.get(username="root")
+    assert (root.role, root.is_superuser, root.is_staff) == (Role.BEHEERDER, True, True)

@@ -1,4 +1,7 @@
+from typing import Any, ClassVar
+
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +28,16 @@ def _values_in_order(roles: frozenset[Role]) -> list[str]:
     """Role values in declaration order: a frozenset's order changes per process (hash seed), and
     the check constraints built from it must be stable or ``makemigrations --check`` flaps."""
     return [role.value for role in Role if role in roles]
+
+
+class UserManager(DjangoUserManager["User"]):
+    def create_superuser(
+        self, username: str, email: str | None = None, password: str | None = None, **extra_fields: Any
+    ) -> "User":
+        """``manage.py createsuperuser`` on the server, the only way to a superuser (never the web):
+        an administrator account, as every account has a role."""
+        extra_fields.setdefault("role", Role.BEHEERDER)
+        return super().create_superuser(username, email, password, **extra_fields)
 
 
 class User(AbstractUser):
@@ -55,6 +68,8 @@ class User(AbstractUser):
         related_name="staff",
         verbose_name=_("municipality"),
     )
+
+    objects: ClassVar[UserManager] = UserManager()
 
     class Meta:
         verbose_name = _("user")
