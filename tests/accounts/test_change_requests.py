@@ -249,7 +249,8 @@ def test_the_account_holder_gets_a_content_free_email_on_approval(world: World, 
     [sent] = mail.outbox
     assert sent.to == [world.colleague.email]
     assert NEW_PASSWORD not in sent.body
-    assert "wachtwoord" in sent.body  # the kind of change, in Dutch (the default language)
+    assert sent.subject == "Wijziging van het coachcare-account"  # Dutch, the default language
+    assert "(wachtwoord)" in sent.body  # the kind of change, never a value
 
 
 def test_the_administrator_still_sees_no_clinical_content_after_a_role_change_of_another(
