@@ -272,3 +272,24 @@ def test_createsuperuser_on_the_server_makes_an_administrator(monkeypatch: pytes
 
     root = User.objects.get(username="root")
     assert (root.role, root.is_superuser, root.is_staff) == (Role.BEHEERDER, True, True)
+
+
+def test_staff_flag_and_permissions_follow_the_approved_role(world: World, second_admin: User) -> None:
+    third = UserFactory.create(beheerder=True, username="beheerder3")
+    services.role_permissions_apply(user=third)
+    to_coach = services.user_change_request_create(
+        actor=world.beheerder, target=third, kind=Kind.ROLE, role=Role.COACH, team=world.team_1, access_point=POINT
+    )
+    to_admin = services.user_change_request_create(
+        actor=world.beheerder, target=world.toegang, kind=Kind.ROLE, role=Role.BEHEERDER, access_point=POINT
+    )
+
+    services.user_change_request_approve(actor=second_admin, change_request=to_coach, access_point=POINT)
+    services.user_change_request_approve(actor=second_admin, change_request=to_admin, access_point=POINT)
+
+    third.refresh_from_db()
+    world.toegang.refresh_from_db()
+    assert (third.role, third.is_staff, third.user_permissions.count()) == (Role.COACH, False, 0)
+    assert (world.toegang.role, world.toegang.is_staff, world.toegang.municipality) == (Role.BEHEERDER, True, None)
+    assert world.toegang.user_permissions.filter(codename="change_user").exists()
+    assert not world.toegang.user_permissions.filter(codename="delete_totpdevice").exists()

@@ -245,6 +245,16 @@ class UserChangeRequestAdmin(admin.ModelAdmin):
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         return self.add_fieldsets if obj is None else self.fieldsets
 
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        """No "add", "change" or "delete" links next to the account, team and municipality: a
+        request picks them, it does not edit them."""
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        widget = getattr(formfield, "widget", None)
+        for attribute in ("can_add_related", "can_change_related", "can_delete_related"):
+            if hasattr(widget, attribute):
+                setattr(widget, attribute, False)
+        return formfield
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         return () if obj is None else self.readonly_fields
 
