@@ -102,6 +102,7 @@ def test_the_add_form_makes_no_superuser_and_sets_no_password(world: World, behe
     assert (created.role, created.team, created.provider) == (Role.COACH, world.team_1, world.provider)
     assert not created.is_superuser and not created.is_staff
     assert not created.has_usable_password()
+    assert AccessLogEntry.objects.filter(action="account.create", username="beheerder", channel="admin").exists()
 
 
 def test_no_password_form_for_another_user(world: World, beheerder: User, login: Login) -> None:

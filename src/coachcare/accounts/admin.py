@@ -28,7 +28,7 @@ from coachcare.accounts.services import (
     user_change_request_create,
     user_change_request_reject,
     user_change_request_validate,
-    user_create,
+    user_create_by_administrator,
     user_role_links_validate,
 )
 from coachcare.audit.services import AccessPoint, Channel
@@ -114,9 +114,10 @@ class UserAdmin(DjangoUserAdmin):
             super().save_model(request, obj, form, change)
             return
         data = form.cleaned_data
-        user = user_create(
+        user = user_create_by_administrator(
+            actor=_actor(request),
+            access_point=AccessPoint.from_request(request, channel=Channel.ADMIN),
             username=data["username"],
-            password=None,
             role=Role(data["role"]),
             first_name=data.get("first_name") or "",
             last_name=data.get("last_name") or "",

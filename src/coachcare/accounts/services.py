@@ -99,6 +99,39 @@ def user_create(
     return user
 
 
+def user_create_by_administrator(
+    *,
+    actor: User,
+    access_point: AccessPoint,
+    username: str,
+    role: Role,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    team: Team | None = None,
+    municipality: Municipality | None = None,
+) -> User:
+    """A new account made by an administrator in the admin: without a password (a password request,
+    approved by a second administrator, gives it one), and in the NEN 7513 log."""
+    if not policy.can_manage_accounts(actor):
+        raise policy.AccessDenied("Only an administrator makes accounts.")
+    with transaction.atomic():
+        user = user_create(
+            username=username,
+            password=None,
+            role=role,
+            first_name=first_name,
+            last_name=last_name,
+            email=email,
+            team=team,
+            municipality=municipality,
+        )
+        access_log_record(
+            actor=actor, event=Event.CREATE, action="account.create", client_ids=[None], access_point=access_point
+        )
+    return user
+
+
 def totp_key_from_base32(secret: str) -> str:
     """django-otp stores TOTP keys as hex; authenticator apps show base32."""
     try:
