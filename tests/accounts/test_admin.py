@@ -234,3 +234,24 @@ def test_user_page_offers_the_requests(world: World, beheerder: User, login: Log
     add = reverse("admin:accounts_userchangerequest_add")
     assert f"{add}?target={world.coach.pk}&amp;kind=password" in other
     assert f"{add}?target=" not in own
+
+
+def test_another_users_role_and_organisation_cannot_be_changed_on_their_page(
+    world: World, beheerder: User, login: Login
+) -> None:
+    http = login(beheerder)
+
+    response = http.post(
+        reverse("admin:accounts_user_change", args=[world.toegang.pk]),
+        _user_post(world.toegang, role=Role.COACH, team=str(world.team_1.pk), provider=str(world.provider.pk))
+        | {"municipality": "", "is_staff": "on"},
+    )
+
+    assert response.status_code == 302
+    world.toegang.refresh_from_db()
+    assert (world.toegang.role, world.toegang.municipality, world.toegang.team) == (
+        Role.GEMEENTE_TOEGANG,
+        world.municipality_a,
+        None,
+    )
+    assert not world.toegang.is_staff
