@@ -184,4 +184,4 @@ class UserChangeRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.target_id} ({self.get_status_display()})"
+        return f"{self.get_kind_display()}: {self.target} ({self.get_status_display()})"
