@@ -4,11 +4,17 @@ legitimate change takes effect only after a second administrator's approval."""
 from collections.abc import Callable
 
 import pytest
+from django.contrib import admin
+from django.contrib.admin import AdminSite
 from django.contrib.auth.models import Permission
 from django.test import Client as HttpClient
+from django.test import RequestFactory
 from django.urls import reverse
+from django_otp.models import Device
+from django_otp.plugins.otp_totp import admin as otp_totp_admin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from coachcare.accounts.admin import DeviceAdmin, device_admins_read_only
 from coachcare.accounts.models import Role, User, UserChangeRequest
 from coachcare.accounts.services import role_permissions_apply
 from coachcare.audit.models import AccessLogEntry
@@ -255,3 +261,23 @@ def test_another_users_role_and_organisation_cannot_be_changed_on_their_page(
         None,
     )
     assert not world.toegang.is_staff
+
+
+def test_every_second_factor_device_admin_is_read_only(rf: RequestFactory) -> None:
+    """Whatever django-otp plugin registers a device admin (TOTP today, static codes or WebAuthn
+    later), it is replaced by the read-only one: not even a superuser adds, changes or deletes."""
+    site = AdminSite()
+    site.register(TOTPDevice, otp_totp_admin.TOTPDeviceAdmin)  # django-otp's own: key, QR code, delete
+
+    device_admins_read_only(site)
+
+    request = rf.get("/admin/")
+    request.user = User(username="root", role=Role.BEHEERDER, is_staff=True, is_superuser=True, is_active=True)
+    device_models = [model for model in admin.site._registry if issubclass(model, Device)]
+    assert TOTPDevice in device_models
+    for model_admin in [site._registry[TOTPDevice], *(admin.site._registry[model] for model in device_models)]:
+        assert isinstance(model_admin, DeviceAdmin)
+        assert not model_admin.has_add_permission(request)
+        assert not model_admin.has_change_permission(request)
+        assert not model_admin.has_delete_permission(request)
+        assert "key" not in model_admin.get_fields(request)

@@ -19,6 +19,7 @@ from django.urls import path, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
+from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from coachcare.access import policy
@@ -359,20 +360,26 @@ class UserChangeRequestAdmin(admin.ModelAdmin):
 
 
 # django-otp's own TOTP admin shows every device's secret (key field, QR code page) and lets whoever
-# has the permissions add, change or delete devices of anyone. Here devices are only looked at; a
-# second factor is reset through an approved UserChangeRequest.
-if admin.site.is_registered(TOTPDevice):  # django_otp.plugins.otp_totp comes first in INSTALLED_APPS
-    admin.site.unregister(TOTPDevice)
+# has the permissions add, change or delete devices of anyone. Here second-factor devices, of every
+# django-otp plugin installed (TOTP today; static codes or WebAuthn if added later), are only looked
+# at; a second factor is reset through an approved UserChangeRequest.
 
 
-@admin.register(TOTPDevice)
-class TOTPDeviceAdmin(admin.ModelAdmin):
-    list_display = ("user", "name", "confirmed", "created_at", "last_used_at")
+class DeviceAdmin(admin.ModelAdmin):
+    """Read-only admin for a django-otp device: who, which name, confirmed, when; never a secret."""
+
+    list_display = ("user", "name", "confirmed")
     list_filter = ("confirmed",)
     list_select_related = ("user",)
     search_fields = ("user__username",)
-    fields = ("user", "name", "confirmed", "created_at", "last_used_at")
-    readonly_fields = fields
+    shown = ("user", "name", "confirmed", "created_at", "last_used_at")
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        names = {field.name for field in self.model._meta.get_fields()}
+        return tuple(name for name in self.shown if name in names)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return self.get_fields(request, obj)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -382,3 +389,16 @@ class TOTPDeviceAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+def device_admins_read_only(site: admin.AdminSite = admin.site) -> None:
+    """Replace the admin of every django-otp device model by ``DeviceAdmin``. Called from
+    ``AccountsConfig.ready``, after every app's admin module has been imported (autodiscover)."""
+    for model in [model for model in site._registry if issubclass(model, Device)]:
+        if not isinstance(site._registry[model], DeviceAdmin):
+            site.unregister(model)
+            site.register(model, DeviceAdmin)
+
+
+if not admin.site.is_registered(TOTPDevice):  # pragma: no cover - django_otp.plugins.otp_totp is installed
+    admin.site.register(TOTPDevice, DeviceAdmin)

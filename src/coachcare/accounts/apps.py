@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "coachcare.accounts"
     label = "accounts"
+
+    def ready(self) -> None:
+        # Second-factor devices are read-only in the admin, whichever django-otp plugin registered them.
+        from coachcare.accounts.admin import device_admins_read_only
+
+        device_admins_read_only()
