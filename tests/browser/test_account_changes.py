@@ -9,7 +9,7 @@ from pytest_django.live_server_helper import LiveServer
 from coachcare.accounts.models import Role, UserChangeRequest
 from coachcare.accounts.services import totp_device_set, user_create
 from coachcare.core.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
-from tests.browser.conftest import log_in, totp_code
+from tests.browser.conftest import assert_accessible, log_in, totp_code
 
 pytestmark = pytest.mark.browser
 
@@ -45,6 +45,7 @@ def test_password_request_and_approval_by_keyboard(page: Page, live_server: Live
     log_in(page, base, "beheerder")
     page.goto(f"{base}/admin/accounts/user/{coach.pk}/change/")
     _press(page, "link", "Nieuw wachtwoord aanvragen")
+    assert_accessible(page)
     page.fill("#id_new_password1", NEW_PASSWORD)
     page.fill("#id_new_password2", NEW_PASSWORD)
     with page.expect_navigation():
@@ -64,6 +65,7 @@ def test_password_request_and_approval_by_keyboard(page: Page, live_server: Live
     page.locator("#result_list tbody th a").first.focus()
     with page.expect_navigation():
         page.keyboard.press("Enter")
+    assert_accessible(page)
     _press(page, "button", "Goedkeuren: de wijziging gaat in")
 
     expect(page.get_by_text("Goedgekeurd: de wijziging is doorgevoerd.")).to_be_visible()
