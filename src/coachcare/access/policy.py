@@ -563,3 +563,38 @@ def can_annotate_figures(user: User) -> bool:
 def can_set_reference_cost(user: User, municipality_id: int | None = None) -> bool:
     """The budget holder (policy staff) enters the municipality's reference cost."""
     return can_see_municipality_dashboard(user, municipality_id) and user.role == Role.GEMEENTE_BELEID
+
+
+# --- Accounts: who changes whose account (four-eyes) --------------------------------------------
+#
+# Nobody changes their own role, organisation, staff or superuser flag or permissions, anywhere.
+# A role or organisation change of another user, a password set by someone else and a
+# second-factor reset are requested by one administrator and take effect only when a second
+# administrator approves (accounts.models.UserChangeRequest). The superuser flag, the staff flag,
+# permissions and groups follow from the role or are set on the server (manage.py createsuperuser),
+# never through the web.
+
+#: Fields of an account that change only through an approved ``UserChangeRequest`` (role and
+#: organisation) or follow from the role (staff, permissions): read-only on every web page.
+ACCOUNT_FIELDS_FOUR_EYES = ("role", "provider", "team", "municipality")
+ACCOUNT_FIELDS_SERVER_ONLY = ("is_superuser", "is_staff", "groups", "user_permissions")
+
+
+def can_manage_accounts(user: User) -> bool:
+    """The administrator (functioneel beheer) keeps accounts: the ones that may request and decide."""
+    return _active(user) and user.role == Role.BEHEERDER and bool(user.is_staff)
+
+
+def can_request_user_change(user: User, target: User) -> bool:
+    """An administrator may ask for a change of someone else's account, never of their own."""
+    return can_manage_accounts(user) and target.pk != user.pk
+
+
+def can_decide_user_change(user: User, *, target_id: int, requested_by_id: int, approve: bool) -> bool:
+    """A second administrator approves: not the one who asked, not the one whose account it is.
+
+    The requester may withdraw (reject) their own request; nobody decides on their own account.
+    """
+    if not can_manage_accounts(user) or target_id == user.pk:
+        return False
+    return not approve or requested_by_id != user.pk

@@ -7,3 +7,8 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from coachcare.accounts import checks  # noqa: F401  (registers the DigiD settings check)
+
+        # Second-factor devices are read-only in the admin, whichever django-otp plugin registered them.
+        from coachcare.accounts.admin import device_admins_read_only
+
+        device_admins_read_only()

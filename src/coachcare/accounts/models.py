@@ -1,4 +1,7 @@
+from typing import Any, ClassVar
+
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +28,16 @@ def _values_in_order(roles: frozenset[Role]) -> list[str]:
     """Role values in declaration order: a frozenset's order changes per process (hash seed), and
     the check constraints built from it must be stable or ``makemigrations --check`` flaps."""
     return [role.value for role in Role if role in roles]
+
+
+class UserManager(DjangoUserManager["User"]):
+    def create_superuser(
+        self, username: str, email: str | None = None, password: str | None = None, **extra_fields: Any
+    ) -> "User":
+        """``manage.py createsuperuser`` on the server, the only way to a superuser (never the web):
+        an administrator account, as every account has a role."""
+        extra_fields.setdefault("role", Role.BEHEERDER)
+        return super().create_superuser(username, email, password, **extra_fields)
 
 
 class User(AbstractUser):
@@ -56,6 +69,8 @@ class User(AbstractUser):
         verbose_name=_("municipality"),
     )
 
+    objects: ClassVar[UserManager] = UserManager()
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
@@ -80,3 +95,93 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.username
+
+
+# --- Four-eyes changes of accounts (docs/security.md, "The administration site") -------------------
+
+
+class UserChangeRequest(models.Model):
+    """A change of someone else's account that one administrator requests and another approves.
+
+    Role and organisation changes, a password set by someone else and a second-factor reset take
+    effect only on approval (``accounts.services.user_change_request_approve``). A new password is
+    kept as a hash, never in plain text. Requests are never deleted: they are the record of who
+    asked and who decided, next to the NEN 7513 log entries the services write.
+    """
+
+    class Kind(models.TextChoices):
+        ROLE = "role", _("role and organisation")
+        PASSWORD = "password", _("password")
+        SECOND_FACTOR = "second_factor", _("second factor reset")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for approval")
+        APPROVED = "approved", _("approved")
+        REJECTED = "rejected", _("rejected")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    target = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="change_requests", verbose_name=_("account")
+    )
+    requested_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="change_requests_made", verbose_name=_("requested by")
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    new_role = models.CharField(_("new role"), max_length=20, choices=Role.choices, blank=True)
+    new_team = models.ForeignKey(
+        "providers.Team",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("new team"),
+    )
+    new_municipality = models.ForeignKey(
+        "municipalities.Municipality",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("new municipality"),
+    )
+    #: The new password as Django's password hash (``make_password``); emptied once decided.
+    password_hash = models.CharField(max_length=128, blank=True, editable=False)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="change_requests_decided",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("account change request")
+        verbose_name_plural = _("account change requests")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(requested_by=models.F("target")), name="userchangerequest_not_on_oneself"
+            ),
+            models.CheckConstraint(
+                # Nobody decides on their own account; nobody approves their own request (they may
+                # withdraw it: rejected by the requester).
+                condition=models.Q(decided_by__isnull=True)
+                | (
+                    ~models.Q(decided_by=models.F("target"))
+                    & (~models.Q(status="approved") | ~models.Q(decided_by=models.F("requested_by")))
+                ),
+                name="userchangerequest_four_eyes",
+            ),
+            models.UniqueConstraint(
+                fields=["target", "kind"],
+                condition=models.Q(status="pending"),
+                name="userchangerequest_one_pending_per_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.target} ({self.get_status_display()})"
