@@ -23,6 +23,8 @@ Rules (rules.md; Jeugdwet 7.3.4/7.3.5):
   (harm, with a reason), or 16 and older only with the young person's consent. From 18 on only
   with the young person's consent. The age is computed on the day of access, so the day a client
   turns 16 the parent's clinical access ends without anyone editing anything.
+- module-vendor (service account of an e-health module): no file at all through these rules; its
+  API token reads only the FHIR Tasks assigned to it (see the API section at the end).
 """
 
 import datetime
@@ -38,8 +40,10 @@ from coachcare.contracts.models import Contract
 from coachcare.core.dates import age_on, today, years_before
 
 if TYPE_CHECKING:
+    from coachcare.api.models import ModuleVendorAccount
     from coachcare.declarations.models import Declaration
     from coachcare.messaging.models import Thread
+    from coachcare.trajectories.models import ModuleRun
 
 
 class DataKind(enum.StrEnum):
@@ -551,3 +555,119 @@ def can_annotate_figures(user: User) -> bool:
 def can_set_reference_cost(user: User, municipality_id: int | None = None) -> bool:
     """The budget holder (policy staff) enters the municipality's reference cost."""
     return can_see_municipality_dashboard(user, municipality_id) and user.role == Role.GEMEENTE_BELEID
+
+
+# --- API tokens and module-vendor service accounts (api app) --------------------------------------
+#
+# A bearer token is a long-lived credential that skips the login and its second factor, so only
+# accounts that log in with a second factor hold one, and they act with their screen rights
+# (``ApiScope.FULL``). Young people and parents log in without a second factor: no token. The
+# service account of an external e-health module (role ``module-vendor``, ``api.ModuleVendorAccount``)
+# holds a token with the narrowest scope that module needs (``ApiScope.MODULE_TASKS``): read the
+# FHIR Tasks (module runs) of its own modules at its own provider and the Patient they are for
+# (administrative part only), and write ``Task.status``; no other FHIR resource, no REST endpoint.
+
+
+class ApiScope(enum.StrEnum):
+    FULL = "full"
+    MODULE_TASKS = "module-tasks"
+
+
+#: The FHIR resource types a ``module-vendor`` token may use.
+MODULE_VENDOR_FHIR_RESOURCES = frozenset({"Task", "Patient"})
+#: The elements of a FHIR Task each scope may change (``services.module_progress_record``).
+TASK_FIELDS_WRITABLE = {
+    ApiScope.FULL: frozenset({"status", "businessStatus"}),
+    ApiScope.MODULE_TASKS: frozenset({"status"}),
+}
+
+#: Roles that hold no API token: they log in without a second factor.
+_ROLES_WITHOUT_TOKEN = frozenset({Role.JONGERE, Role.OUDER})
+
+
+def api_scope(user: User) -> ApiScope | None:
+    """What an API token of ``user`` may do; ``None``: the user may not hold (or use) a token."""
+    if not _active(user) or user.role in _ROLES_WITHOUT_TOKEN:
+        return None
+    if user.role == Role.MODULE_VENDOR:
+        return ApiScope.MODULE_TASKS if _module_vendor_account(user) is not None else None
+    return ApiScope.FULL
+
+
+def can_hold_api_token(user: User) -> bool:
+    return api_scope(user) is not None
+
+
+def can_use_rest_api(user: User) -> bool:
+    """The REST API (``/api/v1/``) is for full-scope tokens only."""
+    return api_scope(user) == ApiScope.FULL
+
+
+def can_use_fhir_resource(user: User, resource_type: str | None) -> bool:
+    """Whether ``user``'s token may use the FHIR endpoints of ``resource_type`` at all (each
+    read still goes through the policy row by row)."""
+    scope = api_scope(user)
+    if scope == ApiScope.FULL:
+        return True
+    return scope == ApiScope.MODULE_TASKS and resource_type in MODULE_VENDOR_FHIR_RESOURCES
+
+
+def _module_vendor_account(user: User) -> "ModuleVendorAccount | None":
+    from coachcare.api.models import ModuleVendorAccount
+
+    if user.role != Role.MODULE_VENDOR:
+        return None
+    try:
+        return user.module_vendor_account  # cached on the user after the first access
+    except ModuleVendorAccount.DoesNotExist:
+        return None
+
+
+def module_runs_served_by(user: User) -> "QuerySet[ModuleRun]":
+    """The module runs (FHIR Tasks) assigned to a ``module-vendor`` account: runs of its modules
+    (by code, any method version) for clients of its provider. Nobody else is served."""
+    from coachcare.trajectories.models import ModuleRun
+
+    account = _module_vendor_account(user) if _active(user) else None
+    if account is None:
+        return ModuleRun.objects.none()
+    return ModuleRun.objects.filter(
+        trajectory__client__provider_id=account.provider_id, module__code__in=account.module_codes
+    )
+
+
+#: What a ``module-vendor`` token sees of the Patient of a Task assigned to it: name and date of
+#: birth (to greet the young person), never the BSN or anything clinical.
+MODULE_VENDOR_PATIENT_KINDS = frozenset({DataKind.ADMINISTRATIVE})
+
+
+def clients_served_by(user: User) -> QuerySet[Client]:
+    """The clients (FHIR Patients) of the module runs assigned to a ``module-vendor`` account."""
+    return Client.objects.filter(pk__in=module_runs_served_by(user).values("trajectory__client_id"))
+
+
+def serves_module_run(user: User, run: "ModuleRun") -> bool:
+    """Whether ``run`` is assigned to ``user``'s ``module-vendor`` account (``module_runs_served_by``)."""
+    account = _module_vendor_account(user) if _active(user) else None
+    return (
+        account is not None
+        and run.trajectory.client.provider_id == account.provider_id
+        and run.module.code in account.module_codes
+    )
+
+
+def can_read_task(user: User, run: "ModuleRun", *, on: datetime.date | None = None) -> bool:
+    """A module run (FHIR Task): whoever sees the client's clinical file, or the e-health module
+    it is assigned to."""
+    return serves_module_run(user, run) or can_see(user, run.trajectory.client, DataKind.CLINICAL, on=on)
+
+
+def can_report_module_progress(user: User, run: "ModuleRun") -> bool:
+    """Record a module's progress (FHIR Task update): the treating professionals, or the e-health
+    module the run is assigned to (``TASK_FIELDS_WRITABLE`` says which elements)."""
+    return can_write_clinical(user, run.trajectory.client) or serves_module_run(user, run)
+
+
+def task_fields_writable(user: User) -> frozenset[str]:
+    scope = api_scope(user)
+    return TASK_FIELDS_WRITABLE[scope] if scope is not None else frozenset()

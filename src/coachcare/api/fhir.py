@@ -397,7 +397,12 @@ def fhir_not_found(request: HttpRequest, *args: object, **kwargs: object) -> Htt
     return operation_outcome(not_found(request))
 
 
-def fhir_endpoint(*, public: bool = False) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def fhir_endpoint(
+    *, public: bool = False, resource: str | None = None
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """A FHIR view: bearer token (unless ``public``), errors as ``OperationOutcome``. ``resource``:
+    the resource type the view serves, for tokens limited to some (``policy.can_use_fhir_resource``)."""
+
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @csrf_exempt
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -411,6 +416,10 @@ def fhir_endpoint(*, public: bool = False) -> Callable[[Callable[..., HttpRespon
                                 status=401,
                                 detail="A valid bearer token is needed (unknown, expired or revoked).",
                             )
+                        )
+                    if not policy.can_use_fhir_resource(user, resource):
+                        return operation_outcome(
+                            problem_response(request, status=403, detail="This token may not use this resource.")
                         )
                     request.api_user = user  # type: ignore[attr-defined]
                 response = view(request, *args, **kwargs)
@@ -549,7 +558,7 @@ def metadata(request: HttpRequest) -> HttpResponse:
     )
 
 
-@fhir_endpoint()
+@fhir_endpoint(resource="Patient")
 def patient_read(request: HttpRequest, resource_id: str) -> HttpResponse:
     file = selectors.client_file(actor=_actor(request), public_id=_uuid(resource_id), access_point=_ap(request))
     return _fhir(patient_resource(file.client, with_bsn=file.bsn is not None))
@@ -597,7 +606,7 @@ def _task_get(request: HttpRequest, resource_id: str) -> ModuleRun:
     )
 
 
-@fhir_endpoint()
+@fhir_endpoint(resource="Task")
 def task_read(request: HttpRequest, resource_id: str) -> HttpResponse:
     if request.method in {"PUT", "PATCH"}:
         return _task_update(request, resource_id)
@@ -607,9 +616,12 @@ def task_read(request: HttpRequest, resource_id: str) -> HttpResponse:
     return _fhir(task_resource(run, selectors.practitioner_ids([run.trajectory.coach])))
 
 
-@fhir_endpoint()
+@fhir_endpoint(resource="Task")
 def task_search(request: HttpRequest) -> HttpResponse:
-    client = _patient(request, required=False)
+    raw = request.GET.get("patient") or request.GET.get("subject") or request.GET.get("for")
+    client = None
+    if raw:
+        client = selectors.task_patient_get(actor=_actor(request), public_id=_uuid(raw.removeprefix("Patient/")))
     page = selectors.module_run_page(
         actor=_actor(request),
         access_point=_ap(request),
@@ -676,8 +688,13 @@ def _task_update(request: HttpRequest, resource_id: str) -> HttpResponse:
     status = str(changes["status"])
     if status not in services.TASK_STATUSES:
         raise BadRequest(f"Status must be one of: {', '.join(sorted(services.TASK_STATUSES))}.")
-    business = changes.get("businessStatus") or {}
-    business_text = str(business.get("text", "")) if isinstance(business, dict) else ""
+    business_text: str | None = None  # None: unchanged (a PATCH without it, or the same text)
+    if "businessStatus" in changes or request.method == "PUT":
+        business = changes.get("businessStatus") or {}
+        business_text = str(business.get("text", "")) if isinstance(business, dict) else ""
+        current_business = current.get("businessStatus") or {}
+        if business_text == str(current_business.get("text", "")):
+            business_text = None
     services.module_progress_record(
         actor=actor, run=run, status=status, business_status=business_text, access_point=_ap(request)
     )
