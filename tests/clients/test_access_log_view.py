@@ -89,8 +89,10 @@ def test_filter_by_role_person_and_period(world: World, login: Login) -> None:
     old = names(date_to=(today - datetime.timedelta(days=30)).isoformat())
     assert old == ["coach"] * 3
     # The filter is kept in the page links, and the own visits follow the period.
-    response = http.get(_url(world), {"who": "role:coach", "page": 1})
+    _log(world.own, world.coach, ACCESS_LOG_PAGE_SIZE, days_ago=2)
+    response = http.get(_url(world), {"who": "role:coach", "page": "1"})
     assert 'value="role:coach" selected' in response.content.decode()
+    assert 'rel="next" href="?who=role%3Acoach&amp;page=2"' in response.content.decode()
     before_own_visits = http.get(_url(world), {"date_to": recent["date_from"]}).content.decode()
     assert "You yourself" not in before_own_visits
     assert "You yourself:" in http.get(_url(world), recent).content.decode()  # 4, and each look since
