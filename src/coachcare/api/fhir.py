@@ -16,6 +16,7 @@ from uuid import UUID
 
 import pydantic_core
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -38,7 +39,7 @@ from coachcare.access import policy
 from coachcare.accounts.models import User
 from coachcare.api import selectors, services
 from coachcare.api.auth import bearer_user
-from coachcare.api.errors import BadRequest, not_found, problem_for
+from coachcare.api.errors import BadRequest, django_validation_errors, not_found, problem_for
 from coachcare.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorPage
 from coachcare.api.problems import PROBLEM_CONTENT_TYPE, problem_response
 from coachcare.audit.models import AccessLogEntry
@@ -695,9 +696,14 @@ def _task_update(request: HttpRequest, resource_id: str) -> HttpResponse:
         current_business = current.get("businessStatus") or {}
         if business_text == str(current_business.get("text", "")):
             business_text = None
-    services.module_progress_record(
-        actor=actor, run=run, status=status, business_status=business_text, access_point=_ap(request)
-    )
+    try:
+        services.module_progress_record(
+            actor=actor, run=run, status=status, business_status=business_text, access_point=_ap(request)
+        )
+    except DjangoValidationError as error:
+        return problem_response(
+            request, status=422, detail="The Task is not valid.", errors=django_validation_errors(error)
+        )
     run = _task_get(request, resource_id)
     return _fhir(task_resource(run, selectors.practitioner_ids([run.trajectory.coach])))
 

@@ -17,6 +17,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from coachcare.core.fields import EncryptedTextField
+
 
 class ApiToken(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
@@ -81,7 +83,9 @@ class ModuleProgress(models.Model):
 
     module_run = models.OneToOneField("trajectories.ModuleRun", on_delete=models.CASCADE, related_name="progress")
     status = models.CharField(_("status reported by the module"), max_length=20, choices=Status.choices)
-    business_status = models.CharField(_("business status"), max_length=200, blank=True)
+    #: Free text from the module ("lesson 2 of 3"): encrypted like other clinical free text, at most
+    #: ``services.BUSINESS_STATUS_MAX_LENGTH`` characters, emptied when the file is destroyed.
+    business_status = EncryptedTextField(_("business status"), blank=True)
     updated_at = models.DateTimeField(_("updated at"))
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 

@@ -13,6 +13,7 @@ from coachcare.access import policy
 from coachcare.accounts.models import Role, User
 from coachcare.api.models import ApiToken, ModuleProgress, ModuleVendorAccount
 from coachcare.audit.services import AccessPoint, Event, access_log_record
+from coachcare.core.validators import text_without_nul
 from coachcare.method.models import Module
 from coachcare.providers.models import Provider
 from coachcare.trajectories.models import ModuleRun
@@ -117,6 +118,25 @@ def module_vendor_create(
 TASK_STATUSES = frozenset(ModuleProgress.Status.values)
 
 
+#: The longest business status text a module may report (a short progress line, not a report).
+BUSINESS_STATUS_MAX_LENGTH = 200
+
+
+def business_status_clean(text: str) -> str:
+    """The business status text as reported, or ``ValidationError`` (keyed ``businessStatus``):
+    no NUL character (the web forms' rule, ``core.validators``) and at most
+    ``BUSINESS_STATUS_MAX_LENGTH`` characters; never cut short."""
+    try:
+        text_without_nul(text)
+    except ValidationError as error:
+        raise ValidationError({"businessStatus": error.messages}) from error
+    if len(text) > BUSINESS_STATUS_MAX_LENGTH:
+        raise ValidationError(
+            {"businessStatus": [f"At most {BUSINESS_STATUS_MAX_LENGTH} characters; this text has {len(text)}."]}
+        )
+    return text
+
+
 def module_progress_record(
     *, actor: User, run: ModuleRun, status: str, business_status: str | None = None, access_point: AccessPoint
 ) -> ModuleProgress:
@@ -132,12 +152,14 @@ def module_progress_record(
         raise policy.AccessDenied("No such task, or no access.")
     if status not in TASK_STATUSES:
         raise ValueError(f"Unknown task status: {status}.")
+    if business_status is not None:
+        business_status = business_status_clean(business_status)
     writable = policy.task_fields_writable(actor)
     if "status" not in writable or (business_status is not None and "businessStatus" not in writable):
         raise PermissionDenied("This account may change only: " + ", ".join(sorted(writable)) + ".")
     defaults: dict[str, object] = {"status": status, "updated_at": timezone.now(), "updated_by": actor}
     if business_status is not None:
-        defaults["business_status"] = business_status[:200]
+        defaults["business_status"] = business_status
     with transaction.atomic():
         progress, _created = ModuleProgress.objects.update_or_create(module_run=run, defaults=defaults)
         access_log_record(
