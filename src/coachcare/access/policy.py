@@ -33,6 +33,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from coachcare.accounts.models import Role, User
 from coachcare.clients.models import Client, GezagRelation, ParentAccessDecision
@@ -481,6 +482,52 @@ def can_message_about(user: User, client: Client, kind: str, *, parent: User | N
             and GezagRelation.objects.filter(client=client, parent=parent, has_gezag=True).exists()
         )
     return False
+
+
+def _birthday(birth_date: datetime.date, years: int) -> datetime.date:
+    """The day someone turns ``years`` (``age_on``: born on 29 February, a year older on 1 March)."""
+    try:
+        return birth_date.replace(year=birth_date.year + years)
+    except ValueError:
+        return datetime.date(birth_date.year + years, 3, 1)
+
+
+def parent_thread_hidden_before(
+    user: User, thread: "Thread", *, on: datetime.date | None = None
+) -> datetime.datetime | None:
+    """The moment before which the parent no longer reads the coach's messages in their own parent
+    thread; ``None``: the parent reads the whole thread (or this is not their parent thread).
+
+    Messages are clinical (docs/security.md, "Secure messages"): what the coach wrote to the parent
+    before the young person turned 16 concerns the young person and was written while the parent
+    had clinical access. From the 16th birthday the parent keeps the thread (they keep writing to
+    the coach, and read their own messages and everything the coach writes from then on), but the
+    coach's earlier messages are hidden, unless the young person allows the parent access
+    (``ParentAccessDecision`` CONSENTED: the parent sees CLINICAL again, and the whole thread).
+    """
+    if not _active(user) or user.role != Role.OUDER:
+        return None
+    if thread.kind != THREAD_PARENT or thread.parent_id != user.pk:
+        return None
+    on = on or today()
+    client = thread.client
+    if age_on(client.birth_date, on) < AGE_INZAGE_ONLY_WITH_CONSENT or can_see(user, client, DataKind.CLINICAL, on=on):
+        return None
+    birthday = _birthday(client.birth_date, AGE_INZAGE_ONLY_WITH_CONSENT)
+    return timezone.make_aware(datetime.datetime.combine(birthday, datetime.time.min))
+
+
+def parent_threads_hidden_before(user: User, *, on: datetime.date | None = None) -> dict[int, datetime.datetime]:
+    """``parent_thread_hidden_before`` for every parent thread of ``user`` (thread id -> moment);
+    empty for everyone else, without a query."""
+    if not _active(user) or user.role != Role.OUDER:
+        return {}
+    hidden = {}
+    for thread in threads_visible_to(user).select_related("client").defer("client__bsn"):
+        moment = parent_thread_hidden_before(user, thread, on=on)
+        if moment is not None:
+            hidden[thread.pk] = moment
+    return hidden
 
 
 def can_read_thread(user: User, thread: "Thread") -> bool:

@@ -483,7 +483,7 @@ def message_page(
     if not policy.can_read_thread(actor, thread):
         raise policy.AccessDenied("No such conversation, or no access.")
     messages = (
-        Message.objects.filter(thread=thread)
+        messaging_selectors.messages_readable(actor=actor, thread=thread)
         .select_related("author")
         .only("public_id", "body", "created_at", "author", *_fields("author__", _USER_NAME_FIELDS))
         .prefetch_related("attachments")
