@@ -549,7 +549,9 @@ def metadata(request: HttpRequest) -> HttpResponse:
                         "mode": "server",
                         "security": {
                             "description": "Authorization: Bearer <token> (manage.py create_api_token); the token's "
-                            "user acts with the access policy of the screens."
+                            "user acts with the access policy of the screens. An e-health module's account "
+                            "(module-vendor) reads only the Tasks assigned to it and their Patient, and writes "
+                            "Task.status."
                         },
                         "resource": resources,
                     }
