@@ -514,7 +514,8 @@ def parent_thread_hidden_before(
     if age_on(client.birth_date, on) < AGE_INZAGE_ONLY_WITH_CONSENT or can_see(user, client, DataKind.CLINICAL, on=on):
         return None
     birthday = _birthday(client.birth_date, AGE_INZAGE_ONLY_WITH_CONSENT)
-    return timezone.make_aware(datetime.datetime.combine(birthday, datetime.time.min))
+    # Midnight of the birthday in the deployment's zone (Amsterdam), whatever zone is active.
+    return datetime.datetime.combine(birthday, datetime.time.min, tzinfo=timezone.get_default_timezone())
 
 
 def parent_threads_hidden_before(user: User, *, on: datetime.date | None = None) -> dict[int, datetime.datetime]:

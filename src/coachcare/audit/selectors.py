@@ -51,7 +51,8 @@ class AccessLog:
 
 
 def _day_start(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    """Midnight of ``day`` in the deployment's zone (Amsterdam), whatever zone is active."""
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_default_timezone())
 
 
 def _filtered(entries: QuerySet[AccessLogEntry], chosen: AccessLogFilter) -> QuerySet[AccessLogEntry]:
