@@ -116,7 +116,7 @@ def test_only_treating_professionals_update_tasks(
     w = api_world.world
     url = f"/fhir/r4/Task/{api_world.trajectories['own'].public_id}-1"
     patch = json.dumps({"status": "completed"})
-    for user, status in [("jongere", 404), ("toegang", 404), ("coach_other_team", 404), ("ouder", 404)]:
+    for user, status in [("toegang", 404), ("coach_other_team", 404), ("beheerder", 404)]:
         response = client.patch(url, patch, content_type="application/fhir+json", headers=bearer(w.user(user)))
         assert_problem(response, status)
     assert not ModuleProgress.objects.exists()
@@ -130,8 +130,8 @@ def test_audit_events_only_with_access_log_right(
     bundle = fhir_json(client.get(f"/fhir/r4/AuditEvent?patient={w.own.public_id}", headers=bearer(w.beheerder)))
     assert bundle["entry"]
     event_id = bundle["entry"][0]["resource"]["id"]
-    fhir_json(client.get(f"/fhir/r4/AuditEvent/{event_id}", headers=bearer(w.jongere)))
-    for user in ["coach", "toegang", "jongere_other"]:
+    fhir_json(client.get(f"/fhir/r4/AuditEvent/{event_id}", headers=bearer(w.beheerder)))
+    for user in ["coach", "toegang", "beleid"]:
         headers = bearer(w.user(user))
         assert_problem(client.get(f"/fhir/r4/AuditEvent?patient={w.own.public_id}", headers=headers), 404)
         assert_problem(client.get(f"/fhir/r4/AuditEvent/{event_id}", headers=headers), 404)

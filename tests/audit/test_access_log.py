@@ -153,7 +153,7 @@ def test_looking_at_the_log_is_logged_after_reading(world: World) -> None:
 
     entries = access_log_for_client(
         actor=world.jongere, client=world.own, access_point=AccessPoint(channel=Channel.WEB, address="10.0.0.2")
-    )
+    ).entries
 
     assert [(e.username, e.action) for e in entries] == [("coach", "client.file")]
     assert _entries(action="client.access_log")[0].username == "jongere"

@@ -235,6 +235,29 @@ def test_annotation_shows_on_dashboard(world: World, login: Callable[[User], Htt
     assert "New school" not in login(world.toegang_other).get("/monitoring/municipality/").content.decode()
 
 
+def test_annotations_stay_with_their_owner(world: World, login: Callable[[User], HttpClient]) -> None:
+    """The platform administrator (no provider) saw every municipality's annotations on the
+    provider dashboard: the filter fell back to "no provider", which matches them all."""
+    today = timezone.localdate()
+    period = {"indicator_code": "dropout", "period_from": today.replace(day=1), "period_to": today}
+    Annotation.objects.create(
+        municipality=world.municipality_a, text="Municipality remark", author=world.beleid, **period
+    )
+    Annotation.objects.create(provider=world.coach.provider, text="Provider remark", author=world.teamleider, **period)
+    assert world.beheerder.provider_id is None
+    admin_page = login(world.beheerder).get("/monitoring/provider/").content.decode()
+    assert "Municipality remark" not in admin_page
+    assert "Provider remark" not in admin_page
+    lead_page = login(world.teamleider).get("/monitoring/provider/").content.decode()
+    assert "Provider remark" in lead_page and "Municipality remark" not in lead_page
+    municipality_page = login(world.beleid).get("/monitoring/municipality/").content.decode()
+    assert "Municipality remark" in municipality_page and "Provider remark" not in municipality_page
+    scope = ind.Scope(date_from=today.replace(day=1), date_to=today)
+    admin_scope = selectors.provider_outcome_scope(actor=world.beheerder)
+    assert admin_scope.annotation_owner is None
+    assert not selectors.annotations_for(scope=scope, outcome_scope=admin_scope).exists()
+
+
 def _dashboard_queries(http: HttpClient, url: str) -> int:
     cache.clear()  # every measurement counts the unread badge (kept for a while between pages)
     with CaptureQueriesContext(connection) as queries:

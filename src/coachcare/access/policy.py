@@ -23,6 +23,8 @@ Rules (rules.md; Jeugdwet 7.3.4/7.3.5):
   (harm, with a reason), or 16 and older only with the young person's consent. From 18 on only
   with the young person's consent. The age is computed on the day of access, so the day a client
   turns 16 the parent's clinical access ends without anyone editing anything.
+- module-vendor (service account of an e-health module): no file at all through these rules; its
+  API token reads only the FHIR Tasks assigned to it (see the API section at the end).
 """
 
 import datetime
@@ -31,6 +33,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from coachcare.accounts.models import Role, User
 from coachcare.clients.models import Client, GezagRelation, ParentAccessDecision
@@ -38,8 +41,10 @@ from coachcare.contracts.models import Contract
 from coachcare.core.dates import age_on, today, years_before
 
 if TYPE_CHECKING:
+    from coachcare.api.models import ModuleVendorAccount
     from coachcare.declarations.models import Declaration
     from coachcare.messaging.models import Thread
+    from coachcare.trajectories.models import ModuleRun
 
 
 class DataKind(enum.StrEnum):
@@ -491,6 +496,53 @@ def can_message_about(user: User, client: Client, kind: str, *, parent: User | N
     return False
 
 
+def _birthday(birth_date: datetime.date, years: int) -> datetime.date:
+    """The day someone turns ``years`` (``age_on``: born on 29 February, a year older on 1 March)."""
+    try:
+        return birth_date.replace(year=birth_date.year + years)
+    except ValueError:
+        return datetime.date(birth_date.year + years, 3, 1)
+
+
+def parent_thread_hidden_before(
+    user: User, thread: "Thread", *, on: datetime.date | None = None
+) -> datetime.datetime | None:
+    """The moment before which the parent no longer reads the coach's messages in their own parent
+    thread; ``None``: the parent reads the whole thread (or this is not their parent thread).
+
+    Messages are clinical (docs/security.md, "Secure messages"): what the coach wrote to the parent
+    before the young person turned 16 concerns the young person and was written while the parent
+    had clinical access. From the 16th birthday the parent keeps the thread (they keep writing to
+    the coach, and read their own messages and everything the coach writes from then on), but the
+    coach's earlier messages are hidden, unless the young person allows the parent access
+    (``ParentAccessDecision`` CONSENTED: the parent sees CLINICAL again, and the whole thread).
+    """
+    if not _active(user) or user.role != Role.OUDER:
+        return None
+    if thread.kind != THREAD_PARENT or thread.parent_id != user.pk:
+        return None
+    on = on or today()
+    client = thread.client
+    if age_on(client.birth_date, on) < AGE_INZAGE_ONLY_WITH_CONSENT or can_see(user, client, DataKind.CLINICAL, on=on):
+        return None
+    birthday = _birthday(client.birth_date, AGE_INZAGE_ONLY_WITH_CONSENT)
+    # Midnight of the birthday in the deployment's zone (Amsterdam), whatever zone is active.
+    return datetime.datetime.combine(birthday, datetime.time.min, tzinfo=timezone.get_default_timezone())
+
+
+def parent_threads_hidden_before(user: User, *, on: datetime.date | None = None) -> dict[int, datetime.datetime]:
+    """``parent_thread_hidden_before`` for every parent thread of ``user`` (thread id -> moment);
+    empty for everyone else, without a query."""
+    if not _active(user) or user.role != Role.OUDER:
+        return {}
+    hidden = {}
+    for thread in threads_visible_to(user).select_related("client").defer("client__bsn"):
+        moment = parent_thread_hidden_before(user, thread, on=on)
+        if moment is not None:
+            hidden[thread.pk] = moment
+    return hidden
+
+
 def can_read_thread(user: User, thread: "Thread") -> bool:
     """The participants of a thread: see the decision above. Agrees with ``threads_visible_to``.
 
@@ -598,3 +650,119 @@ def can_decide_user_change(user: User, *, target_id: int, requested_by_id: int, 
     if not can_manage_accounts(user) or target_id == user.pk:
         return False
     return not approve or requested_by_id != user.pk
+
+
+# --- API tokens and module-vendor service accounts (api app) --------------------------------------
+#
+# A bearer token is a long-lived credential that skips the login and its second factor, so only
+# accounts that log in with a second factor hold one, and they act with their screen rights
+# (``ApiScope.FULL``). Young people and parents log in without a second factor: no token. The
+# service account of an external e-health module (role ``module-vendor``, ``api.ModuleVendorAccount``)
+# holds a token with the narrowest scope that module needs (``ApiScope.MODULE_TASKS``): read the
+# FHIR Tasks (module runs) of its own modules at its own provider and the Patient they are for
+# (administrative part only), and write ``Task.status``; no other FHIR resource, no REST endpoint.
+
+
+class ApiScope(enum.StrEnum):
+    FULL = "full"
+    MODULE_TASKS = "module-tasks"
+
+
+#: The FHIR resource types a ``module-vendor`` token may use.
+MODULE_VENDOR_FHIR_RESOURCES = frozenset({"Task", "Patient"})
+#: The elements of a FHIR Task each scope may change (``services.module_progress_record``).
+TASK_FIELDS_WRITABLE = {
+    ApiScope.FULL: frozenset({"status", "businessStatus"}),
+    ApiScope.MODULE_TASKS: frozenset({"status"}),
+}
+
+#: Roles that hold no API token: they log in without a second factor.
+_ROLES_WITHOUT_TOKEN = frozenset({Role.JONGERE, Role.OUDER})
+
+
+def api_scope(user: User) -> ApiScope | None:
+    """What an API token of ``user`` may do; ``None``: the user may not hold (or use) a token."""
+    if not _active(user) or user.role in _ROLES_WITHOUT_TOKEN:
+        return None
+    if user.role == Role.MODULE_VENDOR:
+        return ApiScope.MODULE_TASKS if _module_vendor_account(user) is not None else None
+    return ApiScope.FULL
+
+
+def can_hold_api_token(user: User) -> bool:
+    return api_scope(user) is not None
+
+
+def can_use_rest_api(user: User) -> bool:
+    """The REST API (``/api/v1/``) is for full-scope tokens only."""
+    return api_scope(user) == ApiScope.FULL
+
+
+def can_use_fhir_resource(user: User, resource_type: str | None) -> bool:
+    """Whether ``user``'s token may use the FHIR endpoints of ``resource_type`` at all (each
+    read still goes through the policy row by row)."""
+    scope = api_scope(user)
+    if scope == ApiScope.FULL:
+        return True
+    return scope == ApiScope.MODULE_TASKS and resource_type in MODULE_VENDOR_FHIR_RESOURCES
+
+
+def _module_vendor_account(user: User) -> "ModuleVendorAccount | None":
+    from coachcare.api.models import ModuleVendorAccount
+
+    if user.role != Role.MODULE_VENDOR:
+        return None
+    try:
+        return user.module_vendor_account  # cached on the user after the first access
+    except ModuleVendorAccount.DoesNotExist:
+        return None
+
+
+def module_runs_served_by(user: User) -> "QuerySet[ModuleRun]":
+    """The module runs (FHIR Tasks) assigned to a ``module-vendor`` account: runs of its modules
+    (by code, any method version) for clients of its provider. Nobody else is served."""
+    from coachcare.trajectories.models import ModuleRun
+
+    account = _module_vendor_account(user) if _active(user) else None
+    if account is None:
+        return ModuleRun.objects.none()
+    return ModuleRun.objects.filter(
+        trajectory__client__provider_id=account.provider_id, module__code__in=account.module_codes
+    )
+
+
+#: What a ``module-vendor`` token sees of the Patient of a Task assigned to it: name and date of
+#: birth (to greet the young person), never the BSN or anything clinical.
+MODULE_VENDOR_PATIENT_KINDS = frozenset({DataKind.ADMINISTRATIVE})
+
+
+def clients_served_by(user: User) -> QuerySet[Client]:
+    """The clients (FHIR Patients) of the module runs assigned to a ``module-vendor`` account."""
+    return Client.objects.filter(pk__in=module_runs_served_by(user).values("trajectory__client_id"))
+
+
+def serves_module_run(user: User, run: "ModuleRun") -> bool:
+    """Whether ``run`` is assigned to ``user``'s ``module-vendor`` account (``module_runs_served_by``)."""
+    account = _module_vendor_account(user) if _active(user) else None
+    return (
+        account is not None
+        and run.trajectory.client.provider_id == account.provider_id
+        and run.module.code in account.module_codes
+    )
+
+
+def can_read_task(user: User, run: "ModuleRun", *, on: datetime.date | None = None) -> bool:
+    """A module run (FHIR Task): whoever sees the client's clinical file, or the e-health module
+    it is assigned to."""
+    return serves_module_run(user, run) or can_see(user, run.trajectory.client, DataKind.CLINICAL, on=on)
+
+
+def can_report_module_progress(user: User, run: "ModuleRun") -> bool:
+    """Record a module's progress (FHIR Task update): the treating professionals, or the e-health
+    module the run is assigned to (``TASK_FIELDS_WRITABLE`` says which elements)."""
+    return can_write_clinical(user, run.trajectory.client) or serves_module_run(user, run)
+
+
+def task_fields_writable(user: User) -> frozenset[str]:
+    scope = api_scope(user)
+    return TASK_FIELDS_WRITABLE[scope] if scope is not None else frozenset()

@@ -14,6 +14,9 @@ class Role(models.TextChoices):
     GEMEENTE_TOEGANG = "gemeente-toegang", _("municipality access team")
     GEMEENTE_BELEID = "gemeente-beleid", _("municipality policy and budget")
     BEHEERDER = "beheerder", _("administrator")
+    #: The service account of an external e-health module (Koppeltaal): no screens, no password;
+    #: an API token that reads only the FHIR Tasks of its modules (``access.policy.api_scope``).
+    MODULE_VENDOR = "module-vendor", _("e-health module (service account)")
 
 
 #: Roles that must log in with a second factor (rules.md: professionals use two factors).

@@ -3,8 +3,10 @@
 from typing import Any
 
 from django.http import HttpRequest
+from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
+from coachcare.access import policy
 from coachcare.accounts.models import User
 from coachcare.api.services import api_token_authenticate
 
@@ -25,6 +27,8 @@ class TokenAuth(HttpBearer):
         user = api_token_authenticate(raw=token)
         if user is None:
             return None
+        if not policy.can_use_rest_api(user):
+            raise HttpError(403, "This token is for the FHIR Tasks of an e-health module only.")
         request.api_user = user  # type: ignore[attr-defined]
         return user
 

@@ -33,7 +33,8 @@ def _ninja_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def _django_errors(error: DjangoValidationError) -> list[dict[str, Any]]:
+def django_validation_errors(error: DjangoValidationError) -> list[dict[str, Any]]:
+    """A Django ``ValidationError`` as the problem document's ``errors`` list."""
     if hasattr(error, "error_dict"):
         return [
             {"location": field, "message": message, "type": "invalid"}
@@ -63,7 +64,9 @@ def problem_for(request: HttpRequest, exc: Exception) -> HttpResponse:
     if isinstance(exc, BadCursor | BadRequest):
         return problem_response(request, status=400, detail=str(exc))
     if isinstance(exc, DjangoValidationError):
-        return problem_response(request, status=400, detail="The request is not valid.", errors=_django_errors(exc))
+        return problem_response(
+            request, status=400, detail="The request is not valid.", errors=django_validation_errors(exc)
+        )
     if isinstance(exc, TransitionRefused):
         return problem_response(
             request, status=409, detail=" ".join(exc.reasons), slug="transition-refused", extra={"reasons": exc.reasons}

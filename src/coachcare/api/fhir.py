@@ -16,6 +16,7 @@ from uuid import UUID
 
 import pydantic_core
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -38,7 +39,7 @@ from coachcare.access import policy
 from coachcare.accounts.models import User
 from coachcare.api import selectors, services
 from coachcare.api.auth import bearer_user
-from coachcare.api.errors import BadRequest, not_found, problem_for
+from coachcare.api.errors import BadRequest, django_validation_errors, not_found, problem_for
 from coachcare.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorPage
 from coachcare.api.problems import PROBLEM_CONTENT_TYPE, problem_response
 from coachcare.audit.models import AccessLogEntry
@@ -398,7 +399,12 @@ def fhir_not_found(request: HttpRequest, *args: object, **kwargs: object) -> Htt
     return operation_outcome(not_found(request))
 
 
-def fhir_endpoint(*, public: bool = False) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def fhir_endpoint(
+    *, public: bool = False, resource: str | None = None
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """A FHIR view: bearer token (unless ``public``), errors as ``OperationOutcome``. ``resource``:
+    the resource type the view serves, for tokens limited to some (``policy.can_use_fhir_resource``)."""
+
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @csrf_exempt
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -412,6 +418,10 @@ def fhir_endpoint(*, public: bool = False) -> Callable[[Callable[..., HttpRespon
                                 status=401,
                                 detail="A valid bearer token is needed (unknown, expired or revoked).",
                             )
+                        )
+                    if not policy.can_use_fhir_resource(user, resource):
+                        return operation_outcome(
+                            problem_response(request, status=403, detail="This token may not use this resource.")
                         )
                     request.api_user = user  # type: ignore[attr-defined]
                 response = view(request, *args, **kwargs)
@@ -540,7 +550,9 @@ def metadata(request: HttpRequest) -> HttpResponse:
                         "mode": "server",
                         "security": {
                             "description": "Authorization: Bearer <token> (manage.py create_api_token); the token's "
-                            "user acts with the access policy of the screens."
+                            "user acts with the access policy of the screens. An e-health module's account "
+                            "(module-vendor) reads only the Tasks assigned to it and their Patient, and writes "
+                            "Task.status."
                         },
                         "resource": resources,
                     }
@@ -550,7 +562,7 @@ def metadata(request: HttpRequest) -> HttpResponse:
     )
 
 
-@fhir_endpoint()
+@fhir_endpoint(resource="Patient")
 def patient_read(request: HttpRequest, resource_id: str) -> HttpResponse:
     file = selectors.client_file(actor=_actor(request), public_id=_uuid(resource_id), access_point=_ap(request))
     return _fhir(patient_resource(file.client, with_bsn=file.bsn is not None))
@@ -598,7 +610,7 @@ def _task_get(request: HttpRequest, resource_id: str) -> ModuleRun:
     )
 
 
-@fhir_endpoint()
+@fhir_endpoint(resource="Task")
 def task_read(request: HttpRequest, resource_id: str) -> HttpResponse:
     if request.method in {"PUT", "PATCH"}:
         return _task_update(request, resource_id)
@@ -608,9 +620,12 @@ def task_read(request: HttpRequest, resource_id: str) -> HttpResponse:
     return _fhir(task_resource(run, selectors.practitioner_ids([run.trajectory.coach])))
 
 
-@fhir_endpoint()
+@fhir_endpoint(resource="Task")
 def task_search(request: HttpRequest) -> HttpResponse:
-    client = _patient(request, required=False)
+    raw = request.GET.get("patient") or request.GET.get("subject") or request.GET.get("for")
+    client = None
+    if raw:
+        client = selectors.task_patient_get(actor=_actor(request), public_id=_uuid(raw.removeprefix("Patient/")))
     page = selectors.module_run_page(
         actor=_actor(request),
         access_point=_ap(request),
@@ -677,11 +692,21 @@ def _task_update(request: HttpRequest, resource_id: str) -> HttpResponse:
     status = str(changes["status"])
     if status not in services.TASK_STATUSES:
         raise BadRequest(f"Status must be one of: {', '.join(sorted(services.TASK_STATUSES))}.")
-    business = changes.get("businessStatus") or {}
-    business_text = str(business.get("text", "")) if isinstance(business, dict) else ""
-    services.module_progress_record(
-        actor=actor, run=run, status=status, business_status=business_text, access_point=_ap(request)
-    )
+    business_text: str | None = None  # None: unchanged (a PATCH without it, or the same text)
+    if "businessStatus" in changes or request.method == "PUT":
+        business = changes.get("businessStatus") or {}
+        business_text = str(business.get("text", "")) if isinstance(business, dict) else ""
+        current_business = current.get("businessStatus") or {}
+        if business_text == str(current_business.get("text", "")):
+            business_text = None
+    try:
+        services.module_progress_record(
+            actor=actor, run=run, status=status, business_status=business_text, access_point=_ap(request)
+        )
+    except DjangoValidationError as error:
+        return problem_response(
+            request, status=422, detail="The Task is not valid.", errors=django_validation_errors(error)
+        )
     run = _task_get(request, resource_id)
     return _fhir(task_resource(run, selectors.practitioner_ids([run.trajectory.coach])))
 

@@ -50,6 +50,7 @@ from coachcare.clients.models import Client
 from coachcare.coaching.models import Appointment
 from coachcare.contracts.models import Allocation, AllocationStatus
 from coachcare.core.dates import age_on, today
+from coachcare.core.validators import ApiText
 from coachcare.declarations.models import DeclarationStatus
 from coachcare.measures.models import QuestionnaireResponse
 from coachcare.messaging import services as messaging_services
@@ -326,7 +327,7 @@ def client_list(
     request: HttpRequest,
     cursor: str | None = CURSOR,
     limit: int = LIMIT,
-    q: str = Query("", max_length=100, description="Part of the given or family name."),
+    q: ApiText = Query("", max_length=100, description="Part of the given or family name."),
 ) -> HttpResponse:
     page = selectors.client_page(
         actor=api_actor(request), access_point=_ap(request), cursor=cursor, limit=limit, search=q
@@ -415,8 +416,8 @@ def module_run_list(
     request: HttpRequest,
     cursor: str | None = CURSOR,
     limit: int = LIMIT,
-    module: str | None = Query(None, max_length=40, description="Module code"),
-    state: str | None = Query(None, max_length=10),
+    module: ApiText | None = Query(None, max_length=40, description="Module code"),
+    state: ApiText | None = Query(None, max_length=10),
 ) -> HttpResponse:
     page = selectors.module_run_page(
         actor=api_actor(request), access_point=_ap(request), cursor=cursor, limit=limit, module_code=module, state=state
@@ -481,7 +482,7 @@ def module_list(
     request: HttpRequest,
     cursor: str | None = CURSOR,
     limit: int = LIMIT,
-    version: str | None = Query(None, max_length=20, description="Method version (default: current)"),
+    version: ApiText | None = Query(None, max_length=20, description="Method version (default: current)"),
 ) -> HttpResponse:
     page = selectors.module_catalogue_page(cursor=cursor, limit=limit, version=version)
     return _ok(ModulePage, {"items": [_module_out(m) for m in page.items], "next_cursor": page.next_cursor})
@@ -623,7 +624,7 @@ def outcomes(
     request: HttpRequest,
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
-    module: str | None = Query(None, max_length=40, description="A module code, as the dashboard's filter."),
+    module: ApiText | None = Query(None, max_length=40, description="A module code, as the dashboard's filter."),
     age_band: str | None = Query(None, pattern=_one_of(list(AGE_BANDS))),
 ) -> HttpResponse:
     try:

@@ -13,6 +13,7 @@ from uuid import UUID
 from ninja import Field, Schema
 from pydantic import BaseModel
 
+from coachcare.core.validators import ApiText
 from coachcare.messaging.services import MAX_BODY_LENGTH as MESSAGE_MAX_LENGTH
 
 
@@ -251,7 +252,9 @@ class MessagePage(BaseModel):
 
 
 class MessageIn(Schema):
-    body: str = Field(..., min_length=1, max_length=MESSAGE_MAX_LENGTH, description="Plain text, stored as written.")
+    body: ApiText = Field(
+        ..., min_length=1, max_length=MESSAGE_MAX_LENGTH, description="Plain text, stored as written; no NUL character."
+    )
 
 
 class IndicatorsOut(BaseModel):

@@ -63,7 +63,7 @@ def clinical_clients(actor: User) -> QuerySet[Client]:
 #: What the access policy reads of a client (``kinds_visible``, ``appointment_scope``,
 #: ``can_read_thread``): narrowed queries load at least these, so that checking a row never costs
 #: a query of its own (a deferred field would be loaded row by row).
-_POLICY_CLIENT_FIELDS = ("public_id", "birth_date", "coach", "team", "municipality", "user")
+_POLICY_CLIENT_FIELDS = ("public_id", "birth_date", "coach", "team", "municipality", "user", "provider")
 #: What ``User.display_name`` reads (and the role, which the policy reads of a thread's parent).
 _USER_NAME_FIELDS = ("first_name", "last_name", "username", "role")
 
@@ -131,11 +131,31 @@ class ClientDetail:
 
 def client_file(*, actor: User, public_id: UUID, access_point: AccessPoint) -> ClientDetail:
     """A client the actor may open (``client_get_for_actor``); the read is logged like the screens'
-    client file, with action ``api.client.detail``."""
-    client = client_selectors.client_get_for_actor(actor=actor, public_id=public_id)
-    kinds = policy.kinds_visible(actor, client)
+    client file, with action ``api.client.detail``. An e-health module's account: only the client
+    of a Task assigned to it, administrative part only (``policy.clients_served_by``)."""
+    if policy.api_scope(actor) == policy.ApiScope.MODULE_TASKS:
+        client = _served_client(actor, public_id)
+        kinds = policy.MODULE_VENDOR_PATIENT_KINDS
+    else:
+        client = client_selectors.client_get_for_actor(actor=actor, public_id=public_id)
+        kinds = policy.kinds_visible(actor, client)
     _log(actor, access_point, "api.client.detail", [client.public_id])
     return ClientDetail(client=client, kinds=kinds, bsn=client.bsn if policy.DataKind.IDENTITY in kinds else None)
+
+
+def _served_client(actor: User, public_id: UUID) -> Client:
+    client = policy.clients_served_by(actor).filter(public_id=public_id).first()
+    if client is None:
+        raise policy.AccessDenied("No such client, or no access.")
+    return client
+
+
+def task_patient_get(*, actor: User, public_id: UUID) -> Client:
+    """The Patient a Task search is narrowed to: a client whose module runs the actor may read
+    (``_task_runs``); no log, the search logs what it finds."""
+    if policy.api_scope(actor) == policy.ApiScope.MODULE_TASKS:
+        return _served_client(actor, public_id)
+    return client_clinical_get(actor=actor, public_id=public_id)
 
 
 def client_clinical_get(*, actor: User, public_id: UUID) -> Client:
@@ -248,6 +268,16 @@ def _runs(*, requester: bool = False) -> QuerySet[ModuleRun]:
     )
 
 
+def _task_runs(actor: User, runs: QuerySet[ModuleRun] | None = None) -> QuerySet[ModuleRun]:
+    """``runs`` (default: all) narrowed to the module runs (FHIR Tasks) the actor may read: an
+    e-health module's account those assigned to it, everyone else those of clients whose clinical
+    file they see."""
+    runs = ModuleRun.objects.all() if runs is None else runs
+    if policy.api_scope(actor) == policy.ApiScope.MODULE_TASKS:
+        return runs.filter(pk__in=policy.module_runs_served_by(actor).values("pk"))
+    return runs.filter(trajectory__client__in=clinical_clients(actor))
+
+
 def module_run_page(
     *,
     actor: User,
@@ -260,7 +290,7 @@ def module_run_page(
     state: str | None = None,
     requester: bool = False,
 ) -> CursorPage[ModuleRun]:
-    runs = ModuleRun.objects.filter(trajectory__client__in=clinical_clients(actor))
+    runs = _task_runs(actor)
     if trajectory is not None:
         runs = runs.filter(trajectory=trajectory)
     if client is not None:
@@ -270,18 +300,17 @@ def module_run_page(
     if state:
         runs = runs.filter(state=state)
     page = cursor_paginate(runs, keys=["id"], cursor=cursor, limit=limit, rows=_runs(requester=requester))
-    page = dataclasses.replace(page, items=_clinical_rows(actor, page.items))
+    on = today()
+    page = dataclasses.replace(page, items=[r for r in page.items if policy.can_read_task(actor, r, on=on)])
     _log(actor, access_point, "api.module_run.list", (r.trajectory.client.public_id for r in page.items))
     return page
 
 
 def module_run_get(*, actor: User, trajectory_id: UUID, sequence: int, access_point: AccessPoint) -> ModuleRun:
-    run = (
-        _runs(requester=True)
-        .filter(trajectory__public_id=trajectory_id, sequence=sequence, trajectory__client__in=clinical_clients(actor))
-        .first()
-    )
-    if run is None or not policy.can_see(actor, run.trajectory.client, policy.DataKind.CLINICAL):
+    run = _task_runs(
+        actor, _runs(requester=True).filter(trajectory__public_id=trajectory_id, sequence=sequence)
+    ).first()
+    if run is None or not policy.can_read_task(actor, run):
         raise policy.AccessDenied("No such task, or no access.")
     _log(actor, access_point, "api.module_run.detail", [run.trajectory.client.public_id])
     return run
@@ -454,7 +483,7 @@ def message_page(
     if not policy.can_read_thread(actor, thread):
         raise policy.AccessDenied("No such conversation, or no access.")
     messages = (
-        Message.objects.filter(thread=thread)
+        messaging_selectors.messages_readable(actor=actor, thread=thread)
         .select_related("author")
         .only("public_id", "body", "created_at", "author", *_fields("author__", _USER_NAME_FIELDS))
         .prefetch_related("attachments")

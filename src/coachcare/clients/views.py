@@ -12,7 +12,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from coachcare.access import policy
 from coachcare.accounts.models import Role
-from coachcare.audit.selectors import access_log_for_client
+from coachcare.audit.forms import AccessLogFilterForm
+from coachcare.audit.selectors import access_log_for_client, access_log_people
 from coachcare.audit.services import AccessPoint, Channel
 from coachcare.clients import selectors, services
 from coachcare.clients.forms import NoteForm, ReferralForm
@@ -104,17 +105,35 @@ def note_add(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @login_required
 def access_log(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    """Who opened this file: for the young person themselves and the security officer."""
+    """Who opened this file: for the young person themselves and the security officer. The whole
+    log page by page, narrowed by a role or person and a period (``?who=&date_from=&date_to=&page=``)."""
+    actor = actor_of(request)
     try:
-        client = selectors.client_get_for_actor(actor=actor_of(request), public_id=public_id)
-        entries = access_log_for_client(
-            actor=actor_of(request),
+        client = selectors.client_get_for_actor(actor=actor, public_id=public_id)
+        form = AccessLogFilterForm(request.GET or None, people=access_log_people(actor=actor, client=client))
+        log = access_log_for_client(
+            actor=actor,
             client=client,
             access_point=AccessPoint.from_request(request),
+            page=request.GET.get("page") or 1,
+            chosen=form.chosen(),
         )
     except policy.AccessDenied as exc:
         raise Http404(_("No such client file.")) from exc
-    return render(request, "clients/access_log.html", {"client": client, "entries": entries})
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "clients/access_log.html",
+        {
+            "client": client,
+            "log": log,
+            "entries": log.entries,
+            "page": log.page,
+            "form": form,
+            "filter_query": query.urlencode(),
+        },
+    )
 
 
 @login_required

@@ -63,18 +63,24 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def module(request: HttpRequest) -> HttpResponse:
     """The current module: lessons to read and assignments to answer."""
+    return _module_page(request)
+
+
+def _module_page(request: HttpRequest, *, bound: AnswerForm | None = None, order: int = 0) -> HttpResponse:
+    """The module page; ``bound``: the answer form of assignment ``order`` as posted, with its
+    errors and the text as written (nothing typed is lost), answered with 400."""
     try:
         page = selectors.module_page_get(actor=actor_of(request), access_point=AccessPoint.from_request(request))
     except policy.AccessDenied as exc:
         raise Http404(_("There is no portal for you.")) from exc
     forms = {
-        item.assignment.pk: AnswerForm(
-            initial={"text": item.answer.text if item.answer else ""}, prefix=f"a{item.assignment.order}"
-        )
+        item.assignment.pk: bound
+        if bound is not None and item.assignment.order == order
+        else AnswerForm(initial={"text": item.answer.text if item.answer else ""}, prefix=f"a{item.assignment.order}")
         for item in page.assignments
     }
     items = [(item, forms[item.assignment.pk]) for item in page.assignments]
-    return render(request, "coaching/module.html", {"page": page, "items": items})
+    return render(request, "coaching/module.html", {"page": page, "items": items}, status=400 if bound else 200)
 
 
 @login_required
@@ -105,6 +111,9 @@ def answer_save(request: HttpRequest, order: int) -> HttpResponse:
             messages.success(
                 request, _("Your answer has been submitted.") if submit else _("Your draft has been saved.")
             )
+    else:
+        # Not saved: show why, next to the answer, with the text as written (never dropped silently).
+        return _module_page(request, bound=form, order=order)
     return redirect(f"{reverse('coaching:module')}#assignment-{order}")
 
 

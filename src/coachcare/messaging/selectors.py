@@ -35,6 +35,27 @@ from coachcare.messaging.services import decrypt_bytes
 _NEVER = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 
 
+def messages_readable(*, actor: User, thread: Thread) -> QuerySet[Message]:
+    """The messages of ``thread`` the actor may read: all of them, except for a parent whose child
+    turned 16 without allowing them clinical access (``policy.parent_thread_hidden_before``):
+    their own messages and the coach's messages from the 16th birthday on."""
+    messages = Message.objects.filter(thread=thread)
+    hidden_before = policy.parent_thread_hidden_before(actor, thread)
+    if hidden_before is not None:
+        messages = messages.filter(Q(author=actor) | Q(created_at__gte=hidden_before))
+    return messages
+
+
+def _hidden_from(actor: User) -> Q | None:
+    """The messages of others the actor may not read in their threads (see ``messages_readable``),
+    as one condition for counts over several threads; ``None`` when nothing is hidden."""
+    condition = None
+    for thread_id, moment in policy.parent_threads_hidden_before(actor).items():
+        part = Q(thread_id=thread_id, created_at__lt=moment)
+        condition = part if condition is None else condition | part
+    return condition
+
+
 def _read_at(actor: User, thread_ref: str) -> Coalesce:
     last_read = ThreadRead.objects.filter(thread=OuterRef(thread_ref), user=actor).values("last_read_at")[:1]
     return Coalesce(Subquery(last_read), Value(_NEVER), output_field=DateTimeField())
@@ -43,6 +64,9 @@ def _read_at(actor: User, thread_ref: str) -> Coalesce:
 def _with_counts(threads: QuerySet[Thread], actor: User) -> QuerySet[Thread]:
     """Last message time and the actor's unread count per thread, in the same query."""
     messages = Message.objects.filter(thread=OuterRef("pk")).order_by()
+    hidden = _hidden_from(actor)
+    if hidden is not None:
+        messages = messages.exclude(~Q(author=actor) & hidden)
     unread = (
         messages.exclude(author=actor)
         .filter(created_at__gt=OuterRef("read_at"))
@@ -80,6 +104,9 @@ def inbox_for(*, actor: User, access_point: AccessPoint, page: int = 1) -> Page:
         .exclude(author=actor)
         .order_by()
     )
+    hidden = _hidden_from(actor)
+    if hidden is not None:
+        unread_exists = unread_exists.exclude(hidden)
     threads = (
         _with_counts(policy.threads_visible_to(actor), actor)
         .annotate(has_unread=Exists(unread_exists))
@@ -125,7 +152,7 @@ def thread_get(*, actor: User, public_id: UUID) -> Thread:
     return thread
 
 
-def _beside(thread: Thread, message_id: UUID, *, newer: bool) -> QuerySet[Message]:
+def _beside(thread: Thread, message_id: UUID, *, newer: bool, readable: QuerySet[Message]) -> QuerySet[Message]:
     """The message ``message_id`` of this thread and the messages after (``newer``) or before it,
     in the order of (created_at, id): one query, the anchor's position read in a subquery.
 
@@ -137,7 +164,7 @@ def _beside(thread: Thread, message_id: UUID, *, newer: bool) -> QuerySet[Messag
     at = Subquery(anchor.values("created_at")[:1])
     pk = Subquery(anchor.values("pk")[:1])
     side = "gt" if newer else "lt"
-    return Message.objects.filter(thread=thread).filter(
+    return readable.filter(
         Q(public_id=message_id) | Q(**{f"created_at__{side}": at}) | Q(created_at=at, **{f"pk__{side}": pk})
     )
 
@@ -197,6 +224,8 @@ class ThreadWindow:
     earlier: Message | None
     #: The window ends with the newest message: the page polls for new ones and marks them read.
     latest: bool
+    #: For a parent: the coach's messages before this moment (the 16th birthday) are not shown.
+    hidden_before: datetime.datetime | None = None
 
 
 def thread_window(
@@ -208,7 +237,9 @@ def thread_window(
     """
     if not policy.can_read_thread(actor, thread):
         raise policy.AccessDenied("No access to this conversation.")
-    messages = _beside(thread, before, newer=False) if before is not None else Message.objects.filter(thread=thread)
+    hidden_before = policy.parent_thread_hidden_before(actor, thread)
+    readable = messages_readable(actor=actor, thread=thread)
+    messages = _beside(thread, before, newer=False, readable=readable) if before is not None else readable
     extra = 1 if before is None else 2  # one more than shown tells whether there are earlier ones; and the anchor
     newest_first = list(messages.select_related("author").order_by("-created_at", "-id")[: size + extra])
     if before is not None:
@@ -222,7 +253,12 @@ def thread_window(
         client_ids=[thread.client.public_id],
         access_point=access_point,
     )
-    return ThreadWindow(messages=shown, earlier=shown[0] if len(newest_first) > size else None, latest=before is None)
+    return ThreadWindow(
+        messages=shown,
+        earlier=shown[0] if len(newest_first) > size else None,
+        latest=before is None,
+        hidden_before=hidden_before,
+    )
 
 
 def thread_messages(
@@ -237,7 +273,8 @@ def thread_messages(
         raise policy.AccessDenied("No access to this conversation.")
     if after is not None and not _newer_than(thread, after):
         return []
-    messages = _beside(thread, after, newer=True) if after is not None else Message.objects.filter(thread=thread)
+    readable = messages_readable(actor=actor, thread=thread)
+    messages = _beside(thread, after, newer=True, readable=readable) if after is not None else readable
     found = list(messages.select_related("author").order_by("created_at", "id"))
     if after is not None:
         found = _without_anchor(found, after)
@@ -283,6 +320,9 @@ def unread_count(*, actor: User, at_most: int | None = UNREAD_BADGE_MAX + 1) -> 
         .exclude(author=actor)
         .order_by()
     )
+    hidden = _hidden_from(actor)
+    if hidden is not None:
+        after_mark, never_opened = after_mark.exclude(hidden), never_opened.exclude(hidden)
     unread = after_mark.values("pk").union(never_opened.values("pk"), all=True).order_by()
     return unread.count() if at_most is None else unread[:at_most].count()
 
@@ -293,7 +333,9 @@ def attachment_get(
     """An attachment of a thread the actor may read, decrypted; the download is logged."""
     if not policy.can_read_thread(actor, thread):
         raise policy.AccessDenied("No access to this conversation.")
-    attachment = Attachment.objects.filter(message__thread=thread, public_id=public_id).first()
+    attachment = Attachment.objects.filter(
+        message__in=messages_readable(actor=actor, thread=thread), public_id=public_id
+    ).first()
     if attachment is None:
         raise policy.AccessDenied("No such attachment.")
     with attachment.file.open("rb") as handle:

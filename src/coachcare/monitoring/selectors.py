@@ -36,6 +36,9 @@ class OutcomeScope:
     owner: dict[str, int | None]  # municipality_id, team_id or provider_id (empty: all, the administrator)
     suppress: bool  # outside the provider (the municipality): counts below 5 suppressed
     label: str  # "municipality", "team", "provider" or "all"
+    #: Whose annotations the user sees next to the figures: exactly one owner (a municipality or a
+    #: provider), or ``None`` for none at all. Never "no owner": that would match every annotation.
+    annotation_owner: dict[str, int] | None = None
 
 
 def provider_owner(actor: User) -> dict[str, int | None]:
@@ -49,15 +52,23 @@ def provider_owner(actor: User) -> dict[str, int | None]:
 def municipality_outcome_scope(*, municipality_id: int) -> OutcomeScope:
     """The municipality dashboard's figures: that municipality, counts below 5 suppressed (the
     municipality is outside the provider: aggregated data only)."""
-    return OutcomeScope(owner={"municipality_id": municipality_id}, suppress=True, label="municipality")
+    return OutcomeScope(
+        owner={"municipality_id": municipality_id},
+        suppress=True,
+        label="municipality",
+        annotation_owner={"municipality_id": municipality_id},
+    )
 
 
 def provider_outcome_scope(*, actor: User) -> OutcomeScope:
     """The provider dashboard's figures: the actor's part of the provider (``provider_owner``),
-    exact counts (the provider treats these young people)."""
+    exact counts (the provider treats these young people). Annotations: those of the actor's own
+    provider; the platform administrator (no provider) sees none, since annotations stay with the
+    municipality or provider that wrote them."""
     owner = provider_owner(actor)
     label = "team" if "team_id" in owner else "provider" if owner else "all"
-    return OutcomeScope(owner=owner, suppress=False, label=label)
+    annotation_owner = {"provider_id": actor.provider_id} if actor.provider_id is not None else None
+    return OutcomeScope(owner=owner, suppress=False, label=label, annotation_owner=annotation_owner)
 
 
 def outcome_scope_for(*, actor: User) -> OutcomeScope | None:
@@ -158,13 +169,14 @@ def _quarters(scope: Scope) -> list[datetime.date]:
     return quarters
 
 
-def annotations_for(
-    *, scope: Scope, municipality_id: int | None = None, provider_id: int | None = None
-) -> QuerySet[Annotation]:
-    """Annotations of one municipality or provider whose period overlaps the scope's period."""
-    owner = Q(municipality_id=municipality_id) if municipality_id is not None else Q(provider_id=provider_id)
+def annotations_for(*, scope: Scope, outcome_scope: OutcomeScope) -> QuerySet[Annotation]:
+    """The annotations of the outcome scope's owner (``OutcomeScope.annotation_owner``: one
+    municipality or one provider) whose period overlaps the scope's period; none without an owner."""
+    owner = outcome_scope.annotation_owner
+    if not owner or any(value is None for value in owner.values()):
+        return Annotation.objects.none()
     return (
-        Annotation.objects.filter(owner, period_from__lte=scope.date_to, period_to__gte=scope.date_from)
+        Annotation.objects.filter(**owner, period_from__lte=scope.date_to, period_to__gte=scope.date_from)
         .select_related("author")
         .order_by("indicator_code", "period_from", "created_at")
     )

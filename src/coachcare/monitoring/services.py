@@ -485,8 +485,9 @@ def _report_context(
         module_code=module_code,
         age_band=age_band,
     )
-    annotations = selectors.annotations_for(scope=scope, municipality_id=municipality.pk)
-    figures = selectors.figures_build(scope=scope, suppress=True, annotations=annotations)
+    outcome_scope = selectors.municipality_outcome_scope(municipality_id=municipality.pk)
+    annotations = selectors.annotations_for(scope=scope, outcome_scope=outcome_scope)
+    figures = selectors.figures_build(scope=scope, suppress=outcome_scope.suppress, annotations=annotations)
     reference = selectors.reference_cost_of(municipality_id=municipality.pk)
     cost_success = figures.row("cost_success").figure
     comparison = None

@@ -72,7 +72,7 @@ def municipality_dashboard(request: HttpRequest, code: str | None = None) -> Htt
         return HttpResponseForbidden(_("Only the municipality's policy and access staff see this dashboard."))
     outcome_scope = selectors.municipality_outcome_scope(municipality_id=municipality.pk)
     scope, form = _scope_from(request, **outcome_scope.owner)
-    annotations = selectors.annotations_for(scope=scope, municipality_id=municipality.pk)
+    annotations = selectors.annotations_for(scope=scope, outcome_scope=outcome_scope)
     figures = selectors.figures_build(scope=scope, suppress=outcome_scope.suppress, annotations=annotations)
     forecast = selectors.forecast_of(municipality_id=municipality.pk)
     forecast_chart = charts.line_chart(
@@ -114,7 +114,7 @@ def provider_dashboard(request: HttpRequest) -> HttpResponse:
         return HttpResponseForbidden(_("Only team leads and the administrator see this dashboard."))
     outcome_scope = selectors.provider_outcome_scope(actor=actor)
     scope, form = _scope_from(request, **outcome_scope.owner)
-    annotations = selectors.annotations_for(scope=scope, provider_id=actor.provider_id)
+    annotations = selectors.annotations_for(scope=scope, outcome_scope=outcome_scope)
     figures = selectors.figures_build(scope=scope, suppress=outcome_scope.suppress, annotations=annotations)
     title = _("Outcomes of %(team)s") % {"team": actor.team.name} if actor.team_id and actor.team else _("Outcomes")
     return render(
