@@ -225,3 +225,21 @@ def test_a_vendor_token_runs_a_fixed_number_of_queries(
         bundle = fhir_json(client.get("/fhir/r4/Task?_count=50", headers=vendor.headers))
     assert len(bundle["entry"]) == 8
     assert len(large) == len(small), [q["sql"] for q in large]
+
+
+def test_a_vendor_account_never_gets_a_browser_session(vendor: Vendor, client: HttpClient) -> None:
+    """Even with a password set by an administrator, the service account cannot log in on the
+    login page, and a session made for it some other way is dropped on the next request."""
+    vendor.user.set_password("a-password-someone-set-123")
+    vendor.user.save(update_fields=["password"])
+    response = client.post(
+        "/accounts/login/", {"username": vendor.user.username, "password": "a-password-someone-set-123"}
+    )
+    assert response.status_code == 200  # the form again, with its error
+    assert "_auth_user_id" not in client.session
+    assert not policy.can_use_screens(vendor.user)
+
+    client.force_login(vendor.user, backend="coachcare.accounts.backends.ScreenModelBackend")
+    response = client.get("/")
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]

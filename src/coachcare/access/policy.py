@@ -689,6 +689,13 @@ def api_scope(user: User) -> ApiScope | None:
     return ApiScope.FULL
 
 
+def can_use_screens(user: User) -> bool:
+    """Whether ``user`` may have a browser session at all. A ``module-vendor`` account is a service
+    account of an external e-health module: it acts through its API token only, never through a
+    login form (it has no second factor), whatever password an administrator might give it."""
+    return user.role != Role.MODULE_VENDOR
+
+
 def can_hold_api_token(user: User) -> bool:
     return api_scope(user) is not None
 

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.utils import import_from_settings
 
+from coachcare.access import policy
 from coachcare.accounts import digid
 from coachcare.accounts.models import User
 
@@ -19,6 +20,14 @@ logger = logging.getLogger(__name__)
 #: login, or why it was refused.
 REQUEST_LOA = "coachcare_digid_loa"
 REQUEST_REFUSAL = "coachcare_digid_refusal"
+
+
+class ScreenModelBackend(ModelBackend):
+    """Django's password backend, for people only: a service account (``policy.can_use_screens``)
+    can neither log in with a password nor keep a session (``get_user`` asks the same question)."""
+
+    def user_can_authenticate(self, user: Any) -> bool:
+        return super().user_can_authenticate(user) and policy.can_use_screens(user)
 
 
 class DigidBackend(OIDCAuthenticationBackend):

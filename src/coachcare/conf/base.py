@@ -123,7 +123,8 @@ AUTH_USER_MODEL = "accounts.User"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # must come first: refuses locked-out logins
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's password backend, refusing service accounts (module-vendor) that must not log in.
+    "coachcare.accounts.backends.ScreenModelBackend",
     # DigiD through an OIDC broker; only the broker's callback reaches it, and only when configured.
     "coachcare.accounts.backends.DigidBackend",
 ]
