@@ -1,17 +1,38 @@
 import logging
+import smtplib
+from typing import Any
 
 import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
-from coachcare.accounts.forms import TokenForm
-from coachcare.accounts.selectors import totp_device_confirmed
-from coachcare.accounts.services import totp_device_base32, totp_device_confirm, totp_device_for_setup
+from coachcare.access import policy
+from coachcare.accounts import selectors, services
+from coachcare.accounts.forms import AcceptInvitationForm, StaffInvitationForm, TokenForm
+from coachcare.accounts.models import MUNICIPALITY_ROLES, PROVIDER_ROLES, Invitation, Role, User
+from coachcare.accounts.selectors import invitation_by_token, totp_device_confirmed
+from coachcare.accounts.services import (
+    InvitationState,
+    InvitationUnusable,
+    invitation_state,
+    totp_device_base32,
+    totp_device_confirm,
+    totp_device_for_setup,
+)
+from coachcare.audit.services import AccessPoint
 from coachcare.core.http import actor_of
 
 logger = logging.getLogger(__name__)
@@ -70,3 +91,188 @@ def setup(request: HttpRequest) -> HttpResponse:
         "accounts/setup.html",
         {"form": form, "qr_svg": qr_svg, "secret": totp_device_base32(device)},
     )
+
+
+# Invitations: the public page behind the e-mailed link.
+
+#: Sending can fail at the mail server; the service then rolls the invitation back.
+MAIL_ERRORS = (smtplib.SMTPException, OSError)
+
+
+def _no_referrer[R: HttpResponseBase](response: R) -> R:
+    """The token is in the page's address: never send it on to another site."""
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _unusable(request: HttpRequest, state: InvitationState | None) -> HttpResponse:
+    # Status 200 on purpose: Django logs every 4xx response with its path, and the path holds the token.
+    return _no_referrer(render(request, "accounts/invitation_unusable.html", {"state": state}))
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """Choose a password for the account the invitation is for. A used, expired, revoked or unknown
+    link shows only a plain message."""
+    invitation = invitation_by_token(token=token)
+    if invitation is None or invitation_state(invitation) != InvitationState.VALID:
+        return _unusable(request, invitation_state(invitation) if invitation else None)
+    form = AcceptInvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(
+                token=token, password=form.cleaned_data["password1"], access_point=AccessPoint.from_request(request)
+            )
+        except InvitationUnusable as exc:
+            return _unusable(request, exc.state)
+        except ValidationError as error:
+            form.add_error("password1", error.message_dict.get("password", error.messages))
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            if user.is_professional:
+                return redirect("accounts:setup")
+            return redirect("accounts:welcome")
+    return _no_referrer(
+        render(
+            request,
+            "accounts/invitation_accept.html",
+            {"form": form, "first_name": invitation.first_name, "username": invitation.email.strip().lower()},
+        )
+    )
+
+
+@login_required
+def welcome(request: HttpRequest) -> HttpResponse:
+    """After accepting an invitation: the account is ready, and how to log in next time."""
+    return render(request, "accounts/welcome.html", {"username": actor_of(request).get_username()})
+
+
+# Password reset by e-mail: the same answer whether or not the address has an account.
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset_form.html"
+    email_template_name = "accounts/email/password_reset_body.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def get_extra_email_context(self) -> dict[str, str]:
+        # Links are built on the configured address, never on the request's Host header.
+        return {"base_url": settings.COACHCARE_BASE_URL.rstrip("/")}
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        self.extra_email_context = self.get_extra_email_context()
+        with translation.override(settings.LANGUAGE_CODE):
+            return super().form_valid(form)
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def dispatch(self, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        return _no_referrer(super().dispatch(*args, **kwargs))
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
+# Staff accounts of one's own organisation (mounted at /staff/, behind the second factor).
+
+
+def _staff_form(actor: User, data: Any = None) -> StaffInvitationForm:
+    return StaffInvitationForm(
+        data, roles=policy.staff_roles_invitable(actor), teams=selectors.teams_for_invitation(actor=actor)
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_list(request: HttpRequest) -> HttpResponse:
+    """The accounts and open invitations of the administrator's organisation, and the invite form."""
+    actor = actor_of(request)
+    if not policy.can_manage_staff(actor):
+        return HttpResponseForbidden(_("Only an organisation's administrator manages its staff."))
+    form = _staff_form(actor, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        role = Role(form.cleaned_data["role"])
+        target = services.StaffTarget(
+            role=role,
+            team=form.cleaned_data.get("team") if role in PROVIDER_ROLES else None,
+            municipality=actor.municipality if role in MUNICIPALITY_ROLES else None,
+        )
+        try:
+            services.invitation_create(
+                actor=actor,
+                target=target,
+                first_name=form.cleaned_data["first_name"],
+                email=form.cleaned_data["email"],
+                access_point=AccessPoint.from_request(request),
+            )
+        except policy.AccessDenied:
+            form.add_error("role", _("You cannot invite this role here."))
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        except MAIL_ERRORS:
+            logger.exception("invitation e-mail could not be sent")
+            form.add_error(None, _("The e-mail could not be sent, so nobody was invited. Try again later."))
+        else:
+            messages.success(request, _("The invitation has been sent."))
+            return redirect("staff:list")
+    rows = selectors.staff_of_organisation(actor=actor)
+    return render(request, "accounts/staff_list.html", {"rows": rows, "form": form})
+
+
+@login_required
+@require_POST
+def staff_member_active(request: HttpRequest, pk: int) -> HttpResponse:
+    """Deactivate or reactivate an account (``active`` = 0 or 1)."""
+    actor = actor_of(request)
+    try:
+        member = selectors.staff_member_get(actor=actor, pk=pk)
+    except policy.AccessDenied as exc:
+        raise Http404(_("No such account.")) from exc
+    active = request.POST.get("active") == "1"
+    services.staff_member_set_active(actor=actor, member=member, active=active)
+    if active:
+        messages.success(request, _("%(name)s can log in again.") % {"name": member.display_name})
+    else:
+        messages.success(request, _("%(name)s can no longer log in.") % {"name": member.display_name})
+    return redirect("staff:list")
+
+
+@login_required
+@require_POST
+def staff_invitation_change(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Resend or revoke a staff invitation."""
+    actor = actor_of(request)
+    try:
+        invitation = selectors.staff_invitation_get(actor=actor, pk=pk)
+    except policy.AccessDenied as exc:
+        raise Http404(_("No such invitation.")) from exc
+    invitation_change(request, actor=actor, invitation=invitation, action=action)
+    return redirect("staff:list")
+
+
+def invitation_change(request: HttpRequest, *, actor: User, invitation: Invitation, action: str) -> None:
+    """Resend or revoke, with the message the person sees (shared by the staff page and the client file)."""
+    access_point = AccessPoint.from_request(request)
+    try:
+        if action == "resend":
+            services.invitation_resend(actor=actor, invitation=invitation, access_point=access_point)
+            messages.success(request, _("A new invitation has been sent; the old link no longer works."))
+        else:
+            services.invitation_revoke(actor=actor, invitation=invitation, access_point=access_point)
+            messages.success(request, _("The invitation has been revoked; the link no longer works."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except MAIL_ERRORS:
+        logger.exception("invitation e-mail could not be sent")
+        messages.error(request, _("The e-mail could not be sent; nothing was changed. Try again later."))

@@ -10,7 +10,16 @@ import dj_database_url
 from django.utils.csp import CSP  # type: ignore[attr-defined]
 from django.utils.translation import gettext_lazy as _
 
-from coachcare.conf.env import REDIS_CACHE, cache_config, env_bool, env_float, env_int, env_list, env_str
+from coachcare.conf.env import (
+    REDIS_CACHE,
+    cache_config,
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+    mailer_config,
+)
 
 SRC_DIR = Path(__file__).resolve().parent.parent  # src/coachcare
 BASE_DIR = SRC_DIR.parent.parent  # repository root
@@ -228,25 +237,9 @@ TASKS = {
     }
 }
 
-# E-mail (Django 6.1 MAILERS). Notifications never carry client content (docs/security.md).
-_EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
-MAILERS = {
-    "default": {
-        "BACKEND": _EMAIL_BACKEND,
-        "OPTIONS": (
-            {
-                "host": env_str("EMAIL_HOST", "localhost"),
-                "port": env_int("EMAIL_PORT", 25),
-                "username": env_str("EMAIL_HOST_USER", ""),
-                "password": env_str("EMAIL_HOST_PASSWORD", ""),
-                "use_tls": env_bool("EMAIL_USE_TLS", False),
-                "timeout": env_int("EMAIL_TIMEOUT", 10),
-            }
-            if _EMAIL_BACKEND.endswith("smtp.EmailBackend")
-            else {}
-        ),
-    }
-}
+# E-mail (Django 6.1 MAILERS), from one variable: EMAIL_URL (smtp://, smtp+tls://, smtp+ssl://,
+# console://, locmem://; docs/configuration.md). E-mails never carry client content (docs/security.md).
+MAILERS = {"default": mailer_config(env_str("EMAIL_URL", "smtp://localhost:25"))}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "coachcare <noreply@localhost>")
 
 # Logging: structured enough to operate, never a BSN or clinical text (see docs/security.md).
