@@ -236,24 +236,33 @@ def test_the_accept_page_sets_the_password_logs_in_and_hides_the_referrer(
         access_point=HERE,
     )
     path = smtp_server.wait_for(1)[0].link().removeprefix("http://127.0.0.1:8000")
-    page = client.get(path)
-    assert page.status_code == 200 and page["Referrer-Policy"] == "no-referrer"
-    assert "Sam" in page.content.decode() and page["Cache-Control"].startswith("max-age=0")
-    refused = client.post(path, {"password1": "short", "password2": "short"})
+    link = client.get(path)
+    # The token moves into the session; the form lives at an address without it.
+    assert link.status_code == 302 and link["Location"] == "/accounts/invitation/"
+    assert link["Referrer-Policy"] == "no-referrer" and link["Cache-Control"].startswith("max-age=0")
+    page = client.get("/accounts/invitation/")
+    assert page.status_code == 200 and "Sam" in page.content.decode()
+    refused = client.post("/accounts/invitation/", {"password1": "short", "password2": "short"})
     assert refused.status_code == 200 and "password1" in refused.context["form"].errors
-    response = client.post(path, {"password1": GOOD_PASSWORD, "password2": GOOD_PASSWORD})
+    response = client.post("/accounts/invitation/", {"password1": GOOD_PASSWORD, "password2": GOOD_PASSWORD})
     assert response.status_code == 302 and response["Location"] == "/accounts/welcome/"
     assert client.get("/accounts/welcome/").status_code == 200
     used = client.get(path)
     assert used.status_code == 200 and "al gebruikt" in used.content.decode()
     assert b"<form" not in used.content.split(b"<main")[1]
+    assert "niet geldig" in client.get("/accounts/invitation/").content.decode()  # the session forgot it
+
+
+def test_the_password_form_without_a_link_offers_nothing(client: HttpClient, db: None) -> None:
+    response = client.get("/accounts/invitation/")
+    assert response.status_code == 200 and "niet geldig" in response.content.decode()
+    assert b"<form" not in response.content.split(b"<main")[1]
 
 
 def test_the_accept_page_refuses_two_different_passwords(world: World, client: HttpClient) -> None:
     _invitation, token = _invite(world)
-    response = client.post(
-        f"/accounts/invitation/{token}/", {"password1": GOOD_PASSWORD, "password2": GOOD_PASSWORD + "!"}
-    )
+    client.get(f"/accounts/invitation/{token}/")
+    response = client.post("/accounts/invitation/", {"password1": GOOD_PASSWORD, "password2": GOOD_PASSWORD + "!"})
     assert response.status_code == 200 and "password2" in response.context["form"].errors
     assert not User.objects.filter(username="sam@example.org").exists()
 
@@ -264,16 +273,25 @@ def test_the_accept_page_refuses_two_different_passwords(world: World, client: H
 )
 def test_a_dead_link_says_so_plainly(world: World, client: HttpClient, change: str, text: str) -> None:
     invitation, token = _invite(world)
+    assert client.get(f"/accounts/invitation/{token}/").status_code == 302  # opened while it still worked
     if change == "expire":
         Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now())
     elif change == "revoke":
         services.invitation_revoke(actor=world.coach, invitation=invitation, access_point=HERE)
     else:
         token = token[::-1]
-    for response in (client.get(f"/accounts/invitation/{token}/"), client.post(f"/accounts/invitation/{token}/", {})):
+        client.cookies.clear()
+    password = {"password1": GOOD_PASSWORD, "password2": GOOD_PASSWORD}
+    for response in (
+        client.get(f"/accounts/invitation/{token}/"),
+        client.post(f"/accounts/invitation/{token}/", password),
+        client.get("/accounts/invitation/"),
+        client.post("/accounts/invitation/", password),
+    ):
         body = response.content.decode()
         assert response.status_code == 200 and text in body
-        assert "<form" not in body.split("<main")[1] and response["Referrer-Policy"] == "no-referrer"
+        assert "<form" not in body.split("<main")[1]
+    assert not User.objects.filter(username="sam@example.org").exists()
 
 
 def test_the_coach_invites_resends_and_revokes_from_the_client_file(

@@ -42,7 +42,8 @@ def test_a_provider_admin_invites_a_coach_into_a_team_who_then_enrols_totp(
     assert "Kim" in http.get("/staff/").content.decode()
     http.logout()
     path = received.link().removeprefix("http://127.0.0.1:8000")
-    accepted = http.post(path, {"password1": GOOD_PASSWORD, "password2": GOOD_PASSWORD})
+    http.get(path)
+    accepted = http.post("/accounts/invitation/", {"password1": GOOD_PASSWORD, "password2": GOOD_PASSWORD})
     assert accepted["Location"] == "/accounts/2fa/setup/"
     kim = User.objects.get(username="kim@example.org")
     assert (kim.role, kim.team, kim.provider) == (Role.COACH, world.team_2, world.provider)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("verify/", views.verify, name="verify"),
     path("2fa/setup/", views.setup, name="setup"),
+    path("invitation/", views.invitation_password, name="invitation_password"),
     path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("welcome/", views.welcome, name="welcome"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),

@@ -110,35 +110,55 @@ def _unusable(request: HttpRequest, state: InvitationState | None) -> HttpRespon
     return _no_referrer(render(request, "accounts/invitation_unusable.html", {"state": state}))
 
 
+#: The session key that holds the token between the link and the password form.
+INVITATION_SESSION_KEY = "_invitation_token"
+
+
+@never_cache
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """The e-mailed link. A valid token moves into the session and the browser goes on to the password
+    form at an address without it (as Django's password reset does): the token is then in no page
+    a browser could pass on, and the form's POST carries a normal ``Origin`` (a page served with
+    ``Referrer-Policy: no-referrer`` makes Chromium send ``Origin: null``, which the CSRF check
+    refuses). A used, expired, revoked or unknown link shows only a plain message. Every method gets
+    this answer: a 405 would be logged with the path, and so with the token."""
+    invitation = invitation_by_token(token=token)
+    if invitation is None or invitation_state(invitation) != InvitationState.VALID:
+        return _unusable(request, invitation_state(invitation) if invitation else None)
+    request.session[INVITATION_SESSION_KEY] = token
+    return _no_referrer(redirect("accounts:invitation_password"))
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
-def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
-    """Choose a password for the account the invitation is for. A used, expired, revoked or unknown
-    link shows only a plain message."""
-    invitation = invitation_by_token(token=token)
+def invitation_password(request: HttpRequest) -> HttpResponse:
+    """Choose a password for the account the invitation (in the session) is for."""
+    token = request.session.get(INVITATION_SESSION_KEY)
+    invitation = invitation_by_token(token=token) if isinstance(token, str) else None
     if invitation is None or invitation_state(invitation) != InvitationState.VALID:
         return _unusable(request, invitation_state(invitation) if invitation else None)
     form = AcceptInvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             user = services.invitation_accept(
-                token=token, password=form.cleaned_data["password1"], access_point=AccessPoint.from_request(request)
+                token=str(token),
+                password=form.cleaned_data["password1"],
+                access_point=AccessPoint.from_request(request),
             )
         except InvitationUnusable as exc:
             return _unusable(request, exc.state)
         except ValidationError as error:
             form.add_error("password1", error.message_dict.get("password", error.messages))
         else:
+            request.session.pop(INVITATION_SESSION_KEY, None)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             if user.is_professional:
                 return redirect("accounts:setup")
             return redirect("accounts:welcome")
-    return _no_referrer(
-        render(
-            request,
-            "accounts/invitation_accept.html",
-            {"form": form, "first_name": invitation.first_name, "username": invitation.email.strip().lower()},
-        )
+    return render(
+        request,
+        "accounts/invitation_accept.html",
+        {"form": form, "first_name": invitation.first_name, "username": invitation.email.strip().lower()},
     )
 
 
@@ -176,7 +196,12 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("accounts:password_reset_complete")
 
     def dispatch(self, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        return _no_referrer(super().dispatch(*args, **kwargs))
+        response = super().dispatch(*args, **kwargs)
+        # The link with the token (a redirect to the form without it): no referrer. Not the form
+        # itself: its POST must carry a normal Origin for the CSRF check.
+        if kwargs.get("token") != self.reset_url_token:
+            _no_referrer(response)
+        return response
 
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
