@@ -3,6 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("coachcare.core.urls")),
+    path("accounts/passkey/", include("coachcare.accounts.passkey_urls")),
     path("accounts/", include("coachcare.accounts.urls")),
     path("staff/", include("coachcare.accounts.staff_urls")),
     path("clients/", include("coachcare.clients.urls")),

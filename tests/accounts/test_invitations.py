@@ -60,7 +60,7 @@ def test_the_invitation_e_mail_crosses_smtp_content_free(world: World, smtp_serv
     assert received.subject == "Je uitnodiging voor coachcare"
     assert "Hoi Sam," in received.body
     link = received.link()
-    assert link.startswith("http://127.0.0.1:8000/accounts/invitation/")
+    assert link.startswith("http://localhost:8000/accounts/invitation/")
     # Nothing about care: no family name, no team, no coach, no municipality.
     for word in ("Zwaluwstaart", world.team_1.name, world.colleague.last_name, world.municipality_a.name):
         assert word not in received.body and word not in received.subject
@@ -235,7 +235,7 @@ def test_the_accept_page_sets_the_password_logs_in_and_hides_the_referrer(
         email="sam@example.org",
         access_point=HERE,
     )
-    path = smtp_server.wait_for(1)[0].link().removeprefix("http://127.0.0.1:8000")
+    path = smtp_server.wait_for(1)[0].link().removeprefix("http://localhost:8000")
     link = client.get(path)
     # The token moves into the session; the form lives at an address without it.
     assert link.status_code == 302 and link["Location"] == "/accounts/invitation/"

@@ -22,17 +22,17 @@ def test_a_known_address_gets_a_content_free_link_that_works_once(
     assert received.subject == "Een nieuw wachtwoord voor coachcare"
     assert world.jongere.username not in received.body and world.jongere.last_name not in received.body
     link = received.link()
-    assert link.startswith("http://127.0.0.1:8000/accounts/password-reset/")
-    opened = client.get(link.removeprefix("http://127.0.0.1:8000"))
+    assert link.startswith("http://localhost:8000/accounts/password-reset/")
+    opened = client.get(link.removeprefix("http://localhost:8000"))
     assert opened.status_code == 302 and opened["Referrer-Policy"] == "no-referrer"
-    form_page = client.get(link.removeprefix("http://127.0.0.1:8000"), follow=True)
+    form_page = client.get(link.removeprefix("http://localhost:8000"), follow=True)
     assert form_page.context["validlink"]
     set_path = form_page.redirect_chain[-1][0]
     done = client.post(set_path, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
     assert done.status_code == 302 and done["Location"] == "/accounts/password-reset/done/"
     world.jongere.refresh_from_db()
     assert world.jongere.check_password(NEW_PASSWORD)
-    again = client.get(link.removeprefix("http://127.0.0.1:8000"), follow=True)
+    again = client.get(link.removeprefix("http://localhost:8000"), follow=True)
     assert not again.context["validlink"]
 
 
@@ -58,7 +58,7 @@ def test_a_deactivated_account_gets_no_e_mail(world: World, client: HttpClient, 
 
 def test_the_new_password_must_pass_the_validators(world: World, client: HttpClient, smtp_server: SmtpInbox) -> None:
     client.post("/accounts/password-reset/", {"email": world.coach.email})
-    link = smtp_server.wait_for(1)[0].link().removeprefix("http://127.0.0.1:8000")
+    link = smtp_server.wait_for(1)[0].link().removeprefix("http://localhost:8000")
     set_path = client.get(link, follow=True).redirect_chain[-1][0]
     response = client.post(set_path, {"new_password1": "short", "new_password2": "short"})
     assert response.status_code == 200 and response.context["form"].errors

@@ -41,7 +41,7 @@ def test_a_provider_admin_invites_a_coach_into_a_team_who_then_enrols_totp(
     assert received.subject == "Uw uitnodiging voor coachcare" and "Beste Kim," in received.body
     assert "Kim" in http.get("/staff/").content.decode()
     http.logout()
-    path = received.link().removeprefix("http://127.0.0.1:8000")
+    path = received.link().removeprefix("http://localhost:8000")
     http.get(path)
     accepted = http.post("/accounts/invitation/", {"password1": GOOD_PASSWORD, "password2": GOOD_PASSWORD})
     assert accepted["Location"] == "/accounts/2fa/setup/"

@@ -1,8 +1,13 @@
 """A young person on a phone opens the invitation link from the e-mail (read from a real local SMTP
-server), chooses a password and logs in with their e-mail address."""
+server), chooses a password and logs in with their e-mail address; or adds a passkey and logs in with
+it (a virtual authenticator through the Chrome DevTools Protocol, which headless Chromium supports)."""
+
+from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, ViewportSize, expect
+from django.test import override_settings
+from django_otp_webauthn.models import WebAuthnCredential
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
 from pytest_django.live_server_helper import LiveServer
 
 from coachcare.accounts import services
@@ -18,9 +23,17 @@ PHONE: ViewportSize = {"width": 360, "height": 740}
 PASSWORD = "mijn fiets is groen 2026"
 
 
-def test_a_young_person_accepts_the_invitation_on_a_phone(
-    browser: Browser, live_server: LiveServer, smtp_server: SmtpInbox
-) -> None:
+@pytest.fixture
+def phone(browser: Browser, live_server: LiveServer) -> Iterator[tuple[BrowserContext, Page]]:
+    """A phone-sized browser; the passkey relying party is the live server."""
+    context = browser.new_context(viewport=PHONE, locale="nl-NL", is_mobile=True, has_touch=True)
+    context.set_default_timeout(10_000)
+    with override_settings(OTP_WEBAUTHN_RP_ID="localhost", OTP_WEBAUTHN_ALLOWED_ORIGINS=[live_server.url]):
+        yield context, context.new_page()
+    context.close()
+
+
+def _invitation_link(live_server: LiveServer, smtp_server: SmtpInbox) -> str:
     coach = UserFactory.create(coach=True, username="coach")
     client = ClientFactory.create(coach=coach, given_name="Sam", age=14)
     services.invitation_create(
@@ -30,35 +43,71 @@ def test_a_young_person_accepts_the_invitation_on_a_phone(
         email="sam@example.org",
         access_point=AccessPoint.command("test"),
     )
-    link = smtp_server.wait_for(1)[0].link().replace("http://127.0.0.1:8000", live_server.url)
+    return smtp_server.wait_for(1)[0].link().replace("http://localhost:8000", live_server.url)
 
-    context = browser.new_context(viewport=PHONE, locale="nl-NL", is_mobile=True, has_touch=True)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    try:
-        page.goto(link)
-        expect(page.get_by_role("heading", level=1)).to_have_text("Maak je account")
-        assert_accessible(page)
-        page.fill("#id_password1", PASSWORD)
-        page.fill("#id_password2", PASSWORD)
-        page.click("main button[type=submit]")
-        expect(page.get_by_role("heading", level=1)).to_have_text("Je account is klaar")
-        assert_accessible(page)
 
-        # Next time: log in with the e-mail address and the new password.
-        context.clear_cookies()
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.fill("#id_username", "sam@example.org")
-        page.fill("#id_password", PASSWORD)
-        page.click("main button[type=submit]")
-        page.wait_for_load_state()
-        assert "/accounts/" not in page.url
-        client.refresh_from_db()
-        assert client.user is not None and client.user.username == "sam@example.org"
+def _choose_password(page: Page, link: str) -> None:
+    page.goto(link)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Maak je account")
+    assert_accessible(page)
+    page.fill("#id_password1", PASSWORD)
+    page.fill("#id_password2", PASSWORD)
+    page.click("main button[type=submit]")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Je account is klaar")
 
-        # The link worked once.
-        page.goto(link)
-        expect(page.get_by_role("heading", level=1)).to_have_text("Deze link werkt niet")
-        expect(page.locator("main form")).to_have_count(0)
-    finally:
-        context.close()
+
+def test_a_young_person_accepts_the_invitation_on_a_phone(
+    phone: tuple[BrowserContext, Page], live_server: LiveServer, smtp_server: SmtpInbox
+) -> None:
+    context, page = phone
+    link = _invitation_link(live_server, smtp_server)
+    _choose_password(page, link)
+    assert_accessible(page)
+
+    # Next time: log in with the e-mail address and the new password.
+    context.clear_cookies()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "sam@example.org")
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()
+    assert "/accounts/" not in page.url
+    expect(page.get_by_role("button", name="Uitloggen")).to_be_visible()
+
+    # The link worked once.
+    page.goto(link)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Deze link werkt niet")
+    expect(page.locator("main form")).to_have_count(0)
+
+
+def test_a_young_person_adds_a_passkey_and_logs_in_with_it(
+    phone: tuple[BrowserContext, Page], live_server: LiveServer, smtp_server: SmtpInbox
+) -> None:
+    context, page = phone
+    cdp = context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+            }
+        },
+    )
+    _choose_password(page, _invitation_link(live_server, smtp_server))
+    assert_accessible(page)
+    page.get_by_role("button", name="Passkey toevoegen").click()
+    expect(page.locator("#passkey-register-status-message")).not_to_be_empty()
+    assert WebAuthnCredential.objects.filter(user__username="sam@example.org").count() == 1
+
+    context.clear_cookies()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_role("button", name="Inloggen met passkey").click()
+    page.wait_for_url(f"{live_server.url}/**")
+    expect(page.locator("#passkey-verification-button")).to_have_count(0)
+    assert "/accounts/" not in page.url
+    expect(page.get_by_role("button", name="Uitloggen")).to_be_visible()

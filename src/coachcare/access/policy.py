@@ -607,3 +607,9 @@ def can_manage_invitation(user: User, invitation: Invitation) -> bool:
             return invitation.role in staff_roles_invitable(user) and invitation.provider_id == user.provider_id
         return invitation.role in staff_roles_invitable(user) and invitation.municipality_id == user.municipality_id
     return invitation.client is not None and can_invite_for_client(user, invitation.client)
+
+
+def can_use_passkeys(user: User) -> bool:
+    """Young people and parents may log in with a passkey instead of a password. Professionals log
+    in with a password and TOTP: a passkey login would count as their second factor."""
+    return _active(user) and user.role in {Role.JONGERE, Role.OUDER}

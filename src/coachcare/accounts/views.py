@@ -165,7 +165,12 @@ def invitation_password(request: HttpRequest) -> HttpResponse:
 @login_required
 def welcome(request: HttpRequest) -> HttpResponse:
     """After accepting an invitation: the account is ready, and how to log in next time."""
-    return render(request, "accounts/welcome.html", {"username": actor_of(request).get_username()})
+    actor = actor_of(request)
+    return render(
+        request,
+        "accounts/welcome.html",
+        {"username": actor.get_username(), "can_use_passkeys": policy.can_use_passkeys(actor)},
+    )
 
 
 # Password reset by e-mail: the same answer whether or not the address has an account.

@@ -4,6 +4,7 @@ Per-environment modules (``dev``, ``test``, ``production``) only change defaults
 no configuration of their own. See ``docs/configuration.md`` for every variable.
 """
 
+import urllib.parse
 from pathlib import Path
 
 import dj_database_url
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp_webauthn",
     "axes",
     "django_tasks_db",
     "ninja",  # django-ninja: ships the swagger-ui static files for /api/v1/docs
@@ -133,6 +135,7 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # must come first: refuses locked-out logins
     "django.contrib.auth.backends.ModelBackend",
+    "django_otp_webauthn.backends.WebAuthnBackend",  # passkey login of young people and parents
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -160,13 +163,24 @@ AXES_ENABLED = env_bool("AXES_ENABLED", True)
 # Two-factor (django-otp)
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "coachcare")
 
+
 # Encryption at rest: Fernet keys (urlsafe base64, 32 bytes), comma-separated; the first
 # encrypts, all decrypt (key rotation). HASH key: HMAC key for the BSN lookup hash.
 COACHCARE_ENCRYPTION_KEYS = env_list("COACHCARE_ENCRYPTION_KEYS")
 COACHCARE_HASH_KEY = env_str("COACHCARE_HASH_KEY")
 
 # The address people use to reach coachcare, for links in e-mails (notifications carry no content).
-COACHCARE_BASE_URL = env_str("COACHCARE_BASE_URL", "http://127.0.0.1:8000")
+# localhost rather than 127.0.0.1 by default: browsers refuse an IP address as a passkey's relying party.
+COACHCARE_BASE_URL = env_str("COACHCARE_BASE_URL", "http://localhost:8000")
+
+# Passkeys (django-otp-webauthn) for young people and parents (coachcare.accounts.passkeys): the
+# relying party is the host of COACHCARE_BASE_URL and its origin the only one accepted. Its start-up
+# checks refuse an origin that is not https:// (or http://localhost).
+_BASE = urllib.parse.urlsplit(COACHCARE_BASE_URL)
+OTP_WEBAUTHN_RP_ID = _BASE.hostname or ""
+OTP_WEBAUTHN_RP_NAME = "coachcare"
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [f"{_BASE.scheme}://{_BASE.netloc}"]
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = True
 
 # Validate every FHIR resource with fhir.resources at run time (development, tests); production
 # skips it for speed — the test suite validates every response in both modes.
