@@ -2,7 +2,7 @@
 server), chooses a password and logs in with their e-mail address; or adds a passkey and logs in with
 it (a virtual authenticator through the Chrome DevTools Protocol, which headless Chromium supports)."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.test import override_settings
@@ -111,3 +111,24 @@ def test_a_young_person_adds_a_passkey_and_logs_in_with_it(
     expect(page.locator("#passkey-verification-button")).to_have_count(0)
     assert "/accounts/" not in page.url
     expect(page.get_by_role("button", name="Uitloggen")).to_be_visible()
+
+
+@pytest.mark.parametrize(
+    ("admin", "role"), [("beheerder-aanbieder", "coach"), ("beheerder-gemeente", "gemeente-toegang")]
+)
+def test_an_organisation_s_administrator_invites_staff(
+    login: Callable[[str], Page], smtp_server: SmtpInbox, admin: str, role: str
+) -> None:
+    page = login(admin)
+    page.get_by_role("link", name="Medewerkers").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Medewerkers")
+    assert_accessible(page)
+    page.fill("#id_first_name", "Kim")
+    page.fill("#id_email", "kim@example.org")
+    page.select_option("#id_role", role)
+    if page.locator("#id_team").count():
+        page.select_option("#id_team", label="Team Utrecht")
+    page.get_by_role("button", name="Uitnodiging versturen").click()
+    expect(page.get_by_text("De uitnodiging is verstuurd.")).to_be_visible()
+    expect(page.get_by_role("cell", name="kim@example.org")).to_be_visible()
+    assert smtp_server.wait_for(1)[0].subject == "Uw uitnodiging voor coachcare"

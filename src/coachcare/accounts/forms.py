@@ -54,11 +54,18 @@ class AcceptInvitationForm(forms.Form):
         return cleaned
 
 
+class TeamChoiceField(forms.ModelChoiceField[Team]):
+    """Teams by their name (the administrator only sees teams of their own provider)."""
+
+    def label_from_instance(self, obj: Team) -> str:
+        return obj.name
+
+
 class StaffInvitationForm(InvitationForm):
     """An organisation's administrator invites a staff member: role, and for provider staff a team."""
 
     role = forms.ChoiceField(label=_("Role"))
-    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none(), required=False)
+    team = TeamChoiceField(label=_("Team"), queryset=Team.objects.none(), required=False)
 
     def __init__(self, *args: Any, roles: frozenset[Role], teams: QuerySet[Team], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -28,7 +28,7 @@ from coachcare.accounts.models import MUNICIPALITY_ROLES, PROVIDER_ROLES, Invita
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients.models import Client, GezagRelation
 from coachcare.municipalities.models import Municipality
-from coachcare.providers.models import Team
+from coachcare.providers.models import Provider, Team
 
 logger = logging.getLogger(__name__)
 
@@ -76,11 +76,20 @@ def user_create(
     email: str = "",
     team: Team | None = None,
     municipality: Municipality | None = None,
+    provider: Provider | None = None,
 ) -> User:
+    """Create an account. ``provider`` or ``municipality`` on a ``beheerder`` makes them that
+    organisation's administrator of staff accounts (``access.policy.staff_roles_invitable``)."""
     if role in PROVIDER_ROLES and team is None:
         raise ValidationError({"team": ["A coach or team lead belongs to a team."]})
     if role in MUNICIPALITY_ROLES and municipality is None:
         raise ValidationError({"municipality": ["Municipality staff belong to a municipality."]})
+    if role == Role.BEHEERDER and provider is not None and municipality is not None:
+        raise ValidationError({"provider": ["An administrator administers one organisation."]})
+    if role in PROVIDER_ROLES:
+        provider_id = team.provider_id if team is not None else None
+    else:
+        provider_id = provider.pk if (provider is not None and role == Role.BEHEERDER) else None
     user = User(
         username=username,
         role=role,
@@ -88,8 +97,8 @@ def user_create(
         last_name=last_name,
         email=email,
         team=team if role in PROVIDER_ROLES else None,
-        provider_id=team.provider_id if (team is not None and role in PROVIDER_ROLES) else None,
-        municipality=municipality if role in MUNICIPALITY_ROLES else None,
+        provider_id=provider_id,
+        municipality=municipality if role in MUNICIPALITY_ROLES or role == Role.BEHEERDER else None,
         is_staff=role == Role.BEHEERDER,
         is_superuser=False,
     )
