@@ -353,7 +353,7 @@ def invitation_create(
 
 
 def _locked_for_change(*, actor: User, invitation: Invitation) -> Invitation:
-    locked = Invitation.objects.select_for_update().select_related("client").get(pk=invitation.pk)
+    locked = Invitation.objects.select_for_update(of=("self",)).select_related("client").get(pk=invitation.pk)
     if not policy.can_manage_invitation(actor, locked):
         raise policy.AccessDenied("Not allowed to change this invitation.")
     if locked.used_at is not None:
@@ -420,7 +420,7 @@ def invitation_accept(*, token: str, password: str, access_point: AccessPoint) -
     """
     with transaction.atomic():
         invitation = (
-            Invitation.objects.select_for_update()
+            Invitation.objects.select_for_update(of=("self",))
             .select_related("client", "team", "municipality")
             .filter(token_hash=invitation_token_hash(token))
             .first()
