@@ -1,10 +1,14 @@
+import functools
 from typing import Any
 
 from django import forms
+from django.contrib.auth import forms as auth_forms
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from coachcare.accounts.models import PROVIDER_ROLES, Role
+from coachcare.accounts.tasks import password_reset_send_task
 from coachcare.providers.models import Team
 
 
@@ -82,3 +86,12 @@ class StaffInvitationForm(InvitationForm):
         if "team" in self.fields and cleaned.get("role") in PROVIDER_ROLES and cleaned.get("team") is None:
             self.add_error("team", _("Choose the team."))
         return cleaned
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Queues the reset e-mail for every active account with this address (normally one); nothing
+    is sent during the request, so known and unknown addresses get the same answer, equally fast."""
+
+    def save(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        for user in self.get_users(self.cleaned_data["email"]):
+            transaction.on_commit(functools.partial(password_reset_send_task.enqueue, user.pk))

@@ -12,6 +12,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
@@ -20,6 +21,8 @@ from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -485,3 +488,27 @@ def staff_member_set_active(*, actor: User, member: User, active: bool) -> User:
             locked.save(update_fields=["is_active"])
     logger.info("user id %s set active=%s by user id %s", member.pk, active, actor.pk)
     return locked
+
+
+def password_reset_send(*, user_id: int) -> int:
+    """E-mail an active account with a usable password a single-use link to choose a new password.
+
+    Run as a background task (``accounts.tasks.password_reset_send_task``), so the reset page answers
+    as fast for an unknown address as for a known one. The token is made here, when the e-mail is
+    sent: it is never stored in the task queue. Content-free: no user name, only the link, built on
+    ``COACHCARE_BASE_URL``. Returns the number of e-mails sent (0 or 1).
+    """
+    user = User.objects.filter(pk=user_id, is_active=True).exclude(email="").first()
+    if user is None or not user.has_usable_password():
+        return 0
+    context = {
+        "base_url": settings.COACHCARE_BASE_URL.rstrip("/"),
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string("accounts/email/password_reset_subject.txt", context).strip()
+        body = render_to_string("accounts/email/password_reset_body.txt", context)
+    send_mail(subject, body, None, [user.email])
+    logger.info("password reset e-mail sent to user id %s", user.pk)
+    return 1

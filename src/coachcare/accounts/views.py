@@ -3,7 +3,6 @@ import smtplib
 from typing import Any
 
 import segno
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -13,7 +12,6 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidde
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -21,7 +19,7 @@ from django_otp import login as otp_login
 
 from coachcare.access import policy
 from coachcare.accounts import selectors, services
-from coachcare.accounts.forms import AcceptInvitationForm, StaffInvitationForm, TokenForm
+from coachcare.accounts.forms import AcceptInvitationForm, PasswordResetForm, StaffInvitationForm, TokenForm
 from coachcare.accounts.models import MUNICIPALITY_ROLES, PROVIDER_ROLES, Invitation, Role, User
 from coachcare.accounts.selectors import invitation_by_token, totp_device_confirmed
 from coachcare.accounts.services import (
@@ -177,19 +175,11 @@ def welcome(request: HttpRequest) -> HttpResponse:
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    """The e-mail goes out from a background task (``accounts.services.password_reset_send``)."""
+
     template_name = "accounts/password_reset_form.html"
-    email_template_name = "accounts/email/password_reset_body.txt"
-    subject_template_name = "accounts/email/password_reset_subject.txt"
+    form_class = PasswordResetForm
     success_url = reverse_lazy("accounts:password_reset_done")
-
-    def get_extra_email_context(self) -> dict[str, str]:
-        # Links are built on the configured address, never on the request's Host header.
-        return {"base_url": settings.COACHCARE_BASE_URL.rstrip("/")}
-
-    def form_valid(self, form: Any) -> HttpResponse:
-        self.extra_email_context = self.get_extra_email_context()
-        with translation.override(settings.LANGUAGE_CODE):
-            return super().form_valid(form)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
