@@ -132,3 +132,24 @@ def test_an_organisation_s_administrator_invites_staff(
     expect(page.get_by_text("De uitnodiging is verstuurd.")).to_be_visible()
     expect(page.get_by_role("cell", name="kim@example.org")).to_be_visible()
     assert smtp_server.wait_for(1)[0].subject == "Uw uitnodiging voor coachcare"
+
+
+def test_the_coach_invites_a_young_person_from_the_client_file(
+    login: Callable[[str], Page], smtp_server: SmtpInbox
+) -> None:
+    page = login("coach")
+    page.get_by_role("link", name="Lotte Jansen").click()
+    section = page.locator("#portal-account")
+    expect(section).to_have_text("Portaalaccount van de jongere")
+    expect(page.get_by_text("Niet uitgenodigd")).to_be_visible()
+    expect(page.get_by_label("Voornaam")).to_have_value("Lotte")
+    assert_accessible(page)
+    page.get_by_label("E-mailadres").fill("lotte@example.org")
+    page.get_by_role("button", name="Uitnodigen voor het portaal").click()
+    expect(page.get_by_text("De uitnodiging is verstuurd.")).to_be_visible()
+    expect(page.get_by_text("Uitgenodigd op")).to_be_visible()
+    expect(page.get_by_role("button", name="Uitnodiging intrekken")).to_be_visible()
+    assert_accessible(page)
+    [received] = smtp_server.wait_for(1)
+    assert received.recipients == ["lotte@example.org"] and "Hoi Lotte," in received.body
+    assert "Jansen" not in received.body
