@@ -139,14 +139,16 @@ def test_the_password_validators_apply_and_a_refusal_changes_nothing(world: Worl
 
 def test_only_the_treating_professionals_invite(world: World) -> None:
     for actor in (world.coach_other_team, world.toegang, world.beheerder, world.jongere, world.ouder):
-        with pytest.raises(policy.AccessDenied):
-            services.invitation_create(
-                actor=actor,
-                target=YoungPersonTarget(client=world.team),
-                first_name="Sam",
-                email="sam@example.org",
-                access_point=HERE,
-            )
+        # Also with an address that has an account: refused before anything about it is said.
+        for email in ("sam@example.org", world.colleague.email, ""):
+            with pytest.raises(policy.AccessDenied):
+                services.invitation_create(
+                    actor=actor,
+                    target=YoungPersonTarget(client=world.team),
+                    first_name="Sam",
+                    email=email,
+                    access_point=HERE,
+                )
     assert not Invitation.objects.exists() and mail.outbox == []
 
 

@@ -254,26 +254,31 @@ def _pending(invitations: QuerySet[Invitation]) -> QuerySet[Invitation]:
     return invitations.filter(used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
 
 
-def _check_target(*, actor: User, target: InvitationTarget, email: str) -> None:
+def _require_may_invite(*, actor: User, target: InvitationTarget) -> None:
+    """The policy first: someone who may not invite learns nothing about addresses or accounts."""
+    match target:
+        case YoungPersonTarget(client=client) | ParentTarget(client=client):
+            allowed = policy.can_invite_for_client(actor, client)
+        case StaffTarget(role=role, team=team, municipality=municipality):
+            allowed = policy.can_invite_staff(
+                actor, role=role, team=team, municipality_id=municipality.pk if municipality else None
+            )
+    if not allowed:
+        raise policy.AccessDenied("Not allowed to invite this person.")
+
+
+def _check_not_invited(*, target: InvitationTarget, email: str) -> None:
     match target:
         case YoungPersonTarget(client=client):
-            if not policy.can_invite_for_client(actor, client):
-                raise policy.AccessDenied("Not allowed to invite for this client.")
             if client.user_id is not None:
                 raise ValidationError({"email": [_("The young person already has an account.")]})
             if _pending(Invitation.objects.filter(client=client, kind=Invitation.Kind.YOUNG_PERSON)).exists():
                 raise ValidationError({"email": [_("The young person has already been invited. Resend or revoke.")]})
         case ParentTarget(client=client):
-            if not policy.can_invite_for_client(actor, client):
-                raise policy.AccessDenied("Not allowed to invite for this client.")
             pending = Invitation.objects.filter(client=client, kind=Invitation.Kind.PARENT, email__iexact=email)
             if _pending(pending).exists():
                 raise ValidationError({"email": [_("This parent has already been invited. Resend or revoke.")]})
-        case StaffTarget(role=role, team=team, municipality=municipality):
-            if not policy.can_invite_staff(
-                actor, role=role, team=team, municipality_id=municipality.pk if municipality else None
-            ):
-                raise policy.AccessDenied("Not allowed to invite this role here.")
+        case StaffTarget():
             if _pending(Invitation.objects.filter(kind=Invitation.Kind.STAFF, email__iexact=email)).exists():
                 raise ValidationError({"email": [_("This person has already been invited. Resend or revoke.")]})
 
@@ -337,9 +342,10 @@ def invitation_create(
     *, actor: User, target: InvitationTarget, first_name: str, email: str, access_point: AccessPoint
 ) -> Invitation:
     """Invite a person and e-mail them a link that works once, for 7 days."""
+    _require_may_invite(actor=actor, target=target)
     first_name, email = _check_invitee(first_name=first_name, email=email)
     with transaction.atomic():
-        _check_target(actor=actor, target=target, email=email)
+        _check_not_invited(target=target, email=email)
         invitation, token = _new_invitation(
             fields={**_target_fields(target), "first_name": first_name, "email": email, "created_by": actor}
         )
