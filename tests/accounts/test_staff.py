@@ -106,6 +106,10 @@ def test_a_municipality_admin_invites_access_and_policy_staff(
 
 def test_deactivate_and_reactivate(world: World, provider_admin: User, login: Callable[[User], HttpClient]) -> None:
     http = login(provider_admin)
+    assert http.post(f"/staff/{world.coach.pk}/active/", {"active": "no"}).status_code == 400
+    assert http.post(f"/staff/{world.coach.pk}/active/").status_code == 400
+    world.coach.refresh_from_db()
+    assert world.coach.is_active
     http.post(f"/staff/{world.coach.pk}/active/", {"active": "0"})
     world.coach.refresh_from_db()
     assert not world.coach.is_active

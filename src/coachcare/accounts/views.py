@@ -259,7 +259,9 @@ def staff_member_active(request: HttpRequest, pk: int) -> HttpResponse:
         member = selectors.staff_member_get(actor=actor, pk=pk)
     except policy.AccessDenied as exc:
         raise Http404(_("No such account.")) from exc
-    active = request.POST.get("active") == "1"
+    if request.POST.get("active") not in {"0", "1"}:
+        return HttpResponse(_("Say whether the account is to be active (1) or not (0)."), status=400)
+    active = request.POST["active"] == "1"
     services.staff_member_set_active(actor=actor, member=member, active=active)
     if active:
         messages.success(request, _("%(name)s can log in again.") % {"name": member.display_name})
