@@ -120,7 +120,7 @@ def test_an_organisation_s_administrator_invites_staff(
     login: Callable[[str], Page], smtp_server: SmtpInbox, admin: str, role: str
 ) -> None:
     page = login(admin)
-    page.get_by_role("link", name="Medewerkers").click()
+    page.get_by_role("navigation").get_by_role("link", name="Medewerkers").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Medewerkers")
     assert_accessible(page)
     page.fill("#id_first_name", "Kim")
