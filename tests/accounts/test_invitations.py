@@ -8,6 +8,7 @@ import socket
 from collections.abc import Callable
 
 import pytest
+from django.contrib.auth.backends import ModelBackend
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.test import Client as HttpClient
@@ -343,3 +344,25 @@ def test_an_invitation_of_another_client_cannot_be_changed_through_this_file(
     other = ClientFactory.create(coach=world.coach, municipality=world.municipality_a)
     response = login(world.coach).post(f"/clients/{other.public_id}/invitation/{invitation.pk}/revoke/")
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "backends",
+    [
+        ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"],
+        ["axes.backends.AxesStandaloneBackend", "tests.accounts.test_invitations.OwnPasswordBackend"],
+    ],
+)
+def test_the_new_session_belongs_to_the_configured_password_backend(
+    world: World, client: HttpClient, backends: list[str]
+) -> None:
+    _invitation, token = _invite(world)
+    with override_settings(AUTHENTICATION_BACKENDS=backends):
+        client.get(f"/accounts/invitation/{token}/")
+        client.post("/accounts/invitation/", {"password1": GOOD_PASSWORD, "password2": GOOD_PASSWORD})
+        assert client.session["_auth_user_backend"] == backends[1]
+        assert client.get("/accounts/welcome/").status_code == 200  # still logged in
+
+
+class OwnPasswordBackend(ModelBackend):
+    """A project's own password backend (as ``ScreenModelBackend`` is), in place of Django's."""

@@ -3,15 +3,18 @@ import smtplib
 from typing import Any
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -108,6 +111,16 @@ def _unusable(request: HttpRequest, state: InvitationState | None) -> HttpRespon
     return _no_referrer(render(request, "accounts/invitation_unusable.html", {"state": state}))
 
 
+def _password_backend() -> str:
+    """The configured password backend (Django's ``ModelBackend`` or a subclass of it): the one a
+    session made after choosing a password belongs to. Found in the settings, not named here, so
+    it stays one of ``AUTHENTICATION_BACKENDS`` (a session whose backend is not listed is dropped)."""
+    for path in settings.AUTHENTICATION_BACKENDS:
+        if issubclass(import_string(path), ModelBackend):
+            return path
+    raise ImproperlyConfigured("AUTHENTICATION_BACKENDS has no password backend (ModelBackend).")
+
+
 #: The session key that holds the token between the link and the password form.
 INVITATION_SESSION_KEY = "_invitation_token"
 
@@ -149,7 +162,7 @@ def invitation_password(request: HttpRequest) -> HttpResponse:
             form.add_error("password1", error.message_dict.get("password", error.messages))
         else:
             request.session.pop(INVITATION_SESSION_KEY, None)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=_password_backend())
             if user.is_professional:
                 return redirect("accounts:setup")
             return redirect("accounts:welcome")
