@@ -100,7 +100,7 @@ def env_file() -> dict[str, str]:
             "TASKS_BACKEND=django_tasks_db.DatabaseBackend",
             "LOG_LEVEL=WARNING",
             # No mail server here: message notices go to the console backend (the task still runs).
-            "EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend",
+            "EMAIL_URL=console://",
         ]
         VAR.mkdir(exist_ok=True)
         descriptor = os.open(ENV_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

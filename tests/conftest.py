@@ -16,6 +16,7 @@ from coachcare.municipalities.models import Municipality
 from coachcare.providers.models import Provider, Team
 from tests.accounts.factories import UserFactory
 from tests.clients.factories import ClientFactory, GezagRelationFactory
+from tests.mail import smtp_server  # noqa: F401 - a fixture for every test package
 from tests.municipalities.factories import MunicipalityFactory
 from tests.providers.factories import ProviderFactory, TeamFactory
 

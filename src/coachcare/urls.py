@@ -3,7 +3,9 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("coachcare.core.urls")),
+    path("accounts/passkey/", include("coachcare.accounts.passkey_urls")),
     path("accounts/", include("coachcare.accounts.urls")),
+    path("staff/", include("coachcare.accounts.staff_urls")),
     path("clients/", include("coachcare.clients.urls")),
     path("contracts/", include("coachcare.contracts.urls")),
     path("trajectories/", include("coachcare.trajectories.urls")),

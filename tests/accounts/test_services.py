@@ -7,7 +7,7 @@ from coachcare.accounts import services
 from coachcare.accounts.models import Role, User
 from tests.accounts.factories import TOTPDeviceFactory, UserFactory, totp_code
 from tests.municipalities.factories import MunicipalityFactory
-from tests.providers.factories import TeamFactory
+from tests.providers.factories import ProviderFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -97,3 +97,21 @@ def test_totp_confirm_refuses_device_of_another_user() -> None:
     device = TOTPDeviceFactory.create(confirmed=False)
 
     assert not services.totp_device_confirm(user=UserFactory.create(coach=True), device=device, token=totp_code(device))
+
+
+def test_an_administrator_administers_at_most_one_organisation() -> None:
+    provider = ProviderFactory.create()
+    municipality = MunicipalityFactory.create()
+    admin = services.user_create(username="org-admin", password="x" * 12, role=Role.BEHEERDER, provider=provider)
+    # An organisation's administrator works on /staff/, not in the Django admin of the whole platform.
+    assert (admin.provider, admin.municipality, admin.is_staff) == (provider, None, False)
+    platform = services.user_create(username="platform-admin", password="x" * 12, role=Role.BEHEERDER)
+    assert platform.is_staff
+    with pytest.raises(ValidationError):
+        services.user_create(
+            username="both", password="x" * 12, role=Role.BEHEERDER, provider=provider, municipality=municipality
+        )
+    # A provider on another role is ignored: a coach's provider is their team's.
+    team = TeamFactory.create()
+    coach = services.user_create(username="c", password="x" * 12, role=Role.COACH, team=team, provider=provider)
+    assert coach.provider == team.provider

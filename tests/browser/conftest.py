@@ -26,7 +26,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 #: Demo accounts that log in with a password and a TOTP code.
-PROFESSIONALS = {"coach", "teamleider", "toegang", "beleid", "beheerder"}
+PROFESSIONALS = {"coach", "teamleider", "toegang", "beleid", "beheerder", "beheerder-aanbieder", "beheerder-gemeente"}
 BLOCKING_IMPACTS = {"serious", "critical"}
 
 Login = Callable[[str], Page]

@@ -17,6 +17,8 @@ pytestmark = pytest.mark.django_db
 
 ACCOUNTS = {
     "beheerder": Role.BEHEERDER,
+    "beheerder-aanbieder": Role.BEHEERDER,
+    "beheerder-gemeente": Role.BEHEERDER,
     "coach": Role.COACH,
     "teamleider": Role.TEAMLEIDER,
     "toegang": Role.GEMEENTE_TOEGANG,
@@ -84,6 +86,12 @@ def test_demo_organisation_links(seeded: None) -> None:
     assert Client.objects.filter(coach=coach).count() == Client.objects.count() == 11
     # one demo client lives in Amsterdam: the Utrecht access team does not see her
     assert Client.objects.exclude(municipality__code="0344").count() == 1
+    # the organisations' administrators of staff accounts; the platform's beheerder has no organisation
+    provider_admin = User.objects.get(username="beheerder-aanbieder")
+    municipality_admin = User.objects.get(username="beheerder-gemeente")
+    assert (provider_admin.provider, provider_admin.municipality) == (coach.provider, None)
+    assert (municipality_admin.provider, municipality_admin.municipality) == (None, toegang.municipality)
+    assert User.objects.get(username="beheerder").provider is None
 
 
 def test_demo_bsns_are_valid_and_from_the_test_range() -> None:

@@ -35,10 +35,11 @@ from typing import TYPE_CHECKING
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from coachcare.accounts.models import Role, User
+from coachcare.accounts.models import MUNICIPALITY_ROLES, PROVIDER_ROLES, Invitation, Role, User
 from coachcare.clients.models import Client, GezagRelation, ParentAccessDecision
 from coachcare.contracts.models import Contract
 from coachcare.core.dates import age_on, today, years_before
+from coachcare.providers.models import Team
 
 if TYPE_CHECKING:
     from coachcare.api.models import ModuleVendorAccount
@@ -773,3 +774,64 @@ def can_report_module_progress(user: User, run: "ModuleRun") -> bool:
 def task_fields_writable(user: User) -> frozenset[str]:
     scope = api_scope(user)
     return TASK_FIELDS_WRITABLE[scope] if scope is not None else frozenset()
+
+
+# Invitations and staff accounts (docs/security.md, "Accounts and invitations").
+
+
+def can_invite_for_client(user: User, client: Client) -> bool:
+    """The coach or team lead who treats the client invites the young person and their parents to
+    the portal, and resends or revokes those invitations."""
+    return _active(user) and can_write_clinical(user, client)
+
+
+def staff_roles_invitable(user: User) -> frozenset[Role]:
+    """The roles an organisation's administrator manages: a beheerder linked to a provider manages
+    its coaches and team leads, one linked to a municipality its access and policy staff. A
+    beheerder without an organisation (functioneel beheer of the platform) manages none here."""
+    if not _active(user) or user.role != Role.BEHEERDER:
+        return frozenset()
+    if user.provider_id is not None:
+        return frozenset(PROVIDER_ROLES)
+    if user.municipality_id is not None:
+        return frozenset(MUNICIPALITY_ROLES)
+    return frozenset()
+
+
+def can_manage_staff(user: User) -> bool:
+    """Whether the user administers the staff accounts of an organisation."""
+    return bool(staff_roles_invitable(user))
+
+
+def can_invite_staff(user: User, *, role: str, team: Team | None = None, municipality_id: int | None = None) -> bool:
+    """An organisation's administrator invites a role it manages, into its own organisation only."""
+    if role not in staff_roles_invitable(user):
+        return False
+    if role in PROVIDER_ROLES:
+        return team is not None and team.provider_id == user.provider_id
+    return municipality_id is not None and municipality_id == user.municipality_id
+
+
+def can_manage_staff_member(user: User, member: User) -> bool:
+    """Deactivate or reactivate ``member``: an administrator of the member's own organisation, for
+    a role it manages, and never on their own account."""
+    if member.pk == user.pk or member.role not in staff_roles_invitable(user):
+        return False
+    if member.role in PROVIDER_ROLES:
+        return member.provider_id == user.provider_id
+    return member.municipality_id == user.municipality_id
+
+
+def can_manage_invitation(user: User, invitation: Invitation) -> bool:
+    """Resend or revoke an invitation: whoever may invite that person now."""
+    if invitation.kind == invitation.Kind.STAFF:
+        if invitation.role in PROVIDER_ROLES:
+            return invitation.role in staff_roles_invitable(user) and invitation.provider_id == user.provider_id
+        return invitation.role in staff_roles_invitable(user) and invitation.municipality_id == user.municipality_id
+    return invitation.client is not None and can_invite_for_client(user, invitation.client)
+
+
+def can_use_passkeys(user: User) -> bool:
+    """Young people and parents may log in with a passkey instead of a password. Professionals log
+    in with a password and TOTP: a passkey login would count as their second factor."""
+    return _active(user) and user.role in {Role.JONGERE, Role.OUDER}

@@ -188,3 +188,100 @@ class UserChangeRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.target} ({self.get_status_display()})"
+
+
+#: Roles an organisation's administrator invites: a provider's administrator its coaches and team
+#: leads, a municipality's administrator its access and policy staff.
+STAFF_INVITATION_ROLES = PROVIDER_ROLES | MUNICIPALITY_ROLES
+
+
+class Invitation(models.Model):
+    """An invitation to create an account: e-mailed as a single-use link that expires.
+
+    Only the SHA-256 hash of the token is stored; the token itself is only in the e-mailed link.
+    Who it is for (``kind``):
+
+    - ``jongere``: the young person of ``client``; accepting links ``Client.user``.
+    - ``ouder``: a parent or carer of ``client``; accepting records the gezag relation with
+      ``parent_has_gezag``. (Hook for the family records: when the parent/carer records exist, the
+      invitation points at that record and accepting sets its account instead.)
+    - ``staff``: a coach or team lead of ``team`` (its provider in ``provider``), or access or policy
+      staff of ``municipality``.
+
+    A resend revokes the invitation and makes a new one, so an old link is dead.
+    """
+
+    class Kind(models.TextChoices):
+        YOUNG_PERSON = "jongere", _("young person")
+        PARENT = "ouder", _("parent or carer")
+        STAFF = "staff", _("staff")
+
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    kind = models.CharField(_("invited as"), max_length=10, choices=Kind.choices)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    first_name = models.CharField(_("first name"), max_length=150)
+    email = models.EmailField(_("e-mail address"))
+    client = models.ForeignKey(
+        "clients.Client",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="invitations",
+        verbose_name=_("client"),
+    )
+    parent_has_gezag = models.BooleanField(_("has parental authority"), null=True, blank=True)
+    provider = models.ForeignKey(
+        "providers.Provider", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    team = models.ForeignKey("providers.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    municipality = models.ForeignKey(
+        "municipalities.Municipality", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("invited by")
+    )
+    created_at = models.DateTimeField(_("invited on"))
+    expires_at = models.DateTimeField(_("expires on"))
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("account created"),
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        indexes = [
+            models.Index(fields=["client", "kind", "-created_at"], name="invitation_client_idx"),
+            models.Index(fields=["provider", "-created_at"], name="invitation_provider_idx"),
+            models.Index(fields=["municipality", "-created_at"], name="invitation_municipality_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(kind__in=["jongere", "ouder"]) | models.Q(client__isnull=False),
+                name="invitation_family_has_client",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="staff")
+                | models.Q(team__isnull=False, provider__isnull=False)
+                | models.Q(municipality__isnull=False),
+                name="invitation_staff_has_organisation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"invitation {self.pk} ({self.kind})"
+
+    @property
+    def is_used(self) -> bool:
+        return self.used_at is not None
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

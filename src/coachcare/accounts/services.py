@@ -1,27 +1,42 @@
-"""Writes on accounts: creating users, their second factor and four-eyes changes of accounts."""
+"""Writes on accounts: creating users and their second factor, invitations, staff accounts and
+four-eyes changes of accounts."""
 
 import base64
 import binascii
+import dataclasses
+import datetime
+import enum
+import hashlib
 import logging
+import secrets
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django_otp import devices_for_user
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from coachcare.access import policy
-from coachcare.accounts.models import MUNICIPALITY_ROLES, PROVIDER_ROLES, Role, User, UserChangeRequest
+from coachcare.accounts.models import MUNICIPALITY_ROLES, PROVIDER_ROLES, Invitation, Role, User, UserChangeRequest
 from coachcare.audit.services import AccessPoint, Event, access_log_record
+from coachcare.clients.models import Client, GezagRelation
 from coachcare.municipalities.models import Municipality
-from coachcare.providers.models import Team
+from coachcare.providers.models import Provider, Team
+
+logger = logging.getLogger(__name__)
 
 #: What the administrator (functioneel beheer) may do in the admin: organisations, accounts and
 #: second factors (reset a lost phone), and look at (never change) clients, the method and the log.
@@ -75,8 +90,19 @@ def user_create(
     email: str = "",
     team: Team | None = None,
     municipality: Municipality | None = None,
+    provider: Provider | None = None,
 ) -> User:
+    """Create an account. ``provider`` or ``municipality`` on a ``beheerder`` makes them that
+    organisation's administrator of staff accounts (``access.policy.staff_roles_invitable``).
+    ``password=None``: no usable password (an account made in the admin gets one only through a
+    password request approved by a second administrator)."""
     user_role_links_validate(role=role, team=team, municipality=municipality)
+    if role == Role.BEHEERDER and provider is not None and municipality is not None:
+        raise ValidationError({"provider": [_("An administrator administers one organisation.")]})
+    if role in PROVIDER_ROLES:
+        provider_id = team.provider_id if team is not None else None
+    else:
+        provider_id = provider.pk if (provider is not None and role == Role.BEHEERDER) else None
     user = User(
         username=username,
         role=role,
@@ -84,9 +110,11 @@ def user_create(
         last_name=last_name,
         email=email,
         team=team if role in PROVIDER_ROLES else None,
-        provider_id=team.provider_id if (team is not None and role in PROVIDER_ROLES) else None,
-        municipality=municipality if role in MUNICIPALITY_ROLES else None,
-        is_staff=role == Role.BEHEERDER,
+        provider_id=provider_id,
+        municipality=municipality if role in MUNICIPALITY_ROLES or role == Role.BEHEERDER else None,
+        # Only the platform administrator uses the Django admin; an organisation's administrator
+        # (a beheerder with a provider or municipality) manages its own staff on /staff/ only.
+        is_staff=role == Role.BEHEERDER and provider_id is None and municipality is None,
         is_superuser=False,
     )
     if password is None:  # made in the admin: a password is set later, with a second administrator's approval
@@ -181,7 +209,6 @@ def totp_device_set(*, user: User, base32_secret: str) -> TOTPDevice:
 # transaction. Each step writes the NEN 7513 log (channel of the access point, no client: the
 # request itself names the account) and the account holder gets a content-free e-mail on approval.
 
-logger = logging.getLogger(__name__)
 
 Kind = UserChangeRequest.Kind
 Status = UserChangeRequest.Status
@@ -366,3 +393,368 @@ def _notify(*, change_request: UserChangeRequest) -> None:
         send_mail(subject, body, None, [target.email])
     except OSError as exc:  # SMTP errors too; the change stands, the failure is logged without the address
         logger.warning("account change e-mail not sent for user id %s: %s", target.pk, type(exc).__name__)
+
+
+# Invitations (docs/security.md, "Accounts and invitations").
+
+#: How long an invitation link works.
+INVITATION_VALID_FOR = datetime.timedelta(days=7)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class YoungPersonTarget:
+    """The young person of a client file; accepting links the account to ``Client.user``."""
+
+    client: Client
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ParentTarget:
+    """A parent or carer of a client. Hook for the family records: once they exist, this target
+    names the record and ``_parent_link`` sets its account."""
+
+    client: Client
+    has_gezag: bool
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class StaffTarget:
+    """A coach or team lead of ``team``, or access or policy staff of ``municipality``."""
+
+    role: Role
+    team: Team | None = None
+    municipality: Municipality | None = None
+
+
+InvitationTarget = YoungPersonTarget | ParentTarget | StaffTarget
+
+
+class InvitationState(enum.StrEnum):
+    VALID = "valid"
+    USED = "used"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+
+class InvitationUnusable(Exception):
+    """The link was used, has expired or was revoked (or never existed): ``state`` says which."""
+
+    def __init__(self, state: InvitationState | None) -> None:
+        super().__init__(state or "unknown")
+        self.state = state
+
+
+def invitation_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitation_state(invitation: Invitation, *, now: datetime.datetime | None = None) -> InvitationState:
+    if invitation.used_at is not None:
+        return InvitationState.USED
+    if invitation.revoked_at is not None:
+        return InvitationState.REVOKED
+    if invitation.expires_at <= (now or timezone.now()):
+        return InvitationState.EXPIRED
+    return InvitationState.VALID
+
+
+def _username_for(email: str) -> str:
+    """People log in with their e-mail address: it is their user name (lower case)."""
+    return email.strip().lower()
+
+
+def _account_exists(email: str) -> bool:
+    """An account already logs in with this address, or has it as its e-mail address."""
+    return User.objects.filter(Q(username__iexact=_username_for(email)) | Q(email__iexact=email.strip())).exists()
+
+
+def _check_invitee(*, first_name: str, email: str) -> tuple[str, str]:
+    errors: dict[str, list[str]] = {}
+    first_name = first_name.strip()
+    email = email.strip()
+    if not first_name:
+        errors["first_name"] = [_("Enter the first name.")]
+    elif len(first_name) > 150:
+        errors["first_name"] = [_("The first name is too long.")]
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors["email"] = [_("Enter a valid e-mail address.")]
+    else:
+        if len(email) > 150:
+            errors["email"] = [_("The e-mail address is too long.")]
+        elif _account_exists(email):
+            errors["email"] = [_("There already is an account with this e-mail address.")]
+    if errors:
+        raise ValidationError(errors)
+    return first_name, email
+
+
+def _pending(invitations: QuerySet[Invitation]) -> QuerySet[Invitation]:
+    return invitations.filter(used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+def _require_may_invite(*, actor: User, target: InvitationTarget) -> None:
+    """The policy first: someone who may not invite learns nothing about addresses or accounts."""
+    match target:
+        case YoungPersonTarget(client=client) | ParentTarget(client=client):
+            allowed = policy.can_invite_for_client(actor, client)
+        case StaffTarget(role=role, team=team, municipality=municipality):
+            allowed = policy.can_invite_staff(
+                actor, role=role, team=team, municipality_id=municipality.pk if municipality else None
+            )
+    if not allowed:
+        raise policy.AccessDenied("Not allowed to invite this person.")
+
+
+def _check_not_invited(*, target: InvitationTarget, email: str) -> None:
+    match target:
+        case YoungPersonTarget(client=client):
+            if client.user_id is not None:
+                raise ValidationError({"email": [_("The young person already has an account.")]})
+            if _pending(Invitation.objects.filter(client=client, kind=Invitation.Kind.YOUNG_PERSON)).exists():
+                raise ValidationError({"email": [_("The young person has already been invited. Resend or revoke.")]})
+        case ParentTarget(client=client):
+            pending = Invitation.objects.filter(client=client, kind=Invitation.Kind.PARENT, email__iexact=email)
+            if _pending(pending).exists():
+                raise ValidationError({"email": [_("This parent has already been invited. Resend or revoke.")]})
+        case StaffTarget():
+            if _pending(Invitation.objects.filter(kind=Invitation.Kind.STAFF, email__iexact=email)).exists():
+                raise ValidationError({"email": [_("This person has already been invited. Resend or revoke.")]})
+
+
+def _new_invitation(*, fields: dict[str, object]) -> tuple[Invitation, str]:
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    invitation = Invitation.objects.create(
+        token_hash=invitation_token_hash(token), created_at=now, expires_at=now + INVITATION_VALID_FOR, **fields
+    )
+    return invitation, token
+
+
+def _target_fields(target: InvitationTarget) -> dict[str, object]:
+    match target:
+        case YoungPersonTarget(client=client):
+            return {"kind": Invitation.Kind.YOUNG_PERSON, "role": Role.JONGERE, "client": client}
+        case ParentTarget(client=client, has_gezag=has_gezag):
+            return {"kind": Invitation.Kind.PARENT, "role": Role.OUDER, "client": client, "parent_has_gezag": has_gezag}
+        case StaffTarget(role=role, team=team, municipality=municipality):
+            if role in PROVIDER_ROLES:
+                assert team is not None
+                return {"kind": Invitation.Kind.STAFF, "role": role, "team": team, "provider_id": team.provider_id}
+            return {"kind": Invitation.Kind.STAFF, "role": role, "municipality": municipality}
+
+
+def _log_client_access(
+    *, actor: User, invitation: Invitation, event: str, action: str, access_point: AccessPoint
+) -> None:
+    if invitation.client is not None:
+        access_log_record(
+            actor=actor,
+            event=event,
+            action=action,
+            client_ids=[invitation.client.public_id],
+            access_point=access_point,
+        )
+
+
+def invitation_link(token: str) -> str:
+    return settings.COACHCARE_BASE_URL.rstrip("/") + reverse("accounts:invitation_accept", kwargs={"token": token})
+
+
+def _invitation_send(*, invitation: Invitation, token: str) -> None:
+    """The content-free e-mail: the invitee's first name and the link, nothing about care. Dutch,
+    "je" for young people and parents, "u" for staff. Sent inside the transaction: when the mail
+    server refuses, no invitation is left behind that nobody received."""
+    context = {
+        "first_name": invitation.first_name,
+        "link": invitation_link(token),
+        "formal": invitation.kind == Invitation.Kind.STAFF,
+        "valid_days": INVITATION_VALID_FOR.days,
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
+        body = render_to_string("accounts/email/invitation_body.txt", context)
+    send_mail(subject, body, None, [invitation.email])
+
+
+def invitation_create(
+    *, actor: User, target: InvitationTarget, first_name: str, email: str, access_point: AccessPoint
+) -> Invitation:
+    """Invite a person and e-mail them a link that works once, for 7 days."""
+    _require_may_invite(actor=actor, target=target)
+    first_name, email = _check_invitee(first_name=first_name, email=email)
+    with transaction.atomic():
+        _check_not_invited(target=target, email=email)
+        invitation, token = _new_invitation(
+            fields={**_target_fields(target), "first_name": first_name, "email": email, "created_by": actor}
+        )
+        _log_client_access(
+            actor=actor,
+            invitation=invitation,
+            event=Event.CREATE,
+            action="client.invitation",
+            access_point=access_point,
+        )
+        _invitation_send(invitation=invitation, token=token)
+    logger.info("invitation %s (%s) created by user id %s", invitation.pk, invitation.kind, actor.pk)
+    return invitation
+
+
+def _locked_for_change(*, actor: User, invitation: Invitation) -> Invitation:
+    locked = Invitation.objects.select_for_update(of=("self",)).select_related("client").get(pk=invitation.pk)
+    if not policy.can_manage_invitation(actor, locked):
+        raise policy.AccessDenied("Not allowed to change this invitation.")
+    if locked.used_at is not None:
+        raise ValidationError(_("This invitation has been used: the account exists."))
+    return locked
+
+
+def invitation_resend(*, actor: User, invitation: Invitation, access_point: AccessPoint) -> Invitation:
+    """Send a new link (valid 7 days from now); the old link stops working."""
+    with transaction.atomic():
+        old = _locked_for_change(actor=actor, invitation=invitation)
+        if old.kind == Invitation.Kind.YOUNG_PERSON and old.client is not None and old.client.user_id is not None:
+            raise ValidationError(_("The young person already has an account."))
+        if _account_exists(old.email):
+            raise ValidationError(_("There already is an account with this e-mail address."))
+        if old.revoked_at is None:
+            old.revoked_at = timezone.now()
+            old.save(update_fields=["revoked_at"])
+        fields = {
+            name: getattr(old, name)
+            for name in ("kind", "role", "first_name", "email", "client", "parent_has_gezag", "provider", "team")
+        }
+        fields |= {"municipality": old.municipality, "created_by": actor}
+        new, token = _new_invitation(fields=fields)
+        _log_client_access(
+            actor=actor, invitation=new, event=Event.CREATE, action="client.invitation", access_point=access_point
+        )
+        _invitation_send(invitation=new, token=token)
+    logger.info("invitation %s resent as %s by user id %s", old.pk, new.pk, actor.pk)
+    return new
+
+
+def invitation_revoke(*, actor: User, invitation: Invitation, access_point: AccessPoint) -> None:
+    """Stop a link from working (nothing is sent)."""
+    with transaction.atomic():
+        locked = _locked_for_change(actor=actor, invitation=invitation)
+        if locked.revoked_at is None:
+            locked.revoked_at = timezone.now()
+            locked.save(update_fields=["revoked_at"])
+            _log_client_access(
+                actor=actor,
+                invitation=locked,
+                event=Event.UPDATE,
+                action="client.invitation.revoke",
+                access_point=access_point,
+            )
+    logger.info("invitation %s revoked by user id %s", invitation.pk, actor.pk)
+
+
+def _parent_link(*, invitation: Invitation, user: User) -> None:
+    """Hook: record the new parent account with the young person (after the family records exist,
+    set the account on the parent/carer record the invitation names)."""
+    assert invitation.client is not None
+    GezagRelation.objects.create(client=invitation.client, parent=user, has_gezag=bool(invitation.parent_has_gezag))
+
+
+def invitation_accept(*, token: str, password: str, access_point: AccessPoint) -> User:
+    """Create the account the invitation is for, with the chosen password, in one transaction.
+
+    Single use and race-safe: the invitation row is locked, so of two simultaneous acceptances one
+    creates the account and the other finds it used. Raises ``InvitationUnusable`` for a used,
+    expired, revoked or unknown link and ``ValidationError`` (field ``password``) for a password the
+    validators refuse.
+    """
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update(of=("self",))
+            .select_related("client", "team", "municipality")
+            .filter(token_hash=invitation_token_hash(token))
+            .first()
+        )
+        if invitation is None:
+            raise InvitationUnusable(None)
+        state = invitation_state(invitation)
+        if state != InvitationState.VALID:
+            raise InvitationUnusable(state)
+        username = _username_for(invitation.email)
+        candidate = User(username=username, first_name=invitation.first_name, email=invitation.email)
+        try:
+            validate_password(password, user=candidate)
+        except ValidationError as error:
+            raise ValidationError({"password": error.messages}) from error
+        if _account_exists(invitation.email):
+            raise ValidationError(
+                {"password": [_("There already is an account with this e-mail address. Ask who invited you.")]}
+            )
+        client = None
+        if invitation.kind == Invitation.Kind.YOUNG_PERSON:
+            assert invitation.client is not None
+            client = Client.objects.select_for_update().get(pk=invitation.client.pk)
+            if client.user_id is not None:
+                raise InvitationUnusable(InvitationState.USED)
+        user = user_create(
+            username=username,
+            password=password,
+            role=Role(invitation.role),
+            first_name=invitation.first_name,
+            email=invitation.email,
+            team=invitation.team,
+            municipality=invitation.municipality,
+        )
+        if client is not None:
+            client.user = user
+            client.save(update_fields=["user"])
+        elif invitation.kind == Invitation.Kind.PARENT:
+            _parent_link(invitation=invitation, user=user)
+        invitation.used_at = timezone.now()
+        invitation.user = user
+        invitation.save(update_fields=["used_at", "user"])
+        _log_client_access(
+            actor=user, invitation=invitation, event=Event.UPDATE, action="client.account", access_point=access_point
+        )
+    logger.info("invitation %s accepted: user id %s", invitation.pk, user.pk)
+    return user
+
+
+# Staff accounts (item: an organisation's administrator manages its own staff without the admin).
+
+
+def staff_member_set_active(*, actor: User, member: User, active: bool) -> User:
+    """Deactivate (no more logins; open sessions end at their next request) or reactivate an
+    account of the administrator's own organisation. Never one's own account."""
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=member.pk)
+        if not policy.can_manage_staff_member(actor, locked):
+            raise policy.AccessDenied("Not allowed to change this account.")
+        if locked.is_active != active:
+            locked.is_active = active
+            locked.save(update_fields=["is_active"])
+    logger.info("user id %s set active=%s by user id %s", member.pk, active, actor.pk)
+    return locked
+
+
+def password_reset_send(*, user_id: int) -> int:
+    """E-mail an active account with a usable password a single-use link to choose a new password.
+
+    Run as a background task (``accounts.tasks.password_reset_send_task``), so the reset page answers
+    as fast for an unknown address as for a known one. The token is made here, when the e-mail is
+    sent: it is never stored in the task queue. Content-free: no user name, only the link, built on
+    ``COACHCARE_BASE_URL``. Returns the number of e-mails sent (0 or 1).
+    """
+    user = User.objects.filter(pk=user_id, is_active=True).exclude(email="").first()
+    if user is None or not user.has_usable_password():
+        return 0
+    context = {
+        "base_url": settings.COACHCARE_BASE_URL.rstrip("/"),
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string("accounts/email/password_reset_subject.txt", context).strip()
+        body = render_to_string("accounts/email/password_reset_body.txt", context)
+    send_mail(subject, body, None, [user.email])
+    logger.info("password reset e-mail sent to user id %s", user.pk)
+    return 1

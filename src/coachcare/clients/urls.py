@@ -11,4 +11,7 @@ urlpatterns = [
     path("<uuid:public_id>/", views.detail, name="detail"),
     path("<uuid:public_id>/notes/", views.note_add, name="note_add"),
     path("<uuid:public_id>/access-log/", views.access_log, name="access_log"),
+    path("<uuid:public_id>/invitation/", views.invite, name="invite"),
+    path("<uuid:public_id>/invitation/<int:pk>/resend/", views.invitation_change, {"action": "resend"}, name="resend"),
+    path("<uuid:public_id>/invitation/<int:pk>/revoke/", views.invitation_change, {"action": "revoke"}, name="revoke"),
 ]

@@ -1,4 +1,5 @@
 import csv
+import logging
 from uuid import UUID
 
 from django.contrib import messages
@@ -7,10 +8,15 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from coachcare.access import policy
+from coachcare.accounts import selectors as account_selectors
+from coachcare.accounts import services as account_services
+from coachcare.accounts import views as account_views
+from coachcare.accounts.forms import InvitationForm
 from coachcare.accounts.models import Role
 from coachcare.audit.forms import AccessLogFilterForm
 from coachcare.audit.selectors import access_log_for_client, access_log_people
@@ -21,6 +27,8 @@ from coachcare.core.http import actor_of
 from coachcare.trajectories import panels as trajectory_panels
 from coachcare.trajectories import selectors as trajectory_selectors
 from coachcare.trajectories import services as trajectory_services
+
+logger = logging.getLogger(__name__)
 
 
 def _add_errors(form: ReferralForm | NoteForm, error: ValidationError) -> None:
@@ -73,6 +81,11 @@ def detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     }
     if client_file.shows_clinical:
         context.update(trajectory_panels.file_context(timeline=timeline, can_write=can_write))
+    if policy.can_invite_for_client(actor, client_file.client):
+        context["portal_account"] = account_selectors.young_person_invitation_status(
+            actor=actor, client=client_file.client
+        )
+        context["invitation_form"] = InvitationForm(initial={"first_name": client_file.client.given_name})
     return render(request, "clients/detail.html", context)
 
 
@@ -162,3 +175,54 @@ def export_csv(request: HttpRequest) -> HttpResponseBase:
     response = StreamingHttpResponse((writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="coachcare-clients.csv"'
     return response
+
+
+@login_required
+@require_POST
+def invite(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """ "Invite to the portal": e-mail the young person a link to make their account."""
+    actor = actor_of(request)
+    try:
+        client = selectors.client_get_for_actor(actor=actor, public_id=public_id)
+    except policy.AccessDenied as exc:
+        raise Http404(_("No such client file.")) from exc
+    form = InvitationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Nobody was invited: enter a first name and a valid e-mail address."))
+        return redirect(_portal_account(client.public_id))
+    try:
+        account_services.invitation_create(
+            actor=actor,
+            target=account_services.YoungPersonTarget(client=client),
+            first_name=form.cleaned_data["first_name"],
+            email=form.cleaned_data["email"],
+            access_point=AccessPoint.from_request(request),
+        )
+    except policy.AccessDenied:
+        return HttpResponseForbidden(_("You cannot invite for this file."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except account_views.MAIL_ERRORS:
+        logger.exception("invitation e-mail could not be sent")
+        messages.error(request, _("The e-mail could not be sent, so nobody was invited. Try again later."))
+    else:
+        messages.success(request, _("The invitation has been sent."))
+    return redirect(_portal_account(client.public_id))
+
+
+@login_required
+@require_POST
+def invitation_change(request: HttpRequest, public_id: UUID, pk: int, action: str) -> HttpResponse:
+    """Resend or revoke the young person's invitation."""
+    actor = actor_of(request)
+    try:
+        client = selectors.client_get_for_actor(actor=actor, public_id=public_id)
+        invitation = account_selectors.client_invitation_get(actor=actor, client=client, pk=pk)
+    except policy.AccessDenied as exc:
+        raise Http404(_("No such invitation.")) from exc
+    account_views.invitation_change(request, actor=actor, invitation=invitation, action=action)
+    return redirect(_portal_account(client.public_id))
+
+
+def _portal_account(public_id: UUID) -> str:
+    return reverse("clients:detail", kwargs={"public_id": public_id}) + "#portal-account"

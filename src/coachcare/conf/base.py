@@ -4,13 +4,23 @@ Per-environment modules (``dev``, ``test``, ``production``) only change defaults
 no configuration of their own. See ``docs/configuration.md`` for every variable.
 """
 
+import urllib.parse
 from pathlib import Path
 
 import dj_database_url
 from django.utils.csp import CSP  # type: ignore[attr-defined]
 from django.utils.translation import gettext_lazy as _
 
-from coachcare.conf.env import REDIS_CACHE, cache_config, env_bool, env_float, env_int, env_list, env_str
+from coachcare.conf.env import (
+    REDIS_CACHE,
+    cache_config,
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+    mailer_config,
+)
 
 SRC_DIR = Path(__file__).resolve().parent.parent  # src/coachcare
 BASE_DIR = SRC_DIR.parent.parent  # repository root
@@ -30,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp_webauthn",
     "axes",
     "django_tasks_db",
     "ninja",  # django-ninja: ships the swagger-ui static files for /api/v1/docs
@@ -127,6 +138,7 @@ AUTHENTICATION_BACKENDS = [
     "coachcare.accounts.backends.ScreenModelBackend",
     # DigiD through an OIDC broker; only the broker's callback reaches it, and only when configured.
     "coachcare.accounts.backends.DigidBackend",
+    "django_otp_webauthn.backends.WebAuthnBackend",  # passkey login of young people and parents
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -182,7 +194,17 @@ COACHCARE_ENCRYPTION_KEYS = env_list("COACHCARE_ENCRYPTION_KEYS")
 COACHCARE_HASH_KEY = env_str("COACHCARE_HASH_KEY")
 
 # The address people use to reach coachcare, for links in e-mails (notifications carry no content).
-COACHCARE_BASE_URL = env_str("COACHCARE_BASE_URL", "http://127.0.0.1:8000")
+# localhost rather than 127.0.0.1 by default: browsers refuse an IP address as a passkey's relying party.
+COACHCARE_BASE_URL = env_str("COACHCARE_BASE_URL", "http://localhost:8000")
+
+# Passkeys (django-otp-webauthn) for young people and parents (coachcare.accounts.passkeys): the
+# relying party is the host of COACHCARE_BASE_URL and its origin the only one accepted. Its start-up
+# checks refuse an origin that is not https:// (or http://localhost).
+_BASE = urllib.parse.urlsplit(COACHCARE_BASE_URL)
+OTP_WEBAUTHN_RP_ID = _BASE.hostname or ""
+OTP_WEBAUTHN_RP_NAME = "coachcare"
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [f"{_BASE.scheme}://{_BASE.netloc}"]
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = True
 
 # Validate every FHIR resource with fhir.resources at run time (development, tests); production
 # skips it for speed — the test suite validates every response in both modes.
@@ -253,25 +275,9 @@ TASKS = {
     }
 }
 
-# E-mail (Django 6.1 MAILERS). Notifications never carry client content (docs/security.md).
-_EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
-MAILERS = {
-    "default": {
-        "BACKEND": _EMAIL_BACKEND,
-        "OPTIONS": (
-            {
-                "host": env_str("EMAIL_HOST", "localhost"),
-                "port": env_int("EMAIL_PORT", 25),
-                "username": env_str("EMAIL_HOST_USER", ""),
-                "password": env_str("EMAIL_HOST_PASSWORD", ""),
-                "use_tls": env_bool("EMAIL_USE_TLS", False),
-                "timeout": env_int("EMAIL_TIMEOUT", 10),
-            }
-            if _EMAIL_BACKEND.endswith("smtp.EmailBackend")
-            else {}
-        ),
-    }
-}
+# E-mail (Django 6.1 MAILERS), from one variable: EMAIL_URL (smtp://, smtp+tls://, smtp+ssl://,
+# console://, locmem://; docs/configuration.md). E-mails never carry client content (docs/security.md).
+MAILERS = {"default": mailer_config(env_str("EMAIL_URL", "smtp://localhost:25"))}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "coachcare <noreply@localhost>")
 
 # Logging: structured enough to operate, never a BSN or clinical text (see docs/security.md).

@@ -8,6 +8,6 @@ os.environ.setdefault("SECRET_KEY", "dev-only-insecure-secret-key-do-not-use-in-
 os.environ.setdefault("COACHCARE_ENCRYPTION_KEYS", "ZGV2LW9ubHktY29hY2hjYXJlLWtleS0zMi1ieXRlcyE=")
 os.environ.setdefault("COACHCARE_HASH_KEY", "dev-only-hash-key")
 os.environ.setdefault("COACHCARE_RESEARCH_KEY", "dev-only-research-key")
-os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+os.environ.setdefault("EMAIL_URL", "console://")
 
 from coachcare.conf.base import *  # noqa: F403

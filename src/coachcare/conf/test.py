@@ -6,7 +6,7 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
 os.environ.setdefault("COACHCARE_ENCRYPTION_KEYS", "dGVzdC1vbmx5LWNvYWNoY2FyZS1rZXktMzItYnl0ZSE=")
 os.environ.setdefault("COACHCARE_HASH_KEY", "test-only-hash-key")
 os.environ.setdefault("COACHCARE_RESEARCH_KEY", "test-only-research-key")
-os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+os.environ.setdefault("EMAIL_URL", "locmem://")
 # Tasks are recorded, not run: tests call the task functions themselves (deferred tasks need a
 # backend that supports run_after; the immediate backend does not).
 os.environ.setdefault("TASKS_BACKEND", "django.tasks.backends.dummy.DummyBackend")

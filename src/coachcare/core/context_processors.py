@@ -61,6 +61,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("privacy:index", _("Privacy and my data")))
     if user.role in {Role.COACH, Role.TEAMLEIDER}:
         items.append(("privacy:destruction_requests", _("Requests to destroy a file")))
+    if policy.can_manage_staff(user):
+        items.append(("staff:list", _("Staff accounts")))
     if user.role == Role.BEHEERDER:
         items.append(("admin:index", _("Administration")))
     return {"nav_items": items, "nav_unread_messages": unread_messages, "role_choices": ROLE_LABELS}

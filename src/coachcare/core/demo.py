@@ -149,6 +149,8 @@ def seed_demo() -> dict[str, int]:
     Team.objects.get_or_create(provider=provider, name="Team Amsterdam")
 
     _user("beheerder", Role.BEHEERDER, "Bea", "Beheer")
+    _user("beheerder-aanbieder", Role.BEHEERDER, "Anouk", "Aanbieder", provider=provider)
+    _user("beheerder-gemeente", Role.BEHEERDER, "Gijs", "Gemeente", municipality=utrecht)
     coach = _user("coach", Role.COACH, "Chris", "Coach", team=team)
     _user("teamleider", Role.TEAMLEIDER, "Tamara", "Teamleider", team=team)
     _user("toegang", Role.GEMEENTE_TOEGANG, "Tom", "Toegang", municipality=utrecht)

@@ -72,5 +72,9 @@ def home(request: HttpRequest) -> HttpResponse:
         bands = client_selectors.client_counts_by_age_band(actor=user)
         return render(request, "core/home_policy.html", {"age_bands": bands})
     if role == Role.BEHEERDER:
-        return render(request, "core/home_admin.html", {"overview": organisation_overview()})
+        return render(
+            request,
+            "core/home_admin.html",
+            {"overview": organisation_overview(), "can_manage_staff": policy.can_manage_staff(user)},
+        )
     return render(request, "core/home_no_file.html")
