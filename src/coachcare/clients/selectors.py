@@ -10,7 +10,7 @@ from django.db.models import Count, Q
 from coachcare.access import policy
 from coachcare.accounts.models import MUNICIPALITY_ROLES, User
 from coachcare.audit.services import AccessPoint, Event, access_log_record
-from coachcare.clients.models import Client, ClientNote
+from coachcare.clients.models import Client, ClientNote, GezagChange, GezagRelation
 from coachcare.core.dates import age_on, today, years_before
 
 CASELOAD_PAGE_SIZE = 50
@@ -199,3 +199,42 @@ def client_export_rows(*, actor: User, access_point: AccessPoint) -> Iterator[li
                 client.referred_on.isoformat(),
             ]
         last_id = chunk[-1].id
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class FamilyMember:
+    """A family member as the client file shows them to the treating professionals."""
+
+    relation: GezagRelation
+    gezag_today: bool
+    changes: list[GezagChange]
+
+
+def family_of(*, actor: User, client: Client) -> list[FamilyMember] | None:
+    """The family members of ``client`` with their gezag today and its recorded changes, for the
+    professionals who treat the young person (None for everyone else: a parent or the municipality
+    does not see the family's details here). The file's own read is logged by the caller's selector."""
+    if not policy.can_manage_family(actor, client):
+        return None
+    on = today()
+    relations = list(
+        GezagRelation.objects.filter(client=client).select_related("parent").prefetch_related("gezag_changes")
+    )
+    return [
+        FamilyMember(
+            relation=relation,
+            gezag_today=policy.gezag_on(relation, on),
+            changes=list(relation.gezag_changes.all()),
+        )
+        for relation in relations
+    ]
+
+
+def family_member_get(*, actor: User, client: Client, relation_id: int) -> GezagRelation:
+    """One family member of ``client`` for the treating professionals; ``AccessDenied`` otherwise."""
+    if not policy.can_manage_family(actor, client):
+        raise policy.AccessDenied("No such family member, or no access.")
+    relation = GezagRelation.objects.filter(client=client, pk=relation_id).select_related("client", "parent").first()
+    if relation is None:
+        raise policy.AccessDenied("No such family member, or no access.")
+    return relation

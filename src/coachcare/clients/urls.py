@@ -11,4 +11,8 @@ urlpatterns = [
     path("<uuid:public_id>/", views.detail, name="detail"),
     path("<uuid:public_id>/notes/", views.note_add, name="note_add"),
     path("<uuid:public_id>/access-log/", views.access_log, name="access_log"),
+    path("<uuid:public_id>/contact/", views.contact_edit, name="contact_edit"),
+    path("<uuid:public_id>/family/new/", views.carer_add, name="carer_add"),
+    path("<uuid:public_id>/family/<int:relation_id>/", views.carer_edit, name="carer_edit"),
+    path("<uuid:public_id>/family/<int:relation_id>/gezag/", views.gezag_change, name="gezag_change"),
 ]

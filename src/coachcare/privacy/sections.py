@@ -466,9 +466,14 @@ def destroy_trajectory_content(client: Client) -> dict[str, int]:
     scans = [(agreement.scan.storage, agreement.scan.name) for agreement in agreements.exclude(scan="")]
     _total, per_model = agreements.delete()
     counts["trajectories.Agreement"] = per_model.get("trajectories.Agreement", 0)
+
+    def delete_scans() -> None:
+        for storage, name in scans:
+            if name:
+                storage.delete(name)  # the scan of a consent on paper is really removed from disk
+
     if scans:
-        # The scans of consents on paper are really removed from disk, once the rows are gone.
-        transaction.on_commit(lambda: [storage.delete(name) for storage, name in scans])
+        transaction.on_commit(delete_scans)
         counts["trajectories.Agreement.scan"] = len(scans)
     _total, per_model = ConsentException.objects.filter(trajectory__client=client).delete()
     counts["trajectories.ConsentException"] = per_model.get("trajectories.ConsentException", 0)

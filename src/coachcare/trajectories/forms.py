@@ -128,7 +128,7 @@ class ConsentExceptionForm(forms.Form):
 
     prefix = "exception"
 
-    ground = forms.ChoiceField(label=_("Ground"), choices=ConsentException.Ground.choices, widget=forms.RadioSelect)
+    ground = forms.ChoiceField(label=_("Ground"), choices=[("", ""), *ConsentException.Ground.choices])
     reason = forms.CharField(
         label=_("Reason"),
         widget=forms.Textarea(attrs={"rows": 4}),

@@ -168,6 +168,8 @@ def referral_register(
     municipality: Any,
     referrer_kind: str,
     referrer_name: str = "",
+    email: str = "",
+    mobile: str = "",
     access_point: AccessPoint,
 ) -> Trajectory:
     """Register a new young person and open their trajectory, all or nothing."""
@@ -179,6 +181,8 @@ def referral_register(
             family_name=family_name,
             birth_date=birth_date,
             municipality=municipality,
+            email=email,
+            mobile=mobile,
             access_point=access_point,
         )
         return trajectory_open(
