@@ -20,6 +20,7 @@ from coachcare.clients import services
 from coachcare.clients.models import Client, GezagChange, GezagRelation
 from coachcare.core.dates import today
 from coachcare.method.services import method_demo_package_install
+from tests.accounts.factories import UserFactory
 from tests.clients.factories import CarerFactory
 from tests.conftest import World
 from tests.factories import birth_date_for_age
@@ -353,3 +354,22 @@ def test_referral_form_takes_contact_details(world: World, login: Login) -> None
     data["mobile"] = "06 12345678"
     assert login(world.coach).post(reverse("clients:refer"), data).status_code == 302
     assert Client.objects.get(family_name="Contactscherm").mobile == "+31612345678"
+
+
+def test_a_family_member_is_linked_to_their_parent_account_once(world: World) -> None:
+    mother = CarerFactory.create(client=world.own)
+    account = UserFactory.create(ouder=True)
+    services.carer_account_link(actor=world.coach, relation=mother, parent=account, access_point=AP)
+    mother.refresh_from_db()
+    assert mother.parent == account and mother.uses_portal
+    assert policy.can_see(account, world.own, policy.DataKind.CLINICAL)
+    with pytest.raises(ValidationError):  # the same account for a second family member
+        services.carer_account_link(
+            actor=world.coach, relation=CarerFactory.create(client=world.own), parent=account, access_point=AP
+        )
+    with pytest.raises(ValidationError):  # a young person's account is no parent account
+        services.carer_account_link(
+            actor=world.coach, relation=CarerFactory.create(client=world.own), parent=world.jongere, access_point=AP
+        )
+    with pytest.raises(policy.AccessDenied):
+        services.carer_account_link(actor=world.toegang, relation=mother, parent=account, access_point=AP)

@@ -393,6 +393,36 @@ def carer_update(
     return relation
 
 
+def carer_account_link(
+    *, actor: User | None, relation: GezagRelation, parent: User, access_point: AccessPoint
+) -> GezagRelation:
+    """Link a family member to their parent account (after an invitation, or by the coach), so they
+    consent and message in the portal. ``actor`` None: the system on the parent's behalf (the
+    invitation flow checks the invitation itself)."""
+    client = relation.client
+    if actor is not None and not policy.can_manage_family(actor, client):
+        raise policy.AccessDenied(_("You cannot change this file."))
+    if parent.role != Role.OUDER:
+        raise ValidationError({"parent": [_("Only a parent account can be linked to a family member.")]})
+    if relation.kind == GezagRelation.Kind.GI:
+        raise ValidationError({"parent": [_("A gecertificeerde instelling does not use the portal.")]})
+    if relation.parent_id not in (None, parent.pk):
+        raise ValidationError({"parent": [_("This family member is already linked to another account.")]})
+    if GezagRelation.objects.filter(client=client, parent=parent).exclude(pk=relation.pk).exists():
+        raise ValidationError({"parent": [_("This account is already linked to another family member.")]})
+    with transaction.atomic():
+        relation.parent, relation.uses_portal = parent, True
+        relation.save(update_fields=["parent", "uses_portal"])
+        access_log_record(
+            actor=actor or parent,
+            event=Event.UPDATE,
+            action="client.family_member.account",
+            client_ids=[client.public_id],
+            access_point=access_point,
+        )
+    return relation
+
+
 def gezag_change(
     *,
     actor: User,
