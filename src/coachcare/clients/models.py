@@ -50,8 +50,8 @@ class Client(models.Model):
     referred_on = models.DateField(_("referral date"))
     #: Contact details of the young person (validated by ``clients.services.contact_details_clean``;
     #: the mobile number in E.164, for example +31612345678). Administrative data.
-    email = models.EmailField(_("e-mail address"), blank=True)
-    mobile = models.CharField(_("mobile number"), max_length=16, blank=True)
+    email = models.EmailField(_("e-mail address"), blank=True, default="", db_default="")
+    mobile = models.CharField(_("mobile number"), max_length=16, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -113,19 +113,23 @@ class GezagRelation(models.Model):
         related_name="gezag_relations",
         verbose_name=_("parent account"),
     )
-    kind = models.CharField(_("relation"), max_length=20, choices=Kind.choices, default=Kind.PARENT)
-    given_name = models.CharField(_("given name"), max_length=100, blank=True)
-    family_name = models.CharField(_("family name"), max_length=150, blank=True)
-    organisation_name = models.CharField(_("name of the organisation"), max_length=200, blank=True)
+    kind = models.CharField(
+        _("relation"), max_length=20, choices=Kind.choices, default=Kind.PARENT, db_default=Kind.PARENT
+    )
+    given_name = models.CharField(_("given name"), max_length=100, blank=True, default="", db_default="")
+    family_name = models.CharField(_("family name"), max_length=150, blank=True, default="", db_default="")
+    organisation_name = models.CharField(
+        _("name of the organisation"), max_length=200, blank=True, default="", db_default=""
+    )
     has_gezag = models.BooleanField(_("has parental authority"), default=True)
     gezag_from = models.DateField(_("gezag from"), null=True, blank=True)
     gezag_ends_on = models.DateField(_("gezag ends on"), null=True, blank=True)
-    gezag_source = models.CharField(_("source document"), max_length=300, blank=True)
-    email = models.EmailField(_("e-mail address"), blank=True)
-    mobile = models.CharField(_("mobile number"), max_length=16, blank=True)
-    bsn = EncryptedTextField(_("BSN"), blank=True)
-    bsn_hash = models.CharField(max_length=64, blank=True, editable=False)
-    uses_portal = models.BooleanField(_("uses the portal"), default=False)
+    gezag_source = models.CharField(_("source document"), max_length=300, blank=True, default="", db_default="")
+    email = models.EmailField(_("e-mail address"), blank=True, default="", db_default="")
+    mobile = models.CharField(_("mobile number"), max_length=16, blank=True, default="", db_default="")
+    bsn = EncryptedTextField(_("BSN"), blank=True, default="", db_default="")
+    bsn_hash = models.CharField(max_length=64, blank=True, editable=False, default="", db_default="")
+    uses_portal = models.BooleanField(_("uses the portal"), default=False, db_default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -265,11 +265,11 @@ class Agreement(models.Model):
         "clients.GezagRelation", null=True, blank=True, on_delete=models.SET_NULL, related_name="agreements"
     )
     #: How the consent was given; empty for consents recorded before this was asked.
-    given_how = models.CharField(max_length=12, choices=How.choices, blank=True)
+    given_how = models.CharField(max_length=12, choices=How.choices, blank=True, default="", db_default="")
     #: A scan of a consent on paper: checked like a message attachment, stored encrypted.
-    scan = models.FileField(upload_to=consent_scan_path, max_length=200, blank=True)
-    scan_name = EncryptedTextField(_("file name"), blank=True)
-    scan_content_type = models.CharField(max_length=40, blank=True)
+    scan = models.FileField(upload_to=consent_scan_path, max_length=200, blank=True, default="", db_default="")
+    scan_name = EncryptedTextField(_("file name"), blank=True, default="", db_default="")
+    scan_content_type = models.CharField(max_length=40, blank=True, default="", db_default="")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     given_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
