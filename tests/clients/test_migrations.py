@@ -1,14 +1,38 @@
 """The data migration that turned parental-authority links into family member records."""
 
+import importlib
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = [("clients", "0002_client_age_indexes")]
 AFTER = [("clients", "0003_family_members_and_contact_details")]
+APPEND_ONLY = importlib.import_module("coachcare.audit.migrations.0002_append_only")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.fixture
+def _append_only_restored(django_db_blocker: Any) -> Iterator[None]:
+    """Set up before the database and torn down after its flush: the triggers are back for the
+    tests that follow."""
+    yield
+    with django_db_blocker.unblock(), connection.schema_editor() as editor:
+        APPEND_ONLY.reverse(None, editor)
+        APPEND_ONLY.forward(None, editor)
+
+
+@pytest.fixture
+def _access_log_flushable(transactional_db: None) -> Iterator[None]:
+    """A transactional test empties every table afterwards; the access log's append-only triggers
+    (PostgreSQL) refuse that, so they are dropped just before the flush (as in the browser tests)."""
+    yield
+    with connection.schema_editor() as editor:
+        APPEND_ONLY.reverse(None, editor)
+
+
+@pytest.mark.usefixtures("_append_only_restored", "_access_log_flushable")
 def test_existing_gezag_relations_become_portal_parents_with_their_names() -> None:
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
