@@ -338,6 +338,7 @@ def test_gezag_counts_on_its_days_in_every_access_question(
     assert policy.gezag_on(relation, on) is has
     assert (relation in policy.gezag_relations_on(client=client, on=on)) is has
     assert policy.parent_has_gezag(parent=parent, client=client, on=on) is has
+    assert policy.parent_has_any_gezag(parent=parent, on=on) is has
     assert (policy.kinds_visible(parent, client, on=on) == FILE) is has
     assert (client in policy.clients_visible_to(parent, on=on)) is has
     if not has:

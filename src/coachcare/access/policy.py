@@ -132,6 +132,12 @@ def parent_has_gezag(*, parent: User, client: Client, on: datetime.date) -> bool
     return GezagRelation.objects.filter(gezag_q(on), client=client, parent=parent).exists()
 
 
+def parent_has_any_gezag(*, parent: User, on: datetime.date) -> bool:
+    """Whether the parent account ``parent`` has gezag over any client on ``on`` (for example, who
+    may log in as a parent at all)."""
+    return GezagRelation.objects.filter(gezag_q(on), parent=parent).exists()
+
+
 def can_manage_family(user: User, client: Client) -> bool:
     """The treating professionals record family members, their gezag and contact details."""
     return can_write_clinical(user, client)
