@@ -320,3 +320,66 @@ def test_parent_list_without_gezag_or_for_other_children_is_empty() -> None:
 
     assert list(policy.clients_visible_to(parent, on=ON)) == [client]
     assert list(policy.clients_visible_to(no_gezag, on=ON)) == []
+
+
+# --- family and gezag: dated gezag, a change takes effect that day ---------------------------------
+
+#: (gezag from, gezag ends on, the day asked, whether the parent has gezag that day), relative to ON.
+GEZAG_DAYS = [
+    (None, None, 0, True),
+    (None, 5, 4, True),
+    (None, 5, 5, False),  # the day gezag ends, it no longer counts
+    (3, None, 2, False),  # gezag recorded from a later day
+    (3, None, 3, True),
+    (-10, 5, 6, False),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("start", "end", "day", "has"), GEZAG_DAYS)
+def test_gezag_counts_on_its_days_in_every_access_question(
+    start: int | None, end: int | None, day: int, has: bool
+) -> None:
+    client, _parent = _child_with_parent(14)
+    parent = UserFactory.create(ouder=True)
+    shift = datetime.timedelta
+    relation = GezagRelationFactory.create(
+        client=client,
+        parent=parent,
+        gezag_from=None if start is None else ON + shift(days=start),
+        gezag_ends_on=None if end is None else ON + shift(days=end),
+    )
+    on = ON + shift(days=day)
+
+    assert policy.gezag_on(relation, on) is has
+    assert (relation in policy.gezag_relations_on(client=client, on=on)) is has
+    assert policy.parent_has_gezag(parent=parent, client=client, on=on) is has
+    assert policy.parent_has_any_gezag(parent=parent, on=on) is has
+    assert (policy.kinds_visible(parent, client, on=on) == FILE) is has
+    assert (client in policy.clients_visible_to(parent, on=on)) is has
+    if not has:
+        assert policy.kinds_visible(parent, client, on=on) == NOTHING
+
+
+@pytest.mark.django_db
+def test_a_parent_without_gezag_never_sees_the_file_nor_may_consent_or_message() -> None:
+    """BW 1:377c: a parent without gezag gets general information from the coach, not the file."""
+    client, _parent = _child_with_parent(13)
+    no_gezag = UserFactory.create(ouder=True)
+    GezagRelationFactory.create(client=client, parent=no_gezag, has_gezag=False)
+
+    assert policy.kinds_visible(no_gezag, client) == NOTHING
+    assert not policy.can_give_consent(no_gezag, client)
+    assert not policy.can_export_client_data(no_gezag, client)
+    assert not policy.can_message_about(no_gezag, client, policy.THREAD_PARENT, parent=no_gezag)
+
+
+def test_family_management_is_for_the_treating_professionals(world: World) -> None:
+    for key in ("coach", "colleague", "teamleider"):
+        assert policy.can_manage_family(world.user(key), world.own), key
+    for key in ("coach_other_team", "toegang", "beheerder", "jongere", "ouder", "beleid"):
+        assert not policy.can_manage_family(world.user(key), world.own), key
+    assert policy.can_record_consent_exception(world.coach, world.own)
+    assert not policy.can_decide_consent_exception(world.coach, world.own)
+    assert policy.can_decide_consent_exception(world.teamleider, world.own)
+    assert not policy.can_decide_consent_exception(world.teamleider_other_team, world.own)

@@ -201,18 +201,11 @@ def test_bsn_claim_name_is_configurable(client: HttpClient, broker: OidcProvider
 
 
 @pytest.mark.django_db
-def test_parent_with_gezag_logs_in(client: HttpClient, broker: OidcProvider, monkeypatch) -> None:
-    """Parents have no BSN on main: the carer record (branch ``family``) will answer
-    ``parent_user_ids_by_bsn_hash``; here it answers for one parent's BSN."""
+def test_parent_with_gezag_logs_in(client: HttpClient, broker: OidcProvider) -> None:
+    """A parent is found by the BSN the coach recorded on their family-member record."""
     parent = UserFactory.create(ouder=True)
-    GezagRelationFactory.create(parent=parent, has_gezag=True)
     parent_bsn = next_bsn()
-    known = bsn_hash(parent_bsn)
-    monkeypatch.setattr(
-        selectors,
-        "parent_user_ids_by_bsn_hash",
-        lambda *, bsn_hash: User.objects.filter(pk=parent.pk if bsn_hash == known else -1).values_list("pk", flat=True),
-    )
+    GezagRelationFactory.create(parent=parent, has_gezag=True, bsn=parent_bsn, bsn_hash=bsn_hash(parent_bsn))
 
     response = digid_login(client, broker, claims={"bsn": parent_bsn, "acr": SUBSTANTIEEL})
 
@@ -222,15 +215,10 @@ def test_parent_with_gezag_logs_in(client: HttpClient, broker: OidcProvider, mon
 
 
 @pytest.mark.django_db
-def test_parent_without_gezag_is_refused(client: HttpClient, broker: OidcProvider, monkeypatch) -> None:
+def test_parent_without_gezag_is_refused(client: HttpClient, broker: OidcProvider) -> None:
     parent = UserFactory.create(ouder=True)
-    GezagRelationFactory.create(parent=parent, has_gezag=False)
     parent_bsn = next_bsn()
-    monkeypatch.setattr(
-        selectors,
-        "parent_user_ids_by_bsn_hash",
-        lambda *, bsn_hash: User.objects.filter(pk=parent.pk).values_list("pk", flat=True),
-    )
+    GezagRelationFactory.create(parent=parent, has_gezag=False, bsn=parent_bsn, bsn_hash=bsn_hash(parent_bsn))
 
     response = digid_login(client, broker, claims={"bsn": parent_bsn, "acr": SUBSTANTIEEL})
 
@@ -239,12 +227,12 @@ def test_parent_without_gezag_is_refused(client: HttpClient, broker: OidcProvide
 
 
 @pytest.mark.django_db
-def test_on_main_no_parent_is_found_by_bsn(db: None) -> None:
-    """Until the carer's BSN is wired in (branch ``family``), a parent's BSN matches nobody."""
-    parent = UserFactory.create(ouder=True)
-    GezagRelationFactory.create(parent=parent, has_gezag=True)
+def test_a_family_member_without_an_account_is_not_found(db: None) -> None:
+    """A BSN recorded for a parent who has no account yet finds nobody: nothing is created."""
+    parent_bsn = next_bsn()
+    GezagRelationFactory.create(parent=None, has_gezag=True, bsn=parent_bsn, bsn_hash=bsn_hash(parent_bsn))
 
-    outcome = selectors.digid_account_for_bsn_hash(bsn_hash=bsn_hash(next_bsn())).outcome
+    outcome = selectors.digid_account_for_bsn_hash(bsn_hash=bsn_hash(parent_bsn)).outcome
 
     assert outcome == selectors.DigidMatch.Outcome.UNKNOWN
 

@@ -36,12 +36,28 @@ class ClientFactory(factory.django.DjangoModelFactory[Client]):
 
 
 class GezagRelationFactory(factory.django.DjangoModelFactory[GezagRelation]):
+    """A family member linked to a parent account (they use the portal)."""
+
     class Meta:
         model = GezagRelation
 
     client = factory.SubFactory(ClientFactory)
     parent = factory.SubFactory(UserFactory, ouder=True)
+    kind = GezagRelation.Kind.PARENT
+    given_name = factory.LazyAttribute(lambda o: o.parent.first_name if o.parent else "")
+    family_name = factory.LazyAttribute(lambda o: o.parent.last_name if o.parent else "")
     has_gezag = True
+    uses_portal = True
+
+
+class CarerFactory(GezagRelationFactory):
+    """A family member without an account (consents in person or on paper)."""
+
+    parent = None  # type: ignore[assignment]
+    kind = GezagRelation.Kind.MOTHER
+    given_name = nl("first_name")
+    family_name = nl("last_name")
+    uses_portal = False
 
 
 class ParentAccessDecisionFactory(factory.django.DjangoModelFactory[ParentAccessDecision]):

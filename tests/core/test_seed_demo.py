@@ -4,6 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from coachcare.access.consent import consent_parties
 from coachcare.accounts.models import Role, User
 from coachcare.accounts.services import totp_device_base32
 from coachcare.audit.models import AccessLogEntry
@@ -73,6 +74,18 @@ def test_ouder_has_gezag_of_jongere15(seeded: None) -> None:
     assert relation.client.user is not None
     assert relation.client.user.username == "jongere15"
     assert relation.has_gezag
+
+
+def test_no_demo_young_person_under_16_is_without_someone_with_gezag(seeded: None) -> None:
+    """The demo 12- to 15-year-olds are not stuck on a missing parent: each has a family member
+    with gezag (Yara's voogd is a gecertificeerde instelling, which consents instead of parents)."""
+    under_16 = [client for client in Client.objects.all() if age_on(client.birth_date, today()) < 16]
+    assert len(under_16) >= 4
+    for client in under_16:
+        parties = consent_parties(client=client, on=today())
+        assert not parties.nobody_with_gezag, client.given_name
+    yara = Client.objects.get(given_name="Yara")
+    assert [carer.kind for carer in consent_parties(client=yara, on=today()).carers] == [GezagRelation.Kind.GI]
 
 
 def test_demo_organisation_links(seeded: None) -> None:

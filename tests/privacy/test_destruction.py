@@ -32,6 +32,7 @@ Login = Callable[[User], HttpClient]
 #: Models that hold encrypted data about a client and are deliberately KEPT, with the reason.
 KEPT = {
     "clients.Client": "the BSN is administrative: needed for allocations and declarations (iJw OP079)",
+    "clients.GezagRelation": "family members and their gezag govern access and consent; their BSN is administrative",
 }
 
 

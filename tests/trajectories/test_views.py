@@ -64,14 +64,22 @@ def grant_first_module(world: World, trajectory: Trajectory) -> None:
     )
 
 
+def parent_choice(world: World) -> str:
+    """The consent form's choice for the parent with gezag: their family member record."""
+    return str(world.own.gezag_relations.get(parent=world.ouder).pk)
+
+
 def to_intake(world: World, http: HttpClient) -> Trajectory:
     """Through the screens: open, request the allocation, grant it, consent, start the intake."""
     trajectory = services.trajectory_open(actor=world.coach, client=world.own, referrer_kind="school", access_point=AP)
     assert http.post(url("request_allocation", trajectory), {"allocation-module_code": MODULES[0]}).status_code == 302
     grant_first_module(world, trajectory)
     assert http.post(url("allocate", trajectory)).status_code == 302
-    for given_by in ("jongere", str(world.ouder.pk)):
-        response = http.post(url("agreement", trajectory), {"consent-kind": "care", "consent-given_by": given_by})
+    for given_by in ("jongere", parent_choice(world)):
+        response = http.post(
+            url("agreement", trajectory),
+            {"consent-kind": "care", "consent-given_by": given_by, "consent-given_how": "in_person"},
+        )
         assert response.status_code == 302
     assert http.post(url("start_intake", trajectory)).status_code == 302
     return refresh(trajectory)
@@ -85,8 +93,11 @@ def plan_agreed(world: World, http: HttpClient, trajectory: Trajectory) -> Goal:
         url("intake_scores", trajectory), {f"scores-gas_{goal.pk}": "-1", f"scores-gbo_{goal.pk}": "3"}
     )
     assert response.status_code == 302
-    for given_by in ("jongere", str(world.ouder.pk)):
-        response = http.post(url("agreement", trajectory), {"consent-kind": "plan", "consent-given_by": given_by})
+    for given_by in ("jongere", parent_choice(world)):
+        response = http.post(
+            url("agreement", trajectory),
+            {"consent-kind": "plan", "consent-given_by": given_by, "consent-given_how": "in_person"},
+        )
         assert response.status_code == 302
     return goal
 
@@ -151,8 +162,14 @@ def test_allocation_and_intake_refused_with_reasons_then_allowed(contracted: Wor
 
     refused = http.post(url("start_intake", trajectory))
     assert refused.status_code == 200 and world.ouder.display_name in errors(refused)
-    http.post(url("agreement", trajectory), {"consent-kind": "care", "consent-given_by": "jongere"})
-    http.post(url("agreement", trajectory), {"consent-kind": "care", "consent-given_by": str(world.ouder.pk)})
+    http.post(
+        url("agreement", trajectory),
+        {"consent-kind": "care", "consent-given_by": "jongere", "consent-given_how": "in_person"},
+    )
+    http.post(
+        url("agreement", trajectory),
+        {"consent-kind": "care", "consent-given_by": parent_choice(world), "consent-given_how": "in_person"},
+    )
     assert http.post(url("start_intake", trajectory)).status_code == 302
     assert refresh(trajectory).status == Status.INTAKE
     agreements = Agreement.objects.filter(trajectory=trajectory, kind="care")
@@ -211,8 +228,11 @@ def test_whole_way_through_the_screens_to_closure_and_follow_up(contracted: Worl
     # The closing summary: held back until the young person and the parent consent.
     summary = http.get(url("summary", trajectory))
     assert summary.status_code == 200 and not summary.context["summary"].released
-    for given_by in ("jongere", str(world.ouder.pk)):
-        http.post(url("agreement", trajectory), {"consent-kind": "summary", "consent-given_by": given_by})
+    for given_by in ("jongere", parent_choice(world)):
+        http.post(
+            url("agreement", trajectory),
+            {"consent-kind": "summary", "consent-given_by": given_by, "consent-given_how": "in_person"},
+        )
     summary = http.get(url("summary", trajectory))
     assert summary.context["summary"].released
     assert escape(world.own.full_name) in summary.content.decode()

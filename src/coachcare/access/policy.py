@@ -18,7 +18,10 @@ Rules (rules.md; Jeugdwet 7.3.4/7.3.5):
 - beheerder: ADMINISTRATIVE of every client (to manage organisations and accounts) and the
   ACCESS_LOG (security officer); never IDENTITY or CLINICAL.
 - jongere: their own file, everything.
-- ouder with gezag: parental authority ends at 18. While it lasts, ADMINISTRATIVE always; IDENTITY
+- ouder with gezag: gezag counts on the days it is recorded for (``gezag_on``: from
+  ``gezag_from``, until the day ``gezag_ends_on``), so a recorded change or end takes effect that
+  day. A parent without gezag gets general information from the coach only (BW 1:377c), never
+  any part of the file. Parental authority ends at 18. While it lasts, ADMINISTRATIVE always; IDENTITY
   and CLINICAL when the young person is under 12, or 12 to 15 unless the coach restricted it
   (harm, with a reason), or 16 and older only with the young person's consent. From 18 on only
   with the young person's consent. The age is computed on the day of access, so the day a client
@@ -96,10 +99,69 @@ def clients_visible_to(user: User, *, on: datetime.date | None = None) -> QueryS
             ).values("client_id")
             return clients.filter(
                 Q(birth_date__gt=adult_on_or_before) | Q(pk__in=consented),
+                gezag_q(on or today(), prefix="gezag_relations__"),
                 gezag_relations__parent=user,
-                gezag_relations__has_gezag=True,
             ).distinct()
     return clients.none()
+
+
+# --- family and gezag (clients.GezagRelation: the family members of a young person) -----------------
+
+
+def gezag_q(on: datetime.date, *, prefix: str = "") -> Q:
+    """The family members (``GezagRelation`` rows, or rows related through ``prefix``) who have
+    gezag on ``on``: ``has_gezag`` and ``on`` within ``gezag_from`` up to (not including)
+    ``gezag_ends_on``. Dates left empty do not limit. Keep in step with ``gezag_on``."""
+    return (
+        Q(**{f"{prefix}has_gezag": True})
+        & (Q(**{f"{prefix}gezag_from__isnull": True}) | Q(**{f"{prefix}gezag_from__lte": on}))
+        & (Q(**{f"{prefix}gezag_ends_on__isnull": True}) | Q(**{f"{prefix}gezag_ends_on__gt": on}))
+    )
+
+
+def gezag_on(relation: GezagRelation, on: datetime.date) -> bool:
+    """Whether this family member has gezag on ``on`` (the same rule as ``gezag_q``)."""
+    return (
+        relation.has_gezag
+        and (relation.gezag_from is None or relation.gezag_from <= on)
+        and (relation.gezag_ends_on is None or relation.gezag_ends_on > on)
+    )
+
+
+def gezag_relations_on(*, client: Client, on: datetime.date) -> list[GezagRelation]:
+    """The family members of ``client`` with gezag on ``on``, in the order they were recorded."""
+    return list(GezagRelation.objects.filter(gezag_q(on), client=client).select_related("parent").order_by("id"))
+
+
+def parent_has_gezag(*, parent: User, client: Client, on: datetime.date) -> bool:
+    """Whether the parent account ``parent`` is linked to a family member with gezag on ``on``."""
+    return GezagRelation.objects.filter(gezag_q(on), client=client, parent=parent).exists()
+
+
+def parent_has_any_gezag(*, parent: User, on: datetime.date) -> bool:
+    """Whether the parent account ``parent`` has gezag over any client on ``on`` (for example, who
+    may log in as a parent at all)."""
+    return GezagRelation.objects.filter(gezag_q(on), parent=parent).exists()
+
+
+def can_manage_family(user: User, client: Client) -> bool:
+    """The treating professionals record family members, their gezag and contact details."""
+    return can_write_clinical(user, client)
+
+
+def can_record_consent_exception(user: User, client: Client) -> bool:
+    """The treating coach records the exception of Jeugdwet art. 7.3.4 lid 4 (with the reason)."""
+    return can_write_clinical(user, client)
+
+
+def can_decide_consent_exception(user: User, client: Client) -> bool:
+    """The team lead of the client's team approves or rejects the exception; only then it counts."""
+    return can_approve_gate_decision(user, client)
+
+
+def can_review_consent_exceptions(user: User) -> bool:
+    """Whether the user has a queue of consent exceptions to decide on at all (navigation)."""
+    return can_review_gate_decisions(user)
 
 
 def _is_own_file(user: User, client: Client) -> bool:
@@ -108,8 +170,7 @@ def _is_own_file(user: User, client: Client) -> bool:
 
 
 def _parent_kinds(user: User, client: Client, on: datetime.date) -> frozenset[DataKind]:
-    relation_exists = GezagRelation.objects.filter(client=client, parent=user, has_gezag=True).exists()
-    if not relation_exists:
+    if not parent_has_gezag(parent=user, client=client, on=on):
         return NO_KINDS
     decisions = set(
         ParentAccessDecision.objects.filter(client=client, parent=user, revoked_at__isnull=True).values_list(
@@ -184,7 +245,7 @@ def can_log_in_with_digid(user: User) -> bool:
     if user.role == Role.JONGERE:
         return True
     if user.role == Role.OUDER:
-        return GezagRelation.objects.filter(parent=user, has_gezag=True).exists()
+        return parent_has_any_gezag(parent=user, on=today())
     return False
 
 
@@ -342,9 +403,8 @@ def can_give_consent(user: User, client: Client) -> bool:
     if user.role == Role.JONGERE:
         return _is_own_file(user, client)
     if user.role == Role.OUDER:
-        return (
-            age_on(client.birth_date, today()) < AGE_OF_MAJORITY
-            and GezagRelation.objects.filter(client=client, parent=user, has_gezag=True).exists()
+        return age_on(client.birth_date, today()) < AGE_OF_MAJORITY and parent_has_gezag(
+            parent=user, client=client, on=today()
         )
     return False
 
@@ -492,7 +552,7 @@ def can_message_about(user: User, client: Client, kind: str, *, parent: User | N
         return (
             can_write_clinical(user, client)
             and parent.role == Role.OUDER
-            and GezagRelation.objects.filter(client=client, parent=parent, has_gezag=True).exists()
+            and parent_has_gezag(parent=parent, client=client, on=today())
         )
     return False
 

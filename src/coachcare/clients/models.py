@@ -48,6 +48,10 @@ class Client(models.Model):
         verbose_name=_("account of the young person"),
     )
     referred_on = models.DateField(_("referral date"))
+    #: Contact details of the young person (validated by ``clients.services.contact_details_clean``;
+    #: the mobile number in E.164, for example +31612345678). Administrative data.
+    email = models.EmailField(_("e-mail address"), blank=True, default="", db_default="")
+    mobile = models.CharField(_("mobile number"), max_length=16, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -81,20 +85,88 @@ class Client(models.Model):
 
 
 class GezagRelation(models.Model):
-    """A parent or guardian with parental authority (gezag) over a client."""
+    """A family member or carer of a young person (gezinslid): a parent, a voogd (a person or a
+    gecertificeerde instelling), a foster carer, with or without parental authority (gezag).
+
+    The record exists without an account: ``parent`` links the person's parent account once they
+    use the portal. Whether they have gezag on a day is ``has_gezag`` within ``gezag_from`` to
+    ``gezag_ends_on`` (the day gezag ends: from that day on it no longer counts); the access policy
+    asks it through ``access.policy.gezag_on`` and every change is kept in ``GezagChange``.
+    The BSN is optional, stored encrypted with a keyed hash like the client's.
+    """
+
+    class Kind(models.TextChoices):
+        MOTHER = "mother", _("mother")
+        FATHER = "father", _("father")
+        PARENT = "parent", _("other parent")
+        GUARDIAN = "guardian", _("voogd (a person)")
+        GI = "gi", _("voogd: gecertificeerde instelling (GI)")
+        FOSTER_CARER = "foster_carer", _("foster carer")
+        OTHER = "other", _("other")
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="gezag_relations")
-    parent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="gezag_relations")
+    parent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="gezag_relations",
+        verbose_name=_("parent account"),
+    )
+    kind = models.CharField(
+        _("relation"), max_length=20, choices=Kind.choices, default=Kind.PARENT, db_default=Kind.PARENT
+    )
+    given_name = models.CharField(_("given name"), max_length=100, blank=True, default="", db_default="")
+    family_name = models.CharField(_("family name"), max_length=150, blank=True, default="", db_default="")
+    organisation_name = models.CharField(
+        _("name of the organisation"), max_length=200, blank=True, default="", db_default=""
+    )
     has_gezag = models.BooleanField(_("has parental authority"), default=True)
+    gezag_from = models.DateField(_("gezag from"), null=True, blank=True)
+    gezag_ends_on = models.DateField(_("gezag ends on"), null=True, blank=True)
+    gezag_source = models.CharField(_("source document"), max_length=300, blank=True, default="", db_default="")
+    email = models.EmailField(_("e-mail address"), blank=True, default="", db_default="")
+    mobile = models.CharField(_("mobile number"), max_length=16, blank=True, default="", db_default="")
+    bsn = EncryptedTextField(_("BSN"), blank=True, default="", db_default="")
+    bsn_hash = models.CharField(max_length=64, blank=True, editable=False, default="", db_default="")
+    uses_portal = models.BooleanField(_("uses the portal"), default=False, db_default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        ordering = ["client", "id"]
         constraints = [models.UniqueConstraint(fields=["client", "parent"], name="gezag_unique_parent_client")]
-        verbose_name = _("parental authority")
-        verbose_name_plural = _("parental authorities")
+        verbose_name = _("family member")
+        verbose_name_plural = _("family members")
 
     def __str__(self) -> str:
-        return f"gezag {self.parent_id} -> client {self.client_id}"
+        return f"gezinslid {self.pk} -> client {self.client_id}"
+
+    @property
+    def display_name(self) -> str:
+        """The organisation for a GI, otherwise the person's name (or their account's)."""
+        if self.kind == self.Kind.GI and self.organisation_name:
+            return self.organisation_name
+        name = f"{self.given_name} {self.family_name}".strip()
+        if not name and self.parent is not None:
+            name = self.parent.display_name
+        return name or str(self.get_kind_display())
+
+
+class GezagChange(models.Model):
+    """One recorded change of a family member's gezag: what, from which day, on which document."""
+
+    relation = models.ForeignKey(GezagRelation, on_delete=models.CASCADE, related_name="gezag_changes")
+    has_gezag = models.BooleanField(_("has parental authority"))
+    effective_on = models.DateField(_("effective from"))
+    source_document = models.CharField(_("source document"), max_length=300)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["relation", "effective_on", "id"]
+
+    def __str__(self) -> str:
+        return f"gezag change {self.pk} of relation {self.relation_id}"
 
 
 class ParentAccessDecision(models.Model):

@@ -11,7 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from coachcare.access import policy
 from coachcare.accounts.models import MUNICIPALITY_ROLES, User
 from coachcare.audit.services import AccessPoint, Event, access_log_record
-from coachcare.clients.models import Client, ClientNote
+from coachcare.clients.models import Client, ClientNote, GezagChange, GezagRelation
 from coachcare.core.dates import age_on, today, years_before
 
 CASELOAD_PAGE_SIZE = 50
@@ -222,13 +222,14 @@ class DigidMatch:
 
 
 def parent_user_ids_by_bsn_hash(*, bsn_hash: str) -> QuerySet[User, int]:
-    """Ids of the parents' accounts known with this BSN (keyed hash). The one place a parent's BSN is read.
-
-    On main parents have no BSN, so this finds nobody. MERGE (branch ``family``): the carer record
-    (encrypted BSN, keyed ``bsn_hash``, link to the parent's User) answers here, e.g.
-    ``User.objects.filter(<carer relation>__bsn_hash=bsn_hash).values_list("pk", flat=True)``.
-    """
-    return User.objects.none().values_list("pk", flat=True)
+    """Ids of the parents' accounts known with this BSN (keyed hash): the family members
+    (``GezagRelation``) recorded with this BSN and linked to a parent account. The one place a
+    parent's BSN is matched; whether that parent may log in is the policy's question."""
+    return (
+        User.objects.filter(gezag_relations__bsn_hash=bsn_hash, gezag_relations__parent__isnull=False)
+        .distinct()
+        .values_list("pk", flat=True)
+    )
 
 
 def digid_account_for_bsn_hash(*, bsn_hash: str) -> DigidMatch:
@@ -255,3 +256,42 @@ def digid_account_for_bsn_hash(*, bsn_hash: str) -> DigidMatch:
     if Client.objects.filter(bsn_hash=bsn_hash).exists():
         return DigidMatch(DigidMatch.Outcome.NO_ACCOUNT)
     return DigidMatch(DigidMatch.Outcome.UNKNOWN)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class FamilyMember:
+    """A family member as the client file shows them to the treating professionals."""
+
+    relation: GezagRelation
+    gezag_today: bool
+    changes: list[GezagChange]
+
+
+def family_of(*, actor: User, client: Client) -> list[FamilyMember] | None:
+    """The family members of ``client`` with their gezag today and its recorded changes, for the
+    professionals who treat the young person (None for everyone else: a parent or the municipality
+    does not see the family's details here). The file's own read is logged by the caller's selector."""
+    if not policy.can_manage_family(actor, client):
+        return None
+    on = today()
+    relations = list(
+        GezagRelation.objects.filter(client=client).select_related("parent").prefetch_related("gezag_changes")
+    )
+    return [
+        FamilyMember(
+            relation=relation,
+            gezag_today=policy.gezag_on(relation, on),
+            changes=list(relation.gezag_changes.all()),
+        )
+        for relation in relations
+    ]
+
+
+def family_member_get(*, actor: User, client: Client, relation_id: int) -> GezagRelation:
+    """One family member of ``client`` for the treating professionals; ``AccessDenied`` otherwise."""
+    if not policy.can_manage_family(actor, client):
+        raise policy.AccessDenied("No such family member, or no access.")
+    relation = GezagRelation.objects.filter(client=client, pk=relation_id).select_related("client", "parent").first()
+    if relation is None:
+        raise policy.AccessDenied("No such family member, or no access.")
+    return relation

@@ -14,4 +14,8 @@ urlpatterns = [
     path("<uuid:public_id>/invitation/", views.invite, name="invite"),
     path("<uuid:public_id>/invitation/<int:pk>/resend/", views.invitation_change, {"action": "resend"}, name="resend"),
     path("<uuid:public_id>/invitation/<int:pk>/revoke/", views.invitation_change, {"action": "revoke"}, name="revoke"),
+    path("<uuid:public_id>/contact/", views.contact_edit, name="contact_edit"),
+    path("<uuid:public_id>/family/new/", views.carer_add, name="carer_add"),
+    path("<uuid:public_id>/family/<int:relation_id>/", views.carer_edit, name="carer_edit"),
+    path("<uuid:public_id>/family/<int:relation_id>/gezag/", views.gezag_change, name="gezag_change"),
 ]

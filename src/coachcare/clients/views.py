@@ -2,6 +2,7 @@ import csv
 import logging
 from uuid import UUID
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -22,7 +23,8 @@ from coachcare.audit.forms import AccessLogFilterForm
 from coachcare.audit.selectors import access_log_for_client, access_log_people
 from coachcare.audit.services import AccessPoint, Channel
 from coachcare.clients import selectors, services
-from coachcare.clients.forms import NoteForm, ReferralForm
+from coachcare.clients.forms import CarerAddForm, CarerForm, ContactForm, GezagChangeForm, NoteForm, ReferralForm
+from coachcare.clients.models import Client
 from coachcare.core.http import actor_of
 from coachcare.trajectories import panels as trajectory_panels
 from coachcare.trajectories import selectors as trajectory_selectors
@@ -31,7 +33,10 @@ from coachcare.trajectories import services as trajectory_services
 logger = logging.getLogger(__name__)
 
 
-def _add_errors(form: ReferralForm | NoteForm, error: ValidationError) -> None:
+def _add_errors(form: forms.Form, error: ValidationError) -> None:
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
     for field, field_errors in error.message_dict.items():
         form.add_error(field if field in form.fields else None, field_errors)
 
@@ -78,6 +83,7 @@ def detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "file": client_file,
         "timeline": timeline,
         "note_form": NoteForm() if can_write else None,
+        "family": selectors.family_of(actor=actor, client=client_file.client),
     }
     if client_file.shows_clinical:
         context.update(trajectory_panels.file_context(timeline=timeline, can_write=can_write))
@@ -226,3 +232,192 @@ def invitation_change(request: HttpRequest, public_id: UUID, pk: int, action: st
 
 def _portal_account(public_id: UUID) -> str:
     return reverse("clients:detail", kwargs={"public_id": public_id}) + "#portal-account"
+
+
+# --- contact details and the family (gezinsleden, gezag) ---------------------------------------------
+
+
+def _client_for_family(request: HttpRequest, public_id: UUID) -> Client:
+    """The client whose family the actor manages (the treating professionals); 404 otherwise."""
+    actor = actor_of(request)
+    try:
+        client = selectors.client_get_for_actor(actor=actor, public_id=public_id)
+    except policy.AccessDenied as exc:
+        raise Http404(_("No such client file.")) from exc
+    if not policy.can_manage_family(actor, client):
+        raise Http404(_("No such client file."))
+    return client
+
+
+def _family_url(client: Client) -> str:
+    return reverse("clients:detail", kwargs={"public_id": client.public_id}) + "#family"
+
+
+def _form_page(
+    request: HttpRequest, client: Client, form: forms.Form, *, title: str, intro: str, button: str
+) -> HttpResponse:
+    return render(
+        request,
+        "clients/family_form.html",
+        {"client": client, "form": form, "title": title, "intro": intro, "button": button, "action": request.path},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """The young person's e-mail address and mobile number."""
+    client = _client_for_family(request, public_id)
+    form = ContactForm(request.POST or None, initial={"email": client.email, "mobile": client.mobile})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.client_contact_update(
+                actor=actor_of(request),
+                client=client,
+                email=form.cleaned_data["email"],
+                mobile=form.cleaned_data["mobile"],
+                access_point=AccessPoint.from_request(request),
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The contact details have been saved."))
+            return redirect(_family_url(client))
+    return _form_page(
+        request,
+        client,
+        form,
+        title=_("Contact details of %(name)s") % {"name": client.full_name},
+        intro=_("The e-mail address and mobile number of the young person, for invitations and notices."),
+        button=_("Save"),
+    )
+
+
+def _details(form: CarerForm) -> services.CarerDetails:
+    data = form.cleaned_data
+    return services.CarerDetails(
+        kind=data["kind"],
+        given_name=data["given_name"],
+        family_name=data["family_name"],
+        organisation_name=data["organisation_name"],
+        email=data["email"],
+        mobile=data["mobile"],
+        bsn=data["bsn"],
+        uses_portal=data["uses_portal"],
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def carer_add(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """Record a parent, a voogd (a person or a gecertificeerde instelling) or another carer."""
+    client = _client_for_family(request, public_id)
+    form = CarerAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.carer_add(
+                actor=actor_of(request),
+                client=client,
+                details=_details(form),
+                has_gezag=form.cleaned_data["has_gezag"],
+                gezag_from=form.cleaned_data["gezag_from"],
+                gezag_source=form.cleaned_data["gezag_source"],
+                access_point=AccessPoint.from_request(request),
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The family member has been recorded."))
+            return redirect(_family_url(client))
+    return _form_page(
+        request,
+        client,
+        form,
+        title=_("Add a family member"),
+        intro=_(
+            "A parent or another carer, with or without parental authority (gezag). A parent without gezag "
+            "gets general information only, never the file. When a gecertificeerde instelling is the voogd, "
+            "it consents instead of the parents."
+        ),
+        button=_("Add family member"),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def carer_edit(request: HttpRequest, public_id: UUID, relation_id: int) -> HttpResponse:
+    """Change a family member's details; their gezag changes on its own page (date, source)."""
+    client = _client_for_family(request, public_id)
+    actor = actor_of(request)
+    try:
+        relation = selectors.family_member_get(actor=actor, client=client, relation_id=relation_id)
+    except policy.AccessDenied as exc:
+        raise Http404(_("No such family member.")) from exc
+    initial = {
+        "kind": relation.kind,
+        "given_name": relation.given_name,
+        "family_name": relation.family_name,
+        "organisation_name": relation.organisation_name,
+        "email": relation.email,
+        "mobile": relation.mobile,
+        "uses_portal": "yes" if relation.uses_portal else "no",
+    }
+    form = CarerForm(request.POST or None, initial=initial)
+    form.fields["bsn"].help_text = _("Leave empty to keep the BSN recorded.") if relation.bsn else ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.carer_update(
+                actor=actor, relation=relation, details=_details(form), access_point=AccessPoint.from_request(request)
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The details of %(name)s have been saved.") % {"name": relation.display_name})
+            return redirect(_family_url(client))
+    return _form_page(
+        request,
+        client,
+        form,
+        title=_("Details of %(name)s") % {"name": relation.display_name},
+        intro=_("Their gezag is changed with its own form, with the date and the source document."),
+        button=_("Save"),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def gezag_change(request: HttpRequest, public_id: UUID, relation_id: int) -> HttpResponse:
+    """Record that gezag ends or begins, from a date, on a source document."""
+    client = _client_for_family(request, public_id)
+    actor = actor_of(request)
+    try:
+        relation = selectors.family_member_get(actor=actor, client=client, relation_id=relation_id)
+    except policy.AccessDenied as exc:
+        raise Http404(_("No such family member.")) from exc
+    form = GezagChangeForm(request.POST or None, initial={"has_gezag": "no" if relation.has_gezag else "yes"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.gezag_change(
+                actor=actor,
+                relation=relation,
+                has_gezag=form.cleaned_data["has_gezag"],
+                effective_on=form.cleaned_data["effective_on"],
+                source_document=form.cleaned_data["source_document"],
+                access_point=AccessPoint.from_request(request),
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The change of gezag has been recorded."))
+            return redirect(_family_url(client))
+    return _form_page(
+        request,
+        client,
+        form,
+        title=_("Change of gezag: %(name)s") % {"name": relation.display_name},
+        intro=_(
+            "From the day you enter, the access rules and the consent follow the change: a parent whose gezag "
+            "ended no longer sees the file and no longer needs to consent."
+        ),
+        button=_("Record change"),
+    )

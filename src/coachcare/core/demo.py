@@ -16,7 +16,7 @@ from coachcare.accounts.models import Role, User
 from coachcare.accounts.services import role_permissions_apply, totp_device_set, user_create
 from coachcare.audit.services import AccessPoint
 from coachcare.clients.models import Client, GezagRelation
-from coachcare.clients.services import bsn_hash, client_refer, gezag_relation_add
+from coachcare.clients.services import CarerDetails, bsn_hash, carer_add, client_refer, gezag_relation_add
 from coachcare.coaching.models import Appointment, DiaryEntry
 from coachcare.coaching.services import appointment_create, diary_entry_add
 from coachcare.contracts.services import contract_demo_install
@@ -113,6 +113,37 @@ def _demo_trajectories(*, provider: Provider, coach: User, access_point: AccessP
         )
 
 
+#: Family members without an account for the other demo young people under 16, so none of them is
+#: stuck on a missing parent: (given name of the young person, kind, given name, family name,
+#: organisation). They consent in person or on paper, recorded by the coach.
+DEMO_FAMILIES = [
+    ("Lotte", GezagRelation.Kind.MOTHER, "Ingrid", "Jansen", ""),
+    ("Daan", GezagRelation.Kind.FATHER, "Peter", "Bakker", ""),
+    ("Daan", GezagRelation.Kind.MOTHER, "Anouk", "Bakker", ""),
+    ("Yara", GezagRelation.Kind.GI, "", "", "Samen Veilig Midden-Nederland"),
+    ("Finn", GezagRelation.Kind.MOTHER, "Karin", "de Groot", ""),
+]
+
+
+def _demo_families(*, provider: Provider, coach: User, access_point: AccessPoint) -> None:
+    """Record the demo family members (once: a young person who has any family member is skipped)."""
+    for given_name, kind, carer_given, carer_family, organisation in DEMO_FAMILIES:
+        client = Client.objects.filter(provider=provider, given_name=given_name).first()
+        if client is None or GezagRelation.objects.filter(client=client, kind=kind).exists():
+            continue
+        carer_add(
+            actor=coach,
+            client=client,
+            details=CarerDetails(
+                kind=kind, given_name=carer_given, family_name=carer_family, organisation_name=organisation
+            ),
+            has_gezag=True,
+            gezag_from=client.birth_date,
+            gezag_source="Uittreksel gezagsregister (demo)",
+            access_point=access_point,
+        )
+
+
 def _demo_portal(*, coach: User, access_point: AccessPoint) -> None:
     """jongere15's portal: one upcoming appointment (parents invited) and one diary check-in."""
     client = Client.objects.filter(user__username="jongere15").select_related("user").first()
@@ -185,5 +216,6 @@ def seed_demo() -> dict[str, int]:
     pending = Client.objects.get(provider=provider, given_name="Lotte", family_name="Jansen")
     contract_demo_install(provider=provider, coach=coach, pending_for=pending, access_point=access_point)
     _demo_trajectories(provider=provider, coach=coach, access_point=access_point)
+    _demo_families(provider=provider, coach=coach, access_point=access_point)
     _demo_portal(coach=coach, access_point=access_point)
     return {"clients_created": created, "users": User.objects.count()}

@@ -41,7 +41,8 @@ _SIGNATURES: tuple[tuple[bytes, str, frozenset[str]], ...] = (
 )
 
 
-def _encrypt_bytes(data: bytes) -> bytes:
+def encrypt_bytes(data: bytes) -> bytes:
+    """Encrypt a file's bytes like the encrypted fields (also used for scans of paper consents)."""
     return _fernet(tuple(settings.COACHCARE_ENCRYPTION_KEYS)).encrypt(data)
 
 
@@ -125,7 +126,7 @@ def message_post(
         if checked is not None:
             content_type, name, data = checked
             stored = Attachment(message=message, original_name=name, content_type=content_type, size=len(data))
-            stored.file.save("attachment", ContentFile(_encrypt_bytes(data)), save=False)
+            stored.file.save("attachment", ContentFile(encrypt_bytes(data)), save=False)
             stored.save()
         thread_mark_read(actor=actor, thread=thread, until=message.created_at)
         _log(actor, thread, Event.CREATE, "messaging.message", access_point)

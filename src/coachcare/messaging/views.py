@@ -19,6 +19,7 @@ from coachcare.accounts.models import Role
 from coachcare.audit.services import AccessPoint
 from coachcare.clients import selectors as client_selectors
 from coachcare.clients.models import GezagRelation
+from coachcare.core.dates import today
 from coachcare.core.http import actor_of, page_number
 from coachcare.messaging import selectors, services
 from coachcare.messaging.forms import MessageForm
@@ -68,10 +69,10 @@ def thread_open(request: HttpRequest, client_public_id: UUID) -> HttpResponse:
     if kind == Thread.Kind.PARENT:
         relation = (
             GezagRelation.objects.select_related("parent")
-            .filter(client=client, pk=request.POST.get("relation") or 0, has_gezag=True)
+            .filter(policy.gezag_q(today()), client=client, pk=request.POST.get("relation") or 0)
             .first()
         )
-        if relation is None:
+        if relation is None or relation.parent is None:
             raise Http404(_("No such parent."))
         parent = relation.parent
     elif kind != Thread.Kind.YOUTH:

@@ -31,6 +31,7 @@ from coachcare.privacy.registry import (
 )
 from coachcare.trajectories.models import (
     Agreement,
+    ConsentException,
     Evaluation,
     FollowUp,
     Goal,
@@ -84,9 +85,17 @@ def personal_details(client: Client, requester: User) -> Section | None:
 def parents(client: Client, requester: User) -> Section | None:
     if policy.DataKind.ADMINISTRATIVE not in _kinds(client, requester):
         return None
+    on = today()
     rows = [
-        {"parent": relation.parent.display_name, "has_parental_authority": relation.has_gezag}
-        for relation in GezagRelation.objects.filter(client=client).select_related("parent")
+        {
+            "parent": relation.display_name,
+            "relation": relation.get_kind_display(),
+            "has_parental_authority": policy.gezag_on(relation, on),
+            "gezag_from": relation.gezag_from,
+            "gezag_ends_on": relation.gezag_ends_on,
+            "uses_portal": relation.uses_portal,
+        }
+        for relation in GezagRelation.objects.filter(client=client).select_related("parent").order_by("id")
     ]
     return _("Parents"), rows
 
@@ -441,6 +450,7 @@ def destroy_parent_access_reasons(client: Client) -> dict[str, int]:
         "trajectories.Evaluation",
         "trajectories.TrajectoryTransition",
         "trajectories.Agreement",
+        "trajectories.ConsentException",
         "trajectories.FollowUp",
     ),
 )
@@ -452,8 +462,21 @@ def destroy_trajectory_content(client: Client) -> dict[str, int]:
     counts["trajectories.Goal"] = per_model.get("trajectories.Goal", 0)
     _total, per_model = Evaluation.objects.filter(module_run__trajectory__client=client).delete()
     counts["trajectories.Evaluation"] = per_model.get("trajectories.Evaluation", 0)
-    _total, per_model = Agreement.objects.filter(trajectory__client=client).delete()
+    agreements = Agreement.objects.filter(trajectory__client=client)
+    scans = [(agreement.scan.storage, agreement.scan.name) for agreement in agreements.exclude(scan="")]
+    _total, per_model = agreements.delete()
     counts["trajectories.Agreement"] = per_model.get("trajectories.Agreement", 0)
+
+    def delete_scans() -> None:
+        for storage, name in scans:
+            if name:
+                storage.delete(name)  # the scan of a consent on paper is really removed from disk
+
+    if scans:
+        transaction.on_commit(delete_scans)
+        counts["trajectories.Agreement.scan"] = len(scans)
+    _total, per_model = ConsentException.objects.filter(trajectory__client=client).delete()
+    counts["trajectories.ConsentException"] = per_model.get("trajectories.ConsentException", 0)
     counts["trajectories.TrajectoryTransition.reason"] = TrajectoryTransition.objects.filter(
         trajectory__client=client
     ).update(reason="")

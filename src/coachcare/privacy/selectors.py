@@ -9,7 +9,7 @@ from django.db.models import DateField, Exists, Max, OuterRef, Q, QuerySet, Subq
 from django.utils.translation import gettext as _
 
 from coachcare.access import policy
-from coachcare.access.consent import AGE_CONSENT_ALONE, AGE_CONSENT_WITH_PARENTS, consent_parties_required
+from coachcare.access.consent import AGE_CONSENT_ALONE, AGE_CONSENT_WITH_PARENTS, carer_has_consented, consent_parties
 from coachcare.accounts.models import Role, User
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients.models import Client, GezagRelation, ParentAccessDecision
@@ -72,6 +72,10 @@ def _rule_text(age: int) -> str:
     return _("Under 12, the parents with parental authority decide.")
 
 
+def _given_by_carer(agreement: Agreement, carer: GezagRelation) -> bool:
+    return carer_has_consented(carer, {(agreement.given_by_id, agreement.given_as, agreement.carer_id)})
+
+
 def consent_clients_for(*, actor: User) -> list[Client]:
     """The files whose consent screen the actor may open: their own, or their children's."""
     if actor.role == Role.JONGERE:
@@ -79,7 +83,9 @@ def consent_clients_for(*, actor: User) -> list[Client]:
     if actor.role == Role.OUDER:
         return [
             client
-            for client in Client.objects.filter(gezag_relations__parent=actor, gezag_relations__has_gezag=True)
+            for client in Client.objects.filter(
+                policy.gezag_q(today(), prefix="gezag_relations__"), gezag_relations__parent=actor
+            )
             .distinct()
             .order_by("given_name", "id")
             if policy.can_give_consent(actor, client)
@@ -105,14 +111,14 @@ def consent_status(
     on = on or today()
     age = age_on(client.birth_date, on)
     trajectory = _current_trajectory(client)
-    young_needed, parents_needed = consent_parties_required(client=client, on=on)
+    required = consent_parties(client=client, on=on)
     parties: list[ConsentParty] = []
     goals: list[Goal] | None = None
     if trajectory is not None:
         active = Agreement.objects.filter(trajectory=trajectory, revoked_at__isnull=True).order_by("-given_at")
         care = [a for a in active if a.kind == Agreement.Kind.CARE]
         plan = [a for a in active if a.kind == Agreement.Kind.PLAN and a.plan_revision == trajectory.plan_revision]
-        if young_needed:
+        if required.young_person:
             parties.append(
                 ConsentParty(
                     user=client.user,
@@ -123,15 +129,16 @@ def consent_status(
                     plan=next((a for a in plan if a.given_as == "jongere"), None),
                 )
             )
-        for parent in parents_needed:
+        for carer in required.carers:
+            is_you = carer.parent_id is not None and carer.parent_id == actor.pk
             parties.append(
                 ConsentParty(
-                    user=parent,
-                    name=_("you") if parent == actor else parent.display_name,
+                    user=carer.parent,
+                    name=_("you") if is_you else carer.display_name,
                     role="ouder",
-                    is_you=parent == actor,
-                    care=next((a for a in care if a.given_as == "ouder" and a.given_by_id == parent.pk), None),
-                    plan=next((a for a in plan if a.given_as == "ouder" and a.given_by_id == parent.pk), None),
+                    is_you=is_you,
+                    care=next((a for a in care if _given_by_carer(a, carer)), None),
+                    plan=next((a for a in plan if _given_by_carer(a, carer)), None),
                 )
             )
         if policy.can_see(actor, client, policy.DataKind.CLINICAL, on=on):
@@ -145,8 +152,10 @@ def consent_status(
             )
         }
         parent_access = [
-            ParentAccessChoice(relation=relation, decision=consented.get(relation.parent_id))
-            for relation in GezagRelation.objects.filter(client=client).select_related("parent").order_by("id")
+            ParentAccessChoice(relation=relation, decision=consented.get(relation.parent_id or 0))
+            for relation in GezagRelation.objects.filter(client=client, parent__isnull=False)
+            .select_related("parent")
+            .order_by("id")
         ]
     access_log_record(
         actor=actor,

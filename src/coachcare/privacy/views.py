@@ -99,8 +99,12 @@ def consent_change(request: HttpRequest, trajectory_id: UUID) -> HttpResponse:
 def parent_access(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
     client = _own_client(request)
-    relation = GezagRelation.objects.filter(client=client, pk=request.POST.get("relation") or 0).first()
-    if relation is None:
+    relation = (
+        GezagRelation.objects.filter(client=client, pk=request.POST.get("relation") or 0, parent__isnull=False)
+        .select_related("parent")
+        .first()
+    )
+    if relation is None or relation.parent is None:
         raise Http404(_("No such parent."))
     access_point = AccessPoint.from_request(request)
     allow = request.POST.get("allow") == "yes"

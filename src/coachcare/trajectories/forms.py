@@ -10,13 +10,14 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from coachcare.clients.models import GezagRelation
+from coachcare.access import policy
+from coachcare.core.dates import today
 from coachcare.measures.gas import GBO_MAX, GBO_MIN, GasConvention
 from coachcare.measures.models import QuestionnaireDefinition
 from coachcare.measures.selectors import questionnaire_definition_get
 from coachcare.method import selectors as method_selectors
 from coachcare.method.models import Module
-from coachcare.trajectories.models import Advice, Agreement, EndReason, Goal, Trajectory
+from coachcare.trajectories.models import Advice, Agreement, ConsentException, EndReason, Goal, Trajectory
 from coachcare.trajectories.services import SATISFACTION_QUESTIONNAIRE
 
 YOUNG_PERSON = "jongere"
@@ -81,31 +82,68 @@ class ModuleStartForm(ModuleForm):
 
 
 class AgreementForm(forms.Form):
-    """Consent or agreement as heard by the coach: given by the young person or a parent with gezag."""
+    """Consent or agreement as heard by the coach, or given on paper: by the young person or a family
+    member with gezag today (a parent, a voogd, a gecertificeerde instelling)."""
 
     prefix = "consent"
 
     kind = forms.ChoiceField(label=_("What is agreed"), choices=Agreement.Kind.choices)
     given_by = forms.ChoiceField(label=_("Given by"))
+    given_how = forms.ChoiceField(
+        label=_("How"),
+        choices=[(Agreement.How.IN_PERSON, _("in person")), (Agreement.How.ON_PAPER, _("on paper"))],
+        initial=Agreement.How.IN_PERSON,
+    )
+    scan = forms.FileField(
+        label=_("Scan of the signed form (optional)"),
+        required=False,
+        help_text=_("PDF, PNG or JPEG, at most 5 MB. Stored encrypted."),
+    )
 
     def __init__(
         self, *args: Any, trajectory: Trajectory, client_name: str, default_kind: str = "", **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
         choices = [(YOUNG_PERSON, _("%(name)s (the young person)") % {"name": client_name})]
-        relations = GezagRelation.objects.filter(client_id=trajectory.client_id, has_gezag=True).select_related(
-            "parent"
-        )
-        self.parents = {str(relation.parent.pk): relation.parent for relation in relations}
+        self.carers = {
+            str(carer.pk): carer for carer in policy.gezag_relations_on(client=trajectory.client, on=today())
+        }
         choices += [
-            (pk, _("%(name)s (parent with gezag)") % {"name": parent.display_name})
-            for pk, parent in self.parents.items()
+            (
+                pk,
+                _("%(name)s (%(relation)s, with gezag)")
+                % {"name": carer.display_name, "relation": carer.get_kind_display()},
+            )
+            for pk, carer in self.carers.items()
         ]
         given_by = self.fields["given_by"]
         assert isinstance(given_by, forms.ChoiceField)
         given_by.choices = choices
         if default_kind:
             self.fields["kind"].initial = default_kind
+
+
+class ConsentExceptionForm(forms.Form):
+    """The exception of Jeugdwet art. 7.3.4 lid 4, recorded by the coach for the team lead."""
+
+    prefix = "exception"
+
+    ground = forms.ChoiceField(label=_("Ground"), choices=[("", ""), *ConsentException.Ground.choices])
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+        help_text=_("Why care cannot wait for the parents' consent. The team lead reads this before approving."),
+    )
+
+
+class ConsentExceptionDecisionForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note (required when you do not approve)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+    )
 
 
 class GoalForm(forms.Form):

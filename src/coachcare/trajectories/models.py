@@ -228,6 +228,11 @@ class GoalScore(models.Model):
         return f"score of goal {self.goal_id}"
 
 
+def consent_scan_path(instance: "Agreement", filename: str) -> str:
+    """A random name: neither the original name nor the client appears on disk."""
+    return f"consent/{uuid.uuid4().hex}"
+
+
 class Agreement(models.Model):
     """Consent and agreement as the age rules require them, recorded with who and when.
 
@@ -246,8 +251,25 @@ class Agreement(models.Model):
     trajectory = models.ForeignKey(Trajectory, on_delete=models.CASCADE, related_name="agreements")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     plan_revision = models.PositiveIntegerField(null=True, blank=True)
+
+    class How(models.TextChoices):
+        PORTAL = "portal", _("in the portal")
+        IN_PERSON = "in_person", _("in person")
+        ON_PAPER = "on_paper", _("on paper")
+
     given_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     given_as = models.CharField(max_length=20, help_text="jongere or ouder")
+    #: The family member who consented (for ``given_as`` "ouder"); ``given_by`` is then their
+    #: account, or the coach who recorded a consent given in person or on paper.
+    carer = models.ForeignKey(
+        "clients.GezagRelation", null=True, blank=True, on_delete=models.SET_NULL, related_name="agreements"
+    )
+    #: How the consent was given; empty for consents recorded before this was asked.
+    given_how = models.CharField(max_length=12, choices=How.choices, blank=True, default="", db_default="")
+    #: A scan of a consent on paper: checked like a message attachment, stored encrypted.
+    scan = models.FileField(upload_to=consent_scan_path, max_length=200, blank=True, default="", db_default="")
+    scan_name = EncryptedTextField(_("file name"), blank=True, default="", db_default="")
+    scan_content_type = models.CharField(max_length=40, blank=True, default="", db_default="")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     given_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -258,6 +280,40 @@ class Agreement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} by {self.given_as} for trajectory {self.trajectory_id}"
+
+
+class ConsentException(models.Model):
+    """Care without the parents' consent (Jeugdwet art. 7.3.4 lid 4), for a young person of 12 to
+    15: recorded by the coach with the ground and the reason, counting only once the team lead of
+    the client's team approved it (``access.policy.can_decide_consent_exception``)."""
+
+    class Ground(models.TextChoices):
+        SERIOUS_HARM = "serious_harm", _("care is clearly needed to prevent serious harm to the young person")
+        PERSISTENT_WISH = "persistent_wish", _("the young person keeps wanting care after the parents refused")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for the team lead")
+        APPROVED = "approved", _("approved")
+        REJECTED = "rejected", _("rejected")
+
+    trajectory = models.ForeignKey(Trajectory, on_delete=models.CASCADE, related_name="consent_exceptions")
+    ground = models.CharField(_("ground"), max_length=20, choices=Ground.choices)
+    reason = EncryptedTextField(_("reason"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = EncryptedTextField(_("note of the team lead"), blank=True)
+
+    class Meta:
+        ordering = ["trajectory", "recorded_at", "id"]
+        indexes = [models.Index(fields=["status", "trajectory"], name="consent_exception_status_idx")]
+
+    def __str__(self) -> str:
+        return f"consent exception {self.pk} ({self.status}) for trajectory {self.trajectory_id}"
 
 
 class Advice(models.TextChoices):

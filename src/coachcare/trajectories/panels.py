@@ -8,8 +8,10 @@ state machine's business; a form shown here can still be refused, with the reaso
 
 from typing import Any
 
+from coachcare.access.consent import AGE_CONSENT_ALONE, AGE_CONSENT_WITH_PARENTS
+from coachcare.core.dates import age_on, today
 from coachcare.measures.gas import GasConvention
-from coachcare.trajectories import selectors, services
+from coachcare.trajectories import selectors, services, state_machine
 from coachcare.trajectories.forms import (
     AgreementForm,
     AllocationRequestForm,
@@ -22,7 +24,7 @@ from coachcare.trajectories.forms import (
     StepForm,
     modules_of,
 )
-from coachcare.trajectories.models import Agreement, Evaluation, FollowUp, Goal, ModuleRun, Trajectory
+from coachcare.trajectories.models import Agreement, ConsentException, Evaluation, FollowUp, Goal, ModuleRun, Trajectory
 
 # --- form builders (also used by the step views) ------------------------------------------------------
 
@@ -68,6 +70,24 @@ def decision_form(trajectory: Trajectory, data: Any = None, *, evaluation: Evalu
 
 def close_form(trajectory: Trajectory, data: Any = None, *, default_reason: str = "") -> CloseForm:
     return CloseForm(data, default_reason=default_reason)
+
+
+def _consent_panel(trajectory: Trajectory) -> dict[str, Any]:
+    """Before care starts: exactly what consent is still missing (the state machine's own words),
+    the exceptions of art. 7.3.4 lid 4 recorded so far, and whether the coach may record one."""
+    on = today()
+    missing = state_machine.consent_for_care(trajectory, on, {})
+    exceptions = selectors.consent_exceptions_of(trajectory=trajectory)
+    age = age_on(trajectory.client.birth_date, on)
+    open_exception = any(
+        exception.status in {ConsentException.Status.PENDING, ConsentException.Status.APPROVED}
+        for exception in exceptions
+    )
+    return {
+        "consent_missing": missing,
+        "consent_exceptions": exceptions,
+        "may_record_exception": AGE_CONSENT_WITH_PARENTS <= age < AGE_CONSENT_ALONE and not open_exception,
+    }
 
 
 def file_context(*, timeline: selectors.ClientTimeline, can_write: bool) -> dict[str, Any]:
@@ -140,6 +160,8 @@ def _panel(
             panel["module_form"] = module_start_form(trajectory, default_code=code)
         else:
             panel["close_form"] = close_form(trajectory, default_reason="31")
+    if status in {"referred", "allocated", "intake"}:
+        panel.update(_consent_panel(trajectory))
     if status in {"referred", "allocated", "intake", "module_running", "module_evaluation"}:
         if "close_form" not in panel:
             panel["early_close_form"] = close_form(trajectory)

@@ -23,6 +23,7 @@ from coachcare.core.dates import age_on, today
 from coachcare.trajectories.models import (
     ACTIVE_STATUSES,
     Agreement,
+    ConsentException,
     Evaluation,
     FollowUp,
     Goal,
@@ -136,12 +137,51 @@ def approval_queue(*, actor: User, access_point: AccessPoint) -> list[Evaluation
 
 
 def approval_queue_count(*, actor: User) -> int:
-    """How many decisions wait for this team lead (a number only: no client data, no log entry)."""
+    """How many decisions (gate decisions and consent exceptions) wait for this team lead (a number
+    only: no client data, no log entry)."""
     if actor.team_id is None or not policy.can_review_gate_decisions(actor):
         return 0
-    return Evaluation.objects.filter(
-        approval=Evaluation.Approval.PENDING, module_run__trajectory__client__team_id=actor.team_id
-    ).count()
+    return (
+        Evaluation.objects.filter(
+            approval=Evaluation.Approval.PENDING, module_run__trajectory__client__team_id=actor.team_id
+        ).count()
+        + ConsentException.objects.filter(
+            status=ConsentException.Status.PENDING, trajectory__client__team_id=actor.team_id
+        ).count()
+    )
+
+
+def consent_exception_queue(*, actor: User, access_point: AccessPoint) -> list[ConsentException]:
+    """Exceptions of art. 7.3.4 lid 4 of the team lead's team that wait for their decision."""
+    if actor.team_id is None or not policy.can_review_consent_exceptions(actor):
+        return []
+    exceptions = [
+        exception
+        for exception in ConsentException.objects.filter(
+            status=ConsentException.Status.PENDING, trajectory__client__team_id=actor.team_id
+        )
+        .select_related("trajectory__client", "recorded_by")
+        .order_by("recorded_at", "id")
+        if policy.can_decide_consent_exception(actor, exception.trajectory.client)
+    ]
+    if exceptions:
+        access_log_record(
+            actor=actor,
+            event=Event.READ,
+            action="trajectory.consent_exception_queue",
+            client_ids=[exception.trajectory.client.public_id for exception in exceptions],
+            access_point=access_point,
+        )
+    return exceptions
+
+
+def consent_exceptions_of(*, trajectory: Trajectory) -> list[ConsentException]:
+    """Every exception recorded for a trajectory (the client file shows them to the treating coach)."""
+    return list(
+        ConsentException.objects.filter(trajectory=trajectory)
+        .select_related("recorded_by", "decided_by")
+        .order_by("id")
+    )
 
 
 def evaluation_current(*, trajectory: Trajectory) -> Evaluation | None:
@@ -226,7 +266,9 @@ def client_timeline(*, actor: User, public_id: UUID, access_point: AccessPoint) 
                 at=at, kind="evaluation", trajectory=by_id[evaluation.module_run.trajectory_id], item=evaluation
             )
         )
-    for agreement in Agreement.objects.filter(trajectory_id__in=ids).select_related("given_by", "recorded_by"):
+    for agreement in Agreement.objects.filter(trajectory_id__in=ids).select_related(
+        "given_by", "recorded_by", "carer__parent", "trajectory"
+    ):
         events.append(
             TimelineEvent(
                 at=agreement.given_at, kind="agreement", trajectory=by_id[agreement.trajectory_id], item=agreement

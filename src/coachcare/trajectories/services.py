@@ -14,24 +14,27 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coachcare.access import policy
-from coachcare.access.consent import consent_parties_required
+from coachcare.access.consent import AGE_CONSENT_ALONE, AGE_CONSENT_WITH_PARENTS
 from coachcare.accounts.models import Role, User
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients import services as client_services
-from coachcare.clients.models import Client
+from coachcare.clients.models import Client, GezagRelation
 from coachcare.contracts import selectors as contract_selectors
 from coachcare.contracts import services as contract_services
-from coachcare.core.dates import today
+from coachcare.core.dates import age_on, today
 from coachcare.measures.gas import GasConvention, gas_levels_validate, gbo_rating_validate
 from coachcare.measures.models import QuestionnaireDefinition
 from coachcare.measures.selectors import questionnaire_definition_get
 from coachcare.measures.services import questionnaire_response_submit
+from coachcare.messaging.services import attachment_check, decrypt_bytes, encrypt_bytes
 from coachcare.method import selectors as method_selectors
 from coachcare.method.models import Module
 from coachcare.trajectories import gate
@@ -39,6 +42,7 @@ from coachcare.trajectories.models import (
     ACTIVE_STATUSES,
     Advice,
     Agreement,
+    ConsentException,
     Evaluation,
     FollowUp,
     Goal,
@@ -48,7 +52,7 @@ from coachcare.trajectories.models import (
     Status,
     Trajectory,
 )
-from coachcare.trajectories.state_machine import StaleTrajectory, transition_apply
+from coachcare.trajectories.state_machine import StaleTrajectory, consent_gap_for, transition_apply
 
 FIRST_ACTION_DAYS = 5
 FOLLOW_UP_MONTHS = (6, 12)
@@ -164,6 +168,8 @@ def referral_register(
     municipality: Any,
     referrer_kind: str,
     referrer_name: str = "",
+    email: str = "",
+    mobile: str = "",
     access_point: AccessPoint,
 ) -> Trajectory:
     """Register a new young person and open their trajectory, all or nothing."""
@@ -175,6 +181,8 @@ def referral_register(
             family_name=family_name,
             birth_date=birth_date,
             municipality=municipality,
+            email=email,
+            mobile=mobile,
             access_point=access_point,
         )
         return trajectory_open(
@@ -252,45 +260,162 @@ def _giver_role(*, actor: User, client: Client, given_by: User) -> str:
             raise ValidationError(_("Only this young person can give their own consent."))
         return "jongere"
     if given_by.role == Role.OUDER:
-        _young, parents = consent_parties_required(client=client, on=today())
-        if given_by not in parents and not client.gezag_relations.filter(parent=given_by, has_gezag=True).exists():
+        if not policy.parent_has_gezag(parent=given_by, client=client, on=today()):
             raise ValidationError(_("Only a parent with gezag can consent."))
         return "ouder"
     raise ValidationError(_("Consent is given by the young person or a parent with gezag."))
 
 
+def _carer_consent_check(*, actor: User, client: Client, carer: GezagRelation, how: str) -> None:
+    """The coach records the consent a family member gave in person or on paper."""
+    _require_writer(actor, client)
+    if carer.client_id != client.pk or not policy.gezag_on(carer, today()):
+        raise ValidationError({"given_by": [_("Only a family member with gezag can consent.")]})
+    if how not in {Agreement.How.IN_PERSON, Agreement.How.ON_PAPER}:
+        raise ValidationError({"given_how": [_("Say whether the consent was given in person or on paper.")]})
+
+
 def agreement_record(
-    *, actor: User, trajectory: Trajectory, kind: str, given_by: User | None, access_point: AccessPoint
+    *,
+    actor: User,
+    trajectory: Trajectory,
+    kind: str,
+    given_by: User | None,
+    carer: GezagRelation | None = None,
+    how: str = "",
+    scan: UploadedFile | None = None,
+    access_point: AccessPoint,
 ) -> Agreement:
     """Record consent (care, closing summary) or agreement to the plan, given by the young person or a
-    parent with gezag, recorded by themselves or by the coach who heard it.
+    family member with gezag, recorded by themselves or by the coach who heard it or has it on paper.
 
-    ``given_by`` None: the young person, heard by the coach, who has no account (yet). The row
-    then names the young person's account if there is one, otherwise the coach who recorded it
-    (``given_as`` says it was the young person's consent either way).
+    ``given_by`` None and no ``carer``: the young person, heard by the coach, who has no account
+    (yet). The row then names the young person's account if there is one, otherwise the coach who
+    recorded it (``given_as`` says it was the young person's consent either way).
+
+    ``carer``: a family member with gezag (a parent, a voogd, a GI) whose consent the coach records,
+    ``how`` in person or on paper, with an optional ``scan`` of the paper (checked like a message
+    attachment, stored encrypted). The row names their account if they have one, otherwise the coach.
     """
     client = trajectory.client
-    if given_by is None:
+    checked = None
+    if carer is not None:
+        _carer_consent_check(actor=actor, client=client, carer=carer, how=how)
+        giver = carer.parent if carer.parent is not None else actor
+        given_as = "ouder"
+    elif given_by is None:
         _require_writer(actor, client)
         giver = client.user if client.user is not None else actor
         given_as = "jongere"
+        how = how or Agreement.How.IN_PERSON
     else:
         giver = given_by
         given_as = _giver_role(actor=actor, client=client, given_by=given_by)
+        if given_as == "ouder":
+            carer = GezagRelation.objects.filter(policy.gezag_q(today()), client=client, parent=given_by).first()
+        how = Agreement.How.PORTAL if given_by == actor else (how or Agreement.How.IN_PERSON)
     if kind not in Agreement.Kind.values:
         raise ValidationError(_("Unknown kind of consent."))
+    if how not in Agreement.How.values:
+        raise ValidationError({"given_how": [_("Say how the consent was given.")]})
+    if scan is not None:
+        if how != Agreement.How.ON_PAPER:
+            raise ValidationError({"scan": [_("A scan goes with a consent given on paper.")]})
+        try:
+            checked = attachment_check(upload=scan)
+        except ValidationError as error:
+            raise ValidationError({"scan": error.message_dict.get("attachment", error.messages)}) from error
     with transaction.atomic():
-        agreement = Agreement.objects.create(
+        agreement = Agreement(
             trajectory=trajectory,
             kind=kind,
             plan_revision=trajectory.plan_revision if kind == Agreement.Kind.PLAN else None,
             given_by=giver,
             given_as=given_as,
+            carer=carer,
+            given_how=how,
             recorded_by=actor,
             given_at=timezone.now(),
         )
+        if checked is not None:
+            content_type, name, data = checked
+            agreement.scan_name = name
+            agreement.scan_content_type = content_type
+            agreement.scan.save("scan", ContentFile(encrypt_bytes(data)), save=False)
+        agreement.save()
         _log(actor, trajectory, f"trajectory.agreement.{kind}", access_point)
     return agreement
+
+
+def agreement_scan_get(*, actor: User, agreement: Agreement, access_point: AccessPoint) -> tuple[Agreement, bytes]:
+    """The decrypted scan of a consent on paper, for the professionals who treat the young person."""
+    trajectory = agreement.trajectory
+    _require_writer(actor, trajectory.client)
+    if not agreement.scan:
+        raise ValidationError(_("This consent has no scan."))
+    with agreement.scan.open("rb") as handle:
+        data = decrypt_bytes(handle.read())
+    _log(actor, trajectory, "trajectory.agreement.scan", access_point, event=Event.READ)
+    return agreement, data
+
+
+# --- the exception of Jeugdwet art. 7.3.4 lid 4 --------------------------------------------------------
+
+
+def consent_exception_record(
+    *, actor: User, trajectory: Trajectory, ground: str, reason: str, access_point: AccessPoint
+) -> ConsentException:
+    """The coach records care without the parents' consent (art. 7.3.4 lid 4) for a young person of
+    12 to 15, with the ground and the reason; it counts once the team lead approves it."""
+    client = trajectory.client
+    if not policy.can_record_consent_exception(actor, client):
+        raise policy.AccessDenied(_("You cannot change this file."))
+    errors: dict[str, list[str]] = {}
+    if ground not in ConsentException.Ground.values:
+        errors["ground"] = [_("Choose the ground of the exception.")]
+    if not reason.strip():
+        errors["reason"] = [_("Describe why care cannot wait for the parents' consent.")]
+    age = age_on(client.birth_date, today())
+    if not AGE_CONSENT_WITH_PARENTS <= age < AGE_CONSENT_ALONE:
+        errors.setdefault("ground", []).append(_("The exception is only for a young person of 12 to 15."))
+    if trajectory.status not in ACTIVE_STATUSES:
+        errors.setdefault("ground", []).append(_("The trajectory is closed."))
+    if ConsentException.objects.filter(
+        trajectory=trajectory,
+        status__in=[ConsentException.Status.PENDING, ConsentException.Status.APPROVED],
+    ).exists():
+        errors.setdefault("ground", []).append(_("An exception is already recorded for this trajectory."))
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        exception = ConsentException.objects.create(
+            trajectory=trajectory, ground=ground, reason=reason.strip(), recorded_by=actor
+        )
+        _log(actor, trajectory, "trajectory.consent_exception", access_point)
+    return exception
+
+
+def consent_exception_decide(
+    *, actor: User, exception: ConsentException, approve: bool, note: str = "", access_point: AccessPoint
+) -> ConsentException:
+    """The team lead of the client's team approves (it counts from now on) or rejects the exception."""
+    trajectory = exception.trajectory
+    if not policy.can_decide_consent_exception(actor, trajectory.client):
+        raise policy.AccessDenied(_("Only the team lead of this team decides on the exception."))
+    if not approve and not note.strip():
+        raise ValidationError({"note": [_("Say why you do not approve.")]})
+    with transaction.atomic():
+        updated = ConsentException.objects.filter(pk=exception.pk, status=ConsentException.Status.PENDING).update(
+            status=ConsentException.Status.APPROVED if approve else ConsentException.Status.REJECTED,
+            decided_by=actor,
+            decided_at=timezone.now(),
+            decision_note=note.strip(),
+        )
+        if not updated:
+            raise ValidationError(_("This exception is not waiting for a decision."))
+        _log(actor, trajectory, "trajectory.consent_exception.decision", access_point)
+    exception.refresh_from_db()
+    return exception
 
 
 def agreement_revoke(*, actor: User, agreement: Agreement, access_point: AccessPoint) -> None:
@@ -773,16 +898,13 @@ def closing_summary_get(*, actor: User, trajectory: Trajectory, access_point: Ac
     _require_writer(actor, trajectory.client)
     if trajectory.status not in {Status.CLOSED, Status.FOLLOW_UP, Status.ARCHIVED}:
         raise ValidationError(_("The closing summary exists once the trajectory is closed."))
-    young, parents = consent_parties_required(client=trajectory.client, on=today())
-    given = set(
-        Agreement.objects.filter(
-            trajectory=trajectory, kind=Agreement.Kind.SUMMARY, revoked_at__isnull=True
-        ).values_list("given_by_id", "given_as")
-    )
+    gap = consent_gap_for(trajectory, Agreement.Kind.SUMMARY, today())
     missing = []
-    if young and not any(role == "jongere" for _id, role in given):
+    if gap.young_person:
         missing.append(trajectory.client.full_name)
-    missing += [parent.display_name for parent in parents if (parent.pk, "ouder") not in given]
+    missing += [carer.display_name for carer in gap.carers]
+    if gap.nobody_with_gezag:
+        missing.append(_("a parent or voogd with gezag"))
     runs = list(ModuleRun.objects.filter(trajectory=trajectory).select_related("module").order_by("sequence"))
     lines = [
         _("Closing summary for the referrer"),

@@ -22,12 +22,13 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from coachcare.access.consent import consent_parties_required
+from coachcare.access.consent import ConsentGap, GivenConsent, consent_gap
 from coachcare.accounts.models import User
 from coachcare.core.dates import age_on
 from coachcare.trajectories.models import (
     ACTIVE_STATUSES,
     Agreement,
+    ConsentException,
     Evaluation,
     Goal,
     GoalScore,
@@ -76,22 +77,56 @@ def eligible(trajectory: Trajectory, on: datetime.date, params: Mapping[str, Any
     return None
 
 
-def consent_for_care(trajectory: Trajectory, on: datetime.date, params: Mapping[str, Any]) -> str | None:
-    """The consent the age rules require (12-15: young person and parents with gezag; 16+: alone)."""
-    young_person_needed, parents_needed = consent_parties_required(client=trajectory.client, on=on)
-    given = set(
-        Agreement.objects.filter(trajectory=trajectory, kind=Agreement.Kind.CARE, revoked_at__isnull=True).values_list(
-            "given_by_id", "given_as"
+def consent_exception_approved(trajectory: Trajectory) -> bool:
+    """Whether the team lead approved care without the parents' consent (art. 7.3.4 lid 4)."""
+    return ConsentException.objects.filter(trajectory=trajectory, status=ConsentException.Status.APPROVED).exists()
+
+
+def _given(trajectory: Trajectory, kind: str, **filters: Any) -> set[GivenConsent]:
+    return set(
+        Agreement.objects.filter(trajectory=trajectory, kind=kind, revoked_at__isnull=True, **filters).values_list(
+            "given_by_id", "given_as", "carer_id"
         )
     )
+
+
+def consent_gap_for(trajectory: Trajectory, kind: str, on: datetime.date) -> ConsentGap:
+    """What is missing of the ``kind`` consent (care, plan at its current revision, summary)."""
+    filters = {"plan_revision": trajectory.plan_revision} if kind == Agreement.Kind.PLAN else {}
+    return consent_gap(
+        client=trajectory.client,
+        on=on,
+        given=_given(trajectory, kind, **filters),
+        exception_approved=consent_exception_approved(trajectory),
+    )
+
+
+def nobody_with_gezag_reason(trajectory: Trajectory) -> str:
+    """What exactly is missing when a young person under 16 has nobody with gezag registered."""
+    pending = ConsentException.objects.filter(trajectory=trajectory, status=ConsentException.Status.PENDING).exists()
+    if pending:
+        return _(
+            "No parent or voogd with gezag is registered, and the exception of art. 7.3.4 lid 4 "
+            "waits for the team lead's approval."
+        )
+    return _(
+        "No parent or voogd with gezag is registered for this young person under 16: record a parent, "
+        "a voogd or a gecertificeerde instelling in the family section, or record the exception of "
+        "art. 7.3.4 lid 4 for the team lead to approve."
+    )
+
+
+def consent_for_care(trajectory: Trajectory, on: datetime.date, params: Mapping[str, Any]) -> str | None:
+    """The consent the age rules require (12-15: young person and every family member with gezag,
+    or the GI that is the voogd, unless the exception of art. 7.3.4 lid 4 is approved; 16+: alone).
+    A young person under 16 with nobody with gezag registered cannot start care."""
+    gap = consent_gap_for(trajectory, Agreement.Kind.CARE, on)
+    if gap.nobody_with_gezag:
+        return nobody_with_gezag_reason(trajectory)
     missing = []
-    if young_person_needed and not any(role == "jongere" for _id, role in given):
+    if gap.young_person:
         missing.append(_("the young person"))
-    if age_on(trajectory.client.birth_date, on) < 16 and not parents_needed:
-        return _("A young person under 16 needs the consent of a parent with gezag: link a parent first.")
-    for parent in parents_needed:
-        if (parent.pk, "ouder") not in given:
-            missing.append(parent.display_name)
+    missing += [carer.display_name for carer in gap.carers]
     if missing:
         return _("Consent to care is missing from: %(who)s.") % {"who": ", ".join(str(m) for m in missing)}
     return None
@@ -105,18 +140,12 @@ def plan_agreed(trajectory: Trajectory, on: datetime.date, params: Mapping[str, 
     scored = GoalScore.objects.filter(goal_id__in=goals, module_run__isnull=True).count()
     if scored < len(goals):
         return _("Score every goal at intake (GAS and GBO) first.")
-    young_person_needed, parents_needed = consent_parties_required(client=trajectory.client, on=on)
-    agreed = set(
-        Agreement.objects.filter(
-            trajectory=trajectory,
-            kind=Agreement.Kind.PLAN,
-            plan_revision=trajectory.plan_revision,
-            revoked_at__isnull=True,
-        ).values_list("given_by_id", "given_as")
-    )
-    if young_person_needed and not any(role == "jongere" for _id, role in agreed):
+    gap = consent_gap_for(trajectory, Agreement.Kind.PLAN, on)
+    if gap.young_person:
         return _("The young person has not yet agreed to the current plan.")
-    if any((parent.pk, "ouder") not in agreed for parent in parents_needed):
+    if gap.nobody_with_gezag:
+        return nobody_with_gezag_reason(trajectory)
+    if gap.carers:
         return _("A parent with gezag has not yet agreed to the current plan.")
     return None
 

@@ -9,6 +9,11 @@ urlpatterns = [
     path("<uuid:public_id>/allocation/request/", views.request_allocation, name="request_allocation"),
     path("<uuid:public_id>/allocation/received/", views.allocate, name="allocate"),
     path("<uuid:public_id>/consent/", views.agreement, name="agreement"),
+    path("<uuid:public_id>/consent/<int:agreement_id>/scan/", views.agreement_scan, name="agreement_scan"),
+    path("<uuid:public_id>/consent/exception/", views.consent_exception, name="consent_exception"),
+    path(
+        "<uuid:public_id>/consent/exception/decision/", views.consent_exception_decide, name="consent_exception_decide"
+    ),
     path("<uuid:public_id>/intake/", views.start_intake, name="start_intake"),
     path("<uuid:public_id>/goals/", views.goal_add, name="goal_add"),
     path("<uuid:public_id>/intake/scores/", views.intake_scores, name="intake_scores"),

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -32,12 +33,14 @@ from coachcare.trajectories.forms import (
     AgreementForm,
     ApprovalForm,
     CloseForm,
+    ConsentExceptionDecisionForm,
+    ConsentExceptionForm,
     FollowUpForm,
     GoalForm,
     GoalScoresForm,
     StepForm,
 )
-from coachcare.trajectories.models import Evaluation, FollowUp, Trajectory
+from coachcare.trajectories.models import Agreement, ConsentException, Evaluation, FollowUp, Trajectory
 from coachcare.trajectories.panels import (
     agreement_form,
     allocation_form,
@@ -97,6 +100,8 @@ def _run_step(request: HttpRequest, public_id: UUID, step: Step) -> HttpResponse
     if posted is not None:
         trajectory.version = posted  # services compare it under a row lock
     form = step.build(trajectory, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_multipart():
+        form.files = request.FILES  # the scan of a consent on paper
     if request.method == "POST" and form.is_valid():
         try:
             step.perform(actor, trajectory, form, AccessPoint.from_request(request))
@@ -147,9 +152,29 @@ def _allocate(actor: User, trajectory: Trajectory, form: forms.Form, access_poin
 def _agreement(actor: User, trajectory: Trajectory, form: forms.Form, access_point: AccessPoint) -> object:
     assert isinstance(form, AgreementForm)
     chosen = form.cleaned_data["given_by"]
-    given_by = None if chosen == YOUNG_PERSON else form.parents[chosen]
     return services.agreement_record(
-        actor=actor, trajectory=trajectory, kind=form.cleaned_data["kind"], given_by=given_by, access_point=access_point
+        actor=actor,
+        trajectory=trajectory,
+        kind=form.cleaned_data["kind"],
+        given_by=None,
+        carer=None if chosen == YOUNG_PERSON else form.carers[chosen],
+        how=form.cleaned_data["given_how"],
+        scan=form.cleaned_data.get("scan") or None,
+        access_point=access_point,
+    )
+
+
+def _consent_exception_form(trajectory: Trajectory, data: Any = None) -> ConsentExceptionForm:
+    return ConsentExceptionForm(data)
+
+
+def _consent_exception(actor: User, trajectory: Trajectory, form: forms.Form, access_point: AccessPoint) -> object:
+    return services.consent_exception_record(
+        actor=actor,
+        trajectory=trajectory,
+        ground=form.cleaned_data["ground"],
+        reason=form.cleaned_data["reason"],
+        access_point=access_point,
     )
 
 
@@ -232,6 +257,19 @@ STEPS: dict[str, Step] = {
         agreement_form,
         _agreement,
     ),
+    "consent_exception": Step(
+        gettext_lazy("Care without the parents' consent (art. 7.3.4 lid 4)"),
+        gettext_lazy(
+            "For a young person of 12 to 15, care may start without the consent of the parents with gezag when "
+            "it is clearly needed to prevent serious harm, or when the young person keeps wanting it after the "
+            "parents refused. Record the ground and the reason: the exception counts once your team lead "
+            "approves it. The young person's own consent is still needed."
+        ),
+        gettext_lazy("Send to the team lead"),
+        gettext_lazy("The exception has been recorded and waits for the team lead's approval."),
+        _consent_exception_form,
+        _consent_exception,
+    ),
     "start_intake": Step(
         gettext_lazy("Start the intake"),
         gettext_lazy("Start the intake once the consent to care is recorded."),
@@ -306,6 +344,7 @@ def _step_view(name: str) -> Callable[[HttpRequest, UUID], HttpResponse]:
 request_allocation = _step_view("request_allocation")
 allocate = _step_view("allocate")
 agreement = _step_view("agreement")
+consent_exception = _step_view("consent_exception")
 start_intake = _step_view("start_intake")
 goal_add = _step_view("goal_add")
 intake_scores = _step_view("intake_scores")
@@ -443,9 +482,71 @@ def approvals(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
     if not policy.can_review_gate_decisions(actor):
         raise Http404(_("There is no approval queue for your role."))
-    queue = selectors.approval_queue(actor=actor, access_point=AccessPoint.from_request(request))
+    access_point = AccessPoint.from_request(request)
+    queue = selectors.approval_queue(actor=actor, access_point=access_point)
     rows = [(evaluation, ApprovalForm(prefix=f"approval_{evaluation.pk}")) for evaluation in queue]
-    return render(request, "trajectories/approvals.html", {"rows": rows})
+    exceptions = [
+        (exception, ConsentExceptionDecisionForm(prefix=f"exception_{exception.pk}"))
+        for exception in selectors.consent_exception_queue(actor=actor, access_point=access_point)
+    ]
+    return render(request, "trajectories/approvals.html", {"rows": rows, "exception_rows": exceptions})
+
+
+@login_required
+@require_POST
+def consent_exception_decide(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """The team lead approves or rejects the pending exception of art. 7.3.4 lid 4 of a trajectory."""
+    actor = actor_of(request)
+    trajectory = _trajectory(actor, public_id)
+    pending = ConsentException.objects.filter(trajectory=trajectory, status=ConsentException.Status.PENDING).first()
+    if pending is None:
+        raise Http404(_("No exception waits for a decision."))
+    form = ConsentExceptionDecisionForm(request.POST, prefix=f"exception_{pending.pk}")
+    outcome = request.POST.get("outcome")
+    if not form.is_valid() or outcome not in {"approve", "reject"}:
+        messages.error(request, _("Choose approve or reject."))
+        return redirect("trajectories:approvals")
+    try:
+        services.consent_exception_decide(
+            actor=actor,
+            exception=pending,
+            approve=outcome == "approve",
+            note=form.cleaned_data["note"],
+            access_point=AccessPoint.from_request(request),
+        )
+    except policy.AccessDenied as exc:
+        raise Http404(_("No such trajectory.")) from exc
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, f"{trajectory.client.full_name}: {message}")
+    else:
+        name = trajectory.client.full_name
+        if outcome == "approve":
+            messages.success(request, _("The exception for %(name)s is approved.") % {"name": name})
+        else:
+            messages.success(request, _("The exception for %(name)s is not approved.") % {"name": name})
+    return redirect("trajectories:approvals")
+
+
+@login_required
+@require_GET
+def agreement_scan(request: HttpRequest, public_id: UUID, agreement_id: int) -> HttpResponse:
+    """The scan of a consent given on paper, decrypted, for the professionals who treat the young person."""
+    actor = actor_of(request)
+    trajectory = _trajectory(actor, public_id)
+    agreement = Agreement.objects.filter(trajectory=trajectory, pk=agreement_id).first()
+    if agreement is None or not agreement.scan:
+        raise Http404(_("No such scan."))
+    try:
+        agreement, data = services.agreement_scan_get(
+            actor=actor, agreement=agreement, access_point=AccessPoint.from_request(request)
+        )
+    except policy.AccessDenied as exc:
+        raise Http404(_("No such scan.")) from exc
+    response = HttpResponse(data, content_type=agreement.scan_content_type)
+    response["Content-Disposition"] = content_disposition_header(True, agreement.scan_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required
