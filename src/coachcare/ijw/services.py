@@ -55,7 +55,7 @@ from coachcare.ijw.messages import (
     header_for,
     message_name,
 )
-from coachcare.ijw.models import IncomingMessage, OutgoingMessage
+from coachcare.ijw.models import HeldMessage, IncomingMessage, OutgoingMessage
 from coachcare.ijw.selectors import validation_context_from_db
 from coachcare.ijw.validation import ValidationContext, Violation, validate
 from coachcare.ijw.xml import IjwParseError, parse, render
@@ -385,10 +385,21 @@ def _apply_change_answer(message: RequestAnswer, public_ids: list[str], result: 
 # --- export -------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Held:
+    """An outgoing message not written: its kind, the clients it is about (public ids) and why."""
+
+    name: str
+    client_public_ids: list[str]
+    violations: list[Violation]
+
+
 @dataclass
 class ExportResult:
     files: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: messages that broke a rule: not written, kept in ``HeldMessage`` (the worklist).
+    held: list[Held] = field(default_factory=list)
 
 
 def identification_next() -> str:
@@ -610,14 +621,41 @@ def _write_private(path: Path, data: bytes) -> None:
         handle.write(data)
 
 
+def _held_client_ids(message: Message) -> list[str]:
+    """The public ids of the clients a held message is about (never the BSN)."""
+    if isinstance(message, Declaration):
+        bsns = {line.bsn for line in message.lines}
+    elif isinstance(message, AllocationRequest | CareStart | CareStop | ChangeRequest):
+        bsns = {message.client.bsn}
+    else:
+        return []
+    hashes = set()
+    for bsn in bsns:
+        try:
+            hashes.add(bsn_hash(bsn))
+        except ValidationError:
+            continue
+    found = ClientModel.objects.filter(bsn_hash__in=hashes, provider__agb_code=message.header.afzender)
+    return sorted(str(public_id) for public_id in found.values_list("public_id", flat=True))
+
+
+def _subject_key(name: str, municipality: Municipality, period: str, message: Message, keys: list[str]) -> str:
+    """What a message is about, without its content: the same message held twice is one row."""
+    about = [message.declaratienummer] if isinstance(message, Declaration) else sorted(keys)
+    return _sha256("|".join([name, municipality.code, period, message.header.afzender, *about]).encode())
+
+
 def ijw_export(
     *, municipality: Municipality, period: str, out_dir: Path, today: datetime.date | None = None
 ) -> ExportResult:
     """Write the outgoing messages for ``municipality`` and month ``period`` ("YYYY-MM") to ``out_dir``.
 
     Order: JW315, JW305, JW307, JW317 (one per change request asked in the month), JW323. Every
-    message is validated before it is written; a violation stops the export (``IjwRejected``)
-    and nothing of it is recorded. Files: ``<berichtcode>_<identificatie>.xml``.
+    message is validated on its own before it is written: a message that breaks a rule is held
+    (``HeldMessage``, in ``result.held``; no identification used, nothing recorded) and every
+    other message is written. A JW307 whose JW305 is held is held too (OP072). The held messages
+    of the month are replaced by this run's: a message fixed since is written and leaves the
+    worklist. Files: ``<berichtcode>_<identificatie>.xml``.
     """
     first, last = month_bounds(period)
     on = today or local_today()
@@ -638,45 +676,71 @@ def ijw_export(
         produced.append((message, _numbers_of(message)))
     _private_directory(out_dir)
     writes: list[tuple[Path, bytes]] = []
+    written: list[Message] = []
+    now = timezone.now()
     with transaction.atomic():
+        earlier_held = dict(
+            HeldMessage.objects.filter(municipality_code=municipality.code, period=period).values_list(
+                "subject_key", "first_held_at"
+            )
+        )
+        HeldMessage.objects.filter(municipality_code=municipality.code, period=period).delete()
         for message, keys in produced:
+            name = message_name(message)
             key = _content_key(message)
             earlier = OutgoingMessage.objects.filter(content_key=key).first()
-            if earlier is not None:
-                identification, dagtekening = earlier.identification, earlier.dagtekening
-            else:
-                identification, dagtekening = identification_next(), on
-            final = replace(
-                message, header=replace(message.header, identificatie=identification, dagtekening=dagtekening)
-            )
-            check = replace(
-                context,
-                started=frozenset(started),
-                seen_identifications=context.seen_identifications - {identification},
-            )
-            data = render(final)  # type: ignore[arg-type]
-            violations = validate(data, context=check)
-            if violations:
-                raise IjwRejected(violations)
-            name = message_name(final)  # type: ignore[arg-type]
+            check = replace(context, started=frozenset(started))
+            try:
+                with transaction.atomic():  # a held message uses no identification
+                    if earlier is not None:
+                        identification, dagtekening = earlier.identification, earlier.dagtekening
+                    else:
+                        identification, dagtekening = identification_next(), on
+                    final = replace(
+                        message, header=replace(message.header, identificatie=identification, dagtekening=dagtekening)
+                    )
+                    check = replace(check, seen_identifications=context.seen_identifications - {identification})
+                    data = render(final)  # type: ignore[arg-type]
+                    violations = validate(data, context=check)
+                    if violations:
+                        raise IjwRejected(violations)
+                    if earlier is None:
+                        OutgoingMessage.objects.create(
+                            berichtcode=final.header.berichtcode,
+                            identification=identification,
+                            dagtekening=dagtekening,
+                            municipality_code=municipality.code,
+                            period=period,
+                            content_key=key,
+                            sha256=_sha256(data),
+                            toewijzing_nummers=keys,
+                        )
+            except IjwRejected as rejected:
+                held = Held(name=name, client_public_ids=_held_client_ids(message), violations=rejected.violations)
+                subject = _subject_key(name, municipality, period, message, keys)
+                HeldMessage.objects.update_or_create(
+                    subject_key=subject,
+                    defaults={
+                        "berichtcode": message.header.berichtcode,
+                        "municipality_code": municipality.code,
+                        "provider_agb": message.header.afzender,
+                        "period": period,
+                        "client_public_ids": held.client_public_ids,
+                        "violations": [[v.rule, v.path] for v in held.violations],
+                        "first_held_at": earlier_held.get(subject, now),
+                        "held_at": now,
+                    },
+                )
+                result.held.append(held)
+                continue
             if name == "JW305":
                 started.update(keys)
-            if earlier is None:
-                OutgoingMessage.objects.create(
-                    berichtcode=final.header.berichtcode,
-                    identification=identification,
-                    dagtekening=dagtekening,
-                    municipality_code=municipality.code,
-                    period=period,
-                    content_key=key,
-                    sha256=_sha256(data),
-                    toewijzing_nummers=keys,
-                )
+            written.append(message)
             writes.append((out_dir / f"{final.header.berichtcode}_{identification}.xml", data))
     for path, data in writes:
         _write_private(path, data)
         result.files.append(path)
-    _declarations_submitted([message for message, _keys in produced if isinstance(message, Declaration)])
+    _declarations_submitted([message for message in written if isinstance(message, Declaration)])
     return result
 
 
