@@ -96,6 +96,14 @@ ITEMS: dict[str, tuple[str, str]] = {
     "JW323": ("Prestaties", "Prestatie"),
     "JW325": ("Prestaties", "Prestatie"),
 }
+#: The element naming a record in a retour, per message answered (its container and item: ``ITEMS``).
+RETOUR_ITEM_KEY: dict[str, str] = {
+    "JW301": "ToewijzingNummer",
+    "JW305": "ToewijzingNummer",
+    "JW307": "ToewijzingNummer",
+    "JW315": "ReferentieAanbieder",
+    "JW317": "ReferentieAanbieder",
+}
 
 # --- formats ------------------------------------------------------------------------------------
 MUNICIPALITY_CODE = re.compile(r"^\d{4}$")
