@@ -80,19 +80,19 @@ def test_a_refused_jw301_is_answered_with_the_rule_codes_per_record(
     """Header rules (TR135) in the header, rules of a record on that record, our own rules as 0001."""
     requested = AllocationFactory.create(client=contracted.world.own, product=contracted.first)
     future = datetime.date.today() + datetime.timedelta(days=5)
-    item = dict(
-        toewijzingnummer="T000000001",
-        referentie_aanbieder=str(requested.public_id),
-        categorie="45",
-        code=contracted.first.ijw_product_code,
-        toewijzingsdatum=samples.DAY,
-        ingangsdatum=samples.START,
-        einddatum=samples.END,
-        volume=2,
-        eenheid="82",
-        frequentie="6",
-        budget_cents=1,
-    )
+    item = {
+        "toewijzingnummer": "T000000001",
+        "referentie_aanbieder": str(requested.public_id),
+        "categorie": "45",
+        "code": contracted.first.ijw_product_code,
+        "toewijzingsdatum": samples.DAY,
+        "ingangsdatum": samples.START,
+        "einddatum": samples.END,
+        "volume": 2,
+        "eenheid": "82",
+        "frequentie": "6",
+        "budget_cents": 1,
+    }
     message = parse(_jw301_for(requested))
     message = dataclasses.replace(
         message,
@@ -113,9 +113,7 @@ def test_a_refused_jw301_is_answered_with_the_rule_codes_per_record(
     assert requested.status == "requested"  # nothing imported
 
 
-def test_an_unmatched_jw301_is_answered_with_0001_on_the_record(
-    contracted: Contracted, tmp_path: pathlib.Path
-) -> None:
+def test_an_unmatched_jw301_is_answered_with_0001_on_the_record(contracted: Contracted, tmp_path: pathlib.Path) -> None:
     requested = AllocationFactory.create(client=contracted.world.own, product=contracted.first)
     data = _jw301_for(requested, referentie_aanbieder="", code=contracted.next.ijw_product_code)
     code, _output, [reply] = _import(tmp_path, data)
@@ -212,7 +210,7 @@ def test_a_valid_retour_has_no_violations() -> None:
     ],
 )
 def test_a_retour_breaking_a_rule_is_refused(fields: dict[str, object], path: str) -> None:
-    violations = validate(_retour(**fields))
+    violations = validate(dataclasses.replace(_retour(), **fields))  # type: ignore[arg-type]
     assert [(v.rule, v.path) for v in violations] == [("XSD", path)]
 
 
