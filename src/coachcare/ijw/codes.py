@@ -16,6 +16,9 @@ Source and version (docs/ijw.md, "Code table"):
 
 from __future__ import annotations
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 from coachcare.method.codes import PRODUCT_CATEGORIES, Unit
 
 SOURCE = "iJw release 3.2 (iStandaarden); BerichtCodes COD002-VEKT via the i-Sociaal-Lab summary"
@@ -82,3 +85,40 @@ OWN_RULES: frozenset[str] = frozenset({"XSD", "IMPORT", "PARTY"})
 def retour_code_for(rule: str) -> str:
     """The code a retour message carries for a violated ``rule`` (see ``RULE_CODE_FORMAT``)."""
     return RETOUR_REFUSED_TECHNICAL if rule in OWN_RULES else rule
+
+
+#: What a rule or retour code means, for the worklist (the rules of docs/ijw.md and WJ001 codes used).
+CODE_DESCRIPTIONS: dict[str, Promise] = {
+    RETOUR_ACCEPTED: _("no errors"),
+    RETOUR_REFUSED_TECHNICAL: _("refused for technical reasons"),
+    RETOUR_TARIFF_DIFFERS: _("the tariff differs"),
+    "XSD": _("structure, format or code list"),
+    "IMPORT": _("does not match what was sent or requested"),
+    "PARTY": _("sender or receiver differs from the contract"),
+    "OP033": _("status 2 (change) is not used"),
+    "OP072": _("a stop without a start sent before it"),
+    "OP179": _("the file is too large"),
+    "OP192": _("the file is not UTF-8 without BOM"),
+    "TR056": _("the message identification was used before"),
+    "TR135": _("the date of the message is in the future"),
+    "TR307": _("the start lies outside the allocation period"),
+    "TR308": _("the end lies outside the allocation period"),
+    "TR321": _("more volume declared than allocated"),
+    "TR322": _("a line declares more volume than allocated"),
+    "TR332": _("unknown or repeated allocation number, or of another client"),
+    "TR338": _("another product than allocated"),
+    "TR341": _("another unit than allocated"),
+    "TR346": _("the amount is not volume times tariff"),
+    "TR369": _("more declared than the allocation's budget"),
+    "TR378": _("unknown municipality code"),
+    "TR384": _("the allocation was deleted"),
+    "TR387": _("the declaration period is not one calendar month"),
+    "TR388": _("a line lies outside the declaration period"),
+    "TR418": _("the tariff differs from the contract tariff"),
+}
+
+
+def code_description(code: str) -> str:
+    """The meaning of a rule or retour code; empty for a code not in the table."""
+    description = CODE_DESCRIPTIONS.get(code)
+    return str(description) if description is not None else ""

@@ -7,6 +7,8 @@ XML itself (which carries the BSN) is not stored.
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from coachcare.ijw.codes import MESSAGE_BY_CODE
+
 
 class IncomingMessage(models.Model):
     """A message read by ``ijw_import``. The same file twice is recognised by its sha256."""
@@ -92,6 +94,10 @@ class HeldMessage(models.Model):
         return f"{self.berichtcode} {self.municipality_code} {self.period}"
 
     @property
+    def message_name(self) -> str:
+        return MESSAGE_BY_CODE.get(self.berichtcode, self.berichtcode)
+
+    @property
     def rule_codes(self) -> list[str]:
         return list(dict.fromkeys(rule for rule, _path in self.violations))
 
@@ -120,3 +126,7 @@ class RetourRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.answered_identification} {self.record_key or '-'}"
+
+    @property
+    def answered_message_name(self) -> str:
+        return MESSAGE_BY_CODE.get(self.answered_berichtcode, self.answered_berichtcode)

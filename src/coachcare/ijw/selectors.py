@@ -1,11 +1,16 @@
-"""Reads for the iJw exchange: the validation context from the database."""
+"""Reads for the iJw exchange: the validation context from the database, the worklist."""
 
 import datetime
+from dataclasses import dataclass
 from typing import Literal
 
+from django.db.models import QuerySet
+
+from coachcare.access import policy
+from coachcare.accounts.models import User
 from coachcare.contracts.models import Allocation as AllocationModel
 from coachcare.core.dates import today as local_today
-from coachcare.ijw.models import IncomingMessage, OutgoingMessage
+from coachcare.ijw.models import HeldMessage, IncomingMessage, OutgoingMessage, RetourRecord
 from coachcare.ijw.schema import BERICHTCODES
 from coachcare.ijw.validation import AllocationFacts, ValidationContext
 from coachcare.municipalities.models import Municipality
@@ -64,4 +69,27 @@ def validation_context_from_db(
         started=frozenset(started),
         seen_identifications=seen,
         municipality_codes=frozenset(Municipality.objects.values_list("code", flat=True)),
+    )
+
+
+@dataclass(frozen=True)
+class Worklist:
+    """What the provider's administration must look at: messages held, records refused."""
+
+    held: QuerySet[HeldMessage]
+    refused: QuerySet[RetourRecord]
+
+
+def ijw_worklist_for(*, actor: User) -> Worklist:
+    """The held messages and refused retour records of the actor's provider (``policy.can_see_ijw_worklist``).
+
+    Only codes, paths, identifications, allocation numbers and client public ids: nothing here
+    names a person, so showing it is no access to a client file.
+    """
+    if not policy.can_see_ijw_worklist(actor) or actor.provider is None:
+        return Worklist(held=HeldMessage.objects.none(), refused=RetourRecord.objects.none())
+    agb = actor.provider.agb_code
+    return Worklist(
+        held=HeldMessage.objects.filter(provider_agb=agb),
+        refused=RetourRecord.objects.filter(provider_agb=agb, accepted=False).select_related("incoming"),
     )
