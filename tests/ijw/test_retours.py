@@ -188,6 +188,7 @@ def test_the_team_lead_sees_held_and_refused_with_the_reason(
     assert world.own.bsn not in page and world.own.family_name not in page
     assert key in page and "TR307" in page and "de begindatum ligt buiten de toewijzingsperiode" in page
     assert len(response.context["held"]) == 1
+    assert WORKLIST in page  # in the team lead's navigation
 
 
 @pytest.mark.parametrize("who", ["coach", "toegang", "beleid", "beheerder", "jongere"])
