@@ -19,7 +19,7 @@ def test_every_message_has_one_berichtcode_and_retours_answer_known_messages() -
     assert set(MESSAGE_CLASSES) == set(codes.BERICHTCODES)
     assert len(set(codes.BERICHTCODES.values())) == len(codes.BERICHTCODES)
     assert set(codes.RETOUR_FOR.values()) <= set(codes.BERICHTCODES)
-    assert codes.FROM_PROVIDER | codes.FROM_MUNICIPALITY == set(codes.BERICHTCODES)
+    assert set(codes.BERICHTCODES) == codes.FROM_PROVIDER | codes.FROM_MUNICIPALITY
     assert not codes.FROM_PROVIDER & codes.FROM_MUNICIPALITY
     # a retour goes the other way than the message it answers
     for retour, answered in codes.RETOUR_FOR.items():
