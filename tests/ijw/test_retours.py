@@ -197,3 +197,14 @@ def test_others_have_no_worklist(contracted: Contracted, login: Login, who: str)
     _held(contracted, contracted.world.provider.agb_code)
     assert login(user).get(WORKLIST).status_code == 403
     assert not ijw_worklist_for(actor=user).held.exists()
+
+
+@pytest.mark.parametrize("whole_message", [False, True])
+def test_a_refused_start_does_not_count_for_op072(contracted: Contracted, sent: Sent, whole_message: bool) -> None:
+    from coachcare.ijw.selectors import validation_context_from_db
+
+    number = sent.keys["JW305"]
+    assert number in validation_context_from_db(direction="outgoing").started
+    codes, items = (["TR056"], []) if whole_message else (["0200"], [RetourItem(sleutel=number, retourcodes=["TR307"])])
+    services.ijw_import(data=render(_retour(contracted, "JW306", sent.identifications["JW305"], codes, items)))
+    assert number not in validation_context_from_db(direction="outgoing").started

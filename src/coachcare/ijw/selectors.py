@@ -16,6 +16,17 @@ from coachcare.ijw.validation import AllocationFacts, ValidationContext
 from coachcare.municipalities.models import Municipality
 
 
+def _refused_records(berichtcode: str) -> dict[str, set[str]]:
+    """Per identification of our messages of ``berichtcode``: the record keys the municipality
+    refused in a retour ("" for the message as a whole)."""
+    refused: dict[str, set[str]] = {}
+    for identification, key in RetourRecord.objects.filter(
+        answered_berichtcode=berichtcode, accepted=False
+    ).values_list("answered_identification", "record_key"):
+        refused.setdefault(identification, set()).add(key)
+    return refused
+
+
 def validation_context_from_db(
     *,
     direction: Literal["incoming", "outgoing"],
@@ -28,7 +39,9 @@ def validation_context_from_db(
     ``direction`` picks the identifications already used: the ones received (an incoming
     message) or the ones sent (an outgoing message) (TR056). Allocations without a number
     (requested, rejected) are not in the context. Volume and amounts already declared are left
-    to the declarations app (it passes them in its own context); here they count as zero.
+    to the declarations app (it passes them in its own context); here they count as zero. A
+    start (JW305) the municipality refused in a JW306 (the record or the whole message) does not
+    count as sent (OP072).
     """
     allocations = AllocationModel.objects.filter(toewijzing_nummer__isnull=False).select_related(
         "client", "product", "contract__municipality", "contract__provider"
@@ -55,10 +68,13 @@ def validation_context_from_db(
         if allocation.toewijzing_nummer and allocation.start_date and allocation.end_date
     }
     started: set[str] = set()
-    for numbers in OutgoingMessage.objects.filter(berichtcode=BERICHTCODES["JW305"]).values_list(
-        "toewijzing_nummers", flat=True
+    refused = _refused_records(BERICHTCODES["JW305"])
+    for identification, numbers in OutgoingMessage.objects.filter(berichtcode=BERICHTCODES["JW305"]).values_list(
+        "identification", "toewijzing_nummers"
     ):
-        started.update(numbers)
+        refused_here = refused.get(identification, set())
+        if "" not in refused_here:  # the whole JW305 refused (its header): none of it started
+            started.update(number for number in numbers if number not in refused_here)
     if direction == "incoming":
         seen = frozenset(IncomingMessage.objects.values_list("identification", flat=True))
     else:
