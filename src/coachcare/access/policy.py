@@ -374,6 +374,13 @@ def can_see_declaration_clients(user: User) -> bool:
     return can_see_declarations(user) and user.role == Role.GEMEENTE_TOEGANG
 
 
+def can_see_ijw_worklist(user: User) -> bool:
+    """The iJw worklist of the provider's administration (messages held back by the export, records
+    the municipality refused in a retour): the provider side of ``can_see_declarations``, i.e. the
+    provider's team leads, for their own provider only (``ijw.selectors.ijw_worklist_for``)."""
+    return can_see_declarations(user) and user.role == Role.TEAMLEIDER and user.provider_id is not None
+
+
 def declarations_visible_to(user: User) -> "QuerySet[Declaration]":
     """The declarations a user may look at (see ``can_see_declarations``)."""
     from coachcare.declarations.models import Declaration

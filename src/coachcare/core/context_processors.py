@@ -41,6 +41,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("contracts:allocation_list", _("Allocation requests")))
     if policy.can_see_declarations(user):
         items.append(("declarations:declaration_list", _("Declarations")))
+    if policy.can_see_ijw_worklist(user):
+        items.append(("ijw:worklist", _("iJw worklist")))
     if policy.can_see_municipality_dashboard(user):
         items.append(("monitoring:municipality", _("Outcomes")))
     if policy.can_see_provider_dashboard(user):

@@ -46,6 +46,7 @@ from coachcare.declarations.models import (
     DeclarationLine,
     DeclarationStatus,
 )
+from coachcare.ijw.codes import RETOUR_ACCEPTED
 from coachcare.ijw.messages import DeclarationAnswer as Jw325
 from coachcare.municipalities.models import Municipality
 from coachcare.trajectories.models import EndReason, ModuleRun
@@ -425,7 +426,7 @@ class AnswerApplied:
     unknown_references: list[str]
 
 
-ACCEPTED = "0200"
+ACCEPTED = RETOUR_ACCEPTED  # WJ001 "no errors", from the one iJw code table
 
 
 def _retourcode(codes: list[str]) -> str:

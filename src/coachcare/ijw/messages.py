@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from coachcare.ijw.schema import BERICHTCODES
+from coachcare.ijw.schema import BERICHTCODES, RETOUR_ACCEPTED
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -219,12 +219,34 @@ class DeclarationAnswer:
 
 
 @dataclass(frozen=True, kw_only=True)
+class RetourItem:
+    """The answer on one record of the message answered.
+
+    ``sleutel`` names the record: its ToewijzingNummer (JW302/JW306/JW308) or ReferentieAanbieder
+    (JW316/JW318) (``schema.RETOUR_ITEM_KEY``). ``retourcodes``: ``"0200"`` when it was accepted,
+    else the codes of what was wrong (``codes.retour_code_for``).
+    """
+
+    sleutel: str
+    retourcodes: list[str]
+
+
+@dataclass(frozen=True, kw_only=True)
 class Retour:
-    """A technical answer: the identification of the message answered and its retour codes."""
+    """A technical answer: the identification of the message answered, the retour codes of its
+    header and, per record, the retour codes of that record (none for JW320: a JW319 has no records)."""
 
     header: Header
     referentie: str
     retourcodes: list[str]
+    items: list[RetourItem] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> bool:
+        """Header and every record without an error (only ``"0200"`` codes)."""
+        return all(
+            code == RETOUR_ACCEPTED for code in [*self.retourcodes, *(c for i in self.items for c in i.retourcodes)]
+        )
 
 
 Message = (

@@ -18,41 +18,27 @@ from typing import Any
 
 from stdnum.nl import bsn as stdnum_bsn
 
-from coachcare.method.codes import PRODUCT_CATEGORIES, Unit
-
-#: BerichtCode per message (codelist COD002-VEKT, iJw release 3.2). Verified against a published
-#: transcription of the "Codelijst iJw release 3.2" (not the Vektis original): re-check against
-#: the official code list before production. Note JW305 is 438, not 440 (440 is JW307).
-BERICHTCODES: dict[str, str] = {
-    "JW301": "436",
-    "JW302": "437",
-    "JW305": "438",
-    "JW306": "439",
-    "JW307": "440",
-    "JW308": "441",
-    "JW315": "446",
-    "JW316": "447",
-    "JW317": "486",
-    "JW318": "487",
-    "JW319": "488",
-    "JW320": "489",
-    "JW323": "490",
-    "JW325": "491",
-}
-MESSAGE_BY_CODE: dict[str, str] = {code: name for name, code in BERICHTCODES.items()}
-
-#: Retour messages and the message each one answers.
-RETOUR_FOR: dict[str, str] = {
-    "JW302": "JW301",
-    "JW306": "JW305",
-    "JW308": "JW307",
-    "JW316": "JW315",
-    "JW318": "JW317",
-    "JW320": "JW319",
-}
-#: Who sends what: provider -> municipality or municipality -> provider (sets the header formats).
-FROM_PROVIDER = frozenset({"JW305", "JW307", "JW315", "JW317", "JW323", "JW302", "JW320"})
-FROM_MUNICIPALITY = frozenset({"JW301", "JW319", "JW325", "JW306", "JW308", "JW316", "JW318"})
+from coachcare.ijw.codes import (  # noqa: F401 - re-exported: the one code table
+    BERICHTCODES,
+    CATEGORIES,
+    DEBET_CREDIT,
+    END_REASONS,
+    FREQUENCIES,
+    FROM_MUNICIPALITY,
+    FROM_PROVIDER,
+    GENDERS,
+    MESSAGE_BY_CODE,
+    REDEN_VERWIJDERD,
+    RETOUR_ACCEPTED,
+    RETOUR_FOR,
+    RETOUR_OF,
+    RETOUR_TARIFF_DIFFERS,
+    RULE_CODE_FORMAT,
+    STATUS_AANLEVERING,
+    STATUS_ALLOWED,
+    UNITS,
+    VERZOEK_ANTWOORD,
+)
 
 VERSION = 3
 SUBVERSION = 2
@@ -110,22 +96,14 @@ ITEMS: dict[str, tuple[str, str]] = {
     "JW323": ("Prestaties", "Prestatie"),
     "JW325": ("Prestaties", "Prestatie"),
 }
-
-# --- code lists (values as published, ijw.md) --------------------------------------------------
-UNITS: frozenset[str] = frozenset(unit.value for unit in Unit)  # WJ756
-FREQUENCIES: frozenset[str] = frozenset({"1", "2", "4", "6"})  # WMO757
-CATEGORIES: frozenset[str] = PRODUCT_CATEGORIES  # JZ020
-#: JZ588 reden beëindiging (the same codes as trajectories.models.EndReason).
-END_REASONS: frozenset[str] = frozenset({"02", "20", "31", "32", "33", "34", "35", "36", "37", "38", "39"})
-GENDERS: frozenset[str] = frozenset({"0", "1", "2"})  # COD046
-#: StatusAanlevering: 1 new, 2 change (not used: OP033), 3 delete.
-STATUS_AANLEVERING: frozenset[str] = frozenset({"1", "2", "3"})
-STATUS_ALLOWED: frozenset[str] = frozenset({"1", "3"})
-REDEN_VERWIJDERD = "13"  # JZ002 RedenWijziging: verwijderd
-DEBET_CREDIT: frozenset[str] = frozenset({"D", "C"})  # COD043
-VERZOEK_ANTWOORD: frozenset[str] = frozenset({"1", "2"})  # 1 granted, 2 rejected
-RETOUR_ACCEPTED = "0200"  # WJ001: no errors found
-RETOUR_TARIFF_DIFFERS = "0611"  # WJ001
+#: The element naming a record in a retour, per message answered (its container and item: ``ITEMS``).
+RETOUR_ITEM_KEY: dict[str, str] = {
+    "JW301": "ToewijzingNummer",
+    "JW305": "ToewijzingNummer",
+    "JW307": "ToewijzingNummer",
+    "JW315": "ReferentieAanbieder",
+    "JW317": "ReferentieAanbieder",
+}
 
 # --- formats ------------------------------------------------------------------------------------
 MUNICIPALITY_CODE = re.compile(r"^\d{4}$")
@@ -133,7 +111,7 @@ AGB_CODE = re.compile(r"^\d{8}$")
 IDENTIFICATION_FORMAT = re.compile(r"^[A-Za-z0-9\-]{1,12}$")
 TOEWIJZINGNUMMER_FORMAT = re.compile(r"^[A-Za-z0-9\-]{1,10}$")
 REFERENCE_FORMAT = re.compile(r"^[\w\-]{1,36}$")
-RETOURCODE_FORMAT = re.compile(r"^\d{4}$")
+RETOURCODE_FORMAT = re.compile(rf"^(?:\d{{4}}|{RULE_CODE_FORMAT})$")  # WJ001, or a rule code (codes.py)
 PRODUCT_CODE_FORMAT = re.compile(r"^[A-Za-z0-9]{1,5}$")
 MAX_FILE_BYTES = 25 * 1024 * 1024  # OP179
 BOM = b"\xef\xbb\xbf"  # OP192

@@ -35,6 +35,7 @@ from coachcare.contracts.services import change_request_apply
 from coachcare.core.dates import local_date
 from coachcare.core.dates import today as local_today
 from coachcare.ijw import schema as s
+from coachcare.ijw.codes import retour_code_for
 from coachcare.ijw.messages import (
     AllocatedProduct,
     Allocation,
@@ -50,12 +51,13 @@ from coachcare.ijw.messages import (
     RequestAnswer,
     RequestedProduct,
     Retour,
+    RetourItem,
     StartRecord,
     StopRecord,
     header_for,
     message_name,
 )
-from coachcare.ijw.models import IncomingMessage, OutgoingMessage
+from coachcare.ijw.models import HeldMessage, IncomingMessage, OutgoingMessage, RetourRecord
 from coachcare.ijw.selectors import validation_context_from_db
 from coachcare.ijw.validation import ValidationContext, Violation, validate
 from coachcare.ijw.xml import IjwParseError, parse, render
@@ -133,10 +135,10 @@ def ijw_import(*, data: bytes, context: ValidationContext | None = None) -> Impo
                     ) from None
                 apply(answer=message)
             case Retour():
-                result.notes.append(f"retour for {message.referentie}: {', '.join(message.retourcodes) or '-'}")
+                _apply_retour(message, name, result)
         try:
             with transaction.atomic():
-                IncomingMessage.objects.create(
+                incoming = IncomingMessage.objects.create(
                     berichtcode=message.header.berichtcode,
                     identification=message.header.identificatie,
                     sender=message.header.afzender,
@@ -144,6 +146,8 @@ def ijw_import(*, data: bytes, context: ValidationContext | None = None) -> Impo
                     refers_to=message.referentie if isinstance(message, Retour) else "",
                     retour_codes=message.retourcodes if isinstance(message, Retour) else [],
                 )
+                if isinstance(message, Retour):
+                    _retour_records_create(message, incoming)
         except IntegrityError:
             raise IjwRejected(
                 [
@@ -316,6 +320,70 @@ def _parties_violations(message: Message) -> list[Violation]:
     return list(dict.fromkeys(violations))
 
 
+def _retour_answered(message: Retour, name: str) -> OutgoingMessage:
+    """The message a retour answers: sent by us, of the kind this retour answers (``IMPORT`` else)."""
+    sent = _sent_message(
+        message.referentie,
+        "/Bericht/Header/BerichtIdentificatie/Identificatie",
+        codes=[s.BERICHTCODES[s.RETOUR_FOR[name]]],
+    )
+    return sent
+
+
+def _apply_retour(message: Retour, name: str, result: ImportResult) -> None:
+    """JW306/308/316/318: every record named must be one of the message answered (``IMPORT`` else)."""
+    sent = _retour_answered(message, name)
+    answered = s.RETOUR_FOR[name]
+    known = set(sent.toewijzing_nummers)
+    for index, item in enumerate(message.items, 1):
+        if item.sleutel not in known:
+            container, element = s.ITEMS[answered]
+            raise IjwRejected(
+                [
+                    Violation(
+                        "IMPORT",
+                        f"/Bericht/{container}/{element}[{index}]/{s.RETOUR_ITEM_KEY[answered]}",
+                        f"the record {item.sleutel} is not in the message {sent.identification}",
+                    )
+                ]
+            )
+    refused = [item.sleutel for item in message.items if not _codes_accepted(item.retourcodes)]
+    if not _codes_accepted(message.retourcodes):
+        result.notes.append(f"{answered} {sent.identification} refused: {', '.join(message.retourcodes)}")
+    elif refused:
+        result.notes.append(f"{answered} {sent.identification}: {len(refused)} record(s) refused")
+    else:
+        result.notes.append(f"{answered} {sent.identification} accepted")
+
+
+def _codes_accepted(codes: list[str]) -> bool:
+    return all(code == s.RETOUR_ACCEPTED for code in codes)
+
+
+def _retour_records_create(message: Retour, incoming: IncomingMessage) -> None:
+    """One ``RetourRecord`` for the header and one per record: accepted or refused, with the codes."""
+    sent = _retour_answered(message, s.MESSAGE_BY_CODE[message.header.berichtcode])
+    common = {
+        "incoming": incoming,
+        "answered_berichtcode": sent.berichtcode,
+        "answered_identification": sent.identification,
+        "municipality_code": message.header.afzender,
+        "provider_agb": message.header.ontvanger,
+    }
+    RetourRecord.objects.create(
+        **common, record_key="", retour_codes=message.retourcodes, accepted=_codes_accepted(message.retourcodes)
+    )
+    RetourRecord.objects.bulk_create(
+        RetourRecord(
+            **common,
+            record_key=item.sleutel,
+            retour_codes=item.retourcodes,
+            accepted=_codes_accepted(item.retourcodes),
+        )
+        for item in message.items
+    )
+
+
 def _apply_allocation(message: Allocation, result: ImportResult) -> None:
     """JW301: every allocated product updates its allocation (status, number, period, volume)."""
     now = timezone.now()
@@ -385,10 +453,21 @@ def _apply_change_answer(message: RequestAnswer, public_ids: list[str], result: 
 # --- export -------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Held:
+    """An outgoing message not written: its kind, the clients it is about (public ids) and why."""
+
+    name: str
+    client_public_ids: list[str]
+    violations: list[Violation]
+
+
 @dataclass
 class ExportResult:
     files: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: messages that broke a rule: not written, kept in ``HeldMessage`` (the worklist).
+    held: list[Held] = field(default_factory=list)
 
 
 def identification_next() -> str:
@@ -610,14 +689,41 @@ def _write_private(path: Path, data: bytes) -> None:
         handle.write(data)
 
 
+def _held_client_ids(message: Message) -> list[str]:
+    """The public ids of the clients a held message is about (never the BSN)."""
+    if isinstance(message, Declaration):
+        bsns = {line.bsn for line in message.lines}
+    elif isinstance(message, AllocationRequest | CareStart | CareStop | ChangeRequest):
+        bsns = {message.client.bsn}
+    else:
+        return []
+    hashes = set()
+    for bsn in bsns:
+        try:
+            hashes.add(bsn_hash(bsn))
+        except ValidationError:
+            continue
+    found = ClientModel.objects.filter(bsn_hash__in=hashes, provider__agb_code=message.header.afzender)
+    return sorted(str(public_id) for public_id in found.values_list("public_id", flat=True))
+
+
+def _subject_key(name: str, municipality: Municipality, period: str, message: Message, keys: list[str]) -> str:
+    """What a message is about, without its content: the same message held twice is one row."""
+    about = [message.declaratienummer] if isinstance(message, Declaration) else sorted(keys)
+    return _sha256("|".join([name, municipality.code, period, message.header.afzender, *about]).encode())
+
+
 def ijw_export(
     *, municipality: Municipality, period: str, out_dir: Path, today: datetime.date | None = None
 ) -> ExportResult:
     """Write the outgoing messages for ``municipality`` and month ``period`` ("YYYY-MM") to ``out_dir``.
 
     Order: JW315, JW305, JW307, JW317 (one per change request asked in the month), JW323. Every
-    message is validated before it is written; a violation stops the export (``IjwRejected``)
-    and nothing of it is recorded. Files: ``<berichtcode>_<identificatie>.xml``.
+    message is validated on its own before it is written: a message that breaks a rule is held
+    (``HeldMessage``, in ``result.held``; no identification used, nothing recorded) and every
+    other message is written. A JW307 whose JW305 is held is held too (OP072). The held messages
+    of the month are replaced by this run's: a message fixed since is written and leaves the
+    worklist. Files: ``<berichtcode>_<identificatie>.xml``.
     """
     first, last = month_bounds(period)
     on = today or local_today()
@@ -638,45 +744,71 @@ def ijw_export(
         produced.append((message, _numbers_of(message)))
     _private_directory(out_dir)
     writes: list[tuple[Path, bytes]] = []
+    written: list[Message] = []
+    now = timezone.now()
     with transaction.atomic():
+        earlier_held = dict(
+            HeldMessage.objects.filter(municipality_code=municipality.code, period=period).values_list(
+                "subject_key", "first_held_at"
+            )
+        )
+        HeldMessage.objects.filter(municipality_code=municipality.code, period=period).delete()
         for message, keys in produced:
+            name = message_name(message)
             key = _content_key(message)
             earlier = OutgoingMessage.objects.filter(content_key=key).first()
-            if earlier is not None:
-                identification, dagtekening = earlier.identification, earlier.dagtekening
-            else:
-                identification, dagtekening = identification_next(), on
-            final = replace(
-                message, header=replace(message.header, identificatie=identification, dagtekening=dagtekening)
-            )
-            check = replace(
-                context,
-                started=frozenset(started),
-                seen_identifications=context.seen_identifications - {identification},
-            )
-            data = render(final)  # type: ignore[arg-type]
-            violations = validate(data, context=check)
-            if violations:
-                raise IjwRejected(violations)
-            name = message_name(final)  # type: ignore[arg-type]
+            check = replace(context, started=frozenset(started))
+            try:
+                with transaction.atomic():  # a held message uses no identification
+                    if earlier is not None:
+                        identification, dagtekening = earlier.identification, earlier.dagtekening
+                    else:
+                        identification, dagtekening = identification_next(), on
+                    final = replace(
+                        message, header=replace(message.header, identificatie=identification, dagtekening=dagtekening)
+                    )
+                    check = replace(check, seen_identifications=context.seen_identifications - {identification})
+                    data = render(final)  # type: ignore[arg-type]
+                    violations = validate(data, context=check)
+                    if violations:
+                        raise IjwRejected(violations)
+                    if earlier is None:
+                        OutgoingMessage.objects.create(
+                            berichtcode=final.header.berichtcode,
+                            identification=identification,
+                            dagtekening=dagtekening,
+                            municipality_code=municipality.code,
+                            period=period,
+                            content_key=key,
+                            sha256=_sha256(data),
+                            toewijzing_nummers=keys,
+                        )
+            except IjwRejected as rejected:
+                held = Held(name=name, client_public_ids=_held_client_ids(message), violations=rejected.violations)
+                subject = _subject_key(name, municipality, period, message, keys)
+                HeldMessage.objects.update_or_create(
+                    subject_key=subject,
+                    defaults={
+                        "berichtcode": message.header.berichtcode,
+                        "municipality_code": municipality.code,
+                        "provider_agb": message.header.afzender,
+                        "period": period,
+                        "client_public_ids": held.client_public_ids,
+                        "violations": [[v.rule, v.path] for v in held.violations],
+                        "first_held_at": earlier_held.get(subject, now),
+                        "held_at": now,
+                    },
+                )
+                result.held.append(held)
+                continue
             if name == "JW305":
                 started.update(keys)
-            if earlier is None:
-                OutgoingMessage.objects.create(
-                    berichtcode=final.header.berichtcode,
-                    identification=identification,
-                    dagtekening=dagtekening,
-                    municipality_code=municipality.code,
-                    period=period,
-                    content_key=key,
-                    sha256=_sha256(data),
-                    toewijzing_nummers=keys,
-                )
+            written.append(message)
             writes.append((out_dir / f"{final.header.berichtcode}_{identification}.xml", data))
     for path, data in writes:
         _write_private(path, data)
         result.files.append(path)
-    _declarations_submitted([message for message, _keys in produced if isinstance(message, Declaration)])
+    _declarations_submitted([message for message in written if isinstance(message, Declaration)])
     return result
 
 
@@ -693,6 +825,102 @@ def _declarations_submitted(messages: list[Declaration]) -> None:
     numbers = [message.declaratienummer for message in messages]
     for declaration in models.Declaration.objects.filter(declaratienummer__in=numbers):
         submit(declaration=declaration)
+
+
+# --- replies: JW302 on a JW301, JW320 on a JW319 ----------------------------------------------------
+
+#: The incoming messages the provider answers with a retour of its own (``codes.RETOUR_OF``).
+REPLIED: frozenset[str] = frozenset({"JW301", "JW319"})
+
+
+def _in_item(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(f"{prefix}/")
+
+
+def _reply_for(message: Message, violations: list[Violation], *, identification: str, on: datetime.date) -> Retour:
+    """The retour on ``message``: per record the codes of its violations (``"0200"`` when none), the
+    rest (header, client, the file as a whole) in the header."""
+    name = message_name(message)
+    items: list[RetourItem] = []
+    placed: set[Violation] = set()
+    if isinstance(message, Allocation):
+        for index, product in enumerate(message.items, 1):
+            prefix = f"/Bericht/Client/ToegewezenProducten/ToegewezenProduct[{index}]"
+            mine = [v for v in violations if _in_item(v.path, prefix)]
+            placed.update(mine)
+            items.append(
+                RetourItem(
+                    sleutel=product.toewijzingnummer,
+                    retourcodes=list(dict.fromkeys(retour_code_for(v.rule) for v in mine)) or [s.RETOUR_ACCEPTED],
+                )
+            )
+    header_codes = list(dict.fromkeys(retour_code_for(v.rule) for v in violations if v not in placed))
+    return Retour(
+        header=header_for(
+            s.RETOUR_OF[name],
+            afzender=message.header.ontvanger,
+            ontvanger=message.header.afzender,
+            identificatie=identification,
+            dagtekening=on,
+        ),
+        referentie=message.header.identificatie,
+        retourcodes=header_codes or [s.RETOUR_ACCEPTED],
+        items=items,
+    )
+
+
+def ijw_reply_write(
+    *, data: bytes, violations: list[Violation], out_dir: Path, today: datetime.date | None = None
+) -> Path | None:
+    """Write the provider's retour on an incoming JW301 (JW302) or JW319 (JW320) to ``out_dir``.
+
+    ``violations`` are what the import found (empty: imported): each becomes the retour code of
+    the record it is in, or of the header (``codes.retour_code_for``). ``None`` when the message
+    is not answered this way (another kind, or no header to answer: the file cannot be read).
+    Like the export: a new identification from the counter (TR056), recorded as an
+    ``OutgoingMessage``; the same answer again reuses it (same file). Validated before it is
+    written (``IjwRejected`` when the reply itself breaks a rule, e.g. a sender that is no
+    municipality code); written 0600 in a 0700 directory. It carries no BSN or name.
+    """
+    try:
+        message = parse(data)
+        name = message_name(message)
+    except (IjwParseError, ValueError):
+        return None
+    if name not in REPLIED:
+        return None
+    on = today or local_today()
+    reply = _reply_for(message, violations, identification="", on=on)
+    key = _content_key(reply)
+    municipality_code = reply.header.ontvanger
+    with transaction.atomic():
+        earlier = OutgoingMessage.objects.filter(content_key=key).first()
+        if earlier is not None:
+            identification, dagtekening = earlier.identification, earlier.dagtekening
+        else:
+            identification, dagtekening = identification_next(), on
+        final = replace(reply, header=replace(reply.header, identificatie=identification, dagtekening=dagtekening))
+        context = validation_context_from_db(direction="outgoing", today=on)
+        context = replace(context, seen_identifications=context.seen_identifications - {identification})
+        rendered = render(final)
+        problems = validate(rendered, context=context)
+        if problems:
+            raise IjwRejected(problems)
+        if earlier is None:
+            OutgoingMessage.objects.create(
+                berichtcode=final.header.berichtcode,
+                identification=identification,
+                dagtekening=dagtekening,
+                municipality_code=municipality_code,
+                period=dagtekening.strftime("%Y-%m"),
+                content_key=key,
+                sha256=_sha256(rendered),
+                toewijzing_nummers=[],
+            )
+    _private_directory(out_dir)
+    path = out_dir / f"{final.header.berichtcode}_{identification}.xml"
+    _write_private(path, rendered)
+    return path
 
 
 def ijw_validate_file(*, data: bytes) -> list[Violation]:

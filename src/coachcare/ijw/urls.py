@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from coachcare.ijw import views
 
 app_name = "ijw"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("worklist/", views.worklist, name="worklist"),
+]

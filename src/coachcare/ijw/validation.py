@@ -312,13 +312,7 @@ def _validate_message(message: Message, *, context: ValidationContext | None) ->
         case DeclarationAnswer():
             _check_declaration_answer(check, message)
         case Retour():
-            for index, code in enumerate(message.retourcodes, 1):
-                check.require(
-                    bool(s.RETOURCODE_FORMAT.match(code)),
-                    "XSD",
-                    f"/Bericht/Header/RetourCodes/RetourCode[{index}]",
-                    f"{code!r} is not a WJ001 code",
-                )
+            _check_retour(check, message, name)
     return check.violations
 
 
@@ -545,3 +539,31 @@ def _check_declaration_answer(check: _Checker, m: DeclarationAnswer) -> None:
                 f"{path}/RetourCodes/RetourCode[{j}]",
                 f"{code!r} is not a WJ001 code",
             )
+
+
+def _check_retour_codes(check: _Checker, codes: list[str], path: str) -> None:
+    check.require(bool(codes), "XSD", path, "at least one retour code is required")
+    for index, code in enumerate(codes, 1):
+        check.require(
+            bool(s.RETOURCODE_FORMAT.match(code)),
+            "XSD",
+            f"{path}/RetourCode[{index}]",
+            f"{code!r} is not a WJ001 code or a rule code",
+        )
+
+
+def _check_retour(check: _Checker, m: Retour, name: str) -> None:
+    """Retour codes in the header and per record; a record's key in the format of what it names."""
+    _check_retour_codes(check, m.retourcodes, "/Bericht/Header/RetourCodes")
+    answered = s.RETOUR_FOR[name]
+    if m.items and answered not in s.RETOUR_ITEM_KEY:
+        check.add("XSD", "/Bericht", f"a {name} has no records")
+        return
+    for index, item in enumerate(m.items, 1):  # the records mirror the message answered, repeats included
+        path = _item_path(answered, index, parent="/Bericht")
+        key = f"{path}/{s.RETOUR_ITEM_KEY.get(answered, '')}"
+        if s.RETOUR_ITEM_KEY.get(answered) == "ToewijzingNummer":
+            check.number(item.sleutel, key)
+        else:
+            check.reference(item.sleutel, key)
+        _check_retour_codes(check, item.retourcodes, f"{path}/RetourCodes")

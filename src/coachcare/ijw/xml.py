@@ -35,6 +35,7 @@ from coachcare.ijw.messages import (
     RequestAnswer,
     RequestedProduct,
     Retour,
+    RetourItem,
     StartRecord,
     StopRecord,
     message_name,
@@ -262,6 +263,17 @@ def _render_declaration_answer(w: _Writer, m: DeclarationAnswer) -> None:
 
 def _render_retour(w: _Writer, m: Retour) -> None:
     w.header(m.header, retour=m)
+    answered = s.RETOUR_FOR[w.name]
+    if not m.items or answered not in s.RETOUR_ITEM_KEY:
+        return
+    container, item = s.ITEMS[answered]
+    items = w.add(w.root, container)
+    for record in m.items:
+        node = w.add(items, item)
+        w.add(node, s.RETOUR_ITEM_KEY[answered], record.sleutel)
+        codes = w.add(node, "RetourCodes")
+        for code in record.retourcodes:
+            w.add(codes, "RetourCode", code)
 
 
 _RENDERERS: dict[type, Callable[[_Writer, Any], None]] = {
@@ -575,10 +587,24 @@ def _parse_retour(r: _Reader, root: Any) -> Retour:
         identificatie=r.text(node, "IdentificatieRetour"),
         dagtekening=r.date(node, "DagtekeningRetour"),
     )
+    answered = s.RETOUR_FOR[r.name]
+    items: list[RetourItem] = []
+    if answered in s.RETOUR_ITEM_KEY:
+        container, item = s.ITEMS[answered]
+        records = r.optional_node(root, container)
+        for node in r.nodes(records, item) if records is not None else []:
+            item_codes = r.node(node, "RetourCodes")
+            items.append(
+                RetourItem(
+                    sleutel=r.text(node, s.RETOUR_ITEM_KEY[answered]),
+                    retourcodes=[(code.text or "").strip() for code in r.nodes(item_codes, "RetourCode")],
+                )
+            )
     return Retour(
         header=header,
         referentie=heen.identificatie,
         retourcodes=[(code.text or "").strip() for code in (r.nodes(codes, "RetourCode") if codes is not None else [])],
+        items=items,
     )
 
 

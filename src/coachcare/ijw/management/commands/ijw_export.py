@@ -4,15 +4,20 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from coachcare.audit.services import AccessPoint
-from coachcare.ijw.services import IjwRejected, month_bounds
+from coachcare.ijw.services import month_bounds
 from coachcare.ijw.system_log import ijw_export_logged
 from coachcare.municipalities.models import Municipality
+
+#: Exit code when some messages were held (the others are written): 0 = all written, 1 = bad arguments.
+HELD_EXIT_CODE = 2
 
 
 class Command(BaseCommand):
     help = (
-        "Write the provider's outgoing iJw messages for one municipality and month as XML files. Every client "
-        "in the files gets an EXPORT entry in the access log (who: system, on behalf of the OS user)."
+        "Write the provider's outgoing iJw messages for one municipality and month as XML files, each "
+        "validated on its own: a message that breaks a rule is held (worklist) and the rest is written; "
+        "prints 'N written, M held' and one line per rule of a held message; exit 2 when any is held. Every "
+        "client in the files gets an EXPORT entry in the access log (who: system, on behalf of the OS user)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -33,17 +38,18 @@ class Command(BaseCommand):
             month_bounds(period)
         except ValueError:
             raise CommandError("--period must be a month: YYYY-MM.") from None
-        try:
-            result = ijw_export_logged(
-                municipality=found, period=period, out_dir=Path(out), access_point=AccessPoint.system("ijw_export")
-            )
-        except IjwRejected as rejected:
-            for violation in rejected.violations:
-                self.stdout.write(str(violation))
-            self.stderr.write("nothing exported")
-            sys.exit(1)
+        result = ijw_export_logged(
+            municipality=found, period=period, out_dir=Path(out), access_point=AccessPoint.system("ijw_export")
+        )
         for path in result.files:
             self.stdout.write(str(path))
         for note in result.notes:
             self.stdout.write(note)
-        self.stdout.write(f"{len(result.files)} file(s) written")
+        for held in result.held:
+            clients = ", ".join(held.client_public_ids) or "-"
+            for violation in held.violations:
+                # rule code and path only: the rule's text may quote a value (a BSN)
+                self.stdout.write(f"held {held.name} (client {clients}): {violation.rule} {violation.path}")
+        self.stdout.write(f"{len(result.files)} written, {len(result.held)} held")
+        if result.held:
+            sys.exit(HELD_EXIT_CODE)

@@ -1,0 +1,47 @@
+"""One table of iJw codes (ijw/codes.py): every code another part of the project writes is in it."""
+
+import pytest
+
+from coachcare.declarations import services as declaration_services
+from coachcare.declarations.models import StatusAanlevering
+from coachcare.ijw import codes, schema
+from coachcare.ijw.messages import MESSAGE_CLASSES, header_for
+from coachcare.trajectories.models import EndReason
+
+
+def test_schema_uses_the_one_table() -> None:
+    assert schema.BERICHTCODES is codes.BERICHTCODES
+    assert schema.END_REASONS is codes.END_REASONS
+    assert schema.RETOUR_FOR is codes.RETOUR_FOR
+
+
+def test_every_message_has_one_berichtcode_and_retours_answer_known_messages() -> None:
+    assert set(MESSAGE_CLASSES) == set(codes.BERICHTCODES)
+    assert len(set(codes.BERICHTCODES.values())) == len(codes.BERICHTCODES)
+    assert set(codes.RETOUR_FOR.values()) <= set(codes.BERICHTCODES)
+    assert set(codes.BERICHTCODES) == codes.FROM_PROVIDER | codes.FROM_MUNICIPALITY
+    assert not codes.FROM_PROVIDER & codes.FROM_MUNICIPALITY
+    # a retour goes the other way than the message it answers
+    for retour, answered in codes.RETOUR_FOR.items():
+        assert (retour in codes.FROM_PROVIDER) == (answered in codes.FROM_MUNICIPALITY)
+
+
+def test_the_codes_other_apps_write_are_in_the_table() -> None:
+    assert {reason.value for reason in EndReason} <= codes.END_REASONS  # JZ588 on a JW307
+    assert {status.value for status in StatusAanlevering} == codes.STATUS_ALLOWED
+    assert declaration_services.UNIT_PIECES_OUTPUT in codes.UNITS
+    assert declaration_services.ACCEPTED == codes.RETOUR_ACCEPTED
+
+
+@pytest.mark.parametrize(
+    ("rule", "code"), [("TR056", "TR056"), ("OP072", "OP072"), ("XSD", "0001"), ("IMPORT", "0001"), ("PARTY", "0001")]
+)
+def test_a_rule_becomes_a_retour_code_the_validator_accepts(rule: str, code: str) -> None:
+    assert codes.retour_code_for(rule) == code
+    assert schema.RETOURCODE_FORMAT.match(code)
+    assert codes.code_description(code)
+
+
+def test_an_unknown_berichtcode_is_refused() -> None:
+    with pytest.raises(KeyError):
+        header_for("JW399", afzender="0344", ontvanger="12345678", identificatie="X", dagtekening=None)  # type: ignore[arg-type]
