@@ -18,8 +18,10 @@ How the figures are computed
   by ``monitoring.services.trajectory_outcomes_refresh``. The gate statistics are the second
   grouped query (``gate_rows``).
 - ``figures_from`` turns aggregates into ``Figure`` objects: value, numerator, denominator.
-- Small-cell suppression (counts below 5 outside the provider) is a presentation matter, applied by
-  ``Figure.suppressed`` / ``suppress_count`` where the municipality sees the figures.
+- Small-cell suppression (outside the provider) is a presentation matter with one rule for every
+  output: ``monitoring.suppression`` (primary and complementary suppression), applied by
+  ``monitoring.selectors.figures_build``. The end-reason and age-band counts of the cohort tables
+  are aggregates of the same grouped query, so the rule sees every published table at once.
 """
 
 import dataclasses
@@ -48,6 +50,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from coachcare.core.dates import today
+from coachcare.monitoring import suppression
 from coachcare.monitoring.models import GateDecision, TrajectoryOutcome
 from coachcare.trajectories.models import Advice, EndReason, ModuleRun
 
@@ -62,8 +65,8 @@ DROP_OUT_CODES = (
 SATISFIED_FROM = 4.0
 #: A final GAS T-score at or above this means the agreed goals were achieved (T = 50: as expected).
 GOALS_ACHIEVED_FROM_T = 50.0
-#: Counts below this are suppressed outside the provider (rules.md, small-cell suppression).
-SUPPRESS_BELOW = 5
+#: Counts below this are suppressed outside the provider (the rule: ``monitoring.suppression``).
+SUPPRESS_BELOW = suppression.COUNT_BELOW
 #: z for a two-sided 95% interval.
 Z_95 = 1.959963984540054
 
@@ -73,6 +76,10 @@ AGE_BANDS: dict[str, tuple[str, int, int]] = {
     "16-17": ("16 and 17", 16, 17),
     "18-23": ("18 to 23", 18, 23),
 }
+
+
+#: The end reasons of the cohort table, "" (none recorded) included.
+END_REASON_CODES: tuple[str, ...] = (*EndReason.values, "")
 
 
 class Unit:
@@ -408,6 +415,12 @@ def _aggregates(on: datetime.date) -> dict[str, Any]:
         "no_satisfaction": Count("pk", filter=Q(satisfaction_score__isnull=True)),
         # follow-ups past their date without an answer (at most one at 6 and one at 12 months)
         "fu_missing": Count("pk", filter=Q(fu6_open_due__lt=on)) + Count("pk", filter=Q(fu12_open_due__lt=on)),
+        # the cohort tables: closed trajectories per end reason and per age band at referral
+        **{f"er_{code}": Count("pk", filter=Q(end_reason=code)) for code in END_REASON_CODES},
+        **{
+            f"age_{code}": Count("pk", filter=Q(age_at_referral__gte=low, age_at_referral__lte=high))
+            for code, (_label, low, high) in AGE_BANDS.items()
+        },
     }
 
 
@@ -515,19 +528,6 @@ class Figure:
     @property
     def unit(self) -> str:
         return self.indicator.unit
-
-    def suppressed(self) -> bool:
-        """Outside the provider: a count below 5, or a rate or mean over fewer than 5."""
-        if self.unit == Unit.COUNT:
-            return self.numerator < SUPPRESS_BELOW
-        return self.denominator < SUPPRESS_BELOW
-
-
-def suppress_count(value: float | int | None) -> str | None:
-    """``"<5"`` for a count below 5 (zero included), ``None`` when the count may be shown."""
-    if value is None or value < SUPPRESS_BELOW:
-        return "<5"
-    return None
 
 
 def _ratio(numerator: float, denominator: float) -> float | None:
