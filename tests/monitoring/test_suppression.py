@@ -23,9 +23,10 @@ from django.utils import timezone
 
 from coachcare.accounts.models import User
 from coachcare.api.services import api_token_create
+from coachcare.coaching.models import Appointment
 from coachcare.monitoring import indicators as ind
 from coachcare.monitoring import services, suppression
-from coachcare.trajectories.models import EndReason, Evaluation
+from coachcare.trajectories.models import EndReason, Evaluation, Trajectory
 from tests.conftest import World
 from tests.monitoring.test_monitoring import FROM, TO, make_trajectory, scope_a
 
@@ -45,8 +46,12 @@ RATES = {
     "gate_continue": ("advice_continue", "decided"),
     "gate_step_up": ("advice_step_up", "decided"),
     "gate_deviated": ("deviated", "decided"),
+    "wait_contact_norm": ("wc_ok", "wc_n"),
+    "wait_module_norm": ("wm_ok", "wm_n"),
 }
 MEANS = {
+    "wait_contact": "wc_n_days",
+    "wait_module": "wm_n_days",
     "satisfaction_mean": "sat_n",
     "duration": "closed",
     "modules": "closed",
@@ -82,6 +87,13 @@ def _build(world: World) -> None:
         )  # fmt: skip
     services.trajectory_outcomes_refresh(trajectory_ids=[trajectory.pk])
     make_trajectory(world, municipality="b", end_reason="32")  # another municipality: not counted
+    # first appointments: 9 within the norm (10 working days), 3 after it (all referred on 1 January)
+    for number, trajectory in enumerate(Trajectory.objects.filter(client__municipality=world.municipality_a)[:12]):
+        starts = timezone.make_aware(datetime.datetime(2025, 1, 6 if number < 9 else 27, 10))
+        Appointment.objects.create(
+            client=trajectory.client, trajectory=trajectory, starts_at=starts,
+            ends_at=starts + datetime.timedelta(hours=1), title="kennismaking", created_by=world.coach,
+        )  # fmt: skip
 
 
 # --- the truth and the relations the attacker knows ------------------------------------------------
@@ -103,6 +115,13 @@ def _truth(world: World) -> tuple[dict[Var, int], list[tuple[Var, list[Var]]], l
             values[(name, column)] = int(row.get(name, 0))
         for name in ("decided", "advice_stop", "advice_continue", "advice_step_up", "deviated"):
             values[(name, column)] = int(gate.get(name, 0))
+    waiting = {row["quarter"]: row for row in ind.waiting_rows(scope)}
+    for column, quarter in zip(columns, quarters, strict=True):
+        row = waiting.get(quarter, {})
+        for name in ("wc_n", "wc_ok", "wm_n", "wm_ok"):
+            values[(name, column)] = int(row.get(name, 0))
+        values[("wc_n_days", column)] = len(row.get("wc_days", []))
+        values[("wm_n_days", column)] = len(row.get("wm_days", []))
     # cells per quarter that the outputs only publish for the period: counted here from the truth
     from coachcare.monitoring.models import TrajectoryOutcome
 
@@ -136,6 +155,8 @@ def _truth(world: World) -> tuple[dict[Var, int], list[tuple[Var, list[Var]]], l
         values[fu6_rest] = values[v["fu6_n"]] - values[v["fu6_again"]] - values[v["g31"]]
         relations.append((v["fu6_n"], [v["fu6_again"], v["g31"], fu6_rest]))
         relations.append((v["decided"], [v["advice_stop"], v["advice_continue"], v["advice_step_up"]]))
+        complement("wc_n", "wc_n_days")
+        complement("wm_n", "wm_n_days")
         relations.append((v["closed"], [(f"er_{c or 'blank'}", column) for c in [*EndReason.values, ""]]))
         relations.append((v["dropout"], [(f"er_{c}", column) for c in DROP_OUT]))
         relations.append((v["closed"], [*((f"age_{c}", column) for c in ind.AGE_BANDS), ("age_other", column)]))
@@ -269,7 +290,7 @@ def _columns_of(count: int, columns: list[str]) -> list[str]:
 def _read_dashboard(page: str, published: Published, columns: list[str]) -> None:
     parser = _Tables()
     parser.feed(page)
-    for table, codes in (("outcomes", ind.OUTCOME_CODES), ("gates", ind.GATE_CODES)):
+    for table, codes in (("outcomes", ind.OUTCOME_CODES), ("gates", ind.GATE_CODES), ("waiting", ind.WAITING_CODES)):
         rows = parser.tables[table]
         assert len(rows) == len(codes)
         for code, cells in zip(codes, rows, strict=True):
@@ -299,7 +320,7 @@ def _read_csv(text: str, published: Published, columns: list[str]) -> None:
     for row in body:
         table, label, code = row[0], row[1], row[2]
         cells, total, detail = row[3 : 3 + quarters], row[3 + quarters], row[4 + quarters]
-        if table in ("outcomes", "gate decisions"):
+        if table in ("outcomes", "gate decisions", "waiting times"):
             for column, text in zip(columns, cells, strict=True):
                 published.figure(code, column, text, "")
             published.figure(code, "T", total, detail)

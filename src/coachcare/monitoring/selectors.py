@@ -1,9 +1,10 @@
 """Reads for the monitoring dashboards: figures per quarter, gate statistics, forecast, annotations.
 
 A dashboard page costs a fixed number of queries whatever the data size: one grouped query for the
-outcomes, one for the gate decisions, one for the annotations and (municipality) one for the
-stored forecast. Figures are formatted here, with small-cell suppression where the viewer is outside the
-provider (``suppress=True``: the municipality).
+outcomes, one for the gate decisions, one for the waiting times, one for the annotations and
+(municipality) one for the stored forecast. Figures are formatted here, with small-cell suppression
+(``monitoring.suppression``) where the viewer is outside the provider (``suppress=True``: the
+municipality).
 """
 
 import calendar
@@ -93,6 +94,8 @@ def format_value(figure: Figure) -> str:
             return format_euros(round(figure.value))
         case Unit.DAYS:
             return _("%(days)s days") % {"days": f"{figure.value:.0f}"}
+        case Unit.WORKING_DAYS:
+            return _("%(days)s working days") % {"days": f"{figure.value:g}"}
         case Unit.COUNT:
             return str(int(figure.value))
     return f"{figure.value:.1f}"
@@ -118,6 +121,10 @@ COUNTS_OF: dict[str, tuple[str | None, str]] = {
     "gate_continue": ("advice_continue", "decided"),
     "gate_step_up": ("advice_step_up", "decided"),
     "gate_deviated": ("deviated", "decided"),
+    "wait_contact": (None, "wc_n_days"),
+    "wait_contact_norm": ("wc_ok", "wc_n"),
+    "wait_module": (None, "wm_n_days"),
+    "wait_module_norm": ("wm_ok", "wm_n"),
 }
 #: Counts published for the whole period only: data quality and the cohort tables (age band, end reason).
 PERIOD_COUNTS = (
@@ -145,11 +152,15 @@ def _relations_of(column: int | str, row: dict[str, Any]) -> list[suppression.Re
         row[rest] = row.get(denominator, 0) - row.get(numerator, 0)
         relations.append(suppression.Relation(cell(denominator), (cell(numerator), cell(rest))))
     row["fu6_rest"] = row.get("fu6_n", 0) - row.get("fu6_again", 0) - row.get("g31", 0)
+    row["wc_waiting"] = row.get("wc_n", 0) - row.get("wc_n_days", 0)  # still waiting past the norm
+    row["wm_waiting"] = row.get("wm_n", 0) - row.get("wm_n_days", 0)
     row["closed-no_intake"] = row.get("closed", 0) - row.get("no_intake", 0)
     row["age_other"] = row.get("closed", 0) - sum(row.get(f"age_{code}", 0) for code in ind.AGE_BANDS)
     return [
         *relations,
         suppression.Relation(cell("fu6_n"), (cell("fu6_again"), cell("g31"), cell("fu6_rest"))),
+        suppression.Relation(cell("wc_n"), (cell("wc_n_days"), cell("wc_waiting"))),
+        suppression.Relation(cell("wm_n"), (cell("wm_n_days"), cell("wm_waiting"))),
         suppression.Relation(cell("closed"), (cell("no_intake"), cell("closed-no_intake"))),
         suppression.Relation(cell("closed"), (cell("sat_n"), cell("no_satisfaction"))),
         suppression.Relation(cell("decided"), (cell("advice_stop"), cell("advice_continue"), cell("advice_step_up"))),
@@ -248,6 +259,9 @@ class Figures:
     quarters: list[datetime.date]
     outcomes: list[IndicatorRow]
     gates: list[IndicatorRow]
+    #: Waiting times per quarter of referral (a population of its own: trajectories referred in the period).
+    waiting: list[IndicatorRow]
+    waiting_norm: int
     data_quality: dict[str, Cell]
     #: The cohort tables (closed trajectories over the period): (label, cell) per age band at
     #: referral and per end reason (JZ588; "–": none recorded), every one listed, suppressed as the rest.
@@ -260,7 +274,7 @@ class Figures:
         return [ind.quarter_label(q) for q in self.quarters]
 
     def row(self, code: str) -> IndicatorRow:
-        return next(r for r in (*self.outcomes, *self.gates) if r.indicator.code == code)
+        return next(r for r in (*self.outcomes, *self.gates, *self.waiting) if r.indicator.code == code)
 
 
 def _quarters(scope: Scope) -> list[datetime.date]:
@@ -315,6 +329,7 @@ def figures_build(
     quarters = _quarters(scope)
     outcome_by_quarter = {row["quarter"]: row for row in ind.outcome_rows(scope, on=on)}
     gate_by_quarter = {row["quarter"]: row for row in ind.gate_rows(scope)}
+    waiting_by_quarter = {row["quarter"]: row for row in ind.waiting_rows(scope, on=on)}
     by_code: dict[str, list[Annotation]] = defaultdict(list)
     for annotation in annotations if annotations is not None else []:
         by_code[annotation.indicator_code].append(annotation)
@@ -325,20 +340,28 @@ def figures_build(
     gate_per_quarter = [ind.gate_figures_from(gate_by_quarter.get(q, {})) for q in quarters]
     outcome_totals = ind.figures_from(outcome_total)
     gate_totals = ind.gate_figures_from(gate_total)
+    waiting_total = ind.waiting_total(waiting_by_quarter.values())
+    waiting_per_quarter = [ind.waiting_figures_from(waiting_by_quarter.get(q, {})) for q in quarters]
+    waiting_totals = ind.waiting_figures_from(waiting_total)
 
     protection = None
     if suppress:
-        zero = dict.fromkeys((*ind.ADDITIVE_KEYS, *GATE_KEYS), 0)
+        zero = dict.fromkeys((*ind.ADDITIVE_KEYS, *GATE_KEYS, *ind.WAITING_KEYS, "wc_n_days", "wm_n_days"), 0)
 
         def counts(*parts: dict[str, Any]) -> dict[str, Any]:
             merged = dict(zero)
             for part in parts:
-                merged.update({key: value for key, value in part.items() if key != "quarter"})
+                merged.update({key: value for key, value in part.items() if key in zero})
+                if "wc_days" in part:  # the number a median is taken over
+                    merged["wc_n_days"], merged["wm_n_days"] = len(part["wc_days"]), len(part["wm_days"])
             return merged
 
         protection = tables_protect(
-            quarter_rows=[counts(outcome_by_quarter.get(q, {}), gate_by_quarter.get(q, {})) for q in quarters],
-            total=counts(outcome_total, gate_total),
+            quarter_rows=[
+                counts(outcome_by_quarter.get(q, {}), gate_by_quarter.get(q, {}), waiting_by_quarter.get(q, {}))
+                for q in quarters
+            ],
+            total=counts(outcome_total, gate_total, waiting_total),
         )
 
     def rows(
@@ -379,6 +402,8 @@ def figures_build(
         quarters=quarters,
         outcomes=rows(ind.OUTCOME_CODES, outcome_per_quarter, outcome_totals),
         gates=rows(ind.GATE_CODES, gate_per_quarter, gate_totals),
+        waiting=rows(ind.WAITING_CODES, waiting_per_quarter, waiting_totals),
+        waiting_norm=ind.waiting_norm(),
         data_quality={
             "no_intake": quality("no_intake"),
             "no_satisfaction": quality("no_satisfaction"),

@@ -534,7 +534,11 @@ def _csv_of(context: dict[str, Any]) -> str:
     writer = csv.writer(out)
     header = ["table", "indicator", "code", *figures.quarter_labels, "total", "total numerator/denominator"]
     writer.writerow(header)
-    for table, rows in (("outcomes", figures.outcomes), ("gate decisions", figures.gates)):
+    for table, rows in (
+        ("outcomes", figures.outcomes),
+        ("gate decisions", figures.gates),
+        ("waiting times", figures.waiting),
+    ):
         for row in rows:
             writer.writerow(
                 [
