@@ -477,3 +477,52 @@ def test_a_rate_over_fewer_than_10_is_not_shown(world: World, code: str) -> None
     make_trajectory(world, end_reason="31", satisfaction=2)
     figures = selectors.figures_build(scope=scope_a(world), suppress=True)
     assert figures.row(code).total.text == "50%" and figures.row(code).total.detail == "5 of 10"
+
+
+# --- the engine alone ------------------------------------------------------------------------------
+
+
+def test_protect_hides_a_second_cell_in_every_relation_of_a_small_one() -> None:
+    """A 2 × 2 table with margins: one small cell must take three more with it (its row, its column
+    and the cell across), never a margin when a cell will do."""
+    values: dict[suppression.Key, int] = {("a", 1): 3, ("a", 2): 20, ("b", 1): 30, ("b", 2): 40}
+    values |= {("a", "T"): 23, ("b", "T"): 70, ("T", 1): 33, ("T", 2): 60, ("T", "T"): 93}
+    relations = [
+        suppression.Relation(("a", "T"), (("a", 1), ("a", 2))),
+        suppression.Relation(("b", "T"), (("b", 1), ("b", 2))),
+        suppression.Relation(("T", 1), (("a", 1), ("b", 1))),
+        suppression.Relation(("T", 2), (("a", 2), ("b", 2))),
+        suppression.Relation(("T", "T"), (("a", "T"), ("b", "T"))),
+        suppression.Relation(("T", "T"), (("T", 1), ("T", 2))),
+    ]
+    protection = suppression.protect(
+        values=values,
+        published=set(values),
+        relations=relations,
+        keep=lambda cell: "T" in cell,  # type: ignore[operator]
+    )
+    assert protection.hidden == {("a", 1), ("a", 2), ("b", 1), ("b", 2)}
+    assert protection.count_visible(("T", "T")) and not protection.count_visible(("a", 1))
+
+
+def test_protect_sees_a_cell_determined_by_relations_together() -> None:
+    """x + y, x + z and y + z shown: every relation has two unknowns, so the one-relation rule sees
+    nothing, but x = (t1 + t2 - t3) / 2. The exact check over all relations finds it."""
+    values: dict[suppression.Key, int] = {"x": 2, "y": 10, "z": 10, "t1": 12, "t2": 12, "t3": 20}
+    relations = [
+        suppression.Relation("t1", ("x", "y")),
+        suppression.Relation("t2", ("x", "z")),
+        suppression.Relation("t3", ("y", "z")),
+    ]
+    protection = suppression.protect(values=values, published={"t1", "t2", "t3"}, relations=relations)
+    assert len(protection.hidden) == 1  # one of the three is enough, and needed
+
+
+def test_rates_and_means_need_ten_and_five_on_either_side() -> None:
+    values: dict[suppression.Key, int] = {"n": 12, "yes": 8, "no": 4, "m": 9}
+    protection = suppression.Protection(values=values, published=frozenset(values), hidden=frozenset())
+    assert not protection.rate_visible("yes", "n")  # 4 on the other side
+    assert protection.rate_visible("yes", "yes") is False  # nothing on the other side (100%)
+    assert protection.mean_visible("n") and not protection.mean_visible("m")
+    assert suppression.count_shown(0) is None and suppression.count_shown(5) == 5
+    assert not suppression.small(0) and suppression.small(1) and not suppression.small(5)
