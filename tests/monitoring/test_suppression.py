@@ -11,6 +11,7 @@ says so). Nothing small may come out exactly.
 import csv
 import datetime
 import io
+import random
 import re
 from collections.abc import Callable
 from fractions import Fraction
@@ -137,6 +138,13 @@ def _truth(world: World) -> tuple[dict[Var, int], list[tuple[Var, list[Var]]], l
         values[("age_other", column)] = values[("closed", column)] - sum(
             values[(f"age_{code}", column)] for code in ind.AGE_BANDS
         )
+    relations = _relations(values, columns)
+    return values, relations, columns
+
+
+def _relations(values: dict[Var, int], columns: list[str]) -> list[tuple[Var, list[Var]]]:
+    """The relations the attacker knows between the cells of each quarter and the period; adds the
+    complements and the period's cells to ``values``."""
     relations: list[tuple[Var, list[Var]]] = []
     for column in columns:
         v = {name: (name, column) for name, col in values if col == column}
@@ -167,7 +175,7 @@ def _truth(world: World) -> tuple[dict[Var, int], list[tuple[Var, list[Var]]], l
     for total, parts in list(relations):
         if total[1] == columns[0]:
             relations.append(((total[0], "T"), [(part[0], "T") for part in parts]))
-    return values, relations, columns
+    return relations
 
 
 # --- what the outputs publish ----------------------------------------------------------------------
@@ -526,3 +534,103 @@ def test_rates_and_means_need_ten_and_five_on_either_side() -> None:
     assert protection.mean_visible("n") and not protection.mean_visible("m")
     assert suppression.count_shown(0) is None and suppression.count_shown(5) == 5
     assert not suppression.small(0) and suppression.small(1) and not suppression.small(5)
+
+
+def _random_quarter(rng: random.Random) -> dict[str, int]:
+    """One quarter of a small municipality's aggregates, consistent with each other."""
+
+    def split(total: int, parts: int, heavy: int = 0) -> list[int]:
+        counts = [0] * parts
+        for _ in range(total):
+            counts[heavy if rng.random() < 0.6 else rng.randrange(parts)] += 1
+        return counts
+
+    closed = rng.randint(0, 30)
+    row: dict[str, int] = {"closed": closed}
+    codes = list(ind.END_REASON_CODES)
+    for code, count in zip(codes, split(closed, len(codes), heavy=codes.index("31")), strict=True):
+        row[f"er_{code}"] = count
+    row["dropout"] = sum(row[f"er_{code}"] for code in DROP_OUT)
+    bands = [*ind.AGE_BANDS, "other"]
+    for band, count in zip(bands, split(closed, len(bands)), strict=True):
+        if band != "other":
+            row[f"age_{band}"] = count
+    row["sat_n"] = rng.randint(0, closed)
+    row["sat_high"] = rng.randint(0, row["sat_n"])
+    row["no_satisfaction"] = closed - row["sat_n"]
+    row["no_intake"] = rng.randint(0, closed)
+    row["fu6_n"] = rng.randint(0, closed)
+    row["fu6_again"] = rng.randint(0, row["fu6_n"])
+    row["g31"] = rng.randint(0, row["fu6_n"] - row["fu6_again"])
+    for prefix, part in (("fu12", "fu12_again"), ("gbo", "gbo_up"), ("gas", "gas_ok")):
+        row[f"{prefix}_n"] = rng.randint(0, closed)
+        row[part] = rng.randint(0, row[f"{prefix}_n"])
+    row["fu_missing"] = rng.randint(0, 6)
+    row["decided"] = rng.randint(0, 20)
+    row["advice_stop"], row["advice_continue"], row["advice_step_up"] = split(row["decided"], 3, heavy=1)
+    row["deviated"] = rng.randint(0, row["decided"])
+    for prefix in ("wc", "wm"):
+        row[f"{prefix}_n"] = rng.randint(0, 30)
+        row[f"{prefix}_n_days"] = rng.randint(0, row[f"{prefix}_n"])
+        row[f"{prefix}_ok"] = rng.randint(0, row[f"{prefix}_n_days"])
+    return row
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_no_small_cell_can_be_reconstructed_from_random_small_municipalities(seed: int) -> None:
+    """The same attack on the engine with the dashboard's table layout, on random small numbers."""
+    from coachcare.monitoring import selectors
+
+    rng = random.Random(seed)
+    quarters = [_random_quarter(rng) for _ in range(4)]
+    total = {key: sum(row[key] for row in quarters) for key in quarters[0]}
+    protection = selectors.tables_protect(quarter_rows=[dict(row) for row in quarters], total=total)
+
+    columns = [str(index) for index in range(len(quarters))]
+
+    def attacker_name(name: str) -> str:
+        return "er_blank" if name == "er_" else name
+
+    values: dict[Var, int] = {
+        (attacker_name(name), column): value
+        for column, row in zip(columns, quarters, strict=True)
+        for name, value in row.items()
+    }
+    values |= {
+        ("age_other", column): row["closed"] - sum(row[f"age_{band}"] for band in ind.AGE_BANDS)
+        for column, row in zip(columns, quarters, strict=True)
+    }
+    relations = _relations(values, columns)
+    published = Published()
+    for engine_column, column in [*enumerate(columns), (selectors.TOTAL, "T")]:
+
+        def show(name: str, engine_column: int | str = engine_column, column: str = column) -> None:
+            var = (attacker_name(name), column)
+            if protection.count_visible((name, engine_column)):
+                published.exact[var] = values[var]
+            else:
+                published.hidden.add(var)
+
+        for numerator, denominator in selectors.COUNTS_OF.values():
+            if numerator is None:
+                if protection.mean_visible((denominator, engine_column)):
+                    show(denominator)
+            elif numerator == denominator:
+                show(numerator)
+            elif protection.rate_visible((numerator, engine_column), (denominator, engine_column)):
+                show(numerator)
+                show(denominator)
+            else:
+                published.hidden.add((numerator, column))
+        if column == "T":
+            for name in selectors.PERIOD_COUNTS:
+                show(name)
+    published.hidden -= set(published.exact)
+    bounds = _attack(values, relations, published)
+    leaks = {
+        var: values[var]
+        for var, (low, high) in bounds.items()
+        if low == high and (suppression.small(values[var]) or (var in published.hidden and values[var] > 0))
+    }
+    assert not leaks, f"seed {seed}: reconstructed {leaks}"
+    assert published.exact.get(("closed", "T"), 0) >= suppression.COUNT_BELOW or total["closed"] < 40

@@ -194,12 +194,15 @@ def tables_protect(*, quarter_rows: list[dict[str, Any]], total: dict[str, Any])
             published.add((denominator, column))
             if numerator is not None:
                 published.add((numerator, column))
+                top = values.get((numerator, column), 0)
+                bottom = values.get((denominator, column), 0)
                 if (
                     numerator != denominator
-                    and values.get((denominator, column), 0) < suppression.RATE_DENOMINATOR_BELOW
-                    and values.get((numerator, column), 0) > 0
+                    and top > 0
+                    and (bottom < suppression.RATE_DENOMINATOR_BELOW or bottom - top < suppression.RATE_NUMERATOR_BELOW)
                 ):
-                    forced.add((numerator, column))  # a rate over fewer than 10: its numerator is not shown
+                    # a rate not shown (over fewer than 10, or (nearly) 100%): nor computable from its counts
+                    forced.add((numerator, column))
     published |= {(name, TOTAL) for name in PERIOD_COUNTS}
     return suppression.protect(
         values=values,

@@ -8,9 +8,9 @@ such as CBS (docs/indicators.md, "Small-cell suppression"):
 1. **Primary suppression.** A count of 1 to 4 (below ``COUNT_BELOW``) is hidden; an empty cell (0)
    is not, it says nothing about anyone. A rate is hidden when its numerator is below 5 (0
    included), when the complement (denominator minus numerator) is below 5, or when its
-   denominator is below ``RATE_DENOMINATOR_BELOW`` (10); the numerator of a rate over fewer than 10
-   is then hidden as a count too. A mean is hidden when the number it is taken over is below 10
-   (or hidden).
+   denominator is below ``RATE_DENOMINATOR_BELOW`` (10); the numerator of a rate hidden for its
+   denominator or its rest is then protected as a count too (unless 0). A mean is hidden when the
+   number it is taken over is below 10 (or hidden).
 2. **Complementary suppression.** The published cells of a municipality are tied by linear
    relations: quarters sum to the period, rows sum to a total (end reasons, age bands, gate advice),
    complements (closed = drop-out + not drop-out). A hidden cell that is the only unknown of a
@@ -18,7 +18,8 @@ such as CBS (docs/indicators.md, "Small-cell suppression"):
    (the smallest). Cells that are never published themselves but can be computed (a complement)
    count as published when they can be computed, and are protected like any other cell when they
    are small. This is repeated until every relation with a hidden or small cell holds at least two
-   unknowns, and then checked with exact linear algebra over all relations together.
+   unknowns, and then checked with exact linear algebra over all relations together and with
+   bounds ("no count is negative").
 3. A hidden cell is shown as ``MARK`` ("x", as CBS does), whatever the reason: the mark does not
    tell whether the cell was small or hidden to protect another one.
 
@@ -30,7 +31,6 @@ rule (``count_shown``) is all they need.
 
 import dataclasses
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from fractions import Fraction
 from typing import Any
 
 #: Counts below this are never published outside the provider (zero included).
@@ -169,8 +169,18 @@ def protect(
         else:  # determined by several relations together: hide a nearby cell that undoes it
             leak = next(iter(_determined(known, relations, protected)), None)
             if leak is None:
+                leak = next(iter(_bounded(values, known, relations, protected)), None)
+            if leak is None:
                 break
-            pick = _breaker(leak, hidden=hidden, shown=shown_cells, relations=relations, protected=protected, rank=rank)
+            pick = _breaker(
+                leak,
+                values=values,
+                hidden=hidden,
+                shown=shown_cells,
+                relations=relations,
+                protected=protected,
+                rank=rank,
+            )
         if pick is None:  # cannot happen: a computed cell has a published source; hide everything to be safe
             hidden = set(shown_cells)
             break
@@ -184,6 +194,7 @@ def protect(
 def _breaker(
     leak: Key,
     *,
+    values: Mapping[Key, int],
     hidden: set[Key],
     shown: frozenset[Key],
     relations: Sequence[Relation],
@@ -199,43 +210,87 @@ def _breaker(
     for pick in options:
         known = set(shown - hidden - {pick})
         derived = _derive(known, relations)
-        if leak not in derived and leak not in _determined(known, relations, protected | {pick}):
+        guarded = protected | {pick}
+        if (
+            leak not in derived
+            and leak not in _determined(known, relations, guarded)
+            and leak not in _bounded(values, known, relations, guarded)
+        ):
             return pick
     return options[0] if options else None
 
 
+def _bounded(
+    values: Mapping[Key, int], known: set[Key], relations: Sequence[Relation], protected: set[Key]
+) -> list[Key]:
+    """The protected cells pinned to one value by bounds: no count is negative, so in
+    ``total = sum(parts)`` every part lies between ``total - (the others' highest)`` and ``total -
+    (the others' lowest)`` (interval propagation until nothing changes)."""
+    infinity = float("inf")
+    low: dict[Key, float] = {}
+    high: dict[Key, float] = {}
+    for relation in relations:
+        for cell in relation.cells:
+            low[cell] = values.get(cell, 0) if cell in known else 0
+            high[cell] = values.get(cell, 0) if cell in known else infinity
+    for _pass in range(100):
+        changed = False
+        for relation in relations:
+            parts, total = relation.parts, relation.total
+            parts_low = sum(low[p] for p in parts)
+            parts_high = sum(high[p] for p in parts)
+            if parts_low > low[total]:
+                low[total], changed = parts_low, True
+            if parts_high < high[total]:
+                high[total], changed = parts_high, True
+            for part in parts:
+                others_low = sum(low[p] for p in parts if p != part)
+                others_high = sum(high[p] for p in parts if p != part)
+                ceiling = high[total] - others_low
+                floor = low[total] - others_high
+                if ceiling < high[part]:
+                    high[part], changed = ceiling, True
+                if floor > low[part]:
+                    low[part], changed = floor, True
+        if not changed:
+            break
+    return [cell for cell in protected if cell in low and cell not in known and low[cell] == high[cell]]
+
+
+#: A prime for the elimination: exact rank over the integers mod a 61-bit prime equals the rank over
+#: the rationals for these matrices of small integers (far faster than ``fractions.Fraction``).
+_PRIME = 2**61 - 1
+
+
 def _determined(known: set[Key], relations: Sequence[Relation], protected: set[Key]) -> list[Key]:
-    """The protected cells that all relations together determine, given the known cells (exact
-    Gaussian elimination over the rationals on the unknown cells). Cheap: a few hundred cells."""
+    """The protected cells that all relations together determine, given the known cells: a cell is
+    determined when, after Gauss-Jordan elimination of the relations on the unknown cells, a row
+    holds it alone. Sparse rows; a few hundred cells."""
     unknown = sorted({cell for r in relations for cell in r.cells if cell not in known}, key=repr)
     index = {cell: position for position, cell in enumerate(unknown)}
-    rows: list[dict[int, Fraction]] = []
+    pivots: dict[int, dict[int, int]] = {}
     for relation in relations:
-        row: dict[int, Fraction] = {}
+        row: dict[int, int] = {}
         for cell, sign in ((relation.total, -1), *((part, 1) for part in relation.parts)):
             if cell in index:
-                row[index[cell]] = row.get(index[cell], Fraction(0)) + sign
+                row[index[cell]] = (row.get(index[cell], 0) + sign) % _PRIME
         row = {column: value for column, value in row.items() if value}
-        if row:
-            rows.append(row)
-    pivots: dict[int, dict[int, Fraction]] = {}
-    for row in rows:
-        for column, pivot_row in pivots.items():
-            if column in row:
-                factor = row[column]
-                for c, v in pivot_row.items():
-                    row[c] = row.get(c, Fraction(0)) - factor * v
-                row = {c: v for c, v in row.items() if v}
+        # pivot rows hold no other pivot's column, so one pass over the row's pivot columns clears them
+        for column in [c for c in row if c in pivots]:
+            factor = row[column]
+            for c, v in pivots[column].items():
+                row[c] = (row.get(c, 0) - factor * v) % _PRIME
+        row = {c: v for c, v in row.items() if v}
         if not row:
             continue
         column = min(row)
-        scale = row[column]
-        row = {c: v / scale for c, v in row.items()}
+        inverse = pow(row[column], _PRIME - 2, _PRIME)
+        row = {c: v * inverse % _PRIME for c, v in row.items()}
         for other in pivots.values():
-            if column in other:
-                factor = other[column]
+            factor = other.get(column)
+            if factor:
                 for c, v in row.items():
-                    other[c] = other.get(c, Fraction(0)) - factor * v
+                    other[c] = (other.get(c, 0) - factor * v) % _PRIME
                 for c in [c for c, v in other.items() if not v]:
                     del other[c]
         pivots[column] = row
