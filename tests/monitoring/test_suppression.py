@@ -602,7 +602,8 @@ def test_no_small_cell_can_be_reconstructed_from_random_small_municipalities(see
     }
     relations = _relations(values, columns)
     published = Published()
-    for engine_column, column in [*enumerate(columns), (selectors.TOTAL, "T")]:
+    layout: list[tuple[int | str, str]] = [*enumerate(columns), (selectors.TOTAL, "T")]
+    for engine_column, column in layout:
 
         def show(name: str, engine_column: int | str = engine_column, column: str = column) -> None:
             var = (attacker_name(name), column)

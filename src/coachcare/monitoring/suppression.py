@@ -287,10 +287,10 @@ def _determined(known: set[Key], relations: Sequence[Relation], protected: set[K
         inverse = pow(row[column], _PRIME - 2, _PRIME)
         row = {c: v * inverse % _PRIME for c, v in row.items()}
         for other in pivots.values():
-            factor = other.get(column)
-            if factor:
+            multiple = other.get(column)
+            if multiple:
                 for c, v in row.items():
-                    other[c] = (other.get(c, 0) - factor * v) % _PRIME
+                    other[c] = (other.get(c, 0) - multiple * v) % _PRIME
                 for c in [c for c, v in other.items() if not v]:
                     del other[c]
         pivots[column] = row
