@@ -32,6 +32,7 @@ from coachcare.messaging.models import Message, Thread
 from coachcare.method.models import Module
 from coachcare.monitoring import indicators as monitoring_indicators
 from coachcare.monitoring import selectors as monitoring_selectors
+from coachcare.monitoring import suppression
 from coachcare.trajectories.models import Goal, GoalScore, ModuleRun, Status, Trajectory
 
 #: Roles whose visible clients are all clinically visible to them (``kinds_visible`` gives
@@ -641,9 +642,9 @@ def _indicators_count(*, actor: User, scope: str, scope_id: int | None, outside:
     counts = dict(trajectories.order_by().values_list("status").annotate(n=Count("*")).values_list("status", "n"))
     return Indicators(
         scope=scope,
-        suppressed_below=client_selectors.SMALL_CELL_THRESHOLD if outside else None,
+        suppressed_below=suppression.COUNT_BELOW if outside else None,
         by_status={
-            status: (client_selectors.suppress(counts.get(status, 0)) if outside else counts.get(status, 0))
+            status: (suppression.count_shown(counts.get(status, 0)) if outside else counts.get(status, 0))
             for status in Status.values
         },
         by_age_band={band.label: band.count for band in bands},
@@ -692,7 +693,7 @@ def outcomes_get(
 
     def out(row: monitoring_selectors.IndicatorRow) -> dict[str, Any]:
         figure, indicator = row.figure, row.indicator
-        hidden = scope_of.suppress and figure.suppressed()
+        hidden = row.total.suppressed  # the dashboard's rule (``monitoring.suppression``), nothing of its own
         return {
             "code": indicator.code,
             "name": str(indicator.name),
@@ -710,11 +711,11 @@ def outcomes_get(
 
     return Outcomes(
         scope=scope_of.label,
-        date_from=start,
-        date_to=end,
+        date_from=figures.scope.date_from,  # outside the provider: widened to whole quarters
+        date_to=figures.scope.date_to,
         module_code=module_code,
         age_band=age_band,
-        suppressed_below=monitoring_indicators.SUPPRESS_BELOW if scope_of.suppress else None,
+        suppressed_below=suppression.COUNT_BELOW if scope_of.suppress else None,
         outcomes=[out(row) for row in figures.outcomes],
         gate_decisions=[out(row) for row in figures.gates],
     )

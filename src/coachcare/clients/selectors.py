@@ -13,6 +13,7 @@ from coachcare.accounts.models import MUNICIPALITY_ROLES, User
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients.models import Client, ClientNote, GezagChange, GezagRelation
 from coachcare.core.dates import age_on, today, years_before
+from coachcare.monitoring import suppression
 
 CASELOAD_PAGE_SIZE = 50
 
@@ -104,13 +105,14 @@ class AgeBandCount:
     count: int | None  # None: suppressed (fewer than SMALL_CELL_THRESHOLD)
 
 
-#: Counts below this are never shown outside the provider (rules.md, small-cell suppression).
-SMALL_CELL_THRESHOLD = 5
+#: Counts below this are never shown outside the provider (the rule: ``monitoring.suppression``).
+SMALL_CELL_THRESHOLD = suppression.COUNT_BELOW
 AGE_BANDS: list[tuple[str, int, int]] = [("12-15", 12, 15), ("16-17", 16, 17), ("18-23", 18, 23)]
 
 
 def suppress(count: int) -> int | None:
-    return count if count >= SMALL_CELL_THRESHOLD else None
+    """A lone count (no published total to subtract it from): ``monitoring.suppression``'s primary rule."""
+    return suppression.count_shown(count)
 
 
 def client_counts_by_age_band(*, actor: User, municipality_id: int | None = None) -> list[AgeBandCount]:

@@ -8,6 +8,7 @@ import urllib.parse
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP  # type: ignore[attr-defined]
 from django.utils.translation import gettext_lazy as _
 
@@ -218,6 +219,11 @@ COACHCARE_GAS_CONVENTION = env_str("COACHCARE_GAS_CONVENTION", "standard")
 # COACHCARE_HASH_KEY; empty: no research export) and the forecast deviation that raises an alert.
 COACHCARE_RESEARCH_KEY = env_str("COACHCARE_RESEARCH_KEY", "")
 COACHCARE_FORECAST_DEVIATION = env_float("COACHCARE_FORECAST_DEVIATION", 0.10)
+# The waiting-time norm municipalities hold providers to: first contact and first module within this
+# many working days (Monday to Friday) of the referral (docs/indicators.md, "Waiting times").
+COACHCARE_WAITING_NORM_WORKING_DAYS = env_int("COACHCARE_WAITING_NORM_WORKING_DAYS", 10)
+if COACHCARE_WAITING_NORM_WORKING_DAYS < 0:
+    raise ImproperlyConfigured("COACHCARE_WAITING_NORM_WORKING_DAYS must be 0 or more working days.")
 
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]

@@ -18,16 +18,20 @@ How the figures are computed
   by ``monitoring.services.trajectory_outcomes_refresh``. The gate statistics are the second
   grouped query (``gate_rows``).
 - ``figures_from`` turns aggregates into ``Figure`` objects: value, numerator, denominator.
-- Small-cell suppression (counts below 5 outside the provider) is a presentation matter, applied by
-  ``Figure.suppressed`` / ``suppress_count`` where the municipality sees the figures.
+- Small-cell suppression (outside the provider) is a presentation matter with one rule for every
+  output: ``monitoring.suppression`` (primary and complementary suppression), applied by
+  ``monitoring.selectors.figures_build``. The end-reason and age-band counts of the cohort tables
+  are aggregates of the same grouped query, so the rule sees every published table at once.
 """
 
 import dataclasses
 import datetime
 import math
+import statistics
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.conf import settings
 from django.db.models import (
     Case,
     Count,
@@ -44,10 +48,12 @@ from django.db.models import (
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast, Coalesce, ExtractDay, ExtractMonth, ExtractYear, TruncQuarter
 from django.db.models.lookups import GreaterThan
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from coachcare.core.dates import today
+from coachcare.core.dates import local_date, today
+from coachcare.monitoring import suppression
 from coachcare.monitoring.models import GateDecision, TrajectoryOutcome
 from coachcare.trajectories.models import Advice, EndReason, ModuleRun
 
@@ -62,8 +68,8 @@ DROP_OUT_CODES = (
 SATISFIED_FROM = 4.0
 #: A final GAS T-score at or above this means the agreed goals were achieved (T = 50: as expected).
 GOALS_ACHIEVED_FROM_T = 50.0
-#: Counts below this are suppressed outside the provider (rules.md, small-cell suppression).
-SUPPRESS_BELOW = 5
+#: Counts below this are suppressed outside the provider (the rule: ``monitoring.suppression``).
+SUPPRESS_BELOW = suppression.COUNT_BELOW
 #: z for a two-sided 95% interval.
 Z_95 = 1.959963984540054
 
@@ -75,10 +81,15 @@ AGE_BANDS: dict[str, tuple[str, int, int]] = {
 }
 
 
+#: The end reasons of the cohort table, "" (none recorded) included.
+END_REASON_CODES: tuple[str, ...] = (*EndReason.values, "")
+
+
 class Unit:
     RATE = "rate"  # a share, 0..1, shown as a percentage
     MEAN = "mean"  # a mean on the indicator's own scale
     DAYS = "days"
+    WORKING_DAYS = "working_days"
     COUNT = "count"
     CENTS = "cents"
 
@@ -277,9 +288,55 @@ INDICATORS: tuple[Indicator, ...] = (
         denominator=_("gate decisions taken"),
         unit=Unit.RATE,
     ),
+    Indicator(
+        code="wait_contact",
+        name=_("Waiting time to first contact (median)"),
+        definition=_(
+            "Median number of working days (Monday to Friday) from the referral date to the first "
+            "appointment with the coach, of the trajectories referred in the period that had one."
+        ),
+        numerator=_("working days from referral to first appointment"),
+        denominator=_("trajectories referred with a first appointment"),
+        unit=Unit.WORKING_DAYS,
+    ),
+    Indicator(
+        code="wait_contact_norm",
+        name=_("First contact within the norm"),
+        definition=_(
+            "Share of the trajectories referred in the period whose first appointment was within the "
+            "norm (working days after the referral, a setting). A trajectory without an appointment "
+            "once the norm has passed counts as not within the norm."
+        ),
+        numerator=_("first appointment within the norm"),
+        denominator=_("trajectories referred with a first appointment, or waiting past the norm"),
+        unit=Unit.RATE,
+    ),
+    Indicator(
+        code="wait_module",
+        name=_("Waiting time to first module (median)"),
+        definition=_(
+            "Median number of working days from the referral date to the start of the first module, "
+            "of the trajectories referred in the period that started one."
+        ),
+        numerator=_("working days from referral to first module"),
+        denominator=_("trajectories referred with a first module"),
+        unit=Unit.WORKING_DAYS,
+    ),
+    Indicator(
+        code="wait_module_norm",
+        name=_("First module within the norm"),
+        definition=_(
+            "Share of the trajectories referred in the period whose first module started within the "
+            "norm. A trajectory without a module once the norm has passed counts as not within the norm."
+        ),
+        numerator=_("first module within the norm"),
+        denominator=_("trajectories referred with a first module, or waiting past the norm"),
+        unit=Unit.RATE,
+    ),
 )
 BY_CODE: dict[str, Indicator] = {indicator.code: indicator for indicator in INDICATORS}
-OUTCOME_CODES = tuple(i.code for i in INDICATORS if not i.code.startswith("gate_"))
+WAITING_CODES = tuple(i.code for i in INDICATORS if i.code.startswith("wait_"))
+OUTCOME_CODES = tuple(i.code for i in INDICATORS if not i.code.startswith(("gate_", "wait_")))
 GATE_CODES = tuple(i.code for i in INDICATORS if i.code.startswith("gate_"))
 
 
@@ -408,6 +465,12 @@ def _aggregates(on: datetime.date) -> dict[str, Any]:
         "no_satisfaction": Count("pk", filter=Q(satisfaction_score__isnull=True)),
         # follow-ups past their date without an answer (at most one at 6 and one at 12 months)
         "fu_missing": Count("pk", filter=Q(fu6_open_due__lt=on)) + Count("pk", filter=Q(fu12_open_due__lt=on)),
+        # the cohort tables: closed trajectories per end reason and per age band at referral
+        **{f"er_{code}": Count("pk", filter=Q(end_reason=code)) for code in END_REASON_CODES},
+        **{
+            f"age_{code}": Count("pk", filter=Q(age_at_referral__gte=low, age_at_referral__lte=high))
+            for code, (_label, low, high) in AGE_BANDS.items()
+        },
     }
 
 
@@ -484,6 +547,108 @@ def gate_rows(scope: Scope) -> list[dict[str, Any]]:
     return result
 
 
+# --- waiting times ---------------------------------------------------------------------------------
+
+
+def waiting_norm() -> int:
+    """The norm in working days (``COACHCARE_WAITING_NORM_WORKING_DAYS``, default 10)."""
+    return int(getattr(settings, "COACHCARE_WAITING_NORM_WORKING_DAYS", 10))
+
+
+def working_days_between(start: datetime.date, end: datetime.date) -> int:
+    """Working days (Monday to Friday) after ``start`` up to and including ``end``; 0 when ``end``
+    is not after ``start``. Public holidays are not taken out."""
+    if end <= start:
+        return 0
+    weeks, rest = divmod((end - start).days, 7)
+    extra = sum(1 for day in range(1, rest + 1) if (start + datetime.timedelta(days=weeks * 7 + day)).weekday() < 5)
+    return weeks * 5 + extra
+
+
+WAITING_KEYS = ("wc_n", "wc_ok", "wm_n", "wm_ok")
+
+
+def waiting_rows(scope: Scope, *, on: datetime.date | None = None) -> list[dict[str, Any]]:
+    """ONE query: the trajectories referred in the period (in scope), each with its first
+    appointment (starting before now) and its first module start; per quarter of referral:
+
+    - ``wc_days`` / ``wm_days``: working days from referral to first contact / first module, of
+      those that had one (for the median);
+    - ``wc_n`` / ``wm_n``: those, plus the ones still waiting once the norm has passed (on ``on``);
+    - ``wc_ok`` / ``wm_ok``: first contact / module within the norm.
+    """
+    from coachcare.coaching.models import Appointment
+    from coachcare.trajectories.models import Trajectory
+
+    on = on or today()
+    norm = waiting_norm()
+    trajectories = Trajectory.objects.filter(
+        _scope_q(scope, "client__"), referred_on__gte=scope.date_from, referred_on__lte=scope.date_to
+    )
+    if scope.module_code:
+        trajectories = trajectories.filter(
+            pk__in=ModuleRun.objects.filter(module__code=scope.module_code).values("trajectory_id")
+        )
+    if scope.age_band in AGE_BANDS:
+        _label, low, high = AGE_BANDS[scope.age_band]
+        trajectories = trajectories.alias(age=age_at_referral()).filter(age__gte=low, age__lte=high)
+    first_contact = (
+        Appointment.objects.filter(trajectory=OuterRef("pk"), starts_at__lte=timezone.now())
+        .order_by("starts_at")
+        .values("starts_at")[:1]
+    )
+    first_module = ModuleRun.objects.filter(trajectory=OuterRef("pk")).order_by("started_on").values("started_on")[:1]
+    rows = trajectories.order_by().values_list("referred_on", Subquery(first_contact), Subquery(first_module))
+    by_quarter: dict[datetime.date, dict[str, Any]] = {}
+    for referred_on, contact_at, module_on in rows:
+        quarter = quarter_start(referred_on)
+        row = by_quarter.setdefault(
+            quarter, {"quarter": quarter, "wc_days": [], "wm_days": [], **dict.fromkeys(WAITING_KEYS, 0)}
+        )
+        contact_on = local_date(contact_at) if isinstance(contact_at, datetime.datetime) else None
+        for prefix, reached in (("wc", contact_on), ("wm", _as_date(module_on))):
+            if reached is not None:
+                days = working_days_between(referred_on, reached)
+                row[f"{prefix}_days"].append(days)
+                row[f"{prefix}_n"] += 1
+                row[f"{prefix}_ok"] += days <= norm
+            elif working_days_between(referred_on, on) > norm:
+                row[f"{prefix}_n"] += 1  # still waiting past the norm: not within it
+    return [by_quarter[quarter] for quarter in sorted(by_quarter)]
+
+
+def waiting_total(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    total: dict[str, Any] = {"quarter": None, "wc_days": [], "wm_days": [], **dict.fromkeys(WAITING_KEYS, 0)}
+    for row in rows:
+        for key in WAITING_KEYS:
+            total[key] += row.get(key, 0)
+        total["wc_days"] += row.get("wc_days", [])
+        total["wm_days"] += row.get("wm_days", [])
+    return total
+
+
+def waiting_figures_from(row: Mapping[str, Any]) -> "dict[str, Figure]":
+    """The waiting-time figures of one quarter (or ``waiting_total``): medians and shares within the norm."""
+    contact_days, module_days = list(row.get("wc_days", [])), list(row.get("wm_days", []))
+    figures = [
+        Figure(
+            code="wait_contact",
+            value=float(statistics.median(contact_days)) if contact_days else None,
+            numerator=0,
+            denominator=len(contact_days),
+        ),
+        _rate("wait_contact_norm", int(row.get("wc_ok", 0)), int(row.get("wc_n", 0))),
+        Figure(
+            code="wait_module",
+            value=float(statistics.median(module_days)) if module_days else None,
+            numerator=0,
+            denominator=len(module_days),
+        ),
+        _rate("wait_module_norm", int(row.get("wm_ok", 0)), int(row.get("wm_n", 0))),
+    ]
+    return {figure.code: figure for figure in figures}
+
+
 def total_row(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """Sum of quarter rows: every aggregate is additive, so this is the figure over the period."""
     total: dict[str, Any] = {"quarter": None}
@@ -515,19 +680,6 @@ class Figure:
     @property
     def unit(self) -> str:
         return self.indicator.unit
-
-    def suppressed(self) -> bool:
-        """Outside the provider: a count below 5, or a rate or mean over fewer than 5."""
-        if self.unit == Unit.COUNT:
-            return self.numerator < SUPPRESS_BELOW
-        return self.denominator < SUPPRESS_BELOW
-
-
-def suppress_count(value: float | int | None) -> str | None:
-    """``"<5"`` for a count below 5 (zero included), ``None`` when the count may be shown."""
-    if value is None or value < SUPPRESS_BELOW:
-        return "<5"
-    return None
 
 
 def _ratio(numerator: float, denominator: float) -> float | None:

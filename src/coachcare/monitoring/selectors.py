@@ -1,9 +1,10 @@
 """Reads for the monitoring dashboards: figures per quarter, gate statistics, forecast, annotations.
 
 A dashboard page costs a fixed number of queries whatever the data size: one grouped query for the
-outcomes, one for the gate decisions, one for the annotations and (municipality) one for the
-stored forecast. Figures are formatted here, with small-cell suppression where the viewer is outside the
-provider (``suppress=True``: the municipality).
+outcomes, one for the gate decisions, one for the waiting times, one for the annotations and
+(municipality) one for the stored forecast. Figures are formatted here, with small-cell suppression
+(``monitoring.suppression``) where the viewer is outside the provider (``suppress=True``: the
+municipality).
 """
 
 import calendar
@@ -13,7 +14,7 @@ from collections import defaultdict
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.translation import gettext as _
 
@@ -24,6 +25,7 @@ from coachcare.contracts.money import format_euros
 from coachcare.core.dates import today
 from coachcare.method.models import Module
 from coachcare.monitoring import indicators as ind
+from coachcare.monitoring import suppression
 from coachcare.monitoring.indicators import Figure, Scope, Unit
 from coachcare.monitoring.models import Annotation, ForecastAlert, ForecastFigure, ReferenceCost
 from coachcare.trajectories.models import ModuleRun
@@ -103,32 +105,155 @@ def format_value(figure: Figure) -> str:
             return format_euros(round(figure.value))
         case Unit.DAYS:
             return _("%(days)s days") % {"days": f"{figure.value:.0f}"}
+        case Unit.WORKING_DAYS:
+            return _("%(days)s working days") % {"days": f"{figure.value:g}"}
         case Unit.COUNT:
             return str(int(figure.value))
     return f"{figure.value:.1f}"
 
 
-def _count_text(value: float, suppress: bool) -> str:
-    if suppress and value < ind.SUPPRESS_BELOW:
-        return "<5"
-    return f"{value:.0f}"
+#: The counts behind each indicator, by aggregate name (``indicators._aggregates``, ``gate_rows``):
+#: code -> (numerator, denominator). A count is its own numerator; a mean has no count numerator.
+COUNTS_OF: dict[str, tuple[str | None, str]] = {
+    "closed": ("closed", "closed"),
+    "dropout": ("dropout", "closed"),
+    "satisfaction_mean": (None, "sat_n"),
+    "satisfied": ("sat_high", "sat_n"),
+    "goal_3_1": ("g31", "fu6_n"),
+    "goal_3_2_6": ("fu6_again", "fu6_n"),
+    "goal_3_2_12": ("fu12_again", "fu12_n"),
+    "goal_3_3": ("gbo_up", "gbo_n"),
+    "goal_3_4": ("gas_ok", "gas_n"),
+    "duration": (None, "closed"),
+    "modules": (None, "closed"),
+    "cost": (None, "closed"),
+    "cost_success": (None, "gas_ok"),
+    "gate_stop": ("advice_stop", "decided"),
+    "gate_continue": ("advice_continue", "decided"),
+    "gate_step_up": ("advice_step_up", "decided"),
+    "gate_deviated": ("deviated", "decided"),
+    "wait_contact": (None, "wc_n_days"),
+    "wait_contact_norm": ("wc_ok", "wc_n"),
+    "wait_module": (None, "wm_n_days"),
+    "wait_module_norm": ("wm_ok", "wm_n"),
+}
+#: Counts published for the whole period only: data quality and the cohort tables (age band, end reason).
+PERIOD_COUNTS = (
+    "no_intake",
+    "no_satisfaction",
+    "fu_missing",
+    *(f"er_{code}" for code in ind.END_REASON_CODES),
+    *(f"age_{code}" for code in ind.AGE_BANDS),
+    "age_other",
+)
+TOTAL = "T"  # the column of the whole period; quarters are 0, 1, ...
 
 
-def cell_of(figure: Figure, *, suppress: bool) -> Cell:
-    """A table cell: the value with numerator and denominator, or "<5" when suppressed."""
-    if suppress and figure.suppressed():
-        return Cell(text="<5", detail=_("fewer than 5: not shown"), suppressed=True)
+def _relations_of(column: int | str, row: dict[str, Any]) -> list[suppression.Relation]:
+    """How the counts of one column add up; fills in ``row`` the complements (never published
+    themselves, but computable from what is)."""
+
+    def cell(name: str) -> tuple[str, int | str]:
+        return (name, column)
+
+    relations = []
+    for numerator, denominator in {v for v in COUNTS_OF.values() if v[0] and v[0] != v[1]}:
+        assert numerator is not None
+        rest = f"{denominator}-{numerator}"
+        row[rest] = row.get(denominator, 0) - row.get(numerator, 0)
+        relations.append(suppression.Relation(cell(denominator), (cell(numerator), cell(rest))))
+    row["fu6_rest"] = row.get("fu6_n", 0) - row.get("fu6_again", 0) - row.get("g31", 0)
+    row["wc_waiting"] = row.get("wc_n", 0) - row.get("wc_n_days", 0)  # still waiting past the norm
+    row["wm_waiting"] = row.get("wm_n", 0) - row.get("wm_n_days", 0)
+    row["closed-no_intake"] = row.get("closed", 0) - row.get("no_intake", 0)
+    row["age_other"] = row.get("closed", 0) - sum(row.get(f"age_{code}", 0) for code in ind.AGE_BANDS)
+    return [
+        *relations,
+        suppression.Relation(cell("fu6_n"), (cell("fu6_again"), cell("g31"), cell("fu6_rest"))),
+        suppression.Relation(cell("wc_n"), (cell("wc_n_days"), cell("wc_waiting"))),
+        suppression.Relation(cell("wm_n"), (cell("wm_n_days"), cell("wm_waiting"))),
+        suppression.Relation(cell("closed"), (cell("no_intake"), cell("closed-no_intake"))),
+        suppression.Relation(cell("closed"), (cell("sat_n"), cell("no_satisfaction"))),
+        suppression.Relation(cell("decided"), (cell("advice_stop"), cell("advice_continue"), cell("advice_step_up"))),
+        suppression.Relation(cell("closed"), tuple(cell(f"er_{code}") for code in ind.END_REASON_CODES)),
+        suppression.Relation(cell("dropout"), tuple(cell(f"er_{code}") for code in ind.DROP_OUT_CODES)),
+        suppression.Relation(cell("closed"), (*(cell(f"age_{code}") for code in ind.AGE_BANDS), cell("age_other"))),
+    ]
+
+
+def tables_protect(*, quarter_rows: list[dict[str, Any]], total: dict[str, Any]) -> suppression.Protection:
+    """Primary and complementary suppression over every table a municipality gets for one scope:
+    the indicators per quarter and over the period, data quality and the cohort tables (the rows
+    hold the outcome and the gate aggregates together). ``suppression`` holds the rule."""
+    rows: dict[int | str, dict[str, Any]] = {index: dict(row) for index, row in enumerate(quarter_rows)}
+    rows[TOTAL] = dict(total)
+    relations: list[suppression.Relation] = []
+    for column, row in rows.items():
+        relations += _relations_of(column, row)
+    values: dict[suppression.Key, int] = {
+        (name, column): int(value or 0) for column, row in rows.items() for name, value in row.items()
+    }
+    names = {str(key[0]) for key in values}  # type: ignore[index]
+    for name in names:  # the quarters sum to the period (the scope is whole quarters)
+        relations.append(
+            suppression.Relation((name, TOTAL), tuple((name, column) for column in rows if column != TOTAL))
+        )
+    published: set[tuple[str, int | str]] = set()
+    forced: set[tuple[str, int | str]] = set()
+    for column in rows:
+        for numerator, denominator in COUNTS_OF.values():
+            published.add((denominator, column))
+            if numerator is not None:
+                published.add((numerator, column))
+                top = values.get((numerator, column), 0)
+                bottom = values.get((denominator, column), 0)
+                if (
+                    numerator != denominator
+                    and top > 0
+                    and (bottom < suppression.RATE_DENOMINATOR_BELOW or bottom - top < suppression.RATE_NUMERATOR_BELOW)
+                ):
+                    # a rate not shown (over fewer than 10, or (nearly) 100%): nor computable from its counts
+                    forced.add((numerator, column))
+    published |= {(name, TOTAL) for name in PERIOD_COUNTS}
+    return suppression.protect(
+        values=values,
+        published=published,
+        relations=relations,
+        forced=forced,
+        keep=_keep,
+    )
+
+
+def _keep(cell: suppression.Key) -> tuple[bool, bool]:
+    """Which cell to hide first where there is a choice: quarters before the period, and the closed
+    trajectories (the base of every rate) last."""
+    assert isinstance(cell, tuple)
+    return (cell[0] == "closed", cell[1] == TOTAL)
+
+
+def cell_of(figure: Figure, *, protection: suppression.Protection | None, column: int | str) -> Cell:
+    """A table cell: the value with numerator and denominator; outside the provider (``protection``)
+    the mark "x" where ``suppression`` hides it."""
+    numerator, denominator = COUNTS_OF[figure.code]
+    if protection is not None:
+        if numerator is None:
+            visible = protection.mean_visible((denominator, column))
+        elif numerator == denominator:
+            visible = protection.count_visible((numerator, column))
+        else:
+            visible = protection.rate_visible((numerator, column), (denominator, column))
+        if not visible:
+            return Cell(text=suppression.MARK, detail=_("not shown: small numbers"), suppressed=True)
     text = format_value(figure)
     if figure.unit == Unit.COUNT:
         return Cell(text=text, value=figure.value)
-    denominator = _count_text(figure.denominator, suppress)
     if figure.unit == Unit.RATE:
         detail = _("%(numerator)s of %(denominator)s") % {
-            "numerator": _count_text(figure.numerator, suppress),
-            "denominator": denominator,
+            "numerator": f"{figure.numerator:.0f}",
+            "denominator": f"{figure.denominator:.0f}",
         }
     else:
-        detail = _("n = %(denominator)s") % {"denominator": denominator}
+        detail = _("n = %(denominator)s") % {"denominator": f"{figure.denominator:.0f}"}
     return Cell(text=text, detail=detail, value=figure.value)
 
 
@@ -148,7 +273,14 @@ class Figures:
     quarters: list[datetime.date]
     outcomes: list[IndicatorRow]
     gates: list[IndicatorRow]
+    #: Waiting times per quarter of referral (a population of its own: trajectories referred in the period).
+    waiting: list[IndicatorRow]
+    waiting_norm: int
     data_quality: dict[str, Cell]
+    #: The cohort tables (closed trajectories over the period): (label, cell) per age band at
+    #: referral and per end reason (JZ588; "–": none recorded), every one listed, suppressed as the rest.
+    cohort_age: list[tuple[str, Cell]]
+    cohort_end: list[tuple[str, Cell]]
     total_row: dict[str, Any]
 
     @property
@@ -156,7 +288,7 @@ class Figures:
         return [ind.quarter_label(q) for q in self.quarters]
 
     def row(self, code: str) -> IndicatorRow:
-        return next(r for r in (*self.outcomes, *self.gates) if r.indicator.code == code)
+        return next(r for r in (*self.outcomes, *self.gates, *self.waiting) if r.indicator.code == code)
 
 
 def _quarters(scope: Scope) -> list[datetime.date]:
@@ -182,6 +314,19 @@ def annotations_for(*, scope: Scope, outcome_scope: OutcomeScope) -> QuerySet[An
     )
 
 
+def whole_quarters(scope: Scope) -> Scope:
+    """The scope widened to whole calendar quarters: outside the provider a period is always a sum
+    of the quarters shown, so two periods that differ by a few days cannot be subtracted."""
+    start = ind.quarter_start(scope.date_from)
+    last = ind.quarter_start(scope.date_to)
+    month = last.month + 3
+    end = datetime.date(last.year + (month - 1) // 12, (month - 1) % 12 + 1, 1) - datetime.timedelta(days=1)
+    return dataclasses.replace(scope, date_from=start, date_to=end)
+
+
+GATE_KEYS = ("decided", "advice_stop", "advice_continue", "advice_step_up", "deviated")
+
+
 def figures_build(
     *,
     scope: Scope,
@@ -189,10 +334,17 @@ def figures_build(
     annotations: QuerySet[Annotation] | None = None,
     on: datetime.date | None = None,
 ) -> Figures:
-    """Every indicator per quarter and over the period: two grouped queries (+ one for annotations)."""
+    """Every indicator per quarter and over the period: two grouped queries (+ one for annotations).
+
+    ``suppress`` (outside the provider): the period is widened to whole quarters and every cell of
+    every table (indicators, data quality, cohort) goes through ``suppression`` together.
+    """
+    if suppress:
+        scope = whole_quarters(scope)
     quarters = _quarters(scope)
     outcome_by_quarter = {row["quarter"]: row for row in ind.outcome_rows(scope, on=on)}
     gate_by_quarter = {row["quarter"]: row for row in ind.gate_rows(scope)}
+    waiting_by_quarter = {row["quarter"]: row for row in ind.waiting_rows(scope, on=on)}
     by_code: dict[str, list[Annotation]] = defaultdict(list)
     for annotation in annotations if annotations is not None else []:
         by_code[annotation.indicator_code].append(annotation)
@@ -203,6 +355,29 @@ def figures_build(
     gate_per_quarter = [ind.gate_figures_from(gate_by_quarter.get(q, {})) for q in quarters]
     outcome_totals = ind.figures_from(outcome_total)
     gate_totals = ind.gate_figures_from(gate_total)
+    waiting_total = ind.waiting_total(waiting_by_quarter.values())
+    waiting_per_quarter = [ind.waiting_figures_from(waiting_by_quarter.get(q, {})) for q in quarters]
+    waiting_totals = ind.waiting_figures_from(waiting_total)
+
+    protection = None
+    if suppress:
+        zero = dict.fromkeys((*ind.ADDITIVE_KEYS, *GATE_KEYS, *ind.WAITING_KEYS, "wc_n_days", "wm_n_days"), 0)
+
+        def counts(*parts: dict[str, Any]) -> dict[str, Any]:
+            merged = dict(zero)
+            for part in parts:
+                merged.update({key: value for key, value in part.items() if key in zero})
+                if "wc_days" in part:  # the number a median is taken over
+                    merged["wc_n_days"], merged["wm_n_days"] = len(part["wc_days"]), len(part["wm_days"])
+            return merged
+
+        protection = tables_protect(
+            quarter_rows=[
+                counts(outcome_by_quarter.get(q, {}), gate_by_quarter.get(q, {}), waiting_by_quarter.get(q, {}))
+                for q in quarters
+            ],
+            total=counts(outcome_total, gate_total, waiting_total),
+        )
 
     def rows(
         codes: tuple[str, ...], per_quarter: list[dict[str, Figure]], totals: dict[str, Figure]
@@ -210,32 +385,52 @@ def figures_build(
         return [
             IndicatorRow(
                 indicator=ind.BY_CODE[code],
-                cells=[cell_of(figures[code], suppress=suppress) for figures in per_quarter],
-                total=cell_of(totals[code], suppress=suppress),
+                cells=[
+                    cell_of(figures[code], protection=protection, column=index)
+                    for index, figures in enumerate(per_quarter)
+                ],
+                total=cell_of(totals[code], protection=protection, column=TOTAL),
                 figure=totals[code],
                 annotations=by_code.get(code, []),
             )
             for code in codes
         ]
 
-    closed = int(outcome_total.get("closed", 0))
-    follow_ups_missing = int(outcome_total.get("fu_missing", 0))
+    def count(name: str) -> Cell:
+        value = int(outcome_total.get(name, 0))
+        if protection is not None and not protection.count_visible((name, TOTAL)):
+            return Cell(text=suppression.MARK, detail=_("not shown: small numbers"), suppressed=True)
+        return Cell(text=str(value), value=value)
 
-    def quality(count: int, of: int) -> Cell:
-        shown = _count_text(count, suppress)
-        return Cell(text=shown, detail=_("of %(total)s") % {"total": _count_text(of, suppress)})
+    closed = count("closed")
 
+    def quality(name: str) -> Cell:
+        return dataclasses.replace(count(name), detail=_("of %(total)s") % {"total": closed.text})
+
+    from coachcare.trajectories.models import EndReason
+
+    age_other = int(outcome_total.get("closed", 0)) - sum(int(outcome_total.get(f"age_{c}", 0)) for c in ind.AGE_BANDS)
+    outcome_total = {**outcome_total, "age_other": age_other}
     return Figures(
         scope=scope,
         suppress=suppress,
         quarters=quarters,
         outcomes=rows(ind.OUTCOME_CODES, outcome_per_quarter, outcome_totals),
         gates=rows(ind.GATE_CODES, gate_per_quarter, gate_totals),
+        waiting=rows(ind.WAITING_CODES, waiting_per_quarter, waiting_totals),
+        waiting_norm=ind.waiting_norm(),
         data_quality={
-            "no_intake": quality(int(outcome_total.get("no_intake", 0)), closed),
-            "no_satisfaction": quality(int(outcome_total.get("no_satisfaction", 0)), closed),
-            "fu_missing": quality(follow_ups_missing, closed),
+            "no_intake": quality("no_intake"),
+            "no_satisfaction": quality("no_satisfaction"),
+            "fu_missing": count("fu_missing"),
         },
+        cohort_age=[
+            *((str(label), count(f"age_{code}")) for code, (label, _low, _high) in ind.AGE_BANDS.items()),
+            (_("other ages"), count("age_other")),
+        ],
+        cohort_end=[
+            (str(EndReason(code).label) if code else "–", count(f"er_{code}")) for code in ind.END_REASON_CODES
+        ],
         total_row=outcome_total,
     )
 
@@ -393,23 +588,3 @@ def forecast_of(*, municipality_id: int) -> Forecast:
 
 def forecast_alerts_of(*, municipality_id: int, limit: int = 6) -> list[ForecastAlert]:
     return list(ForecastAlert.objects.filter(municipality_id=municipality_id).order_by("-month")[:limit])
-
-
-# --- cohort (evidence report) --------------------------------------------------------------------
-
-
-def cohort_by_age_band(scope: Scope) -> dict[str, int]:
-    """Closed trajectories in scope per age band at referral (one grouped query on the summary)."""
-    counts: dict[str, int] = dict.fromkeys(ind.AGE_BANDS, 0)
-    counts["other"] = 0
-    rows = ind.closed_outcomes(scope).order_by().values("age_at_referral").annotate(n=Count("pk"))
-    for row in rows:
-        age = row["age_at_referral"] or 0
-        band = next((code for code, (_l, low, high) in ind.AGE_BANDS.items() if low <= age <= high), "other")
-        counts[band] += row["n"]
-    return counts
-
-
-def cohort_by_end_reason(scope: Scope) -> dict[str, int]:
-    rows = ind.closed_outcomes(scope).order_by().values("end_reason").annotate(n=Count("pk"))
-    return {row["end_reason"] or "": row["n"] for row in rows}

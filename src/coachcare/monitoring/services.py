@@ -489,9 +489,10 @@ def _report_context(
     annotations = selectors.annotations_for(scope=scope, outcome_scope=outcome_scope)
     figures = selectors.figures_build(scope=scope, suppress=outcome_scope.suppress, annotations=annotations)
     reference = selectors.reference_cost_of(municipality_id=municipality.pk)
-    cost_success = figures.row("cost_success").figure
+    cost_success_row = figures.row("cost_success")
+    cost_success = cost_success_row.figure
     comparison = None
-    if reference is not None and cost_success.value is not None and not cost_success.suppressed():
+    if reference is not None and cost_success.value is not None and not cost_success_row.total.suppressed:
         comparison = {
             "reference": format_euros(reference.amount_cents),
             "description": reference.description,
@@ -501,38 +502,26 @@ def _report_context(
     intervals = []
     for row in figures.outcomes:
         figure = row.figure
-        if figure.low is None or figure.high is None or figure.suppressed():
-            continue
+        if figure.low is None or figure.high is None or row.total.suppressed:
+            continue  # an interval reveals its figure: only beside a figure that is shown
         if figure.unit == ind.Unit.RATE:
             low, high = f"{figure.low * 100:.0f}%", f"{figure.high * 100:.0f}%"
         else:
             low, high = f"{figure.low:.2f}", f"{figure.high:.2f}"
         intervals.append({"indicator": row.indicator, "value": row.total, "low": low, "high": high})
-    age_bands = selectors.cohort_by_age_band(scope)
-    end_reasons = selectors.cohort_by_end_reason(scope)
-
-    def shown(count: int) -> str:
-        return "<5" if count < ind.SUPPRESS_BELOW else str(count)
-
-    from coachcare.trajectories.models import EndReason
-
     return {
         "municipality": municipality,
-        "date_from": date_from,
-        "date_to": date_to,
+        # the period as counted: whole quarters (``selectors.whole_quarters``)
+        "date_from": figures.scope.date_from,
+        "date_to": figures.scope.date_to,
         "module_code": module_code,
         "age_band": age_band,
         "figures": figures,
         "intervals": intervals,
         "reference": reference,
         "comparison": comparison,
-        "cohort_age": [
-            (ind.AGE_BANDS[c][0] if c in ind.AGE_BANDS else _("other ages"), shown(n)) for c, n in age_bands.items()
-        ],
-        "cohort_end": [
-            (EndReason(code).label if code in EndReason.values else code or "–", shown(n))
-            for code, n in sorted(end_reasons.items())
-        ],
+        "cohort_age": [(label, cell.text) for label, cell in figures.cohort_age],
+        "cohort_end": [(label, cell.text) for label, cell in figures.cohort_end],
         "annotations": annotations,
         "indicators": ind.INDICATORS,
         "generated_on": today(),
@@ -546,7 +535,11 @@ def _csv_of(context: dict[str, Any]) -> str:
     writer = csv.writer(out)
     header = ["table", "indicator", "code", *figures.quarter_labels, "total", "total numerator/denominator"]
     writer.writerow(header)
-    for table, rows in (("outcomes", figures.outcomes), ("gate decisions", figures.gates)):
+    for table, rows in (
+        ("outcomes", figures.outcomes),
+        ("gate decisions", figures.gates),
+        ("waiting times", figures.waiting),
+    ):
         for row in rows:
             writer.writerow(
                 [
