@@ -5,6 +5,8 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
@@ -12,7 +14,7 @@ from django_otp import login as otp_login
 from coachcare.accounts.forms import TokenForm
 from coachcare.accounts.selectors import totp_device_confirmed
 from coachcare.accounts.services import totp_device_base32, totp_device_confirm, totp_device_for_setup
-from coachcare.core.http import actor_of
+from coachcare.core.http import actor_of, safe_next_url
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +37,9 @@ def verify(request: HttpRequest) -> HttpResponse:
         return redirect("core:home")
     device = totp_device_confirmed(user=user)
     if device is None:
-        return redirect("accounts:setup")
+        setup_url = reverse("accounts:setup")
+        wanted = safe_next_url(request, "")
+        return redirect(f"{setup_url}?{urlencode({'next': wanted})}" if wanted else setup_url)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         allowed, _info = device.verify_is_allowed()
@@ -44,7 +48,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         elif device.verify_token(form.cleaned_data["token"]):
             otp_login(request, device)
             logger.info("two-factor login completed for user id %s", user.pk)
-            return redirect(request.GET.get("next") or "core:home")
+            return redirect(safe_next_url(request, "core:home"))
         else:
             form.add_error("token", _("This code is not correct. Check the time on your phone and try again."))
     return render(request, "accounts/verify.html", {"form": form})
@@ -62,7 +66,7 @@ def setup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if totp_device_confirm(user=user, device=device, token=form.cleaned_data["token"]):
             otp_login(request, device)
-            return redirect("core:home")
+            return redirect(safe_next_url(request, "core:home"))
         form.add_error("token", _("This code is not correct. Scan the code again and enter the new number."))
     qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=4, dark="#000", light="#fff")
     return render(
