@@ -24,6 +24,7 @@ from django.db.models import Model
 from django.http import HttpResponseBase
 from django.test import Client as HttpClient
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.urls.converters import get_converters
 from django.utils import timezone
 
 from coachcare.accounts.models import User
@@ -82,8 +83,23 @@ class Pattern:
         return self.route.startswith(("api/", "fhir/"))
 
     @property
+    def ends_session(self) -> bool:
+        """Logging out: a walk requests it with a client of its own, to stay logged in."""
+        return "logout" in self.route
+
+    @property
     def has_parameters(self) -> bool:
         return any(PARAM.search(segment) or segment.startswith("^") for segment in self.segments)
+
+    def accepts(self, value: str) -> bool:
+        """Whether ``value`` fits every path parameter's converter: a value that does not never
+        reaches the view (the URL is simply unknown), so a walk need not try it on every page."""
+        for segment in self.segments:
+            for match in PARAM.finditer(segment):
+                converter = get_converters().get(match["converter"] or "str")
+                if converter is None or not re.fullmatch(converter.regex, value):
+                    return False
+        return True
 
 
 PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>\w+)>")
@@ -153,8 +169,9 @@ class WalkData:
         return self.world.user(role)
 
     def http(self, role: str | None) -> HttpClient:
-        """A fresh test client, logged in as ``role`` (second factor passed) or anonymous."""
-        http = HttpClient()
+        """A fresh test client, logged in as ``role`` (second factor passed) or anonymous. A view's
+        exception is answered as in production (the 500 page), so a walk reports every one."""
+        http = HttpClient(raise_request_exception=False)
         if role is not None:
             log_in(http, self.user(role))
         return http

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from coachcare.access import policy
 from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint
-from coachcare.core.http import actor_of
+from coachcare.core.http import actor_of, int_param
 from coachcare.trajectories import selectors, services
 from coachcare.trajectories.forms import (
     YOUNG_PERSON,
@@ -93,8 +93,9 @@ class Step:
 
 def _posted_version(request: HttpRequest) -> int | None:
     """The trajectory version the form was made from (hidden field), to detect concurrent edits."""
-    raw = request.POST.get("trajectory_version", "") if request.method == "POST" else ""
-    return int(raw) if raw.isdigit() else None
+    if request.method != "POST":
+        return None
+    return int_param(request.POST, "trajectory_version")
 
 
 def _run_step(request: HttpRequest, public_id: UUID, step: Step) -> HttpResponse:
