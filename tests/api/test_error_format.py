@@ -56,7 +56,14 @@ def test_unknown_fhir_path_is_a_404_outcome(
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("post", "/api/v1/clients"), ("delete", "/api/v1/clients"), ("patch", "/api/v1/me"), ("put", "/api/v1/modules")],
+    [
+        ("post", "/api/v1/clients"),
+        ("delete", "/api/v1/clients"),
+        ("patch", "/api/v1/me"),
+        ("put", "/api/v1/modules"),
+        ("post", "/api/v1/openapi.json"),
+        ("put", "/api/v1/docs"),
+    ],
 )
 def test_a_method_the_api_does_not_have_is_a_405_problem(
     world: World, http: HttpClient, bearer: Callable[[User], Headers], method: str, path: str
