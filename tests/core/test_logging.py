@@ -1,4 +1,5 @@
 import logging
+import sys
 
 import pytest
 from django.conf import settings
@@ -43,3 +44,21 @@ def test_every_configured_handler_redacts() -> None:
     handlers: dict[str, dict[str, list[str]]] = settings.LOGGING["handlers"]  # type: ignore[index,assignment]
     for name, handler in handlers.items():
         assert "redact" in handler.get("filters", []), name
+
+
+def test_filter_keeps_a_percent_sign_of_a_traceback_literal() -> None:
+    """A traceback quoting a percent-encoded URL (``%00``) once made the record unprintable, so the
+    500 of a malformed request became an error in the error handling."""
+    try:
+        raise ValueError("bad value in /clients/%00%s/")
+    except ValueError:
+        exc_info = sys.exc_info()
+    record = logging.LogRecord(
+        "django.request", logging.ERROR, __file__, 1, "%s: %s", ("Internal Server Error", "/x%00/"), exc_info
+    )
+
+    RedactSensitiveFilter().filter(record)
+
+    message = record.getMessage()
+    assert message.startswith("Internal Server Error: /x%00/\n")
+    assert "bad value in /clients/%00%s/" in message

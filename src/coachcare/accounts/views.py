@@ -13,7 +13,8 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
+from django.utils.http import urlencode
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -38,7 +39,7 @@ from coachcare.accounts.services import (
     totp_device_for_setup,
 )
 from coachcare.audit.services import AccessPoint
-from coachcare.core.http import actor_of
+from coachcare.core.http import actor_of, safe_next_url
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +133,9 @@ def verify(request: HttpRequest) -> HttpResponse:
         return redirect("core:home")
     device = totp_device_confirmed(user=user)
     if device is None:
-        return redirect("accounts:setup")
+        setup_url = reverse("accounts:setup")
+        wanted = safe_next_url(request, "")
+        return redirect(f"{setup_url}?{urlencode({'next': wanted})}" if wanted else setup_url)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         allowed, _info = device.verify_is_allowed()
@@ -141,7 +144,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         elif device.verify_token(form.cleaned_data["token"]):
             otp_login(request, device)
             logger.info("two-factor login completed for user id %s", user.pk)
-            return redirect(request.GET.get("next") or "core:home")
+            return redirect(safe_next_url(request, "core:home"))
         else:
             form.add_error("token", _("This code is not correct. Check the time on your phone and try again."))
     return render(request, "accounts/verify.html", {"form": form})
@@ -159,7 +162,7 @@ def setup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if totp_device_confirm(user=user, device=device, token=form.cleaned_data["token"]):
             otp_login(request, device)
-            return redirect("core:home")
+            return redirect(safe_next_url(request, "core:home"))
         form.add_error("token", _("This code is not correct. Scan the code again and enter the new number."))
     qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=4, dark="#000", light="#fff")
     return render(

@@ -41,7 +41,7 @@ from coachcare.api import selectors, services
 from coachcare.api.auth import bearer_user
 from coachcare.api.errors import BadRequest, django_validation_errors, not_found, problem_for
 from coachcare.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorPage
-from coachcare.api.problems import PROBLEM_CONTENT_TYPE, problem_response
+from coachcare.api.problems import PROBLEM_CONTENT_TYPE, method_not_allowed, problem_response
 from coachcare.audit.models import AccessLogEntry
 from coachcare.audit.services import AccessPoint, Channel
 from coachcare.clients.models import Client
@@ -389,8 +389,9 @@ def operation_outcome(problem: HttpResponse) -> HttpResponse:
     response = HttpResponse(
         outcome.model_dump_json(exclude_none=True), status=problem.status_code, content_type=FHIR_CONTENT_TYPE
     )
-    if problem.has_header("WWW-Authenticate"):
-        response["WWW-Authenticate"] = problem["WWW-Authenticate"]
+    for header in ("WWW-Authenticate", "Allow"):
+        if problem.has_header(header):
+            response[header] = problem[header]
     return response
 
 
@@ -400,14 +401,18 @@ def fhir_not_found(request: HttpRequest, *args: object, **kwargs: object) -> Htt
 
 
 def fhir_endpoint(
-    *, public: bool = False, resource: str | None = None
+    *, public: bool = False, resource: str | None = None, methods: tuple[str, ...] = ("GET",)
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """A FHIR view: bearer token (unless ``public``), errors as ``OperationOutcome``. ``resource``:
-    the resource type the view serves, for tokens limited to some (``policy.can_use_fhir_resource``)."""
+    """A FHIR interaction: bearer token (unless ``public``), only the HTTP ``methods`` the
+    interaction has (a search, a read and ``metadata`` are GET only: anything else is a 405
+    OperationOutcome with ``Allow``), every error an OperationOutcome. ``resource``: the resource
+    type the view serves, for tokens limited to some (``policy.can_use_fhir_resource``)."""
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @csrf_exempt
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method not in methods:
+                return operation_outcome(method_not_allowed(request, methods))
             try:
                 if not public:
                     user = bearer_user(request)
@@ -610,12 +615,10 @@ def _task_get(request: HttpRequest, resource_id: str) -> ModuleRun:
     )
 
 
-@fhir_endpoint(resource="Task")
+@fhir_endpoint(resource="Task", methods=("GET", "PUT", "PATCH"))
 def task_read(request: HttpRequest, resource_id: str) -> HttpResponse:
     if request.method in {"PUT", "PATCH"}:
         return _task_update(request, resource_id)
-    if request.method != "GET":
-        return problem_response(request, status=405, detail="GET, PUT or PATCH.")
     run = _task_get(request, resource_id)
     return _fhir(task_resource(run, selectors.practitioner_ids([run.trajectory.coach])))
 

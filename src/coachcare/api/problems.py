@@ -1,6 +1,7 @@
 """RFC 9457 problem details: the one error shape under /api/ and /fhir/."""
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -45,4 +46,12 @@ def problem_response(
     response = HttpResponse(json.dumps(body, default=str), status=status, content_type=PROBLEM_CONTENT_TYPE)
     if status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="coachcare"'
+    return response
+
+
+def method_not_allowed(request: HttpRequest, allowed: Iterable[str]) -> HttpResponse:
+    """405 with the ``Allow`` header, as a problem document."""
+    methods = ", ".join(sorted(set(allowed)))
+    response = problem_response(request, status=405, detail=f"{request.method} is not allowed here; use {methods}.")
+    response["Allow"] = methods
     return response

@@ -8,6 +8,7 @@ from uuid import UUID
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 from ninja import NinjaAPI, Query
 from ninja.openapi.docs import DocsBase
 from pydantic import BaseModel
@@ -94,6 +95,7 @@ api = ProblemNinjaAPI(
     docs=StrictCspDocs(),
     docs_url="/docs",
     openapi_url="/openapi.json",
+    docs_decorator=require_safe,  # the schema and the docs page are read only: any other method is a 405
 )
 
 

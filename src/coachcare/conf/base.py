@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "coachcare.operations.unavailable.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "coachcare.core.middleware.NoStoreMiddleware",  # after WhiteNoise: static files keep their cache headers
+    "coachcare.api.middleware.ApiErrorFormatMiddleware",  # before CSRF: /api/ and /fhir/ answer in their format
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -167,6 +169,9 @@ AXES_ENABLED = env_bool("AXES_ENABLED", True)
 
 # Two-factor (django-otp)
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "coachcare")
+# The admin never shows a device's TOTP secret or QR code (the page would let an administrator log in
+# as someone else); its config and QR code pages answer 403.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # DigiD for young people and parents through an OpenID Connect broker (docs/configuration.md,
 # docs/operations.md "Connecting a DigiD broker"). Off (no button) unless a client id and the

@@ -21,9 +21,11 @@ class RedactSensitiveFilter(logging.Filter):
             record.args = None
         if record.exc_info:
             # Tracebacks can quote values (a BSN in a failing query): render and redact them here.
+            # The message is already rendered: a "%" in the traceback (a percent-encoded URL) must
+            # not be read as a format placeholder of the record's arguments.
             formatted = logging.Formatter().formatException(record.exc_info)
-            record.exc_text = redact(formatted)
             record.exc_info = None
-            record.msg = f"{record.msg}\n{record.exc_text}"
             record.exc_text = None
+            record.msg = f"{redacted}\n{redact(formatted)}"
+            record.args = None
         return True

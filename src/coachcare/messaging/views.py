@@ -6,7 +6,7 @@ The views hold no rules: the services and selectors check ``access.policy`` and 
 from uuid import UUID
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import BadRequest, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,7 +20,7 @@ from coachcare.audit.services import AccessPoint
 from coachcare.clients import selectors as client_selectors
 from coachcare.clients.models import GezagRelation
 from coachcare.core.dates import today
-from coachcare.core.http import actor_of, page_number
+from coachcare.core.http import actor_of, int_param, page_number, uuid_param
 from coachcare.messaging import selectors, services
 from coachcare.messaging.forms import MessageForm
 from coachcare.messaging.models import Thread
@@ -67,10 +67,13 @@ def thread_open(request: HttpRequest, client_public_id: UUID) -> HttpResponse:
     kind = request.POST.get("kind", "")
     parent = None
     if kind == Thread.Kind.PARENT:
+        relation_id = int_param(request.POST, "relation")
         relation = (
             GezagRelation.objects.select_related("parent")
-            .filter(policy.gezag_q(today()), client=client, pk=request.POST.get("relation") or 0)
+            .filter(policy.gezag_q(today()), client=client, pk=relation_id)
             .first()
+            if relation_id
+            else None
         )
         if relation is None or relation.parent is None:
             raise Http404(_("No such parent."))
@@ -88,11 +91,7 @@ def thread_open(request: HttpRequest, client_public_id: UUID) -> HttpResponse:
 
 def _message_param(request: HttpRequest, name: str) -> UUID | None:
     """``?before=`` / ``?after=``: a message's public id, or none; anything else is a 400."""
-    raw = request.GET.get(name, "")
-    try:
-        return UUID(raw) if raw else None
-    except ValueError as exc:
-        raise BadRequest(_("Invalid message.")) from exc
+    return uuid_param(request.GET, name)
 
 
 def _thread_or_404(request: HttpRequest, public_id: UUID) -> Thread:

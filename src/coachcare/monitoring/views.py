@@ -194,6 +194,8 @@ def reference_cost(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET"])
 def evidence_report(request: HttpRequest, fmt: str) -> HttpResponse:
+    if fmt not in {"csv", "pdf"}:
+        raise Http404(_("The report is a PDF or a CSV file."))
     actor = actor_of(request)
     try:
         municipality = _own_municipality(actor, None)

@@ -12,14 +12,14 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidde
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coachcare.access import policy
 from coachcare.accounts.models import Role
 from coachcare.audit.services import AccessPoint, Channel
 from coachcare.clients import services as client_services
 from coachcare.clients.models import Client, GezagRelation, ParentAccessDecision
-from coachcare.core.http import actor_of
+from coachcare.core.http import actor_of, int_param, uuid_param
 from coachcare.privacy import pdf, selectors, services
 from coachcare.privacy.forms import RefuseForm
 from coachcare.privacy.models import DestructionRequest
@@ -99,10 +99,13 @@ def consent_change(request: HttpRequest, trajectory_id: UUID) -> HttpResponse:
 def parent_access(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
     client = _own_client(request)
+    relation_id = int_param(request.POST, "relation")
     relation = (
-        GezagRelation.objects.filter(client=client, pk=request.POST.get("relation") or 0, parent__isnull=False)
+        GezagRelation.objects.filter(client=client, pk=relation_id, parent__isnull=False)
         .select_related("parent")
         .first()
+        if relation_id
+        else None
     )
     if relation is None or relation.parent is None:
         raise Http404(_("No such parent."))
@@ -148,6 +151,7 @@ def _export(request: HttpRequest, public_id: UUID | None) -> services.ClientData
 
 
 @login_required
+@require_GET
 def export_json(request: HttpRequest, public_id: UUID | None = None) -> HttpResponse:
     export = _export(request, public_id)
     body = json.dumps(export.as_json(), cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
@@ -158,6 +162,7 @@ def export_json(request: HttpRequest, public_id: UUID | None = None) -> HttpResp
 
 
 @login_required
+@require_GET
 def export_pdf(request: HttpRequest, public_id: UUID | None = None) -> HttpResponse:
     export = _export(request, public_id)
     html = render_to_string("privacy/export_pdf.html", {"export": export}, request=request)
@@ -208,7 +213,8 @@ def destruction_requests(request: HttpRequest) -> HttpResponse:
     form = RefuseForm()
     failed: UUID | None = None
     if request.method == "POST":
-        item = DestructionRequest.objects.filter(public_id=request.POST.get("request") or "").first()
+        request_id = uuid_param(request.POST, "request")
+        item = DestructionRequest.objects.filter(public_id=request_id).first() if request_id else None
         if item is None:
             raise Http404(_("No such request."))
         try:

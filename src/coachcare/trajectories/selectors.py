@@ -294,8 +294,12 @@ def client_timeline(*, actor: User, public_id: UUID, access_point: AccessPoint) 
     return ClientTimeline(file=file, trajectories=trajectories, active=active, goals=goals, events=events)
 
 
-def trajectory_get_for_actor(*, actor: User, public_id: UUID) -> Trajectory:
-    """A trajectory whose clinical content the actor may see; ``AccessDenied`` otherwise."""
+def trajectory_get_for_actor(*, actor: User, public_id: UUID, action: str, access_point: AccessPoint) -> Trajectory:
+    """A trajectory whose clinical content the actor may see; ``AccessDenied`` otherwise.
+
+    Every page of a trajectory shows its clinical content (goal texts, GAS scales, scores, the
+    evaluation and its advice), so opening one is logged here, once, as a read with ``action``
+    (e.g. ``trajectory.evaluation``): a new trajectory page cannot forget it (NEN 7513)."""
     trajectory = (
         Trajectory.objects.select_related("client", "client__municipality", "client__team", "method_version")
         .filter(public_id=public_id, client__in=policy.clients_visible_to(actor))
@@ -303,6 +307,8 @@ def trajectory_get_for_actor(*, actor: User, public_id: UUID) -> Trajectory:
     )
     if trajectory is None or not policy.can_see(actor, trajectory.client, policy.DataKind.CLINICAL):
         raise policy.AccessDenied("No such trajectory, or no access.")
+    client_ids = [trajectory.client.public_id]
+    access_log_record(actor=actor, event=Event.READ, action=action, client_ids=client_ids, access_point=access_point)
     return trajectory
 
 

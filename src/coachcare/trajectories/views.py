@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from coachcare.access import policy
 from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint
-from coachcare.core.http import actor_of
+from coachcare.core.http import actor_of, int_param
 from coachcare.trajectories import selectors, services
 from coachcare.trajectories.forms import (
     YOUNG_PERSON,
@@ -56,9 +56,15 @@ Perform = Callable[[User, Trajectory, forms.Form, AccessPoint], object]
 FormBuilder = Callable[[Trajectory, Any], forms.Form]
 
 
-def _trajectory(actor: User, public_id: UUID) -> Trajectory:
+def _trajectory(request: HttpRequest, public_id: UUID, page: str) -> Trajectory:
+    """The trajectory of a page (``page`` names it in the access log); 404 without access."""
     try:
-        return selectors.trajectory_get_for_actor(actor=actor, public_id=public_id)
+        return selectors.trajectory_get_for_actor(
+            actor=actor_of(request),
+            public_id=public_id,
+            action=f"trajectory.page.{page}",
+            access_point=AccessPoint.from_request(request),
+        )
     except policy.AccessDenied as exc:
         raise Http404(_("No such trajectory.")) from exc
 
@@ -79,6 +85,7 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
 
 @dataclasses.dataclass(frozen=True)
 class Step:
+    page: str  # the page's name in the access log: ``trajectory.page.<page>``
     title: Any
     intro: Any
     button: Any
@@ -89,13 +96,14 @@ class Step:
 
 def _posted_version(request: HttpRequest) -> int | None:
     """The trajectory version the form was made from (hidden field), to detect concurrent edits."""
-    raw = request.POST.get("trajectory_version", "") if request.method == "POST" else ""
-    return int(raw) if raw.isdigit() else None
+    if request.method != "POST":
+        return None
+    return int_param(request.POST, "trajectory_version")
 
 
 def _run_step(request: HttpRequest, public_id: UUID, step: Step) -> HttpResponse:
     actor = actor_of(request)
-    trajectory = _trajectory(actor, public_id)
+    trajectory = _trajectory(request, public_id, step.page)
     posted = _posted_version(request)
     if posted is not None:
         trajectory.version = posted  # services compare it under a row lock
@@ -232,6 +240,7 @@ def _close(actor: User, trajectory: Trajectory, form: forms.Form, access_point: 
 
 STEPS: dict[str, Step] = {
     "request_allocation": Step(
+        "request_allocation",
         gettext_lazy("Request an allocation"),
         gettext_lazy(
             "Ask the municipality for an allocation (toewijzing) of a module. Under a mandate it is granted at once."
@@ -242,6 +251,7 @@ STEPS: dict[str, Step] = {
         _request_allocation,
     ),
     "allocate": Step(
+        "allocate",
         gettext_lazy("Allocation received"),
         gettext_lazy("The municipality granted the allocation for the first module: continue to the intake."),
         gettext_lazy("Allocation received, continue"),
@@ -250,6 +260,7 @@ STEPS: dict[str, Step] = {
         _allocate,
     ),
     "agreement": Step(
+        "agreement",
         gettext_lazy("Record consent"),
         gettext_lazy("Record the consent or agreement you heard from the young person or a parent with gezag."),
         gettext_lazy("Record consent"),
@@ -258,6 +269,7 @@ STEPS: dict[str, Step] = {
         _agreement,
     ),
     "consent_exception": Step(
+        "consent_exception",
         gettext_lazy("Care without the parents' consent (art. 7.3.4 lid 4)"),
         gettext_lazy(
             "For a young person of 12 to 15, care may start without the consent of the parents with gezag when "
@@ -271,6 +283,7 @@ STEPS: dict[str, Step] = {
         _consent_exception,
     ),
     "start_intake": Step(
+        "start_intake",
         gettext_lazy("Start the intake"),
         gettext_lazy("Start the intake once the consent to care is recorded."),
         gettext_lazy("Start intake"),
@@ -279,6 +292,7 @@ STEPS: dict[str, Step] = {
         _start_intake,
     ),
     "goal_add": Step(
+        "goal_add",
         gettext_lazy("Add a goal"),
         gettext_lazy("Write the goal with the young person, and describe every level of its GAS scale in their words."),
         gettext_lazy("Add goal"),
@@ -287,6 +301,7 @@ STEPS: dict[str, Step] = {
         _goal_add,
     ),
     "intake_scores": Step(
+        "intake_scores",
         gettext_lazy("Score the goals at the intake"),
         gettext_lazy("The baseline: the GAS level and the GBO score of every goal at the intake."),
         gettext_lazy("Save scores"),
@@ -295,6 +310,7 @@ STEPS: dict[str, Step] = {
         _intake_scores,
     ),
     "module_start": Step(
+        "module_start",
         gettext_lazy("Start a module"),
         gettext_lazy("Needs the consent to care, an agreed plan and an allocation that covers the module."),
         gettext_lazy("Start module"),
@@ -303,6 +319,7 @@ STEPS: dict[str, Step] = {
         _module_start,
     ),
     "module_finish": Step(
+        "module_finish",
         gettext_lazy("Finish the module"),
         gettext_lazy("The module is done: evaluate it with the young person next."),
         gettext_lazy("Finish module"),
@@ -311,6 +328,7 @@ STEPS: dict[str, Step] = {
         _module_finish,
     ),
     "evaluation": Step(
+        "evaluation",
         gettext_lazy("Evaluate the module"),
         gettext_lazy("Score every goal again (GAS and GBO). The system then gives its advice."),
         gettext_lazy("Save scores and see the advice"),
@@ -319,6 +337,7 @@ STEPS: dict[str, Step] = {
         _evaluation_score,
     ),
     "close": Step(
+        "close",
         gettext_lazy("Close the trajectory"),
         gettext_lazy("Choose the end reason. The follow-up contacts after 6 and 12 months are scheduled."),
         gettext_lazy("Close trajectory"),
@@ -359,7 +378,7 @@ close = _step_view("close")
 def decide(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """The gate decision: the advice and its rule, then stop / continue / step up with a reason."""
     actor = actor_of(request)
-    trajectory = _trajectory(actor, public_id)
+    trajectory = _trajectory(request, public_id, "decision")
     current = selectors.evaluation_current(trajectory=trajectory)
     if current is None:
         messages.error(request, _("Score the evaluation first: then the system gives its advice."))
@@ -402,7 +421,7 @@ def decide(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def follow_up(request: HttpRequest, public_id: UUID, months: int) -> HttpResponse:
     actor = actor_of(request)
-    trajectory = _trajectory(actor, public_id)
+    trajectory = _trajectory(request, public_id, "follow_up")
     contact = FollowUp.objects.filter(trajectory=trajectory, months=months).first()
     if contact is None:
         raise Http404(_("No such follow-up contact."))
@@ -454,7 +473,7 @@ def _messages_of(error: Exception) -> list[str]:
 def summary(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """The closing summary for the referrer: its text only once everyone who must consent did."""
     actor = actor_of(request)
-    trajectory = _trajectory(actor, public_id)
+    trajectory = _trajectory(request, public_id, "summary")
     try:
         closing = services.closing_summary_get(
             actor=actor, trajectory=trajectory, access_point=AccessPoint.from_request(request)
@@ -497,7 +516,7 @@ def approvals(request: HttpRequest) -> HttpResponse:
 def consent_exception_decide(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """The team lead approves or rejects the pending exception of art. 7.3.4 lid 4 of a trajectory."""
     actor = actor_of(request)
-    trajectory = _trajectory(actor, public_id)
+    trajectory = _trajectory(request, public_id, "consent_exception_decision")
     pending = ConsentException.objects.filter(trajectory=trajectory, status=ConsentException.Status.PENDING).first()
     if pending is None:
         raise Http404(_("No exception waits for a decision."))
@@ -533,7 +552,7 @@ def consent_exception_decide(request: HttpRequest, public_id: UUID) -> HttpRespo
 def agreement_scan(request: HttpRequest, public_id: UUID, agreement_id: int) -> HttpResponse:
     """The scan of a consent given on paper, decrypted, for the professionals who treat the young person."""
     actor = actor_of(request)
-    trajectory = _trajectory(actor, public_id)
+    trajectory = _trajectory(request, public_id, "agreement_scan")
     agreement = Agreement.objects.filter(trajectory=trajectory, pk=agreement_id).first()
     if agreement is None or not agreement.scan:
         raise Http404(_("No such scan."))
@@ -553,7 +572,7 @@ def agreement_scan(request: HttpRequest, public_id: UUID, agreement_id: int) -> 
 @require_POST
 def approve(request: HttpRequest, public_id: UUID) -> HttpResponse:
     actor = actor_of(request)
-    trajectory = _trajectory(actor, public_id)
+    trajectory = _trajectory(request, public_id, "approval")
     current = selectors.evaluation_current(trajectory=trajectory)
     if current is None:
         raise Http404(_("No decision waits for approval."))
