@@ -29,6 +29,9 @@ class Provider(models.Model):
         _("out-of-hours phone number"),
         max_length=20,
         blank=True,
+        default="",
+        # A database default too: bulk loaders that name their columns (synthetic) need not know it.
+        db_default="",
         validators=[PHONE_VALIDATOR],
         help_text=_("Shown to young people and parents on the crisis page, e.g. 030 123 45 67."),
     )
