@@ -17,6 +17,7 @@ urlpatterns = [
     path("monitoring/", include("coachcare.monitoring.urls")),
     path("api/v1/", include("coachcare.api.urls")),
     path("fhir/r4/", include("coachcare.api.fhir_urls")),
+    path("", include("coachcare.safeguarding.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -108,9 +108,10 @@ def test_a_coach_walks_a_young_person_from_referral_to_closure(
     expect(teamleider.get_by_role("status").first).to_contain_text("Jesse Wandelaar")
     teamleider.context.close()
 
-    # Close according to plan (31): closed, and the follow-ups after 6 and 12 months are scheduled.
+    # A step up never closes "according to plan": the form proposes 38 (continued at another
+    # provider), the warm hand-off. Closed, and the follow-ups after 6 and 12 months are scheduled.
     page.reload()
-    page.get_by_label("Reden van beëindiging (iJw JZ588)").select_option("31")
+    expect(page.get_by_label("Reden van beëindiging (iJw JZ588)")).to_have_value("38")
     assert_accessible(page)
     page.get_by_role("button", name="Traject afsluiten").click()
     expect(page.locator(".coachcare-status")).to_have_text("gesloten")

@@ -35,6 +35,7 @@ import enum
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -462,6 +463,39 @@ def can_manage_retention_holds(user: User, client: Client) -> bool:
         and user.is_active
         and (user.role == Role.BEHEERDER or can_decide_destruction(user, client))
     )
+
+
+# --- safeguarding: crisis help, meldcode, warm hand-off ------------------------------------------------
+
+
+def sees_crisis_entry(user: User | AnonymousUser | None) -> bool:
+    """The "Need help? Right now" entry: on every page of young people and parents, and on every
+    page without a login (the login page, invitations, error pages). Professionals do not get it."""
+    if user is None or not user.is_authenticated:
+        return True
+    return getattr(user, "role", None) in {Role.JONGERE, Role.OUDER}
+
+
+def can_use_meldcode(user: User, client: Client) -> bool:
+    """The Meldcode huiselijk geweld en kindermishandeling of a client: read and recorded only by the
+    professionals who treat the client (their coach, the team's coaches and team lead). Never the
+    young person, a parent, the municipality or the administrator: not even that a case exists."""
+    return user.is_authenticated and user.is_active and can_write_clinical(user, client)
+
+
+def can_be_meldcode_team_lead(user: User, client: Client) -> bool:
+    """The team lead involved in a meldcode decision: an active team lead of the client's team."""
+    return (
+        user.is_active and user.role == Role.TEAMLEIDER and user.team_id is not None and user.team_id == client.team_id
+    )
+
+
+def access_team_of(client: Client) -> QuerySet[User]:
+    """Who is told of a warm hand-off (a step up to other care): the active access-team staff
+    (gemeente-toegang) of the client's municipality. They see the administrative file already."""
+    return User.objects.filter(
+        role=Role.GEMEENTE_TOEGANG, municipality_id=client.municipality_id, is_active=True
+    ).exclude(email="")
 
 
 # --- the young person's portal (coaching) ------------------------------------------------------------

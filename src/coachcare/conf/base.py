@@ -30,6 +30,8 @@ SECRET_KEY = env_str("SECRET_KEY")
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# A refused form (missing or stale security token) gets a styled page with a way back.
+CSRF_FAILURE_VIEW = "coachcare.core.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -62,6 +64,7 @@ INSTALLED_APPS = [
     "coachcare.privacy",
     "coachcare.monitoring",
     "coachcare.api",
+    "coachcare.safeguarding",
     "coachcare.audit",
     "coachcare.operations",
 ]
@@ -81,6 +84,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "coachcare.accounts.middleware.RequireTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A view's bare-text "not allowed" (403) is shown inside the styled 403 page (core/errors.py).
+    "coachcare.core.errors.StyledForbiddenMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "axes.middleware.AxesMiddleware",

@@ -2,6 +2,16 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+#: A phone number as people write it: digits with spaces or hyphens, optionally starting with +.
+PHONE_VALIDATOR = RegexValidator(
+    r"^\+?[0-9][0-9 -]{5,18}[0-9]$", _("Enter a phone number of digits, spaces and hyphens, e.g. 030 123 45 67.")
+)
+
+
+def phone_dial_string(number: str) -> str:
+    """``number`` without spaces and hyphens, for a ``tel:`` link."""
+    return "".join(c for c in number if c.isdigit() or c == "+")
+
 
 class Provider(models.Model):
     """A youth-care provider (zorgaanbieder), identified by its AGB code (8 digits)."""
@@ -13,6 +23,18 @@ class Provider(models.Model):
         validators=[RegexValidator(r"^\d{8}$", _("An AGB code has 8 digits."))],
     )
     name = models.CharField(_("name"), max_length=200)
+    # Shown to the provider's young people and parents on the crisis page (/hulp/): who answers
+    # outside office hours. Blank: the page shows only the national numbers.
+    out_of_hours_phone = models.CharField(
+        _("out-of-hours phone number"),
+        max_length=20,
+        blank=True,
+        default="",
+        # A database default too: bulk loaders that name their columns (synthetic) need not know it.
+        db_default="",
+        validators=[PHONE_VALIDATOR],
+        help_text=_("Shown to young people and parents on the crisis page, e.g. 030 123 45 67."),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -21,6 +43,11 @@ class Provider(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def out_of_hours_tel(self) -> str:
+        """The out-of-hours number as a ``tel:`` target: digits and a leading plus only."""
+        return phone_dial_string(self.out_of_hours_phone)
 
 
 class Team(models.Model):

@@ -159,7 +159,9 @@ def _panel(
             panel["agreement_form"] = agreement_form(trajectory, default_kind="plan")
             panel["module_form"] = module_start_form(trajectory, default_code=code)
         else:
-            panel["close_form"] = close_form(trajectory, default_reason="31")
+            # A step up hands the young person over to other care: 38 by default, never 31.
+            default_reason = "38" if evaluation.decision == "step_up" else "31"
+            panel["close_form"] = close_form(trajectory, default_reason=default_reason)
     if status in {"referred", "allocated", "intake"}:
         panel.update(_consent_panel(trajectory))
     if status in {"referred", "allocated", "intake", "module_running", "module_evaluation"}:

@@ -781,6 +781,7 @@ def trajectory_close(
     """Close with the iJw end reason; keep the final scores and the satisfaction questionnaire's
     answers (when the young person gave them); schedule the 6- and 12-month follow-ups."""
     from coachcare.monitoring import services as monitoring_services  # above trajectories: imported late
+    from coachcare.safeguarding import services as safeguarding_services  # above trajectories: imported late
     from coachcare.trajectories.tasks import follow_up_due_task
 
     _require_writer(actor, trajectory.client)
@@ -830,6 +831,8 @@ def trajectory_close(
             )
         _log(actor, locked, "trajectory.close", access_point)
         _care_events_changed()
+        # A step up (38/39): the municipality's access team is told after commit (warm hand-off).
+        safeguarding_services.handoff_record(trajectory_id=locked.pk, end_reason=end_reason)
         monitoring_services.trajectory_outcomes_refresh(trajectory_ids=[locked.pk])
     locked.refresh_from_db()
     return locked

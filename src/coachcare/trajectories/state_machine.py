@@ -196,10 +196,35 @@ def end_reason_given(trajectory: Trajectory, on: datetime.date, params: Mapping[
 
 
 def closed_by_gate(trajectory: Trajectory, on: datetime.date, params: Mapping[str, Any]) -> str | None:
-    """A planned closure (31) needs an approved stop or step-up decision; an early end does not."""
+    """A planned closure (31) needs an approved stop decision; an early end does not. A step up is
+    never "according to plan": it closes with 38 or 39 (``step_up_hands_off``)."""
     if params.get("end_reason") != "31":
         return None
-    return gate_passed(trajectory, on, {"gate_decision": {"stop", "step_up"}})
+    return gate_passed(trajectory, on, {"gate_decision": {"stop"}})
+
+
+#: JZ588 end reasons of a step up: 38 continued at another provider, 39 outflow to another domain
+#: (and 02, should the young person have died). The access team is told (``safeguarding``).
+STEP_UP_END_REASONS = frozenset({"38", "39"})
+
+
+def step_up_hands_off(trajectory: Trajectory, on: datetime.date, params: Mapping[str, Any]) -> str | None:
+    """After a step-up decision at the module gate the trajectory closes with end reason 38 or 39
+    (the warm hand-off to other care), never 31 "according to plan" or another early end."""
+    if trajectory.status != Status.MODULE_EVALUATION:
+        return None
+    last_run = ModuleRun.objects.filter(trajectory=trajectory).order_by("-sequence").first()
+    evaluation = Evaluation.objects.filter(module_run=last_run).first() if last_run is not None else None
+    if evaluation is None or evaluation.decision != "step_up":
+        return None
+    if evaluation.approval in {Evaluation.Approval.PENDING, Evaluation.Approval.REJECTED}:
+        return None  # the decision does not stand (yet): gate_passed says why where it matters
+    if params.get("end_reason") in STEP_UP_END_REASONS | {"02"}:
+        return None
+    return _(
+        "The decision was to step up to more specialised care: close with end reason 38 (continued at another "
+        "provider) or 39 (outflow to another domain)."
+    )
 
 
 def follow_up_due(trajectory: Trajectory, on: datetime.date, params: Mapping[str, Any]) -> str | None:
@@ -241,7 +266,7 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("finish_module", frozenset({Status.MODULE_RUNNING}), Status.MODULE_EVALUATION,
                    (), "decide", 7),
         Transition("close", frozenset(ACTIVE_STATUSES), Status.CLOSED,
-                   (end_reason_given, closed_by_gate), "follow_up", None),
+                   (end_reason_given, closed_by_gate, step_up_hands_off), "follow_up", None),
         Transition("begin_follow_up", frozenset({Status.CLOSED}), Status.FOLLOW_UP,
                    (follow_up_due,), "follow_up", None),
         Transition("archive", frozenset({Status.FOLLOW_UP}), Status.ARCHIVED,
