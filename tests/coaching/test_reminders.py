@@ -10,7 +10,8 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from coachcare.accounts.models import User
-from coachcare.coaching.services import reminders_send
+from coachcare.coaching.services import REMINDER_RUN_TIME, reminders_send
+from coachcare.coaching.tasks import reminders_send_task
 from coachcare.core.dates import today
 from coachcare.method.services import method_demo_package_install
 from coachcare.trajectories import services as trajectory_services
@@ -117,3 +118,36 @@ def test_a_refused_mail_is_tried_again_next_run(world: World, waiting: Trajector
     with pytest.raises(CommandError, match="refused"):
         call_command("reminders_send", "--on", day(3).isoformat(), stdout=io.StringIO())
     assert User.objects.filter(last_reminded_at__isnull=False).count() == 0
+
+
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def test_the_daily_task_is_queued_once(db: None, settings) -> None:  # type: ignore[no-untyped-def]
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = DATABASE_TASKS
+    out = io.StringIO()
+    call_command("reminders_schedule", stdout=out)
+    call_command("reminders_schedule", stdout=io.StringIO())
+    [queued] = DBTaskResult.objects.filter(task_path=reminders_send_task.module_path)
+    assert timezone.localtime(queued.run_after).time() == REMINDER_RUN_TIME
+    assert queued.run_after > timezone.now()
+    assert str(queued.id) in out.getvalue()
+
+
+def test_the_task_sends_and_queues_tomorrow(world: World, waiting: Trajectory, settings) -> None:  # type: ignore[no-untyped-def]
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = DATABASE_TASKS
+    result = reminders_send_task.call(on=day(3).isoformat())
+    assert "2 reminded" in result["summary"] and len(mail.outbox) == 2
+    assert DBTaskResult.objects.filter(task_path=reminders_send_task.module_path).count() == 1
+    assert reminders_send_task.call(on=day(3).isoformat())["summary"].endswith("0 e-mail(s) refused")
+    assert len(mail.outbox) == 2
+
+
+def test_scheduling_needs_a_backend_that_can_wait(db: None, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    with pytest.raises(CommandError, match="cron"):
+        call_command("reminders_schedule")

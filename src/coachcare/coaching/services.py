@@ -9,10 +9,11 @@ import logging
 import smtplib
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
+from django.tasks import TaskResultStatus
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -33,6 +34,9 @@ FEEDBACK_MAX_LENGTH = 5_000
 REMINDER_AFTER = datetime.timedelta(days=3)
 #: ... and at most once in this period per person.
 REMINDER_INTERVAL = datetime.timedelta(days=7)
+
+#: The daily reminder run goes out in the morning (local time), not at night.
+REMINDER_RUN_TIME = datetime.time(10, 0)
 
 logger = logging.getLogger(__name__)
 
@@ -258,3 +262,43 @@ def reminders_send(*, on: datetime.date, dry_run: bool = False) -> ReminderRun:
             User.objects.filter(pk=user.pk).update(last_reminded_at=timezone.now())
             sent += 1
     return ReminderRun(on=on, checked=len(candidates), sent=sent, failed=failed, dry_run=dry_run)
+
+
+def _next_reminder_run(now: datetime.datetime) -> datetime.datetime:
+    local = timezone.localtime(now)
+    run_after = timezone.make_aware(datetime.datetime.combine(local.date(), REMINDER_RUN_TIME))
+    if run_after <= now:
+        run_after = timezone.make_aware(
+            datetime.datetime.combine(local.date() + datetime.timedelta(days=1), REMINDER_RUN_TIME)
+        )
+    return run_after
+
+
+def reminders_schedule(*, now: datetime.datetime | None = None) -> tuple[str, datetime.datetime]:
+    """Make sure one run of the daily reminder task is queued (the next ``REMINDER_RUN_TIME``);
+    returns (task id, run after). Idempotent: with the database task backend, a run already waiting
+    in the queue is returned and nothing is queued. Should two callers race and queue two runs, the
+    second sends nothing (``reminders_send`` reminds a person at most once a week). Needs a backend
+    that supports ``run_after``; otherwise run ``manage.py reminders_send`` daily from cron."""
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    from coachcare.coaching.tasks import reminders_send_task  # the task calls this module
+
+    backend = reminders_send_task.get_backend()
+    if not backend.supports_defer:
+        raise ImproperlyConfigured(
+            "The task backend cannot run a task later (run_after): schedule `manage.py reminders_send` "
+            "daily with cron or a systemd timer instead."
+        )
+    if isinstance(backend, DatabaseBackend):
+        waiting = (
+            DBTaskResult.objects.filter(task_path=reminders_send_task.module_path, status=TaskResultStatus.READY)
+            .order_by("run_after")
+            .first()
+        )
+        if waiting is not None:
+            return str(waiting.id), waiting.run_after
+    run_after = _next_reminder_run(now or timezone.now())
+    result = reminders_send_task.using(run_after=run_after).enqueue(on=timezone.localdate(run_after).isoformat())
+    return str(result.id), run_after
