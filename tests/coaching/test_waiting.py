@@ -21,6 +21,7 @@ from coachcare.method.models import Assignment
 from coachcare.method.services import method_demo_package_install
 from coachcare.trajectories import services as trajectory_services
 from coachcare.trajectories.models import Agreement, Trajectory
+from tests.clients.factories import ClientFactory, GezagRelationFactory
 from tests.coaching.conftest import AP, Running
 from tests.conftest import World
 
@@ -171,7 +172,7 @@ def test_the_parent_start_page_opens_with_the_waiting_list_in_dutch(
     settings.LANGUAGE_CODE = "nl"
     opened(world)
     with translation.override("nl"):
-        page = login(world.user(user_key)).get(reverse("core:home"), HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+        page = login(world.ouder).get(reverse("core:home"), HTTP_ACCEPT_LANGUAGE="nl").content.decode()
     assert "Wacht op jou" in page
     assert f"Jouw toestemming is nodig voor {world.own.given_name}" in page
     assert page.index("waiting-heading") < page.index("coachcare-list")
@@ -181,3 +182,20 @@ def test_the_parent_start_page_opens_with_the_waiting_list_in_dutch(
 def test_nothing_waiting_says_so(running: Running, login: Login) -> None:
     page = login(running.world.jongere).get(reverse("coaching:home")).content.decode()
     assert "Nothing is waiting for you right now." in page
+
+
+def test_parent_query_count_does_not_grow_with_children(world: World, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+    method_demo_package_install()
+
+    def child_in_care() -> None:
+        client = ClientFactory.create(age=14, coach=world.coach, team=world.team_1)
+        GezagRelationFactory.create(client=client, parent=world.ouder)
+        trajectory_services.trajectory_open(actor=world.coach, client=client, referrer_kind="school", access_point=AP)
+
+    opened(world)
+    with django_assert_max_num_queries(20) as few:
+        assert kinds(world.ouder) == [WaitingKind.CONSENT]
+    for _ in range(3):
+        child_in_care()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert kinds(world.ouder) == [WaitingKind.CONSENT] * 4
