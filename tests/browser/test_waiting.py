@@ -38,3 +38,16 @@ def test_young_person_sees_what_waits_first_and_consents_in_one_tap(page: Page, 
     expect(page.locator("main section").first.get_by_role("link", name=re.compile("^Jouw toestemming"))).to_have_count(
         0
     )
+
+
+def test_parent_start_page_opens_with_what_waits_on_a_phone(page: Page, login: Login) -> None:
+    page.set_viewport_size(PHONE)
+    login("ouder")
+    first_section = page.locator("main section").first
+    expect(first_section.locator("h2")).to_have_text("Wacht op jou")
+    item = first_section.get_by_role("link", name=re.compile("^Jouw toestemming is nodig voor "))
+    expect(item.first).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360 + 1
+    assert_accessible(page)
+    item.first.click()
+    page.wait_for_url("**/privacy/consent/**")
