@@ -159,7 +159,7 @@ def test_the_portal_opens_with_the_waiting_list(running: Running, login: Login) 
     page = login(running.world.jongere).get(reverse("coaching:home")).content.decode()
     assert 'id="waiting-heading"' in page
     assert page.index("waiting-heading") < page.index("module-heading") < page.index("goals-heading")
-    assert "Fill in a questionnaire" in page
+    assert "How did the session go?" in page
 
 
 @pytest.mark.parametrize("user_key", ["ouder"])

@@ -498,6 +498,10 @@ class WaitingItem:
     since: datetime.date
 
 
+def _questionnaire_title(code: str) -> str:
+    return _("How did the session go?") if code == SESSION_FEEDBACK else _("What did you think of the help?")
+
+
 def _new_feedback(client: Client) -> Q:
     return Q(
         client=client,
@@ -609,7 +613,7 @@ def waiting_for(*, actor: User, access_point: AccessPoint, on: datetime.date | N
             items.append(
                 WaitingItem(
                     kind=WaitingKind.QUESTIONNAIRE,
-                    label=_("Fill in a questionnaire: %(reason)s") % {"reason": due.reason},
+                    label=f"{_questionnaire_title(due.code)} {due.reason}",
                     url=f"{url}?{urlencode({'context': due.context})}",
                     since=due.since,
                 )
