@@ -46,6 +46,8 @@ MAX_REQUESTS=${GUNICORN_MAX_REQUESTS:-20000}
 # The daily retention job (Jeugdwet 7.3.8) is a task that queues its own next run; make sure one
 # run is queued (idempotent: a run already waiting is left alone). See docs/operations.md.
 "$VENV/bin/python" manage.py retention_schedule
+# The daily "something is waiting for you" reminder queues its own next run the same way.
+"$VENV/bin/python" manage.py reminders_schedule
 # The task worker first requeues tasks of a worker that died (scripts/task-worker.sh).
 bash scripts/task-worker.sh &
 WORKER=$!

@@ -71,6 +71,8 @@ class User(AbstractUser):
         related_name="staff",
         verbose_name=_("municipality"),
     )
+    #: When the content-free "something is waiting for you" e-mail was last sent (at most weekly).
+    last_reminded_at = models.DateTimeField(_("last reminded at"), null=True, blank=True)
 
     objects: ClassVar[UserManager] = UserManager()
 

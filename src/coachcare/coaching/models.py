@@ -37,6 +37,8 @@ class AssignmentAnswer(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     feedback_at = models.DateTimeField(_("feedback given at"), null=True, blank=True)
+    #: When the young person opened the module page after the latest feedback ("new" until then).
+    feedback_read_at = models.DateTimeField(_("feedback read at"), null=True, blank=True)
 
     class Meta:
         ordering = ["module_run", "assignment__order"]

@@ -5,13 +5,17 @@ and runs a fixed number of queries whatever the number of goals, answers, entrie
 import dataclasses
 import datetime
 from typing import Any
+from urllib.parse import urlencode
 from uuid import UUID
 
-from django.db.models import Prefetch
+from django.db import models
+from django.db.models import Count, F, Max, Min, Prefetch, Q
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from coachcare.access import policy
+from coachcare.access.consent import carer_has_consented, consent_parties_of
 from coachcare.accounts.models import Role, User
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients import selectors as client_selectors
@@ -21,8 +25,19 @@ from coachcare.coaching.models import Appointment, AssignmentAnswer, DiaryEntry
 from coachcare.core.dates import age_on, today
 from coachcare.measures.engine import item_scale
 from coachcare.measures.models import QuestionnaireDefinition, QuestionnaireResponse
+from coachcare.messaging.selectors import unread_oldest_at
 from coachcare.method.models import Assignment, Lesson
-from coachcare.trajectories.models import Goal, GoalScore, ModuleRun, NextAction, Status, Trajectory
+from coachcare.trajectories.models import (
+    ACTIVE_STATUSES,
+    Agreement,
+    Goal,
+    GoalScore,
+    ModuleRun,
+    NextAction,
+    Status,
+    Trajectory,
+    TrajectoryTransition,
+)
 
 RECENT_DIARY = 5
 SESSION_FEEDBACK = "sessie-feedback"
@@ -104,6 +119,8 @@ class DueQuestionnaire:
     context: str
     reason: str
     trajectory_public_id: UUID | None
+    #: The day it became due (the appointment's end; the day closing was planned).
+    since: datetime.date
 
 
 def _due_questionnaires(client: Client, trajectory: Trajectory | None) -> list[DueQuestionnaire]:
@@ -131,6 +148,7 @@ def _due_questionnaires(client: Client, trajectory: Trajectory | None) -> list[D
             reason=_("After your appointment of %(date)s")
             % {"date": timezone.localtime(appointment.starts_at).strftime("%d-%m-%Y")},
             trajectory_public_id=trajectory.public_id if trajectory else None,
+            since=timezone.localdate(appointment.ends_at),
         )
         for appointment in past
         if (SESSION_FEEDBACK, f"session:{appointment.public_id}") not in answered_contexts
@@ -146,9 +164,21 @@ def _due_questionnaires(client: Client, trajectory: Trajectory | None) -> list[D
                 context="closure",
                 reason=_("Your trajectory is coming to an end"),
                 trajectory_public_id=trajectory.public_id,
+                since=_closing_since(trajectory),
             )
         )
     return due
+
+
+def _closing_since(trajectory: Trajectory) -> datetime.date:
+    """When closing came up: the latest status change of the trajectory (or its start)."""
+    moment = (
+        TrajectoryTransition.objects.filter(trajectory=trajectory)
+        .order_by("-at", "-id")
+        .values_list("at", flat=True)
+        .first()
+    )
+    return timezone.localdate(moment or trajectory.created_at)
 
 
 # --- the young person's portal ----------------------------------------------------------------------
@@ -444,3 +474,171 @@ def answer_for_feedback_get(*, actor: User, public_id: UUID) -> AssignmentAnswer
     if answer is None or not policy.can_give_feedback(actor, answer.client):
         raise policy.AccessDenied("No such answer.")
     return answer
+
+
+# --- waiting for you: the top of the young person's portal and the parent's start page ---------------
+
+
+class WaitingKind:
+    CONSENT = "consent"
+    PLAN = "plan"
+    QUESTIONNAIRE = "questionnaire"
+    FEEDBACK = "feedback"
+    MESSAGES = "messages"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class WaitingItem:
+    """One thing that waits for the person themself: one tap (``url``) to do it."""
+
+    kind: str
+    label: str
+    url: str
+    #: The day it started waiting (the reminder e-mail goes out when the oldest is 3 days old).
+    since: datetime.date
+
+
+def _questionnaire_title(code: str) -> str:
+    return _("How did the session go?") if code == SESSION_FEEDBACK else _("What did you think of the help?")
+
+
+def _new_feedback(client: Client) -> Q:
+    return Q(
+        client=client,
+        module_run__state=ModuleRun.State.RUNNING,
+        feedback_at__isnull=False,
+    ) & (Q(feedback_read_at__isnull=True) | Q(feedback_read_at__lt=F("feedback_at")))
+
+
+def new_feedback_answers(*, client: Client) -> "models.QuerySet[AssignmentAnswer]":
+    """The answers in the running module with feedback the young person has not seen yet."""
+    return AssignmentAnswer.objects.filter(_new_feedback(client))
+
+
+def _consent_items(actor: User, clients: list[Client], on: datetime.date) -> tuple[set[int], list[WaitingItem]]:
+    """Consent to care and agreement to the plan, where the actor's own consent is still missing.
+    Four queries, however many children or agreements. Also returns the ids of the clients whose
+    trajectory was read (for the access log)."""
+    trajectories: dict[int, Trajectory] = {}
+    for trajectory in Trajectory.objects.filter(client__in=clients, status__in=ACTIVE_STATUSES).order_by(
+        "client_id", "-created_at", "-id"
+    ):
+        trajectories.setdefault(trajectory.client_id, trajectory)
+    if not trajectories:
+        return set(), []
+    agreements: dict[int, list[Agreement]] = {}
+    for agreement in Agreement.objects.filter(
+        trajectory__in=trajectories.values(),
+        revoked_at__isnull=True,
+        kind__in=[Agreement.Kind.CARE, Agreement.Kind.PLAN],
+    ):
+        agreements.setdefault(agreement.trajectory_id, []).append(agreement)
+    plans = {
+        row["trajectory"]: row["latest"]
+        for row in Goal.objects.filter(trajectory__in=trajectories.values())
+        .values("trajectory")
+        .annotate(latest=Max("created_at"))
+    }
+    consent_url = reverse("privacy:consent")
+    all_parties = consent_parties_of(clients=[client for client in clients if client.pk in trajectories], on=on)
+    items = []
+    for client in clients:
+        current = trajectories.get(client.pk)
+        if current is None:
+            continue
+        trajectory = current
+        parties = all_parties[client.pk]
+        mine = [carer for carer in parties.carers if carer.parent_id == actor.pk]
+        if actor.role == Role.JONGERE and not parties.young_person:
+            continue
+        if actor.role == Role.OUDER and not mine:
+            continue
+        active = agreements.get(trajectory.pk, [])
+
+        def missing(given: list[Agreement]) -> bool:
+            if actor.role == Role.JONGERE:
+                return not any(agreement.given_as == "jongere" for agreement in given)
+            keys = {(agreement.given_by_id, agreement.given_as, agreement.carer_id) for agreement in given}
+            return not all(carer_has_consented(carer, keys) for carer in mine)  # noqa: B023 - used at once
+
+        url = f"{consent_url}#consent-{client.public_id}"
+        name = client.given_name
+        care = [agreement for agreement in active if agreement.kind == Agreement.Kind.CARE]
+        if missing(care):
+            items.append(
+                WaitingItem(
+                    kind=WaitingKind.CONSENT,
+                    label=_("Your consent is needed")
+                    if actor.role == Role.JONGERE
+                    else _("Your consent is needed for %(name)s") % {"name": name},
+                    url=url,
+                    since=timezone.localdate(trajectory.created_at),
+                )
+            )
+        plan = [
+            agreement
+            for agreement in active
+            if agreement.kind == Agreement.Kind.PLAN and agreement.plan_revision == trajectory.plan_revision
+        ]
+        if trajectory.pk in plans and missing(plan):
+            items.append(
+                WaitingItem(
+                    kind=WaitingKind.PLAN,
+                    label=_("Agree to your plan")
+                    if actor.role == Role.JONGERE
+                    else _("Agree to the plan for %(name)s") % {"name": name},
+                    url=url,
+                    since=timezone.localdate(plans[trajectory.pk]),
+                )
+            )
+    return set(trajectories), items
+
+
+def waiting_for(*, actor: User, access_point: AccessPoint, on: datetime.date | None = None) -> list[WaitingItem]:
+    """What waits for the young person or parent themself, most important first: their consent to
+    care, their agreement to the plan, questionnaires that are due, new feedback from the coach,
+    unread messages. Empty for everyone else.
+
+    A fixed number of queries whatever the number of items (for a parent, a few per child).
+    """
+    if actor.role not in {Role.JONGERE, Role.OUDER} or not actor.is_active:
+        return []
+    on = on or today()
+    clients = list(policy.consent_clients(actor, on=on).order_by("given_name", "id"))
+    with_trajectory, items = _consent_items(actor, clients, on)
+    own = next((client for client in clients if client.user_id == actor.pk), None)
+    if own is not None:
+        for due in _due_questionnaires(own, _latest_trajectory(own)):
+            url = reverse("coaching:questionnaire", kwargs={"code": due.code})
+            items.append(
+                WaitingItem(
+                    kind=WaitingKind.QUESTIONNAIRE,
+                    label=f"{_questionnaire_title(due.code)} {due.reason}",
+                    url=f"{url}?{urlencode({'context': due.context})}",
+                    since=due.since,
+                )
+            )
+        feedback = new_feedback_answers(client=own).aggregate(n=Count("pk"), oldest=Min("feedback_at"))
+        if feedback["n"]:
+            items.append(
+                WaitingItem(
+                    kind=WaitingKind.FEEDBACK,
+                    label=_("Read the new feedback from your coach"),
+                    url=reverse("coaching:module"),
+                    since=timezone.localdate(feedback["oldest"]),
+                )
+            )
+    unread_since = unread_oldest_at(actor=actor)
+    if unread_since is not None:
+        items.append(
+            WaitingItem(
+                kind=WaitingKind.MESSAGES,
+                label=_("Read your new messages"),
+                url=reverse("messaging:inbox"),
+                since=timezone.localdate(unread_since),
+            )
+        )
+    read = [client.public_id for client in clients if client.pk in with_trajectory or client == own]
+    if read:
+        _log(actor, "portal.waiting", read, access_point)
+    return items

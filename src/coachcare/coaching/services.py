@@ -3,17 +3,26 @@
 Each service checks the access policy and writes the NEN 7513 access log, in one transaction.
 """
 
+import dataclasses
 import datetime
+import logging
+import smtplib
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import Q
+from django.tasks import TaskResultStatus
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from coachcare.access import policy
-from coachcare.accounts.models import User
+from coachcare.accounts.models import Role, User
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients.models import Client
+from coachcare.coaching import selectors
 from coachcare.coaching.models import Appointment, AssignmentAnswer, DiaryEntry
 from coachcare.method.models import Assignment
 from coachcare.trajectories.models import ModuleRun, Trajectory
@@ -21,6 +30,15 @@ from coachcare.trajectories.models import ModuleRun, Trajectory
 ANSWER_MAX_LENGTH = 10_000
 DIARY_MAX_LENGTH = 5_000
 FEEDBACK_MAX_LENGTH = 5_000
+#: The reminder e-mail goes out when the oldest waiting item is this old ...
+REMINDER_AFTER = datetime.timedelta(days=3)
+#: ... and at most once in this period per person.
+REMINDER_INTERVAL = datetime.timedelta(days=7)
+
+#: The daily reminder run goes out in the morning (local time), not at night.
+REMINDER_RUN_TIME = datetime.time(10, 0)
+
+logger = logging.getLogger(__name__)
 
 
 def _log(actor: User, client: Client, action: str, event: str, access_point: AccessPoint) -> None:
@@ -165,3 +183,122 @@ def appointment_create(
         )
         _log(actor, client, "portal.appointment.create", Event.CREATE, access_point)
     return appointment
+
+
+def assignment_feedback_mark_read(*, actor: User, client: Client) -> int:
+    """The young person opened their module: the feedback on its answers is no longer new."""
+    if client.user_id != actor.pk:
+        return 0
+    return selectors.new_feedback_answers(client=client).update(feedback_read_at=timezone.now())
+
+
+# --- the "something is waiting for you" reminder ---------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ReminderRun:
+    on: datetime.date
+    #: Young people and parents with an active account and an e-mail address, not reminded this week.
+    checked: int
+    #: Reminded (with ``dry_run``: would be reminded).
+    sent: int
+    #: The mail server refused; tried again on the next run.
+    failed: int
+    dry_run: bool
+
+
+def _reminder_send(user: User) -> None:
+    """The content-free e-mail: the first name and a link to the site, never what is waiting."""
+    context = {"name": user.first_name, "link": settings.COACHCARE_BASE_URL.rstrip("/") + reverse("core:home")}
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Something is waiting for you in coachcare")
+        greeting = _("Hi %(name)s,") % context if user.first_name else _("Hi,")
+        body = (
+            greeting
+            + "\n\n"
+            + _(
+                "Something is waiting for you in coachcare. Log in to see what it is: %(link)s\n\n"
+                "You get this e-mail at most once a week. This e-mail was sent automatically."
+            )
+            % context
+        )
+    send_mail(subject, body, None, [user.email])
+
+
+def reminders_send(*, on: datetime.date, dry_run: bool = False) -> ReminderRun:
+    """E-mail every young person and parent (active account, e-mail address) whose oldest waiting
+    item (``selectors.waiting_for``) is ``REMINDER_AFTER`` old on ``on``, at most once per
+    ``REMINDER_INTERVAL`` (``User.last_reminded_at``). Idempotent: a second run on the same day
+    sends nothing. A refused e-mail leaves ``last_reminded_at`` as it was, so the next run retries."""
+    not_since = timezone.make_aware(
+        datetime.datetime.combine(on - REMINDER_INTERVAL + datetime.timedelta(days=1), datetime.time.min)
+    )
+    candidates = list(
+        User.objects.filter(role__in=[Role.JONGERE, Role.OUDER], is_active=True)
+        .exclude(email="")
+        .filter(Q(last_reminded_at__isnull=True) | Q(last_reminded_at__lt=not_since))
+        .order_by("id")
+    )
+    access_point = AccessPoint.system("reminders_send")
+    sent = failed = 0
+    for user in candidates:
+        items = selectors.waiting_for(actor=user, access_point=access_point, on=on)
+        if not items or min(item.since for item in items) > on - REMINDER_AFTER:
+            continue
+        if dry_run:
+            sent += 1
+            continue
+        with transaction.atomic():
+            locked = User.objects.select_for_update().filter(pk=user.pk).values_list("last_reminded_at", flat=True)
+            last = locked.first()
+            if last is not None and last >= not_since:
+                continue  # reminded by a run at the same time
+            try:
+                _reminder_send(user)
+            except (smtplib.SMTPException, OSError):
+                logger.warning("reminder e-mail to user %s refused", user.pk, exc_info=True)
+                failed += 1
+                continue
+            User.objects.filter(pk=user.pk).update(last_reminded_at=timezone.now())
+            sent += 1
+    return ReminderRun(on=on, checked=len(candidates), sent=sent, failed=failed, dry_run=dry_run)
+
+
+def _next_reminder_run(now: datetime.datetime) -> datetime.datetime:
+    local = timezone.localtime(now)
+    run_after = timezone.make_aware(datetime.datetime.combine(local.date(), REMINDER_RUN_TIME))
+    if run_after <= now:
+        run_after = timezone.make_aware(
+            datetime.datetime.combine(local.date() + datetime.timedelta(days=1), REMINDER_RUN_TIME)
+        )
+    return run_after
+
+
+def reminders_schedule(*, now: datetime.datetime | None = None) -> tuple[str, datetime.datetime]:
+    """Make sure one run of the daily reminder task is queued (the next ``REMINDER_RUN_TIME``);
+    returns (task id, run after). Idempotent: with the database task backend, a run already waiting
+    in the queue is returned and nothing is queued. Should two callers race and queue two runs, the
+    second sends nothing (``reminders_send`` reminds a person at most once a week). Needs a backend
+    that supports ``run_after``; otherwise run ``manage.py reminders_send`` daily from cron."""
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    from coachcare.coaching.tasks import reminders_send_task  # the task calls this module
+
+    backend = reminders_send_task.get_backend()
+    if not backend.supports_defer:
+        raise ImproperlyConfigured(
+            "The task backend cannot run a task later (run_after): schedule `manage.py reminders_send` "
+            "daily with cron or a systemd timer instead."
+        )
+    if isinstance(backend, DatabaseBackend):
+        waiting = (
+            DBTaskResult.objects.filter(task_path=reminders_send_task.module_path, status=TaskResultStatus.READY)
+            .order_by("run_after")
+            .first()
+        )
+        if waiting is not None:
+            return str(waiting.id), waiting.run_after
+    run_after = _next_reminder_run(now or timezone.now())
+    result = reminders_send_task.using(run_after=run_after).enqueue(on=timezone.localdate(run_after).isoformat())
+    return str(result.id), run_after

@@ -55,15 +55,22 @@ def home(request: HttpRequest) -> HttpResponse:
         portal = selectors.portal_get(actor=actor, access_point=access_point)
     except policy.AccessDenied as exc:
         raise Http404(_("There is no portal for you.")) from exc
+    waiting = selectors.waiting_for(actor=actor, access_point=access_point)
     return render(
-        request, "coaching/home.html", {"portal": portal, "diary_form": DiaryForm(), "messages_url": _messages_url()}
+        request,
+        "coaching/home.html",
+        {"portal": portal, "waiting": waiting, "diary_form": DiaryForm(), "messages_url": _messages_url()},
     )
 
 
 @login_required
 def module(request: HttpRequest) -> HttpResponse:
-    """The current module: lessons to read and assignments to answer."""
-    return _module_page(request)
+    """The current module: lessons to read and assignments to answer (its feedback is then read)."""
+    response = _module_page(request)
+    if response.status_code == 200:
+        client = selectors.own_client(actor=actor_of(request))
+        services.assignment_feedback_mark_read(actor=actor_of(request), client=client)
+    return response
 
 
 def _module_page(request: HttpRequest, *, bound: AnswerForm | None = None, order: int = 0) -> HttpResponse:

@@ -9,6 +9,7 @@ from coachcare.access import policy
 from coachcare.accounts.models import Role
 from coachcare.audit.services import AccessPoint
 from coachcare.clients import selectors as client_selectors
+from coachcare.coaching import selectors as coaching_selectors
 from coachcare.core.http import actor_of, page_number
 from coachcare.core.selectors import organisation_overview
 from coachcare.trajectories import selectors as trajectory_selectors
@@ -67,7 +68,12 @@ def home(request: HttpRequest) -> HttpResponse:
             Role.GEMEENTE_TOEGANG: "core/home_residents.html",
             Role.OUDER: "core/home_parent.html",
         }[role]
-        return render(request, template, {"page": page, "q": request.GET.get("q", "")[:100]})
+        context = {"page": page, "q": request.GET.get("q", "")[:100]}
+        if role == Role.OUDER:
+            context["waiting"] = coaching_selectors.waiting_for(
+                actor=user, access_point=AccessPoint.from_request(request)
+            )
+        return render(request, template, context)
     if role == Role.GEMEENTE_BELEID:
         bands = client_selectors.client_counts_by_age_band(actor=user)
         return render(request, "core/home_policy.html", {"age_bands": bands})
