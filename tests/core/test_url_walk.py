@@ -32,6 +32,7 @@ CLINICAL_PAGES = {
     "portal/coach/<uuid:public_id>/",
     "api/v1/trajectories/<trajectory_id>/goals",
     "fhir/r4/Goal/<str:resource_id>",
+    "meldcode/<uuid:public_id>/",
 }
 
 #: Empty; a number too large for any database column (and no UUID); not a UUID or a number, with

@@ -18,7 +18,9 @@ from urllib.parse import quote
 
 from django.apps import apps
 from django.contrib.admin.options import ModelAdmin
+from django.contrib.auth.tokens import default_token_generator
 from django.contrib.contenttypes.models import ContentType
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Model
 from django.http import HttpResponseBase
@@ -26,14 +28,18 @@ from django.test import Client as HttpClient
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.converters import get_converters
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from coachcare.access import policy
-from coachcare.accounts.models import User
+from coachcare.accounts import services as account_services
+from coachcare.accounts.models import Invitation, Role, User
 from coachcare.api.selectors import module_key, practitioner_ids
 from coachcare.api.services import api_token_create
 from coachcare.audit.models import AccessLogEntry
 from coachcare.audit.services import AccessPoint
-from coachcare.clients.services import client_note_add
+from coachcare.clients.models import GezagRelation
+from coachcare.clients.services import CarerDetails, carer_add, client_note_add
 from coachcare.coaching import services as coaching_services
 from coachcare.coaching.models import Appointment, AssignmentAnswer
 from coachcare.contracts.models import Allocation
@@ -44,8 +50,11 @@ from coachcare.messaging.models import Attachment, Thread
 from coachcare.method.models import Assignment
 from coachcare.privacy import services as privacy_services
 from coachcare.privacy.models import DestructionRequest
+from coachcare.safeguarding import services as safeguarding_services
+from coachcare.safeguarding.models import MeldcodeCase, MeldcodeStep
 from coachcare.trajectories import services as trajectory_services
-from coachcare.trajectories.models import Evaluation, Goal, ModuleRun, Trajectory
+from coachcare.trajectories.models import Agreement, Evaluation, Goal, ModuleRun, Trajectory
+from tests.accounts.factories import UserFactory
 from tests.api.conftest import make_response
 from tests.coaching.conftest import start_first_module
 from tests.conftest import World, log_in
@@ -145,6 +154,13 @@ class WalkData:
     declaration: Declaration
     destruction_request: DestructionRequest
     tokens: dict[str, str]
+    carer: GezagRelation
+    agreement: Agreement
+    meldcode_case: MeldcodeCase
+    client_invitation: Invitation
+    staff_invitation: Invitation
+    invitation_token: str
+    staff_member: User
 
     #: Texts that only clinical content contains: a page that shows one of them shows clinical content.
     markers: tuple[str, ...] = (
@@ -156,6 +172,7 @@ class WalkData:
         "Dagboek-vuurtoren",
         "Antwoord-pinguin",
         "Feedback-eekhoorn",
+        "Meldcode-signaal-zeehond",  # notes of a meldcode step
     )
 
     @property
@@ -249,6 +266,7 @@ def build_walk_data(world: World) -> WalkData:
         actor=world.jongere_other, client=world.other_team, access_point=AP
     )
     practitioner_ids([world.coach, world.teamleider])
+    extra = _plant_family_consent_safeguarding_and_invitations(world, trajectory)
     tokens = {
         role: api_token_create(user=world.user(role), name="walk").raw
         for role in ROLES
@@ -269,7 +287,73 @@ def build_walk_data(world: World) -> WalkData:
         declaration=declaration,
         destruction_request=destruction_request,
         tokens=tokens,
+        **extra,
     )
+
+
+def _plant_family_consent_safeguarding_and_invitations(world: World, trajectory: Trajectory) -> dict[str, Any]:
+    """The objects of the family records, consent on paper, the meldcode and the invitations and
+    staff pages, each through its service. The walk posts to every page with no form data: the
+    records it may change (a carer, an invitation, a staff account) are made for the walk only, so
+    ``own``'s parents, the roles' accounts and the other pages' content are left as they are."""
+    carer = carer_add(
+        actor=world.coach,
+        client=world.own,
+        details=CarerDetails(kind=GezagRelation.Kind.FOSTER_CARER, given_name="Pleeg", family_name="Zorger"),
+        has_gezag=False,
+        gezag_from=None,
+        gezag_source="",
+        access_point=AP,
+    )
+    agreement = trajectory_services.agreement_record(
+        actor=world.coach,
+        trajectory=trajectory,
+        kind=Agreement.Kind.SUMMARY,
+        given_by=None,
+        how=Agreement.How.ON_PAPER,
+        scan=SimpleUploadedFile("toestemming.png", PNG, content_type="image/png"),
+        access_point=AP,
+    )
+    case = safeguarding_services.meldcode_case_open(actor=world.coach, client=world.own, access_point=AP)
+    safeguarding_services.meldcode_step_record(
+        actor=world.coach,
+        case=case,
+        step=MeldcodeStep.Step.SIGNALS,
+        performed_on=timezone.localdate(),
+        notes="Meldcode-signaal-zeehond",
+        access_point=AP,
+    )
+    # A beheerder of the provider (the world's one administers no organisation), so the staff pages
+    # are reached; the account it manages and invites are the walk's own.
+    world.beheerder.provider = world.provider
+    world.beheerder.save(update_fields=["provider"])
+    staff_member = UserFactory.create(coach=True, team=world.team_1, username="walk-coach")
+    sent = len(mail.outbox)
+    client_invitation = account_services.invitation_create(
+        actor=world.coach,
+        target=account_services.ParentTarget(client=world.own, has_gezag=False),
+        first_name="Pleeg",
+        email="pleeg@example.invalid",
+        access_point=AP,
+    )
+    staff_invitation = account_services.invitation_create(
+        actor=world.beheerder,
+        target=account_services.StaffTarget(role=Role.COACH, team=world.team_1),
+        first_name="Nieuw",
+        email="nieuwe-coach@example.invalid",
+        access_point=AP,
+    )
+    links = [re.search(r"/accounts/invitation/([^/\s]+)/", str(message.body)) for message in mail.outbox[sent:]]
+    assert links and links[0] is not None
+    return {
+        "carer": carer,
+        "agreement": agreement,
+        "meldcode_case": case,
+        "client_invitation": client_invitation,
+        "staff_invitation": staff_invitation,
+        "invitation_token": links[0][1],
+        "staff_member": staff_member,
+    }
 
 
 # --- filling path parameters -------------------------------------------------------------------------
@@ -319,6 +403,16 @@ FILL: dict[tuple[str, str], Filler] = {
     ("monitoring/", "fmt"): lambda d: "csv",
     ("monitoring/", "code"): lambda d: d.world.municipality_a.code,
     ("monitoring/", "kind"): lambda d: "municipality",
+    ("accounts/invitation/", "token"): lambda d: d.invitation_token,
+    ("accounts/password-reset/", "uidb64"): lambda d: urlsafe_base64_encode(force_bytes(d.staff_member.pk)),
+    ("accounts/password-reset/", "token"): lambda d: default_token_generator.make_token(d.staff_member),
+    ("staff/", "pk"): lambda d: str(d.staff_member.pk),
+    ("staff/invitations/", "pk"): lambda d: str(d.staff_invitation.pk),
+    ("clients/", "pk"): lambda d: str(d.client_invitation.pk),
+    ("clients/", "relation_id"): lambda d: str(d.carer.pk),
+    ("trajectories/", "agreement_id"): lambda d: str(d.agreement.pk),
+    ("meldcode/clients/", "public_id"): lambda d: str(d.world.own.public_id),
+    ("meldcode/", "public_id"): lambda d: str(d.meldcode_case.public_id),
     ("api/v1/", "client_id"): lambda d: str(d.world.own.public_id),
     ("api/v1/", "trajectory_id"): lambda d: str(d.trajectory.public_id),
     ("api/v1/", "response_id"): lambda d: str(d.response.public_id),
