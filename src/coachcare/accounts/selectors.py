@@ -75,6 +75,24 @@ def young_person_invitation_status(*, actor: User, client: Client) -> Invitation
     return _status_of(user=client.user, invitation=latest)
 
 
+def family_invitation_statuses(*, actor: User, client: Client) -> dict[int, InvitationStatus]:
+    """Per family member (``GezagRelation`` id) of ``client`` their portal account: not invited,
+    invited on …, expired, or active (the account linked to the record)."""
+    if not policy.can_invite_for_client(actor, client):
+        raise policy.AccessDenied("Not allowed to see invitations of this client.")
+    latest: dict[int, Invitation] = {}
+    open_invitations = Invitation.objects.filter(
+        client=client, kind=Invitation.Kind.PARENT, used_at__isnull=True, revoked_at__isnull=True
+    ).order_by("-created_at", "-id")
+    for invitation in open_invitations:
+        assert invitation.relation_id is not None
+        latest.setdefault(invitation.relation_id, invitation)
+    return {
+        relation.pk: _status_of(user=relation.parent, invitation=latest.get(relation.pk))
+        for relation in client.gezag_relations.select_related("parent")
+    }
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class StaffRow:
     """One person on the staff page: an account, or an open invitation without one yet."""
