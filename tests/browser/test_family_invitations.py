@@ -13,7 +13,10 @@ from pytest_django.live_server_helper import LiveServer
 
 from coachcare.clients.models import Client, GezagRelation
 from coachcare.core.dates import today, years_before
+from tests.accounts.oidc_provider import OidcProvider
 from tests.browser.conftest import Login, assert_accessible, log_in
+from tests.browser.test_digid import SUBSTANTIEEL, broker, log_in_with_digid, oidc_provider  # noqa: F401 - fixtures
+from tests.factories import next_bsn
 from tests.mail import SmtpInbox
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -30,13 +33,15 @@ def _phone(browser: Browser) -> tuple[BrowserContext, Page]:
     return context, context.new_page()
 
 
-def _add_family_member(page: Page, *, kind: str, given: str, email: str, portal: bool) -> None:
+def _add_family_member(page: Page, *, kind: str, given: str, email: str, portal: bool, bsn: str = "") -> None:
     page.get_by_role("link", name="Gezinslid toevoegen").click()
     page.get_by_label("Relatie tot de jongere").select_option(kind)
     page.get_by_label("Voornaam").fill(given)
     page.get_by_label("Achternaam", exact=True).fill("de Vries")
     if email:
         page.get_by_label("E-mailadres (optioneel)").fill(email)
+    if bsn:
+        page.get_by_label("BSN (optioneel)").fill(bsn)
     page.get_by_label("Gebruikt deze persoon het portaal?").select_option("yes" if portal else "no")
     page.get_by_label("Gezag", exact=True).select_option("yes")
     page.get_by_label("Gezag vanaf").fill(BIRTH_DATE.isoformat())
@@ -45,9 +50,21 @@ def _add_family_member(page: Page, *, kind: str, given: str, email: str, portal:
     expect(page.get_by_role("status").first).to_contain_text("Het gezinslid is vastgelegd.")
 
 
-def _accept_and_consent(browser: Browser, live_server: LiveServer, link: str, email: str) -> None:
-    """On a phone: open the link, choose a password, log in, give consent to care."""
-    context, page = _phone(browser)
+def _register(page: Page) -> None:
+    """Referral of a 14-year-old, with her e-mail address."""
+    page.get_by_role("navigation").get_by_role("link", name="Jongere aanmelden").click()
+    page.get_by_label("BSN").fill(BSN)
+    page.get_by_label("Voornaam").fill("Fenna")
+    page.get_by_label("Achternaam").fill("de Vries")
+    page.get_by_label("Geboortedatum").fill(BIRTH_DATE.isoformat())
+    page.get_by_label("Woongemeente").select_option(label="Utrecht (0344)")
+    page.get_by_label("Aangemeld door").select_option("school")
+    page.get_by_label("E-mailadres van de jongere (optioneel)").fill("fenna@example.org")
+    page.get_by_role("button", name="Aanmelden").click()
+    expect(page.locator("h1")).to_have_text("Dossier van Fenna de Vries")
+
+
+def _choose_password(page: Page, link: str) -> None:
     page.goto(link)
     expect(page.get_by_role("heading", level=1)).to_have_text("Maak je account")
     assert_accessible(page)
@@ -55,6 +72,12 @@ def _accept_and_consent(browser: Browser, live_server: LiveServer, link: str, em
     page.fill("#id_password2", PASSWORD)
     page.click("main button[type=submit]")
     expect(page.get_by_role("heading", level=1)).to_have_text("Je account is klaar")
+
+
+def _accept_and_consent(browser: Browser, live_server: LiveServer, link: str, email: str) -> None:
+    """On a phone: open the link, choose a password, log in, give consent to care."""
+    context, page = _phone(browser)
+    _choose_password(page, link)
     context.clear_cookies()
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", email)
@@ -78,17 +101,7 @@ def test_coach_onboards_a_young_person_and_her_parents(
 ) -> None:
     page = login("coach")
 
-    # Referral of a 14-year-old, with her e-mail address.
-    page.get_by_role("navigation").get_by_role("link", name="Jongere aanmelden").click()
-    page.get_by_label("BSN").fill(BSN)
-    page.get_by_label("Voornaam").fill("Fenna")
-    page.get_by_label("Achternaam").fill("de Vries")
-    page.get_by_label("Geboortedatum").fill(BIRTH_DATE.isoformat())
-    page.get_by_label("Woongemeente").select_option(label="Utrecht (0344)")
-    page.get_by_label("Aangemeld door").select_option("school")
-    page.get_by_label("E-mailadres van de jongere (optioneel)").fill("fenna@example.org")
-    page.get_by_role("button", name="Aanmelden").click()
-    expect(page.locator("h1")).to_have_text("Dossier van Fenna de Vries")
+    _register(page)
 
     # The family: the mother uses the portal, the father consents on paper.
     _add_family_member(page, kind="mother", given="Marieke", email="marieke@example.org", portal=True)
@@ -156,3 +169,37 @@ def test_coach_onboards_a_young_person_and_her_parents(
     page.get_by_role("button", name="Intake starten").click()
     expect(page.locator(".coachcare-status")).to_have_text("intake")
     assert_accessible(page)
+
+
+def test_the_mother_logs_in_with_digid_by_the_bsn_on_her_family_member_record(
+    login: Login,
+    browser: Browser,
+    live_server: LiveServer,
+    smtp_server: SmtpInbox,
+    broker: OidcProvider,  # noqa: F811
+) -> None:
+    page = login("coach")
+    _register(page)
+    mother_bsn = next_bsn()
+    _add_family_member(page, kind="mother", given="Marieke", email="marieke@example.org", portal=True, bsn=mother_bsn)
+    family = page.locator("#family-members + .coachcare-table-scroll")
+    family.get_by_role("button", name=re.compile(r"^Uitnodigen voor het portaal\W+Marieke de Vries$")).click()
+    expect(page.get_by_text("De uitnodiging is verstuurd.")).to_be_visible()
+    [received] = smtp_server.wait_for(1)
+
+    context, phone = _phone(browser)
+    _choose_password(phone, received.link().replace("http://localhost:8000", live_server.url))
+    context.clear_cookies()
+
+    log_in_with_digid(phone, live_server.url, broker, {"bsn": mother_bsn, "acr": SUBSTANTIEEL})
+    assert "/accounts/" not in phone.url
+    expect(phone.get_by_role("button", name="Uitloggen")).to_be_visible()
+    phone.goto(f"{live_server.url}/privacy/consent/")
+    expect(phone.locator("main")).to_contain_text("Hulp voor Fenna de Vries")
+    expect(phone.locator("main")).to_contain_text("jij: nog geen toestemming gegeven")
+    assert_accessible(phone)
+    phone.get_by_role("button", name="Ik geef toestemming voor de hulp").click()
+    expect(phone.get_by_role("button", name="Ik geef toestemming voor de hulp")).to_have_count(0)
+    mother = GezagRelation.objects.get(given_name="Marieke")
+    assert mother.agreements.filter(given_by=mother.parent, given_how="portal", revoked_at__isnull=True).exists()
+    context.close()
