@@ -206,7 +206,9 @@ def test_a_parent_invitation_links_the_account_to_the_family_member_record(world
     assert mother.parent == parent
     assert policy.clients_visible_to(parent).get() == world.team
     assert AccessLogEntry.objects.filter(action="client.family_member.account", user_id=parent.pk).exists()
-    status = selectors.family_invitation_statuses(actor=world.coach, client=world.team)[mother.pk]
+    status = selectors.family_invitation_statuses(
+        actor=world.coach, client=world.team, relations=list(world.team.gezag_relations.select_related("parent"))
+    )[mother.pk]
     assert status.status == PersonStatus.ACTIVE
 
 
@@ -247,7 +249,9 @@ def test_a_family_member_is_invited_once_and_a_resend_uses_the_address_on_the_re
     new = services.invitation_resend(actor=world.coach, invitation=first, access_point=HERE)
     assert (new.relation_id, new.email) == (mother.pk, "noor.new@example.org")
     assert mail.outbox[-1].to == ["noor.new@example.org"]
-    status = selectors.family_invitation_statuses(actor=world.coach, client=world.team)[mother.pk]
+    status = selectors.family_invitation_statuses(
+        actor=world.coach, client=world.team, relations=list(world.team.gezag_relations.select_related("parent"))
+    )[mother.pk]
     assert status.status == PersonStatus.INVITED and status.invitation == new
 
 

@@ -106,7 +106,9 @@ def detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         )
         family = context["family"]
         if isinstance(family, list):
-            statuses = account_selectors.family_invitation_statuses(actor=actor, client=client_file.client)
+            statuses = account_selectors.family_invitation_statuses(
+                actor=actor, client=client_file.client, relations=[member.relation for member in family]
+            )
             context["family_portal"] = {
                 member.relation.pk: FamilyPortal(
                     status=statuses[member.relation.pk],
