@@ -13,18 +13,19 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.test import Client as HttpClient
 from django.test import override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from coachcare.access import policy
 from coachcare.accounts import selectors, services
 from coachcare.accounts.models import Invitation, Role, User
 from coachcare.accounts.selectors import PersonStatus
-from coachcare.accounts.services import InvitationState, InvitationUnusable, ParentTarget, YoungPersonTarget
+from coachcare.accounts.services import InvitationState, InvitationUnusable, YoungPersonTarget
 from coachcare.audit.models import AccessLogEntry
 from coachcare.audit.services import AccessPoint
 from coachcare.clients.models import GezagRelation
 from coachcare.conf.env import mailer_config
-from tests.clients.factories import ClientFactory
+from tests.accounts.factories import UserFactory
+from tests.clients.factories import CarerFactory, ClientFactory
 from tests.conftest import World
 from tests.mail import SmtpInbox
 
@@ -189,19 +190,79 @@ def test_inviting_is_access_logged(world: World) -> None:
     assert (entry.client_public_id, entry.user_id, entry.event) == (world.team.public_id, world.coach.pk, "create")
 
 
-def test_a_parent_invitation_records_the_parent_with_the_young_person(world: World) -> None:
-    services.invitation_create(
-        actor=world.coach,
-        target=ParentTarget(client=world.team, has_gezag=True),
-        first_name="Noor",
-        email="noor@example.org",
-        access_point=HERE,
-    )
-    token = mail.outbox[-1].body.split("/accounts/invitation/")[1].split("/")[0]
-    parent = services.invitation_accept(token=token, password=GOOD_PASSWORD, access_point=HERE)
+def _token() -> str:
+    return mail.outbox[-1].body.split("/accounts/invitation/")[1].split("/")[0]
+
+
+def test_a_parent_invitation_links_the_account_to_the_family_member_record(world: World) -> None:
+    mother = CarerFactory.create(client=world.team, given_name="Noor", email="noor@example.org", uses_portal=True)
+    invitation = services.family_member_invite(actor=world.coach, relation=mother, access_point=HERE)
+    assert (invitation.relation, invitation.email, invitation.first_name) == (mother, "noor@example.org", "Noor")
+    parent = services.invitation_accept(token=_token(), password=GOOD_PASSWORD, access_point=HERE)
     assert parent.role == Role.OUDER
-    assert GezagRelation.objects.get(parent=parent).client == world.team
+    # No new family record: the existing one now has the account.
+    assert list(GezagRelation.objects.filter(client=world.team)) == [mother]
+    mother.refresh_from_db()
+    assert mother.parent == parent
     assert policy.clients_visible_to(parent).get() == world.team
+    assert AccessLogEntry.objects.filter(action="client.family_member.account", user_id=parent.pk).exists()
+    status = selectors.family_invitation_statuses(
+        actor=world.coach, client=world.team, relations=list(world.team.gezag_relations.select_related("parent"))
+    )[mother.pk]
+    assert status.status == PersonStatus.ACTIVE
+
+
+def test_no_portal_invitation_for_a_family_member_without_gezag(world: World) -> None:
+    father = CarerFactory.create(client=world.team, email="piet@example.org", uses_portal=True, has_gezag=False)
+    assert not policy.can_invite_family_member(world.coach, father)
+    with translation.override("en"), pytest.raises(ValidationError, match="gezag"):
+        services.family_member_invite(actor=world.coach, relation=father, access_point=HERE)
+    ended = CarerFactory.create(
+        client=world.team, email="ex@example.org", uses_portal=True, gezag_ends_on=datetime.date(2020, 1, 1)
+    )
+    with translation.override("en"), pytest.raises(ValidationError, match="gezag"):
+        services.family_member_invite(actor=world.coach, relation=ended, access_point=HERE)
+    assert not Invitation.objects.exists() and not mail.outbox
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"email": "", "uses_portal": True}, "No e-mail address"),
+        ({"email": "noor@example.org", "uses_portal": False}, "does not use the portal"),
+    ],
+)
+def test_a_family_member_invitation_needs_the_portal_and_an_email(
+    world: World, fields: dict[str, object], message: str
+) -> None:
+    member = CarerFactory.create(client=world.team, **fields)
+    with translation.override("en"), pytest.raises(ValidationError, match=message):
+        services.family_member_invite(actor=world.coach, relation=member, access_point=HERE)
+
+
+def test_a_family_member_is_invited_once_and_a_resend_uses_the_address_on_the_record(world: World) -> None:
+    mother = CarerFactory.create(client=world.team, email="noor@example.org", uses_portal=True)
+    first = services.family_member_invite(actor=world.coach, relation=mother, access_point=HERE)
+    with translation.override("en"), pytest.raises(ValidationError, match="already been invited"):
+        services.family_member_invite(actor=world.coach, relation=mother, access_point=HERE)
+    GezagRelation.objects.filter(pk=mother.pk).update(email="noor.new@example.org")
+    new = services.invitation_resend(actor=world.coach, invitation=first, access_point=HERE)
+    assert (new.relation_id, new.email) == (mother.pk, "noor.new@example.org")
+    assert mail.outbox[-1].to == ["noor.new@example.org"]
+    status = selectors.family_invitation_statuses(
+        actor=world.coach, client=world.team, relations=list(world.team.gezag_relations.select_related("parent"))
+    )[mother.pk]
+    assert status.status == PersonStatus.INVITED and status.invitation == new
+
+
+def test_accepting_after_the_member_got_an_account_otherwise_makes_no_second_account(world: World) -> None:
+    mother = CarerFactory.create(client=world.team, email="noor@example.org", uses_portal=True)
+    services.family_member_invite(actor=world.coach, relation=mother, access_point=HERE)
+    other = UserFactory.create(ouder=True)
+    GezagRelation.objects.filter(pk=mother.pk).update(parent=other)
+    with pytest.raises(InvitationUnusable):
+        services.invitation_accept(token=_token(), password=GOOD_PASSWORD, access_point=HERE)
+    assert not User.objects.filter(email="noor@example.org").exists()
 
 
 def test_the_status_per_person(world: World) -> None:

@@ -6,6 +6,7 @@ import html
 from collections.abc import Callable, Iterator
 
 import pytest
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client as HttpClient
@@ -373,3 +374,52 @@ def test_a_family_member_is_linked_to_their_parent_account_once(world: World) ->
         )
     with pytest.raises(policy.AccessDenied):
         services.carer_account_link(actor=world.toegang, relation=mother, parent=account, access_point=AP)
+
+
+def test_the_family_section_invites_members_with_gezag_at_the_address_on_their_record(
+    world: World, login: Login
+) -> None:
+    world.own.user = None
+    world.own.email = "sanne@voorbeeld.nl"
+    world.own.save(update_fields=["user", "email"])
+    mother = CarerFactory.create(client=world.own, given_name="Ingrid", email="ingrid@voorbeeld.nl", uses_portal=True)
+    no_email = CarerFactory.create(client=world.own, given_name="Kees", uses_portal=True)
+    no_gezag = CarerFactory.create(
+        client=world.own, given_name="Piet", email="piet@voorbeeld.nl", uses_portal=True, has_gezag=False
+    )
+    http = login(world.coach)
+    http.cookies["django_language"] = "en"
+    invite = reverse("clients:family_invite", kwargs={"public_id": world.own.public_id, "relation_id": mother.pk})
+    content = http.get(detail_url(world.own)).content.decode()
+    # The young person's invitation form is prefilled with the recorded address.
+    assert 'value="sanne@voorbeeld.nl"' in content
+    assert invite in content and "Not invited" in content
+    assert "No e-mail address recorded." in content
+    assert (
+        reverse("clients:carer_edit", kwargs={"public_id": world.own.public_id, "relation_id": no_email.pk}) in content
+    )
+    assert "without gezag there is no portal account" in content
+    for refused in (no_email, no_gezag):
+        url = reverse("clients:family_invite", kwargs={"public_id": world.own.public_id, "relation_id": refused.pk})
+        assert url not in content
+        assert http.post(url).status_code == 302
+    assert not mail.outbox
+
+    response = http.post(invite)
+    assert response.status_code == 302 and response["Location"].endswith("#family")
+    assert mail.outbox[-1].to == ["ingrid@voorbeeld.nl"]
+    content = http.get(detail_url(world.own)).content.decode()
+    assert "Invited on" in content and invite not in content
+    invitation = mother.invitations.get()
+    revoke = reverse("clients:revoke", kwargs={"public_id": world.own.public_id, "pk": invitation.pk})
+    assert revoke in content
+    assert http.post(revoke)["Location"].endswith("#family")
+    assert http.get(detail_url(world.own)).content.decode().count(invite) == 1
+
+
+@pytest.mark.parametrize("actor_key", ["ouder", "toegang", "jongere", "coach_other_team"])
+def test_others_cannot_invite_a_family_member(world: World, login: Login, actor_key: str) -> None:
+    mother = CarerFactory.create(client=world.own, email="ingrid@voorbeeld.nl", uses_portal=True)
+    url = reverse("clients:family_invite", kwargs={"public_id": world.own.public_id, "relation_id": mother.pk})
+    assert login(world.user(actor_key)).post(url).status_code == 404
+    assert not mail.outbox

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.core import mail
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
@@ -155,3 +156,33 @@ def test_errors_are_in_dutch_by_default(world: World, tmp_path: Path) -> None:
     with translation.override("nl"), pytest.raises(CommandError) as error:
         run(write(tmp_path, lines))
     assert "regel 2, municipality: Onbekende gemeentecode (CBS, 4 cijfers)." in str(error.value)
+
+
+def test_invite_sends_the_portal_invitations_once(world: World, tmp_path: Path) -> None:
+    header = (
+        "bsn;given_name;family_name;birth_date;municipality;email;"
+        "carer1_kind;carer1_given_name;carer1_family_name;carer1_has_gezag;carer1_gezag_from;carer1_gezag_source;"
+        "carer1_email;carer1_uses_portal;"
+        "carer2_kind;carer2_given_name;carer2_family_name;carer2_has_gezag;carer2_email;carer2_uses_portal"
+    )
+    lines = [
+        header,
+        f"111222333;Fleur;Import;{born(15)};0344;fleur@voorbeeld.nl;"
+        f"mother;Ingrid;Import;ja;{born(15)};Uittreksel gezagsregister;ingrid@voorbeeld.nl;ja;"
+        "father;Peter;Import;nee;peter@voorbeeld.nl;ja",
+        f"123456782;Bram;Import;{born(13)};0344;;;;;;;;;;;;;;;",
+    ]
+    path = write(tmp_path, lines)
+    assert "Invitations" not in run(path)
+    assert not mail.outbox
+
+    output = run(path, "--invite")
+    assert "Invitations: 1 young people and 1 family members invited, 0 skipped" in output
+    assert sorted(m.to[0] for m in mail.outbox) == ["fleur@voorbeeld.nl", "ingrid@voorbeeld.nl"]
+    mother = GezagRelation.objects.get(given_name="Ingrid")
+    assert mother.invitations.get().email == "ingrid@voorbeeld.nl"
+    # The father has no gezag: no invitation. A second run invites nobody twice.
+    assert not GezagRelation.objects.get(given_name="Peter").invitations.exists()
+    output = run(path, "--invite")
+    assert "Invitations: 0 young people and 0 family members invited, 2 skipped" in output
+    assert len(mail.outbox) == 2

@@ -329,12 +329,23 @@ def _plant_family_consent_safeguarding_and_invitations(world: World, trajectory:
     world.beheerder.save(update_fields=["provider"])
     staff_member = UserFactory.create(coach=True, team=world.team_1, username="walk-coach")
     sent = len(mail.outbox)
-    client_invitation = account_services.invitation_create(
+    invited_parent = carer_add(
         actor=world.coach,
-        target=account_services.ParentTarget(client=world.own, has_gezag=False),
-        first_name="Pleeg",
-        email="pleeg@example.invalid",
+        client=world.own,
+        details=CarerDetails(
+            kind=GezagRelation.Kind.PARENT,
+            given_name="Walk",
+            family_name="Ouder",
+            email="walk-ouder@example.invalid",
+            uses_portal=True,
+        ),
+        has_gezag=True,
+        gezag_from=None,
+        gezag_source="",
         access_point=AP,
+    )
+    client_invitation = account_services.family_member_invite(
+        actor=world.coach, relation=invited_parent, access_point=AP
     )
     staff_invitation = account_services.invitation_create(
         actor=world.beheerder,

@@ -900,6 +900,19 @@ def can_invite_for_client(user: User, client: Client) -> bool:
     return _active(user) and can_write_clinical(user, client)
 
 
+def can_have_portal_account(relation: GezagRelation, *, on: datetime.date) -> bool:
+    """A family member gets a portal account only with gezag on ``on``: a parent without gezag never
+    gets the file (``can_view_client``), so an account would give them nothing. A gecertificeerde
+    instelling (GI) does not use the portal."""
+    return relation.kind != relation.Kind.GI and gezag_on(relation, on)
+
+
+def can_invite_family_member(user: User, relation: GezagRelation) -> bool:
+    """Whether the client file offers "Invite to the portal" for this family member: the treating
+    professional, for a member with gezag today (their contact details are checked by the service)."""
+    return can_invite_for_client(user, relation.client) and can_have_portal_account(relation, on=today())
+
+
 def staff_roles_invitable(user: User) -> frozenset[Role]:
     """The roles an organisation's administrator manages: a beheerder linked to a provider manages
     its coaches and team leads, one linked to a municipality its access and policy staff. A

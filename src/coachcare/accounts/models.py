@@ -204,9 +204,9 @@ class Invitation(models.Model):
     Who it is for (``kind``):
 
     - ``jongere``: the young person of ``client``; accepting links ``Client.user``.
-    - ``ouder``: a parent or carer of ``client``; accepting records the gezag relation with
-      ``parent_has_gezag``. (Hook for the family records: when the parent/carer records exist, the
-      invitation points at that record and accepting sets its account instead.)
+    - ``ouder``: the family member ``relation`` (a ``clients.GezagRelation`` of ``client`` with
+      gezag, who uses the portal); accepting links the new account to that record
+      (``clients.services.carer_account_link``), it never makes a new one.
     - ``staff``: a coach or team lead of ``team`` (its provider in ``provider``), or access or policy
       staff of ``municipality``.
 
@@ -231,7 +231,14 @@ class Invitation(models.Model):
         related_name="invitations",
         verbose_name=_("client"),
     )
-    parent_has_gezag = models.BooleanField(_("has parental authority"), null=True, blank=True)
+    relation = models.ForeignKey(
+        "clients.GezagRelation",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="invitations",
+        verbose_name=_("family member"),
+    )
     provider = models.ForeignKey(
         "providers.Provider", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
@@ -268,6 +275,10 @@ class Invitation(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(kind__in=["jongere", "ouder"]) | models.Q(client__isnull=False),
                 name="invitation_family_has_client",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="ouder") | models.Q(relation__isnull=False),
+                name="invitation_parent_has_relation",
             ),
             models.CheckConstraint(
                 condition=~models.Q(kind="staff")

@@ -7,7 +7,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from coachcare.access import policy
 from coachcare.accounts.models import Invitation, User
 from coachcare.accounts.services import InvitationState, invitation_state, invitation_token_hash
-from coachcare.clients.models import Client
+from coachcare.clients.models import Client, GezagRelation
 from coachcare.providers.models import Team
 
 
@@ -73,6 +73,24 @@ def young_person_invitation_status(*, actor: User, client: Client) -> Invitation
         .first()
     )
     return _status_of(user=client.user, invitation=latest)
+
+
+def family_invitation_statuses(
+    *, actor: User, client: Client, relations: list[GezagRelation]
+) -> dict[int, InvitationStatus]:
+    """Per family member (``relations``, the ``GezagRelation`` rows of ``client`` the file already
+    loaded, with ``parent``) their portal account: not invited, invited on …, expired, or active."""
+    if not policy.can_invite_for_client(actor, client):
+        raise policy.AccessDenied("Not allowed to see invitations of this client.")
+    latest: dict[int, Invitation] = {}
+    if any(relation.parent_id is None and relation.uses_portal for relation in relations):
+        open_invitations = Invitation.objects.filter(
+            client=client, kind=Invitation.Kind.PARENT, used_at__isnull=True, revoked_at__isnull=True
+        ).order_by("-created_at", "-id")
+        for invitation in open_invitations:
+            assert invitation.relation_id is not None
+            latest.setdefault(invitation.relation_id, invitation)
+    return {relation.pk: _status_of(user=relation.parent, invitation=latest.get(relation.pk)) for relation in relations}
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -33,6 +33,8 @@ from coachcare.access import policy
 from coachcare.accounts.models import MUNICIPALITY_ROLES, PROVIDER_ROLES, Invitation, Role, User, UserChangeRequest
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients.models import Client, GezagRelation
+from coachcare.clients.services import carer_account_link
+from coachcare.core.dates import today
 from coachcare.municipalities.models import Municipality
 from coachcare.providers.models import Provider, Team
 
@@ -410,11 +412,14 @@ class YoungPersonTarget:
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class ParentTarget:
-    """A parent or carer of a client. Hook for the family records: once they exist, this target
-    names the record and ``_parent_link`` sets its account."""
+    """A family member of a client (``GezagRelation``) with gezag who uses the portal; accepting
+    links the new account to that record (``clients.services.carer_account_link``)."""
 
-    client: Client
-    has_gezag: bool
+    relation: GezagRelation
+
+    @property
+    def client(self) -> Client:
+        return self.relation.client
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -497,8 +502,10 @@ def _pending(invitations: QuerySet[Invitation]) -> QuerySet[Invitation]:
 def _require_may_invite(*, actor: User, target: InvitationTarget) -> None:
     """The policy first: someone who may not invite learns nothing about addresses or accounts."""
     match target:
-        case YoungPersonTarget(client=client) | ParentTarget(client=client):
+        case YoungPersonTarget(client=client):
             allowed = policy.can_invite_for_client(actor, client)
+        case ParentTarget(relation=relation):
+            allowed = policy.can_invite_for_client(actor, relation.client)
         case StaffTarget(role=role, team=team, municipality=municipality):
             allowed = policy.can_invite_staff(
                 actor, role=role, team=team, municipality_id=municipality.pk if municipality else None
@@ -514,10 +521,23 @@ def _check_not_invited(*, target: InvitationTarget, email: str) -> None:
                 raise ValidationError({"email": [_("The young person already has an account.")]})
             if _pending(Invitation.objects.filter(client=client, kind=Invitation.Kind.YOUNG_PERSON)).exists():
                 raise ValidationError({"email": [_("The young person has already been invited. Resend or revoke.")]})
-        case ParentTarget(client=client):
-            pending = Invitation.objects.filter(client=client, kind=Invitation.Kind.PARENT, email__iexact=email)
-            if _pending(pending).exists():
-                raise ValidationError({"email": [_("This parent has already been invited. Resend or revoke.")]})
+        case ParentTarget(relation=relation):
+            # Locked: two coaches inviting the same family member at once make one invitation.
+            relation = GezagRelation.objects.select_for_update().get(pk=relation.pk)
+            if not policy.can_have_portal_account(relation, on=today()):
+                raise ValidationError(
+                    {
+                        "email": [
+                            _("Only a parent or carer with gezag gets a portal account: this family member has none.")
+                        ]
+                    }
+                )
+            if not relation.uses_portal:
+                raise ValidationError({"email": [_("This family member does not use the portal.")]})
+            if relation.parent_id is not None:
+                raise ValidationError({"email": [_("This family member already has an account.")]})
+            if _pending(Invitation.objects.filter(relation=relation, kind=Invitation.Kind.PARENT)).exists():
+                raise ValidationError({"email": [_("This family member has already been invited. Resend or revoke.")]})
         case StaffTarget():
             if _pending(Invitation.objects.filter(kind=Invitation.Kind.STAFF, email__iexact=email)).exists():
                 raise ValidationError({"email": [_("This person has already been invited. Resend or revoke.")]})
@@ -536,8 +556,8 @@ def _target_fields(target: InvitationTarget) -> dict[str, object]:
     match target:
         case YoungPersonTarget(client=client):
             return {"kind": Invitation.Kind.YOUNG_PERSON, "role": Role.JONGERE, "client": client}
-        case ParentTarget(client=client, has_gezag=has_gezag):
-            return {"kind": Invitation.Kind.PARENT, "role": Role.OUDER, "client": client, "parent_has_gezag": has_gezag}
+        case ParentTarget(relation=relation):
+            return {"kind": Invitation.Kind.PARENT, "role": Role.OUDER, "client": relation.client, "relation": relation}
         case StaffTarget(role=role, team=team, municipality=municipality):
             if role in PROVIDER_ROLES:
                 assert team is not None
@@ -623,9 +643,11 @@ def invitation_resend(*, actor: User, invitation: Invitation, access_point: Acce
             old.save(update_fields=["revoked_at"])
         fields = {
             name: getattr(old, name)
-            for name in ("kind", "role", "first_name", "email", "client", "parent_has_gezag", "provider", "team")
+            for name in ("kind", "role", "first_name", "email", "client", "relation", "provider", "team")
         }
         fields |= {"municipality": old.municipality, "created_by": actor}
+        if old.kind == Invitation.Kind.PARENT:
+            fields["email"] = _family_member_resend_email(old)
         new, token = _new_invitation(fields=fields)
         _log_client_access(
             actor=actor, invitation=new, event=Event.CREATE, action="client.invitation", access_point=access_point
@@ -633,6 +655,24 @@ def invitation_resend(*, actor: User, invitation: Invitation, access_point: Acce
         _invitation_send(invitation=new, token=token)
     logger.info("invitation %s resent as %s by user id %s", old.pk, new.pk, actor.pk)
     return new
+
+
+def _family_member_resend_email(invitation: Invitation) -> str:
+    """A family member's new link goes to the address on their record today (the coach may have
+    corrected it), and only while they still may have an account."""
+    assert invitation.relation_id is not None
+    relation = GezagRelation.objects.select_for_update().get(pk=invitation.relation_id)
+    if relation.parent_id is not None:
+        raise ValidationError(_("This family member already has an account."))
+    if not policy.can_have_portal_account(relation, on=today()):
+        raise ValidationError(
+            _("Only a parent or carer with gezag gets a portal account: this family member has none.")
+        )
+    if not relation.email:
+        raise ValidationError(_("No e-mail address is recorded for this family member."))
+    if relation.email.strip().lower() != invitation.email.strip().lower() and _account_exists(relation.email):
+        raise ValidationError(_("There already is an account with this e-mail address."))
+    return relation.email
 
 
 def invitation_revoke(*, actor: User, invitation: Invitation, access_point: AccessPoint) -> None:
@@ -652,11 +692,26 @@ def invitation_revoke(*, actor: User, invitation: Invitation, access_point: Acce
     logger.info("invitation %s revoked by user id %s", invitation.pk, actor.pk)
 
 
-def _parent_link(*, invitation: Invitation, user: User) -> None:
-    """Hook: record the new parent account with the young person (after the family records exist,
-    set the account on the parent/carer record the invitation names)."""
-    assert invitation.client is not None
-    GezagRelation.objects.create(client=invitation.client, parent=user, has_gezag=bool(invitation.parent_has_gezag))
+def _parent_link(*, invitation: Invitation, user: User, access_point: AccessPoint) -> None:
+    """Set the new parent account on the family member the invitation names (no new record)."""
+    assert invitation.relation_id is not None
+    relation = GezagRelation.objects.select_for_update().select_related("client").get(pk=invitation.relation_id)
+    if relation.parent_id is not None:  # linked to an account meanwhile (DigiD, or the coach)
+        raise InvitationUnusable(InvitationState.USED)
+    carer_account_link(actor=None, relation=relation, parent=user, access_point=access_point)
+
+
+def family_member_invite(*, actor: User, relation: GezagRelation, access_point: AccessPoint) -> Invitation:
+    """Invite a family member to the portal at the e-mail address on their record."""
+    if not relation.email:
+        raise ValidationError({"email": [_("No e-mail address is recorded for this family member.")]})
+    return invitation_create(
+        actor=actor,
+        target=ParentTarget(relation=relation),
+        first_name=relation.given_name or relation.display_name,
+        email=relation.email,
+        access_point=access_point,
+    )
 
 
 def invitation_accept(*, token: str, password: str, access_point: AccessPoint) -> User:
@@ -708,7 +763,7 @@ def invitation_accept(*, token: str, password: str, access_point: AccessPoint) -
             client.user = user
             client.save(update_fields=["user"])
         elif invitation.kind == Invitation.Kind.PARENT:
-            _parent_link(invitation=invitation, user=user)
+            _parent_link(invitation=invitation, user=user, access_point=access_point)
         invitation.used_at = timezone.now()
         invitation.user = user
         invitation.save(update_fields=["used_at", "user"])

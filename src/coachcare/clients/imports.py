@@ -12,7 +12,10 @@ changes nothing the second time.
 import csv
 import dataclasses
 import datetime
+import functools
 import io
+import logging
+import smtplib
 from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
@@ -20,12 +23,19 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from coachcare.access import policy
+from coachcare.accounts import services as account_services
 from coachcare.accounts.models import Role, User
 from coachcare.audit.services import AccessPoint
 from coachcare.clients import services
 from coachcare.clients.models import Client, GezagRelation
+from coachcare.core.dates import today
 from coachcare.municipalities.models import Municipality
 from coachcare.providers.models import Team
+
+logger = logging.getLogger(__name__)
+
+#: The mail server refused or could not be reached (as ``accounts.views.MAIL_ERRORS``).
+MAIL_ERRORS = (smtplib.SMTPException, OSError)
 
 #: Columns of the young person; ``bsn``, the names, ``birth_date`` and ``municipality`` are required.
 CLIENT_COLUMNS = (
@@ -75,6 +85,18 @@ class ImportResult:
     already_registered: int = 0
     family_members_added: int = 0
     contact_details_added: int = 0
+    #: The files of the file's young people (new or already registered), in file order.
+    client_ids: list[int] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
+class InvitationsResult:
+    young_people: int = 0
+    family_members: int = 0
+    #: Not invited again: an account exists already, or an open invitation.
+    skipped: int = 0
+    #: The mail server refused: nobody was invited (run again later).
+    not_sent: int = 0
 
 
 def _date(value: str, column: str) -> datetime.date | None:
@@ -283,9 +305,10 @@ def clients_import_csv(
                 seen[compact] = line
             try:
                 with transaction.atomic():
-                    action, _client = _import_row(
+                    action, client = _import_row(
                         actor=actor, team=team, row=row, result=result, access_point=access_point
                     )
+                result.client_ids.append(client.pk)
             except ValidationError as exc:
                 messages = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
                 for column, column_messages in messages.items():
@@ -303,4 +326,43 @@ def clients_import_csv(
             transaction.set_rollback(True)
     if errors:
         raise ImportFailed(errors)
+    return result
+
+
+def import_invitations_send(*, actor: User, client_ids: list[int], access_point: AccessPoint) -> InvitationsResult:
+    """After an import (``import_clients --invite``): invite every young person with an e-mail
+    address and no account, and every family member with gezag who uses the portal and has an
+    e-mail address (``accounts.services.family_member_invite``). Each invitation is its own
+    transaction; who already has an account or an open invitation is skipped, so running it again
+    only sends what is missing."""
+    result = InvitationsResult()
+    today_ = today()
+    for client in Client.objects.filter(pk__in=client_ids).order_by("pk"):
+        sends: list[tuple[str, Callable[[], object]]] = []
+        if client.email and client.user_id is None:
+            young_person = functools.partial(
+                account_services.invitation_create,
+                actor=actor,
+                target=account_services.YoungPersonTarget(client=client),
+                first_name=client.given_name,
+                email=client.email,
+                access_point=access_point,
+            )
+            sends.append(("young_people", young_person))
+        for relation in client.gezag_relations.filter(uses_portal=True, parent__isnull=True).exclude(email=""):
+            if policy.can_have_portal_account(relation, on=today_):
+                member = functools.partial(
+                    account_services.family_member_invite, actor=actor, relation=relation, access_point=access_point
+                )
+                sends.append(("family_members", member))
+        for counter, send in sends:
+            try:
+                send()
+            except ValidationError:
+                result.skipped += 1
+            except MAIL_ERRORS:
+                logger.warning("import invitation not sent: the mail server refused")
+                result.not_sent += 1
+            else:
+                setattr(result, counter, getattr(result, counter) + 1)
     return result

@@ -18,4 +18,5 @@ urlpatterns = [
     path("<uuid:public_id>/family/new/", views.carer_add, name="carer_add"),
     path("<uuid:public_id>/family/<int:relation_id>/", views.carer_edit, name="carer_edit"),
     path("<uuid:public_id>/family/<int:relation_id>/gezag/", views.gezag_change, name="gezag_change"),
+    path("<uuid:public_id>/family/<int:relation_id>/invitation/", views.family_member_invite, name="family_invite"),
 ]

@@ -1,4 +1,5 @@
 import csv
+import dataclasses
 import logging
 from uuid import UUID
 
@@ -18,7 +19,7 @@ from coachcare.accounts import selectors as account_selectors
 from coachcare.accounts import services as account_services
 from coachcare.accounts import views as account_views
 from coachcare.accounts.forms import InvitationForm
-from coachcare.accounts.models import Role
+from coachcare.accounts.models import Invitation, Role
 from coachcare.audit.forms import AccessLogFilterForm
 from coachcare.audit.selectors import access_log_for_client, access_log_people
 from coachcare.audit.services import AccessPoint, Channel
@@ -31,6 +32,15 @@ from coachcare.trajectories import selectors as trajectory_selectors
 from coachcare.trajectories import services as trajectory_services
 
 logger = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class FamilyPortal:
+    """A family member's portal account in the family section: its state and whether the coach
+    may invite them (gezag today)."""
+
+    status: account_selectors.InvitationStatus
+    may_invite: bool
 
 
 def _add_errors(form: forms.Form, error: ValidationError) -> None:
@@ -91,7 +101,21 @@ def detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         context["portal_account"] = account_selectors.young_person_invitation_status(
             actor=actor, client=client_file.client
         )
-        context["invitation_form"] = InvitationForm(initial={"first_name": client_file.client.given_name})
+        context["invitation_form"] = InvitationForm(
+            initial={"first_name": client_file.client.given_name, "email": client_file.client.email}
+        )
+        family = context["family"]
+        if isinstance(family, list):
+            statuses = account_selectors.family_invitation_statuses(
+                actor=actor, client=client_file.client, relations=[member.relation for member in family]
+            )
+            context["family_portal"] = {
+                member.relation.pk: FamilyPortal(
+                    status=statuses[member.relation.pk],
+                    may_invite=policy.can_invite_family_member(actor, member.relation),
+                )
+                for member in family
+            }
     return render(request, "clients/detail.html", context)
 
 
@@ -218,8 +242,37 @@ def invite(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @login_required
 @require_POST
+def family_member_invite(request: HttpRequest, public_id: UUID, relation_id: int) -> HttpResponse:
+    """ "Invite to the portal" for a family member, at the e-mail address on their record."""
+    actor = actor_of(request)
+    client = _client_for_family(request, public_id)
+    try:
+        relation = selectors.family_member_get(actor=actor, client=client, relation_id=relation_id)
+    except policy.AccessDenied as exc:
+        raise Http404(_("No such family member.")) from exc
+    if not policy.can_invite_family_member(actor, relation):
+        messages.error(request, _("Only a parent or carer with gezag can be invited to the portal."))
+        return redirect(_family_url(client))
+    try:
+        account_services.family_member_invite(
+            actor=actor, relation=relation, access_point=AccessPoint.from_request(request)
+        )
+    except policy.AccessDenied:
+        return HttpResponseForbidden(_("You cannot invite for this file."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except account_views.MAIL_ERRORS:
+        logger.exception("invitation e-mail could not be sent")
+        messages.error(request, _("The e-mail could not be sent, so nobody was invited. Try again later."))
+    else:
+        messages.success(request, _("The invitation has been sent."))
+    return redirect(_family_url(client))
+
+
+@login_required
+@require_POST
 def invitation_change(request: HttpRequest, public_id: UUID, pk: int, action: str) -> HttpResponse:
-    """Resend or revoke the young person's invitation."""
+    """Resend or revoke the invitation of the young person or of a family member."""
     actor = actor_of(request)
     try:
         client = selectors.client_get_for_actor(actor=actor, public_id=public_id)
@@ -227,6 +280,8 @@ def invitation_change(request: HttpRequest, public_id: UUID, pk: int, action: st
     except policy.AccessDenied as exc:
         raise Http404(_("No such invitation.")) from exc
     account_views.invitation_change(request, actor=actor, invitation=invitation, action=action)
+    if invitation.kind == Invitation.Kind.PARENT:
+        return redirect(_family_url(client))
     return redirect(_portal_account(client.public_id))
 
 

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from coachcare.access import policy
 from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint
-from coachcare.clients.imports import ImportFailed, clients_import_csv
+from coachcare.clients.imports import ImportFailed, clients_import_csv, import_invitations_send
 from coachcare.providers.models import Team
 
 
@@ -21,8 +21,22 @@ class Command(BaseCommand):
             "--as", dest="actor", required=True, help="user name of the coach or team lead who registers them"
         )
         parser.add_argument("--team", help="team name (default: the team of --as)")
+        parser.add_argument(
+            "--invite",
+            action="store_true",
+            help="after the import, e-mail portal invitations (young people with an e-mail address; "
+            "family members with gezag who use the portal and have an e-mail address)",
+        )
 
-    def handle(self, *args: object, csv_file: Path, actor: str, team: str | None = None, **options: object) -> None:
+    def handle(
+        self,
+        *args: object,
+        csv_file: Path,
+        actor: str,
+        team: str | None = None,
+        invite: bool = False,
+        **options: object,
+    ) -> None:
         user = User.objects.filter(username=actor, is_active=True).select_related("team").first()
         if user is None:
             raise CommandError(f"No active user {actor!r}.")
@@ -60,3 +74,16 @@ class Command(BaseCommand):
                 f"{result.contact_details_added} contact details completed."
             )
         )
+        if not invite:
+            return
+        sent = import_invitations_send(
+            actor=user, client_ids=result.client_ids, access_point=AccessPoint.command("import_clients")
+        )
+        summary = (
+            f"Invitations: {sent.young_people} young people and {sent.family_members} family members invited, "
+            f"{sent.skipped} skipped (an account or an open invitation already), {sent.not_sent} not sent."
+        )
+        if sent.not_sent:
+            self.stderr.write(summary + " The mail server refused: run the command again later to send the rest.")
+        else:
+            self.stdout.write(self.style.SUCCESS(summary))

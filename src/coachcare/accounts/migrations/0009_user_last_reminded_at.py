@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0006_invitation_role_choices'),
+        ('accounts', '0008_invitation_parent_has_relation'),
     ]
 
     operations = [
