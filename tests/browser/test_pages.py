@@ -138,7 +138,17 @@ def test_access_log_in_plain_words_is_accessible(login: Login) -> None:
     page.get_by_role("navigation").get_by_role("link", name="Wie heeft mijn dossier bekeken").click()
 
     expect(page.locator("h1")).to_have_text("Wie heeft mijn dossier bekeken")
-    expect(page.locator("main")).to_contain_text("Sanne de Vries (jongere) heeft je dossier geopend via de website.")
+    # Her own visits are one line with the count; everyone else's, one plain sentence each.
+    expect(page.locator("#own-visits")).to_contain_text("Jij zelf:")
+    expect(page.locator("main")).to_contain_text("Chris Coach (coach) heeft je aangemeld")
+    assert_accessible(page)
+
+    # The filter: its controls are labelled, and the narrowed list is accessible too.
+    page.get_by_label("Wie").select_option(label="Chris Coach (coach)")
+    page.get_by_label("Van").fill("2000-01-01")
+    page.get_by_role("button", name="Tonen").click()
+    expect(page.get_by_role("link", name="Alles tonen")).to_be_visible()
+    expect(page.locator("main li").first).to_contain_text("Chris Coach (coach)")
     assert_accessible(page)
 
 

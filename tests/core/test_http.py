@@ -26,6 +26,16 @@ def test_int_param_refuses_anything_but_a_positive_database_integer(raw: str) ->
         int_param(QueryDict(urlencode({"relation": raw})), "relation")
 
 
+@pytest.mark.parametrize("raw", ["-1", "abc", "2147483648"])
+def test_int_param_from_zero_still_refuses_negative_and_too_large(raw: str) -> None:
+    with pytest.raises(BadRequest):
+        int_param(QueryDict(urlencode({"trajectory_version": raw})), "trajectory_version", minimum=0)
+
+
+def test_int_param_from_zero_accepts_zero() -> None:
+    assert int_param(QueryDict("trajectory_version=0"), "trajectory_version", minimum=0) == 0
+
+
 def test_params_absent_or_empty_are_none_and_valid_ones_parse() -> None:
     value = uuid.uuid4()
     data = QueryDict(f"request={value}&relation=42&empty=")

@@ -176,6 +176,28 @@ def test_allocation_and_intake_refused_with_reasons_then_allowed(contracted: Wor
     assert sorted(agreements.values_list("given_as", flat=True)) == ["jongere", "ouder"]
 
 
+def test_the_form_of_a_new_trajectory_posts_its_version_zero(contracted: World, login: Login) -> None:
+    """A trajectory starts at version 0: the hidden field the page renders is accepted (no 400), and
+    the same version posted again after the change is refused as stale instead of overwriting."""
+    world = contracted
+    http = login(world.coach)
+    trajectory = services.trajectory_open(actor=world.coach, client=world.own, referrer_kind="school", access_point=AP)
+    assert trajectory.version == 0
+    page = http.get(file_url(world.own)).content.decode()
+    assert 'name="trajectory_version" value="0"' in page
+
+    form = {"trajectory_version": "0", "allocation-module_code": MODULES[0]}
+    assert http.post(url("request_allocation", trajectory), form).status_code == 302
+    grant_first_module(world, trajectory)
+    assert http.post(url("allocate", trajectory), {"trajectory_version": "0"}).status_code == 302
+    assert (refresh(trajectory).status, refresh(trajectory).version) == (Status.ALLOCATED, 1)
+
+    # A second tab still showing version 0: refused as stale, the trajectory stays where it is.
+    stale = http.post(url("allocate", trajectory), {"trajectory_version": "0"})
+    assert stale.status_code == 200 and "Iemand anders heeft dit traject" in errors(stale)
+    assert (refresh(trajectory).status, refresh(trajectory).version) == (Status.ALLOCATED, 1)
+
+
 def test_goal_form_needs_every_level_of_the_scale(contracted: World, login: Login) -> None:
     http = login(contracted.coach)
     trajectory = to_intake(contracted, http)

@@ -58,13 +58,13 @@ def uuid_param(data: QueryDict, name: str) -> uuid.UUID | None:
         raise BadRequest(_("Invalid value for %(name)s.") % {"name": name}) from exc
 
 
-def int_param(data: QueryDict, name: str) -> int | None:
+def int_param(data: QueryDict, name: str, *, minimum: int = 1) -> int | None:
     """A positive database id (or other positive integer) from a query or form parameter;
     ``None`` when absent or empty, ``BadRequest`` (400) for anything else (also a number too
-    large for the database)."""
+    large for the database). ``minimum=0`` for a counter that starts at zero (a version)."""
     raw = data.get(name, "")
     if not raw:
         return None
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10 or not 0 < int(raw) <= MAX_INT_PARAM:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10 or not minimum <= int(raw) <= MAX_INT_PARAM:
         raise BadRequest(_("Invalid value for %(name)s.") % {"name": name})
     return int(raw)

@@ -98,7 +98,8 @@ def _posted_version(request: HttpRequest) -> int | None:
     """The trajectory version the form was made from (hidden field), to detect concurrent edits."""
     if request.method != "POST":
         return None
-    return int_param(request.POST, "trajectory_version")
+    # A new trajectory is at version 0 (the field's default), so 0 is a valid version.
+    return int_param(request.POST, "trajectory_version", minimum=0)
 
 
 def _run_step(request: HttpRequest, public_id: UUID, step: Step) -> HttpResponse:
