@@ -340,8 +340,8 @@ def _plant_family_consent_safeguarding_and_invitations(world: World, trajectory:
             uses_portal=True,
         ),
         has_gezag=True,
-        gezag_from=None,
-        gezag_source="",
+        gezag_from=world.own.birth_date,
+        gezag_source="uittreksel gezagsregister",
         access_point=AP,
     )
     client_invitation = account_services.family_member_invite(
