@@ -263,6 +263,24 @@ def test_another_users_role_and_organisation_cannot_be_changed_on_their_page(
     assert not world.toegang.is_staff
 
 
+def test_another_users_e_mail_address_cannot_be_changed_on_their_page(
+    world: World, beheerder: User, login: Login
+) -> None:
+    """The address receives the password-reset link: changing it would take over the account."""
+    young = world.user("jongere")
+    before = young.email
+    http = login(beheerder)
+
+    response = http.post(
+        reverse("admin:accounts_user_change", args=[young.pk]),
+        _user_post(young) | {"email": "attacker@example.invalid"},
+    )
+
+    assert response.status_code == 302
+    young.refresh_from_db()
+    assert young.email == before
+
+
 def test_every_second_factor_device_admin_is_read_only(rf: RequestFactory) -> None:
     """Whatever django-otp plugin registers a device admin (TOTP today, static codes or WebAuthn
     later), it is replaced by the read-only one: not even a superuser adds, changes or deletes."""

@@ -1,4 +1,4 @@
-"""Who must consent, by age (Jeugdwet 7.3.4, mirroring WGBO art. 7:450 BW; rules.md).
+"""Who must consent, by age (Jeugdwet 7.3.4, mirroring WGBO art. 7:450 BW; docs/legal-basis.md).
 
 - under 12: the parents with gezag (the method serves 12 and older, so this does not occur);
 - 12 to 15: the young person AND every family member with gezag on that day (a parent, a voogd);

@@ -7,7 +7,7 @@ Kinds of data (``DataKind``):
 - CLINICAL: notes, messages, answers, goal texts, scores: everything said or written in care.
 - ACCESS_LOG: the NEN 7513 "who opened my file" list.
 
-Rules (rules.md; Jeugdwet 7.3.4/7.3.5):
+Rules (docs/legal-basis.md; Jeugdwet 7.3.4/7.3.5):
 
 - coach: clients on their own caseload or their team's caseload: everything.
 - teamleider: clients of their team: everything.
@@ -519,7 +519,7 @@ def can_see_young_persons_own_work(user: User, client: Client, *, on: datetime.d
     """Assignment answers and diary check-ins: the young person and the professionals who treat them.
 
     Never a parent, whatever their clinical access: what a young person writes for themselves and
-    their coach is theirs (project judgement on rules.md, so they can write freely). Never the
+    their coach is theirs (project judgement on docs/legal-basis.md, so they can write freely). Never the
     municipality or the administrator.
     """
     if not user.is_authenticated or not user.is_active:
@@ -576,7 +576,7 @@ def can_see_parenting_goals(user: User, client: Client, *, on: datetime.date | N
 
 # --- secure messages (messaging app) --------------------------------------------------------------
 #
-# Project decision (rules.md, issue 4): the youth thread is the young person's private channel with
+# Project decision (docs/legal-basis.md, issue 4): the youth thread is the young person's private channel with
 # their coach. Parents never read it, whatever their access to the file: the law lets a parent of a
 # 12-15-year-old see the file unless the coach restricts it, but "not the young person's private
 # messages unless the rules allow it" is safest as "never" (a 16+ young person's messages would need
@@ -746,6 +746,10 @@ def can_set_reference_cost(user: User, municipality_id: int | None = None) -> bo
 #: organisation) or follow from the role (staff, permissions): read-only on every web page.
 ACCOUNT_FIELDS_FOUR_EYES = ("role", "provider", "team", "municipality")
 ACCOUNT_FIELDS_SERVER_ONLY = ("is_superuser", "is_staff", "groups", "user_permissions")
+#: Where the account's recovery goes (the password-reset e-mail): nobody changes another person's
+#: address on a page, or a password reset would hand their account (and, for a young person or a
+#: parent without a second factor, their file) to whoever typed the new address.
+ACCOUNT_FIELDS_RECOVERY = ("email",)
 
 
 def can_manage_accounts(user: User) -> bool:

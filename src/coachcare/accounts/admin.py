@@ -65,11 +65,12 @@ class UserAddForm(forms.ModelForm[User]):
 
 
 class UserAccountForm(forms.ModelForm[User]):
-    """What may be edited directly on a user page: name, e-mail, username and active."""
+    """What may be edited directly on a user page: name, username and active (never the e-mail
+    address: ``policy.ACCOUNT_FIELDS_RECOVERY``)."""
 
     class Meta:
         model = User
-        fields = ("username", "first_name", "last_name", "email", "is_active")
+        fields = ("username", "first_name", "last_name", "is_active")
 
 
 @admin.register(User)
@@ -95,6 +96,7 @@ class UserAdmin(DjangoUserAdmin):
     readonly_fields = (
         *policy.ACCOUNT_FIELDS_FOUR_EYES,
         *policy.ACCOUNT_FIELDS_SERVER_ONLY,
+        *policy.ACCOUNT_FIELDS_RECOVERY,
         "last_login",
         "date_joined",
     )

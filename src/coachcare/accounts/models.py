@@ -19,7 +19,7 @@ class Role(models.TextChoices):
     MODULE_VENDOR = "module-vendor", _("e-health module (service account)")
 
 
-#: Roles that must log in with a second factor (rules.md: professionals use two factors).
+#: Roles that must log in with a second factor (docs/legal-basis.md: professionals use two factors).
 PROFESSIONAL_ROLES = frozenset(
     {Role.COACH, Role.TEAMLEIDER, Role.GEMEENTE_TOEGANG, Role.GEMEENTE_BELEID, Role.BEHEERDER}
 )

@@ -607,7 +607,7 @@ INDICATORS_CACHE_SECONDS = 60
 def indicators_get(*, actor: User) -> Indicators:
     """Numbers of trajectories per status and young people per age band, no personal data.
 
-    Outside the provider (municipality roles) counts below 5 are suppressed (rules.md). The figures
+    Outside the provider (municipality roles) counts below 5 are suppressed (docs/legal-basis.md). The figures
     of a scope (municipality, team or all) are cached for ``INDICATORS_CACHE_SECONDS``, separately
     for suppressed and unsuppressed figures and per day (age bands); the access check runs first,
     on every request.

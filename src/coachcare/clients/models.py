@@ -170,7 +170,7 @@ class GezagChange(models.Model):
 
 
 class ParentAccessDecision(models.Model):
-    """Decisions that change a parent's access to the clinical file (rules.md, consent and access by age).
+    """Decisions that change a parent's access to the clinical file (docs/legal-basis.md, consent and access by age).
 
     - RESTRICTED: for a young person of 12 to 15, the coach limits the parent's inzage because it
       would harm the young person; a reason is required.

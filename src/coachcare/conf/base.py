@@ -169,7 +169,7 @@ AXES_LOCKOUT_PARAMETERS = "coachcare.accounts.lockout.lockout_parameters"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
-AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failed login is kept (rules.md: every login is logged)
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failed login is kept (docs/legal-basis.md: every login is logged)
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 
 # Two-factor (django-otp)

@@ -10,7 +10,7 @@ Conventions:
 - codes are strings exactly as published (``"82"``, ``"45"``, ``"31"``, ``"0200"``), never ints;
 - ``Header.berichtcode`` is the numeric BerichtCode of the message (``schema.BERICHTCODES``);
   build a header with ``header_for("JW323", ...)`` so the code always matches the class.
-- no clinical content ever: there is no field for goals, notes or answers (privacy, rules.md).
+- no clinical content ever: there is no field for goals, notes or answers (privacy, docs/legal-basis.md).
 """
 
 from __future__ import annotations

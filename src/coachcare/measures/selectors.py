@@ -34,7 +34,7 @@ def questionnaire_responses_for_client(
 ) -> list[QuestionnaireResponse]:
     """The submitted responses about ``client``, newest first; raises ``AccessDenied`` without CLINICAL access.
 
-    Answers are clinical content (rules.md), so the read is written to the access log.
+    Answers are clinical content (docs/legal-basis.md), so the read is written to the access log.
     """
     policy.require(actor, client, [policy.DataKind.CLINICAL])
     responses = list(

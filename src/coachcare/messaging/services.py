@@ -153,7 +153,7 @@ def message_notify(*, message_id: int) -> int:
     """E-mail the other participants that there is a new message. Idempotent (``notified_at``).
 
     The e-mail says only that there is a message and where to log in: never the text, the
-    sender's words, the client's name or BSN (rules.md: the BSN never in an e-mail).
+    sender's words, the client's name or BSN (docs/legal-basis.md: the BSN never in an e-mail).
     """
     with transaction.atomic():
         message = (
