@@ -4,11 +4,12 @@ provider or a municipality) invites, deactivates and reactivates the staff of it
 from collections.abc import Callable
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client as HttpClient
 
 from coachcare.access import policy
 from coachcare.accounts import services
-from coachcare.accounts.models import Invitation, Role, User
+from coachcare.accounts.models import Invitation, Role, User, UserChangeRequest
 from coachcare.audit.services import AccessPoint
 from tests.accounts.factories import PASSWORD, UserFactory
 from tests.conftest import World
@@ -22,6 +23,16 @@ GOOD_PASSWORD = "a long walk on the beach 42"
 @pytest.fixture
 def provider_admin(world: World) -> User:
     return UserFactory.create(beheerder=True, provider=world.provider, username="provider_admin")
+
+
+@pytest.fixture
+def second_provider_admin(world: World) -> User:
+    return UserFactory.create(beheerder=True, provider=world.provider, username="second_provider_admin")
+
+
+@pytest.fixture
+def other_provider_admin() -> User:
+    return UserFactory.create(beheerder=True, provider=ProviderFactory.create(), username="other_provider_admin")
 
 
 @pytest.fixture
@@ -168,3 +179,164 @@ def test_the_page_needs_the_second_factor(world: World, provider_admin: User, cl
 
 def test_the_navigation_links_the_page(provider_admin: User, login: Callable[[User], HttpClient]) -> None:
     assert 'href="/staff/"' in login(provider_admin).get("/").content.decode()
+
+
+# Team changes: a four-eyes request through accounts.services.user_change_request_*.
+
+
+def test_a_team_change_takes_effect_when_a_second_admin_of_the_provider_approves(
+    world: World,
+    provider_admin: User,
+    second_provider_admin: User,
+    login: Callable[[User], HttpClient],
+    smtp_server: SmtpInbox,
+) -> None:
+    http = login(provider_admin)
+    assert "Team wijzigen" in http.get("/staff/").content.decode()
+    response = http.post(f"/staff/{world.coach.pk}/team/", {"team": world.team_2.pk})
+    assert response.status_code == 302
+    [change_request] = UserChangeRequest.objects.filter(target=world.coach)
+    assert (change_request.status, change_request.new_role, change_request.new_team) == (
+        UserChangeRequest.Status.PENDING,
+        Role.COACH,
+        world.team_2,
+    )
+    # Nothing changes before approval, and nobody is told yet.
+    world.coach.refresh_from_db()
+    assert world.coach.team == world.team_1
+    assert smtp_server.messages == []
+    # The requester cannot approve its own request.
+    assert http.post(f"/staff/requests/{change_request.pk}/approve/").status_code == 403
+    world.coach.refresh_from_db()
+    assert world.coach.team == world.team_1
+    http.logout()
+
+    http = login(second_provider_admin)
+    page = http.get("/staff/").content.decode()
+    assert "Teamwijzigingen die wachten op goedkeuring" in page and "Team Amsterdam" in page
+    assert http.post(f"/staff/requests/{change_request.pk}/approve/").status_code == 302
+    world.coach.refresh_from_db()
+    assert (world.coach.role, world.coach.team, world.coach.provider) == (Role.COACH, world.team_2, world.provider)
+    change_request.refresh_from_db()
+    assert (change_request.status, change_request.decided_by) == (
+        UserChangeRequest.Status.APPROVED,
+        second_provider_admin,
+    )
+    [received] = smtp_server.wait_for(1)
+    assert received.recipients == [world.coach.email] and received.subject == "Wijziging van het coachcare-account"
+    # Content-free: neither team is named.
+    assert "Team Amsterdam" not in received.body and "Team Utrecht" not in received.body
+
+
+def test_the_requester_may_withdraw_and_the_service_refuses_its_own_approval(
+    world: World, provider_admin: User
+) -> None:
+    change_request = services.user_change_request_create(
+        actor=provider_admin,
+        target=world.teamleider,
+        kind=UserChangeRequest.Kind.ROLE,
+        role=Role.TEAMLEIDER,
+        team=world.team_2,
+        access_point=HERE,
+    )
+    with pytest.raises(policy.AccessDenied):
+        services.user_change_request_approve(actor=provider_admin, change_request=change_request, access_point=HERE)
+    services.user_change_request_reject(actor=provider_admin, change_request=change_request, access_point=HERE)
+    change_request.refresh_from_db()
+    world.teamleider.refresh_from_db()
+    assert change_request.status == UserChangeRequest.Status.REJECTED
+    assert world.teamleider.team == world.team_1
+
+
+def test_an_admin_of_another_provider_can_neither_request_nor_decide(
+    world: World,
+    provider_admin: User,
+    other_provider_admin: User,
+    login: Callable[[User], HttpClient],
+) -> None:
+    other_team = TeamFactory.create(provider=other_provider_admin.provider)
+    with pytest.raises(ValidationError):
+        services.user_change_request_create(
+            actor=other_provider_admin,
+            target=world.coach,
+            kind=UserChangeRequest.Kind.ROLE,
+            role=Role.COACH,
+            team=other_team,
+            access_point=HERE,
+        )
+    change_request = services.user_change_request_create(
+        actor=provider_admin,
+        target=world.coach,
+        kind=UserChangeRequest.Kind.ROLE,
+        role=Role.COACH,
+        team=world.team_2,
+        access_point=HERE,
+    )
+    http = login(other_provider_admin)
+    assert http.post(f"/staff/{world.coach.pk}/team/", {"team": other_team.pk}).status_code == 404
+    assert http.post(f"/staff/requests/{change_request.pk}/approve/").status_code == 404
+    with pytest.raises(policy.AccessDenied):
+        services.user_change_request_approve(
+            actor=other_provider_admin, change_request=change_request, access_point=HERE
+        )
+    with pytest.raises(policy.AccessDenied):
+        services.user_change_request_reject(
+            actor=other_provider_admin, change_request=change_request, access_point=HERE
+        )
+    change_request.refresh_from_db()
+    world.coach.refresh_from_db()
+    assert change_request.status == UserChangeRequest.Status.PENDING
+    assert world.coach.team == world.team_1
+
+
+def test_a_team_of_another_provider_or_another_change_is_refused(
+    world: World, provider_admin: User, municipality_admin: User, login: Callable[[User], HttpClient]
+) -> None:
+    foreign_team = TeamFactory.create(provider=ProviderFactory.create())
+    attempts: list[dict[str, object]] = [
+        {"target": world.coach, "role": Role.COACH, "team": foreign_team},  # a team of another provider
+        {"target": world.coach, "role": Role.TEAMLEIDER, "team": world.team_2},  # another role
+        {"target": provider_admin, "role": Role.BEHEERDER, "team": world.team_2},  # oneself
+        {"target": world.toegang, "role": Role.GEMEENTE_TOEGANG, "team": None},  # a role it does not manage
+    ]
+    for attempt in attempts:
+        with pytest.raises(ValidationError):
+            services.user_change_request_create(
+                actor=provider_admin,
+                kind=UserChangeRequest.Kind.ROLE,
+                access_point=HERE,
+                **attempt,  # type: ignore[arg-type]
+            )
+    with pytest.raises(ValidationError):
+        services.user_change_request_create(
+            actor=municipality_admin,
+            target=world.coach,
+            kind=UserChangeRequest.Kind.ROLE,
+            role=Role.COACH,
+            team=world.team_2,
+            access_point=HERE,
+        )
+    # The form posts only teams of the own provider; a foreign one, or no number, changes nothing.
+    http = login(provider_admin)
+    assert http.post(f"/staff/{world.coach.pk}/team/", {"team": foreign_team.pk}).status_code == 302
+    assert http.post(f"/staff/{world.coach.pk}/team/", {"team": "x"}).status_code == 302
+    assert not UserChangeRequest.objects.exists()
+    world.coach.refresh_from_db()
+    assert world.coach.team == world.team_1
+
+
+def test_a_platform_administrator_still_decides_on_an_organisation_s_request(
+    world: World, provider_admin: User
+) -> None:
+    platform_admin = UserFactory.create(beheerder=True, username="platform_admin")
+    change_request = services.user_change_request_create(
+        actor=provider_admin,
+        target=world.coach,
+        kind=UserChangeRequest.Kind.ROLE,
+        role=Role.COACH,
+        team=world.team_2,
+        access_point=HERE,
+    )
+    services.user_change_request_approve(actor=platform_admin, change_request=change_request, access_point=HERE)
+    world.coach.refresh_from_db()
+    assert world.coach.team == world.team_2

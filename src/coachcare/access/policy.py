@@ -757,19 +757,64 @@ def can_manage_accounts(user: User) -> bool:
     return _active(user) and user.role == Role.BEHEERDER and bool(user.is_staff)
 
 
-def can_request_user_change(user: User, target: User) -> bool:
-    """An administrator may ask for a change of someone else's account, never of their own."""
-    return can_manage_accounts(user) and target.pk != user.pk
+def can_request_user_change(
+    user: User, target: User, *, kind: str = "", role: str = "", team: Team | None = None
+) -> bool:
+    """An administrator may ask for a change of someone else's account, never of their own.
+
+    A platform administrator may ask for any change. An organisation's administrator may only ask
+    to move a coach or team lead of its own provider to another team of that provider, in the same
+    role (the ``/staff/`` page)."""
+    if target.pk == user.pk:
+        return False
+    if _is_platform_administrator(user):
+        return True
+    return _is_staff_team_change(user, target, kind=kind, role=role, team=team)
 
 
-def can_decide_user_change(user: User, *, target_id: int, requested_by_id: int, approve: bool) -> bool:
+def _is_platform_administrator(user: User) -> bool:
+    """An administrator of the platform: one that keeps accounts and belongs to no organisation
+    (an organisation's administrator is held to its own organisation, even with admin access)."""
+    return can_manage_accounts(user) and not can_manage_staff(user)
+
+
+def _is_staff_team_change(user: User, target: User, *, kind: str, role: str, team: Team | None) -> bool:
+    """A team change an organisation's administrator may request or decide: same role, a member
+    of its own provider, a team of its own provider."""
+    return (
+        kind == "role"
+        and target.role in PROVIDER_ROLES
+        and role == target.role
+        and can_manage_staff_member(user, target)
+        and team is not None
+        and team.provider_id == user.provider_id
+    )
+
+
+def can_decide_user_change(
+    user: User,
+    *,
+    target_id: int,
+    requested_by_id: int,
+    approve: bool,
+    target: User | None = None,
+    kind: str = "",
+    role: str = "",
+    team: Team | None = None,
+) -> bool:
     """A second administrator approves: not the one who asked, not the one whose account it is.
 
     The requester may withdraw (reject) their own request; nobody decides on their own account.
+    An organisation's administrator decides only on team changes within its own provider (pass
+    ``target``, ``kind``, ``role`` and ``team`` of the request).
     """
-    if not can_manage_accounts(user) or target_id == user.pk:
+    if target_id == user.pk:
         return False
-    return not approve or requested_by_id != user.pk
+    if _is_platform_administrator(user):
+        allowed = True
+    else:
+        allowed = target is not None and _is_staff_team_change(user, target, kind=kind, role=role, team=team)
+    return allowed and (not approve or requested_by_id != user.pk)
 
 
 # --- API tokens and module-vendor service accounts (api app) --------------------------------------

@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from coachcare.access import policy
-from coachcare.accounts.models import Invitation, User
+from coachcare.accounts.models import PROVIDER_ROLES, Invitation, User, UserChangeRequest
 from coachcare.accounts.services import InvitationState, invitation_state, invitation_token_hash
 from coachcare.clients.models import Client, GezagRelation
 from coachcare.providers.models import Team
@@ -177,3 +177,28 @@ def teams_for_invitation(*, actor: User) -> QuerySet[Team]:
     if actor.provider_id is None or not policy.can_manage_staff(actor):
         return Team.objects.none()
     return Team.objects.filter(provider_id=actor.provider_id).order_by("name")
+
+
+def staff_change_requests_pending(*, actor: User) -> list[UserChangeRequest]:
+    """The team changes of the administrator's own provider that wait for a second administrator."""
+    if actor.provider_id is None or not policy.can_manage_staff(actor):
+        return []
+    return list(
+        UserChangeRequest.objects.filter(
+            status=UserChangeRequest.Status.PENDING,
+            kind=UserChangeRequest.Kind.ROLE,
+            target__provider_id=actor.provider_id,
+            target__role__in=[r.value for r in PROVIDER_ROLES],
+            new_team__provider_id=actor.provider_id,
+        )
+        .select_related("target", "requested_by", "new_team", "target__team")
+        .order_by("requested_at")
+    )
+
+
+def staff_change_request_get(*, actor: User, pk: int) -> UserChangeRequest:
+    """A pending team change of the administrator's own provider (deciding is checked by the service)."""
+    for change_request in staff_change_requests_pending(actor=actor):
+        if change_request.pk == pk:
+            return change_request
+    raise policy.AccessDenied("No such request.")

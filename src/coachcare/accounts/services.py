@@ -237,9 +237,13 @@ def user_change_request_validate(
     password: str = "",
 ) -> None:
     """The rules of a request, without writing (also used by the admin form to show errors)."""
-    if not policy.can_request_user_change(actor, target):
+    if not policy.can_request_user_change(actor, target, kind=kind, role=role, team=team):
         if target.pk == actor.pk:
             raise ValidationError(_("Nobody changes their own account this way: ask another administrator."))
+        if policy.can_manage_staff(actor):
+            raise ValidationError(
+                _("You can only move a coach or team lead of your organisation to another team of your organisation.")
+            )
         raise ValidationError(_("Only an administrator may request a change of an account."))
     if UserChangeRequest.objects.filter(target=target, kind=kind, status=Status.PENDING).exists():
         raise ValidationError(_("A request of this kind for this account is already waiting for approval."))
@@ -316,7 +320,14 @@ def _decide(
         if locked.status != Status.PENDING:
             raise ValidationError(_("This request has already been decided."))
         if not policy.can_decide_user_change(
-            actor, target_id=locked.target_id, requested_by_id=locked.requested_by_id, approve=approve
+            actor,
+            target_id=locked.target_id,
+            requested_by_id=locked.requested_by_id,
+            approve=approve,
+            target=locked.target,
+            kind=locked.kind,
+            role=locked.new_role,
+            team=locked.new_team,
         ):
             if approve and locked.requested_by_id == actor.pk:
                 raise policy.AccessDenied(_("A second administrator approves: not the one who asked."))

@@ -28,7 +28,7 @@ from coachcare.access import policy
 from coachcare.accounts import digid, selectors, services
 from coachcare.accounts.backends import REQUEST_LOA, REQUEST_REFUSAL
 from coachcare.accounts.forms import AcceptInvitationForm, PasswordResetForm, StaffInvitationForm, TokenForm
-from coachcare.accounts.models import MUNICIPALITY_ROLES, PROVIDER_ROLES, Invitation, Role, User
+from coachcare.accounts.models import MUNICIPALITY_ROLES, PROVIDER_ROLES, Invitation, Role, User, UserChangeRequest
 from coachcare.accounts.selectors import invitation_by_token, totp_device_confirmed
 from coachcare.accounts.services import (
     InvitationState,
@@ -338,7 +338,68 @@ def staff_list(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("The invitation has been sent."))
             return redirect("staff:list")
     rows = selectors.staff_of_organisation(actor=actor)
-    return render(request, "accounts/staff_list.html", {"rows": rows, "form": form})
+    context = {
+        "rows": rows,
+        "form": form,
+        "teams": selectors.teams_for_invitation(actor=actor),
+        "change_requests": selectors.staff_change_requests_pending(actor=actor),
+    }
+    return render(request, "accounts/staff_list.html", context)
+
+
+@login_required
+@require_POST
+def staff_member_team(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask for a coach or team lead to move to another team: a second administrator approves."""
+    actor = actor_of(request)
+    try:
+        member = selectors.staff_member_get(actor=actor, pk=pk)
+    except policy.AccessDenied as exc:
+        raise Http404(_("No such account.")) from exc
+    team_id = request.POST.get("team", "")
+    team = selectors.teams_for_invitation(actor=actor).filter(pk=int(team_id)).first() if team_id.isdigit() else None
+    if team is None:
+        messages.error(request, _("Choose a team of your organisation."))
+        return redirect("staff:list")
+    try:
+        services.user_change_request_create(
+            actor=actor,
+            target=member,
+            kind=UserChangeRequest.Kind.ROLE,
+            role=member.role,
+            team=team,
+            access_point=AccessPoint.from_request(request),
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("The team change of %(name)s waits for the approval of a second administrator.")
+            % {"name": member.display_name},
+        )
+    return redirect("staff:list")
+
+
+@login_required
+@require_POST
+def staff_change_request_decide(request: HttpRequest, pk: int, approve: bool) -> HttpResponse:
+    """Another administrator of the organisation approves or rejects a team change."""
+    actor = actor_of(request)
+    try:
+        change_request = selectors.staff_change_request_get(actor=actor, pk=pk)
+    except policy.AccessDenied as exc:
+        raise Http404(_("No such request.")) from exc
+    decide = services.user_change_request_approve if approve else services.user_change_request_reject
+    try:
+        decide(actor=actor, change_request=change_request, access_point=AccessPoint.from_request(request))
+    except policy.AccessDenied as exc:
+        return HttpResponseForbidden(str(exc))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The team change was approved.") if approve else _("The team change was rejected."))
+    return redirect("staff:list")
 
 
 @login_required
