@@ -7,7 +7,7 @@ from django.core.exceptions import BadRequest
 from django.http import QueryDict
 from django.utils.http import urlencode
 
-from coachcare.core.http import int_param, uuid_param
+from coachcare.core.http import int_param, text_param, uuid_param
 from coachcare.privacy import services
 from coachcare.privacy.models import DestructionRequest
 from tests.conftest import World
@@ -75,3 +75,18 @@ def test_parent_consent_with_a_malformed_relation_is_a_400(world: World, login) 
 
     assert http.post("/privacy/consent/parents/?relation=abc", {"relation": "abc"}).status_code == 400
     assert http.post("/privacy/consent/parents/", {"relation": "9" * 25}).status_code == 400
+
+
+def test_text_param_cuts_long_text_and_refuses_a_nul() -> None:
+    assert text_param(QueryDict("q=" + "a" * 150), "q") == "a" * 100
+    assert text_param(QueryDict(""), "q") == ""
+    with pytest.raises(BadRequest):
+        text_param(QueryDict(urlencode({"q": "de\x00vries"})), "q")
+
+
+@pytest.mark.parametrize("role", ["coach", "toegang", "ouder"])
+def test_a_search_with_a_nul_is_a_400_not_a_database_error(world: World, login, role: str) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL cannot compare with a NUL: the start pages' search refuses it before the query."""
+    http = login(world.user(role))
+    assert http.get("/?" + urlencode({"q": "de\x00vries"})).status_code == 400
+    assert http.get("/?" + urlencode({"q": "de vries"})).status_code == 200

@@ -2,13 +2,14 @@
 
 import uuid
 
-from django.core.exceptions import BadRequest
+from django.core.exceptions import BadRequest, ValidationError
 from django.http import HttpRequest, QueryDict
 from django.shortcuts import resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from coachcare.accounts.models import User
+from coachcare.core.validators import text_without_nul
 
 #: The largest integer a parameter may carry: the biggest value a database integer column holds.
 MAX_INT_PARAM = 2**31 - 1
@@ -68,3 +69,14 @@ def int_param(data: QueryDict, name: str, *, minimum: int = 1) -> int | None:
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 10 or not minimum <= int(raw) <= MAX_INT_PARAM:
         raise BadRequest(_("Invalid value for %(name)s.") % {"name": name})
     return int(raw)
+
+
+def text_param(data: QueryDict, name: str, *, max_length: int = 100) -> str:
+    """A short free text from a query or form parameter (a search term), cut to ``max_length``;
+    ``""`` when absent. A NUL character is refused with ``BadRequest`` (400) by the one NUL rule
+    (``core.validators``): PostgreSQL cannot compare with it, so it must never reach a query."""
+    raw = data.get(name, "")[:max_length]
+    try:
+        return text_without_nul(raw)
+    except ValidationError as exc:
+        raise BadRequest(_("Invalid value for %(name)s.") % {"name": name}) from exc

@@ -10,7 +10,7 @@ from coachcare.accounts.models import Role
 from coachcare.audit.services import AccessPoint
 from coachcare.clients import selectors as client_selectors
 from coachcare.coaching import selectors as coaching_selectors
-from coachcare.core.http import actor_of, page_number
+from coachcare.core.http import actor_of, page_number, text_param
 from coachcare.core.selectors import organisation_overview
 from coachcare.trajectories import selectors as trajectory_selectors
 
@@ -46,7 +46,7 @@ def home(request: HttpRequest) -> HttpResponse:
             return redirect("coaching:home")
         return render(request, "core/home_no_file.html")
     if role in {Role.COACH, Role.TEAMLEIDER}:
-        q = request.GET.get("q", "")[:100]
+        q = text_param(request.GET, "q")
         caseload = trajectory_selectors.caseload_list(
             actor=user, access_point=AccessPoint.from_request(request), page=page_number(request), search=q
         )
@@ -57,18 +57,19 @@ def home(request: HttpRequest) -> HttpResponse:
             context["approvals_waiting"] = trajectory_selectors.approval_queue_count(actor=user)
         return render(request, "core/home_caseload.html", context)
     if role in {Role.GEMEENTE_TOEGANG, Role.OUDER}:
+        q = text_param(request.GET, "q")
         page = client_selectors.client_list(
             actor=user,
             access_point=AccessPoint.from_request(request),
             page=page_number(request),
-            search=request.GET.get("q", "")[:100],
+            search=q,
             action="client.list",
         )
         template = {
             Role.GEMEENTE_TOEGANG: "core/home_residents.html",
             Role.OUDER: "core/home_parent.html",
         }[role]
-        context = {"page": page, "q": request.GET.get("q", "")[:100]}
+        context = {"page": page, "q": q}
         if role == Role.OUDER:
             context["waiting"] = coaching_selectors.waiting_for(
                 actor=user, access_point=AccessPoint.from_request(request)
