@@ -22,7 +22,7 @@ from coachcare.access import policy
 from coachcare.accounts.models import Role, User
 from coachcare.contracts.models import GRANTED_STATUSES, Allocation
 from coachcare.contracts.money import format_euros
-from coachcare.core.dates import today
+from coachcare.core.dates import add_months, today
 from coachcare.method.models import Module
 from coachcare.monitoring import indicators as ind
 from coachcare.monitoring import suppression
@@ -490,11 +490,6 @@ def _month_start(day: datetime.date) -> datetime.date:
     return day.replace(day=1)
 
 
-def _add_months(day: datetime.date, months: int) -> datetime.date:
-    index = day.year * 12 + day.month - 1 + months
-    return datetime.date(index // 12, index % 12 + 1, 1)
-
-
 def _month_end(first: datetime.date) -> datetime.date:
     return first.replace(day=calendar.monthrange(first.year, first.month)[1])
 
@@ -512,8 +507,8 @@ def forecast_build(
       when not declared yet, its contract tariff (month the module finished: delivered × tariff).
     """
     on = on or today()
-    first = _add_months(_month_start(on), -months_back)
-    last = _month_end(_add_months(_month_start(on), months_ahead))
+    first = add_months(_month_start(on), -months_back)
+    last = _month_end(add_months(_month_start(on), months_ahead))
     granted = Allocation.objects.filter(contract__municipality_id=municipality_id, status__in=GRANTED_STATUSES)
     history = granted.filter(end_date__lt=on).aggregate(used=Sum("volume_used"), volume=Sum("volume"))
     completion = (history["used"] or 0) / history["volume"] if history["volume"] else 1.0
@@ -533,7 +528,7 @@ def forecast_build(
         while month <= min(end, last):
             overlap = (min(end, _month_end(month)) - max(start, month)).days + 1
             expected[month] += total * overlap / days
-            month = _add_months(month, 1)
+            month = add_months(month, 1)
 
     from coachcare.declarations.models import DeclarationStatus
 
@@ -559,7 +554,7 @@ def forecast_build(
                 complete=_month_end(month) < on,
             )
         )
-        month = _add_months(month, 1)
+        month = add_months(month, 1)
     return Forecast(months=months, completion_rate=completion, threshold=forecast_threshold())
 
 

@@ -4,7 +4,6 @@ Each service checks the access policy, changes the status only through the state
 writes the NEN 7513 access log, in one transaction.
 """
 
-import calendar
 import dataclasses
 import datetime
 import functools
@@ -29,7 +28,7 @@ from coachcare.clients import services as client_services
 from coachcare.clients.models import Client, GezagRelation
 from coachcare.contracts import selectors as contract_selectors
 from coachcare.contracts import services as contract_services
-from coachcare.core.dates import age_on, today
+from coachcare.core.dates import add_months, age_on, today
 from coachcare.measures.gas import GasConvention, gas_levels_validate, gbo_rating_validate
 from coachcare.measures.models import QuestionnaireDefinition
 from coachcare.measures.selectors import questionnaire_definition_get
@@ -760,12 +759,6 @@ def evaluation_approve(
 # --- closure and follow-up ---------------------------------------------------------------------------
 
 
-def _add_months(day: datetime.date, months: int) -> datetime.date:
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 SATISFACTION_QUESTIONNAIRE = "tevredenheid"
 
 
@@ -790,7 +783,7 @@ def trajectory_close(
         locked = _locked(trajectory)
         measurements = _measurements(locked)
         final = measurements[-1] if measurements else None
-        first_due = _add_months(on, FOLLOW_UP_MONTHS[0])
+        first_due = add_months(on, FOLLOW_UP_MONTHS[0])
         transition_apply(
             trajectory=locked,
             name="close",
@@ -822,7 +815,7 @@ def trajectory_close(
             final_gbo_mean=round(final.gbo_mean, 2) if final else None,
         )
         follow_ups = FollowUp.objects.bulk_create(
-            [FollowUp(trajectory=locked, months=months, due_on=_add_months(on, months)) for months in FOLLOW_UP_MONTHS]
+            [FollowUp(trajectory=locked, months=months, due_on=add_months(on, months)) for months in FOLLOW_UP_MONTHS]
         )
         for follow_up in follow_ups:
             run_after = timezone.make_aware(datetime.datetime.combine(follow_up.due_on, datetime.time(7, 0)))
