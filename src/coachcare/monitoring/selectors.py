@@ -19,7 +19,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.translation import gettext as _
 
 from coachcare.access import policy
-from coachcare.accounts.models import Role, User
+from coachcare.accounts.models import User
 from coachcare.contracts.models import GRANTED_STATUSES, Allocation
 from coachcare.contracts.money import format_euros
 from coachcare.core.dates import add_months, today
@@ -43,14 +43,6 @@ class OutcomeScope:
     annotation_owner: dict[str, int] | None = None
 
 
-def provider_owner(actor: User) -> dict[str, int | None]:
-    """The part of the provider a provider user's figures cover: a team lead their team, the
-    administrator of a provider that provider, the platform administrator everything."""
-    if actor.role == Role.TEAMLEIDER:
-        return {"team_id": actor.team_id}
-    return {"provider_id": actor.provider_id} if actor.provider_id else {}
-
-
 def municipality_outcome_scope(*, municipality_id: int) -> OutcomeScope:
     """The municipality dashboard's figures: that municipality, counts below 5 suppressed (the
     municipality is outside the provider: aggregated data only)."""
@@ -63,11 +55,11 @@ def municipality_outcome_scope(*, municipality_id: int) -> OutcomeScope:
 
 
 def provider_outcome_scope(*, actor: User) -> OutcomeScope:
-    """The provider dashboard's figures: the actor's part of the provider (``provider_owner``),
+    """The provider dashboard's figures: the actor's part of the provider (``policy.provider_figures_owner``),
     exact counts (the provider treats these young people). Annotations: those of the actor's own
     provider; the platform administrator (no provider) sees none, since annotations stay with the
     municipality or provider that wrote them."""
-    owner = provider_owner(actor)
+    owner = policy.provider_figures_owner(actor)
     label = "team" if "team_id" in owner else "provider" if owner else "all"
     annotation_owner = {"provider_id": actor.provider_id} if actor.provider_id is not None else None
     return OutcomeScope(owner=owner, suppress=False, label=label, annotation_owner=annotation_owner)

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from coachcare.access import policy
 from coachcare.access.consent import AGE_CONSENT_ALONE, AGE_CONSENT_WITH_PARENTS
-from coachcare.accounts.models import Role, User
+from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients import services as client_services
 from coachcare.clients.models import Client, GezagRelation
@@ -247,18 +247,18 @@ def trajectory_allocate(*, actor: User, trajectory: Trajectory, access_point: Ac
 
 def _giver_role(*, actor: User, client: Client, given_by: User) -> str:
     """Check who records whose consent; the role the consent is given in ("jongere" or "ouder")."""
-    if given_by == actor and actor.role == Role.JONGERE and client.user_id == actor.pk:
+    if given_by == actor and policy.is_young_person(actor) and client.user_id == actor.pk:
         pass
-    elif given_by == actor and actor.role == Role.OUDER:
+    elif given_by == actor and policy.is_parent(actor):
         if not policy.can_see(actor, client, policy.DataKind.ADMINISTRATIVE):
             raise policy.AccessDenied(_("You cannot change this file."))
     else:
         _require_writer(actor, client)
-    if given_by.role == Role.JONGERE:
+    if policy.is_young_person(given_by):
         if client.user_id != given_by.pk:
             raise ValidationError(_("Only this young person can give their own consent."))
         return "jongere"
-    if given_by.role == Role.OUDER:
+    if policy.is_parent(given_by):
         if not policy.parent_has_gezag(parent=given_by, client=client, on=today()):
             raise ValidationError(_("Only a parent with gezag can consent."))
         return "ouder"
