@@ -383,3 +383,61 @@ def test_family_management_is_for_the_treating_professionals(world: World) -> No
     assert not policy.can_decide_consent_exception(world.coach, world.own)
     assert policy.can_decide_consent_exception(world.teamleider, world.own)
     assert not policy.can_decide_consent_exception(world.teamleider_other_team, world.own)
+
+
+# --- Role facts and gates that views, selectors and the navigation ask (never ``user.role``) ------
+
+#: function → the world's users for whom it is true (all others, and anonymous, get False).
+ROLE_GATES = {
+    policy.is_young_person: {"jongere"},
+    policy.is_parent: {"ouder", "ouder_zonder_gezag"},
+    policy.is_family: {"jongere", "ouder", "ouder_zonder_gezag"},
+    policy.is_coach: {"coach", "inactive_coach"},
+    policy.is_team_lead: {"teamleider", "teamleider_other_team"},
+    policy.is_care_professional: {"coach", "inactive_coach", "teamleider", "teamleider_other_team"},
+    policy.is_municipality_user: {"toegang", "toegang_other", "beleid"},
+    policy.can_see_own_access_log: {"jongere"},
+    policy.can_use_data_rights: {"jongere", "ouder", "ouder_zonder_gezag"},
+    policy.can_review_destruction_requests: {"coach", "inactive_coach", "teamleider", "teamleider_other_team"},
+    policy.can_use_admin_site: {"beheerder"},
+}
+WORLD_USERS = sorted({actor for actor, _client, _allowed in MATRIX} - {"anonymous"} | {"beleid", "beheerder"})
+
+
+@pytest.mark.parametrize("gate", list(ROLE_GATES), ids=lambda gate: gate.__name__)
+def test_role_gates(world: World, gate) -> None:
+    allowed = {key for key in WORLD_USERS if gate(world.user(key))}
+    assert allowed == ROLE_GATES[gate]
+    assert not gate(AnonymousUser())
+    assert not gate(None)
+
+
+@pytest.mark.parametrize("actor_key", ACTORS)
+def test_clinical_clients_visible_to_agrees_with_can_see(world: World, actor_key: str) -> None:
+    actor = _actor(world, actor_key)
+    if actor_key == "anonymous":
+        return
+    expected = {c.pk for c in world.clients if policy.can_see(actor, c, DataKind.CLINICAL)}
+    assert set(policy.clinical_clients_visible_to(actor).values_list("pk", flat=True)) == expected
+
+
+@pytest.mark.parametrize(
+    ("actor_key", "expected"),
+    [
+        ("coach", {"own", "team"}),
+        ("teamleider", {"own", "team"}),
+        ("teamleider_other_team", {"other_team"}),
+        ("toegang", set()),
+        ("beheerder", set()),
+        ("jongere", set()),
+        ("ouder", set()),
+    ],
+)
+def test_destruction_request_clients(world: World, actor_key: str, expected: set[str]) -> None:
+    visible = set(policy.destruction_request_clients(world.user(actor_key)).values_list("pk", flat=True))
+    assert visible == {world.client(key).pk for key in expected}
+
+
+def test_provider_figures_owner(world: World) -> None:
+    assert policy.provider_figures_owner(world.teamleider) == {"team_id": world.teamleider.team_id}
+    assert policy.provider_figures_owner(world.coach) == {"provider_id": world.coach.provider_id}

@@ -7,6 +7,7 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
+from coachcare.core import dates
 from coachcare.core.dates import local_date, today
 
 UTC = datetime.UTC
@@ -49,3 +50,31 @@ def test_today_stays_in_amsterdam_when_another_zone_is_active() -> None:
 def test_a_naive_moment_is_refused() -> None:
     with pytest.raises(ValueError):
         local_date(datetime.datetime(2026, 12, 5, 23, 30))
+
+
+@pytest.mark.parametrize(
+    ("on", "months", "expected"),
+    [
+        (datetime.date(2026, 1, 31), 1, datetime.date(2026, 2, 28)),
+        (datetime.date(2028, 1, 31), 1, datetime.date(2028, 2, 29)),
+        (datetime.date(2026, 11, 15), 3, datetime.date(2027, 2, 15)),
+        (datetime.date(2026, 3, 1), -3, datetime.date(2025, 12, 1)),
+        (datetime.date(2026, 5, 31), -1, datetime.date(2026, 4, 30)),
+        (datetime.date(2026, 6, 10), 0, datetime.date(2026, 6, 10)),
+    ],
+)
+def test_add_months_keeps_the_day_or_takes_the_last_of_the_month(
+    on: datetime.date, months: int, expected: datetime.date
+) -> None:
+    assert dates.add_months(on, months) == expected
+
+
+def test_month_bounds_gives_the_first_and_last_day() -> None:
+    assert dates.month_bounds("2028-02") == (datetime.date(2028, 2, 1), datetime.date(2028, 2, 29))
+    assert dates.month_bounds("2026-12") == (datetime.date(2026, 12, 1), datetime.date(2026, 12, 31))
+
+
+@pytest.mark.parametrize("period", ["2026-13", "2026-00", "2026-3", "26-03", "2026-03-01", "2026/03", "", "٢٠٢٦-٠٣"])
+def test_month_bounds_refuses_what_is_not_a_month(period: str) -> None:
+    with pytest.raises(ValueError, match="not a month"):
+        dates.month_bounds(period)

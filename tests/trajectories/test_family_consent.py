@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client as HttpClient
 from django.urls import reverse
+from django.utils.html import escape
 
 from coachcare.access import policy
 from coachcare.access.consent import consent_parties
@@ -268,7 +269,7 @@ def test_the_coach_records_paper_consent_with_a_scan_through_the_screen(contract
     mother = CarerFactory.create(client=trajectory.client)
     http = login(contracted.coach)
     page = http.get(traj_url("agreement", trajectory)).content.decode()
-    assert 'enctype="multipart/form-data"' in page and mother.display_name in page
+    assert 'enctype="multipart/form-data"' in page and escape(mother.display_name) in page
     response = http.post(
         traj_url("agreement", trajectory),
         {

@@ -41,12 +41,13 @@ from django.utils import timezone
 
 from coachcare.accounts.models import MUNICIPALITY_ROLES, PROVIDER_ROLES, Invitation, Role, User
 from coachcare.clients.models import Client, GezagRelation, ParentAccessDecision
-from coachcare.contracts.models import Contract
+from coachcare.contracts.models import Allocation, Contract
 from coachcare.core.dates import age_on, today, years_before
 from coachcare.providers.models import Team
 
 if TYPE_CHECKING:
     from coachcare.api.models import ModuleVendorAccount
+    from coachcare.coaching.models import Appointment
     from coachcare.declarations.models import Declaration
     from coachcare.messaging.models import Thread
     from coachcare.trajectories.models import ModuleRun
@@ -104,6 +105,89 @@ def clients_visible_to(user: User, *, on: datetime.date | None = None) -> QueryS
                 gezag_relations__parent=user,
             ).distinct()
     return clients.none()
+
+
+# --- who is who: the role facts other apps branch on (never ``user.role`` outside this module) ------
+#
+# Views, selectors and templates' Python side ask these, or a ``can_…`` function below, instead of
+# comparing ``user.role`` themselves (tests/access/test_role_gates.py fails on a comparison elsewhere).
+
+
+def _has_role(user: User | AnonymousUser | None, roles: Iterable[str]) -> bool:
+    return bool(user is not None and user.is_authenticated and getattr(user, "role", None) in set(roles))
+
+
+def is_young_person(user: User | AnonymousUser | None) -> bool:
+    """A young person's own account (jongere)."""
+    return _has_role(user, {Role.JONGERE})
+
+
+def is_parent(user: User | AnonymousUser | None) -> bool:
+    """A parent's account (ouder), with or without gezag today."""
+    return _has_role(user, {Role.OUDER})
+
+
+def is_family(user: User | AnonymousUser | None) -> bool:
+    """A young person or a parent: the people the file is about, not professionals."""
+    return _has_role(user, {Role.JONGERE, Role.OUDER})
+
+
+def is_coach(user: User | AnonymousUser | None) -> bool:
+    return _has_role(user, {Role.COACH})
+
+
+def is_team_lead(user: User | AnonymousUser | None) -> bool:
+    return _has_role(user, {Role.TEAMLEIDER})
+
+
+def is_care_professional(user: User | AnonymousUser | None) -> bool:
+    """A provider's coach or team lead (the ones who treat clients)."""
+    return _has_role(user, PROVIDER_ROLES)
+
+
+def is_municipality_user(user: User | AnonymousUser | None) -> bool:
+    """An account of a municipality (gemeente-toegang or gemeente-beleid), outside the provider."""
+    return _has_role(user, MUNICIPALITY_ROLES)
+
+
+def can_see_own_access_log(user: User | AnonymousUser | None) -> bool:
+    """The young person's page "who opened my file" (NEN 7513)."""
+    return is_young_person(user)
+
+
+def can_use_data_rights(user: User | AnonymousUser | None) -> bool:
+    """The "privacy and my data" pages (consent, download, destruction request): young people and parents."""
+    return is_family(user)
+
+
+def can_review_destruction_requests(user: User | AnonymousUser | None) -> bool:
+    """The list of requests to destroy a file, for the treating professionals (each request is then
+    checked with ``can_see_destruction_requests`` / ``can_decide_destruction``)."""
+    return is_care_professional(user)
+
+
+def can_use_admin_site(user: User | AnonymousUser | None) -> bool:
+    """Django's admin site (organisations, accounts, the access log): the active beheerder."""
+    return bool(user is not None and user.is_active and _has_role(user, {Role.BEHEERDER}))
+
+
+#: Roles that see the clinical part of every client they see at all (``clinical_clients_visible_to``).
+_CLINICAL_FOR_ALL_VISIBLE = frozenset({Role.COACH, Role.TEAMLEIDER, Role.JONGERE})
+
+
+def clinical_clients_visible_to(user: User) -> QuerySet[Client]:
+    """Clients whose clinical file ``user`` may see today (a queryset, for filters); agrees with
+    ``can_see(user, client, DataKind.CLINICAL)``."""
+    if _has_role(user, _CLINICAL_FOR_ALL_VISIBLE):
+        # A subquery, not a list of ids: the database starts from the caseload's clients (index on
+        # coach/team, then client_id) in the same statement, and planning a page query with a few
+        # hundred literal ids cost more than running it.
+        return clients_visible_to(user)
+    if is_parent(user):
+        visible = clients_visible_to(user)
+        ids = [c.pk for c in visible.defer("bsn") if can_see(user, c, DataKind.CLINICAL)]
+        return Client.objects.filter(pk__in=ids)
+    return Client.objects.none()
 
 
 # --- family and gezag (clients.GezagRelation: the family members of a young person) -----------------
@@ -457,6 +541,23 @@ def can_see_destruction_requests(user: User, client: Client) -> bool:
     return can_write_clinical(user, client)
 
 
+def destruction_request_clients(user: User) -> QuerySet[Client]:
+    """The clients whose open destruction requests ``user`` is shown in their list: the clients on
+    the professional's own caseload or their team's (each row is then checked with
+    ``can_see_destruction_requests``)."""
+    if not is_care_professional(user) or user.team_id is None:
+        return Client.objects.none()
+    return Client.objects.filter(Q(coach=user) | Q(team_id=user.team_id))
+
+
+def provider_figures_owner(user: User) -> dict[str, int | None]:
+    """The part of the provider a provider user's aggregated figures cover: a team lead their team,
+    the administrator of a provider that provider, the platform administrator everything."""
+    if is_team_lead(user):
+        return {"team_id": user.team_id}
+    return {"provider_id": user.provider_id} if user.provider_id else {}
+
+
 def can_decide_destruction(user: User, client: Client) -> bool:
     """The team lead of the client's team executes or refuses a destruction request."""
     return (
@@ -678,6 +779,47 @@ def can_post_in_thread(user: User, thread: "Thread") -> bool:
 def has_message_threads(user: User) -> bool:
     """Roles that take part in secure messages at all (navigation)."""
     return _active(user) and user.role in {Role.JONGERE, Role.OUDER, Role.COACH, Role.TEAMLEIDER}
+
+
+def appointments_visible_to(user: User) -> "QuerySet[Appointment]":
+    """The young person and the treating professionals: all of the client's appointments; a parent
+    (gezag, age rules): those they are invited to; nobody else. The set form of
+    ``appointment_scope`` (every row is still checked with it)."""
+    from coachcare.coaching.models import Appointment
+
+    appointments = Appointment.objects.all()
+    if is_care_professional(user):
+        return appointments.filter(client__in=clinical_clients_visible_to(user))
+    if is_young_person(user):
+        return appointments.filter(client__user=user)
+    if is_parent(user):
+        return appointments.filter(client__in=clients_visible_to(user), with_parents=True)
+    return appointments.none()
+
+
+def allocations_visible_to(user: User) -> QuerySet[Allocation]:
+    """The municipality's access team: its residents' allocations (``can_decide_allocations``);
+    the treating professionals: their clients' (``can_request_allocations``, same as the screens)."""
+    allocations = Allocation.objects.all()
+    if can_decide_allocations(user) and user.municipality_id is not None:
+        return allocations.filter(client__municipality_id=user.municipality_id)
+    if is_care_professional(user):
+        return allocations.filter(client__in=clients_visible_to(user))
+    return allocations.none()
+
+
+def can_see_allocation(user: User, allocation: Allocation) -> bool:
+    """One allocation: the access team that decides on it, or a professional who may request it."""
+    return can_decide_allocations(user, allocation.client) or can_request_allocations(user, allocation.client)
+
+
+def can_see_practitioner(user: User, practitioner: User) -> bool:
+    """A professional (administrative data only: the name) ``user`` works with: a coach or team lead
+    of a client ``user`` may see, a colleague of ``user``'s own team, or ``user`` themself."""
+    if not is_care_professional(practitioner):
+        return False
+    same_team = user.team_id is not None and practitioner.team_id == user.team_id
+    return same_team or user.pk == practitioner.pk or clients_visible_to(user).filter(coach=practitioner).exists()
 
 
 def threads_visible_to(user: User) -> "QuerySet[Thread]":

@@ -216,16 +216,6 @@ Kind = UserChangeRequest.Kind
 Status = UserChangeRequest.Status
 
 
-def _log(*, actor: User, event: str, change_request: UserChangeRequest, step: str, access_point: AccessPoint) -> None:
-    access_log_record(
-        actor=actor,
-        event=event,
-        action=f"account.{change_request.kind}.{step}",
-        client_ids=[None],
-        access_point=access_point,
-    )
-
-
 def user_change_request_validate(
     *,
     actor: User,
@@ -300,11 +290,11 @@ def user_change_request_create(
     try:
         with transaction.atomic():
             change_request.save()
-            _log(
+            access_log_record(
                 actor=actor,
                 event=Event.CREATE,
-                change_request=change_request,
-                step="request",
+                action=f"account.{change_request.kind}.request",
+                client_ids=[None],
                 access_point=access_point,
             )
     except IntegrityError as exc:  # a second request raced the first past the check above
@@ -340,11 +330,11 @@ def _decide(
         locked.decided_at = timezone.now()
         locked.password_hash = ""  # applied or refused: not kept
         locked.save(update_fields=["status", "decided_by", "decided_at", "password_hash"])
-        _log(
+        access_log_record(
             actor=actor,
             event=Event.UPDATE,
-            change_request=locked,
-            step="approve" if approve else "reject",
+            action=f"account.{locked.kind}.{'approve' if approve else 'reject'}",
+            client_ids=[None],
             access_point=access_point,
         )
     return locked

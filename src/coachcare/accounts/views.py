@@ -39,6 +39,7 @@ from coachcare.accounts.services import (
     totp_device_for_setup,
 )
 from coachcare.audit.services import AccessPoint
+from coachcare.core.forms import service_errors_to_form
 from coachcare.core.http import actor_of, safe_next_url
 
 logger = logging.getLogger(__name__)
@@ -329,8 +330,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
         except policy.AccessDenied:
             form.add_error("role", _("You cannot invite this role here."))
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            service_errors_to_form(form, error)
         except MAIL_ERRORS:
             logger.exception("invitation e-mail could not be sent")
             form.add_error(None, _("The e-mail could not be sent, so nobody was invited. Try again later."))
@@ -352,10 +352,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 def staff_member_team(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask for a coach or team lead to move to another team: a second administrator approves."""
     actor = actor_of(request)
-    try:
-        member = selectors.staff_member_get(actor=actor, pk=pk)
-    except policy.AccessDenied as exc:
-        raise Http404(_("No such account.")) from exc
+    member = selectors.staff_member_get(actor=actor, pk=pk)
     team_id = request.POST.get("team", "")
     team = selectors.teams_for_invitation(actor=actor).filter(pk=int(team_id)).first() if team_id.isdigit() else None
     if team is None:
@@ -386,10 +383,7 @@ def staff_member_team(request: HttpRequest, pk: int) -> HttpResponse:
 def staff_change_request_decide(request: HttpRequest, pk: int, approve: bool) -> HttpResponse:
     """Another administrator of the organisation approves or rejects a team change."""
     actor = actor_of(request)
-    try:
-        change_request = selectors.staff_change_request_get(actor=actor, pk=pk)
-    except policy.AccessDenied as exc:
-        raise Http404(_("No such request.")) from exc
+    change_request = selectors.staff_change_request_get(actor=actor, pk=pk)
     decide = services.user_change_request_approve if approve else services.user_change_request_reject
     try:
         decide(actor=actor, change_request=change_request, access_point=AccessPoint.from_request(request))
@@ -407,10 +401,7 @@ def staff_change_request_decide(request: HttpRequest, pk: int, approve: bool) ->
 def staff_member_active(request: HttpRequest, pk: int) -> HttpResponse:
     """Deactivate or reactivate an account (``active`` = 0 or 1)."""
     actor = actor_of(request)
-    try:
-        member = selectors.staff_member_get(actor=actor, pk=pk)
-    except policy.AccessDenied as exc:
-        raise Http404(_("No such account.")) from exc
+    member = selectors.staff_member_get(actor=actor, pk=pk)
     if request.POST.get("active") not in {"0", "1"}:
         return HttpResponse(_("Say whether the account is to be active (1) or not (0)."), status=400)
     active = request.POST["active"] == "1"
@@ -427,10 +418,7 @@ def staff_member_active(request: HttpRequest, pk: int) -> HttpResponse:
 def staff_invitation_change(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """Resend or revoke a staff invitation."""
     actor = actor_of(request)
-    try:
-        invitation = selectors.staff_invitation_get(actor=actor, pk=pk)
-    except policy.AccessDenied as exc:
-        raise Http404(_("No such invitation.")) from exc
+    invitation = selectors.staff_invitation_get(actor=actor, pk=pk)
     invitation_change(request, actor=actor, invitation=invitation, action=action)
     return redirect("staff:list")
 

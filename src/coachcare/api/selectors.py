@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from coachcare.access import policy
-from coachcare.accounts.models import MUNICIPALITY_ROLES, Role, User
+from coachcare.accounts.models import User
 from coachcare.api.models import PractitionerRef
 from coachcare.api.pagination import CursorPage, cursor_paginate
 from coachcare.audit.models import AccessLogEntry
@@ -38,27 +38,11 @@ from coachcare.trajectories.models import Goal, GoalScore, ModuleRun, Status, Tr
 #: Roles whose visible clients are all clinically visible to them (``kinds_visible`` gives
 #: CLINICAL for every client of ``clients_visible_to``); a parent's access depends on the child's
 #: age and decisions, so it is worked out per child. Every row is checked again with the policy.
-_CLINICAL_FOR_ALL_VISIBLE = frozenset({Role.COACH, Role.TEAMLEIDER, Role.JONGERE})
-
-
-def _log(actor: User, access_point: AccessPoint, action: str, client_ids: Iterable[UUID | None]) -> None:
-    ids = list(dict.fromkeys(client_ids))
-    if ids:
-        access_log_record(actor=actor, event=Event.READ, action=action, client_ids=ids, access_point=access_point)
 
 
 def clinical_clients(actor: User) -> QuerySet[Client]:
-    """Clients whose clinical file the actor may see today (a queryset, for filters)."""
-    if actor.role in _CLINICAL_FOR_ALL_VISIBLE:
-        # A subquery, not a list of ids: the database starts from the caseload's clients (index on
-        # coach/team, then client_id) in the same statement, and planning a page query with a few
-        # hundred literal ids cost more than running it.
-        return policy.clients_visible_to(actor)
-    if actor.role == Role.OUDER:
-        visible = policy.clients_visible_to(actor)
-        ids = [c.pk for c in visible.defer("bsn") if policy.can_see(actor, c, policy.DataKind.CLINICAL)]
-        return Client.objects.filter(pk__in=ids)
-    return Client.objects.none()
+    """Clients whose clinical file the actor may see today (``policy.clinical_clients_visible_to``)."""
+    return policy.clinical_clients_visible_to(actor)
 
 
 #: What the access policy reads of a client (``kinds_visible``, ``appointment_scope``,
@@ -116,7 +100,13 @@ def client_page(
         page,
         items=[c for c in page.items if policy.DataKind.ADMINISTRATIVE in policy.kinds_visible(actor, c, on=on)],
     )
-    _log(actor, access_point, "api.client.list", (c.public_id for c in page.items))
+    access_log_record(
+        actor=actor,
+        event=Event.READ,
+        action="api.client.list",
+        client_ids=dict.fromkeys(c.public_id for c in page.items),
+        access_point=access_point,
+    )
     return page
 
 
@@ -140,7 +130,13 @@ def client_file(*, actor: User, public_id: UUID, access_point: AccessPoint) -> C
     else:
         client = client_selectors.client_get_for_actor(actor=actor, public_id=public_id)
         kinds = policy.kinds_visible(actor, client)
-    _log(actor, access_point, "api.client.detail", [client.public_id])
+    access_log_record(
+        actor=actor,
+        event=Event.READ,
+        action="api.client.detail",
+        client_ids=dict.fromkeys([client.public_id]),
+        access_point=access_point,
+    )
     return ClientDetail(client=client, kinds=kinds, bsn=client.bsn if policy.DataKind.IDENTITY in kinds else None)
 
 
@@ -188,7 +184,13 @@ def trajectory_page(
         trajectories = trajectories.filter(created_at__gte=created_since)
     page = cursor_paginate(trajectories, keys=["created_at", "id"], cursor=cursor, limit=limit, rows=_trajectories())
     page = dataclasses.replace(page, items=_clinical_rows(actor, page.items))
-    _log(actor, access_point, "api.trajectory.list", (t.client.public_id for t in page.items))
+    access_log_record(
+        actor=actor,
+        event=Event.READ,
+        action="api.trajectory.list",
+        client_ids=dict.fromkeys(t.client.public_id for t in page.items),
+        access_point=access_point,
+    )
     return page
 
 
@@ -216,7 +218,13 @@ def trajectory_get(*, actor: User, public_id: UUID, access_point: AccessPoint) -
     trajectory = _trajectories().filter(public_id=public_id, client__in=policy.clients_visible_to(actor)).first()
     if trajectory is None or not policy.can_see(actor, trajectory.client, policy.DataKind.CLINICAL):
         raise policy.AccessDenied("No such trajectory, or no access.")
-    _log(actor, access_point, "api.trajectory.detail", [trajectory.client.public_id])
+    access_log_record(
+        actor=actor,
+        event=Event.READ,
+        action="api.trajectory.detail",
+        client_ids=dict.fromkeys([trajectory.client.public_id]),
+        access_point=access_point,
+    )
     return trajectory
 
 
@@ -232,7 +240,13 @@ def goal_page(
         )
     )
     page = cursor_paginate(goals, keys=["order", "id"], cursor=cursor, limit=limit)
-    _log(actor, access_point, "api.goal.list", [trajectory.client.public_id])
+    access_log_record(
+        actor=actor,
+        event=Event.READ,
+        action="api.goal.list",
+        client_ids=dict.fromkeys([trajectory.client.public_id]),
+        access_point=access_point,
+    )
     return page
 
 
@@ -303,7 +317,13 @@ def module_run_page(
     page = cursor_paginate(runs, keys=["id"], cursor=cursor, limit=limit, rows=_runs(requester=requester))
     on = today()
     page = dataclasses.replace(page, items=[r for r in page.items if policy.can_read_task(actor, r, on=on)])
-    _log(actor, access_point, "api.module_run.list", (r.trajectory.client.public_id for r in page.items))
+    access_log_record(
+        actor=actor,
+        event=Event.READ,
+        action="api.module_run.list",
+        client_ids=dict.fromkeys(r.trajectory.client.public_id for r in page.items),
+        access_point=access_point,
+    )
     return page
 
 
@@ -313,7 +333,13 @@ def module_run_get(*, actor: User, trajectory_id: UUID, sequence: int, access_po
     ).first()
     if run is None or not policy.can_read_task(actor, run):
         raise policy.AccessDenied("No such task, or no access.")
-    _log(actor, access_point, "api.module_run.detail", [run.trajectory.client.public_id])
+    access_log_record(
+        actor=actor,
+        event=Event.READ,
+        action="api.module_run.detail",
+        client_ids=dict.fromkeys([run.trajectory.client.public_id]),
+        access_point=access_point,
+    )
     return run
 
 
@@ -326,7 +352,13 @@ def goal_get(*, actor: User, trajectory_id: UUID, order: int, access_point: Acce
     )
     if goal is None or not policy.can_see(actor, goal.trajectory.client, policy.DataKind.CLINICAL):
         raise policy.AccessDenied("No such goal, or no access.")
-    _log(actor, access_point, "api.goal.detail", [goal.trajectory.client.public_id])
+    access_log_record(
+        actor=actor,
+        event=Event.READ,
+        action="api.goal.detail",
+        client_ids=dict.fromkeys([goal.trajectory.client.public_id]),
+        access_point=access_point,
+    )
     return goal
 
 
@@ -338,7 +370,13 @@ def goal_page_for_client(
         Goal.objects.filter(trajectory__client=client).select_related("trajectory__client").prefetch_related("scores")
     )
     page = cursor_paginate(goals, keys=["id"], cursor=cursor, limit=limit)
-    _log(actor, access_point, "api.goal.list", [client.public_id])
+    access_log_record(
+        actor=actor,
+        event=Event.READ,
+        action="api.goal.list",
+        client_ids=dict.fromkeys([client.public_id]),
+        access_point=access_point,
+    )
     return page
 
 
@@ -359,7 +397,13 @@ def response_page(
         responses = responses.filter(client=client)
     page = cursor_paginate(responses, keys=["created_at", "id"], cursor=cursor, limit=limit, descending=True)
     page = dataclasses.replace(page, items=_clinical_rows(actor, page.items))
-    _log(actor, access_point, "api.questionnaire_response.list", (r.client.public_id for r in page.items))
+    access_log_record(
+        actor=actor,
+        event=Event.READ,
+        action="api.questionnaire_response.list",
+        client_ids=dict.fromkeys(r.client.public_id for r in page.items),
+        access_point=access_point,
+    )
     return page
 
 
@@ -375,7 +419,13 @@ def response_get(*, actor: User, public_id: UUID, access_point: AccessPoint) -> 
     )
     if response is None or not policy.can_see(actor, response.client, policy.DataKind.CLINICAL):
         raise policy.AccessDenied("No such response, or no access.")
-    _log(actor, access_point, "api.questionnaire_response.detail", [response.client.public_id])
+    access_log_record(
+        actor=actor,
+        event=Event.READ,
+        action="api.questionnaire_response.detail",
+        client_ids=dict.fromkeys([response.client.public_id]),
+        access_point=access_point,
+    )
     return response
 
 
@@ -383,16 +433,8 @@ def response_get(*, actor: User, public_id: UUID, access_point: AccessPoint) -> 
 
 
 def _appointments_visible(actor: User) -> QuerySet[Appointment]:
-    """The young person and the treating professionals: all of the client's appointments; a parent
-    (gezag, age rules): those they are invited to; nobody else (``appointment_scope``)."""
-    appointments = Appointment.objects.all()
-    if actor.role in {Role.COACH, Role.TEAMLEIDER}:
-        return appointments.filter(client__in=clinical_clients(actor))
-    if actor.role == Role.JONGERE:
-        return appointments.filter(client__user=actor)
-    if actor.role == Role.OUDER:
-        return appointments.filter(client__in=policy.clients_visible_to(actor), with_parents=True)
-    return appointments.none()
+    """``policy.appointments_visible_to``."""
+    return policy.appointments_visible_to(actor)
 
 
 def _visible_appointments(actor: User, rows: list[Appointment]) -> list[Appointment]:
@@ -436,7 +478,13 @@ def appointment_page(
     rows = _appointment_rows(Appointment.objects.all())
     page = cursor_paginate(appointments, keys=["starts_at", "id"], cursor=cursor, limit=limit, rows=rows)
     page = dataclasses.replace(page, items=_visible_appointments(actor, page.items))
-    _log(actor, access_point, "api.appointment.list", (a.client.public_id for a in page.items))
+    access_log_record(
+        actor=actor,
+        event=Event.READ,
+        action="api.appointment.list",
+        client_ids=dict.fromkeys(a.client.public_id for a in page.items),
+        access_point=access_point,
+    )
     return page
 
 
@@ -444,7 +492,13 @@ def appointment_get(*, actor: User, public_id: UUID, access_point: AccessPoint) 
     appointment = _appointment_rows(_appointments_visible(actor)).filter(public_id=public_id).first()
     if appointment is None or not _visible_appointments(actor, [appointment]):
         raise policy.AccessDenied("No such appointment, or no access.")
-    _log(actor, access_point, "api.appointment.detail", [appointment.client.public_id])
+    access_log_record(
+        actor=actor,
+        event=Event.READ,
+        action="api.appointment.detail",
+        client_ids=dict.fromkeys([appointment.client.public_id]),
+        access_point=access_point,
+    )
     return appointment
 
 
@@ -468,7 +522,13 @@ def thread_page(*, actor: User, access_point: AccessPoint, cursor: str | None, l
     threads = policy.threads_visible_to(actor)
     page = cursor_paginate(threads, keys=["created_at", "id"], cursor=cursor, limit=limit, rows=rows)
     page = dataclasses.replace(page, items=[t for t in page.items if policy.can_read_thread(actor, t)])
-    _log(actor, access_point, "api.thread.list", (t.client.public_id for t in page.items))
+    access_log_record(
+        actor=actor,
+        event=Event.READ,
+        action="api.thread.list",
+        client_ids=dict.fromkeys(t.client.public_id for t in page.items),
+        access_point=access_point,
+    )
     return page
 
 
@@ -490,7 +550,13 @@ def message_page(
         .prefetch_related("attachments")
     )
     page = cursor_paginate(messages, keys=["created_at", "id"], cursor=cursor, limit=limit)
-    _log(actor, access_point, "api.message.list", [thread.client.public_id])
+    access_log_record(
+        actor=actor,
+        event=Event.READ,
+        action="api.message.list",
+        client_ids=dict.fromkeys([thread.client.public_id]),
+        access_point=access_point,
+    )
     return page
 
 
@@ -537,20 +603,12 @@ def module_key(module: Module) -> str:
 
 
 def _allocations_visible(actor: User) -> QuerySet[Allocation]:
-    """The municipality's access team: its residents' allocations (``can_decide_allocations``);
-    the treating professionals: their clients' (``can_request_allocations``, same as the screens)."""
-    allocations = Allocation.objects.all()
-    if policy.can_decide_allocations(actor) and actor.municipality_id is not None:
-        return allocations.filter(client__municipality_id=actor.municipality_id)
-    if actor.role in {Role.COACH, Role.TEAMLEIDER}:
-        return allocations.filter(client__in=policy.clients_visible_to(actor))
-    return allocations.none()
+    """``policy.allocations_visible_to``."""
+    return policy.allocations_visible_to(actor)
 
 
 def _allowed_allocation(actor: User, allocation: Allocation) -> bool:
-    return policy.can_decide_allocations(actor, allocation.client) or policy.can_request_allocations(
-        actor, allocation.client
-    )
+    return policy.can_see_allocation(actor, allocation)
 
 
 def allocation_page(
@@ -570,7 +628,13 @@ def allocation_page(
         allocations = allocations.filter(client__public_id=client)
     page = cursor_paginate(allocations, keys=["requested_at", "id"], cursor=cursor, limit=limit, descending=True)
     page = dataclasses.replace(page, items=[a for a in page.items if _allowed_allocation(actor, a)])
-    _log(actor, access_point, "api.allocation.list", (a.client.public_id for a in page.items))
+    access_log_record(
+        actor=actor,
+        event=Event.READ,
+        action="api.allocation.list",
+        client_ids=dict.fromkeys(a.client.public_id for a in page.items),
+        access_point=access_point,
+    )
     return page
 
 
@@ -583,7 +647,13 @@ def allocation_get(*, actor: User, public_id: UUID, access_point: AccessPoint) -
     )
     if allocation is None or not _allowed_allocation(actor, allocation):
         raise policy.AccessDenied("No such allocation, or no access.")
-    _log(actor, access_point, "api.allocation.detail", [allocation.client.public_id])
+    access_log_record(
+        actor=actor,
+        event=Event.READ,
+        action="api.allocation.detail",
+        client_ids=dict.fromkeys([allocation.client.public_id]),
+        access_point=access_point,
+    )
     return allocation
 
 
@@ -620,7 +690,7 @@ def indicators_get(*, actor: User) -> Indicators:
         scope, scope_id = "team", actor.team_id
     else:
         scope, scope_id = "all", None
-    outside = actor.role in MUNICIPALITY_ROLES
+    outside = policy.is_municipality_user(actor)
     key = f"coachcare:api:indicators:{scope}:{scope_id}:{'suppressed' if outside else 'exact'}:{today().isoformat()}"
     cached = cache.get(key)
     if isinstance(cached, Indicators):
@@ -731,7 +801,13 @@ def audit_event_page(
     policy.require(actor, client, [policy.DataKind.ACCESS_LOG])
     entries = AccessLogEntry.objects.filter(client_public_id=client.public_id)
     page = cursor_paginate(entries, keys=["timestamp", "id"], cursor=cursor, limit=limit, descending=True)
-    _log(actor, access_point, "api.access_log", [client.public_id])
+    access_log_record(
+        actor=actor,
+        event=Event.READ,
+        action="api.access_log",
+        client_ids=dict.fromkeys([client.public_id]),
+        access_point=access_point,
+    )
     return page
 
 
@@ -742,7 +818,13 @@ def audit_event_get(*, actor: User, entry_id: UUID, access_point: AccessPoint) -
     client = policy.clients_visible_to(actor).filter(public_id=entry.client_public_id).first()
     if client is None or not policy.can_see(actor, client, policy.DataKind.ACCESS_LOG):
         raise policy.AccessDenied("No such entry, or no access.")
-    _log(actor, access_point, "api.access_log", [client.public_id])
+    access_log_record(
+        actor=actor,
+        event=Event.READ,
+        action="api.access_log",
+        client_ids=dict.fromkeys([client.public_id]),
+        access_point=access_point,
+    )
     return entry
 
 
@@ -766,13 +848,9 @@ def practitioner_get(*, actor: User, public_id: UUID) -> User:
     """A professional the actor works with: a coach or team lead of a client the actor may see,
     or a colleague of the actor's own team. Administrative data only (name)."""
     ref = PractitionerRef.objects.select_related("user").filter(public_id=public_id).first()
-    if ref is None or ref.user.role not in {Role.COACH, Role.TEAMLEIDER}:
+    if ref is None or not policy.can_see_practitioner(actor, ref.user):
         raise policy.AccessDenied("No such practitioner, or no access.")
-    user = ref.user
-    same_team = actor.team_id is not None and user.team_id == actor.team_id
-    if not (same_team or actor.pk == user.pk or policy.clients_visible_to(actor).filter(coach=user).exists()):
-        raise policy.AccessDenied("No such practitioner, or no access.")
-    return user
+    return ref.user
 
 
 def client_age_today(client: Client) -> int:

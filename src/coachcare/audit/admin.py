@@ -3,6 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from coachcare.access import policy
 from coachcare.audit.models import AccessLogEntry
 
 
@@ -30,4 +31,4 @@ class AccessLogEntryAdmin(admin.ModelAdmin):
         return False
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.is_active and request.user.role == "beheerder"  # type: ignore[union-attr]
+        return policy.can_use_admin_site(request.user)  # type: ignore[arg-type]

@@ -9,7 +9,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 
 from coachcare.access import policy
-from coachcare.accounts.models import MUNICIPALITY_ROLES, User
+from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients.models import Client, ClientNote, GezagChange, GezagRelation
 from coachcare.core.dates import age_on, today, years_before
@@ -134,7 +134,7 @@ def client_counts_by_age_band(*, actor: User, municipality_id: int | None = None
         # Counting birth_date (not id) lets the (municipality|team, birth_date) index answer alone.
         aggregates[label] = Count("birth_date", filter=Q(birth_date__gt=born_after, birth_date__lte=born_on_or_before))
     result = clients.aggregate(**aggregates)
-    outside_provider = actor.role in MUNICIPALITY_ROLES
+    outside_provider = policy.is_municipality_user(actor)
     return [
         AgeBandCount(label=label, count=suppress(result[label]) if outside_provider else result[label])
         for label, _low, _high in AGE_BANDS

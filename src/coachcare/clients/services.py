@@ -15,7 +15,7 @@ from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.nl import bsn as stdnum_bsn
 
 from coachcare.access import policy
-from coachcare.accounts.models import Role, User
+from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients.models import Client, ClientNote, GezagChange, GezagRelation, ParentAccessDecision
 from coachcare.core.dates import age_on, today
@@ -140,9 +140,9 @@ def client_refer(
     team = team or actor.team
     if team is None or team.provider_id != actor.provider_id:
         errors.setdefault("team", []).append(_("Choose a team of your own organisation."))
-    if coach is None and actor.role == Role.COACH:
+    if coach is None and policy.is_coach(actor):
         coach = actor
-    if coach is not None and (coach.role != Role.COACH or coach.provider_id != actor.provider_id):
+    if coach is not None and (not policy.is_coach(coach) or coach.provider_id != actor.provider_id):
         errors.setdefault("coach", []).append(_("The coach must work for your organisation."))
     hashed = bsn_hash(compact_bsn) if compact_bsn else ""
     # Only the actor's own organisation is asked: whether the BSN is in care at another provider
@@ -228,7 +228,7 @@ def gezag_relation_add(*, actor: User, client: Client, parent: User, access_poin
     tests, the synthetic population; the screens use ``carer_add``)."""
     if not policy.can_write_clinical(actor, client):
         raise policy.AccessDenied(_("You cannot change this file."))
-    if parent.role != Role.OUDER:
+    if not policy.is_parent(parent):
         raise ValidationError({"parent": [_("Only a parent account can hold parental authority.")]})
     with transaction.atomic():
         relation, _created = GezagRelation.objects.update_or_create(
@@ -414,7 +414,7 @@ def carer_account_link(
     client = relation.client
     if actor is not None and not policy.can_manage_family(actor, client):
         raise policy.AccessDenied(_("You cannot change this file."))
-    if parent.role != Role.OUDER:
+    if not policy.is_parent(parent):
         raise ValidationError({"parent": [_("Only a parent account can be linked to a family member.")]})
     if relation.kind == GezagRelation.Kind.GI:
         raise ValidationError({"parent": [_("A gecertificeerde instelling does not use the portal.")]})
@@ -517,7 +517,7 @@ def parent_access_consent(
     *, actor: User, client: Client, parent: User, access_point: AccessPoint
 ) -> ParentAccessDecision:
     """A young person (16 or older) lets a parent see their file."""
-    if actor.role != Role.JONGERE or client.user_id != actor.pk:
+    if not policy.is_young_person(actor) or client.user_id != actor.pk:
         raise policy.AccessDenied(_("Only the young person can give this consent."))
     with transaction.atomic():
         decision = ParentAccessDecision.objects.create(

@@ -19,13 +19,14 @@ from coachcare.accounts import selectors as account_selectors
 from coachcare.accounts import services as account_services
 from coachcare.accounts import views as account_views
 from coachcare.accounts.forms import InvitationForm
-from coachcare.accounts.models import Invitation, Role
+from coachcare.accounts.models import Invitation
 from coachcare.audit.forms import AccessLogFilterForm
 from coachcare.audit.selectors import access_log_for_client, access_log_people
 from coachcare.audit.services import AccessPoint, Channel
 from coachcare.clients import selectors, services
 from coachcare.clients.forms import CarerAddForm, CarerForm, ContactForm, GezagChangeForm, NoteForm, ReferralForm
 from coachcare.clients.models import Client
+from coachcare.core.forms import service_errors_to_form
 from coachcare.core.http import actor_of
 from coachcare.trajectories import panels as trajectory_panels
 from coachcare.trajectories import selectors as trajectory_selectors
@@ -43,14 +44,6 @@ class FamilyPortal:
     may_invite: bool
 
 
-def _add_errors(form: forms.Form, error: ValidationError) -> None:
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for field, field_errors in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, field_errors)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def refer(request: HttpRequest) -> HttpResponse:
@@ -66,7 +59,7 @@ def refer(request: HttpRequest) -> HttpResponse:
                 **form.cleaned_data,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            service_errors_to_form(form, error)
         else:
             client = trajectory.client
             messages.success(request, _("%(name)s has been registered.") % {"name": client.full_name})
@@ -79,14 +72,11 @@ def detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """The client file: administrative data for everyone who may open it; for those who may see
     clinical content also the trajectory as a timeline, and for the treating coach the next step."""
     actor = actor_of(request)
-    try:
-        timeline = trajectory_selectors.client_timeline(
-            actor=actor,
-            public_id=public_id,
-            access_point=AccessPoint.from_request(request),
-        )
-    except policy.AccessDenied as exc:
-        raise Http404(_("No such client file.")) from exc
+    timeline = trajectory_selectors.client_timeline(
+        actor=actor,
+        public_id=public_id,
+        access_point=AccessPoint.from_request(request),
+    )
     client_file = timeline.file
     can_write = policy.can_write_clinical(actor, client_file.client)
     context: dict[str, object] = {
@@ -122,10 +112,7 @@ def detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @login_required
 @require_POST
 def note_add(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    try:
-        client = selectors.client_get_for_actor(actor=actor_of(request), public_id=public_id)
-    except policy.AccessDenied as exc:
-        raise Http404(_("No such client file.")) from exc
+    client = selectors.client_get_for_actor(actor=actor_of(request), public_id=public_id)
     form = NoteForm(request.POST)
     if form.is_valid():
         try:
@@ -151,20 +138,15 @@ def access_log(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """Who opened this file: for the young person themselves and the security officer. The whole
     log page by page, narrowed by a role or person and a period (``?who=&date_from=&date_to=&page=``)."""
     actor = actor_of(request)
-    try:
-        client = selectors.client_get_for_actor(actor=actor, public_id=public_id)
-        form = AccessLogFilterForm(request.GET or None, people=access_log_people(actor=actor, client=client))
-        log = access_log_for_client(
-            actor=actor,
-            client=client,
-            access_point=AccessPoint.from_request(request),
-            page=request.GET.get("page") or 1,
-            chosen=form.chosen(),
-        )
-    except policy.AccessDenied as exc:
-        raise Http404(_("No such client file.")) from exc
-    query = request.GET.copy()
-    query.pop("page", None)
+    client = selectors.client_get_for_actor(actor=actor, public_id=public_id)
+    form = AccessLogFilterForm(request.GET or None, people=access_log_people(actor=actor, client=client))
+    log = access_log_for_client(
+        actor=actor,
+        client=client,
+        access_point=AccessPoint.from_request(request),
+        page=request.GET.get("page") or 1,
+        chosen=form.chosen(),
+    )
     return render(
         request,
         "clients/access_log.html",
@@ -174,7 +156,6 @@ def access_log(request: HttpRequest, public_id: UUID) -> HttpResponse:
             "entries": log.entries,
             "page": log.page,
             "form": form,
-            "filter_query": query.urlencode(),
         },
     )
 
@@ -182,7 +163,7 @@ def access_log(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @login_required
 def my_access_log(request: HttpRequest) -> HttpResponse:
     client = getattr(request.user, "client_record", None)
-    if actor_of(request).role != Role.JONGERE or client is None:
+    if not policy.is_young_person(actor_of(request)) or client is None:
         raise Http404(_("No file of your own."))
     return redirect("clients:access_log", public_id=client.public_id)
 
@@ -212,10 +193,7 @@ def export_csv(request: HttpRequest) -> HttpResponseBase:
 def invite(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """ "Invite to the portal": e-mail the young person a link to make their account."""
     actor = actor_of(request)
-    try:
-        client = selectors.client_get_for_actor(actor=actor, public_id=public_id)
-    except policy.AccessDenied as exc:
-        raise Http404(_("No such client file.")) from exc
+    client = selectors.client_get_for_actor(actor=actor, public_id=public_id)
     form = InvitationForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Nobody was invited: enter a first name and a valid e-mail address."))
@@ -246,10 +224,7 @@ def family_member_invite(request: HttpRequest, public_id: UUID, relation_id: int
     """ "Invite to the portal" for a family member, at the e-mail address on their record."""
     actor = actor_of(request)
     client = _client_for_family(request, public_id)
-    try:
-        relation = selectors.family_member_get(actor=actor, client=client, relation_id=relation_id)
-    except policy.AccessDenied as exc:
-        raise Http404(_("No such family member.")) from exc
+    relation = selectors.family_member_get(actor=actor, client=client, relation_id=relation_id)
     if not policy.can_invite_family_member(actor, relation):
         messages.error(request, _("Only a parent or carer with gezag can be invited to the portal."))
         return redirect(_family_url(client))
@@ -274,11 +249,8 @@ def family_member_invite(request: HttpRequest, public_id: UUID, relation_id: int
 def invitation_change(request: HttpRequest, public_id: UUID, pk: int, action: str) -> HttpResponse:
     """Resend or revoke the invitation of the young person or of a family member."""
     actor = actor_of(request)
-    try:
-        client = selectors.client_get_for_actor(actor=actor, public_id=public_id)
-        invitation = account_selectors.client_invitation_get(actor=actor, client=client, pk=pk)
-    except policy.AccessDenied as exc:
-        raise Http404(_("No such invitation.")) from exc
+    client = selectors.client_get_for_actor(actor=actor, public_id=public_id)
+    invitation = account_selectors.client_invitation_get(actor=actor, client=client, pk=pk)
     account_views.invitation_change(request, actor=actor, invitation=invitation, action=action)
     if invitation.kind == Invitation.Kind.PARENT:
         return redirect(_family_url(client))
@@ -295,10 +267,7 @@ def _portal_account(public_id: UUID) -> str:
 def _client_for_family(request: HttpRequest, public_id: UUID) -> Client:
     """The client whose family the actor manages (the treating professionals); 404 otherwise."""
     actor = actor_of(request)
-    try:
-        client = selectors.client_get_for_actor(actor=actor, public_id=public_id)
-    except policy.AccessDenied as exc:
-        raise Http404(_("No such client file.")) from exc
+    client = selectors.client_get_for_actor(actor=actor, public_id=public_id)
     if not policy.can_manage_family(actor, client):
         raise Http404(_("No such client file."))
     return client
@@ -334,7 +303,7 @@ def contact_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
                 access_point=AccessPoint.from_request(request),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            service_errors_to_form(form, error)
         else:
             messages.success(request, _("The contact details have been saved."))
             return redirect(_family_url(client))
@@ -380,7 +349,7 @@ def carer_add(request: HttpRequest, public_id: UUID) -> HttpResponse:
                 access_point=AccessPoint.from_request(request),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            service_errors_to_form(form, error)
         else:
             messages.success(request, _("The family member has been recorded."))
             return redirect(_family_url(client))
@@ -404,10 +373,7 @@ def carer_edit(request: HttpRequest, public_id: UUID, relation_id: int) -> HttpR
     """Change a family member's details; their gezag changes on its own page (date, source)."""
     client = _client_for_family(request, public_id)
     actor = actor_of(request)
-    try:
-        relation = selectors.family_member_get(actor=actor, client=client, relation_id=relation_id)
-    except policy.AccessDenied as exc:
-        raise Http404(_("No such family member.")) from exc
+    relation = selectors.family_member_get(actor=actor, client=client, relation_id=relation_id)
     initial = {
         "kind": relation.kind,
         "given_name": relation.given_name,
@@ -425,7 +391,7 @@ def carer_edit(request: HttpRequest, public_id: UUID, relation_id: int) -> HttpR
                 actor=actor, relation=relation, details=_details(form), access_point=AccessPoint.from_request(request)
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            service_errors_to_form(form, error)
         else:
             messages.success(request, _("The details of %(name)s have been saved.") % {"name": relation.display_name})
             return redirect(_family_url(client))
@@ -445,10 +411,7 @@ def gezag_change(request: HttpRequest, public_id: UUID, relation_id: int) -> Htt
     """Record that gezag ends or begins, from a date, on a source document."""
     client = _client_for_family(request, public_id)
     actor = actor_of(request)
-    try:
-        relation = selectors.family_member_get(actor=actor, client=client, relation_id=relation_id)
-    except policy.AccessDenied as exc:
-        raise Http404(_("No such family member.")) from exc
+    relation = selectors.family_member_get(actor=actor, client=client, relation_id=relation_id)
     form = GezagChangeForm(request.POST or None, initial={"has_gezag": "no" if relation.has_gezag else "yes"})
     if request.method == "POST" and form.is_valid():
         try:
@@ -461,7 +424,7 @@ def gezag_change(request: HttpRequest, public_id: UUID, relation_id: int) -> Htt
                 access_point=AccessPoint.from_request(request),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            service_errors_to_form(form, error)
         else:
             messages.success(request, _("The change of gezag has been recorded."))
             return redirect(_family_url(client))

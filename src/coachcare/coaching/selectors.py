@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from coachcare.access import policy
 from coachcare.access.consent import carer_has_consented, consent_parties_of
-from coachcare.accounts.models import Role, User
+from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients import selectors as client_selectors
 from coachcare.clients.models import Client
@@ -44,10 +44,6 @@ SESSION_FEEDBACK = "sessie-feedback"
 SATISFACTION = "tevredenheid"
 SESSION_FEEDBACK_DAYS = 14
 OVERVIEW_LIMIT = 50
-
-
-def _log(actor: User, action: str, client_ids: list[UUID], access_point: AccessPoint) -> None:
-    access_log_record(actor=actor, event=Event.READ, action=action, client_ids=client_ids, access_point=access_point)
 
 
 def own_client(*, actor: User) -> Client:
@@ -218,7 +214,9 @@ def portal_get(*, actor: User, access_point: AccessPoint) -> Portal:
     diary = list(DiaryEntry.objects.filter(client=client).order_by("-created_at", "-id")[:RECENT_DIARY])
     due = _due_questionnaires(client, trajectory)
     for action in ("portal.goals", "portal.diary", "portal.appointment"):
-        _log(actor, action, [client.public_id], access_point)
+        access_log_record(
+            actor=actor, event=Event.READ, action=action, client_ids=[client.public_id], access_point=access_point
+        )
     return Portal(
         client=client,
         trajectory=trajectory,
@@ -253,7 +251,13 @@ def module_page_get(*, actor: User, access_point: AccessPoint) -> ModulePage:
     client = own_client(actor=actor)
     run = _current_run(_latest_trajectory(client))
     if run is None:
-        _log(actor, "portal.module", [client.public_id], access_point)
+        access_log_record(
+            actor=actor,
+            event=Event.READ,
+            action="portal.module",
+            client_ids=[client.public_id],
+            access_point=access_point,
+        )
         return ModulePage(client=client, run=None, lessons=[], assignments=[])
     lessons = list(Lesson.objects.filter(module=run.module).order_by("order"))
     answers = {
@@ -264,7 +268,13 @@ def module_page_get(*, actor: User, access_point: AccessPoint) -> ModulePage:
         AssignmentWithAnswer(assignment=assignment, answer=answers.get(assignment.pk))
         for assignment in Assignment.objects.filter(module=run.module).order_by("order")
     ]
-    _log(actor, "portal.assignment", [client.public_id], access_point)
+    access_log_record(
+        actor=actor,
+        event=Event.READ,
+        action="portal.assignment",
+        client_ids=[client.public_id],
+        access_point=access_point,
+    )
     return ModulePage(client=client, run=run, lessons=lessons, assignments=assignments)
 
 
@@ -282,7 +292,9 @@ def diary_list(*, actor: User, access_point: AccessPoint, limit: int = 30) -> tu
     """The young person's own recent diary entries."""
     client = own_client(actor=actor)
     entries = list(DiaryEntry.objects.filter(client=client).order_by("-created_at", "-id")[:limit])
-    _log(actor, "portal.diary", [client.public_id], access_point)
+    access_log_record(
+        actor=actor, event=Event.READ, action="portal.diary", client_ids=[client.public_id], access_point=access_point
+    )
     return client, entries
 
 
@@ -359,7 +371,13 @@ def appointment_for_calendar(*, actor: User, public_id: UUID, access_point: Acce
         scope == policy.AppointmentScope.WITH_PARENTS and not appointment.with_parents
     ):
         raise policy.AccessDenied("No such appointment.")
-    _log(actor, "portal.appointment.ics", [appointment.client.public_id], access_point)
+    access_log_record(
+        actor=actor,
+        event=Event.READ,
+        action="portal.appointment.ics",
+        client_ids=[appointment.client.public_id],
+        access_point=access_point,
+    )
     return appointment
 
 
@@ -377,7 +395,7 @@ class ChildView:
 def parent_portal_get(*, actor: User, access_point: AccessPoint) -> list[ChildView]:
     """Per child: the appointments the parent is invited to and, with clinical access on the day,
     the parenting goals. Never the young person's diary or assignment answers."""
-    if actor.role != Role.OUDER:
+    if not policy.is_parent(actor):
         raise policy.AccessDenied("Only for parents.")
     on = today()
     children = []
@@ -393,8 +411,20 @@ def parent_portal_get(*, actor: User, access_point: AccessPoint) -> list[ChildVi
         goals = None
         if policy.can_see_parenting_goals(actor, client, on=on):
             goals = _goal_progress(_goals(_latest_trajectory(client), kind=Goal.Kind.PARENTING))
-            _log(actor, "portal.goals", [client.public_id], access_point)
-        _log(actor, "portal.appointment", [client.public_id], access_point)
+            access_log_record(
+                actor=actor,
+                event=Event.READ,
+                action="portal.goals",
+                client_ids=[client.public_id],
+                access_point=access_point,
+            )
+        access_log_record(
+            actor=actor,
+            event=Event.READ,
+            action="portal.appointment",
+            client_ids=[client.public_id],
+            access_point=access_point,
+        )
         children.append(
             ChildView(
                 client=client, age=age_on(client.birth_date, on), appointments=appointments, parenting_goals=goals
@@ -414,7 +444,7 @@ class CoachOverview:
 
 def coach_overview_get(*, actor: User, access_point: AccessPoint) -> CoachOverview:
     """Across the caseload: submitted answers waiting for feedback, and recent diary entries."""
-    if actor.role not in {Role.COACH, Role.TEAMLEIDER}:
+    if not policy.is_care_professional(actor):
         raise policy.AccessDenied("Only for coaches and team leads.")
     clients = policy.clients_visible_to(actor)
     waiting = list(
@@ -434,7 +464,9 @@ def coach_overview_get(*, actor: User, access_point: AccessPoint) -> CoachOvervi
     client_ids = sorted(
         {answer.client.public_id for answer in waiting} | {entry.client.public_id for entry in diary}, key=str
     )
-    _log(actor, "portal.coach_overview", client_ids, access_point)
+    access_log_record(
+        actor=actor, event=Event.READ, action="portal.coach_overview", client_ids=client_ids, access_point=access_point
+    )
     return CoachOverview(waiting=waiting, diary=diary)
 
 
@@ -463,7 +495,13 @@ def client_work_get(*, actor: User, public_id: UUID, access_point: AccessPoint) 
             "starts_at"
         )
     )
-    _log(actor, "portal.coach_client", [client.public_id], access_point)
+    access_log_record(
+        actor=actor,
+        event=Event.READ,
+        action="portal.coach_client",
+        client_ids=[client.public_id],
+        access_point=access_point,
+    )
     return ClientWork(
         client=client, trajectory=_latest_trajectory(client), answers=answers, diary=diary, appointments=appointments
     )
@@ -549,14 +587,14 @@ def _consent_items(actor: User, clients: list[Client], on: datetime.date) -> tup
         trajectory = current
         parties = all_parties[client.pk]
         mine = [carer for carer in parties.carers if carer.parent_id == actor.pk]
-        if actor.role == Role.JONGERE and not parties.young_person:
+        if policy.is_young_person(actor) and not parties.young_person:
             continue
-        if actor.role == Role.OUDER and not mine:
+        if policy.is_parent(actor) and not mine:
             continue
         active = agreements.get(trajectory.pk, [])
 
         def missing(given: list[Agreement]) -> bool:
-            if actor.role == Role.JONGERE:
+            if policy.is_young_person(actor):
                 return not any(agreement.given_as == "jongere" for agreement in given)
             keys = {(agreement.given_by_id, agreement.given_as, agreement.carer_id) for agreement in given}
             return not all(carer_has_consented(carer, keys) for carer in mine)  # noqa: B023 - used at once
@@ -569,7 +607,7 @@ def _consent_items(actor: User, clients: list[Client], on: datetime.date) -> tup
                 WaitingItem(
                     kind=WaitingKind.CONSENT,
                     label=_("Your consent is needed")
-                    if actor.role == Role.JONGERE
+                    if policy.is_young_person(actor)
                     else _("Your consent is needed for %(name)s") % {"name": name},
                     url=url,
                     since=timezone.localdate(trajectory.created_at),
@@ -585,7 +623,7 @@ def _consent_items(actor: User, clients: list[Client], on: datetime.date) -> tup
                 WaitingItem(
                     kind=WaitingKind.PLAN,
                     label=_("Agree to your plan")
-                    if actor.role == Role.JONGERE
+                    if policy.is_young_person(actor)
                     else _("Agree to the plan for %(name)s") % {"name": name},
                     url=url,
                     since=timezone.localdate(plans[trajectory.pk]),
@@ -601,7 +639,7 @@ def waiting_for(*, actor: User, access_point: AccessPoint, on: datetime.date | N
 
     A fixed number of queries whatever the number of items (for a parent, a few per child).
     """
-    if actor.role not in {Role.JONGERE, Role.OUDER} or not actor.is_active:
+    if not policy.is_family(actor) or not actor.is_active:
         return []
     on = on or today()
     clients = list(policy.consent_clients(actor, on=on).order_by("given_name", "id"))
@@ -640,5 +678,7 @@ def waiting_for(*, actor: User, access_point: AccessPoint, on: datetime.date | N
         )
     read = [client.public_id for client in clients if client.pk in with_trajectory or client == own]
     if read:
-        _log(actor, "portal.waiting", read, access_point)
+        access_log_record(
+            actor=actor, event=Event.READ, action="portal.waiting", client_ids=read, access_point=access_point
+        )
     return items

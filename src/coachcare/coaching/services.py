@@ -41,10 +41,6 @@ REMINDER_RUN_TIME = datetime.time(10, 0)
 logger = logging.getLogger(__name__)
 
 
-def _log(actor: User, client: Client, action: str, event: str, access_point: AccessPoint) -> None:
-    access_log_record(actor=actor, event=event, action=action, client_ids=[client.public_id], access_point=access_point)
-
-
 def _clean_answer(assignment: Assignment, text: str) -> str:
     value = text.strip()
     if len(value) > ANSWER_MAX_LENGTH:
@@ -92,12 +88,12 @@ def assignment_answer_save(
             answer.status = AssignmentAnswer.Status.SUBMITTED
             answer.submitted_at = now
         answer.save()
-        _log(
-            actor,
-            client,
-            "portal.assignment.submit" if submit else "portal.assignment.draft",
-            Event.UPDATE,
-            access_point,
+        access_log_record(
+            actor=actor,
+            event=Event.UPDATE,
+            action="portal.assignment.submit" if submit else "portal.assignment.draft",
+            client_ids=[client.public_id],
+            access_point=access_point,
         )
     return answer
 
@@ -121,7 +117,13 @@ def assignment_feedback_give(
         answer.feedback_by = actor
         answer.feedback_at = timezone.now()
         answer.save(update_fields=["feedback", "feedback_by", "feedback_at"])
-        _log(actor, client, "portal.assignment.feedback", Event.UPDATE, access_point)
+        access_log_record(
+            actor=actor,
+            event=Event.UPDATE,
+            action="portal.assignment.feedback",
+            client_ids=[client.public_id],
+            access_point=access_point,
+        )
     return answer
 
 
@@ -138,7 +140,13 @@ def diary_entry_add(*, actor: User, client: Client, mood: int, text: str = "", a
         entry = DiaryEntry.objects.create(
             client=client, mood=mood, text=value, created_at=timezone.now(), created_by=actor
         )
-        _log(actor, client, "portal.diary.add", Event.CREATE, access_point)
+        access_log_record(
+            actor=actor,
+            event=Event.CREATE,
+            action="portal.diary.add",
+            client_ids=[client.public_id],
+            access_point=access_point,
+        )
     return entry
 
 
@@ -181,7 +189,13 @@ def appointment_create(
             with_parents=with_parents,
             created_by=actor,
         )
-        _log(actor, client, "portal.appointment.create", Event.CREATE, access_point)
+        access_log_record(
+            actor=actor,
+            event=Event.CREATE,
+            action="portal.appointment.create",
+            client_ids=[client.public_id],
+            access_point=access_point,
+        )
     return appointment
 
 

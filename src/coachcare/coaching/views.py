@@ -7,8 +7,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -16,11 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from coachcare.access import policy
-from coachcare.accounts.models import Role
 from coachcare.audit.services import AccessPoint
 from coachcare.coaching import selectors, services
 from coachcare.coaching.forms import AnswerForm, AppointmentForm, DiaryForm, FeedbackForm, questionnaire_form
 from coachcare.coaching.ics import appointment_ics
+from coachcare.core.forms import service_errors_to_form
 from coachcare.core.http import actor_of
 from coachcare.measures.services import questionnaire_response_submit
 
@@ -32,29 +31,17 @@ def _messages_url() -> str:
         return "/messages/"
 
 
-def _add_errors(form: Form, error: ValidationError, rename: dict[str, str] | None = None) -> None:
-    if hasattr(error, "error_dict"):
-        for field, field_errors in error.message_dict.items():
-            name = (rename or {}).get(field, field)
-            form.add_error(name if name in form.fields else None, field_errors)
-    else:
-        form.add_error(None, error.messages)
-
-
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """The portal: the young person's start page, the parents' view; coaches go to their overview."""
     actor = actor_of(request)
     access_point = AccessPoint.from_request(request)
-    if actor.role == Role.OUDER:
+    if policy.is_parent(actor):
         children = selectors.parent_portal_get(actor=actor, access_point=access_point)
         return render(request, "coaching/parent.html", {"children": children})
-    if actor.role in {Role.COACH, Role.TEAMLEIDER}:
+    if policy.is_care_professional(actor):
         return redirect("coaching:coach_overview")
-    try:
-        portal = selectors.portal_get(actor=actor, access_point=access_point)
-    except policy.AccessDenied as exc:
-        raise Http404(_("There is no portal for you.")) from exc
+    portal = selectors.portal_get(actor=actor, access_point=access_point)
     waiting = selectors.waiting_for(actor=actor, access_point=access_point)
     return render(
         request,
@@ -76,10 +63,7 @@ def module(request: HttpRequest) -> HttpResponse:
 def _module_page(request: HttpRequest, *, bound: AnswerForm | None = None, order: int = 0) -> HttpResponse:
     """The module page; ``bound``: the answer form of assignment ``order`` as posted, with its
     errors and the text as written (nothing typed is lost), answered with 400."""
-    try:
-        page = selectors.module_page_get(actor=actor_of(request), access_point=AccessPoint.from_request(request))
-    except policy.AccessDenied as exc:
-        raise Http404(_("There is no portal for you.")) from exc
+    page = selectors.module_page_get(actor=actor_of(request), access_point=AccessPoint.from_request(request))
     forms = {
         item.assignment.pk: bound
         if bound is not None and item.assignment.order == order
@@ -95,10 +79,7 @@ def _module_page(request: HttpRequest, *, bound: AnswerForm | None = None, order
 def answer_save(request: HttpRequest, order: int) -> HttpResponse:
     """Save an answer as a draft (``action=draft``) or submit it (``action=submit``)."""
     actor = actor_of(request)
-    try:
-        run, assignment = selectors.current_assignment_get(actor=actor, order=order)
-    except policy.AccessDenied as exc:
-        raise Http404(_("No such assignment.")) from exc
+    run, assignment = selectors.current_assignment_get(actor=actor, order=order)
     form = AnswerForm(request.POST, prefix=f"a{order}")
     submit = request.POST.get("action") == "submit"
     if form.is_valid():
@@ -131,10 +112,7 @@ def diary(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
     access_point = AccessPoint.from_request(request)
     form = DiaryForm(request.POST or None)
-    try:
-        client = selectors.own_client(actor=actor)
-    except policy.AccessDenied as exc:
-        raise Http404(_("There is no portal for you.")) from exc
+    client = selectors.own_client(actor=actor)
     if request.method == "POST" and form.is_valid():
         try:
             services.diary_entry_add(
@@ -145,7 +123,7 @@ def diary(request: HttpRequest) -> HttpResponse:
                 access_point=access_point,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            service_errors_to_form(form, error)
         else:
             messages.success(request, _("Thank you! Your check-in has been saved."))
             return redirect("coaching:diary")
@@ -157,12 +135,9 @@ def diary(request: HttpRequest) -> HttpResponse:
 @login_required
 def appointment_calendar(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """One appointment as an .ics file for the young person's (or invited parent's) own calendar."""
-    try:
-        appointment = selectors.appointment_for_calendar(
-            actor=actor_of(request), public_id=public_id, access_point=AccessPoint.from_request(request)
-        )
-    except policy.AccessDenied as exc:
-        raise Http404(_("No such appointment.")) from exc
+    appointment = selectors.appointment_for_calendar(
+        actor=actor_of(request), public_id=public_id, access_point=AccessPoint.from_request(request)
+    )
     response = HttpResponse(
         appointment_ics(appointment, now=timezone.now()), content_type="text/calendar; charset=utf-8"
     )
@@ -176,10 +151,7 @@ def questionnaire(request: HttpRequest, code: str) -> HttpResponse:
     """A questionnaire that is due, rendered from its definition; submitted through the measures service."""
     actor = actor_of(request)
     context_value = (request.POST.get("context") or request.GET.get("context") or "")[:100]
-    try:
-        client, due, definition = selectors.due_questionnaire_get(actor=actor, code=code, context=context_value)
-    except policy.AccessDenied as exc:
-        raise Http404(_("This questionnaire is not open for you.")) from exc
+    client, due, definition = selectors.due_questionnaire_get(actor=actor, code=code, context=context_value)
     name, instructions, items = selectors.questionnaire_items(definition)
     form = questionnaire_form(items, request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -211,22 +183,16 @@ def questionnaire(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def coach_overview(request: HttpRequest) -> HttpResponse:
-    try:
-        overview = selectors.coach_overview_get(actor=actor_of(request), access_point=AccessPoint.from_request(request))
-    except policy.AccessDenied as exc:
-        raise Http404(_("This page is for coaches.")) from exc
+    overview = selectors.coach_overview_get(actor=actor_of(request), access_point=AccessPoint.from_request(request))
     return render(request, "coaching/coach_overview.html", {"overview": overview})
 
 
 def _client_work_page(
     request: HttpRequest, public_id: UUID, appointment_form: AppointmentForm | None = None, status: int = 200
 ) -> HttpResponse:
-    try:
-        work = selectors.client_work_get(
-            actor=actor_of(request), public_id=public_id, access_point=AccessPoint.from_request(request)
-        )
-    except policy.AccessDenied as exc:
-        raise Http404(_("No such client file.")) from exc
+    work = selectors.client_work_get(
+        actor=actor_of(request), public_id=public_id, access_point=AccessPoint.from_request(request)
+    )
     context = {
         "work": work,
         "feedback_forms": [(answer, FeedbackForm(prefix=str(answer.public_id))) for answer in work.answers],
@@ -244,10 +210,7 @@ def coach_client(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @require_POST
 def feedback_give(request: HttpRequest, public_id: UUID) -> HttpResponse:
     actor = actor_of(request)
-    try:
-        answer = selectors.answer_for_feedback_get(actor=actor, public_id=public_id)
-    except policy.AccessDenied as exc:
-        raise Http404(_("No such answer.")) from exc
+    answer = selectors.answer_for_feedback_get(actor=actor, public_id=public_id)
     form = FeedbackForm(request.POST, prefix=str(public_id))
     if form.is_valid():
         try:
@@ -272,10 +235,7 @@ def feedback_give(request: HttpRequest, public_id: UUID) -> HttpResponse:
 def appointment_add(request: HttpRequest, public_id: UUID) -> HttpResponse:
     actor = actor_of(request)
     access_point = AccessPoint.from_request(request)
-    try:
-        work = selectors.client_work_get(actor=actor, public_id=public_id, access_point=access_point)
-    except policy.AccessDenied as exc:
-        raise Http404(_("No such client file.")) from exc
+    work = selectors.client_work_get(actor=actor, public_id=public_id, access_point=access_point)
     form = AppointmentForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -294,7 +254,7 @@ def appointment_add(request: HttpRequest, public_id: UUID) -> HttpResponse:
                 access_point=access_point,
             )
         except ValidationError as error:
-            _add_errors(form, error, rename={"ends_at": "end_time"})
+            service_errors_to_form(form, error, rename={"ends_at": "end_time"})
         else:
             messages.success(request, _("The appointment has been planned."))
             return redirect("coaching:coach_client", public_id=public_id)

@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # A view's bare-text "not allowed" (403) is shown inside the styled 403 page (core/errors.py).
     "coachcare.core.errors.StyledForbiddenMiddleware",
+    # A policy.AccessDenied that leaves a view is answered with the 404 page (access/middleware.py).
+    "coachcare.access.middleware.AccessDeniedMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "axes.middleware.AxesMiddleware",

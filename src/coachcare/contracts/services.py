@@ -6,7 +6,6 @@ allocation), TR332 (unique allocation number).
 """
 
 import datetime
-from calendar import monthrange
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -31,7 +30,7 @@ from coachcare.contracts.models import (
 )
 from coachcare.contracts.money import format_euros
 from coachcare.contracts.selectors import contract_remaining_cents, contract_valid_for
-from coachcare.core.dates import today
+from coachcare.core.dates import add_months, today
 from coachcare.method import selectors as method_selectors
 from coachcare.method.codes import PRODUCT_CATEGORIES, Unit
 from coachcare.municipalities.models import Municipality
@@ -41,13 +40,6 @@ from coachcare.providers.models import Provider
 MANDATE_PERIOD_MONTHS = 6
 TOEWIJZING_SEQUENCE = "toewijzing_nummer"
 REJECTION_REASON_MAX_LENGTH = 500
-
-
-def add_months(on: datetime.date, months: int) -> datetime.date:
-    """The same day ``months`` later; the last day of the month when that day does not exist."""
-    month_index = on.month - 1 + months
-    year, month = on.year + month_index // 12, month_index % 12 + 1
-    return on.replace(year=year, month=month, day=min(on.day, monthrange(year, month)[1]))
 
 
 # --- contracts -------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -17,19 +17,11 @@ from coachcare.contracts import selectors, services
 from coachcare.contracts.forms import ApproveForm, RejectForm
 from coachcare.contracts.models import Allocation, AllocationStatus
 from coachcare.core.dates import today
+from coachcare.core.forms import service_errors_to_form
 from coachcare.core.http import actor_of, page_number
 
 #: Service field names that the forms call differently.
 FIELD_NAMES = {"budget_cents": "budget"}
-
-
-def _add_errors(form: ApproveForm | RejectForm, error: ValidationError) -> None:
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for field, field_errors in error.message_dict.items():
-        name = FIELD_NAMES.get(field, field)
-        form.add_error(name if name in form.fields else None, field_errors)
 
 
 @login_required
@@ -61,12 +53,9 @@ def allocation_list(request: HttpRequest) -> HttpResponse:
 
 
 def _get(request: HttpRequest, public_id: UUID) -> Allocation:
-    try:
-        return selectors.allocation_get_for_decision(
-            actor=actor_of(request), public_id=public_id, access_point=AccessPoint.from_request(request)
-        )
-    except policy.AccessDenied as exc:
-        raise Http404(_("No such allocation.")) from exc
+    return selectors.allocation_get_for_decision(
+        actor=actor_of(request), public_id=public_id, access_point=AccessPoint.from_request(request)
+    )
 
 
 def _render_detail(
@@ -106,7 +95,7 @@ def allocation_approve(request: HttpRequest, public_id: UUID) -> HttpResponse:
         except policy.AccessDenied:
             return HttpResponseForbidden(_("Only a municipality access team decides on allocations."))
         except ValidationError as error:
-            _add_errors(form, error)
+            service_errors_to_form(form, error, rename=FIELD_NAMES)
         else:
             messages.success(
                 request,
@@ -132,7 +121,7 @@ def allocation_reject(request: HttpRequest, public_id: UUID) -> HttpResponse:
         except policy.AccessDenied:
             return HttpResponseForbidden(_("Only a municipality access team decides on allocations."))
         except ValidationError as error:
-            _add_errors(form, error)
+            service_errors_to_form(form, error, rename=FIELD_NAMES)
         else:
             messages.success(
                 request,

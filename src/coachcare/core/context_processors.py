@@ -57,14 +57,14 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         # Counted only when a template shows it (base.html): partial pages such as the message poll
         # render with this context too, many times a minute, and never show the badge.
         unread_messages = SimpleLazyObject(functools.partial(_unread_badge, user))
-    if user.role == Role.JONGERE:
+    if policy.can_see_own_access_log(user):
         items.append(("clients:my_access_log", _("Who opened my file")))
-    if user.role in {Role.JONGERE, Role.OUDER}:
+    if policy.can_use_data_rights(user):
         items.append(("privacy:index", _("Privacy and my data")))
-    if user.role in {Role.COACH, Role.TEAMLEIDER}:
+    if policy.can_review_destruction_requests(user):
         items.append(("privacy:destruction_requests", _("Requests to destroy a file")))
     if policy.can_manage_staff(user):
         items.append(("staff:list", _("Staff accounts")))
-    if user.role == Role.BEHEERDER:
+    if policy.can_use_admin_site(user):
         items.append(("admin:index", _("Administration")))
     return {"nav_items": items, "nav_unread_messages": unread_messages, "role_choices": ROLE_LABELS}

@@ -7,7 +7,9 @@ before) "today" is already the new day, also across the DST switches. ``today()`
 ``date.today()``, ``datetime.now()`` or ``moment.date()`` (ruff's DTZ rules catch the first two).
 """
 
+import calendar
 import datetime
+import re
 
 from django.utils import timezone
 
@@ -40,3 +42,23 @@ def years_before(on: datetime.date, years: int) -> datetime.date:
         return on.replace(year=on.year - years)
     except ValueError:
         return on.replace(year=on.year - years, day=28)
+
+
+def add_months(on: datetime.date, months: int) -> datetime.date:
+    """The same day ``months`` later (or earlier, when negative); the last day of the month when
+    that day does not exist (31 January + 1 month is 28 or 29 February)."""
+    month_index = on.month - 1 + months
+    year, month = on.year + month_index // 12, month_index % 12 + 1
+    return on.replace(year=year, month=month, day=min(on.day, calendar.monthrange(year, month)[1]))
+
+
+_PERIOD = re.compile(r"[0-9]{4}-[0-9]{2}")
+
+
+def month_bounds(period: str) -> tuple[datetime.date, datetime.date]:
+    """First and last day of the calendar month ``period`` ("YYYY-MM", as in iJw TR387/TR388);
+    ``ValueError`` when it is not a month."""
+    if not _PERIOD.fullmatch(period) or not 1 <= int(period[5:]) <= 12 or int(period[:4]) < 1:
+        raise ValueError(f"{period!r} is not a month (YYYY-MM)")
+    first = datetime.date(int(period[:4]), int(period[5:]), 1)
+    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])

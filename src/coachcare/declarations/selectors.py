@@ -55,7 +55,7 @@ def declaration_get(*, actor: User, public_id: UUID) -> Declaration:
         .first()
     )
     if declaration is None or not (
-        actor.role == "teamleider" or policy.can_see_declarations(actor, declaration.municipality_id)
+        policy.is_team_lead(actor) or policy.can_see_declarations(actor, declaration.municipality_id)
     ):
         raise policy.AccessDenied("No such declaration, or no access.")
     return declaration

@@ -23,7 +23,6 @@ Design decisions (issue 5):
   municipality's screen), the allocation number, the product, dates, volume and amounts.
 """
 
-import calendar
 import dataclasses
 import datetime
 from collections import defaultdict
@@ -38,7 +37,7 @@ from django.utils.translation import gettext as _
 from coachcare.accounts.models import User
 from coachcare.contracts.models import GRANTED_STATUSES
 from coachcare.core.bulk import advisory_lock, bulk_insert, bulk_insert_rows
-from coachcare.core.dates import today
+from coachcare.core.dates import month_bounds, today
 from coachcare.declarations.models import (
     CareStart,
     CareStop,
@@ -135,14 +134,9 @@ def care_events_mark_sent(*, start_ids: list[int], stop_ids: list[int]) -> None:
 def period_parse(period: str) -> tuple[datetime.date, datetime.date]:
     """``"2026-03"`` → first and last day of that calendar month (TR387/TR388)."""
     try:
-        year_text, month_text = period.split("-")
-        year, month = int(year_text), int(month_text)
-        first = datetime.date(year, month, 1)
+        return month_bounds(period)
     except ValueError as exc:
         raise ValidationError({"period": [_("Give the period as YYYY-MM.")]}) from exc
-    if len(year_text) != 4 or len(month_text) != 2:
-        raise ValidationError({"period": [_("Give the period as YYYY-MM.")]})
-    return first, first.replace(day=calendar.monthrange(year, month)[1])
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -3,7 +3,7 @@
 from uuid import UUID
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -39,10 +39,7 @@ def declaration_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     actor = actor_of(request)
     if not policy.can_see_declarations(actor):
         return HttpResponseForbidden(_("You have no access to declarations."))
-    try:
-        declaration = selectors.declaration_get(actor=actor, public_id=public_id)
-    except policy.AccessDenied as exc:
-        raise Http404(_("No such declaration.")) from exc
+    declaration = selectors.declaration_get(actor=actor, public_id=public_id)
     lines = selectors.declaration_lines_for(
         actor=actor, declaration=declaration, access_point=AccessPoint.from_request(request)
     )

@@ -14,10 +14,8 @@ import datetime
 import hashlib
 import importlib
 import os
-import re
 import stat
 import uuid
-from calendar import monthrange
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -32,7 +30,7 @@ from coachcare.clients.services import bsn_hash
 from coachcare.contracts.models import Allocation as AllocationModel
 from coachcare.contracts.models import AllocationChangeRequest, AllocationStatus, ChangeRequestStatus, NumberSequence
 from coachcare.contracts.services import change_request_apply
-from coachcare.core.dates import local_date
+from coachcare.core.dates import local_date, month_bounds
 from coachcare.core.dates import today as local_today
 from coachcare.ijw import schema as s
 from coachcare.ijw.codes import retour_code_for
@@ -477,14 +475,6 @@ def identification_next() -> str:
         sequence.last_value += 1
         sequence.save(update_fields=["last_value"])
     return f"{IDENTIFICATION_PREFIX}{sequence.last_value:010d}"
-
-
-def month_bounds(period: str) -> tuple[datetime.date, datetime.date]:
-    """First and last day of "YYYY-MM"; ``ValueError`` when it is not a month."""
-    if not re.fullmatch(r"\d{4}-\d{2}", period):
-        raise ValueError(f"{period!r} is not a month (YYYY-MM)")
-    first = datetime.date(int(period[:4]), int(period[5:]), 1)
-    return first, first.replace(day=monthrange(first.year, first.month)[1])
 
 
 def _client_block(client: ClientModel) -> Client:

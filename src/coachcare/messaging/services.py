@@ -70,12 +70,6 @@ def attachment_check(*, upload: UploadedFile) -> tuple[str, str, bytes]:
     raise ValidationError({"attachment": _("Only PDF, PNG and JPEG files can be attached.")})
 
 
-def _log(actor: User, thread: Thread, event: str, action: str, access_point: AccessPoint) -> None:
-    access_log_record(
-        actor=actor, event=event, action=action, client_ids=[thread.client.public_id], access_point=access_point
-    )
-
-
 def thread_for(
     *, actor: User, client: Client, kind: str, parent: User | None = None, access_point: AccessPoint | None = None
 ) -> Thread:
@@ -88,7 +82,13 @@ def thread_for(
         client=client, kind=kind, parent=parent
     )
     if created and access_point is not None:
-        _log(actor, thread, Event.CREATE, "messaging.thread", access_point)
+        access_log_record(
+            actor=actor,
+            event=Event.CREATE,
+            action="messaging.thread",
+            client_ids=[thread.client.public_id],
+            access_point=access_point,
+        )
     return thread
 
 
@@ -129,7 +129,13 @@ def message_post(
             stored.file.save("attachment", ContentFile(encrypt_bytes(data)), save=False)
             stored.save()
         thread_mark_read(actor=actor, thread=thread, until=message.created_at)
-        _log(actor, thread, Event.CREATE, "messaging.message", access_point)
+        access_log_record(
+            actor=actor,
+            event=Event.CREATE,
+            action="messaging.message",
+            client_ids=[thread.client.public_id],
+            access_point=access_point,
+        )
         transaction.on_commit(functools.partial(message_notify_task.enqueue, message.pk))
     return message
 

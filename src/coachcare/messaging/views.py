@@ -15,11 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coachcare.access import policy
-from coachcare.accounts.models import Role
 from coachcare.audit.services import AccessPoint
 from coachcare.clients import selectors as client_selectors
 from coachcare.clients.models import GezagRelation
 from coachcare.core.dates import today
+from coachcare.core.forms import service_errors_to_form
 from coachcare.core.http import actor_of, int_param, page_number, uuid_param
 from coachcare.messaging import selectors, services
 from coachcare.messaging.forms import MessageForm
@@ -34,12 +34,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if not policy.has_message_threads(actor):
         raise Http404(_("There are no messages for your role."))
     access_point = AccessPoint.from_request(request)
-    if actor.role == Role.JONGERE:
+    if policy.is_young_person(actor):
         client = getattr(actor, "client_record", None)
         if client is not None and policy.can_message_about(actor, client, Thread.Kind.YOUTH):
             services.thread_for(actor=actor, client=client, kind=Thread.Kind.YOUTH, access_point=access_point)
         threads = selectors.threads_for_young_person(actor=actor, access_point=access_point, page=page_number(request))
-    elif actor.role == Role.OUDER:
+    elif policy.is_parent(actor):
         for client in policy.clients_visible_to(actor):
             if policy.can_message_about(actor, client, Thread.Kind.PARENT, parent=actor):
                 services.thread_for(
@@ -60,10 +60,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def thread_open(request: HttpRequest, client_public_id: UUID) -> HttpResponse:
     """From the client file: open (or create) the youth thread or a parent's thread."""
     actor = actor_of(request)
-    try:
-        client = client_selectors.client_get_for_actor(actor=actor, public_id=client_public_id)
-    except policy.AccessDenied as exc:
-        raise Http404(_("No such client file.")) from exc
+    client = client_selectors.client_get_for_actor(actor=actor, public_id=client_public_id)
     kind = request.POST.get("kind", "")
     parent = None
     if kind == Thread.Kind.PARENT:
@@ -80,12 +77,9 @@ def thread_open(request: HttpRequest, client_public_id: UUID) -> HttpResponse:
         parent = relation.parent
     elif kind != Thread.Kind.YOUTH:
         return HttpResponseBadRequest(_("Unknown kind of conversation."))
-    try:
-        thread = services.thread_for(
-            actor=actor, client=client, kind=kind, parent=parent, access_point=AccessPoint.from_request(request)
-        )
-    except policy.AccessDenied as exc:
-        raise Http404(_("No such conversation.")) from exc
+    thread = services.thread_for(
+        actor=actor, client=client, kind=kind, parent=parent, access_point=AccessPoint.from_request(request)
+    )
     return redirect("messaging:thread", public_id=thread.public_id)
 
 
@@ -95,10 +89,7 @@ def _message_param(request: HttpRequest, name: str) -> UUID | None:
 
 
 def _thread_or_404(request: HttpRequest, public_id: UUID) -> Thread:
-    try:
-        return selectors.thread_get(actor=actor_of(request), public_id=public_id)
-    except policy.AccessDenied as exc:
-        raise Http404(_("No such conversation.")) from exc
+    return selectors.thread_get(actor=actor_of(request), public_id=public_id)
 
 
 @login_required
@@ -119,18 +110,14 @@ def thread_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
                 access_point=access_point,
             )
         except ValidationError as error:
-            for field, field_errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, field_errors)
+            service_errors_to_form(form, error)
         else:
             url = reverse("messaging:thread", kwargs={"public_id": thread.public_id})
             return redirect(f"{url}#message-{message.public_id}")
     elif request.method == "POST" and not can_post:
         raise Http404(_("You cannot write in this conversation."))
     before = _message_param(request, "before") if request.method == "GET" else None
-    try:
-        window = selectors.thread_window(actor=actor, thread=thread, access_point=access_point, before=before)
-    except policy.AccessDenied as exc:
-        raise Http404(_("No such message.")) from exc
+    window = selectors.thread_window(actor=actor, thread=thread, access_point=access_point, before=before)
     if window.latest and window.messages:
         services.thread_mark_read(actor=actor, thread=thread, until=window.messages[-1].created_at)
     return render(
@@ -158,12 +145,9 @@ def thread_new_messages(request: HttpRequest, public_id: UUID) -> HttpResponse:
     actor = actor_of(request)
     thread = _thread_or_404(request, public_id)
     after = _message_param(request, "after")
-    try:
-        new_messages = selectors.thread_messages(
-            actor=actor, thread=thread, access_point=AccessPoint.from_request(request), after=after
-        )
-    except policy.AccessDenied as exc:
-        raise Http404(_("No such message.")) from exc
+    new_messages = selectors.thread_messages(
+        actor=actor, thread=thread, access_point=AccessPoint.from_request(request), after=after
+    )
     if not new_messages:  # htmx swaps nothing on a 204 and polls on: no template to render
         response = HttpResponse(status=204)
         response["Cache-Control"] = "no-store"
@@ -187,12 +171,9 @@ def thread_new_messages(request: HttpRequest, public_id: UUID) -> HttpResponse:
 def attachment_download(request: HttpRequest, public_id: UUID, attachment_public_id: UUID) -> HttpResponse:
     actor = actor_of(request)
     thread = _thread_or_404(request, public_id)
-    try:
-        attachment, data = selectors.attachment_get(
-            actor=actor, thread=thread, public_id=attachment_public_id, access_point=AccessPoint.from_request(request)
-        )
-    except policy.AccessDenied as exc:
-        raise Http404(_("No such attachment.")) from exc
+    attachment, data = selectors.attachment_get(
+        actor=actor, thread=thread, public_id=attachment_public_id, access_point=AccessPoint.from_request(request)
+    )
     response = HttpResponse(data, content_type=attachment.content_type)
     response["Content-Disposition"] = content_disposition_header(True, attachment.original_name)
     response["X-Content-Type-Options"] = "nosniff"

@@ -19,10 +19,10 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.translation import gettext as _
 
 from coachcare.access import policy
-from coachcare.accounts.models import Role, User
+from coachcare.accounts.models import User
 from coachcare.contracts.models import GRANTED_STATUSES, Allocation
 from coachcare.contracts.money import format_euros
-from coachcare.core.dates import today
+from coachcare.core.dates import add_months, today
 from coachcare.method.models import Module
 from coachcare.monitoring import indicators as ind
 from coachcare.monitoring import suppression
@@ -43,14 +43,6 @@ class OutcomeScope:
     annotation_owner: dict[str, int] | None = None
 
 
-def provider_owner(actor: User) -> dict[str, int | None]:
-    """The part of the provider a provider user's figures cover: a team lead their team, the
-    administrator of a provider that provider, the platform administrator everything."""
-    if actor.role == Role.TEAMLEIDER:
-        return {"team_id": actor.team_id}
-    return {"provider_id": actor.provider_id} if actor.provider_id else {}
-
-
 def municipality_outcome_scope(*, municipality_id: int) -> OutcomeScope:
     """The municipality dashboard's figures: that municipality, counts below 5 suppressed (the
     municipality is outside the provider: aggregated data only)."""
@@ -63,11 +55,11 @@ def municipality_outcome_scope(*, municipality_id: int) -> OutcomeScope:
 
 
 def provider_outcome_scope(*, actor: User) -> OutcomeScope:
-    """The provider dashboard's figures: the actor's part of the provider (``provider_owner``),
+    """The provider dashboard's figures: the actor's part of the provider (``policy.provider_figures_owner``),
     exact counts (the provider treats these young people). Annotations: those of the actor's own
     provider; the platform administrator (no provider) sees none, since annotations stay with the
     municipality or provider that wrote them."""
-    owner = provider_owner(actor)
+    owner = policy.provider_figures_owner(actor)
     label = "team" if "team_id" in owner else "provider" if owner else "all"
     annotation_owner = {"provider_id": actor.provider_id} if actor.provider_id is not None else None
     return OutcomeScope(owner=owner, suppress=False, label=label, annotation_owner=annotation_owner)
@@ -490,11 +482,6 @@ def _month_start(day: datetime.date) -> datetime.date:
     return day.replace(day=1)
 
 
-def _add_months(day: datetime.date, months: int) -> datetime.date:
-    index = day.year * 12 + day.month - 1 + months
-    return datetime.date(index // 12, index % 12 + 1, 1)
-
-
 def _month_end(first: datetime.date) -> datetime.date:
     return first.replace(day=calendar.monthrange(first.year, first.month)[1])
 
@@ -512,8 +499,8 @@ def forecast_build(
       when not declared yet, its contract tariff (month the module finished: delivered × tariff).
     """
     on = on or today()
-    first = _add_months(_month_start(on), -months_back)
-    last = _month_end(_add_months(_month_start(on), months_ahead))
+    first = add_months(_month_start(on), -months_back)
+    last = _month_end(add_months(_month_start(on), months_ahead))
     granted = Allocation.objects.filter(contract__municipality_id=municipality_id, status__in=GRANTED_STATUSES)
     history = granted.filter(end_date__lt=on).aggregate(used=Sum("volume_used"), volume=Sum("volume"))
     completion = (history["used"] or 0) / history["volume"] if history["volume"] else 1.0
@@ -533,7 +520,7 @@ def forecast_build(
         while month <= min(end, last):
             overlap = (min(end, _month_end(month)) - max(start, month)).days + 1
             expected[month] += total * overlap / days
-            month = _add_months(month, 1)
+            month = add_months(month, 1)
 
     from coachcare.declarations.models import DeclarationStatus
 
@@ -559,7 +546,7 @@ def forecast_build(
                 complete=_month_end(month) < on,
             )
         )
-        month = _add_months(month, 1)
+        month = add_months(month, 1)
     return Forecast(months=months, completion_rate=completion, threshold=forecast_threshold())
 
 

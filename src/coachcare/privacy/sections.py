@@ -17,7 +17,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from coachcare.access import policy
-from coachcare.accounts.models import Role, User
+from coachcare.accounts.models import User
 from coachcare.audit.models import AccessLogEntry
 from coachcare.clients.models import Client, ClientNote, GezagRelation, ParentAccessDecision
 from coachcare.core.dates import age_on, today
@@ -103,7 +103,7 @@ def parents(client: Client, requester: User) -> Section | None:
 @register_section("parent_access")
 def parent_access(client: Client, requester: User) -> Section | None:
     # The young person's own choices and the coach's restrictions: for the young person only.
-    if requester.role != Role.JONGERE or not _clinical(client, requester):
+    if not policy.is_young_person(requester) or not _clinical(client, requester):
         return None
     rows = [
         {
@@ -356,7 +356,7 @@ def _is_parent_container(instance: models.Model) -> bool:
 
 def _dynamic_rows_allowed(model: type[models.Model], requester: User) -> bool:
     name = model.__name__.lower()
-    return requester.role == Role.JONGERE or not any(word in name for word in _YOUTH_ONLY_WORDS)
+    return policy.is_young_person(requester) or not any(word in name for word in _YOUTH_ONLY_WORDS)
 
 
 def _value(instance: models.Model, field: models.Field[Any, Any]) -> Any:
@@ -404,9 +404,9 @@ def _dynamic_section(app_label: str, client: Client, requester: User) -> Section
         kept = []
         for instance, container in zip(instances, containers, strict=True):
             parent_container = _is_parent_container(container)
-            if requester.role == Role.OUDER and not parent_container:
+            if policy.is_parent(requester) and not parent_container:
                 continue  # a parent never gets the young person's own thread
-            if requester.role == Role.JONGERE and parent_container:
+            if policy.is_young_person(requester) and parent_container:
                 continue  # nor the young person the parents' thread
             kept.append(instance)
         for row in _generic_rows(model, kept, lookup):

@@ -5,12 +5,12 @@ import dataclasses
 import datetime
 from uuid import UUID
 
-from django.db.models import DateField, Exists, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import DateField, Exists, Max, OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from coachcare.access import policy
 from coachcare.access.consent import AGE_CONSENT_ALONE, AGE_CONSENT_WITH_PARENTS, carer_has_consented, consent_parties
-from coachcare.accounts.models import Role, User
+from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients.models import Client, GezagRelation, ParentAccessDecision
 from coachcare.core.dates import age_on, today, years_before
@@ -78,19 +78,7 @@ def _given_by_carer(agreement: Agreement, carer: GezagRelation) -> bool:
 
 def consent_clients_for(*, actor: User) -> list[Client]:
     """The files whose consent screen the actor may open: their own, or their children's."""
-    if actor.role == Role.JONGERE:
-        return list(Client.objects.filter(user=actor))
-    if actor.role == Role.OUDER:
-        return [
-            client
-            for client in Client.objects.filter(
-                policy.gezag_q(today(), prefix="gezag_relations__"), gezag_relations__parent=actor
-            )
-            .distinct()
-            .order_by("given_name", "id")
-            if policy.can_give_consent(actor, client)
-        ]
-    return []
+    return list(policy.consent_clients(actor, on=today()).order_by("given_name", "id"))
 
 
 def _current_trajectory(client: Client) -> Trajectory | None:
@@ -122,9 +110,9 @@ def consent_status(
             parties.append(
                 ConsentParty(
                     user=client.user,
-                    name=_("the young person") if actor.role != Role.JONGERE else _("you"),
+                    name=_("the young person") if not policy.is_young_person(actor) else _("you"),
                     role="jongere",
-                    is_you=actor.role == Role.JONGERE,
+                    is_you=policy.is_young_person(actor),
                     care=next((a for a in care if a.given_as == "jongere"), None),
                     plan=next((a for a in plan if a.given_as == "jongere"), None),
                 )
@@ -144,7 +132,7 @@ def consent_status(
         if policy.can_see(actor, client, policy.DataKind.CLINICAL, on=on):
             goals = list(Goal.objects.filter(trajectory=trajectory).order_by("order"))
     parent_access: list[ParentAccessChoice] = []
-    if actor.role == Role.JONGERE and age >= AGE_CONSENT_ALONE:
+    if policy.is_young_person(actor) and age >= AGE_CONSENT_ALONE:
         consented = {
             decision.parent_id: decision
             for decision in ParentAccessDecision.objects.filter(
@@ -193,15 +181,15 @@ class OpenRequest:
 
 def destruction_requests_open(*, actor: User, access_point: AccessPoint) -> list[OpenRequest]:
     """Open destruction requests of the clients the actor treats, earliest deadline first."""
-    if actor.role not in {Role.COACH, Role.TEAMLEIDER} or actor.team_id is None:
+    visible = policy.destruction_request_clients(actor)
+    if visible.query.is_empty():
         return []
     requests = list(DestructionRequest.objects.filter(status=DestructionRequest.Status.OPEN).order_by("deadline"))
     clients = {
         client.public_id: client
-        for client in Client.objects.filter(
-            Q(coach=actor) | Q(team_id=actor.team_id),
-            public_id__in=[request.client_public_id for request in requests],
-        ).select_related("team")
+        for client in visible.filter(public_id__in=[request.client_public_id for request in requests]).select_related(
+            "team"
+        )
     }
     result = [
         OpenRequest(

@@ -6,7 +6,6 @@ Rules live here and in ``coachcare.access.policy``; the views, commands and task
 functions. Both kinds of destruction go through the one deletion path ``_content_destroy``.
 """
 
-import calendar
 import dataclasses
 import datetime
 import logging
@@ -31,7 +30,7 @@ from coachcare.audit.services import (
     access_log_record_system,
 )
 from coachcare.clients.models import Client
-from coachcare.core.dates import age_on, today
+from coachcare.core.dates import add_months, age_on, today
 from coachcare.privacy.models import DestructionRecord, DestructionRequest, RetentionHold, RetentionRun
 from coachcare.privacy.registry import CLIENT_CONTENT_DESTROYERS, CLIENT_DATA_SECTIONS
 from coachcare.privacy.selectors import destruction_requests_overdue, retention_cutoff, retention_due_clients
@@ -92,12 +91,6 @@ def client_data_export(*, actor: User, client: Client, access_point: AccessPoint
     return ClientDataExport(client=client, requested_by=actor, generated_at=timezone.now(), sections=sections)
 
 
-def _add_months(day: datetime.date, months: int) -> datetime.date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
-
-
 def destruction_request_create(*, actor: User, client: Client, access_point: AccessPoint) -> DestructionRequest:
     """The young person asks for their file to be destroyed; the provider has three months."""
     if not policy.can_request_destruction(actor, client):
@@ -124,7 +117,7 @@ def destruction_request_create(*, actor: User, client: Client, access_point: Acc
                 requested_by_username=actor.get_username(),
                 requested_by_role=actor.role,
                 requested_at=now,
-                deadline=_add_months(timezone.localdate(now), DESTRUCTION_MONTHS),
+                deadline=add_months(timezone.localdate(now), DESTRUCTION_MONTHS),
             )
             access_log_record(
                 actor=actor,

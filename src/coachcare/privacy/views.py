@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coachcare.access import policy
-from coachcare.accounts.models import Role
 from coachcare.audit.services import AccessPoint, Channel
 from coachcare.clients import services as client_services
 from coachcare.clients.models import Client, GezagRelation, ParentAccessDecision
@@ -29,7 +28,7 @@ from coachcare.trajectories.models import Agreement, Trajectory
 
 def _own_client(request: HttpRequest) -> Client:
     actor = actor_of(request)
-    client = Client.objects.filter(user=actor).first() if actor.role == Role.JONGERE else None
+    client = Client.objects.filter(user=actor).first() if policy.is_young_person(actor) else None
     if client is None:
         raise Http404(_("No file of your own."))
     return client
@@ -38,7 +37,7 @@ def _own_client(request: HttpRequest) -> Client:
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
-    if actor.role not in {Role.JONGERE, Role.OUDER}:
+    if not policy.can_use_data_rights(actor):
         raise Http404(_("This page is for young people and parents."))
     clients = selectors.consent_clients_for(actor=actor)
     files = [
@@ -49,13 +48,13 @@ def index(request: HttpRequest) -> HttpResponse:
         }
         for client in clients
     ]
-    return render(request, "privacy/index.html", {"files": files, "is_young_person": actor.role == Role.JONGERE})
+    return render(request, "privacy/index.html", {"files": files, "is_young_person": policy.is_young_person(actor)})
 
 
 @login_required
 def consent(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
-    if actor.role not in {Role.JONGERE, Role.OUDER}:
+    if not policy.can_use_data_rights(actor):
         raise Http404(_("This page is for young people and parents."))
     access_point = AccessPoint.from_request(request)
     statuses = [
@@ -140,14 +139,11 @@ def _export_client(request: HttpRequest, public_id: UUID | None) -> Client:
 
 def _export(request: HttpRequest, public_id: UUID | None) -> services.ClientDataExport:
     client = _export_client(request, public_id)
-    try:
-        return services.client_data_export(
-            actor=actor_of(request),
-            client=client,
-            access_point=AccessPoint.from_request(request, channel=Channel.EXPORT),
-        )
-    except policy.AccessDenied as exc:
-        raise Http404(_("You cannot download this file.")) from exc
+    return services.client_data_export(
+        actor=actor_of(request),
+        client=client,
+        access_point=AccessPoint.from_request(request, channel=Channel.EXPORT),
+    )
 
 
 @login_required
@@ -207,7 +203,7 @@ def destruction(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def destruction_requests(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
-    if actor.role not in {Role.COACH, Role.TEAMLEIDER}:
+    if not policy.can_review_destruction_requests(actor):
         raise Http404(_("This page is for the provider's coaches and team leads."))
     access_point = AccessPoint.from_request(request)
     form = RefuseForm()

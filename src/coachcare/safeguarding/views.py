@@ -3,13 +3,13 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from coachcare.access import policy
 from coachcare.audit.services import AccessPoint
+from coachcare.core.forms import service_errors_to_form
 from coachcare.core.http import actor_of
 from coachcare.safeguarding import selectors, services
 from coachcare.safeguarding.forms import MeldcodeStepForm
@@ -30,12 +30,9 @@ def crisis_help(request: HttpRequest) -> HttpResponse:
 def meldcode_client(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """The meldcode cases of one client, for their coach and team lead only."""
     actor = actor_of(request)
-    try:
-        client, cases = selectors.meldcode_cases_for_client(
-            actor=actor, public_id=public_id, access_point=AccessPoint.from_request(request)
-        )
-    except policy.AccessDenied as exc:
-        raise Http404(_("No such client file.")) from exc
+    client, cases = selectors.meldcode_cases_for_client(
+        actor=actor, public_id=public_id, access_point=AccessPoint.from_request(request)
+    )
     return render(request, "safeguarding/client_cases.html", {"client": client, "cases": cases})
 
 
@@ -46,8 +43,6 @@ def meldcode_open(request: HttpRequest, public_id: UUID) -> HttpResponse:
     try:
         client = selectors.meldcode_client_get(actor=actor, public_id=public_id)
         case = services.meldcode_case_open(actor=actor, client=client, access_point=AccessPoint.from_request(request))
-    except policy.AccessDenied as exc:
-        raise Http404(_("No such client file.")) from exc
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
@@ -62,10 +57,7 @@ def meldcode_case(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """One meldcode case: its steps, the afwegingskader's advice and the form for the next step."""
     actor = actor_of(request)
     access_point = AccessPoint.from_request(request)
-    try:
-        view = selectors.meldcode_case_get(actor=actor, public_id=public_id, access_point=access_point)
-    except policy.AccessDenied as exc:
-        raise Http404(_("No such meldcode case.")) from exc
+    view = selectors.meldcode_case_get(actor=actor, public_id=public_id, access_point=access_point)
     client = view.case.client
     team_leads = selectors.meldcode_team_leads(client=client)
     form = MeldcodeStepForm(request.POST or None, team_leads=team_leads)
@@ -86,11 +78,7 @@ def meldcode_case(request: HttpRequest, public_id: UUID) -> HttpResponse:
                 access_point=access_point,
             )
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, field_errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, field_errors)
-            else:
-                form.add_error(None, error.messages)
+            service_errors_to_form(form, error)
         else:
             messages.success(request, _("The step has been recorded."))
             return redirect("safeguarding:meldcode_case", public_id=public_id)

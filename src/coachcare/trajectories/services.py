@@ -4,7 +4,6 @@ Each service checks the access policy, changes the status only through the state
 writes the NEN 7513 access log, in one transaction.
 """
 
-import calendar
 import dataclasses
 import datetime
 import functools
@@ -23,13 +22,13 @@ from django.utils.translation import gettext as _
 
 from coachcare.access import policy
 from coachcare.access.consent import AGE_CONSENT_ALONE, AGE_CONSENT_WITH_PARENTS
-from coachcare.accounts.models import Role, User
+from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients import services as client_services
 from coachcare.clients.models import Client, GezagRelation
 from coachcare.contracts import selectors as contract_selectors
 from coachcare.contracts import services as contract_services
-from coachcare.core.dates import age_on, today
+from coachcare.core.dates import add_months, age_on, today
 from coachcare.measures.gas import GasConvention, gas_levels_validate, gbo_rating_validate
 from coachcare.measures.models import QuestionnaireDefinition
 from coachcare.measures.selectors import questionnaire_definition_get
@@ -248,18 +247,18 @@ def trajectory_allocate(*, actor: User, trajectory: Trajectory, access_point: Ac
 
 def _giver_role(*, actor: User, client: Client, given_by: User) -> str:
     """Check who records whose consent; the role the consent is given in ("jongere" or "ouder")."""
-    if given_by == actor and actor.role == Role.JONGERE and client.user_id == actor.pk:
+    if given_by == actor and policy.is_young_person(actor) and client.user_id == actor.pk:
         pass
-    elif given_by == actor and actor.role == Role.OUDER:
+    elif given_by == actor and policy.is_parent(actor):
         if not policy.can_see(actor, client, policy.DataKind.ADMINISTRATIVE):
             raise policy.AccessDenied(_("You cannot change this file."))
     else:
         _require_writer(actor, client)
-    if given_by.role == Role.JONGERE:
+    if policy.is_young_person(given_by):
         if client.user_id != given_by.pk:
             raise ValidationError(_("Only this young person can give their own consent."))
         return "jongere"
-    if given_by.role == Role.OUDER:
+    if policy.is_parent(given_by):
         if not policy.parent_has_gezag(parent=given_by, client=client, on=today()):
             raise ValidationError(_("Only a parent with gezag can consent."))
         return "ouder"
@@ -760,12 +759,6 @@ def evaluation_approve(
 # --- closure and follow-up ---------------------------------------------------------------------------
 
 
-def _add_months(day: datetime.date, months: int) -> datetime.date:
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 SATISFACTION_QUESTIONNAIRE = "tevredenheid"
 
 
@@ -790,7 +783,7 @@ def trajectory_close(
         locked = _locked(trajectory)
         measurements = _measurements(locked)
         final = measurements[-1] if measurements else None
-        first_due = _add_months(on, FOLLOW_UP_MONTHS[0])
+        first_due = add_months(on, FOLLOW_UP_MONTHS[0])
         transition_apply(
             trajectory=locked,
             name="close",
@@ -822,7 +815,7 @@ def trajectory_close(
             final_gbo_mean=round(final.gbo_mean, 2) if final else None,
         )
         follow_ups = FollowUp.objects.bulk_create(
-            [FollowUp(trajectory=locked, months=months, due_on=_add_months(on, months)) for months in FOLLOW_UP_MONTHS]
+            [FollowUp(trajectory=locked, months=months, due_on=add_months(on, months)) for months in FOLLOW_UP_MONTHS]
         )
         for follow_up in follow_ups:
             run_after = timezone.make_aware(datetime.datetime.combine(follow_up.due_on, datetime.time(7, 0)))

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from coachcare.access import policy
 from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint
+from coachcare.core.forms import service_errors_to_form
 from coachcare.core.http import actor_of, int_param
 from coachcare.trajectories import selectors, services
 from coachcare.trajectories.forms import (
@@ -58,29 +59,16 @@ FormBuilder = Callable[[Trajectory, Any], forms.Form]
 
 def _trajectory(request: HttpRequest, public_id: UUID, page: str) -> Trajectory:
     """The trajectory of a page (``page`` names it in the access log); 404 without access."""
-    try:
-        return selectors.trajectory_get_for_actor(
-            actor=actor_of(request),
-            public_id=public_id,
-            action=f"trajectory.page.{page}",
-            access_point=AccessPoint.from_request(request),
-        )
-    except policy.AccessDenied as exc:
-        raise Http404(_("No such trajectory.")) from exc
+    return selectors.trajectory_get_for_actor(
+        actor=actor_of(request),
+        public_id=public_id,
+        action=f"trajectory.page.{page}",
+        access_point=AccessPoint.from_request(request),
+    )
 
 
 def _file_url(trajectory: Trajectory) -> str:
     return reverse("clients:detail", kwargs={"public_id": trajectory.client.public_id}) + "#next-step"
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """A service's ValidationError on the form: on its field when the form has one, else at the top."""
-    if hasattr(error, "error_dict"):
-        for field, field_errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, field_errors)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -114,15 +102,13 @@ def _run_step(request: HttpRequest, public_id: UUID, step: Step) -> HttpResponse
     if request.method == "POST" and form.is_valid():
         try:
             step.perform(actor, trajectory, form, AccessPoint.from_request(request))
-        except policy.AccessDenied as exc:
-            raise Http404(_("No such trajectory.")) from exc
         except TransitionRefused as refused:
             for reason in refused.reasons:
                 form.add_error(None, reason)
         except StaleTrajectory as stale:
             form.add_error(None, str(stale))
         except ValidationError as error:
-            add_service_errors(form, error)
+            service_errors_to_form(form, error)
         else:
             messages.success(request, str(step.success))
             return redirect(_file_url(trajectory))
@@ -396,12 +382,10 @@ def decide(request: HttpRequest, public_id: UUID) -> HttpResponse:
                 access_point=AccessPoint.from_request(request),
                 expected_version=_posted_version(request),
             )
-        except policy.AccessDenied as exc:
-            raise Http404(_("No such trajectory.")) from exc
         except StaleTrajectory as stale:
             form.add_error(None, str(stale))
         except ValidationError as error:
-            add_service_errors(form, error)
+            service_errors_to_form(form, error)
         else:
             if decided.approval == Evaluation.Approval.PENDING:
                 messages.warning(
@@ -439,8 +423,6 @@ def follow_up(request: HttpRequest, public_id: UUID, months: int) -> HttpRespons
                 needed_care_again=form.cleaned_data["needed_care_again"],
                 access_point=AccessPoint.from_request(request),
             )
-        except policy.AccessDenied as exc:
-            raise Http404(_("No such trajectory.")) from exc
         except (TransitionRefused, StaleTrajectory, ValidationError) as error:
             reasons = error.reasons if isinstance(error, TransitionRefused) else [str(m) for m in _messages_of(error)]
             for reason in reasons:
@@ -479,8 +461,6 @@ def summary(request: HttpRequest, public_id: UUID) -> HttpResponse:
         closing = services.closing_summary_get(
             actor=actor, trajectory=trajectory, access_point=AccessPoint.from_request(request)
         )
-    except policy.AccessDenied as exc:
-        raise Http404(_("No such trajectory.")) from exc
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
@@ -534,8 +514,6 @@ def consent_exception_decide(request: HttpRequest, public_id: UUID) -> HttpRespo
             note=form.cleaned_data["note"],
             access_point=AccessPoint.from_request(request),
         )
-    except policy.AccessDenied as exc:
-        raise Http404(_("No such trajectory.")) from exc
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, f"{trajectory.client.full_name}: {message}")
@@ -557,12 +535,9 @@ def agreement_scan(request: HttpRequest, public_id: UUID, agreement_id: int) -> 
     agreement = Agreement.objects.filter(trajectory=trajectory, pk=agreement_id).first()
     if agreement is None or not agreement.scan:
         raise Http404(_("No such scan."))
-    try:
-        agreement, data = services.agreement_scan_get(
-            actor=actor, agreement=agreement, access_point=AccessPoint.from_request(request)
-        )
-    except policy.AccessDenied as exc:
-        raise Http404(_("No such scan.")) from exc
+    agreement, data = services.agreement_scan_get(
+        actor=actor, agreement=agreement, access_point=AccessPoint.from_request(request)
+    )
     response = HttpResponse(data, content_type=agreement.scan_content_type)
     response["Content-Disposition"] = content_disposition_header(True, agreement.scan_name)
     response["X-Content-Type-Options"] = "nosniff"
@@ -590,8 +565,6 @@ def approve(request: HttpRequest, public_id: UUID) -> HttpResponse:
             note=form.cleaned_data["note"],
             access_point=AccessPoint.from_request(request),
         )
-    except policy.AccessDenied as exc:
-        raise Http404(_("No such trajectory.")) from exc
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, f"{trajectory.client.full_name}: {message}")

@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from coachcare.audit.services import AccessPoint
-from coachcare.ijw.services import month_bounds
+from coachcare.core.dates import month_bounds
 from coachcare.ijw.system_log import ijw_export_logged
 from coachcare.municipalities.models import Municipality
 
