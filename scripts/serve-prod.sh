@@ -37,6 +37,8 @@ while IFS= read -r line || [ -n "$line" ]; do
 done < "$ENV_FILE"
 WORKERS=${WEB_CONCURRENCY:-$(( $(nproc) * 2 + 1 ))}
 PORT=${PORT:-8000}
+# 127.0.0.1 by default; `make cluster-test` binds each node to its network namespace's address.
+BIND_ADDRESS=${BIND_ADDRESS:-127.0.0.1}
 ACCESS_LOG=${ACCESS_LOG:--}
 # Workers are recycled after this many requests (a leak cannot grow for ever); with --preload a new
 # worker is a fork of the loaded app, so recycling costs little.
@@ -52,8 +54,8 @@ MAX_REQUESTS=${GUNICORN_MAX_REQUESTS:-20000}
 bash scripts/task-worker.sh &
 WORKER=$!
 trap 'kill $WORKER 2>/dev/null || true' EXIT INT TERM
-echo "coachcare on http://127.0.0.1:$PORT with $WORKERS gunicorn workers and one task worker (pid $WORKER)"
-"$VENV/bin/gunicorn" coachcare.wsgi:application --config scripts/gunicorn.conf.py --pythonpath src --bind "127.0.0.1:$PORT" \
+echo "coachcare on http://$BIND_ADDRESS:$PORT with $WORKERS gunicorn workers and one task worker (pid $WORKER)"
+"$VENV/bin/gunicorn" coachcare.wsgi:application --config scripts/gunicorn.conf.py --pythonpath src --bind "$BIND_ADDRESS:$PORT" \
   --workers "$WORKERS" --preload --max-requests "$MAX_REQUESTS" --max-requests-jitter $(( MAX_REQUESTS / 10 )) \
   --timeout 30 --access-logfile "$ACCESS_LOG" &
 GUNICORN=$!
