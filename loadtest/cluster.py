@@ -72,8 +72,9 @@ DB = os.environ.get("CLUSTER_DB") or "postgres://postgres@127.0.0.1:5432/coachca
 YOUTHS = int(os.environ.get("CLUSTER_YOUTHS") or 500)
 USERS = int(os.environ.get("CLUSTER_USERS") or 20)
 RPS = float(os.environ.get("CLUSTER_RPS") or 30)
-MEASURE = int(os.environ.get("CLUSTER_TIME") or 60)
-KILL_AFTER = int(os.environ.get("CLUSTER_KILL_AFTER") or 30)
+MEASURE = int(os.environ.get("CLUSTER_TIME") or 120)
+KILL_AFTER = int(os.environ.get("CLUSTER_KILL_AFTER") or 60)
+AFTER_KILL_MIN = 20  # seconds of the measured part that must be left after node a is DOWN
 WORKERS = int(os.environ.get("CLUSTER_WORKERS") or 3)
 TASKS = int(os.environ.get("CLUSTER_TASKS") or 100)
 REDIS_DB = int(os.environ.get("CLUSTER_REDIS_DB") or 3)
@@ -344,10 +345,11 @@ def sessions_across_nodes(accounts: dict[str, Any]) -> None:
     logout = browser.post_form("/accounts/logout/", {}, page=on_b.body)
     browser.base = node_url(node_a)
     after = browser.get("/portal/")
+    location = next((value for key, value in after.headers.items() if key.lower() == "location"), "")
     check(
-        logout.status == 302 and after.status == 302 and "/accounts/login/" in after.headers.get("Location", ""),
+        logout.status == 302 and after.status == 302 and "/accounts/login/" in location,
         f"logout on node b ends the session on node a (shared cache): logout {logout.status}, then node a "
-        f"answers {after.status} to {after.headers.get('Location', '')}",
+        f"answers {after.status} to {location or after.headers}",
     )
 
 
@@ -412,7 +414,7 @@ def tasks_exactly_once(env: dict[str, str]) -> None:
         state.get("by_status") == {"SUCCESSFUL": TASKS} and state.get("claimed_more_than_once") == 0,
         f"each of {TASKS} idempotent tasks ran exactly once: {state.get('by_status')}, "
         f"{state.get('claimed_more_than_once')} claimed by more than one worker, "
-        f"{state.get('messages_notified')} of {TASKS} messages marked notified",
+        f"{state.get('messages_notified')} of {TASKS} messages marked notified, {state.get('sent')} e-mails sent",
     )
     check(
         set(state.get("by_worker", {})) == {f"node-{node.name}-worker" for node in NODES},
@@ -434,8 +436,8 @@ def main() -> int:
     for port in (FRONT_PORT, *(node.direct_port for node in NODES)):
         if not common.port_free(port):
             raise SystemExit(f"Port {port} on 127.0.0.1 is in use.")
-    if KILL_AFTER + 10 > MEASURE:
-        raise SystemExit("CLUSTER_KILL_AFTER must leave at least 10 s of CLUSTER_TIME after the kill.")
+    if KILL_AFTER + AFTER_KILL_MIN + 5 > MEASURE:
+        raise SystemExit(f"CLUSTER_TIME must be at least CLUSTER_KILL_AFTER + {AFTER_KILL_MIN + 5} s.")
     atexit.register(cleanup)
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: sys.exit(130))
@@ -505,10 +507,10 @@ def main() -> int:
     message_across_nodes(accounts, writes)
     tasks_exactly_once(env)
 
-    wait = measure_start + KILL_AFTER - time.monotonic()
-    if wait < 0:
-        info(f"the checks took {KILL_AFTER - wait:.0f} s: killing node a now, later than planned")
-    time.sleep(max(0.0, wait))
+    checks_took = time.monotonic() - measure_start
+    if checks_took + 2 > KILL_AFTER:
+        info(f"the checks took {checks_took:.0f} s (a busy machine): node a is killed 2 s after them")
+    time.sleep(max(2.0, measure_start + KILL_AFTER - time.monotonic()))
     node_a = NODES[0]
     before_kill = [stat[("app", node_a.name)] for at, stat in sampler.stats[-10:]]
     in_flight = max((int(row["scur"] or 0) + int(row["qcur"] or 0) for row in before_kill), default=0)
@@ -529,6 +531,11 @@ def main() -> int:
     )
     runner.wait(timeout=MEASURE + 300)
     ended = time.monotonic()
+    check(
+        ended - (down_at or ended) >= AFTER_KILL_MIN,
+        f"{ended - (down_at or ended):.0f} s of the measured part were left after node a was DOWN (at least "
+        f"{AFTER_KILL_MIN} s; on a busy machine raise CLUSTER_TIME)",
+    )
     time.sleep(0.5)
     sampler.stop.set()
     sampler.join()
@@ -538,10 +545,16 @@ def main() -> int:
     requests = sampler.counter("web", "FRONTEND", "req_tot")
     before_rps = rate(requests, measure_start + 3, killed_at)
     after_rps = rate(requests, down + 2, ended - 1)
+    served_b = sampler.counter("app", NODES[1].name, "stot")
+    b_before, b_after = rate(served_b, measure_start + 3, killed_at), rate(served_b, down + 2, ended - 1)
+    seconds = [rate(requests, second, second + 1) for second in range(int(down + 2), int(ended - 1))]
+    info(f"node b alone served {b_before:.1f} req/s before the kill and {b_after:.1f} req/s after; the slowest "
+         f"second after the DOWN mark: {min(seconds, default=0):.0f} requests")  # fmt: skip
     check(
-        after_rps >= 0.7 * before_rps > 0,
-        f"the run continued on node b: {before_rps:.1f} req/s through HAProxy before the kill, {after_rps:.1f} "
-        "req/s after node a was DOWN (offered load unchanged; limit: at least 70 %)",
+        after_rps >= 0.5 * before_rps > 0 and b_after > b_before and min(seconds, default=0) > 0,
+        f"the run continued on node b: {before_rps:.1f} req/s through HAProxy before the kill, {after_rps:.1f} req/s "
+        "after node a was DOWN, answered in every second (at least half, one of two nodes left; the offered load "
+        "exceeds what this machine serves, so each node runs at its limit)",
     )
     errors = sampler.counter("web", "FRONTEND", "hrsp_5xx")
 
@@ -549,7 +562,8 @@ def main() -> int:
         inside = [count for at, count in errors if start <= at <= end]
         return inside[-1] - inside[0] if len(inside) >= 2 else 0
 
-    first_error = next((at for at, count in errors if count > (errors[0][1] if errors else 0)), None)
+    at_kill = next((count for at, count in reversed(errors) if at <= killed_at), 0)
+    first_error = next((at for at, count in errors if at > killed_at and count > at_kill), None)
     before_errors = errors_between(measure_start, killed_at)
     window_errors = errors_between(killed_at - 0.2, down + 1)
     after_errors = errors_between(down + 1, ended)
@@ -607,6 +621,7 @@ def main() -> int:
             if values:
                 info(f"node {name} {role:<16} mean {statistics.mean(values) / 1024:6.1f} MiB, max "
                      f"{max(values) / 1024:6.1f} MiB ({len(values)} samples)")  # fmt: skip
+    common.LOAD_DB = DB  # the database whose PostgreSQL settings are printed
     print(f"\nMachine: {common._machine()}", flush=True)
     print(f"Data: {json.dumps(data)}", flush=True)
     print(f"\n{'ALL PASSED' if not failures else f'{len(failures)} FAILED'}; files in {OUT}", flush=True)
@@ -622,7 +637,10 @@ def _django_main(step: str, args: list[str]) -> dict[str, Any]:
     import django
 
     django.setup()
+    from django.contrib.auth import get_user_model
     from django.db import transaction
+    from django.db.models import F, Value
+    from django.db.models.functions import Concat
     from django_tasks_db.models import DBTaskResult
 
     from coachcare.messaging.models import Message
@@ -631,7 +649,13 @@ def _django_main(step: str, args: list[str]) -> dict[str, Any]:
     if step == "enqueue-notify":
         count = int(args[0])
         ids = list(Message.objects.order_by("-pk").values_list("pk", flat=True)[:count])
+        coaches = Message.objects.filter(pk__in=ids).values("thread__client__coach_id")
         with transaction.atomic():
+            # Synthetic coaches have no e-mail address: give these an address (scratch database) so
+            # that each notification sends an e-mail, a side effect counted in the nodes' logs.
+            get_user_model().objects.filter(pk__in=coaches, email="").update(
+                email=Concat(Value("cluster-"), F("username"), Value("@example.invalid"))
+            )
             Message.objects.filter(pk__in=ids).update(notified_at=None)
             tasks = [str(message_notify_task.enqueue(pk).id) for pk in ids]
         return {"tasks": tasks, "messages": ids}
@@ -651,6 +675,7 @@ def _django_main(step: str, args: list[str]) -> dict[str, Any]:
             "by_worker": by_worker,
             "claimed_more_than_once": sum(1 for r in results if len(r.worker_ids) > 1),
             "messages_notified": Message.objects.filter(pk__in=messages, notified_at__isnull=False).count(),
+            "sent": sum(int(r.return_value or 0) for r in results if r.status == "SUCCESSFUL"),
         }
     if step == "notify-summary":
         since = datetime.datetime.fromtimestamp(float(args[0]), tz=datetime.UTC)

@@ -56,6 +56,9 @@ def haproxy_config(
         "    timeout client 60s",
         "    timeout server 60s",
         "    timeout queue 30s",
+        # A busy node answers its health check late (the check waits behind requests in the sync
+        # workers' backlog): that is not a reason to take it out. A dead node refuses at once.
+        "    timeout check 5s",
         "    retries 3",
         "    option redispatch 1",
         "",

@@ -132,6 +132,8 @@ def main() -> int:
                     uss.setdefault(role, []).extend(private_kib(pid) for pid, value in found if value)
             time.sleep(2)
         total = next(row for row in csv.DictReader((OUT / "run_stats.csv").open()) if row["Name"] == "Aggregated")
+        common.LOAD_DB = DB  # the database whose PostgreSQL settings are printed (before it is dropped)
+        machine = common._machine()
     finally:
         if server is not None:
             common.stop_group(server)
@@ -150,7 +152,7 @@ def main() -> int:
             f"{statistics.mean(values) / 1024:6.1f} MiB, max {max(values) / 1024:6.1f} MiB; USS mean "
             f"{statistics.mean(uss[role]) / 1024:6.1f} MiB ({len(values)} samples)"
         )
-    print(f"Machine: {common._machine()}")
+    print(f"Machine: {machine}")
     print(f"Data: {', '.join(f'{key} {value}' for key, value in data.items())}")
     print(f"Command: FOOTPRINT_YOUTHS={YOUTHS} FOOTPRINT_USERS={USERS} FOOTPRINT_RPS={RPS:g} "
           f"FOOTPRINT_TIME={SECONDS} make footprint")  # fmt: skip

@@ -44,7 +44,18 @@ ACCESS_LOG=${ACCESS_LOG:--}
 # worker is a fork of the loaded app, so recycling costs little.
 MAX_REQUESTS=${GUNICORN_MAX_REQUESTS:-20000}
 "$VENV/bin/python" manage.py migrate --noinput
-"$VENV/bin/python" manage.py collectstatic --noinput -v0
+# collectstatic post-processes every file on every run (content hashes, gzip and Brotli): it was most
+# of the start-up time (docs/performance.md). Skip it when the static sources and the installed
+# packages (their names carry their versions) are those of the last collection; COLLECTSTATIC=always
+# forces it.
+STATIC_DIR=${STATIC_ROOT:-var/static}
+STATIC_STAMP=$( { find src -path '*/static/*' -type f -printf '%P %s %T@\n' | sort; ls "$VENV"/lib/python*/site-packages; } \
+  | sha256sum | cut -d' ' -f1)
+if [ "${COLLECTSTATIC:-}" = always ] || [ ! -f "$STATIC_DIR/staticfiles.json" ] \
+  || [ "$(cat "$STATIC_DIR/.collected" 2>/dev/null)" != "$STATIC_STAMP" ]; then
+  "$VENV/bin/python" manage.py collectstatic --noinput -v0
+  echo "$STATIC_STAMP" > "$STATIC_DIR/.collected"
+fi
 # The daily retention job (Jeugdwet 7.3.8) is a task that queues its own next run; make sure one
 # run is queued (idempotent: a run already waiting is left alone). See docs/operations.md.
 "$VENV/bin/python" manage.py retention_schedule
