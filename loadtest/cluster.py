@@ -547,13 +547,14 @@ def main() -> int:
     after_rps = rate(requests, down + 2, ended - 1)
     served_b = sampler.counter("app", NODES[1].name, "stot")
     b_before, b_after = rate(served_b, measure_start + 3, killed_at), rate(served_b, down + 2, ended - 1)
-    seconds = [rate(requests, second, second + 1) for second in range(int(down + 2), int(ended - 1))]
+    # 5-second windows: on a busy machine the sampler itself may miss a second.
+    windows = [rate(requests, start, start + 5) for start in range(int(down + 2), int(ended - 6), 5)]
     info(f"node b alone served {b_before:.1f} req/s before the kill and {b_after:.1f} req/s after; the slowest "
-         f"second after the DOWN mark: {min(seconds, default=0):.0f} requests")  # fmt: skip
+         f"5 s after the DOWN mark: {min(windows, default=0):.1f} req/s")  # fmt: skip
     check(
-        after_rps >= 0.5 * before_rps > 0 and b_after > b_before and min(seconds, default=0) > 0,
+        after_rps >= 0.5 * before_rps > 0 and b_after > b_before and min(windows, default=0) > 0,
         f"the run continued on node b: {before_rps:.1f} req/s through HAProxy before the kill, {after_rps:.1f} req/s "
-        "after node a was DOWN, answered in every second (at least half, one of two nodes left; the offered load "
+        "after node a was DOWN, requests in every 5 s (at least half: one of two nodes left, and the offered load "
         "exceeds what this machine serves, so each node runs at its limit)",
     )
     errors = sampler.counter("web", "FRONTEND", "hrsp_5xx")
