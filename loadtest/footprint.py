@@ -148,7 +148,8 @@ def main() -> int:
             continue
         at_idle = [value for _pid, value in idle.get(role, []) if value]
         print(
-            f"  {role:<16} idle {statistics.mean(at_idle) / 1024 if at_idle else 0:6.1f} MiB; under load mean "
+            f"  {role:<16} idle {f'{statistics.mean(at_idle) / 1024:6.1f} MiB' if at_idle else 'not started'}; "
+            f"under load mean "
             f"{statistics.mean(values) / 1024:6.1f} MiB, max {max(values) / 1024:6.1f} MiB; USS mean "
             f"{statistics.mean(uss[role]) / 1024:6.1f} MiB ({len(values)} samples)"
         )
