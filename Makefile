@@ -26,6 +26,8 @@ help:
 	@echo "make migrations-check  makemigrations --check; make test-unit: pytest only"
 	@echo "make loadtest      Locust against make serve-prod on LOAD_DB (127.0.0.1, bounded; docs/performance.md)"
 	@echo "make fault-test    PostgreSQL restart and killed task worker under load (restarts FAULT_PG_CLUSTER)"
+	@echo "make cluster-test  two app nodes (network namespaces) behind HAProxy, one killed under load (root)"
+	@echo "make footprint     memory per gunicorn/task worker under load and start-up time of make serve-prod"
 	@echo "make messages      refresh and compile the Dutch and English translations"
 	@echo "make vendor-static refresh the vendored NL Design System CSS and htmx (needs npm)"
 	@echo "make clean         remove the virtualenv and var/ (the SQLite database and backups too)"
@@ -115,7 +117,7 @@ LOAD_MIX ?= day
 FAULT_DB ?= postgres://postgres@127.0.0.1:5432/coachcare_fault
 FAULT_PG_CLUSTER ?= 15 main
 
-.PHONY: loadtest fault-test
+.PHONY: loadtest fault-test cluster-test footprint
 
 $(LOAD_VENV)/.load-installed: requirements/load.txt
 	@test -n "$(PYTHON_BOOTSTRAP)" || { echo "Python 3.12 or newer is needed (python3.13 recommended)."; exit 1; }
@@ -134,3 +136,17 @@ loadtest: $(VENV)/.base-installed $(LOAD_VENV)/.load-installed
 # killed during the declaration run (requeued, declared once). Uses a scratch database FAULT_DB.
 fault-test: $(VENV)/.dev-installed
 	FAULT_DB=$(FAULT_DB) FAULT_PG_CLUSTER="$(FAULT_PG_CLUSTER)" LOAD_PORT=$(LOAD_PORT) $(PY) loadtest/faults.py
+
+# Two app nodes, each in its own network namespace with its own gunicorn and task worker, behind
+# HAProxy, sharing PostgreSQL and Redis; sessions, cache, poll and tasks across nodes, then node a is
+# killed under load. Needs root; installs HAProxy with apt-get when missing. docs/operations.md.
+CLUSTER_DB ?= postgres://postgres@127.0.0.1:5432/coachcare_cluster
+cluster-test: $(VENV)/.base-installed $(LOAD_VENV)/.load-installed
+	@command -v haproxy >/dev/null || apt-get install -y -q haproxy
+	CLUSTER_DB=$(CLUSTER_DB) LOAD_VENV=$(LOAD_VENV) $(PY) loadtest/cluster.py
+
+# Resident memory per gunicorn worker and per task worker under load, and the time from
+# `scripts/serve-prod.sh` to /readyz 200: make serve-prod on a scratch database under Locust.
+FOOTPRINT_DB ?= postgres://postgres@127.0.0.1:5432/coachcare_footprint
+footprint: $(VENV)/.base-installed $(LOAD_VENV)/.load-installed
+	FOOTPRINT_DB=$(FOOTPRINT_DB) LOAD_VENV=$(LOAD_VENV) $(PY) loadtest/footprint.py

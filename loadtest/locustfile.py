@@ -62,6 +62,9 @@ MEASURE_SECONDS = int(os.environ.get("LOAD_MEASURE_SECONDS", "0"))  # 0: until -
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 POLL_URL = re.compile(r'id="message-poll" hx-get="([^"]+)"')
 TOTP_STEP = 30
+# `make cluster-test`: every message whose POST was acknowledged (302) is appended here (its text), so
+# the driver can check afterwards that no acknowledged write was lost.
+WRITES_FILE = os.environ.get("LOAD_WRITES_FILE", "")
 MIX = os.environ.get("LOAD_MIX", "day")
 if MIX not in ("day", "ceiling-poll", "ceiling-health"):
     raise SystemExit(f"LOAD_MIX={MIX!r}: choose day, ceiling-poll or ceiling-health")
@@ -260,6 +263,9 @@ class PacedUser(FastHttpUser):
             if response.status_code != 302:
                 response.failure(f"status {response.status_code}")
                 return
+        if WRITES_FILE:
+            with open(WRITES_FILE, "a", encoding="utf-8") as writes:
+                writes.write(body + "\n")
         self.open_thread(thread, name)
 
 

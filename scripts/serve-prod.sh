@@ -37,12 +37,25 @@ while IFS= read -r line || [ -n "$line" ]; do
 done < "$ENV_FILE"
 WORKERS=${WEB_CONCURRENCY:-$(( $(nproc) * 2 + 1 ))}
 PORT=${PORT:-8000}
+# 127.0.0.1 by default; `make cluster-test` binds each node to its network namespace's address.
+BIND_ADDRESS=${BIND_ADDRESS:-127.0.0.1}
 ACCESS_LOG=${ACCESS_LOG:--}
 # Workers are recycled after this many requests (a leak cannot grow for ever); with --preload a new
 # worker is a fork of the loaded app, so recycling costs little.
 MAX_REQUESTS=${GUNICORN_MAX_REQUESTS:-20000}
 "$VENV/bin/python" manage.py migrate --noinput
-"$VENV/bin/python" manage.py collectstatic --noinput -v0
+# collectstatic post-processes every file on every run (content hashes, gzip and Brotli): it was most
+# of the start-up time (docs/performance.md). Skip it when the static sources and the installed
+# packages (their names carry their versions) are those of the last collection; COLLECTSTATIC=always
+# forces it.
+STATIC_DIR=${STATIC_ROOT:-var/static}
+STATIC_STAMP=$( { find src -path '*/static/*' -type f -printf '%P %s %T@\n' | sort; ls "$VENV"/lib/python*/site-packages; } \
+  | sha256sum | cut -d' ' -f1)
+if [ "${COLLECTSTATIC:-}" = always ] || [ ! -f "$STATIC_DIR/staticfiles.json" ] \
+  || [ "$(cat "$STATIC_DIR/.collected" 2>/dev/null)" != "$STATIC_STAMP" ]; then
+  "$VENV/bin/python" manage.py collectstatic --noinput -v0
+  echo "$STATIC_STAMP" > "$STATIC_DIR/.collected"
+fi
 # The daily retention job (Jeugdwet 7.3.8) is a task that queues its own next run; make sure one
 # run is queued (idempotent: a run already waiting is left alone). See docs/operations.md.
 "$VENV/bin/python" manage.py retention_schedule
@@ -52,8 +65,8 @@ MAX_REQUESTS=${GUNICORN_MAX_REQUESTS:-20000}
 bash scripts/task-worker.sh &
 WORKER=$!
 trap 'kill $WORKER 2>/dev/null || true' EXIT INT TERM
-echo "coachcare on http://127.0.0.1:$PORT with $WORKERS gunicorn workers and one task worker (pid $WORKER)"
-"$VENV/bin/gunicorn" coachcare.wsgi:application --config scripts/gunicorn.conf.py --pythonpath src --bind "127.0.0.1:$PORT" \
+echo "coachcare on http://$BIND_ADDRESS:$PORT with $WORKERS gunicorn workers and one task worker (pid $WORKER)"
+"$VENV/bin/gunicorn" coachcare.wsgi:application --config scripts/gunicorn.conf.py --pythonpath src --bind "$BIND_ADDRESS:$PORT" \
   --workers "$WORKERS" --preload --max-requests "$MAX_REQUESTS" --max-requests-jitter $(( MAX_REQUESTS / 10 )) \
   --timeout 30 --access-logfile "$ACCESS_LOG" &
 GUNICORN=$!
