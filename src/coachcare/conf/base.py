@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "coachcare.safeguarding",
     "coachcare.audit",
     "coachcare.operations",
+    # the top floor: pages composed from the domain apps (start page, navigation, client file)
+    "coachcare.home",
 ]
 
 MIDDLEWARE = [
@@ -106,7 +108,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "coachcare.core.context_processors.navigation",
+                "coachcare.home.context_processors.navigation",
             ],
         },
     },
