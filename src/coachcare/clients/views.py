@@ -18,6 +18,7 @@ from coachcare.accounts import selectors as account_selectors
 from coachcare.accounts import services as account_services
 from coachcare.accounts import views as account_views
 from coachcare.accounts.forms import InvitationForm
+from coachcare.accounts.http import actor_of
 from coachcare.accounts.models import Invitation, Role
 from coachcare.audit.forms import AccessLogFilterForm
 from coachcare.audit.selectors import access_log_for_client, access_log_people
@@ -25,7 +26,6 @@ from coachcare.audit.services import AccessPoint, Channel
 from coachcare.clients import selectors, services
 from coachcare.clients.forms import CarerAddForm, CarerForm, ContactForm, GezagChangeForm, NoteForm
 from coachcare.clients.models import Client
-from coachcare.core.http import actor_of
 
 logger = logging.getLogger(__name__)
 

@@ -17,12 +17,13 @@ from django.views.decorators.http import require_http_methods
 from coachcare.access import policy
 from coachcare.accounts import selectors as account_selectors
 from coachcare.accounts.forms import InvitationForm
+from coachcare.accounts.http import actor_of
 from coachcare.accounts.models import Role
 from coachcare.audit.services import AccessPoint
 from coachcare.clients import selectors as client_selectors
 from coachcare.clients.forms import NoteForm
 from coachcare.coaching import selectors as coaching_selectors
-from coachcare.core.http import actor_of, page_number, text_param
+from coachcare.core.http import page_number, text_param
 from coachcare.home.forms import ReferralForm
 from coachcare.home.selectors import organisation_overview
 from coachcare.trajectories import panels as trajectory_panels

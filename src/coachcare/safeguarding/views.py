@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coachcare.access import policy
+from coachcare.accounts.http import actor_of
 from coachcare.audit.services import AccessPoint
-from coachcare.core.http import actor_of
 from coachcare.safeguarding import selectors, services
 from coachcare.safeguarding.forms import MeldcodeStepForm
 from coachcare.safeguarding.services import AFWEGINGSKADER_FIELDS
