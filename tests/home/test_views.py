@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint
-from coachcare.method.services import method_demo_package_install
+from coachcare.demo.installers import method_demo_package_install
 from coachcare.trajectories.services import trajectory_open
 from tests.conftest import World
 

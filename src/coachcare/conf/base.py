@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "coachcare.operations",
     # the top floor: pages composed from the domain apps (start page, navigation, client file)
     "coachcare.home",
+    # demo data, the synthetic country and load-test accounts (commands only; nothing imports it)
+    "coachcare.demo",
 ]
 
 MIDDLEWARE = [

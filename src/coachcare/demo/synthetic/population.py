@@ -70,11 +70,8 @@ from coachcare.contracts.services import TOEWIJZING_SEQUENCE, add_months
 from coachcare.core.dates import today, years_before
 from coachcare.core.fields import encrypt_text
 from coachcare.declarations.models import CareStart, CareStop, Declaration, DeclarationLine
-from coachcare.messaging.models import Message, Thread, ThreadRead
-from coachcare.municipalities.models import Municipality
-from coachcare.providers.models import Provider, Team
-from coachcare.synthetic import activity
-from coachcare.synthetic.loading import (
+from coachcare.demo.synthetic import activity
+from coachcare.demo.synthetic.loading import (
     IdBlocks,
     constraints_restore,
     constraints_suspend,
@@ -82,7 +79,10 @@ from coachcare.synthetic.loading import (
     rows_insert,
     truncate_if_empty,
 )
-from coachcare.synthetic.texts import REJECTION_REASONS, TokenPools, token_pools
+from coachcare.demo.synthetic.texts import REJECTION_REASONS, TokenPools, token_pools
+from coachcare.messaging.models import Message, Thread, ThreadRead
+from coachcare.municipalities.models import Municipality
+from coachcare.providers.models import Provider, Team
 from coachcare.trajectories import gate
 from coachcare.trajectories.models import (
     Agreement,
@@ -609,8 +609,8 @@ class _Country:
     # organisations
 
     def method(self) -> None:
+        from coachcare.demo.installers import method_demo_package_install
         from coachcare.method.selectors import method_version_current
-        from coachcare.method.services import method_demo_package_install
 
         if method_version_current() is None:
             method_demo_package_install()
