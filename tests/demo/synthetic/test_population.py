@@ -30,13 +30,8 @@ from coachcare.core.dates import age_on, today
 from coachcare.declarations.models import CareStart, CareStop, Declaration, DeclarationLine
 from coachcare.declarations.services import care_events_sync, declaration_run_all
 from coachcare.demo.synthetic import texts
-from coachcare.demo.synthetic.population import (
-    STATUS_MIX,
-    SYNTHETIC_CODE_START,
-    SYNTHETIC_MUNICIPALITIES,
-    PopulationResult,
-    population_generate,
-)
+from coachcare.demo.synthetic.plan import STATUS_MIX, SYNTHETIC_CODE_START, SYNTHETIC_MUNICIPALITIES
+from coachcare.demo.synthetic.population import PopulationResult, population_generate
 from coachcare.messaging.models import Message, Thread
 from coachcare.municipalities.models import Municipality
 from coachcare.providers.models import Team
