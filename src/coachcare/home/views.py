@@ -84,6 +84,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _form_errors_add(form: forms.Form, error: ValidationError) -> None:
+    """A service's ValidationError onto the form (the same rule as ``clients.views``; issue 15 item 5
+    brings these copies into one helper)."""
     if not hasattr(error, "error_dict"):
         form.add_error(None, error.messages)
         return
