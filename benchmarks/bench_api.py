@@ -53,8 +53,8 @@ def main() -> None:
     from coachcare.api.services import api_token_create
     from coachcare.clients.models import Client
     from coachcare.coaching.models import Appointment
+    from coachcare.demo.synthetic.population import population_generate
     from coachcare.messaging.models import Message, Thread
-    from coachcare.synthetic.population import population_generate
     from coachcare.trajectories.models import ModuleRun, Trajectory
 
     call_command("migrate", verbosity=0)

@@ -41,7 +41,7 @@ def main() -> None:
 
     from coachcare.accounts.models import Role, User
     from coachcare.clients.models import Client
-    from coachcare.synthetic.population import population_generate
+    from coachcare.demo.synthetic.population import population_generate
 
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)  # DEBUG off: hashed static names

@@ -85,7 +85,7 @@ def main() -> None:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from coachcare.accounts.models import User
-    from coachcare.operations.loadtest import loadtest_accounts_prepare
+    from coachcare.demo.loadtest import loadtest_accounts_prepare
 
     call_command("collectstatic", interactive=False, verbosity=0)  # DEBUG off: hashed static names
     accounts = loadtest_accounts_prepare(users=2)

@@ -2,11 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
-    path("", include("coachcare.core.urls")),
+    path("", include("coachcare.home.urls")),
     path("accounts/passkey/", include("coachcare.accounts.passkey_urls")),
     path("accounts/", include("coachcare.accounts.urls")),
     path("staff/", include("coachcare.accounts.staff_urls")),
-    path("clients/", include("coachcare.clients.urls")),
+    path("clients/", include("coachcare.home.client_urls")),
     path("contracts/", include("coachcare.contracts.urls")),
     path("trajectories/", include("coachcare.trajectories.urls")),
     path("portal/", include("coachcare.coaching.urls")),

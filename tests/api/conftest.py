@@ -14,11 +14,11 @@ from coachcare.clients.models import Client
 from coachcare.coaching.models import Appointment
 from coachcare.contracts.models import Allocation
 from coachcare.core.dates import today
+from coachcare.demo.installers import method_demo_package_install
 from coachcare.measures.models import QuestionnaireDefinition, QuestionnaireResponse
 from coachcare.measures.services import questionnaire_builtin_install
 from coachcare.messaging.models import Message, Thread
 from coachcare.method.models import MethodVersion, Module
-from coachcare.method.services import method_demo_package_install
 from coachcare.trajectories.models import Goal, GoalScore, ModuleRun, Status, Trajectory
 from tests.conftest import World
 from tests.contracts.factories import AllocationFactory, ContractFactory, ContractProductFactory

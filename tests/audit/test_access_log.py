@@ -14,7 +14,7 @@ from coachcare.audit.selectors import access_log_for_client
 from coachcare.audit.services import AccessPoint, Channel, Event, access_log_record
 from coachcare.clients.models import Client
 from coachcare.core.dates import today
-from coachcare.method.services import method_demo_package_install
+from coachcare.demo.installers import method_demo_package_install
 from coachcare.trajectories.services import trajectory_open
 from tests.clients.factories import ClientFactory
 from tests.conftest import World

@@ -13,7 +13,7 @@ from coachcare.accounts.models import User
 from coachcare.audit.models import AccessLogEntry
 from coachcare.clients.models import Client
 from coachcare.core.dates import today
-from coachcare.method.services import method_demo_package_install
+from coachcare.demo.installers import method_demo_package_install
 from tests.conftest import World
 from tests.factories import birth_date_for_age
 

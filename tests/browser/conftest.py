@@ -15,7 +15,7 @@ from django.db import connection
 from django_otp.oath import TOTP
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from coachcare.core.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_demo
+from coachcare.demo.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_demo
 
 CHROMIUM = os.environ.get("COACHCARE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -8,7 +8,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from coachcare.accounts.models import Role, UserChangeRequest
 from coachcare.accounts.services import totp_device_set, user_create
-from coachcare.core.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from coachcare.demo.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from tests.browser.conftest import assert_accessible, log_in, totp_code
 
 pytestmark = pytest.mark.browser

@@ -8,7 +8,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from coachcare.accounts.models import Role
 from coachcare.accounts.services import user_create
-from coachcare.core.demo import DEMO_CLIENTS, DEMO_PASSWORD, demo_bsns
+from coachcare.demo.seed import DEMO_CLIENTS, DEMO_PASSWORD, demo_bsns
 from coachcare.providers.models import Team
 from tests.browser.conftest import Login, assert_accessible
 

@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from coachcare.core.dates import today, years_before
-from coachcare.core.demo import DEMO_CLIENTS, demo_bsns
+from coachcare.demo.seed import DEMO_CLIENTS, demo_bsns
 from tests.browser.conftest import Login, assert_accessible, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

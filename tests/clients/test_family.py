@@ -20,7 +20,7 @@ from coachcare.audit.services import AccessPoint
 from coachcare.clients import services
 from coachcare.clients.models import Client, GezagChange, GezagRelation
 from coachcare.core.dates import today
-from coachcare.method.services import method_demo_package_install
+from coachcare.demo.installers import method_demo_package_install
 from tests.accounts.factories import UserFactory
 from tests.clients.factories import CarerFactory
 from tests.conftest import World

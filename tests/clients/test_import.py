@@ -15,7 +15,7 @@ from coachcare.access.consent import consent_parties
 from coachcare.audit.models import AccessLogEntry
 from coachcare.clients.models import Client, GezagRelation
 from coachcare.core.dates import today
-from coachcare.method.services import method_demo_package_install
+from coachcare.demo.installers import method_demo_package_install
 from tests.conftest import World
 from tests.factories import birth_date_for_age
 

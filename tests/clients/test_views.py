@@ -12,7 +12,7 @@ from django.urls import reverse
 from coachcare.accounts.models import User
 from coachcare.clients.models import Client
 from coachcare.core.dates import today
-from coachcare.method.services import method_demo_package_install
+from coachcare.demo.installers import method_demo_package_install
 from tests.accounts.factories import UserFactory
 from tests.clients.factories import ClientFactory, ClientNoteFactory, GezagRelationFactory
 from tests.conftest import World

@@ -10,8 +10,8 @@ from django.utils import translation
 from coachcare.audit.services import AccessPoint
 from coachcare.contracts import services as contract_services
 from coachcare.core.dates import today
+from coachcare.demo.installers import method_demo_package_install
 from coachcare.measures.services import questionnaire_builtin_install
-from coachcare.method.services import method_demo_package_install
 from coachcare.trajectories import services
 from coachcare.trajectories.models import Goal, ModuleRun, Trajectory
 from tests.conftest import World

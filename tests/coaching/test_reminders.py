@@ -13,7 +13,7 @@ from coachcare.accounts.models import User
 from coachcare.coaching.services import REMINDER_RUN_TIME, reminders_send
 from coachcare.coaching.tasks import reminders_send_task
 from coachcare.core.dates import today
-from coachcare.method.services import method_demo_package_install
+from coachcare.demo.installers import method_demo_package_install
 from coachcare.trajectories import services as trajectory_services
 from coachcare.trajectories.models import Trajectory
 from tests.coaching.conftest import AP

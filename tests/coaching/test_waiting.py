@@ -15,10 +15,10 @@ from coachcare.coaching import selectors, services
 from coachcare.coaching.models import Appointment
 from coachcare.coaching.selectors import WaitingKind
 from coachcare.core.dates import today
+from coachcare.demo.installers import method_demo_package_install
 from coachcare.messaging import services as messaging_services
 from coachcare.messaging.models import Thread
 from coachcare.method.models import Assignment
-from coachcare.method.services import method_demo_package_install
 from coachcare.trajectories import services as trajectory_services
 from coachcare.trajectories.models import Agreement, Trajectory
 from tests.clients.factories import ClientFactory, GezagRelationFactory

@@ -11,7 +11,7 @@ from django.urls import reverse
 from coachcare.accounts.models import User
 from coachcare.clients.models import Client
 from coachcare.core.dates import today
-from coachcare.method.services import method_demo_package_install
+from coachcare.demo.installers import method_demo_package_install
 from tests.clients.factories import ClientNoteFactory, ParentAccessDecisionFactory
 from tests.conftest import World
 from tests.factories import birth_date_for_age

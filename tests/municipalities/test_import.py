@@ -113,7 +113,7 @@ def test_empty_csv_is_refused() -> None:
 
 
 def test_the_bundled_demo_list_imports() -> None:
-    from coachcare.core.demo import MUNICIPALITY_CSV
+    from coachcare.demo.seed import MUNICIPALITY_CSV
 
     result = municipalities_import_csv(text=MUNICIPALITY_CSV.read_text(encoding="utf-8"))
 

@@ -114,7 +114,7 @@ def test_database_broken_needs_an_error_and_an_unusable_connection() -> None:
 
 def test_a_500_from_a_bug_stays_a_500(http: HttpClient, world: World) -> None:
     log_in(http, world.coach)
-    with mock.patch("coachcare.core.views.trajectory_selectors.caseload_list", side_effect=ValueError("a bug")):
+    with mock.patch("coachcare.home.views.trajectory_selectors.caseload_list", side_effect=ValueError("a bug")):
         response = http.get("/")
     assert response.status_code == 500
     assert "Retry-After" not in response

@@ -6,7 +6,7 @@ from django.utils import translation
 
 from coachcare.contracts import services as contract_services
 from coachcare.core.dates import today
-from coachcare.method.services import method_demo_package_install
+from coachcare.demo.installers import method_demo_package_install
 from tests.conftest import World
 
 #: The demo method package's modules, in their suggested order.

@@ -371,7 +371,7 @@ def test_gas_convention_is_configurable_and_recorded(contracted: World, settings
 
 
 def test_a_wrong_gas_convention_stops_the_start(settings) -> None:  # type: ignore[no-untyped-def]
-    from coachcare.core.checks import gas_convention_check
+    from coachcare.measures.checks import gas_convention_check
 
     settings.COACHCARE_GAS_CONVENTION = "made-up"
     assert [error.id for error in gas_convention_check()] == ["coachcare.E004"]

@@ -28,6 +28,7 @@ from coachcare.access import policy
 from coachcare.accounts import digid, selectors, services
 from coachcare.accounts.backends import REQUEST_LOA, REQUEST_REFUSAL
 from coachcare.accounts.forms import AcceptInvitationForm, PasswordResetForm, StaffInvitationForm, TokenForm
+from coachcare.accounts.http import actor_of
 from coachcare.accounts.models import MUNICIPALITY_ROLES, PROVIDER_ROLES, Invitation, Role, User, UserChangeRequest
 from coachcare.accounts.selectors import invitation_by_token, totp_device_confirmed
 from coachcare.accounts.services import (
@@ -40,7 +41,7 @@ from coachcare.accounts.services import (
 )
 from coachcare.audit.services import AccessPoint
 from coachcare.core.forms import service_errors_to_form
-from coachcare.core.http import actor_of, safe_next_url
+from coachcare.core.http import safe_next_url
 
 logger = logging.getLogger(__name__)
 

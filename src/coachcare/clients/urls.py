@@ -1,14 +1,13 @@
+"""The clients app's own pages. Mounted in the ``clients`` namespace by ``home/client_urls.py``,
+together with the client file and the referral that ``home`` composes."""
+
 from django.urls import path
 
 from coachcare.clients import views
 
-app_name = "clients"
-
 urlpatterns = [
-    path("new/", views.refer, name="refer"),
     path("me/access-log/", views.my_access_log, name="my_access_log"),
     path("export.csv", views.export_csv, name="export"),
-    path("<uuid:public_id>/", views.detail, name="detail"),
     path("<uuid:public_id>/notes/", views.note_add, name="note_add"),
     path("<uuid:public_id>/access-log/", views.access_log, name="access_log"),
     path("<uuid:public_id>/invitation/", views.invite, name="invite"),

@@ -1,5 +1,4 @@
 import csv
-import dataclasses
 import logging
 from uuid import UUID
 
@@ -19,94 +18,17 @@ from coachcare.accounts import selectors as account_selectors
 from coachcare.accounts import services as account_services
 from coachcare.accounts import views as account_views
 from coachcare.accounts.forms import InvitationForm
+from coachcare.accounts.http import actor_of
 from coachcare.accounts.models import Invitation
 from coachcare.audit.forms import AccessLogFilterForm
 from coachcare.audit.selectors import access_log_for_client, access_log_people
 from coachcare.audit.services import AccessPoint, Channel
 from coachcare.clients import selectors, services
-from coachcare.clients.forms import CarerAddForm, CarerForm, ContactForm, GezagChangeForm, NoteForm, ReferralForm
+from coachcare.clients.forms import CarerAddForm, CarerForm, ContactForm, GezagChangeForm, NoteForm
 from coachcare.clients.models import Client
 from coachcare.core.forms import service_errors_to_form
-from coachcare.core.http import actor_of
-from coachcare.trajectories import panels as trajectory_panels
-from coachcare.trajectories import selectors as trajectory_selectors
-from coachcare.trajectories import services as trajectory_services
 
 logger = logging.getLogger(__name__)
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class FamilyPortal:
-    """A family member's portal account in the family section: its state and whether the coach
-    may invite them (gezag today)."""
-
-    status: account_selectors.InvitationStatus
-    may_invite: bool
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def refer(request: HttpRequest) -> HttpResponse:
-    """Register a young person and open their trajectory in one go (aanmelding)."""
-    if not policy.can_refer(actor_of(request)):
-        return HttpResponseForbidden(_("Only coaches and team leads can register a young person."))
-    form = ReferralForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            trajectory = trajectory_services.referral_register(
-                actor=actor_of(request),
-                access_point=AccessPoint.from_request(request),
-                **form.cleaned_data,
-            )
-        except ValidationError as error:
-            service_errors_to_form(form, error)
-        else:
-            client = trajectory.client
-            messages.success(request, _("%(name)s has been registered.") % {"name": client.full_name})
-            return redirect("clients:detail", public_id=client.public_id)
-    return render(request, "clients/refer.html", {"form": form})
-
-
-@login_required
-def detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    """The client file: administrative data for everyone who may open it; for those who may see
-    clinical content also the trajectory as a timeline, and for the treating coach the next step."""
-    actor = actor_of(request)
-    timeline = trajectory_selectors.client_timeline(
-        actor=actor,
-        public_id=public_id,
-        access_point=AccessPoint.from_request(request),
-    )
-    client_file = timeline.file
-    can_write = policy.can_write_clinical(actor, client_file.client)
-    context: dict[str, object] = {
-        "file": client_file,
-        "timeline": timeline,
-        "note_form": NoteForm() if can_write else None,
-        "family": selectors.family_of(actor=actor, client=client_file.client),
-    }
-    if client_file.shows_clinical:
-        context.update(trajectory_panels.file_context(timeline=timeline, can_write=can_write))
-    if policy.can_invite_for_client(actor, client_file.client):
-        context["portal_account"] = account_selectors.young_person_invitation_status(
-            actor=actor, client=client_file.client
-        )
-        context["invitation_form"] = InvitationForm(
-            initial={"first_name": client_file.client.given_name, "email": client_file.client.email}
-        )
-        family = context["family"]
-        if isinstance(family, list):
-            statuses = account_selectors.family_invitation_statuses(
-                actor=actor, client=client_file.client, relations=[member.relation for member in family]
-            )
-            context["family_portal"] = {
-                member.relation.pk: FamilyPortal(
-                    status=statuses[member.relation.pk],
-                    may_invite=policy.can_invite_family_member(actor, member.relation),
-                )
-                for member in family
-            }
-    return render(request, "clients/detail.html", context)
 
 
 @login_required

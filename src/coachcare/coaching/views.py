@@ -15,12 +15,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from coachcare.access import policy
+from coachcare.accounts.http import actor_of
 from coachcare.audit.services import AccessPoint
 from coachcare.coaching import selectors, services
 from coachcare.coaching.forms import AnswerForm, AppointmentForm, DiaryForm, FeedbackForm, questionnaire_form
 from coachcare.coaching.ics import appointment_ics
 from coachcare.core.forms import service_errors_to_form
-from coachcare.core.http import actor_of
 from coachcare.measures.services import questionnaire_response_submit
 
 

@@ -67,6 +67,10 @@ INSTALLED_APPS = [
     "coachcare.safeguarding",
     "coachcare.audit",
     "coachcare.operations",
+    # the top floor: pages composed from the domain apps (start page, navigation, client file)
+    "coachcare.home",
+    # demo data, the synthetic country and load-test accounts (commands only; nothing imports it)
+    "coachcare.demo",
 ]
 
 MIDDLEWARE = [
@@ -108,7 +112,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "coachcare.core.context_processors.navigation",
+                "coachcare.home.context_processors.navigation",
             ],
         },
     },

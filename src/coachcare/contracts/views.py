@@ -12,13 +12,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from coachcare.access import policy
+from coachcare.accounts.http import actor_of
 from coachcare.audit.services import AccessPoint
 from coachcare.contracts import selectors, services
 from coachcare.contracts.forms import ApproveForm, RejectForm
 from coachcare.contracts.models import Allocation, AllocationStatus
 from coachcare.core.dates import today
 from coachcare.core.forms import service_errors_to_form
-from coachcare.core.http import actor_of, page_number
+from coachcare.core.http import page_number
 
 #: Service field names that the forms call differently.
 FIELD_NAMES = {"budget_cents": "budget"}

@@ -27,18 +27,3 @@ def encryption_keys_check(app_configs: Any = None, **kwargs: Any) -> list[Error]
     if not settings.COACHCARE_HASH_KEY:
         return [Error("COACHCARE_HASH_KEY is empty.", hint="See docs/configuration.md.", id="coachcare.E003")]
     return []
-
-
-@register()
-def gas_convention_check(app_configs: Any = None, **kwargs: Any) -> list[Error]:
-    from coachcare.measures.gas import GasConvention
-
-    if settings.COACHCARE_GAS_CONVENTION not in {convention.value for convention in GasConvention}:
-        return [
-            Error(
-                f"COACHCARE_GAS_CONVENTION is {settings.COACHCARE_GAS_CONVENTION!r}.",
-                hint="Use one of: " + ", ".join(convention.value for convention in GasConvention),
-                id="coachcare.E004",
-            )
-        ]
-    return []

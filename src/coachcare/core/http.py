@@ -8,7 +8,6 @@ from django.shortcuts import resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from coachcare.accounts.models import User
 from coachcare.core.validators import text_without_nul
 
 #: The largest integer a parameter may carry: the biggest value a database integer column holds.
@@ -19,14 +18,6 @@ def page_number(request: HttpRequest) -> int:
     """The ``?page=`` of a paginated list: a positive number, else 1 (never an error)."""
     raw = request.GET.get("page", "1")
     return int(raw) if raw.isdigit() and 0 < len(raw) < 7 else 1
-
-
-def actor_of(request: HttpRequest) -> User:
-    """The logged-in user of a request behind ``login_required``, typed as our User model."""
-    user = request.user
-    if not isinstance(user, User):
-        raise PermissionError("This view needs a logged-in user.")
-    return user
 
 
 def safe_next_url(request: HttpRequest, default: str, *, field: str = "next") -> str:

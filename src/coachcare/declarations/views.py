@@ -9,9 +9,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from coachcare.access import policy
+from coachcare.accounts.http import actor_of
 from coachcare.audit.services import AccessPoint
 from coachcare.core.dates import today
-from coachcare.core.http import actor_of, page_number
+from coachcare.core.http import page_number
 from coachcare.declarations import selectors
 
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from coachcare.access import policy
-from coachcare.core.http import actor_of
+from coachcare.accounts.http import actor_of
 from coachcare.ijw import selectors
 from coachcare.ijw.codes import code_description
 

@@ -6,3 +6,6 @@ class MeasuresConfig(AppConfig):
     name = "coachcare.measures"
     label = "measures"
     verbose_name = _("outcome measures")
+
+    def ready(self) -> None:
+        from coachcare.measures import checks  # noqa: F401  (registers the GAS convention check)

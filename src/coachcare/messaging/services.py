@@ -187,26 +187,3 @@ def message_notify(*, message_id: int) -> int:
         message.notified_at = timezone.now()
         message.save(update_fields=["notified_at"])
     return sent
-
-
-def messages_demo_install(*, client: Client, coach: User, parent: User | None, access_point: AccessPoint) -> None:
-    """Demo data: a youth thread with two messages and a parent thread. Idempotent; no e-mails."""
-    thread = thread_for(actor=coach, client=client, kind=Thread.Kind.YOUTH, access_point=access_point)
-    if client.user is not None and not thread.thread_messages.exists():
-        now = timezone.now()
-        Message.objects.create(
-            thread=thread,
-            author=coach,
-            body=_("Hi! Shall we meet on Tuesday at 4 pm? Let me know if that suits you."),
-            created_at=now - datetime.timedelta(hours=2),
-            notified_at=now,
-        )
-        Message.objects.create(
-            thread=thread,
-            author=client.user,
-            body=_("Tuesday is fine. See you then!"),
-            created_at=now - datetime.timedelta(hours=1),
-            notified_at=now,
-        )
-    if parent is not None:
-        thread_for(actor=coach, client=client, kind=Thread.Kind.PARENT, parent=parent, access_point=access_point)

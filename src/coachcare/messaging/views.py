@@ -15,12 +15,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coachcare.access import policy
+from coachcare.accounts.http import actor_of
 from coachcare.audit.services import AccessPoint
 from coachcare.clients import selectors as client_selectors
 from coachcare.clients.models import GezagRelation
 from coachcare.core.dates import today
 from coachcare.core.forms import service_errors_to_form
-from coachcare.core.http import actor_of, int_param, page_number, uuid_param
+from coachcare.core.http import int_param, page_number, uuid_param
 from coachcare.messaging import selectors, services
 from coachcare.messaging.forms import MessageForm
 from coachcare.messaging.models import Thread

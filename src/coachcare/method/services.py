@@ -22,7 +22,6 @@ from coachcare.method.models import Assignment, Lesson, MethodVersion, Module
 PACKAGE_FORMAT = "coachcare-method-package"
 FORMAT_VERSION = 1
 SCHEMA_PATH = Path(__file__).resolve().parent / "schema" / "method-package.schema.json"
-DEMO_PACKAGE_PATH = Path(__file__).resolve().parent / "data" / "coach-and-care-demo.json"
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -338,11 +337,3 @@ def method_package_import(*, data: Any, make_current: bool = False) -> ImportRes
             return _result(method_version, created=True)
     except IntegrityError as exc:  # a concurrent import of the same version
         raise ValidationError(f"package.version: version {version} was imported at the same time; try again") from exc
-
-
-def method_demo_package_install() -> ImportResult | None:
-    """Import the project's demo package unless its version is already installed (demo data)."""
-    data = json.loads(DEMO_PACKAGE_PATH.read_text(encoding="utf-8"))
-    if MethodVersion.objects.filter(version=data["package"]["version"]).exists():
-        return None
-    return method_package_import(data=data)

@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coachcare.access import policy
+from coachcare.accounts.http import actor_of
 from coachcare.accounts.models import User
 from coachcare.core.dates import today
-from coachcare.core.http import actor_of
 from coachcare.monitoring import charts, selectors, services
 from coachcare.monitoring import indicators as ind
 from coachcare.monitoring.forms import AnnotationForm, FilterForm, ReferenceCostForm

@@ -15,10 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coachcare.access import policy
+from coachcare.accounts.http import actor_of
 from coachcare.audit.services import AccessPoint, Channel
 from coachcare.clients import services as client_services
 from coachcare.clients.models import Client, GezagRelation, ParentAccessDecision
-from coachcare.core.http import actor_of, int_param, uuid_param
+from coachcare.core.http import int_param, uuid_param
 from coachcare.privacy import pdf, selectors, services
 from coachcare.privacy.forms import RefuseForm
 from coachcare.privacy.models import DestructionRequest

@@ -8,9 +8,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from coachcare.accounts.http import actor_of
 from coachcare.audit.services import AccessPoint
 from coachcare.core.forms import service_errors_to_form
-from coachcare.core.http import actor_of
 from coachcare.safeguarding import selectors, services
 from coachcare.safeguarding.forms import MeldcodeStepForm
 from coachcare.safeguarding.services import AFWEGINGSKADER_FIELDS

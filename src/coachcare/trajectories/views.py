@@ -24,10 +24,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coachcare.access import policy
+from coachcare.accounts.http import actor_of
 from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint
 from coachcare.core.forms import service_errors_to_form
-from coachcare.core.http import actor_of, int_param
+from coachcare.core.http import int_param
 from coachcare.trajectories import selectors, services
 from coachcare.trajectories.forms import (
     YOUNG_PERSON,

@@ -3,11 +3,10 @@ import json
 import pytest
 from jsonschema import Draft202012Validator
 
-from coachcare.core.demo import seed_demo
+from coachcare.demo.installers import DEMO_PACKAGE_PATH, method_demo_package_install
+from coachcare.demo.seed import seed_demo
 from coachcare.method.models import MethodVersion, Module
 from coachcare.method.services import (
-    DEMO_PACKAGE_PATH,
-    method_demo_package_install,
     method_package_export,
     package_normalize,
     package_schema,

@@ -10,7 +10,7 @@ from coachcare.accounts.services import totp_device_base32
 from coachcare.audit.models import AccessLogEntry
 from coachcare.clients.models import Client, GezagRelation
 from coachcare.core.dates import age_on, today
-from coachcare.core.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, demo_bsns
+from coachcare.demo.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET, demo_bsns
 from coachcare.municipalities.models import Municipality
 from coachcare.providers.models import Provider, Team
 

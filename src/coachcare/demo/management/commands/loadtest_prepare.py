@@ -5,7 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from coachcare.operations.loadtest import loadtest_accounts_prepare, loadtest_accounts_write
+from coachcare.demo.loadtest import loadtest_accounts_prepare, loadtest_accounts_write
 
 DEFAULT_OUT = Path("var/loadtest-accounts.json")
 

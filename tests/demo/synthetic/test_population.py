@@ -29,17 +29,12 @@ from coachcare.contracts.services import TOEWIJZING_SEQUENCE
 from coachcare.core.dates import age_on, today
 from coachcare.declarations.models import CareStart, CareStop, Declaration, DeclarationLine
 from coachcare.declarations.services import care_events_sync, declaration_run_all
+from coachcare.demo.synthetic import texts
+from coachcare.demo.synthetic.plan import STATUS_MIX, SYNTHETIC_CODE_START, SYNTHETIC_MUNICIPALITIES
+from coachcare.demo.synthetic.population import PopulationResult, population_generate
 from coachcare.messaging.models import Message, Thread
 from coachcare.municipalities.models import Municipality
 from coachcare.providers.models import Team
-from coachcare.synthetic import texts
-from coachcare.synthetic.population import (
-    STATUS_MIX,
-    SYNTHETIC_CODE_START,
-    SYNTHETIC_MUNICIPALITIES,
-    PopulationResult,
-    population_generate,
-)
 from coachcare.trajectories.models import (
     Evaluation,
     FollowUp,
@@ -120,7 +115,7 @@ def test_a_fixed_day_gives_the_same_data_on_another_day() -> None:
         first = snapshot()
         transaction.set_rollback(True)
     tomorrow = today() + datetime.timedelta(days=1)
-    with mock.patch("coachcare.synthetic.population.today", return_value=tomorrow):
+    with mock.patch("coachcare.demo.synthetic.population.today", return_value=tomorrow):
         call_command(
             "generate_population", "--youths=40", "--seed=7", f"--on={on.isoformat()}", "--force", stdout=StringIO()
         )

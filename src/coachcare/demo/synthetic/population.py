@@ -1,4 +1,8 @@
-"""Generate a synthetic country at national scale, deterministic for a seed (issue 8).
+"""Write a synthetic country at national scale, deterministic for a seed (issue 8).
+
+The writing half: what is generated is decided in ``plan`` (parameters, the spread over
+municipalities and providers, each trajectory's plan); this module turns it into rows and writes
+them (bulk inserts).
 
 What one call creates for ``youths`` young people (docs/performance.md, "Synthetic country"):
 
@@ -40,19 +44,15 @@ the order of generation, not from database ids). Calling it again adds another p
 providers and staff; the municipalities are shared), as the benchmarks do.
 """
 
-import bisect
 import dataclasses
 import datetime
-import functools
-import heapq
-import itertools
 import math
 import multiprocessing
 import random
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -66,15 +66,12 @@ from coachcare.clients.models import Client, ClientNote
 from coachcare.clients.services import bsn_hash
 from coachcare.coaching.models import Appointment, DiaryEntry
 from coachcare.contracts.models import Allocation, AllocationNotice, Contract, ContractProduct, NumberSequence
-from coachcare.contracts.services import TOEWIJZING_SEQUENCE, add_months
+from coachcare.contracts.services import TOEWIJZING_SEQUENCE
 from coachcare.core.dates import today, years_before
 from coachcare.core.fields import encrypt_text
 from coachcare.declarations.models import CareStart, CareStop, Declaration, DeclarationLine
-from coachcare.messaging.models import Message, Thread, ThreadRead
-from coachcare.municipalities.models import Municipality
-from coachcare.providers.models import Provider, Team
-from coachcare.synthetic import activity
-from coachcare.synthetic.loading import (
+from coachcare.demo.synthetic import activity
+from coachcare.demo.synthetic.loading import (
     IdBlocks,
     constraints_restore,
     constraints_suspend,
@@ -82,8 +79,48 @@ from coachcare.synthetic.loading import (
     rows_insert,
     truncate_if_empty,
 )
-from coachcare.synthetic.texts import REJECTION_REASONS, TokenPools, token_pools
-from coachcare.trajectories import gate
+from coachcare.demo.synthetic.plan import (
+    ACCOUNT_SHARE,
+    ALLOCATION_MONTHS,
+    CLIENTS_PER_COACH,
+    COACHES_PER_TEAM,
+    EARLIER_TRAJECTORY_SHARE,
+    END_REASONS,
+    GAS_STEPS,
+    GAS_STEPS_STRUGGLING,
+    GBO_STEPS,
+    GBO_STEPS_STRUGGLING,
+    GOAL_COUNTS,
+    LAST_MONTH_DRAFT_SHARE,
+    MANDATE_SHARE,
+    POPULATION_BUDGET_SHARE,
+    REFERRER_CHOICES,
+    REFUSED_LINE_SHARE,
+    SATISFACTION_WEIGHTS,
+    STATUS_CHOICES,
+    STRUGGLING_SHARE,
+    SYNTHETIC_CODE_START,
+    SYNTHETIC_MUNICIPALITIES,
+    TARIFFS,
+    TEAMS_PER_PROVIDER,
+    TOEGANG_PER_MUNICIPALITY,
+    ModulePlan,
+    Plan,
+    Planner,
+    PlanRandom,
+    RunPlan,
+    add_months_cached,
+    assign,
+    final_scores,
+    gate_advice,
+    ndays,
+    pick,
+    synthetic_bsns,
+)
+from coachcare.demo.synthetic.texts import REJECTION_REASONS, TokenPools, token_pools
+from coachcare.messaging.models import Message, Thread, ThreadRead
+from coachcare.municipalities.models import Municipality
+from coachcare.providers.models import Provider, Team
 from coachcare.trajectories.models import (
     Agreement,
     Evaluation,
@@ -96,57 +133,10 @@ from coachcare.trajectories.models import (
 )
 
 BATCH = 5000  # young people per batch of rows
-CLIENTS_PER_COACH = 40
-COACHES_PER_TEAM = 8
-TEAMS_PER_PROVIDER = 6
-#: A municipality contracts one more provider for every this many young people (at least two).
-CLIENTS_PER_CONTRACT = 1500
-SYNTHETIC_MUNICIPALITIES = 342
-SYNTHETIC_CODE_START = 5000  # real CBS codes stay below; synthetic municipalities are 5000 and up
 #: PostgreSQL: from this many young people, indexes and foreign keys are rebuilt after the load.
 BULK_FROM = 20_000
-EARLIER_TRAJECTORY_SHARE = 0.2
-ACCOUNT_SHARE = 0.92
-TOEGANG_PER_MUNICIPALITY = 2
-POOL_SIZE = 1000
-MANDATE_SHARE = 0.5
-POPULATION_BUDGET_SHARE = 0.2
-ALLOCATION_MONTHS = 6
-TARIFFS = (125_000, 145_000)  # cents: the first module, the others (the demo contracts' tariffs)
-
-#: Where trajectories stand, with their share (a year's national picture, scale.md).
-STATUS_MIX: list[tuple[str, float]] = [
-    ("referred", 0.05),
-    ("allocated", 0.05),
-    ("intake", 0.08),
-    ("module_running", 0.35),
-    ("module_evaluation", 0.07),
-    ("closed", 0.12),
-    ("follow_up", 0.18),
-    ("archived", 0.10),
-]
-#: JZ588 end reasons with their weight: mostly according to plan, some early ends.
-END_REASONS: tuple[tuple[str, int], ...] = (("31", 80), ("32", 7), ("33", 3), ("34", 7), ("35", 3))
-MODULES_NORMAL: tuple[tuple[int, int], ...] = ((2, 10), (3, 35), (4, 55))  # modules of a finished trajectory
-MODULES_EARLY: tuple[tuple[int, int], ...] = ((1, 25), (2, 40), (3, 35))
-MODULES_RUNNING: tuple[tuple[int, int], ...] = ((1, 20), (2, 30), (3, 30), (4, 20))
-#: Score changes per module: most young people make progress, some struggle (the gate then advises a step up).
-GAS_STEPS = (0, 0, 1, 1, 1, 2)
-GBO_STEPS = (0, 1, 1, 2, 2, 3)
-STRUGGLING_SHARE = 0.15
-GAS_STEPS_STRUGGLING = (-1, 0, 0, 1)
-GBO_STEPS_STRUGGLING = (-1, -1, 0, 1, 2)
-SATISFACTION_WEIGHTS = (3, 7, 20, 40, 30)  # answers 1..5 on the satisfaction questionnaire
-REFERRERS = ["huisarts", "school", "wijkteam", "jeugdarts", "zelf", "other"]
-REFERRER_WEIGHTS = [25, 20, 30, 15, 7, 3]
-REFERRER_CHOICES = tuple(zip(REFERRERS, REFERRER_WEIGHTS, strict=True))
-STATUS_CHOICES = tuple((status, round(share * 100)) for status, share in STATUS_MIX)
-GOAL_COUNTS = ((1, 25), (2, 45), (3, 30))
-EVALUATION_STATES = (("finished", 50), ("undecided", 35), ("approval", 15))
-FIRST_ALLOCATION = (("requested", 60), ("rejected", 10), ("none", 30))
+POOL_SIZE = 1000  # encrypted text tokens per pool
 ACCEPTED, TARIFF_DIFFERS = "0200", "0611"  # WJ001 return codes on a JW325 line
-REFUSED_LINE_SHARE = 0.01
-LAST_MONTH_DRAFT_SHARE = 0.15  # declarations of the last month not submitted yet
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -161,283 +151,6 @@ class PopulationResult:
     counts: dict[str, int] = dataclasses.field(default_factory=dict)
     #: Seconds per phase, in order.
     phases: list[tuple[str, float]] = dataclasses.field(default_factory=list)
-
-
-def _synthetic_bsns(rng: random.Random) -> Iterator[str]:
-    """Distinct 11-proof BSNs starting with 9 (the test range), in a seeded random order."""
-    seen: set[str] = set()
-    while True:
-        digits = f"9{rng.randrange(10_000_000):07d}"
-        check = sum(int(digit) * weight for digit, weight in zip(digits, (9, 8, 7, 6, 5, 4, 3, 2), strict=True)) % 11
-        candidate = digits + str(check)
-        if check != 10 and candidate not in seen:
-            seen.add(candidate)
-            yield candidate
-
-
-class _Random(random.Random):
-    """``random.Random`` with a cheaper ``randint`` and ``choice`` (the same distributions, another
-    sequence): the generator draws tens of millions of them."""
-
-    def randint(self, a: int, b: int) -> int:
-        return a + int(self.random() * (b - a + 1))
-
-    def choice(self, seq: Any) -> Any:
-        return seq[int(self.random() * len(seq))]
-
-
-#: ``add_months`` of the contracts app, remembered (the same dates come back all the time).
-_add_months = functools.lru_cache(maxsize=100_000)(add_months)
-
-
-def _municipality_weights(count: int) -> list[float]:
-    """A few large cities and a long tail of small towns (Zipf-like), as in the Netherlands."""
-    return [1.0 / (rank**0.9) for rank in range(1, count + 1)]
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class _Assignment:
-    """Who serves whom: per young person a municipality and a provider (and their order there)."""
-
-    municipality: list[int]  # index into the municipalities
-    provider: list[int]
-    ordinal: list[int]  # position of the young person among the provider's
-    load: list[int]  # young people per provider
-    pairs: list[tuple[int, int]]  # (municipality index, provider index) with a contract
-
-
-def _assign(*, rng: random.Random, youths: int, municipalities: int, providers: int) -> _Assignment:
-    """Zipf-like residence; each municipality contracts 2+ providers (more for big ones), chosen so
-    that providers end up about equally busy; residents are shared out over their providers."""
-    where = rng.choices(range(municipalities), weights=_municipality_weights(municipalities), k=youths)
-    residents = Counter(where)
-    heap = [(0.0, p) for p in range(providers)]
-    serving: dict[int, list[int]] = {}
-    for m in sorted(residents, key=lambda m: (-residents[m], m)):
-        wanted = min(providers, max(min(2, providers), math.ceil(residents[m] / CLIENTS_PER_CONTRACT)))
-        chosen = [heapq.heappop(heap) for _ in range(wanted)]
-        serving[m] = sorted(p for _load, p in chosen)
-        for busy, p in chosen:
-            heapq.heappush(heap, (busy + residents[m] / wanted, p))
-    seen_in: Counter[int] = Counter()
-    load = [0] * providers
-    provider: list[int] = []
-    ordinal: list[int] = []
-    for m in where:
-        options = serving[m]
-        p = options[seen_in[m] % len(options)]
-        seen_in[m] += 1
-        provider.append(p)
-        ordinal.append(load[p])
-        load[p] += 1
-    pairs = sorted((m, p) for m, options in serving.items() for p in options)
-    return _Assignment(municipality=where, provider=provider, ordinal=ordinal, load=load, pairs=pairs)
-
-
-# --- the plan of one trajectory ------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class _Module:
-    id: int
-    code: str
-    days: int  # expected weeks × 7
-    is_final: bool
-    category: str
-    product_code: str
-    unit: str
-
-
-@dataclasses.dataclass
-class _Run:
-    module: int  # index in the catalogue order
-    started: datetime.date
-    due: datetime.date
-    finished: datetime.date | None = None
-    state: str = ModuleRun.State.RUNNING
-    decided: datetime.date | None = None  # the gate decision on an evaluated run
-    id: int = 0
-    allocation_id: int = 0
-
-
-@dataclasses.dataclass
-class _Plan:
-    status: str
-    referred: datetime.date
-    allocated: datetime.date | None = None
-    intake: datetime.date | None = None
-    runs: list[_Run] = dataclasses.field(default_factory=list)
-    closed: datetime.date | None = None
-    end_reason: str = ""
-    first_allocation: str = "approved"  # none, requested, rejected or approved
-    evaluation: str = ""  # module_evaluation: "finished", "undecided" or "approval"
-    goals: bool = True
-
-
-@functools.cache
-def _cumulative(weighted: tuple[tuple[Any, int], ...]) -> tuple[tuple[Any, ...], tuple[int, ...]]:
-    values = tuple(value for value, _weight in weighted)
-    return values, tuple(itertools.accumulate(weight for _value, weight in weighted))
-
-
-def _pick(rng: random.Random, weighted: tuple[tuple[Any, int], ...]) -> Any:
-    """One of the values, with the chance of its weight."""
-    values, cumulative = _cumulative(weighted)
-    return values[bisect.bisect(cumulative, rng.random() * cumulative[-1])]
-
-
-_DAYS = tuple(datetime.timedelta(days=n) for n in range(2000))
-
-
-def _days(n: int) -> datetime.timedelta:
-    return _DAYS[n]
-
-
-class _Planner:
-    """Dates and steps of one trajectory, built backwards from where it stands today."""
-
-    def __init__(self, *, rng: random.Random, on: datetime.date, modules: list[_Module]) -> None:
-        self.rng, self.on, self.modules = rng, on, modules
-
-    def _duration(self, module: int) -> int:
-        return self.modules[module].days + self.rng.randint(-3, 10)
-
-    def _chain(self, count: int, last: _Run) -> list[_Run]:
-        """``count`` runs in catalogue order ending with ``last``; the earlier ones evaluated."""
-        runs = [last]
-        for module in range(count - 2, -1, -1):
-            gap = self.rng.randint(4, 12)
-            finished = runs[0].started - _days(gap)
-            started = finished - _days(self._duration(module))
-            decided = finished + _days(min(gap - 1, self.rng.randint(1, 3)))
-            run = _Run(module, started, started + _days(self.modules[module].days), finished,
-                       ModuleRun.State.EVALUATED, decided)  # fmt: skip
-            runs.insert(0, run)
-        return runs
-
-    def _before(self, plan: _Plan, first_start: datetime.date) -> None:
-        plan.intake = first_start - _days(self.rng.randint(7, 21))
-        plan.allocated = plan.intake - _days(self.rng.randint(2, 10))
-        plan.referred = plan.allocated - _days(self.rng.randint(3, 14))
-
-    def closed(self, status: str, closed: datetime.date) -> _Plan:
-        rng = self.rng
-        reason = _pick(rng, END_REASONS)
-        early = reason != "31"
-        count = min(len(self.modules), _pick(rng, MODULES_EARLY if early else MODULES_NORMAL))
-        module = count - 1
-        if early:  # stopped while the module ran
-            started = closed - _days(rng.randint(7, max(7, self._duration(module) - 1)))
-            last = _Run(module, started, started + _days(self.modules[module].days))
-        else:
-            finished = closed - _days(rng.randint(2, 12))
-            started = finished - _days(self._duration(module))
-            decided = finished + _days(rng.randint(1, (closed - finished).days))
-            last = _Run(module, started, started + _days(self.modules[module].days), finished,
-                        ModuleRun.State.EVALUATED, decided)  # fmt: skip
-        plan = _Plan(status=status, referred=closed, closed=closed, end_reason=reason)
-        plan.runs = self._chain(count, last)
-        self._before(plan, plan.runs[0].started)
-        return plan
-
-    def closed_on(self, closed: datetime.date) -> _Plan:
-        """A trajectory closed on ``closed``; its status follows from how long ago that was."""
-        if _add_months(closed, 6) > self.on:
-            status = "closed"
-        elif _add_months(closed, 12) + _days(21) > self.on:
-            status = "follow_up"
-        else:
-            status = "archived"
-        return self.closed(status, closed)
-
-    def plan(self, status: str) -> _Plan:
-        rng, on = self.rng, self.on
-        if status == "closed":
-            return self.closed_on(on - _days(rng.randint(0, 175)))
-        if status == "follow_up":
-            return self.closed_on(on - _days(rng.randint(190, 360)))
-        if status == "archived":
-            return self.closed_on(on - _days(rng.randint(400, 720)))
-        if status in {"module_running", "module_evaluation"}:
-            count = min(len(self.modules), _pick(rng, MODULES_RUNNING))
-            module = count - 1
-            plan = _Plan(status=status, referred=on)
-            if status == "module_running":
-                started = on - _days(rng.randint(0, self._duration(module) - 1))
-                last = _Run(module, started, started + _days(self.modules[module].days))
-            else:
-                finished = on - _days(rng.randint(0, 12))
-                started = finished - _days(self._duration(module))
-                plan.evaluation = _pick(rng, EVALUATION_STATES)
-                state = ModuleRun.State.FINISHED if plan.evaluation == "finished" else ModuleRun.State.EVALUATED
-                decided = min(on, finished + _days(1)) if state == ModuleRun.State.EVALUATED else None
-                last = _Run(module, started, started + _days(self.modules[module].days), finished, state, decided)
-            plan.runs = self._chain(count, last)
-            self._before(plan, plan.runs[0].started)
-            return plan
-        if status == "intake":
-            plan = _Plan(status=status, referred=on, intake=on - _days(rng.randint(0, 20)))
-            assert plan.intake is not None
-            plan.allocated = plan.intake - _days(rng.randint(2, 10))
-            plan.referred = plan.allocated - _days(rng.randint(3, 14))
-            plan.goals = rng.random() < 0.6
-            return plan
-        if status == "allocated":
-            allocated = on - _days(rng.randint(0, 10))
-            return _Plan(status=status, referred=allocated - _days(rng.randint(3, 14)), allocated=allocated,
-                         goals=False)  # fmt: skip
-        referred = on - _days(rng.randint(0, 14))
-        first = _pick(rng, FIRST_ALLOCATION)
-        if first == "rejected" and referred > on - _days(3):
-            first = "requested"
-        return _Plan(status=status, referred=referred, first_allocation=first, goals=False)
-
-
-# --- the gate's advice, memoised (the same score histories come back very often) ---------------------
-
-
-@functools.cache
-def _gas_t(gas: tuple[int, ...]) -> float:
-    return gate.Measurement(gas=gas, gbo=(0,) * len(gas), weights=(1.0,) * len(gas)).gas_t
-
-
-@functools.cache
-def _gbo_mean(gbo: tuple[int, ...]) -> float:
-    return gate.Measurement(gas=(0,) * len(gbo), gbo=gbo, weights=(1.0,) * len(gbo)).gbo_mean
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class _Measurement(gate.Measurement):
-    """The gate's measurement with its GAS T-score and mean GBO looked up (equal goal weights)."""
-
-    @property
-    def gas_t(self) -> float:
-        return _gas_t(tuple(self.gas))
-
-    @property
-    def gbo_mean(self) -> float:
-        return _gbo_mean(tuple(self.gbo))
-
-
-@functools.lru_cache(maxsize=200_000)
-def _advice(
-    gas: tuple[tuple[int, ...], ...],
-    gbo: tuple[tuple[int, ...], ...],
-    done: int,
-    is_final: bool,
-    codes: tuple[str, ...],
-) -> gate.GateAdvice:
-    """``gate.gate_advise`` itself, for the last three measurements: its rules look no further back."""
-    measurements = [
-        _Measurement(gas=g, gbo=b, weights=(1.0,) * len(g)) for g, b in zip(gas[-3:], gbo[-3:], strict=True)
-    ]
-    return gate.gate_advise(
-        measurements=measurements, modules_done=list(codes[:done]), current_is_final=is_final, catalogue_order=codes
-    )
-
-
-def _final(gas: tuple[int, ...], gbo: tuple[int, ...]) -> tuple[float, float]:
-    return round(_gas_t(gas), 2), round(_gbo_mean(gbo), 2)
 
 
 # --- the rows -------------------------------------------------------------------------------------
@@ -609,8 +322,8 @@ class _Country:
     # organisations
 
     def method(self) -> None:
+        from coachcare.demo.installers import method_demo_package_install
         from coachcare.method.selectors import method_version_current
-        from coachcare.method.services import method_demo_package_install
 
         if method_version_current() is None:
             method_demo_package_install()
@@ -619,14 +332,14 @@ class _Country:
             raise RuntimeError("No current method version: install a method package first.")
         self.method_version_id = version.pk
         self.modules = [
-            _Module(id=m.pk, code=m.code, days=m.expected_weeks * 7, is_final=m.is_final,
+            ModulePlan(id=m.pk, code=m.code, days=m.expected_weeks * 7, is_final=m.is_final,
                     category=m.ijw_product_category, product_code=m.ijw_product_code, unit=m.unit)
             for m in version.modules.order_by("sequence", "id")
         ]  # fmt: skip
         if not self.modules:
             raise RuntimeError("The current method version has no modules.")
         self.codes = tuple(m.code for m in self.modules)
-        self.planner = _Planner(rng=self.rng, on=self.on, modules=self.modules)
+        self.planner = Planner(rng=self.rng, on=self.on, modules=self.modules)
         self.pools: TokenPools = token_pools(
             seed=self.seed,
             size=POOL_SIZE,
@@ -677,7 +390,7 @@ class _Country:
     def staff(self) -> None:
         """Per municipality an access team (gemeente-toegang) and a policy officer (gemeente-beleid)."""
         existing = dict(self.staff_existing)
-        joined = self._at(self.on - _days(800), 9)
+        joined = self._at(self.on - ndays(800), 9)
         self.toegang: dict[int, int] = {}
         for municipality_id, code in self.municipalities:
             for number in range(1, TOEGANG_PER_MUNICIPALITY + 1):
@@ -697,10 +410,10 @@ class _Country:
         """Providers, teams with a team lead, coaches, contracts; returns (providers, teams, coaches)."""
         rng = self.rng
         providers = max(1, round(self.youths / (CLIENTS_PER_COACH * COACHES_PER_TEAM * TEAMS_PER_PROVIDER)))
-        self.assignment = _assign(
+        self.assignment = assign(
             rng=rng, youths=self.youths, municipalities=len(self.municipalities), providers=providers
         )
-        joined = self._at(self.on - _days(800), 9)
+        joined = self._at(self.on - ndays(800), 9)
         first_provider = self.ids.take(Provider, providers)
         self.provider_ids = [first_provider + p for p in range(providers)]
         self.coaches: list[list[_Coach]] = []
@@ -784,7 +497,7 @@ class _Country:
         """The provider's contracts (valid from three years back, open-ended) and products; a yearly
         budget (for a population budget or a mandate) a fifth to a half above the most granted in any year."""
         valid_from = datetime.date(self.on.year - 3, 1, 1)
-        created = self._at(valid_from - _days(30), 10)
+        created = self._at(valid_from - ndays(30), 10)
         peak: dict[int, int] = defaultdict(int)
         for (contract_id, _year), cents in self.granted.items():
             peak[contract_id] = max(peak[contract_id], cents)
@@ -806,7 +519,7 @@ class _Country:
         """Names and BSNs for everyone, drawn up front so that blocks can be generated in any order."""
         self.given_names = [self.fake.first_name() for _ in range(4000)]
         self.family_names = [self.fake.last_name() for _ in range(4000)]
-        bsns = _synthetic_bsns(self.rng)
+        bsns = synthetic_bsns(self.rng)
         self.bsns: list[tuple[str, str] | None] = []
         for _index in range(self.youths):
             bsn = next(bsns)
@@ -818,7 +531,7 @@ class _Country:
     def block_generate(self, block: "_Block") -> None:
         """Every young person of one provider with their care, and the provider's contracts and
         declarations. Deterministic per block: its own random generator, its own id ranges."""
-        rng = self.rng = self.planner.rng = _Random(f"{self.seed}:{block.provider}")
+        rng = self.rng = self.planner.rng = PlanRandom(f"{self.seed}:{block.provider}")
         # public ids: random-looking like uuid4, the same for the same seed and database state
         self.uuid_rng = random.Random(f"{self.seed}:{block.provider}:{block.ids[Client][0]}")
         self.ids = _BlockIds(block.ids, fallback=self.reservation)
@@ -828,10 +541,10 @@ class _Country:
                 person = self.bsns[index]
                 if person is None:  # the BSN is in use already
                     continue
-                status = _pick(rng, STATUS_CHOICES)
+                status = pick(rng, STATUS_CHOICES)
                 plans = [self.planner.plan(status)]
                 if rng.random() < EARLIER_TRAJECTORY_SHARE:
-                    plans.insert(0, self.planner.closed_on(plans[0].referred - _days(rng.randint(30, 400))))
+                    plans.insert(0, self.planner.closed_on(plans[0].referred - ndays(rng.randint(30, 400))))
                 self._client(index, bsn=person[0], hashed=person[1], plans=plans,
                              given=rng.choice(self.given_names), family=rng.choice(self.family_names))  # fmt: skip
             self._activity_rows()
@@ -841,7 +554,7 @@ class _Country:
         self.flush()
         self.ids = self.reservation
 
-    def _client(self, index: int, *, bsn: str, hashed: str, plans: list[_Plan], given: str, family: str) -> None:
+    def _client(self, index: int, *, bsn: str, hashed: str, plans: list[Plan], given: str, family: str) -> None:
         rng = self.rng
         a = self.assignment
         m, p = a.municipality[index], a.provider[index]
@@ -852,7 +565,7 @@ class _Country:
         earliest = min(plan.referred for plan in plans)
         gap = (max(plan.referred for plan in plans) - earliest).days
         age = rng.randint(12, 23 - (gap // 365 + 1 if gap else 0))
-        birth = years_before(earliest, age) - _days(rng.randint(0, 364))
+        birth = years_before(earliest, age) - ndays(rng.randint(0, 364))
         client_id = self.ids.take(Client)
         intakes = [plan.intake for plan in plans if plan.intake is not None]
         user_id = None
@@ -869,7 +582,7 @@ class _Country:
             thread_id = self.ids.take(Thread)
             self.add(Thread, (thread_id, self._uuid(), client_id, "youth", None,
                               self._at(min(starts), 9)))  # fmt: skip
-            read = self.until - _days(rng.randint(0, 3))
+            read = self.until - ndays(rng.randint(0, 3))
             self.add(ThreadRead, (thread_id, coach.id, read))
             if user_id is not None:
                 self.add(ThreadRead, (thread_id, user_id, read - datetime.timedelta(hours=rng.randint(1, 48))))
@@ -878,7 +591,7 @@ class _Country:
             self._trajectory(plan, client_id=client_id, user_id=user_id, coach=coach, contract=contract,
                              municipality_id=municipality_id, thread_id=thread_id)  # fmt: skip
 
-    def _trajectory(self, plan: _Plan, *, client_id: int, user_id: int | None, coach: _Coach, contract: _Contract,
+    def _trajectory(self, plan: Plan, *, client_id: int, user_id: int | None, coach: _Coach, contract: _Contract,
                     municipality_id: int, thread_id: int | None) -> None:  # fmt: skip
         rng, on, at = self.rng, self.on, self._at
         trajectory_id = self.ids.take(Trajectory)
@@ -888,9 +601,9 @@ class _Country:
             run.id = self.ids.take(ModuleRun)
         # goals and their scores at intake and after every evaluated module
         goal_ids: list[int] = []
-        written = at(min(on, (plan.intake or on) + _days(1)), 11)
+        written = at(min(on, (plan.intake or on) + ndays(1)), 11)
         if plan.goals and plan.intake is not None:
-            count = _pick(rng, GOAL_COUNTS)
+            count = pick(rng, GOAL_COUNTS)
             first_goal = self.ids.take(Goal, count)
             goal_ids = [first_goal + i for i in range(count)]
             for order, goal_id in enumerate(goal_ids, start=1):
@@ -916,16 +629,16 @@ class _Country:
             else:
                 requested = plan.runs[i - 1].decided or run.started
                 mandate = contract.mandate
-                decided = requested if mandate else min(run.started, requested + _days(1))
+                decided = requested if mandate else min(run.started, requested + ndays(1))
             assert decided is not None
             run.allocation_id = self._allocation(client_id=client_id, contract=contract, product_id=product_id,
                                                  tariff=tariff, coach=coach, municipality_id=municipality_id,
                                                  requested=requested, decided=decided, mandate=mandate,
-                                                 end_at_least=run.due + _days(28), used=1)  # fmt: skip
+                                                 end_at_least=run.due + ndays(28), used=1)  # fmt: skip
             self.add(ModuleRun, (run.id, trajectory_id, module.id, i + 1, run.allocation_id, run.state, run.started,
                                  run.due, run.finished))  # fmt: skip
             self.add(CareStart, (run.allocation_id, run.id, run.started, "1", at(run.started, 12),
-                                 self._past(at(run.started + _days(1), 8))))  # fmt: skip
+                                 self._past(at(run.started + ndays(1), 8))))  # fmt: skip
             stop: tuple[datetime.date, str] | None = None
             if run.finished is not None and run.finished <= on:
                 stop = (run.finished, "31")
@@ -933,18 +646,18 @@ class _Country:
                 stop = (max(plan.closed, run.started), plan.end_reason or "34")
             if stop is not None:
                 self.add(CareStop, (run.allocation_id, run.id, run.started, stop[0], stop[1], "1", at(stop[0], 12),
-                                    self._past(at(stop[0] + _days(1), 8))))  # fmt: skip
+                                    self._past(at(stop[0] + ndays(1), 8))))  # fmt: skip
             if run.finished is not None and run.finished < self.month:
                 self._declare(run, client_id=client_id, contract=contract, product_id=product_id, tariff=tariff)
-            if self._past(at(run.started + _days(2), 15)):
-                self.add(ClientNote, (client_id, coach.id, rng.choice(pools.notes), at(run.started + _days(2), 15)))
+            if self._past(at(run.started + ndays(2), 15)):
+                self.add(ClientNote, (client_id, coach.id, rng.choice(pools.notes), at(run.started + ndays(2), 15)))
             if run.state == ModuleRun.State.EVALUATED and goal_ids:
                 gas = [min(2, max(-2, g + rng.choice(gas_steps))) for g in gas]
                 gbo = [min(10, max(0, b + rng.choice(gbo_steps))) for b in gbo]
                 history_gas.append(tuple(gas))
                 history_gbo.append(tuple(gbo))
                 assert run.finished is not None
-                scored = at(min(on, run.finished + _days(1)), 14)
+                scored = at(min(on, run.finished + ndays(1)), 14)
                 for goal_id, g, b in zip(goal_ids, gas, gbo, strict=True):
                     self.add(GoalScore, (goal_id, run.id, g, b, "standard", coach.id, scored))
                 self._evaluation(plan, i, run, coach=coach, gas=tuple(history_gas), gbo=tuple(history_gbo))
@@ -963,7 +676,7 @@ class _Country:
         # closure, follow-ups, agreements, transitions and the trajectory itself
         final_gas_t = final_gbo = satisfaction = None
         if plan.closed is not None and goal_ids:
-            final_gas_t, final_gbo = _final(history_gas[-1], history_gbo[-1])
+            final_gas_t, final_gbo = final_scores(history_gas[-1], history_gbo[-1])
         if plan.closed is not None and rng.random() < 0.7:
             satisfaction = round(sum(rng.choices(range(1, 6), weights=SATISFACTION_WEIGHTS, k=6)) / 6, 2)
         next_action, next_due = self._follow_ups(plan, trajectory_id=trajectory_id, coach=coach)
@@ -971,7 +684,7 @@ class _Country:
             self.add(Agreement, (trajectory_id, "care", None, user_id, "jongere", coach.id, at(plan.intake, 10, 30),
                                  None))  # fmt: skip
             if goal_ids and (plan.runs or rng.random() < 0.5):
-                agreed = plan.runs[0].started - _days(1) if plan.runs else min(on, plan.intake + _days(2))
+                agreed = plan.runs[0].started - ndays(1) if plan.runs else min(on, plan.intake + ndays(2))
                 self.add(Agreement, (trajectory_id, "plan", 1, user_id, "jongere", coach.id, at(agreed, 10, 45),
                                      None))  # fmt: skip
         version = self._transitions(plan, trajectory_id=trajectory_id, coach=coach)
@@ -986,7 +699,7 @@ class _Country:
             )  # fmt: skip
         self.add(Trajectory, (
             trajectory_id, self._uuid(), client_id, municipality_id, coach.id, plan.status,
-            _pick(rng, REFERRER_CHOICES), "", plan.referred,
+            pick(rng, REFERRER_CHOICES), "", plan.referred,
             self.method_version_id, "standard", 1 if goal_ids else 0, next_action, next_due, plan.end_reason,
             plan.closed, final_gas_t, final_gbo, satisfaction, version, at(plan.referred, 9),
         ))  # fmt: skip
@@ -997,7 +710,7 @@ class _Country:
         """A granted allocation of one module (volume 1), by the municipality or under the mandate."""
         allocation_id = self.ids.take(Allocation)
         self.toewijzing += 1
-        end = max(_add_months(decided, ALLOCATION_MONTHS), end_at_least)
+        end = max(add_months_cached(decided, ALLOCATION_MONTHS), end_at_least)
         requested_at = self._at(requested, 10)
         decided_at = requested_at if mandate else self._at(decided, 11)
         self.add(Allocation, (
@@ -1007,11 +720,11 @@ class _Country:
         ))  # fmt: skip
         if mandate:
             self.add(AllocationNotice, (allocation_id, "mandate_approval", decided_at,
-                                        self._past(decided_at + _days(1))))  # fmt: skip
+                                        self._past(decided_at + ndays(1))))  # fmt: skip
         self.granted[(contract.id, decided.year)] += tariff
         return allocation_id
 
-    def _open_request(self, plan: _Plan, *, client_id: int, contract: _Contract, coach: _Coach,
+    def _open_request(self, plan: Plan, *, client_id: int, contract: _Contract, coach: _Coach,
                       municipality_id: int) -> None:  # fmt: skip
         """A new referral's first request (JW315): still open, or refused by the municipality."""
         allocation_id = self.ids.take(Allocation)
@@ -1022,11 +735,11 @@ class _Country:
             allocation_id, self._uuid(), client_id, contract.id, product_id,
             "rejected" if rejected else "requested", None, 1, 0, None, None, None, coach.id, requested_at,
             self.toegang[municipality_id] if rejected else None,
-            self._at(plan.referred + _days(2), 11) if rejected else None,
+            self._at(plan.referred + ndays(2), 11) if rejected else None,
             self.rng.choice(REJECTION_REASONS) if rejected else "", False,
         ))  # fmt: skip
 
-    def _declare(self, run: _Run, *, client_id: int, contract: _Contract, product_id: int, tariff: int) -> None:
+    def _declare(self, run: RunPlan, *, client_id: int, contract: _Contract, product_id: int, tariff: int) -> None:
         """A line on the declaration (JW323) of the month the module was delivered in."""
         assert run.finished is not None
         first = run.finished.replace(day=1)
@@ -1054,27 +767,27 @@ class _Country:
 
     def _answered(self, first: datetime.date) -> bool:
         """The municipality answered (JW325) the declarations of every month but the last one."""
-        return _add_months(first, 2) <= self.on
+        return add_months_cached(first, 2) <= self.on
 
     def declarations_write(self) -> None:
         declarations, self.declarations = self.declarations, {}
         for d in declarations.values():
-            last = _add_months(d.first, 1) - _days(1)
+            last = add_months_cached(d.first, 1) - ndays(1)
             answered = self._answered(d.first)
-            submitted = answered or (not d.draft and last + _days(2) <= self.on)
+            submitted = answered or (not d.draft and last + ndays(2) <= self.on)
             status = "answered" if answered else ("submitted" if submitted else "draft")
             self.add(Declaration, (
                 d.id, self._uuid(), d.number, d.municipality_id, d.provider_id, d.first,
-                last, status, d.total, d.awarded if answered else None, None, self._at(last + _days(1), 7),
-                self._at(last + _days(2), 9) if submitted else None,
-                self._at(last + _days(20), 10) if answered else None,
+                last, status, d.total, d.awarded if answered else None, None, self._at(last + ndays(1), 7),
+                self._at(last + ndays(2), 9) if submitted else None,
+                self._at(last + ndays(20), 10) if answered else None,
             ))  # fmt: skip
 
-    def _evaluation(self, plan: _Plan, index: int, run: _Run, *, coach: _Coach,
+    def _evaluation(self, plan: Plan, index: int, run: RunPlan, *, coach: _Coach,
                     gas: tuple[tuple[int, ...], ...], gbo: tuple[tuple[int, ...], ...]) -> None:  # fmt: skip
         """The gate after a module: the system's advice and the coach's decision (as the plan goes on)."""
         module = self.modules[run.module]
-        advice = _advice(gas[-3:], gbo[-3:], index + 1, module.is_final, self.codes)
+        advice = gate_advice(gas[-3:], gbo[-3:], index + 1, module.is_final, self.codes)
         last = index == len(plan.runs) - 1
         decision, next_code = "", ""
         if not last:
@@ -1099,17 +812,17 @@ class _Country:
             coach.lead_id if approved_at else None, approved_at, "",
         ))  # fmt: skip
 
-    def _follow_ups(self, plan: _Plan, *, trajectory_id: int, coach: _Coach) -> tuple[str | None, datetime.date | None]:
+    def _follow_ups(self, plan: Plan, *, trajectory_id: int, coach: _Coach) -> tuple[str | None, datetime.date | None]:
         """Contacts 6 and 12 months after closure; returns the next action when they set it."""
         if plan.closed is None:
             return None, None
         rng, on = self.rng, self.on
         next_action: tuple[str | None, datetime.date | None] = ("", None)
         for months in (6, 12):
-            due = _add_months(plan.closed, months)
+            due = add_months_cached(plan.closed, months)
             state, again, recorded_by, recorded_at = "scheduled", None, None, None
             if due <= on and plan.status != "closed":
-                recorded = due + _days(rng.randint(0, 20))
+                recorded = due + ndays(rng.randint(0, 20))
                 done = plan.status == "archived" or (months == 6 and recorded <= on and rng.random() < 0.7)
                 state = "done" if done else "due"
                 if done:
@@ -1119,25 +832,25 @@ class _Country:
             self.add(FollowUp, (trajectory_id, months, due, state, again, recorded_by, recorded_at))
         return next_action
 
-    def _next_action(self, plan: _Plan) -> tuple[str, datetime.date | None]:
+    def _next_action(self, plan: Plan) -> tuple[str, datetime.date | None]:
         status = plan.status
         if status == "referred":
             if plan.first_allocation == "requested":
-                return "await_allocation", plan.referred + _days(10)
-            return "request_allocation", plan.referred + _days(3)
+                return "await_allocation", plan.referred + ndays(10)
+            return "request_allocation", plan.referred + ndays(3)
         if status == "allocated":
             assert plan.allocated is not None
-            return "intake", plan.allocated + _days(10)
+            return "intake", plan.allocated + ndays(10)
         if status == "intake":
             assert plan.intake is not None
-            return "agree_plan", plan.intake + _days(14)
+            return "agree_plan", plan.intake + ndays(14)
         last = plan.runs[-1]
         if status == "module_running":
             return "evaluate_module", last.due
         assert last.finished is not None
-        return ("await_approval" if plan.evaluation == "approval" else "decide"), last.finished + _days(7)
+        return ("await_approval" if plan.evaluation == "approval" else "decide"), last.finished + ndays(7)
 
-    def _transitions(self, plan: _Plan, *, trajectory_id: int, coach: _Coach) -> int:
+    def _transitions(self, plan: Plan, *, trajectory_id: int, coach: _Coach) -> int:
         """Every status change the plan went through; returns how many (the trajectory's version)."""
         reasons = self.pools.reasons
         steps: list[tuple[str, str, str, datetime.datetime, int | None, str]] = []
@@ -1161,11 +874,11 @@ class _Country:
                 status = "module_evaluation"
         if plan.closed is not None:
             step("close", status, "closed", self._at(plan.closed, 15), reasons[f"end:{plan.end_reason}"])
-            six = _add_months(plan.closed, 6)
+            six = add_months_cached(plan.closed, 6)
             if plan.status in {"follow_up", "archived"}:
                 step("begin_follow_up", "closed", "follow_up", self._at(six, 7), reasons["follow_up"], by=None)
             if plan.status == "archived":
-                step("archive", "follow_up", "archived", self._at(_add_months(plan.closed, 12) + _days(21), 13))
+                step("archive", "follow_up", "archived", self._at(add_months_cached(plan.closed, 12) + ndays(21), 13))
         for name, source, target, moment, by, reason in steps:
             self.add(TrajectoryTransition, (trajectory_id, name, source, target, by,
                                             "coach" if by is not None else "system", moment, reason))  # fmt: skip
@@ -1173,7 +886,7 @@ class _Country:
 
     # activity
 
-    def _run_activity(self, run: _Run, plan: _Plan, *, trajectory_id: int, client_id: int, user_id: int | None,
+    def _run_activity(self, run: RunPlan, plan: Plan, *, trajectory_id: int, client_id: int, user_id: int | None,
                       coach_id: int, thread_id: int) -> None:  # fmt: skip
         if self.python_activity:
             cut = plan.closed if run.state == ModuleRun.State.RUNNING and plan.closed is not None else None

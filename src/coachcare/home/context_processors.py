@@ -1,3 +1,5 @@
+"""The navigation per role on every page (a context processor: it reads policy and messaging)."""
+
 import functools
 from typing import Any
 

@@ -19,11 +19,9 @@ from coachcare.clients.models import Client, GezagRelation
 from coachcare.clients.services import CarerDetails, bsn_hash, carer_add, client_refer, gezag_relation_add
 from coachcare.coaching.models import Appointment, DiaryEntry
 from coachcare.coaching.services import appointment_create, diary_entry_add
-from coachcare.contracts.services import contract_demo_install
 from coachcare.core.dates import today, years_before
+from coachcare.demo.installers import contract_demo_install, messages_demo_install, method_demo_package_install
 from coachcare.measures.services import questionnaire_builtin_install
-from coachcare.messaging.services import messages_demo_install
-from coachcare.method.services import method_demo_package_install
 from coachcare.municipalities.models import Municipality
 from coachcare.municipalities.services import municipalities_import_csv
 from coachcare.providers.models import Provider, Team
@@ -36,7 +34,7 @@ DEMO_TOTP_SECRET = "MNXWCY3IMNQXEZJNMRSW23ZNORXXI4BB"
 DEMO_PROVIDER_NAME = "Coach & Care Demo"
 DEMO_PROVIDER_AGB = "98000001"
 DEMO_MUNICIPALITY_CODE = "0344"  # Utrecht
-MUNICIPALITY_CSV = Path(__file__).resolve().parent.parent / "municipalities" / "data" / "demo_municipalities.csv"
+MUNICIPALITY_CSV = Path(__file__).resolve().parent / "data" / "demo_municipalities.csv"
 
 
 def demo_bsns(count: int) -> list[str]:

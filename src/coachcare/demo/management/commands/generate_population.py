@@ -5,7 +5,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from coachcare.synthetic.population import population_generate
+from coachcare.demo.synthetic.population import population_generate
 
 
 def _date(text: str) -> datetime.date:

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from coachcare.core.demo import DEMO_PASSWORD, seed_demo
+from coachcare.demo.seed import DEMO_PASSWORD, seed_demo
 
 
 class Command(BaseCommand):

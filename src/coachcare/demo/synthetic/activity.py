@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection
 
-from coachcare.synthetic.texts import LOCATIONS, TITLE_COACH, TITLE_PARENTS, TokenPools
+from coachcare.demo.synthetic.texts import LOCATIONS, TITLE_COACH, TITLE_PARENTS, TokenPools
 
 SESSIONS_PER_RUN = 10
 MESSAGES_PER_RUN = 30

@@ -1,0 +1,41 @@
+"""The referral form: it collects client and trajectory fields, so it lives above both apps."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from coachcare.municipalities.models import Municipality
+from coachcare.trajectories.models import ReferrerKind
+
+
+class ReferralForm(forms.Form):
+    """Registering a young person (aanmelding). The rules live in clients.services.client_refer."""
+
+    bsn = forms.CharField(
+        label=_("BSN"), max_length=11, widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"})
+    )
+    given_name = forms.CharField(label=_("Given name"), max_length=100)
+    family_name = forms.CharField(label=_("Family name"), max_length=150)
+    birth_date = forms.DateField(label=_("Date of birth"), widget=forms.DateInput(attrs={"type": "date"}))
+    municipality = forms.ModelChoiceField(
+        label=_("Municipality of residence"), queryset=Municipality.objects.filter(is_active=True)
+    )
+    referrer_kind = forms.ChoiceField(label=_("Referred by"), choices=[("", ""), *ReferrerKind.choices])
+    referrer_name = forms.CharField(
+        label=_("Name of the referrer (optional)"),
+        max_length=200,
+        required=False,
+        help_text=_("For example the name of the general practitioner or the school."),
+    )
+    email = forms.CharField(
+        label=_("E-mail address of the young person (optional)"),
+        max_length=254,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "email", "autocomplete": "off", "inputmode": "email"}),
+    )
+    mobile = forms.CharField(
+        label=_("Mobile number of the young person (optional)"),
+        max_length=30,
+        required=False,
+        help_text=_("For example 06 12345678, or with the country code: +32 470 12 34 56."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off", "inputmode": "tel"}),
+    )

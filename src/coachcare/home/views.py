@@ -1,0 +1,157 @@
+"""Pages composed from several domain apps: each role's start page, the client file and the
+referral (aanmelding). URL names stay in the ``core`` and ``clients`` namespaces (``home/urls.py``,
+``home/client_urls.py``)."""
+
+import dataclasses
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from coachcare.access import policy
+from coachcare.accounts import selectors as account_selectors
+from coachcare.accounts.forms import InvitationForm
+from coachcare.accounts.http import actor_of
+from coachcare.accounts.models import Role
+from coachcare.audit.services import AccessPoint
+from coachcare.clients import selectors as client_selectors
+from coachcare.clients.forms import NoteForm
+from coachcare.coaching import selectors as coaching_selectors
+from coachcare.core.forms import service_errors_to_form
+from coachcare.core.http import page_number, text_param
+from coachcare.home.forms import ReferralForm
+from coachcare.home.selectors import organisation_overview
+from coachcare.trajectories import panels as trajectory_panels
+from coachcare.trajectories import selectors as trajectory_selectors
+from coachcare.trajectories import services as trajectory_services
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Each role's own start page."""
+    user = actor_of(request)
+    role = Role(user.role)
+    if role == Role.JONGERE:
+        client = getattr(user, "client_record", None)
+        if client is not None:
+            return redirect("coaching:home")
+        return render(request, "home/home_no_file.html")
+    if role in {Role.COACH, Role.TEAMLEIDER}:
+        q = text_param(request.GET, "q")
+        caseload = trajectory_selectors.caseload_list(
+            actor=user, access_point=AccessPoint.from_request(request), page=page_number(request), search=q
+        )
+        context: dict[str, object] = {"page": caseload, "q": q}
+        if role == Role.TEAMLEIDER:
+            context["age_bands"] = client_selectors.client_counts_by_age_band(actor=user)
+        if policy.can_review_gate_decisions(user):
+            context["approvals_waiting"] = trajectory_selectors.approval_queue_count(actor=user)
+        return render(request, "home/home_caseload.html", context)
+    if role in {Role.GEMEENTE_TOEGANG, Role.OUDER}:
+        q = text_param(request.GET, "q")
+        page = client_selectors.client_list(
+            actor=user,
+            access_point=AccessPoint.from_request(request),
+            page=page_number(request),
+            search=q,
+            action="client.list",
+        )
+        template = {
+            Role.GEMEENTE_TOEGANG: "home/home_residents.html",
+            Role.OUDER: "home/home_parent.html",
+        }[role]
+        context = {"page": page, "q": q}
+        if role == Role.OUDER:
+            context["waiting"] = coaching_selectors.waiting_for(
+                actor=user, access_point=AccessPoint.from_request(request)
+            )
+        return render(request, template, context)
+    if role == Role.GEMEENTE_BELEID:
+        bands = client_selectors.client_counts_by_age_band(actor=user)
+        return render(request, "home/home_policy.html", {"age_bands": bands})
+    if role == Role.BEHEERDER:
+        return render(
+            request,
+            "home/home_admin.html",
+            {"overview": organisation_overview(), "can_manage_staff": policy.can_manage_staff(user)},
+        )
+    return render(request, "home/home_no_file.html")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class FamilyPortal:
+    """A family member's portal account in the family section: its state and whether the coach
+    may invite them (gezag today)."""
+
+    status: account_selectors.InvitationStatus
+    may_invite: bool
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def refer(request: HttpRequest) -> HttpResponse:
+    """Register a young person and open their trajectory in one go (aanmelding)."""
+    if not policy.can_refer(actor_of(request)):
+        return HttpResponseForbidden(_("Only coaches and team leads can register a young person."))
+    form = ReferralForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            trajectory = trajectory_services.referral_register(
+                actor=actor_of(request),
+                access_point=AccessPoint.from_request(request),
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            service_errors_to_form(form, error)
+        else:
+            client = trajectory.client
+            messages.success(request, _("%(name)s has been registered.") % {"name": client.full_name})
+            return redirect("clients:detail", public_id=client.public_id)
+    return render(request, "home/refer.html", {"form": form})
+
+
+@login_required
+def client_file(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """The client file: administrative data for everyone who may open it; for those who may see
+    clinical content also the trajectory as a timeline, and for the treating coach the next step."""
+    actor = actor_of(request)
+    timeline = trajectory_selectors.client_timeline(
+        actor=actor,
+        public_id=public_id,
+        access_point=AccessPoint.from_request(request),
+    )
+    client_file = timeline.file
+    can_write = policy.can_write_clinical(actor, client_file.client)
+    context: dict[str, object] = {
+        "file": client_file,
+        "timeline": timeline,
+        "note_form": NoteForm() if can_write else None,
+        "family": client_selectors.family_of(actor=actor, client=client_file.client),
+    }
+    if client_file.shows_clinical:
+        context.update(trajectory_panels.file_context(timeline=timeline, can_write=can_write))
+    if policy.can_invite_for_client(actor, client_file.client):
+        context["portal_account"] = account_selectors.young_person_invitation_status(
+            actor=actor, client=client_file.client
+        )
+        context["invitation_form"] = InvitationForm(
+            initial={"first_name": client_file.client.given_name, "email": client_file.client.email}
+        )
+        family = context["family"]
+        if isinstance(family, list):
+            statuses = account_selectors.family_invitation_statuses(
+                actor=actor, client=client_file.client, relations=[member.relation for member in family]
+            )
+            context["family_portal"] = {
+                member.relation.pk: FamilyPortal(
+                    status=statuses[member.relation.pk],
+                    may_invite=policy.can_invite_family_member(actor, member.relation),
+                )
+                for member in family
+            }
+    return render(request, "home/client_file.html", context)
