@@ -1,6 +1,7 @@
 """The access policy as a table: role × relation to the client × kind of data → allowed or not."""
 
 import datetime
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -9,6 +10,7 @@ from django.utils import timezone
 
 from coachcare.access import policy
 from coachcare.access.policy import DataKind
+from coachcare.accounts.models import User
 from coachcare.clients.models import Client, ParentAccessDecision
 from tests.accounts.factories import UserFactory
 from tests.clients.factories import ClientFactory, GezagRelationFactory, ParentAccessDecisionFactory
@@ -48,7 +50,9 @@ MATRIX = [
 ]
 
 
-def _actor(world: World, key: str):
+def _actor(world: World, key: str) -> Any:
+    """The user for ``key``; the policy functions are typed for ``User`` but must also refuse the
+    anonymous user, which the matrix checks too."""
     return AnonymousUser() if key == "anonymous" else world.user(key)
 
 
@@ -143,14 +147,14 @@ ON = datetime.date(2026, 6, 15)
 FULL = {A, ID, C}
 
 
-def _child_with_parent(age: int, on: datetime.date = ON):
+def _child_with_parent(age: int, on: datetime.date = ON) -> tuple[Client, User]:
     client = ClientFactory.create(birth_date=birth_date_for_age(age, on))
     parent = UserFactory.create(ouder=True)
     GezagRelationFactory.create(client=client, parent=parent)
     return client, parent
 
 
-def _kinds(parent, client: Client, on: datetime.date = ON) -> set[DataKind]:
+def _kinds(parent: User, client: Client, on: datetime.date = ON) -> set[DataKind]:
     return set(policy.kinds_visible(parent, client, on=on))
 
 

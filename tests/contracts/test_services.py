@@ -9,6 +9,7 @@ from django.utils import translation
 
 from coachcare.access import policy
 from coachcare.audit.models import AccessLogEntry
+from coachcare.audit.services import AccessPoint
 from coachcare.contracts import selectors, services
 from coachcare.contracts.models import Allocation, AllocationNotice, AllocationStatus, FundingModel
 from coachcare.core.dates import today
@@ -18,7 +19,7 @@ from tests.contracts.factories import AllocationFactory, ContractFactory
 from tests.method.factories import MethodVersionFactory, ModuleFactory
 from tests.providers.factories import ProviderFactory
 
-WEB = services.AccessPoint(channel="web", address="127.0.0.1")
+WEB = AccessPoint(channel="web", address="127.0.0.1")
 
 
 @pytest.fixture(autouse=True)
@@ -248,7 +249,7 @@ def test_mandate_stops_when_the_yearly_budget_is_used_up(mandated: Contracted) -
     assert granted.via_mandate
     assert after_budget.status == AllocationStatus.REQUESTED
     assert not after_budget.via_mandate
-    assert services.contract_remaining_cents(contract=mandated.contract, year=today().year) == 0
+    assert selectors.contract_remaining_cents(contract=mandated.contract, year=today().year) == 0
     # and the municipality cannot grant beyond the cap either
     with pytest.raises(ValidationError) as exceeded:
         _approve(mandated, after_budget)

@@ -70,7 +70,7 @@ def agreement_record(
     given_by: User | None,
     carer: GezagRelation | None = None,
     how: str = "",
-    scan: UploadedFile | None = None,
+    scan: UploadedFile[bytes] | None = None,
     access_point: AccessPoint,
 ) -> Agreement:
     """Record consent (care, closing summary) or agreement to the plan, given by the young person or a
