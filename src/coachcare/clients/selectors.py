@@ -3,7 +3,6 @@
 import dataclasses
 import enum
 from collections.abc import Iterator
-from typing import Any
 from uuid import UUID
 
 from django.core.paginator import Page, Paginator
@@ -76,7 +75,7 @@ def client_file_get(
 
 def client_list(
     *, actor: User, access_point: AccessPoint, page: int = 1, search: str = "", action: str = "client.list"
-) -> Page[Any]:
+) -> Page[Client]:
     """A page of the clients the actor may see (caseload, residents), administrative fields only.
 
     A fixed number of queries whatever the number of clients: one count, one page, one log insert.
