@@ -65,7 +65,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 )
 
 # Project-level modules and folders that are not apps: settings and the URL root may import anything.
-NOT_APPS = frozenset({"conf", "urls", "wsgi", "asgi", "locale", "static", "templates", "__init__"})
+NOT_APPS = frozenset({"conf", "urls", "wsgi", "asgi", "locale", "static", "templates", "__init__", "?"})
+UNKNOWN = "?"
 
 PACKAGE = "coachcare"
 
@@ -99,7 +100,7 @@ def module_parts(path: Path, src: Path) -> list[str]:
 
 def target_app_of(module: str) -> str | None:
     parts = module.split(".")
-    if parts[0] != PACKAGE or len(parts) < 2:
+    if parts[0] != PACKAGE or len(parts) < 2 or not parts[1]:
         return None
     return parts[1]
 
@@ -170,6 +171,8 @@ def collect_imports(src: Path) -> list[Import]:
         visitor.visit(ast.parse(path.read_text(encoding="utf-8"), filename=str(path)))
         for line, module, function_level, dynamic in visitor.found:
             target_app = target_app_of(module)
+            if target_app is None and dynamic and module.startswith(f"{PACKAGE}."):
+                target_app = UNKNOWN  # import_module(f"coachcare.{name}..."): an app chosen at run time
             if target_app is None:
                 continue
             imports.append(
