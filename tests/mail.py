@@ -37,7 +37,7 @@ class Received:
     def body(self) -> str:
         part = self.message.get_body(preferencelist=("plain",))
         assert part is not None, "no text/plain part"
-        return str(part.get_content())  # type: ignore[attr-defined]
+        return str(part.get_content())
 
     def link(self) -> str:
         """The one http(s) link in the body."""
@@ -50,7 +50,7 @@ class _Handler:
     def __init__(self, inbox: "SmtpInbox") -> None:
         self.inbox = inbox
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd calls handle_<SMTP verb>)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
         with self.inbox.lock:

@@ -1,6 +1,8 @@
 """The access policy as a table: role × relation to the client × kind of data → allowed or not."""
 
 import datetime
+from collections.abc import Callable
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -9,6 +11,7 @@ from django.utils import timezone
 
 from coachcare.access import policy
 from coachcare.access.policy import DataKind
+from coachcare.accounts.models import User
 from coachcare.clients.models import Client, ParentAccessDecision
 from tests.accounts.factories import UserFactory
 from tests.clients.factories import ClientFactory, GezagRelationFactory, ParentAccessDecisionFactory
@@ -48,7 +51,9 @@ MATRIX = [
 ]
 
 
-def _actor(world: World, key: str):
+def _actor(world: World, key: str) -> Any:
+    """The user for ``key``; the policy functions are typed for ``User`` but must also refuse the
+    anonymous user, which the matrix checks too."""
     return AnonymousUser() if key == "anonymous" else world.user(key)
 
 
@@ -143,14 +148,14 @@ ON = datetime.date(2026, 6, 15)
 FULL = {A, ID, C}
 
 
-def _child_with_parent(age: int, on: datetime.date = ON):
+def _child_with_parent(age: int, on: datetime.date = ON) -> tuple[Client, User]:
     client = ClientFactory.create(birth_date=birth_date_for_age(age, on))
     parent = UserFactory.create(ouder=True)
     GezagRelationFactory.create(client=client, parent=parent)
     return client, parent
 
 
-def _kinds(parent, client: Client, on: datetime.date = ON) -> set[DataKind]:
+def _kinds(parent: User, client: Client, on: datetime.date = ON) -> set[DataKind]:
     return set(policy.kinds_visible(parent, client, on=on))
 
 
@@ -388,7 +393,7 @@ def test_family_management_is_for_the_treating_professionals(world: World) -> No
 # --- Role facts and gates that views, selectors and the navigation ask (never ``user.role``) ------
 
 #: function → the world's users for whom it is true (all others, and anonymous, get False).
-ROLE_GATES = {
+ROLE_GATES: dict[Callable[[User | AnonymousUser | None], bool], set[str]] = {
     policy.is_young_person: {"jongere"},
     policy.is_parent: {"ouder", "ouder_zonder_gezag"},
     policy.is_family: {"jongere", "ouder", "ouder_zonder_gezag"},
@@ -405,7 +410,7 @@ WORLD_USERS = sorted({actor for actor, _client, _allowed in MATRIX} - {"anonymou
 
 
 @pytest.mark.parametrize("gate", list(ROLE_GATES), ids=lambda gate: gate.__name__)
-def test_role_gates(world: World, gate) -> None:
+def test_role_gates(world: World, gate: Callable[[User | AnonymousUser | None], bool]) -> None:
     allowed = {key for key in WORLD_USERS if gate(world.user(key))}
     assert allowed == ROLE_GATES[gate]
     assert not gate(AnonymousUser())

@@ -13,9 +13,11 @@ from uuid import uuid4
 
 import pytest
 from axes.models import AccessFailureLog, AccessLog
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import Client as HttpClient
+from django.test import RequestFactory
 from django.urls import reverse
 
 from coachcare.accounts import digid
@@ -46,7 +48,7 @@ def oidc_provider() -> Iterator[OidcProvider]:
 
 
 @pytest.fixture
-def broker(settings, oidc_provider: OidcProvider) -> OidcProvider:
+def broker(settings: Any, oidc_provider: OidcProvider) -> OidcProvider:
     """DigiD configured against the provider, as an operator would: discovery URL, client id, secret."""
     settings.COACHCARE_OIDC_DISCOVERY_URL = oidc_provider.discovery_url
     settings.COACHCARE_OIDC_CLIENT_ID = "coachcare-test"
@@ -84,7 +86,7 @@ def logged_in_user_id(http: HttpClient) -> int | None:
 
 def refusal_of(response: Any) -> str:
     assert response.status_code == 403
-    content = response.content.decode()
+    content: str = response.content.decode()
     marker = 'data-refusal="'
     assert marker in content
     return content.split(marker, 1)[1].split('"', 1)[0]
@@ -189,7 +191,7 @@ def test_level_hoog_is_accepted_and_next_is_followed(client: HttpClient, broker:
 
 
 @pytest.mark.django_db
-def test_bsn_claim_name_is_configurable(client: HttpClient, broker: OidcProvider, settings) -> None:
+def test_bsn_claim_name_is_configurable(client: HttpClient, broker: OidcProvider, settings: Any) -> None:
     settings.COACHCARE_OIDC_BSN_CLAIM = "urn:nl-eid-gdi:1.0:id:BSN"
     young = UserFactory.create(jongere=True)
     own = ClientFactory.create(user=young)
@@ -297,7 +299,7 @@ def test_professional_linked_to_a_file_never_logs_in_with_digid(client: HttpClie
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("claims", [{"acr": SUBSTANTIEEL}, {"bsn": "123456789", "acr": SUBSTANTIEEL}])
-def test_missing_or_invalid_bsn_is_refused(client: HttpClient, broker: OidcProvider, claims) -> None:
+def test_missing_or_invalid_bsn_is_refused(client: HttpClient, broker: OidcProvider, claims: dict[str, Any]) -> None:
     response = digid_login(client, broker, claims=claims)
 
     assert refusal_of(response) == "invalid_bsn"
@@ -309,7 +311,9 @@ def test_missing_or_invalid_bsn_is_refused(client: HttpClient, broker: OidcProvi
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("acr", [MIDDEN, "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport", None])
-def test_level_below_substantieel_or_missing_is_refused(client: HttpClient, broker: OidcProvider, acr) -> None:
+def test_level_below_substantieel_or_missing_is_refused(
+    client: HttpClient, broker: OidcProvider, acr: str | None
+) -> None:
     own = ClientFactory.create(user=UserFactory.create(jongere=True))
     claims: dict[str, Any] = {"bsn": own.bsn}
     if acr is not None:
@@ -324,7 +328,7 @@ def test_level_below_substantieel_or_missing_is_refused(client: HttpClient, brok
 
 
 @pytest.mark.django_db
-def test_minimum_hoog_refuses_substantieel(client: HttpClient, broker: OidcProvider, settings) -> None:
+def test_minimum_hoog_refuses_substantieel(client: HttpClient, broker: OidcProvider, settings: Any) -> None:
     settings.COACHCARE_OIDC_MIN_LOA = "hoog"
     own = ClientFactory.create(user=UserFactory.create(jongere=True))
 
@@ -335,7 +339,7 @@ def test_minimum_hoog_refuses_substantieel(client: HttpClient, broker: OidcProvi
 
 
 @pytest.mark.django_db
-def test_broker_specific_level_names_via_the_mapping(client: HttpClient, broker: OidcProvider, settings) -> None:
+def test_broker_specific_level_names_via_the_mapping(client: HttpClient, broker: OidcProvider, settings: Any) -> None:
     settings.COACHCARE_OIDC_LOA_CLAIM = "loa"
     settings.COACHCARE_OIDC_LOA_MAPPING = "urn:example:digid:app-idcheck=substantieel"
     young = UserFactory.create(jongere=True)
@@ -413,7 +417,7 @@ def test_replayed_callback_is_refused(client: HttpClient, broker: OidcProvider) 
 
 
 @pytest.mark.django_db
-def test_id_token_from_another_issuer_is_refused(client: HttpClient, broker: OidcProvider, settings) -> None:
+def test_id_token_from_another_issuer_is_refused(client: HttpClient, broker: OidcProvider, settings: Any) -> None:
     settings.COACHCARE_OIDC_ISSUER = "https://another-broker.example"
     own = ClientFactory.create(user=UserFactory.create(jongere=True))
 
@@ -432,7 +436,7 @@ def test_cancelled_at_the_broker(client: HttpClient, broker: OidcProvider) -> No
 
 
 @pytest.mark.django_db
-def test_broker_unreachable_gives_a_clear_page(client: HttpClient, settings) -> None:
+def test_broker_unreachable_gives_a_clear_page(client: HttpClient, settings: Any) -> None:
     settings.COACHCARE_OIDC_DISCOVERY_URL = "http://127.0.0.1:9/.well-known/openid-configuration"
     settings.COACHCARE_OIDC_CLIENT_ID = "coachcare-test"
     settings.COACHCARE_OIDC_TIMEOUT = 2
@@ -456,23 +460,23 @@ def test_level_mapping_adds_to_the_defaults() -> None:
 
 @pytest.mark.parametrize("raw", ["urn:x=excellent", "no-level-here"])
 def test_level_mapping_rejects_nonsense(raw: str) -> None:
-    with pytest.raises(digid.ImproperlyConfigured):
+    with pytest.raises(ImproperlyConfigured):
         digid.loa_mapping_parse(raw)
 
 
 @pytest.mark.parametrize(
     ("minimum", "ok"), [("midden", False), ("basis", False), ("substantieel", True), ("HOOG", True)]
 )
-def test_minimum_level_cannot_be_below_substantieel(settings, minimum: str, ok: bool) -> None:
+def test_minimum_level_cannot_be_below_substantieel(settings: Any, minimum: str, ok: bool) -> None:
     settings.COACHCARE_OIDC_MIN_LOA = minimum
     if ok:
         assert digid.minimum_loa() >= digid.Loa.SUBSTANTIEEL
     else:
-        with pytest.raises(digid.ImproperlyConfigured):
+        with pytest.raises(ImproperlyConfigured):
             digid.minimum_loa()
 
 
-def test_system_check_refuses_a_low_minimum_or_missing_urls(settings) -> None:
+def test_system_check_refuses_a_low_minimum_or_missing_urls(settings: Any) -> None:
     settings.COACHCARE_OIDC_CLIENT_ID = "coachcare"
     settings.COACHCARE_OIDC_DISCOVERY_URL = ""
     settings.COACHCARE_OIDC_MIN_LOA = "midden"
@@ -484,7 +488,7 @@ def test_system_check_refuses_a_low_minimum_or_missing_urls(settings) -> None:
     assert "coachcare.E021" in str(raised.value)
 
 
-def test_explicit_endpoints_without_discovery(settings) -> None:
+def test_explicit_endpoints_without_discovery(settings: Any) -> None:
     settings.COACHCARE_OIDC_CLIENT_ID = "coachcare"
     settings.COACHCARE_OIDC_AUTHORIZATION_ENDPOINT = "https://broker.example/authorize"
     settings.COACHCARE_OIDC_TOKEN_ENDPOINT = "https://broker.example/token"
@@ -528,7 +532,7 @@ def test_repeated_refusals_from_one_browser_lock_that_browser(client: HttpClient
     assert logged_in_user_id(client) is None
 
 
-def test_lockout_parameters_per_kind_of_login(rf) -> None:
+def test_lockout_parameters_per_kind_of_login(rf: RequestFactory) -> None:
     from coachcare.accounts.lockout import PASSWORD_LOGIN, WITHOUT_USERNAME, lockout_parameters
 
     assert lockout_parameters(rf.post(LOGIN, {"username": "someone"}), {"username": "someone"}) == PASSWORD_LOGIN

@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 import pytest
+from django.http.response import HttpResponseBase
 from django.test import Client as HttpClient
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -19,7 +20,7 @@ SETUP = reverse("accounts:setup")
 HOME = reverse("core:home")
 
 
-def password_login(http: HttpClient, user: User, password: str = PASSWORD):
+def password_login(http: HttpClient, user: User, password: str = PASSWORD) -> HttpResponseBase:
     return http.post(LOGIN, {"username": user.username, "password": password})
 
 
@@ -47,7 +48,9 @@ def professional(db: None) -> tuple[User, TOTPDevice]:
     return user, TOTPDeviceFactory.create(user=user)
 
 
-def test_professional_password_login_leads_to_totp_step(client: HttpClient, professional) -> None:
+def test_professional_password_login_leads_to_totp_step(
+    client: HttpClient, professional: tuple[User, TOTPDevice]
+) -> None:
     user, _device = professional
     own_client = ClientFactory.create(coach=user)
 
@@ -65,7 +68,7 @@ def test_professional_password_login_leads_to_totp_step(client: HttpClient, prof
     assert client.get(reverse("admin:index"))["Location"] == VERIFY
 
 
-def test_wrong_code_is_refused(client: HttpClient, professional) -> None:
+def test_wrong_code_is_refused(client: HttpClient, professional: tuple[User, TOTPDevice]) -> None:
     user, device = professional
     password_login(client, user)
 
@@ -77,7 +80,7 @@ def test_wrong_code_is_refused(client: HttpClient, professional) -> None:
     assert client.get(HOME)["Location"] == VERIFY
 
 
-def test_malformed_code_is_refused(client: HttpClient, professional) -> None:
+def test_malformed_code_is_refused(client: HttpClient, professional: tuple[User, TOTPDevice]) -> None:
     user, _device = professional
     password_login(client, user)
 
@@ -87,7 +90,7 @@ def test_malformed_code_is_refused(client: HttpClient, professional) -> None:
     assert not is_verified(client)
 
 
-def test_right_code_lets_the_professional_in(client: HttpClient, professional) -> None:
+def test_right_code_lets_the_professional_in(client: HttpClient, professional: tuple[User, TOTPDevice]) -> None:
     user, device = professional
     password_login(client, user)
 
@@ -100,7 +103,7 @@ def test_right_code_lets_the_professional_in(client: HttpClient, professional) -
     assert home.status_code == 200
 
 
-def test_a_code_cannot_be_used_twice(professional) -> None:
+def test_a_code_cannot_be_used_twice(professional: tuple[User, TOTPDevice]) -> None:
     user, device = professional
     code = right_code(device)
     first, second = HttpClient(), HttpClient()
@@ -112,7 +115,7 @@ def test_a_code_cannot_be_used_twice(professional) -> None:
     assert not is_verified(second)
 
 
-def test_verify_follows_safe_next(client: HttpClient, professional) -> None:
+def test_verify_follows_safe_next(client: HttpClient, professional: tuple[User, TOTPDevice]) -> None:
     user, device = professional
     password_login(client, user)
 
@@ -150,7 +153,7 @@ def test_first_time_professional_goes_to_setup_and_enrols(client: HttpClient, db
     assert client.get(SETUP)["Location"] == VERIFY
 
 
-def test_setup_is_not_for_who_has_a_device(client: HttpClient, professional) -> None:
+def test_setup_is_not_for_who_has_a_device(client: HttpClient, professional: tuple[User, TOTPDevice]) -> None:
     user, _device = professional
     password_login(client, user)
 
@@ -207,7 +210,7 @@ def test_inactive_user_cannot_log_in(client: HttpClient, db: None) -> None:
     assert not is_logged_in(client)
 
 
-def test_logout_ends_the_session(client: HttpClient, professional) -> None:
+def test_logout_ends_the_session(client: HttpClient, professional: tuple[User, TOTPDevice]) -> None:
     user, device = professional
     password_login(client, user)
     client.post(VERIFY, {"token": right_code(device)})

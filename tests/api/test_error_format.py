@@ -3,8 +3,11 @@ no CSRF page), a method an endpoint does not have, a POST or PATCH on a search o
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 import pytest
+from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.test import Client as HttpClient
 
 from coachcare.accounts.models import User
@@ -19,20 +22,22 @@ def http() -> HttpClient:
     return HttpClient(enforce_csrf_checks=True)
 
 
-def assert_problem(response, status: int) -> dict:  # type: ignore[no-untyped-def]
+def assert_problem(response: HttpResponseBase, status: int) -> dict[str, Any]:
+    assert isinstance(response, HttpResponse)
     assert response.status_code == status, response.content[:200]
     assert response["Content-Type"] == "application/problem+json"
-    body = json.loads(response.content)
+    body: dict[str, Any] = json.loads(response.content)
     assert body["status"] == status and body["title"] and body["detail"]
-    return body  # type: ignore[no-any-return]
+    return body
 
 
-def assert_outcome(response, status: int) -> dict:  # type: ignore[no-untyped-def]
+def assert_outcome(response: HttpResponseBase, status: int) -> dict[str, Any]:
+    assert isinstance(response, HttpResponse)
     assert response.status_code == status, response.content[:200]
     assert response["Content-Type"] == "application/fhir+json"
-    body = json.loads(response.content)
+    body: dict[str, Any] = json.loads(response.content)
     assert body["resourceType"] == "OperationOutcome" and body["issue"][0]["diagnostics"]
-    return body  # type: ignore[no-any-return]
+    return body
 
 
 @pytest.mark.parametrize("method", ["get", "post", "put", "patch", "delete"])

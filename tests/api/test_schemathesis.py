@@ -5,6 +5,7 @@ response conforms to the schema (status codes, content types, bodies).
 """
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import schemathesis
@@ -41,7 +42,7 @@ def token(api_world: ApiWorld) -> Iterator[str]:
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-def test_api_conforms_to_its_schema(case: schemathesis.Case, token: str) -> None:
+def test_api_conforms_to_its_schema(case: schemathesis.Case[Any], token: str) -> None:
     response = case.call(headers={"Authorization": f"Bearer {token}"})
     assert response.status_code < 500, response.text
     # Missing and bad tokens are tested in test_auth.py (this check would replay with our token);

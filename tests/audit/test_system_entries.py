@@ -1,5 +1,6 @@
 """NEN 7513 entries written by the system itself (a command or a task, no user)."""
 
+import getpass
 import socket
 from typing import Any
 from uuid import UUID, uuid4
@@ -57,5 +58,5 @@ def test_no_os_login_name_falls_back_to_the_uid(monkeypatch: pytest.MonkeyPatch)
     def no_user() -> str:
         raise OSError("no login name")
 
-    monkeypatch.setattr(services.getpass, "getuser", no_user)
+    monkeypatch.setattr(getpass, "getuser", no_user)
     assert AccessPoint.system("x").on_behalf_of.startswith("OS user uid ")

@@ -8,6 +8,7 @@ import importlib
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -105,7 +106,7 @@ def login(page: Page, live_server: object, demo: None) -> Login:
     return _login
 
 
-def format_violations(violations: list[dict]) -> str:
+def format_violations(violations: list[dict[str, Any]]) -> str:
     lines = []
     for violation in violations:
         lines.append(f"[{violation['impact']}] {violation['id']}: {violation['help']} ({violation['helpUrl']})")

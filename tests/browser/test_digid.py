@@ -2,6 +2,7 @@
 process), back to coachcare logged in; and the refusal page. Both pages pass axe."""
 
 from collections.abc import Iterator
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -25,7 +26,7 @@ def oidc_provider() -> Iterator[OidcProvider]:
 
 
 @pytest.fixture
-def broker(settings, oidc_provider: OidcProvider) -> OidcProvider:
+def broker(settings: Any, oidc_provider: OidcProvider) -> OidcProvider:
     settings.COACHCARE_OIDC_DISCOVERY_URL = oidc_provider.discovery_url
     settings.COACHCARE_OIDC_CLIENT_ID = "coachcare-browser-test"
     settings.COACHCARE_OIDC_CLIENT_SECRET = "test-only-secret"
@@ -45,7 +46,7 @@ def log_in_with_digid(page: Page, base_url: str, provider: OidcProvider, claims:
     page.wait_for_load_state()
 
 
-def test_young_person_logs_in_with_digid(page: Page, live_server: LiveServer, demo: None, broker) -> None:
+def test_young_person_logs_in_with_digid(page: Page, live_server: LiveServer, demo: None, broker: OidcProvider) -> None:
     own = Client.objects.get(user__username="jongere15")
 
     log_in_with_digid(page, live_server.url, broker, {"bsn": own.bsn, "acr": SUBSTANTIEEL})
@@ -54,7 +55,9 @@ def test_young_person_logs_in_with_digid(page: Page, live_server: LiveServer, de
     expect(page.locator("h1")).to_have_text("Mijn portaal")
 
 
-def test_unknown_bsn_sees_an_accessible_refusal(page: Page, live_server: LiveServer, demo: None, broker) -> None:
+def test_unknown_bsn_sees_an_accessible_refusal(
+    page: Page, live_server: LiveServer, demo: None, broker: OidcProvider
+) -> None:
     log_in_with_digid(page, live_server.url, broker, {"bsn": next_bsn(), "acr": SUBSTANTIEEL})
 
     expect(page.locator("h1")).to_have_text("Inloggen met DigiD is niet gelukt")

@@ -15,7 +15,8 @@ pytestmark = pytest.mark.django_db
 def _raw(sql: str, pk: int) -> str:
     with connection.cursor() as cursor:
         cursor.execute(sql, [pk])
-        return cursor.fetchone()[0]
+        value: str = cursor.fetchone()[0]
+        return value
 
 
 def test_bsn_is_stored_encrypted_and_decrypts_through_the_orm() -> None:

@@ -130,7 +130,10 @@ def test_ics_download(running: Running, login: Login) -> None:
 def test_ics_refused_to_others(running: Running, login: Login) -> None:
     private = appointment(running)
     invited = appointment(running, with_parents=True)
-    url = lambda a: reverse("coaching:appointment_ics", kwargs={"public_id": a.public_id})  # noqa: E731
+
+    def url(booked: Appointment) -> str:
+        return reverse("coaching:appointment_ics", kwargs={"public_id": booked.public_id})
+
     assert login(running.world.jongere_other).get(url(private)).status_code == 404
     assert login(running.world.toegang).get(url(private)).status_code == 404
     assert login(running.world.ouder).get(url(private)).status_code == 404

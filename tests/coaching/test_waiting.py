@@ -2,6 +2,7 @@
 
 import datetime
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.db.models import F
@@ -166,8 +167,8 @@ def test_the_portal_opens_with_the_waiting_list(running: Running, login: Login) 
 def test_the_parent_start_page_opens_with_the_waiting_list_in_dutch(
     world: World,
     login: Login,
-    settings,
-    user_key: str,  # type: ignore[no-untyped-def]
+    settings: Any,
+    user_key: str,
 ) -> None:
     settings.LANGUAGE_CODE = "nl"
     opened(world)

@@ -9,13 +9,14 @@ from django.utils import translation
 
 from coachcare.access import policy
 from coachcare.audit.models import AccessLogEntry
+from coachcare.audit.services import AccessPoint
 from coachcare.contracts import services
 from coachcare.contracts.models import Allocation, AllocationChangeRequest, ChangeRequestStatus
 from coachcare.core.dates import today
 from tests.contracts.conftest import TARIFF_FIRST, Contracted
 from tests.contracts.factories import AllocationFactory
 
-WEB = services.AccessPoint(channel="web", address="127.0.0.1")
+WEB = AccessPoint(channel="web", address="127.0.0.1")
 
 
 @pytest.fixture(autouse=True)

@@ -9,16 +9,17 @@ from django.utils import translation
 
 from coachcare.access import policy
 from coachcare.audit.models import AccessLogEntry
+from coachcare.audit.services import AccessPoint
 from coachcare.contracts import selectors, services
 from coachcare.contracts.models import Allocation, AllocationNotice, AllocationStatus, FundingModel
-from coachcare.core.dates import today
+from coachcare.core.dates import add_months, today
 from tests.conftest import World
 from tests.contracts.conftest import FIRST, NEXT, TARIFF_FIRST, TARIFF_NEXT, Contracted
 from tests.contracts.factories import AllocationFactory, ContractFactory
 from tests.method.factories import MethodVersionFactory, ModuleFactory
 from tests.providers.factories import ProviderFactory
 
-WEB = services.AccessPoint(channel="web", address="127.0.0.1")
+WEB = AccessPoint(channel="web", address="127.0.0.1")
 
 
 @pytest.fixture(autouse=True)
@@ -213,7 +214,7 @@ def test_mandate_grants_the_next_module_at_once_and_informs_the_municipality(man
     assert allocation.via_mandate
     assert allocation.volume == 1
     assert allocation.start_date == today()
-    assert allocation.end_date == services.add_months(today(), 6)
+    assert allocation.end_date == add_months(today(), 6)
     assert allocation.budget_cents == TARIFF_NEXT
     assert allocation.toewijzing_nummer
     assert allocation.decided_by is None
@@ -248,7 +249,7 @@ def test_mandate_stops_when_the_yearly_budget_is_used_up(mandated: Contracted) -
     assert granted.via_mandate
     assert after_budget.status == AllocationStatus.REQUESTED
     assert not after_budget.via_mandate
-    assert services.contract_remaining_cents(contract=mandated.contract, year=today().year) == 0
+    assert selectors.contract_remaining_cents(contract=mandated.contract, year=today().year) == 0
     # and the municipality cannot grant beyond the cap either
     with pytest.raises(ValidationError) as exceeded:
         _approve(mandated, after_budget)
@@ -507,4 +508,4 @@ def test_list_shows_open_requests_first_and_filters_by_status(contracted: Contra
     ],
 )
 def test_add_months(on: datetime.date, months: int, expected: datetime.date) -> None:
-    assert services.add_months(on, months) == expected
+    assert add_months(on, months) == expected

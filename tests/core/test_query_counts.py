@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from coachcare.accounts.models import User
+from coachcare.providers.models import Team
 from tests.accounts.factories import UserFactory
 from tests.clients.factories import ClientFactory, ClientNoteFactory, GezagRelationFactory
 from tests.municipalities.factories import MunicipalityFactory
@@ -35,11 +36,11 @@ def _measure(http: HttpClient, url: str, add: Callable[[int], object]) -> tuple[
 
 
 @pytest.fixture
-def team(db: None):
+def team(db: None) -> Team:
     return TeamFactory.create()
 
 
-def test_coach_caseload(team, login: Login) -> None:
+def test_coach_caseload(team: Team, login: Login) -> None:
     coach = UserFactory.create(coach=True, team=team)
     colleague = UserFactory.create(coach=True, team=team)
     municipality = MunicipalityFactory.create()
@@ -55,7 +56,7 @@ def test_coach_caseload(team, login: Login) -> None:
     assert many <= MAX_QUERIES
 
 
-def test_teamleider_caseload_with_age_bands(team, login: Login) -> None:
+def test_teamleider_caseload_with_age_bands(team: Team, login: Login) -> None:
     coach = UserFactory.create(coach=True, team=team)
     http = login(UserFactory.create(teamleider=True, team=team))
 
@@ -69,7 +70,7 @@ def test_teamleider_caseload_with_age_bands(team, login: Login) -> None:
     assert many <= MAX_QUERIES
 
 
-def test_gemeente_toegang_residents(team, login: Login) -> None:
+def test_gemeente_toegang_residents(team: Team, login: Login) -> None:
     municipality = MunicipalityFactory.create()
     coaches = [UserFactory.create(coach=True, team=team), UserFactory.create(coach=True)]
     http = login(UserFactory.create(toegang=True, municipality=municipality))
@@ -99,7 +100,7 @@ def test_parent_home(db: None, login: Login) -> None:
     assert many <= MAX_QUERIES
 
 
-def test_client_detail_with_many_notes(team, login: Login) -> None:
+def test_client_detail_with_many_notes(team: Team, login: Login) -> None:
     coach = UserFactory.create(coach=True, team=team)
     client = ClientFactory.create(coach=coach)
     authors = [coach, UserFactory.create(coach=True, team=team), UserFactory.create(teamleider=True, team=team)]

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from unittest import mock
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, connection
 from django.test import Client as HttpClient
 from django.test import RequestFactory
 from django.urls import reverse
@@ -30,7 +30,7 @@ def test_health_endpoints_answer_json(client: HttpClient, url: str) -> None:
 
 def test_readyz_is_503_when_the_database_fails() -> None:
     request = RequestFactory().get("/readyz")
-    with mock.patch.object(views.connection, "cursor", side_effect=OperationalError("database is down")):
+    with mock.patch.object(connection, "cursor", side_effect=OperationalError("database is down")):
         response = views.readyz(request)
 
     assert response.status_code == 503
@@ -39,7 +39,7 @@ def test_readyz_is_503_when_the_database_fails() -> None:
 
 def test_healthz_does_not_touch_the_database() -> None:
     request = RequestFactory().get("/healthz")
-    with mock.patch.object(views.connection, "cursor", side_effect=AssertionError("no database")):
+    with mock.patch.object(connection, "cursor", side_effect=AssertionError("no database")):
         assert views.healthz(request).status_code == 200
 
 

@@ -37,7 +37,7 @@ SKIPPED_ROUTES = {"accounts/logout/"}
 INTEGER_VALUES = (6, 12, 1)
 
 
-def _clinical_fields(model: type[models.Model]) -> list[models.Field]:
+def _clinical_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
     return [
         field
         for field in model._meta.concrete_fields
@@ -45,7 +45,7 @@ def _clinical_fields(model: type[models.Model]) -> list[models.Field]:
     ]
 
 
-def _marked(field: models.Field) -> str:
+def _marked(field: models.Field[Any, Any]) -> str:
     """The marker, as JSON when the field holds JSON (GAS scales, questionnaire answers)."""
     if "json" in str(field.help_text).lower():
         return json.dumps({"1": MARKER, "2": MARKER})
@@ -75,7 +75,7 @@ class Planter:
         existing = model._default_manager.first()
         return existing if existing is not None else self.plant(model)
 
-    def value(self, field: models.Field) -> Any:
+    def value(self, field: models.Field[Any, Any]) -> Any:
         if field.choices:
             return field.choices[0][0]
         if isinstance(field, models.UUIDField):
@@ -105,7 +105,7 @@ class Planter:
                 assert field.related_model is not None
                 if field.null and field.related_model not in self.known:
                     continue
-                values[field.name] = self.related(field.related_model)  # type: ignore[arg-type]
+                values[field.name] = self.related(field.related_model)
             elif not field.null and not field.has_default():
                 values[field.name] = self.value(field)
         instance = model._default_manager.create(**values)

@@ -1,4 +1,5 @@
 import json
+from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -14,8 +15,9 @@ from coachcare.method.services import (
 )
 
 
-def demo_package() -> dict:
-    return json.loads(DEMO_PACKAGE_PATH.read_text(encoding="utf-8"))
+def demo_package() -> dict[str, Any]:
+    package: dict[str, Any] = json.loads(DEMO_PACKAGE_PATH.read_text(encoding="utf-8"))
+    return package
 
 
 def test_demo_package_is_valid() -> None:

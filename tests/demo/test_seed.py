@@ -1,7 +1,10 @@
 """``manage.py seed_demo``: the documented demo accounts, repeatable, refused on a real server."""
 
+from typing import Any
+
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client as HttpClient
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from coachcare.access.consent import consent_parties
@@ -122,7 +125,7 @@ def test_running_twice_changes_nothing(seeded: None) -> None:
     assert _counts() == before
 
 
-def test_refuses_without_debug_and_without_force(settings) -> None:
+def test_refuses_without_debug_and_without_force(settings: Any) -> None:
     settings.DEBUG = False
 
     with pytest.raises(CommandError, match="DEBUG"):
@@ -131,7 +134,7 @@ def test_refuses_without_debug_and_without_force(settings) -> None:
     assert not User.objects.exists()
 
 
-def test_runs_with_debug(settings) -> None:
+def test_runs_with_debug(settings: Any) -> None:
     settings.DEBUG = True
 
     call_command("seed_demo")
@@ -139,7 +142,7 @@ def test_runs_with_debug(settings) -> None:
     assert User.objects.filter(username__in=ACCOUNTS).count() == len(ACCOUNTS)
 
 
-def test_the_demo_coach_can_read_the_demo_files(seeded: None, client) -> None:
+def test_the_demo_coach_can_read_the_demo_files(seeded: None, client: HttpClient) -> None:
     from django.urls import reverse
 
     from tests.conftest import log_in

@@ -13,6 +13,7 @@ from django.core.management import call_command
 from coachcare.clients.models import ClientNote
 from coachcare.contracts.models import Allocation, AllocationChangeRequest, AllocationStatus
 from coachcare.contracts.services import change_request_apply
+from coachcare.core.dates import month_bounds
 from coachcare.declarations.models import Declaration
 from coachcare.ijw import services
 from coachcare.ijw.messages import (
@@ -388,4 +389,4 @@ def test_a_request_made_at_half_past_midnight_belongs_to_the_amsterdam_month(
 @pytest.mark.parametrize("period", ["2025-2", "2025-13", "202502", "2025-02-01", " 2025-02"])
 def test_a_period_that_is_not_yyyy_mm_is_refused(period: str) -> None:
     with pytest.raises(ValueError):
-        services.month_bounds(period)
+        month_bounds(period)

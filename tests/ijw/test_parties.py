@@ -59,7 +59,7 @@ def _readdressed(data: bytes, *, afzender: str | None, ontvanger: str | None) ->
         afzender=afzender or message.header.afzender,
         ontvanger=ontvanger or message.header.ontvanger,
     )
-    return render(dataclasses.replace(message, header=header))  # type: ignore[arg-type, type-var]
+    return render(dataclasses.replace(message, header=header))
 
 
 # --- JW301 ----------------------------------------------------------------------------------------

@@ -15,7 +15,8 @@ LICENSED_FIXTURE = FIXTURES / "voorbeeld-instrument.json"
 
 def licensed_data() -> dict[str, Any]:
     """The made-up licensed-style instrument (4 items 0-10, two subscales, one cut-off)."""
-    return json.loads(LICENSED_FIXTURE.read_text(encoding="utf-8"))
+    result: dict[str, Any] = json.loads(LICENSED_FIXTURE.read_text(encoding="utf-8"))
+    return result
 
 
 def definition_data(**overrides: Any) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """Goal Attainment Scaling and Goal-Based Outcomes: pure scoring (docs/measures.md, outcomes.md)."""
 
 import math
+from typing import Any
 
 import pytest
 
@@ -67,7 +68,7 @@ def test_unweighted_is_the_same_as_all_weights_one() -> None:
         ({"scores": [0], "rho": -0.1}, "rho"),
     ],
 )
-def test_invalid_input_is_refused_with_a_clear_message(kwargs: dict, message: str) -> None:
+def test_invalid_input_is_refused_with_a_clear_message(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         gas_t_score(**kwargs)
 

@@ -2,6 +2,7 @@
 
 import json
 import uuid
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -43,7 +44,7 @@ def coach_list(db: None) -> QuestionnaireDefinition:
 
 
 def submit(
-    world: World, actor_key: str, client_key: str, definition: QuestionnaireDefinition, answers: dict
+    world: World, actor_key: str, client_key: str, definition: QuestionnaireDefinition, answers: dict[str, Any]
 ) -> QuestionnaireResponse:
     return questionnaire_response_submit(
         actor=world.user(actor_key),

@@ -92,7 +92,7 @@ def test_unread_counts_and_mark_read(world: World, youth_thread: Thread, login: 
     assert selectors.unread_count(actor=world.jongere) == 2
     assert selectors.unread_count(actor=world.coach) == 0  # one's own messages are read
     [thread] = selectors.threads_for_young_person(actor=world.jongere, access_point=POINT).object_list
-    assert thread.unread == 2  # type: ignore[attr-defined]
+    assert thread.unread == 2
     http = login(world.jongere)
     home = http.get(reverse("core:home"), follow=True).content.decode()
     assert reverse("messaging:inbox") in home
@@ -140,7 +140,7 @@ def test_inbox_lists_unread_threads_first(world: World, youth_thread: Thread, pa
     post(world.coach, parent_thread, "Nog een aan ouder")  # newest, but read by the coach
     threads = selectors.inbox_for(actor=world.coach, access_point=POINT).object_list
     assert [thread.pk for thread in threads] == [youth_thread.pk, parent_thread.pk]
-    assert [thread.unread for thread in threads] == [1, 0]  # type: ignore[attr-defined]
+    assert [thread.unread for thread in threads] == [1, 0]
 
 
 def test_poll_returns_only_newer_messages(world: World, youth_thread: Thread, login: Login) -> None:
@@ -350,8 +350,8 @@ def test_inbox_is_paginated_unread_first_and_logs_only_what_it_shows(
     post(world.jongere, youth_thread, "Nog een vraag")  # the one unread conversation
     first = selectors.inbox_for(actor=world.coach, access_point=POINT, page=1)
     assert first.paginator.count == 31 and len(first.object_list) == selectors.INBOX_PAGE_SIZE
-    assert first.object_list[0].pk == youth_thread.pk and first.object_list[0].unread == 1  # type: ignore[attr-defined]
-    assert all(thread.unread == 0 for thread in first.object_list[1:])  # type: ignore[attr-defined]
+    assert first.object_list[0].pk == youth_thread.pk and first.object_list[0].unread == 1
+    assert all(thread.unread == 0 for thread in first.object_list[1:])
     second = selectors.inbox_for(actor=world.coach, access_point=POINT, page=2)
     assert len(second.object_list) == 31 - selectors.INBOX_PAGE_SIZE
     assert {t.pk for t in first.object_list}.isdisjoint({t.pk for t in second.object_list})

@@ -8,7 +8,7 @@ import factory
 from coachcare.method.models import Assignment, Lesson, MethodVersion, Module
 
 
-class MethodVersionFactory(factory.django.DjangoModelFactory):
+class MethodVersionFactory(factory.django.DjangoModelFactory[MethodVersion]):
     class Meta:
         model = MethodVersion
         django_get_or_create = ("version",)
@@ -19,7 +19,7 @@ class MethodVersionFactory(factory.django.DjangoModelFactory):
     is_current = False
 
 
-class ModuleFactory(factory.django.DjangoModelFactory):
+class ModuleFactory(factory.django.DjangoModelFactory[Module]):
     class Meta:
         model = Module
 
@@ -45,7 +45,7 @@ class ModuleFactory(factory.django.DjangoModelFactory):
     is_final = False
 
 
-class LessonFactory(factory.django.DjangoModelFactory):
+class LessonFactory(factory.django.DjangoModelFactory[Lesson]):
     class Meta:
         model = Lesson
 
@@ -55,7 +55,7 @@ class LessonFactory(factory.django.DjangoModelFactory):
     body = "Een korte les."
 
 
-class AssignmentFactory(factory.django.DjangoModelFactory):
+class AssignmentFactory(factory.django.DjangoModelFactory[Assignment]):
     class Meta:
         model = Assignment
 

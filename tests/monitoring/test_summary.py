@@ -222,7 +222,8 @@ def test_closing_and_following_up_through_the_services(contracted: World) -> Non
         actor=contracted.coach, follow_up=FollowUp.objects.get(pk=six.pk), needed_care_again=True, access_point=AP
     )
     row.refresh_from_db()
-    assert (row.fu6, row.fu6_open_due) == (True, None)
+    assert row.fu6 is True
+    assert row.fu6_open_due is None
     scope = ind.Scope(date_from=today(), date_to=today(), municipality_id=contracted.municipality_a.pk)
     figures = ind.figures_from(ind.total_row(ind.outcome_rows(scope)))
     assert (figures["goal_3_2_6"].numerator, figures["goal_3_2_6"].denominator) == (1, 1)

@@ -41,7 +41,7 @@ def _pg_server() -> dict[str, str]:
 def _pg_admin(sql: str) -> None:
     server = _pg_server()
     with psycopg.connect(dbname="postgres", autocommit=True, **server) as conn:  # type: ignore[arg-type]
-        conn.execute(sql)  # type: ignore[arg-type]
+        conn.execute(sql)
 
 
 @pytest.fixture

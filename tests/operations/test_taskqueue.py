@@ -2,6 +2,7 @@
 
 import datetime
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 TASK = "coachcare.declarations.tasks.declaration_run_all_task"
 
 
-def _task(*, status: str, started_minutes_ago: int | None, workers: int) -> DBTaskResult:
+def _task(*, status: str, started_minutes_ago: int | None, workers: int) -> DBTaskResult[Any, Any]:
     now = timezone.now()
     return DBTaskResult.objects.create(
         status=status,

@@ -6,6 +6,7 @@ import datetime
 import io
 import uuid
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from django.apps import apps
@@ -148,7 +149,8 @@ def _trajectory(client: Client, *, closed_on: datetime.date | None, version: Met
 
 @pytest.fixture
 def method_version(db: None) -> MethodVersion:
-    return MethodVersionFactory.create()
+    version: MethodVersion = MethodVersionFactory.create()
+    return version
 
 
 @pytest.fixture(autouse=True)
@@ -388,7 +390,7 @@ def test_a_destruction_on_request_is_recorded_as_such(world: World) -> None:
 # --- the schedule ------------------------------------------------------------------------------------------
 
 
-def _queued() -> list[TaskResult]:
+def _queued() -> list[TaskResult[Any, Any]]:
     return [
         result
         for result in default_task_backend.results  # type: ignore[attr-defined]

@@ -74,7 +74,7 @@ class UserAccountForm(forms.ModelForm[User]):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(DjangoUserAdmin[User]):
     form = UserAccountForm
     add_form = UserAddForm
     add_form_template = "admin/change_form.html"
@@ -146,7 +146,8 @@ class UserAdmin(DjangoUserAdmin):
         target = self.get_object(request, id)
         if target is None or target.pk == _actor(request).pk:
             return HttpResponseRedirect(reverse("admin:password_change"))
-        query = urlencode({"target": target.pk, "kind": UserChangeRequest.Kind.PASSWORD})
+        params: dict[str, str | int] = {"target": target.pk, "kind": UserChangeRequest.Kind.PASSWORD}
+        query = urlencode(params)
         return HttpResponseRedirect(f"{reverse('admin:accounts_userchangerequest_add')}?{query}")
 
 
@@ -211,7 +212,7 @@ class UserChangeRequestForm(forms.ModelForm[UserChangeRequest]):
 
 
 @admin.register(UserChangeRequest)
-class UserChangeRequestAdmin(admin.ModelAdmin):
+class UserChangeRequestAdmin(admin.ModelAdmin[UserChangeRequest]):
     """Request a change of someone's account; a second administrator approves or rejects it."""
 
     form = UserChangeRequestForm
@@ -308,9 +309,13 @@ class UserChangeRequestAdmin(admin.ModelAdmin):
         actor = _actor(request)
         context: dict[str, Any] = {"may_approve": False, "may_reject": False}
         if change_request is not None and change_request.status == UserChangeRequest.Status.PENDING:
-            ids = {"target_id": change_request.target_id, "requested_by_id": change_request.requested_by_id}
-            context["may_approve"] = policy.can_decide_user_change(actor, approve=True, **ids)
-            context["may_reject"] = policy.can_decide_user_change(actor, approve=False, **ids)
+            for key, approve in (("may_approve", True), ("may_reject", False)):
+                context[key] = policy.can_decide_user_change(
+                    actor,
+                    approve=approve,
+                    target_id=change_request.target_id,
+                    requested_by_id=change_request.requested_by_id,
+                )
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **context})
 
     def get_urls(self) -> list[Any]:
@@ -367,7 +372,7 @@ class UserChangeRequestAdmin(admin.ModelAdmin):
 # at; a second factor is reset through an approved UserChangeRequest.
 
 
-class DeviceAdmin(admin.ModelAdmin):
+class DeviceAdmin(admin.ModelAdmin[Any]):  # any django-otp device model
     """Read-only admin for a django-otp device: who, which name, confirmed, when; never a secret."""
 
     list_display = ("user", "name", "confirmed")

@@ -45,7 +45,7 @@ class DigidBackend(OIDCAuthenticationBackend):
         # made for every password login as well, configured or not.
         self.UserModel = get_user_model()
 
-    def get_settings(self, attr: str, *args: Any) -> Any:  # type: ignore[override]
+    def get_settings(self, attr: str, *args: Any) -> Any:
         if self._config is not None:
             library = self._config.library_settings()
             if attr in library:
@@ -62,7 +62,7 @@ class DigidBackend(OIDCAuthenticationBackend):
         self.OIDC_RP_SIGN_ALGO = config.sign_algo
         self.OIDC_RP_IDP_SIGN_KEY = None
 
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self, request: HttpRequest | None, nonce: str | None = None, code_verifier: str | None = None
     ) -> User | None:
         if request is None or not digid.digid_enabled():
@@ -76,7 +76,7 @@ class DigidBackend(OIDCAuthenticationBackend):
             setattr(request, REQUEST_REFUSAL, digid.Refusal.FAILED)
             return None
         try:
-            user = super().authenticate(request, nonce=nonce, code_verifier=code_verifier)
+            user: User | None = super().authenticate(request, nonce=nonce, code_verifier=code_verifier)
         except OSError:  # the broker cannot be reached or answers with an HTTP error (requests' errors)
             logger.warning("DigiD login failed: the broker did not answer the token or userinfo request")
             setattr(request, REQUEST_REFUSAL, digid.Refusal.FAILED)
@@ -114,7 +114,7 @@ class DigidBackend(OIDCAuthenticationBackend):
     def verify_claims(self, claims: dict[str, Any]) -> bool:
         return True  # coachcare's own checks follow in filter_users_by_claims
 
-    def filter_users_by_claims(self, claims: dict[str, Any]) -> list[User]:  # type: ignore[override]
+    def filter_users_by_claims(self, claims: dict[str, Any]) -> list[User]:
         assert self._config is not None
         try:
             user, loa = digid.digid_login_resolve(claims=claims, config=self._config)
@@ -136,6 +136,6 @@ class DigidBackend(OIDCAuthenticationBackend):
     def update_user(self, user: User, claims: dict[str, Any]) -> User:
         return user
 
-    def get_user(self, user_id: int) -> User | None:  # type: ignore[override]
+    def get_user(self, user_id: int) -> User | None:
         # Django's own lookup, which refuses an account that was made inactive since the login.
-        return ModelBackend.get_user(self, user_id)  # type: ignore[arg-type,return-value]
+        return ModelBackend.get_user(self, user_id)

@@ -180,7 +180,7 @@ def minimum_loa() -> Loa:
 def _discovery(url: str, *, timeout: int) -> dict[str, Any]:
     """The broker's discovery document, cached for an hour (every login would otherwise fetch it)."""
     cache_key = f"digid-discovery:{url}"
-    document = cache.get(cache_key)
+    document: dict[str, Any] | None = cache.get(cache_key)
     if document is None:
         with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - URL from settings
             document = json.load(response)

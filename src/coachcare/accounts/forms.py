@@ -21,7 +21,7 @@ class TokenForm(forms.Form):
     )
 
     def clean_token(self) -> str:
-        token = self.cleaned_data["token"].strip()
+        token: str = self.cleaned_data["token"].strip()
         if not token.isdigit():
             raise forms.ValidationError(_("The code has 6 digits."))
         return token
@@ -92,6 +92,6 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
     """Queues the reset e-mail for every active account with this address (normally one); nothing
     is sent during the request, so known and unknown addresses get the same answer, equally fast."""
 
-    def save(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         for user in self.get_users(self.cleaned_data["email"]):
             transaction.on_commit(functools.partial(password_reset_send_task.enqueue, user.pk))

@@ -26,7 +26,7 @@ class RequireTwoFactorMiddleware:
         if (
             user.is_authenticated
             and getattr(user, "is_professional", False)
-            and not user.is_verified()  # type: ignore[union-attr,attr-defined]
+            and not user.is_verified()
             and not request.path.startswith(OPEN_PREFIXES)
         ):
             return redirect("accounts:verify")
@@ -36,7 +36,7 @@ class RequireTwoFactorMiddleware:
 def resolved(user: Any) -> Any:
     """The object behind (nested) lazy proxies such as ``request.user``, loaded if it was not yet."""
     while isinstance(user, LazyObject):
-        if user._wrapped is empty:  # type: ignore[attr-defined]
-            user._setup()  # type: ignore[attr-defined]
-        user = user._wrapped  # type: ignore[attr-defined]
+        if user._wrapped is empty:
+            user._setup()
+        user = user._wrapped
     return user

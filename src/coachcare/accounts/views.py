@@ -95,7 +95,8 @@ class DigidLoginView(_DigidConfigured, OIDCAuthenticationRequestView):
             return _digid_refused(request, digid.Refusal.FAILED, status=503)
         self.OIDC_OP_AUTH_ENDPOINT = self.config.authorization_endpoint
         self.OIDC_RP_CLIENT_ID = self.config.client_id
-        return super().get(request)
+        result: HttpResponse = super().get(request)
+        return result
 
 
 class DigidCallbackView(_DigidConfigured, OIDCAuthenticationCallbackView):
@@ -106,7 +107,8 @@ class DigidCallbackView(_DigidConfigured, OIDCAuthenticationCallbackView):
             raise Http404("DigiD is not configured.")
         if request.GET.get("error"):
             setattr(request, REQUEST_REFUSAL, digid.Refusal.CANCELLED)
-        return super().get(request)
+        result: HttpResponse = super().get(request)
+        return result
 
     def login_failure(self) -> HttpResponse:
         refusal = getattr(self.request, REQUEST_REFUSAL, digid.Refusal.FAILED)
@@ -114,7 +116,7 @@ class DigidCallbackView(_DigidConfigured, OIDCAuthenticationCallbackView):
 
     def login_success(self) -> HttpResponse:
         loa: digid.Loa = getattr(self.request, REQUEST_LOA)
-        response = super().login_success()
+        response: HttpResponse = super().login_success()
         # Remembered for the session: how this person logged in and at which DigiD level.
         self.request.session[digid.SESSION_METHOD] = "digid"
         self.request.session[digid.SESSION_LOA] = loa.label

@@ -67,9 +67,11 @@ def valid_resource(model: type[Resource], data: dict[str, Any]) -> dict[str, Any
     suite validates every response with the same models in both modes, so production can skip
     the per-resource cost (about 1 ms a resource) on large searches."""
     if not settings.COACHCARE_FHIR_VALIDATE:
-        return _without_empty(data)
+        cleaned: dict[str, Any] = _without_empty(data)
+        return cleaned
     resource = model.model_validate(data)
-    return json.loads(resource.model_dump_json(exclude_none=True))
+    validated: dict[str, Any] = json.loads(resource.model_dump_json(exclude_none=True))
+    return validated
 
 
 # --- resource builders ----------------------------------------------------------------------------
@@ -156,7 +158,8 @@ def task_status(run: ModuleRun) -> str:
     """The status a module reported, else from the run: running -> ready, finished/evaluated -> completed."""
     progress = getattr(run, "progress", None)
     if progress is not None:
-        return progress.status
+        status: str = progress.status
+        return status
     return "ready" if run.state == ModuleRun.State.RUNNING else "completed"
 
 

@@ -17,7 +17,8 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
-from coachcare.api.fhir import FHIR_CONTENT_TYPE, operation_outcome
+from coachcare.api.fhir import operation_outcome
+from coachcare.api.fhir_resources import FHIR_CONTENT_TYPE
 from coachcare.api.problems import PROBLEM_CONTENT_TYPE, TITLES, problem_response
 
 API_PREFIX = "/api/"

@@ -8,7 +8,7 @@ from coachcare.audit.models import AccessLogEntry
 
 
 @admin.register(AccessLogEntry)
-class AccessLogEntryAdmin(admin.ModelAdmin):
+class AccessLogEntryAdmin(admin.ModelAdmin[AccessLogEntry]):
     """The NEN 7513 log, read-only for everyone (the database refuses changes too)."""
 
     list_display = ("timestamp", "event", "action", "username", "role", "channel", "client_public_id")
@@ -31,4 +31,4 @@ class AccessLogEntryAdmin(admin.ModelAdmin):
         return False
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return policy.can_use_admin_site(request.user)  # type: ignore[arg-type]
+        return policy.can_use_admin_site(request.user)

@@ -18,10 +18,11 @@ class AccessLoggedAdminMixin:
     access_log_action: str = "admin.object"
 
     def client_public_id_of(self, obj: Any) -> UUID:
-        return obj.client.public_id
+        result: UUID = obj.client.public_id
+        return result
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
-        response = super().changelist_view(request, extra_context)  # type: ignore[misc]
+        response: HttpResponse = super().changelist_view(request, extra_context)  # type: ignore[misc]
         change_list = getattr(response, "context_data", {}).get("cl")
         if change_list is not None:
             access_log_record(
@@ -36,7 +37,7 @@ class AccessLoggedAdminMixin:
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
     ) -> HttpResponse:
-        response = super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+        response: HttpResponse = super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
         obj = self.get_object(request, object_id)  # type: ignore[attr-defined]
         if obj is not None:
             access_log_record(

@@ -25,7 +25,7 @@ ADMIN_FIELDS = (
 
 
 @admin.register(Client)
-class ClientAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
+class ClientAdmin(AccessLoggedAdminMixin, admin.ModelAdmin[Client]):
     """Read-only, administrative view. Registering and changing files goes through the services."""
 
     list_display = ("family_name", "given_name", "birth_date", "municipality", "team", "coach")

@@ -75,7 +75,7 @@ def client_file_get(
 
 def client_list(
     *, actor: User, access_point: AccessPoint, page: int = 1, search: str = "", action: str = "client.list"
-) -> Page:
+) -> Page[Client]:
     """A page of the clients the actor may see (caseload, residents), administrative fields only.
 
     A fixed number of queries whatever the number of clients: one count, one page, one log insert.

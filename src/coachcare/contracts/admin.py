@@ -16,7 +16,7 @@ from coachcare.contracts import services
 from coachcare.contracts.models import Allocation, AllocationChangeRequest, Contract, ContractProduct
 
 
-class ContractForm(forms.ModelForm):
+class ContractForm(forms.ModelForm[Contract]):
     class Meta:
         model = Contract
         fields = (
@@ -50,7 +50,7 @@ class ContractForm(forms.ModelForm):
         return cleaned
 
 
-class ContractProductForm(forms.ModelForm):
+class ContractProductForm(forms.ModelForm[ContractProduct]):
     class Meta:
         model = ContractProduct
         fields = ("module_code", "ijw_product_category", "ijw_product_code", "unit", "tariff_cents")
@@ -70,14 +70,14 @@ class ContractProductForm(forms.ModelForm):
         return cleaned
 
 
-class ContractProductInline(admin.TabularInline):
+class ContractProductInline(admin.TabularInline[ContractProduct, Contract]):
     model = ContractProduct
     form = ContractProductForm
     extra = 1
 
 
 @admin.register(Contract)
-class ContractAdmin(admin.ModelAdmin):
+class ContractAdmin(admin.ModelAdmin[Contract]):
     form = ContractForm
     list_display = ("municipality", "provider", "funding_model", "mandate", "valid_from", "valid_to")
     list_filter = ("funding_model", "mandate", "municipality")
@@ -111,7 +111,7 @@ ALLOCATION_FIELDS = (
 
 
 @admin.register(Allocation)
-class AllocationAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
+class AllocationAdmin(AccessLoggedAdminMixin, admin.ModelAdmin[Allocation]):
     """Read-only: allocations change only through the services (request, decision, consumption)."""
 
     list_display = ("toewijzing_nummer", "client", "product", "status", "start_date", "end_date", "via_mandate")
@@ -154,7 +154,7 @@ CHANGE_REQUEST_FIELDS = (
 
 
 @admin.register(AllocationChangeRequest)
-class AllocationChangeRequestAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
+class AllocationChangeRequestAdmin(AccessLoggedAdminMixin, admin.ModelAdmin[AllocationChangeRequest]):
     """Read-only: change requests are made and decided through the services (iJw JW317/JW319)."""
 
     list_display = ("public_id", "allocation", "volume", "end_date", "status", "requested_at")
@@ -168,7 +168,8 @@ class AllocationChangeRequestAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
     access_log_action = "admin.allocation_change_request"
 
     def client_public_id_of(self, obj: Any) -> UUID:
-        return obj.allocation.client.public_id
+        result: UUID = obj.allocation.client.public_id
+        return result
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return (

@@ -5,8 +5,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from coachcare.contracts.services import MANDATE_PERIOD_MONTHS, REJECTION_REASON_MAX_LENGTH, add_months
-from coachcare.core.dates import today
+from coachcare.contracts.services import MANDATE_PERIOD_MONTHS, REJECTION_REASON_MAX_LENGTH
+from coachcare.core.dates import add_months, today
 
 
 class ApproveForm(forms.Form):

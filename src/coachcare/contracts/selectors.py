@@ -6,6 +6,7 @@ status, dates and amounts): never the BSN, never anything said or written in car
 
 import dataclasses
 import datetime
+from typing import Any
 from uuid import UUID
 
 from django.core.paginator import Page, Paginator
@@ -101,7 +102,7 @@ def _administrative(allocations: QuerySet[Allocation]) -> QuerySet[Allocation]:
 
 def allocation_list_for_municipality(
     *, actor: User, access_point: AccessPoint, status: str | None = None, page: int = 1
-) -> Page:
+) -> Page[Any]:
     """A page of the allocations of the actor's residents, open requests first, then newest first.
 
     A fixed number of queries whatever the number of allocations: one count, one page (module
@@ -195,8 +196,8 @@ def budget_overview(*, actor: User, year: int) -> list[BudgetLine]:
         BudgetLine(
             contract=contract,
             yearly_budget_cents=contract.yearly_budget_cents,
-            granted_cents=int(contract.granted),  # type: ignore[attr-defined]
-            used_cents=int(contract.used),  # type: ignore[attr-defined]
+            granted_cents=int(contract.granted),
+            used_cents=int(contract.used),
         )
         for contract in contracts
     ]

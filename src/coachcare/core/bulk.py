@@ -34,7 +34,7 @@ def bulk_insert[M: models.Model](model: type[M], objects: Sequence[M]) -> int:
     with connection.cursor() as cursor:
         for start in range(0, len(objects), COPY_BATCH):
             batch = objects[start : start + COPY_BATCH]
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for obj in batch:
                     copy.write_row(
                         [field.get_db_prep_save(field.pre_save(obj, add=True), connection) for field in fields]
@@ -68,7 +68,7 @@ def bulk_insert_rows(model: type[models.Model], field_names: Sequence[str], rows
     columns = ", ".join(connection.ops.quote_name(str(by_attname[name].column)) for name in field_names)
     with connection.cursor() as cursor:
         for start in range(0, len(rows), COPY_BATCH):
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for row in rows[start : start + COPY_BATCH]:
                     copy.write_row(row)
     return len(rows)

@@ -45,7 +45,7 @@ def keyed_hash(value: str) -> str:
     return hmac.new(settings.COACHCARE_HASH_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
 
 
-class EncryptedTextField(models.TextField):
+class EncryptedTextField(models.TextField[str, str]):
     """A text column stored as a Fernet token; Python code sees plain text."""
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str | None:

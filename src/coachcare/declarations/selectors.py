@@ -28,7 +28,7 @@ from coachcare.municipalities.models import Municipality
 DECLARATION_PAGE_SIZE = 50
 
 
-def declaration_list_for(*, actor: User, page: int = 1) -> Page:
+def declaration_list_for(*, actor: User, page: int = 1) -> Page[Any]:
     """A page of the declarations the actor may see, newest month first, with the number of lines.
 
     Two queries (count and page) whatever the number of declarations or lines.

@@ -18,26 +18,63 @@ from typing import Any
 
 from stdnum.nl import bsn as stdnum_bsn
 
-from coachcare.ijw.codes import (  # noqa: F401 - re-exported: the one code table
-    BERICHTCODES,
-    CATEGORIES,
-    DEBET_CREDIT,
-    END_REASONS,
-    FREQUENCIES,
-    FROM_MUNICIPALITY,
-    FROM_PROVIDER,
-    GENDERS,
-    MESSAGE_BY_CODE,
-    REDEN_VERWIJDERD,
-    RETOUR_ACCEPTED,
-    RETOUR_FOR,
-    RETOUR_OF,
-    RETOUR_TARIFF_DIFFERS,
-    RULE_CODE_FORMAT,
-    STATUS_AANLEVERING,
-    STATUS_ALLOWED,
-    UNITS,
-    VERZOEK_ANTWOORD,
+# Re-exported (``X as X``): the one code table.
+from coachcare.ijw.codes import (
+    BERICHTCODES as BERICHTCODES,
+)
+from coachcare.ijw.codes import (
+    CATEGORIES as CATEGORIES,
+)
+from coachcare.ijw.codes import (
+    DEBET_CREDIT as DEBET_CREDIT,
+)
+from coachcare.ijw.codes import (
+    END_REASONS as END_REASONS,
+)
+from coachcare.ijw.codes import (
+    FREQUENCIES as FREQUENCIES,
+)
+from coachcare.ijw.codes import (
+    FROM_MUNICIPALITY as FROM_MUNICIPALITY,
+)
+from coachcare.ijw.codes import (
+    FROM_PROVIDER as FROM_PROVIDER,
+)
+from coachcare.ijw.codes import (
+    GENDERS as GENDERS,
+)
+from coachcare.ijw.codes import (
+    MESSAGE_BY_CODE as MESSAGE_BY_CODE,
+)
+from coachcare.ijw.codes import (
+    REDEN_VERWIJDERD as REDEN_VERWIJDERD,
+)
+from coachcare.ijw.codes import (
+    RETOUR_ACCEPTED as RETOUR_ACCEPTED,
+)
+from coachcare.ijw.codes import (
+    RETOUR_FOR as RETOUR_FOR,
+)
+from coachcare.ijw.codes import (
+    RETOUR_OF as RETOUR_OF,
+)
+from coachcare.ijw.codes import (
+    RETOUR_TARIFF_DIFFERS as RETOUR_TARIFF_DIFFERS,
+)
+from coachcare.ijw.codes import (
+    RULE_CODE_FORMAT as RULE_CODE_FORMAT,
+)
+from coachcare.ijw.codes import (
+    STATUS_AANLEVERING as STATUS_AANLEVERING,
+)
+from coachcare.ijw.codes import (
+    STATUS_ALLOWED as STATUS_ALLOWED,
+)
+from coachcare.ijw.codes import (
+    UNITS as UNITS,
+)
+from coachcare.ijw.codes import (
+    VERZOEK_ANTWOORD as VERZOEK_ANTWOORD,
 )
 
 VERSION = 3

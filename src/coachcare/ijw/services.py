@@ -92,7 +92,8 @@ def _sha256(data: bytes) -> str:
 def _declaration_answer_apply() -> Callable[..., Any]:
     """``coachcare.declarations.services.declaration_answer_apply``, looked up when needed."""
     module = importlib.import_module("coachcare.declarations.services")
-    return getattr(module, "declaration_answer_apply")  # noqa: B009 - resolved late on purpose
+    result: Callable[..., Any] = getattr(module, "declaration_answer_apply")  # noqa: B009 - resolved late on purpose
+    return result
 
 
 def ijw_import(*, data: bytes, context: ValidationContext | None = None) -> ImportResult:
@@ -650,7 +651,7 @@ def _declarations(municipality: Municipality, period: str, result: ExportResult)
 
 def _content_key(message: Message) -> str:
     neutral = replace(message, header=replace(message.header, identificatie="X", dagtekening=datetime.date(2000, 1, 1)))
-    return _sha256(render(neutral))  # type: ignore[arg-type]
+    return _sha256(render(neutral))
 
 
 def _numbers_of(message: Message) -> list[str]:
@@ -758,7 +759,7 @@ def ijw_export(
                         message, header=replace(message.header, identificatie=identification, dagtekening=dagtekening)
                     )
                     check = replace(check, seen_identifications=context.seen_identifications - {identification})
-                    data = render(final)  # type: ignore[arg-type]
+                    data = render(final)
                     violations = validate(data, context=check)
                     if violations:
                         raise IjwRejected(violations)

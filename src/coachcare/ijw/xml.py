@@ -293,7 +293,8 @@ def render(message: Message) -> bytes:
     """The message as an iJw XML file: UTF-8 without BOM, with an XML declaration, namespaced."""
     writer = _Writer(message_name(message))
     _RENDERERS[type(message)](writer, message)
-    return etree.tostring(writer.root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    result: bytes = etree.tostring(writer.root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return result
 
 
 # --- parse ----------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from coachcare.measures.models import QuestionnaireDefinition
 
 
 @admin.register(QuestionnaireDefinition)
-class QuestionnaireDefinitionAdmin(admin.ModelAdmin):
+class QuestionnaireDefinitionAdmin(admin.ModelAdmin[QuestionnaireDefinition]):
     list_display = ("code", "version", "name", "respondent", "is_active", "loaded_at")
     list_filter = ("respondent", "is_active")
     search_fields = ("code", "name")

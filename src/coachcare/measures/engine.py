@@ -50,7 +50,8 @@ class Score:
 
 @lru_cache(maxsize=1)
 def definition_schema() -> dict[str, Any]:
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    result: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return result
 
 
 def _json_path(parts: Any) -> str:

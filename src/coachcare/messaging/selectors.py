@@ -3,6 +3,7 @@
 import dataclasses
 import datetime
 import functools
+from typing import Any
 from uuid import UUID
 
 from django.core.paginator import Page, Paginator
@@ -91,7 +92,7 @@ def threads_with_counts(threads: QuerySet[Thread], actor: User) -> QuerySet[Thre
 INBOX_PAGE_SIZE = 25
 
 
-def inbox_for(*, actor: User, access_point: AccessPoint, page: int = 1) -> Page:
+def inbox_for(*, actor: User, access_point: AccessPoint, page: int = 1) -> Page[Any]:
     """One page of the threads the actor takes part in (for a coach: across their caseload and
     team), unread first, then the most recent conversation first.
 
@@ -127,12 +128,12 @@ def inbox_for(*, actor: User, access_point: AccessPoint, page: int = 1) -> Page:
     return page_obj
 
 
-def threads_for_young_person(*, actor: User, access_point: AccessPoint, page: int = 1) -> Page:
+def threads_for_young_person(*, actor: User, access_point: AccessPoint, page: int = 1) -> Page[Any]:
     """The young person's own thread(s) with their coach (the policy limits the list to those)."""
     return inbox_for(actor=actor, access_point=access_point, page=page)
 
 
-def threads_for_parent(*, actor: User, access_point: AccessPoint, page: int = 1) -> Page:
+def threads_for_parent(*, actor: User, access_point: AccessPoint, page: int = 1) -> Page[Any]:
     """A parent's own parent threads, one per child they have gezag over and may contact about."""
     return inbox_for(actor=actor, access_point=access_point, page=page)
 

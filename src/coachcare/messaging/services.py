@@ -50,7 +50,7 @@ def decrypt_bytes(token: bytes) -> bytes:
     return _fernet(tuple(settings.COACHCARE_ENCRYPTION_KEYS)).decrypt(token)
 
 
-def attachment_check(*, upload: UploadedFile) -> tuple[str, str, bytes]:
+def attachment_check(*, upload: UploadedFile[bytes]) -> tuple[str, str, bytes]:
     """(content type, clean original name, bytes) of an allowed upload; ``ValidationError`` otherwise.
 
     The type is decided by the file's first bytes; the extension must agree with it. The
@@ -108,7 +108,7 @@ def message_post(
     actor: User,
     thread: Thread,
     body: str,
-    attachment: UploadedFile | None = None,
+    attachment: UploadedFile[bytes] | None = None,
     access_point: AccessPoint,
 ) -> Message:
     if not policy.can_post_in_thread(actor, thread):

@@ -21,7 +21,7 @@ class ReadOnlyMixin:
         return False
 
 
-class ModuleInline(ReadOnlyMixin, admin.TabularInline):
+class ModuleInline(ReadOnlyMixin, admin.TabularInline[Module, MethodVersion]):
     model = Module
     fields = ("sequence", "code", "name", "kind", "expected_sessions", "expected_weeks", "ijw_product_code", "is_final")
     readonly_fields = fields
@@ -29,14 +29,14 @@ class ModuleInline(ReadOnlyMixin, admin.TabularInline):
     extra = 0
 
 
-class LessonInline(ReadOnlyMixin, admin.StackedInline):
+class LessonInline(ReadOnlyMixin, admin.StackedInline[Lesson, Module]):
     model = Lesson
     fields = ("order", "title", "body")
     readonly_fields = fields
     extra = 0
 
 
-class AssignmentInline(ReadOnlyMixin, admin.StackedInline):
+class AssignmentInline(ReadOnlyMixin, admin.StackedInline[Assignment, Module]):
     model = Assignment
     fields = ("order", "title", "instructions", "answer_kind", "choices")
     readonly_fields = fields
@@ -44,7 +44,7 @@ class AssignmentInline(ReadOnlyMixin, admin.StackedInline):
 
 
 @admin.register(MethodVersion)
-class MethodVersionAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class MethodVersionAdmin(ReadOnlyMixin, admin.ModelAdmin[MethodVersion]):
     list_display = ("version", "name", "is_current", "imported_at")
     fields = ("name", "version", "description", "is_current", "imported_at")
     readonly_fields = fields
@@ -52,7 +52,7 @@ class MethodVersionAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Module)
-class ModuleAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ModuleAdmin(ReadOnlyMixin, admin.ModelAdmin[Module]):
     list_display = ("code", "name", "method_version", "kind", "sequence", "ijw_product_category", "ijw_product_code")
     list_filter = ("method_version", "kind")
     list_select_related = ("method_version",)

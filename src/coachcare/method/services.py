@@ -46,7 +46,8 @@ class ImportResult:
 
 @lru_cache(maxsize=1)
 def package_schema() -> dict[str, Any]:
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    result: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return result
 
 
 def version_key(version: str) -> tuple[int, ...]:

@@ -135,7 +135,8 @@ def _upsert(
     )  # only quoted identifiers, ordinals and ORM-compiled SQL are interpolated; values are parameters
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return max(cursor.rowcount, 0)
+        result: int = max(cursor.rowcount, 0)
+        return result
 
 
 def _outcomes_upsert(within: Within) -> int:

@@ -30,7 +30,7 @@ def _scope_from(request: HttpRequest, **owner: int | None) -> tuple[ind.Scope, F
         date_to=date_to,
         module_code=data.get("module", "") or "",
         age_band=data.get("age_band", "") or "",
-        **owner,  # type: ignore[arg-type]
+        **owner,
     )
     return scope, form
 

@@ -64,7 +64,7 @@ def database_backup(*, path: Path, alias: str = "default") -> BackupResult:
         connection.ensure_connection()
         target = sqlite3.connect(path)
         try:
-            connection.connection.backup(target)  # type: ignore[union-attr]
+            connection.connection.backup(target)
         finally:
             target.close()
     else:
@@ -96,7 +96,7 @@ def database_restore(*, path: Path, alias: str = "default", database_name: str |
                     target.close()
             else:
                 connection.ensure_connection()
-                source.backup(connection.connection)  # type: ignore[arg-type]
+                source.backup(connection.connection)
         finally:
             source.close()
     else:

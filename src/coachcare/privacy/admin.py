@@ -52,7 +52,7 @@ class RetentionHoldForm(forms.ModelForm[RetentionHold]):
 
 
 @admin.register(RetentionHold)
-class RetentionHoldAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
+class RetentionHoldAdmin(AccessLoggedAdminMixin, admin.ModelAdmin[RetentionHold]):
     form = RetentionHoldForm
     list_display = ("client_public_id", "until", "placed_by_username", "placed_at", "changed_at")
     search_fields = ("client_public_id",)
@@ -104,7 +104,7 @@ class RetentionHoldAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(RetentionRun)
-class RetentionRunAdmin(admin.ModelAdmin):
+class RetentionRunAdmin(admin.ModelAdmin[RetentionRun]):
     list_display = ("run_on", "run_after", "started_at", "finished_at", "task_id")
     readonly_fields = ("run_on", "run_after", "task_id", "scheduled_at", "started_at", "finished_at", "result")
 

@@ -77,7 +77,7 @@ CASELOAD_COLUMNS = (
 )
 
 
-def caseload_list(*, actor: User, access_point: AccessPoint, page: int = 1, search: str = "") -> Page:
+def caseload_list(*, actor: User, access_point: AccessPoint, page: int = 1, search: str = "") -> Page[Trajectory]:
     """Trajectories of the clients the actor may see, most urgent first (overdue at the top).
 
     Ordered by the next action's due date: an overdue action has the earliest date, so it comes

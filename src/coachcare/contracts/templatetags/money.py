@@ -6,7 +6,7 @@ register = template.Library()
 
 
 @register.filter
-def euros(cents: int | None) -> str:
+def euros(cents: int | str | None) -> str:
     """``{{ amount_cents|euros }}`` → ``€ 1.250,00``; empty for no amount."""
     if cents is None or cents == "":
         return ""

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from coachcare.contracts.services import add_months
+from coachcare.core.dates import add_months
 from coachcare.trajectories import gate
 from coachcare.trajectories.models import (
     ModuleRun,
@@ -94,7 +94,7 @@ class PlanRandom(random.Random):
         return seq[int(self.random() * len(seq))]
 
 
-#: ``add_months`` of the contracts app, remembered (the same dates come back all the time).
+#: ``core.dates.add_months``, remembered (the same dates come back all the time).
 add_months_cached = functools.lru_cache(maxsize=100_000)(add_months)
 
 

@@ -1,0 +1,80 @@
+"""Writes on trajectories: referral, allocation, consent, goals, modules, the gate, closure, follow-up.
+
+Each service checks the access policy, changes the status only through the state machine, and
+writes the NEN 7513 access log, in one transaction.
+
+The services are split by the sections of a trajectory (docs/trajectories.md); callers keep
+importing this package (``from coachcare.trajectories import services``), which re-exports them:
+
+- ``referral``: referral and allocation;
+- ``intake``: consent, the exception of Jeugdwet art. 7.3.4 lid 4, the intake, goals and the plan;
+- ``modules``: modules and the gate (evaluation score, decision, approval);
+- ``closure``: closure, follow-up and the closing summary;
+- ``_shared``: the writer check, the access log, the row lock and version claim, the measurements.
+"""
+
+from coachcare.trajectories.services.closure import (
+    FOLLOW_UP_MONTHS,
+    SATISFACTION_QUESTIONNAIRE,
+    ClosingSummary,
+    closing_summary_get,
+    follow_up_mark_due,
+    follow_up_record,
+    trajectory_close,
+)
+from coachcare.trajectories.services.intake import (
+    agreement_record,
+    agreement_revoke,
+    agreement_scan_get,
+    consent_exception_decide,
+    consent_exception_record,
+    goal_add,
+    goal_scores_record,
+    trajectory_start_intake,
+)
+from coachcare.trajectories.services.modules import (
+    current_run,
+    evaluation_approve,
+    evaluation_decide,
+    evaluation_score,
+    module_finish,
+    module_start,
+)
+from coachcare.trajectories.services.referral import (
+    FIRST_ACTION_DAYS,
+    first_module_code,
+    referral_register,
+    trajectory_allocate,
+    trajectory_open,
+    trajectory_request_allocation,
+)
+
+__all__ = [
+    "FIRST_ACTION_DAYS",
+    "FOLLOW_UP_MONTHS",
+    "SATISFACTION_QUESTIONNAIRE",
+    "ClosingSummary",
+    "agreement_record",
+    "agreement_revoke",
+    "agreement_scan_get",
+    "closing_summary_get",
+    "consent_exception_decide",
+    "consent_exception_record",
+    "current_run",
+    "evaluation_approve",
+    "evaluation_decide",
+    "evaluation_score",
+    "first_module_code",
+    "follow_up_mark_due",
+    "follow_up_record",
+    "goal_add",
+    "goal_scores_record",
+    "module_finish",
+    "module_start",
+    "referral_register",
+    "trajectory_allocate",
+    "trajectory_close",
+    "trajectory_open",
+    "trajectory_request_allocation",
+    "trajectory_start_intake",
+]

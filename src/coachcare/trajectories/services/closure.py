@@ -1,0 +1,193 @@
+"""Closure and follow-up: the trajectory closes, follow-up contacts fall due and are recorded."""
+
+import dataclasses
+import datetime
+import functools
+from collections.abc import Mapping
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from coachcare.accounts.models import User
+from coachcare.audit.services import AccessPoint, Event
+from coachcare.core.dates import add_months, today
+from coachcare.measures.models import QuestionnaireDefinition
+from coachcare.measures.selectors import questionnaire_definition_get
+from coachcare.measures.services import questionnaire_response_submit
+from coachcare.trajectories.models import (
+    Agreement,
+    FollowUp,
+    ModuleRun,
+    Status,
+    Trajectory,
+)
+from coachcare.trajectories.services._shared import _care_events_changed, _locked, _log, _measurements, _require_writer
+from coachcare.trajectories.state_machine import consent_gap_for, transition_apply
+
+FOLLOW_UP_MONTHS = (6, 12)
+
+
+SATISFACTION_QUESTIONNAIRE = "tevredenheid"
+
+
+def trajectory_close(
+    *,
+    actor: User,
+    trajectory: Trajectory,
+    end_reason: str,
+    access_point: AccessPoint,
+    satisfaction: Mapping[str, int] | None = None,
+    reason: str = "",
+) -> Trajectory:
+    """Close with the iJw end reason; keep the final scores and the satisfaction questionnaire's
+    answers (when the young person gave them); schedule the 6- and 12-month follow-ups."""
+    from coachcare.monitoring import services as monitoring_services  # above trajectories: imported late
+    from coachcare.safeguarding import services as safeguarding_services  # above trajectories: imported late
+    from coachcare.trajectories.tasks import follow_up_due_task
+
+    _require_writer(actor, trajectory.client)
+    on = today()
+    with transaction.atomic():
+        locked = _locked(trajectory)
+        measurements = _measurements(locked)
+        final = measurements[-1] if measurements else None
+        first_due = add_months(on, FOLLOW_UP_MONTHS[0])
+        transition_apply(
+            trajectory=locked,
+            name="close",
+            reason=reason,
+            actor=actor,
+            on=on,
+            params={"end_reason": end_reason},
+            next_action_due=first_due,
+        )
+        satisfaction_score = None
+        if satisfaction:
+            try:
+                definition = questionnaire_definition_get(code=SATISFACTION_QUESTIONNAIRE)
+            except QuestionnaireDefinition.DoesNotExist as exc:
+                raise ValidationError(_("The satisfaction questionnaire is not installed.")) from exc
+            try:
+                response = questionnaire_response_submit(
+                    actor=actor, client=locked.client, definition=definition, answers=satisfaction,
+                    context="closure", trajectory_public_id=locked.public_id, access_point=access_point,
+                )  # fmt: skip
+            except ValueError as exc:
+                raise ValidationError(str(exc)) from exc
+            satisfaction_score = response.total
+        Trajectory.objects.filter(pk=locked.pk).update(
+            satisfaction_score=satisfaction_score,
+            end_reason=end_reason,
+            closed_on=on,
+            final_gas_t=round(final.gas_t, 2) if final else None,
+            final_gbo_mean=round(final.gbo_mean, 2) if final else None,
+        )
+        follow_ups = FollowUp.objects.bulk_create(
+            [FollowUp(trajectory=locked, months=months, due_on=add_months(on, months)) for months in FOLLOW_UP_MONTHS]
+        )
+        for follow_up in follow_ups:
+            run_after = timezone.make_aware(datetime.datetime.combine(follow_up.due_on, datetime.time(7, 0)))
+            transaction.on_commit(
+                functools.partial(follow_up_due_task.using(run_after=run_after).enqueue, follow_up.pk)
+            )
+        _log(actor, locked, "trajectory.close", access_point)
+        _care_events_changed()
+        # A step up (38/39): the municipality's access team is told after commit (warm hand-off).
+        safeguarding_services.handoff_record(trajectory_id=locked.pk, end_reason=end_reason)
+        monitoring_services.trajectory_outcomes_refresh(trajectory_ids=[locked.pk])
+    locked.refresh_from_db()
+    return locked
+
+
+def follow_up_mark_due(*, follow_up_id: int, on: datetime.date | None = None) -> bool:
+    """Background task body: the follow-up contact is due. Idempotent: running it twice changes nothing."""
+    on = on or today()
+    with transaction.atomic():
+        follow_up = FollowUp.objects.select_for_update().select_related("trajectory").filter(pk=follow_up_id).first()
+        if follow_up is None or follow_up.state != FollowUp.State.SCHEDULED or follow_up.due_on > on:
+            return False
+        FollowUp.objects.filter(pk=follow_up.pk).update(state=FollowUp.State.DUE)
+        trajectory = Trajectory.objects.select_for_update().get(pk=follow_up.trajectory_id)
+        if trajectory.status == Status.CLOSED:
+            transition_apply(
+                trajectory=trajectory, name="begin_follow_up", actor=None, on=on, next_action_due=follow_up.due_on
+            )
+        else:
+            Trajectory.objects.filter(pk=trajectory.pk).update(
+                next_action="follow_up", next_action_due=follow_up.due_on
+            )
+    return True
+
+
+def follow_up_record(
+    *, actor: User, follow_up: FollowUp, needed_care_again: bool, access_point: AccessPoint
+) -> FollowUp:
+    """The coach records whether the young person needed care again; after the last one, archive."""
+    from coachcare.monitoring import services as monitoring_services  # above trajectories: imported late
+
+    trajectory = follow_up.trajectory
+    _require_writer(actor, trajectory.client)
+    if follow_up.state != FollowUp.State.DUE:
+        raise ValidationError(_("This follow-up contact is not due yet."))
+    with transaction.atomic():
+        FollowUp.objects.filter(pk=follow_up.pk).update(
+            state=FollowUp.State.DONE,
+            needed_care_again=needed_care_again,
+            recorded_by=actor,
+            recorded_at=timezone.now(),
+        )
+        locked = _locked(trajectory)
+        remaining = FollowUp.objects.filter(trajectory=locked).exclude(state=FollowUp.State.DONE)
+        if not remaining.exists():
+            transition_apply(trajectory=locked, name="archive", actor=actor, on=today())
+        else:
+            nxt = remaining.order_by("due_on").first()
+            assert nxt is not None
+            Trajectory.objects.filter(pk=locked.pk).update(next_action="follow_up", next_action_due=nxt.due_on)
+        _log(actor, locked, "trajectory.follow_up", access_point)
+        monitoring_services.trajectory_outcomes_refresh(trajectory_ids=[locked.pk])
+    follow_up.refresh_from_db()
+    return follow_up
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ClosingSummary:
+    released: bool
+    missing_consent: list[str]
+    text: str
+
+
+def closing_summary_get(*, actor: User, trajectory: Trajectory, access_point: AccessPoint) -> ClosingSummary:
+    """A short summary for the referrer, released only with the consent the age rules require."""
+    _require_writer(actor, trajectory.client)
+    if trajectory.status not in {Status.CLOSED, Status.FOLLOW_UP, Status.ARCHIVED}:
+        raise ValidationError(_("The closing summary exists once the trajectory is closed."))
+    gap = consent_gap_for(trajectory, Agreement.Kind.SUMMARY, today())
+    missing = []
+    if gap.young_person:
+        missing.append(trajectory.client.full_name)
+    missing += [carer.display_name for carer in gap.carers]
+    if gap.nobody_with_gezag:
+        missing.append(_("a parent or voogd with gezag"))
+    runs = list(ModuleRun.objects.filter(trajectory=trajectory).select_related("module").order_by("sequence"))
+    lines = [
+        _("Closing summary for the referrer"),
+        _("Young person: %(name)s, referred on %(date)s.")
+        % {"name": trajectory.client.full_name, "date": trajectory.referred_on.isoformat()},
+        _("Modules followed: %(modules)s.") % {"modules": ", ".join(run.module.name for run in runs) or "-"},
+        _("Ended on %(date)s, reason: %(reason)s.")
+        % {
+            "date": trajectory.closed_on.isoformat() if trajectory.closed_on else "-",
+            "reason": trajectory.get_end_reason_display(),
+        },
+        _("Goals: %(count)s; final mean GBO score %(gbo)s (0 to 10), final GAS T-score %(gas)s (50 = as expected).")
+        % {
+            "count": trajectory.goals.count(),
+            "gbo": trajectory.final_gbo_mean if trajectory.final_gbo_mean is not None else "-",
+            "gas": trajectory.final_gas_t if trajectory.final_gas_t is not None else "-",
+        },
+    ]
+    _log(actor, trajectory, "trajectory.closing_summary", access_point, Event.READ)
+    return ClosingSummary(released=not missing, missing_consent=missing, text="\n".join(lines))

@@ -1,0 +1,242 @@
+"""Modules and the gate: a module starts and finishes, the evaluation is scored, decided and approved."""
+
+import datetime
+from collections.abc import Mapping
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from coachcare.access import policy
+from coachcare.accounts.models import User
+from coachcare.audit.services import AccessPoint
+from coachcare.contracts import selectors as contract_selectors
+from coachcare.contracts import services as contract_services
+from coachcare.core.dates import today
+from coachcare.trajectories import gate
+from coachcare.trajectories.models import (
+    Advice,
+    Evaluation,
+    ModuleRun,
+    Status,
+    Trajectory,
+)
+from coachcare.trajectories.services._shared import (
+    _care_events_changed,
+    _catalogue_order,
+    _claim,
+    _locked,
+    _log,
+    _measurements,
+    _module,
+    _require_writer,
+)
+from coachcare.trajectories.services.intake import goal_scores_record
+from coachcare.trajectories.state_machine import transition_apply
+
+
+class _NotGranted(Exception):
+    pass
+
+
+def _allocation_under_mandate(
+    *, actor: User, trajectory: Trajectory, module_code: str, on: datetime.date, access_point: AccessPoint
+) -> None:
+    """After the gate, a contract with a mandate lets the next module start without a new request:
+    the allocation is granted at once (and the municipality informed). Without a mandate, or over
+    budget, nothing is requested here and the state machine's allocation guard says what is missing."""
+    if contract_selectors.allocation_covering(client=trajectory.client, module_code=module_code, on=on):
+        return
+    try:
+        with transaction.atomic():
+            allocation = contract_services.allocation_request(
+                actor=actor, client=trajectory.client, module_code=module_code, access_point=access_point
+            )
+            if not allocation.via_mandate:
+                raise _NotGranted
+    except (_NotGranted, ValidationError):
+        return
+
+
+def module_start(*, actor: User, trajectory: Trajectory, module_code: str, access_point: AccessPoint) -> ModuleRun:
+    """Start a module: needs consent, an agreed plan, an allocation covering it and (after a module) the gate."""
+    _require_writer(actor, trajectory.client)
+    module = _module(trajectory, module_code)
+    on = today()
+    with transaction.atomic():
+        locked = _locked(trajectory)
+        name = "start_module" if locked.status == Status.INTAKE else "continue_module"
+        if ModuleRun.objects.filter(trajectory=locked, module=module).exists():
+            raise ValidationError(_("This module was already followed in this trajectory."))
+        due = on + datetime.timedelta(weeks=module.expected_weeks)
+        if name == "continue_module":
+            _allocation_under_mandate(
+                actor=actor, trajectory=locked, module_code=module_code, on=on, access_point=access_point
+            )
+        transition_apply(
+            trajectory=locked,
+            name=name,
+            actor=actor,
+            on=on,
+            params={"module_code": module_code},
+            next_action_due=due,
+        )
+        allocation = contract_selectors.allocation_covering(client=locked.client, module_code=module_code, on=on)
+        assert allocation is not None  # guarded by the transition
+        contract_services.allocation_consume(allocation=allocation, on=on)
+        sequence = ModuleRun.objects.filter(trajectory=locked).count() + 1
+        run = ModuleRun.objects.create(
+            trajectory=locked, module=module, sequence=sequence, allocation=allocation, started_on=on, due_on=due
+        )
+        _log(actor, locked, "trajectory.module_start", access_point)
+        _care_events_changed()
+    trajectory.refresh_from_db()
+    return run
+
+
+def current_run(trajectory: Trajectory) -> ModuleRun | None:
+    return ModuleRun.objects.filter(trajectory=trajectory).select_related("module").order_by("-sequence").first()
+
+
+def module_finish(*, actor: User, trajectory: Trajectory, access_point: AccessPoint) -> ModuleRun:
+    _require_writer(actor, trajectory.client)
+    on = today()
+    with transaction.atomic():
+        locked = _locked(trajectory)
+        run = current_run(locked)
+        if run is None:
+            raise ValidationError(_("No module is running."))
+        transition_apply(trajectory=locked, name="finish_module", actor=actor, on=on)
+        ModuleRun.objects.filter(pk=run.pk).update(state=ModuleRun.State.FINISHED, finished_on=on)
+        _log(actor, locked, "trajectory.module_finish", access_point)
+        _care_events_changed()
+    trajectory.refresh_from_db()
+    run.refresh_from_db()
+    return run
+
+
+def evaluation_score(
+    *, actor: User, trajectory: Trajectory, scores: Mapping[int, tuple[int, int]], access_point: AccessPoint
+) -> Evaluation:
+    """Score the goals after a module; the system gives its advice (documented in ``gate``)."""
+    from coachcare.monitoring import services as monitoring_services  # above trajectories: imported late
+
+    _require_writer(actor, trajectory.client)
+    if trajectory.status != Status.MODULE_EVALUATION:
+        raise ValidationError(_("Finish the module before evaluating it."))
+    run = current_run(trajectory)
+    assert run is not None
+    with transaction.atomic():
+        goal_scores_record(actor=actor, trajectory=trajectory, scores=scores, module_run=run, access_point=access_point)
+        done = list(
+            ModuleRun.objects.filter(trajectory=trajectory).order_by("sequence").values_list("module__code", flat=True)
+        )
+        advice = gate.gate_advise(
+            measurements=_measurements(trajectory),
+            modules_done=done,
+            current_is_final=run.module.is_final,
+            catalogue_order=_catalogue_order(trajectory),
+        )
+        evaluation, _created = Evaluation.objects.update_or_create(
+            module_run=run,
+            defaults={
+                "advice": advice.advice,
+                "advice_rule": advice.rule,
+                "advice_next_module_code": advice.next_module_code,
+                "advice_gas_t": advice.gas_t,
+                "advice_gbo_mean": advice.gbo_mean,
+                "decision": "",
+                "decision_next_module_code": "",
+                "decision_reason": "",
+                "decided_by": None,
+                "decided_at": None,
+                "deviates": False,
+                "approval": Evaluation.Approval.NOT_NEEDED,
+            },
+        )
+        ModuleRun.objects.filter(pk=run.pk).update(state=ModuleRun.State.EVALUATED)
+        monitoring_services.trajectory_outcomes_refresh(trajectory_ids=[trajectory.pk])
+    return evaluation
+
+
+def evaluation_decide(
+    *,
+    actor: User,
+    evaluation: Evaluation,
+    decision: str,
+    next_module_code: str = "",
+    reason: str,
+    access_point: AccessPoint,
+    expected_version: int | None = None,
+) -> Evaluation:
+    """The coach decides, with a reason. A decision that deviates from the advice waits for the team lead.
+
+    ``expected_version``: the trajectory version the coach saw; a decision saved meanwhile by
+    someone else is never silently overwritten (``StaleTrajectory``)."""
+    from coachcare.monitoring import services as monitoring_services  # above trajectories: imported late
+
+    trajectory = evaluation.module_run.trajectory
+    _require_writer(actor, trajectory.client)
+    if decision not in Advice.values:
+        raise ValidationError({"decision": [_("Choose stop, continue or step up.")]})
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Give the reason for your decision.")]})
+    if decision == Advice.CONTINUE:
+        if not next_module_code:
+            raise ValidationError({"next_module_code": [_("Name the next module.")]})
+        _module(trajectory, next_module_code)
+    else:
+        next_module_code = ""
+    deviates = decision != evaluation.advice or (
+        decision == Advice.CONTINUE and next_module_code != evaluation.advice_next_module_code
+    )
+    with transaction.atomic():
+        _claim(trajectory, expected_version)
+        Evaluation.objects.filter(pk=evaluation.pk).update(
+            decision=decision,
+            decision_next_module_code=next_module_code,
+            decided_by=actor,
+            decided_at=timezone.now(),
+            deviates=deviates,
+            approval=Evaluation.Approval.PENDING if deviates else Evaluation.Approval.NOT_NEEDED,
+            approved_by=None,
+            approved_at=None,
+        )
+        evaluation.refresh_from_db()
+        evaluation.decision_reason = reason.strip()
+        evaluation.save(update_fields=["decision_reason"])
+        Trajectory.objects.filter(pk=trajectory.pk).update(
+            next_action="await_approval" if deviates else ("start_module" if decision == Advice.CONTINUE else "close")
+        )
+        _log(actor, trajectory, "trajectory.gate_decision", access_point)
+        monitoring_services.trajectory_outcomes_refresh(trajectory_ids=[trajectory.pk])
+    return evaluation
+
+
+def evaluation_approve(
+    *, actor: User, evaluation: Evaluation, approve: bool, note: str = "", access_point: AccessPoint
+) -> Evaluation:
+    """The team lead approves or rejects a decision that deviates from the advice."""
+    trajectory = evaluation.module_run.trajectory
+    if not policy.can_approve_gate_decision(actor, trajectory.client):
+        raise policy.AccessDenied(_("Only the team lead of this team approves deviating decisions."))
+    if evaluation.approval != Evaluation.Approval.PENDING:
+        raise ValidationError(_("This decision is not waiting for approval."))
+    if not approve and not note.strip():
+        raise ValidationError({"note": [_("Say why you do not approve.")]})
+    with transaction.atomic():
+        Evaluation.objects.filter(pk=evaluation.pk, approval=Evaluation.Approval.PENDING).update(
+            approval=Evaluation.Approval.APPROVED if approve else Evaluation.Approval.REJECTED,
+            approved_by=actor,
+            approved_at=timezone.now(),
+        )
+        evaluation.refresh_from_db()
+        evaluation.approval_note = note.strip()
+        evaluation.save(update_fields=["approval_note"])
+        next_action = "decide"
+        if approve:
+            next_action = "start_module" if evaluation.decision == Advice.CONTINUE else "close"
+        Trajectory.objects.filter(pk=trajectory.pk).update(next_action=next_action)
+        _log(actor, trajectory, "trajectory.gate_approval", access_point)
+    return evaluation

@@ -1,0 +1,151 @@
+"""Referral and allocation: a trajectory is opened, registered from a referral, and gets its allocation."""
+
+import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from coachcare.accounts.models import User
+from coachcare.audit.services import AccessPoint, Event
+from coachcare.clients import services as client_services
+from coachcare.clients.models import Client
+from coachcare.contracts import selectors as contract_selectors
+from coachcare.contracts import services as contract_services
+from coachcare.core.dates import today
+from coachcare.measures.gas import GasConvention
+from coachcare.method import selectors as method_selectors
+from coachcare.trajectories.models import (
+    ACTIVE_STATUSES,
+    ReferrerKind,
+    Status,
+    Trajectory,
+)
+from coachcare.trajectories.services._shared import _catalogue_order, _locked, _log, _module, _require_writer
+from coachcare.trajectories.state_machine import transition_apply
+
+FIRST_ACTION_DAYS = 5
+
+
+def trajectory_open(
+    *,
+    actor: User,
+    client: Client,
+    referrer_kind: str,
+    referrer_name: str = "",
+    referred_on: datetime.date | None = None,
+    access_point: AccessPoint,
+) -> Trajectory:
+    """Start a trajectory for a registered young person (aanmelding) on the current method version."""
+    _require_writer(actor, client)
+    if referrer_kind not in ReferrerKind.values:
+        raise ValidationError({"referrer_kind": [_("Choose who referred the young person.")]})
+    if Trajectory.objects.filter(client=client, status__in=ACTIVE_STATUSES).exists():
+        raise ValidationError(_("This young person already has an active trajectory."))
+    method_version = method_selectors.method_version_current()
+    if method_version is None:
+        raise ValidationError(_("No method version is installed: import a method package first."))
+    referred_on = referred_on or today()
+    client_services.client_eligibility_check(birth_date=client.birth_date, on=referred_on)
+    with transaction.atomic():
+        trajectory = Trajectory.objects.create(
+            client=client,
+            municipality_id=client.municipality_id,
+            coach=client.coach,
+            referrer_kind=referrer_kind,
+            referrer_name=referrer_name.strip(),
+            referred_on=referred_on,
+            method_version=method_version,
+            gas_convention=GasConvention(settings.COACHCARE_GAS_CONVENTION).value,
+            next_action="request_allocation",
+            next_action_due=referred_on + datetime.timedelta(days=FIRST_ACTION_DAYS),
+        )
+        _log(actor, trajectory, "trajectory.referral", access_point, Event.CREATE)
+    return trajectory
+
+
+def referral_register(
+    *,
+    actor: User,
+    bsn: str,
+    given_name: str,
+    family_name: str,
+    birth_date: datetime.date,
+    municipality: Any,
+    referrer_kind: str,
+    referrer_name: str = "",
+    email: str = "",
+    mobile: str = "",
+    access_point: AccessPoint,
+) -> Trajectory:
+    """Register a new young person and open their trajectory, all or nothing."""
+    with transaction.atomic():
+        client = client_services.client_refer(
+            actor=actor,
+            bsn=bsn,
+            given_name=given_name,
+            family_name=family_name,
+            birth_date=birth_date,
+            municipality=municipality,
+            email=email,
+            mobile=mobile,
+            access_point=access_point,
+        )
+        return trajectory_open(
+            actor=actor,
+            client=client,
+            referrer_kind=referrer_kind,
+            referrer_name=referrer_name,
+            access_point=access_point,
+        )
+
+
+def first_module_code(trajectory: Trajectory) -> str:
+    order = _catalogue_order(trajectory)
+    if not order:
+        raise ValidationError(_("The method version has no modules."))
+    return order[0]
+
+
+def trajectory_request_allocation(
+    *, actor: User, trajectory: Trajectory, module_code: str | None = None, access_point: AccessPoint
+) -> Any:
+    """Ask the municipality for an allocation (JW315) for the next module; under a mandate it is
+    granted at once, and a referred trajectory moves on to 'allocated'."""
+    _require_writer(actor, trajectory.client)
+    code = module_code or (first_module_code(trajectory) if trajectory.status == Status.REFERRED else "")
+    if not code:
+        raise ValidationError({"module_code": [_("Choose the module.")]})
+    _module(trajectory, code)
+    with transaction.atomic():
+        allocation = contract_services.allocation_request(
+            actor=actor, client=trajectory.client, module_code=code, access_point=access_point
+        )
+        if trajectory.status == Status.REFERRED:
+            locked = _locked(trajectory)
+            if contract_selectors.allocation_covering(client=locked.client, module_code=code, on=today()):
+                transition_apply(
+                    trajectory=locked, name="allocate", actor=actor, on=today(), params={"module_code": code}
+                )
+            else:
+                Trajectory.objects.filter(pk=locked.pk).update(next_action="await_allocation")
+            trajectory.refresh_from_db()
+    return allocation
+
+
+def trajectory_allocate(*, actor: User, trajectory: Trajectory, access_point: AccessPoint) -> Trajectory:
+    """The allocation for the first module has been granted: move on to the intake."""
+    _require_writer(actor, trajectory.client)
+    with transaction.atomic():
+        locked = _locked(trajectory)
+        transition_apply(
+            trajectory=locked,
+            name="allocate",
+            actor=actor,
+            on=today(),
+            params={"module_code": first_module_code(locked)},
+        )
+        _log(actor, locked, "trajectory.allocate", access_point)
+    return locked
