@@ -50,6 +50,7 @@ from coachcare.ijw.codes import RETOUR_ACCEPTED
 from coachcare.ijw.messages import DeclarationAnswer as Jw325
 from coachcare.municipalities.models import Municipality
 from coachcare.trajectories.models import EndReason, ModuleRun
+from coachcare.trajectories.outcome_inputs import outcome_inputs_changed
 
 #: Module run states that mean the module was delivered (the coach finished it).
 DELIVERED_STATES = (ModuleRun.State.FINISHED, ModuleRun.State.EVALUATED)
@@ -403,15 +404,21 @@ def _declare(
     )
 
 
+def _outcomes_refresh(*, declaration: Declaration) -> None:
+    """The cost of the declaration's trajectories changed (a declared amount replaces the tariff):
+    refresh the monitoring summary in this transaction, with the lines as a subquery."""
+    lines = DeclarationLine.objects.filter(declaration=declaration)
+    outcome_inputs_changed(trajectory_ids=lines.values_list("module_run__trajectory_id", flat=True))
+
+
 @transaction.atomic
 def declaration_submit(*, declaration: Declaration) -> Declaration:
     """The JW323 file for this declaration has been written for sending: draft → submitted."""
-    from coachcare.monitoring import services as monitoring_services  # above declarations: imported late
 
     Declaration.objects.filter(pk=declaration.pk, status=DeclarationStatus.DRAFT).update(
         status=DeclarationStatus.SUBMITTED, submitted_at=timezone.now()
     )
-    monitoring_services.trajectory_outcomes_refresh_declared(declaration_id=declaration.pk)
+    _outcomes_refresh(declaration=declaration)
     declaration.refresh_from_db()
     return declaration
 
@@ -439,7 +446,6 @@ def declaration_answer_apply(*, answer: Jw325) -> AnswerApplied:
     """Store a JW325 answer: per line its return code (WJ001) and awarded amount; the declaration
     becomes answered. Idempotent: applying the same answer again writes the same values.
     """
-    from coachcare.monitoring import services as monitoring_services  # above declarations: imported late
 
     number = answer.declaratienummer
     with transaction.atomic():
@@ -470,5 +476,5 @@ def declaration_answer_apply(*, answer: Jw325) -> AnswerApplied:
         if declaration.answered_at is None:
             declaration.answered_at = timezone.now()
         declaration.save(update_fields=["status", "awarded_cents", "answered_at"])
-        monitoring_services.trajectory_outcomes_refresh_declared(declaration_id=declaration.pk)
+        _outcomes_refresh(declaration=declaration)
     return AnswerApplied(declaration=declaration, lines_updated=len(changed), unknown_references=unknown)

@@ -8,5 +8,13 @@ class MonitoringConfig(AppConfig):
     verbose_name = _("monitoring")
 
     def ready(self) -> None:
+        # Installs the outcome summary's refresh behind the one door that the method and the money
+        # call when an outcome input changes (trajectories/outcome_inputs.py; no signals involved).
+        # Imported here, not at module level: services need the app registry to be ready.
+        from coachcare.monitoring import services
+        from coachcare.trajectories.outcome_inputs import outcome_refresher_install
+
+        outcome_refresher_install(refresher=services.trajectory_outcomes_refresh)
+
         # Registers the outcome summary's destroyer with the privacy app (no signals involved).
         from coachcare.monitoring import destroyers  # noqa: F401

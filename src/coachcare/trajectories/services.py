@@ -52,6 +52,7 @@ from coachcare.trajectories.models import (
     Status,
     Trajectory,
 )
+from coachcare.trajectories.outcome_inputs import outcome_inputs_changed
 from coachcare.trajectories.state_machine import StaleTrajectory, consent_gap_for, transition_apply
 
 FIRST_ACTION_DAYS = 5
@@ -635,7 +636,6 @@ def evaluation_score(
     *, actor: User, trajectory: Trajectory, scores: Mapping[int, tuple[int, int]], access_point: AccessPoint
 ) -> Evaluation:
     """Score the goals after a module; the system gives its advice (documented in ``gate``)."""
-    from coachcare.monitoring import services as monitoring_services  # above trajectories: imported late
 
     _require_writer(actor, trajectory.client)
     if trajectory.status != Status.MODULE_EVALUATION:
@@ -671,7 +671,7 @@ def evaluation_score(
             },
         )
         ModuleRun.objects.filter(pk=run.pk).update(state=ModuleRun.State.EVALUATED)
-        monitoring_services.trajectory_outcomes_refresh(trajectory_ids=[trajectory.pk])
+        outcome_inputs_changed(trajectory_ids=[trajectory.pk])
     return evaluation
 
 
@@ -689,7 +689,6 @@ def evaluation_decide(
 
     ``expected_version``: the trajectory version the coach saw; a decision saved meanwhile by
     someone else is never silently overwritten (``StaleTrajectory``)."""
-    from coachcare.monitoring import services as monitoring_services  # above trajectories: imported late
 
     trajectory = evaluation.module_run.trajectory
     _require_writer(actor, trajectory.client)
@@ -725,7 +724,7 @@ def evaluation_decide(
             next_action="await_approval" if deviates else ("start_module" if decision == Advice.CONTINUE else "close")
         )
         _log(actor, trajectory, "trajectory.gate_decision", access_point)
-        monitoring_services.trajectory_outcomes_refresh(trajectory_ids=[trajectory.pk])
+        outcome_inputs_changed(trajectory_ids=[trajectory.pk])
     return evaluation
 
 
@@ -780,7 +779,6 @@ def trajectory_close(
 ) -> Trajectory:
     """Close with the iJw end reason; keep the final scores and the satisfaction questionnaire's
     answers (when the young person gave them); schedule the 6- and 12-month follow-ups."""
-    from coachcare.monitoring import services as monitoring_services  # above trajectories: imported late
     from coachcare.safeguarding import services as safeguarding_services  # above trajectories: imported late
     from coachcare.trajectories.tasks import follow_up_due_task
 
@@ -833,7 +831,7 @@ def trajectory_close(
         _care_events_changed()
         # A step up (38/39): the municipality's access team is told after commit (warm hand-off).
         safeguarding_services.handoff_record(trajectory_id=locked.pk, end_reason=end_reason)
-        monitoring_services.trajectory_outcomes_refresh(trajectory_ids=[locked.pk])
+        outcome_inputs_changed(trajectory_ids=[locked.pk])
     locked.refresh_from_db()
     return locked
 
@@ -862,7 +860,6 @@ def follow_up_record(
     *, actor: User, follow_up: FollowUp, needed_care_again: bool, access_point: AccessPoint
 ) -> FollowUp:
     """The coach records whether the young person needed care again; after the last one, archive."""
-    from coachcare.monitoring import services as monitoring_services  # above trajectories: imported late
 
     trajectory = follow_up.trajectory
     _require_writer(actor, trajectory.client)
@@ -884,7 +881,7 @@ def follow_up_record(
             assert nxt is not None
             Trajectory.objects.filter(pk=locked.pk).update(next_action="follow_up", next_action_due=nxt.due_on)
         _log(actor, locked, "trajectory.follow_up", access_point)
-        monitoring_services.trajectory_outcomes_refresh(trajectory_ids=[locked.pk])
+        outcome_inputs_changed(trajectory_ids=[locked.pk])
     follow_up.refresh_from_db()
     return follow_up
 
