@@ -15,6 +15,3 @@ class MonitoringConfig(AppConfig):
         from coachcare.trajectories.outcome_inputs import outcome_refresher_install
 
         outcome_refresher_install(refresher=services.trajectory_outcomes_refresh)
-
-        # Registers the outcome summary's destroyer with the privacy app (no signals involved).
-        from coachcare.monitoring import destroyers  # noqa: F401
