@@ -212,8 +212,10 @@ def generate(*, modules: int, municipalities: int, providers: int, first: dateti
 def write_messages(declaration_ids: list[int], out: str) -> tuple[int, int, int, int]:
     """Build, validate, render and write the JW323 files of these declarations (in a worker
     process); returns files, bytes, lines and violations."""
+    from coachcare.core.dates import today
     from coachcare.declarations import selectors
     from coachcare.declarations.models import Declaration
+    from coachcare.ijw.services import declaration_message_build
     from coachcare.ijw.validation import validate
     from coachcare.ijw.xml import render
 
@@ -221,7 +223,9 @@ def write_messages(declaration_ids: list[int], out: str) -> tuple[int, int, int,
         Declaration.objects.filter(pk__in=declaration_ids).select_related("municipality", "provider").order_by("pk")
     )
     files = size = lines = violations = 0
-    for message in selectors.declaration_messages_build(declarations=declarations):
+    on = today()
+    for values in selectors.declaration_values_build(declarations=declarations):
+        message = declaration_message_build(declaration=values, on=on)
         lines += len(message.lines)
         violations += len(validate(message))
         data = render(message)

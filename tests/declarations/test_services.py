@@ -10,7 +10,7 @@ from coachcare.contracts.models import AllocationStatus
 from coachcare.declarations import selectors, services
 from coachcare.declarations.models import CareStart, CareStop, Declaration, DeclarationLine, DeclarationStatus
 from coachcare.declarations.tasks import care_events_sync_task
-from coachcare.ijw.messages import DeclarationAnswer, LineAnswer, header_for
+from coachcare.ijw import services as ijw_services
 from coachcare.trajectories.models import ModuleRun, Trajectory
 from tests.contracts.conftest import TARIFF_FIRST, TARIFF_NEXT
 from tests.declarations.conftest import IN_PERIOD, PERIOD, Delivering
@@ -212,11 +212,32 @@ def test_the_run_creates_the_starts_and_stops_first(delivering: Delivering) -> N
 # --- messages and answers -----------------------------------------------------------------------------
 
 
+def test_the_export_values_are_administrative_data_only(delivering: Delivering) -> None:
+    delivering.delivered()
+    declaration = run_month(delivering).declarations[0]
+
+    [values] = selectors.declaration_values_for(municipality=delivering.world.municipality_a, period=PERIOD)
+
+    assert (values.declaratienummer, values.total_cents) == (declaration.declaratienummer, TARIFF_FIRST)
+    assert (values.provider_agb, values.municipality_code) == (
+        delivering.world.provider.agb_code,
+        delivering.world.municipality_a.code,
+    )
+    [line] = values.lines
+    assert (line.client_public_id, line.bsn) == (delivering.world.own.public_id, delivering.world.own.bsn)
+    assert set(vars(line)) == {
+        "reference", "client_public_id", "bsn", "toewijzing_nummer", "product_category", "product_code",
+        "begindatum", "einddatum", "volume", "unit", "tariff_cents", "amount_cents",
+    }  # fmt: skip
+
+
 def test_the_jw323_message_carries_administrative_data_only(delivering: Delivering) -> None:
     run = delivering.delivered()
     declaration = run_month(delivering).declarations[0]
 
-    [message] = selectors.declaration_messages_for(municipality=delivering.world.municipality_a, period=PERIOD)
+    [message] = ijw_services.declaration_messages_for(
+        municipality=delivering.world.municipality_a, period=PERIOD, on=ON
+    )
 
     assert message.declaratienummer == declaration.declaratienummer
     assert message.header.afzender == delivering.world.provider.agb_code
@@ -238,27 +259,18 @@ def test_the_jw323_message_passes_the_ijw_validation(delivering: Delivering) -> 
     delivering.delivered(delivering.world.own)
     delivering.delivered(delivering.world.team)
     run_month(delivering)
-    [message] = selectors.declaration_messages_for(municipality=delivering.world.municipality_a, period=PERIOD)
+    [message] = ijw_services.declaration_messages_for(
+        municipality=delivering.world.municipality_a, period=PERIOD, on=ON
+    )
 
     assert not validation.validate(message)
 
 
-def answer_for(declaration: Declaration, codes: dict[str, tuple[str, int]]) -> DeclarationAnswer:
-    return DeclarationAnswer(
-        header=header_for(
-            "JW325",
-            afzender=declaration.municipality.code,
-            ontvanger=declaration.provider.agb_code,
-            identificatie="A1",
-            dagtekening=ON,
-        ),
-        declaratienummer=declaration.declaratienummer,
-        toegekend_bedrag_cents=sum(amount for _code, amount in codes.values()),
-        lines=[
-            LineAnswer(referentie=reference, retourcodes=[code], toegekend_bedrag_cents=amount)
-            for reference, (code, amount) in codes.items()
-        ],
-    )
+def answer_for(codes: dict[str, tuple[str, int]]) -> list[services.AnswerLine]:
+    return [
+        services.AnswerLine(reference=reference, retourcode=code, awarded_cents=amount)
+        for reference, (code, amount) in codes.items()
+    ]
 
 
 def test_an_answer_is_stored_per_line_and_idempotently(delivering: Delivering) -> None:
@@ -268,15 +280,15 @@ def test_an_answer_is_stored_per_line_and_idempotently(delivering: Delivering) -
     services.declaration_submit(declaration=declaration)
     accepted, differs = declaration.lines.order_by("id")
     answer = answer_for(
-        declaration,
         {accepted.reference: ("0200", TARIFF_FIRST), differs.reference: ("0611", 0), "UNKNOWN": ("0200", 1)},
     )
 
-    first = services.declaration_answer_apply(answer=answer)
-    second = services.declaration_answer_apply(answer=answer)
+    first = services.declaration_answer_apply(declaratienummer=declaration.declaratienummer, lines=answer)
+    second = services.declaration_answer_apply(declaratienummer=declaration.declaratienummer, lines=answer)
 
     assert first.lines_updated == second.lines_updated == 2
     assert first.unknown_references == ["UNKNOWN"]
+    assert first.client_public_ids == {delivering.world.own.public_id, delivering.world.team.public_id}
     declaration.refresh_from_db()
     assert declaration.status == DeclarationStatus.ANSWERED
     assert declaration.awarded_cents == TARIFF_FIRST
@@ -289,7 +301,7 @@ def test_an_answer_is_stored_per_line_and_idempotently(delivering: Delivering) -
 def test_an_answer_to_an_unknown_declaration_is_refused(delivering: Delivering) -> None:
     delivering.delivered()
     declaration = run_month(delivering).declarations[0]
-    answer = answer_for(declaration, {})
+    number = declaration.declaratienummer
     Declaration.objects.filter(pk=declaration.pk).update(declaratienummer="OTHER")
     with pytest.raises(ValidationError):
-        services.declaration_answer_apply(answer=answer)
+        services.declaration_answer_apply(declaratienummer=number, lines=answer_for({}))

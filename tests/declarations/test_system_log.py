@@ -8,9 +8,29 @@ from django.core.management import call_command
 from coachcare.audit.models import AccessLogEntry
 from coachcare.contracts.models import AllocationStatus
 from coachcare.declarations import services
+from coachcare.declarations.models import Declaration
+from coachcare.ijw.messages import DeclarationAnswer, LineAnswer, header_for
 from coachcare.ijw.system_log import ijw_message_client_ids
 from tests.declarations.conftest import PERIOD, Delivering
-from tests.declarations.test_services import ON, answer_for
+from tests.declarations.test_services import ON
+
+
+def answer_for(declaration: Declaration, codes: dict[str, tuple[str, int]]) -> DeclarationAnswer:
+    return DeclarationAnswer(
+        header=header_for(
+            "JW325",
+            afzender=declaration.municipality.code,
+            ontvanger=declaration.provider.agb_code,
+            identificatie="A1",
+            dagtekening=ON,
+        ),
+        declaratienummer=declaration.declaratienummer,
+        toegekend_bedrag_cents=sum(amount for _code, amount in codes.values()),
+        lines=[
+            LineAnswer(referentie=reference, retourcodes=[code], toegekend_bedrag_cents=amount)
+            for reference, (code, amount) in codes.items()
+        ],
+    )
 
 
 def _system_entries(**filters: object) -> list[AccessLogEntry]:

@@ -5,6 +5,7 @@ import pytest
 from coachcare.declarations import services as declaration_services
 from coachcare.declarations.models import StatusAanlevering
 from coachcare.ijw import codes, schema
+from coachcare.ijw import services as ijw_services
 from coachcare.ijw.messages import MESSAGE_CLASSES, header_for
 from coachcare.trajectories.models import EndReason
 
@@ -30,7 +31,12 @@ def test_the_codes_other_apps_write_are_in_the_table() -> None:
     assert {reason.value for reason in EndReason} <= codes.END_REASONS  # JZ588 on a JW307
     assert {status.value for status in StatusAanlevering} == codes.STATUS_ALLOWED
     assert declaration_services.UNIT_PIECES_OUTPUT in codes.UNITS
-    assert declaration_services.ACCEPTED == codes.RETOUR_ACCEPTED
+
+
+def test_a_declaration_line_keeps_the_first_rejection_else_the_first_code() -> None:
+    assert ijw_services._retourcode([codes.RETOUR_ACCEPTED, "0611", "0612"]) == "0611"
+    assert ijw_services._retourcode([codes.RETOUR_ACCEPTED]) == codes.RETOUR_ACCEPTED
+    assert ijw_services._retourcode([]) == ""
 
 
 @pytest.mark.parametrize(

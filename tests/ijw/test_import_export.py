@@ -5,16 +5,20 @@ import datetime
 import os
 import pathlib
 import stat
+from typing import Any
 from unittest import mock
 
 import pytest
 from django.core.management import call_command
 
+from coachcare.audit.services import AccessPoint
 from coachcare.clients.models import ClientNote
 from coachcare.contracts.models import Allocation, AllocationChangeRequest, AllocationStatus
 from coachcare.contracts.services import change_request_apply
 from coachcare.core.dates import month_bounds
-from coachcare.declarations.models import Declaration
+from coachcare.declarations import services as declaration_services
+from coachcare.declarations.models import Declaration, DeclarationStatus
+from coachcare.declarations.services import AnswerLine
 from coachcare.ijw import services
 from coachcare.ijw.messages import (
     AllocatedProduct,
@@ -152,13 +156,22 @@ def test_jw325_goes_to_the_declarations_app(contracted: Contracted) -> None:
         toegekend_bedrag_cents=100,
         lines=[LineAnswer(referentie="R1", retourcodes=["0200"], toegekend_bedrag_cents=100)],
     )
-    applied: list[DeclarationAnswer] = []
-    with mock.patch.object(
-        services, "_declaration_answer_apply", return_value=lambda *, answer: applied.append(answer)
-    ):
-        services.ijw_import(data=render(answer))
-        services.ijw_import(data=render(answer))
-    assert applied == [answer]
+    applied: list[dict[str, object]] = []
+    real = declaration_services.declaration_answer_apply
+
+    def spy(**values: Any) -> Any:
+        applied.append(values)
+        return real(**values)
+
+    with mock.patch.object(declaration_services, "declaration_answer_apply", side_effect=spy):
+        first = services.ijw_import(data=render(answer))
+        again = services.ijw_import(data=render(answer))
+    # Plain values go down to declarations, once (the same file again changes nothing).
+    assert applied == [
+        {"declaratienummer": "D1", "lines": [AnswerLine(reference="R1", retourcode="0200", awarded_cents=100)]}
+    ]
+    assert (first.already_imported, again.already_imported) == (False, True)
+    assert Declaration.objects.get(declaratienummer="D1").status == DeclarationStatus.ANSWERED
 
 
 def test_retour_is_recorded(contracted: Contracted, started: tuple[Allocation, OutgoingMessage]) -> None:
@@ -377,9 +390,13 @@ def test_a_request_made_at_half_past_midnight_belongs_to_the_amsterdam_month(
         requested_at=datetime.datetime(2025, 2, 28, 23, 30, tzinfo=datetime.UTC),
     )
     municipality = contracted.world.municipality_a
-    february = services.ijw_export(municipality=municipality, period="2025-02", out_dir=tmp_path / "feb")
+    february = services.ijw_export(
+        municipality=municipality, period="2025-02", out_dir=tmp_path / "feb", access_point=AccessPoint.system("test")
+    )
     assert not [path for path in february.files if path.name.startswith("446_")]
-    march = services.ijw_export(municipality=municipality, period="2025-03", out_dir=tmp_path / "mar")
+    march = services.ijw_export(
+        municipality=municipality, period="2025-03", out_dir=tmp_path / "mar", access_point=AccessPoint.system("test")
+    )
     [jw315] = [path for path in march.files if path.name.startswith("446_")]
     message = parse(jw315.read_bytes())
     assert isinstance(message, AllocationRequest)

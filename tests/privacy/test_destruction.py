@@ -46,7 +46,7 @@ def test_every_encrypted_model_that_refers_to_a_client_is_covered() -> None:
         and model._meta.label not in covered
         and model._meta.label not in KEPT
     ]
-    assert missing == [], f"Register a destroyer in coachcare.privacy for: {missing}"
+    assert missing == [], f"Declare a destroyer in the app's data_rights.py for: {missing}"
 
 
 def _count(sql: str, *params: int) -> int:

@@ -7,7 +7,3 @@ class ApiConfig(AppConfig):
     label = "api"
     verbose_name = _("API")
     default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self) -> None:
-        # Registers the module progress's destroyer with the privacy app (no signals involved).
-        from coachcare.api import destroyers  # noqa: F401

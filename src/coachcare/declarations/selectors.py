@@ -1,5 +1,6 @@
 """Reads of declarations: the municipality's and the provider's lists, one declaration with its
-lines, the budget figures, and the JW323 messages the iJw export writes.
+lines, the budget figures, and the plain values the iJw export builds its messages from (the
+money flows one way, contracts → declarations → ijw: this app knows no iJw message type).
 
 Screens show administrative data only (client name and date of birth to the access team, product,
 period, volume, amounts, return codes). Every list is a fixed number of queries.
@@ -17,15 +18,13 @@ from coachcare.access import policy
 from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.contracts.selectors import BudgetLine, budget_overview
-from coachcare.core.dates import today
 from coachcare.declarations.models import CareStart, CareStop, Declaration, DeclarationLine, DeclarationStatus
 from coachcare.declarations.services import period_parse
-from coachcare.ijw.messages import Declaration as Jw323
-from coachcare.ijw.messages import DeclarationLine as Jw323Line
-from coachcare.ijw.messages import header_for
 from coachcare.municipalities.models import Municipality
 
 DECLARATION_PAGE_SIZE = 50
+#: Values per ``IN (...)`` query (a declaration of a large municipality holds many lines).
+LINE_CHUNK = 1000
 
 
 def declaration_list_for(*, actor: User, page: int = 1) -> Page[Any]:
@@ -116,20 +115,51 @@ def declaration_budget_overview(*, actor: User, year: int) -> list[DeclaredBudge
     ]
 
 
-# --- the JW323 messages for the iJw export -----------------------------------------------------------
+# --- plain values for the iJw export (ijw builds the JW305, JW307 and JW323 messages from these) ----
 
 
-def declaration_messages_build(*, declarations: list[Declaration], on: datetime.date | None = None) -> list[Jw323]:
-    """JW323 messages for ``declarations`` (with ``municipality`` and ``provider`` loaded): one query
-    for all their lines. Only BSN, allocation number, product, dates, volume and amounts."""
-    dagtekening = on or today()
-    by_declaration: dict[int, list[Jw323Line]] = {declaration.pk: [] for declaration in declarations}
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DeclarationLineValues:
+    """One declared module: administrative data only (BSN, allocation number, product, dates, amounts)."""
+
+    reference: str
+    client_public_id: UUID
+    bsn: str
+    toewijzing_nummer: str
+    product_category: str
+    product_code: str
+    begindatum: datetime.date
+    einddatum: datetime.date
+    volume: int
+    unit: str
+    tariff_cents: int
+    amount_cents: int
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DeclarationValues:
+    """A declaration (draft or submitted) as the export needs it."""
+
+    declaratienummer: str
+    provider_agb: str
+    municipality_code: str
+    period_start: datetime.date
+    period_end: datetime.date
+    total_cents: int
+    lines: list[DeclarationLineValues]
+
+
+def declaration_values_build(*, declarations: list[Declaration]) -> list[DeclarationValues]:
+    """The values of ``declarations`` (with ``municipality`` and ``provider`` loaded): one query for
+    all their lines."""
+    by_declaration: dict[int, list[DeclarationLineValues]] = {declaration.pk: [] for declaration in declarations}
     rows = (
         DeclarationLine.objects.filter(declaration__in=[declaration.pk for declaration in declarations])
         .order_by("declaration_id", "id")
         .values_list(
             "declaration_id",
             "reference",
+            "client__public_id",
             "client__bsn",
             "allocation__toewijzing_nummer",
             "product__ijw_product_category",
@@ -142,35 +172,45 @@ def declaration_messages_build(*, declarations: list[Declaration], on: datetime.
             "amount_cents",
         )
     )
-    for declaration_id, reference, bsn, number, category, code, begin, end, volume, unit, tariff, amount in rows:
+    for (
+        declaration_id,
+        reference,
+        client_id,
+        bsn,
+        number,
+        category,
+        code,
+        begin,
+        end,
+        volume,
+        unit,
+        tariff,
+        amount,
+    ) in rows:
         by_declaration[declaration_id].append(
-            Jw323Line(
-                referentie=reference,
+            DeclarationLineValues(
+                reference=reference,
+                client_public_id=client_id,
                 bsn=bsn,
-                toewijzingnummer=number or "",
-                categorie=category,
-                code=code,
+                toewijzing_nummer=number or "",
+                product_category=category,
+                product_code=code,
                 begindatum=begin,
                 einddatum=end,
-                geleverd_volume=volume,
-                eenheid=unit,
-                product_tarief_cents=tariff,
-                ingediend_bedrag_cents=amount,
+                volume=volume,
+                unit=unit,
+                tariff_cents=tariff,
+                amount_cents=amount,
             )
         )
     return [
-        Jw323(
-            header=header_for(
-                "JW323",
-                afzender=declaration.provider.agb_code,
-                ontvanger=declaration.municipality.code,
-                identificatie=declaration.declaratienummer,
-                dagtekening=dagtekening,
-            ),
+        DeclarationValues(
             declaratienummer=declaration.declaratienummer,
-            periode_begin=declaration.period_start,
-            periode_eind=declaration.period_end,
-            totaal_bedrag_cents=declaration.total_cents,
+            provider_agb=declaration.provider.agb_code,
+            municipality_code=declaration.municipality.code,
+            period_start=declaration.period_start,
+            period_end=declaration.period_end,
+            total_cents=declaration.total_cents,
             lines=by_declaration[declaration.pk],
         )
         for declaration in declarations
@@ -187,33 +227,114 @@ def declarations_for(*, municipality: Municipality, period: str) -> QuerySet[Dec
     )
 
 
-def declaration_messages_for(*, municipality: Municipality, period: str) -> list[Jw323]:
-    """The JW323 messages of ``municipality``'s declarations for ``period`` ("YYYY-MM") that are
-    not answered yet (draft or submitted); two queries. The export marks them submitted with
-    ``services.declaration_submit`` once the files are written."""
-    return declaration_messages_build(declarations=list(declarations_for(municipality=municipality, period=period)))
+def declaration_values_for(*, municipality: Municipality, period: str) -> list[DeclarationValues]:
+    """The values of ``municipality``'s declarations for ``period`` ("YYYY-MM") that are not answered
+    yet (draft or submitted); two queries. The export marks them submitted with
+    ``services.declarations_submit`` once the files are written."""
+    return declaration_values_build(declarations=list(declarations_for(municipality=municipality, period=period)))
+
+
+def declaration_parties(*, declaratienummer: str) -> set[tuple[str, str]]:
+    """(municipality code, provider AGB) of the declaration with this number; empty when there is none."""
+    return set(
+        Declaration.objects.filter(declaratienummer=declaratienummer).values_list(
+            "municipality__code", "provider__agb_code"
+        )
+    )
+
+
+def declaration_line_client_ids(*, declaratienummer: str, references: list[str]) -> set[UUID]:
+    """The public ids of the clients of these lines of declaration ``declaratienummer`` (for the access log)."""
+    found: set[UUID] = set()
+    for start in range(0, len(references), LINE_CHUNK):
+        found.update(
+            DeclarationLine.objects.filter(
+                declaration__declaratienummer=declaratienummer, reference__in=references[start : start + LINE_CHUNK]
+            ).values_list("client__public_id", flat=True)
+        )
+    return found
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ClientValues:
+    """The client block of an iJw message: administrative data only."""
+
+    public_id: UUID
+    bsn: str
+    birth_date: datetime.date
+    family_name: str
+    given_name: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CareEventValues:
+    """A start (JW305) or stop (JW307) of care for an allocation that has a toewijzing number."""
+
+    provider_id: int
+    provider_agb: str
+    client_id: int
+    client: ClientValues
+    toewijzing_nummer: str
+    product_category: str
+    product_code: str
+    begindatum: datetime.date
+    #: a stop only: its end date and JZ588 reason
+    einddatum: datetime.date | None = None
+    reden: str = ""
+
+
+def _care_event_values(event: CareStart | CareStop) -> CareEventValues:
+    allocation = event.allocation
+    client = allocation.client
+    return CareEventValues(
+        provider_id=allocation.contract.provider_id,
+        provider_agb=allocation.contract.provider.agb_code,
+        client_id=client.pk,
+        client=ClientValues(
+            public_id=client.public_id,
+            bsn=client.bsn,
+            birth_date=client.birth_date,
+            family_name=client.family_name,
+            given_name=client.given_name,
+        ),
+        toewijzing_nummer=allocation.toewijzing_nummer or "",
+        product_category=allocation.product.ijw_product_category,
+        product_code=allocation.product.ijw_product_code,
+        begindatum=event.begindatum,
+        einddatum=event.einddatum if isinstance(event, CareStop) else None,
+        reden=event.reden if isinstance(event, CareStop) else "",
+    )
 
 
 def care_events_in_period(
     *, municipality: Municipality, first: datetime.date, last: datetime.date
-) -> tuple[list[CareStart], list[CareStop]]:
-    """The starts (JW305) begun and stops (JW307) ended in a period, for the iJw export.
+) -> tuple[list[CareEventValues], list[CareEventValues]]:
+    """The starts (JW305) begun and stops (JW307) ended in a period, for the iJw export; only those
+    of allocations with a toewijzing number (nothing else can be reported). Two queries.
 
     ``services.care_events_sync`` is the one place that decides which starts and stops exist.
     """
     related = ("allocation__product", "allocation__client", "allocation__contract__provider")
-    starts = list(
+    starts = (
         CareStart.objects.filter(
-            allocation__contract__municipality=municipality, begindatum__gte=first, begindatum__lte=last
+            allocation__contract__municipality=municipality,
+            allocation__toewijzing_nummer__isnull=False,
+            begindatum__gte=first,
+            begindatum__lte=last,
         )
+        .exclude(allocation__toewijzing_nummer="")
         .select_related(*related)
         .order_by("begindatum", "id")
     )
-    stops = list(
+    stops = (
         CareStop.objects.filter(
-            allocation__contract__municipality=municipality, einddatum__gte=first, einddatum__lte=last
+            allocation__contract__municipality=municipality,
+            allocation__toewijzing_nummer__isnull=False,
+            einddatum__gte=first,
+            einddatum__lte=last,
         )
+        .exclude(allocation__toewijzing_nummer="")
         .select_related(*related)
         .order_by("einddatum", "id")
     )
-    return starts, stops
+    return [_care_event_values(start) for start in starts], [_care_event_values(stop) for stop in stops]

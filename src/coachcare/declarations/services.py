@@ -19,6 +19,9 @@ Design decisions (issue 5):
 - Re-running a municipality and month is idempotent: modules delivered since the last run (e.g. a
   late evaluation) go into a NEW declaration with its own number; when there is nothing new, the
   run creates nothing and says so (``DeclarationRunResult.declarations`` is empty).
+- The money flows one way (contracts → declarations → ijw): this app imports nothing of ``ijw``.
+  The iJw export reads plain values (``selectors.declaration_values_for``) and builds the JW323;
+  the import hands a JW325 over as plain per-line values (``AnswerLine``).
 - Nothing clinical is read or stored: lines hold the client (for the BSN and the name on the
   municipality's screen), the allocation number, the product, dates, volume and amounts.
 """
@@ -27,10 +30,11 @@ import dataclasses
 import datetime
 from collections import defaultdict
 from typing import Any
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,10 +49,9 @@ from coachcare.declarations.models import (
     DeclarationLine,
     DeclarationStatus,
 )
-from coachcare.ijw.codes import RETOUR_ACCEPTED
-from coachcare.ijw.messages import DeclarationAnswer as Jw325
 from coachcare.municipalities.models import Municipality
 from coachcare.trajectories.models import EndReason, ModuleRun
+from coachcare.trajectories.outcome_inputs import outcome_inputs_changed
 
 #: Module run states that mean the module was delivered (the coach finished it).
 DELIVERED_STATES = (ModuleRun.State.FINISHED, ModuleRun.State.EVALUATED)
@@ -397,17 +400,33 @@ def _declare(
     )
 
 
+def _outcomes_refresh(*, declaration: Declaration) -> None:
+    """The cost of the declaration's trajectories changed (a declared amount replaces the tariff):
+    refresh the monitoring summary in this transaction, with the lines as a subquery."""
+    lines = DeclarationLine.objects.filter(declaration=declaration)
+    outcome_inputs_changed(trajectory_ids=lines.values_list("module_run__trajectory_id", flat=True))
+
+
 @transaction.atomic
 def declaration_submit(*, declaration: Declaration) -> Declaration:
     """The JW323 file for this declaration has been written for sending: draft → submitted."""
-    from coachcare.monitoring import services as monitoring_services  # above declarations: imported late
-
     Declaration.objects.filter(pk=declaration.pk, status=DeclarationStatus.DRAFT).update(
         status=DeclarationStatus.SUBMITTED, submitted_at=timezone.now()
     )
-    monitoring_services.trajectory_outcomes_refresh_declared(declaration_id=declaration.pk)
+    _outcomes_refresh(declaration=declaration)
     declaration.refresh_from_db()
     return declaration
+
+
+def declarations_submit(*, declaratienummers: list[str]) -> int:
+    """The JW323 files of these declarations have been written (the iJw export): each draft becomes
+    submitted. Returns how many were found (a submitted one is found again and stays submitted)."""
+    found = 0
+    with transaction.atomic():
+        for declaration in Declaration.objects.filter(declaratienummer__in=declaratienummers).order_by("id"):
+            declaration_submit(declaration=declaration)
+            found += 1
+    return found
 
 
 # --- the municipality's answer (JW325) ---------------------------------------------------------------
@@ -418,44 +437,45 @@ class AnswerApplied:
     declaration: Declaration
     lines_updated: int
     unknown_references: list[str]
+    #: the clients whose lines were answered (for the access log of the import)
+    client_public_ids: set[UUID]
 
 
-ACCEPTED = RETOUR_ACCEPTED  # WJ001 "no errors", from the one iJw code table
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AnswerLine:
+    """The municipality's answer on one declaration line, as plain values (the iJw import reads the
+    JW325 and decides the code to keep: the first rejection, else the first code)."""
+
+    reference: str
+    retourcode: str
+    awarded_cents: int
 
 
-def _retourcode(codes: list[str]) -> str:
-    """The code to show for a line: the first rejection when there is one, else the first code."""
-    rejections = [code for code in codes if code != ACCEPTED]
-    return (rejections or codes or [""])[0][:4]
-
-
-def declaration_answer_apply(*, answer: Jw325) -> AnswerApplied:
-    """Store a JW325 answer: per line its return code (WJ001) and awarded amount; the declaration
-    becomes answered. Idempotent: applying the same answer again writes the same values.
+def declaration_answer_apply(*, declaratienummer: str, lines: list[AnswerLine]) -> AnswerApplied:
+    """Store the municipality's answer (JW325): per line its return code (WJ001) and awarded amount;
+    the declaration becomes answered. Idempotent: applying the same answer again writes the same values.
     """
-    from coachcare.monitoring import services as monitoring_services  # above declarations: imported late
-
-    number = answer.declaratienummer
+    number = declaratienummer
     with transaction.atomic():
         try:
             declaration = Declaration.objects.select_for_update().get(declaratienummer=number)
         except Declaration.DoesNotExist as exc:
             raise ValidationError(_("No declaration with number %(number)s.") % {"number": number}) from exc
-        lines = {
+        stored = {
             line.reference: line
             for line in DeclarationLine.objects.filter(
-                declaration=declaration, reference__in=[item.referentie for item in answer.lines]
-            )
+                declaration=declaration, reference__in=[item.reference for item in lines]
+            ).annotate(client_public_id=F("client__public_id"))
         }
         changed = []
         unknown = []
-        for item in answer.lines:
-            line = lines.get(item.referentie)
+        for item in lines:
+            line = stored.get(item.reference)
             if line is None:
-                unknown.append(item.referentie)
+                unknown.append(item.reference)
                 continue
-            line.retourcode = _retourcode(item.retourcodes)
-            line.awarded_cents = int(item.toegekend_bedrag_cents)
+            line.retourcode = item.retourcode[:4]
+            line.awarded_cents = int(item.awarded_cents)
             changed.append(line)
         DeclarationLine.objects.bulk_update(changed, ["retourcode", "awarded_cents"], batch_size=LINE_BATCH_SIZE)
         totals = DeclarationLine.objects.filter(declaration=declaration).aggregate(awarded=Sum("awarded_cents"))
@@ -464,5 +484,10 @@ def declaration_answer_apply(*, answer: Jw325) -> AnswerApplied:
         if declaration.answered_at is None:
             declaration.answered_at = timezone.now()
         declaration.save(update_fields=["status", "awarded_cents", "answered_at"])
-        monitoring_services.trajectory_outcomes_refresh_declared(declaration_id=declaration.pk)
-    return AnswerApplied(declaration=declaration, lines_updated=len(changed), unknown_references=unknown)
+        _outcomes_refresh(declaration=declaration)
+    return AnswerApplied(
+        declaration=declaration,
+        lines_updated=len(changed),
+        unknown_references=unknown,
+        client_public_ids={line.client_public_id for line in changed},
+    )

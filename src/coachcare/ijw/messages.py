@@ -1,8 +1,10 @@
 """iJw 3.2 messages as plain values: one frozen dataclass per message, no models, no XML.
 
-This is the interface other apps use (``coachcare.declarations`` builds ``Declaration`` and
-receives ``DeclarationAnswer``). ``coachcare.ijw.xml.render``/``parse`` turn these values into
-XML and back; ``coachcare.ijw.validation.validate`` checks them (or the XML) against the rules.
+Only ``ijw`` builds and reads these: ``coachcare.declarations`` hands over plain values of its own
+(``declarations.selectors.DeclarationValues``, ``CareEventValues``) and takes a JW325 as
+``declarations.services.AnswerLine`` values (``ijw.services``). ``coachcare.ijw.xml.render`` and
+``parse`` turn these values into XML and back; ``coachcare.ijw.validation.validate`` checks them
+(or the XML) against the rules.
 
 Conventions:
 - all dataclasses are keyword-only and frozen; lists keep the order of the XML;

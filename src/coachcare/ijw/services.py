@@ -6,25 +6,31 @@
 - Export: the provider's outgoing messages for one municipality and one month, each validated
   before it is written. Identifications come from one counter (TR056); a re-export of the same
   content reuses the identification and dagtekening of the first export (same file again).
+  The export writes its NEN 7513 entries (EXPORT ``ijw.export.<JWxxx>``, one per client and message
+  kind written) in the same transaction as its records, from the values in hand.
+- The money flows one way, contracts → declarations → ijw: ``declarations`` hands over plain values
+  (``declarations.selectors.DeclarationValues``, ``CareEventValues``) and takes the JW325 as plain
+  per-line values (``declarations.services.AnswerLine``); every iJw message is built here.
 """
 
 from __future__ import annotations
 
 import datetime
 import hashlib
-import importlib
 import os
 import stat
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from coachcare.audit.services import AccessPoint, Event, access_log_record_system
 from coachcare.clients.models import Client as ClientModel
 from coachcare.clients.services import bsn_hash
 from coachcare.contracts.models import Allocation as AllocationModel
@@ -32,6 +38,9 @@ from coachcare.contracts.models import AllocationChangeRequest, AllocationStatus
 from coachcare.contracts.services import change_request_apply
 from coachcare.core.dates import local_date, month_bounds
 from coachcare.core.dates import today as local_today
+from coachcare.declarations import selectors as declaration_selectors
+from coachcare.declarations import services as declaration_services
+from coachcare.declarations.selectors import CareEventValues, ClientValues, DeclarationValues
 from coachcare.ijw import schema as s
 from coachcare.ijw.codes import retour_code_for
 from coachcare.ijw.messages import (
@@ -45,6 +54,7 @@ from coachcare.ijw.messages import (
     Client,
     Declaration,
     DeclarationAnswer,
+    DeclarationLine,
     Message,
     RequestAnswer,
     RequestedProduct,
@@ -60,7 +70,6 @@ from coachcare.ijw.selectors import validation_context_from_db
 from coachcare.ijw.validation import ValidationContext, Violation, validate
 from coachcare.ijw.xml import IjwParseError, parse, render
 from coachcare.municipalities.models import Municipality
-from coachcare.providers.models import Provider
 
 IDENTIFICATION_SEQUENCE = "ijw_identificatie"
 IDENTIFICATION_PREFIX = "CC"
@@ -89,11 +98,31 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _declaration_answer_apply() -> Callable[..., Any]:
-    """``coachcare.declarations.services.declaration_answer_apply``, looked up when needed."""
-    module = importlib.import_module("coachcare.declarations.services")
-    result: Callable[..., Any] = getattr(module, "declaration_answer_apply")  # noqa: B009 - resolved late on purpose
-    return result
+def _retourcode(codes: list[str]) -> str:
+    """The code to keep for a declaration line: the first rejection when there is one, else the first code."""
+    rejections = [code for code in codes if code != s.RETOUR_ACCEPTED]
+    return (rejections or codes or [""])[0][:4]
+
+
+def _apply_declaration_answer(message: DeclarationAnswer, result: ImportResult) -> None:
+    """JW325: hand the answer to the declarations app as plain per-line values."""
+    try:
+        applied = declaration_services.declaration_answer_apply(
+            declaratienummer=message.declaratienummer,
+            lines=[
+                declaration_services.AnswerLine(
+                    reference=item.referentie,
+                    retourcode=_retourcode(item.retourcodes),
+                    awarded_cents=int(item.toegekend_bedrag_cents),
+                )
+                for item in message.lines
+            ],
+        )
+    except ValidationError as error:
+        raise IjwRejected([Violation("IMPORT", "/Bericht/Header", "; ".join(error.messages))]) from None
+    result.notes.append(f"{applied.lines_updated} declaration line(s) answered")
+    if applied.unknown_references:
+        result.notes.append(f"{len(applied.unknown_references)} answered line(s) unknown")
 
 
 def ijw_import(*, data: bytes, context: ValidationContext | None = None) -> ImportResult:
@@ -126,13 +155,7 @@ def ijw_import(*, data: bytes, context: ValidationContext | None = None) -> Impo
             case RequestAnswer():
                 _apply_request_answer(message, result)
             case DeclarationAnswer():
-                try:
-                    apply = _declaration_answer_apply()
-                except (ImportError, AttributeError):
-                    raise IjwRejected(
-                        [Violation("IMPORT", "/", "the declarations app cannot take declaration answers yet")]
-                    ) from None
-                apply(answer=message)
+                _apply_declaration_answer(message, result)
             case Retour():
                 _apply_retour(message, name, result)
         try:
@@ -257,16 +280,9 @@ def _outgoing_parties(sent: OutgoingMessage) -> set[tuple[str, str | None]]:
     return parties or {(sent.municipality_code, None)}
 
 
-def _declaration_parties(number: str) -> set[tuple[str, str | None]] | None:
-    """(municipality code, provider AGB) of declaration ``number``; ``None`` without the declarations app."""
-    try:
-        models = importlib.import_module("coachcare.declarations.models")
-    except ImportError:
-        return None
-    found = models.Declaration.objects.filter(declaratienummer=number).values_list(
-        "municipality__code", "provider__agb_code"
-    )
-    parties = set(found)
+def _declaration_parties(number: str) -> set[tuple[str, str | None]]:
+    """(municipality code, provider AGB) of declaration ``number``; ``IMPORT`` when none was sent."""
+    parties: set[tuple[str, str | None]] = set(declaration_selectors.declaration_parties(declaratienummer=number))
     if not parties:
         raise IjwRejected(
             [Violation("IMPORT", "/Bericht/Header/DeclaratieFactuurNummer", f"no declaration {number} was sent")]
@@ -295,9 +311,7 @@ def _parties_violations(message: Message) -> list[Violation]:
             sent = _sent_message(message.referentie, "/Bericht/Antwoord/Referentie", codes=codes)
             touched.append((f"the request {sent.identification}", _outgoing_parties(sent)))
         case DeclarationAnswer():
-            declaration_parties = _declaration_parties(message.declaratienummer)
-            if declaration_parties is not None:
-                touched.append((f"declaration {message.declaratienummer}", declaration_parties))
+            touched.append((f"declaration {message.declaratienummer}", _declaration_parties(message.declaratienummer)))
         case Retour():
             sent = _sent_message(message.referentie, "/Bericht/Header/BerichtIdentificatie/Identificatie")
             touched.append((f"the message {sent.identification}", _outgoing_parties(sent)))
@@ -478,7 +492,7 @@ def identification_next() -> str:
     return f"{IDENTIFICATION_PREFIX}{sequence.last_value:010d}"
 
 
-def _client_block(client: ClientModel) -> Client:
+def _client_block(client: ClientModel | ClientValues) -> Client:
     """Only administrative data: BSN (OP079), date of birth, name. Never clinical content."""
     return Client(
         bsn=client.bsn,
@@ -489,19 +503,22 @@ def _client_block(client: ClientModel) -> Client:
     )
 
 
-def _placeholder_header(name: str, provider: Provider, municipality: Municipality) -> Any:
+def _placeholder_header(name: str, provider_agb: str, municipality: Municipality) -> Any:
     return header_for(
         name,
-        afzender=provider.agb_code,
+        afzender=provider_agb,
         ontvanger=municipality.code,
         identificatie="",
         dagtekening=datetime.date(2000, 1, 1),
     )
 
 
-def _requests(
-    municipality: Municipality, first: datetime.date, last: datetime.date
-) -> Iterable[tuple[Provider, Message, list[str]]]:
+#: An outgoing message built from the values in hand: the message, the keys it is recorded under
+#: (``OutgoingMessage.toewijzing_nummers``) and the public ids of the clients it carries (access log).
+Produced = tuple[Message, list[str], set[UUID]]
+
+
+def _requests(municipality: Municipality, first: datetime.date, last: datetime.date) -> Iterable[Produced]:
     allocations = (
         AllocationModel.objects.filter(
             contract__municipality=municipality,
@@ -531,77 +548,74 @@ def _requests(
             for a in group
         ]
         message = AllocationRequest(
-            header=_placeholder_header("JW315", provider, municipality),
+            header=_placeholder_header("JW315", provider.agb_code, municipality),
             client=_client_block(group[0].client),
             items=items,
         )
-        yield provider, message, [str(a.public_id) for a in group]
+        yield message, [str(a.public_id) for a in group], {group[0].client.public_id}
 
 
-def _care_events(municipality: Municipality, first: datetime.date, last: datetime.date) -> tuple[list[Any], list[Any]]:
+def _care_events(
+    municipality: Municipality, first: datetime.date, last: datetime.date
+) -> tuple[list[CareEventValues], list[CareEventValues]]:
     """The starts and stops of care of the month, as the declarations app derives them (one place)."""
-    from coachcare.declarations import selectors as declaration_selectors
-    from coachcare.declarations import services as declaration_services
-
     declaration_services.care_events_sync(on=last)
     return declaration_selectors.care_events_in_period(municipality=municipality, first=first, last=last)
 
 
-def _starts(municipality: Municipality, starts: list[Any]) -> Iterable[tuple[Provider, Message, list[str]]]:
+def _grouped(events: list[CareEventValues]) -> list[list[CareEventValues]]:
+    """One group per provider and client, in the order of their first event."""
+    grouped: dict[tuple[int, int], list[CareEventValues]] = {}
+    for event in events:
+        grouped.setdefault((event.provider_id, event.client_id), []).append(event)
+    return list(grouped.values())
+
+
+def _starts(municipality: Municipality, starts: list[CareEventValues]) -> Iterable[Produced]:
     """JW305: one message per provider and client for the care starts begun in the month."""
-    grouped: dict[tuple[int, int], list[Any]] = {}
-    for start in starts:
-        if start.allocation.toewijzing_nummer:
-            grouped.setdefault((start.allocation.contract.provider_id, start.allocation.client_id), []).append(start)
-    for group in grouped.values():
-        allocation = group[0].allocation
+    for group in _grouped(starts):
         items = [
             StartRecord(
-                toewijzingnummer=start.allocation.toewijzing_nummer or "",
-                categorie=start.allocation.product.ijw_product_category,
-                code=start.allocation.product.ijw_product_code,
+                toewijzingnummer=start.toewijzing_nummer,
+                categorie=start.product_category,
+                code=start.product_code,
                 begindatum=start.begindatum,
             )
             for start in group
         ]
         message = CareStart(
-            header=_placeholder_header("JW305", allocation.contract.provider, municipality),
-            client=_client_block(allocation.client),
+            header=_placeholder_header("JW305", group[0].provider_agb, municipality),
+            client=_client_block(group[0].client),
             items=items,
         )
-        yield allocation.contract.provider, message, [item.toewijzingnummer for item in items]
+        yield message, [item.toewijzingnummer for item in items], {group[0].client.public_id}
 
 
-def _stops(municipality: Municipality, stops: list[Any]) -> Iterable[tuple[Provider, Message, list[str]]]:
+def _stops(municipality: Municipality, stops: list[CareEventValues]) -> Iterable[Produced]:
     """JW307: one message per provider and client for the care stops of the month, with their JZ588 reason."""
-    grouped: dict[tuple[int, int], list[Any]] = {}
-    for stop in stops:
-        if stop.allocation.toewijzing_nummer:
-            grouped.setdefault((stop.allocation.contract.provider_id, stop.allocation.client_id), []).append(stop)
-    for group in grouped.values():
-        allocation = group[0].allocation
-        items = [
-            StopRecord(
-                toewijzingnummer=stop.allocation.toewijzing_nummer or "",
-                categorie=stop.allocation.product.ijw_product_category,
-                code=stop.allocation.product.ijw_product_code,
-                begindatum=stop.begindatum,
-                einddatum=stop.einddatum,
-                reden_beeindiging=stop.reden,
+    for group in _grouped(stops):
+        items = []
+        for stop in group:
+            assert stop.einddatum is not None  # a stop always has its end date
+            items.append(
+                StopRecord(
+                    toewijzingnummer=stop.toewijzing_nummer,
+                    categorie=stop.product_category,
+                    code=stop.product_code,
+                    begindatum=stop.begindatum,
+                    einddatum=stop.einddatum,
+                    reden_beeindiging=stop.reden,
+                )
             )
-            for stop in group
-        ]
         message = CareStop(
-            header=_placeholder_header("JW307", allocation.contract.provider, municipality),
-            client=_client_block(allocation.client),
+            header=_placeholder_header("JW307", group[0].provider_agb, municipality),
+            client=_client_block(group[0].client),
             items=items,
         )
-        yield allocation.contract.provider, message, [item.toewijzingnummer for item in items]
+        yield message, [item.toewijzingnummer for item in items], {group[0].client.public_id}
 
 
-def _changes(
-    municipality: Municipality, first: datetime.date, last: datetime.date
-) -> Iterable[tuple[Provider, Message, list[str]]]:
+def _changes(municipality: Municipality, first: datetime.date, last: datetime.date) -> Iterable[Produced]:
     """JW317: one message per change request asked in the month (whatever its decision since).
 
     The item shows the allocation as asked: the requested volume and/or end date, the rest as it
@@ -632,21 +646,56 @@ def _changes(
             eenheid=allocation.product.unit,
         )
         message = ChangeRequest(
-            header=_placeholder_header("JW317", provider, municipality),
+            header=_placeholder_header("JW317", provider.agb_code, municipality),
             client=_client_block(allocation.client),
             items=[item],
         )
-        yield provider, message, [str(change.public_id)]
+        yield message, [str(change.public_id)], {allocation.client.public_id}
 
 
-def _declarations(municipality: Municipality, period: str, result: ExportResult) -> list[Message]:
-    try:
-        module = importlib.import_module("coachcare.declarations.selectors")
-        messages_for = getattr(module, "declaration_messages_for")  # noqa: B009
-    except (ImportError, AttributeError):
-        result.notes.append("JW323: skipped, the declarations app provides no declaration_messages_for yet")
-        return []
-    return list(messages_for(municipality=municipality, period=period))
+def declaration_message_build(*, declaration: DeclarationValues, on: datetime.date) -> Declaration:
+    """JW323 from the declarations app's values: BSN, allocation number, product, dates, volume, amounts."""
+    return Declaration(
+        header=header_for(
+            "JW323",
+            afzender=declaration.provider_agb,
+            ontvanger=declaration.municipality_code,
+            identificatie=declaration.declaratienummer,
+            dagtekening=on,
+        ),
+        declaratienummer=declaration.declaratienummer,
+        periode_begin=declaration.period_start,
+        periode_eind=declaration.period_end,
+        totaal_bedrag_cents=declaration.total_cents,
+        lines=[
+            DeclarationLine(
+                referentie=line.reference,
+                bsn=line.bsn,
+                toewijzingnummer=line.toewijzing_nummer,
+                categorie=line.product_category,
+                code=line.product_code,
+                begindatum=line.begindatum,
+                einddatum=line.einddatum,
+                geleverd_volume=line.volume,
+                eenheid=line.unit,
+                product_tarief_cents=line.tariff_cents,
+                ingediend_bedrag_cents=line.amount_cents,
+            )
+            for line in declaration.lines
+        ],
+    )
+
+
+def declaration_messages_for(*, municipality: Municipality, period: str, on: datetime.date) -> list[Declaration]:
+    """The JW323 messages of ``municipality``'s declarations for ``period`` that are not answered yet."""
+    values = declaration_selectors.declaration_values_for(municipality=municipality, period=period)
+    return [declaration_message_build(declaration=declaration, on=on) for declaration in values]
+
+
+def _declarations(municipality: Municipality, period: str, on: datetime.date) -> Iterable[Produced]:
+    for declaration in declaration_selectors.declaration_values_for(municipality=municipality, period=period):
+        message = declaration_message_build(declaration=declaration, on=on)
+        yield message, _numbers_of(message), {line.client_public_id for line in declaration.lines}
 
 
 def _content_key(message: Message) -> str:
@@ -705,7 +754,12 @@ def _subject_key(name: str, municipality: Municipality, period: str, message: Me
 
 
 def ijw_export(
-    *, municipality: Municipality, period: str, out_dir: Path, today: datetime.date | None = None
+    *,
+    municipality: Municipality,
+    period: str,
+    out_dir: Path,
+    access_point: AccessPoint,
+    today: datetime.date | None = None,
 ) -> ExportResult:
     """Write the outgoing messages for ``municipality`` and month ``period`` ("YYYY-MM") to ``out_dir``.
 
@@ -715,24 +769,26 @@ def ijw_export(
     other message is written. A JW307 whose JW305 is held is held too (OP072). The held messages
     of the month are replaced by this run's: a message fixed since is written and leaves the
     worklist. Files: ``<berichtcode>_<identificatie>.xml``.
+
+    NEN 7513: one EXPORT entry ``ijw.export.<JWxxx>`` per client and kind of message written (a
+    re-export is an export too), in the same transaction as the records, from the clients of the
+    messages in hand (``access_point``: who ran it, e.g. ``AccessPoint.system("ijw_export")``).
+    The files are written after the commit; then the declarations written become submitted.
     """
     first, last = month_bounds(period)
     on = today or local_today()
     result = ExportResult()
     context = validation_context_from_db(direction="outgoing", municipality_code=municipality.code, today=on)
     started = set(context.started)
-    produced: list[tuple[Message, list[str]]] = []
-    for _provider, message, keys in _requests(municipality, first, last):
-        produced.append((message, keys))
     starts, stops = _care_events(municipality, first, last)
-    for _provider, message, keys in _starts(municipality, starts):
-        produced.append((message, keys))
-    for _provider, message, keys in _stops(municipality, stops):
-        produced.append((message, keys))
-    for _provider, message, keys in _changes(municipality, first, last):
-        produced.append((message, keys))
-    for message in _declarations(municipality, period, result):
-        produced.append((message, _numbers_of(message)))
+    produced: list[Produced] = [
+        *_requests(municipality, first, last),
+        *_starts(municipality, starts),
+        *_stops(municipality, stops),
+        *_changes(municipality, first, last),
+        *_declarations(municipality, period, on),
+    ]
+    exported: dict[str, set[UUID]] = {}
     _private_directory(out_dir)
     writes: list[tuple[Path, bytes]] = []
     written: list[Message] = []
@@ -744,7 +800,7 @@ def ijw_export(
             )
         )
         HeldMessage.objects.filter(municipality_code=municipality.code, period=period).delete()
-        for message, keys in produced:
+        for message, keys, client_ids in produced:
             name = message_name(message)
             key = _content_key(message)
             earlier = OutgoingMessage.objects.filter(content_key=key).first()
@@ -795,27 +851,22 @@ def ijw_export(
             if name == "JW305":
                 started.update(keys)
             written.append(message)
+            exported.setdefault(name, set()).update(client_ids)
             writes.append((out_dir / f"{final.header.berichtcode}_{identification}.xml", data))
+        for name, exported_ids in sorted(exported.items()):
+            access_log_record_system(
+                event=Event.EXPORT,
+                action=f"ijw.export.{name}",
+                client_ids=sorted(exported_ids),
+                access_point=access_point,
+            )
     for path, data in writes:
         _write_private(path, data)
         result.files.append(path)
-    _declarations_submitted([message for message in written if isinstance(message, Declaration)])
+    numbers = [message.declaratienummer for message in written if isinstance(message, Declaration)]
+    if numbers:
+        declaration_services.declarations_submit(declaratienummers=numbers)
     return result
-
-
-def _declarations_submitted(messages: list[Declaration]) -> None:
-    """Tell the declarations app its JW323 files are written (draft -> submitted), when it can hear it."""
-    if not messages:
-        return
-    try:
-        models = importlib.import_module("coachcare.declarations.models")
-        services = importlib.import_module("coachcare.declarations.services")
-        submit = getattr(services, "declaration_submit")  # noqa: B009
-    except (ImportError, AttributeError):
-        return
-    numbers = [message.declaratienummer for message in messages]
-    for declaration in models.Declaration.objects.filter(declaratienummer__in=numbers):
-        submit(declaration=declaration)
 
 
 # --- replies: JW302 on a JW301, JW320 on a JW319 ----------------------------------------------------

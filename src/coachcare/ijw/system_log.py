@@ -1,21 +1,18 @@
-"""NEN 7513 access-log entries for the iJw commands, which run without a user (cron, an operator).
+"""NEN 7513 access-log entries for ``ijw_import``, which runs without a user (cron, an operator).
 
 ``ijw_import`` changes the allocations, change requests and declaration lines of the clients a
-message is about; ``ijw_export`` writes their BSN, name and date of birth into files that leave
-for the municipality. Both are accesses to client files, so both write one entry per client
+message is about: an access to their files, so it writes one entry per client
 (``audit.services.access_log_record_system``: who = ``system`` on behalf of the OS user that ran
-the command, from ``manage.py <command>`` on the host, channel ``command``).
+the command, from ``manage.py ijw_import`` on the host, channel ``command``). The export logs
+itself, in its own transaction, from the values it builds the messages from (``services.ijw_export``).
 
-Which clients: read from the messages themselves — the BSN in the message (with the provider's
+Which clients: read from the incoming message itself — the BSN in the message (with the provider's
 AGB code, as the import matches it), or for an answer the request or declaration it answers. A
 retour message changes no client data and is not logged.
 """
 
-import datetime
-import importlib
 import itertools
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
@@ -26,6 +23,7 @@ from coachcare.clients.models import Client as ClientModel
 from coachcare.clients.services import bsn_hash
 from coachcare.contracts.models import Allocation as AllocationModel
 from coachcare.contracts.models import AllocationChangeRequest
+from coachcare.declarations import selectors as declaration_selectors
 from coachcare.ijw import schema as s
 from coachcare.ijw.messages import (
     Allocation,
@@ -40,9 +38,8 @@ from coachcare.ijw.messages import (
     message_name,
 )
 from coachcare.ijw.models import OutgoingMessage
-from coachcare.ijw.services import ExportResult, ImportResult, ijw_export, ijw_import
+from coachcare.ijw.services import ImportResult, ijw_import
 from coachcare.ijw.xml import parse
-from coachcare.municipalities.models import Municipality
 
 #: Values per ``IN (...)`` query (a JW323 of a large municipality holds many lines).
 CHUNK = 1000
@@ -103,20 +100,10 @@ def _answered_request_clients(message: RequestAnswer) -> set[UUID]:
 
 
 def _answered_declaration_clients(message: DeclarationAnswer) -> set[UUID]:
-    """JW325: the clients of the declaration lines it answers (the declarations app sits above ijw:
-    looked up when needed, as ``ijw.services`` does)."""
-    try:
-        models = importlib.import_module("coachcare.declarations.models")
-    except ImportError:
-        return set()
-    found: set[UUID] = set()
-    for chunk in _chunks(line.referentie for line in message.lines):
-        found.update(
-            models.DeclarationLine.objects.filter(
-                declaration__declaratienummer=message.declaratienummer, reference__in=chunk
-            ).values_list("client__public_id", flat=True)
-        )
-    return found
+    """JW325: the clients of the declaration lines it answers."""
+    return declaration_selectors.declaration_line_client_ids(
+        declaratienummer=message.declaratienummer, references=[line.referentie for line in message.lines]
+    )
 
 
 def ijw_message_client_ids(*, message: Message) -> set[UUID]:
@@ -148,36 +135,6 @@ def ijw_import_logged(*, data: bytes, access_point: AccessPoint) -> ImportResult
                 event=Event.UPDATE,
                 action=f"ijw.import.{result.name}",
                 client_ids=sorted(ijw_message_client_ids(message=parse(data))),
-                access_point=access_point,
-            )
-    return result
-
-
-def ijw_export_logged(
-    *,
-    municipality: Municipality,
-    period: str,
-    out_dir: Path,
-    access_point: AccessPoint,
-    today: datetime.date | None = None,
-) -> ExportResult:
-    """``ijw_export``, then an EXPORT entry (``ijw.export.<JWxxx>``) per client and message kind
-    written, read back from the files themselves (a re-export is an export too).
-
-    The export commits its records before it writes the files, so the entries are written right
-    after, in their own transaction; a failure there fails the command loudly.
-    """
-    result = ijw_export(municipality=municipality, period=period, out_dir=out_dir, today=today)
-    per_kind: dict[str, set[UUID]] = {}
-    for path in result.files:
-        message = parse(path.read_bytes())
-        per_kind.setdefault(message_name(message), set()).update(ijw_message_client_ids(message=message))
-    with transaction.atomic():
-        for name, client_ids in sorted(per_kind.items()):
-            access_log_record_system(
-                event=Event.EXPORT,
-                action=f"ijw.export.{name}",
-                client_ids=sorted(client_ids),
                 access_point=access_point,
             )
     return result

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from coachcare.trajectories.outcome_inputs import outcome_refresher_install
+
 
 class MonitoringConfig(AppConfig):
     name = "coachcare.monitoring"
@@ -8,5 +10,9 @@ class MonitoringConfig(AppConfig):
     verbose_name = _("monitoring")
 
     def ready(self) -> None:
-        # Registers the outcome summary's destroyer with the privacy app (no signals involved).
-        from coachcare.monitoring import destroyers  # noqa: F401
+        # Installs the outcome summary's refresh behind the one door that the method and the money
+        # call when an outcome input changes (trajectories/outcome_inputs.py; no signals involved).
+        # Imported here, not at module level: services import models, which need the app registry.
+        from coachcare.monitoring import services
+
+        outcome_refresher_install(refresher=services.trajectory_outcomes_refresh)

@@ -265,15 +265,6 @@ def trajectory_outcomes_refresh(*, trajectory_ids: Iterable[int]) -> int:
     return written
 
 
-def trajectory_outcomes_refresh_declared(*, declaration_id: int) -> int:
-    """A declaration was submitted or answered: the cost of its trajectories changed (declared
-    amount instead of tariff). Refreshes them with the declaration's lines as a subquery."""
-    from coachcare.declarations.models import DeclarationLine
-
-    lines = DeclarationLine.objects.filter(declaration_id=declaration_id)
-    return trajectory_outcomes_refresh(trajectory_ids=lines.values_list("module_run__trajectory_id", flat=True))
-
-
 def trajectory_outcomes_rebuild() -> int:
     """Rebuild the whole monitoring summary (outcomes and gate decisions) from the source tables;
     returns the number of outcome rows (closed trajectories).

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
 
 
 class PrivacyConfig(AppConfig):
@@ -6,5 +7,6 @@ class PrivacyConfig(AppConfig):
     label = "privacy"
 
     def ready(self) -> None:
-        # Registers the built-in export sections and destroyers (no signals involved).
-        from coachcare.privacy import sections  # noqa: F401
+        # Every app that holds client data declares its export sections and destroyers in its own
+        # data_rights.py (privacy/registry.py), found here as the admin finds admin.py; no signals.
+        autodiscover_modules("data_rights")

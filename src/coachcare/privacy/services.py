@@ -32,7 +32,7 @@ from coachcare.audit.services import (
 from coachcare.clients.models import Client
 from coachcare.core.dates import add_months, age_on, today
 from coachcare.privacy.models import DestructionRecord, DestructionRequest, RetentionHold, RetentionRun
-from coachcare.privacy.registry import CLIENT_CONTENT_DESTROYERS, CLIENT_DATA_SECTIONS
+from coachcare.privacy.registry import CLIENT_CONTENT_DESTROYERS, sections_for
 from coachcare.privacy.selectors import destruction_requests_overdue, retention_cutoff, retention_due_clients
 
 logger = logging.getLogger(__name__)
@@ -76,11 +76,11 @@ def client_data_export(*, actor: User, client: Client, access_point: AccessPoint
     if not policy.can_export_client_data(actor, client):
         raise policy.AccessDenied(_("You cannot download this file."))
     sections = []
-    for registered in CLIENT_DATA_SECTIONS:
-        result = registered.function(client, actor)
+    for key, function in sections_for(actor):
+        result = function(client, actor)
         if result is not None:
             title, rows = result
-            sections.append(ExportSection(key=registered.key, title=str(title), rows=rows))
+            sections.append(ExportSection(key=key, title=str(title), rows=rows))
     access_log_record(
         actor=actor,
         event=Event.EXPORT,

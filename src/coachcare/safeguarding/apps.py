@@ -7,7 +7,3 @@ class SafeguardingConfig(AppConfig):
     label = "safeguarding"
     verbose_name = _("Safeguarding")
     default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self) -> None:
-        # Registers the meldcode's destroyer with the privacy app (no signals involved).
-        from coachcare.safeguarding import destroyers  # noqa: F401

@@ -23,6 +23,7 @@ from coachcare.trajectories.models import (
     Status,
     Trajectory,
 )
+from coachcare.trajectories.outcome_inputs import outcome_inputs_changed
 from coachcare.trajectories.services._shared import _care_events_changed, _locked, _log, _measurements, _require_writer
 from coachcare.trajectories.state_machine import consent_gap_for, transition_apply
 
@@ -43,7 +44,6 @@ def trajectory_close(
 ) -> Trajectory:
     """Close with the iJw end reason; keep the final scores and the satisfaction questionnaire's
     answers (when the young person gave them); schedule the 6- and 12-month follow-ups."""
-    from coachcare.monitoring import services as monitoring_services  # above trajectories: imported late
     from coachcare.safeguarding import services as safeguarding_services  # above trajectories: imported late
     from coachcare.trajectories.tasks import follow_up_due_task
 
@@ -96,7 +96,7 @@ def trajectory_close(
         _care_events_changed()
         # A step up (38/39): the municipality's access team is told after commit (warm hand-off).
         safeguarding_services.handoff_record(trajectory_id=locked.pk, end_reason=end_reason)
-        monitoring_services.trajectory_outcomes_refresh(trajectory_ids=[locked.pk])
+        outcome_inputs_changed(trajectory_ids=[locked.pk])
     locked.refresh_from_db()
     return locked
 
@@ -125,7 +125,6 @@ def follow_up_record(
     *, actor: User, follow_up: FollowUp, needed_care_again: bool, access_point: AccessPoint
 ) -> FollowUp:
     """The coach records whether the young person needed care again; after the last one, archive."""
-    from coachcare.monitoring import services as monitoring_services  # above trajectories: imported late
 
     trajectory = follow_up.trajectory
     _require_writer(actor, trajectory.client)
@@ -147,7 +146,7 @@ def follow_up_record(
             assert nxt is not None
             Trajectory.objects.filter(pk=locked.pk).update(next_action="follow_up", next_action_due=nxt.due_on)
         _log(actor, locked, "trajectory.follow_up", access_point)
-        monitoring_services.trajectory_outcomes_refresh(trajectory_ids=[locked.pk])
+        outcome_inputs_changed(trajectory_ids=[locked.pk])
     follow_up.refresh_from_db()
     return follow_up
 

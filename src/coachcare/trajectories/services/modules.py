@@ -22,6 +22,7 @@ from coachcare.trajectories.models import (
     Status,
     Trajectory,
 )
+from coachcare.trajectories.outcome_inputs import outcome_inputs_changed
 from coachcare.trajectories.services._shared import (
     _care_events_changed,
     _catalogue_order,
@@ -120,7 +121,6 @@ def evaluation_score(
     *, actor: User, trajectory: Trajectory, scores: Mapping[int, tuple[int, int]], access_point: AccessPoint
 ) -> Evaluation:
     """Score the goals after a module; the system gives its advice (documented in ``gate``)."""
-    from coachcare.monitoring import services as monitoring_services  # above trajectories: imported late
 
     _require_writer(actor, trajectory.client)
     if trajectory.status != Status.MODULE_EVALUATION:
@@ -156,7 +156,7 @@ def evaluation_score(
             },
         )
         ModuleRun.objects.filter(pk=run.pk).update(state=ModuleRun.State.EVALUATED)
-        monitoring_services.trajectory_outcomes_refresh(trajectory_ids=[trajectory.pk])
+        outcome_inputs_changed(trajectory_ids=[trajectory.pk])
     return evaluation
 
 
@@ -174,7 +174,6 @@ def evaluation_decide(
 
     ``expected_version``: the trajectory version the coach saw; a decision saved meanwhile by
     someone else is never silently overwritten (``StaleTrajectory``)."""
-    from coachcare.monitoring import services as monitoring_services  # above trajectories: imported late
 
     trajectory = evaluation.module_run.trajectory
     _require_writer(actor, trajectory.client)
@@ -210,7 +209,7 @@ def evaluation_decide(
             next_action="await_approval" if deviates else ("start_module" if decision == Advice.CONTINUE else "close")
         )
         _log(actor, trajectory, "trajectory.gate_decision", access_point)
-        monitoring_services.trajectory_outcomes_refresh(trajectory_ids=[trajectory.pk])
+        outcome_inputs_changed(trajectory_ids=[trajectory.pk])
     return evaluation
 
 

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from coachcare.audit.services import AccessPoint
 from coachcare.core.dates import month_bounds
-from coachcare.ijw.system_log import ijw_export_logged
+from coachcare.ijw.services import ijw_export
 from coachcare.municipalities.models import Municipality
 
 #: Exit code when some messages were held (the others are written): 0 = all written, 1 = bad arguments.
@@ -38,7 +38,7 @@ class Command(BaseCommand):
             month_bounds(period)
         except ValueError:
             raise CommandError("--period must be a month: YYYY-MM.") from None
-        result = ijw_export_logged(
+        result = ijw_export(
             municipality=found, period=period, out_dir=Path(out), access_point=AccessPoint.system("ijw_export")
         )
         for path in result.files:

@@ -1,0 +1,26 @@
+"""Data rights of the monitoring app (``privacy/registry.py``): no export section (the summary holds
+numbers, dates and codes only, aggregated before anything is shown), and one destroyer.
+
+The summary copies outcome values (final GAS/GBO, satisfaction, intake GBO, follow-up answers)
+and gate decisions that the trajectories app's ``trajectory_content`` destroyer empties or deletes
+at the source. This destroyer refreshes the client's rows from the emptied sources, so nothing
+destroyed stays behind. Destroyers run in ``INSTALLED_APPS`` order, so it runs after the
+trajectories' destroyer in the same transaction (tested).
+"""
+
+from coachcare.clients.models import Client
+from coachcare.monitoring.services import trajectory_outcomes_refresh
+from coachcare.privacy.registry import destroyer_register
+from coachcare.trajectories.models import Trajectory
+
+
+def destroy_outcome_summary(client: Client) -> dict[str, int]:
+    trajectories = Trajectory.objects.filter(client=client).values_list("pk", flat=True)
+    return {"monitoring.TrajectoryOutcome": trajectory_outcomes_refresh(trajectory_ids=trajectories)}
+
+
+destroyer_register(
+    key="monitoring_outcomes",
+    covers=("monitoring.TrajectoryOutcome", "monitoring.GateDecision"),
+    function=destroy_outcome_summary,
+)
