@@ -44,6 +44,7 @@ _OUTCOME_COLUMNS = (
     "trajectory_id", "municipality_id", "provider_id", "team_id", "age_at_referral", "referred_on", "closed_on",
     "duration_days", "end_reason", "satisfaction_score", "final_gas_t", "final_gbo_mean", "intake_gbo_mean",
     "has_intake", "n_modules", "module_codes", "cost_cents", "fu6", "fu12", "fu6_open_due", "fu12_open_due",
+    "useful_youth", "useful_parent", "without_help_youth", "without_help_parent", "without_help_professional",
 )  # fmt: skip
 _GATE_COLUMNS = (
     "evaluation_id", "municipality_id", "provider_id", "team_id", "module_code", "age_at_referral", "decided_on",
@@ -116,6 +117,7 @@ def _outcomes_upsert(within: Within) -> int:
         .order_by()
         .values(
             "referred_on", "closed_on", "end_reason", "satisfaction_score", "final_gas_t", "final_gbo_mean",
+            "useful_youth", "useful_parent", "without_help_youth", "without_help_parent", "without_help_professional",
             tid=F("pk"), mid=F("client__municipality_id"), pid=F("client__provider_id"), teamid=F("client__team_id"),
             age=ind.age_at_referral(),
         )
@@ -163,7 +165,9 @@ def _outcomes_upsert(within: Within) -> int:
                COALESCE(r.cost, 0),
                CASE WHEN f.fu6 = 1 THEN TRUE WHEN f.fu6 = 0 THEN FALSE END,
                CASE WHEN f.fu12 = 1 THEN TRUE WHEN f.fu12 = 0 THEN FALSE END,
-               f.fu6_due, f.fu12_due
+               f.fu6_due, f.fu12_due,
+               t.useful_youth, t.useful_parent, t.without_help_youth, t.without_help_parent,
+               t.without_help_professional
         FROM ({t_sql}) t
         LEFT JOIN ({i_sql}) i ON i.tid = t.tid
         LEFT JOIN ({r_sql}) r ON r.tid = t.tid
