@@ -112,7 +112,12 @@ def test_a_coach_walks_a_young_person_from_referral_to_closure(
     # provider), the warm hand-off. Closed, and the follow-ups after 6 and 12 months are scheduled.
     page.reload()
     expect(page.get_by_label("Reden van beëindiging (iJw JZ588)")).to_have_value("38")
+    # The young person answers the satisfaction questionnaire in the portal, never the coach: the
+    # form shows it is not filled in yet and asks why, and the coach's own judgement (3.1).
+    expect(page.locator(".coachcare-closure-answers")).to_contain_text("nog niet ingevuld")
     assert_accessible(page)
+    page.get_by_label("Kan de jongere na de afsluiting volgens u zonder hulp verder?").select_option("no")
+    page.get_by_label("Niet ingevuld, omdat …").fill("Overgedragen aan specialistische hulp voor de afsluiting.")
     page.get_by_role("button", name="Traject afsluiten").click()
     expect(page.locator(".coachcare-status")).to_have_text("gesloten")
     follow_ups = page.locator("ul[aria-labelledby='follow-ups'] li")

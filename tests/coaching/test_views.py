@@ -178,6 +178,50 @@ def test_due_session_feedback_is_answered(running: Running, login: Login) -> Non
     assert "How did the session go?" not in http.get(reverse("coaching:home")).content.decode()
 
 
+SATISFACTION_ANSWERS = {
+    "nuttig": "4", "serieus": "5", "meebeslissen": "4", "wachten": "1", "zelf-verder": "4", "zonder-hulp": "5",
+    "aanraden": "5",
+}  # fmt: skip
+
+
+def test_satisfaction_at_closure_is_answered_by_the_young_person_and_a_parent_themselves(
+    running: Running, login: Login
+) -> None:
+    from coachcare.coaching.selectors import WaitingKind, waiting_for
+    from coachcare.trajectories.models import NextAction
+
+    world = running.world
+    Trajectory.objects.filter(pk=running.trajectory.pk).update(next_action=NextAction.CLOSE)
+    youth = login(world.jongere)
+    assert "What did you think of the help?" in youth.get(reverse("coaching:home")).content.decode()
+    url = reverse("coaching:questionnaire", kwargs={"code": "tevredenheid"})
+    assert youth.post(url, {**SATISFACTION_ANSWERS, "context": "closure"}).status_code == 302
+
+    everything = waiting_for(actor=world.ouder, access_point=AP)
+    waiting = [item for item in everything if item.kind == WaitingKind.QUESTIONNAIRE]
+    assert len(waiting) == 1 and f"client={world.own.public_id}" in waiting[0].url
+    parent = login(world.ouder)
+    assert "My child can now carry on without help." in parent.get(waiting[0].url).content.decode()
+    parent_url = reverse("coaching:questionnaire", kwargs={"code": "tevredenheid-ouder"})
+    other = {**SATISFACTION_ANSWERS, "context": "closure", "client": str(world.other_team.public_id)}
+    assert parent.post(parent_url, other).status_code == 404  # not their child
+    answers = {**SATISFACTION_ANSWERS, "nuttig": "2", "context": "closure", "client": str(world.own.public_id)}
+    assert parent.post(parent_url, answers).status_code == 302
+    assert login(world.coach).get(url, {"context": "closure"}).status_code == 404  # never the coach
+
+    responses = {
+        r.definition.code: r
+        for r in QuestionnaireResponse.objects.filter(trajectory_public_id=running.trajectory.public_id)
+    }
+    assert (responses["tevredenheid"].informant, responses["tevredenheid"].subscales["nut"]) == ("jongere", 4)
+    assert (responses["tevredenheid-ouder"].informant, responses["tevredenheid-ouder"].subscales["nut"]) == (
+        "ouder",
+        2,
+    )
+    assert not [item for item in waiting_for(actor=world.ouder, access_point=AP) if item.kind == "questionnaire"]
+    assert "What did you think of the help?" not in youth.get(reverse("coaching:home")).content.decode()
+
+
 def test_coach_reads_work_gives_feedback_and_plans(running: Running, login: Login) -> None:
     world = running.world
     assignment = Assignment.objects.filter(module=running.run.module, answer_kind="text").first()

@@ -22,7 +22,7 @@ def test_the_test_definitions_are_valid() -> None:
     assert questionnaire_definition_validate(licensed_data()) == []
 
 
-@pytest.mark.parametrize("name", ["gbo.json", "sessie-feedback.json", "tevredenheid.json"])
+@pytest.mark.parametrize("name", ["gbo.json", "sessie-feedback.json", "tevredenheid.json", "tevredenheid-ouder.json"])
 def test_shipped_definitions_are_valid(name: str) -> None:
     assert questionnaire_definition_validate(json.loads((DATA_DIR / name).read_text(encoding="utf-8"))) == []
 

@@ -144,11 +144,11 @@ def test_builtin_questionnaires_install_once() -> None:
     first = questionnaire_builtin_install()
     second = questionnaire_builtin_install()
 
-    assert [result.code for result in first] == ["gbo", "sessie-feedback", "tevredenheid"]
+    assert [result.code for result in first] == ["gbo", "sessie-feedback", "tevredenheid", "tevredenheid-ouder"]
     assert len(first) == len(BUILTIN_FILES)
     assert all(result.created for result in first)
     assert not any(result.created for result in second)
-    assert QuestionnaireDefinition.objects.count() == 3
+    assert QuestionnaireDefinition.objects.count() == 4
 
 
 def test_seed_demo_loads_the_shipped_questionnaires() -> None:
@@ -159,4 +159,5 @@ def test_seed_demo_loads_the_shipped_questionnaires() -> None:
         "gbo",
         "sessie-feedback",
         "tevredenheid",
+        "tevredenheid-ouder",
     ]

@@ -240,3 +240,43 @@ def test_responses_go_when_the_client_file_is_destroyed(world: World, licensed: 
 
     assert not QuestionnaireResponse.objects.exists()
     assert QuestionnaireDefinition.objects.filter(pk=licensed.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("actor_key", "client_key", "respondent", "informant"),
+    [
+        ("jongere", "own", "jongere", "jongere"),
+        ("ouder", "own", "ouder", "ouder"),
+        ("coach", "own", "jongere", "professional"),
+        ("teamleider", "own", "coach", "professional"),
+    ],
+)
+def test_the_informant_is_who_gave_the_answers(
+    world: World, actor_key: str, client_key: str, respondent: str, informant: str
+) -> None:
+    questionnaire_load(data=definition_data(code="lijst", respondent=respondent))
+    definition = QuestionnaireDefinition.objects.get(code="lijst")
+
+    response = submit(world, actor_key, client_key, definition, {"q1": 3, "q2": 3, "q3": 2})
+
+    assert response.informant == informant
+
+
+@pytest.mark.parametrize("respondent", ["jongere", "ouder"])
+def test_an_informant_only_questionnaire_is_never_entered_by_a_professional(world: World, respondent: str) -> None:
+    questionnaire_load(data=definition_data(code="eigen-oordeel", respondent=respondent, informant_only=True))
+    definition = QuestionnaireDefinition.objects.get(code="eigen-oordeel")
+    answers = {"q1": 3, "q2": 3, "q3": 2}
+
+    for actor_key in ("coach", "colleague", "teamleider"):
+        with pytest.raises(policy.AccessDenied):
+            submit(world, actor_key, "own", definition, answers)
+    assert not QuestionnaireResponse.objects.exists()
+    assert submit(world, respondent, "own", definition, answers).informant == respondent
+
+
+def test_informant_only_is_refused_for_the_coachs_questionnaire() -> None:
+    from coachcare.measures.engine import questionnaire_definition_validate
+
+    errors = questionnaire_definition_validate(definition_data(respondent="coach", informant_only=True))
+    assert errors == ["informant_only: a questionnaire for the coach cannot be answered only by its informant"]

@@ -40,6 +40,8 @@ def make_trajectory(
     referred_on: D = JAN_1,
     end_reason: str = "31",
     satisfaction: float | None = None,
+    useful_parent: float | None = None,
+    without_help: tuple[bool | None, bool | None, bool | None] = (None, None, None),
     final_gas_t: float | None = None,
     final_gbo: float | None = None,
     intake_gbo: list[int] | None = None,
@@ -66,7 +68,13 @@ def make_trajectory(
         method_version=version,
         end_reason=end_reason if closed_on else "",
         closed_on=closed_on,
+        # ``satisfaction``: the young person's own answer, as score and as the usefulness item
         satisfaction_score=satisfaction,
+        useful_youth=satisfaction,
+        useful_parent=useful_parent,
+        without_help_youth=without_help[0],
+        without_help_parent=without_help[1],
+        without_help_professional=without_help[2],
         final_gas_t=final_gas_t,
         final_gbo_mean=final_gbo,
     )
@@ -121,11 +129,15 @@ def test_wilson_interval_known_values() -> None:
 def test_indicators_on_a_hand_built_set(world: World) -> None:
     # 6 closed in scope: 2 early (32, 34), 4 by plan (31)
     make_trajectory(world, end_reason="31", satisfaction=5, final_gas_t=55, final_gbo=7, intake_gbo=[3, 5],
-                    follow_up_6=False, follow_up_12=False, modules=2, tariff_cents=100_000)  # fmt: skip
+                    follow_up_6=False, follow_up_12=False, modules=2, tariff_cents=100_000, useful_parent=4,
+                    without_help=(True, True, True))  # fmt: skip
     make_trajectory(world, end_reason="31", satisfaction=4, final_gas_t=50, final_gbo=3, intake_gbo=[4],
-                    follow_up_6=True, follow_up_12=True, modules=1, tariff_cents=100_000)  # fmt: skip
-    make_trajectory(world, end_reason="31", satisfaction=2, final_gas_t=40, follow_up_6=False, modules=1)
-    make_trajectory(world, end_reason="31", closed_on=D(2025, 4, 15), referred_on=D(2025, 3, 16))
+                    follow_up_6=True, follow_up_12=True, modules=1, tariff_cents=100_000, useful_parent=2,
+                    without_help=(False, None, True))  # fmt: skip
+    make_trajectory(world, end_reason="31", satisfaction=2, final_gas_t=40, follow_up_6=False, modules=1,
+                    without_help=(True, False, False))  # fmt: skip
+    make_trajectory(world, end_reason="31", closed_on=D(2025, 4, 15), referred_on=D(2025, 3, 16),
+                    without_help=(None, None, True))  # fmt: skip
     make_trajectory(world, end_reason="32", satisfaction=3, follow_up_6=None)
     make_trajectory(world, end_reason="34", closed_on=D(2025, 5, 1))
     # not counted: running, closed outside the period, other municipality
@@ -136,10 +148,14 @@ def test_indicators_on_a_hand_built_set(world: World) -> None:
     figures = totals(world)
     assert figures["closed"].numerator == 6
     assert (figures["dropout"].numerator, figures["dropout"].denominator) == (2, 6)
-    assert (figures["satisfaction_mean"].numerator, figures["satisfaction_mean"].denominator) == (14, 4)
-    assert figures["satisfaction_mean"].value == pytest.approx(3.5)
-    assert (figures["satisfied"].numerator, figures["satisfied"].denominator) == (2, 4)
-    assert (figures["goal_3_1"].numerator, figures["goal_3_1"].denominator) == (2, 3)
+    # 2: the usefulness item per informant (4 or 5 counts), not a mean of all items
+    assert (figures["satisfied_youth"].numerator, figures["satisfied_youth"].denominator) == (2, 4)
+    assert (figures["satisfied_parent"].numerator, figures["satisfied_parent"].denominator) == (1, 2)
+    # 3.1 at the end, per informant, whatever the follow-up says
+    assert (figures["goal_3_1_youth"].numerator, figures["goal_3_1_youth"].denominator) == (2, 3)
+    assert (figures["goal_3_1_parent"].numerator, figures["goal_3_1_parent"].denominator) == (1, 2)
+    assert (figures["goal_3_1_professional"].numerator, figures["goal_3_1_professional"].denominator) == (3, 4)
+    assert "satisfaction_mean" not in figures and "goal_3_1" not in figures
     assert (figures["goal_3_2_6"].numerator, figures["goal_3_2_6"].denominator) == (1, 3)
     assert (figures["goal_3_2_12"].numerator, figures["goal_3_2_12"].denominator) == (1, 2)
     assert (figures["goal_3_3"].numerator, figures["goal_3_3"].denominator) == (1, 2)  # 7 > 4; 3 < 4
@@ -194,7 +210,7 @@ def test_small_cells_are_suppressed_for_the_municipality(world: World) -> None:
     figures = selectors.figures_build(scope=scope_a(world), suppress=True)
     assert figures.row("closed").total.text == "x"
     assert figures.row("dropout").total.text == "x"  # denominator 4
-    assert figures.row("satisfaction_mean").total.text == "x"
+    assert figures.row("satisfied_youth").total.text == "x"
     provider_view = selectors.figures_build(scope=scope_a(world), suppress=False)
     assert provider_view.row("closed").total.text == "4"
     assert provider_view.row("dropout").total.text == "100%"

@@ -39,7 +39,7 @@ def test_municipality_sees_the_dashboard_figures_suppressed(world: World) -> Non
     assert rows["closed"]["definition"] and rows["closed"]["denominator_definition"]
     dashboard = selectors.figures_build(scope=scope_a(world), suppress=True)
     assert rows["closed"]["value"] == dashboard.row("closed").figure.value
-    for code in ("dropout", "satisfied", "goal_3_4", "cost", "cost_success"):
+    for code in ("dropout", "satisfied_youth", "goal_3_4", "cost", "cost_success"):
         assert code in rows
     assert [row["code"] for row in body["gate_decisions"]] == [
         "gate_stop",

@@ -37,8 +37,11 @@ Var = tuple[str, str]  # (cell, column): column "0", "1", ... per quarter, "T" f
 #: What the attacker knows from the definitions: rate -> (numerator, denominator) and the mean's denominator.
 RATES = {
     "dropout": ("dropout", "closed"),
-    "satisfied": ("sat_high", "sat_n"),
-    "goal_3_1": ("g31", "fu6_n"),
+    "satisfied_youth": ("useful_youth_yes", "useful_youth_n"),
+    "satisfied_parent": ("useful_parent_yes", "useful_parent_n"),
+    "goal_3_1_youth": ("wh_youth_yes", "wh_youth_n"),
+    "goal_3_1_parent": ("wh_parent_yes", "wh_parent_n"),
+    "goal_3_1_professional": ("wh_pro_yes", "wh_pro_n"),
     "goal_3_2_6": ("fu6_again", "fu6_n"),
     "goal_3_2_12": ("fu12_again", "fu12_n"),
     "goal_3_3": ("gbo_up", "gbo_n"),
@@ -53,7 +56,6 @@ RATES = {
 MEANS = {
     "wait_contact": "wc_n_days",
     "wait_module": "wm_n_days",
-    "satisfaction_mean": "sat_n",
     "duration": "closed",
     "modules": "closed",
     "cost": "closed",
@@ -70,12 +72,17 @@ def _build(world: World) -> None:
     """Q1 2025: 9 closed, 1 drop-out ("Uitval 11% — <5 van 9"); Q2: 7 closed, 1 drop-out; small gate
     and follow-up counts, a few end reasons and ages."""
     for number in range(8):
-        make_trajectory(world, end_reason="31", satisfaction=4 if number else 2, final_gas_t=55, follow_up_6=False)
-    make_trajectory(world, end_reason="32", satisfaction=3, follow_up_6=True)
+        make_trajectory(
+            world, end_reason="31", satisfaction=4 if number else 2, final_gas_t=55, follow_up_6=False,
+            # per informant: small cells (a parent's answers: 3; one young person who cannot go on alone)
+            useful_parent=5 if number < 3 else None, without_help=(number != 0, True if number < 3 else None, True),
+        )  # fmt: skip
+    make_trajectory(world, end_reason="32", satisfaction=3, follow_up_6=True, without_help=(False, None, False))
     for number in range(6):
         make_trajectory(
             world, end_reason="31", closed_on=D(2025, 5, 1), satisfaction=5, final_gas_t=40 if number < 2 else 60,
-            birth_date=D(2006, 1, 1) if number < 3 else D(2010, 6, 1),
+            birth_date=D(2006, 1, 1) if number < 3 else D(2010, 6, 1), useful_parent=2 if number < 4 else None,
+            without_help=(True, None, number < 5),
         )  # fmt: skip
     trajectory = make_trajectory(world, end_reason="34", closed_on=D(2025, 5, 1), modules=3)
     decided = timezone.make_aware(datetime.datetime(2025, 5, 2, 12))
@@ -110,9 +117,9 @@ def _truth(world: World) -> tuple[dict[Var, int], list[tuple[Var, list[Var]]], l
     values: dict[Var, int] = {}
     for column, quarter in zip(columns, quarters, strict=True):
         row, gate = rows.get(quarter, {}), gates.get(quarter, {})
-        for name in ("closed", "dropout", "sat_n", "sat_high", "fu6_n", "fu6_again", "g31", "fu12_n",
-                     "fu12_again", "gbo_n", "gbo_up", "gas_n", "gas_ok", "no_intake", "no_satisfaction",
-                     "fu_missing"):  # fmt: skip
+        for name in ("closed", "dropout", *(c for rate in ind.INFORMANT_RATES.values() for c in rate), "fu6_n",
+                     "fu6_again", "fu12_n", "fu12_again", "gbo_n", "gbo_up", "gas_n", "gas_ok", "no_intake",
+                     "no_satisfaction", "fu_missing"):  # fmt: skip
             values[(name, column)] = int(row.get(name, 0))
         for name in ("decided", "advice_stop", "advice_continue", "advice_step_up", "deviated"):
             values[(name, column)] = int(gate.get(name, 0))
@@ -157,11 +164,9 @@ def _relations(values: dict[Var, int], columns: list[str]) -> list[tuple[Var, li
         for numerator, denominator in RATES.values():
             complement(denominator, numerator)
         complement("closed", "no_intake")
-        complement("closed", "sat_n")
-        relations.append((v["closed"], [v["sat_n"], v["no_satisfaction"]]))
-        fu6_rest = ("fu6_rest", column)
-        values[fu6_rest] = values[v["fu6_n"]] - values[v["fu6_again"]] - values[v["g31"]]
-        relations.append((v["fu6_n"], [v["fu6_again"], v["g31"], fu6_rest]))
+        relations.append((v["closed"], [v["useful_youth_n"], v["no_satisfaction"]]))
+        for denominator in ("useful_youth_n", "useful_parent_n", "wh_youth_n", "wh_parent_n", "wh_pro_n"):
+            complement("closed", denominator)  # the informants who did not answer
         relations.append((v["decided"], [v["advice_stop"], v["advice_continue"], v["advice_step_up"]]))
         complement("wc_n", "wc_n_days")
         complement("wm_n", "wm_n_days")
@@ -307,7 +312,7 @@ def _read_dashboard(page: str, published: Published, columns: list[str]) -> None
                 published.figure(code, column, parts[0], parts[1] if len(parts) > 1 else "")
     quality = {
         "Closed trajectories without intake scores": "no_intake",
-        "Closures without a satisfaction score": "no_satisfaction",
+        "Closures without the young person's own satisfaction answer": "no_satisfaction",
         "Follow-ups past their date and not recorded": "fu_missing",
     }
     for item in parser.items:
@@ -473,7 +478,7 @@ def test_api_indicators_publish_no_small_count(world: World) -> None:
     assert all(n is None or n >= suppression.COUNT_BELOW for n in numbers)
 
 
-@pytest.mark.parametrize("code", ["dropout", "satisfied"])
+@pytest.mark.parametrize("code", ["dropout", "satisfied_youth"])
 def test_a_rate_over_fewer_than_10_is_not_shown(world: World, code: str) -> None:
     for number in range(9):
         make_trajectory(world, end_reason="32" if number < 5 else "31", satisfaction=4 if number < 5 else 2)
@@ -555,13 +560,13 @@ def _random_quarter(rng: random.Random) -> dict[str, int]:
     for band, count in zip(bands, split(closed, len(bands)), strict=True):
         if band != "other":
             row[f"age_{band}"] = count
-    row["sat_n"] = rng.randint(0, closed)
-    row["sat_high"] = rng.randint(0, row["sat_n"])
-    row["no_satisfaction"] = closed - row["sat_n"]
+    for numerator, denominator in ind.INFORMANT_RATES.values():
+        row[denominator] = rng.randint(0, closed)
+        row[numerator] = rng.randint(0, row[denominator])
+    row["no_satisfaction"] = closed - row["useful_youth_n"]
     row["no_intake"] = rng.randint(0, closed)
     row["fu6_n"] = rng.randint(0, closed)
     row["fu6_again"] = rng.randint(0, row["fu6_n"])
-    row["g31"] = rng.randint(0, row["fu6_n"] - row["fu6_again"])
     for prefix, part in (("fu12", "fu12_again"), ("gbo", "gbo_up"), ("gas", "gas_ok")):
         row[f"{prefix}_n"] = rng.randint(0, closed)
         row[part] = rng.randint(0, row[f"{prefix}_n"])

@@ -327,39 +327,91 @@ def test_not_contracted_municipality_cannot_be_allocated(contracted: World) -> N
     assert any("no valid contract" in reason for reason in reasons)
 
 
-def test_closure_records_satisfaction_and_why(contracted: World) -> None:
+YOUTH_ANSWERS = {
+    "nuttig": 5, "serieus": 4, "meebeslissen": 4, "wachten": 2, "zelf-verder": 4, "zonder-hulp": 4, "aanraden": 5,
+}  # fmt: skip
+PARENT_ANSWERS = {
+    "nuttig": 3, "serieus": 4, "meebeslissen": 3, "wachten": 3, "zelf-verder": 3, "zonder-hulp": 2, "aanraden": 4,
+}  # fmt: skip
+
+
+def _closure_answer(world: World, actor_key: str, code: str, trajectory: Trajectory, answers: dict[str, int]) -> None:
+    from coachcare.measures.selectors import questionnaire_definition_get
+    from coachcare.measures.services import questionnaire_response_submit
+
+    questionnaire_response_submit(
+        actor=world.user(actor_key),
+        client=trajectory.client,
+        definition=questionnaire_definition_get(code=code),
+        answers=answers,
+        context="closure",
+        trajectory_public_id=trajectory.public_id,
+        access_point=AP,
+    )
+
+
+def test_closure_keeps_the_answers_the_young_person_and_parent_gave_themselves(contracted: World) -> None:
     from coachcare.measures.models import QuestionnaireResponse
     from coachcare.measures.services import questionnaire_builtin_install
 
     questionnaire_builtin_install()
     trajectory = run_to_intake(contracted)
-    answers = {"nuttig": 5, "serieus": 4, "meebeslissen": 4, "wachten": 2, "zelf-verder": 4, "aanraden": 5}
+    _closure_answer(contracted, "jongere", "tevredenheid", trajectory, YOUTH_ANSWERS)
+    _closure_answer(contracted, "ouder", "tevredenheid-ouder", trajectory, PARENT_ANSWERS)
     closed = services.trajectory_close(
         actor=contracted.coach,
         trajectory=trajectory,
         end_reason="34",
-        satisfaction=answers,
+        without_help=False,
+        not_answered_reason="ignored: the young person did answer",
         reason="Verhuist naar een andere stad",
         access_point=AP,
     )
-    response = QuestionnaireResponse.objects.get(trajectory_public_id=closed.public_id)
-    assert response.context == "closure"
-    assert closed.satisfaction_score == response.total
+    youth = QuestionnaireResponse.objects.get(trajectory_public_id=closed.public_id, definition__code="tevredenheid")
+    assert youth.informant == "jongere"
+    assert (
+        closed.satisfaction_score == youth.total == pytest.approx(30 / 7)
+    )  # "wachten" is reverse-scored: 2 counts as 4
+    assert (closed.useful_youth, closed.useful_parent) == (5, 3)
+    assert (closed.without_help_youth, closed.without_help_parent, closed.without_help_professional) == (
+        True,
+        False,
+        False,
+    )
+    assert closed.not_answered_reason == ""
     close = closed.transitions.get(name="close")
     assert close.reason == "Verhuist naar een andere stad"
     assert closed.transitions.get(name="allocate").reason == "module CC-KENNISMAKING"
 
 
-def test_satisfaction_answers_must_be_complete(contracted: World) -> None:
+def test_the_coach_never_enters_the_young_persons_satisfaction(contracted: World) -> None:
+    from coachcare.measures.models import QuestionnaireResponse
+    from coachcare.measures.selectors import questionnaire_definition_get
     from coachcare.measures.services import questionnaire_builtin_install
 
     questionnaire_builtin_install()
     trajectory = run_to_intake(contracted)
-    with pytest.raises(ValidationError):
-        services.trajectory_close(
-            actor=contracted.coach, trajectory=trajectory, end_reason="34", satisfaction={"nuttig": 5}, access_point=AP
-        )
-    assert refresh(trajectory).status == Status.INTAKE
+    for actor_key, code in (("coach", "tevredenheid"), ("coach", "tevredenheid-ouder"), ("teamleider", "tevredenheid")):
+        with pytest.raises(policy.AccessDenied):
+            _closure_answer(contracted, actor_key, code, trajectory, YOUTH_ANSWERS)
+    # an answer recorded by staff before this rule (informant professional) does not count
+    QuestionnaireResponse.objects.create(
+        definition=questionnaire_definition_get(code="tevredenheid"), client=trajectory.client, context="closure",
+        trajectory_public_id=trajectory.public_id, answers="{}", total=5, subscales={"nut": 5, "zonder-hulp": 5},
+        status=QuestionnaireResponse.Status.SUBMITTED, submitted_by=contracted.coach, informant="professional",
+        submitted_at=timezone.now(),
+    )  # fmt: skip
+    closed = services.trajectory_close(
+        actor=contracted.coach,
+        trajectory=trajectory,
+        end_reason="34",
+        without_help=True,
+        not_answered_reason="  Wilde de vragenlijst niet invullen  ",
+        access_point=AP,
+    )
+    assert (closed.satisfaction_score, closed.useful_youth, closed.without_help_youth) == (None, None, None)
+    assert closed.without_help_professional is True
+    assert closed.not_answered_reason == "Wilde de vragenlijst niet invullen"
 
 
 def test_gas_convention_is_configurable_and_recorded(contracted: World, settings) -> None:  # type: ignore[no-untyped-def]

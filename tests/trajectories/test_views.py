@@ -240,10 +240,23 @@ def test_whole_way_through_the_screens_to_closure_and_follow_up(contracted: Worl
     evaluation.refresh_from_db()
     assert evaluation.decision == "stop" and evaluation.approval == Evaluation.Approval.NOT_NEEDED
 
+    # The closing form asks no satisfaction answers: it shows that the young person has not filled
+    # in the questionnaire yet and asks the coach why, and the coach's own judgement (3.1).
+    refused = http.post(url("close", trajectory), {"close-end_reason": "31"})
+    assert refused.status_code == 200
+    form = refused.context["form"]
+    assert set(form.errors) == {"without_help", "not_answered_reason"}
+    assert not any(name.startswith("satisfaction") for name in form.fields)
+    assert [answer.answered for answer in form.answers] == [False, False]
     with mock.patch("django.db.transaction.on_commit", side_effect=lambda func, **kw: func()):
-        assert http.post(url("close", trajectory), {"close-end_reason": "31"}).status_code == 302
+        response = http.post(
+            url("close", trajectory),
+            {"close-end_reason": "31", "close-without_help": "yes", "close-not_answered_reason": "Niet bereikbaar"},
+        )
+        assert response.status_code == 302
     trajectory = refresh(trajectory)
     assert (trajectory.status, trajectory.end_reason) == (Status.CLOSED, "31")
+    assert (trajectory.without_help_professional, trajectory.not_answered_reason) == (True, "Niet bereikbaar")
     follow_ups = list(FollowUp.objects.filter(trajectory=trajectory).order_by("months"))
     assert [f.months for f in follow_ups] == [6, 12]
 

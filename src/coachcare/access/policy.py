@@ -353,13 +353,22 @@ def can_export_clients(user: User) -> bool:
     return user.is_authenticated and user.role in {Role.COACH, Role.TEAMLEIDER, Role.GEMEENTE_TOEGANG}
 
 
-def can_answer_questionnaire(user: User, client: Client, respondent: str, *, on: datetime.date | None = None) -> bool:
+def can_answer_questionnaire(
+    user: User,
+    client: Client,
+    respondent: str,
+    *,
+    informant_only: bool = False,
+    on: datetime.date | None = None,
+) -> bool:
     """Who may submit a questionnaire about ``client`` that is meant for ``respondent``.
 
     ``respondent`` is the definition's respondent: "jongere", "ouder" or "coach".
 
     - The treating professionals (``can_write_clinical``) may enter any questionnaire, for example
-      answers given on paper in a session.
+      answers given on paper in a session, except one that is ``informant_only`` (the respondent's
+      own judgement of the care, such as satisfaction: docs/measures.md) meant for the young person
+      or a parent.
     - "jongere": the young person themself, through their own account.
     - "ouder": a parent with gezag who may see the clinical file on ``on`` (default: today). Answers
       become part of the clinical file, so the same age, restriction and consent rules apply
@@ -368,7 +377,7 @@ def can_answer_questionnaire(user: User, client: Client, respondent: str, *, on:
     if not user.is_authenticated or not user.is_active:
         return False
     if can_write_clinical(user, client):
-        return True
+        return respondent == Role.COACH or not informant_only
     if respondent == Role.JONGERE:
         return user.role == Role.JONGERE and _is_own_file(user, client)
     if respondent == Role.OUDER:

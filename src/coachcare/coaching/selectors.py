@@ -24,7 +24,7 @@ from coachcare.coaching.chart import LineChart, gbo_chart
 from coachcare.coaching.models import Appointment, AssignmentAnswer, DiaryEntry
 from coachcare.core.dates import age_on, today
 from coachcare.measures.engine import item_scale
-from coachcare.measures.models import QuestionnaireDefinition, QuestionnaireResponse
+from coachcare.measures.models import Informant, QuestionnaireDefinition, QuestionnaireResponse
 from coachcare.messaging.selectors import unread_oldest_at
 from coachcare.method.models import Assignment, Lesson
 from coachcare.trajectories.models import (
@@ -42,6 +42,8 @@ from coachcare.trajectories.models import (
 RECENT_DIARY = 5
 SESSION_FEEDBACK = "sessie-feedback"
 SATISFACTION = "tevredenheid"
+#: The parents' version of the satisfaction questionnaire, due for a parent when the child's trajectory closes.
+SATISFACTION_PARENT = "tevredenheid-ouder"
 SESSION_FEEDBACK_DAYS = 14
 OVERVIEW_LIMIT = 50
 
@@ -298,28 +300,83 @@ def diary_list(*, actor: User, access_point: AccessPoint, limit: int = 30) -> tu
     return client, entries
 
 
+def _parent_due(actor: User, clients: list[Client], on: datetime.date) -> list[tuple[Client, DueQuestionnaire]]:
+    """The parents' satisfaction questionnaire of each child of ``actor`` whose trajectory is about
+    to close and that no parent has filled in themself yet, where the parent may answer it
+    (``policy.can_answer_questionnaire``). Two queries, plus the policy check of the children at
+    closure."""
+    children = {client.pk: client for client in clients if client.user_id != actor.pk}
+    if not policy.is_parent(actor) or not children:
+        return []
+    closing = list(
+        Trajectory.objects.filter(
+            client_id__in=children, status__in=ACTIVE_STATUSES, next_action=NextAction.CLOSE
+        ).order_by("client_id", "-created_at", "-id")
+    )
+    if not closing:
+        return []
+    answered = set(
+        QuestionnaireResponse.objects.filter(
+            trajectory_public_id__in=[trajectory.public_id for trajectory in closing],
+            definition__code=SATISFACTION_PARENT,
+            context="closure",
+            informant=Informant.OUDER,
+            status=QuestionnaireResponse.Status.SUBMITTED,
+        ).values_list("trajectory_public_id", flat=True)
+    )
+    due, seen = [], set()
+    for trajectory in closing:
+        client = children[trajectory.client_id]
+        if client.pk in seen or trajectory.public_id in answered:
+            continue
+        seen.add(client.pk)
+        if not policy.can_answer_questionnaire(actor, client, Informant.OUDER, informant_only=True, on=on):
+            continue
+        due.append(
+            (
+                client,
+                DueQuestionnaire(
+                    code=SATISFACTION_PARENT,
+                    context="closure",
+                    reason=_("The help for %(name)s is coming to an end") % {"name": client.given_name},
+                    trajectory_public_id=trajectory.public_id,
+                    since=_closing_since(trajectory),
+                ),
+            )
+        )
+    return due
+
+
 def due_questionnaire_get(
-    *, actor: User, code: str, context: str
+    *, actor: User, code: str, context: str, client_public_id: str = ""
 ) -> tuple[Client, DueQuestionnaire, QuestionnaireDefinition]:
-    """A questionnaire that is due for the young person now; ``AccessDenied`` otherwise."""
+    """A questionnaire that is due for the young person (about themself) or for a parent (about
+    the child ``client_public_id``) now; ``AccessDenied`` otherwise."""
     from coachcare.measures.selectors import questionnaire_definition_get
 
-    client = own_client(actor=actor)
-    due = next(
-        (
-            item
-            for item in _due_questionnaires(client, _latest_trajectory(client))
-            if item.code == code and item.context == context
-        ),
-        None,
-    )
-    if due is None:
+    if policy.is_parent(actor):
+        clients = list(policy.consent_clients(actor, on=today()).filter(public_id__in=_uuids(client_public_id)))
+        pairs = _parent_due(actor, clients, today())
+        client = clients[0] if clients else None
+        dues = [item for _client, item in pairs]
+    else:
+        client = own_client(actor=actor)
+        dues = _due_questionnaires(client, _latest_trajectory(client))
+    due = next((item for item in dues if item.code == code and item.context == context), None)
+    if due is None or client is None:
         raise policy.AccessDenied("This questionnaire is not due.")
     try:
         definition = questionnaire_definition_get(code=code)
     except QuestionnaireDefinition.DoesNotExist as exc:
         raise policy.AccessDenied("This questionnaire is not installed.") from exc
     return client, due, definition
+
+
+def _uuids(value: str) -> list[UUID]:
+    try:
+        return [UUID(value)]
+    except ValueError:
+        return []
 
 
 def _localised(texts: Any) -> str:
@@ -537,7 +594,11 @@ class WaitingItem:
 
 
 def _questionnaire_title(code: str) -> str:
-    return _("How did the session go?") if code == SESSION_FEEDBACK else _("What did you think of the help?")
+    if code == SESSION_FEEDBACK:
+        return _("How did the session go?")
+    if code == SATISFACTION_PARENT:
+        return _("What did you think of the help for your child?")
+    return _("What did you think of the help?")
 
 
 def _new_feedback(client: Client) -> Q:
@@ -666,6 +727,17 @@ def waiting_for(*, actor: User, access_point: AccessPoint, on: datetime.date | N
                     since=timezone.localdate(feedback["oldest"]),
                 )
             )
+    for child, due in _parent_due(actor, clients, on):
+        url = reverse("coaching:questionnaire", kwargs={"code": due.code})
+        items.append(
+            WaitingItem(
+                kind=WaitingKind.QUESTIONNAIRE,
+                label=f"{_questionnaire_title(due.code)} {due.reason}",
+                url=f"{url}?{urlencode({'context': due.context, 'client': str(child.public_id)})}",
+                since=due.since,
+            )
+        )
+        with_trajectory.add(child.pk)
     unread_since = unread_oldest_at(actor=actor)
     if unread_since is not None:
         items.append(

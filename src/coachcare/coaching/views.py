@@ -151,7 +151,10 @@ def questionnaire(request: HttpRequest, code: str) -> HttpResponse:
     """A questionnaire that is due, rendered from its definition; submitted through the measures service."""
     actor = actor_of(request)
     context_value = (request.POST.get("context") or request.GET.get("context") or "")[:100]
-    client, due, definition = selectors.due_questionnaire_get(actor=actor, code=code, context=context_value)
+    client_value = (request.POST.get("client") or request.GET.get("client") or "")[:100]
+    client, due, definition = selectors.due_questionnaire_get(
+        actor=actor, code=code, context=context_value, client_public_id=client_value
+    )
     name, instructions, items = selectors.questionnaire_items(definition)
     form = questionnaire_form(items, request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -174,7 +177,15 @@ def questionnaire(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "coaching/questionnaire.html",
-        {"name": name, "instructions": instructions, "form": form, "fields": fields, "due": due, "code": code},
+        {
+            "name": name,
+            "instructions": instructions,
+            "form": form,
+            "fields": fields,
+            "due": due,
+            "code": code,
+            "client_value": client_value,
+        },
     )
 
 

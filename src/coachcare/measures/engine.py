@@ -177,6 +177,8 @@ def _semantic_errors(data: Any) -> list[str]:
     subscales = _list_of_dicts(scoring.get("subscales"))
     cutoffs = _list_of_dicts(data.get("cutoffs"))
 
+    if data.get("informant_only") is True and data.get("respondent") == "coach":
+        errors.append("informant_only: a questionnaire for the coach cannot be answered only by its informant")
     for item_id in _duplicates([item["id"] for _, item in items if isinstance(item.get("id"), str)]):
         errors.append(f"items: item id '{item_id}' is used more than once")
     codes = [subscale["code"] for _, subscale in subscales if isinstance(subscale.get("code"), str)]

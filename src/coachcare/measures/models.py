@@ -28,6 +28,16 @@ class Respondent(models.TextChoices):
     COACH = "coach", _("coach")
 
 
+class Informant(models.TextChoices):
+    """Who actually gave the answers of a response, following the CBS "type informant" of the
+    outcome indicators (docs/indicators.md): the young person, a parent, or a professional who
+    entered them (for example answers given on paper). Set from the submitting account's role."""
+
+    JONGERE = "jongere", _("young person")
+    OUDER = "ouder", _("parent")
+    PROFESSIONAL = "professional", _("professional")
+
+
 class QuestionnaireDefinition(models.Model):
     """One loaded version of a questionnaire; ``definition`` holds the whole definition file."""
 
@@ -51,6 +61,12 @@ class QuestionnaireDefinition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.version}"
+
+    @property
+    def informant_only(self) -> bool:
+        """Answered only by the respondent themself (definition field ``informant_only``): no
+        professional enters the answers for them."""
+        return bool(self.definition.get("informant_only", False))
 
     @property
     def display_name(self) -> str:
@@ -95,6 +111,13 @@ class QuestionnaireResponse(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("submitted by")
+    )
+    informant = models.CharField(
+        _("informant"),
+        max_length=12,
+        choices=Informant.choices,
+        default=Informant.PROFESSIONAL,
+        help_text=_("Who gave the answers (CBS type informant): the young person, a parent or a professional."),
     )
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

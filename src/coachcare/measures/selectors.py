@@ -1,6 +1,9 @@
 """Reads of outcome measures. Definitions hold no personal data; responses are clinical and logged."""
 
-from django.db.models import QuerySet
+from collections.abc import Iterable
+from uuid import UUID
+
+from django.db.models import F, QuerySet
 
 from coachcare.access import policy
 from coachcare.accounts.models import User
@@ -50,3 +53,29 @@ def questionnaire_responses_for_client(
         access_point=access_point,
     )
     return responses
+
+
+def closure_responses_get(*, trajectory_public_id: UUID, codes: Iterable[str]) -> dict[str, QuestionnaireResponse]:
+    """The latest submitted closure response (context "closure") to the questionnaires ``codes``
+    about one trajectory, per informant ("jongere", "ouder").
+
+    Only answers given by the questionnaire's own respondent count (informant equal to the
+    definition's respondent: the young person's own answers, a parent's own answers); answers a
+    professional entered are left out. One query. Reads no access log: for services and panels
+    that log the access to the file themselves.
+    """
+    latest: dict[str, QuestionnaireResponse] = {}
+    responses = (
+        QuestionnaireResponse.objects.filter(
+            trajectory_public_id=trajectory_public_id,
+            context="closure",
+            status=QuestionnaireResponse.Status.SUBMITTED,
+            definition__code__in=list(codes),
+            informant=F("definition__respondent"),
+        )
+        .select_related("definition")
+        .order_by("-submitted_at", "-id")
+    )
+    for response in responses:
+        latest.setdefault(response.informant, response)
+    return latest

@@ -21,11 +21,11 @@ from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients.models import Client
 from coachcare.measures.engine import questionnaire_definition_validate, questionnaire_score
-from coachcare.measures.models import CONTEXT_VALIDATOR, QuestionnaireDefinition, QuestionnaireResponse
+from coachcare.measures.models import CONTEXT_VALIDATOR, Informant, QuestionnaireDefinition, QuestionnaireResponse
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 #: The instruments the project may ship (docs/measures.md): GBO and its own questionnaires.
-BUILTIN_FILES = ("gbo.json", "sessie-feedback.json", "tevredenheid.json")
+BUILTIN_FILES = ("gbo.json", "sessie-feedback.json", "tevredenheid.json", "tevredenheid-ouder.json")
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -82,6 +82,16 @@ def questionnaire_builtin_install() -> list[LoadResult]:
     ]
 
 
+def informant_of(*, actor: User) -> str:
+    """The CBS type informant of answers submitted by ``actor``: the young person and a parent
+    answer for themselves; answers entered by any other account are a professional's."""
+    if policy.is_young_person(actor):
+        return Informant.JONGERE
+    if policy.is_parent(actor):
+        return Informant.OUDER
+    return Informant.PROFESSIONAL
+
+
 def questionnaire_response_submit(
     *,
     actor: User,
@@ -94,11 +104,15 @@ def questionnaire_response_submit(
 ) -> QuestionnaireResponse:
     """Score and store a complete set of answers about ``client``, and log the access.
 
+    The response records its informant (``informant_of``): who gave the answers.
+
     Raises ``policy.AccessDenied`` when the actor may not answer this questionnaire for this
     client (``policy.can_answer_questionnaire``), ``ValidationError`` for an inactive definition
     or a malformed context, and ``ValueError`` (from the engine) for missing or out-of-scale answers.
     """
-    if not policy.can_answer_questionnaire(actor, client, definition.respondent):
+    if not policy.can_answer_questionnaire(
+        actor, client, definition.respondent, informant_only=definition.informant_only
+    ):
         raise policy.AccessDenied("Not allowed to answer this questionnaire for this client.")
     if not definition.is_active:
         raise ValidationError(f"Questionnaire {definition} is no longer in use; answer its current version.")
@@ -116,6 +130,7 @@ def questionnaire_response_submit(
             flags=score.flags,
             status=QuestionnaireResponse.Status.SUBMITTED,
             submitted_by=actor,
+            informant=informant_of(actor=actor),
             submitted_at=timezone.now(),
         )
         access_log_record(

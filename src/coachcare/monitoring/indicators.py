@@ -64,8 +64,16 @@ DROP_OUT_CODES = (
     EndReason.EARLY_MUTUAL,
     EndReason.EARLY_EXTERNAL,
 )
-#: Satisfaction at or above this score (scale 1 to 5) counts as satisfied.
+#: An answer at or above this (scale 1 to 5) to the usefulness item counts as satisfied with the help.
 SATISFIED_FROM = 4.0
+#: The indicators per CBS type informant: code -> (numerator, denominator) aggregate.
+INFORMANT_RATES: dict[str, tuple[str, str]] = {
+    "satisfied_youth": ("useful_youth_yes", "useful_youth_n"),
+    "satisfied_parent": ("useful_parent_yes", "useful_parent_n"),
+    "goal_3_1_youth": ("wh_youth_yes", "wh_youth_n"),
+    "goal_3_1_parent": ("wh_parent_yes", "wh_parent_n"),
+    "goal_3_1_professional": ("wh_pro_yes", "wh_pro_n"),
+}
 #: A final GAS T-score at or above this means the agreed goals were achieved (T = 50: as expected).
 GOALS_ACHIEVED_FROM_T = 50.0
 #: Counts below this are suppressed outside the provider (the rule: ``monitoring.suppression``).
@@ -128,42 +136,71 @@ INDICATORS: tuple[Indicator, ...] = (
         numerator=_("closed with end reason 32 to 35"),
         denominator=_("closed trajectories"),
         unit=Unit.RATE,
-        reference="NJi 1",
+        reference="NJi/CBS 1",
     ),
     Indicator(
-        code="satisfaction_mean",
-        name=_("Satisfaction (mean)"),
+        code="satisfied_youth",
+        name=_("Client satisfaction: the help was useful, young person (2)"),
         definition=_(
-            "Mean satisfaction score at closure (1 to 5) of the closed trajectories where the young person "
-            "answered the satisfaction questionnaire."
+            "Share of the closed trajectories where the young person answered the satisfaction questionnaire "
+            "at closure themself whose answer to the single item about the usefulness of the help ('Ik heb iets "
+            "aan de hulp gehad') is 4 or 5 on the scale of 1 to 5 (type informant: young person). Answers a "
+            "professional entered do not count."
         ),
-        numerator=_("sum of the satisfaction scores"),
-        denominator=_("closed trajectories with a satisfaction score"),
-        unit=Unit.MEAN,
-        reference="NJi 2",
-    ),
-    Indicator(
-        code="satisfied",
-        name=_("Satisfied (score 4 or higher)"),
-        definition=_(
-            "Share of the closed trajectories with a satisfaction score whose score at closure is 4 or higher."
-        ),
-        numerator=_("satisfaction score 4 or higher"),
-        denominator=_("closed trajectories with a satisfaction score"),
+        numerator=_("usefulness answered 4 or 5 by the young person"),
+        denominator=_("closed trajectories with the young person's own answer"),
         unit=Unit.RATE,
-        reference="NJi 2",
+        reference="NJi/CBS 2",
     ),
     Indicator(
-        code="goal_3_1",
-        name=_("Continued without help (3.1)"),
+        code="satisfied_parent",
+        name=_("Client satisfaction: the help was useful, parent (2)"),
         definition=_(
-            "Share of the closed trajectories with a recorded 6-month follow-up that ended according to plan "
-            "(end reason 31) and where the young person did not need care again in the 6 months after closure."
+            "Share of the closed trajectories where a parent answered the parents' satisfaction questionnaire "
+            "at closure themself whose answer to the item about the usefulness of the help ('Mijn kind heeft "
+            "iets aan de hulp gehad') is 4 or 5 on the scale of 1 to 5 (type informant: parent)."
         ),
-        numerator=_("end reason 31 and no renewed care at 6 months"),
-        denominator=_("closed trajectories with a recorded 6-month follow-up"),
+        numerator=_("usefulness answered 4 or 5 by a parent"),
+        denominator=_("closed trajectories with a parent's own answer"),
         unit=Unit.RATE,
-        reference="NJi 3.1",
+        reference="NJi/CBS 2",
+    ),
+    Indicator(
+        code="goal_3_1_youth",
+        name=_("Continues without help at the end, young person (3.1)"),
+        definition=_(
+            "Share of the closed trajectories where the young person answered at closure whose answer to 'Ik "
+            "kan nu zonder hulp verder' is 4 or 5 (agree): recorded at the end of the trajectory, not at the "
+            "follow-up (type informant: young person)."
+        ),
+        numerator=_("the young person agrees to carry on without help"),
+        denominator=_("closed trajectories with the young person's own answer"),
+        unit=Unit.RATE,
+        reference="NJi/CBS 3.1",
+    ),
+    Indicator(
+        code="goal_3_1_parent",
+        name=_("Continues without help at the end, parent (3.1)"),
+        definition=_(
+            "Share of the closed trajectories where a parent answered at closure whose answer to 'Mijn kind "
+            "kan nu zonder hulp verder' is 4 or 5 (agree), recorded at the end (type informant: parent)."
+        ),
+        numerator=_("a parent agrees the young person carries on without help"),
+        denominator=_("closed trajectories with a parent's own answer"),
+        unit=Unit.RATE,
+        reference="NJi/CBS 3.1",
+    ),
+    Indicator(
+        code="goal_3_1_professional",
+        name=_("Continues without help at the end, professional (3.1)"),
+        definition=_(
+            "Share of the closed trajectories where the coach recorded their own judgement at closure whose "
+            "judgement is that the young person can carry on without help (type informant: professional)."
+        ),
+        numerator=_("the coach judges the young person carries on without help"),
+        denominator=_("closed trajectories with the coach's judgement"),
+        unit=Unit.RATE,
+        reference="NJi/CBS 3.1",
     ),
     Indicator(
         code="goal_3_2_6",
@@ -175,7 +212,7 @@ INDICATORS: tuple[Indicator, ...] = (
         numerator=_("follow-ups at 6 months with renewed care"),
         denominator=_("closed trajectories with a recorded 6-month follow-up"),
         unit=Unit.RATE,
-        reference="NJi 3.2",
+        reference="NJi/CBS 3.2",
     ),
     Indicator(
         code="goal_3_2_12",
@@ -186,7 +223,7 @@ INDICATORS: tuple[Indicator, ...] = (
         numerator=_("follow-ups at 12 months with renewed care"),
         denominator=_("closed trajectories with a recorded 12-month follow-up"),
         unit=Unit.RATE,
-        reference="NJi 3.2",
+        reference="NJi/CBS 3.2",
     ),
     Indicator(
         code="goal_3_3",
@@ -198,7 +235,7 @@ INDICATORS: tuple[Indicator, ...] = (
         numerator=_("final mean GBO higher than at intake"),
         denominator=_("closed trajectories with intake and final GBO"),
         unit=Unit.RATE,
-        reference="NJi 3.3",
+        reference="NJi/CBS 3.3",
     ),
     Indicator(
         code="goal_3_4",
@@ -210,7 +247,7 @@ INDICATORS: tuple[Indicator, ...] = (
         numerator=_("final GAS T-score 50 or higher"),
         denominator=_("closed trajectories with a final GAS T-score"),
         unit=Unit.RATE,
-        reference="NJi 3.4",
+        reference="NJi/CBS 3.4",
     ),
     Indicator(
         code="duration",
@@ -444,15 +481,21 @@ def _aggregates(on: datetime.date) -> dict[str, Any]:
     return {
         "closed": Count("pk"),
         "dropout": Count("pk", filter=Q(end_reason__in=DROP_OUT_CODES)),
-        "sat_n": Count("satisfaction_score"),
-        "sat_sum": Sum("satisfaction_score"),
-        "sat_sq": Sum(F("satisfaction_score") * F("satisfaction_score")),
-        "sat_high": Count("pk", filter=Q(satisfaction_score__gte=SATISFIED_FROM)),
+        # 2 and 3.1 per type informant: only answers the informant gave themself (docs/indicators.md)
+        "useful_youth_n": Count("useful_youth"),
+        "useful_youth_yes": Count("pk", filter=Q(useful_youth__gte=SATISFIED_FROM)),
+        "useful_parent_n": Count("useful_parent"),
+        "useful_parent_yes": Count("pk", filter=Q(useful_parent__gte=SATISFIED_FROM)),
+        "wh_youth_n": Count("without_help_youth"),
+        "wh_youth_yes": Count("pk", filter=Q(without_help_youth=True)),
+        "wh_parent_n": Count("without_help_parent"),
+        "wh_parent_yes": Count("pk", filter=Q(without_help_parent=True)),
+        "wh_pro_n": Count("without_help_professional"),
+        "wh_pro_yes": Count("pk", filter=Q(without_help_professional=True)),
         "fu6_n": Count("fu6"),
         "fu6_again": Count("pk", filter=Q(fu6=True)),
         "fu12_n": Count("fu12"),
         "fu12_again": Count("pk", filter=Q(fu12=True)),
-        "g31": Count("pk", filter=Q(end_reason=EndReason.ACCORDING_TO_PLAN, fu6=False)),
         "gbo_n": Count("pk", filter=Q(final_gbo_mean__isnull=False, intake_gbo_mean__isnull=False)),
         "gbo_up": Count("pk", filter=Q(final_gbo_mean__gt=F("intake_gbo_mean"))),
         "gas_n": Count("final_gas_t"),
@@ -462,7 +505,7 @@ def _aggregates(on: datetime.date) -> dict[str, Any]:
         "cost": Sum("cost_cents"),
         # data quality
         "no_intake": Count("pk", filter=Q(has_intake=False)),
-        "no_satisfaction": Count("pk", filter=Q(satisfaction_score__isnull=True)),
+        "no_satisfaction": Count("pk", filter=Q(useful_youth__isnull=True)),
         # follow-ups past their date without an answer (at most one at 6 and one at 12 months)
         "fu_missing": Count("pk", filter=Q(fu6_open_due__lt=on)) + Count("pk", filter=Q(fu12_open_due__lt=on)),
         # the cohort tables: closed trajectories per end reason and per age band at referral
@@ -701,29 +744,15 @@ def _rate(code: str, numerator: int, denominator: int) -> Figure:
 def figures_from(row: Mapping[str, Any]) -> dict[str, Figure]:
     """The outcome figures of one aggregate row (a quarter, or ``total_row``)."""
     closed = int(row.get("closed", 0))
-    sat_n = int(row.get("sat_n", 0))
-    sat_sum = float(row.get("sat_sum", 0))
-    sat_low = sat_high = None
-    if sat_n >= 2:
-        mean = sat_sum / sat_n
-        variance = max(0.0, (float(row.get("sat_sq", 0)) - sat_n * mean * mean) / (sat_n - 1))
-        half = Z_95 * math.sqrt(variance / sat_n)
-        sat_low, sat_high = mean - half, mean + half
     cost = float(row.get("cost", 0))
     gas_ok = int(row.get("gas_ok", 0))
     figures = [
         Figure(code="closed", value=closed, numerator=closed, denominator=closed),
         _rate("dropout", int(row.get("dropout", 0)), closed),
-        Figure(
-            code="satisfaction_mean",
-            value=_ratio(sat_sum, sat_n),
-            numerator=sat_sum,
-            denominator=sat_n,
-            low=sat_low,
-            high=sat_high,
+        *(
+            _rate(code, int(row.get(numerator, 0)), int(row.get(denominator, 0)))
+            for code, (numerator, denominator) in INFORMANT_RATES.items()
         ),
-        _rate("satisfied", int(row.get("sat_high", 0)), sat_n),
-        _rate("goal_3_1", int(row.get("g31", 0)), int(row.get("fu6_n", 0))),
         _rate("goal_3_2_6", int(row.get("fu6_again", 0)), int(row.get("fu6_n", 0))),
         _rate("goal_3_2_12", int(row.get("fu12_again", 0)), int(row.get("fu12_n", 0))),
         _rate("goal_3_3", int(row.get("gbo_up", 0)), int(row.get("gbo_n", 0))),

@@ -178,6 +178,13 @@ class TrajectoryOutcome(models.Model):
     duration_days = models.IntegerField(help_text="Days from the referral date to the closing date.")
     end_reason = models.CharField(max_length=2, blank=True)
     satisfaction_score = models.FloatField(null=True)
+    # The outcome answers at closure per CBS type informant (``Trajectory.useful_youth`` and so on):
+    # only answers the informant gave themself.
+    useful_youth = models.FloatField(null=True, help_text="The young person's 'nut' answer at closure (1 to 5).")
+    useful_parent = models.FloatField(null=True, help_text="A parent's 'nut' answer at closure (1 to 5).")
+    without_help_youth = models.BooleanField(null=True, help_text="3.1 at closure according to the young person.")
+    without_help_parent = models.BooleanField(null=True, help_text="3.1 at closure according to a parent.")
+    without_help_professional = models.BooleanField(null=True, help_text="3.1 at closure according to the coach.")
     final_gas_t = models.FloatField(null=True)
     final_gbo_mean = models.FloatField(null=True)
     intake_gbo_mean = models.FloatField(null=True, help_text="Mean GBO of the goals scored at intake.")

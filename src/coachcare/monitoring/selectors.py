@@ -76,7 +76,7 @@ def outcome_scope_for(*, actor: User) -> OutcomeScope | None:
 
 
 #: Indicators drawn as bar charts on the dashboards (the table holds all of them).
-CHARTED = ("closed", "dropout", "satisfied", "goal_3_4", "cost")
+CHARTED = ("closed", "dropout", "satisfied_youth", "goal_3_4", "cost")
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -109,9 +109,7 @@ def format_value(figure: Figure) -> str:
 COUNTS_OF: dict[str, tuple[str | None, str]] = {
     "closed": ("closed", "closed"),
     "dropout": ("dropout", "closed"),
-    "satisfaction_mean": (None, "sat_n"),
-    "satisfied": ("sat_high", "sat_n"),
-    "goal_3_1": ("g31", "fu6_n"),
+    **ind.INFORMANT_RATES,
     "goal_3_2_6": ("fu6_again", "fu6_n"),
     "goal_3_2_12": ("fu12_again", "fu12_n"),
     "goal_3_3": ("gbo_up", "gbo_n"),
@@ -154,18 +152,21 @@ def _relations_of(column: int | str, row: dict[str, Any]) -> list[suppression.Re
         rest = f"{denominator}-{numerator}"
         row[rest] = row.get(denominator, 0) - row.get(numerator, 0)
         relations.append(suppression.Relation(cell(denominator), (cell(numerator), cell(rest))))
-    row["fu6_rest"] = row.get("fu6_n", 0) - row.get("fu6_again", 0) - row.get("g31", 0)
     row["wc_waiting"] = row.get("wc_n", 0) - row.get("wc_n_days", 0)  # still waiting past the norm
     row["wm_waiting"] = row.get("wm_n", 0) - row.get("wm_n_days", 0)
     row["closed-no_intake"] = row.get("closed", 0) - row.get("no_intake", 0)
+    # the closed trajectories without an informant's own answer (not published, but computable)
+    informants = sorted({denominator for _numerator, denominator in ind.INFORMANT_RATES.values()})
+    for denominator in informants:
+        row[f"closed-{denominator}"] = row.get("closed", 0) - row.get(denominator, 0)
     row["age_other"] = row.get("closed", 0) - sum(row.get(f"age_{code}", 0) for code in ind.AGE_BANDS)
     return [
         *relations,
-        suppression.Relation(cell("fu6_n"), (cell("fu6_again"), cell("g31"), cell("fu6_rest"))),
         suppression.Relation(cell("wc_n"), (cell("wc_n_days"), cell("wc_waiting"))),
         suppression.Relation(cell("wm_n"), (cell("wm_n_days"), cell("wm_waiting"))),
         suppression.Relation(cell("closed"), (cell("no_intake"), cell("closed-no_intake"))),
-        suppression.Relation(cell("closed"), (cell("sat_n"), cell("no_satisfaction"))),
+        suppression.Relation(cell("closed"), (cell("useful_youth_n"), cell("no_satisfaction"))),
+        *(suppression.Relation(cell("closed"), (cell(n), cell(f"closed-{n}"))) for n in informants),
         suppression.Relation(cell("decided"), (cell("advice_stop"), cell("advice_continue"), cell("advice_step_up"))),
         suppression.Relation(cell("closed"), tuple(cell(f"er_{code}") for code in ind.END_REASON_CODES)),
         suppression.Relation(cell("dropout"), tuple(cell(f"er_{code}") for code in ind.DROP_OUT_CODES)),

@@ -3,22 +3,20 @@
 Every form has its own prefix, so several can sit on the client file at once without clashing ids.
 """
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django import forms
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from coachcare.access import policy
 from coachcare.core.dates import today
 from coachcare.measures.gas import GBO_MAX, GBO_MIN, GasConvention
-from coachcare.measures.models import QuestionnaireDefinition
-from coachcare.measures.selectors import questionnaire_definition_get
+from coachcare.measures.models import Informant
 from coachcare.method import selectors as method_selectors
 from coachcare.method.models import Module
 from coachcare.trajectories.models import Advice, Agreement, ConsentException, EndReason, Goal, Trajectory
-from coachcare.trajectories.services import SATISFACTION_QUESTIONNAIRE
 
 YOUNG_PERSON = "jongere"
 
@@ -232,52 +230,77 @@ class DecisionForm(forms.Form):
             field.initial = advice_next
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ClosureAnswer:
+    """What the closing form shows of one informant's own satisfaction questionnaire: the result,
+    never the answers themselves."""
+
+    informant: str
+    label: str
+    answered: bool
+    score: str = ""
+    useful: str = ""
+
+
 class CloseForm(forms.Form):
-    """End reason, and the young person's answers to the satisfaction questionnaire (all or none:
-    a young person may decline). The questions come from the questionnaire's definition file."""
+    """End reason and the coach's own judgement whether the young person can carry on without help.
+
+    The satisfaction questionnaire is answered only by the young person (and a parent) in the
+    portal: the form shows its result per informant (``answers``) or "nog niet ingevuld", and asks
+    the coach why the young person did not fill it in, never the answers."""
 
     prefix = "close"
 
     end_reason = forms.ChoiceField(label=_("End reason (iJw JZ588)"), choices=[("", ""), *EndReason.choices])
+    without_help = forms.TypedChoiceField(
+        label=_("In your judgement, can the young person carry on without help after closure?"),
+        choices=[("", ""), ("yes", _("Yes")), ("no", _("No"))],
+        coerce=lambda value: value == "yes",
+    )
+    not_answered_reason = forms.CharField(
+        label=_("Not filled in, because …"),
+        help_text=_("Why the young person did not fill in the satisfaction questionnaire in the portal."),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
-    def __init__(self, *args: Any, default_reason: str = "", **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, default_reason: str = "", answers: Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         if default_reason:
             self.fields["end_reason"].initial = default_reason
-        self.satisfaction_items: list[str] = []
-        try:
-            definition = questionnaire_definition_get(code=SATISFACTION_QUESTIONNAIRE).definition
-        except QuestionnaireDefinition.DoesNotExist:
-            return
-        language = "en" if get_language() == "en" else "nl"
-        default_scale = definition.get("default_scale", {})
-        for item in definition.get("items", []):
-            scale = item.get("scale", default_scale)
-            choices = [("", "")] + [
-                (str(choice["value"]), choice["label"].get(language, choice["label"]["nl"]))
-                for choice in scale.get("choices", [])
-            ]
-            name = f"satisfaction_{item['id']}"
-            self.fields[name] = forms.TypedChoiceField(
-                label=item["text"].get(language, item["text"]["nl"]), choices=choices, coerce=int, required=False,
-                empty_value=None,
-            )  # fmt: skip
-            self.satisfaction_items.append(item["id"])
+        answers = answers or {}
+        self.youth_answered = Informant.JONGERE in answers
+        self.answers = [
+            self._answer(Informant.JONGERE, str(_("Young person")), answers.get(Informant.JONGERE)),
+            self._answer(Informant.OUDER, str(_("Parent")), answers.get(Informant.OUDER)),
+        ]
+        if self.youth_answered:
+            del self.fields["not_answered_reason"]
+
+    @staticmethod
+    def _answer(informant: str, label: str, response: Any) -> ClosureAnswer:
+        if response is None:
+            return ClosureAnswer(informant=informant, label=label, answered=False)
+        useful = response.subscales.get("nut")
+        return ClosureAnswer(
+            informant=informant,
+            label=label,
+            answered=True,
+            score=f"{response.total:.1f}" if response.total is not None else "",
+            useful=f"{useful:g}" if useful is not None else "",
+        )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        answered = [item for item in self.satisfaction_items if cleaned.get(f"satisfaction_{item}") is not None]
-        if answered and len(answered) != len(self.satisfaction_items):
-            raise forms.ValidationError(
-                _("Answer every satisfaction question, or none if the young person does not want to.")
+        if not self.youth_answered and not (cleaned.get("not_answered_reason") or "").strip():
+            self.add_error(
+                "not_answered_reason",
+                _("The young person has not filled in the satisfaction questionnaire: say why."),
             )
         return cleaned
-
-    def satisfaction(self) -> dict[str, int] | None:
-        answers = {item: self.cleaned_data.get(f"satisfaction_{item}") for item in self.satisfaction_items}
-        if not answers or any(value is None for value in answers.values()):
-            return None
-        return {item: int(value) for item, value in answers.items() if value is not None}
 
 
 class FollowUpForm(forms.Form):

@@ -111,7 +111,42 @@ class Trajectory(models.Model):
         _("satisfaction at closure"),
         null=True,
         blank=True,
-        help_text="Mean score of the satisfaction questionnaire at closure (1 to 5); empty when not answered.",
+        help_text="Mean score of the young person's own satisfaction questionnaire at closure (1 to 5); empty "
+        "when not answered.",
+    )
+    # The outcome answers at closure per informant (CBS type informant, docs/indicators.md): copied at
+    # closure from the young person's and a parent's own questionnaire answers; the professional's
+    # judgement from the closing form. Empty when that informant gave no answer.
+    useful_youth = models.FloatField(
+        _("usefulness of the help, young person"),
+        null=True,
+        blank=True,
+        help_text="The young person's answer (1 to 5) to 'Ik heb iets aan de hulp gehad' at closure.",
+    )
+    useful_parent = models.FloatField(
+        _("usefulness of the help, parent"),
+        null=True,
+        blank=True,
+        help_text="A parent's answer (1 to 5) to 'Mijn kind heeft iets aan de hulp gehad' at closure.",
+    )
+    without_help_youth = models.BooleanField(
+        _("carries on without help, young person"),
+        null=True,
+        blank=True,
+        help_text="The young person agreed (4 or 5) with 'Ik kan nu zonder hulp verder' at closure.",
+    )
+    without_help_parent = models.BooleanField(
+        _("carries on without help, parent"),
+        null=True,
+        blank=True,
+        help_text="A parent agreed (4 or 5) with 'Mijn kind kan nu zonder hulp verder' at closure.",
+    )
+    without_help_professional = models.BooleanField(_("carries on without help, professional"), null=True, blank=True)
+    not_answered_reason = models.TextField(
+        _("why the young person did not answer"),
+        blank=True,
+        help_text="Recorded by the coach at closure when the young person did not fill in the satisfaction "
+        "questionnaire.",
     )
     version = models.PositiveIntegerField(default=0, help_text="Optimistic lock: goes up with every transition.")
     created_at = models.DateTimeField(auto_now_add=True)

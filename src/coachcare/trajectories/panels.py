@@ -11,6 +11,7 @@ from typing import Any
 from coachcare.access.consent import AGE_CONSENT_ALONE, AGE_CONSENT_WITH_PARENTS
 from coachcare.core.dates import age_on, today
 from coachcare.measures.gas import GasConvention
+from coachcare.measures.selectors import closure_responses_get
 from coachcare.trajectories import selectors, services, state_machine
 from coachcare.trajectories.forms import (
     AgreementForm,
@@ -69,7 +70,10 @@ def decision_form(trajectory: Trajectory, data: Any = None, *, evaluation: Evalu
 
 
 def close_form(trajectory: Trajectory, data: Any = None, *, default_reason: str = "") -> CloseForm:
-    return CloseForm(data, default_reason=default_reason)
+    """The closing form, with the result of the satisfaction questionnaires the young person and a
+    parent filled in themselves (one query)."""
+    answers = closure_responses_get(trajectory_public_id=trajectory.public_id, codes=services.CLOSURE_QUESTIONNAIRES)
+    return CloseForm(data, default_reason=default_reason, answers=answers)
 
 
 def _consent_panel(trajectory: Trajectory) -> dict[str, Any]:

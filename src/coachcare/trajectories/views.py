@@ -221,7 +221,8 @@ def _close(actor: User, trajectory: Trajectory, form: forms.Form, access_point: 
         actor=actor,
         trajectory=trajectory,
         end_reason=form.cleaned_data["end_reason"],
-        satisfaction=form.satisfaction(),
+        without_help=form.cleaned_data["without_help"],
+        not_answered_reason=form.cleaned_data.get("not_answered_reason", ""),
         access_point=access_point,
     )
 
@@ -327,7 +328,11 @@ STEPS: dict[str, Step] = {
     "close": Step(
         "close",
         gettext_lazy("Close the trajectory"),
-        gettext_lazy("Choose the end reason. The follow-up contacts after 6 and 12 months are scheduled."),
+        gettext_lazy(
+            "Choose the end reason and give your own judgement. The young person and a parent answer the "
+            "satisfaction questionnaire themselves in the portal. The follow-up contacts after 6 and 12 "
+            "months are scheduled."
+        ),
         gettext_lazy("Close trajectory"),
         gettext_lazy("The trajectory is closed and the follow-ups are scheduled."),
         close_form,

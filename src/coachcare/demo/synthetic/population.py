@@ -18,7 +18,8 @@ What one call creates for ``youths`` young people (docs/performance.md, "Synthet
   closed one; goals with GAS/GBO scores at intake and after every module, the gate's own advice
   (``trajectories.gate``) and the coach's decision; module runs (three to four for a finished
   trajectory); every status change; consent and plan agreements; closure with the JZ588 end
-  reason (mostly 31, some 32-35), final GAS T-score and GBO mean, satisfaction; follow-ups at 6 and
+  reason (mostly 31, some 32-35), final GAS T-score and GBO mean, satisfaction and the answers at
+  closure per informant; follow-ups at 6 and
   12 months with answers; coach notes; a message thread per young person in care;
 - the money: an allocation (toewijzing, volume 1) per module run, requested by the coach and granted
   by the municipality or under the mandate (with the notice), the first one still open or refused
@@ -136,6 +137,36 @@ BATCH = 5000  # young people per batch of rows
 #: PostgreSQL: from this many young people, indexes and foreign keys are rebuilt after the load.
 BULK_FROM = 20_000
 POOL_SIZE = 1000  # encrypted text tokens per pool
+
+#: Share of closures where a parent filled in the parents' satisfaction questionnaire.
+PARENT_ANSWERED = 0.5
+
+
+def _closure_answers(plan: Plan, *, trajectory_id: int, youth_answered: bool) -> tuple[Any, ...]:
+    """The answers at closure per informant (docs/indicators.md): the usefulness item of the young
+    person and a parent, and "zonder hulp verder" of the young person, a parent and the coach.
+
+    Drawn from a generator of their own (seeded by the trajectory), so the rest of the population
+    stays exactly as it was generated before these answers existed.
+    """
+    if plan.closed is None:
+        return (None,) * 5
+    own = random.Random(trajectory_id * 7919 + 17)
+    by_plan = plan.end_reason == "31"
+
+    def without_help() -> bool:
+        return own.random() < (0.75 if by_plan else 0.25)
+
+    useful_youth = without_help_youth = useful_parent = without_help_parent = None
+    if youth_answered:
+        useful_youth = float(own.choices(range(1, 6), weights=SATISFACTION_WEIGHTS)[0])
+        without_help_youth = without_help()
+    if own.random() < PARENT_ANSWERED:
+        useful_parent = float(own.choices(range(1, 6), weights=SATISFACTION_WEIGHTS)[0])
+        without_help_parent = without_help()
+    return useful_youth, useful_parent, without_help_youth, without_help_parent, without_help()
+
+
 ACCEPTED, TARIFF_DIFFERS = "0200", "0611"  # WJ001 return codes on a JW325 line
 
 
@@ -165,7 +196,8 @@ FIELDS: dict[type[models.Model], tuple[str, ...]] = {
     Trajectory: ("id", "public_id", "client_id", "municipality_id", "coach_id", "status", "referrer_kind",
                  "referrer_name", "referred_on", "method_version_id", "gas_convention", "plan_revision", "next_action",
                  "next_action_due", "end_reason", "closed_on", "final_gas_t", "final_gbo_mean",
-                 "satisfaction_score", "version", "created_at"),
+                 "satisfaction_score", "useful_youth", "useful_parent", "without_help_youth", "without_help_parent",
+                 "without_help_professional", "not_answered_reason", "version", "created_at"),
     TrajectoryTransition: ("trajectory_id", "name", "from_status", "to_status", "by_id", "by_role", "at", "reason"),
     Allocation: ("id", "public_id", "client_id", "contract_id", "product_id", "status", "toewijzing_nummer",
                  "volume", "volume_used", "start_date", "end_date", "budget_cents", "requested_by_id",
@@ -679,6 +711,7 @@ class _Country:
             final_gas_t, final_gbo = final_scores(history_gas[-1], history_gbo[-1])
         if plan.closed is not None and rng.random() < 0.7:
             satisfaction = round(sum(rng.choices(range(1, 6), weights=SATISFACTION_WEIGHTS, k=6)) / 6, 2)
+        answers = _closure_answers(plan, trajectory_id=trajectory_id, youth_answered=satisfaction is not None)
         next_action, next_due = self._follow_ups(plan, trajectory_id=trajectory_id, coach=coach)
         if user_id is not None and plan.intake is not None:
             self.add(Agreement, (trajectory_id, "care", None, user_id, "jongere", coach.id, at(plan.intake, 10, 30),
@@ -701,7 +734,7 @@ class _Country:
             trajectory_id, self._uuid(), client_id, municipality_id, coach.id, plan.status,
             pick(rng, REFERRER_CHOICES), "", plan.referred,
             self.method_version_id, "standard", 1 if goal_ids else 0, next_action, next_due, plan.end_reason,
-            plan.closed, final_gas_t, final_gbo, satisfaction, version, at(plan.referred, 9),
+            plan.closed, final_gas_t, final_gbo, satisfaction, *answers, "", version, at(plan.referred, 9),
         ))  # fmt: skip
 
     def _allocation(self, *, client_id: int, contract: _Contract, product_id: int, tariff: int, coach: _Coach,

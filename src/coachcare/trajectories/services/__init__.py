@@ -14,8 +14,11 @@ importing this package (``from coachcare.trajectories import services``), which 
 """
 
 from coachcare.trajectories.services.closure import (
+    CLOSURE_QUESTIONNAIRES,
     FOLLOW_UP_MONTHS,
     SATISFACTION_QUESTIONNAIRE,
+    SATISFACTION_QUESTIONNAIRE_PARENT,
+    WITHOUT_HELP_FROM,
     ClosingSummary,
     closing_summary_get,
     follow_up_mark_due,
@@ -50,9 +53,12 @@ from coachcare.trajectories.services.referral import (
 )
 
 __all__ = [
+    "CLOSURE_QUESTIONNAIRES",
     "FIRST_ACTION_DAYS",
     "FOLLOW_UP_MONTHS",
     "SATISFACTION_QUESTIONNAIRE",
+    "SATISFACTION_QUESTIONNAIRE_PARENT",
+    "WITHOUT_HELP_FROM",
     "ClosingSummary",
     "agreement_record",
     "agreement_revoke",

@@ -3,7 +3,7 @@
 import dataclasses
 import datetime
 import functools
-from collections.abc import Mapping
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,9 +13,8 @@ from django.utils.translation import gettext as _
 from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint, Event
 from coachcare.core.dates import add_months, today
-from coachcare.measures.models import QuestionnaireDefinition
-from coachcare.measures.selectors import questionnaire_definition_get
-from coachcare.measures.services import questionnaire_response_submit
+from coachcare.measures.models import Informant
+from coachcare.measures.selectors import closure_responses_get
 from coachcare.trajectories.models import (
     Agreement,
     FollowUp,
@@ -31,6 +30,31 @@ FOLLOW_UP_MONTHS = (6, 12)
 
 
 SATISFACTION_QUESTIONNAIRE = "tevredenheid"
+#: The parents' version of the satisfaction questionnaire (``measures/data/tevredenheid-ouder.json``).
+SATISFACTION_QUESTIONNAIRE_PARENT = "tevredenheid-ouder"
+CLOSURE_QUESTIONNAIRES = (SATISFACTION_QUESTIONNAIRE, SATISFACTION_QUESTIONNAIRE_PARENT)
+#: An answer of 4 or 5 ("mee eens", "helemaal mee eens") to "… kan nu zonder hulp verder" counts as yes.
+WITHOUT_HELP_FROM = 4
+
+
+def _closure_outcomes(trajectory: Trajectory) -> dict[str, Any]:
+    """The outcome answers the young person and a parent gave themselves at closure
+    (``measures.selectors.closure_responses_get``): the satisfaction score, the usefulness item
+    ("nut") and whether they can carry on without help, per informant."""
+    responses = closure_responses_get(trajectory_public_id=trajectory.public_id, codes=CLOSURE_QUESTIONNAIRES)
+    youth, parent = responses.get(Informant.JONGERE), responses.get(Informant.OUDER)
+
+    def without_help(response: Any) -> bool | None:
+        value = response.subscales.get("zonder-hulp") if response is not None else None
+        return None if value is None else value >= WITHOUT_HELP_FROM
+
+    return {
+        "satisfaction_score": youth.total if youth is not None else None,
+        "useful_youth": youth.subscales.get("nut") if youth is not None else None,
+        "useful_parent": parent.subscales.get("nut") if parent is not None else None,
+        "without_help_youth": without_help(youth),
+        "without_help_parent": without_help(parent),
+    }
 
 
 def trajectory_close(
@@ -39,11 +63,17 @@ def trajectory_close(
     trajectory: Trajectory,
     end_reason: str,
     access_point: AccessPoint,
-    satisfaction: Mapping[str, int] | None = None,
+    without_help: bool | None = None,
+    not_answered_reason: str = "",
     reason: str = "",
 ) -> Trajectory:
-    """Close with the iJw end reason; keep the final scores and the satisfaction questionnaire's
-    answers (when the young person gave them); schedule the 6- and 12-month follow-ups."""
+    """Close with the iJw end reason; keep the final scores and the outcome answers the young
+    person and a parent gave themselves in the portal (the coach never enters them: answers a
+    professional entered do not count); schedule the 6- and 12-month follow-ups.
+
+    ``without_help`` is the coach's own judgement whether the young person can carry on without
+    help (indicator 3.1, informant professional); ``not_answered_reason`` why the young person did
+    not fill in the satisfaction questionnaire."""
     from coachcare.safeguarding import services as safeguarding_services  # above trajectories: imported late
     from coachcare.trajectories.tasks import follow_up_due_task
 
@@ -63,22 +93,11 @@ def trajectory_close(
             params={"end_reason": end_reason},
             next_action_due=first_due,
         )
-        satisfaction_score = None
-        if satisfaction:
-            try:
-                definition = questionnaire_definition_get(code=SATISFACTION_QUESTIONNAIRE)
-            except QuestionnaireDefinition.DoesNotExist as exc:
-                raise ValidationError(_("The satisfaction questionnaire is not installed.")) from exc
-            try:
-                response = questionnaire_response_submit(
-                    actor=actor, client=locked.client, definition=definition, answers=satisfaction,
-                    context="closure", trajectory_public_id=locked.public_id, access_point=access_point,
-                )  # fmt: skip
-            except ValueError as exc:
-                raise ValidationError(str(exc)) from exc
-            satisfaction_score = response.total
+        outcomes = _closure_outcomes(locked)
         Trajectory.objects.filter(pk=locked.pk).update(
-            satisfaction_score=satisfaction_score,
+            **outcomes,
+            without_help_professional=without_help,
+            not_answered_reason="" if outcomes["satisfaction_score"] is not None else not_answered_reason.strip(),
             end_reason=end_reason,
             closed_on=on,
             final_gas_t=round(final.gas_t, 2) if final else None,

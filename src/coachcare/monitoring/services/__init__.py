@@ -1,0 +1,56 @@
+"""Writes and outputs of monitoring, one module per concern:
+
+- ``outcomes``: the monitoring summary (outcomes of closed trajectories, gate decisions);
+- ``annotations``: dashboard annotations and the reference cost;
+- ``forecast``: forecast figures and alerts;
+- ``evidence_report``: the evidence report (PDF + CSV);
+- ``research``: the pseudonymised research export.
+
+Every public name is re-exported here, so callers keep importing ``coachcare.monitoring.services``.
+"""
+
+from coachcare.monitoring.services.annotations import annotation_create, reference_cost_set
+from coachcare.monitoring.services.evidence_report import EvidenceReport, evidence_report_build
+from coachcare.monitoring.services.forecast import (
+    ForecastCheck,
+    forecast_alert_notify,
+    forecast_alerts_raise,
+    forecast_check_run,
+    forecast_store,
+)
+from coachcare.monitoring.services.outcomes import (
+    REBUILD_CHUNK,
+    REFRESH_CHUNK,
+    trajectory_outcomes_rebuild,
+    trajectory_outcomes_refresh,
+)
+from coachcare.monitoring.services.research import (
+    EXPORT_CHUNK,
+    RESEARCH_COLUMNS,
+    research_export,
+    research_export_to,
+    research_key,
+    research_pseudonym,
+)
+
+__all__ = [
+    "EXPORT_CHUNK",
+    "REBUILD_CHUNK",
+    "REFRESH_CHUNK",
+    "RESEARCH_COLUMNS",
+    "EvidenceReport",
+    "ForecastCheck",
+    "annotation_create",
+    "evidence_report_build",
+    "forecast_alert_notify",
+    "forecast_alerts_raise",
+    "forecast_check_run",
+    "forecast_store",
+    "reference_cost_set",
+    "research_export",
+    "research_export_to",
+    "research_key",
+    "research_pseudonym",
+    "trajectory_outcomes_rebuild",
+    "trajectory_outcomes_refresh",
+]
