@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, ViewportSize
 from pytest_django.live_server_helper import LiveServer
 
 from tests.browser.conftest import log_in
@@ -21,7 +21,7 @@ from tests.browser.conftest import log_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-VIEWPORTS = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1366, "height": 768}}
+VIEWPORTS: dict[str, ViewportSize] = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1366, "height": 768}}
 #: page name -> (demo account or None, path after logging in)
 PAGES = {"login": (None, "/accounts/login/"), "portal": ("jongere15", "/portal/"), "caseload": ("coach", "/")}
 

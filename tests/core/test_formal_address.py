@@ -94,7 +94,7 @@ def test_the_scan_finds_the_texts() -> None:
 @pytest.mark.parametrize("path", PROFESSIONAL_TEMPLATES, ids=lambda path: str(path.relative_to(TEMPLATES)))
 def test_professional_pages_say_u(path: Path) -> None:
     assert path.exists(), path
-    informal = []
+    informal: list[str] = []
     with translation.override("nl"):
         for singular, plural in _messages(path):
             if singular in ALLOWED:
