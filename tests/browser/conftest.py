@@ -120,3 +120,10 @@ def assert_accessible(page: Page) -> None:
     results = Axe().run(page)
     violations = [v for v in results.response["violations"] if v.get("impact") in BLOCKING_IMPACTS]
     assert not violations, f"axe found problems on {page.url}:\n{format_violations(violations)}"
+
+
+def open_menu(page: Page) -> None:
+    """On a phone the menu (navigation, who is logged in, log out) is behind a button: open it."""
+    button = page.locator("button[aria-controls='site-menu']")
+    if button.is_visible() and button.get_attribute("aria-expanded") != "true":
+        button.click()

@@ -14,7 +14,7 @@ from pytest_django.live_server_helper import LiveServer
 from coachcare.clients.models import Client, GezagRelation
 from coachcare.core.dates import today, years_before
 from tests.accounts.oidc_provider import OidcProvider
-from tests.browser.conftest import Login, assert_accessible, log_in
+from tests.browser.conftest import Login, assert_accessible, log_in, open_menu
 from tests.browser.test_digid import SUBSTANTIEEL, broker, log_in_with_digid, oidc_provider  # noqa: F401 - fixtures
 from tests.factories import next_bsn
 from tests.mail import SmtpInbox
@@ -193,6 +193,7 @@ def test_the_mother_logs_in_with_digid_by_the_bsn_on_her_family_member_record(
 
     log_in_with_digid(phone, live_server.url, broker, {"bsn": mother_bsn, "acr": SUBSTANTIEEL})
     assert "/accounts/" not in phone.url
+    open_menu(phone)  # on a phone, log out is in the menu
     expect(phone.get_by_role("button", name="Uitloggen")).to_be_visible()
     phone.goto(f"{live_server.url}/privacy/consent/")
     expect(phone.locator("main")).to_contain_text("Hulp voor Fenna de Vries")

@@ -13,7 +13,7 @@ from pytest_django.live_server_helper import LiveServer
 from coachcare.accounts import services
 from coachcare.audit.services import AccessPoint
 from tests.accounts.factories import UserFactory
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, open_menu
 from tests.clients.factories import ClientFactory
 from tests.mail import SmtpInbox
 
@@ -72,6 +72,7 @@ def test_a_young_person_accepts_the_invitation_on_a_phone(
     page.click("main button[type=submit]")
     page.wait_for_load_state()
     assert "/accounts/" not in page.url
+    open_menu(page)  # on a phone, log out is in the menu
     expect(page.get_by_role("button", name="Uitloggen")).to_be_visible()
 
     # The link worked once.
@@ -110,6 +111,7 @@ def test_a_young_person_adds_a_passkey_and_logs_in_with_it(
     page.wait_for_url(f"{live_server.url}/**")
     expect(page.locator("#passkey-verification-button")).to_have_count(0)
     assert "/accounts/" not in page.url
+    open_menu(page)  # on a phone, log out is in the menu
     expect(page.get_by_role("button", name="Uitloggen")).to_be_visible()
 
 

@@ -18,7 +18,7 @@ HOME_HEADINGS: dict[str, str | re.Pattern[str]] = {
     "coach": "Mijn caseload",
     "teamleider": "Caseload van het team",
     "toegang": "Inwoners in zorg",
-    "beleid": "Cijfers voor je gemeente",
+    "beleid": "Cijfers voor uw gemeente",
     "beheerder": "Beheer",
     "ouder": "Mijn kinderen",
     # Young people land on their portal (the heading until the translation pass, or translated).

@@ -96,7 +96,7 @@ def test_a_coach_walks_a_young_person_from_referral_to_closure(
     assert_accessible(page)
 
     # The coach deviates (step up): the team lead approves in their own browser.
-    page.get_by_label("Jouw besluit").select_option("step_up")
+    page.get_by_label("Uw besluit").select_option("step_up")
     page.get_by_label("Reden", exact=True).fill("Er speelt meer thuis; specialistische hulp nodig.")
     page.get_by_role("button", name="Besluit opslaan").click()
     expect(page.get_by_role("status").first).to_contain_text("teamleider")

@@ -250,7 +250,10 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "var" / "static")))
-STATICFILES_DIRS = [SRC_DIR / "static"]
+# A provider's own look (docs/theming.md): a directory holding coachcare/theme/tokens.css (and any
+# other static file to replace, such as coachcare/css/...), found before the built-in files.
+COACHCARE_THEME_DIR = env_str("COACHCARE_THEME_DIR", "")
+STATICFILES_DIRS = [*([Path(COACHCARE_THEME_DIR)] if COACHCARE_THEME_DIR else []), SRC_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

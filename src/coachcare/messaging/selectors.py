@@ -153,6 +153,21 @@ def thread_get(*, actor: User, public_id: UUID) -> Thread:
     return thread
 
 
+def thread_readers(*, thread: Thread) -> list[User]:
+    """The professionals who can read ``thread`` today, as the thread page names them.
+
+    Exactly the active users for whom ``policy.can_read_thread`` holds among those who could (the
+    client's coach and the coaches and team lead of the client's team), so the sentence "who can
+    read this" on the page cannot drift from the access rules. The young person (youth thread) or
+    the parent (parent thread) is not listed: the page says so in words.
+    """
+    client = thread.client
+    nearby = Q(pk=client.coach_id) | Q(team_id=client.team_id) if client.team_id else Q(pk=client.coach_id)
+    candidates = User.objects.filter(nearby, is_active=True).order_by("first_name", "last_name")
+    readers = [user for user in candidates if policy.can_read_thread(user, thread)]
+    return sorted(readers, key=lambda user: user.pk != client.coach_id)  # the own coach first
+
+
 def _beside(thread: Thread, message_id: UUID, *, newer: bool, readable: QuerySet[Message]) -> QuerySet[Message]:
     """The message ``message_id`` of this thread and the messages after (``newer``) or before it,
     in the order of (created_at, id): one query, the anchor's position read in a subquery.

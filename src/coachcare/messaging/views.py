@@ -131,6 +131,7 @@ def thread_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
             "last_message": window.messages[-1] if window.messages else None,
             "form": form if can_post else None,
             "is_professional": actor.is_professional,
+            "thread_readers": selectors.thread_readers(thread=thread),
         },
         status=400 if request.method == "POST" else 200,
     )
