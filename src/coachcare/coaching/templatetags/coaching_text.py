@@ -21,7 +21,11 @@ ALLOWED_TAGS = {"p", "br", "em", "strong", "ul", "ol", "li", "a", "blockquote", 
 ALLOWED_ATTRIBUTES = {"a": {"href"}}
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
 #: The house classes on the rendered blocks, set by the sanitiser (never taken from the text).
-CLASSES = {"p": {"class": "utrecht-paragraph"}, "ul": {"class": "coachcare-bullets"}, "ol": {"class": "coachcare-bullets"}}
+CLASSES = {
+    "p": {"class": "utrecht-paragraph"},
+    "ul": {"class": "coachcare-bullets"},
+    "ol": {"class": "coachcare-bullets"},
+}
 
 
 @lru_cache(maxsize=1)
