@@ -4,6 +4,7 @@ and runs a fixed number of queries whatever the number of goals, answers, entrie
 
 import dataclasses
 import datetime
+import json
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -30,6 +31,7 @@ from coachcare.method.models import Assignment, Lesson
 from coachcare.trajectories.models import (
     ACTIVE_STATUSES,
     Agreement,
+    FollowUp,
     Goal,
     GoalScore,
     ModuleRun,
@@ -72,9 +74,20 @@ def _latest_trajectory(client: Client) -> Trajectory | None:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class GoalLevel:
+    """One step of a goal's scale in the words written at intake; ``current``: the latest score."""
+
+    level: int
+    text: str
+    current: bool
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class GoalProgress:
     goal: Goal
     chart: LineChart
+    #: The goal's steps, best first, with the one the young person stands on now.
+    levels: list[GoalLevel] = dataclasses.field(default_factory=list)
 
     @property
     def points(self) -> list[Any]:
@@ -87,6 +100,23 @@ def _moment_label(score: GoalScore) -> str:
     return _("module %(number)s") % {"number": score.module_run.sequence}
 
 
+def _goal_levels(goal: Goal, current: int | None) -> list[GoalLevel]:
+    try:
+        scale = json.loads(goal.scale or "{}")
+    except ValueError:
+        return []
+    if not isinstance(scale, dict):
+        return []
+    levels = []
+    for key, text in scale.items():
+        try:
+            level = int(key)
+        except (TypeError, ValueError):
+            continue
+        levels.append(GoalLevel(level=level, text=str(text), current=level == current))
+    return sorted(levels, key=lambda item: -item.level)
+
+
 def _goal_progress(goals: list[Goal]) -> list[GoalProgress]:
     progress = []
     for goal in goals:
@@ -95,7 +125,8 @@ def _goal_progress(goals: list[Goal]) -> list[GoalProgress]:
             key=lambda score: (score.module_run is not None, score.module_run.sequence if score.module_run else 0),
         )
         chart = gbo_chart([(_moment_label(score), score.gbo) for score in scores])
-        progress.append(GoalProgress(goal=goal, chart=chart))
+        current = scores[-1].gas if scores else None
+        progress.append(GoalProgress(goal=goal, chart=chart, levels=_goal_levels(goal, current)))
     return progress
 
 
@@ -193,6 +224,10 @@ class Portal:
     appointments: list[Appointment]
     diary: list[DiaryEntry]
     due: list[DueQuestionnaire]
+
+    @property
+    def ended(self) -> bool:
+        return self.trajectory is not None and self.trajectory.status in {Status.CLOSED, Status.FOLLOW_UP}
 
 
 def _current_run(trajectory: Trajectory | None) -> ModuleRun | None:
@@ -503,16 +538,20 @@ def _questionnaire_title(code: str) -> str:
 
 
 def _new_feedback(client: Client) -> Q:
-    return Q(
-        client=client,
-        module_run__state=ModuleRun.State.RUNNING,
-        feedback_at__isnull=False,
-    ) & (Q(feedback_read_at__isnull=True) | Q(feedback_read_at__lt=F("feedback_at")))
+    return (
+        Q(client=client, feedback_at__isnull=False)
+        & ~Q(module_run__trajectory__status=Status.ARCHIVED)
+        & (Q(feedback_read_at__isnull=True) | Q(feedback_read_at__lt=F("feedback_at")))
+    )
 
 
-def new_feedback_answers(*, client: Client) -> "models.QuerySet[AssignmentAnswer]":
-    """The answers in the running module with feedback the young person has not seen yet."""
-    return AssignmentAnswer.objects.filter(_new_feedback(client))
+def new_feedback_answers(*, client: Client, running_only: bool = False) -> "models.QuerySet[AssignmentAnswer]":
+    """The answers with feedback the young person has not seen yet (also of a finished module, which
+    they read on "my trajectory"); ``running_only``: only those of the running module."""
+    answers = AssignmentAnswer.objects.filter(_new_feedback(client))
+    if running_only:
+        answers = answers.filter(module_run__state=ModuleRun.State.RUNNING)
+    return answers
 
 
 def _consent_items(actor: User, clients: list[Client], on: datetime.date) -> tuple[set[int], list[WaitingItem]]:
@@ -618,13 +657,19 @@ def waiting_for(*, actor: User, access_point: AccessPoint, on: datetime.date | N
                     since=due.since,
                 )
             )
-        feedback = new_feedback_answers(client=own).aggregate(n=Count("pk"), oldest=Min("feedback_at"))
+        feedback = new_feedback_answers(client=own).aggregate(
+            n=Count("pk"),
+            running=Count("pk", filter=Q(module_run__state=ModuleRun.State.RUNNING)),
+            oldest=Min("feedback_at"),
+        )
         if feedback["n"]:
+            # Feedback in the running module is read there; on a finished module, on "my trajectory".
+            everything_running = feedback["running"] == feedback["n"]
             items.append(
                 WaitingItem(
                     kind=WaitingKind.FEEDBACK,
                     label=_("Read the new feedback from your coach"),
-                    url=reverse("coaching:module"),
+                    url=reverse("coaching:module") if everything_running else reverse("coaching:trajectory"),
                     since=timezone.localdate(feedback["oldest"]),
                 )
             )
@@ -642,3 +687,76 @@ def waiting_for(*, actor: User, access_point: AccessPoint, on: datetime.date | N
     if read:
         _log(actor, "portal.waiting", read, access_point)
     return items
+
+
+# --- my trajectory: every module done and running, with the young person's own work -----------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ModuleWork:
+    """One module of the trajectory with its lessons and the young person's answers and feedback."""
+
+    run: ModuleRun
+    lessons: list[Lesson]
+    assignments: list[AssignmentWithAnswer]
+
+    @property
+    def running(self) -> bool:
+        return self.run.state == ModuleRun.State.RUNNING
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class MyTrajectory:
+    client: Client
+    #: The latest trajectory that is not archived (an archived file is no longer shown).
+    trajectory: Trajectory | None
+    modules: list[ModuleWork]
+    #: The follow-up contacts planned after closure (6 and 12 months), earliest first.
+    follow_ups: list[FollowUp]
+
+    @property
+    def ended(self) -> bool:
+        return self.trajectory is not None and self.trajectory.status in {Status.CLOSED, Status.FOLLOW_UP}
+
+
+def my_trajectory_get(*, actor: User, access_point: AccessPoint) -> MyTrajectory:
+    """ "My trajectory": every module done and running, each with its lessons, the young person's own
+    answers and the coach's feedback, readable until the file is archived; after closure the planned
+    follow-up contacts. Six queries whatever the number of modules, lessons or answers."""
+    client = own_client(actor=actor)
+    trajectory = (
+        Trajectory.objects.filter(client=client)
+        .exclude(status=Status.ARCHIVED)
+        .select_related("method_version", "client__provider")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if trajectory is None:
+        _log(actor, "portal.trajectory", [client.public_id], access_point)
+        return MyTrajectory(client=client, trajectory=None, modules=[], follow_ups=[])
+    runs = list(ModuleRun.objects.filter(trajectory=trajectory).select_related("module").order_by("sequence"))
+    module_ids = {run.module_id for run in runs}
+    lessons: dict[int, list[Lesson]] = {}
+    for lesson in Lesson.objects.filter(module_id__in=module_ids).order_by("module_id", "order"):
+        lessons.setdefault(lesson.module_id, []).append(lesson)
+    assignments: dict[int, list[Assignment]] = {}
+    for assignment in Assignment.objects.filter(module_id__in=module_ids).order_by("module_id", "order"):
+        assignments.setdefault(assignment.module_id, []).append(assignment)
+    answers = {
+        (answer.module_run_id, answer.assignment_id): answer
+        for answer in AssignmentAnswer.objects.filter(client=client, module_run__in=runs).select_related("feedback_by")
+    }
+    modules = [
+        ModuleWork(
+            run=run,
+            lessons=lessons.get(run.module_id, []),
+            assignments=[
+                AssignmentWithAnswer(assignment=assignment, answer=answers.get((run.pk, assignment.pk)))
+                for assignment in assignments.get(run.module_id, [])
+            ],
+        )
+        for run in runs
+    ]
+    follow_ups = list(FollowUp.objects.filter(trajectory=trajectory).order_by("due_on", "months"))
+    _log(actor, "portal.trajectory", [client.public_id], access_point)
+    return MyTrajectory(client=client, trajectory=trajectory, modules=modules, follow_ups=follow_ups)
