@@ -17,6 +17,7 @@ from coachcare.method.models import Assignment
 from coachcare.trajectories import services as trajectory_services
 from coachcare.trajectories.models import Evaluation, FollowUp, ModuleRun, Status, Trajectory
 from tests.coaching.conftest import AP, MODULES, Running
+from tests.conftest import World
 
 Login = Callable[[User], HttpClient]
 
@@ -197,3 +198,24 @@ def test_query_count_does_not_grow_with_modules_and_answers(
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = http.get(reverse("coaching:trajectory"))
     assert page.status_code == 200 and page.content.decode().count('class="coachcare-assignment"') >= 6
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_my_file_of_a_new_trajectory_shows_no_allocation_step_or_method_version(
+    world: World,
+    login: Login,
+    settings,
+    language: str,  # type: ignore[no-untyped-def]
+) -> None:
+    from coachcare.method.services import method_demo_package_install
+    from tests.core.test_youth_language import forbidden_terms, readable_text
+
+    settings.LANGUAGE_CODE = language
+    method_demo_package_install()
+    trajectory_services.trajectory_open(actor=world.coach, client=world.own, referrer_kind="school", access_point=AP)
+    coach_page = login(world.coach).get(reverse("clients:detail", kwargs={"public_id": world.own.public_id}))
+    assert "2026.1" in coach_page.content.decode()  # the professional's file names the version
+    for person in (world.jongere, world.ouder):
+        page = login(person).get(reverse("clients:detail", kwargs={"public_id": world.own.public_id}))
+        assert page.status_code == 200
+        assert forbidden_terms(readable_text(page.content.decode()), versions=["2026.1"]) == []
