@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from uuid import UUID
 
 from django.db import models
-from django.db.models import Count, F, Max, Min, Prefetch, Q
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -518,6 +518,7 @@ class WaitingKind:
     CONSENT = "consent"
     PLAN = "plan"
     QUESTIONNAIRE = "questionnaire"
+    MODULE = "module"
     FEEDBACK = "feedback"
     MESSAGES = "messages"
 
@@ -633,10 +634,18 @@ def _consent_items(actor: User, clients: list[Client], on: datetime.date) -> tup
     return set(trajectories), items
 
 
+def _open_assignments(run: ModuleRun) -> "models.QuerySet[Assignment]":
+    """The assignments of the running module the young person has not submitted yet."""
+    submitted = AssignmentAnswer.objects.filter(
+        module_run=run, assignment=OuterRef("pk"), status=AssignmentAnswer.Status.SUBMITTED
+    )
+    return Assignment.objects.filter(module_id=run.module_id).exclude(Exists(submitted))
+
+
 def waiting_for(*, actor: User, access_point: AccessPoint, on: datetime.date | None = None) -> list[WaitingItem]:
     """What waits for the young person or parent themself, most important first: their consent to
-    care, their agreement to the plan, questionnaires that are due, new feedback from the coach,
-    unread messages. Empty for everyone else.
+    care, their agreement to the plan, questionnaires that are due, assignments of the running module
+    not submitted yet, new feedback from the coach, unread messages. Empty for everyone else.
 
     A fixed number of queries whatever the number of items (for a parent, a few per child).
     """
@@ -647,7 +656,8 @@ def waiting_for(*, actor: User, access_point: AccessPoint, on: datetime.date | N
     with_trajectory, items = _consent_items(actor, clients, on)
     own = next((client for client in clients if client.user_id == actor.pk), None)
     if own is not None:
-        for due in _due_questionnaires(own, _latest_trajectory(own)):
+        latest = _latest_trajectory(own)
+        for due in _due_questionnaires(own, latest):
             url = reverse("coaching:questionnaire", kwargs={"code": due.code})
             items.append(
                 WaitingItem(
@@ -655,6 +665,16 @@ def waiting_for(*, actor: User, access_point: AccessPoint, on: datetime.date | N
                     label=f"{_questionnaire_title(due.code)} {due.reason}",
                     url=f"{url}?{urlencode({'context': due.context})}",
                     since=due.since,
+                )
+            )
+        run = _current_run(latest)
+        if run is not None and _open_assignments(run).exists():
+            items.append(
+                WaitingItem(
+                    kind=WaitingKind.MODULE,
+                    label=_("Assignments are waiting for you in your module"),
+                    url=reverse("coaching:module"),
+                    since=run.started_on,
                 )
             )
         feedback = new_feedback_answers(client=own).aggregate(
