@@ -197,6 +197,15 @@ def test_the_parent_start_page_opens_with_the_waiting_list_in_dutch(
 
 
 def test_nothing_waiting_says_so(running: Running, login: Login) -> None:
+    for assignment in Assignment.objects.filter(module=running.run.module):
+        services.assignment_answer_save(
+            actor=running.world.jongere,
+            module_run=running.run,
+            assignment=assignment,
+            text=assignment.choices[0] if assignment.choices else "Klaar",
+            submit=True,
+            access_point=AP,
+        )
     page = login(running.world.jongere).get(reverse("coaching:home")).content.decode()
     assert "Nothing is waiting for you right now." in page
 
