@@ -220,3 +220,18 @@ def test_my_file_of_a_new_trajectory_shows_no_allocation_step_or_method_version(
         page = login(person).get(reverse("clients:detail", kwargs={"public_id": world.own.public_id}))
         assert page.status_code == 200
         assert forbidden_terms(readable_text(page.content.decode()), versions=["2026.1"]) == []
+
+
+def test_the_parent_follows_the_modules_and_the_end_but_never_reads_the_work(running: Running, login: Login) -> None:
+    answered_with_feedback(running)
+    http = login(running.world.ouder)
+    page = http.get(reverse("coaching:home")).content.decode()
+    assert running.run.module.name in page and "running since" in page
+    closed = close(running)
+    page = http.get(reverse("coaching:home")).content.decode()
+    assert "has ended on" in page and "the coach will get in touch" in page
+    assert reverse("safeguarding:crisis_help") in page
+    assert "done, from" in page
+    assert "Drie wensen" not in page and "Mooi gedaan!" not in page  # the young person's own work
+    assert closed.status == Status.CLOSED
+    assert AccessLogEntry.objects.filter(action="portal.trajectory", user_id=running.world.ouder.pk).exists()

@@ -402,11 +402,27 @@ def appointment_for_calendar(*, actor: User, public_id: UUID, access_point: Acce
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class ChildHelp:
+    """The course of a child's help as the parent may follow it: the modules (names and dates, never
+    the young person's answers or the coach's feedback) and, after closure, what happens next."""
+
+    trajectory: Trajectory
+    runs: list[ModuleRun]
+    follow_ups: list[FollowUp]
+
+    @property
+    def ended(self) -> bool:
+        return self.trajectory.status in {Status.CLOSED, Status.FOLLOW_UP}
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class ChildView:
     client: Client
     age: int
     appointments: list[Appointment]
     parenting_goals: list[GoalProgress] | None
+    #: With clinical access on the day (as for the parenting goals); ``None`` otherwise.
+    help: ChildHelp | None = None
 
 
 def parent_portal_get(*, actor: User, access_point: AccessPoint) -> list[ChildView]:
@@ -416,7 +432,7 @@ def parent_portal_get(*, actor: User, access_point: AccessPoint) -> list[ChildVi
         raise policy.AccessDenied("Only for parents.")
     on = today()
     children = []
-    for client in policy.clients_visible_to(actor, on=on).order_by("given_name", "id"):
+    for client in policy.clients_visible_to(actor, on=on).select_related("provider").order_by("given_name", "id"):
         scope = policy.appointment_scope(actor, client, on=on)
         if scope == policy.AppointmentScope.NONE:
             continue
@@ -426,13 +442,28 @@ def parent_portal_get(*, actor: User, access_point: AccessPoint) -> list[ChildVi
             )[:10]
         )
         goals = None
+        help_ = None
         if policy.can_see_parenting_goals(actor, client, on=on):
-            goals = _goal_progress(_goals(_latest_trajectory(client), kind=Goal.Kind.PARENTING))
+            trajectory = _latest_trajectory(client)
+            goals = _goal_progress(_goals(trajectory, kind=Goal.Kind.PARENTING))
             _log(actor, "portal.goals", [client.public_id], access_point)
+            if trajectory is not None:
+                help_ = ChildHelp(
+                    trajectory=trajectory,
+                    runs=list(
+                        ModuleRun.objects.filter(trajectory=trajectory).select_related("module").order_by("sequence")
+                    ),
+                    follow_ups=list(FollowUp.objects.filter(trajectory=trajectory).order_by("due_on", "months")),
+                )
+                _log(actor, "portal.trajectory", [client.public_id], access_point)
         _log(actor, "portal.appointment", [client.public_id], access_point)
         children.append(
             ChildView(
-                client=client, age=age_on(client.birth_date, on), appointments=appointments, parenting_goals=goals
+                client=client,
+                age=age_on(client.birth_date, on),
+                appointments=appointments,
+                parenting_goals=goals,
+                help=help_,
             )
         )
     return children
