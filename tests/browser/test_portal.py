@@ -89,11 +89,11 @@ def test_young_person_works_in_the_portal_on_a_phone(
 
     expect(page.locator("h1")).to_have_text(re.compile(r"^(Mijn portaal|My portal)$"))
     expect(page.locator("svg[role=img] title")).to_have_count(1)
-    expect(page.locator("main table")).to_contain_text("4")
+    expect(page.locator("main table.coachcare-chart__table")).to_contain_text("4")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360 + 1
     assert_accessible(page)
 
-    page.locator("a[href='/portal/module/']").click()
+    page.locator("main a[href='/portal/module/']").first.click()
     assert page.url.endswith("/portal/module/")
     expect(page.locator("main h2").first).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360 + 1

@@ -104,16 +104,16 @@ def test_consent_given_is_no_longer_waiting_for_that_person_only(world: World) -
 
 def test_a_new_plan_revision_waits_for_agreement(running: Running) -> None:
     world = running.world
-    assert kinds(world.jongere) == [] and kinds(world.ouder) == []
+    assert kinds(world.jongere) == [WaitingKind.MODULE] and kinds(world.ouder) == []
     new_plan_revision(running)
-    assert kinds(world.jongere) == [WaitingKind.PLAN]
+    assert kinds(world.jongere) == [WaitingKind.PLAN, WaitingKind.MODULE]
     assert kinds(world.ouder) == [WaitingKind.PLAN]
 
 
 def test_a_due_questionnaire_waits_with_one_link(running: Running) -> None:
     appointment = past_appointment(running, days_ago=2)
-    [item] = selectors.waiting_for(actor=running.world.jongere, access_point=AP)
-    assert item.kind == WaitingKind.QUESTIONNAIRE
+    item, module = selectors.waiting_for(actor=running.world.jongere, access_point=AP)
+    assert (item.kind, module.kind) == (WaitingKind.QUESTIONNAIRE, WaitingKind.MODULE)
     assert item.url.startswith(reverse("coaching:questionnaire", kwargs={"code": "sessie-feedback"}) + "?context=")
     assert str(appointment.public_id) in item.url
     assert item.since == timezone.localdate(appointment.ends_at)
@@ -122,9 +122,26 @@ def test_a_due_questionnaire_waits_with_one_link(running: Running) -> None:
 
 def test_new_feedback_waits_until_the_module_is_opened(running: Running, login: Login) -> None:
     feedback(running)
-    assert kinds(running.world.jongere) == [WaitingKind.FEEDBACK]
+    assert kinds(running.world.jongere) == [WaitingKind.MODULE, WaitingKind.FEEDBACK]
     http = login(running.world.jongere)
     assert http.get(reverse("coaching:module")).status_code == 200
+    assert kinds(running.world.jongere) == [WaitingKind.MODULE]
+
+
+def test_the_running_modules_assignments_wait_until_all_are_submitted(running: Running) -> None:
+    [item] = selectors.waiting_for(actor=running.world.jongere, access_point=AP)
+    assert (item.kind, item.url, item.since) == (WaitingKind.MODULE, reverse("coaching:module"), running.run.started_on)
+    assert kinds(running.world.ouder) == []  # the young person's own work, not the parent's
+    for assignment in Assignment.objects.filter(module=running.run.module).order_by("order"):
+        assert kinds(running.world.jongere) == [WaitingKind.MODULE]
+        services.assignment_answer_save(
+            actor=running.world.jongere,
+            module_run=running.run,
+            assignment=assignment,
+            text=assignment.choices[0] if assignment.choices else "Klaar",
+            submit=True,
+            access_point=AP,
+        )
     assert kinds(running.world.jongere) == []
 
 
@@ -132,17 +149,17 @@ def test_unread_messages_wait_until_read(running: Running) -> None:
     world = running.world
     thread = messaging_services.thread_for(actor=world.coach, client=world.own, kind=Thread.Kind.YOUTH)
     messaging_services.message_post(actor=world.coach, thread=thread, body="Hoi!", access_point=AP)
-    [item] = selectors.waiting_for(actor=world.jongere, access_point=AP)
+    _module, item = selectors.waiting_for(actor=world.jongere, access_point=AP)
     assert item.kind == WaitingKind.MESSAGES and item.url == reverse("messaging:inbox")
     messaging_services.thread_mark_read(actor=world.jongere, thread=thread)
-    assert kinds(world.jongere) == []
+    assert kinds(world.jongere) == [WaitingKind.MODULE]
 
 
 def test_query_count_does_not_grow_with_the_items(running: Running, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
     world = running.world
     past_appointment(running, days_ago=1)
     with django_assert_max_num_queries(14) as few:
-        assert len(selectors.waiting_for(actor=world.jongere, access_point=AP)) == 1
+        assert len(selectors.waiting_for(actor=world.jongere, access_point=AP)) == 2
     for days in (2, 3):
         past_appointment(running, days_ago=days)
     feedback(running, index=0)
@@ -152,7 +169,7 @@ def test_query_count_does_not_grow_with_the_items(running: Running, django_asser
         messaging_services.message_post(actor=world.coach, thread=thread, body=text, access_point=AP)
     new_plan_revision(running)
     with django_assert_max_num_queries(len(few.captured_queries)):
-        assert len(selectors.waiting_for(actor=world.jongere, access_point=AP)) == 6
+        assert len(selectors.waiting_for(actor=world.jongere, access_point=AP)) == 7
 
 
 def test_the_portal_opens_with_the_waiting_list(running: Running, login: Login) -> None:
@@ -181,6 +198,15 @@ def test_the_parent_start_page_opens_with_the_waiting_list_in_dutch(
 
 
 def test_nothing_waiting_says_so(running: Running, login: Login) -> None:
+    for assignment in Assignment.objects.filter(module=running.run.module):
+        services.assignment_answer_save(
+            actor=running.world.jongere,
+            module_run=running.run,
+            assignment=assignment,
+            text=assignment.choices[0] if assignment.choices else "Klaar",
+            submit=True,
+            access_point=AP,
+        )
     page = login(running.world.jongere).get(reverse("coaching:home")).content.decode()
     assert "Nothing is waiting for you right now." in page
 

@@ -18,7 +18,8 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "coachcare" / "templat
 
 #: Templates only professionals (coach, team lead, administrator) or municipality staff see.
 PROFESSIONAL_TEMPLATES = [
-    *sorted(TEMPLATES.glob("trajectories/*.html")),
+    # _trajectory_family.html is the young person's and the parent's view of their trajectory.
+    *sorted(path for path in TEMPLATES.glob("trajectories/*.html") if path.name != "_trajectory_family.html"),
     *sorted(TEMPLATES.glob("monitoring/*.html")),
     *sorted(TEMPLATES.glob("declarations/*.html")),
     *sorted(TEMPLATES.glob("ijw/*.html")),
@@ -38,7 +39,10 @@ PROFESSIONAL_TEMPLATES = [
 ]
 
 #: msgid -> why it may say "je" on a professional page.
-ALLOWED: dict[str, str] = {}
+ALLOWED: dict[str, str] = {
+    "you": "_given_by.html: said only in the family view, to the young person or parent who gave the consent",
+    "your child": "_given_by.html: said only in the family view, to a parent",
+}
 
 INFORMAL = re.compile(r"\b(je|jij|jou|jouw|jezelf)\b", re.IGNORECASE)
 

@@ -4,12 +4,13 @@ and runs a fixed number of queries whatever the number of goals, answers, entrie
 
 import dataclasses
 import datetime
+import json
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
 
 from django.db import models
-from django.db.models import Count, F, Max, Min, Prefetch, Q
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -30,6 +31,7 @@ from coachcare.method.models import Assignment, Lesson
 from coachcare.trajectories.models import (
     ACTIVE_STATUSES,
     Agreement,
+    FollowUp,
     Goal,
     GoalScore,
     ModuleRun,
@@ -70,9 +72,20 @@ def _latest_trajectory(client: Client) -> Trajectory | None:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class GoalLevel:
+    """One step of a goal's scale in the words written at intake; ``current``: the latest score."""
+
+    level: int
+    text: str
+    current: bool
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class GoalProgress:
     goal: Goal
     chart: LineChart
+    #: The goal's steps, best first, with the one the young person stands on now.
+    levels: list[GoalLevel] = dataclasses.field(default_factory=list)
 
     @property
     def points(self) -> list[Any]:
@@ -85,6 +98,23 @@ def _moment_label(score: GoalScore) -> str:
     return _("module %(number)s") % {"number": score.module_run.sequence}
 
 
+def _goal_levels(goal: Goal, current: int | None) -> list[GoalLevel]:
+    try:
+        scale = json.loads(goal.scale or "{}")
+    except ValueError:
+        return []
+    if not isinstance(scale, dict):
+        return []
+    levels = []
+    for key, text in scale.items():
+        try:
+            level = int(key)
+        except (TypeError, ValueError):
+            continue
+        levels.append(GoalLevel(level=level, text=str(text), current=level == current))
+    return sorted(levels, key=lambda item: -item.level)
+
+
 def _goal_progress(goals: list[Goal]) -> list[GoalProgress]:
     progress = []
     for goal in goals:
@@ -93,7 +123,8 @@ def _goal_progress(goals: list[Goal]) -> list[GoalProgress]:
             key=lambda score: (score.module_run is not None, score.module_run.sequence if score.module_run else 0),
         )
         chart = gbo_chart([(_moment_label(score), score.gbo) for score in scores])
-        progress.append(GoalProgress(goal=goal, chart=chart))
+        current = scores[-1].gas if scores else None
+        progress.append(GoalProgress(goal=goal, chart=chart, levels=_goal_levels(goal, current)))
     return progress
 
 
@@ -191,6 +222,10 @@ class Portal:
     appointments: list[Appointment]
     diary: list[DiaryEntry]
     due: list[DueQuestionnaire]
+
+    @property
+    def ended(self) -> bool:
+        return self.trajectory is not None and self.trajectory.status in {Status.CLOSED, Status.FOLLOW_UP}
 
 
 def _current_run(trajectory: Trajectory | None) -> ModuleRun | None:
@@ -442,11 +477,27 @@ def appointment_for_calendar(*, actor: User, public_id: UUID, access_point: Acce
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class ChildHelp:
+    """The course of a child's help as the parent may follow it: the modules (names and dates, never
+    the young person's answers or the coach's feedback) and, after closure, what happens next."""
+
+    trajectory: Trajectory
+    runs: list[ModuleRun]
+    follow_ups: list[FollowUp]
+
+    @property
+    def ended(self) -> bool:
+        return self.trajectory.status in {Status.CLOSED, Status.FOLLOW_UP}
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class ChildView:
     client: Client
     age: int
     appointments: list[Appointment]
     parenting_goals: list[GoalProgress] | None
+    #: With clinical access on the day (as for the parenting goals); ``None`` otherwise.
+    help: ChildHelp | None = None
 
 
 def parent_portal_get(*, actor: User, access_point: AccessPoint) -> list[ChildView]:
@@ -456,7 +507,7 @@ def parent_portal_get(*, actor: User, access_point: AccessPoint) -> list[ChildVi
         raise policy.AccessDenied("Only for parents.")
     on = today()
     children = []
-    for client in policy.clients_visible_to(actor, on=on).order_by("given_name", "id"):
+    for client in policy.clients_visible_to(actor, on=on).select_related("provider").order_by("given_name", "id"):
         scope = policy.appointment_scope(actor, client, on=on)
         if scope == policy.AppointmentScope.NONE:
             continue
@@ -466,8 +517,10 @@ def parent_portal_get(*, actor: User, access_point: AccessPoint) -> list[ChildVi
             )[:10]
         )
         goals = None
+        help_ = None
         if policy.can_see_parenting_goals(actor, client, on=on):
-            goals = _goal_progress(_goals(_latest_trajectory(client), kind=Goal.Kind.PARENTING))
+            trajectory = _latest_trajectory(client)
+            goals = _goal_progress(_goals(trajectory, kind=Goal.Kind.PARENTING))
             access_log_record(
                 actor=actor,
                 event=Event.READ,
@@ -475,6 +528,21 @@ def parent_portal_get(*, actor: User, access_point: AccessPoint) -> list[ChildVi
                 client_ids=[client.public_id],
                 access_point=access_point,
             )
+            if trajectory is not None:
+                help_ = ChildHelp(
+                    trajectory=trajectory,
+                    runs=list(
+                        ModuleRun.objects.filter(trajectory=trajectory).select_related("module").order_by("sequence")
+                    ),
+                    follow_ups=list(FollowUp.objects.filter(trajectory=trajectory).order_by("due_on", "months")),
+                )
+                access_log_record(
+                    actor=actor,
+                    event=Event.READ,
+                    action="portal.trajectory",
+                    client_ids=[client.public_id],
+                    access_point=access_point,
+                )
         access_log_record(
             actor=actor,
             event=Event.READ,
@@ -484,7 +552,11 @@ def parent_portal_get(*, actor: User, access_point: AccessPoint) -> list[ChildVi
         )
         children.append(
             ChildView(
-                client=client, age=age_on(client.birth_date, on), appointments=appointments, parenting_goals=goals
+                client=client,
+                age=age_on(client.birth_date, on),
+                appointments=appointments,
+                parenting_goals=goals,
+                help=help_,
             )
         )
     return children
@@ -578,6 +650,7 @@ class WaitingKind:
     CONSENT = "consent"
     PLAN = "plan"
     QUESTIONNAIRE = "questionnaire"
+    MODULE = "module"
     FEEDBACK = "feedback"
     MESSAGES = "messages"
 
@@ -602,16 +675,20 @@ def _questionnaire_title(code: str) -> str:
 
 
 def _new_feedback(client: Client) -> Q:
-    return Q(
-        client=client,
-        module_run__state=ModuleRun.State.RUNNING,
-        feedback_at__isnull=False,
-    ) & (Q(feedback_read_at__isnull=True) | Q(feedback_read_at__lt=F("feedback_at")))
+    return (
+        Q(client=client, feedback_at__isnull=False)
+        & ~Q(module_run__trajectory__status=Status.ARCHIVED)
+        & (Q(feedback_read_at__isnull=True) | Q(feedback_read_at__lt=F("feedback_at")))
+    )
 
 
-def new_feedback_answers(*, client: Client) -> "models.QuerySet[AssignmentAnswer]":
-    """The answers in the running module with feedback the young person has not seen yet."""
-    return AssignmentAnswer.objects.filter(_new_feedback(client))
+def new_feedback_answers(*, client: Client, running_only: bool = False) -> "models.QuerySet[AssignmentAnswer]":
+    """The answers with feedback the young person has not seen yet (also of a finished module, which
+    they read on "my trajectory"); ``running_only``: only those of the running module."""
+    answers = AssignmentAnswer.objects.filter(_new_feedback(client))
+    if running_only:
+        answers = answers.filter(module_run__state=ModuleRun.State.RUNNING)
+    return answers
 
 
 def _consent_items(actor: User, clients: list[Client], on: datetime.date) -> tuple[set[int], list[WaitingItem]]:
@@ -693,10 +770,18 @@ def _consent_items(actor: User, clients: list[Client], on: datetime.date) -> tup
     return set(trajectories), items
 
 
+def _open_assignments(run: ModuleRun) -> "models.QuerySet[Assignment]":
+    """The assignments of the running module the young person has not submitted yet."""
+    submitted = AssignmentAnswer.objects.filter(
+        module_run=run, assignment=OuterRef("pk"), status=AssignmentAnswer.Status.SUBMITTED
+    )
+    return Assignment.objects.filter(module_id=run.module_id).exclude(Exists(submitted))
+
+
 def waiting_for(*, actor: User, access_point: AccessPoint, on: datetime.date | None = None) -> list[WaitingItem]:
     """What waits for the young person or parent themself, most important first: their consent to
-    care, their agreement to the plan, questionnaires that are due, new feedback from the coach,
-    unread messages. Empty for everyone else.
+    care, their agreement to the plan, questionnaires that are due, assignments of the running module
+    not submitted yet, new feedback from the coach, unread messages. Empty for everyone else.
 
     A fixed number of queries whatever the number of items (for a parent, a few per child).
     """
@@ -707,7 +792,8 @@ def waiting_for(*, actor: User, access_point: AccessPoint, on: datetime.date | N
     with_trajectory, items = _consent_items(actor, clients, on)
     own = next((client for client in clients if client.user_id == actor.pk), None)
     if own is not None:
-        for due in _due_questionnaires(own, _latest_trajectory(own)):
+        latest = _latest_trajectory(own)
+        for due in _due_questionnaires(own, latest):
             url = reverse("coaching:questionnaire", kwargs={"code": due.code})
             items.append(
                 WaitingItem(
@@ -717,13 +803,29 @@ def waiting_for(*, actor: User, access_point: AccessPoint, on: datetime.date | N
                     since=due.since,
                 )
             )
-        feedback = new_feedback_answers(client=own).aggregate(n=Count("pk"), oldest=Min("feedback_at"))
+        run = _current_run(latest)
+        if run is not None and _open_assignments(run).exists():
+            items.append(
+                WaitingItem(
+                    kind=WaitingKind.MODULE,
+                    label=_("Assignments are waiting for you in your module"),
+                    url=reverse("coaching:module"),
+                    since=run.started_on,
+                )
+            )
+        feedback = new_feedback_answers(client=own).aggregate(
+            n=Count("pk"),
+            running=Count("pk", filter=Q(module_run__state=ModuleRun.State.RUNNING)),
+            oldest=Min("feedback_at"),
+        )
         if feedback["n"]:
+            # Feedback in the running module is read there; on a finished module, on "my trajectory".
+            everything_running = feedback["running"] == feedback["n"]
             items.append(
                 WaitingItem(
                     kind=WaitingKind.FEEDBACK,
                     label=_("Read the new feedback from your coach"),
-                    url=reverse("coaching:module"),
+                    url=reverse("coaching:module") if everything_running else reverse("coaching:trajectory"),
                     since=timezone.localdate(feedback["oldest"]),
                 )
             )
@@ -754,3 +856,88 @@ def waiting_for(*, actor: User, access_point: AccessPoint, on: datetime.date | N
             actor=actor, event=Event.READ, action="portal.waiting", client_ids=read, access_point=access_point
         )
     return items
+
+
+# --- my trajectory: every module done and running, with the young person's own work -----------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ModuleWork:
+    """One module of the trajectory with its lessons and the young person's answers and feedback."""
+
+    run: ModuleRun
+    lessons: list[Lesson]
+    assignments: list[AssignmentWithAnswer]
+
+    @property
+    def running(self) -> bool:
+        return self.run.state == ModuleRun.State.RUNNING
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class MyTrajectory:
+    client: Client
+    #: The latest trajectory that is not archived (an archived file is no longer shown).
+    trajectory: Trajectory | None
+    modules: list[ModuleWork]
+    #: The follow-up contacts planned after closure (6 and 12 months), earliest first.
+    follow_ups: list[FollowUp]
+
+    @property
+    def ended(self) -> bool:
+        return self.trajectory is not None and self.trajectory.status in {Status.CLOSED, Status.FOLLOW_UP}
+
+
+def my_trajectory_get(*, actor: User, access_point: AccessPoint) -> MyTrajectory:
+    """ "My trajectory": every module done and running, each with its lessons, the young person's own
+    answers and the coach's feedback, readable until the file is archived; after closure the planned
+    follow-up contacts. Six queries whatever the number of modules, lessons or answers."""
+    client = own_client(actor=actor)
+    trajectory = (
+        Trajectory.objects.filter(client=client)
+        .exclude(status=Status.ARCHIVED)
+        .select_related("method_version", "client__provider")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if trajectory is None:
+        access_log_record(
+            actor=actor,
+            event=Event.READ,
+            action="portal.trajectory",
+            client_ids=[client.public_id],
+            access_point=access_point,
+        )
+        return MyTrajectory(client=client, trajectory=None, modules=[], follow_ups=[])
+    runs = list(ModuleRun.objects.filter(trajectory=trajectory).select_related("module").order_by("sequence"))
+    module_ids = {run.module_id for run in runs}
+    lessons: dict[int, list[Lesson]] = {}
+    for lesson in Lesson.objects.filter(module_id__in=module_ids).order_by("module_id", "order"):
+        lessons.setdefault(lesson.module_id, []).append(lesson)
+    assignments: dict[int, list[Assignment]] = {}
+    for assignment in Assignment.objects.filter(module_id__in=module_ids).order_by("module_id", "order"):
+        assignments.setdefault(assignment.module_id, []).append(assignment)
+    answers = {
+        (answer.module_run_id, answer.assignment_id): answer
+        for answer in AssignmentAnswer.objects.filter(client=client, module_run__in=runs).select_related("feedback_by")
+    }
+    modules = [
+        ModuleWork(
+            run=run,
+            lessons=lessons.get(run.module_id, []),
+            assignments=[
+                AssignmentWithAnswer(assignment=assignment, answer=answers.get((run.pk, assignment.pk)))
+                for assignment in assignments.get(run.module_id, [])
+            ],
+        )
+        for run in runs
+    ]
+    follow_ups = list(FollowUp.objects.filter(trajectory=trajectory).order_by("due_on", "months"))
+    access_log_record(
+        actor=actor,
+        event=Event.READ,
+        action="portal.trajectory",
+        client_ids=[client.public_id],
+        access_point=access_point,
+    )
+    return MyTrajectory(client=client, trajectory=trajectory, modules=modules, follow_ups=follow_ups)

@@ -199,11 +199,13 @@ def appointment_create(
     return appointment
 
 
-def assignment_feedback_mark_read(*, actor: User, client: Client) -> int:
-    """The young person opened their module: the feedback on its answers is no longer new."""
+def assignment_feedback_mark_read(*, actor: User, client: Client, running_only: bool = True) -> int:
+    """The young person opened their module (``running_only``) or their whole trajectory: the
+    feedback shown there is no longer new."""
     if client.user_id != actor.pk:
         return 0
-    return selectors.new_feedback_answers(client=client).update(feedback_read_at=timezone.now())
+    answers = selectors.new_feedback_answers(client=client, running_only=running_only)
+    return answers.update(feedback_read_at=timezone.now())
 
 
 # --- the "something is waiting for you" reminder ---------------------------------------------------

@@ -7,6 +7,7 @@ app_name = "coaching"
 urlpatterns = [
     path("", views.home, name="home"),
     path("module/", views.module, name="module"),
+    path("traject/", views.my_trajectory, name="trajectory"),
     path("module/assignments/<int:order>/", views.answer_save, name="answer_save"),
     path("diary/", views.diary, name="diary"),
     path("appointments/<uuid:public_id>.ics", views.appointment_calendar, name="appointment_ics"),

@@ -60,6 +60,16 @@ def module(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@login_required
+def my_trajectory(request: HttpRequest) -> HttpResponse:
+    """ "My trajectory": every module done and running with the young person's answers and the coach's
+    feedback (kept after the module is finished), and after closure what happens next."""
+    actor = actor_of(request)
+    page = selectors.my_trajectory_get(actor=actor, access_point=AccessPoint.from_request(request))
+    services.assignment_feedback_mark_read(actor=actor, client=page.client, running_only=False)
+    return render(request, "coaching/trajectory.html", {"page": page})
+
+
 def _module_page(request: HttpRequest, *, bound: AnswerForm | None = None, order: int = 0) -> HttpResponse:
     """The module page; ``bound``: the answer form of assignment ``order`` as posted, with its
     errors and the text as written (nothing typed is lost), answered with 400."""

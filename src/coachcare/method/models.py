@@ -21,6 +21,8 @@ class MethodVersion(models.Model):
     version = models.CharField(_("version"), max_length=20, unique=True)
     description = models.TextField(_("description"), blank=True)
     imported_at = models.DateTimeField(_("imported at"), default=timezone.now)
+    #: For the young person: what goals are and how the five levels of a goal work (B1, "je").
+    youth_goals_text = models.TextField(_("goals explained to the young person (Markdown)"), blank=True)
     is_current = models.BooleanField(
         _("current"), default=False, help_text=_("New trajectories start on the modules of the current version.")
     )
@@ -65,6 +67,9 @@ class Module(models.Model):
     ijw_product_code = models.CharField(_("iJw product code"), max_length=5)
     unit = models.CharField(_("unit (WJ756)"), max_length=2, choices=Unit.choices, default=Unit.PIECES_OUTPUT)
     sequence = models.PositiveSmallIntegerField(_("suggested order"))
+    #: The young person's texts (B1, "je"); the portal never shows ``name``'s professional ``purpose``.
+    youth_title = models.CharField(_("title for the young person"), max_length=200, blank=True)
+    youth_intro = models.TextField(_("introduction for the young person (Markdown)"), blank=True)
     is_final = models.BooleanField(_("final module"), default=False)
 
     class Meta:
@@ -86,6 +91,8 @@ class Lesson(models.Model):
     order = models.PositiveSmallIntegerField(_("order"))
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("body (Markdown)"))
+    youth_title = models.CharField(_("title for the young person"), max_length=200, blank=True)
+    youth_text = models.TextField(_("text for the young person (Markdown)"), blank=True)
 
     class Meta:
         ordering = ["module", "order"]
@@ -110,6 +117,8 @@ class Assignment(models.Model):
     order = models.PositiveSmallIntegerField(_("order"))
     title = models.CharField(_("title"), max_length=200)
     instructions = models.TextField(_("instructions"))
+    youth_title = models.CharField(_("title for the young person"), max_length=200, blank=True)
+    youth_text = models.TextField(_("instructions for the young person (Markdown)"), blank=True)
     answer_kind = models.CharField(_("answer kind"), max_length=10, choices=AnswerKind.choices, default=AnswerKind.TEXT)
     choices = models.JSONField(_("choices"), default=list, blank=True)
 

@@ -144,6 +144,11 @@ def _coach_manual(manual: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _youth(**texts: str) -> dict[str, str]:
+    """The optional youth texts that are filled in (an empty one is left out of the canonical form)."""
+    return {key: value for key, value in texts.items() if value}
+
+
 def package_normalize(*, data: dict[str, Any]) -> dict[str, Any]:
     """The canonical form of a valid package: defaults filled in, modules and items in order.
 
@@ -164,9 +169,15 @@ def package_normalize(*, data: dict[str, Any]) -> dict[str, Any]:
             "ijw_product_category": module["ijw_product_category"],
             "ijw_product_code": module["ijw_product_code"],
             "unit": module.get("unit", Unit.PIECES_OUTPUT.value),
+            **_youth(youth_title=module.get("youth_title", ""), youth_intro=module.get("youth_intro", "")),
             "coach_manual": _coach_manual(module["coach_manual"]),
             "lessons": [
-                {"order": lesson["order"], "title": lesson["title"], "body": lesson["body"]}
+                {
+                    "order": lesson["order"],
+                    "title": lesson["title"],
+                    "body": lesson["body"],
+                    **_youth(youth_title=lesson.get("youth_title", ""), youth_text=lesson.get("youth_text", "")),
+                }
                 for lesson in sorted(module["lessons"], key=lambda lesson: lesson["order"])
             ],
             "assignments": [
@@ -176,6 +187,9 @@ def package_normalize(*, data: dict[str, Any]) -> dict[str, Any]:
                     "instructions": assignment["instructions"],
                     "answer_kind": assignment.get("answer_kind", Assignment.AnswerKind.TEXT.value),
                     "choices": list(assignment.get("choices", [])),
+                    **_youth(
+                        youth_title=assignment.get("youth_title", ""), youth_text=assignment.get("youth_text", "")
+                    ),
                 }
                 for assignment in sorted(module["assignments"], key=lambda assignment: assignment["order"])
             ],
@@ -189,6 +203,7 @@ def package_normalize(*, data: dict[str, Any]) -> dict[str, Any]:
             "name": package["name"],
             "version": package["version"],
             "description": package.get("description", ""),
+            **_youth(youth_goals_text=package.get("youth_goals_text", "")),
         },
         "modules": modules,
     }
@@ -203,6 +218,7 @@ def _version_export(method_version: MethodVersion) -> dict[str, Any]:
             "name": method_version.name,
             "version": method_version.version,
             "description": method_version.description,
+            **_youth(youth_goals_text=method_version.youth_goals_text),
         },
         "modules": [
             {
@@ -217,9 +233,15 @@ def _version_export(method_version: MethodVersion) -> dict[str, Any]:
                 "ijw_product_category": module.ijw_product_category,
                 "ijw_product_code": module.ijw_product_code,
                 "unit": module.unit,
+                **_youth(youth_title=module.youth_title, youth_intro=module.youth_intro),
                 "coach_manual": _coach_manual(module.coach_manual),
                 "lessons": [
-                    {"order": lesson.order, "title": lesson.title, "body": lesson.body}
+                    {
+                        "order": lesson.order,
+                        "title": lesson.title,
+                        "body": lesson.body,
+                        **_youth(youth_title=lesson.youth_title, youth_text=lesson.youth_text),
+                    }
                     for lesson in module.lessons.all()
                 ],
                 "assignments": [
@@ -229,6 +251,7 @@ def _version_export(method_version: MethodVersion) -> dict[str, Any]:
                         "instructions": assignment.instructions,
                         "answer_kind": assignment.answer_kind,
                         "choices": assignment.choices,
+                        **_youth(youth_title=assignment.youth_title, youth_text=assignment.youth_text),
                     }
                     for assignment in module.assignments.all()
                 ],
@@ -311,6 +334,7 @@ def method_package_import(*, data: Any, make_current: bool = False) -> ImportRes
                 name=name,
                 version=version,
                 description=package["package"]["description"],
+                youth_goals_text=package["package"].get("youth_goals_text", ""),
                 imported_at=timezone.now(),
             )
             for module_data in package["modules"]:
@@ -327,6 +351,8 @@ def method_package_import(*, data: Any, make_current: bool = False) -> ImportRes
                     ijw_product_category=module_data["ijw_product_category"],
                     ijw_product_code=module_data["ijw_product_code"],
                     unit=module_data["unit"],
+                    youth_title=module_data.get("youth_title", ""),
+                    youth_intro=module_data.get("youth_intro", ""),
                     coach_manual=module_data["coach_manual"],
                 )
                 Lesson.objects.bulk_create(Lesson(module=module, **lesson) for lesson in module_data["lessons"])

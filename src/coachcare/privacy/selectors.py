@@ -58,17 +58,29 @@ class ConsentStatus:
         return [party.name for party in self.parties if party.plan is None]
 
 
-def _rule_text(age: int) -> str:
+def _rule_text(age: int, *, name: str, is_you: bool) -> str:
+    """The consent rule for the age, about the young person by name (or "you": the page is for the
+    young person and their parents, never in the words of a professional file)."""
     if age >= AGE_CONSENT_ALONE:
+        if is_you:
+            return _(
+                "You are %(age)s. From 16 on, you decide alone: only your consent is needed, "
+                "and your parents only see your file when you allow it."
+            ) % {"age": age}
         return _(
-            "The young person is %(age)s. From 16 on, the young person decides alone: only their consent is needed, "
-            "and parents only see the file when the young person allows it."
-        ) % {"age": age}
+            "%(name)s is %(age)s. From 16 on, %(name)s decides alone: only their consent is needed, "
+            "and parents only see the file when %(name)s allows it."
+        ) % {"age": age, "name": name}
     if age >= AGE_CONSENT_WITH_PARENTS:
+        if is_you:
+            return _(
+                "You are %(age)s. Between 12 and 16, both you and every parent with parental "
+                "authority (gezag) have to agree before care can start."
+            ) % {"age": age}
         return _(
-            "The young person is %(age)s. Between 12 and 16, both the young person and every parent with parental "
+            "%(name)s is %(age)s. Between 12 and 16, both %(name)s and every parent with parental "
             "authority (gezag) have to agree before care can start."
-        ) % {"age": age}
+        ) % {"age": age, "name": name}
     return _("Under 12, the parents with parental authority decide.")
 
 
@@ -110,7 +122,7 @@ def consent_status(
             parties.append(
                 ConsentParty(
                     user=client.user,
-                    name=_("the young person") if not policy.is_young_person(actor) else _("you"),
+                    name=client.given_name if not policy.is_young_person(actor) else _("you"),
                     role="jongere",
                     is_you=policy.is_young_person(actor),
                     care=next((a for a in care if a.given_as == "jongere"), None),
@@ -156,7 +168,7 @@ def consent_status(
         client=client,
         trajectory=trajectory,
         age=age,
-        rule=_rule_text(age),
+        rule=_rule_text(age, name=client.given_name, is_you=policy.is_young_person(actor)),
         parties=parties,
         goals=goals,
         you=next((party for party in parties if party.is_you), None),

@@ -94,6 +94,10 @@ def _posted_version(request: HttpRequest) -> int | None:
 def _run_step(request: HttpRequest, public_id: UUID, step: Step) -> HttpResponse:
     actor = actor_of(request)
     trajectory = _trajectory(request, public_id, step.page)
+    if not policy.can_write_clinical(actor, trajectory.client):
+        # A step form is the professionals' (its words are theirs): a young person or parent who
+        # may read the file reads it on the file, not on a form they cannot send.
+        raise Http404(_("No such trajectory."))
     posted = _posted_version(request)
     if posted is not None:
         trajectory.version = posted  # services compare it under a row lock
@@ -372,6 +376,8 @@ def decide(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """The gate decision: the advice and its rule, then stop / continue / step up with a reason."""
     actor = actor_of(request)
     trajectory = _trajectory(request, public_id, "decision")
+    if not policy.can_write_clinical(actor, trajectory.client):
+        raise Http404(_("No such trajectory."))
     current = selectors.evaluation_current(trajectory=trajectory)
     if current is None:
         messages.error(request, _("Score the evaluation first: then the system gives its advice."))

@@ -1,28 +1,58 @@
-"""Lesson text (a small subset of Markdown) as safe HTML: paragraphs, bullet lists and bold."""
+"""Text written in Markdown (lessons, assignments, the young person's module texts) as safe HTML.
 
-import re
+The method package's texts are Markdown (docs/method-package.md). ``markdown-it-py`` renders them
+(CommonMark, raw HTML switched off, images off), then ``nh3`` keeps only a short list of tags and
+``http``/``https``/``mailto``/``tel`` links, so whatever a package contains, a portal page never gets a
+script, an event handler, a ``javascript:`` link or a style. ``{{ text|markdown }}``.
+"""
 
+from functools import lru_cache
+
+import nh3
 from django import template
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from markdown_it import MarkdownIt
 
 register = template.Library()
 
-BOLD = re.compile(r"\*\*(.+?)\*\*")
+#: What a lesson may use: paragraphs, emphasis, lists, quotes, links. A Markdown heading becomes a
+#: bold paragraph: the page's own headings give the structure.
+ALLOWED_TAGS = {"p", "br", "em", "strong", "ul", "ol", "li", "a", "blockquote", "code"}
+ALLOWED_ATTRIBUTES = {"a": {"href"}}
+URL_SCHEMES = {"http", "https", "mailto", "tel"}
+#: The house classes on the rendered blocks, set by the sanitiser (never taken from the text).
+CLASSES = {
+    "p": {"class": "utrecht-paragraph"},
+    "ul": {"class": "coachcare-bullets"},
+    "ol": {"class": "coachcare-bullets"},
+}
 
 
-def _inline(text: str) -> str:
-    return BOLD.sub(r"<strong>\1</strong>", escape(text))
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).disable("image")
+    parser.add_render_rule("heading_open", lambda *_args: "<p><strong>")
+    parser.add_render_rule("heading_close", lambda *_args: "</strong></p>\n")
+    return parser
+
+
+def markdown_to_html(text: str) -> str:
+    """``text`` (Markdown) as sanitised HTML; empty for empty text."""
+    if not text or not text.strip():
+        return ""
+    html = _parser().render(text)
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer",
+        set_tag_attribute_values=CLASSES,
+        strip_comments=True,
+    ).strip()
 
 
 @register.filter
-def lesson_text(body: str) -> SafeString:
-    blocks = []
-    for block in re.split(r"\n\s*\n", body.strip()):
-        lines = [line.strip() for line in block.splitlines() if line.strip()]
-        if lines and all(line.startswith(("- ", "* ")) for line in lines):
-            items = "".join(f"<li>{_inline(line[2:])}</li>" for line in lines)
-            blocks.append(f'<ul class="coachcare-bullets">{items}</ul>')
-        elif lines:
-            blocks.append(f'<p class="utrecht-paragraph">{"<br>".join(_inline(line) for line in lines)}</p>')
-    return mark_safe("\n".join(blocks))  # noqa: S308 - every piece of text is escaped above
+def markdown(text: str | None) -> SafeString:
+    """``{{ text|markdown }}``: the text rendered and sanitised (see the module docstring)."""
+    return mark_safe(markdown_to_html(str(text or "")))  # noqa: S308 - sanitised by nh3 with a fixed allow-list
