@@ -29,8 +29,8 @@ from django.db.models.functions import Coalesce
 from coachcare.access import policy
 from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint, Event, access_log_record
+from coachcare.core.files import decrypt_bytes
 from coachcare.messaging.models import Attachment, Message, Thread, ThreadRead
-from coachcare.messaging.services import decrypt_bytes
 
 #: "Never read": every message counts as unread.
 _NEVER = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)

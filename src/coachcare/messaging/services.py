@@ -8,7 +8,6 @@ encrypted under MEDIA_ROOT.
 
 import datetime
 import functools
-import os
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -26,48 +25,17 @@ from coachcare.access import policy
 from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients.models import Client
-from coachcare.core.fields import _fernet
+from coachcare.core.files import MAX_UPLOAD_BYTES, encrypt_bytes, upload_check
 from coachcare.messaging.badge import badge_forget
 from coachcare.messaging.models import Attachment, Message, Thread, ThreadRead
 
 MAX_BODY_LENGTH = 5000
-MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
-
-#: Magic bytes at the start of the allowed file types, and the extensions that go with them.
-_SIGNATURES: tuple[tuple[bytes, str, frozenset[str]], ...] = (
-    (b"%PDF-", Attachment.ContentType.PDF, frozenset({".pdf"})),
-    (b"\x89PNG\r\n\x1a\n", Attachment.ContentType.PNG, frozenset({".png"})),
-    (b"\xff\xd8\xff", Attachment.ContentType.JPEG, frozenset({".jpg", ".jpeg"})),
-)
-
-
-def encrypt_bytes(data: bytes) -> bytes:
-    """Encrypt a file's bytes like the encrypted fields (also used for scans of paper consents)."""
-    return _fernet(tuple(settings.COACHCARE_ENCRYPTION_KEYS)).encrypt(data)
-
-
-def decrypt_bytes(token: bytes) -> bytes:
-    return _fernet(tuple(settings.COACHCARE_ENCRYPTION_KEYS)).decrypt(token)
+MAX_ATTACHMENT_BYTES = MAX_UPLOAD_BYTES
 
 
 def attachment_check(*, upload: UploadedFile[bytes]) -> tuple[str, str, bytes]:
-    """(content type, clean original name, bytes) of an allowed upload; ``ValidationError`` otherwise.
-
-    The type is decided by the file's first bytes; the extension must agree with it. The
-    Content-Type the browser sent is ignored.
-    """
-    size = upload.size or 0
-    if size > MAX_ATTACHMENT_BYTES:
-        raise ValidationError({"attachment": _("The file is larger than 5 MB.")})
-    name = os.path.basename((upload.name or "").replace("\\", "/")).strip()[:200] or "attachment"
-    data = b"".join(upload.chunks())
-    if len(data) > MAX_ATTACHMENT_BYTES:
-        raise ValidationError({"attachment": _("The file is larger than 5 MB.")})
-    extension = os.path.splitext(name)[1].lower()
-    for signature, content_type, extensions in _SIGNATURES:
-        if data.startswith(signature) and extension in extensions:
-            return str(content_type), name, data
-    raise ValidationError({"attachment": _("Only PDF, PNG and JPEG files can be attached.")})
+    """(content type, clean original name, bytes) of an allowed attachment (``core.files.upload_check``)."""
+    return upload_check(upload=upload)
 
 
 def thread_for(

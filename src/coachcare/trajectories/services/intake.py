@@ -17,8 +17,8 @@ from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint, Event
 from coachcare.clients.models import Client, GezagRelation
 from coachcare.core.dates import age_on, today
+from coachcare.core.files import decrypt_bytes, encrypt_bytes, upload_check
 from coachcare.measures.gas import GasConvention, gas_levels_validate, gbo_rating_validate
-from coachcare.messaging.services import attachment_check, decrypt_bytes, encrypt_bytes
 from coachcare.trajectories.models import (
     ACTIVE_STATUSES,
     Agreement,
@@ -109,7 +109,7 @@ def agreement_record(
         if how != Agreement.How.ON_PAPER:
             raise ValidationError({"scan": [_("A scan goes with a consent given on paper.")]})
         try:
-            checked = attachment_check(upload=scan)
+            checked = upload_check(upload=scan)
         except ValidationError as error:
             raise ValidationError({"scan": error.message_dict.get("attachment", error.messages)}) from error
     with transaction.atomic():
