@@ -1,7 +1,6 @@
 """Helpers shared by the trajectory services: the writer check, the access log, the row lock."""
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
@@ -12,6 +11,7 @@ from coachcare.clients.models import Client
 from coachcare.method import selectors as method_selectors
 from coachcare.method.models import Module
 from coachcare.trajectories import gate
+from coachcare.trajectories.care_events import care_events_changed
 from coachcare.trajectories.models import (
     GoalScore,
     Trajectory,
@@ -55,11 +55,8 @@ def _claim(trajectory: Trajectory, expected_version: int | None = None) -> None:
 
 
 def _care_events_changed() -> None:
-    """A module started or stopped: after commit, the declarations app derives the iJw start and
-    stop of care (JW305/JW307) in the background (idempotent; the monthly run repeats it)."""
-    from coachcare.declarations.tasks import care_events_sync_task
-
-    transaction.on_commit(care_events_sync_task.enqueue)
+    """A module started or stopped: the money side is told through its one door (``care_events``)."""
+    care_events_changed()
 
 
 def _module(trajectory: Trajectory, code: str) -> Module:
