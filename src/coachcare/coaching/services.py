@@ -5,10 +5,12 @@ Each service checks the access policy and writes the NEN 7513 access log, in one
 
 import dataclasses
 import datetime
+import json
 import logging
 import smtplib
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -23,7 +25,7 @@ from coachcare.accounts.models import Role, User
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients.models import Client
 from coachcare.coaching import selectors
-from coachcare.coaching.models import Appointment, AssignmentAnswer, DiaryEntry
+from coachcare.coaching.models import Appointment, AssignmentAnswer, DiaryEntry, FormDraft
 from coachcare.method.models import Assignment
 from coachcare.trajectories.models import ModuleRun, Trajectory
 
@@ -316,3 +318,110 @@ def reminders_schedule(*, now: datetime.datetime | None = None) -> tuple[str, da
     run_after = _next_reminder_run(now or timezone.now())
     result = reminders_send_task.using(run_after=run_after).enqueue(on=timezone.localdate(run_after).isoformat())
     return str(result.id), run_after
+
+
+# --- drafts of forms sent after the session expired ------------------------------------------------
+
+DRAFT_SALT = "coachcare.coaching.draft"
+#: A draft is restored within this time; older drafts are deleted unread.
+DRAFT_KEEP = datetime.timedelta(days=7)
+#: The longest text kept per field (the forms themselves allow less).
+DRAFT_FIELD_MAX_LENGTH = 20_000
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DraftTicket:
+    """What a form's hidden ``_draft`` field carries, signed: whose form it is, for which client,
+    which posted fields to keep and where the form is shown again."""
+
+    user_id: int
+    client_id: int
+    form: str
+    fields: tuple[str, ...]
+    path: str
+
+
+def draft_ticket_sign(*, actor: User, client: Client, form: str, fields: list[str], path: str) -> str:
+    """The signed ticket a form carries so that what is sent after the session expired can be kept
+    for ``actor`` (``draft_keep``). Only the server can make one; it holds no content."""
+    return signing.dumps(
+        {"u": actor.pk, "c": client.pk, "f": form, "n": list(fields), "p": path}, salt=DRAFT_SALT, compress=True
+    )
+
+
+def draft_ticket_read(*, token: str) -> DraftTicket | None:
+    """The ticket of a posted form, or ``None`` when it is missing, forged or older than a session
+    can live (``SESSION_COOKIE_AGE``) plus a day."""
+    max_age = settings.SESSION_COOKIE_AGE + 24 * 60 * 60
+    try:
+        value = signing.loads(token, salt=DRAFT_SALT, max_age=max_age)
+    except signing.BadSignature:
+        return None
+    try:
+        return DraftTicket(
+            user_id=int(value["u"]),
+            client_id=int(value["c"]),
+            form=str(value["f"])[:100],
+            fields=tuple(str(name) for name in value["n"]),
+            path=str(value["p"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def draft_keep(*, ticket: DraftTicket, data: dict[str, str], access_point: AccessPoint) -> FormDraft | None:
+    """Keep what was sent from a form after the writer's session expired, encrypted, for the writer
+    named in the signed ticket (one draft per writer and form: a newer one replaces it). Nothing is
+    kept for an inactive account, a form without text, or a writer who may no longer write there.
+    Drafts nobody came back for within ``DRAFT_KEEP`` are deleted on the way."""
+    drafts_expired_delete()
+    user = User.objects.filter(pk=ticket.user_id, is_active=True).first()
+    client = Client.objects.filter(pk=ticket.client_id).first()
+    if user is None or client is None or not policy.can_keep_draft(user, client):
+        return None
+    kept = {name: str(data.get(name, ""))[:DRAFT_FIELD_MAX_LENGTH] for name in ticket.fields}
+    if not any(value.strip() for value in kept.values()):
+        return None
+    with transaction.atomic():
+        draft, _created = FormDraft.objects.update_or_create(
+            user=user,
+            form=ticket.form,
+            defaults={"client": client, "data": json.dumps(kept), "saved_at": timezone.now()},
+        )
+        access_log_record(
+            actor=user,
+            event=Event.CREATE,
+            action="portal.draft.keep",
+            client_ids=[client.public_id],
+            access_point=access_point,
+        )
+    return draft
+
+
+def draft_take(*, actor: User, form: str, access_point: AccessPoint) -> dict[str, str] | None:
+    """The writer's kept draft of ``form`` (posted field name -> text), deleted as it is handed back
+    to be shown in the form again; ``None`` when there is none (or it is older than ``DRAFT_KEEP``)."""
+    if not actor.is_authenticated:
+        return None
+    with transaction.atomic():
+        draft = FormDraft.objects.select_for_update().filter(user=actor, form=form).select_related("client").first()
+        if draft is None:
+            return None
+        draft.delete()
+        if draft.saved_at < timezone.now() - DRAFT_KEEP or not policy.can_keep_draft(actor, draft.client):
+            return None
+        access_log_record(
+            actor=actor,
+            event=Event.READ,
+            action="portal.draft.restore",
+            client_ids=[draft.client.public_id],
+            access_point=access_point,
+        )
+    value = json.loads(draft.data)
+    return {str(name): str(text) for name, text in value.items()} if isinstance(value, dict) else None
+
+
+def drafts_expired_delete(*, now: datetime.datetime | None = None) -> int:
+    """Delete drafts nobody came back for within ``DRAFT_KEEP``. Returns the number deleted."""
+    deleted, _per_model = FormDraft.objects.filter(saved_at__lt=(now or timezone.now()) - DRAFT_KEEP).delete()
+    return deleted

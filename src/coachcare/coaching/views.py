@@ -16,7 +16,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from coachcare.access import policy
 from coachcare.audit.services import AccessPoint
+from coachcare.clients.models import Client
 from coachcare.coaching import selectors, services
+from coachcare.coaching.drafts import TICKET_FIELD, draft_restore, draft_ticket, keeps_draft
 from coachcare.coaching.forms import AnswerForm, AppointmentForm, DiaryForm, FeedbackForm, questionnaire_form
 from coachcare.coaching.ics import appointment_ics
 from coachcare.core.forms import service_errors_to_form
@@ -43,11 +45,19 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("coaching:coach_overview")
     portal = selectors.portal_get(actor=actor, access_point=access_point)
     waiting = selectors.waiting_for(actor=actor, access_point=access_point)
-    return render(
-        request,
-        "coaching/home.html",
-        {"portal": portal, "waiting": waiting, "diary_form": DiaryForm(), "messages_url": _messages_url()},
-    )
+    context = {
+        "portal": portal,
+        "waiting": waiting,
+        "diary_form": DiaryForm(),
+        "diary_ticket": _diary_ticket(request, portal.client),
+        "ticket_field": TICKET_FIELD,
+        "messages_url": _messages_url(),
+    }
+    return render(request, "coaching/home.html", context)
+
+
+def _diary_ticket(request: HttpRequest, client: Client) -> str:
+    return draft_ticket(request, client=client, form="diary", fields=["mood", "text"], path=reverse("coaching:diary"))
 
 
 @login_required
@@ -64,16 +74,28 @@ def _module_page(request: HttpRequest, *, bound: AnswerForm | None = None, order
     """The module page; ``bound``: the answer form of assignment ``order`` as posted, with its
     errors and the text as written (nothing typed is lost), answered with 400."""
     page = selectors.module_page_get(actor=actor_of(request), access_point=AccessPoint.from_request(request))
-    forms = {
-        item.assignment.pk: bound
-        if bound is not None and item.assignment.order == order
-        else AnswerForm(initial={"text": item.answer.text if item.answer else ""}, prefix=f"a{item.assignment.order}")
-        for item in page.assignments
-    }
-    items = [(item, forms[item.assignment.pk]) for item in page.assignments]
-    return render(request, "coaching/module.html", {"page": page, "items": items}, status=400 if bound else 200)
+    module_path = reverse("coaching:module")
+    items = []
+    for item in page.assignments:
+        prefix = f"a{item.assignment.order}"
+        key = f"answer:{page.run.pk}:{item.assignment.order}" if page.run is not None else ""
+        if bound is not None and item.assignment.order == order:
+            form = bound
+        else:
+            kept = draft_restore(request, form=key) if key and not item.submitted else None
+            text = kept.get(f"{prefix}-text", "") if kept else (item.answer.text if item.answer else "")
+            form = AnswerForm(initial={"text": text}, prefix=prefix)
+        ticket = (
+            draft_ticket(request, client=page.client, form=key, fields=[f"{prefix}-text"], path=module_path)
+            if key
+            else ""
+        )
+        items.append((item, form, ticket))
+    context = {"page": page, "items": items, "ticket_field": TICKET_FIELD}
+    return render(request, "coaching/module.html", context, status=400 if bound else 200)
 
 
+@keeps_draft
 @login_required
 @require_POST
 def answer_save(request: HttpRequest, order: int) -> HttpResponse:
@@ -105,14 +127,17 @@ def answer_save(request: HttpRequest, order: int) -> HttpResponse:
     return redirect(f"{reverse('coaching:module')}#assignment-{order}")
 
 
+@keeps_draft
 @login_required
 @require_http_methods(["GET", "POST"])
 def diary(request: HttpRequest) -> HttpResponse:
-    """Diary check-in: a mood and optional text, and the young person's own recent entries."""
+    """Diary check-in: a mood and optional text, and the young person's own recent entries. Sent
+    after the session expired, the text is kept and comes back here after login."""
     actor = actor_of(request)
     access_point = AccessPoint.from_request(request)
-    form = DiaryForm(request.POST or None)
     client = selectors.own_client(actor=actor)
+    kept = draft_restore(request, form="diary")
+    form = DiaryForm(request.POST or None, initial=kept or {})
     if request.method == "POST" and form.is_valid():
         try:
             services.diary_entry_add(
@@ -129,7 +154,8 @@ def diary(request: HttpRequest) -> HttpResponse:
             return redirect("coaching:diary")
     _client, entries = selectors.diary_list(actor=actor, access_point=access_point)
     status = 400 if request.method == "POST" else 200
-    return render(request, "coaching/diary.html", {"form": form, "entries": entries}, status=status)
+    context = {"form": form, "entries": entries, "ticket": _diary_ticket(request, client), "ticket_field": TICKET_FIELD}
+    return render(request, "coaching/diary.html", context, status=status)
 
 
 @login_required
