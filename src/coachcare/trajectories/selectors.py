@@ -315,3 +315,16 @@ def trajectory_get_for_actor(*, actor: User, public_id: UUID, action: str, acces
 def trajectories_pending(*, on: datetime.date) -> QuerySet[FollowUp]:
     """Follow-ups that should have fallen due (a safety net if a deferred task was lost)."""
     return FollowUp.objects.filter(state=FollowUp.State.SCHEDULED, due_on__lte=on)
+
+
+def module_unsubmitted_drafts(*, trajectory: Trajectory) -> int:
+    """How many answers of the running module the young person saved as a draft and did not submit
+    (including text kept after their session expired). The coach is warned before finishing the
+    module. Read through the reverse relations of the coaching models (no import of coaching)."""
+    run = ModuleRun.objects.filter(trajectory=trajectory, state=ModuleRun.State.RUNNING).order_by("-sequence").first()
+    if run is None:
+        return 0
+    answers = run.assignment_answers.filter(status="draft").only("text")  # type: ignore[attr-defined]
+    drafts = sum(1 for answer in answers if answer.text.strip())
+    kept = trajectory.client.form_drafts.filter(form__startswith=f"answer:{run.pk}:").count()  # type: ignore[attr-defined]
+    return int(drafts) + int(kept)
