@@ -381,6 +381,21 @@ def appointment_for_calendar(*, actor: User, public_id: UUID, access_point: Acce
     return appointment
 
 
+def appointment_for_change(*, actor: User, public_id: UUID, access_point: AccessPoint) -> Appointment:
+    """One appointment the actor may move or cancel (the treating professionals)."""
+    appointment = Appointment.objects.select_related("client").filter(public_id=public_id).first()
+    if appointment is None or not policy.can_manage_appointments(actor, appointment.client):
+        raise policy.AccessDenied("No such appointment.")
+    access_log_record(
+        actor=actor,
+        event=Event.READ,
+        action="portal.appointment",
+        client_ids=[appointment.client.public_id],
+        access_point=access_point,
+    )
+    return appointment
+
+
 # --- parents ----------------------------------------------------------------------------------------
 
 

@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 
 from coachcare.access import policy
 from coachcare.accounts.models import Role, User
-from coachcare.audit.services import AccessPoint, Event, access_log_record
-from coachcare.clients.models import Client
+from coachcare.audit.services import AccessPoint, Channel, Event, access_log_record, access_log_record_system
+from coachcare.clients.models import Client, GezagRelation
 from coachcare.coaching import selectors
 from coachcare.coaching.models import Appointment, AssignmentAnswer, DiaryEntry, FormDraft
 from coachcare.method.models import Assignment
@@ -199,6 +199,155 @@ def appointment_create(
             access_point=access_point,
         )
     return appointment
+
+
+def _appointment_changeable(actor: User, appointment: Appointment) -> None:
+    if not policy.can_manage_appointments(actor, appointment.client):
+        raise policy.AccessDenied(_("You cannot change this file."))
+    if appointment.cancelled_at is not None:
+        raise ValidationError(_("This appointment has been cancelled."))
+    if appointment.ends_at < timezone.now():
+        raise ValidationError(_("This appointment is over; plan a new one instead."))
+
+
+def _appointment_notify_on_commit(appointment: Appointment) -> None:
+    from coachcare.coaching.tasks import appointment_notify_task  # the task calls this module
+
+    appointment_id, sequence = appointment.pk, appointment.sequence
+    transaction.on_commit(lambda: appointment_notify_task.enqueue(appointment_id=appointment_id, sequence=sequence))
+
+
+def appointment_move(
+    *,
+    actor: User,
+    appointment: Appointment,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    kind: str | None = None,
+    location: str | None = None,
+    access_point: AccessPoint,
+) -> Appointment:
+    """Move an appointment (and, when given, change online/in person and the location). The
+    calendar file keeps its UID with SEQUENCE + 1; the young person (and invited parents) get a
+    notice without content (``appointment_notify``), after commit."""
+    _appointment_changeable(actor, appointment)
+    errors: dict[str, list[str]] = {}
+    if ends_at <= starts_at:
+        errors["ends_at"] = [_("The appointment must end after it starts.")]
+    if starts_at < timezone.now():
+        errors["starts_at"] = [_("Move the appointment to a moment in the future.")]
+    if kind is not None and kind not in Appointment.Kind.values:
+        errors["kind"] = [_("Choose online or in person.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        locked = Appointment.objects.select_for_update().select_related("client").get(pk=appointment.pk)
+        _appointment_changeable(actor, locked)
+        locked.starts_at, locked.ends_at = starts_at, ends_at
+        if kind is not None:
+            locked.kind = kind
+        if location is not None:
+            locked.location = location.strip()
+        locked.sequence += 1
+        locked.save(update_fields=["starts_at", "ends_at", "kind", "location", "sequence"])
+        access_log_record(
+            actor=actor,
+            event=Event.UPDATE,
+            action="portal.appointment.move",
+            client_ids=[locked.client.public_id],
+            access_point=access_point,
+        )
+        _appointment_notify_on_commit(locked)
+    return locked
+
+
+def appointment_cancel(*, actor: User, appointment: Appointment, access_point: AccessPoint) -> Appointment:
+    """Cancel an appointment. It stays listed as cancelled; its calendar file becomes METHOD:CANCEL
+    with SEQUENCE + 1, and the young person (and invited parents) get a notice without content."""
+    _appointment_changeable(actor, appointment)
+    with transaction.atomic():
+        locked = Appointment.objects.select_for_update().select_related("client").get(pk=appointment.pk)
+        _appointment_changeable(actor, locked)
+        locked.cancelled_at = timezone.now()
+        locked.sequence += 1
+        locked.save(update_fields=["cancelled_at", "sequence"])
+        access_log_record(
+            actor=actor,
+            event=Event.UPDATE,
+            action="portal.appointment.cancel",
+            client_ids=[locked.client.public_id],
+            access_point=access_point,
+        )
+        _appointment_notify_on_commit(locked)
+    return locked
+
+
+def _appointment_recipients(appointment: Appointment) -> list[User]:
+    """The young person and, for an appointment with the parents, the invited parents who may see
+    it today: active accounts with an e-mail address."""
+    client = appointment.client
+    candidates: list[User] = [client.user] if client.user is not None else []
+    if appointment.with_parents:
+        candidates += [
+            relation.parent
+            for relation in GezagRelation.objects.filter(client=client, parent__isnull=False).select_related("parent")
+            if relation.parent is not None
+        ]
+    recipients: list[User] = []
+    for user in candidates:
+        if not user.is_active or not user.email or user in recipients:
+            continue
+        scope = policy.appointment_scope(user, client)
+        if scope == policy.AppointmentScope.ALL or (
+            scope == policy.AppointmentScope.WITH_PARENTS and appointment.with_parents
+        ):
+            recipients.append(user)
+    return recipients
+
+
+def appointment_notify(*, appointment_id: int, sequence: int) -> int:
+    """E-mail the young person (and invited parents) that an appointment was moved or cancelled.
+
+    No content: not the title, the place, the time or the kind of care, and never in the subject;
+    only that an appointment changed and where to log in (the portal shows it and offers the
+    updated calendar file). Idempotent: sent once per ``sequence`` (``notified_sequence``); an
+    older change that was overtaken by a newer one is not sent. Returns the number of e-mails."""
+    with transaction.atomic():
+        appointment = (
+            Appointment.objects.select_for_update(of=("self",))
+            .select_related("client__user")
+            .filter(pk=appointment_id)
+            .first()
+        )
+        if appointment is None or appointment.notified_sequence >= sequence or appointment.sequence != sequence:
+            return 0
+        link = settings.COACHCARE_BASE_URL.rstrip("/") + reverse("coaching:home")
+        sent = 0
+        with translation.override(settings.LANGUAGE_CODE):
+            if appointment.cancelled_at is not None:
+                subject = _("An appointment has been cancelled")
+                body = _(
+                    "Hello,\n\nAn appointment in coachcare has been cancelled. Log in to see which one and "
+                    "to remove it from your calendar: %(link)s\n\nThis e-mail was sent automatically."
+                )
+            else:
+                subject = _("An appointment has been moved")
+                body = _(
+                    "Hello,\n\nAn appointment in coachcare has been moved. Log in to see the new time and "
+                    "to update your calendar: %(link)s\n\nThis e-mail was sent automatically."
+                )
+            for user in _appointment_recipients(appointment):
+                send_mail(subject, body % {"link": link}, None, [user.email])
+                sent += 1
+        appointment.notified_sequence = sequence
+        appointment.save(update_fields=["notified_sequence"])
+        access_log_record_system(
+            event=Event.READ,
+            action="portal.appointment.notify",
+            client_ids=[appointment.client.public_id],
+            access_point=AccessPoint.system("appointment_notify", channel=Channel.TASK),
+        )
+    return sent
 
 
 def assignment_feedback_mark_read(*, actor: User, client: Client) -> int:

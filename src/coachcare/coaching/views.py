@@ -19,7 +19,14 @@ from coachcare.audit.services import AccessPoint
 from coachcare.clients.models import Client
 from coachcare.coaching import selectors, services
 from coachcare.coaching.drafts import TICKET_FIELD, draft_restore, draft_ticket, keeps_draft
-from coachcare.coaching.forms import AnswerForm, AppointmentForm, DiaryForm, FeedbackForm, questionnaire_form
+from coachcare.coaching.forms import (
+    AnswerForm,
+    AppointmentForm,
+    AppointmentMoveForm,
+    DiaryForm,
+    FeedbackForm,
+    questionnaire_form,
+)
 from coachcare.coaching.ics import appointment_ics
 from coachcare.core.forms import service_errors_to_form
 from coachcare.core.http import actor_of
@@ -223,6 +230,7 @@ def _client_work_page(
         "work": work,
         "feedback_forms": [(answer, FeedbackForm(prefix=str(answer.public_id))) for answer in work.answers],
         "appointment_form": appointment_form or AppointmentForm(initial={"kind": "offline"}),
+        "now": timezone.now(),
     }
     return render(request, "coaching/coach_client.html", context, status=status)
 
@@ -285,3 +293,56 @@ def appointment_add(request: HttpRequest, public_id: UUID) -> HttpResponse:
             messages.success(request, _("The appointment has been planned."))
             return redirect("coaching:coach_client", public_id=public_id)
     return _client_work_page(request, public_id, appointment_form=form, status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def appointment_change(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """Move or cancel an appointment (the coach); the young person and invited parents are told
+    without content, and the calendar file is updated (same UID, higher SEQUENCE)."""
+    actor = actor_of(request)
+    access_point = AccessPoint.from_request(request)
+    appointment = selectors.appointment_for_change(actor=actor, public_id=public_id, access_point=access_point)
+    back = reverse("coaching:coach_client", kwargs={"public_id": appointment.client.public_id})
+    local = timezone.localtime(appointment.starts_at)
+    initial = {
+        "date": local.date(),
+        "start_time": local.time().replace(second=0, microsecond=0),
+        "end_time": timezone.localtime(appointment.ends_at).time().replace(second=0, microsecond=0),
+        "kind": appointment.kind,
+        "location": appointment.location,
+    }
+    action = request.POST.get("action") if request.method == "POST" else None
+    form = AppointmentMoveForm(request.POST if action == "move" else None, initial=initial)
+    status = 200
+    if action == "cancel":
+        try:
+            services.appointment_cancel(actor=actor, appointment=appointment, access_point=access_point)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("The appointment has been cancelled. The young person has been told."))
+        return redirect(back)
+    if action == "move":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            zone = timezone.get_current_timezone()
+            try:
+                services.appointment_move(
+                    actor=actor,
+                    appointment=appointment,
+                    starts_at=datetime.datetime.combine(data["date"], data["start_time"], tzinfo=zone),
+                    ends_at=datetime.datetime.combine(data["date"], data["end_time"], tzinfo=zone),
+                    kind=data["kind"],
+                    location=data["location"],
+                    access_point=access_point,
+                )
+            except ValidationError as error:
+                service_errors_to_form(form, error, rename={"ends_at": "end_time", "starts_at": "date"})
+            else:
+                messages.success(request, _("The appointment has been moved. The young person has been told."))
+                return redirect(back)
+    context = {"appointment": appointment, "form": form, "back": back}
+    return render(request, "coaching/appointment_change.html", context, status=status)
