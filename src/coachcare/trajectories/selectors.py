@@ -328,3 +328,18 @@ def module_unsubmitted_drafts(*, trajectory: Trajectory) -> int:
     drafts = sum(1 for answer in answers if answer.text.strip())
     kept = trajectory.client.form_drafts.filter(form__startswith=f"answer:{run.pk}:").count()  # type: ignore[attr-defined]
     return int(drafts) + int(kept)
+
+
+def allocation_still_to_request(*, trajectory: Trajectory, module_code: str) -> bool:
+    """Whether asking the municipality for an allocation of ``module_code`` still makes sense: no
+    request for it is waiting for an answer and no granted allocation covers it today. A refused
+    request may be asked again. (The allocation form is not offered otherwise.)"""
+    from coachcare.contracts import selectors as contract_selectors
+    from coachcare.contracts.models import AllocationStatus
+
+    waiting = contract_selectors.allocation_list_for_client(client=trajectory.client).filter(
+        status=AllocationStatus.REQUESTED, product__module_code=module_code
+    )
+    if waiting.exists():
+        return False
+    return contract_selectors.allocation_covering(client=trajectory.client, module_code=module_code, on=today()) is None
