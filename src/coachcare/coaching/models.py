@@ -106,10 +106,10 @@ class Appointment(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     #: The iCalendar SEQUENCE: raised by every move and by the cancellation (RFC 5545 3.8.7.4).
-    sequence = models.PositiveIntegerField(_("version"), default=0)
+    sequence = models.PositiveIntegerField(_("version"), default=0, db_default=0)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     #: The ``sequence`` the young person (and invited parents) were last e-mailed about.
-    notified_sequence = models.PositiveIntegerField(default=0)
+    notified_sequence = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         ordering = ["starts_at", "id"]
