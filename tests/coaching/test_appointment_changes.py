@@ -200,3 +200,18 @@ def test_others_get_404_on_the_page(running: Running, login: Login) -> None:
         assert login(getattr(running.world, who)).post(url, {"action": "cancel"}).status_code == 404
     item.refresh_from_db()
     assert item.cancelled_at is None
+
+
+def test_a_cancelled_session_asks_no_session_feedback(running: Running, login: Login) -> None:
+    item = appointment(running, days=0.01)  # starts in about a quarter of an hour
+    services.appointment_cancel(actor=running.world.coach, appointment=item, access_point=AP)
+    Appointment.objects.filter(pk=item.pk).update(
+        starts_at=timezone.now() - datetime.timedelta(hours=2), ends_at=timezone.now() - datetime.timedelta(hours=1)
+    )
+    with translation.override("en"):
+        page = login(running.world.jongere).get(reverse("coaching:home")).content.decode()
+    assert "How did the session go?" not in page
+    Appointment.objects.filter(pk=item.pk).update(cancelled_at=None)
+    with translation.override("en"):
+        page = login(running.world.jongere).get(reverse("coaching:home")).content.decode()
+    assert "How did the session go?" in page  # the same session, held: feedback is asked

@@ -127,6 +127,7 @@ def _due_questionnaires(client: Client, trajectory: Trajectory | None) -> list[D
             client=client,
             ends_at__lte=now,
             ends_at__gte=now - datetime.timedelta(days=SESSION_FEEDBACK_DAYS),
+            cancelled_at__isnull=True,  # a cancelled session asks no feedback
         ).order_by("-starts_at")[:3]
     )
     answered = set(
