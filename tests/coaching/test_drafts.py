@@ -135,3 +135,28 @@ def test_old_drafts_are_not_handed_back(running: Running, days: int) -> None:
     FormDraft.objects.update(saved_at=timezone.now() - datetime.timedelta(days=days))
     assert services.draft_take(actor=running.world.jongere, form="diary", access_point=AP) is None
     assert not FormDraft.objects.exists()
+
+
+def test_download_my_data_holds_only_the_requesters_own_drafts(running: Running) -> None:
+    from coachcare.privacy.sections import coaching as coaching_section
+
+    world = running.world
+    thread = messaging_services.thread_for(actor=world.coach, client=world.own, kind="youth", access_point=AP)
+    coach_ticket = services.draft_ticket_read(
+        token=services.draft_ticket_sign(
+            actor=world.coach, client=world.own, form=f"message:{thread.public_id}", fields=["body"], path="/"
+        )
+    )
+    own_ticket = services.draft_ticket_read(
+        token=services.draft_ticket_sign(
+            actor=world.jongere, client=world.own, form="diary", fields=["mood", "text"], path="/"
+        )
+    )
+    assert coach_ticket is not None and own_ticket is not None
+    services.draft_keep(ticket=coach_ticket, data={"body": "Concept van de coach"}, access_point=AP)
+    services.draft_keep(ticket=own_ticket, data={"mood": "3", "text": "Mijn eigen concept"}, access_point=AP)
+    section = coaching_section(world.own, world.jongere)
+    assert section is not None
+    text = str(section[1])
+    assert "Mijn eigen concept" in text
+    assert "Concept van de coach" not in text

@@ -346,6 +346,10 @@ _PARENT_WORDS = ("parent", "ouder")
 _YOUTH_ONLY_WORDS = ("diary", "dagboek", "answer", "assignment")
 
 
+#: Models whose rows only their writer (``user``) gets: text kept after an expired session.
+_WRITER_ONLY_MODELS = ("coaching.FormDraft",)
+
+
 def _is_parent_container(instance: models.Model) -> bool:
     for field in instance._meta.concrete_fields:
         value = getattr(instance, field.attname)
@@ -408,6 +412,8 @@ def _dynamic_section(app_label: str, client: Client, requester: User) -> Section
                 continue  # a parent never gets the young person's own thread
             if policy.is_young_person(requester) and parent_container:
                 continue  # nor the young person the parents' thread
+            if model._meta.label in _WRITER_ONLY_MODELS and getattr(instance, "user_id", None) != requester.pk:
+                continue  # an unsent draft belongs to its writer only (a coach's draft is not the file)
             kept.append(instance)
         for row in _generic_rows(model, kept, lookup):
             rows.append({"kind": str(model._meta.verbose_name), **row})
