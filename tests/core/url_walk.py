@@ -404,6 +404,7 @@ FILL: dict[tuple[str, str], Filler] = {
     ("portal/appointments/", "public_id"): lambda d: str(d.appointment.public_id),
     ("portal/", "code"): lambda d: "gbo",
     ("portal/coach/answers/", "public_id"): lambda d: str(d.answer.public_id),
+    ("portal/coach/appointments/", "public_id"): lambda d: str(d.appointment.public_id),
     ("portal/coach/", "public_id"): lambda d: str(d.world.own.public_id),
     ("messages/open/", "client_public_id"): lambda d: str(d.world.own.public_id),
     ("messages/", "public_id"): lambda d: str(d.youth_thread.public_id),

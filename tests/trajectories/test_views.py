@@ -106,7 +106,7 @@ def evaluated(world: World, http: HttpClient, gas: int, gbo: int) -> Trajectory:
     trajectory = to_intake(world, http)
     goal = plan_agreed(world, http, trajectory)
     assert http.post(url("module_start", trajectory), {"module-module_code": MODULES[0]}).status_code == 302
-    assert http.post(url("module_finish", trajectory)).status_code == 302
+    assert http.post(url("module_finish", trajectory), {"confirmed": "yes"}).status_code == 302
     response = http.post(
         url("evaluation", trajectory), {f"scores-gas_{goal.pk}": str(gas), f"scores-gbo_{goal.pk}": str(gbo)}
     )
@@ -251,7 +251,12 @@ def test_whole_way_through_the_screens_to_closure_and_follow_up(contracted: Worl
     with mock.patch("django.db.transaction.on_commit", side_effect=lambda func, **kw: func()):
         response = http.post(
             url("close", trajectory),
-            {"close-end_reason": "31", "close-without_help": "yes", "close-not_answered_reason": "Niet bereikbaar"},
+            {
+                "close-end_reason": "31",
+                "close-without_help": "yes",
+                "close-not_answered_reason": "Niet bereikbaar",
+                "confirmed": "yes",
+            },
         )
         assert response.status_code == 302
     trajectory = refresh(trajectory)

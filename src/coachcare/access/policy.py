@@ -644,6 +644,12 @@ def can_write_own_work(user: User, client: Client) -> bool:
     return user.is_authenticated and user.is_active and user.role == Role.JONGERE and _is_own_file(user, client)
 
 
+def can_keep_draft(user: User, client: Client) -> bool:
+    """Text a user sent from a form of this client's file after their session expired is kept for
+    them (and handed back after login) while they may still see the file."""
+    return user.is_active and clients_visible_to(user).filter(pk=client.pk).exists()
+
+
 def can_give_feedback(user: User, client: Client) -> bool:
     """The treating professionals give feedback on submitted answers."""
     return can_write_clinical(user, client)

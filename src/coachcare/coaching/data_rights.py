@@ -5,14 +5,15 @@
 - A parent never gets the young person's own writing (assignment answers, diary); they get the
   appointments they were invited to (``with_parents``).
 - Both only while the policy gives them the clinical file that day.
-- Destruction deletes the answers, the diary entries and the appointments.
+- A form draft kept after an expired session goes only to its own writer.
+- Destruction deletes the answers, the diary entries, the appointments and the form drafts.
 """
 
 from django.utils.translation import gettext as _
 
 from coachcare.accounts.models import User
 from coachcare.clients.models import Client
-from coachcare.coaching.models import Appointment, AssignmentAnswer, DiaryEntry
+from coachcare.coaching.models import Appointment, AssignmentAnswer, DiaryEntry, FormDraft
 from coachcare.privacy.registry import Section, clinical, destroyer_register, model_rows, section_register
 
 
@@ -26,6 +27,8 @@ def coaching_for_young_person(client: Client, requester: User) -> Section | None
         *model_rows(AssignmentAnswer, answers, leave_out="client"),
         *model_rows(DiaryEntry, diary, leave_out="client"),
         *model_rows(Appointment, appointments, leave_out="client"),
+        # A text kept after an expired session belongs to its writer only (a coach's draft is not the file).
+        *model_rows(FormDraft, FormDraft.objects.filter(client=client, user=requester), leave_out="client"),
     ]
     return _("Assignments, diary and appointments"), rows
 
@@ -39,7 +42,7 @@ def coaching_for_parent(client: Client, requester: User) -> Section | None:
 
 def destroy_coaching(client: Client) -> dict[str, int]:
     counts: dict[str, int] = {}
-    for model in (AssignmentAnswer, DiaryEntry, Appointment):
+    for model in (AssignmentAnswer, DiaryEntry, Appointment, FormDraft):
         _total, per_model = model._default_manager.filter(client=client).delete()
         counts[model._meta.label] = per_model.get(model._meta.label, 0)
     return counts
@@ -48,6 +51,6 @@ def destroy_coaching(client: Client) -> dict[str, int]:
 section_register(key="coaching", order=150, young_person=coaching_for_young_person, parent=coaching_for_parent)
 destroyer_register(
     key="coaching",
-    covers=("coaching.AssignmentAnswer", "coaching.DiaryEntry", "coaching.Appointment"),
+    covers=("coaching.AssignmentAnswer", "coaching.DiaryEntry", "coaching.Appointment", "coaching.FormDraft"),
     function=destroy_coaching,
 )

@@ -45,6 +45,22 @@ class AppointmentForm(forms.Form):
     with_parents = forms.BooleanField(label=_("Invite the parents"), required=False)
 
 
+class AppointmentMoveForm(forms.Form):
+    """Move an appointment: the new date and times, online or in person, and the place."""
+
+    prefix = "move"
+    date = forms.DateField(label=_("New date"), widget=forms.DateInput(attrs={"type": "date"}))
+    start_time = forms.TimeField(label=_("Start time"), widget=forms.TimeInput(attrs={"type": "time"}))
+    end_time = forms.TimeField(label=_("End time"), widget=forms.TimeInput(attrs={"type": "time"}))
+    kind = forms.ChoiceField(label=_("Kind"), choices=Appointment.Kind.choices)
+    location = forms.CharField(
+        label=_("Location"),
+        required=False,
+        max_length=200,
+        help_text=_('For example "Video" or an address. No clinical content: it goes into the calendar file.'),
+    )
+
+
 def questionnaire_form(items: list[Any], data: Any = None) -> forms.Form:
     """A form with one required choice per questionnaire item (rendered as radio buttons)."""
     form = forms.Form(data)

@@ -32,15 +32,21 @@ def _fold(line: str) -> list[str]:
 
 
 def appointment_ics(appointment: Appointment, *, now: datetime.datetime) -> str:
+    """The appointment as a calendar file. The UID never changes; every move or cancellation
+    raises SEQUENCE, so a calendar that imports the new file updates its event. A cancelled
+    appointment is sent with METHOD:CANCEL and STATUS:CANCELLED (RFC 5546 3.2.5)."""
     domain = getattr(settings, "COACHCARE_ICS_DOMAIN", "coachcare.invalid")
+    cancelled = appointment.cancelled_at is not None
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
         "PRODID:-//coachcare//portal//NL",
         "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
+        "METHOD:CANCEL" if cancelled else "METHOD:PUBLISH",
         "BEGIN:VEVENT",
         f"UID:{appointment.public_id}@{domain}",
+        f"SEQUENCE:{appointment.sequence}",
+        "STATUS:CANCELLED" if cancelled else "STATUS:CONFIRMED",
         f"DTSTAMP:{_utc(now)}",
         f"DTSTART:{_utc(appointment.starts_at)}",
         f"DTEND:{_utc(appointment.ends_at)}",

@@ -105,6 +105,11 @@ class Appointment(models.Model):
     with_parents = models.BooleanField(_("parents are invited"), default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    #: The iCalendar SEQUENCE: raised by every move and by the cancellation (RFC 5545 3.8.7.4).
+    sequence = models.PositiveIntegerField(_("version"), default=0, db_default=0)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    #: The ``sequence`` the young person (and invited parents) were last e-mailed about.
+    notified_sequence = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         ordering = ["starts_at", "id"]
@@ -117,3 +122,28 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"appointment {self.public_id}"
+
+
+class FormDraft(models.Model):
+    """Text that was sent from a form after the writer's session had expired, kept so that nothing
+    typed is lost: restored into the same form after the writer logs in again (and then deleted).
+
+    Clinical content (a diary entry, an answer, a message), so encrypted like the real field and
+    destroyed with the client file. Keyed to the writer and the form (``coachcare.coaching.drafts``).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="form_drafts")
+    #: Which form: ``diary``, ``answer:<module run>:<order>``, ``message:<thread>``.
+    form = models.CharField(_("form"), max_length=100)
+    #: The posted fields as JSON (name -> text), encrypted.
+    data = EncryptedTextField(_("text"))
+    saved_at = models.DateTimeField(_("saved at"))
+
+    class Meta:
+        verbose_name = _("form draft")
+        verbose_name_plural = _("form drafts")
+        constraints = [models.UniqueConstraint(fields=["user", "form"], name="coaching_draft_once_per_form")]
+
+    def __str__(self) -> str:
+        return f"draft {self.form}"

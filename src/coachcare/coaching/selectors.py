@@ -160,6 +160,7 @@ def _due_questionnaires(client: Client, trajectory: Trajectory | None) -> list[D
             client=client,
             ends_at__lte=now,
             ends_at__gte=now - datetime.timedelta(days=SESSION_FEEDBACK_DAYS),
+            cancelled_at__isnull=True,  # a cancelled session asks no feedback
         ).order_by("-starts_at")[:3]
     )
     answered = set(
@@ -467,6 +468,21 @@ def appointment_for_calendar(*, actor: User, public_id: UUID, access_point: Acce
         actor=actor,
         event=Event.READ,
         action="portal.appointment.ics",
+        client_ids=[appointment.client.public_id],
+        access_point=access_point,
+    )
+    return appointment
+
+
+def appointment_for_change(*, actor: User, public_id: UUID, access_point: AccessPoint) -> Appointment:
+    """One appointment the actor may move or cancel (the treating professionals)."""
+    appointment = Appointment.objects.select_related("client").filter(public_id=public_id).first()
+    if appointment is None or not policy.can_manage_appointments(actor, appointment.client):
+        raise policy.AccessDenied("No such appointment.")
+    access_log_record(
+        actor=actor,
+        event=Event.READ,
+        action="portal.appointment",
         client_ids=[appointment.client.public_id],
         access_point=access_point,
     )

@@ -5,10 +5,12 @@ Each service checks the access policy and writes the NEN 7513 access log, in one
 
 import dataclasses
 import datetime
+import json
 import logging
 import smtplib
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -20,10 +22,10 @@ from django.utils.translation import gettext as _
 
 from coachcare.access import policy
 from coachcare.accounts.models import Role, User
-from coachcare.audit.services import AccessPoint, Event, access_log_record
-from coachcare.clients.models import Client
+from coachcare.audit.services import AccessPoint, Channel, Event, access_log_record, access_log_record_system
+from coachcare.clients.models import Client, GezagRelation
 from coachcare.coaching import selectors
-from coachcare.coaching.models import Appointment, AssignmentAnswer, DiaryEntry
+from coachcare.coaching.models import Appointment, AssignmentAnswer, DiaryEntry, FormDraft
 from coachcare.method.models import Assignment
 from coachcare.trajectories.models import ModuleRun, Trajectory
 
@@ -199,6 +201,155 @@ def appointment_create(
     return appointment
 
 
+def _appointment_changeable(actor: User, appointment: Appointment) -> None:
+    if not policy.can_manage_appointments(actor, appointment.client):
+        raise policy.AccessDenied(_("You cannot change this file."))
+    if appointment.cancelled_at is not None:
+        raise ValidationError(_("This appointment has been cancelled."))
+    if appointment.ends_at < timezone.now():
+        raise ValidationError(_("This appointment is over; plan a new one instead."))
+
+
+def _appointment_notify_on_commit(appointment: Appointment) -> None:
+    from coachcare.coaching.tasks import appointment_notify_task  # the task calls this module
+
+    appointment_id, sequence = appointment.pk, appointment.sequence
+    transaction.on_commit(lambda: appointment_notify_task.enqueue(appointment_id=appointment_id, sequence=sequence))
+
+
+def appointment_move(
+    *,
+    actor: User,
+    appointment: Appointment,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    kind: str | None = None,
+    location: str | None = None,
+    access_point: AccessPoint,
+) -> Appointment:
+    """Move an appointment (and, when given, change online/in person and the location). The
+    calendar file keeps its UID with SEQUENCE + 1; the young person (and invited parents) get a
+    notice without content (``appointment_notify``), after commit."""
+    _appointment_changeable(actor, appointment)
+    errors: dict[str, list[str]] = {}
+    if ends_at <= starts_at:
+        errors["ends_at"] = [_("The appointment must end after it starts.")]
+    if starts_at < timezone.now():
+        errors["starts_at"] = [_("Move the appointment to a moment in the future.")]
+    if kind is not None and kind not in Appointment.Kind.values:
+        errors["kind"] = [_("Choose online or in person.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        locked = Appointment.objects.select_for_update().select_related("client").get(pk=appointment.pk)
+        _appointment_changeable(actor, locked)
+        locked.starts_at, locked.ends_at = starts_at, ends_at
+        if kind is not None:
+            locked.kind = kind
+        if location is not None:
+            locked.location = location.strip()
+        locked.sequence += 1
+        locked.save(update_fields=["starts_at", "ends_at", "kind", "location", "sequence"])
+        access_log_record(
+            actor=actor,
+            event=Event.UPDATE,
+            action="portal.appointment.move",
+            client_ids=[locked.client.public_id],
+            access_point=access_point,
+        )
+        _appointment_notify_on_commit(locked)
+    return locked
+
+
+def appointment_cancel(*, actor: User, appointment: Appointment, access_point: AccessPoint) -> Appointment:
+    """Cancel an appointment. It stays listed as cancelled; its calendar file becomes METHOD:CANCEL
+    with SEQUENCE + 1, and the young person (and invited parents) get a notice without content."""
+    _appointment_changeable(actor, appointment)
+    with transaction.atomic():
+        locked = Appointment.objects.select_for_update().select_related("client").get(pk=appointment.pk)
+        _appointment_changeable(actor, locked)
+        locked.cancelled_at = timezone.now()
+        locked.sequence += 1
+        locked.save(update_fields=["cancelled_at", "sequence"])
+        access_log_record(
+            actor=actor,
+            event=Event.UPDATE,
+            action="portal.appointment.cancel",
+            client_ids=[locked.client.public_id],
+            access_point=access_point,
+        )
+        _appointment_notify_on_commit(locked)
+    return locked
+
+
+def _appointment_recipients(appointment: Appointment) -> list[User]:
+    """The young person and, for an appointment with the parents, the invited parents who may see
+    it today: active accounts with an e-mail address."""
+    client = appointment.client
+    candidates: list[User] = [client.user] if client.user is not None else []
+    if appointment.with_parents:
+        candidates += [
+            relation.parent
+            for relation in GezagRelation.objects.filter(client=client, parent__isnull=False).select_related("parent")
+            if relation.parent is not None
+        ]
+    recipients: list[User] = []
+    for user in candidates:
+        if not user.is_active or not user.email or user in recipients:
+            continue
+        scope = policy.appointment_scope(user, client)
+        if scope == policy.AppointmentScope.ALL or (
+            scope == policy.AppointmentScope.WITH_PARENTS and appointment.with_parents
+        ):
+            recipients.append(user)
+    return recipients
+
+
+def appointment_notify(*, appointment_id: int, sequence: int) -> int:
+    """E-mail the young person (and invited parents) that an appointment was moved or cancelled.
+
+    No content: not the title, the place, the time or the kind of care, and never in the subject;
+    only that an appointment changed and where to log in (the portal shows it and offers the
+    updated calendar file). Idempotent: sent once per ``sequence`` (``notified_sequence``); an
+    older change that was overtaken by a newer one is not sent. Returns the number of e-mails."""
+    with transaction.atomic():
+        appointment = (
+            Appointment.objects.select_for_update(of=("self",))
+            .select_related("client__user")
+            .filter(pk=appointment_id)
+            .first()
+        )
+        if appointment is None or appointment.notified_sequence >= sequence or appointment.sequence != sequence:
+            return 0
+        link = settings.COACHCARE_BASE_URL.rstrip("/") + reverse("coaching:home")
+        sent = 0
+        with translation.override(settings.LANGUAGE_CODE):
+            if appointment.cancelled_at is not None:
+                subject = _("An appointment has been cancelled")
+                body = _(
+                    "Hello,\n\nAn appointment in coachcare has been cancelled. Log in to see which one and "
+                    "to remove it from your calendar: %(link)s\n\nThis e-mail was sent automatically."
+                )
+            else:
+                subject = _("An appointment has been moved")
+                body = _(
+                    "Hello,\n\nAn appointment in coachcare has been moved. Log in to see the new time and "
+                    "to update your calendar: %(link)s\n\nThis e-mail was sent automatically."
+                )
+            for user in _appointment_recipients(appointment):
+                send_mail(subject, body % {"link": link}, None, [user.email])
+                sent += 1
+        appointment.notified_sequence = sequence
+        appointment.save(update_fields=["notified_sequence"])
+        access_log_record_system(
+            event=Event.READ,
+            action="portal.appointment.notify",
+            client_ids=[appointment.client.public_id],
+            access_point=AccessPoint.system("appointment_notify", channel=Channel.TASK),
+        )
+    return sent
+
+
 def assignment_feedback_mark_read(*, actor: User, client: Client, running_only: bool = True) -> int:
     """The young person opened their module (``running_only``) or their whole trajectory: the
     feedback shown there is no longer new."""
@@ -318,3 +469,110 @@ def reminders_schedule(*, now: datetime.datetime | None = None) -> tuple[str, da
     run_after = _next_reminder_run(now or timezone.now())
     result = reminders_send_task.using(run_after=run_after).enqueue(on=timezone.localdate(run_after).isoformat())
     return str(result.id), run_after
+
+
+# --- drafts of forms sent after the session expired ------------------------------------------------
+
+DRAFT_SALT = "coachcare.coaching.draft"
+#: A draft is restored within this time; older drafts are deleted unread.
+DRAFT_KEEP = datetime.timedelta(days=7)
+#: The longest text kept per field (the forms themselves allow less).
+DRAFT_FIELD_MAX_LENGTH = 20_000
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DraftTicket:
+    """What a form's hidden ``_draft`` field carries, signed: whose form it is, for which client,
+    which posted fields to keep and where the form is shown again."""
+
+    user_id: int
+    client_id: int
+    form: str
+    fields: tuple[str, ...]
+    path: str
+
+
+def draft_ticket_sign(*, actor: User, client: Client, form: str, fields: list[str], path: str) -> str:
+    """The signed ticket a form carries so that what is sent after the session expired can be kept
+    for ``actor`` (``draft_keep``). Only the server can make one; it holds no content."""
+    return signing.dumps(
+        {"u": actor.pk, "c": client.pk, "f": form, "n": list(fields), "p": path}, salt=DRAFT_SALT, compress=True
+    )
+
+
+def draft_ticket_read(*, token: str) -> DraftTicket | None:
+    """The ticket of a posted form, or ``None`` when it is missing, forged or older than a session
+    can live (``SESSION_COOKIE_AGE``) plus a day."""
+    max_age = settings.SESSION_COOKIE_AGE + 24 * 60 * 60
+    try:
+        value = signing.loads(token, salt=DRAFT_SALT, max_age=max_age)
+    except signing.BadSignature:
+        return None
+    try:
+        return DraftTicket(
+            user_id=int(value["u"]),
+            client_id=int(value["c"]),
+            form=str(value["f"])[:100],
+            fields=tuple(str(name) for name in value["n"]),
+            path=str(value["p"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def draft_keep(*, ticket: DraftTicket, data: dict[str, str], access_point: AccessPoint) -> FormDraft | None:
+    """Keep what was sent from a form after the writer's session expired, encrypted, for the writer
+    named in the signed ticket (one draft per writer and form: a newer one replaces it). Nothing is
+    kept for an inactive account, a form without text, or a writer who may no longer write there.
+    Drafts nobody came back for within ``DRAFT_KEEP`` are deleted on the way."""
+    drafts_expired_delete()
+    user = User.objects.filter(pk=ticket.user_id, is_active=True).first()
+    client = Client.objects.filter(pk=ticket.client_id).first()
+    if user is None or client is None or not policy.can_keep_draft(user, client):
+        return None
+    kept = {name: str(data.get(name, ""))[:DRAFT_FIELD_MAX_LENGTH] for name in ticket.fields}
+    if not any(value.strip() for value in kept.values()):
+        return None
+    with transaction.atomic():
+        draft, _created = FormDraft.objects.update_or_create(
+            user=user,
+            form=ticket.form,
+            defaults={"client": client, "data": json.dumps(kept), "saved_at": timezone.now()},
+        )
+        access_log_record(
+            actor=user,
+            event=Event.CREATE,
+            action="portal.draft.keep",
+            client_ids=[client.public_id],
+            access_point=access_point,
+        )
+    return draft
+
+
+def draft_take(*, actor: User, form: str, access_point: AccessPoint) -> dict[str, str] | None:
+    """The writer's kept draft of ``form`` (posted field name -> text), deleted as it is handed back
+    to be shown in the form again; ``None`` when there is none (or it is older than ``DRAFT_KEEP``)."""
+    if not actor.is_authenticated:
+        return None
+    with transaction.atomic():
+        draft = FormDraft.objects.select_for_update().filter(user=actor, form=form).select_related("client").first()
+        if draft is None:
+            return None
+        draft.delete()
+        if draft.saved_at < timezone.now() - DRAFT_KEEP or not policy.can_keep_draft(actor, draft.client):
+            return None
+        access_log_record(
+            actor=actor,
+            event=Event.READ,
+            action="portal.draft.restore",
+            client_ids=[draft.client.public_id],
+            access_point=access_point,
+        )
+    value = json.loads(draft.data)
+    return {str(name): str(text) for name, text in value.items()} if isinstance(value, dict) else None
+
+
+def drafts_expired_delete(*, now: datetime.datetime | None = None) -> int:
+    """Delete drafts nobody came back for within ``DRAFT_KEEP``. Returns the number deleted."""
+    deleted, _per_model = FormDraft.objects.filter(saved_at__lt=(now or timezone.now()) - DRAFT_KEEP).delete()
+    return deleted

@@ -24,3 +24,10 @@ def reminders_send_task(on: str) -> dict[str, Any]:
     out = io.StringIO()
     call_command("reminders_send", on=on, stdout=out)
     return {"on": on, "summary": out.getvalue().strip()}
+
+
+@task()
+def appointment_notify_task(appointment_id: int, sequence: int) -> int:
+    """Tell the young person (and invited parents) that an appointment was moved or cancelled,
+    without content. Idempotent: once per change (``Appointment.notified_sequence``)."""
+    return services.appointment_notify(appointment_id=appointment_id, sequence=sequence)

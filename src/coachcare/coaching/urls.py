@@ -16,4 +16,5 @@ urlpatterns = [
     path("coach/answers/<uuid:public_id>/feedback/", views.feedback_give, name="feedback_give"),
     path("coach/<uuid:public_id>/", views.coach_client, name="coach_client"),
     path("coach/<uuid:public_id>/appointments/", views.appointment_add, name="appointment_add"),
+    path("coach/appointments/<uuid:public_id>/", views.appointment_change, name="appointment_change"),
 ]

@@ -17,8 +17,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 from coachcare.access import policy
 from coachcare.accounts.http import actor_of
 from coachcare.audit.services import AccessPoint
+from coachcare.clients.models import Client
 from coachcare.coaching import selectors, services
-from coachcare.coaching.forms import AnswerForm, AppointmentForm, DiaryForm, FeedbackForm, questionnaire_form
+from coachcare.coaching.drafts import TICKET_FIELD, draft_restore, draft_ticket, keeps_draft
+from coachcare.coaching.forms import (
+    AnswerForm,
+    AppointmentForm,
+    AppointmentMoveForm,
+    DiaryForm,
+    FeedbackForm,
+    questionnaire_form,
+)
 from coachcare.coaching.ics import appointment_ics
 from coachcare.core.forms import service_errors_to_form
 from coachcare.measures.services import questionnaire_response_submit
@@ -43,11 +52,19 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("coaching:coach_overview")
     portal = selectors.portal_get(actor=actor, access_point=access_point)
     waiting = selectors.waiting_for(actor=actor, access_point=access_point)
-    return render(
-        request,
-        "coaching/home.html",
-        {"portal": portal, "waiting": waiting, "diary_form": DiaryForm(), "messages_url": _messages_url()},
-    )
+    context = {
+        "portal": portal,
+        "waiting": waiting,
+        "diary_form": DiaryForm(),
+        "diary_ticket": _diary_ticket(request, portal.client),
+        "ticket_field": TICKET_FIELD,
+        "messages_url": _messages_url(),
+    }
+    return render(request, "coaching/home.html", context)
+
+
+def _diary_ticket(request: HttpRequest, client: Client) -> str:
+    return draft_ticket(request, client=client, form="diary", fields=["mood", "text"], path=reverse("coaching:diary"))
 
 
 @login_required
@@ -74,16 +91,28 @@ def _module_page(request: HttpRequest, *, bound: AnswerForm | None = None, order
     """The module page; ``bound``: the answer form of assignment ``order`` as posted, with its
     errors and the text as written (nothing typed is lost), answered with 400."""
     page = selectors.module_page_get(actor=actor_of(request), access_point=AccessPoint.from_request(request))
-    forms = {
-        item.assignment.pk: bound
-        if bound is not None and item.assignment.order == order
-        else AnswerForm(initial={"text": item.answer.text if item.answer else ""}, prefix=f"a{item.assignment.order}")
-        for item in page.assignments
-    }
-    items = [(item, forms[item.assignment.pk]) for item in page.assignments]
-    return render(request, "coaching/module.html", {"page": page, "items": items}, status=400 if bound else 200)
+    module_path = reverse("coaching:module")
+    items = []
+    for item in page.assignments:
+        prefix = f"a{item.assignment.order}"
+        key = f"answer:{page.run.pk}:{item.assignment.order}" if page.run is not None else ""
+        if bound is not None and item.assignment.order == order:
+            form = bound
+        else:
+            kept = draft_restore(request, form=key) if key and not item.submitted else None
+            text = kept.get(f"{prefix}-text", "") if kept else (item.answer.text if item.answer else "")
+            form = AnswerForm(initial={"text": text}, prefix=prefix)
+        ticket = (
+            draft_ticket(request, client=page.client, form=key, fields=[f"{prefix}-text"], path=module_path)
+            if key
+            else ""
+        )
+        items.append((item, form, ticket))
+    context = {"page": page, "items": items, "ticket_field": TICKET_FIELD}
+    return render(request, "coaching/module.html", context, status=400 if bound else 200)
 
 
+@keeps_draft
 @login_required
 @require_POST
 def answer_save(request: HttpRequest, order: int) -> HttpResponse:
@@ -115,14 +144,17 @@ def answer_save(request: HttpRequest, order: int) -> HttpResponse:
     return redirect(f"{reverse('coaching:module')}#assignment-{order}")
 
 
+@keeps_draft
 @login_required
 @require_http_methods(["GET", "POST"])
 def diary(request: HttpRequest) -> HttpResponse:
-    """Diary check-in: a mood and optional text, and the young person's own recent entries."""
+    """Diary check-in: a mood and optional text, and the young person's own recent entries. Sent
+    after the session expired, the text is kept and comes back here after login."""
     actor = actor_of(request)
     access_point = AccessPoint.from_request(request)
-    form = DiaryForm(request.POST or None)
     client = selectors.own_client(actor=actor)
+    kept = draft_restore(request, form="diary")
+    form = DiaryForm(request.POST or None, initial=kept or {})
     if request.method == "POST" and form.is_valid():
         try:
             services.diary_entry_add(
@@ -139,7 +171,8 @@ def diary(request: HttpRequest) -> HttpResponse:
             return redirect("coaching:diary")
     _client, entries = selectors.diary_list(actor=actor, access_point=access_point)
     status = 400 if request.method == "POST" else 200
-    return render(request, "coaching/diary.html", {"form": form, "entries": entries}, status=status)
+    context = {"form": form, "entries": entries, "ticket": _diary_ticket(request, client), "ticket_field": TICKET_FIELD}
+    return render(request, "coaching/diary.html", context, status=status)
 
 
 @login_required
@@ -218,6 +251,7 @@ def _client_work_page(
         "work": work,
         "feedback_forms": [(answer, FeedbackForm(prefix=str(answer.public_id))) for answer in work.answers],
         "appointment_form": appointment_form or AppointmentForm(initial={"kind": "offline"}),
+        "now": timezone.now(),
     }
     return render(request, "coaching/coach_client.html", context, status=status)
 
@@ -280,3 +314,56 @@ def appointment_add(request: HttpRequest, public_id: UUID) -> HttpResponse:
             messages.success(request, _("The appointment has been planned."))
             return redirect("coaching:coach_client", public_id=public_id)
     return _client_work_page(request, public_id, appointment_form=form, status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def appointment_change(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """Move or cancel an appointment (the coach); the young person and invited parents are told
+    without content, and the calendar file is updated (same UID, higher SEQUENCE)."""
+    actor = actor_of(request)
+    access_point = AccessPoint.from_request(request)
+    appointment = selectors.appointment_for_change(actor=actor, public_id=public_id, access_point=access_point)
+    back = reverse("coaching:coach_client", kwargs={"public_id": appointment.client.public_id})
+    local = timezone.localtime(appointment.starts_at)
+    initial = {
+        "date": local.date(),
+        "start_time": local.time().replace(second=0, microsecond=0),
+        "end_time": timezone.localtime(appointment.ends_at).time().replace(second=0, microsecond=0),
+        "kind": appointment.kind,
+        "location": appointment.location,
+    }
+    action = request.POST.get("action") if request.method == "POST" else None
+    form = AppointmentMoveForm(request.POST if action == "move" else None, initial=initial)
+    status = 200
+    if action == "cancel":
+        try:
+            services.appointment_cancel(actor=actor, appointment=appointment, access_point=access_point)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("The appointment has been cancelled. The young person has been told."))
+        return redirect(back)
+    if action == "move":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            zone = timezone.get_current_timezone()
+            try:
+                services.appointment_move(
+                    actor=actor,
+                    appointment=appointment,
+                    starts_at=datetime.datetime.combine(data["date"], data["start_time"], tzinfo=zone),
+                    ends_at=datetime.datetime.combine(data["date"], data["end_time"], tzinfo=zone),
+                    kind=data["kind"],
+                    location=data["location"],
+                    access_point=access_point,
+                )
+            except ValidationError as error:
+                service_errors_to_form(form, error, rename={"ends_at": "end_time", "starts_at": "date"})
+            else:
+                messages.success(request, _("The appointment has been moved. The young person has been told."))
+                return redirect(back)
+    context = {"appointment": appointment, "form": form, "back": back}
+    return render(request, "coaching/appointment_change.html", context, status=status)

@@ -19,6 +19,7 @@ from coachcare.accounts.http import actor_of
 from coachcare.audit.services import AccessPoint
 from coachcare.clients import selectors as client_selectors
 from coachcare.clients.models import GezagRelation
+from coachcare.coaching.drafts import TICKET_FIELD, draft_restore, draft_ticket, keeps_draft
 from coachcare.core.dates import today
 from coachcare.core.forms import service_errors_to_form
 from coachcare.core.http import int_param, page_number, uuid_param
@@ -93,14 +94,18 @@ def _thread_or_404(request: HttpRequest, public_id: UUID) -> Thread:
     return selectors.thread_get(actor=actor_of(request), public_id=public_id)
 
 
+@keeps_draft
 @login_required
 @require_http_methods(["GET", "POST"])
 def thread_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """A conversation; a message sent after the session expired is kept and comes back after login."""
     actor = actor_of(request)
     thread = _thread_or_404(request, public_id)
     access_point = AccessPoint.from_request(request)
     can_post = policy.can_post_in_thread(actor, thread)
-    form = MessageForm(request.POST or None, request.FILES or None)
+    draft_key = f"message:{thread.public_id}"
+    kept = draft_restore(request, form=draft_key) if can_post else None
+    form = MessageForm(request.POST or None, request.FILES or None, initial=kept or {})
     if request.method == "POST" and can_post and form.is_valid():
         try:
             message = services.message_post(
@@ -130,6 +135,10 @@ def thread_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
             "window": window,
             "last_message": window.messages[-1] if window.messages else None,
             "form": form if can_post else None,
+            "ticket": draft_ticket(request, client=thread.client, form=draft_key, fields=["body"], path=request.path)
+            if can_post
+            else "",
+            "ticket_field": TICKET_FIELD,
             "is_professional": actor.is_professional,
             "thread_readers": selectors.thread_readers(thread=thread),
         },

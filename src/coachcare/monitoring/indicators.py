@@ -636,7 +636,7 @@ def waiting_rows(scope: Scope, *, on: datetime.date | None = None) -> list[dict[
         _label, low, high = AGE_BANDS[scope.age_band]
         trajectories = trajectories.alias(age=age_at_referral()).filter(age__gte=low, age__lte=high)
     first_contact = (
-        Appointment.objects.filter(trajectory=OuterRef("pk"), starts_at__lte=timezone.now())
+        Appointment.objects.filter(trajectory=OuterRef("pk"), starts_at__lte=timezone.now(), cancelled_at__isnull=True)
         .order_by("starts_at")
         .values("starts_at")[:1]
     )

@@ -94,6 +94,20 @@ def _consent_panel(trajectory: Trajectory) -> dict[str, Any]:
     }
 
 
+def _scored_at_intake(goal: Goal) -> bool:
+    """The goal has its baseline (loaded by the timeline as ``score_list``; else one query)."""
+    scores = getattr(goal, "score_list", None)
+    if scores is None:
+        return goal.scores.filter(module_run__isnull=True).exists()
+    return any(score.module_run_id is None for score in scores)
+
+
+def _plan_agreement_open(trajectory: Trajectory) -> bool:
+    """Someone (the young person, a parent with gezag) still has to agree to the current plan."""
+    gap = state_machine.consent_gap_for(trajectory, Agreement.Kind.PLAN, today())
+    return bool(gap.young_person or gap.carers or gap.nobody_with_gezag)
+
+
 def file_context(*, timeline: selectors.ClientTimeline, can_write: bool) -> dict[str, Any]:
     """What the client file shows of the trajectory to those who may see clinical content.
 
@@ -137,16 +151,33 @@ def _panel(
     a form shown here can still be refused, with the reasons)."""
     status = trajectory.status
     panel: dict[str, Any] = {"status": status}
+    # A form is not offered once it no longer applies (tests/trajectories/test_panel_forms.py):
+    # the allocation request while a request waits or an allocation covers the module, the consent
+    # to care once nobody's consent is missing, the intake scores once every goal has them, the
+    # plan agreement once everyone agreed to the current plan.
+    consent = _consent_panel(trajectory) if status in {"referred", "allocated", "intake"} else {}
     if status == "referred":
-        panel["allocation_form"] = allocation_form(trajectory)
+        panel["allocation_form"] = (
+            allocation_form(trajectory)
+            if trajectory.next_action != "await_allocation"
+            or selectors.allocation_still_to_request(
+                trajectory=trajectory, module_code=services.first_module_code(trajectory)
+            )
+            else None
+        )
         panel["allocate_form"] = StepForm() if trajectory.next_action == "await_allocation" else None
     elif status == "allocated":
-        panel["agreement_form"] = agreement_form(trajectory, default_kind="care")
+        panel["agreement_form"] = (
+            agreement_form(trajectory, default_kind="care") if consent["consent_missing"] else None
+        )
         panel["intake_form"] = StepForm()
     elif status == "intake":
         panel["goal_form"] = goal_form(trajectory)
-        panel["scores_form"] = scores_form(trajectory, goals=goals) if goals else None
-        panel["agreement_form"] = agreement_form(trajectory, default_kind="plan")
+        unscored = [goal for goal in goals if not _scored_at_intake(goal)]
+        panel["scores_form"] = scores_form(trajectory, goals=goals) if unscored else None
+        panel["agreement_form"] = (
+            agreement_form(trajectory, default_kind="plan") if _plan_agreement_open(trajectory) else None
+        )
         panel["module_form"] = module_start_form(trajectory, default_code=services.first_module_code(trajectory))
     elif status == "module_running":
         panel["finish_form"] = StepForm()
@@ -159,15 +190,20 @@ def _panel(
             panel["waiting_for_approval"] = True
         elif evaluation.decision == "continue":
             code = evaluation.decision_next_module_code
-            panel["allocation_form"] = allocation_form(trajectory, default_code=code)
-            panel["agreement_form"] = agreement_form(trajectory, default_kind="plan")
+            panel["allocation_form"] = (
+                allocation_form(trajectory, default_code=code)
+                if not code or selectors.allocation_still_to_request(trajectory=trajectory, module_code=code)
+                else None
+            )
+            panel["agreement_form"] = (
+                agreement_form(trajectory, default_kind="plan") if _plan_agreement_open(trajectory) else None
+            )
             panel["module_form"] = module_start_form(trajectory, default_code=code)
         else:
             # A step up hands the young person over to other care: 38 by default, never 31.
             default_reason = "38" if evaluation.decision == "step_up" else "31"
             panel["close_form"] = close_form(trajectory, default_reason=default_reason)
-    if status in {"referred", "allocated", "intake"}:
-        panel.update(_consent_panel(trajectory))
+    panel.update(consent)
     if status in {"referred", "allocated", "intake", "module_running", "module_evaluation"}:
         if "close_form" not in panel:
             panel["early_close_form"] = close_form(trajectory)

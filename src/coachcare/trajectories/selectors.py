@@ -315,3 +315,31 @@ def trajectory_get_for_actor(*, actor: User, public_id: UUID, action: str, acces
 def trajectories_pending(*, on: datetime.date) -> QuerySet[FollowUp]:
     """Follow-ups that should have fallen due (a safety net if a deferred task was lost)."""
     return FollowUp.objects.filter(state=FollowUp.State.SCHEDULED, due_on__lte=on)
+
+
+def module_unsubmitted_drafts(*, trajectory: Trajectory) -> int:
+    """How many answers of the running module the young person saved as a draft and did not submit
+    (including text kept after their session expired). The coach is warned before finishing the
+    module. Read through the reverse relations of the coaching models (no import of coaching)."""
+    run = ModuleRun.objects.filter(trajectory=trajectory, state=ModuleRun.State.RUNNING).order_by("-sequence").first()
+    if run is None:
+        return 0
+    answers = run.assignment_answers.filter(status="draft").only("text")
+    drafts = sum(1 for answer in answers if answer.text.strip())
+    kept = trajectory.client.form_drafts.filter(form__startswith=f"answer:{run.pk}:").count()
+    return int(drafts) + int(kept)
+
+
+def allocation_still_to_request(*, trajectory: Trajectory, module_code: str) -> bool:
+    """Whether asking the municipality for an allocation of ``module_code`` still makes sense: no
+    request for it is waiting for an answer and no granted allocation covers it today. A refused
+    request may be asked again. (The allocation form is not offered otherwise.)"""
+    from coachcare.contracts import selectors as contract_selectors
+    from coachcare.contracts.models import AllocationStatus
+
+    waiting = contract_selectors.allocation_list_for_client(client=trajectory.client).filter(
+        status=AllocationStatus.REQUESTED, product__module_code=module_code
+    )
+    if waiting.exists():
+        return False
+    return contract_selectors.allocation_covering(client=trajectory.client, module_code=module_code, on=today()) is None

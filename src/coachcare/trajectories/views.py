@@ -19,8 +19,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coachcare.access import policy
@@ -42,7 +42,7 @@ from coachcare.trajectories.forms import (
     GoalScoresForm,
     StepForm,
 )
-from coachcare.trajectories.models import Agreement, ConsentException, Evaluation, FollowUp, Trajectory
+from coachcare.trajectories.models import Agreement, ConsentException, EndReason, Evaluation, FollowUp, Trajectory
 from coachcare.trajectories.panels import (
     agreement_form,
     allocation_form,
@@ -81,6 +81,19 @@ class Step:
     success: Any
     build: FormBuilder
     perform: Perform
+    #: A step that cannot be undone asks to confirm (server-side, a page of its own) before it is
+    #: performed: the function gives the question and the warnings for this trajectory and form.
+    confirm: "Callable[[Trajectory, forms.Form], Confirmation] | None" = None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Confirmation:
+    question: str
+    warnings: list[str]
+    button: str
+
+
+CONFIRMED_FIELD = "confirmed"
 
 
 def _posted_version(request: HttpRequest) -> int | None:
@@ -104,6 +117,13 @@ def _run_step(request: HttpRequest, public_id: UUID, step: Step) -> HttpResponse
     form = step.build(trajectory, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_multipart():
         form.files = request.FILES  # the scan of a consent on paper
+    if (
+        request.method == "POST"
+        and step.confirm is not None
+        and request.POST.get(CONFIRMED_FIELD) != "yes"
+        and form.is_valid()
+    ):
+        return _confirm_page(request, trajectory, step, step.confirm(trajectory, form))
     if request.method == "POST" and form.is_valid():
         try:
             step.perform(actor, trajectory, form, AccessPoint.from_request(request))
@@ -129,6 +149,56 @@ def _run_step(request: HttpRequest, public_id: UUID, step: Step) -> HttpResponse
             "button": step.button,
             "action": request.path,
         },
+    )
+
+
+def _confirm_page(request: HttpRequest, trajectory: Trajectory, step: Step, confirmation: Confirmation) -> HttpResponse:
+    """Ask to confirm a step that cannot be undone: the posted values go along in hidden fields."""
+    hidden = [
+        (name, value)
+        for name, values in request.POST.lists()
+        if name not in {"csrfmiddlewaretoken", CONFIRMED_FIELD}
+        for value in values
+    ]
+    context = {
+        "trajectory": trajectory,
+        "client": trajectory.client,
+        "title": step.title,
+        "confirmation": confirmation,
+        "hidden": hidden,
+        "confirmed_field": CONFIRMED_FIELD,
+        "action": request.path,
+    }
+    return render(request, "trajectories/confirm.html", context)
+
+
+def _confirm_module_finish(trajectory: Trajectory, form: forms.Form) -> Confirmation:
+    drafts = selectors.module_unsubmitted_drafts(trajectory=trajectory)
+    warnings = []
+    if drafts:
+        warnings.append(
+            ngettext(
+                "The young person has %(count)d answer in this module that is saved but not submitted. "
+                "After you finish the module it can no longer be submitted.",
+                "The young person has %(count)d answers in this module that are saved but not submitted. "
+                "After you finish the module they can no longer be submitted.",
+                drafts,
+            )
+            % {"count": drafts}
+        )
+    return Confirmation(
+        question=gettext("Do you want to finish the module? This cannot be undone."),
+        warnings=warnings,
+        button=gettext("Yes, finish the module"),
+    )
+
+
+def _confirm_close(trajectory: Trajectory, form: forms.Form) -> Confirmation:
+    reason = dict(EndReason.choices).get(form.cleaned_data.get("end_reason", ""), "")
+    return Confirmation(
+        question=gettext("Do you want to close the trajectory? This cannot be undone."),
+        warnings=[gettext("End reason: %(reason)s.") % {"reason": reason}] if reason else [],
+        button=gettext("Yes, close the trajectory"),
     )
 
 
@@ -319,6 +389,7 @@ STEPS: dict[str, Step] = {
         gettext_lazy("The module is finished: evaluate it now."),
         _step_form,
         _module_finish,
+        _confirm_module_finish,
     ),
     "evaluation": Step(
         "evaluation",
@@ -341,6 +412,7 @@ STEPS: dict[str, Step] = {
         gettext_lazy("The trajectory is closed and the follow-ups are scheduled."),
         close_form,
         _close,
+        _confirm_close,
     ),
 }
 
