@@ -18,10 +18,12 @@ from django.utils.translation import gettext as _
 
 from coachcare.access import policy
 from coachcare.accounts.models import User
+from coachcare.audit.actions import role_label
 from coachcare.audit.models import AccessLogEntry
 from coachcare.clients.models import Client, ClientNote, GezagRelation, ParentAccessDecision
 from coachcare.core.dates import age_on, today
 from coachcare.measures.models import QuestionnaireResponse
+from coachcare.privacy.labels import step_label
 from coachcare.privacy.registry import (
     Section,
     client_lookup,
@@ -251,10 +253,10 @@ def status_changes(client: Client, requester: User) -> Section | None:
     rows = [
         {
             "trajectory": transition.trajectory.public_id,
-            "step": transition.name,
-            "from": transition.from_status,
-            "to": transition.to_status,
-            "role": transition.by_role,
+            "step": step_label(transition.name),
+            "from": transition.get_from_status_display(),
+            "to": transition.get_to_status_display(),
+            "role": role_label(transition.by_role),
             "at": transition.at,
             "reason": transition.reason,
         }
@@ -319,9 +321,9 @@ def access_log(client: Client, requester: User) -> Section | None:
         {
             "at": entry.timestamp,
             "who": entry.user_display_name or entry.username,
-            "role": entry.role,
+            "role": entry.role_label,
             "what": entry.get_event_display(),
-            "action": entry.action,
+            "action": entry.action_label,
             "via": entry.get_channel_display(),
         }
         for entry in AccessLogEntry.objects.filter(client_public_id=client.public_id).order_by("timestamp", "id")
