@@ -1,8 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PrivacyConfig(AppConfig):
     name = "coachcare.privacy"
+    verbose_name = _("privacy")
     label = "privacy"
 
     def ready(self) -> None:
