@@ -27,7 +27,8 @@ from django.conf.locale import LANG_INFO
 from django.utils.translation import trans_real
 
 #: English words that are not Dutch words: one of them in Dutch text is an untranslated string.
-#: Words that are both ("is", "in", "team", "module", "status", "intake", "open") are left out.
+#: Words that are both ("is", "in", "of", "at", "was", "team", "module", "status", "intake", "open",
+#: "filter", "log") are left out.
 ENGLISH_WORDS = frozenset(
     [
         "the",
@@ -60,7 +61,6 @@ ENGLISH_WORDS = frozenset(
         "don't",
         "not",
         "yes",
-        "no",
         "none",
         "nothing",
         "something",
@@ -74,7 +74,6 @@ ENGLISH_WORDS = frozenset(
         "how",
         "action",
         "role",
-        "at",
         "situation",
         "final",
         "about",
@@ -126,7 +125,6 @@ ENGLISH_WORDS = frozenset(
         "first",
         "last",
         "new",
-        "open",
         "edit",
         "remove",
         "choose",
@@ -148,18 +146,16 @@ ENGLISH_WORDS = frozenset(
         "yesterday",
         "tomorrow",
         "history",
-        "filter",
         "by",
-        "was",
         "were",
         "our",
-        "out",
-        "sign",
-        "log",
         "logged",
+        "created",
+        "updated",
+        "public",
+        "clients",
     ]
-    # "no" and "open", "filter" are left out below: Dutch uses them too.
-) - {"no", "open", "filter", "log", "was", "sign", "out", "at"}
+)
 
 #: An ``strftime``-style English date or day: "10 Nov 2026", "November 10", "Monday".
 ENGLISH_DATE = re.compile(
@@ -173,6 +169,8 @@ ISO_DATE = re.compile(r"(?<![\w/-])\d{4}-\d{2}-\d{2}(?![\w/-])")
 #: A word; a name joined with hyphens, underscores or an at-sign ("coach-and-care",
 #: "coach_other_team@example.invalid": a user name, an address) is one word, and not an English one.
 WORD = re.compile(r"[A-Za-zÀ-ÿ]+(?:[-'_@.][A-Za-zÀ-ÿ]+)*")
+
+URL = re.compile(r"https?://\S+")
 
 #: Attributes whose value a person reads (or hears from a screen reader).
 READ_ATTRIBUTES = {"title", "alt", "aria-label", "placeholder", "aria-description", "aria-roledescription"}
@@ -218,6 +216,7 @@ def english_in(parts: Iterable[str], *, codes: Iterable[str] = ()) -> list[str]:
     code_pattern = _codes_pattern(codes)
     found = []
     for part in parts:
+        part = URL.sub("", part)  # a link is an address, not words
         words = sorted({word for word in WORD.findall(part) if word.lower() in ENGLISH_WORDS})
         reasons = []
         if words:
@@ -289,8 +288,8 @@ def catalogue_watch() -> Iterator[CatalogueWatch]:
             watch.missed.update({singular.split("\x04")[-1], plural})
         return original_ngettext(self, singular, plural, number)
 
-    cls.gettext = gettext  # type: ignore[method-assign]
-    cls.ngettext = ngettext  # type: ignore[method-assign]
+    cls.gettext = gettext  # type: ignore[method-assign,assignment]
+    cls.ngettext = ngettext  # type: ignore[method-assign,assignment]
     try:
         yield watch
     finally:

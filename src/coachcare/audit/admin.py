@@ -27,7 +27,7 @@ class AccessLogEntryAdmin(admin.ModelAdmin):
     def who_role(self, entry: AccessLogEntry) -> str:
         return entry.role_label
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:  # type: ignore[override]
         """Every field, with the action in words (``what``) instead of its code."""
         return [field.name if field.name != "action" else "what" for field in AccessLogEntry._meta.fields]
 
