@@ -101,18 +101,20 @@ def test_every_page_and_document_is_dutch(
         urls = [url_for(pattern, walk)]
         if pattern.route.endswith("report.<str:fmt>"):
             urls.append(urls[0].replace("report.csv", "report.pdf"))
-        for url in urls:
+        # GET every page; POST an empty form to each page the role may open, so the error
+        # messages of forms and services are read too (the page shown again with its errors).
+        for method, url in [*(("GET", url) for url in urls), ("POST", urls[0])]:
             watch.reset()
             pdf_sources.clear()
             with translation.override("nl"):
-                response = http.get(url, headers={"Accept-Language": "nl"})
-            if response.status_code in {301, 302, 303, 405}:
+                response = getattr(http, method.lower())(url, headers={"Accept-Language": "nl"})
+            if response.status_code in {301, 302, 303, 405} or (method == "POST" and response.status_code >= 400):
                 continue
             pages += 1
             documents += bool(pdf_sources) or response.get("Content-Type", "").startswith("text/csv")
             found = _problems(response, watch, pdf_sources, codes)
             if found:
-                problems[f"{response.status_code} {url} ({pattern.route})"] = found
+                problems[f"{method} {response.status_code} {url} ({pattern.route})"] = found
     report = "\n".join(f"{where}\n    " + "\n    ".join(found) for where, found in problems.items())
     assert problems == {}, f"English shown to {role or 'anonymous'}:\n{report}"
     assert pages > (20 if role is not None else 5)  # the anonymous visitor is sent to the login page
