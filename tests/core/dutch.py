@@ -163,8 +163,9 @@ ENGLISH_DATE = re.compile(
     r"|(?:January|February|March|May|June|July|August|October)\b"
     r"|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b)"
 )
-#: A date in ISO form shown as text (machine format: people read "10 november 2026").
-ISO_DATE = re.compile(r"(?<![\w/-])\d{4}-\d{2}-\d{2}(?![\w/-])")
+#: A date or month in ISO form shown as text (machine format: people read "10 november 2026",
+#: "december 2025").
+ISO_DATE = re.compile(r"(?<![\w/-])\d{4}-\d{2}(?:-\d{2})?(?![\w/-])")
 
 #: A word; a name joined with hyphens, underscores or an at-sign ("coach-and-care",
 #: "coach_other_team@example.invalid": a user name, an address) is one word, and not an English one.

@@ -180,10 +180,12 @@ def test_every_e_mail_is_dutch(walk: WalkData, smtp_server: SmtpInbox, watch: Ca
         )
         monitoring_services.forecast_alert_notify(alert_id=alert.pk)
         senders += 1
-        change = UserChangeRequest.objects.filter(target__isnull=False).order_by("pk").first()
-        if change is not None:
-            account_services._notify(change_request=change)
+        change = UserChangeRequest(kind=UserChangeRequest.Kind.PASSWORD, target=walk.staff_member)
+        assert walk.staff_member.email
+        account_services._notify(change_request=change)  # the e-mail of an approved change
+        senders += 1
     received = smtp_server.wait_for(senders)
+    assert len(received) >= senders
     problems = []
     for mail in received:
         text = [mail.subject, *mail.body.splitlines()]
