@@ -154,6 +154,10 @@ ENGLISH_WORDS = frozenset(
         "updated",
         "public",
         "clients",
+        "table",
+        "total",
+        "outcomes",
+        "waiting",
     ]
 )
 

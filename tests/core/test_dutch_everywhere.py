@@ -12,7 +12,9 @@ standard) and the research export (a data set for researchers whose column names
 its code book in docs/indicators.md).
 """
 
+import csv
 import datetime
+import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -76,10 +78,12 @@ def _problems(response: HttpResponseBase, watch: CatalogueWatch, pdfs: list[str]
         found += english_in(visible_text(text), codes=codes)
         found += [f"not in the Dutch catalogue: {message!r}" for message in watch.shown_in(text)]
     elif content_type.startswith("text/csv"):
-        header = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
-        cells = [cell.strip('"') for cell in re.split(r"[;,]", header)]
-        found += [f"CSV header {problem}" for problem in english_in(cells, codes=codes)]
-        found += [f"CSV header not in the Dutch catalogue: {m!r}" for m in watch.shown_in(header)]
+        # The header row and the first column (the row labels, e.g. the evidence report's tables);
+        # the other cells are data.
+        rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+        cells = [*(rows[0] if rows else []), *(row[0] for row in rows[1:] if row)]
+        found += [f"CSV {problem}" for problem in english_in(cells, codes=codes)]
+        found += [f"CSV not in the Dutch catalogue: {m!r}" for m in watch.shown_in("\n".join(cells))]
     for source in pdfs:
         found += [f"PDF {problem}" for problem in english_in(visible_text(source), codes=codes)]
         found += [f"PDF not in the Dutch catalogue: {message!r}" for message in watch.shown_in(source)]

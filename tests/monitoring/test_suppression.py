@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from django.test import Client as HttpClient
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from coachcare.accounts.models import User
 from coachcare.api.services import api_token_create
@@ -329,17 +330,17 @@ def _read_csv(text: str, published: Published, columns: list[str]) -> None:
     for row in body:
         table, label, code = row[0], row[1], row[2]
         cells, total, detail = row[3 : 3 + quarters], row[3 + quarters], row[4 + quarters]
-        if table in ("outcomes", "gate decisions", "waiting times"):
+        if table in (gettext("outcomes"), gettext("gate decisions"), gettext("waiting times")):
             for column, text in zip(columns, cells, strict=True):
                 published.figure(code, column, text, "")
             published.figure(code, "T", total, detail)
-        elif table == "cohort by age band":
+        elif table == gettext("cohort by age band"):
             published.count((age_labels.get(label, "age_other"), "T"), total)
-        elif table == "cohort by end reason":
+        elif table == gettext("cohort by end reason"):
             published.count((end_reasons.get(label, "er_blank"), "T"), total)
-        elif table == "data quality":
+        elif table == gettext("data quality"):
             published.count((code, "T"), total)
-            match = re.fullmatch(r"of (\S+)", detail)
+            match = re.fullmatch(gettext("of %(total)s") % {"total": r"(\S+)"}, detail)
             if match:
                 published.count(("closed", "T"), match.group(1))
 
