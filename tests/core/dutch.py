@@ -216,12 +216,18 @@ def visible_text(markup: str) -> list[str]:
     return parser.parts
 
 
-def english_in(parts: Iterable[str], *, codes: Iterable[str] = ()) -> list[str]:
-    """Each piece of text that holds an English word, an English date, an ISO date or a raw code."""
+def english_in(parts: Iterable[str], *, codes: Iterable[str] = (), data: Iterable[str] = ()) -> list[str]:
+    """Each piece of text that holds an English word, an English date, an ISO date or a raw code.
+
+    ``data``: names from the test data (a company name made up by Faker may hold "The"), left out.
+    """
     code_pattern = _codes_pattern(codes)
+    names = sorted({name for name in data if name}, key=len, reverse=True)
     found = []
     for part in parts:
         part = URL.sub("", part)  # a link is an address, not words
+        for name in names:
+            part = part.replace(name, "")
         words = sorted({word for word in WORD.findall(part) if word.lower() in ENGLISH_WORDS})
         reasons = []
         if words:

@@ -28,15 +28,18 @@ from django.template import Context, Template
 from django.utils import timezone, translation
 
 from coachcare.accounts import services as account_services
-from coachcare.accounts.models import UserChangeRequest
+from coachcare.accounts.models import User, UserChangeRequest
 from coachcare.audit.models import AccessLogEntry
+from coachcare.clients.models import Client, GezagRelation
 from coachcare.coaching import services as coaching_services
 from coachcare.messaging import services as messaging_services
 from coachcare.messaging.models import Message
 from coachcare.monitoring import services as monitoring_services
 from coachcare.monitoring.models import ForecastAlert
+from coachcare.municipalities.models import Municipality
 from coachcare.privacy import services as privacy_services
 from coachcare.privacy.labels import FIELD_LABELS, field_label
+from coachcare.providers.models import Provider, Team
 from coachcare.safeguarding import services as safeguarding_services
 from coachcare.safeguarding.models import HandoffNotice
 from tests.core.dutch import CatalogueWatch, catalogue_watch, english_in, visible_text
@@ -70,22 +73,40 @@ def _codes() -> set[str]:
     return set(AccessLogEntry.objects.values_list("action", flat=True).distinct())
 
 
-def _problems(response: HttpResponseBase, watch: CatalogueWatch, pdfs: list[str], codes: set[str]) -> list[str]:
+def _data_names() -> set[str]:
+    """Names in the test data (Faker may make up a company "Koninklijke The Elder"): not interface text."""
+    names: set[str] = set()
+    for model, fields in (
+        (Provider, ("name",)),
+        (Team, ("name",)),
+        (Municipality, ("name",)),
+        (User, ("first_name", "last_name", "username")),
+        (Client, ("given_name", "family_name")),
+        (GezagRelation, ("given_name", "family_name")),
+    ):
+        for row in model._default_manager.values_list(*fields):
+            names.update(str(value) for value in row if value)
+    return names
+
+
+def _problems(
+    response: HttpResponseBase, watch: CatalogueWatch, pdfs: list[str], codes: set[str], data: set[str]
+) -> list[str]:
     content_type = response.get("Content-Type", "")
     found = []
     text = body(response)  # read once: a streamed response can be read only once
     if content_type.startswith("text/html"):
-        found += english_in(visible_text(text), codes=codes)
+        found += english_in(visible_text(text), codes=codes, data=data)
         found += [f"not in the Dutch catalogue: {message!r}" for message in watch.shown_in(text)]
     elif content_type.startswith("text/csv"):
         # The header row and the first column (the row labels, e.g. the evidence report's tables);
         # the other cells are data.
         rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
         cells = [*(rows[0] if rows else []), *(row[0] for row in rows[1:] if row)]
-        found += [f"CSV {problem}" for problem in english_in(cells, codes=codes)]
+        found += [f"CSV {problem}" for problem in english_in(cells, codes=codes, data=data)]
         found += [f"CSV not in the Dutch catalogue: {m!r}" for m in watch.shown_in("\n".join(cells))]
     for source in pdfs:
-        found += [f"PDF {problem}" for problem in english_in(visible_text(source), codes=codes)]
+        found += [f"PDF {problem}" for problem in english_in(visible_text(source), codes=codes, data=data)]
         found += [f"PDF not in the Dutch catalogue: {message!r}" for message in watch.shown_in(source)]
     return found
 
@@ -96,6 +117,7 @@ def test_every_page_and_document_is_dutch(
 ) -> None:
     http = walk.http(role)
     codes = _codes()
+    data = _data_names()
     problems: dict[str, list[str]] = {}
     pages = 0
     documents = 0
@@ -116,7 +138,7 @@ def test_every_page_and_document_is_dutch(
                 continue
             pages += 1
             documents += bool(pdf_sources) or response.get("Content-Type", "").startswith("text/csv")
-            found = _problems(response, watch, pdf_sources, codes)
+            found = _problems(response, watch, pdf_sources, codes, data)
             if found:
                 problems[f"{method} {response.status_code} {url} ({pattern.route})"] = found
     report = "\n".join(f"{where}\n    " + "\n    ".join(found) for where, found in problems.items())
@@ -145,6 +167,8 @@ def test_the_detectors_catch_what_the_issue_saw(watch: CatalogueWatch) -> None:
     assert len(found) == len(seen) - 1, found  # "At" alone is also a Dutch word ("ik at")
     dutch = ["Voornaam", "10 november 2026", "10-11-2026", "Wie", "Rol", "Actie", "(de situatie bij de intake)"]
     assert english_in(dutch, codes={"portal.diary.add"}) == []
+    assert english_in(["Koninklijke The Elder"], data={"Koninklijke The Elder"}) == []
+    assert english_in(["Save Koninklijke The Elder"], data={"Koninklijke The Elder"}) != []
     with translation.override("nl"):
         translation.gettext("A message nobody translated")
         translation.gettext("Download list (CSV)")
@@ -193,7 +217,7 @@ def test_every_e_mail_is_dutch(walk: WalkData, smtp_server: SmtpInbox, watch: Ca
     problems = []
     for mail in received:
         text = [mail.subject, *mail.body.splitlines()]
-        problems += [f"{mail.subject!r}: {problem}" for problem in english_in(text, codes=_codes())]
+        problems += [f"{mail.subject!r}: {problem}" for problem in english_in(text, codes=_codes(), data=_data_names())]
         problems += [f"{mail.subject!r}: not in the catalogue {m!r}" for m in watch.shown_in("\n".join(text))]
     assert problems == []
 
