@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from django.test import Client as HttpClient
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from coachcare.accounts.models import User
 from coachcare.api.services import api_token_create
@@ -62,7 +63,6 @@ MEANS = {
     "cost_success": "gas_ok",
 }
 DROP_OUT = ("32", "33", "34", "35")
-AGE_LABELS = {str(label): f"age_{code}" for code, (label, _lo, _hi) in ind.AGE_BANDS.items()}
 
 
 # --- the data: one municipality with small cells --------------------------------------------------
@@ -330,20 +330,22 @@ def _read_csv(text: str, published: Published, columns: list[str]) -> None:
     quarters = len(header) - 5
     assert quarters == len(columns)
     end_reasons = {str(EndReason(code).label): f"er_{code}" for code in EndReason.values}
+    # The age bands' labels are translated, as the end reasons': read in the language of the report.
+    age_labels = {str(label): f"age_{code}" for code, (label, _lo, _hi) in ind.AGE_BANDS.items()}
     for row in body:
         table, label, code = row[0], row[1], row[2]
         cells, total, detail = row[3 : 3 + quarters], row[3 + quarters], row[4 + quarters]
-        if table in ("outcomes", "gate decisions", "waiting times"):
+        if table in (gettext("outcomes"), gettext("gate decisions"), gettext("waiting times")):
             for column, text in zip(columns, cells, strict=True):
                 published.figure(code, column, text, "")
             published.figure(code, "T", total, detail)
-        elif table == "cohort by age band":
-            published.count((AGE_LABELS.get(label, "age_other"), "T"), total)
-        elif table == "cohort by end reason":
+        elif table == gettext("cohort by age band"):
+            published.count((age_labels.get(label, "age_other"), "T"), total)
+        elif table == gettext("cohort by end reason"):
             published.count((end_reasons.get(label, "er_blank"), "T"), total)
-        elif table == "data quality":
+        elif table == gettext("data quality"):
             published.count((code, "T"), total)
-            match = re.fullmatch(r"of (\S+)", detail)
+            match = re.fullmatch(gettext("of %(total)s") % {"total": r"(\S+)"}, detail)
             if match:
                 published.count(("closed", "T"), match.group(1))
 

@@ -151,7 +151,7 @@ class UserChangeRequest(models.Model):
         verbose_name=_("new municipality"),
     )
     #: The new password as Django's password hash (``make_password``); emptied once decided.
-    password_hash = models.CharField(max_length=128, blank=True, editable=False)
+    password_hash = models.CharField(_("password hash"), max_length=128, blank=True, editable=False)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     decided_by = models.ForeignKey(
         User,

@@ -1,7 +1,10 @@
 import uuid
 
 from django.db import models
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
+
+from coachcare.audit.actions import action_label, role_label
 
 
 class AccessLogQuerySet(models.QuerySet["AccessLogEntry"]):
@@ -38,18 +41,22 @@ class AccessLogEntry(models.Model):
         TASK = "task", _("scheduled task")
 
     id = models.BigAutoField(primary_key=True)
-    entry_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    timestamp = models.DateTimeField(db_index=True)
-    event = models.CharField(max_length=10, choices=Event.choices)
-    action = models.CharField(max_length=100, help_text="What was accessed, e.g. 'client.file'.")
-    client_public_id = models.UUIDField(null=True, blank=True)
-    user_id = models.BigIntegerField(null=True, blank=True)
-    username = models.CharField(max_length=150)
-    user_display_name = models.CharField(max_length=300, blank=True)
-    role = models.CharField(max_length=20)
-    on_behalf_of = models.CharField(max_length=150, blank=True)
-    channel = models.CharField(max_length=10, choices=Channel.choices)
-    access_point = models.CharField(max_length=200, help_text="IP address or host the access came from.")
+    entry_id = models.UUIDField(_("entry id"), default=uuid.uuid4, unique=True, editable=False)
+    timestamp = models.DateTimeField(_("when"), db_index=True)
+    event = models.CharField(_("what happened"), max_length=10, choices=Event.choices)
+    action = models.CharField(
+        _("action code"), max_length=100, help_text=_("What was accessed, as a code, e.g. 'client.file'.")
+    )
+    client_public_id = models.UUIDField(_("client number"), null=True, blank=True)
+    user_id = models.BigIntegerField(_("user number"), null=True, blank=True)
+    username = models.CharField(_("user name"), max_length=150)
+    user_display_name = models.CharField(_("name"), max_length=300, blank=True)
+    role = models.CharField(_("role"), max_length=20)
+    on_behalf_of = models.CharField(_("on behalf of"), max_length=150, blank=True)
+    channel = models.CharField(_("via"), max_length=10, choices=Channel.choices)
+    access_point = models.CharField(
+        _("access point"), max_length=200, help_text=_("IP address or host the access came from.")
+    )
 
     objects = AccessLogQuerySet.as_manager()
 
@@ -60,7 +67,8 @@ class AccessLogEntry(models.Model):
         verbose_name_plural = _("access log")
 
     def __str__(self) -> str:
-        return f"{self.timestamp:%Y-%m-%d %H:%M:%S} {self.username} {self.event} {self.action}"
+        when = formats.date_format(timezone.localtime(self.timestamp), "j F Y, H:i:s")
+        return f"{when} {self.username}: {self.get_event_display()} {self.action_label}"
 
     def save(self, *args: object, **kwargs: object) -> None:
         if not self._state.adding:
@@ -69,3 +77,13 @@ class AccessLogEntry(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise PermissionError("The access log is append-only.")
+
+    @property
+    def action_label(self) -> str:
+        """What was accessed, in words (``coachcare.audit.actions``), never the raw code."""
+        return action_label(self.action)
+
+    @property
+    def role_label(self) -> str:
+        """The role in words; a role that no longer exists (or "system") as stored."""
+        return role_label(self.role)

@@ -97,9 +97,9 @@ def access_log(client: Client, requester: User) -> Section | None:
         {
             "at": entry.timestamp,
             "who": entry.user_display_name or entry.username,
-            "role": entry.role,
+            "role": entry.role_label,
             "what": entry.get_event_display(),
-            "action": entry.action,
+            "action": entry.action_label,
             "via": entry.get_channel_display(),
         }
         for entry in AccessLogEntry.objects.filter(client_public_id=client.public_id).order_by("timestamp", "id")

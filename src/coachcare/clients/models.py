@@ -15,9 +15,9 @@ class Client(models.Model):
     ever appears in a URL.
     """
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(_("number"), default=uuid.uuid4, unique=True, editable=False)
     bsn = EncryptedTextField(_("BSN"))
-    bsn_hash = models.CharField(max_length=64, editable=False)
+    bsn_hash = models.CharField(_("BSN hash"), max_length=64, editable=False)
     given_name = models.CharField(_("given name"), max_length=100)
     family_name = models.CharField(_("family name"), max_length=150)
     birth_date = models.DateField(_("date of birth"))
@@ -52,7 +52,7 @@ class Client(models.Model):
     #: the mobile number in E.164, for example +31612345678). Administrative data.
     email = models.EmailField(_("e-mail address"), blank=True, default="", db_default="")
     mobile = models.CharField(_("mobile number"), max_length=16, blank=True, default="", db_default="")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("registered in the system on"), auto_now_add=True)
 
     class Meta:
         ordering = ["family_name", "given_name", "id"]

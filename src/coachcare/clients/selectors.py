@@ -7,6 +7,7 @@ from uuid import UUID
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from coachcare.access import policy
 from coachcare.accounts.models import User
@@ -141,15 +142,16 @@ def client_counts_by_age_band(*, actor: User, municipality_id: int | None = None
     ]
 
 
+#: The column headers of the CSV export, in the reader's language (Dutch by default).
 EXPORT_HEADER = [
-    "public_id",
-    "given_name",
-    "family_name",
-    "birth_date",
-    "municipality_code",
-    "team",
-    "coach",
-    "referred_on",
+    _("Client number"),
+    _("Given name"),
+    _("Family name"),
+    _("Date of birth"),
+    _("Municipality code"),
+    _("Team"),
+    _("Coach"),
+    _("Referred on"),
 ]
 EXPORT_CHUNK = 2000
 
@@ -161,7 +163,7 @@ def client_export_rows(*, actor: User, access_point: AccessPoint) -> Iterator[li
     """
     if not policy.can_export_clients(actor):
         raise policy.AccessDenied("No export for this role.")
-    yield EXPORT_HEADER
+    yield [str(header) for header in EXPORT_HEADER]
     clients = (
         policy.clients_visible_to(actor)
         .select_related("municipality", "team", "coach")

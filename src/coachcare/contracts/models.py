@@ -57,7 +57,7 @@ class Contract(models.Model):
         blank=True,
         help_text=_("Required for a population budget and for a mandate; a cap on allocations per calendar year."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("made on"), auto_now_add=True)
 
     class Meta:
         ordering = ["municipality__name", "provider__name", "-valid_from"]
@@ -128,7 +128,7 @@ GRANTED_STATUSES = (AllocationStatus.APPROVED, AllocationStatus.ENDED)
 class Allocation(models.Model):
     """A toewijzing: the municipality grants one client a volume of one product in a period."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(_("number"), default=uuid.uuid4, unique=True, editable=False)
     client = models.ForeignKey(
         "clients.Client", on_delete=models.PROTECT, related_name="allocations", verbose_name=_("client")
     )
@@ -248,7 +248,7 @@ class AllocationChangeRequest(models.Model):
     clinical content). The municipality decides; an approval updates the allocation.
     """
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(_("number"), default=uuid.uuid4, unique=True, editable=False)
     allocation = models.ForeignKey(
         Allocation, on_delete=models.PROTECT, related_name="change_requests", verbose_name=_("allocation")
     )

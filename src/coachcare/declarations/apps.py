@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from coachcare.trajectories.care_events import care_events_listener_install
 
@@ -13,6 +14,7 @@ def _care_events_sync_on_commit() -> None:
 
 class DeclarationsConfig(AppConfig):
     name = "coachcare.declarations"
+    verbose_name = _("declarations")
     label = "declarations"
 
     def ready(self) -> None:

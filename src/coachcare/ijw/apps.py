@@ -1,6 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class IjwConfig(AppConfig):
     name = "coachcare.ijw"
+    verbose_name = _("iJw messages")
     label = "ijw"

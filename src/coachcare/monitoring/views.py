@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -77,7 +78,7 @@ def municipality_dashboard(request: HttpRequest, code: str | None = None) -> Htt
     forecast = selectors.forecast_of(municipality_id=municipality.pk)
     forecast_chart = charts.line_chart(
         title=_("Expected against actual spending per month"),
-        labels=[f"{m.month:%Y-%m}" for m in forecast.months],
+        labels=[formats.date_format(m.month, "b Y") for m in forecast.months],  # "dec 2025"
         series=[
             (_("expected"), charts.LINE_EXPECTED, [m.expected_cents / 100 for m in forecast.months]),
             (_("actual"), charts.LINE_ACTUAL, [m.actual_cents / 100 for m in forecast.months]),

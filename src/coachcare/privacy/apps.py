@@ -1,9 +1,11 @@
 from django.apps import AppConfig
 from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext_lazy as _
 
 
 class PrivacyConfig(AppConfig):
     name = "coachcare.privacy"
+    verbose_name = _("privacy")
     label = "privacy"
 
     def ready(self) -> None:

@@ -109,7 +109,7 @@ class RetentionHold(models.Model):
     merits (docs/data-rights.md).
     """
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(_("number"), default=uuid.uuid4, unique=True, editable=False)
     client_public_id = models.UUIDField(
         _("client"), db_index=True, help_text=_("The public id of the young person's file (as in its address).")
     )
@@ -117,11 +117,13 @@ class RetentionHold(models.Model):
         _("reason"), help_text=_("Why the file must be kept longer: the legal provision, measure or proceedings.")
     )
     until = models.DateField(_("keep until"), help_text=_("The file is kept at least until this day."))
-    placed_by_username = models.CharField(max_length=150)
-    placed_by_role = models.CharField(max_length=20)
-    placed_at = models.DateTimeField()
-    changed_by_username = models.CharField(max_length=150, blank=True)
-    changed_at = models.DateTimeField(null=True, blank=True)
+    placed_by_username = models.CharField(_("placed by (user name)"), max_length=150)
+    placed_by_role = models.CharField(_("placed by (role)"), max_length=20)
+    placed_at = models.DateTimeField(
+        _("placed on"),
+    )
+    changed_by_username = models.CharField(_("changed by (user name)"), max_length=150, blank=True)
+    changed_at = models.DateTimeField(_("changed on"), null=True, blank=True)
 
     class Meta:
         ordering = ["-until", "-id"]
@@ -139,13 +141,17 @@ class RetentionRun(models.Model):
     task from being queued. ``task_id`` is the queued task; ``result`` holds counts only.
     """
 
-    run_on = models.DateField(unique=True)
-    run_after = models.DateTimeField()
-    task_id = models.CharField(max_length=64, blank=True)
-    scheduled_at = models.DateTimeField()
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    result = models.JSONField(default=dict, blank=True)
+    run_on = models.DateField(_("run on"), unique=True)
+    run_after = models.DateTimeField(
+        _("not before"),
+    )
+    task_id = models.CharField(_("task id"), max_length=64, blank=True)
+    scheduled_at = models.DateTimeField(
+        _("scheduled on"),
+    )
+    started_at = models.DateTimeField(_("started on"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished on"), null=True, blank=True)
+    result = models.JSONField(_("result"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-run_on"]

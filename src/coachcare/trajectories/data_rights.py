@@ -11,7 +11,9 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from coachcare.accounts.models import User
+from coachcare.audit.actions import role_label
 from coachcare.clients.models import Client
+from coachcare.privacy.labels import step_label
 from coachcare.privacy.registry import Section, clinical, destroyer_register, display_name, section_register
 from coachcare.trajectories.models import (
     Agreement,
@@ -139,10 +141,10 @@ def status_changes(client: Client, requester: User) -> Section | None:
     rows = [
         {
             "trajectory": transition.trajectory.public_id,
-            "step": transition.name,
-            "from": transition.from_status,
-            "to": transition.to_status,
-            "role": transition.by_role,
+            "step": step_label(transition.name),
+            "from": transition.get_from_status_display(),
+            "to": transition.get_to_status_display(),
+            "role": role_label(transition.by_role),
             "at": transition.at,
             "reason": transition.reason,
         }

@@ -42,10 +42,11 @@ def level_label(level: int, convention: GasConvention) -> str:
     }
     text = f"{level:+d}" if level else "0"
     label = f"{text}: {meanings[level]}"
+    # Not in an f-string: makemessages cannot find a message inside one.
     if level == convention.baseline:
-        return f"{label} ({_('the situation at the intake')})"
+        return _("%(level)s (the situation at the intake)") % {"level": label}
     if level == convention.deterioration and level != -3:
-        return f"{label} ({_('worse than at the intake')})"
+        return _("%(level)s (worse than at the intake)") % {"level": label}
     return label
 
 

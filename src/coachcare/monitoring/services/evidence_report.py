@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 
 from coachcare.contracts.money import format_euros
 from coachcare.core.dates import today
@@ -81,12 +82,21 @@ def _csv_of(context: dict[str, Any]) -> str:
     figures: selectors.Figures = context["figures"]
     out = io.StringIO()
     writer = csv.writer(out)
-    header = ["table", "indicator", "code", *figures.quarter_labels, "total", "total numerator/denominator"]
+    # Column headers, table names and labels in the reader's language (Dutch by default); the
+    # "code" column keeps the indicator's code for programs.
+    header = [
+        _("table"),
+        _("indicator"),
+        _("code"),
+        *figures.quarter_labels,
+        _("total"),
+        _("total: numerator/denominator"),
+    ]
     writer.writerow(header)
     for table, rows in (
-        ("outcomes", figures.outcomes),
-        ("gate decisions", figures.gates),
-        ("waiting times", figures.waiting),
+        (_("outcomes"), figures.outcomes),
+        (_("gate decisions"), figures.gates),
+        (_("waiting times"), figures.waiting),
     ):
         for row in rows:
             writer.writerow(
@@ -100,11 +110,17 @@ def _csv_of(context: dict[str, Any]) -> str:
                 ]
             )
     for label, count in context["cohort_age"]:
-        writer.writerow(["cohort by age band", label, "", *[""] * len(figures.quarters), count, ""])
+        writer.writerow([_("cohort by age band"), label, "", *[""] * len(figures.quarters), count, ""])
     for label, count in context["cohort_end"]:
-        writer.writerow(["cohort by end reason", label, "", *[""] * len(figures.quarters), count, ""])
+        writer.writerow([_("cohort by end reason"), label, "", *[""] * len(figures.quarters), count, ""])
+    quality_labels = {
+        "no_intake": _("Closed trajectories without intake scores"),
+        "no_satisfaction": _("Closures without a satisfaction score"),
+        "fu_missing": _("Follow-ups past their date and not recorded"),
+    }
     for key, cell in figures.data_quality.items():
-        writer.writerow(["data quality", key, key, *[""] * len(figures.quarters), cell.text, cell.detail])
+        row_label = quality_labels.get(key, key)
+        writer.writerow([_("data quality"), row_label, key, *[""] * len(figures.quarters), cell.text, cell.detail])
     return out.getvalue()
 
 

@@ -7,7 +7,7 @@ import functools
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from coachcare.accounts.models import Role, User
@@ -98,14 +98,15 @@ def forecast_alert_notify(*, alert_id: int) -> int:
             .exclude(email="")
             .values_list("email", flat=True)
         )
-        subject = _("Spending deviates from the forecast (%(month)s)") % {"month": f"{alert.month:%Y-%m}"}
+        month = formats.date_format(alert.month, "F Y")  # "december 2025"
+        subject = _("Spending deviates from the forecast (%(month)s)") % {"month": month}
         body = _(
             "In %(month)s the spending on Coach & Care modules for %(municipality)s was %(actual)s, "
             "against a forecast of %(expected)s (%(deviation)s).\n\n"
             "Log in and open the municipality dashboard for the figures: %(link)s\n\n"
             "This e-mail was sent automatically."
         ) % {
-            "month": f"{alert.month:%Y-%m}",
+            "month": month,
             "municipality": alert.municipality.name,
             "actual": format_euros(alert.actual_cents),
             "expected": format_euros(alert.expected_cents),

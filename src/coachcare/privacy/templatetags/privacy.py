@@ -6,6 +6,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from coachcare.clients.models import Client
+from coachcare.privacy import labels
 from coachcare.privacy.models import DestructionRecord
 from coachcare.privacy.selectors import destruction_record_for
 
@@ -32,7 +33,7 @@ def export_value(value: Any) -> str:
 
 @register.filter
 def field_label(key: str) -> str:
-    return key.replace("_", " ").capitalize()
+    return labels.field_label(key)
 
 
 @register.inclusion_tag("privacy/_destruction_notice.html")
