@@ -62,7 +62,11 @@ MEANS = {
     "cost_success": "gas_ok",
 }
 DROP_OUT = ("32", "33", "34", "35")
-AGE_LABELS = {str(label): f"age_{code}" for code, (label, _lo, _hi) in ind.AGE_BANDS.items()}
+
+
+def _age_labels() -> dict[str, str]:
+    """The cohort table's age-band labels in the active language (they are translated)."""
+    return {str(label): f"age_{code}" for code, (label, _lo, _hi) in ind.AGE_BANDS.items()}
 
 
 # --- the data: one municipality with small cells --------------------------------------------------
@@ -338,7 +342,7 @@ def _read_csv(text: str, published: Published, columns: list[str]) -> None:
                 published.figure(code, column, text, "")
             published.figure(code, "T", total, detail)
         elif table == "cohort by age band":
-            published.count((AGE_LABELS.get(label, "age_other"), "T"), total)
+            published.count((_age_labels().get(label, "age_other"), "T"), total)
         elif table == "cohort by end reason":
             published.count((end_reasons.get(label, "er_blank"), "T"), total)
         elif table == "data quality":

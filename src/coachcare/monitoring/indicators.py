@@ -82,10 +82,11 @@ SUPPRESS_BELOW = suppression.COUNT_BELOW
 Z_95 = 1.959963984540054
 
 #: Age bands at the referral date: code -> (label, lowest age, highest age).
-AGE_BANDS: dict[str, tuple[str, int, int]] = {
-    "12-15": ("12 to 15", 12, 15),
-    "16-17": ("16 and 17", 16, 17),
-    "18-23": ("18 to 23", 18, 23),
+#: The labels are translated (Dutch says "12 tot 16": up to, not including, 16).
+AGE_BANDS: dict[str, tuple[str | Promise, int, int]] = {
+    "12-15": (_("12 to 15"), 12, 15),
+    "16-17": (_("16 and 17"), 16, 17),
+    "18-23": (_("18 to 23"), 18, 23),
 }
 
 
