@@ -154,12 +154,12 @@ def interval_chart(
     reference: float | None = None,
     reference_label: str = "",
     tick_label: Callable[[float], str] | None = None,
+    label_width: int = 230,
 ) -> SafeString:
     """Horizontal bars of shares (0 to 100%) with their 95% interval as a whisker, the value at the
     end of each row and an x axis at 0, 25, 50, 75 and 100%. A row without a value (suppressed)
     draws no bar: only its label and its text ("x"). ``reference``: a dashed vertical line."""
     row_height = 34
-    label_width = 230
     text_width = 120
     plot_left, plot_right = label_width, WIDTH - text_width
     plot_width = plot_right - plot_left
@@ -256,7 +256,11 @@ def amount_chart(*, title: str, rows: Sequence[tuple[str, float | None, str]], c
         IntervalBar(label=label, text=text, value=None if value is None else value / top) for label, value, text in rows
     ]
     return interval_chart(
-        title=title, bars=bars, chart_id=chart_id, tick_label=lambda share: format_euros(round(top * share))
+        title=title,
+        bars=bars,
+        chart_id=chart_id,
+        tick_label=lambda share: format_euros(round(top * share)),
+        label_width=150,
     )
 
 

@@ -182,9 +182,11 @@ def evidence_report_page_one_context(
     ]
     if reference is not None:
         cost_rows.append((_("Reference cost"), float(reference.amount_cents), format_euros(reference.amount_cents)))
-    cost_chart = charts.amount_chart(
-        title=_("Cost per successful trajectory against the reference cost"), rows=cost_rows, chart_id="chart-cost"
-    )
+    cost_chart = None  # nothing to draw: the sentence says why
+    if any(value is not None for _label, value, _text in cost_rows):
+        cost_chart = charts.amount_chart(
+            title=_("Cost per successful trajectory against the reference cost"), rows=cost_rows, chart_id="chart-cost"
+        )
     primary = figures.row(VERDICT_PRIMARY)
     trend_chart = charts.bar_chart(
         title=_("Goals achieved per quarter of closure"),
