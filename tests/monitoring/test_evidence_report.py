@@ -3,16 +3,19 @@
 import datetime
 import html
 import re
+from collections.abc import Callable
 
 import pytest
+from django.test import Client as HttpClient
 from django.utils import translation
 
+from coachcare.accounts.models import User
 from coachcare.monitoring import indicators as ind
 from coachcare.monitoring import selectors, services
 from coachcare.monitoring.models import ReferenceCost
 from coachcare.monitoring.services.evidence_report import VERDICT_MIN_N
 from tests.conftest import World
-from tests.monitoring.test_monitoring import FROM, TO, make_trajectory
+from tests.monitoring.test_monitoring import FROM, TO, _appointment, make_trajectory
 
 D = datetime.date
 
@@ -118,3 +121,36 @@ def test_verdict_rules(successes: int, trials: int, kind: str) -> None:
         annotations=[],
     )
     assert services.evidence_verdict(row=row).kind == kind
+
+
+def test_waiting_times_on_page_one_the_dashboard_and_the_report(
+    world: World, login: Callable[[User], HttpClient]
+) -> None:
+    """17.6: time from referral to first contact and to the first module per quarter of referral,
+    with suppression: 12 referred on a Friday, 6 seen after 1 working day and 6 after 15."""
+    for number in range(12):
+        trajectory = make_trajectory(world, closed_on=None, referred_on=D(2025, 1, 3), modules=1)
+        _appointment(world, trajectory, D(2025, 1, 6) if number < 6 else D(2025, 1, 24))
+    report = services.evidence_report_build(municipality=world.municipality_a, date_from=FROM, date_to=TO)
+    page = _text(_page_one(report.html))
+    assert "Waiting time to first contact (median) 8 working days" in page
+    assert "First contact within the norm 50% (" in page  # 6 of 12, with its interval
+    # the chart per quarter of referral: Q1 drawn (6 of 12), Q2 (nobody referred) not drawn
+    chart = report.html[report.html.index('id="chart-waiting-title"') :]
+    chart = chart[: chart.index("</svg>")]
+    assert chart.count("<rect") == 1 and "2025 Q1: 50%" in chart
+    dashboard = login(world.beleid).get(f"/monitoring/municipality/?date_from={FROM}&date_to={TO}").content.decode()
+    assert (
+        'id="chart-waiting-title"' in dashboard and "First contact within the norm per quarter of referral" in dashboard
+    )
+    # the module: 12 of 12 within the norm, so no share is shown anywhere (0 outside the norm)
+    assert (
+        services.evidence_report_page_one_context(
+            municipality=world.municipality_a,
+            figures=selectors.figures_build(
+                scope=ind.Scope(date_from=FROM, date_to=TO, municipality_id=world.municipality_a.pk), suppress=True
+            ),
+            reference=None,
+        )["wait_module"].total.text
+        == "0 working days"
+    )
