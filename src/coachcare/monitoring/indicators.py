@@ -82,6 +82,7 @@ SUPPRESS_BELOW = suppression.COUNT_BELOW
 Z_95 = 1.959963984540054
 
 #: Age bands at the referral date: code -> (label, lowest age, highest age).
+#: The labels are translated (Dutch says "12 tot 16": up to, not including, 16).
 AGE_BANDS: dict[str, tuple[str | Promise, int, int]] = {
     "12-15": (_("12 to 15"), 12, 15),
     "16-17": (_("16 and 17"), 16, 17),

@@ -1,5 +1,6 @@
 """Monitoring dashboards: aggregated figures only (no client data, so no access-log entries)."""
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from coachcare.access import policy
 from coachcare.accounts.http import actor_of
 from coachcare.accounts.models import User
+from coachcare.contracts.money import format_euros
 from coachcare.core.dates import today
 from coachcare.monitoring import charts, selectors, services
 from coachcare.monitoring import indicators as ind
@@ -36,11 +38,21 @@ def _scope_from(request: HttpRequest, **owner: int | None) -> tuple[ind.Scope, F
     return scope, form
 
 
+def _tick_label(unit: str) -> Callable[[float], str]:
+    if unit == ind.Unit.RATE:
+        return charts.percent
+    if unit == ind.Unit.CENTS:
+        return lambda value: format_euros(round(value))
+    return lambda value: f"{value:.0f}"
+
+
 def _charts(figures: selectors.Figures) -> list[Any]:
+    """One bar chart per charted indicator, per quarter; suppressed quarters draw no bar."""
     labels = figures.quarter_labels
     result = []
     for code in selectors.CHARTED:
         row = figures.row(code)
+        unit = row.indicator.unit
         result.append(
             charts.bar_chart(
                 title=str(row.indicator.name),
@@ -48,6 +60,8 @@ def _charts(figures: selectors.Figures) -> list[Any]:
                 values=[None if c.suppressed else c.value for c in row.cells],
                 texts=[c.text for c in row.cells],
                 chart_id=f"chart-{code}",
+                tick_label=_tick_label(unit),
+                top=1.0 if unit == ind.Unit.RATE else None,
             )
         )
     return result
@@ -95,6 +109,10 @@ def municipality_dashboard(request: HttpRequest, code: str | None = None) -> Htt
             "municipality": municipality,
             "figures": figures,
             "charts": _charts(figures),
+            "page_one": services.evidence_report_page_one_context(
+                municipality=municipality, figures=figures, reference=reference
+            ),
+            "waiting_chart": services.waiting_chart(figures=figures),
             "form": form,
             "forecast": forecast,
             "forecast_chart": forecast_chart,
@@ -126,6 +144,7 @@ def provider_dashboard(request: HttpRequest) -> HttpResponse:
             "title": title,
             "figures": figures,
             "charts": _charts(figures),
+            "waiting_chart": services.waiting_chart(figures=figures),
             "form": form,
             "annotation_form": AnnotationForm(initial={"period_from": scope.date_from, "period_to": scope.date_to})
             if actor.provider_id

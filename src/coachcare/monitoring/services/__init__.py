@@ -10,7 +10,15 @@ Every public name is re-exported here, so callers keep importing ``coachcare.mon
 """
 
 from coachcare.monitoring.services.annotations import annotation_create, reference_cost_set
-from coachcare.monitoring.services.evidence_report import EvidenceReport, evidence_report_build
+from coachcare.monitoring.services.evidence_report import (
+    EvidenceReport,
+    Verdict,
+    VerdictKind,
+    evidence_report_build,
+    evidence_report_page_one_context,
+    evidence_verdict,
+    waiting_chart,
+)
 from coachcare.monitoring.services.forecast import (
     ForecastCheck,
     forecast_alert_notify,
@@ -40,8 +48,12 @@ __all__ = [
     "RESEARCH_COLUMNS",
     "EvidenceReport",
     "ForecastCheck",
+    "Verdict",
+    "VerdictKind",
     "annotation_create",
     "evidence_report_build",
+    "evidence_report_page_one_context",
+    "evidence_verdict",
     "forecast_alert_notify",
     "forecast_alerts_raise",
     "forecast_check_run",
@@ -53,4 +65,5 @@ __all__ = [
     "research_pseudonym",
     "trajectory_outcomes_rebuild",
     "trajectory_outcomes_refresh",
+    "waiting_chart",
 ]
