@@ -884,6 +884,35 @@ def can_set_reference_cost(user: User, municipality_id: int | None = None) -> bo
     return can_see_municipality_dashboard(user, municipality_id) and user.role == Role.GEMEENTE_BELEID
 
 
+# --- Pilots (docs/pilots.md) ----------------------------------------------------------------------
+
+
+def can_confirm_pilot_for_municipality(user: User, municipality_id: int) -> bool:
+    """The municipality's policy staff confirm a pilot's definition on its behalf."""
+    return can_set_reference_cost(user, municipality_id)
+
+
+def can_confirm_pilot_for_provider(user: User, provider_id: int) -> bool:
+    """A team lead or the administrator of the provider confirms a pilot's definition on its behalf."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return user.role in {Role.TEAMLEIDER, Role.BEHEERDER} and user.provider_id == provider_id
+
+
+def can_define_pilot(user: User, *, municipality_id: int, provider_id: int) -> bool:
+    """Either side of a pilot may propose or change its definition (until it starts)."""
+    return can_confirm_pilot_for_municipality(user, municipality_id) or can_confirm_pilot_for_provider(
+        user, provider_id
+    )
+
+
+def can_see_pilot(user: User, *, municipality_id: int, provider_id: int) -> bool:
+    """A pilot's definition and its aggregated comparison: the municipality's staff and the provider's leads."""
+    if can_see_municipality_dashboard(user, municipality_id):
+        return True
+    return can_confirm_pilot_for_provider(user, provider_id)
+
+
 # --- Accounts: who changes whose account (four-eyes) --------------------------------------------
 #
 # Nobody changes their own role, organisation, staff or superuser flag or permissions, anywhere.

@@ -4,7 +4,8 @@
 - ``annotations``: dashboard annotations and the reference cost;
 - ``forecast``: forecast figures and alerts;
 - ``evidence_report``: the evidence report (PDF + CSV);
-- ``research``: the pseudonymised research export.
+- ``research``: the pseudonymised research export;
+- ``pilots``: pilots, their freeze and their comparison group.
 
 Every public name is re-exported here, so callers keep importing ``coachcare.monitoring.services``.
 """
@@ -24,6 +25,17 @@ from coachcare.monitoring.services.outcomes import (
     trajectory_outcomes_rebuild,
     trajectory_outcomes_refresh,
 )
+from coachcare.monitoring.services.pilots import (
+    COMPARISON_COLUMNS,
+    ComparisonImportError,
+    pilot_comparison_import,
+    pilot_confirm,
+    pilot_create,
+    pilot_definition,
+    pilot_frozen_intact,
+    pilot_start,
+    pilot_update,
+)
 from coachcare.monitoring.services.research import (
     EXPORT_CHUNK,
     RESEARCH_COLUMNS,
@@ -34,10 +46,12 @@ from coachcare.monitoring.services.research import (
 )
 
 __all__ = [
+    "COMPARISON_COLUMNS",
     "EXPORT_CHUNK",
     "REBUILD_CHUNK",
     "REFRESH_CHUNK",
     "RESEARCH_COLUMNS",
+    "ComparisonImportError",
     "EvidenceReport",
     "ForecastCheck",
     "annotation_create",
@@ -46,6 +60,13 @@ __all__ = [
     "forecast_alerts_raise",
     "forecast_check_run",
     "forecast_store",
+    "pilot_comparison_import",
+    "pilot_confirm",
+    "pilot_create",
+    "pilot_definition",
+    "pilot_frozen_intact",
+    "pilot_start",
+    "pilot_update",
     "reference_cost_set",
     "research_export",
     "research_export_to",
