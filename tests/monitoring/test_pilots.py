@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
 from coachcare.method.models import MethodVersion
-from coachcare.monitoring import selectors, services
+from coachcare.monitoring import selectors, services, statistics
 from coachcare.monitoring.models import ComparisonTrajectory, Pilot, TrajectoryOutcome
 from coachcare.trajectories.models import Trajectory
 from tests.accounts.factories import UserFactory
@@ -231,3 +231,29 @@ def test_pilot_outcomes_hide_small_groups(world: World) -> None:
     services.pilot_comparison_import(pilot=pilot, data=GOOD.encode())
     dropout = selectors.pilot_outcomes(pilot=pilot)[0]
     assert not dropout.shown and dropout.pilot_value == "" and dropout.n_pilot == 0
+
+
+def test_report_shows_the_pilot_fixed_in_advance(world: World) -> None:
+    from django.template.loader import render_to_string
+
+    from coachcare.monitoring.services.evidence_report import _report_context
+
+    draft = _pilot(world, name="Nog niet gestart")
+    pilot = _started(world)
+    services.pilot_comparison_import(pilot=pilot, data=GOOD.encode())
+    context = _report_context(
+        municipality=world.municipality_a, date_from=D(2025, 1, 1), date_to=D(2025, 12, 31), module_code="", age_band=""
+    )
+    html = render_to_string("monitoring/report.html", context)
+    assert "Fixed in advance" in html
+    assert pilot.definition_sha256 in html and pilot.comparison_sha256 in html
+    assert draft.name not in html
+    assert "not assigned to the pilot or to usual care by chance" in html
+    assert "Too few data to tell" in html
+    # usual care: 1 of 3 dropped out; the planned 10 points lower needs this many per group
+    needed = statistics.sample_size_proportions(p_comparison=1 / 3, difference=-0.10)
+    assert f"{needed} young people per group are needed" in html
+    other = _report_context(
+        municipality=world.municipality_b, date_from=D(2025, 1, 1), date_to=D(2025, 12, 31), module_code="", age_band=""
+    )
+    assert other["pilots"] == []

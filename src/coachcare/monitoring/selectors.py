@@ -631,6 +631,15 @@ def pilots_visible_to(user: User) -> "QuerySet[Any]":
     return pilots.none()
 
 
+def pilots_started_of(*, municipality_id: int) -> "QuerySet[Any]":
+    """The municipality's pilots that have started (their definition is frozen)."""
+    from coachcare.monitoring.models import Pilot
+
+    return Pilot.objects.select_related("municipality", "provider").filter(
+        municipality_id=municipality_id, started_at__isnull=False
+    )
+
+
 def pilot_outcomes(*, pilot: Any) -> list[PilotOutcome]:
     """Each primary and secondary outcome of a pilot against its comparison group (two queries).
 

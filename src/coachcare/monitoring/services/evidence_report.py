@@ -73,7 +73,28 @@ def _report_context(
         "annotations": annotations,
         "indicators": ind.INDICATORS,
         "generated_on": today(),
+        "pilots": _pilot_context(municipality=municipality),
     }
+
+
+def _pilot_context(*, municipality: Municipality) -> list[dict[str, Any]]:
+    """The started pilots of the municipality for the report's pilot section (docs/pilots.md)."""
+    from coachcare.monitoring.services.pilots import pilot_frozen_intact
+
+    sections = []
+    for pilot in selectors.pilots_started_of(municipality_id=municipality.pk):
+        sections.append(
+            {
+                "pilot": pilot,
+                "intact": pilot_frozen_intact(pilot=pilot),
+                "primary_names": [str(ind.BY_CODE[code].name) for code in pilot.primary_outcomes],
+                "secondary_names": [str(ind.BY_CODE[code].name) for code in pilot.secondary_outcomes],
+                "reference_cost": format_euros(pilot.reference_cost_cents) if pilot.reference_cost_cents else "",
+                "comparison_count": pilot.comparison_trajectories.count(),
+                "outcomes": selectors.pilot_outcomes(pilot=pilot),
+            }
+        )
+    return sections
 
 
 def _csv_of(context: dict[str, Any]) -> str:
