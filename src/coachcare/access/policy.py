@@ -884,6 +884,14 @@ def can_set_reference_cost(user: User, municipality_id: int | None = None) -> bo
     return can_see_municipality_dashboard(user, municipality_id) and user.role == Role.GEMEENTE_BELEID
 
 
+def can_share_annotation_with(user: User, municipality_id: int) -> bool:
+    """A provider's team lead or administrator shares the story behind its figures with a
+    municipality it has a contract with."""
+    if not can_see_provider_dashboard(user) or user.provider_id is None:
+        return False
+    return Contract.objects.filter(provider_id=user.provider_id, municipality_id=municipality_id).exists()
+
+
 # --- Pilots (docs/pilots.md) ----------------------------------------------------------------------
 
 

@@ -43,6 +43,23 @@ class AnnotationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Administrative or aggregate commentary only; never anything about an individual young person."),
     )
+    shared_with = forms.TypedChoiceField(
+        label=_("Shared with the municipality"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_(
+            "The municipality's staff read a shared comment beside the figure, with your name and organisation. "
+            "Write no client details in it: no names, ages, dates or events of a young person or family."
+        ),
+    )
+
+    def __init__(self, *args: object, share_choices: list[tuple[int, str]] | None = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        if share_choices:
+            self.fields["shared_with"].choices = [("", _("Not shared")), *share_choices]  # type: ignore[attr-defined]
+        else:
+            del self.fields["shared_with"]
 
 
 class ReferenceCostForm(forms.Form):

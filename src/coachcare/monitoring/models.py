@@ -41,6 +41,16 @@ class Annotation(models.Model):
     )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    #: A provider's annotation "gedeeld met de gemeente": shown on that municipality's dashboard and
+    #: report too, with who wrote it (docs/indicators.md, "The story behind the numbers").
+    shared_with = models.ForeignKey(
+        "municipalities.Municipality",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("shared with the municipality"),
+    )
 
     class Meta:
         ordering = ["indicator_code", "-period_to", "-created_at"]
@@ -57,6 +67,10 @@ class Annotation(models.Model):
             models.CheckConstraint(
                 condition=models.Q(municipality__isnull=False) | models.Q(provider__isnull=False),
                 name="annotation_has_owner",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(shared_with__isnull=True) | models.Q(provider__isnull=False),
+                name="annotation_shared_by_provider",
             ),
         ]
 

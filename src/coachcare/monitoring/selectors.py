@@ -296,13 +296,17 @@ def _quarters(scope: Scope) -> list[datetime.date]:
 
 def annotations_for(*, scope: Scope, outcome_scope: OutcomeScope) -> QuerySet[Annotation]:
     """The annotations of the outcome scope's owner (``OutcomeScope.annotation_owner``: one
-    municipality or one provider) whose period overlaps the scope's period; none without an owner."""
+    municipality or one provider) whose period overlaps the scope's period; none without an owner.
+    A municipality also sees the providers' annotations shared with it."""
     owner = outcome_scope.annotation_owner
     if not owner or any(value is None for value in owner.values()):
         return Annotation.objects.none()
+    mine = Q(**owner)
+    if "municipality_id" in owner:  # and the providers' comments shared with this municipality
+        mine |= Q(shared_with_id=owner["municipality_id"])
     return (
-        Annotation.objects.filter(**owner, period_from__lte=scope.date_to, period_to__gte=scope.date_from)
-        .select_related("author")
+        Annotation.objects.filter(mine, period_from__lte=scope.date_to, period_to__gte=scope.date_from)
+        .select_related("author", "provider", "municipality")
         .order_by("indicator_code", "period_from", "created_at")
     )
 
@@ -617,6 +621,16 @@ def _format(unit: str, value: float, *, signed: bool = False) -> str:
     if unit == Unit.CENTS:
         return f"{sign}{format_euros(round(value))}"
     return f"{sign}{value:.1f}"
+
+
+def annotation_share_choices(*, actor: User) -> list[tuple[int, str]]:
+    """The municipalities a provider's lead may share a comment with (those under contract)."""
+    if actor.provider_id is None or not policy.can_see_provider_dashboard(actor):
+        return []
+    from coachcare.municipalities.models import Municipality
+
+    municipalities = Municipality.objects.filter(contracts__provider_id=actor.provider_id).distinct().order_by("name")
+    return [(m.pk, m.name) for m in municipalities]
 
 
 def pilots_visible_to(user: User) -> "QuerySet[Any]":

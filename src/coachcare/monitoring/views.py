@@ -126,7 +126,10 @@ def provider_dashboard(request: HttpRequest) -> HttpResponse:
             "figures": figures,
             "charts": _charts(figures),
             "form": form,
-            "annotation_form": AnnotationForm(initial={"period_from": scope.date_from, "period_to": scope.date_to})
+            "annotation_form": AnnotationForm(
+                initial={"period_from": scope.date_from, "period_to": scope.date_to},
+                share_choices=selectors.annotation_share_choices(actor=actor),
+            )
             if actor.provider_id
             else None,
             "query": request.GET.urlencode(),
@@ -138,7 +141,9 @@ def provider_dashboard(request: HttpRequest) -> HttpResponse:
 @require_POST
 def annotation_add(request: HttpRequest, kind: str) -> HttpResponse:
     actor = actor_of(request)
-    form = AnnotationForm(request.POST)
+    form = AnnotationForm(
+        request.POST, share_choices=selectors.annotation_share_choices(actor=actor) if kind == "provider" else None
+    )
     target = "monitoring:municipality" if kind == "municipality" else "monitoring:provider"
     if not form.is_valid():
         messages.error(request, _("The comment was not saved: check the figure, the period and the text."))
@@ -162,6 +167,9 @@ def annotation_add(request: HttpRequest, kind: str) -> HttpResponse:
             text=form.cleaned_data["text"],
             municipality=municipality,
             provider_id=provider_id,
+            shared_with=Municipality.objects.get(pk=form.cleaned_data["shared_with"])
+            if form.cleaned_data.get("shared_with")
+            else None,
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
