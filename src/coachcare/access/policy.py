@@ -921,6 +921,25 @@ def can_see_pilot(user: User, *, municipality_id: int, provider_id: int) -> bool
     return can_confirm_pilot_for_provider(user, provider_id)
 
 
+def can_record_quarterly_review(user: User, *, municipality_id: int, provider_id: int) -> bool:
+    """The parties of a kwartaalgesprek record it and follow up its actions: the municipality's
+    policy staff, or a team lead or the administrator of the provider; only under a contract."""
+    if not can_define_pilot(user, municipality_id=municipality_id, provider_id=provider_id):
+        return False
+    return Contract.objects.filter(provider_id=provider_id, municipality_id=municipality_id).exists()
+
+
+def can_see_quarterly_reviews(user: User) -> bool:
+    """The municipality's staff and the provider's leads read the reviews of their own side."""
+    if can_see_municipality_dashboard(user):
+        return True
+    return (
+        user.is_authenticated
+        and user.provider_id is not None
+        and can_confirm_pilot_for_provider(user, user.provider_id)
+    )
+
+
 # --- Accounts: who changes whose account (four-eyes) --------------------------------------------
 #
 # Nobody changes their own role, organisation, staff or superuser flag or permissions, anywhere.

@@ -1,9 +1,11 @@
 import datetime
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from coachcare.monitoring import indicators as ind
+from coachcare.monitoring.models import ReviewAction
 
 
 class FilterForm(forms.Form):
@@ -67,3 +69,60 @@ class ReferenceCostForm(forms.Form):
         label=_("Reference cost per successful trajectory (euro)"), min_value=1, decimal_places=2, max_digits=12
     )
     description = forms.CharField(label=_("Source of the reference"), max_length=300, required=False)
+
+
+#: Agreed actions on the review form (blank rows are ignored; more can follow in the next review).
+REVIEW_ACTION_ROWS = 3
+
+
+class QuarterlyReviewForm(forms.Form):
+    counterpart = forms.TypedChoiceField(label=_("With"), coerce=int)
+    held_on = forms.DateField(label=_("Date of the review"), widget=forms.DateInput(attrs={"type": "date"}))
+    participants = forms.CharField(
+        label=_("Participants"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Names and roles of those present."),
+    )
+    summary = forms.CharField(
+        label=_("Summary"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("About the figures and the work only: write no client details."),
+    )
+
+    def __init__(self, *args: object, counterparts: list[tuple[int, str]], counterpart_label: str, **kwargs: object):
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["counterpart"].choices = [("", ""), *counterparts]  # type: ignore[attr-defined]
+        self.fields["counterpart"].label = counterpart_label
+        for n in range(1, REVIEW_ACTION_ROWS + 1):
+            self.fields[f"action_{n}"] = forms.CharField(
+                label=_("Agreed action %(n)s") % {"n": n}, max_length=500, required=False
+            )
+            self.fields[f"owner_{n}"] = forms.CharField(
+                label=_("Owner of action %(n)s") % {"n": n}, max_length=200, required=False
+            )
+            self.fields[f"due_{n}"] = forms.DateField(
+                label=_("Due date of action %(n)s") % {"n": n},
+                required=False,
+                widget=forms.DateInput(attrs={"type": "date"}),
+            )
+
+    def action_rows(self) -> list[tuple[forms.BoundField, forms.BoundField, forms.BoundField]]:
+        return [(self[f"action_{n}"], self[f"owner_{n}"], self[f"due_{n}"]) for n in range(1, REVIEW_ACTION_ROWS + 1)]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for n in range(1, REVIEW_ACTION_ROWS + 1):
+            filled = [data.get(f"action_{n}"), data.get(f"owner_{n}"), data.get(f"due_{n}")]
+            if any(filled) and not all(filled):
+                self.add_error(f"action_{n}", _("Give the action, its owner and its due date."))
+        return data
+
+
+class ActionFollowUpForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=ReviewAction.Status.choices)
+    follow_up = forms.CharField(
+        label=_("Follow-up"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )

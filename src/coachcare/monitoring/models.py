@@ -349,3 +349,53 @@ class ComparisonTrajectory(models.Model):
 
     def __str__(self) -> str:
         return f"comparison {self.pilot_id}:{self.line}"
+
+
+class QuarterlyReview(models.Model):
+    """A kwartaalgesprek between a municipality and a provider about the figures (no client data)."""
+
+    municipality = models.ForeignKey(
+        "municipalities.Municipality", on_delete=models.PROTECT, related_name="+", verbose_name=_("municipality")
+    )
+    provider = models.ForeignKey(
+        "providers.Provider", on_delete=models.PROTECT, related_name="+", verbose_name=_("provider")
+    )
+    held_on = models.DateField(_("date of the review"))
+    participants = models.TextField(_("participants"), max_length=1000, help_text=_("Names and roles."))
+    summary = models.TextField(_("summary"), max_length=4000, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-held_on", "-created_at"]
+        verbose_name = _("quarterly review")
+        verbose_name_plural = _("quarterly reviews")
+        indexes = [models.Index(fields=["municipality", "held_on"], name="review_municipality_idx")]
+
+    def __str__(self) -> str:
+        return f"review {self.municipality_id}/{self.provider_id} {self.held_on}"
+
+
+class ReviewAction(models.Model):
+    """An action agreed in a quarterly review, with its owner, due date and follow-up."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        DONE = "done", _("done")
+        DROPPED = "dropped", _("dropped")
+
+    review = models.ForeignKey(QuarterlyReview, on_delete=models.CASCADE, related_name="actions")
+    description = models.CharField(_("agreed action"), max_length=500)
+    owner = models.CharField(_("owner"), max_length=200, help_text=_("Who carries it out (name, organisation)."))
+    due_on = models.DateField(_("due date"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    follow_up = models.TextField(_("follow-up"), max_length=2000, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["review", "due_on", "pk"]
+        verbose_name = _("agreed action")
+        verbose_name_plural = _("agreed actions")
+
+    def __str__(self) -> str:
+        return self.description

@@ -735,3 +735,55 @@ def pilot_outcomes(*, pilot: Any) -> list[PilotOutcome]:
             )
         )
     return result
+
+
+# --- quarterly reviews (kwartaalgesprek) -----------------------------------------------------------
+
+
+def quarterly_reviews_visible_to(user: User) -> "QuerySet[Any]":
+    """The reviews of the user's municipality (its staff) or provider (its leads), newest first,
+    with their actions (two queries whatever the number of reviews)."""
+    from django.db.models import Prefetch
+
+    from coachcare.monitoring.models import QuarterlyReview, ReviewAction
+
+    reviews = QuarterlyReview.objects.select_related("municipality", "provider", "recorded_by").prefetch_related(
+        Prefetch("actions", queryset=ReviewAction.objects.order_by("due_on", "pk"))
+    )
+    if policy.can_see_municipality_dashboard(user) and user.municipality_id is not None:
+        return reviews.filter(municipality_id=user.municipality_id)
+    if user.provider_id is not None and policy.can_see_quarterly_reviews(user):
+        return reviews.filter(provider_id=user.provider_id)
+    return reviews.none()
+
+
+def review_counterparts(*, actor: User) -> list[tuple[int, str]]:
+    """Whom the actor can hold a review with: the providers (municipality) or municipalities
+    (provider) under contract."""
+    from coachcare.contracts.models import Contract
+
+    if policy.can_set_reference_cost(actor) and actor.municipality_id is not None:
+        rows = Contract.objects.filter(municipality_id=actor.municipality_id).values_list(
+            "provider_id", "provider__name"
+        )
+    elif actor.provider_id is not None and policy.can_confirm_pilot_for_provider(actor, actor.provider_id):
+        rows = Contract.objects.filter(provider_id=actor.provider_id).values_list(
+            "municipality_id", "municipality__name"
+        )
+    else:
+        return []
+    return sorted(set(rows), key=lambda row: row[1])
+
+
+def quarterly_reviews_for_report(*, municipality_id: int, date_to: datetime.date, limit: int = 4) -> list[Any]:
+    """The municipality's latest reviews held up to the end of the report's period, with their actions."""
+    from django.db.models import Prefetch
+
+    from coachcare.monitoring.models import QuarterlyReview, ReviewAction
+
+    return list(
+        QuarterlyReview.objects.filter(municipality_id=municipality_id, held_on__lte=date_to)
+        .select_related("provider")
+        .prefetch_related(Prefetch("actions", queryset=ReviewAction.objects.order_by("due_on", "pk")))
+        .order_by("-held_on", "-created_at")[:limit]
+    )

@@ -17,8 +17,16 @@ from coachcare.accounts.models import User
 from coachcare.core.dates import today
 from coachcare.monitoring import charts, selectors, services
 from coachcare.monitoring import indicators as ind
-from coachcare.monitoring.forms import AnnotationForm, FilterForm, ReferenceCostForm
+from coachcare.monitoring.forms import (
+    ActionFollowUpForm,
+    AnnotationForm,
+    FilterForm,
+    QuarterlyReviewForm,
+    ReferenceCostForm,
+)
+from coachcare.monitoring.models import ReviewAction
 from coachcare.municipalities.models import Municipality
+from coachcare.providers.models import Provider
 
 
 def _scope_from(request: HttpRequest, **owner: int | None) -> tuple[ind.Scope, FilterForm]:
@@ -225,3 +233,93 @@ def evidence_report(request: HttpRequest, fmt: str) -> HttpResponse:
     response = HttpResponse(report.pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
     return response
+
+
+def _review_form(actor: User, data: Any = None) -> QuarterlyReviewForm | None:
+    counterparts = selectors.review_counterparts(actor=actor)
+    if not counterparts:
+        return None
+    label = _("Provider") if actor.municipality_id is not None else _("Municipality")
+    return QuarterlyReviewForm(data, counterparts=counterparts, counterpart_label=label)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def quarterly_reviews(request: HttpRequest) -> HttpResponse:
+    """The kwartaalgesprekken of one's municipality or provider; the parties record a new one here."""
+    actor = actor_of(request)
+    if not policy.can_see_quarterly_reviews(actor):
+        return HttpResponseForbidden(_("Only the municipality's staff and the provider's leads see the reviews."))
+    form = _review_form(actor, request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if form is None:
+            return HttpResponseForbidden(_("You cannot record a review."))
+        if form.is_valid():
+            data = form.cleaned_data
+            if actor.municipality_id is not None:
+                municipality = Municipality.objects.get(pk=actor.municipality_id)
+                provider = Provider.objects.get(pk=data["counterpart"])
+            else:
+                municipality = Municipality.objects.get(pk=data["counterpart"])
+                provider = Provider.objects.get(pk=int(actor.provider_id or 0))
+            actions = [
+                services.AgreedAction(description=str(a.value()), owner=str(o.value()), due_on=data[d.name])
+                for a, o, d in form.action_rows()
+                if data.get(a.name)
+            ]
+            try:
+                services.quarterly_review_record(
+                    actor=actor,
+                    municipality=municipality,
+                    provider=provider,
+                    held_on=data["held_on"],
+                    participants=data["participants"],
+                    summary=data["summary"],
+                    actions=actions,
+                )
+            except (ValidationError, PermissionError) as error:
+                messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+            else:
+                messages.success(request, _("The review is recorded."))
+                return redirect("monitoring:quarterly_reviews")
+    reviews = list(selectors.quarterly_reviews_visible_to(actor))
+    may: dict[tuple[int, int], bool] = {}  # one policy check per pair of parties, not per review
+    for review in reviews:
+        pair = (review.municipality_id, review.provider_id)
+        if pair not in may:
+            may[pair] = policy.can_record_quarterly_review(actor, municipality_id=pair[0], provider_id=pair[1])
+        may_follow_up = may[pair]
+        for action in review.actions.all():
+            action.form = (
+                None
+                if not may_follow_up
+                else ActionFollowUpForm(
+                    prefix=f"action{action.pk}", initial={"status": action.status, "follow_up": action.follow_up}
+                )
+            )
+    return render(request, "monitoring/quarterly_reviews.html", {"reviews": reviews, "form": form})
+
+
+@login_required
+@require_POST
+def review_action_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = actor_of(request)
+    action = (
+        ReviewAction.objects.select_related("review")
+        .filter(pk=pk, review__in=selectors.quarterly_reviews_visible_to(actor))
+        .first()
+    )
+    if action is None:
+        raise Http404(_("There is no such action."))
+    form = ActionFollowUpForm(request.POST, prefix=f"action{pk}")
+    if not form.is_valid():
+        messages.error(request, _("Choose a status."))
+        return redirect("monitoring:quarterly_reviews")
+    try:
+        services.review_action_follow_up(
+            actor=actor, action=action, status=form.cleaned_data["status"], follow_up=form.cleaned_data["follow_up"]
+        )
+    except PermissionError:
+        return HttpResponseForbidden(_("Only the parties to the review follow up its actions."))
+    messages.success(request, _("The follow-up is saved."))
+    return redirect("monitoring:quarterly_reviews")

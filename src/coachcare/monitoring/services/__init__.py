@@ -5,7 +5,8 @@
 - ``forecast``: forecast figures and alerts;
 - ``evidence_report``: the evidence report (PDF + CSV);
 - ``research``: the pseudonymised research export;
-- ``pilots``: pilots, their freeze and their comparison group.
+- ``pilots``: pilots, their freeze and their comparison group;
+- ``reviews``: the quarterly review (kwartaalgesprek) and its agreed actions.
 
 Every public name is re-exported here, so callers keep importing ``coachcare.monitoring.services``.
 """
@@ -44,6 +45,7 @@ from coachcare.monitoring.services.research import (
     research_key,
     research_pseudonym,
 )
+from coachcare.monitoring.services.reviews import AgreedAction, quarterly_review_record, review_action_follow_up
 
 __all__ = [
     "COMPARISON_COLUMNS",
@@ -51,6 +53,7 @@ __all__ = [
     "REBUILD_CHUNK",
     "REFRESH_CHUNK",
     "RESEARCH_COLUMNS",
+    "AgreedAction",
     "ComparisonImportError",
     "EvidenceReport",
     "ForecastCheck",
@@ -67,11 +70,13 @@ __all__ = [
     "pilot_frozen_intact",
     "pilot_start",
     "pilot_update",
+    "quarterly_review_record",
     "reference_cost_set",
     "research_export",
     "research_export_to",
     "research_key",
     "research_pseudonym",
+    "review_action_follow_up",
     "trajectory_outcomes_rebuild",
     "trajectory_outcomes_refresh",
 ]

@@ -74,6 +74,7 @@ def _report_context(
         "indicators": ind.INDICATORS,
         "generated_on": today(),
         "pilots": _pilot_context(municipality=municipality),
+        "reviews": selectors.quarterly_reviews_for_report(municipality_id=municipality.pk, date_to=date_to),
     }
 
 
