@@ -4,12 +4,18 @@ import datetime
 import hashlib
 import io
 import json
+from collections.abc import Callable
+from html import escape
 from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test import Client as HttpClient
+from django.test.utils import CaptureQueriesContext
 
+from coachcare.accounts.models import User
 from coachcare.method.models import MethodVersion
 from coachcare.monitoring import selectors, services, statistics
 from coachcare.monitoring.models import ComparisonTrajectory, Pilot, TrajectoryOutcome
@@ -257,3 +263,51 @@ def test_report_shows_the_pilot_fixed_in_advance(world: World) -> None:
         municipality=world.municipality_b, date_from=D(2025, 1, 1), date_to=D(2025, 12, 31), module_code="", age_band=""
     )
     assert other["pilots"] == []
+
+
+def test_pilot_screens_define_confirm_start(contracted: World, login: Callable[[User], HttpClient]) -> None:
+    world = contracted
+    beleid = login(world.beleid)
+    page = beleid.get("/monitoring/pilots/").content.decode()
+    assert 'name="primary_outcomes"' in page and escape(world.provider.name) in page
+    response = beleid.post(
+        "/monitoring/pilots/",
+        {"counterpart": world.provider.pk, "name": "Pilot scherm", "period_from": "2025-01-01",
+         "period_to": "2025-12-31", "target_group": "12-17 jaar", "planned_young_people": "50",
+         "primary_outcomes": ["dropout"], "secondary_outcomes": ["cost"], "planned_effect": "-10",
+         "reference_cost": "4500.00"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    pilot = Pilot.objects.get()
+    assert pilot.planned_effects == {"dropout": -0.10} and pilot.reference_cost_cents == 450000
+    assert pilot.provider == world.provider and pilot.municipality == world.municipality_a
+    lead = login(world.teamleider)
+    assert "Pilot scherm" in lead.get("/monitoring/pilots/").content.decode()
+    lead.post(f"/monitoring/pilots/{pilot.pk}/start/")
+    pilot.refresh_from_db()
+    assert pilot.started_at is None  # nobody confirmed yet
+    lead.post(f"/monitoring/pilots/{pilot.pk}/confirm/")
+    beleid = login(world.beleid)  # the test client is one browser: log in again to switch user
+    beleid.post(f"/monitoring/pilots/{pilot.pk}/confirm/")
+    lead = login(world.teamleider)
+    assert lead.post(f"/monitoring/pilots/{pilot.pk}/start/").status_code == 302
+    pilot.refresh_from_db()
+    assert pilot.started_at is not None and services.pilot_frozen_intact(pilot=pilot)
+    assert pilot.definition_sha256 in login(world.beleid).get("/monitoring/pilots/").content.decode()
+    # others
+    assert login(world.toegang_other).post(f"/monitoring/pilots/{pilot.pk}/confirm/").status_code == 404
+    assert login(world.coach).get("/monitoring/pilots/").status_code == 403
+    assert login(world.toegang).post(f"/monitoring/pilots/{pilot.pk}/confirm/").status_code == 403
+
+
+def test_pilot_list_query_count_does_not_grow(world: World, login: Callable[[User], HttpClient]) -> None:
+    http = login(world.beleid)
+    _pilot(world)
+    http.get("/monitoring/pilots/")
+    with CaptureQueriesContext(connection) as small:
+        assert http.get("/monitoring/pilots/").status_code == 200
+    for n in range(5):
+        _pilot(world, name=f"Pilot {n}")
+    with CaptureQueriesContext(connection) as large:
+        assert http.get("/monitoring/pilots/").status_code == 200
+    assert len(large) == len(small)

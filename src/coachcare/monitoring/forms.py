@@ -126,3 +126,77 @@ class ActionFollowUpForm(forms.Form):
     follow_up = forms.CharField(
         label=_("Follow-up"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class PilotForm(forms.Form):
+    """The definition of a pilot (docs/pilots.md); the outcomes come from the indicator set."""
+
+    counterpart = forms.TypedChoiceField(label=_("With"), coerce=int)
+    name = forms.CharField(label=_("Name of the pilot"), max_length=200)
+    period_from = forms.DateField(label=_("Period from"), widget=forms.DateInput(attrs={"type": "date"}))
+    period_to = forms.DateField(label=_("Period until"), widget=forms.DateInput(attrs={"type": "date"}))
+    target_group = forms.CharField(label=_("Target group"), max_length=500)
+    age_min = forms.IntegerField(label=_("Minimum age at referral"), min_value=0, max_value=30, required=False)
+    age_max = forms.IntegerField(label=_("Maximum age at referral"), min_value=0, max_value=30, required=False)
+    planned_young_people = forms.IntegerField(label=_("Planned number of young people"), min_value=1)
+    primary_outcomes = forms.MultipleChoiceField(label=_("Primary outcomes"), widget=forms.CheckboxSelectMultiple)
+    secondary_outcomes = forms.MultipleChoiceField(
+        label=_("Secondary outcomes"), widget=forms.CheckboxSelectMultiple, required=False
+    )
+    planned_effect = forms.DecimalField(
+        label=_("Planned effect on the first primary outcome"),
+        required=False,
+        max_digits=9,
+        decimal_places=2,
+        help_text=_(
+            "Pilot minus usual care: percentage points for a share (−10 is ten points lower), "
+            "days for a duration, euros for a cost."
+        ),
+    )
+    reference_cost = forms.DecimalField(
+        label=_("Reference cost per successful trajectory (euro)"),
+        required=False,
+        min_value=1,
+        max_digits=12,
+        decimal_places=2,
+    )
+
+    def __init__(
+        self, *args: object, counterparts: list[tuple[int, str]], counterpart_label: str, **kwargs: object
+    ) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["counterpart"].choices = [("", ""), *counterparts]  # type: ignore[attr-defined]
+        self.fields["counterpart"].label = counterpart_label
+        outcomes = [(i.code, i.name) for i in ind.INDICATORS if i.unit in PILOT_UNITS]
+        self.fields["primary_outcomes"].choices = outcomes  # type: ignore[attr-defined]
+        self.fields["secondary_outcomes"].choices = outcomes  # type: ignore[attr-defined]
+
+    def definition(self) -> dict[str, Any]:
+        """The cleaned data as the fields of ``Pilot`` (planned effect per its unit, money in cents)."""
+        data = self.cleaned_data
+        primary = list(data["primary_outcomes"])
+        effects: dict[str, float] = {}
+        if data.get("planned_effect") is not None and primary:
+            unit = ind.BY_CODE[primary[0]].unit
+            effect = float(data["planned_effect"])
+            effects[primary[0]] = (
+                effect / 100 if unit == ind.Unit.RATE else effect * 100 if unit == ind.Unit.CENTS else effect
+            )
+        cost = data.get("reference_cost")
+        return {
+            "name": data["name"],
+            "period_from": data["period_from"],
+            "period_to": data["period_to"],
+            "target_group": data["target_group"],
+            "age_min": data.get("age_min"),
+            "age_max": data.get("age_max"),
+            "planned_young_people": data["planned_young_people"],
+            "primary_outcomes": primary,
+            "secondary_outcomes": list(data.get("secondary_outcomes") or []),
+            "planned_effects": effects,
+            "reference_cost_cents": int(cost * 100) if cost is not None else None,
+        }
+
+
+#: The units of the outcomes a pilot is judged on (``monitoring.services.pilots.PILOT_OUTCOME_UNITS``).
+PILOT_UNITS = frozenset({ind.Unit.RATE, ind.Unit.MEAN, ind.Unit.DAYS, ind.Unit.CENTS})

@@ -15,12 +15,14 @@ from coachcare.access import policy
 from coachcare.accounts.http import actor_of
 from coachcare.accounts.models import User
 from coachcare.core.dates import today
+from coachcare.core.forms import service_errors_to_form
 from coachcare.monitoring import charts, selectors, services
 from coachcare.monitoring import indicators as ind
 from coachcare.monitoring.forms import (
     ActionFollowUpForm,
     AnnotationForm,
     FilterForm,
+    PilotForm,
     QuarterlyReviewForm,
     ReferenceCostForm,
 )
@@ -323,3 +325,72 @@ def review_action_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponseForbidden(_("Only the parties to the review follow up its actions."))
     messages.success(request, _("The follow-up is saved."))
     return redirect("monitoring:quarterly_reviews")
+
+
+def _pilot_form(actor: User, data: Any = None) -> PilotForm | None:
+    counterparts = selectors.review_counterparts(actor=actor)  # the parties under contract
+    if not counterparts:
+        return None
+    label = _("Provider") if actor.municipality_id is not None else _("Municipality")
+    return PilotForm(data, counterparts=counterparts, counterpart_label=label)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pilots(request: HttpRequest) -> HttpResponse:
+    """The pilots of one's municipality or provider; the parties define a new one here."""
+    actor = actor_of(request)
+    if not policy.can_see_quarterly_reviews(actor):
+        return HttpResponseForbidden(_("Only the municipality's staff and the provider's leads see the pilots."))
+    form = _pilot_form(actor, request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if form is None:
+            return HttpResponseForbidden(_("You cannot define a pilot."))
+        if form.is_valid():
+            if actor.municipality_id is not None:
+                municipality = Municipality.objects.get(pk=actor.municipality_id)
+                provider = Provider.objects.get(pk=form.cleaned_data["counterpart"])
+            else:
+                municipality = Municipality.objects.get(pk=form.cleaned_data["counterpart"])
+                provider = Provider.objects.get(pk=int(actor.provider_id or 0))
+            try:
+                services.pilot_create(actor=actor, municipality=municipality, provider=provider, **form.definition())
+            except ValidationError as error:
+                service_errors_to_form(
+                    form, error, rename={"planned_effects": "planned_effect", "reference_cost_cents": "reference_cost"}
+                )
+            except PermissionError:
+                return HttpResponseForbidden(_("You cannot define a pilot."))
+            else:
+                messages.success(request, _("The pilot is proposed: both sides confirm it before the start."))
+                return redirect("monitoring:pilots")
+    rows = []
+    for pilot in selectors.pilots_visible_to(actor):
+        may_define = policy.can_define_pilot(
+            actor, municipality_id=pilot.municipality_id, provider_id=pilot.provider_id
+        )
+        outcomes = [str(ind.BY_CODE[code].name) for code in pilot.primary_outcomes]
+        rows.append({"pilot": pilot, "may_define": may_define, "outcomes": outcomes})
+    return render(request, "monitoring/pilots.html", {"rows": rows, "form": form})
+
+
+@login_required
+@require_POST
+def pilot_step(request: HttpRequest, pilot_id: int, step: str) -> HttpResponse:
+    """Confirm a pilot's definition for one's own side, or start it once both sides confirmed it."""
+    actor = actor_of(request)
+    pilot = selectors.pilots_visible_to(actor).filter(pk=pilot_id).first()
+    if pilot is None or step not in {"confirm", "start"}:
+        raise Http404(_("There is no such pilot."))
+    try:
+        if step == "confirm":
+            services.pilot_confirm(actor=actor, pilot=pilot)
+            messages.success(request, _("You confirmed the definition of the pilot."))
+        else:
+            services.pilot_start(actor=actor, pilot=pilot)
+            messages.success(request, _("The pilot has started: its definition is fixed."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except PermissionError:
+        return HttpResponseForbidden(_("Only the municipality's policy staff or the provider's leads do this."))
+    return redirect("monitoring:pilots")

@@ -138,15 +138,16 @@ def pilot_update(*, actor: User, pilot: Pilot, **values: Any) -> Pilot:
 def pilot_confirm(*, actor: User, pilot: Pilot) -> Pilot:
     """Confirm the current definition on behalf of one's own side (the hash it had is recorded)."""
     pilot = Pilot.objects.select_related("municipality", "provider").select_for_update().get(pk=pilot.pk)
+    for_municipality = policy.can_confirm_pilot_for_municipality(actor, pilot.municipality_id)
+    if not for_municipality and not policy.can_confirm_pilot_for_provider(actor, pilot.provider_id):
+        raise PermissionError("Only the municipality's policy staff or the provider's leads confirm a pilot.")
     if pilot.started_at is not None:
         raise ValidationError(_("This pilot has already started."))
     digest = definition_hash(pilot=pilot)
-    if policy.can_confirm_pilot_for_municipality(actor, pilot.municipality_id):
+    if for_municipality:
         pilot.municipality_confirmed_by, pilot.municipality_confirmed_sha256 = actor, digest
-    elif policy.can_confirm_pilot_for_provider(actor, pilot.provider_id):
-        pilot.provider_confirmed_by, pilot.provider_confirmed_sha256 = actor, digest
     else:
-        raise PermissionError("Only the municipality's policy staff or the provider's leads confirm a pilot.")
+        pilot.provider_confirmed_by, pilot.provider_confirmed_sha256 = actor, digest
     pilot.save()
     return pilot
 
