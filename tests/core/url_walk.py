@@ -388,6 +388,52 @@ def _audit_event(data: WalkData) -> str:
     return str(entry.entry_id)
 
 
+def _review_action(data: WalkData) -> str:
+    """An agreed action of a kwartaalgesprek of municipality A, recorded through the service once."""
+    from coachcare.monitoring import services as monitoring_services
+    from coachcare.monitoring.models import ReviewAction
+
+    action = ReviewAction.objects.order_by("pk").first()
+    if action is None:
+        world = data.world
+        review = monitoring_services.quarterly_review_record(
+            actor=world.beleid,
+            municipality=world.municipality_a,
+            provider=world.provider,
+            held_on=datetime.date(2025, 4, 1),
+            participants="Walk Beleid (gemeente), Walk Teamleider (aanbieder)",
+            actions=[
+                monitoring_services.AgreedAction(
+                    description="Wachttijd bespreken", owner="Aanbieder", due_on=datetime.date(2025, 7, 1)
+                )
+            ],
+        )
+        action = review.actions.get()
+    return str(action.pk)
+
+
+def _pilot(data: WalkData) -> str:
+    """A pilot of municipality A and the provider, proposed through the service once."""
+    from coachcare.monitoring import services as monitoring_services
+    from coachcare.monitoring.models import Pilot
+
+    pilot = Pilot.objects.order_by("pk").first()
+    if pilot is None:
+        world = data.world
+        pilot = monitoring_services.pilot_create(
+            actor=world.beleid,
+            municipality=world.municipality_a,
+            provider=world.provider,
+            name="Walk-pilot",
+            period_from=datetime.date(2025, 1, 1),
+            period_to=datetime.date(2025, 12, 31),
+            target_group="Jongeren 12-17",
+            planned_young_people=40,
+            primary_outcomes=["dropout"],
+        )
+    return str(pilot.pk)
+
+
 def _first_pk(model: type[Model]) -> str:
     first = model._default_manager.order_by("pk").first()
     return str(first.pk) if first is not None else "1"
@@ -415,6 +461,9 @@ FILL: dict[tuple[str, str], Filler] = {
     ("monitoring/", "fmt"): lambda d: "csv",
     ("monitoring/", "code"): lambda d: d.world.municipality_a.code,
     ("monitoring/", "kind"): lambda d: "municipality",
+    ("monitoring/", "pk"): _review_action,
+    ("monitoring/", "pilot_id"): _pilot,
+    ("monitoring/", "step"): lambda d: "confirm",
     ("accounts/invitation/", "token"): lambda d: d.invitation_token,
     ("accounts/password-reset/", "uidb64"): lambda d: urlsafe_base64_encode(force_bytes(d.staff_member.pk)),
     ("accounts/password-reset/", "token"): lambda d: default_token_generator.make_token(d.staff_member),

@@ -890,6 +890,62 @@ def can_set_reference_cost(user: User, municipality_id: int | None = None) -> bo
     return can_see_municipality_dashboard(user, municipality_id) and user.role == Role.GEMEENTE_BELEID
 
 
+def can_share_annotation_with(user: User, municipality_id: int) -> bool:
+    """A provider's team lead or administrator shares the story behind its figures with a
+    municipality it has a contract with."""
+    if not can_see_provider_dashboard(user) or user.provider_id is None:
+        return False
+    return Contract.objects.filter(provider_id=user.provider_id, municipality_id=municipality_id).exists()
+
+
+# --- Pilots (docs/pilots.md) ----------------------------------------------------------------------
+
+
+def can_confirm_pilot_for_municipality(user: User, municipality_id: int) -> bool:
+    """The municipality's policy staff confirm a pilot's definition on its behalf."""
+    return can_set_reference_cost(user, municipality_id)
+
+
+def can_confirm_pilot_for_provider(user: User, provider_id: int) -> bool:
+    """A team lead or the administrator of the provider confirms a pilot's definition on its behalf."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return user.role in {Role.TEAMLEIDER, Role.BEHEERDER} and user.provider_id == provider_id
+
+
+def can_define_pilot(user: User, *, municipality_id: int, provider_id: int) -> bool:
+    """Either side of a pilot may propose or change its definition (until it starts)."""
+    return can_confirm_pilot_for_municipality(user, municipality_id) or can_confirm_pilot_for_provider(
+        user, provider_id
+    )
+
+
+def can_see_pilot(user: User, *, municipality_id: int, provider_id: int) -> bool:
+    """A pilot's definition and its aggregated comparison: the municipality's staff and the provider's leads."""
+    if can_see_municipality_dashboard(user, municipality_id):
+        return True
+    return can_confirm_pilot_for_provider(user, provider_id)
+
+
+def can_record_quarterly_review(user: User, *, municipality_id: int, provider_id: int) -> bool:
+    """The parties of a kwartaalgesprek record it and follow up its actions: the municipality's
+    policy staff, or a team lead or the administrator of the provider; only under a contract."""
+    if not can_define_pilot(user, municipality_id=municipality_id, provider_id=provider_id):
+        return False
+    return Contract.objects.filter(provider_id=provider_id, municipality_id=municipality_id).exists()
+
+
+def can_see_quarterly_reviews(user: User) -> bool:
+    """The municipality's staff and the provider's leads read the reviews of their own side."""
+    if can_see_municipality_dashboard(user):
+        return True
+    return (
+        user.is_authenticated
+        and user.provider_id is not None
+        and can_confirm_pilot_for_provider(user, user.provider_id)
+    )
+
+
 # --- Accounts: who changes whose account (four-eyes) --------------------------------------------
 #
 # Nobody changes their own role, organisation, staff or superuser flag or permissions, anywhere.

@@ -41,6 +41,16 @@ class Annotation(models.Model):
     )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    #: A provider's annotation "gedeeld met de gemeente": shown on that municipality's dashboard and
+    #: report too, with who wrote it (docs/indicators.md, "The story behind the numbers").
+    shared_with = models.ForeignKey(
+        "municipalities.Municipality",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("shared with the municipality"),
+    )
 
     class Meta:
         ordering = ["indicator_code", "-period_to", "-created_at"]
@@ -57,6 +67,10 @@ class Annotation(models.Model):
             models.CheckConstraint(
                 condition=models.Q(municipality__isnull=False) | models.Q(provider__isnull=False),
                 name="annotation_has_owner",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(shared_with__isnull=True) | models.Q(provider__isnull=False),
+                name="annotation_shared_by_provider",
             ),
         ]
 
@@ -256,3 +270,132 @@ class GateDecision(models.Model):
 
     def __str__(self) -> str:
         return f"gate decision of evaluation {self.evaluation_id}"
+
+
+class Pilot(models.Model):
+    """A pilot agreed between a municipality and a provider, compared with usual care (docs/pilots.md).
+
+    Both sides confirm the same definition (its SHA-256); at the start the canonical JSON of the
+    definition is stored with that hash, and nothing of the definition changes after that.
+    """
+
+    municipality = models.ForeignKey(
+        "municipalities.Municipality", on_delete=models.PROTECT, related_name="+", verbose_name=_("municipality")
+    )
+    provider = models.ForeignKey(
+        "providers.Provider", on_delete=models.PROTECT, related_name="+", verbose_name=_("provider")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    period_from = models.DateField(_("period from"))
+    period_to = models.DateField(_("period until"))
+    target_group = models.CharField(_("target group"), max_length=500)
+    age_min = models.PositiveSmallIntegerField(_("minimum age at referral"), null=True, blank=True)
+    age_max = models.PositiveSmallIntegerField(_("maximum age at referral"), null=True, blank=True)
+    planned_young_people = models.PositiveIntegerField(_("planned number of young people"))
+    primary_outcomes = models.JSONField(_("primary outcomes"), default=list)
+    secondary_outcomes = models.JSONField(_("secondary outcomes"), default=list, blank=True)
+    #: indicator code → the planned difference (pilot minus comparison): a proportion for rates
+    #: (−0.10 is ten percentage points lower), days or cents for means.
+    planned_effects = models.JSONField(_("planned effects"), default=dict, blank=True)
+    reference_cost_cents = models.PositiveBigIntegerField(
+        _("reference cost per successful trajectory (cents)"), null=True, blank=True
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    municipality_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    municipality_confirmed_sha256 = models.CharField(max_length=64, blank=True)
+    provider_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    provider_confirmed_sha256 = models.CharField(max_length=64, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    definition_json = models.TextField(blank=True, help_text="The canonical JSON of the definition at the start.")
+    definition_sha256 = models.CharField(max_length=64, blank=True)
+    comparison_sha256 = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the imported file.")
+    comparison_imported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-period_from", "name"]
+        verbose_name = _("pilot")
+        verbose_name_plural = _("pilots")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(period_to__gte=models.F("period_from")), name="pilot_period_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ComparisonTrajectory(models.Model):
+    """One pseudonymised trajectory of usual care (another provider), imported for a pilot."""
+
+    pilot = models.ForeignKey(Pilot, on_delete=models.CASCADE, related_name="comparison_trajectories")
+    line = models.PositiveIntegerField(help_text="Line in the imported file.")
+    started_on = models.DateField()
+    ended_on = models.DateField()
+    end_reason = models.CharField(max_length=2, help_text="iJw JZ588")
+    product_category = models.CharField(max_length=2)
+    cost_cents = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["pilot", "line"]
+        constraints = [
+            models.UniqueConstraint(fields=["pilot", "line"], name="comparison_trajectory_line_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"comparison {self.pilot_id}:{self.line}"
+
+
+class QuarterlyReview(models.Model):
+    """A kwartaalgesprek between a municipality and a provider about the figures (no client data)."""
+
+    municipality = models.ForeignKey(
+        "municipalities.Municipality", on_delete=models.PROTECT, related_name="+", verbose_name=_("municipality")
+    )
+    provider = models.ForeignKey(
+        "providers.Provider", on_delete=models.PROTECT, related_name="+", verbose_name=_("provider")
+    )
+    held_on = models.DateField(_("date of the review"))
+    participants = models.TextField(_("participants"), max_length=1000, help_text=_("Names and roles."))
+    summary = models.TextField(_("summary"), max_length=4000, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-held_on", "-created_at"]
+        verbose_name = _("quarterly review")
+        verbose_name_plural = _("quarterly reviews")
+        indexes = [models.Index(fields=["municipality", "held_on"], name="review_municipality_idx")]
+
+    def __str__(self) -> str:
+        return f"review {self.municipality_id}/{self.provider_id} {self.held_on}"
+
+
+class ReviewAction(models.Model):
+    """An action agreed in a quarterly review, with its owner, due date and follow-up."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        DONE = "done", _("done")
+        DROPPED = "dropped", _("dropped")
+
+    review = models.ForeignKey(QuarterlyReview, on_delete=models.CASCADE, related_name="actions")
+    description = models.CharField(_("agreed action"), max_length=500)
+    owner = models.CharField(_("owner"), max_length=200, help_text=_("Who carries it out (name, organisation)."))
+    due_on = models.DateField(_("due date"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    follow_up = models.TextField(_("follow-up"), max_length=2000, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["review", "due_on", "pk"]
+        verbose_name = _("agreed action")
+        verbose_name_plural = _("agreed actions")
+
+    def __str__(self) -> str:
+        return self.description

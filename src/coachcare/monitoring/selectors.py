@@ -296,13 +296,17 @@ def _quarters(scope: Scope) -> list[datetime.date]:
 
 def annotations_for(*, scope: Scope, outcome_scope: OutcomeScope) -> QuerySet[Annotation]:
     """The annotations of the outcome scope's owner (``OutcomeScope.annotation_owner``: one
-    municipality or one provider) whose period overlaps the scope's period; none without an owner."""
+    municipality or one provider) whose period overlaps the scope's period; none without an owner.
+    A municipality also sees the providers' annotations shared with it."""
     owner = outcome_scope.annotation_owner
     if not owner or any(value is None for value in owner.values()):
         return Annotation.objects.none()
+    mine = Q(**owner)
+    if "municipality_id" in owner:  # and the providers' comments shared with this municipality
+        mine |= Q(shared_with_id=owner["municipality_id"])
     return (
-        Annotation.objects.filter(**owner, period_from__lte=scope.date_to, period_to__gte=scope.date_from)
-        .select_related("author")
+        Annotation.objects.filter(mine, period_from__lte=scope.date_to, period_to__gte=scope.date_from)
+        .select_related("author", "provider", "municipality")
         .order_by("indicator_code", "period_from", "created_at")
     )
 
@@ -576,3 +580,210 @@ def forecast_of(*, municipality_id: int) -> Forecast:
 
 def forecast_alerts_of(*, municipality_id: int, limit: int = 6) -> list[ForecastAlert]:
     return list(ForecastAlert.objects.filter(municipality_id=municipality_id).order_by("-month")[:limit])
+
+
+# --- pilots (docs/pilots.md) -----------------------------------------------------------------------
+
+#: The outcomes the comparison file can carry: drop-out (end reason), duration and cost.
+COMPARABLE_OUTCOMES = ("dropout", "duration", "cost")
+#: Below these the pilot section shows no figure (the municipality sees no count under 5).
+PILOT_MIN_GROUP = 10
+PILOT_MIN_CELL = 5
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PilotOutcome:
+    """One outcome of a pilot against usual care, formatted for the report."""
+
+    code: str
+    name: str
+    primary: bool
+    comparable: bool
+    n_pilot: int = 0
+    n_comparison: int = 0
+    shown: bool = False  # enough data to show the figures without revealing a small count
+    pilot_value: str = ""
+    comparison_value: str = ""
+    difference: str = ""
+    low: str = ""
+    high: str = ""
+    includes_zero: bool = True
+    needed_per_group: int | None = None  # for the planned effect at 80% power
+    planned_effect: str = ""
+
+
+def _format(unit: str, value: float, *, signed: bool = False) -> str:
+    sign = "+" if signed and value > 0 else ""
+    if unit == Unit.RATE:
+        if signed:
+            return _("%(value)s percentage points") % {"value": f"{sign}{value * 100:.1f}"}
+        return f"{value * 100:.1f}%"
+    if unit == Unit.CENTS:
+        return f"{sign}{format_euros(round(value))}"
+    return f"{sign}{value:.1f}"
+
+
+def annotation_share_choices(*, actor: User) -> list[tuple[int, str]]:
+    """The municipalities a provider's lead may share a comment with (those under contract)."""
+    if actor.provider_id is None or not policy.can_see_provider_dashboard(actor):
+        return []
+    from coachcare.municipalities.models import Municipality
+
+    municipalities = Municipality.objects.filter(contracts__provider_id=actor.provider_id).distinct().order_by("name")
+    return [(m.pk, m.name) for m in municipalities]
+
+
+def pilots_visible_to(user: User) -> "QuerySet[Any]":
+    """The pilots of the user's municipality (its staff) or provider (its leads)."""
+    from coachcare.monitoring.models import Pilot
+
+    pilots = Pilot.objects.select_related("municipality", "provider")
+    if policy.can_see_municipality_dashboard(user) and user.municipality_id is not None:
+        return pilots.filter(municipality_id=user.municipality_id)
+    if user.provider_id is not None and policy.can_confirm_pilot_for_provider(user, user.provider_id):
+        return pilots.filter(provider_id=user.provider_id)
+    return pilots.none()
+
+
+def pilots_started_of(*, municipality_id: int) -> "QuerySet[Any]":
+    """The municipality's pilots that have started (their definition is frozen)."""
+    from coachcare.monitoring.models import Pilot
+
+    return Pilot.objects.select_related("municipality", "provider").filter(
+        municipality_id=municipality_id, started_at__isnull=False
+    )
+
+
+def pilot_outcomes(*, pilot: Any) -> list[PilotOutcome]:
+    """Each primary and secondary outcome of a pilot against its comparison group (two queries).
+
+    The pilot group: the provider's closed trajectories of the municipality referred within the
+    pilot period (and age range). Differences are pilot minus comparison, with 95% intervals
+    (``monitoring.statistics``).
+    """
+    from coachcare.monitoring import statistics
+    from coachcare.monitoring.models import TrajectoryOutcome
+
+    outcomes = TrajectoryOutcome.objects.filter(
+        municipality_id=pilot.municipality_id,
+        provider_id=pilot.provider_id,
+        referred_on__gte=pilot.period_from,
+        referred_on__lte=pilot.period_to,
+    )
+    if pilot.age_min is not None:
+        outcomes = outcomes.filter(age_at_referral__gte=pilot.age_min)
+    if pilot.age_max is not None:
+        outcomes = outcomes.filter(age_at_referral__lte=pilot.age_max)
+    arm = list(outcomes.values_list("end_reason", "duration_days", "cost_cents"))
+    comparison = list(pilot.comparison_trajectories.values_list("end_reason", "started_on", "ended_on", "cost_cents"))
+    drop_out = {str(code) for code in ind.DROP_OUT_CODES}
+    values: dict[str, tuple[list[float], list[float]]] = {
+        "dropout": (
+            [1.0 if r[0] in drop_out else 0.0 for r in arm],
+            [1.0 if c[0] in drop_out else 0.0 for c in comparison],
+        ),
+        "duration": ([float(r[1]) for r in arm], [float((c[2] - c[1]).days) for c in comparison]),
+        "cost": ([float(r[2]) for r in arm], [float(c[3]) for c in comparison]),
+    }
+    result = []
+    codes = [(code, True) for code in pilot.primary_outcomes] + [(code, False) for code in pilot.secondary_outcomes]
+    for code, primary in codes:
+        indicator = ind.BY_CODE[code]
+        if code not in COMPARABLE_OUTCOMES:
+            result.append(PilotOutcome(code=code, name=str(indicator.name), primary=primary, comparable=False))
+            continue
+        a, b = values[code]
+        base = {"code": code, "name": str(indicator.name), "primary": primary, "comparable": True}
+        base |= {"n_pilot": len(a), "n_comparison": len(b)}
+        planned = pilot.planned_effects.get(code)
+        needed = None
+        if planned is not None and b:
+            if indicator.unit == Unit.RATE:
+                p_b = sum(b) / len(b)
+                if 0 < p_b + planned < 1:
+                    needed = statistics.sample_size_proportions(p_comparison=p_b, difference=planned)
+            else:
+                _mean, sd = statistics.mean_and_sd(b)
+                if sd > 0:
+                    needed = statistics.sample_size_means(sd=sd, difference=planned)
+        base |= {"needed_per_group": needed}
+        if planned is not None:
+            base |= {"planned_effect": _format(indicator.unit, planned, signed=True)}
+        events_a = int(sum(a))
+        small = len(a) < PILOT_MIN_GROUP or not b
+        if indicator.unit == Unit.RATE:
+            small = small or min(events_a, len(a) - events_a) < PILOT_MIN_CELL
+        if small:
+            result.append(PilotOutcome(**base))
+            continue
+        if indicator.unit == Unit.RATE:
+            diff = statistics.proportion_difference(
+                successes_a=events_a, trials_a=len(a), successes_b=int(sum(b)), trials_b=len(b)
+            )
+        else:
+            diff = statistics.mean_difference(values_a=a, values_b=b)
+        result.append(
+            PilotOutcome(
+                **base,
+                shown=True,
+                pilot_value=_format(indicator.unit, sum(a) / len(a)),
+                comparison_value=_format(indicator.unit, sum(b) / len(b)),
+                difference=_format(indicator.unit, diff.difference, signed=True),
+                low=_format(indicator.unit, diff.low, signed=True),
+                high=_format(indicator.unit, diff.high, signed=True),
+                includes_zero=diff.includes_zero,
+            )
+        )
+    return result
+
+
+# --- quarterly reviews (kwartaalgesprek) -----------------------------------------------------------
+
+
+def quarterly_reviews_visible_to(user: User) -> "QuerySet[Any]":
+    """The reviews of the user's municipality (its staff) or provider (its leads), newest first,
+    with their actions (two queries whatever the number of reviews)."""
+    from django.db.models import Prefetch
+
+    from coachcare.monitoring.models import QuarterlyReview, ReviewAction
+
+    reviews = QuarterlyReview.objects.select_related("municipality", "provider", "recorded_by").prefetch_related(
+        Prefetch("actions", queryset=ReviewAction.objects.order_by("due_on", "pk"))
+    )
+    if policy.can_see_municipality_dashboard(user) and user.municipality_id is not None:
+        return reviews.filter(municipality_id=user.municipality_id)
+    if user.provider_id is not None and policy.can_see_quarterly_reviews(user):
+        return reviews.filter(provider_id=user.provider_id)
+    return reviews.none()
+
+
+def review_counterparts(*, actor: User) -> list[tuple[int, str]]:
+    """Whom the actor can hold a review with: the providers (municipality) or municipalities
+    (provider) under contract."""
+    from coachcare.contracts.models import Contract
+
+    if policy.can_set_reference_cost(actor) and actor.municipality_id is not None:
+        rows = Contract.objects.filter(municipality_id=actor.municipality_id).values_list(
+            "provider_id", "provider__name"
+        )
+    elif actor.provider_id is not None and policy.can_confirm_pilot_for_provider(actor, actor.provider_id):
+        rows = Contract.objects.filter(provider_id=actor.provider_id).values_list(
+            "municipality_id", "municipality__name"
+        )
+    else:
+        return []
+    return sorted(set(rows), key=lambda row: row[1])
+
+
+def quarterly_reviews_for_report(*, municipality_id: int, date_to: datetime.date, limit: int = 4) -> list[Any]:
+    """The municipality's latest reviews held up to the end of the report's period, with their actions."""
+    from django.db.models import Prefetch
+
+    from coachcare.monitoring.models import QuarterlyReview, ReviewAction
+
+    return list(
+        QuarterlyReview.objects.filter(municipality_id=municipality_id, held_on__lte=date_to)
+        .select_related("provider")
+        .prefetch_related(Prefetch("actions", queryset=ReviewAction.objects.order_by("due_on", "pk")))
+        .order_by("-held_on", "-created_at")[:limit]
+    )

@@ -11,4 +11,8 @@ urlpatterns = [
     path("municipality/<str:code>/", views.municipality_dashboard, name="municipality_code"),
     path("provider/", views.provider_dashboard, name="provider"),
     path("annotations/<str:kind>/", views.annotation_add, name="annotation_add"),
+    path("pilots/", views.pilots, name="pilots"),
+    path("pilots/<int:pilot_id>/<str:step>/", views.pilot_step, name="pilot_step"),
+    path("reviews/", views.quarterly_reviews, name="quarterly_reviews"),
+    path("reviews/actions/<int:pk>/", views.review_action_follow_up, name="review_action"),
 ]

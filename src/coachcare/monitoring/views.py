@@ -18,10 +18,20 @@ from coachcare.accounts.http import actor_of
 from coachcare.accounts.models import User
 from coachcare.contracts.money import format_euros
 from coachcare.core.dates import today
+from coachcare.core.forms import service_errors_to_form
 from coachcare.monitoring import charts, selectors, services
 from coachcare.monitoring import indicators as ind
-from coachcare.monitoring.forms import AnnotationForm, FilterForm, ReferenceCostForm
+from coachcare.monitoring.forms import (
+    ActionFollowUpForm,
+    AnnotationForm,
+    FilterForm,
+    PilotForm,
+    QuarterlyReviewForm,
+    ReferenceCostForm,
+)
+from coachcare.monitoring.models import ReviewAction
 from coachcare.municipalities.models import Municipality
+from coachcare.providers.models import Provider
 
 
 def _scope_from(request: HttpRequest, **owner: int | None) -> tuple[ind.Scope, FilterForm]:
@@ -146,7 +156,10 @@ def provider_dashboard(request: HttpRequest) -> HttpResponse:
             "charts": _charts(figures),
             "waiting_chart": services.waiting_chart(figures=figures),
             "form": form,
-            "annotation_form": AnnotationForm(initial={"period_from": scope.date_from, "period_to": scope.date_to})
+            "annotation_form": AnnotationForm(
+                initial={"period_from": scope.date_from, "period_to": scope.date_to},
+                share_choices=selectors.annotation_share_choices(actor=actor),
+            )
             if actor.provider_id
             else None,
             "query": request.GET.urlencode(),
@@ -158,7 +171,9 @@ def provider_dashboard(request: HttpRequest) -> HttpResponse:
 @require_POST
 def annotation_add(request: HttpRequest, kind: str) -> HttpResponse:
     actor = actor_of(request)
-    form = AnnotationForm(request.POST)
+    form = AnnotationForm(
+        request.POST, share_choices=selectors.annotation_share_choices(actor=actor) if kind == "provider" else None
+    )
     target = "monitoring:municipality" if kind == "municipality" else "monitoring:provider"
     if not form.is_valid():
         messages.error(request, _("The comment was not saved: check the figure, the period and the text."))
@@ -182,6 +197,9 @@ def annotation_add(request: HttpRequest, kind: str) -> HttpResponse:
             text=form.cleaned_data["text"],
             municipality=municipality,
             provider_id=provider_id,
+            shared_with=Municipality.objects.get(pk=form.cleaned_data["shared_with"])
+            if form.cleaned_data.get("shared_with")
+            else None,
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -237,3 +255,162 @@ def evidence_report(request: HttpRequest, fmt: str) -> HttpResponse:
     response = HttpResponse(report.pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
     return response
+
+
+def _review_form(actor: User, data: Any = None) -> QuarterlyReviewForm | None:
+    counterparts = selectors.review_counterparts(actor=actor)
+    if not counterparts:
+        return None
+    label = _("Provider") if actor.municipality_id is not None else _("Municipality")
+    return QuarterlyReviewForm(data, counterparts=counterparts, counterpart_label=label)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def quarterly_reviews(request: HttpRequest) -> HttpResponse:
+    """The kwartaalgesprekken of one's municipality or provider; the parties record a new one here."""
+    actor = actor_of(request)
+    if not policy.can_see_quarterly_reviews(actor):
+        return HttpResponseForbidden(_("Only the municipality's staff and the provider's leads see the reviews."))
+    form = _review_form(actor, request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if form is None:
+            return HttpResponseForbidden(_("You cannot record a review."))
+        if form.is_valid():
+            data = form.cleaned_data
+            if actor.municipality_id is not None:
+                municipality = Municipality.objects.get(pk=actor.municipality_id)
+                provider = Provider.objects.get(pk=data["counterpart"])
+            else:
+                municipality = Municipality.objects.get(pk=data["counterpart"])
+                provider = Provider.objects.get(pk=int(actor.provider_id or 0))
+            actions = [
+                services.AgreedAction(description=str(a.value()), owner=str(o.value()), due_on=data[d.name])
+                for a, o, d in form.action_rows()
+                if data.get(a.name)
+            ]
+            try:
+                services.quarterly_review_record(
+                    actor=actor,
+                    municipality=municipality,
+                    provider=provider,
+                    held_on=data["held_on"],
+                    participants=data["participants"],
+                    summary=data["summary"],
+                    actions=actions,
+                )
+            except (ValidationError, PermissionError) as error:
+                messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+            else:
+                messages.success(request, _("The review is recorded."))
+                return redirect("monitoring:quarterly_reviews")
+    reviews = list(selectors.quarterly_reviews_visible_to(actor))
+    may: dict[tuple[int, int], bool] = {}  # one policy check per pair of parties, not per review
+    for review in reviews:
+        pair = (review.municipality_id, review.provider_id)
+        if pair not in may:
+            may[pair] = policy.can_record_quarterly_review(actor, municipality_id=pair[0], provider_id=pair[1])
+        may_follow_up = may[pair]
+        for action in review.actions.all():
+            action.form = (
+                None
+                if not may_follow_up
+                else ActionFollowUpForm(
+                    prefix=f"action{action.pk}", initial={"status": action.status, "follow_up": action.follow_up}
+                )
+            )
+    return render(request, "monitoring/quarterly_reviews.html", {"reviews": reviews, "form": form})
+
+
+@login_required
+@require_POST
+def review_action_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = actor_of(request)
+    action = (
+        ReviewAction.objects.select_related("review")
+        .filter(pk=pk, review__in=selectors.quarterly_reviews_visible_to(actor))
+        .first()
+    )
+    if action is None:
+        raise Http404(_("There is no such action."))
+    form = ActionFollowUpForm(request.POST, prefix=f"action{pk}")
+    if not form.is_valid():
+        messages.error(request, _("Choose a status."))
+        return redirect("monitoring:quarterly_reviews")
+    try:
+        services.review_action_follow_up(
+            actor=actor, action=action, status=form.cleaned_data["status"], follow_up=form.cleaned_data["follow_up"]
+        )
+    except PermissionError:
+        return HttpResponseForbidden(_("Only the parties to the review follow up its actions."))
+    messages.success(request, _("The follow-up is saved."))
+    return redirect("monitoring:quarterly_reviews")
+
+
+def _pilot_form(actor: User, data: Any = None) -> PilotForm | None:
+    counterparts = selectors.review_counterparts(actor=actor)  # the parties under contract
+    if not counterparts:
+        return None
+    label = _("Provider") if actor.municipality_id is not None else _("Municipality")
+    return PilotForm(data, counterparts=counterparts, counterpart_label=label)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pilots(request: HttpRequest) -> HttpResponse:
+    """The pilots of one's municipality or provider; the parties define a new one here."""
+    actor = actor_of(request)
+    if not policy.can_see_quarterly_reviews(actor):
+        return HttpResponseForbidden(_("Only the municipality's staff and the provider's leads see the pilots."))
+    form = _pilot_form(actor, request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if form is None:
+            return HttpResponseForbidden(_("You cannot define a pilot."))
+        if form.is_valid():
+            if actor.municipality_id is not None:
+                municipality = Municipality.objects.get(pk=actor.municipality_id)
+                provider = Provider.objects.get(pk=form.cleaned_data["counterpart"])
+            else:
+                municipality = Municipality.objects.get(pk=form.cleaned_data["counterpart"])
+                provider = Provider.objects.get(pk=int(actor.provider_id or 0))
+            try:
+                services.pilot_create(actor=actor, municipality=municipality, provider=provider, **form.definition())
+            except ValidationError as error:
+                service_errors_to_form(
+                    form, error, rename={"planned_effects": "planned_effect", "reference_cost_cents": "reference_cost"}
+                )
+            except PermissionError:
+                return HttpResponseForbidden(_("You cannot define a pilot."))
+            else:
+                messages.success(request, _("The pilot is proposed: both sides confirm it before the start."))
+                return redirect("monitoring:pilots")
+    rows = []
+    for pilot in selectors.pilots_visible_to(actor):
+        may_define = policy.can_define_pilot(
+            actor, municipality_id=pilot.municipality_id, provider_id=pilot.provider_id
+        )
+        outcomes = [str(ind.BY_CODE[code].name) for code in pilot.primary_outcomes]
+        rows.append({"pilot": pilot, "may_define": may_define, "outcomes": outcomes})
+    return render(request, "monitoring/pilots.html", {"rows": rows, "form": form})
+
+
+@login_required
+@require_POST
+def pilot_step(request: HttpRequest, pilot_id: int, step: str) -> HttpResponse:
+    """Confirm a pilot's definition for one's own side, or start it once both sides confirmed it."""
+    actor = actor_of(request)
+    pilot = selectors.pilots_visible_to(actor).filter(pk=pilot_id).first()
+    if pilot is None or step not in {"confirm", "start"}:
+        raise Http404(_("There is no such pilot."))
+    try:
+        if step == "confirm":
+            services.pilot_confirm(actor=actor, pilot=pilot)
+            messages.success(request, _("You confirmed the definition of the pilot."))
+        else:
+            services.pilot_start(actor=actor, pilot=pilot)
+            messages.success(request, _("The pilot has started: its definition is fixed."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except PermissionError:
+        return HttpResponseForbidden(_("Only the municipality's policy staff or the provider's leads do this."))
+    return redirect("monitoring:pilots")

@@ -4,7 +4,9 @@
 - ``annotations``: dashboard annotations and the reference cost;
 - ``forecast``: forecast figures and alerts;
 - ``evidence_report``: the evidence report (PDF + CSV);
-- ``research``: the pseudonymised research export.
+- ``research``: the pseudonymised research export;
+- ``pilots``: pilots, their freeze and their comparison group;
+- ``reviews``: the quarterly review (kwartaalgesprek) and its agreed actions.
 
 Every public name is re-exported here, so callers keep importing ``coachcare.monitoring.services``.
 """
@@ -32,6 +34,17 @@ from coachcare.monitoring.services.outcomes import (
     trajectory_outcomes_rebuild,
     trajectory_outcomes_refresh,
 )
+from coachcare.monitoring.services.pilots import (
+    COMPARISON_COLUMNS,
+    ComparisonImportError,
+    pilot_comparison_import,
+    pilot_confirm,
+    pilot_create,
+    pilot_definition,
+    pilot_frozen_intact,
+    pilot_start,
+    pilot_update,
+)
 from coachcare.monitoring.services.research import (
     EXPORT_CHUNK,
     RESEARCH_COLUMNS,
@@ -40,12 +53,16 @@ from coachcare.monitoring.services.research import (
     research_key,
     research_pseudonym,
 )
+from coachcare.monitoring.services.reviews import AgreedAction, quarterly_review_record, review_action_follow_up
 
 __all__ = [
+    "COMPARISON_COLUMNS",
     "EXPORT_CHUNK",
     "REBUILD_CHUNK",
     "REFRESH_CHUNK",
     "RESEARCH_COLUMNS",
+    "AgreedAction",
+    "ComparisonImportError",
     "EvidenceReport",
     "ForecastCheck",
     "Verdict",
@@ -58,11 +75,20 @@ __all__ = [
     "forecast_alerts_raise",
     "forecast_check_run",
     "forecast_store",
+    "pilot_comparison_import",
+    "pilot_confirm",
+    "pilot_create",
+    "pilot_definition",
+    "pilot_frozen_intact",
+    "pilot_start",
+    "pilot_update",
+    "quarterly_review_record",
     "reference_cost_set",
     "research_export",
     "research_export_to",
     "research_key",
     "research_pseudonym",
+    "review_action_follow_up",
     "trajectory_outcomes_rebuild",
     "trajectory_outcomes_refresh",
     "waiting_chart",

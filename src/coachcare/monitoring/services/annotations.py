@@ -24,9 +24,11 @@ def annotation_create(
     text: str,
     municipality: Municipality | None = None,
     provider_id: int | None = None,
+    shared_with: Municipality | None = None,
 ) -> Annotation:
     """Add the story behind a figure. Municipality staff annotate their municipality's figures,
-    team leads and the administrator their provider's."""
+    team leads and the administrator their provider's; a provider's annotation may be shared with
+    a municipality it has a contract with ("gedeeld met de gemeente")."""
     if not policy.can_annotate_figures(actor):
         raise PermissionError("This user may not annotate figures.")
     if municipality is not None and not policy.can_see_municipality_dashboard(actor, municipality.pk):
@@ -37,6 +39,10 @@ def annotation_create(
         raise ValidationError({"indicator_code": _("Unknown indicator.")})
     if period_to < period_from:
         raise ValidationError({"period_to": _("The end of the period cannot be before its start.")})
+    if shared_with is not None and (municipality is not None or provider_id is None):
+        raise ValidationError({"shared_with": _("Only a provider's comment is shared with a municipality.")})
+    if shared_with is not None and not policy.can_share_annotation_with(actor, shared_with.pk):
+        raise PermissionError("Only a provider with a contract shares its comments with the municipality.")
     text = text.strip()
     if not text:
         raise ValidationError({"text": _("Write a comment.")})
@@ -48,6 +54,7 @@ def annotation_create(
         period_to=period_to,
         text=text,
         author=actor,
+        shared_with=shared_with if municipality is None else None,
     )
 
 

@@ -280,7 +280,29 @@ def _report_context(
         "generated_on": today(),
         "page_one": evidence_report_page_one_context(municipality=municipality, figures=figures, reference=reference),
         "waiting_chart": waiting_chart(figures=figures),
+        "pilots": _pilot_context(municipality=municipality),
+        "reviews": selectors.quarterly_reviews_for_report(municipality_id=municipality.pk, date_to=date_to),
     }
+
+
+def _pilot_context(*, municipality: Municipality) -> list[dict[str, Any]]:
+    """The started pilots of the municipality for the report's pilot section (docs/pilots.md)."""
+    from coachcare.monitoring.services.pilots import pilot_frozen_intact
+
+    sections = []
+    for pilot in selectors.pilots_started_of(municipality_id=municipality.pk):
+        sections.append(
+            {
+                "pilot": pilot,
+                "intact": pilot_frozen_intact(pilot=pilot),
+                "primary_names": [str(ind.BY_CODE[code].name) for code in pilot.primary_outcomes],
+                "secondary_names": [str(ind.BY_CODE[code].name) for code in pilot.secondary_outcomes],
+                "reference_cost": format_euros(pilot.reference_cost_cents) if pilot.reference_cost_cents else "",
+                "comparison_count": pilot.comparison_trajectories.count(),
+                "outcomes": selectors.pilot_outcomes(pilot=pilot),
+            }
+        )
+    return sections
 
 
 def _csv_of(context: dict[str, Any]) -> str:

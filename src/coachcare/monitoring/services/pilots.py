@@ -1,0 +1,263 @@
+"""Pilots: define, confirm on both sides, freeze at the start; import the comparison group (docs/pilots.md)."""
+
+import csv
+import datetime
+import decimal
+import hashlib
+import io
+import json
+import re
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from coachcare.access import policy
+from coachcare.accounts.models import User
+from coachcare.monitoring import indicators as ind
+from coachcare.monitoring.models import ComparisonTrajectory, Pilot
+from coachcare.municipalities.models import Municipality
+from coachcare.providers.models import Provider
+from coachcare.trajectories.models import EndReason
+
+#: Outcomes a pilot can be judged on: the shares and means of the indicator set.
+PILOT_OUTCOME_UNITS = frozenset({ind.Unit.RATE, ind.Unit.MEAN, ind.Unit.DAYS, ind.Unit.CENTS})
+#: The columns of a comparison file, in this order (docs/pilots.md). Nothing else is accepted.
+COMPARISON_COLUMNS = ("start", "end", "end_reason", "product_category", "cost")
+_PRODUCT_CATEGORY = re.compile(r"^\d{2}$")
+_COST = re.compile(r"^\d+(\.\d{1,2})?$")
+
+#: The fields of the definition, as frozen (every one of them is refused a change after the start).
+DEFINITION_FIELDS = (
+    "name",
+    "period_from",
+    "period_to",
+    "target_group",
+    "age_min",
+    "age_max",
+    "planned_young_people",
+    "primary_outcomes",
+    "secondary_outcomes",
+    "planned_effects",
+    "reference_cost_cents",
+)
+
+
+def pilot_outcome_codes() -> list[str]:
+    return [i.code for i in ind.INDICATORS if i.unit in PILOT_OUTCOME_UNITS]
+
+
+def pilot_definition(*, pilot: Pilot) -> dict[str, Any]:
+    """The definition as plain JSON values (dates as ISO strings), with both parties by code."""
+    definition: dict[str, Any] = {
+        "municipality": pilot.municipality.code,
+        "provider": pilot.provider.agb_code,
+    }
+    for field in DEFINITION_FIELDS:
+        value = getattr(pilot, field)
+        definition[field] = value.isoformat() if isinstance(value, datetime.date) else value
+    return definition
+
+
+def canonical_json(definition: dict[str, Any]) -> str:
+    """Sorted keys, no spaces, UTF-8: the same definition always gives the same text (and hash)."""
+    return json.dumps(definition, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def definition_hash(*, pilot: Pilot) -> str:
+    return hashlib.sha256(canonical_json(pilot_definition(pilot=pilot)).encode("utf-8")).hexdigest()
+
+
+def _validate(values: dict[str, Any]) -> None:
+    errors: dict[str, str] = {}
+    if values["period_to"] < values["period_from"]:
+        errors["period_to"] = _("The end of the period cannot be before its start.")
+    if values["planned_young_people"] is None or values["planned_young_people"] < 1:
+        errors["planned_young_people"] = _("Plan at least one young person.")
+    age_min, age_max = values.get("age_min"), values.get("age_max")
+    if age_min is not None and age_max is not None and age_max < age_min:
+        errors["age_max"] = _("The maximum age cannot be below the minimum age.")
+    allowed = set(pilot_outcome_codes())
+    primary, secondary = list(values["primary_outcomes"]), list(values.get("secondary_outcomes") or [])
+    if not primary:
+        errors["primary_outcomes"] = _("Choose at least one primary outcome.")
+    elif any(code not in allowed for code in primary) or len(set(primary)) != len(primary):
+        errors["primary_outcomes"] = _("Choose primary outcomes from the indicator set, each once.")
+    if any(code not in allowed or code in primary for code in secondary) or len(set(secondary)) != len(secondary):
+        errors["secondary_outcomes"] = _("Choose secondary outcomes from the indicator set, not also primary.")
+    effects = values.get("planned_effects") or {}
+    for code, effect in effects.items():
+        if code not in primary or not isinstance(effect, int | float) or effect == 0:
+            errors["planned_effects"] = _("A planned effect belongs to a primary outcome and is not zero.")
+        elif ind.BY_CODE[code].unit == ind.Unit.RATE and not -1 < effect < 1:
+            errors["planned_effects"] = _("The planned effect on a share lies between −1 and 1.")
+    cost = values.get("reference_cost_cents")
+    if cost is not None and cost <= 0:
+        errors["reference_cost_cents"] = _("The reference cost must be more than zero.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def pilot_create(*, actor: User, municipality: Municipality, provider: Provider, **values: Any) -> Pilot:
+    """Propose a pilot. ``values``: the fields of ``DEFINITION_FIELDS`` (optional ones may be left out)."""
+    if not policy.can_define_pilot(actor, municipality_id=municipality.pk, provider_id=provider.pk):
+        raise PermissionError("Only the municipality's policy staff or the provider's leads define a pilot.")
+    unknown = set(values) - set(DEFINITION_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown pilot fields: {sorted(unknown)}")
+    values.setdefault("secondary_outcomes", [])
+    values.setdefault("planned_effects", {})
+    _validate(values)
+    return Pilot.objects.create(municipality=municipality, provider=provider, created_by=actor, **values)
+
+
+@transaction.atomic
+def pilot_update(*, actor: User, pilot: Pilot, **values: Any) -> Pilot:
+    """Change the definition before the start; both confirmations lapse (they named the old hash)."""
+    pilot = Pilot.objects.select_for_update().get(pk=pilot.pk)
+    if not policy.can_define_pilot(actor, municipality_id=pilot.municipality_id, provider_id=pilot.provider_id):
+        raise PermissionError("Only the municipality's policy staff or the provider's leads define a pilot.")
+    if pilot.started_at is not None:
+        raise ValidationError(_("This pilot has started: its definition was fixed in advance and cannot change."))
+    unknown = set(values) - set(DEFINITION_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown pilot fields: {sorted(unknown)}")
+    merged = {field: getattr(pilot, field) for field in DEFINITION_FIELDS} | values
+    _validate(merged)
+    for field, value in values.items():
+        setattr(pilot, field, value)
+    pilot.municipality_confirmed_by = pilot.provider_confirmed_by = None
+    pilot.municipality_confirmed_sha256 = pilot.provider_confirmed_sha256 = ""
+    pilot.save()
+    return pilot
+
+
+@transaction.atomic
+def pilot_confirm(*, actor: User, pilot: Pilot) -> Pilot:
+    """Confirm the current definition on behalf of one's own side (the hash it had is recorded)."""
+    pilot = Pilot.objects.select_related("municipality", "provider").select_for_update().get(pk=pilot.pk)
+    for_municipality = policy.can_confirm_pilot_for_municipality(actor, pilot.municipality_id)
+    if not for_municipality and not policy.can_confirm_pilot_for_provider(actor, pilot.provider_id):
+        raise PermissionError("Only the municipality's policy staff or the provider's leads confirm a pilot.")
+    if pilot.started_at is not None:
+        raise ValidationError(_("This pilot has already started."))
+    digest = definition_hash(pilot=pilot)
+    if for_municipality:
+        pilot.municipality_confirmed_by, pilot.municipality_confirmed_sha256 = actor, digest
+    else:
+        pilot.provider_confirmed_by, pilot.provider_confirmed_sha256 = actor, digest
+    pilot.save()
+    return pilot
+
+
+@transaction.atomic
+def pilot_start(*, actor: User, pilot: Pilot) -> Pilot:
+    """Start the pilot: both sides confirmed this very definition; store its canonical JSON and SHA-256."""
+    pilot = Pilot.objects.select_related("municipality", "provider").select_for_update().get(pk=pilot.pk)
+    if not policy.can_define_pilot(actor, municipality_id=pilot.municipality_id, provider_id=pilot.provider_id):
+        raise PermissionError("Only the municipality's policy staff or the provider's leads start a pilot.")
+    if pilot.started_at is not None:
+        raise ValidationError(_("This pilot has already started."))
+    text = canonical_json(pilot_definition(pilot=pilot))
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    if pilot.municipality_confirmed_sha256 != digest or pilot.provider_confirmed_sha256 != digest:
+        raise ValidationError(_("Both the municipality and the provider must confirm this definition first."))
+    pilot.definition_json, pilot.definition_sha256 = text, digest
+    pilot.started_at = timezone.now()
+    pilot.save()
+    return pilot
+
+
+def pilot_frozen_intact(*, pilot: Pilot) -> bool:
+    """The stored definition still hashes to the stored SHA-256 and matches the pilot's fields."""
+    if pilot.started_at is None:
+        return False
+    stored = hashlib.sha256(pilot.definition_json.encode("utf-8")).hexdigest()
+    return stored == pilot.definition_sha256 == definition_hash(pilot=pilot)
+
+
+# --- the comparison group ------------------------------------------------------------------------
+
+
+class ComparisonImportError(ValidationError):
+    """The file was refused; ``problems`` lists (line, column, message), line 1 being the header."""
+
+    def __init__(self, problems: list[tuple[int, str, str]]) -> None:
+        self.problems = problems
+        super().__init__([f"line {line}, column {column}: {message}" for line, column, message in problems])
+
+
+def _parse_row(line: int, row: dict[str, str], problems: list[tuple[int, str, str]]) -> ComparisonTrajectory | None:
+    count = len(problems)
+    dates: dict[str, datetime.date] = {}
+    for column in ("start", "end"):
+        try:
+            dates[column] = datetime.date.fromisoformat(row[column].strip())
+        except ValueError:
+            problems.append((line, column, "not a date (YYYY-MM-DD)"))
+    if len(dates) == 2 and dates["end"] < dates["start"]:
+        problems.append((line, "end", "before the start"))
+    end_reason = row["end_reason"].strip()
+    if end_reason not in EndReason.values:
+        problems.append((line, "end_reason", f"not a JZ588 end reason ({', '.join(EndReason.values)})"))
+    category = row["product_category"].strip()
+    if not _PRODUCT_CATEGORY.match(category):
+        problems.append((line, "product_category", "not a two-digit iJw product category"))
+    cost = row["cost"].strip()
+    if not _COST.match(cost):
+        problems.append((line, "cost", "not an amount in euros (for example 1234.50)"))
+    if len(problems) > count:
+        return None
+    return ComparisonTrajectory(
+        line=line,
+        started_on=dates["start"],
+        ended_on=dates["end"],
+        end_reason=end_reason,
+        product_category=category,
+        cost_cents=int(decimal.Decimal(cost) * 100),
+    )
+
+
+def pilot_comparison_import(*, pilot: Pilot, data: bytes) -> int:
+    """Replace the pilot's comparison group with the trajectories in a CSV file: all or nothing.
+
+    Raises ``ComparisonImportError`` with every problem by line and column; stores nothing then.
+    Returns the number of trajectories imported. The file's SHA-256 is kept (shown in the report).
+    """
+    problems: list[tuple[int, str, str]] = []
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ComparisonImportError([(1, "-", "the file is not UTF-8")]) from None
+    reader = csv.DictReader(io.StringIO(text))
+    header = tuple(name.strip() for name in (reader.fieldnames or ()))
+    if header != COMPARISON_COLUMNS:
+        raise ComparisonImportError(
+            [(1, "-", f"the columns must be exactly: {','.join(COMPARISON_COLUMNS)} (found: {','.join(header)})")]
+        )
+    reader.fieldnames = list(header)
+    rows: list[ComparisonTrajectory] = []
+    for record in reader:
+        line = reader.line_num
+        if None in record or any(value is None for value in record.values()):
+            problems.append((line, "-", f"expected {len(COMPARISON_COLUMNS)} values"))
+            continue
+        parsed = _parse_row(line, record, problems)
+        if parsed is not None:
+            rows.append(parsed)
+    if not rows and not problems:
+        problems.append((2, "-", "the file holds no trajectories"))
+    if problems:
+        raise ComparisonImportError(problems)
+    with transaction.atomic():
+        locked = Pilot.objects.select_for_update().get(pk=pilot.pk)
+        ComparisonTrajectory.objects.filter(pilot=locked).delete()
+        for row in rows:
+            row.pilot = locked
+        ComparisonTrajectory.objects.bulk_create(rows, batch_size=1000)
+        locked.comparison_sha256 = hashlib.sha256(data).hexdigest()
+        locked.comparison_imported_at = timezone.now()
+        locked.save(update_fields=["comparison_sha256", "comparison_imported_at"])
+    return len(rows)
