@@ -82,4 +82,5 @@ def test_the_demo_municipality_has_two_years_of_real_figures() -> None:
         if row.figure.unit == ind.Unit.RATE:  # a real interval: computed, and narrower than 30 points
             assert row.figure.low is not None and row.figure.high is not None, code
             assert row.figure.high - row.figure.low < 0.3, code
-    assert figures.row("closed").total.value is not None and figures.row("closed").total.value >= 200
+    closed = figures.row("closed").total.value
+    assert closed is not None and closed >= 200

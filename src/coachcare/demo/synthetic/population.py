@@ -471,12 +471,12 @@ class _Country:
 
     def staff(self) -> None:
         """Per municipality an access team (gemeente-toegang) and a policy officer (gemeente-beleid)."""
+        self.toegang: dict[int, int] = {}
         if self.into is not None:
-            self.toegang = {self.into.municipality_id: self.into.toegang_id}
+            self.toegang[self.into.municipality_id] = self.into.toegang_id
             return
         existing = dict(self.staff_existing)
         joined = self._at(self.on - ndays(800), 9)
-        self.toegang: dict[int, int] = {}
         for municipality_id, code in self.municipalities:
             for number in range(1, TOEGANG_PER_MUNICIPALITY + 1):
                 username = f"synth-toegang-{code}-{number}"
