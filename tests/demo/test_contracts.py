@@ -21,7 +21,7 @@ def test_demo_contracts(seeded: None) -> None:
     assert utrecht.provider.name == amsterdam.provider.name == "Coach & Care Demo"
     assert utrecht.funding_model == amsterdam.funding_model == FundingModel.PER_MODULE
     assert utrecht.mandate and not amsterdam.mandate
-    assert utrecht.yearly_budget_cents == 150_000_000
+    assert utrecht.yearly_budget_cents == 180_000_000
     assert utrecht.valid_from == today().replace(year=today().year - 3, month=1, day=1)
     for contract in (utrecht, amsterdam):
         products = {

@@ -44,9 +44,9 @@ DEMO_PRODUCTS = [
     ("CC-COMMUNICATIE-THUIS", "45A03", 145_000),
     ("CC-ZELFSTANDIG-VERDER", "45A04", 145_000),
 ]
-#: (CBS code, mandate, yearly budget in cents): Utrecht with a mandate and € 1.500.000 (it carries the
+#: (CBS code, mandate, yearly budget in cents): Utrecht with a mandate and € 1.800.000 (it carries the
 #: demo's two years of history, ``demo.seed``), Amsterdam without.
-DEMO_CONTRACTS = [("0344", True, 150_000_000), ("0363", False, None)]
+DEMO_CONTRACTS = [("0344", True, 180_000_000), ("0363", False, None)]
 #: The demo contracts run from 1 January this many years back (the history needs them).
 DEMO_CONTRACT_YEARS = 3
 
