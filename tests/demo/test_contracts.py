@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def seeded() -> None:
-    call_command("seed_demo", "--force")
+    call_command("seed_demo", "--force", "--history", "0")
 
 
 def test_demo_contracts(seeded: None) -> None:
@@ -21,8 +21,8 @@ def test_demo_contracts(seeded: None) -> None:
     assert utrecht.provider.name == amsterdam.provider.name == "Coach & Care Demo"
     assert utrecht.funding_model == amsterdam.funding_model == FundingModel.PER_MODULE
     assert utrecht.mandate and not amsterdam.mandate
-    assert utrecht.yearly_budget_cents == 25_000_000
-    assert utrecht.valid_from == today().replace(month=1, day=1)
+    assert utrecht.yearly_budget_cents == 180_000_000
+    assert utrecht.valid_from == today().replace(year=today().year - 3, month=1, day=1)
     for contract in (utrecht, amsterdam):
         products = {
             product.module_code: (product.ijw_product_category, product.ijw_product_code, product.tariff_cents)
@@ -47,6 +47,6 @@ def test_demo_has_one_open_request_in_utrecht(seeded: None) -> None:
 def test_running_twice_adds_nothing(seeded: None) -> None:
     before = (Contract.objects.count(), ContractProduct.objects.count(), Allocation.objects.count())
 
-    call_command("seed_demo", "--force")
+    call_command("seed_demo", "--force", "--history", "0")
 
     assert (Contract.objects.count(), ContractProduct.objects.count(), Allocation.objects.count()) == before

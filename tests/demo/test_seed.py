@@ -42,7 +42,7 @@ def _counts() -> dict[str, int]:
 
 @pytest.fixture
 def seeded() -> None:
-    call_command("seed_demo", "--force")
+    call_command("seed_demo", "--force", "--history", "0")
 
 
 def test_demo_accounts_exist_with_the_published_password(seeded: None) -> None:
@@ -120,7 +120,7 @@ def test_demo_bsns_are_valid_and_from_the_test_range() -> None:
 def test_running_twice_changes_nothing(seeded: None) -> None:
     before = _counts()
 
-    call_command("seed_demo", "--force")
+    call_command("seed_demo", "--force", "--history", "0")
 
     assert _counts() == before
 
@@ -129,7 +129,7 @@ def test_refuses_without_debug_and_without_force(settings: Any) -> None:
     settings.DEBUG = False
 
     with pytest.raises(CommandError, match="DEBUG"):
-        call_command("seed_demo")
+        call_command("seed_demo", "--history", "0")
 
     assert not User.objects.exists()
 
@@ -137,7 +137,7 @@ def test_refuses_without_debug_and_without_force(settings: Any) -> None:
 def test_runs_with_debug(settings: Any) -> None:
     settings.DEBUG = True
 
-    call_command("seed_demo")
+    call_command("seed_demo", "--history", "0")
 
     assert User.objects.filter(username__in=ACCOUNTS).count() == len(ACCOUNTS)
 

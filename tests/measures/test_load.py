@@ -152,8 +152,8 @@ def test_builtin_questionnaires_install_once() -> None:
 
 
 def test_seed_demo_loads_the_shipped_questionnaires() -> None:
-    call_command("seed_demo", "--force")
-    call_command("seed_demo", "--force")
+    call_command("seed_demo", "--force", "--history", "0")
+    call_command("seed_demo", "--force", "--history", "0")
 
     assert sorted(QuestionnaireDefinition.objects.values_list("code", flat=True)) == [
         "gbo",

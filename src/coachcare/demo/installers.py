@@ -44,13 +44,16 @@ DEMO_PRODUCTS = [
     ("CC-COMMUNICATIE-THUIS", "45A03", 145_000),
     ("CC-ZELFSTANDIG-VERDER", "45A04", 145_000),
 ]
-#: (CBS code, mandate, yearly budget in cents): Utrecht with a mandate and € 250.000, Amsterdam without.
-DEMO_CONTRACTS = [("0344", True, 25_000_000), ("0363", False, None)]
+#: (CBS code, mandate, yearly budget in cents): Utrecht with a mandate and € 1.800.000 (it carries the
+#: demo's two years of history, ``demo.seed``), Amsterdam without.
+DEMO_CONTRACTS = [("0344", True, 180_000_000), ("0363", False, None)]
+#: The demo contracts run from 1 January this many years back (the history needs them).
+DEMO_CONTRACT_YEARS = 3
 
 
 @transaction.atomic
 def contract_demo_install(*, provider: Provider, coach: User, pending_for: Client, access_point: AccessPoint) -> None:
-    """Demo contracts (per module, from 1 January this year) and one open request. Idempotent."""
+    """Demo contracts (per module, from 1 January three years back) and one open request. Idempotent."""
     on = today()
     for code, mandate, budget in DEMO_CONTRACTS:
         municipality = Municipality.objects.get(code=code)
@@ -60,7 +63,7 @@ def contract_demo_install(*, provider: Provider, coach: User, pending_for: Clien
                 municipality=municipality,
                 provider=provider,
                 funding_model=FundingModel.PER_MODULE,
-                valid_from=datetime.date(on.year, 1, 1),
+                valid_from=datetime.date(on.year - DEMO_CONTRACT_YEARS, 1, 1),
                 mandate=mandate,
                 yearly_budget_cents=budget,
             )

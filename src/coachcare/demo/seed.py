@@ -1,11 +1,23 @@
-"""Deterministic demo data: organisations, the demo accounts and a small caseload.
+"""Deterministic demo data: organisations, the demo accounts and a small caseload, and (``history``)
+two years of the demo municipality's history.
 
 Ages are relative to today (``jongere15`` is 15 today, whenever the demo is loaded). Running it
 again changes nothing that already exists, except that demo passwords and TOTP secrets are reset.
+
+The history (``demo_history_install``) is written by the synthetic population generator
+(``demo.synthetic``) into Utrecht and the demo provider: young people referred over the last two
+years (and earlier trajectories of some of them) with modules, goal scores, gate evaluations, end
+reasons, the answers at closure per informant, follow-ups at 6 and 12 months, allocations and
+declarations, sessions, messages and diary entries; enough closed trajectories per quarter that the
+municipality's dashboard and evidence report show figures instead of suppressed cells. Their coaches
+are ``demo-coach-<n>`` in Team Utrecht (no usable password); the named demo accounts keep their own
+small caseload. Fixed seed: the same history for the same day.
 """
 
 import dataclasses
 import datetime
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from django.db import transaction
@@ -19,9 +31,13 @@ from coachcare.clients.models import Client, GezagRelation
 from coachcare.clients.services import CarerDetails, bsn_hash, carer_add, client_refer, gezag_relation_add
 from coachcare.coaching.models import Appointment, DiaryEntry
 from coachcare.coaching.services import appointment_create, diary_entry_add
+from coachcare.contracts.selectors import contract_valid_for
 from coachcare.core.dates import today, years_before
 from coachcare.demo.installers import contract_demo_install, messages_demo_install, method_demo_package_install
+from coachcare.demo.synthetic.plan import CLOSED_ANY
+from coachcare.demo.synthetic.population import Into, population_generate
 from coachcare.measures.services import questionnaire_builtin_install
+from coachcare.method.selectors import method_version_current
 from coachcare.municipalities.models import Municipality
 from coachcare.municipalities.services import municipalities_import_csv
 from coachcare.providers.models import Provider, Team
@@ -35,6 +51,21 @@ DEMO_PROVIDER_NAME = "Coach & Care Demo"
 DEMO_PROVIDER_AGB = "98000001"
 DEMO_MUNICIPALITY_CODE = "0344"  # Utrecht
 MUNICIPALITY_CSV = Path(__file__).resolve().parent / "data" / "demo_municipalities.csv"
+#: Young people in the demo municipality's history (``make demo``; ``seed_demo --history``).
+DEMO_HISTORY_YOUTHS = 800
+DEMO_HISTORY_SEED = 2026
+DEMO_HISTORY_PREFIX = "demo"
+#: Where the history's trajectories stand today. Unlike the national mix (``plan.STATUS_MIX``),
+#: nearly three quarters are closed, on days spread evenly over the last two years (``CLOSED_ANY``:
+#: the status follows from the date), so every quarter has about as many closures.
+DEMO_HISTORY_STATUSES: tuple[tuple[str, int], ...] = (
+    ("referred", 3),
+    ("allocated", 2),
+    ("intake", 3),
+    ("module_running", 16),
+    ("module_evaluation", 4),
+    (CLOSED_ANY, 72),
+)
 
 
 def demo_bsns(count: int) -> list[str]:
@@ -167,8 +198,54 @@ def _demo_portal(*, coach: User, access_point: AccessPoint) -> None:
         )
 
 
+def demo_history_install(
+    *,
+    youths: int,
+    provider: Provider,
+    team: Team,
+    lead: User,
+    toegang: User,
+    on: datetime.date | None = None,
+    report: Callable[[str], None] | None = None,
+) -> int:
+    """The demo municipality's history (module docstring): ``youths`` young people, once, as it stands
+    on ``on`` (default: today). Returns how many young people were created (0 when the history is
+    there already)."""
+    if youths < 1 or User.objects.filter(username=f"{DEMO_HISTORY_PREFIX}-coach-1").exists():
+        return 0
+    municipality = Municipality.objects.get(code=DEMO_MUNICIPALITY_CODE)
+    contract = contract_valid_for(municipality=municipality, provider=provider, on=today())
+    version = method_version_current()
+    if contract is None or version is None:
+        raise RuntimeError("The demo history needs the demo contract of Utrecht and the demo method.")
+    products = {product.module_code: (product.pk, product.tariff_cents) for product in contract.products.all()}
+    into = Into(
+        municipality_id=municipality.pk,
+        municipality_code=municipality.code,
+        provider_id=provider.pk,
+        team_id=team.pk,
+        lead_id=lead.pk,
+        toegang_id=toegang.pk,
+        contract_id=contract.pk,
+        mandate=contract.mandate,
+        products=[products[module.code] for module in version.modules.order_by("sequence", "id")],
+        username_prefix=DEMO_HISTORY_PREFIX,
+        status_choices=DEMO_HISTORY_STATUSES,
+    )
+    result = population_generate(youths=youths, seed=DEMO_HISTORY_SEED, on=on, into=into, report=report)
+    return result.clients
+
+
 @transaction.atomic
-def seed_demo() -> dict[str, int]:
+def seed_demo(*, history: int = 0, report: Callable[[str], None] | None = None) -> dict[str, int]:
+    """The demo organisations, accounts and caseload; with ``history`` young people, also the demo
+    municipality's history (``demo_history_install``). ``report`` receives a line per stage."""
+    started = time.perf_counter()
+
+    def stage(name: str) -> None:
+        if report is not None:
+            report(f"{name} ({time.perf_counter() - started:.1f} s)")
+
     municipalities_import_csv(text=MUNICIPALITY_CSV.read_text(encoding="utf-8"))
     method_demo_package_install()
     questionnaire_builtin_install()
@@ -176,13 +253,14 @@ def seed_demo() -> dict[str, int]:
     provider, _ = Provider.objects.get_or_create(agb_code=DEMO_PROVIDER_AGB, defaults={"name": DEMO_PROVIDER_NAME})
     team, _ = Team.objects.get_or_create(provider=provider, name="Team Utrecht")
     Team.objects.get_or_create(provider=provider, name="Team Amsterdam")
+    stage("municipalities, method, questionnaires, provider")
 
     _user("beheerder", Role.BEHEERDER, "Bea", "Beheer")
     _user("beheerder-aanbieder", Role.BEHEERDER, "Anouk", "Aanbieder", provider=provider)
     _user("beheerder-gemeente", Role.BEHEERDER, "Gijs", "Gemeente", municipality=utrecht)
     coach = _user("coach", Role.COACH, "Chris", "Coach", team=team)
-    _user("teamleider", Role.TEAMLEIDER, "Tamara", "Teamleider", team=team)
-    _user("toegang", Role.GEMEENTE_TOEGANG, "Tom", "Toegang", municipality=utrecht)
+    lead = _user("teamleider", Role.TEAMLEIDER, "Tamara", "Teamleider", team=team)
+    toegang = _user("toegang", Role.GEMEENTE_TOEGANG, "Tom", "Toegang", municipality=utrecht)
     _user("beleid", Role.GEMEENTE_BELEID, "Bram", "Beleid", municipality=utrecht)
     ouder = _user("ouder", Role.OUDER, "Olga", "de Vries")
 
@@ -216,4 +294,17 @@ def seed_demo() -> dict[str, int]:
     _demo_trajectories(provider=provider, coach=coach, access_point=access_point)
     _demo_families(provider=provider, coach=coach, access_point=access_point)
     _demo_portal(coach=coach, access_point=access_point)
-    return {"clients_created": created, "users": User.objects.count()}
+    stage("demo accounts and their young people")
+    history_created = demo_history_install(
+        youths=history, provider=provider, team=team, lead=lead, toegang=toegang, report=report
+    )
+    if history:
+        stage("history of the demo municipality")
+    # Pilot hook (issue 17 item 4): once the pilot model exists, the demo's pilot with its comparison
+    # group (usual care) is installed here, over the history above.
+    return {
+        "clients_created": created,
+        "history_clients_created": history_created,
+        "users": User.objects.count(),
+        "clients": Client.objects.count(),
+    }

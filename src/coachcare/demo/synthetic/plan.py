@@ -64,6 +64,11 @@ REFERRERS = ["huisarts", "school", "wijkteam", "jeugdarts", "zelf", "other"]
 REFERRER_WEIGHTS = [25, 20, 30, 15, 7, 3]
 REFERRER_CHOICES = tuple(zip(REFERRERS, REFERRER_WEIGHTS, strict=True))
 STATUS_CHOICES = tuple((status, round(share * 100)) for status, share in STATUS_MIX)
+#: Not a status: a trajectory closed on a day evenly drawn from the last ``CLOSED_ANY_DAYS`` days,
+#: its status following from the date (closed, follow_up or archived). For a history with as many
+#: closures in every quarter (the demo's); the national mix leaves gaps between the status ranges.
+CLOSED_ANY = "closed_any"
+CLOSED_ANY_DAYS = 730
 GOAL_COUNTS = ((1, 25), (2, 45), (3, 30))
 EVALUATION_STATES = (("finished", 50), ("undecided", 35), ("approval", 15))
 FIRST_ALLOCATION = (("requested", 60), ("rejected", 10), ("none", 30))
@@ -266,6 +271,8 @@ class Planner:
             return self.closed_on(on - ndays(rng.randint(190, 360)))
         if status == "archived":
             return self.closed_on(on - ndays(rng.randint(400, 720)))
+        if status == CLOSED_ANY:
+            return self.closed_on(on - ndays(rng.randint(0, CLOSED_ANY_DAYS)))
         if status in {"module_running", "module_evaluation"}:
             count = min(len(self.modules), pick(rng, MODULES_RUNNING))
             module = count - 1

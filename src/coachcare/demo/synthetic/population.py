@@ -171,6 +171,28 @@ ACCEPTED, TARIFF_DIFFERS = "0200", "0611"  # WJ001 return codes on a JW325 line
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class Into:
+    """Generate into one existing municipality and provider instead of a synthetic country (the
+    demo's history, ``demo.seed``): no municipalities, providers, contracts or municipal staff are
+    created; the young people live in ``municipality_id``, are served under ``contract_id`` (its
+    products per module in catalogue order) and decided on by ``toegang_id``. Coaches are created
+    (``<username_prefix>-coach-<n>``, unusable password) in ``team_id`` with ``lead_id`` as their
+    team lead. ``status_choices`` replaces the national status mix (``plan.STATUS_MIX``)."""
+
+    municipality_id: int
+    municipality_code: str
+    provider_id: int
+    team_id: int
+    lead_id: int
+    toegang_id: int
+    contract_id: int
+    mandate: bool
+    products: list[tuple[int, int]]  # per module (catalogue order): product id, tariff in cents
+    username_prefix: str
+    status_choices: tuple[tuple[str, int], ...] = STATUS_CHOICES
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class PopulationResult:
     municipalities: int
     providers: int
@@ -307,8 +329,17 @@ class _Coach:
 class _Country:
     """One generation: the context, the row buffers and what is counted along the way."""
 
-    def __init__(self, *, youths: int, seed: int, python_activity: bool, on: datetime.date | None = None) -> None:
-        self.youths, self.seed, self.python_activity = youths, seed, python_activity
+    def __init__(
+        self,
+        *,
+        youths: int,
+        seed: int,
+        python_activity: bool,
+        on: datetime.date | None = None,
+        into: Into | None = None,
+    ) -> None:
+        self.youths, self.seed, self.python_activity, self.into = youths, seed, python_activity, into
+        self.status_choices = into.status_choices if into is not None else STATUS_CHOICES
         self.rng = random.Random(seed)
         self.fake = Faker("nl_NL")
         self.fake.seed_instance(seed)
@@ -380,6 +411,8 @@ class _Country:
         )
 
     def municipalities_ensure(self) -> int:
+        if self.into is not None:
+            return self._into_ensure(self.into)
         existing = set(Municipality.objects.values_list("code", flat=True))
         created = Municipality.objects.bulk_create(
             [
@@ -411,6 +444,23 @@ class _Country:
         )
         return len(created)
 
+    def _into_ensure(self, into: Into) -> int:
+        """``municipalities_ensure`` for a generation into an existing municipality (creates none)."""
+        self.municipalities = [(into.municipality_id, into.municipality_code)]
+        self.codes_of = dict(self.municipalities)
+        self.staff_existing = set()
+        self.provider_offset = 0
+        self.existing_hashes = set(Client.objects.values_list("bsn_hash", flat=True))
+        sequence, _created = NumberSequence.objects.get_or_create(name=TOEWIJZING_SEQUENCE)
+        self.toewijzing = sequence.last_value
+        self.declaration_counters = Counter(
+            number[:10]
+            for number in Declaration.objects.filter(municipality_id=into.municipality_id).values_list(
+                "declaratienummer", flat=True
+            )
+        )
+        return 0
+
     def _user(self, *, username: str, role: str, joined: datetime.datetime, first: str = "", last: str = "",
               provider: int | None = None, team: int | None = None, municipality: int | None = None,
               user_id: int | None = None) -> int:  # fmt: skip
@@ -421,9 +471,12 @@ class _Country:
 
     def staff(self) -> None:
         """Per municipality an access team (gemeente-toegang) and a policy officer (gemeente-beleid)."""
+        self.toegang: dict[int, int] = {}
+        if self.into is not None:
+            self.toegang[self.into.municipality_id] = self.into.toegang_id
+            return
         existing = dict(self.staff_existing)
         joined = self._at(self.on - ndays(800), 9)
-        self.toegang: dict[int, int] = {}
         for municipality_id, code in self.municipalities:
             for number in range(1, TOEGANG_PER_MUNICIPALITY + 1):
                 username = f"synth-toegang-{code}-{number}"
@@ -440,6 +493,8 @@ class _Country:
 
     def organisations(self) -> tuple[int, int, int]:
         """Providers, teams with a team lead, coaches, contracts; returns (providers, teams, coaches)."""
+        if self.into is not None:
+            return self._into_organisation(self.into)
         rng = self.rng
         providers = max(1, round(self.youths / (CLIENTS_PER_COACH * COACHES_PER_TEAM * TEAMS_PER_PROVIDER)))
         self.assignment = assign(
@@ -497,6 +552,29 @@ class _Country:
             served[m] += 1
             self.contracts_of[p].append(self.contracts[(m, p)])
         return providers, teams_total, coaches_total
+
+    def _into_organisation(self, into: Into) -> tuple[int, int, int]:
+        """``organisations`` into the existing provider: only its new coaches (none created twice)."""
+        self.assignment = assign(rng=self.rng, youths=self.youths, municipalities=1, providers=1)
+        self.provider_ids = [into.provider_id]
+        joined = self._at(self.on - ndays(800), 9)
+        count = max(1, math.ceil(self.youths / CLIENTS_PER_COACH))
+        coaches = []
+        for c in range(count):
+            username = f"{into.username_prefix}-coach-{c + 1}"
+            coach = User.objects.filter(username=username).values_list("id", flat=True).first()
+            if coach is None:
+                coach = self._user(username=username, role=Role.COACH, joined=joined, first=self.fake.first_name(),
+                                   last=self.fake.last_name(), provider=into.provider_id,
+                                   team=into.team_id)  # fmt: skip
+            coaches.append(_Coach(coach, into.team_id, into.lead_id))
+        self.coaches = [coaches]
+        contract = _Contract(id=into.contract_id, municipality_id=into.municipality_id, provider_id=into.provider_id,
+                             mandate=into.mandate, population_budget=False, products=list(into.products))  # fmt: skip
+        self.contracts = {(0, 0): contract}
+        self.contracts_of = [[]]  # the contract exists: nothing to write
+        self.rank = {(into.municipality_id, into.provider_id): 0}
+        return 0, 0, count
 
     def blocks_reserve(self) -> list["_Block"]:
         """Per provider a block of its young people with id ranges (and allocation numbers) large
@@ -573,7 +651,7 @@ class _Country:
                 person = self.bsns[index]
                 if person is None:  # the BSN is in use already
                     continue
-                status = pick(rng, STATUS_CHOICES)
+                status = pick(rng, self.status_choices)
                 plans = [self.planner.plan(status)]
                 if rng.random() < EARLIER_TRAJECTORY_SHARE:
                     plans.insert(0, self.planner.closed_on(plans[0].referred - ndays(rng.randint(30, 400))))
@@ -1107,6 +1185,7 @@ def population_generate(
     on: datetime.date | None = None,
     bulk: bool | None = None,
     report: Callable[[str], None] | None = None,
+    into: Into | None = None,
 ) -> PopulationResult:
     """Generate ``youths`` young people with their care, money and activity (see the module docstring).
 
@@ -1117,14 +1196,15 @@ def population_generate(
     after the load. When not inside a transaction already, a bulk load is also split over
     ``WORKERS`` processes and connections, each in its own transaction: the organisations first,
     then the young people per provider, then sessions, messages and diary entries alongside the
-    indexes. ``report`` receives a line per phase.
+    indexes. ``report`` receives a line per phase. ``into``: generate into an existing municipality
+    and provider instead (see ``Into``; the demo's history).
     """
     postgres = connection.vendor == "postgresql"
     bulk = postgres and (bulk if bulk is not None else youths >= BULK_FROM)
     parallel = bulk and not connection.in_atomic_block
     superuser = parallel and is_superuser()  # then the other indexes are built alongside the activity load
     phases = _Phases(report)
-    country = _Country(youths=youths, seed=seed, python_activity=not postgres, on=on)
+    country = _Country(youths=youths, seed=seed, python_activity=not postgres, on=on, into=into)
     with transaction.atomic():
         if postgres:
             _settings_local()
@@ -1207,4 +1287,4 @@ def population_generate(
     )
 
 
-__all__ = ["PopulationResult", "population_generate"]
+__all__ = ["Into", "PopulationResult", "population_generate"]
