@@ -17,7 +17,7 @@ from stdnum.nl import bsn as stdnum_bsn
 from coachcare.access import policy
 from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint, Event, access_log_record
-from coachcare.clients.models import Client, ClientNote, GezagChange, GezagRelation, ParentAccessDecision
+from coachcare.clients.models import Client, ClientNote, FileSeen, GezagChange, GezagRelation, ParentAccessDecision
 from coachcare.core.dates import age_on, today
 from coachcare.core.fields import keyed_hash
 from coachcare.municipalities.models import Municipality
@@ -549,3 +549,11 @@ def parent_access_revoke(*, actor: User, decision: ParentAccessDecision, access_
             client_ids=[decision.client.public_id],
             access_point=access_point,
         )
+
+
+def client_file_seen_record(*, actor: User, client: Client) -> FileSeen:
+    """Mark that ``actor`` opened ``client``'s file now: later answers, check-ins, messages,
+    questionnaires and consents count as new for them (the access log itself is written by the
+    selector that read the file)."""
+    seen, _created = FileSeen.objects.update_or_create(user=actor, client=client, defaults={"seen_at": timezone.now()})
+    return seen
