@@ -147,7 +147,7 @@ def test_today_lists_what_needs_the_coach_most_pressing_first(contracted: World,
 
     day = today_for(actor=world.coach, access_point=AP)
     assert [t.client for t in day.overdue] == [world.own]
-    assert day.overdue[0].deadline.overdue_since == today() - datetime.timedelta(days=3)
+    assert day.overdue[0].deadline.overdue_since == today() - datetime.timedelta(days=3)  # type: ignore[attr-defined]
     assert [w.client for w in day.waiting] == [world.own]
     assert [a.client for a in day.appointments] == [world.own]
     assert [t.client for t in day.new] == [world.own]

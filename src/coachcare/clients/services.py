@@ -555,5 +555,10 @@ def client_file_seen_record(*, actor: User, client: Client) -> FileSeen:
     """Mark that ``actor`` opened ``client``'s file now: later answers, check-ins, messages,
     questionnaires and consents count as new for them (the access log itself is written by the
     selector that read the file)."""
-    seen, _created = FileSeen.objects.update_or_create(user=actor, client=client, defaults={"seen_at": timezone.now()})
+    # One upsert statement (INSERT ... ON CONFLICT DO UPDATE): opening a file is a coach's most
+    # frequent page, and two tabs opening the same file at once must not collide.
+    seen = FileSeen(user=actor, client=client, seen_at=timezone.now())
+    FileSeen.objects.bulk_create(
+        [seen], update_conflicts=True, unique_fields=["user", "client"], update_fields=["seen_at"]
+    )
     return seen

@@ -68,72 +68,66 @@ def _seen_at(actor: User, client_ref: str) -> Coalesce:
     return Coalesce(Subquery(seen), Value(_NEVER), output_field=DateTimeField())
 
 
-def _counts(rows: QuerySet[Any], client_field: str) -> dict[int, int]:
-    return {row[client_field]: row["n"] for row in rows.values(client_field).annotate(n=Count("pk")).order_by()}
+def _count_of(rows: QuerySet[Any], client_field: str) -> Coalesce:
+    """``rows`` of the outer client counted, as a subquery on the client row."""
+    counted = rows.filter(**{client_field: OuterRef("pk")}).order_by().values(client_field).annotate(n=Count("pk"))
+    return Coalesce(Subquery(counted.values("n"), output_field=IntegerField()), Value(0))
 
 
 def client_signals(*, actor: User, client_ids: Iterable[int]) -> dict[int, ClientSignals]:
     """Per client (by primary key): submitted assignment answers, check-ins, messages of others,
     submitted questionnaires and given consents after the actor last opened the file (and, for
-    messages, after they last read the conversation). Five queries, whatever the number of clients;
-    only clients the actor may see on their desk (``policy.can_see_desk_signals``)."""
+    messages, after they last read the conversation). One query, whatever the number of clients
+    (a count subquery per kind on each client row); only clients whose clinical file the actor
+    may see, and only for those who have a desk (``policy.can_see_desk_signals``)."""
     ids = list(client_ids)
     if not ids or not policy.can_see_desk_signals(actor):
         return {}
-    visible = policy.clinical_clients_visible_to(actor).filter(pk__in=ids).values("pk")
-    answers = _counts(
-        AssignmentAnswer.objects.filter(client__in=visible, status=AssignmentAnswer.Status.SUBMITTED)
-        .annotate(seen=_seen_at(actor, "client_id"))
-        .filter(submitted_at__gt=F("seen")),
-        "client_id",
-    )
-    checkins = _counts(
-        DiaryEntry.objects.filter(client__in=visible)
-        .exclude(created_by=actor)
-        .annotate(seen=_seen_at(actor, "client_id"))
-        .filter(created_at__gt=F("seen")),
-        "client_id",
-    )
     read_mark = ThreadRead.objects.filter(thread=OuterRef("thread_id"), user=actor).values("last_read_at")[:1]
-    messages = _counts(
-        Message.objects.filter(thread__in=policy.threads_visible_to(actor).filter(client__in=visible).values("pk"))
-        .exclude(author=actor)
+    visible_threads = policy.threads_visible_to(actor).values("pk")
+    seen = OuterRef("seen")
+    rows = (
+        policy.clinical_clients_visible_to(actor)
+        .filter(pk__in=ids)
+        .order_by()
+        .annotate(seen=_seen_at(actor, "pk"))
         .annotate(
-            seen=_seen_at(actor, "thread__client_id"),
-            read=Coalesce(Subquery(read_mark), Value(_NEVER), output_field=DateTimeField()),
+            new_answers=_count_of(
+                AssignmentAnswer.objects.filter(status=AssignmentAnswer.Status.SUBMITTED, submitted_at__gt=seen),
+                "client_id",
+            ),
+            new_checkins=_count_of(
+                DiaryEntry.objects.exclude(created_by=actor).filter(created_at__gt=seen),
+                "client_id",
+            ),
+            new_messages=_count_of(
+                Message.objects.filter(thread__in=visible_threads, created_at__gt=seen)
+                .exclude(author=actor)
+                .annotate(read=Coalesce(Subquery(read_mark), Value(_NEVER), output_field=DateTimeField()))
+                .filter(created_at__gt=F("read")),
+                "thread__client_id",
+            ),
+            new_questionnaires=_count_of(
+                QuestionnaireResponse.objects.filter(
+                    status=QuestionnaireResponse.Status.SUBMITTED, submitted_at__gt=seen
+                ).exclude(submitted_by=actor),
+                "client_id",
+            ),
+            new_consents=_count_of(
+                Agreement.objects.filter(revoked_at__isnull=True, given_at__gt=seen).exclude(recorded_by=actor),
+                "trajectory__client_id",
+            ),
         )
-        .filter(created_at__gt=F("seen"))
-        .filter(created_at__gt=F("read")),
-        "thread__client_id",
+        .values_list("pk", "new_answers", "new_checkins", "new_messages", "new_questionnaires", "new_consents")
     )
-    questionnaires = _counts(
-        QuestionnaireResponse.objects.filter(client__in=visible, status=QuestionnaireResponse.Status.SUBMITTED)
-        .exclude(submitted_by=actor)
-        .annotate(seen=_seen_at(actor, "client_id"))
-        .filter(submitted_at__gt=F("seen")),
-        "client_id",
-    )
-    consents = _counts(
-        Agreement.objects.filter(trajectory__client__in=visible, revoked_at__isnull=True)
-        .exclude(recorded_by=actor)
-        .annotate(seen=_seen_at(actor, "trajectory__client_id"))
-        .filter(given_at__gt=F("seen")),
-        "trajectory__client_id",
-    )
-    return {
-        pk: ClientSignals(
-            answers=answers.get(pk, 0),
-            checkins=checkins.get(pk, 0),
-            messages=messages.get(pk, 0),
-            questionnaires=questionnaires.get(pk, 0),
-            consents=consents.get(pk, 0),
-        )
-        for pk in ids
+    found = {
+        pk: ClientSignals(answers=a, checkins=c, messages=m, questionnaires=q, consents=g) for pk, a, c, m, q, g in rows
     }
+    return {pk: found.get(pk, ClientSignals()) for pk in ids}
 
 
 def signals_attach(*, actor: User, rows: Iterable[Any]) -> None:
-    """Give each row (a trajectory or anything with ``client_id``) its ``signals`` (five queries)."""
+    """Give each row (a trajectory or anything with ``client_id``) its ``signals`` (one query)."""
     rows = list(rows)
     signals = client_signals(actor=actor, client_ids={row.client_id for row in rows})
     for row in rows:
@@ -179,7 +173,7 @@ def _own_clients(actor: User) -> QuerySet[Client]:
 
 def today_for(*, actor: User, access_point: AccessPoint) -> Today:
     """What needs ``actor`` today on their own caseload. A fixed number of queries (appointments,
-    active trajectories, waiting conversations, five signal counts and one access-log insert),
+    active trajectories, waiting conversations, the signals and one access-log insert),
     whatever the number of clients."""
     if not policy.can_use_today_view(actor):
         raise policy.AccessDenied(_("Only coaches and team leads have a day overview."))
