@@ -1169,7 +1169,7 @@ def can_use_passkeys(user: User) -> bool:
 
 
 def can_see_desk_signals(user: User) -> bool:
-    """ "New since you last looked" on the caseload and the client file: the professionals who see the
+    """Show "new since you last looked" on the caseload and the client file: the professionals who see the
     clinical file of every client on their caseload (counts only, never content)."""
     return _active(user) and user.role in {Role.COACH, Role.TEAMLEIDER}
 

@@ -174,7 +174,7 @@ def client_file(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @login_required
 def today_view(request: HttpRequest) -> HttpResponse:
-    """ "Vandaag": what needs the coach today on their own caseload, most pressing first."""
+    """The "vandaag" page: what needs the coach today on their own caseload, most pressing first."""
     actor = actor_of(request)
     if not policy.can_use_today_view(actor):
         raise Http404(_("There is no day overview for your role."))
