@@ -17,6 +17,9 @@ from tests.providers.factories import TeamFactory
 
 Login = Callable[[User], HttpClient]
 MAX_QUERIES = 10  # session, user, OTP device, count, page, log insert, and a little room
+#: The client file also reads what is new since the coach last opened it (one query) and moves that
+#: mark (one upsert): the coach's desk, issue 16.5.
+CLIENT_FILE_MAX_QUERIES = MAX_QUERIES + 2
 
 
 def _count(http: HttpClient, url: str) -> int:
@@ -114,7 +117,7 @@ def test_client_detail_with_many_notes(team: Team, login: Login) -> None:
     few, many = _measure(http, reverse("clients:detail", kwargs={"public_id": client.public_id}), add)
 
     assert few == many
-    assert many <= MAX_QUERIES
+    assert many <= CLIENT_FILE_MAX_QUERIES
 
 
 def test_admin_client_changelist(db: None, login: Login) -> None:

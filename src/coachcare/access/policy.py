@@ -1225,3 +1225,34 @@ def can_use_passkeys(user: User) -> bool:
     """Young people and parents may log in with a passkey instead of a password. Professionals log
     in with a password and TOTP: a passkey login would count as their second factor."""
     return _active(user) and user.role in {Role.JONGERE, Role.OUDER}
+
+
+# --- the coach's desk (issue 16.5): signals, "vandaag", the team lead's workload ---------------------
+
+
+def can_see_desk_signals(user: User) -> bool:
+    """Show "new since you last looked" on the caseload and the client file: the professionals who see the
+    clinical file of every client on their caseload (counts only, never content)."""
+    return _active(user) and user.role in {Role.COACH, Role.TEAMLEIDER}
+
+
+def can_use_today_view(user: User) -> bool:
+    """The "vandaag" page: what needs the professional today on the clients they coach themselves."""
+    return _active(user) and user.role in {Role.COACH, Role.TEAMLEIDER}
+
+
+def can_see_team_workload(user: User) -> bool:
+    """Workload per coach of the team (clients, late steps, unread) with the approval queue: the
+    team lead of a team."""
+    return _active(user) and user.role == Role.TEAMLEIDER and user.team_id is not None
+
+
+def team_coaches(user: User) -> QuerySet[User]:
+    """The coaches whose workload ``user`` sees (their own team's coaches and team leads)."""
+    if not can_see_team_workload(user) or user.team_id is None:
+        return User.objects.none()
+    return User.objects.filter(team_id=user.team_id, role__in=PROVIDER_ROLES, is_active=True)
+
+
+#: The roles whose message waits for a professional's answer (the young person and parents).
+FAMILY_ROLES = frozenset({Role.JONGERE, Role.OUDER})

@@ -212,3 +212,24 @@ class ClientNote(models.Model):
 
     def __str__(self) -> str:
         return f"note {self.pk} on client {self.client_id}"
+
+
+class FileSeen(models.Model):
+    """When a professional last opened a client's file: what happened after it is "new" on their
+    caseload, their "vandaag" page and the file's header (``home.selectors.client_signals``).
+
+    A convenience mark, not the access log: the NEN 7513 log keeps every opening (``audit``); this
+    keeps only the latest one per person and client and is overwritten on each opening.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField(_("last opened at"))
+
+    class Meta:
+        verbose_name = _("file last opened")
+        verbose_name_plural = _("files last opened")
+        constraints = [models.UniqueConstraint(fields=["user", "client"], name="clients_file_seen_once")]
+
+    def __str__(self) -> str:
+        return f"client {self.client_id} seen by {self.user_id}"

@@ -17,7 +17,7 @@ from stdnum.nl import bsn as stdnum_bsn
 from coachcare.access import policy
 from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint, Event, access_log_record
-from coachcare.clients.models import Client, ClientNote, GezagChange, GezagRelation, ParentAccessDecision
+from coachcare.clients.models import Client, ClientNote, FileSeen, GezagChange, GezagRelation, ParentAccessDecision
 from coachcare.core.dates import age_on, today
 from coachcare.core.fields import keyed_hash
 from coachcare.municipalities.models import Municipality
@@ -549,3 +549,16 @@ def parent_access_revoke(*, actor: User, decision: ParentAccessDecision, access_
             client_ids=[decision.client.public_id],
             access_point=access_point,
         )
+
+
+def client_file_seen_record(*, actor: User, client: Client) -> FileSeen:
+    """Mark that ``actor`` opened ``client``'s file now: later answers, check-ins, messages,
+    questionnaires and consents count as new for them (the access log itself is written by the
+    selector that read the file)."""
+    # One upsert statement (INSERT ... ON CONFLICT DO UPDATE): opening a file is a coach's most
+    # frequent page, and two tabs opening the same file at once must not collide.
+    seen = FileSeen(user=actor, client=client, seen_at=timezone.now())
+    FileSeen.objects.bulk_create(
+        [seen], update_conflicts=True, unique_fields=["user", "client"], update_fields=["seen_at"]
+    )
+    return seen

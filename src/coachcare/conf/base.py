@@ -240,6 +240,14 @@ COACHCARE_FORECAST_DEVIATION = env_float("COACHCARE_FORECAST_DEVIATION", 0.10)
 COACHCARE_WAITING_NORM_WORKING_DAYS = env_int("COACHCARE_WAITING_NORM_WORKING_DAYS", 10)
 if COACHCARE_WAITING_NORM_WORKING_DAYS < 0:
     raise ImproperlyConfigured("COACHCARE_WAITING_NORM_WORKING_DAYS must be 0 or more working days.")
+# The coach's norms per trajectory step in working days, as overrides of the documented defaults in
+# trajectories/deadlines.py (docs/trajectories.md, "When a step is due"): "intake=8,agree_plan=15".
+COACHCARE_STEP_NORMS_WORKING_DAYS: dict[str, int] = {}
+for _item in env_list("COACHCARE_STEP_NORMS_WORKING_DAYS"):
+    _step, _sep, _days = _item.partition("=")
+    if not _sep or not _days.strip().isdigit():
+        raise ImproperlyConfigured("COACHCARE_STEP_NORMS_WORKING_DAYS: write step=working days, e.g. intake=8.")
+    COACHCARE_STEP_NORMS_WORKING_DAYS[_step.strip()] = int(_days)
 
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]

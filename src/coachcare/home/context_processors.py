@@ -37,6 +37,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         # Between password and TOTP code: every link would only lead back to the code page.
         return {"nav_items": [], "role_choices": ROLE_LABELS}
     items: list[tuple[str, Any]] = [("core:home", _("Home"))]
+    if policy.can_use_today_view(user):
+        items.append(("core:today", _("Today")))
+    if policy.can_see_team_workload(user):
+        items.append(("core:team", _("Team")))
     if policy.can_refer(user):
         items.append(("clients:refer", _("Register a young person")))
     if policy.can_decide_allocations(user):

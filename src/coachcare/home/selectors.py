@@ -1,9 +1,25 @@
 import dataclasses
+import datetime
+from collections.abc import Iterable
+from typing import Any
 
+from django.db.models import Count, DateTimeField, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from coachcare.access import policy
 from coachcare.accounts.models import User
-from coachcare.clients.models import Client
+from coachcare.audit.services import AccessPoint, Event, access_log_record
+from coachcare.clients.models import Client, FileSeen
+from coachcare.coaching.models import Appointment, AssignmentAnswer, DiaryEntry
+from coachcare.core.dates import today
+from coachcare.measures.models import QuestionnaireResponse
+from coachcare.messaging.models import Message, Thread, ThreadRead
 from coachcare.municipalities.models import Municipality
 from coachcare.providers.models import Provider, Team
+from coachcare.trajectories.deadlines import step_deadline
+from coachcare.trajectories.models import ACTIVE_STATUSES, Agreement, Trajectory
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -24,3 +40,253 @@ def organisation_overview() -> OrganisationOverview:
         users=User.objects.count(),
         clients=Client.objects.count(),
     )
+
+
+# --- the coach's desk: what is new since the professional last opened a file -----------------------
+
+#: "Never opened": everything counts as new.
+_NEVER = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ClientSignals:
+    """What happened in one client's file since the professional last opened it (counts only)."""
+
+    answers: int = 0
+    checkins: int = 0
+    messages: int = 0
+    questionnaires: int = 0
+    consents: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.answers + self.checkins + self.messages + self.questionnaires + self.consents
+
+
+def _seen_at(actor: User, client_ref: str) -> Coalesce:
+    seen = FileSeen.objects.filter(user=actor, client=OuterRef(client_ref)).values("seen_at")[:1]
+    return Coalesce(Subquery(seen), Value(_NEVER), output_field=DateTimeField())
+
+
+def _count_of(rows: QuerySet[Any], client_field: str) -> Coalesce:
+    """``rows`` of the outer client counted, as a subquery on the client row."""
+    counted = rows.filter(**{client_field: OuterRef("pk")}).order_by().values(client_field).annotate(n=Count("pk"))
+    return Coalesce(Subquery(counted.values("n"), output_field=IntegerField()), Value(0))
+
+
+def client_signals(*, actor: User, client_ids: Iterable[int]) -> dict[int, ClientSignals]:
+    """Per client (by primary key): submitted assignment answers, check-ins, messages of others,
+    submitted questionnaires and given consents after the actor last opened the file (and, for
+    messages, after they last read the conversation). One query, whatever the number of clients
+    (a count subquery per kind on each client row); only clients whose clinical file the actor
+    may see, and only for those who have a desk (``policy.can_see_desk_signals``)."""
+    ids = list(client_ids)
+    if not ids or not policy.can_see_desk_signals(actor):
+        return {}
+    read_mark = ThreadRead.objects.filter(thread=OuterRef("thread_id"), user=actor).values("last_read_at")[:1]
+    visible_threads = policy.threads_visible_to(actor).values("pk")
+    seen = OuterRef("seen")
+    rows = (
+        policy.clinical_clients_visible_to(actor)
+        .filter(pk__in=ids)
+        .order_by()
+        .annotate(seen=_seen_at(actor, "pk"))
+        .annotate(
+            new_answers=_count_of(
+                AssignmentAnswer.objects.filter(status=AssignmentAnswer.Status.SUBMITTED, submitted_at__gt=seen),
+                "client_id",
+            ),
+            new_checkins=_count_of(
+                DiaryEntry.objects.exclude(created_by=actor).filter(created_at__gt=seen),
+                "client_id",
+            ),
+            new_messages=_count_of(
+                Message.objects.filter(thread__in=visible_threads, created_at__gt=seen)
+                .exclude(author=actor)
+                .annotate(read=Coalesce(Subquery(read_mark), Value(_NEVER), output_field=DateTimeField()))
+                .filter(created_at__gt=F("read")),
+                "thread__client_id",
+            ),
+            new_questionnaires=_count_of(
+                QuestionnaireResponse.objects.filter(
+                    status=QuestionnaireResponse.Status.SUBMITTED, submitted_at__gt=seen
+                ).exclude(submitted_by=actor),
+                "client_id",
+            ),
+            new_consents=_count_of(
+                Agreement.objects.filter(revoked_at__isnull=True, given_at__gt=seen).exclude(recorded_by=actor),
+                "trajectory__client_id",
+            ),
+        )
+        .values_list("pk", "new_answers", "new_checkins", "new_messages", "new_questionnaires", "new_consents")
+    )
+    found = {
+        pk: ClientSignals(answers=a, checkins=c, messages=m, questionnaires=q, consents=g) for pk, a, c, m, q, g in rows
+    }
+    return {pk: found.get(pk, ClientSignals()) for pk in ids}
+
+
+def signals_attach(*, actor: User, rows: Iterable[Any]) -> None:
+    """Give each row (a trajectory or anything with ``client_id``) its ``signals`` (one query)."""
+    rows = list(rows)
+    signals = client_signals(actor=actor, client_ids={row.client_id for row in rows})
+    for row in rows:
+        row.signals = signals.get(row.client_id)
+
+
+# --- "vandaag": what needs the coach today --------------------------------------------------------
+
+#: At most this many rows per part of the "vandaag" page (a coach has some 40 clients).
+TODAY_LIMIT = 50
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class WaitingThread:
+    """A conversation whose latest message came from the young person or a parent."""
+
+    thread: Thread
+    client: Client
+    since: datetime.datetime
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Today:
+    """The coach's day, most pressing first: today's appointments, late steps, steps due today,
+    conversations waiting for an answer, and files with something new since the last opening."""
+
+    on: datetime.date
+    appointments: list[Appointment]
+    overdue: list[Trajectory]
+    due_today: list[Trajectory]
+    waiting: list[WaitingThread]
+    new: list[Trajectory]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.appointments or self.overdue or self.due_today or self.waiting or self.new)
+
+
+def _own_clients(actor: User) -> QuerySet[Client]:
+    """The clients the actor coaches themselves (client.coach) among those they may see."""
+    return policy.clinical_clients_visible_to(actor).filter(coach=actor)
+
+
+def today_for(*, actor: User, access_point: AccessPoint) -> Today:
+    """What needs ``actor`` today on their own caseload. A fixed number of queries (appointments,
+    active trajectories, waiting conversations, the signals and one access-log insert),
+    whatever the number of clients."""
+    if not policy.can_use_today_view(actor):
+        raise policy.AccessDenied(_("Only coaches and team leads have a day overview."))
+    on = today()
+    own = _own_clients(actor).values("pk")
+    start = datetime.datetime.combine(on, datetime.time.min, tzinfo=timezone.get_default_timezone())
+    appointments = list(
+        policy.appointments_visible_to(actor)
+        .filter(client__in=own, starts_at__gte=start, starts_at__lt=start + datetime.timedelta(days=1))
+        .select_related("client")
+        .order_by("starts_at", "id")[:TODAY_LIMIT]
+    )
+    trajectories = list(
+        Trajectory.objects.filter(client__in=own, status__in=ACTIVE_STATUSES)
+        .select_related("client")
+        .only(*_TODAY_TRAJECTORY_COLUMNS)
+        .order_by(F("next_action_due").asc(nulls_last=True), "id")
+    )
+    for trajectory in trajectories:
+        trajectory.deadline = step_deadline(due=trajectory.next_action_due, on=on)  # type: ignore[attr-defined]
+    overdue = [t for t in trajectories if t.deadline.overdue][:TODAY_LIMIT]  # type: ignore[attr-defined]
+    due_today = [t for t in trajectories if t.next_action_due == on][:TODAY_LIMIT]
+    signals_attach(actor=actor, rows=trajectories)
+    new = [t for t in trajectories if t.signals and t.signals.total][:TODAY_LIMIT]  # type: ignore[attr-defined]
+    waiting = threads_waiting_for_answer(actor=actor, clients=own)
+    access_log_record(
+        actor=actor,
+        event=Event.READ,
+        action="client.today",
+        client_ids={
+            *(a.client.public_id for a in appointments),
+            *(t.client.public_id for t in [*overdue, *due_today, *new]),
+            *(w.client.public_id for w in waiting),
+        },
+        access_point=access_point,
+    )
+    return Today(on=on, appointments=appointments, overdue=overdue, due_today=due_today, waiting=waiting, new=new)
+
+
+_TODAY_TRAJECTORY_COLUMNS = (
+    "public_id",
+    "status",
+    "next_action",
+    "next_action_due",
+    "client__public_id",
+    "client__given_name",
+    "client__family_name",
+)
+
+
+def threads_waiting_for_answer(*, actor: User, clients: QuerySet[Any]) -> list[WaitingThread]:
+    """Conversations of ``clients`` whose latest message is from the young person or a parent (no
+    professional answered yet), longest waiting first. One query."""
+    latest = Message.objects.filter(thread=OuterRef("pk")).order_by("-created_at", "-id")
+    threads = (
+        policy.threads_visible_to(actor)
+        .filter(client__in=clients)
+        .annotate(
+            last_at=Subquery(latest.values("created_at")[:1]),
+            last_role=Subquery(latest.values("author__role")[:1]),
+        )
+        .filter(last_role__in=policy.FAMILY_ROLES)
+        .select_related("client")
+        .order_by("last_at", "id")[:TODAY_LIMIT]
+    )
+    return [WaitingThread(thread=thread, client=thread.client, since=thread.last_at) for thread in threads]
+
+
+# --- the team lead's desk: workload per coach -----------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CoachWorkload:
+    coach: User
+    clients: int
+    overdue: int
+    unread: int
+
+
+def team_workload(*, actor: User) -> list[CoachWorkload]:
+    """Per coach of the team lead's team: active trajectories, late next steps and messages of
+    others unread by that coach in their own clients' conversations. Numbers only (no client
+    data, no log entry); one query, whatever the number of coaches or clients."""
+    on = today()
+    mark = ThreadRead.objects.filter(thread=OuterRef("thread_id"), user=OuterRef(OuterRef("pk"))).values(
+        "last_read_at"
+    )[:1]
+    unread = (
+        Message.objects.filter(thread__client__coach=OuterRef("pk"))
+        .exclude(author=OuterRef("pk"))
+        .annotate(mark=Coalesce(Subquery(mark), Value(_NEVER), output_field=DateTimeField()))
+        .filter(created_at__gt=F("mark"))
+        .order_by()
+        .values("thread__client__coach")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    active = Q(trajectories__status__in=ACTIVE_STATUSES)
+    coaches = (
+        policy.team_coaches(actor)
+        .annotate(
+            active_clients=Count("trajectories", filter=active),
+            late=Count("trajectories", filter=active & Q(trajectories__next_action_due__lt=on)),
+            unread_messages=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0)),
+        )
+        .order_by("-late", "last_name", "first_name", "id")
+    )
+    return [
+        CoachWorkload(
+            coach=coach,
+            clients=coach.active_clients,
+            overdue=coach.late,
+            unread=coach.unread_messages,
+        )
+        for coach in coaches
+    ]

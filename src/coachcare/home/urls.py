@@ -10,5 +10,7 @@ app_name = "core"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("vandaag/", views.today_view, name="today"),
+    path("team/", views.team_desk, name="team"),
     *core_urls.urlpatterns,
 ]

@@ -8,7 +8,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -20,15 +20,20 @@ from coachcare.accounts.http import actor_of
 from coachcare.accounts.models import Role
 from coachcare.audit.services import AccessPoint
 from coachcare.clients import selectors as client_selectors
+from coachcare.clients import services as client_services
 from coachcare.clients.forms import NoteForm
 from coachcare.coaching import selectors as coaching_selectors
+from coachcare.core.dates import today
 from coachcare.core.forms import service_errors_to_form
 from coachcare.core.http import page_number, text_param
+from coachcare.home import selectors as home_selectors
 from coachcare.home.forms import ReferralForm
 from coachcare.home.selectors import organisation_overview
 from coachcare.trajectories import panels as trajectory_panels
 from coachcare.trajectories import selectors as trajectory_selectors
 from coachcare.trajectories import services as trajectory_services
+from coachcare.trajectories.deadlines import step_deadline
+from coachcare.trajectories.models import ACTIVE_STATUSES, Trajectory
 
 
 @login_required
@@ -46,6 +51,7 @@ def home(request: HttpRequest) -> HttpResponse:
         caseload = trajectory_selectors.caseload_list(
             actor=user, access_point=AccessPoint.from_request(request), page=page_number(request), search=q
         )
+        home_selectors.signals_attach(actor=user, rows=caseload.object_list)
         context: dict[str, object] = {"page": caseload, "q": q}
         if role == Role.TEAMLEIDER:
             context["age_bands"] = client_selectors.client_counts_by_age_band(actor=user)
@@ -135,6 +141,15 @@ def client_file(request: HttpRequest, public_id: UUID) -> HttpResponse:
     }
     if client_file.shows_clinical:
         context.update(trajectory_panels.file_context(timeline=timeline, can_write=can_write))
+        current = context.get("current")
+        if isinstance(current, Trajectory) and current.status in ACTIVE_STATUSES:
+            context["deadline"] = step_deadline(due=current.next_action_due, on=today())
+        if policy.can_see_desk_signals(actor):
+            # What is new since the last opening, then this opening becomes the new mark.
+            context["signals"] = home_selectors.client_signals(actor=actor, client_ids=[client_file.client.pk]).get(
+                client_file.client.pk
+            )
+            client_services.client_file_seen_record(actor=actor, client=client_file.client)
     if policy.can_invite_for_client(actor, client_file.client):
         context["portal_account"] = account_selectors.young_person_invitation_status(
             actor=actor, client=client_file.client
@@ -155,3 +170,28 @@ def client_file(request: HttpRequest, public_id: UUID) -> HttpResponse:
                 for member in family
             }
     return render(request, "home/client_file.html", context)
+
+
+@login_required
+def today_view(request: HttpRequest) -> HttpResponse:
+    """The "vandaag" page: what needs the coach today on their own caseload, most pressing first."""
+    actor = actor_of(request)
+    if not policy.can_use_today_view(actor):
+        raise Http404(_("There is no day overview for your role."))
+    day = home_selectors.today_for(actor=actor, access_point=AccessPoint.from_request(request))
+    return render(request, "home/today.html", {"day": day})
+
+
+@login_required
+def team_desk(request: HttpRequest) -> HttpResponse:
+    """The team lead's desk: workload per coach and the decisions waiting for their approval."""
+    actor = actor_of(request)
+    if not policy.can_see_team_workload(actor):
+        raise Http404(_("There is no team overview for your role."))
+    access_point = AccessPoint.from_request(request)
+    context = {
+        "workload": home_selectors.team_workload(actor=actor),
+        "gate_queue": trajectory_selectors.approval_queue(actor=actor, access_point=access_point),
+        "exception_queue": trajectory_selectors.consent_exception_queue(actor=actor, access_point=access_point),
+    }
+    return render(request, "home/team.html", context)

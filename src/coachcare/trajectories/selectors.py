@@ -20,6 +20,7 @@ from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients import selectors as client_selectors
 from coachcare.clients.selectors import ClientFile
 from coachcare.core.dates import age_on, today
+from coachcare.trajectories.deadlines import step_deadline
 from coachcare.trajectories.models import (
     ACTIVE_STATUSES,
     Agreement,
@@ -101,7 +102,9 @@ def caseload_list(*, actor: User, access_point: AccessPoint, page: int = 1, sear
     on = today()
     for trajectory in page_obj.object_list:
         trajectory.age = age_on(trajectory.client.birth_date, on)  # type: ignore[attr-defined]
-        trajectory.overdue = bool(trajectory.next_action_due and trajectory.next_action_due < on)  # type: ignore[attr-defined]
+        deadline = step_deadline(due=trajectory.next_action_due, on=on)
+        trajectory.deadline = deadline  # type: ignore[attr-defined]
+        trajectory.overdue = deadline.overdue  # type: ignore[attr-defined]
     access_log_record(
         actor=actor,
         event=Event.READ,

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from coachcare.access.consent import ConsentGap, GivenConsent, consent_gap
 from coachcare.accounts.models import User
 from coachcare.core.dates import age_on
+from coachcare.trajectories.deadlines import step_due
 from coachcare.trajectories.models import (
     ACTIVE_STATUSES,
     Agreement,
@@ -248,29 +249,28 @@ class Transition:
     sources: frozenset[Status]
     target: Status
     guards: tuple[Guard, ...]
-    next_action: str
-    next_action_days: int | None  # days until the next action is due; None: set by the service
+    next_action: str  # its due date: ``deadlines.step_due`` unless the service gives one
 
 
 TRANSITIONS: dict[str, Transition] = {
     t.name: t
     for t in [
         Transition("allocate", frozenset({Status.REFERRED}), Status.ALLOCATED,
-                   (eligible, allocation_for_module), "intake", 10),
+                   (eligible, allocation_for_module), "intake"),
         Transition("start_intake", frozenset({Status.ALLOCATED}), Status.INTAKE,
-                   (consent_for_care,), "agree_plan", 14),
+                   (consent_for_care,), "agree_plan"),
         Transition("start_module", frozenset({Status.INTAKE}), Status.MODULE_RUNNING,
-                   (consent_for_care, plan_agreed, allocation_for_module), "evaluate_module", None),
+                   (consent_for_care, plan_agreed, allocation_for_module), "evaluate_module"),
         Transition("continue_module", frozenset({Status.MODULE_EVALUATION}), Status.MODULE_RUNNING,
-                   (consent_for_care, plan_agreed, allocation_for_module, gate_passed), "evaluate_module", None),
+                   (consent_for_care, plan_agreed, allocation_for_module, gate_passed), "evaluate_module"),
         Transition("finish_module", frozenset({Status.MODULE_RUNNING}), Status.MODULE_EVALUATION,
-                   (), "decide", 7),
+                   (), "decide"),
         Transition("close", frozenset(ACTIVE_STATUSES), Status.CLOSED,
-                   (end_reason_given, closed_by_gate, step_up_hands_off), "follow_up", None),
+                   (end_reason_given, closed_by_gate, step_up_hands_off), "follow_up"),
         Transition("begin_follow_up", frozenset({Status.CLOSED}), Status.FOLLOW_UP,
-                   (follow_up_due,), "follow_up", None),
+                   (follow_up_due,), "follow_up"),
         Transition("archive", frozenset({Status.FOLLOW_UP}), Status.ARCHIVED,
-                   (follow_ups_done,), "", None),
+                   (follow_ups_done,), ""),
     ]
 }  # fmt: skip
 
@@ -328,8 +328,8 @@ def transition_apply(
         raise TransitionRefused(reasons)
     transition = TRANSITIONS[name]
     due = next_action_due
-    if due is None and transition.next_action_days is not None:
-        due = on + datetime.timedelta(days=transition.next_action_days)
+    if due is None:
+        due = step_due(next_action=transition.next_action, since=on)
     updated = Trajectory.objects.filter(pk=trajectory.pk, version=trajectory.version).update(
         status=transition.target,
         version=F("version") + 1,

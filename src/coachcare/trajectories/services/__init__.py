@@ -44,7 +44,6 @@ from coachcare.trajectories.services.modules import (
     module_start,
 )
 from coachcare.trajectories.services.referral import (
-    FIRST_ACTION_DAYS,
     first_module_code,
     referral_register,
     trajectory_allocate,
@@ -54,7 +53,6 @@ from coachcare.trajectories.services.referral import (
 
 __all__ = [
     "CLOSURE_QUESTIONNAIRES",
-    "FIRST_ACTION_DAYS",
     "FOLLOW_UP_MONTHS",
     "SATISFACTION_QUESTIONNAIRE",
     "SATISFACTION_QUESTIONNAIRE_PARENT",

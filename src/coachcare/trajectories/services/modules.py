@@ -15,6 +15,7 @@ from coachcare.contracts import selectors as contract_selectors
 from coachcare.contracts import services as contract_services
 from coachcare.core.dates import today
 from coachcare.trajectories import gate
+from coachcare.trajectories.deadlines import step_due
 from coachcare.trajectories.models import (
     Advice,
     Evaluation,
@@ -205,8 +206,9 @@ def evaluation_decide(
         evaluation.refresh_from_db()
         evaluation.decision_reason = reason.strip()
         evaluation.save(update_fields=["decision_reason"])
+        next_action = "await_approval" if deviates else ("start_module" if decision == Advice.CONTINUE else "close")
         Trajectory.objects.filter(pk=trajectory.pk).update(
-            next_action="await_approval" if deviates else ("start_module" if decision == Advice.CONTINUE else "close")
+            next_action=next_action, next_action_due=step_due(next_action=next_action, since=today())
         )
         _log(actor, trajectory, "trajectory.gate_decision", access_point)
         outcome_inputs_changed(trajectory_ids=[trajectory.pk])
@@ -236,6 +238,8 @@ def evaluation_approve(
         next_action = "decide"
         if approve:
             next_action = "start_module" if evaluation.decision == Advice.CONTINUE else "close"
-        Trajectory.objects.filter(pk=trajectory.pk).update(next_action=next_action)
+        Trajectory.objects.filter(pk=trajectory.pk).update(
+            next_action=next_action, next_action_due=step_due(next_action=next_action, since=today())
+        )
         _log(actor, trajectory, "trajectory.gate_approval", access_point)
     return evaluation

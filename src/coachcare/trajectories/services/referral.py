@@ -17,6 +17,7 @@ from coachcare.contracts import services as contract_services
 from coachcare.core.dates import today
 from coachcare.measures.gas import GasConvention
 from coachcare.method import selectors as method_selectors
+from coachcare.trajectories.deadlines import step_due
 from coachcare.trajectories.models import (
     ACTIVE_STATUSES,
     ReferrerKind,
@@ -25,8 +26,6 @@ from coachcare.trajectories.models import (
 )
 from coachcare.trajectories.services._shared import _catalogue_order, _locked, _log, _module, _require_writer
 from coachcare.trajectories.state_machine import transition_apply
-
-FIRST_ACTION_DAYS = 5
 
 
 def trajectory_open(
@@ -60,7 +59,7 @@ def trajectory_open(
             method_version=method_version,
             gas_convention=GasConvention(settings.COACHCARE_GAS_CONVENTION).value,
             next_action="request_allocation",
-            next_action_due=referred_on + datetime.timedelta(days=FIRST_ACTION_DAYS),
+            next_action_due=step_due(next_action="request_allocation", since=referred_on),
         )
         _log(actor, trajectory, "trajectory.referral", access_point, Event.CREATE)
     return trajectory
@@ -130,7 +129,10 @@ def trajectory_request_allocation(
                     trajectory=locked, name="allocate", actor=actor, on=today(), params={"module_code": code}
                 )
             else:
-                Trajectory.objects.filter(pk=locked.pk).update(next_action="await_allocation")
+                Trajectory.objects.filter(pk=locked.pk).update(
+                    next_action="await_allocation",
+                    next_action_due=step_due(next_action="await_allocation", since=today()),
+                )
             trajectory.refresh_from_db()
     return allocation
 
