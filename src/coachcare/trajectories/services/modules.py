@@ -31,6 +31,7 @@ from coachcare.trajectories.services._shared import (
     _log,
     _measurements,
     _module,
+    _reliable_change,
     _require_writer,
 )
 from coachcare.trajectories.services.intake import goal_scores_record
@@ -137,6 +138,7 @@ def evaluation_score(
             modules_done=done,
             current_is_final=run.module.is_final,
             catalogue_order=_catalogue_order(trajectory),
+            reliable_change=_reliable_change(trajectory),
         )
         evaluation, _created = Evaluation.objects.update_or_create(
             module_run=run,
@@ -187,9 +189,15 @@ def evaluation_decide(
         _module(trajectory, next_module_code)
     else:
         next_module_code = ""
-    deviates = decision != evaluation.advice or (
-        decision == Advice.CONTINUE and next_module_code != evaluation.advice_next_module_code
+    kinds = gate.gate_deviations(
+        advice=evaluation.advice,
+        advice_next=evaluation.advice_next_module_code,
+        decision=decision,
+        decision_next=next_module_code,
     )
+    deviates = bool(kinds)
+    # Which deviations wait for the team lead is the provider's setting (docs/trajectories.md).
+    needs_approval = bool(kinds & set(trajectory.client.provider.gate_approval_required or []))
     with transaction.atomic():
         _claim(trajectory, expected_version)
         Evaluation.objects.filter(pk=evaluation.pk).update(
@@ -198,7 +206,7 @@ def evaluation_decide(
             decided_by=actor,
             decided_at=timezone.now(),
             deviates=deviates,
-            approval=Evaluation.Approval.PENDING if deviates else Evaluation.Approval.NOT_NEEDED,
+            approval=Evaluation.Approval.PENDING if needs_approval else Evaluation.Approval.NOT_NEEDED,
             approved_by=None,
             approved_at=None,
         )
@@ -206,7 +214,9 @@ def evaluation_decide(
         evaluation.decision_reason = reason.strip()
         evaluation.save(update_fields=["decision_reason"])
         Trajectory.objects.filter(pk=trajectory.pk).update(
-            next_action="await_approval" if deviates else ("start_module" if decision == Advice.CONTINUE else "close")
+            next_action="await_approval"
+            if needs_approval
+            else ("start_module" if decision == Advice.CONTINUE else "close")
         )
         _log(actor, trajectory, "trajectory.gate_decision", access_point)
         outcome_inputs_changed(trajectory_ids=[trajectory.pk])
