@@ -47,7 +47,13 @@ def test_a_coach_walks_a_young_person_from_referral_to_closure(
 
     # Allocation: requested by the coach, granted by the municipality in its portal.
     page.get_by_role("button", name="Toewijzing aanvragen").click()
-    expect(page.get_by_role("button", name="Toewijzing ontvangen, verder")).to_be_visible()
+    # The panel never contradicts itself (16.9): while the request waits it says so, with no
+    # "received" button, no second request and no "granted at once".
+    panel = page.locator("section.coachcare-panel")
+    expect(panel).to_contain_text("wacht op het besluit van de gemeente")
+    expect(page.get_by_role("button", name="Toewijzing ontvangen, verder")).to_have_count(0)
+    expect(page.get_by_role("button", name="Toewijzing aanvragen")).to_have_count(0)
+    expect(panel).not_to_contain_text("meteen toegekend")
     toegang = second_page(browser, live_server, "toegang")
     toegang.goto(f"{live_server.url}/contracts/allocations/")
     toegang.get_by_role("link", name="Jesse Wandelaar").first.click()
@@ -56,6 +62,9 @@ def test_a_coach_walks_a_young_person_from_referral_to_closure(
     toegang.locator("main button.utrecht-button--primary-action").first.click()
     expect(toegang.get_by_role("status").first).to_contain_text("Jesse Wandelaar")
     toegang.context.close()
+    page.reload()
+    expect(panel).to_contain_text("toewijzing voor de eerste module is toegekend")
+    expect(panel).not_to_contain_text("Er is vandaag geen toewijzing")
     page.get_by_role("button", name="Toewijzing ontvangen, verder").click()
     expect(page.locator(".coachcare-status")).to_have_text("toegewezen")
 
@@ -66,6 +75,10 @@ def test_a_coach_walks_a_young_person_from_referral_to_closure(
     expect(page.get_by_role("status").first).to_contain_text("toestemming is vastgelegd")
     page.get_by_role("button", name="Intake starten").click()
     expect(page.locator(".coachcare-status")).to_have_text("intake")
+    # No goal yet: the plan cannot be agreed to, and starting a module is not offered.
+    expect(page.get_by_label("Wat is afgesproken").locator("option[value='plan']")).to_have_count(0)
+    expect(page.get_by_role("button", name="Module starten")).to_have_count(0)
+    expect(panel).to_contain_text("minstens één doel")
     assert_accessible(page)
 
     # One goal with its GAS scale, scored at the intake; the plan agreed.
@@ -99,7 +112,12 @@ def test_a_coach_walks_a_young_person_from_referral_to_closure(
     expect(page.locator(".coachcare-advice")).to_contain_text("Advies: stoppen")
     assert_accessible(page)
 
-    # The coach deviates (step up): the team lead approves in their own browser.
+    # The coach deviates (step up). By default only stopping against the advice and skipping a
+    # step up wait for the team lead; this provider also wants a step up against the advice
+    # approved (its setting), so the team lead approves in their own browser.
+    from coachcare.providers.models import Provider
+
+    Provider.objects.update(gate_approval_required=["stop_against_advice", "skip_step_up", "step_up_against_advice"])
     page.get_by_label("Uw besluit").select_option("step_up")
     page.get_by_label("Reden", exact=True).fill("Er speelt meer thuis; specialistische hulp nodig.")
     page.get_by_role("button", name="Besluit opslaan").click()
@@ -128,6 +146,7 @@ def test_a_coach_walks_a_young_person_from_referral_to_closure(
     assert_accessible(page)
     page.get_by_role("button", name="Ja, traject afsluiten").click()
     expect(page.locator(".coachcare-status")).to_have_text("gesloten")
+    expect(page.locator(".coachcare-advice")).to_have_count(0)  # no advice after closure
     follow_ups = page.locator("ul[aria-labelledby='follow-ups'] li")
     expect(follow_ups).to_have_count(2)
     expect(follow_ups.first).to_contain_text("6 maanden")

@@ -364,3 +364,25 @@ def test_versions_compare_number_by_number(older: str, newer: str) -> None:
 
 def test_trailing_zeros_do_not_make_a_version_newer() -> None:
     assert version_key("2026.1") == version_key("2026.1.0")
+
+
+def test_reliable_change_thresholds_are_imported_exported_and_defaulted() -> None:
+    data = package_data()
+    data["package"]["reliable_change"] = {"gbo": 2.5, "gas_t": 8}
+    method_package_import(data=data)
+    version = MethodVersion.objects.get()
+    assert (version.reliable_change_gbo, version.reliable_change_gas_t) == (2.5, 8.0)
+    assert method_package_export()["package"]["reliable_change"] == {"gbo": 2.5, "gas_t": 8.0}
+
+    other = package_data()
+    other["package"]["version"] = "2099.1"
+    other["package"].pop("reliable_change", None)
+    method_package_import(data=other)
+    assert MethodVersion.objects.get(version="2099.1").reliable_change_gbo == 3.0
+
+
+@pytest.mark.parametrize("bad", [{"gbo": 0}, {"gbo": 11}, {"gas_t": -1}, {"rci": 2}])
+def test_reliable_change_thresholds_are_validated(bad: dict[str, float]) -> None:
+    data = package_data()
+    data["package"]["reliable_change"] = bad
+    assert any("reliable_change" in message for message in import_errors(data))

@@ -2,7 +2,7 @@
 
 import pytest
 
-from coachcare.trajectories.gate import Measurement, gate_advise
+from coachcare.trajectories.gate import Measurement, ReliableChange, gate_advise, gate_deviations
 
 ORDER = ["KENNIS", "DAGRITME", "THUIS", "ZELFSTANDIG"]
 
@@ -25,9 +25,34 @@ def test_goals_reached_stops() -> None:
     assert (advice.advice, advice.rule) == ("stop", "goals_reached")
 
 
-def test_any_goal_dropping_in_gbo_steps_up() -> None:
-    advice = advise([m([-1, -1], [4, 4]), m([0, 0], [6, 3])], ["KENNIS"])
+def test_a_goal_dropping_by_the_reliable_change_in_gbo_steps_up() -> None:
+    advice = advise([m([-1, -1], [4, 4]), m([0, 0], [6, 1])], ["KENNIS"])
     assert (advice.advice, advice.rule) == ("step_up", "deterioration")
+
+
+def test_a_gbo_drop_below_the_reliable_change_does_not_step_up() -> None:
+    # 4 -> 2 is two points: within the measurement error of GBO (threshold 3 by default).
+    advice = advise([m([-1, -1], [4, 4]), m([0, 0], [6, 2])], ["KENNIS"])
+    assert (advice.advice, advice.rule, advice.next_module_code) == ("continue", "next_module", "DAGRITME")
+
+
+def test_a_gas_t_drop_below_the_reliable_change_does_not_step_up() -> None:
+    # Two goals, one level down on one of them: T drops by 10/sqrt(2.6) = 6.2 < 10.
+    advice = advise([m([0, 0], [5, 5]), m([0, -1], [5, 5])], ["KENNIS"])
+    assert (advice.advice, advice.rule) == ("continue", "next_module")
+
+
+def test_the_thresholds_are_the_method_packages() -> None:
+    measurements = [m([-1, -1], [4, 4]), m([0, 0], [6, 3])]
+    strict = gate_advise(
+        measurements=measurements,
+        modules_done=["KENNIS"],
+        current_is_final=False,
+        catalogue_order=ORDER,
+        reliable_change=ReliableChange(gbo=1, gas_t=10),
+    )
+    assert (strict.advice, strict.rule) == ("step_up", "deterioration")
+    assert advise(measurements, ["KENNIS"]).advice == "continue"
 
 
 def test_lower_gas_t_score_steps_up_even_if_gbo_holds() -> None:
@@ -59,7 +84,7 @@ def test_no_module_left_steps_up() -> None:
 
 
 def test_deterioration_wins_over_goals_reached() -> None:
-    advice = advise([m([1], [10]), m([0], [9])], ["KENNIS"])
+    advice = advise([m([2], [10]), m([0], [8])], ["KENNIS"])
     assert advice.rule == "deterioration"
 
 
@@ -72,3 +97,22 @@ def test_figures_are_reported() -> None:
 def test_needs_a_measurement() -> None:
     with pytest.raises(ValueError):
         advise([], [])
+
+
+@pytest.mark.parametrize(
+    ("advice", "advice_next", "decision", "decision_next", "kinds"),
+    [
+        ("continue", "DAGRITME", "continue", "DAGRITME", set()),
+        ("continue", "DAGRITME", "continue", "THUIS", {"other_module"}),
+        ("continue", "DAGRITME", "stop", "", {"stop_against_advice"}),
+        ("step_up", "", "continue", "THUIS", {"skip_step_up"}),
+        ("step_up", "", "stop", "", {"skip_step_up", "stop_against_advice"}),
+        ("stop", "", "continue", "THUIS", {"continue_against_stop"}),
+        ("stop", "", "step_up", "", {"step_up_against_advice"}),
+        ("continue", "DAGRITME", "step_up", "", {"step_up_against_advice"}),
+    ],
+)
+def test_deviation_kinds(advice: str, advice_next: str, decision: str, decision_next: str, kinds: set[str]) -> None:
+    assert (
+        gate_deviations(advice=advice, advice_next=advice_next, decision=decision, decision_next=decision_next) == kinds
+    )

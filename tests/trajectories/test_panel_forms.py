@@ -42,7 +42,8 @@ def test_allocation_request_is_not_offered_while_a_request_waits(contracted: Wor
     services.trajectory_request_allocation(actor=world.coach, trajectory=trajectory, access_point=AP)
     page = _page(http, world)
     assert not _form_to(page, url("request_allocation", trajectory))
-    assert _form_to(page, url("allocate", trajectory))  # "allocation received" instead
+    # Waiting for the municipality: no second request and no "received" button until it is granted.
+    assert not _form_to(page, url("allocate", trajectory))
 
     # The municipality refuses: asking again applies again.
     allocation = world.own.allocations.get(status=AllocationStatus.REQUESTED)
@@ -121,8 +122,8 @@ def test_next_module_allocation_is_not_offered_when_it_is_covered(contracted: Wo
         services.evaluation_approve(
             actor=world.teamleider, evaluation=evaluation, approve=True, note="", access_point=AP
         )
-    assert _form_to(_page(http, world), url("request_allocation", trajectory))
-    services.trajectory_request_allocation(
-        actor=world.coach, trajectory=refresh(trajectory), module_code="CC-DAGRITME", access_point=AP
-    )
-    assert not _form_to(_page(http, world), url("request_allocation", trajectory))
+    # This contract has the mandate: the next module is granted when it starts, so no request is
+    # offered and the module can start at once (panels._module_step, grant_at_start).
+    page = _page(http, world)
+    assert not _form_to(page, url("request_allocation", trajectory))
+    assert _form_to(page, url("module_start", trajectory))

@@ -296,6 +296,10 @@ def services_rule_text(rule: str) -> str:
 def test_deviating_decision_waits_for_the_team_lead(contracted: World, login: Login) -> None:
     world = contracted
     trajectory = evaluated(world, login(world.coach), gas=1, gbo=9)
+    # Continuing against a stop advice needs approval only where the provider says so.
+    provider = trajectory.client.provider
+    provider.gate_approval_required = ["continue_against_stop"]
+    provider.save(update_fields=["gate_approval_required"])
     http = login(world.coach)
 
     missing_reason = http.post(url("decide", trajectory), {"decision-decision": "continue",

@@ -23,6 +23,19 @@ class MethodVersion(models.Model):
     imported_at = models.DateTimeField(_("imported at"), default=timezone.now)
     #: For the young person: what goals are and how the five levels of a goal work (B1, "je").
     youth_goals_text = models.TextField(_("goals explained to the young person (Markdown)"), blank=True)
+    #: The smallest drop that the module gate treats as a real deterioration (docs/measures.md).
+    reliable_change_gbo = models.FloatField(
+        _("reliable change of a GBO rating (points)"),
+        default=3.0,
+        db_default=3.0,
+        help_text=_("A smaller drop of one goal's GBO rating does not advise a step up."),
+    )
+    reliable_change_gas_t = models.FloatField(
+        _("reliable change of the GAS T-score (points)"),
+        default=10.0,
+        db_default=10.0,
+        help_text=_("A smaller drop of the GAS T-score does not advise a step up."),
+    )
     is_current = models.BooleanField(
         _("current"), default=False, help_text=_("New trajectories start on the modules of the current version.")
     )

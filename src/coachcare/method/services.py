@@ -21,6 +21,8 @@ from coachcare.method.models import Assignment, Lesson, MethodVersion, Module
 
 PACKAGE_FORMAT = "coachcare-method-package"
 FORMAT_VERSION = 1
+#: The module gate's reliable-change thresholds when a package names none (docs/measures.md).
+RELIABLE_CHANGE_DEFAULTS = {"gbo": 3.0, "gas_t": 10.0}
 SCHEMA_PATH = Path(__file__).resolve().parent / "schema" / "method-package.schema.json"
 
 
@@ -204,6 +206,10 @@ def package_normalize(*, data: dict[str, Any]) -> dict[str, Any]:
             "version": package["version"],
             "description": package.get("description", ""),
             **_youth(youth_goals_text=package.get("youth_goals_text", "")),
+            "reliable_change": {
+                "gbo": float(package.get("reliable_change", {}).get("gbo", RELIABLE_CHANGE_DEFAULTS["gbo"])),
+                "gas_t": float(package.get("reliable_change", {}).get("gas_t", RELIABLE_CHANGE_DEFAULTS["gas_t"])),
+            },
         },
         "modules": modules,
     }
@@ -219,6 +225,10 @@ def _version_export(method_version: MethodVersion) -> dict[str, Any]:
             "version": method_version.version,
             "description": method_version.description,
             **_youth(youth_goals_text=method_version.youth_goals_text),
+            "reliable_change": {
+                "gbo": method_version.reliable_change_gbo,
+                "gas_t": method_version.reliable_change_gas_t,
+            },
         },
         "modules": [
             {
@@ -335,6 +345,8 @@ def method_package_import(*, data: Any, make_current: bool = False) -> ImportRes
                 version=version,
                 description=package["package"]["description"],
                 youth_goals_text=package["package"].get("youth_goals_text", ""),
+                reliable_change_gbo=package["package"]["reliable_change"]["gbo"],
+                reliable_change_gas_t=package["package"]["reliable_change"]["gas_t"],
                 imported_at=timezone.now(),
             )
             for module_data in package["modules"]:

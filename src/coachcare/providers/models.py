@@ -13,6 +13,24 @@ def phone_dial_string(number: str) -> str:
     return "".join(c for c in number if c.isdigit() or c == "+")
 
 
+class GateDeviation(models.TextChoices):
+    """The kinds of gate decision that differ from the advice (``trajectories.gate.gate_deviations``)."""
+
+    STOP_AGAINST_ADVICE = "stop_against_advice", _("stopping while the advice is to continue or step up")
+    SKIP_STEP_UP = "skip_step_up", _("not stepping up while the advice is to step up")
+    CONTINUE_AGAINST_STOP = "continue_against_stop", _("continuing while the advice is to stop")
+    OTHER_MODULE = "other_module", _("continuing with another module than the advised one")
+    STEP_UP_AGAINST_ADVICE = "step_up_against_advice", _("stepping up while the advice is to stop or continue")
+
+
+#: By default the team lead approves only the two decisions that risk ending care too early.
+DEFAULT_GATE_APPROVALS = [GateDeviation.STOP_AGAINST_ADVICE.value, GateDeviation.SKIP_STEP_UP.value]
+
+
+def default_gate_approvals() -> list[str]:
+    return list(DEFAULT_GATE_APPROVALS)
+
+
 class Provider(models.Model):
     """A youth-care provider (zorgaanbieder), identified by its AGB code (8 digits)."""
 
@@ -34,6 +52,14 @@ class Provider(models.Model):
         db_default="",
         validators=[PHONE_VALIDATOR],
         help_text=_("Shown to young people and parents on the crisis page, e.g. 030 123 45 67."),
+    )
+    #: Which gate decisions against the advice wait for the team lead (docs/trajectories.md).
+    gate_approval_required = models.JSONField(
+        _("gate decisions that need the team lead's approval"),
+        default=default_gate_approvals,
+        db_default=DEFAULT_GATE_APPROVALS,
+        blank=True,
+        help_text=_("Codes of GateDeviation; the others are recorded as deviations but need no approval."),
     )
 
     class Meta:

@@ -140,6 +140,24 @@ def file_context(*, timeline: selectors.ClientTimeline, can_write: bool) -> dict
     return context
 
 
+def step_check(trajectory: Trajectory, name: str, **params: Any) -> list[str]:
+    """Why the state machine would refuse step ``name`` now (empty: the panel may offer it).
+
+    The panel offers a step's button only when this is empty, and otherwise shows these reasons:
+    the one place where what the panel says is derived from the transitions and their guards."""
+    return state_machine.transition_check(trajectory=trajectory, name=name, on=today(), params=params)
+
+
+def _without_plan(form: AgreementForm) -> AgreementForm:
+    """The consent form without "plan": a plan without a goal cannot be agreed to (``plan_has_goal``)."""
+    field = form.fields["kind"]
+    field.choices = [choice for choice in field.choices if choice[0] != Agreement.Kind.PLAN]  # type: ignore[attr-defined]
+    if form.initial.get("kind") == Agreement.Kind.PLAN or field.initial == Agreement.Kind.PLAN:
+        field.initial = Agreement.Kind.CARE
+        form.initial["kind"] = Agreement.Kind.CARE
+    return form
+
+
 def _panel(
     trajectory: Trajectory,
     goals: list[Goal],
@@ -147,41 +165,52 @@ def _panel(
     evaluation: Evaluation | None,
     follow_ups: list[FollowUp],
 ) -> dict[str, Any]:
-    """The forms of the step the coach is at (which step is possible is the state machine's business:
-    a form shown here can still be refused, with the reasons)."""
+    """The forms of the step the coach is at. A step's form is offered only when the state
+    machine's guards allow it (``step_check``); otherwise the panel says why (``refused``)."""
     status = trajectory.status
-    panel: dict[str, Any] = {"status": status}
+    panel: dict[str, Any] = {"status": status, "refused": {}, "advice": None}
     # A form is not offered once it no longer applies (tests/trajectories/test_panel_forms.py):
     # the allocation request while a request waits or an allocation covers the module, the consent
     # to care once nobody's consent is missing, the intake scores once every goal has them, the
     # plan agreement once everyone agreed to the current plan.
     consent = _consent_panel(trajectory) if status in {"referred", "allocated", "intake"} else {}
     if status == "referred":
-        panel["allocation_form"] = (
-            allocation_form(trajectory)
-            if trajectory.next_action != "await_allocation"
-            or selectors.allocation_still_to_request(
-                trajectory=trajectory, module_code=services.first_module_code(trajectory)
-            )
-            else None
-        )
-        panel["allocate_form"] = StepForm() if trajectory.next_action == "await_allocation" else None
+        code = services.first_module_code(trajectory)
+        waiting = trajectory.next_action == "await_allocation"
+        still_to_request = not waiting or selectors.allocation_still_to_request(trajectory=trajectory, module_code=code)
+        refused = step_check(trajectory, "allocate", module_code=code)
+        # Requested and not yet granted: the panel waits, and neither requests again nor says "received".
+        panel["allocation_waiting"] = waiting and bool(refused) and not still_to_request
+        if refused:
+            panel["refused"]["allocate"] = refused
+            if still_to_request:
+                panel["allocation_form"] = allocation_form(trajectory)
+        else:
+            panel["allocate_form"] = StepForm()
     elif status == "allocated":
         panel["agreement_form"] = (
-            agreement_form(trajectory, default_kind="care") if consent["consent_missing"] else None
+            _without_plan(agreement_form(trajectory, default_kind="care")) if consent["consent_missing"] else None
         )
-        panel["intake_form"] = StepForm()
+        refused = step_check(trajectory, "start_intake")
+        if refused:
+            panel["refused"]["start_intake"] = refused
+        else:
+            panel["intake_form"] = StepForm()
     elif status == "intake":
         panel["goal_form"] = goal_form(trajectory)
         unscored = [goal for goal in goals if not _scored_at_intake(goal)]
         panel["scores_form"] = scores_form(trajectory, goals=goals) if unscored else None
-        panel["agreement_form"] = (
-            agreement_form(trajectory, default_kind="plan") if _plan_agreement_open(trajectory) else None
-        )
-        panel["module_form"] = module_start_form(trajectory, default_code=services.first_module_code(trajectory))
+        form = agreement_form(trajectory, default_kind="plan")
+        if goals:
+            panel["agreement_form"] = form if _plan_agreement_open(trajectory) else None
+        else:
+            panel["agreement_form"] = _without_plan(form)
+        code = services.first_module_code(trajectory)
+        _module_step(panel, trajectory, "start_module", code)
     elif status == "module_running":
         panel["finish_form"] = StepForm()
     elif status == "module_evaluation":
+        panel["advice"] = evaluation
         if evaluation is None:
             panel["evaluation_form"] = scores_form(trajectory, goals=goals)
         elif not evaluation.decision or evaluation.approval == Evaluation.Approval.REJECTED:
@@ -190,15 +219,10 @@ def _panel(
             panel["waiting_for_approval"] = True
         elif evaluation.decision == "continue":
             code = evaluation.decision_next_module_code
-            panel["allocation_form"] = (
-                allocation_form(trajectory, default_code=code)
-                if not code or selectors.allocation_still_to_request(trajectory=trajectory, module_code=code)
-                else None
-            )
             panel["agreement_form"] = (
                 agreement_form(trajectory, default_kind="plan") if _plan_agreement_open(trajectory) else None
             )
-            panel["module_form"] = module_start_form(trajectory, default_code=code)
+            _module_step(panel, trajectory, "continue_module", code)
         else:
             # A step up hands the young person over to other care: 38 by default, never 31.
             default_reason = "38" if evaluation.decision == "step_up" else "31"
@@ -215,3 +239,33 @@ def _panel(
         ]
         panel["summary_agreement_form"] = agreement_form(trajectory, default_kind="summary")
     return panel
+
+
+def _module_step(panel: dict[str, Any], trajectory: Trajectory, name: str, code: str) -> None:
+    """Starting the (next) module with ``code``: offered when the guards allow it. A missing
+    allocation offers its request; after the gate a contract with a mandate grants it at once when
+    the module starts (``services.module_start``), so there the allocation guard does not hold it back."""
+    refused = step_check(trajectory, name, module_code=code)
+    no_allocation = state_machine.allocation_for_module(trajectory, today(), {"module_code": code})
+    mandate = _has_mandate(trajectory)
+    panel["mandate"] = mandate
+    panel["grant_at_start"] = bool(no_allocation and name == "continue_module" and mandate)
+    if panel["grant_at_start"]:
+        refused = [reason for reason in refused if reason != no_allocation]
+    elif no_allocation and (not code or selectors.allocation_still_to_request(trajectory=trajectory, module_code=code)):
+        # Not while a request for this module waits for the municipality's answer.
+        panel["allocation_form"] = allocation_form(trajectory, default_code=code)
+    if refused:
+        panel["refused"][name] = refused
+    else:
+        panel["module_form"] = module_start_form(trajectory, default_code=code)
+
+
+def _has_mandate(trajectory: Trajectory) -> bool:
+    from coachcare.contracts import selectors as contract_selectors
+
+    client = trajectory.client
+    contract = contract_selectors.contract_valid_for(
+        municipality=client.municipality, provider=client.provider, on=today()
+    )
+    return bool(contract is not None and contract.mandate)

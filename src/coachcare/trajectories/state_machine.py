@@ -151,6 +151,14 @@ def plan_agreed(trajectory: Trajectory, on: datetime.date, params: Mapping[str, 
     return None
 
 
+def plan_has_goal(trajectory: Trajectory, on: datetime.date, params: Mapping[str, Any]) -> str | None:
+    """A plan can only be agreed to once it has at least one goal (checked when the agreement is
+    recorded, and by the panel before it offers the plan agreement)."""
+    if not Goal.objects.filter(trajectory=trajectory).exists():
+        return _("Write at least one goal with the young person before the plan can be agreed to.")
+    return None
+
+
 def allocation_for_module(trajectory: Trajectory, on: datetime.date, params: Mapping[str, Any]) -> str | None:
     """An approved allocation (toewijzing) that covers the module on this date."""
     from coachcare.contracts import selectors as contract_selectors

@@ -76,6 +76,12 @@ def _catalogue_order(trajectory: Trajectory) -> list[str]:
     )
 
 
+def _reliable_change(trajectory: Trajectory) -> gate.ReliableChange:
+    """The method version's reliable-change thresholds (a method package setting)."""
+    version = trajectory.method_version
+    return gate.ReliableChange(gbo=version.reliable_change_gbo, gas_t=version.reliable_change_gas_t)
+
+
 def _measurements(trajectory: Trajectory) -> list[gate.Measurement]:
     goals = list(trajectory.goals.order_by("order"))
     scores = GoalScore.objects.filter(goal__in=goals).select_related("module_run")

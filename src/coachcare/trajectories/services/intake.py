@@ -19,6 +19,7 @@ from coachcare.clients.models import Client, GezagRelation
 from coachcare.core.dates import age_on, today
 from coachcare.core.files import decrypt_bytes, encrypt_bytes, upload_check
 from coachcare.measures.gas import GasConvention, gas_levels_validate, gbo_rating_validate
+from coachcare.trajectories import state_machine
 from coachcare.trajectories.models import (
     ACTIVE_STATUSES,
     Agreement,
@@ -103,6 +104,10 @@ def agreement_record(
         how = Agreement.How.PORTAL if given_by == actor else (how or Agreement.How.IN_PERSON)
     if kind not in Agreement.Kind.values:
         raise ValidationError(_("Unknown kind of consent."))
+    if kind == Agreement.Kind.PLAN:
+        no_goal = state_machine.plan_has_goal(trajectory, today(), {})
+        if no_goal:
+            raise ValidationError(no_goal)
     if how not in Agreement.How.values:
         raise ValidationError({"given_how": [_("Say how the consent was given.")]})
     if scan is not None:

@@ -32,6 +32,7 @@ from coachcare.trajectories.services._shared import (
     _log,
     _measurements,
     _module,
+    _reliable_change,
     _require_writer,
 )
 from coachcare.trajectories.services.intake import goal_scores_record
@@ -138,6 +139,7 @@ def evaluation_score(
             modules_done=done,
             current_is_final=run.module.is_final,
             catalogue_order=_catalogue_order(trajectory),
+            reliable_change=_reliable_change(trajectory),
         )
         evaluation, _created = Evaluation.objects.update_or_create(
             module_run=run,
@@ -188,9 +190,15 @@ def evaluation_decide(
         _module(trajectory, next_module_code)
     else:
         next_module_code = ""
-    deviates = decision != evaluation.advice or (
-        decision == Advice.CONTINUE and next_module_code != evaluation.advice_next_module_code
+    kinds = gate.gate_deviations(
+        advice=evaluation.advice,
+        advice_next=evaluation.advice_next_module_code,
+        decision=decision,
+        decision_next=next_module_code,
     )
+    deviates = bool(kinds)
+    # Which deviations wait for the team lead is the provider's setting (docs/trajectories.md).
+    needs_approval = bool(kinds & set(trajectory.client.provider.gate_approval_required or []))
     with transaction.atomic():
         _claim(trajectory, expected_version)
         Evaluation.objects.filter(pk=evaluation.pk).update(
@@ -199,14 +207,16 @@ def evaluation_decide(
             decided_by=actor,
             decided_at=timezone.now(),
             deviates=deviates,
-            approval=Evaluation.Approval.PENDING if deviates else Evaluation.Approval.NOT_NEEDED,
+            approval=Evaluation.Approval.PENDING if needs_approval else Evaluation.Approval.NOT_NEEDED,
             approved_by=None,
             approved_at=None,
         )
         evaluation.refresh_from_db()
         evaluation.decision_reason = reason.strip()
         evaluation.save(update_fields=["decision_reason"])
-        next_action = "await_approval" if deviates else ("start_module" if decision == Advice.CONTINUE else "close")
+        next_action = (
+            "await_approval" if needs_approval else ("start_module" if decision == Advice.CONTINUE else "close")
+        )
         Trajectory.objects.filter(pk=trajectory.pk).update(
             next_action=next_action, next_action_due=step_due(next_action=next_action, since=today())
         )
