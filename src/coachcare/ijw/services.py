@@ -62,6 +62,7 @@ from coachcare.ijw.messages import (
     RetourItem,
     StartRecord,
     StopRecord,
+    Verwijzer,
     header_for,
     message_name,
 )
@@ -70,6 +71,8 @@ from coachcare.ijw.selectors import validation_context_from_db
 from coachcare.ijw.validation import ValidationContext, Violation, validate
 from coachcare.ijw.xml import IjwParseError, parse, render
 from coachcare.municipalities.models import Municipality
+from coachcare.trajectories import selectors as trajectory_selectors
+from coachcare.trajectories.selectors import ReferrerValues
 
 IDENTIFICATION_SEQUENCE = "ijw_identificatie"
 IDENTIFICATION_PREFIX = "CC"
@@ -518,6 +521,14 @@ def _placeholder_header(name: str, provider_agb: str, municipality: Municipality
 Produced = tuple[Message, list[str], set[UUID]]
 
 
+def _verwijzer(referrer: ReferrerValues | None) -> Verwijzer:
+    """The JW315 Verwijzer from the trajectory's referrer. A client without a trajectory has no
+    referrer: the type stays empty, so the message is held (JZ021) until one is recorded."""
+    if referrer is None:
+        return Verwijzer(type="")
+    return Verwijzer(type=s.VERWIJZER_TYPE.get(referrer.kind, ""), naam=referrer.name)
+
+
 def _requests(municipality: Municipality, first: datetime.date, last: datetime.date) -> Iterable[Produced]:
     allocations = (
         AllocationModel.objects.filter(
@@ -533,8 +544,10 @@ def _requests(municipality: Municipality, first: datetime.date, last: datetime.d
     grouped: dict[tuple[int, int], list[AllocationModel]] = {}
     for allocation in allocations:
         grouped.setdefault((allocation.contract.provider_id, allocation.client_id), []).append(allocation)
+    referrers = trajectory_selectors.referrers_of(client_ids={client_id for _, client_id in grouped})
     for group in grouped.values():
         provider = group[0].contract.provider
+        verwijzer = _verwijzer(referrers.get(group[0].client_id))
         items = [
             RequestedProduct(
                 referentie_aanbieder=str(a.public_id),
@@ -543,6 +556,7 @@ def _requests(municipality: Municipality, first: datetime.date, last: datetime.d
                 ingangsdatum=a.start_date or local_date(a.requested_at),
                 einddatum=a.end_date,
                 volume=a.volume,
+                verwijzer=verwijzer,
                 eenheid=a.product.unit,
             )
             for a in group

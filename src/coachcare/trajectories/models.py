@@ -47,10 +47,25 @@ class NextAction(models.TextChoices):
 
 
 class ReferrerKind(models.TextChoices):
+    """Who referred the young person: the legal referrers of the Jeugdwet (art. 2.6 lid 1 onder g),
+    as the iJw code list JZ021 "Verwijzer" names them (the JW315 code per kind is in
+    ``coachcare.ijw.codes.VERWIJZER_TYPE``). School, the neighbourhood team or the family themselves
+    are no legal referrers: they reach youth care through the municipality (``GEMEENTE``), and the
+    route is kept in ``Trajectory.referral_route``."""
+
+    GEMEENTE = "gemeente", _("municipality (gemeente, access team)")
     HUISARTS = "huisarts", _("general practitioner (huisarts)")
-    SCHOOL = "school", _("school")
-    WIJKTEAM = "wijkteam", _("neighbourhood team (wijkteam)")
     JEUGDARTS = "jeugdarts", _("youth doctor (jeugdarts)")
+    GI = "gi", _("certified institution (gecertificeerde instelling)")
+    MEDISCH_SPECIALIST = "medisch_specialist", _("medical specialist (medisch specialist)")
+    RECHTER = "rechter", _("court, Child Protection Board or public prosecutor")
+
+
+class ReferralRoute(models.TextChoices):
+    """Through which route the municipality referred (only with ``ReferrerKind.GEMEENTE``)."""
+
+    WIJKTEAM = "wijkteam", _("neighbourhood team (wijkteam)")
+    SCHOOL = "school", _("school")
     ZELF = "zelf", _("the young person or family themselves")
     OTHER = "other", _("other")
 
@@ -91,6 +106,15 @@ class Trajectory(models.Model):
     )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.REFERRED)
     referrer_kind = models.CharField(_("referred by"), max_length=20, choices=ReferrerKind.choices)
+    referral_route = models.CharField(
+        _("route through the municipality"),
+        max_length=20,
+        choices=ReferralRoute.choices,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="Only when the municipality referred: school, wijkteam, the family themselves or other.",
+    )
     referrer_name = models.CharField(_("name of the referrer"), max_length=200, blank=True)
     referred_on = models.DateField(_("referral date"))
     method_version = models.ForeignKey(

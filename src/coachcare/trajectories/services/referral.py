@@ -19,6 +19,7 @@ from coachcare.measures.gas import GasConvention
 from coachcare.method import selectors as method_selectors
 from coachcare.trajectories.models import (
     ACTIVE_STATUSES,
+    ReferralRoute,
     ReferrerKind,
     Status,
     Trajectory,
@@ -29,19 +30,36 @@ from coachcare.trajectories.state_machine import transition_apply
 FIRST_ACTION_DAYS = 5
 
 
+def referral_check(*, referrer_kind: str, referral_route: str) -> None:
+    """A legal referrer, and a route only when the municipality referred."""
+    if referrer_kind not in ReferrerKind.values:
+        raise ValidationError({"referrer_kind": [_("Choose who referred the young person.")]})
+    if referral_route and referral_route not in ReferralRoute.values:
+        raise ValidationError({"referral_route": [_("Choose a route from the list.")]})
+    if referral_route and referrer_kind != ReferrerKind.GEMEENTE:
+        raise ValidationError(
+            {"referral_route": [_("A route is only recorded when the municipality referred the young person.")]}
+        )
+
+
 def trajectory_open(
     *,
     actor: User,
     client: Client,
     referrer_kind: str,
+    referral_route: str = "",
     referrer_name: str = "",
     referred_on: datetime.date | None = None,
     access_point: AccessPoint,
 ) -> Trajectory:
-    """Start a trajectory for a registered young person (aanmelding) on the current method version."""
+    """Start a trajectory for a registered young person (aanmelding) on the current method version.
+
+    ``referrer_kind`` is a legal referrer (``ReferrerKind``, the iJw Verwijzer); ``referral_route``
+    (``ReferralRoute``) says through which route the municipality referred, and only with
+    ``ReferrerKind.GEMEENTE``.
+    """
     _require_writer(actor, client)
-    if referrer_kind not in ReferrerKind.values:
-        raise ValidationError({"referrer_kind": [_("Choose who referred the young person.")]})
+    referral_check(referrer_kind=referrer_kind, referral_route=referral_route)
     if Trajectory.objects.filter(client=client, status__in=ACTIVE_STATUSES).exists():
         raise ValidationError(_("This young person already has an active trajectory."))
     method_version = method_selectors.method_version_current()
@@ -55,6 +73,7 @@ def trajectory_open(
             municipality_id=client.municipality_id,
             coach=client.coach,
             referrer_kind=referrer_kind,
+            referral_route=referral_route,
             referrer_name=referrer_name.strip(),
             referred_on=referred_on,
             method_version=method_version,
@@ -75,6 +94,7 @@ def referral_register(
     birth_date: datetime.date,
     municipality: Any,
     referrer_kind: str,
+    referral_route: str = "",
     referrer_name: str = "",
     email: str = "",
     mobile: str = "",
@@ -97,6 +117,7 @@ def referral_register(
             actor=actor,
             client=client,
             referrer_kind=referrer_kind,
+            referral_route=referral_route,
             referrer_name=referrer_name,
             access_point=access_point,
         )
