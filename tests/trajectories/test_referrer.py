@@ -49,6 +49,8 @@ def test_no_route_as_referrer_and_a_route_only_for_the_municipality(
 def test_the_data_migration_moves_old_routes_under_the_municipality(contracted: World) -> None:
     migration = importlib.import_module("coachcare.trajectories.migrations.0004_referrer_legal_verwijzer_and_route")
     world = contracted
+    version = method_selectors.method_version_current()
+    assert version is not None
     old = {}
     for kind in ("school", "wijkteam", "zelf", "other", "huisarts", "jeugdarts"):
         old[kind] = Trajectory.objects.create(
@@ -56,7 +58,7 @@ def test_the_data_migration_moves_old_routes_under_the_municipality(contracted: 
             municipality_id=world.own.municipality_id,
             referrer_kind=kind,
             referred_on=datetime.date(2025, 1, 1),
-            method_version=method_selectors.method_version_current(),
+            method_version=version,
             status="archived",
         ).pk
     migration.forwards(apps, None)
