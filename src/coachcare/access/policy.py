@@ -466,6 +466,14 @@ def can_see_ijw_worklist(user: User) -> bool:
     return can_see_declarations(user) and user.role == Role.TEAMLEIDER and user.provider_id is not None
 
 
+def can_see_ijw_change_requests(user: User) -> bool:
+    """The change requests (JW317) of the provider's administration, with what the exchange did
+    with them (``ijw.selectors.ijw_change_requests_for``): the same people as the iJw worklist, the
+    provider's team leads, for their own provider only. Asking a change is
+    ``can_request_allocations`` (the client's coach or team lead)."""
+    return can_see_ijw_worklist(user)
+
+
 def declarations_visible_to(user: User) -> "QuerySet[Declaration]":
     """The declarations a user may look at (see ``can_see_declarations``)."""
     from coachcare.declarations.models import Declaration
