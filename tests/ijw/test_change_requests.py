@@ -6,6 +6,7 @@ import datetime
 import html
 import pathlib
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
