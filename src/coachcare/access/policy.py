@@ -397,6 +397,12 @@ def can_request_allocations(user: User, client: Client) -> bool:
     return can_write_clinical(user, client)
 
 
+def can_record_regisseur(user: User, client: Client) -> bool:
+    """The municipality's regisseur of a trajectory (name and contact) is recorded by the
+    professionals who treat the client or by the access team of the client's municipality."""
+    return can_write_clinical(user, client) or can_decide_allocations(user, client)
+
+
 def can_decide_allocations(user: User, client: Client | None = None) -> bool:
     """Only the municipality's access team grants or refuses allocations, for its own residents.
 

@@ -127,6 +127,15 @@ class Trajectory(models.Model):
     plan_revision = models.PositiveIntegerField(default=0, help_text="Goes up whenever goals change.")
     next_action = models.CharField(_("next action"), max_length=40, blank=True, choices=NextAction.choices)
     next_action_due = models.DateField(_("due"), null=True, blank=True)
+    # The municipality's regisseur (access team contact) for this young person: administrative
+    # contact data, told without content at a step up and at closure (safeguarding.RegisseurNotice).
+    regisseur_name = models.CharField(
+        _("regisseur of the municipality"), max_length=200, blank=True, default="", db_default=""
+    )
+    regisseur_email = models.EmailField(_("e-mail of the regisseur"), blank=True, default="", db_default="")
+    regisseur_phone = models.CharField(
+        _("phone of the regisseur"), max_length=30, blank=True, default="", db_default=""
+    )
     end_reason = models.CharField(_("end reason (JZ588)"), max_length=2, choices=EndReason.choices, blank=True)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     final_gas_t = models.FloatField(_("final GAS T-score"), null=True, blank=True)
@@ -181,6 +190,9 @@ class ModuleRun(models.Model):
         RUNNING = "running", _("running")
         FINISHED = "finished", _("finished, to evaluate")
         EVALUATED = "evaluated", _("evaluated")
+        #: Running when the trajectory ended temporarily (JZ588 20) and then resumed: not delivered,
+        #: not declared; its stop (JW307) has reason 20 on ``finished_on`` (the closure date).
+        INTERRUPTED = "interrupted", _("interrupted (temporarily ended)")
 
     trajectory = models.ForeignKey(Trajectory, on_delete=models.CASCADE, related_name="module_runs")
     module = models.ForeignKey("method.Module", on_delete=models.PROTECT, related_name="runs")
@@ -188,7 +200,7 @@ class ModuleRun(models.Model):
     allocation = models.ForeignKey(
         "contracts.Allocation", null=True, blank=True, on_delete=models.PROTECT, related_name="module_runs"
     )
-    state = models.CharField(max_length=10, choices=State.choices, default=State.RUNNING)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.RUNNING)
     started_on = models.DateField()
     due_on = models.DateField()
     finished_on = models.DateField(null=True, blank=True)

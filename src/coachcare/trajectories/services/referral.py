@@ -5,9 +5,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from coachcare.access import policy
 from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint, Event
 from coachcare.clients import services as client_services
@@ -170,3 +172,35 @@ def trajectory_allocate(*, actor: User, trajectory: Trajectory, access_point: Ac
         )
         _log(actor, locked, "trajectory.allocate", access_point)
     return locked
+
+
+def trajectory_regisseur_set(
+    *, actor: User, trajectory: Trajectory, name: str, email: str = "", phone: str = "", access_point: AccessPoint
+) -> Trajectory:
+    """Record the municipality's regisseur of this young person (name and contact): by the
+    treating professionals or the municipality's access team (``policy.can_record_regisseur``).
+    Administrative contact data; the regisseur is told without content at a step up and at closure."""
+    if not policy.can_record_regisseur(actor, trajectory.client):
+        raise policy.AccessDenied(_("Only the treating professionals or the access team record the regisseur."))
+    name, email, phone = name.strip(), email.strip(), phone.strip()
+    errors: dict[str, list[str]] = {}
+    if not name:
+        errors["name"] = [_("Give the name of the regisseur.")]
+    if not email and not phone:
+        errors["email"] = [_("Give an e-mail address or a phone number of the regisseur.")]
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors["email"] = [_("Give a valid e-mail address.")]
+    if len(name) > 200 or len(phone) > 30:
+        errors.setdefault("name", []).append(_("The name or phone number is too long."))
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        Trajectory.objects.filter(pk=trajectory.pk).update(
+            regisseur_name=name, regisseur_email=email, regisseur_phone=phone
+        )
+        _log(actor, trajectory, "trajectory.regisseur", access_point, Event.UPDATE)
+    trajectory.refresh_from_db()
+    return trajectory
