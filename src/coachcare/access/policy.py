@@ -465,6 +465,14 @@ def can_see_declaration_clients(user: User) -> bool:
     return can_see_declarations(user) and user.role == Role.GEMEENTE_TOEGANG
 
 
+def can_see_delivery_evidence(user: User) -> bool:
+    """Evidence of delivery per declared module for the municipality's *materiële controle* (the
+    dates of the sessions and whether they were attended): whoever may see the declaration
+    (``declaration_get`` checks which). Administrative data only, never content; the client's name
+    only for the access team (``can_see_declaration_clients``)."""
+    return can_see_declarations(user)
+
+
 def can_see_ijw_worklist(user: User) -> bool:
     """The iJw worklist of the provider's administration (messages held back by the export, records
     the municipality refused in a retour): the provider side of ``can_see_declarations``, i.e. the

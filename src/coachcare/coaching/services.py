@@ -23,7 +23,7 @@ from coachcare.accounts.models import Role, User
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients.models import Client
 from coachcare.coaching import selectors
-from coachcare.coaching.models import Appointment, AssignmentAnswer, DiaryEntry
+from coachcare.coaching.models import Appointment, AssignmentAnswer, Attendance, DiaryEntry
 from coachcare.method.models import Assignment
 from coachcare.trajectories.models import ModuleRun, Trajectory
 
@@ -194,6 +194,28 @@ def appointment_create(
             event=Event.CREATE,
             action="portal.appointment.create",
             client_ids=[client.public_id],
+            access_point=access_point,
+        )
+    return appointment
+
+
+def appointment_attendance_record(
+    *, actor: User, appointment: Appointment, attended: bool, access_point: AccessPoint
+) -> Appointment:
+    """The coach records whether a session that has begun was attended (evidence of delivery for
+    the municipality's materiële controle: only the date and this, never the content)."""
+    if not policy.can_write_clinical(actor, appointment.client):
+        raise policy.AccessDenied(_("Only the young person's coach or team leader records attendance."))
+    if appointment.starts_at > timezone.now():
+        raise ValidationError(_("Attendance is recorded once the session has begun."))
+    appointment.attendance = Attendance.ATTENDED if attended else Attendance.NOT_ATTENDED
+    with transaction.atomic():
+        Appointment.objects.filter(pk=appointment.pk).update(attendance=appointment.attendance)
+        access_log_record(
+            actor=actor,
+            event=Event.UPDATE,
+            action="appointment.attendance",
+            client_ids=[appointment.client.public_id],
             access_point=access_point,
         )
     return appointment
