@@ -146,3 +146,27 @@ def test_the_coach_records_attendance_of_a_session_that_began(delivering: Delive
         coaching_services.appointment_attendance_record(
             actor=world.toegang, appointment=past, attended=True, access_point=AP
         )
+
+
+def test_the_api_gives_the_same_evidence_to_the_municipality_and_no_content(
+    delivering: Delivering, client: HttpClient
+) -> None:
+    from coachcare.api.services import api_token_create
+
+    declaration, _runs = _declared(delivering)
+    world = delivering.world
+    url = f"/api/v1/invoices/{declaration.public_id}/evidence"
+    for user, status in ((world.beleid, 200), (world.toegang_other, 404), (world.coach, 404)):
+        token = api_token_create(user=user, name="test").raw
+        response = client.get(url, headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code in ({status} if status == 200 else {403, 404}), user
+        if status == 200:
+            body = response.content.decode()
+            assert SECRET not in body and world.own.bsn not in body and world.own.family_name not in body
+            [line] = response.json()["lines"]
+            assert line["client_id"] == str(world.own.public_id)
+            assert [(s["date"], s["attendance"]) for s in line["sessions"]] == [
+                ("2025-02-03", "attended"),
+                ("2025-02-17", "not_attended"),
+                ("2025-03-03", ""),
+            ]

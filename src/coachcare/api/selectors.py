@@ -873,3 +873,12 @@ def invoice_get(*, actor: User, public_id: UUID) -> Any:
     from coachcare.declarations.selectors import declaration_get
 
     return declaration_get(actor=actor, public_id=public_id)
+
+
+def invoice_evidence(*, actor: User, public_id: UUID, access_point: AccessPoint) -> Any:
+    """``declarations.selectors.delivery_evidence_for`` of one declaration the actor may see."""
+    from coachcare.declarations.selectors import declaration_get, delivery_evidence_for
+
+    return delivery_evidence_for(
+        actor=actor, declaration=declaration_get(actor=actor, public_id=public_id), access_point=access_point
+    )
