@@ -183,7 +183,7 @@ def generate(*, modules: int, municipalities: int, providers: int, first: dateti
                         municipality_id=client.municipality_id,
                         coach_id=client.coach_id,
                         status="module_evaluation",
-                        referrer_kind="school",
+                        referrer_kind="gemeente",
                         referred_on=client.referred_on,
                         method_version=version,
                     )

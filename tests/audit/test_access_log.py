@@ -61,7 +61,7 @@ def test_caseload_logs_one_entry_per_listed_client(world: World, login: Login) -
         trajectory_open(
             actor=world.coach_other_team if client == world.other_team else world.coach,
             client=client,
-            referrer_kind="school",
+            referrer_kind="gemeente",
             access_point=AccessPoint.command("test"),
         )
     login(world.coach).get(reverse("core:home"))

@@ -32,7 +32,7 @@ def _refer_and_read(world: World, login: Login) -> Client:
             "family_name": "Geheim",
             "birth_date": birth_date_for_age(16, today()).isoformat(),
             "municipality": str(world.municipality_a.pk),
-            "referrer_kind": "school",
+            "referrer_kind": "gemeente",
         },
     )
     client = Client.objects.get(family_name="Geheim")

@@ -58,7 +58,7 @@ def _register(page: Page) -> None:
     page.get_by_label("Achternaam").fill("de Vries")
     page.get_by_label("Geboortedatum").fill(BIRTH_DATE.isoformat())
     page.get_by_label("Woongemeente").select_option(label="Utrecht (0344)")
-    page.get_by_label("Aangemeld door").select_option("school")
+    page.get_by_label("Aangemeld door").select_option("gemeente")
     page.get_by_label("E-mailadres van de jongere (optioneel)").fill("fenna@example.org")
     page.get_by_role("button", name="Aanmelden").click()
     expect(page.locator("h1")).to_have_text("Dossier van Fenna de Vries")

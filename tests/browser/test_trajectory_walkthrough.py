@@ -37,7 +37,7 @@ def test_a_coach_walks_a_young_person_from_referral_to_closure(
     birth_date = years_before(today(), 17) - datetime.timedelta(days=40)
     page.get_by_label("Geboortedatum").fill(birth_date.isoformat())
     page.get_by_label("Woongemeente").select_option(label="Utrecht (0344)")
-    page.get_by_label("Aangemeld door").select_option("school")
+    page.get_by_label("Aangemeld door").select_option("gemeente")
     page.get_by_label("Naam van de verwijzer (optioneel)").fill("Mentor Het Lyceum")
     assert_accessible(page)
     page.get_by_role("button", name="Aanmelden").click()

@@ -54,7 +54,9 @@ def start_first_module(world: World) -> tuple[Trajectory, ModuleRun, Goal, Goal]
     )
     for code in MODULES:
         contract_services.contract_product_add(contract=contract, module_code=code, tariff_cents=125_000)
-    trajectory = services.trajectory_open(actor=world.coach, client=world.own, referrer_kind="school", access_point=AP)
+    trajectory = services.trajectory_open(
+        actor=world.coach, client=world.own, referrer_kind="gemeente", access_point=AP
+    )
     allocation = services.trajectory_request_allocation(actor=world.coach, trajectory=trajectory, access_point=AP)
     contract_services.allocation_approve(
         actor=world.toegang,

@@ -26,7 +26,7 @@ def waiting(world: World) -> Trajectory:
     """Care was opened today: the consent of the young person and the parent with gezag waits."""
     method_demo_package_install()
     return trajectory_services.trajectory_open(
-        actor=world.coach, client=world.own, referrer_kind="school", access_point=AP
+        actor=world.coach, client=world.own, referrer_kind="gemeente", access_point=AP
     )
 
 

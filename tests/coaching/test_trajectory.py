@@ -214,7 +214,7 @@ def test_my_file_of_a_new_trajectory_shows_no_allocation_step_or_method_version(
 
     settings.LANGUAGE_CODE = language
     method_demo_package_install()
-    trajectory_services.trajectory_open(actor=world.coach, client=world.own, referrer_kind="school", access_point=AP)
+    trajectory_services.trajectory_open(actor=world.coach, client=world.own, referrer_kind="gemeente", access_point=AP)
     coach_page = login(world.coach).get(reverse("clients:detail", kwargs={"public_id": world.own.public_id}))
     assert "2026.1" in coach_page.content.decode()  # the professional's file names the version
     for person in (world.jongere, world.ouder):

@@ -331,7 +331,7 @@ def test_coach_overview_has_a_fixed_number_of_queries(running: Running, login: L
             trajectory = Trajectory.objects.create(
                 client=client,
                 municipality_id=client.municipality_id,
-                referrer_kind="school",
+                referrer_kind="gemeente",
                 referred_on=today(),
                 method_version=running.trajectory.method_version,
             )

@@ -37,7 +37,7 @@ def opened(world: World) -> Trajectory:
     """A referral: care has not been consented to by anyone yet."""
     method_demo_package_install()
     return trajectory_services.trajectory_open(
-        actor=world.coach, client=world.own, referrer_kind="school", access_point=AP
+        actor=world.coach, client=world.own, referrer_kind="gemeente", access_point=AP
     )
 
 
@@ -217,7 +217,7 @@ def test_parent_query_count_does_not_grow_with_children(world: World, django_ass
     def child_in_care() -> None:
         client = ClientFactory.create(age=14, coach=world.coach, team=world.team_1)
         GezagRelationFactory.create(client=client, parent=world.ouder)
-        trajectory_services.trajectory_open(actor=world.coach, client=client, referrer_kind="school", access_point=AP)
+        trajectory_services.trajectory_open(actor=world.coach, client=client, referrer_kind="gemeente", access_point=AP)
 
     opened(world)
     with django_assert_max_num_queries(20) as few:

@@ -90,7 +90,8 @@ def test_bsn_never_in_a_url(world: World, login: Login) -> None:
             "family_name": "Urlvrij",
             "birth_date": birth_date_for_age(15, today()).isoformat(),
             "municipality": str(world.municipality_a.pk),
-            "referrer_kind": "wijkteam",
+            "referrer_kind": "gemeente",
+            "referral_route": "wijkteam",
         },
     )
     assert refer.status_code == 302

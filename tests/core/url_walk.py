@@ -42,7 +42,8 @@ from coachcare.clients.models import GezagRelation
 from coachcare.clients.services import CarerDetails, carer_add, client_note_add
 from coachcare.coaching import services as coaching_services
 from coachcare.coaching.models import Appointment, AssignmentAnswer
-from coachcare.contracts.models import Allocation
+from coachcare.contracts.models import Allocation, AllocationChangeRequest
+from coachcare.core.dates import today
 from coachcare.declarations.models import Declaration, DeclarationStatus
 from coachcare.measures.models import QuestionnaireResponse
 from coachcare.messaging import services as messaging_services
@@ -382,6 +383,24 @@ def _allocation(data: WalkData) -> str:
     return str(allocation.public_id)
 
 
+def _change_request(data: WalkData) -> str:
+    """A change request (JW317) of the first allocation of ``world.own``."""
+    allocation = Allocation.objects.filter(client=data.world.own).order_by("pk").first()
+    assert allocation is not None
+    change = AllocationChangeRequest.objects.filter(allocation=allocation).first()
+    if change is None:
+        change = AllocationChangeRequest.objects.create(
+            allocation=allocation,
+            volume=allocation.volume + 1,
+            volume_before=allocation.volume,
+            end_date_before=allocation.end_date or today(),
+            reason="Meer sessies.",
+            requested_by=data.world.coach,
+            requested_at=timezone.now(),
+        )
+    return str(change.public_id)
+
+
 def _audit_event(data: WalkData) -> str:
     entry = AccessLogEntry.objects.filter(client_public_id=data.world.own.public_id).order_by("pk").first()
     assert entry is not None
@@ -444,6 +463,7 @@ def _first_pk(model: type[Model]) -> str:
 FILL: dict[tuple[str, str], Filler] = {
     ("clients/", "public_id"): lambda d: str(d.world.own.public_id),
     ("contracts/", "public_id"): _allocation,
+    ("ijw/change-requests/", "public_id"): _change_request,
     ("trajectories/", "public_id"): lambda d: str(d.trajectory.public_id),
     ("trajectories/", "months"): lambda d: "6",
     ("portal/", "order"): lambda d: str(d.answer.assignment.order),

@@ -45,7 +45,7 @@ class Delivering:
             client=client,
             municipality_id=client.municipality_id,
             coach=client.coach,
-            referrer_kind="school",
+            referrer_kind="gemeente",
             referred_on=ALLOCATION_START,
             method_version=self.contracted.modules[0].method_version,
         )

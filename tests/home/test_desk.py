@@ -72,7 +72,7 @@ def test_signals_are_per_professional_and_only_for_visible_clients(world: World)
 
 def test_caseload_badge_disappears_after_the_coach_opens_the_file(contracted: World, login: Login) -> None:  # noqa: F811
     world = contracted
-    services.trajectory_open(actor=world.coach, client=world.own, referrer_kind="school", access_point=AP)
+    services.trajectory_open(actor=world.coach, client=world.own, referrer_kind="gemeente", access_point=AP)
     client_file_seen_record(actor=world.coach, client=world.own)
     _youth_writes(world)
     http = login(world.coach)
@@ -109,7 +109,7 @@ def test_caseload_with_signals_queries_do_not_grow(contracted: World, login: Log
     def add(n: int) -> None:
         for _ in range(n):
             client = ClientFactory.create(coach=world.coach, municipality=world.municipality_a)
-            services.trajectory_open(actor=world.coach, client=client, referrer_kind="school", access_point=AP)
+            services.trajectory_open(actor=world.coach, client=client, referrer_kind="gemeente", access_point=AP)
             _checkin(world, client)
 
     add(2)
@@ -137,12 +137,12 @@ def _appointment_today(world: World, client: Client) -> None:
 
 def test_today_lists_what_needs_the_coach_most_pressing_first(contracted: World, login: Login) -> None:  # noqa: F811
     world = contracted
-    late = services.trajectory_open(actor=world.coach, client=world.own, referrer_kind="school", access_point=AP)
+    late = services.trajectory_open(actor=world.coach, client=world.own, referrer_kind="gemeente", access_point=AP)
     Trajectory.objects.filter(pk=late.pk).update(next_action_due=today() - datetime.timedelta(days=3))
     _youth_writes(world)
     _appointment_today(world, world.own)
     # The colleague's client is not on this coach's day.
-    services.trajectory_open(actor=world.colleague, client=world.team, referrer_kind="school", access_point=AP)
+    services.trajectory_open(actor=world.colleague, client=world.team, referrer_kind="gemeente", access_point=AP)
     Trajectory.objects.filter(client=world.team).update(next_action_due=today() - datetime.timedelta(days=3))
 
     day = today_for(actor=world.coach, access_point=AP)
@@ -179,7 +179,7 @@ def test_today_queries_do_not_grow(contracted: World, login: Login) -> None:  # 
         for _ in range(n):
             client = ClientFactory.create(coach=world.coach, municipality=world.municipality_a)
             trajectory = services.trajectory_open(
-                actor=world.coach, client=client, referrer_kind="school", access_point=AP
+                actor=world.coach, client=client, referrer_kind="gemeente", access_point=AP
             )
             Trajectory.objects.filter(pk=trajectory.pk).update(next_action_due=today() - datetime.timedelta(days=1))
             _appointment_today(world, client)
@@ -196,9 +196,9 @@ def test_today_queries_do_not_grow(contracted: World, login: Login) -> None:  # 
 
 def test_team_lead_sees_workload_per_coach_and_the_queue(contracted: World, login: Login) -> None:  # noqa: F811
     world = contracted
-    late = services.trajectory_open(actor=world.coach, client=world.own, referrer_kind="school", access_point=AP)
+    late = services.trajectory_open(actor=world.coach, client=world.own, referrer_kind="gemeente", access_point=AP)
     Trajectory.objects.filter(pk=late.pk).update(next_action_due=today() - datetime.timedelta(days=3))
-    services.trajectory_open(actor=world.colleague, client=world.team, referrer_kind="school", access_point=AP)
+    services.trajectory_open(actor=world.colleague, client=world.team, referrer_kind="gemeente", access_point=AP)
     _youth_writes(world)
 
     rows = {row.coach: row for row in team_workload(actor=world.teamleider)}
@@ -224,7 +224,7 @@ def test_team_page_queries_do_not_grow_with_coaches_or_clients(contracted: World
         for _ in range(n):
             coach = UserFactory.create(role="coach", team=world.team_1, provider=world.provider)
             client = ClientFactory.create(coach=coach, municipality=world.municipality_a, team=world.team_1)
-            services.trajectory_open(actor=world.teamleider, client=client, referrer_kind="school", access_point=AP)
+            services.trajectory_open(actor=world.teamleider, client=client, referrer_kind="gemeente", access_point=AP)
 
     add(1)
     http = login(world.teamleider)

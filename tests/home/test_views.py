@@ -46,7 +46,7 @@ def test_caseload_search_and_bad_page_numbers(world: World, login: Login) -> Non
     method_demo_package_install()
     for client in (world.own, world.team):  # the caseload lists trajectories
         trajectory_open(
-            actor=world.coach, client=client, referrer_kind="school", access_point=AccessPoint.command("test")
+            actor=world.coach, client=client, referrer_kind="gemeente", access_point=AccessPoint.command("test")
         )
     http = login(world.coach)
 

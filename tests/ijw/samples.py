@@ -22,6 +22,7 @@ from coachcare.ijw.messages import (
     Retour,
     StartRecord,
     StopRecord,
+    Verwijzer,
     header_for,
 )
 
@@ -112,6 +113,7 @@ def all_messages() -> list[Message]:
                     ingangsdatum=START,
                     einddatum=None,
                     volume=1,
+                    verwijzer=Verwijzer(type="02", naam="Dr. Huisarts"),
                 )
             ],
         ),

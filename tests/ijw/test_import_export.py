@@ -203,7 +203,7 @@ def care(contracted: Contracted) -> Allocation:
     trajectory = Trajectory.objects.create(
         client=world.own,
         municipality_id=world.own.municipality_id,
-        referrer_kind="school",
+        referrer_kind="gemeente",
         referred_on=datetime.date(2025, 1, 20),
         method_version=contracted.modules[0].method_version,
         status="closed",
@@ -384,6 +384,13 @@ def test_a_request_made_at_half_past_midnight_belongs_to_the_amsterdam_month(
     contracted: Contracted, tmp_path: pathlib.Path
 ) -> None:
     """Asked at 00:30 on 1 March in Amsterdam (23:30 UTC on 28 February): the March JW315, starting 1 March."""
+    Trajectory.objects.create(
+        client=contracted.world.own,
+        municipality_id=contracted.world.own.municipality_id,
+        referrer_kind="huisarts",
+        referred_on=datetime.date(2025, 2, 20),
+        method_version=contracted.modules[0].method_version,
+    )
     AllocationFactory.create(
         client=contracted.world.own,
         product=contracted.first,

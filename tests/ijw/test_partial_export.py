@@ -32,7 +32,7 @@ def stop_without_start(contracted: Contracted) -> Allocation:
     trajectory = Trajectory.objects.create(
         client=world.own,
         municipality_id=world.own.municipality_id,
-        referrer_kind="school",
+        referrer_kind="gemeente",
         referred_on=datetime.date(2024, 12, 20),
         method_version=contracted.modules[0].method_version,
         status="closed",
@@ -47,6 +47,13 @@ def stop_without_start(contracted: Contracted) -> Allocation:
         started_on=datetime.date(2025, 1, 10),
         due_on=datetime.date(2025, 4, 1),
         finished_on=datetime.date(2025, 2, 20),
+    )
+    Trajectory.objects.create(  # the referrer of the second client's request (the JW315 Verwijzer)
+        client=world.team,
+        municipality_id=world.team.municipality_id,
+        referrer_kind="huisarts",
+        referred_on=datetime.date(2025, 2, 1),
+        method_version=contracted.modules[0].method_version,
     )
     for client, day in ((world.own, 4), (world.team, 5)):
         AllocationFactory.create(

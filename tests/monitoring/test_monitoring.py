@@ -63,7 +63,7 @@ def make_trajectory(
         municipality_id=client.municipality_id,
         coach=world.coach,
         status="closed" if closed_on else "module_running",
-        referrer_kind="school",
+        referrer_kind="gemeente",
         referred_on=referred_on,
         method_version=version,
         end_reason=end_reason if closed_on else "",

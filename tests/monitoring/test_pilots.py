@@ -198,7 +198,7 @@ def test_pilot_outcomes_difference_and_number_needed(world: World, contracted: W
             client=ClientFactory.create(),
             municipality=world.municipality_a,
             coach=world.coach,
-            referrer_kind="wijkteam",
+            referrer_kind="gemeente",
             referred_on=referred,
             method_version=method,
         )

@@ -21,7 +21,9 @@ Login = Callable[[User], HttpClient]
 
 
 def _allocated(world: World) -> Trajectory:
-    trajectory = services.trajectory_open(actor=world.coach, client=world.own, referrer_kind="school", access_point=AP)
+    trajectory = services.trajectory_open(
+        actor=world.coach, client=world.own, referrer_kind="gemeente", access_point=AP
+    )
     return grant(world, trajectory)
 
 

@@ -139,7 +139,7 @@ def _trajectory(client: Client, *, closed_on: datetime.date | None, version: Met
     return Trajectory.objects.create(
         client=client,
         municipality_id=client.municipality_id,
-        referrer_kind="school",
+        referrer_kind="gemeente",
         referred_on=(closed_on or END) - datetime.timedelta(days=200),
         method_version=version,
         status="closed" if closed_on else "intake",

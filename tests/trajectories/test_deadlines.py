@@ -70,7 +70,7 @@ def test_the_services_date_each_step_from_the_day_it_began(contracted: World) ->
     world = contracted
     referred_on = today() - datetime.timedelta(days=2)
     trajectory = services.trajectory_open(
-        actor=world.coach, client=world.own, referrer_kind="school", referred_on=referred_on, access_point=AP
+        actor=world.coach, client=world.own, referrer_kind="gemeente", referred_on=referred_on, access_point=AP
     )
     assert trajectory.next_action_due == deadlines.add_working_days(referred_on, 5)
     services.trajectory_request_allocation(actor=world.coach, trajectory=trajectory, access_point=AP)
@@ -82,7 +82,7 @@ def test_the_services_date_each_step_from_the_day_it_began(contracted: World) ->
 def test_intake_and_plan_are_dated_by_their_norms(contracted: World) -> None:
     world = contracted
     trajectory = grant(
-        world, services.trajectory_open(actor=world.coach, client=world.own, referrer_kind="school", access_point=AP)
+        world, services.trajectory_open(actor=world.coach, client=world.own, referrer_kind="gemeente", access_point=AP)
     )
     assert (trajectory.next_action, trajectory.next_action_due) == ("intake", deadlines.add_working_days(today(), 10))
 

@@ -67,7 +67,9 @@ def scale() -> dict[int, str]:
 
 def test_whole_trajectory_from_referral_to_archive(contracted: World) -> None:
     world = contracted
-    trajectory = services.trajectory_open(actor=world.coach, client=world.own, referrer_kind="school", access_point=AP)
+    trajectory = services.trajectory_open(
+        actor=world.coach, client=world.own, referrer_kind="gemeente", access_point=AP
+    )
     assert trajectory.status == Status.REFERRED
     assert trajectory.next_action == "request_allocation"
     assert trajectory.municipality_id == world.own.municipality_id  # the municipality at referral
@@ -257,7 +259,9 @@ def test_changed_plan_must_be_agreed_again(contracted: World) -> None:
 
 def test_parent_consent_no_longer_needed_from_the_16th_birthday(contracted: World) -> None:
     world = contracted
-    trajectory = services.trajectory_open(actor=world.coach, client=world.own, referrer_kind="zelf", access_point=AP)
+    trajectory = services.trajectory_open(
+        actor=world.coach, client=world.own, referrer_kind="gemeente", access_point=AP
+    )
     services.agreement_record(
         actor=world.coach, trajectory=trajectory, kind="care", given_by=world.jongere, access_point=AP
     )
@@ -268,7 +272,9 @@ def test_parent_consent_no_longer_needed_from_the_16th_birthday(contracted: Worl
 
 def test_revoked_consent_does_not_count(contracted: World) -> None:
     world = contracted
-    trajectory = services.trajectory_open(actor=world.coach, client=world.own, referrer_kind="zelf", access_point=AP)
+    trajectory = services.trajectory_open(
+        actor=world.coach, client=world.own, referrer_kind="gemeente", access_point=AP
+    )
     for person in (world.jongere, world.ouder):
         services.agreement_record(
             actor=world.coach, trajectory=trajectory, kind="care", given_by=person, access_point=AP
@@ -279,7 +285,9 @@ def test_revoked_consent_does_not_count(contracted: World) -> None:
 
 def test_consent_only_from_the_young_person_or_a_parent_with_gezag(contracted: World) -> None:
     world = contracted
-    trajectory = services.trajectory_open(actor=world.coach, client=world.own, referrer_kind="zelf", access_point=AP)
+    trajectory = services.trajectory_open(
+        actor=world.coach, client=world.own, referrer_kind="gemeente", access_point=AP
+    )
     for wrong in (world.ouder_zonder_gezag, world.jongere_other, world.colleague):
         with pytest.raises(ValidationError):
             services.agreement_record(
@@ -289,7 +297,9 @@ def test_consent_only_from_the_young_person_or_a_parent_with_gezag(contracted: W
 
 def test_two_people_changing_the_same_trajectory(contracted: World) -> None:
     world = contracted
-    trajectory = services.trajectory_open(actor=world.coach, client=world.own, referrer_kind="zelf", access_point=AP)
+    trajectory = services.trajectory_open(
+        actor=world.coach, client=world.own, referrer_kind="gemeente", access_point=AP
+    )
     stale_copy = refresh(trajectory)
     grant(world, trajectory)
     with pytest.raises(StaleTrajectory), transaction.atomic():
@@ -303,21 +313,21 @@ def test_only_the_clients_professionals_can_act(contracted: World) -> None:
     world = contracted
     for outsider in (world.coach_other_team, world.toegang, world.beleid, world.beheerder, world.jongere):
         with pytest.raises(policy.AccessDenied):
-            services.trajectory_open(actor=outsider, client=world.own, referrer_kind="zelf", access_point=AP)
+            services.trajectory_open(actor=outsider, client=world.own, referrer_kind="gemeente", access_point=AP)
 
 
 def test_one_active_trajectory_per_young_person(contracted: World) -> None:
     world = contracted
-    services.trajectory_open(actor=world.coach, client=world.own, referrer_kind="zelf", access_point=AP)
+    services.trajectory_open(actor=world.coach, client=world.own, referrer_kind="gemeente", access_point=AP)
     with pytest.raises(ValidationError, match="already has an active trajectory"):
-        services.trajectory_open(actor=world.coach, client=world.own, referrer_kind="zelf", access_point=AP)
+        services.trajectory_open(actor=world.coach, client=world.own, referrer_kind="gemeente", access_point=AP)
 
 
 def test_not_contracted_municipality_cannot_be_allocated(contracted: World) -> None:
     world = contracted
     other = world.other_team  # lives in municipality_b, which has no contract
     trajectory = services.trajectory_open(
-        actor=world.coach_other_team, client=other, referrer_kind="wijkteam", access_point=AP
+        actor=world.coach_other_team, client=other, referrer_kind="gemeente", access_point=AP
     )
     with pytest.raises((ValidationError, TransitionRefused)):
         services.trajectory_request_allocation(actor=world.coach_other_team, trajectory=trajectory, access_point=AP)
@@ -417,7 +427,7 @@ def test_the_coach_never_enters_the_young_persons_satisfaction(contracted: World
 def test_gas_convention_is_configurable_and_recorded(contracted: World, settings) -> None:  # type: ignore[no-untyped-def]
     settings.COACHCARE_GAS_CONVENTION = "with-deterioration"
     trajectory = services.trajectory_open(
-        actor=contracted.coach, client=contracted.own, referrer_kind="zelf", access_point=AP
+        actor=contracted.coach, client=contracted.own, referrer_kind="gemeente", access_point=AP
     )
     assert trajectory.gas_convention == "with-deterioration"
 

@@ -37,7 +37,9 @@ def _form_to(page: str, action: str) -> bool:
 def test_allocation_request_is_not_offered_while_a_request_waits(contracted: World, login: Login) -> None:
     world = contracted
     http = login(world.coach)
-    trajectory = services.trajectory_open(actor=world.coach, client=world.own, referrer_kind="school", access_point=AP)
+    trajectory = services.trajectory_open(
+        actor=world.coach, client=world.own, referrer_kind="gemeente", access_point=AP
+    )
     assert _form_to(_page(http, world), url("request_allocation", trajectory))
     services.trajectory_request_allocation(actor=world.coach, trajectory=trajectory, access_point=AP)
     page = _page(http, world)
@@ -56,7 +58,9 @@ def test_allocation_request_is_not_offered_while_a_request_waits(contracted: Wor
 def test_allocation_request_is_not_offered_once_granted(contracted: World, login: Login) -> None:
     world = contracted
     http = login(world.coach)
-    trajectory = services.trajectory_open(actor=world.coach, client=world.own, referrer_kind="school", access_point=AP)
+    trajectory = services.trajectory_open(
+        actor=world.coach, client=world.own, referrer_kind="gemeente", access_point=AP
+    )
     services.trajectory_request_allocation(actor=world.coach, trajectory=trajectory, access_point=AP)
     grant_first_module(world, refresh(trajectory))
     page = _page(http, world)
@@ -66,7 +70,9 @@ def test_allocation_request_is_not_offered_once_granted(contracted: World, login
 def test_consent_to_care_is_not_offered_after_consent(contracted: World, login: Login) -> None:
     world = contracted
     http = login(world.coach)
-    trajectory = services.trajectory_open(actor=world.coach, client=world.own, referrer_kind="school", access_point=AP)
+    trajectory = services.trajectory_open(
+        actor=world.coach, client=world.own, referrer_kind="gemeente", access_point=AP
+    )
     services.trajectory_request_allocation(actor=world.coach, trajectory=trajectory, access_point=AP)
     grant_first_module(world, refresh(trajectory))
     assert http.post(url("allocate", trajectory)).status_code == 302

@@ -18,7 +18,7 @@ def test_a_due_date_in_the_timeline_begins_at_midnight_in_amsterdam(world: World
         client=world.own,
         municipality_id=world.own.municipality_id,
         coach=world.coach,
-        referrer_kind="school",
+        referrer_kind="gemeente",
         referred_on=datetime.date(2026, 6, 1),
         method_version=MethodVersionFactory.create(),
         status="closed",

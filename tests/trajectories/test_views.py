@@ -71,7 +71,9 @@ def parent_choice(world: World) -> str:
 
 def to_intake(world: World, http: HttpClient) -> Trajectory:
     """Through the screens: open, request the allocation, grant it, consent, start the intake."""
-    trajectory = services.trajectory_open(actor=world.coach, client=world.own, referrer_kind="school", access_point=AP)
+    trajectory = services.trajectory_open(
+        actor=world.coach, client=world.own, referrer_kind="gemeente", access_point=AP
+    )
     assert http.post(url("request_allocation", trajectory), {"allocation-module_code": MODULES[0]}).status_code == 302
     grant_first_module(world, trajectory)
     assert http.post(url("allocate", trajectory)).status_code == 302
@@ -147,7 +149,9 @@ def test_referral_screen_opens_the_trajectory_with_its_referrer(contracted: Worl
 def test_allocation_and_intake_refused_with_reasons_then_allowed(contracted: World, login: Login) -> None:
     world = contracted
     http = login(world.coach)
-    trajectory = services.trajectory_open(actor=world.coach, client=world.own, referrer_kind="school", access_point=AP)
+    trajectory = services.trajectory_open(
+        actor=world.coach, client=world.own, referrer_kind="gemeente", access_point=AP
+    )
 
     assert http.post(url("request_allocation", trajectory), {"allocation-module_code": MODULES[0]}).status_code == 302
     assert refresh(trajectory).next_action == "await_allocation"
@@ -181,7 +185,9 @@ def test_the_form_of_a_new_trajectory_posts_its_version_zero(contracted: World, 
     the same version posted again after the change is refused as stale instead of overwriting."""
     world = contracted
     http = login(world.coach)
-    trajectory = services.trajectory_open(actor=world.coach, client=world.own, referrer_kind="school", access_point=AP)
+    trajectory = services.trajectory_open(
+        actor=world.coach, client=world.own, referrer_kind="gemeente", access_point=AP
+    )
     assert trajectory.version == 0
     page = http.get(file_url(world.own)).content.decode()
     assert 'name="trajectory_version" value="0"' in page
@@ -332,7 +338,7 @@ def test_deviating_decision_waits_for_the_team_lead(contracted: World, login: Lo
 
 def test_outsiders_get_404_on_every_step(contracted: World, login: Login) -> None:
     trajectory = services.trajectory_open(
-        actor=contracted.coach, client=contracted.own, referrer_kind="school", access_point=AP
+        actor=contracted.coach, client=contracted.own, referrer_kind="gemeente", access_point=AP
     )
     for outsider in (contracted.coach_other_team, contracted.toegang, contracted.ouder_zonder_gezag):
         http = login(outsider)
@@ -392,7 +398,7 @@ def test_caseload_queries_do_not_grow_with_trajectories(contracted: World, login
             client = ClientFactory.create(
                 coach=world.coach if i % 2 else world.colleague, municipality=world.municipality_a
             )
-            services.trajectory_open(actor=world.coach, client=client, referrer_kind="school", access_point=AP)
+            services.trajectory_open(actor=world.coach, client=client, referrer_kind="gemeente", access_point=AP)
             if i % 3 == 0:  # some overdue
                 Trajectory.objects.filter(client=client).update(next_action_due=today() - datetime.timedelta(days=3))
 
@@ -417,7 +423,7 @@ def test_team_caseload_with_the_coach_column_does_not_load_per_row(contracted: W
         client = ClientFactory.create(
             coach=world.coach if i % 2 else world.colleague, municipality=world.municipality_a
         )
-        services.trajectory_open(actor=world.coach, client=client, referrer_kind="school", access_point=AP)
+        services.trajectory_open(actor=world.coach, client=client, referrer_kind="gemeente", access_point=AP)
     http = login(world.teamleider)
     http.get(reverse("core:home"))
     few = _count(http, reverse("core:home"))
@@ -425,7 +431,7 @@ def test_team_caseload_with_the_coach_column_does_not_load_per_row(contracted: W
         client = ClientFactory.create(
             coach=world.coach if i % 2 else world.colleague, municipality=world.municipality_a
         )
-        services.trajectory_open(actor=world.coach, client=client, referrer_kind="school", access_point=AP)
+        services.trajectory_open(actor=world.coach, client=client, referrer_kind="gemeente", access_point=AP)
     assert _count(http, reverse("core:home")) == few
     page = http.get(reverse("core:home")).content.decode()
     assert escape(world.coach.display_name) in page and escape(world.colleague.display_name) in page

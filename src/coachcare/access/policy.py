@@ -406,6 +406,12 @@ def can_request_allocations(user: User, client: Client) -> bool:
     return can_write_clinical(user, client)
 
 
+def can_record_regisseur(user: User, client: Client) -> bool:
+    """The municipality's regisseur of a trajectory (name and contact) is recorded by the
+    professionals who treat the client or by the access team of the client's municipality."""
+    return can_write_clinical(user, client) or can_decide_allocations(user, client)
+
+
 def can_decide_allocations(user: User, client: Client | None = None) -> bool:
     """Only the municipality's access team grants or refuses allocations, for its own residents.
 
@@ -468,11 +474,27 @@ def can_see_declaration_clients(user: User) -> bool:
     return can_see_declarations(user) and user.role == Role.GEMEENTE_TOEGANG
 
 
+def can_see_delivery_evidence(user: User) -> bool:
+    """Evidence of delivery per declared module for the municipality's *materiële controle* (the
+    dates of the sessions and whether they were attended): whoever may see the declaration
+    (``declaration_get`` checks which). Administrative data only, never content; the client's name
+    only for the access team (``can_see_declaration_clients``)."""
+    return can_see_declarations(user)
+
+
 def can_see_ijw_worklist(user: User) -> bool:
     """The iJw worklist of the provider's administration (messages held back by the export, records
     the municipality refused in a retour): the provider side of ``can_see_declarations``, i.e. the
     provider's team leads, for their own provider only (``ijw.selectors.ijw_worklist_for``)."""
     return can_see_declarations(user) and user.role == Role.TEAMLEIDER and user.provider_id is not None
+
+
+def can_see_ijw_change_requests(user: User) -> bool:
+    """The change requests (JW317) of the provider's administration, with what the exchange did
+    with them (``ijw.selectors.ijw_change_requests_for``): the same people as the iJw worklist, the
+    provider's team leads, for their own provider only. Asking a change is
+    ``can_request_allocations`` (the client's coach or team lead)."""
+    return can_see_ijw_worklist(user)
 
 
 def declarations_visible_to(user: User) -> "QuerySet[Declaration]":

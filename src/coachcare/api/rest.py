@@ -26,6 +26,7 @@ from coachcare.api.schemas import (
     AppointmentPage,
     ClientDetailOut,
     ClientPage,
+    EvidenceOut,
     GoalPage,
     IndicatorsOut,
     InvoiceOut,
@@ -691,6 +692,34 @@ def invoice_list(
 )
 def invoice_detail(request: HttpRequest, invoice_id: UUID) -> HttpResponse:
     return _ok(InvoiceOut, _invoice_out(selectors.invoice_get(actor=api_actor(request), public_id=invoice_id)))
+
+
+@api.get(
+    "/invoices/{invoice_id}/evidence",
+    response={200: EvidenceOut, **ERRORS},
+    tags=["municipality"],
+    summary="Evidence of delivery: per declared module the session dates, attended or not (no content)",
+)
+def invoice_evidence(request: HttpRequest, invoice_id: UUID) -> HttpResponse:
+    evidence = selectors.invoice_evidence(actor=api_actor(request), public_id=invoice_id, access_point=_ap(request))
+    return _ok(
+        EvidenceOut,
+        {
+            "invoice_id": invoice_id,
+            "lines": [
+                {
+                    "reference": item.line.reference,
+                    "client_id": item.line.client.public_id,
+                    "allocation_number": item.line.allocation.toewijzing_nummer,
+                    "product_code": item.line.product.ijw_product_code,
+                    "module_started": item.module_started,
+                    "module_ended": item.module_ended,
+                    "sessions": [{"date": s.on, "attendance": s.attendance} for s in item.sessions],
+                }
+                for item in evidence
+            ],
+        },
+    )
 
 
 __all__ = ["api", "goal_id", "policy", "task_id"]

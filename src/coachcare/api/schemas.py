@@ -305,3 +305,25 @@ class Problem(BaseModel):
     detail: str
     instance: str
     errors: list[dict[str, Any]] | None = None
+
+
+class EvidenceSessionOut(BaseModel):
+    date: datetime.date
+    attendance: str = Field(description="attended, not_attended, or empty when not recorded")
+
+
+class EvidenceLineOut(BaseModel):
+    reference: str
+    client_id: UUID
+    allocation_number: str | None
+    product_code: str
+    module_started: datetime.date
+    module_ended: datetime.date
+    sessions: list[EvidenceSessionOut]
+
+
+class EvidenceOut(BaseModel):
+    """Evidence of delivery for the materiële controle: per declared module the session dates."""
+
+    invoice_id: UUID
+    lines: list[EvidenceLineOut]

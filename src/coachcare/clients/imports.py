@@ -212,6 +212,7 @@ def _import_row(
     *, actor: User, team: Team, row: dict[str, str], result: ImportResult, access_point: AccessPoint
 ) -> tuple[str, Client]:
     from coachcare.trajectories import services as trajectory_services
+    from coachcare.trajectories.models import ReferralRoute, ReferrerKind
 
     try:
         hashed = services.bsn_hash(row.get("bsn", ""))
@@ -256,8 +257,11 @@ def _import_row(
         access_point=access_point,
     )
     if row.get("referrer_kind"):
+        kind, route = row["referrer_kind"], ""
+        if kind in ReferralRoute.values:  # school, wijkteam, zelf, other: the municipality referred by that route
+            kind, route = ReferrerKind.GEMEENTE.value, kind
         trajectory_services.trajectory_open(
-            actor=actor, client=client, referrer_kind=row["referrer_kind"], access_point=access_point
+            actor=actor, client=client, referrer_kind=kind, referral_route=route, access_point=access_point
         )
     result.registered += 1
     result.family_members_added += _carers(actor=actor, client=client, row=row, access_point=access_point)

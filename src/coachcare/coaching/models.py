@@ -85,6 +85,11 @@ class DiaryEntry(models.Model):
         return f"diary entry {self.public_id}"
 
 
+class Attendance(models.TextChoices):
+    ATTENDED = "attended", _("attended")
+    NOT_ATTENDED = "not_attended", _("not attended")
+
+
 class Appointment(models.Model):
     """A session with the coach. Administrative: no clinical content in title or location."""
 
@@ -103,6 +108,11 @@ class Appointment(models.Model):
     location = models.CharField(_("location"), max_length=200, blank=True)
     title = models.CharField(_("title"), max_length=200)
     with_parents = models.BooleanField(_("parents are invited"), default=False)
+    #: Whether the session was held with the young person (the municipality's materiële controle
+    #: sees only this and the date: ``declarations.selectors.delivery_evidence_for``).
+    attendance = models.CharField(
+        _("attendance"), max_length=12, choices=Attendance.choices, blank=True, default="", db_default=""
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     #: The iCalendar SEQUENCE: raised by every move and by the cancellation (RFC 5545 3.8.7.4).

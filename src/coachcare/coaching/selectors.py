@@ -23,7 +23,7 @@ from coachcare.clients import selectors as client_selectors
 from coachcare.clients.models import Client
 from coachcare.coaching.chart import LineChart, gbo_chart
 from coachcare.coaching.models import Appointment, AssignmentAnswer, DiaryEntry
-from coachcare.core.dates import age_on, today
+from coachcare.core.dates import age_on, local_date, today
 from coachcare.measures.engine import item_scale
 from coachcare.measures.models import Informant, QuestionnaireDefinition, QuestionnaireResponse
 from coachcare.messaging.selectors import unread_oldest_at
@@ -957,3 +957,32 @@ def my_trajectory_get(*, actor: User, access_point: AccessPoint) -> MyTrajectory
         access_point=access_point,
     )
     return MyTrajectory(client=client, trajectory=trajectory, modules=modules, follow_ups=follow_ups)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SessionValues:
+    """A session as evidence of delivery: its date and whether it was attended, nothing else."""
+
+    trajectory_id: int
+    on: datetime.date
+    attendance: str  # Attendance value, "" when not recorded
+
+
+def sessions_of(*, trajectory_ids: list[int], first: datetime.date, last: datetime.date) -> list[SessionValues]:
+    """The sessions (appointments) of these trajectories that began between ``first`` and ``last``
+    (Amsterdam dates) and are in the past, oldest first. One query; reads no title, location or
+    other text, so no content can leave through it."""
+    start = timezone.make_aware(datetime.datetime.combine(first, datetime.time.min))
+    end = min(timezone.make_aware(datetime.datetime.combine(last, datetime.time.max)), timezone.now())
+    rows = (
+        Appointment.objects.filter(
+            trajectory_id__in=trajectory_ids, starts_at__gte=start, starts_at__lte=end, cancelled_at__isnull=True
+        )
+        .order_by("starts_at", "id")
+        .values_list("trajectory_id", "starts_at", "attendance")
+    )
+    return [
+        SessionValues(trajectory_id=trajectory_id, on=local_date(starts_at), attendance=attendance)
+        for trajectory_id, starts_at, attendance in rows
+        if trajectory_id is not None
+    ]

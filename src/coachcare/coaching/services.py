@@ -25,7 +25,7 @@ from coachcare.accounts.models import Role, User
 from coachcare.audit.services import AccessPoint, Channel, Event, access_log_record, access_log_record_system
 from coachcare.clients.models import Client, GezagRelation
 from coachcare.coaching import selectors
-from coachcare.coaching.models import Appointment, AssignmentAnswer, DiaryEntry, FormDraft
+from coachcare.coaching.models import Appointment, AssignmentAnswer, Attendance, DiaryEntry, FormDraft
 from coachcare.method.models import Assignment
 from coachcare.trajectories.models import ModuleRun, Trajectory
 
@@ -348,6 +348,28 @@ def appointment_notify(*, appointment_id: int, sequence: int) -> int:
             access_point=AccessPoint.system("appointment_notify", channel=Channel.TASK),
         )
     return sent
+
+
+def appointment_attendance_record(
+    *, actor: User, appointment: Appointment, attended: bool, access_point: AccessPoint
+) -> Appointment:
+    """The coach records whether a session that has begun was attended (evidence of delivery for
+    the municipality's materiële controle: only the date and this, never the content)."""
+    if not policy.can_write_clinical(actor, appointment.client):
+        raise policy.AccessDenied(_("Only the young person's coach or team leader records attendance."))
+    if appointment.starts_at > timezone.now():
+        raise ValidationError(_("Attendance is recorded once the session has begun."))
+    appointment.attendance = Attendance.ATTENDED if attended else Attendance.NOT_ATTENDED
+    with transaction.atomic():
+        Appointment.objects.filter(pk=appointment.pk).update(attendance=appointment.attendance)
+        access_log_record(
+            actor=actor,
+            event=Event.UPDATE,
+            action="appointment.attendance",
+            client_ids=[appointment.client.public_id],
+            access_point=access_point,
+        )
+    return appointment
 
 
 def assignment_feedback_mark_read(*, actor: User, client: Client, running_only: bool = True) -> int:

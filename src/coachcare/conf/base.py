@@ -230,6 +230,9 @@ COACHCARE_FHIR_VALIDATE = env_bool("COACHCARE_FHIR_VALIDATE", DEBUG)
 # GAS baseline convention for new trajectories (recorded on each): standard, baseline-2 or
 # with-deterioration; see docs/measures.md.
 COACHCARE_GAS_CONVENTION = env_str("COACHCARE_GAS_CONVENTION", "standard")
+# A trajectory ended temporarily (JZ588 20 "tijdelijk beëindigd") can be resumed this many days
+# after its closure (trajectories.services.trajectory_resume); later, refer the young person again.
+COACHCARE_TEMPORARY_END_RESUME_DAYS = env_int("COACHCARE_TEMPORARY_END_RESUME_DAYS", 91)
 
 # Monitoring (docs/indicators.md): the research export's pseudonym key (HMAC-SHA256; distinct from
 # COACHCARE_HASH_KEY; empty: no research export) and the forecast deviation that raises an alert.

@@ -9,6 +9,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -530,6 +531,18 @@ def allocation_change_decide(
             access_point=access_point,
         )
     return decided
+
+
+def allocation_release(*, allocation: Allocation) -> Allocation:
+    """Give back one unit of an allocation (a module interrupted by a temporary end, never
+    delivered or declared: ``trajectories.services.trajectory_resume``). Under a row lock; never
+    below zero."""
+    with transaction.atomic():
+        locked = Allocation.objects.select_for_update().get(pk=allocation.pk)
+        if locked.volume_used > 0:
+            Allocation.objects.filter(pk=locked.pk).update(volume_used=F("volume_used") - 1)
+    allocation.refresh_from_db()
+    return allocation
 
 
 def allocation_consume(

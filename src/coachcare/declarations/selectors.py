@@ -17,6 +17,7 @@ from django.db.models import Count, QuerySet, Sum
 from coachcare.access import policy
 from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint, Event, access_log_record
+from coachcare.coaching import selectors as coaching_selectors
 from coachcare.contracts.selectors import BudgetLine, budget_overview
 from coachcare.declarations.models import CareStart, CareStop, Declaration, DeclarationLine, DeclarationStatus
 from coachcare.declarations.services import period_parse
@@ -338,3 +339,71 @@ def care_events_in_period(
         .order_by("einddatum", "id")
     )
     return [_care_event_values(start) for start in starts], [_care_event_values(stop) for stop in stops]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SessionEvidence:
+    on: datetime.date
+    attendance: str  # coaching.Attendance value, "" when not recorded
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DeliveryEvidence:
+    """One declared module (a JW323 line) with the sessions held in its delivery period."""
+
+    line: DeclarationLine
+    module_started: datetime.date
+    module_ended: datetime.date
+    sessions: list[SessionEvidence]
+
+    @property
+    def attended(self) -> int:
+        return sum(1 for session in self.sessions if session.attendance == "attended")
+
+    @property
+    def not_attended(self) -> int:
+        return sum(1 for session in self.sessions if session.attendance == "not_attended")
+
+
+def delivery_evidence_for(
+    *, actor: User, declaration: Declaration, access_point: AccessPoint
+) -> list[DeliveryEvidence]:
+    """Per declared module of ``declaration`` (see ``declaration_get``): allocation number,
+    product, the module's start and end and the dates of the sessions between them, attended or not
+    (``policy.can_see_delivery_evidence``). Never a session's title, location or any content.
+    Two queries whatever the number of lines or sessions (plus the access log when the actor
+    sees the clients' names, as on the declaration)."""
+    if not policy.can_see_delivery_evidence(actor):
+        raise policy.AccessDenied("No such declaration, or no access.")
+    lines = declaration_lines_for(actor=actor, declaration=declaration, access_point=access_point)
+    if not lines:
+        return []
+    runs = {
+        pk: (trajectory_id, started_on, finished_on)
+        for pk, trajectory_id, started_on, finished_on in DeclarationLine.objects.filter(
+            pk__in=[line.pk for line in lines]
+        ).values_list("pk", "module_run__trajectory_id", "module_run__started_on", "module_run__finished_on")
+    }
+    # The module's sessions: from its start to its end (a module is declared whole, in the month it ended).
+    windows = {line.pk: (runs[line.pk][1], runs[line.pk][2] or line.einddatum) for line in lines}
+    sessions = coaching_selectors.sessions_of(
+        trajectory_ids=sorted({trajectory_id for trajectory_id, _s, _f in runs.values()}),
+        first=min(first for first, _last in windows.values()),
+        last=max(last for _first, last in windows.values()),
+    )
+    by_trajectory: dict[int, list[coaching_selectors.SessionValues]] = {}
+    for session in sessions:
+        by_trajectory.setdefault(session.trajectory_id, []).append(session)
+    return [
+        DeliveryEvidence(
+            line=line,
+            module_started=windows[line.pk][0],
+            module_ended=windows[line.pk][1],
+            sessions=[
+                SessionEvidence(on=session.on, attendance=session.attendance)
+                for session in by_trajectory.get(runs[line.pk][0], [])
+                if windows[line.pk][0] <= session.on <= windows[line.pk][1]
+            ],
+        )
+        for line in lines
+    ]

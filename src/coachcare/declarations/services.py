@@ -92,10 +92,12 @@ def care_events_sync(*, on: datetime.date | None = None) -> CareEventsSyncResult
         closed_early = Q(
             state=ModuleRun.State.RUNNING, trajectory__closed_on__isnull=False, trajectory__closed_on__lte=on
         )
+        # Interrupted by a temporary end (20) and resumed since: the stop is on the closure date.
+        interrupted = Q(state=ModuleRun.State.INTERRUPTED, finished_on__isnull=False, finished_on__lte=on)
         new_stops = []
         for run_id, allocation_id, state, started_on, finished_on, closed_on, end_reason in (
             ModuleRun.objects.filter(care_start__isnull=False, care_stop__isnull=True)  # OP072
-            .filter(ended_normally | closed_early)
+            .filter(ended_normally | closed_early | interrupted)
             .values_list(
                 "pk",
                 "care_start__allocation_id",
@@ -108,6 +110,8 @@ def care_events_sync(*, on: datetime.date | None = None) -> CareEventsSyncResult
         ):
             if state in DELIVERED_STATES:
                 end, reason = finished_on, EndReason.ACCORDING_TO_PLAN.value
+            elif state == ModuleRun.State.INTERRUPTED:
+                end, reason = finished_on, EndReason.TEMPORARILY.value
             else:
                 end, reason = closed_on, end_reason or EndReason.EARLY_MUTUAL.value
             assert end is not None  # guarded by the filter above

@@ -1,11 +1,13 @@
 """Declarations (invoices) for the municipality (access and policy staff) and the provider's team leads."""
 
+import csv
 from uuid import UUID
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
 from coachcare.access import policy
@@ -48,4 +50,79 @@ def declaration_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         request,
         "declarations/declaration_detail.html",
         {"declaration": declaration, "lines": lines, "show_clients": policy.can_see_declaration_clients(actor)},
+    )
+
+
+#: The CSV of the evidence of delivery: one row per session (a module without sessions: one row).
+EVIDENCE_CSV_COLUMNS = [
+    "reference",
+    "client",
+    "allocation_number",
+    "product",
+    "module_started",
+    "module_ended",
+    "session_date",
+    "attendance",
+]
+
+
+@login_required
+@require_GET
+def declaration_evidence(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """Evidence of delivery for the materiële controle: per declared module the session dates,
+    attended or not; as a page, or as CSV with ``?format=csv``. Never content."""
+    actor = actor_of(request)
+    if not policy.can_see_delivery_evidence(actor):
+        return HttpResponseForbidden(_("You have no access to declarations."))
+    try:
+        declaration = selectors.declaration_get(actor=actor, public_id=public_id)
+    except policy.AccessDenied:
+        return HttpResponseForbidden(_("You have no access to declarations."))
+    evidence = selectors.delivery_evidence_for(
+        actor=actor, declaration=declaration, access_point=AccessPoint.from_request(request)
+    )
+    show_clients = policy.can_see_declaration_clients(actor)
+    labels = {
+        "attended": pgettext("session", "attended"),
+        "not_attended": pgettext("session", "not attended"),
+        "none": pgettext("session", "not recorded"),
+    }
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="evidence-{declaration.declaratienummer}.csv"'
+        writer = csv.writer(response, delimiter=";")
+        writer.writerow(
+            [
+                "reference",
+                "client",
+                "allocation_number",
+                "product",
+                "delivered_from",
+                "delivered_until",
+                "session_date",
+                "attendance",
+            ]
+        )
+        for item in evidence:
+            line = item.line
+            client = str(line.client.public_id)
+            sessions: list[selectors.SessionEvidence | None] = list(item.sessions) or [None]
+            for session in sessions:
+                writer.writerow(
+                    [
+                        line.reference,
+                        client,
+                        line.allocation.toewijzing_nummer,
+                        line.product.ijw_product_code,
+                        item.module_started.isoformat(),
+                        item.module_ended.isoformat(),
+                        session.on.isoformat() if session else "",
+                        session.attendance if session else "",
+                    ]
+                )
+        return response
+    return render(
+        request,
+        "declarations/declaration_evidence.html",
+        {"declaration": declaration, "evidence": evidence, "show_clients": show_clients, "labels": labels},
     )

@@ -41,7 +41,7 @@ from coachcare.method.selectors import method_version_current
 from coachcare.municipalities.models import Municipality
 from coachcare.municipalities.services import municipalities_import_csv
 from coachcare.providers.models import Provider, Team
-from coachcare.trajectories.models import ReferrerKind
+from coachcare.trajectories.models import ReferralRoute, ReferrerKind
 from coachcare.trajectories.services import trajectory_open
 
 DEMO_PASSWORD = "demo-coachcare-2026"
@@ -136,7 +136,8 @@ def _demo_trajectories(*, provider: Provider, coach: User, access_point: AccessP
         trajectory_open(
             actor=coach,
             client=client,
-            referrer_kind=ReferrerKind.WIJKTEAM,
+            referrer_kind=ReferrerKind.GEMEENTE,
+            referral_route=ReferralRoute.WIJKTEAM,
             referred_on=client.referred_on,
             access_point=access_point,
         )

@@ -49,6 +49,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("declarations:declaration_list", _("Declarations")))
     if policy.can_see_ijw_worklist(user):
         items.append(("ijw:worklist", _("iJw worklist")))
+    if policy.can_see_ijw_change_requests(user):
+        items.append(("ijw:change_request_list", _("Change requests")))
     if policy.can_see_municipality_dashboard(user):
         items.append(("monitoring:municipality", _("Outcomes")))
     if policy.can_see_provider_dashboard(user):

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from coachcare.municipalities.models import Municipality
-from coachcare.trajectories.models import ReferrerKind
+from coachcare.trajectories.models import ReferralRoute, ReferrerKind
 
 
 class ReferralForm(forms.Form):
@@ -20,6 +20,15 @@ class ReferralForm(forms.Form):
         label=_("Municipality of residence"), queryset=Municipality.objects.filter(is_active=True)
     )
     referrer_kind = forms.ChoiceField(label=_("Referred by"), choices=[("", ""), *ReferrerKind.choices])
+    referral_route = forms.ChoiceField(
+        label=_("Route through the municipality (optional)"),
+        choices=[("", ""), *ReferralRoute.choices],
+        required=False,
+        help_text=_(
+            "School, the neighbourhood team or the family themselves are no legal referrers: choose "
+            '"municipality" above and the route here.'
+        ),
+    )
     referrer_name = forms.CharField(
         label=_("Name of the referrer (optional)"),
         max_length=200,

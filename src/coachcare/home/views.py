@@ -142,7 +142,8 @@ def client_file(request: HttpRequest, public_id: UUID) -> HttpResponse:
     if client_file.shows_clinical:
         context.update(trajectory_panels.file_context(timeline=timeline, can_write=can_write))
         current = context.get("current")
-        if isinstance(current, Trajectory) and current.status in ACTIVE_STATUSES:
+        # The next step and its due date are the professionals' working list, not for the family.
+        if isinstance(current, Trajectory) and current.status in ACTIVE_STATUSES and can_write:
             context["deadline"] = step_deadline(due=current.next_action_due, on=today())
         if policy.can_see_desk_signals(actor):
             # What is new since the last opening, then this opening becomes the new mark.

@@ -10,6 +10,7 @@ Source and version (docs/ijw.md, "Code table"):
   summary (i-Sociaal-Lab), not the Vektis original: re-check against the official list before
   production. JW301 = 436 also matches the domain notes.
 - WJ756 (unit), JZ020 (product category): from ``coachcare.method.codes`` (the method's own table).
+- JZ021 (Verwijzer type): the codes of the legal referrers (01-05, 08).
 - WMO757, JZ588, COD046, COD043, JZ002, WJ001: the values the iJw 3.2 specification lists for the
   cases this project uses (a subset of each list, not the whole list).
 """
@@ -64,6 +65,25 @@ FREQUENCIES: frozenset[str] = frozenset({"1", "2", "4", "6"})  # WMO757
 CATEGORIES: frozenset[str] = PRODUCT_CATEGORIES  # JZ020
 #: JZ588 reden beëindiging (the same codes as trajectories.models.EndReason).
 END_REASONS: frozenset[str] = frozenset({"02", "20", "31", "32", "33", "34", "35", "36", "37", "38", "39"})
+#: JZ021 Verwijzer (type): the legal referrers of the Jeugdwet. 06 (zelfverwijzer) and 07 (onbekend) of
+#: the 2.x lists are not used: a young person reaches youth care through one of these.
+VERWIJZER_TYPES: dict[str, str] = {
+    "01": "gemeente",
+    "02": "huisarts",
+    "03": "jeugdarts",
+    "04": "gecertificeerde instelling",
+    "05": "medisch specialist",
+    "08": "rechter, Raad voor de Kinderbescherming of officier van justitie",
+}
+#: The JZ021 code per ``trajectories.ReferrerKind`` value (``tests/ijw/test_codes.py`` checks both ways).
+VERWIJZER_TYPE: dict[str, str] = {
+    "gemeente": "01",
+    "huisarts": "02",
+    "jeugdarts": "03",
+    "gi": "04",
+    "medisch_specialist": "05",
+    "rechter": "08",
+}
 GENDERS: frozenset[str] = frozenset({"0", "1", "2"})  # COD046
 #: StatusAanlevering: 1 new, 2 change (not used: OP033), 3 delete.
 STATUS_AANLEVERING: frozenset[str] = frozenset({"1", "2", "3"})

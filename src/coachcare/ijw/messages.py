@@ -47,6 +47,14 @@ class Client:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Verwijzer:
+    """Who referred (JZ021 ``type``: 01 gemeente, 02 huisarts, ...) and, optionally, their name."""
+
+    type: str
+    naam: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class RequestedProduct:
     referentie_aanbieder: str
     categorie: str  # JZ020
@@ -54,6 +62,7 @@ class RequestedProduct:
     ingangsdatum: datetime.date
     einddatum: datetime.date | None
     volume: int
+    verwijzer: Verwijzer
     eenheid: str = "82"  # WJ756
     frequentie: str = "6"  # WMO757: 6 totaal binnen geldigheidsduur toewijzing
 

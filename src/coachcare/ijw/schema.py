@@ -74,6 +74,12 @@ from coachcare.ijw.codes import (
     UNITS as UNITS,
 )
 from coachcare.ijw.codes import (
+    VERWIJZER_TYPE as VERWIJZER_TYPE,
+)
+from coachcare.ijw.codes import (
+    VERWIJZER_TYPES as VERWIJZER_TYPES,
+)
+from coachcare.ijw.codes import (
     VERZOEK_ANTWOORD as VERZOEK_ANTWOORD,
 )
 

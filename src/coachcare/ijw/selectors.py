@@ -1,14 +1,19 @@
-"""Reads for the iJw exchange: the validation context from the database, the worklist."""
+"""Reads for the iJw exchange: the validation context from the database, the worklist, the change requests."""
 
 import datetime
 from dataclasses import dataclass
 from typing import Literal
+from uuid import UUID
 
-from django.db.models import QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Q, QuerySet
 
 from coachcare.access import policy
 from coachcare.accounts.models import User
+from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.contracts.models import Allocation as AllocationModel
+from coachcare.contracts.models import AllocationChangeRequest
+from coachcare.core.dates import local_date
 from coachcare.core.dates import today as local_today
 from coachcare.ijw.models import HeldMessage, IncomingMessage, OutgoingMessage, RetourRecord
 from coachcare.ijw.schema import BERICHTCODES
@@ -109,3 +114,90 @@ def ijw_worklist_for(*, actor: User) -> Worklist:
         held=HeldMessage.objects.filter(provider_agb=agb),
         refused=RetourRecord.objects.filter(provider_agb=agb, accepted=False).select_related("incoming"),
     )
+
+
+# --- change requests (JW317) of the provider's administration --------------------------------------
+
+CHANGE_REQUESTS_PER_PAGE = 50
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangeRequestRow:
+    """A change request with what happened to it in the exchange: the JW317s that carried it
+    (newest first) and the records of the municipality's JW318 retour on them."""
+
+    change: AllocationChangeRequest
+    sent: list[OutgoingMessage]
+    retour: list[RetourRecord]
+
+    @property
+    def refused(self) -> bool:
+        return any(not record.accepted for record in self.retour)
+
+
+def _change_requests_of(actor: User) -> QuerySet[AllocationChangeRequest]:
+    if not policy.can_see_ijw_change_requests(actor) or actor.provider_id is None:
+        return AllocationChangeRequest.objects.none()
+    return AllocationChangeRequest.objects.filter(allocation__contract__provider_id=actor.provider_id).select_related(
+        "allocation__product", "allocation__contract__municipality", "allocation__client"
+    )
+
+
+def _rows(changes: list[AllocationChangeRequest]) -> list[ChangeRequestRow]:
+    """The JW317s and JW318 records of ``changes`` in two queries, whatever their number."""
+    if not changes:
+        return []
+    keys = {str(change.public_id) for change in changes}
+    messages = OutgoingMessage.objects.filter(
+        berichtcode=BERICHTCODES["JW317"],
+        municipality_code__in={change.allocation.contract.municipality.code for change in changes},
+        period__in={local_date(change.requested_at).strftime("%Y-%m") for change in changes},
+    ).order_by("-created_at", "-id")
+    sent: dict[str, list[OutgoingMessage]] = {}
+    for message in messages:
+        for key in message.toewijzing_nummers:
+            if key in keys:
+                sent.setdefault(key, []).append(message)
+    identifications = {message.identification: key for key, found in sent.items() for message in found}
+    retour: dict[str, list[RetourRecord]] = {}
+    for record in (
+        RetourRecord.objects.filter(answered_berichtcode=BERICHTCODES["JW317"])
+        .filter(Q(record_key__in=keys) | Q(record_key="", answered_identification__in=list(identifications)))
+        .select_related("incoming")
+    ):
+        key = record.record_key or identifications[record.answered_identification]
+        retour.setdefault(key, []).append(record)
+    return [
+        ChangeRequestRow(
+            change=change, sent=sent.get(str(change.public_id), []), retour=retour.get(str(change.public_id), [])
+        )
+        for change in changes
+    ]
+
+
+def ijw_change_requests_for(
+    *, actor: User, page: int = 1
+) -> tuple[Page[AllocationChangeRequest], list[ChangeRequestRow]]:
+    """The change requests (JW317) of the actor's provider, newest first, a page at a time
+    (``policy.can_see_ijw_change_requests``). Only allocation numbers, products, volumes, dates,
+    statuses and message identifications: no name, no BSN, no reason, so the list is no access to
+    a client file. The number of queries does not grow with the rows."""
+    paginator = Paginator(_change_requests_of(actor).order_by("-requested_at", "-id"), CHANGE_REQUESTS_PER_PAGE)
+    found = paginator.get_page(page)
+    return found, _rows(list(found.object_list))
+
+
+def ijw_change_request_get(*, actor: User, public_id: UUID, access_point: AccessPoint) -> ChangeRequestRow:
+    """One change request with its reason (administrative, but free text about one young person):
+    reading it is logged (NEN 7513). Raises ``AllocationChangeRequest.DoesNotExist`` outside the
+    actor's provider."""
+    change = _change_requests_of(actor).get(public_id=public_id)
+    access_log_record(
+        actor=actor,
+        event=Event.READ,
+        action="ijw.change_request",
+        client_ids=[change.allocation.client.public_id],
+        access_point=access_point,
+    )
+    [row] = _rows([change])
+    return row

@@ -29,13 +29,15 @@ from uuid import UUID
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint, Event, access_log_record_system
 from coachcare.clients.models import Client as ClientModel
 from coachcare.clients.services import bsn_hash
 from coachcare.contracts.models import Allocation as AllocationModel
 from coachcare.contracts.models import AllocationChangeRequest, AllocationStatus, ChangeRequestStatus, NumberSequence
-from coachcare.contracts.services import change_request_apply
+from coachcare.contracts.services import allocation_change_request, change_request_apply
 from coachcare.core.dates import local_date, month_bounds
 from coachcare.core.dates import today as local_today
 from coachcare.declarations import selectors as declaration_selectors
@@ -62,6 +64,7 @@ from coachcare.ijw.messages import (
     RetourItem,
     StartRecord,
     StopRecord,
+    Verwijzer,
     header_for,
     message_name,
 )
@@ -70,6 +73,8 @@ from coachcare.ijw.selectors import validation_context_from_db
 from coachcare.ijw.validation import ValidationContext, Violation, validate
 from coachcare.ijw.xml import IjwParseError, parse, render
 from coachcare.municipalities.models import Municipality
+from coachcare.trajectories import selectors as trajectory_selectors
+from coachcare.trajectories.selectors import ReferrerValues
 
 IDENTIFICATION_SEQUENCE = "ijw_identificatie"
 IDENTIFICATION_PREFIX = "CC"
@@ -518,6 +523,14 @@ def _placeholder_header(name: str, provider_agb: str, municipality: Municipality
 Produced = tuple[Message, list[str], set[UUID]]
 
 
+def _verwijzer(referrer: ReferrerValues | None) -> Verwijzer:
+    """The JW315 Verwijzer from the trajectory's referrer. A client without a trajectory has no
+    referrer: the type stays empty, so the message is held (JZ021) until one is recorded."""
+    if referrer is None:
+        return Verwijzer(type="")
+    return Verwijzer(type=s.VERWIJZER_TYPE.get(referrer.kind, ""), naam=referrer.name)
+
+
 def _requests(municipality: Municipality, first: datetime.date, last: datetime.date) -> Iterable[Produced]:
     allocations = (
         AllocationModel.objects.filter(
@@ -533,8 +546,10 @@ def _requests(municipality: Municipality, first: datetime.date, last: datetime.d
     grouped: dict[tuple[int, int], list[AllocationModel]] = {}
     for allocation in allocations:
         grouped.setdefault((allocation.contract.provider_id, allocation.client_id), []).append(allocation)
+    referrers = trajectory_selectors.referrers_of(client_ids={client_id for _provider_id, client_id in grouped})
     for group in grouped.values():
         provider = group[0].contract.provider
+        verwijzer = _verwijzer(referrers.get(group[0].client_id))
         items = [
             RequestedProduct(
                 referentie_aanbieder=str(a.public_id),
@@ -543,6 +558,7 @@ def _requests(municipality: Municipality, first: datetime.date, last: datetime.d
                 ingangsdatum=a.start_date or local_date(a.requested_at),
                 einddatum=a.end_date,
                 volume=a.volume,
+                verwijzer=verwijzer,
                 eenheid=a.product.unit,
             )
             for a in group
@@ -628,29 +644,79 @@ def _changes(municipality: Municipality, first: datetime.date, last: datetime.da
             requested_at__date__gte=first,
             requested_at__date__lte=last,
         )
-        .select_related("allocation__client", "allocation__product", "allocation__contract__provider")
+        .select_related(
+            "allocation__client",
+            "allocation__product",
+            "allocation__contract__provider",
+            "allocation__contract__municipality",
+        )
         .order_by("requested_at", "id")
     )
     for change in changes:
-        allocation = change.allocation
-        assert allocation.toewijzing_nummer is not None and allocation.start_date is not None
-        provider = allocation.contract.provider
-        item = ChangedProduct(
-            referentie_aanbieder=str(change.public_id),
-            toewijzingnummer=allocation.toewijzing_nummer,
-            categorie=allocation.product.ijw_product_category,
-            code=allocation.product.ijw_product_code,
-            ingangsdatum=allocation.start_date,
-            einddatum=change.end_date or change.end_date_before,
-            volume=change.volume or change.volume_before,
-            eenheid=allocation.product.unit,
-        )
-        message = ChangeRequest(
-            header=_placeholder_header("JW317", provider.agb_code, municipality),
-            client=_client_block(allocation.client),
-            items=[item],
-        )
-        yield message, [str(change.public_id)], {allocation.client.public_id}
+        message = change_request_message_build(change=change)
+        yield message, [str(change.public_id)], {change.allocation.client.public_id}
+
+
+def change_request_message_build(*, change: AllocationChangeRequest) -> ChangeRequest:
+    """The JW317 for one change request (identification and dagtekening are set by the export).
+
+    The item shows the allocation as asked: the requested volume and/or end date, the rest as it
+    was when the change was asked (so a re-export after the decision writes the same file).
+    """
+    allocation = change.allocation
+    if allocation.toewijzing_nummer is None or allocation.start_date is None:
+        raise ValidationError(_("A change can only be asked for an allocation the municipality numbered."))
+    item = ChangedProduct(
+        referentie_aanbieder=str(change.public_id),
+        toewijzingnummer=allocation.toewijzing_nummer,
+        categorie=allocation.product.ijw_product_category,
+        code=allocation.product.ijw_product_code,
+        ingangsdatum=allocation.start_date,
+        einddatum=change.end_date or change.end_date_before,
+        volume=change.volume or change.volume_before,
+        eenheid=allocation.product.unit,
+    )
+    return ChangeRequest(
+        header=_placeholder_header("JW317", allocation.contract.provider.agb_code, allocation.contract.municipality),
+        client=_client_block(allocation.client),
+        items=[item],
+    )
+
+
+def ijw_change_request_ask(
+    *,
+    actor: User,
+    toewijzing_nummer: str,
+    volume: int | None = None,
+    end_date: datetime.date | None = None,
+    reason: str,
+    access_point: AccessPoint,
+) -> AllocationChangeRequest:
+    """The provider's administration asks to change an allocation, named by its number (JW317).
+
+    Only an allocation of the actor's own provider is found; the checks and the record are
+    ``contracts.services.allocation_change_request`` (the client's coach or team lead, an approved
+    allocation, at least one change, an administrative reason). The next ``ijw_export`` of the
+    month writes its JW317.
+    """
+    number = toewijzing_nummer.strip()
+    allocation = (
+        AllocationModel.objects.filter(toewijzing_nummer=number, contract__provider_id=actor.provider_id)
+        .select_related("client")
+        .first()
+        if actor.provider_id is not None and number
+        else None
+    )
+    if allocation is None:
+        raise ValidationError({"toewijzing_nummer": [_("No allocation of your organisation has this number.")]})
+    return allocation_change_request(
+        actor=actor,
+        allocation=allocation,
+        volume=volume,
+        end_date=end_date,
+        reason=reason,
+        access_point=access_point,
+    )
 
 
 def declaration_message_build(*, declaration: DeclarationValues, on: datetime.date) -> Declaration:

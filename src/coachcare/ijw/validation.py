@@ -330,6 +330,8 @@ def _check_request(check: _Checker, m: AllocationRequest) -> None:
         check.omvang(p.volume, p.eenheid, p.frequentie, path)
         if p.einddatum is not None:
             check.require(p.einddatum >= p.ingangsdatum, "XSD", f"{path}/ToewijzingEinddatum", "ends before it starts")
+        check.code(p.verwijzer.type, frozenset(s.VERWIJZER_TYPES), f"{path}/Verwijzer/Type", "JZ021")
+        check.require(len(p.verwijzer.naam) <= 200, "XSD", f"{path}/Verwijzer/Naam", "the name is longer than 200")
 
 
 def _check_allocation(check: _Checker, m: Allocation) -> None:

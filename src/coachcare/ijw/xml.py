@@ -38,6 +38,7 @@ from coachcare.ijw.messages import (
     RetourItem,
     StartRecord,
     StopRecord,
+    Verwijzer,
     message_name,
 )
 
@@ -138,6 +139,10 @@ def _render_allocation_request(w: _Writer, m: AllocationRequest) -> None:
         if p.einddatum is not None:
             w.add(node, "ToewijzingEinddatum", p.einddatum)
         w.omvang(node, p.volume, p.eenheid, p.frequentie)
+        verwijzer = w.add(node, "Verwijzer")
+        w.add(verwijzer, "Type", p.verwijzer.type)
+        if p.verwijzer.naam:
+            w.add(verwijzer, "Naam", p.verwijzer.naam)
 
 
 def _render_allocation(w: _Writer, m: Allocation) -> None:
@@ -412,7 +417,9 @@ def _client_items[T](r: _Reader, root: Any, build: Callable[[Any, str, str], T])
 def _parse_allocation_request(r: _Reader, root: Any) -> AllocationRequest:
     def item(node: Any, categorie: str, code: str) -> RequestedProduct:
         volume, eenheid, frequentie = r.omvang(node)
+        verwijzer = r.node(node, "Verwijzer")
         return RequestedProduct(
+            verwijzer=Verwijzer(type=r.text(verwijzer, "Type"), naam=r.optional_text(verwijzer, "Naam") or ""),
             referentie_aanbieder=r.text(node, "ReferentieAanbieder"),
             categorie=categorie,
             code=code,

@@ -41,6 +41,7 @@ FIELD_LABELS: dict[str, Promise] = {
     "status": _("Status"),
     "referred_by": _("Referred by"),
     "referrer_name": _("Name of the referrer"),
+    "referral_route": _("Route of the referral"),
     "plan_revision": _("Version of the plan"),
     "closed_on": _("Closed on"),
     "end_reason": _("End reason"),

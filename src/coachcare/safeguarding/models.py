@@ -110,3 +110,29 @@ class HandoffNotice(models.Model):
 
     def __str__(self) -> str:
         return f"hand-off notice of trajectory {self.trajectory_id}"
+
+
+class RegisseurNotice(models.Model):
+    """The municipality's regisseur of a trajectory (``Trajectory.regisseur_email``) is told,
+    without content, that the trajectory closed: at a step up (JZ588 38/39) or at any other
+    closure. One per closure (its ``TrajectoryTransition``), so a resumed and closed-again
+    trajectory gives a second notice."""
+
+    class Kind(models.TextChoices):
+        STEP_UP = "step_up", _("step up")
+        CLOSURE = "closure", _("closure")
+
+    trajectory = models.ForeignKey("trajectories.Trajectory", on_delete=models.CASCADE, related_name="+")
+    transition = models.OneToOneField(
+        "trajectories.TrajectoryTransition", on_delete=models.CASCADE, related_name="regisseur_notice"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    end_reason = models.CharField(max_length=2)
+    created_at = models.DateTimeField(auto_now_add=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"regisseur notice ({self.kind}) of trajectory {self.trajectory_id}"

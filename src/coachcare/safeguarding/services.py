@@ -22,7 +22,7 @@ from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients.models import Client
 from coachcare.core.dates import today
-from coachcare.safeguarding.models import HandoffNotice, MeldcodeCase, MeldcodeStep
+from coachcare.safeguarding.models import HandoffNotice, MeldcodeCase, MeldcodeStep, RegisseurNotice
 
 #: JZ588 end reasons of a step up to other care: 38 continued at another provider, 39 outflow to
 #: another domain. A trajectory closed with one of these is handed off to the access team.
@@ -200,4 +200,63 @@ def handoff_notify(*, notice_id: int) -> int:
         notice.notified_at = timezone.now()
         notice.recipients = sent
         notice.save(update_fields=["notified_at", "recipients"])
+    return sent
+
+
+def regisseur_notice_record(*, trajectory_id: int, transition_id: int, end_reason: str) -> RegisseurNotice | None:
+    """Called by ``trajectories.services.trajectory_close`` in its transaction: when the trajectory
+    records a regisseur with an e-mail address, one notice for this closure (a step up with 38/39,
+    else a closure), e-mailed after commit (``regisseur_notify_task``)."""
+    from coachcare.safeguarding.tasks import regisseur_notify_task
+    from coachcare.trajectories.models import Trajectory
+
+    if not Trajectory.objects.filter(pk=trajectory_id).exclude(regisseur_email="").exists():
+        return None
+    kind = RegisseurNotice.Kind.STEP_UP if end_reason in HANDOFF_END_REASONS else RegisseurNotice.Kind.CLOSURE
+    notice, created = RegisseurNotice.objects.get_or_create(
+        transition_id=transition_id, defaults={"trajectory_id": trajectory_id, "kind": kind, "end_reason": end_reason}
+    )
+    if created:
+        transaction.on_commit(functools.partial(regisseur_notify_task.enqueue, notice.pk))
+    return notice
+
+
+def regisseur_notify(*, notice_id: int) -> int:
+    """E-mail the trajectory's regisseur that it closed (or steps up). Idempotent (``notified_at``).
+    Content-free: no name, BSN, goals, scores or reasons; the end reason code and a link to the
+    client file, which the municipality's access team may open (administrative part)."""
+    with transaction.atomic():
+        notice = (
+            RegisseurNotice.objects.select_for_update(of=("self",))
+            .select_related("trajectory__client")
+            .filter(pk=notice_id)
+            .first()
+        )
+        if notice is None or notice.notified_at is not None:
+            return 0
+        trajectory = notice.trajectory
+        sent = 0
+        if trajectory.regisseur_email:
+            link = settings.COACHCARE_BASE_URL.rstrip("/") + reverse(
+                "clients:detail", args=[trajectory.client.public_id]
+            )
+            if notice.kind == RegisseurNotice.Kind.STEP_UP:
+                subject = _("Care of a resident steps up")
+                body = _(
+                    "Hello,\n\nYou are the regisseur of a young person whose Coach & Care trajectory was closed "
+                    "because other care is needed (iJw end reason %(code)s). Please make sure the follow-on care "
+                    "is arranged without a gap.\nLog in to see who it is: %(link)s\n\n"
+                    "This e-mail was sent automatically."
+                )
+            else:
+                subject = _("A Coach & Care trajectory was closed")
+                body = _(
+                    "Hello,\n\nYou are the regisseur of a young person whose Coach & Care trajectory was closed "
+                    "(iJw end reason %(code)s).\nLog in to see who it is: %(link)s\n\n"
+                    "This e-mail was sent automatically."
+                )
+            send_mail(subject, body % {"code": notice.end_reason, "link": link}, None, [trajectory.regisseur_email])
+            sent = 1
+        notice.notified_at = timezone.now()
+        notice.save(update_fields=["notified_at"])
     return sent

@@ -41,6 +41,7 @@ def trajectories(client: Client, requester: User) -> Section | None:
             "status": trajectory.get_status_display(),
             "referred_on": trajectory.referred_on,
             "referred_by": trajectory.get_referrer_kind_display(),
+            "referral_route": trajectory.get_referral_route_display(),
             "referrer_name": trajectory.referrer_name,
             "coach": display_name(trajectory.coach),
             "plan_revision": trajectory.plan_revision,

@@ -47,10 +47,25 @@ class NextAction(models.TextChoices):
 
 
 class ReferrerKind(models.TextChoices):
+    """Who referred the young person: the legal referrers of the Jeugdwet (art. 2.6 lid 1 onder g),
+    as the iJw code list JZ021 "Verwijzer" names them (the JW315 code per kind is in
+    ``coachcare.ijw.codes.VERWIJZER_TYPE``). School, the neighbourhood team or the family themselves
+    are no legal referrers: they reach youth care through the municipality (``GEMEENTE``), and the
+    route is kept in ``Trajectory.referral_route``."""
+
+    GEMEENTE = "gemeente", _("municipality (gemeente, access team)")
     HUISARTS = "huisarts", _("general practitioner (huisarts)")
-    SCHOOL = "school", _("school")
-    WIJKTEAM = "wijkteam", _("neighbourhood team (wijkteam)")
     JEUGDARTS = "jeugdarts", _("youth doctor (jeugdarts)")
+    GI = "gi", _("certified institution (gecertificeerde instelling)")
+    MEDISCH_SPECIALIST = "medisch_specialist", _("medical specialist (medisch specialist)")
+    RECHTER = "rechter", _("court, Child Protection Board or public prosecutor")
+
+
+class ReferralRoute(models.TextChoices):
+    """Through which route the municipality referred (only with ``ReferrerKind.GEMEENTE``)."""
+
+    WIJKTEAM = "wijkteam", _("neighbourhood team (wijkteam)")
+    SCHOOL = "school", _("school")
     ZELF = "zelf", _("the young person or family themselves")
     OTHER = "other", _("other")
 
@@ -91,6 +106,15 @@ class Trajectory(models.Model):
     )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.REFERRED)
     referrer_kind = models.CharField(_("referred by"), max_length=20, choices=ReferrerKind.choices)
+    referral_route = models.CharField(
+        _("route through the municipality"),
+        max_length=20,
+        choices=ReferralRoute.choices,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="Only when the municipality referred: school, wijkteam, the family themselves or other.",
+    )
     referrer_name = models.CharField(_("name of the referrer"), max_length=200, blank=True)
     referred_on = models.DateField(_("referral date"))
     method_version = models.ForeignKey(
@@ -103,6 +127,15 @@ class Trajectory(models.Model):
     plan_revision = models.PositiveIntegerField(default=0, help_text="Goes up whenever goals change.")
     next_action = models.CharField(_("next action"), max_length=40, blank=True, choices=NextAction.choices)
     next_action_due = models.DateField(_("due"), null=True, blank=True)
+    # The municipality's regisseur (access team contact) for this young person: administrative
+    # contact data, told without content at a step up and at closure (safeguarding.RegisseurNotice).
+    regisseur_name = models.CharField(
+        _("regisseur of the municipality"), max_length=200, blank=True, default="", db_default=""
+    )
+    regisseur_email = models.EmailField(_("e-mail of the regisseur"), blank=True, default="", db_default="")
+    regisseur_phone = models.CharField(
+        _("phone of the regisseur"), max_length=30, blank=True, default="", db_default=""
+    )
     end_reason = models.CharField(_("end reason (JZ588)"), max_length=2, choices=EndReason.choices, blank=True)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     final_gas_t = models.FloatField(_("final GAS T-score"), null=True, blank=True)
@@ -192,6 +225,9 @@ class ModuleRun(models.Model):
         RUNNING = "running", _("running")
         FINISHED = "finished", _("finished, to evaluate")
         EVALUATED = "evaluated", _("evaluated")
+        #: Running when the trajectory ended temporarily (JZ588 20) and then resumed: not delivered,
+        #: not declared; its stop (JW307) has reason 20 on ``finished_on`` (the closure date).
+        INTERRUPTED = "interrupted", _("interrupted (temporarily ended)")
 
     trajectory = models.ForeignKey(Trajectory, on_delete=models.CASCADE, related_name="module_runs")
     module = models.ForeignKey("method.Module", on_delete=models.PROTECT, related_name="runs")
@@ -199,7 +235,7 @@ class ModuleRun(models.Model):
     allocation = models.ForeignKey(
         "contracts.Allocation", null=True, blank=True, on_delete=models.PROTECT, related_name="module_runs"
     )
-    state = models.CharField(max_length=10, choices=State.choices, default=State.RUNNING)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.RUNNING)
     started_on = models.DateField()
     due_on = models.DateField()
     finished_on = models.DateField(null=True, blank=True)

@@ -7,6 +7,7 @@ number of queries whatever the number of clients or events.
 import dataclasses
 import datetime
 import json
+from collections.abc import Iterable
 from uuid import UUID
 
 from django.core.paginator import Page, Paginator
@@ -346,3 +347,26 @@ def allocation_still_to_request(*, trajectory: Trajectory, module_code: str) -> 
     if waiting.exists():
         return False
     return contract_selectors.allocation_covering(client=trajectory.client, module_code=module_code, on=today()) is None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ReferrerValues:
+    """Who referred a young person (administrative: the kind, the route and the referrer's name)."""
+
+    kind: str  # ReferrerKind
+    route: str  # ReferralRoute, only with ReferrerKind.GEMEENTE
+    name: str
+
+
+def referrers_of(*, client_ids: Iterable[int]) -> dict[int, ReferrerValues]:
+    """The referrer of each client's latest trajectory (for the JW315 Verwijzer); clients without
+    a trajectory are missing from the result. One query."""
+    result: dict[int, ReferrerValues] = {}
+    rows = (
+        Trajectory.objects.filter(client_id__in=list(client_ids))
+        .order_by("client_id", "-referred_on", "-id")
+        .values_list("client_id", "referrer_kind", "referral_route", "referrer_name")
+    )
+    for client_id, kind, route, name in rows:
+        result.setdefault(client_id, ReferrerValues(kind=kind, route=route, name=name))
+    return result

@@ -17,6 +17,7 @@ import datetime
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -236,6 +237,19 @@ def step_up_hands_off(trajectory: Trajectory, on: datetime.date, params: Mapping
     )
 
 
+def temporarily_ended_within_period(trajectory: Trajectory, on: datetime.date, params: Mapping[str, Any]) -> str | None:
+    """Only a trajectory ended with JZ588 20 "tijdelijk beëindigd" resumes, and only within
+    ``COACHCARE_TEMPORARY_END_RESUME_DAYS`` after its closure (a later return is a new referral)."""
+    if trajectory.end_reason != "20" or trajectory.closed_on is None:
+        return _("Only a trajectory ended temporarily (end reason 20) can be resumed.")
+    days = settings.COACHCARE_TEMPORARY_END_RESUME_DAYS
+    if on > trajectory.closed_on + datetime.timedelta(days=days):
+        return _("The trajectory ended temporarily more than %(days)s days ago: register the young person again.") % {
+            "days": days
+        }
+    return None
+
+
 def follow_up_due(trajectory: Trajectory, on: datetime.date, params: Mapping[str, Any]) -> str | None:
     if not trajectory.follow_ups.filter(due_on__lte=on).exists():
         return _("No follow-up contact is due yet.")
@@ -275,6 +289,8 @@ TRANSITIONS: dict[str, Transition] = {
                    (), "decide"),
         Transition("close", frozenset(ACTIVE_STATUSES), Status.CLOSED,
                    (end_reason_given, closed_by_gate, step_up_hands_off), "follow_up"),
+        Transition("resume", frozenset({Status.CLOSED, Status.FOLLOW_UP}), Status.INTAKE,
+                   (temporarily_ended_within_period, eligible), "agree_plan"),
         Transition("begin_follow_up", frozenset({Status.CLOSED}), Status.FOLLOW_UP,
                    (follow_up_due,), "follow_up"),
         Transition("archive", frozenset({Status.FOLLOW_UP}), Status.ARCHIVED,

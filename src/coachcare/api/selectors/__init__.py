@@ -27,6 +27,7 @@ from coachcare.api.selectors.coaching import appointment_get as appointment_get
 from coachcare.api.selectors.coaching import appointment_page as appointment_page
 from coachcare.api.selectors.contracts import allocation_get as allocation_get
 from coachcare.api.selectors.contracts import allocation_page as allocation_page
+from coachcare.api.selectors.invoices import invoice_evidence as invoice_evidence
 from coachcare.api.selectors.invoices import invoice_get as invoice_get
 from coachcare.api.selectors.invoices import invoice_page as invoice_page
 from coachcare.api.selectors.measures import response_get as response_get

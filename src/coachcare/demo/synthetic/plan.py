@@ -60,8 +60,8 @@ STRUGGLING_SHARE = 0.15
 GAS_STEPS_STRUGGLING = (-1, 0, 0, 1)
 GBO_STEPS_STRUGGLING = (-1, -1, 0, 1, 2)
 SATISFACTION_WEIGHTS = (3, 7, 20, 40, 30)  # answers 1..5 on the satisfaction questionnaire
-REFERRERS = ["huisarts", "school", "wijkteam", "jeugdarts", "zelf", "other"]
-REFERRER_WEIGHTS = [25, 20, 30, 15, 7, 3]
+REFERRERS = ["huisarts", "gemeente", "jeugdarts", "gi", "medisch_specialist", "rechter"]
+REFERRER_WEIGHTS = [25, 55, 12, 4, 2, 2]
 REFERRER_CHOICES = tuple(zip(REFERRERS, REFERRER_WEIGHTS, strict=True))
 STATUS_CHOICES = tuple((status, round(share * 100)) for status, share in STATUS_MIX)
 #: Not a status: a trajectory closed on a day evenly drawn from the last ``CLOSED_ANY_DAYS`` days,

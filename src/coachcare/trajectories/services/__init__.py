@@ -24,6 +24,7 @@ from coachcare.trajectories.services.closure import (
     follow_up_mark_due,
     follow_up_record,
     trajectory_close,
+    trajectory_resume,
 )
 from coachcare.trajectories.services.intake import (
     agreement_record,
@@ -48,6 +49,7 @@ from coachcare.trajectories.services.referral import (
     referral_register,
     trajectory_allocate,
     trajectory_open,
+    trajectory_regisseur_set,
     trajectory_request_allocation,
 )
 
@@ -79,6 +81,8 @@ __all__ = [
     "trajectory_allocate",
     "trajectory_close",
     "trajectory_open",
+    "trajectory_regisseur_set",
     "trajectory_request_allocation",
+    "trajectory_resume",
     "trajectory_start_intake",
 ]

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint, Event
+from coachcare.contracts import services as contract_services
 from coachcare.core.dates import add_months, today
 from coachcare.measures.models import Informant
 from coachcare.measures.selectors import closure_responses_get
@@ -84,7 +85,7 @@ def trajectory_close(
         measurements = _measurements(locked)
         final = measurements[-1] if measurements else None
         first_due = add_months(on, FOLLOW_UP_MONTHS[0])
-        transition_apply(
+        closure = transition_apply(
             trajectory=locked,
             name="close",
             reason=reason,
@@ -115,6 +116,46 @@ def trajectory_close(
         _care_events_changed()
         # A step up (38/39): the municipality's access team is told after commit (warm hand-off).
         safeguarding_services.handoff_record(trajectory_id=locked.pk, end_reason=end_reason)
+        # The municipality's regisseur, when recorded, gets a content-free notice of this closure.
+        safeguarding_services.regisseur_notice_record(
+            trajectory_id=locked.pk, transition_id=closure.pk, end_reason=end_reason
+        )
+        outcome_inputs_changed(trajectory_ids=[locked.pk])
+    locked.refresh_from_db()
+    return locked
+
+
+def trajectory_resume(*, actor: User, trajectory: Trajectory, reason: str, access_point: AccessPoint) -> Trajectory:
+    """Resume a trajectory ended temporarily (JZ588 20) within ``COACHCARE_TEMPORARY_END_RESUME_DAYS``
+    (state machine transition ``resume``, guard ``temporarily_ended_within_period``).
+
+    The trajectory returns to the intake (plan, then a module); the module that was running at the
+    closure becomes *interrupted*: not delivered and not declared, its stop (JW307, reason 20) on the
+    closure date, its allocation unit given back, and it may be started again (a new JW305). The
+    scheduled follow-ups of the closure are cancelled; the closure stays in the transitions.
+    """
+    _require_writer(actor, trajectory.client)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why the trajectory resumes.")]})
+    on = today()
+    with transaction.atomic():
+        locked = _locked(trajectory)
+        closed_on = locked.closed_on
+        transition_apply(trajectory=locked, name="resume", reason=reason, actor=actor, on=on)
+        interrupted = ModuleRun.objects.filter(trajectory=locked, state=ModuleRun.State.RUNNING).select_related(
+            "allocation"
+        )
+        for run in interrupted:
+            if run.allocation is not None:
+                contract_services.allocation_release(allocation=run.allocation)
+        interrupted.update(state=ModuleRun.State.INTERRUPTED, finished_on=closed_on)
+        FollowUp.objects.filter(trajectory=locked).exclude(state=FollowUp.State.DONE).delete()
+        Trajectory.objects.filter(pk=locked.pk).update(
+            end_reason="", closed_on=None, final_gas_t=None, final_gbo_mean=None, satisfaction_score=None
+        )
+        _log(actor, locked, "trajectory.resume", access_point)
+        _care_events_changed()
         outcome_inputs_changed(trajectory_ids=[locked.pk])
     locked.refresh_from_db()
     return locked

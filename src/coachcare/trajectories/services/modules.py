@@ -70,7 +70,11 @@ def module_start(*, actor: User, trajectory: Trajectory, module_code: str, acces
     with transaction.atomic():
         locked = _locked(trajectory)
         name = "start_module" if locked.status == Status.INTAKE else "continue_module"
-        if ModuleRun.objects.filter(trajectory=locked, module=module).exists():
+        if (
+            ModuleRun.objects.filter(trajectory=locked, module=module)
+            .exclude(state=ModuleRun.State.INTERRUPTED)
+            .exists()
+        ):
             raise ValidationError(_("This module was already followed in this trajectory."))
         due = on + datetime.timedelta(weeks=module.expected_weeks)
         if name == "continue_module":

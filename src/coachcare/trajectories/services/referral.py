@@ -5,9 +5,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from coachcare.access import policy
 from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint, Event
 from coachcare.clients import services as client_services
@@ -20,6 +22,7 @@ from coachcare.method import selectors as method_selectors
 from coachcare.trajectories.deadlines import step_due
 from coachcare.trajectories.models import (
     ACTIVE_STATUSES,
+    ReferralRoute,
     ReferrerKind,
     Status,
     Trajectory,
@@ -28,19 +31,36 @@ from coachcare.trajectories.services._shared import _catalogue_order, _locked, _
 from coachcare.trajectories.state_machine import transition_apply
 
 
+def referral_check(*, referrer_kind: str, referral_route: str) -> None:
+    """A legal referrer, and a route only when the municipality referred."""
+    if referrer_kind not in ReferrerKind.values:
+        raise ValidationError({"referrer_kind": [_("Choose who referred the young person.")]})
+    if referral_route and referral_route not in ReferralRoute.values:
+        raise ValidationError({"referral_route": [_("Choose a route from the list.")]})
+    if referral_route and referrer_kind != ReferrerKind.GEMEENTE:
+        raise ValidationError(
+            {"referral_route": [_("A route is only recorded when the municipality referred the young person.")]}
+        )
+
+
 def trajectory_open(
     *,
     actor: User,
     client: Client,
     referrer_kind: str,
+    referral_route: str = "",
     referrer_name: str = "",
     referred_on: datetime.date | None = None,
     access_point: AccessPoint,
 ) -> Trajectory:
-    """Start a trajectory for a registered young person (aanmelding) on the current method version."""
+    """Start a trajectory for a registered young person (aanmelding) on the current method version.
+
+    ``referrer_kind`` is a legal referrer (``ReferrerKind``, the iJw Verwijzer); ``referral_route``
+    (``ReferralRoute``) says through which route the municipality referred, and only with
+    ``ReferrerKind.GEMEENTE``.
+    """
     _require_writer(actor, client)
-    if referrer_kind not in ReferrerKind.values:
-        raise ValidationError({"referrer_kind": [_("Choose who referred the young person.")]})
+    referral_check(referrer_kind=referrer_kind, referral_route=referral_route)
     if Trajectory.objects.filter(client=client, status__in=ACTIVE_STATUSES).exists():
         raise ValidationError(_("This young person already has an active trajectory."))
     method_version = method_selectors.method_version_current()
@@ -54,6 +74,7 @@ def trajectory_open(
             municipality_id=client.municipality_id,
             coach=client.coach,
             referrer_kind=referrer_kind,
+            referral_route=referral_route,
             referrer_name=referrer_name.strip(),
             referred_on=referred_on,
             method_version=method_version,
@@ -74,6 +95,7 @@ def referral_register(
     birth_date: datetime.date,
     municipality: Any,
     referrer_kind: str,
+    referral_route: str = "",
     referrer_name: str = "",
     email: str = "",
     mobile: str = "",
@@ -96,6 +118,7 @@ def referral_register(
             actor=actor,
             client=client,
             referrer_kind=referrer_kind,
+            referral_route=referral_route,
             referrer_name=referrer_name,
             access_point=access_point,
         )
@@ -151,3 +174,35 @@ def trajectory_allocate(*, actor: User, trajectory: Trajectory, access_point: Ac
         )
         _log(actor, locked, "trajectory.allocate", access_point)
     return locked
+
+
+def trajectory_regisseur_set(
+    *, actor: User, trajectory: Trajectory, name: str, email: str = "", phone: str = "", access_point: AccessPoint
+) -> Trajectory:
+    """Record the municipality's regisseur of this young person (name and contact): by the
+    treating professionals or the municipality's access team (``policy.can_record_regisseur``).
+    Administrative contact data; the regisseur is told without content at a step up and at closure."""
+    if not policy.can_record_regisseur(actor, trajectory.client):
+        raise policy.AccessDenied(_("Only the treating professionals or the access team record the regisseur."))
+    name, email, phone = name.strip(), email.strip(), phone.strip()
+    errors: dict[str, list[str]] = {}
+    if not name:
+        errors["name"] = [_("Give the name of the regisseur.")]
+    if not email and not phone:
+        errors["email"] = [_("Give an e-mail address or a phone number of the regisseur.")]
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors["email"] = [_("Give a valid e-mail address.")]
+    if len(name) > 200 or len(phone) > 30:
+        errors.setdefault("name", []).append(_("The name or phone number is too long."))
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        Trajectory.objects.filter(pk=trajectory.pk).update(
+            regisseur_name=name, regisseur_email=email, regisseur_phone=phone
+        )
+        _log(actor, trajectory, "trajectory.regisseur", access_point, Event.UPDATE)
+    trajectory.refresh_from_db()
+    return trajectory
