@@ -6,7 +6,6 @@ from django.utils.translation import gettext as _
 
 from coachcare.access import policy
 from coachcare.accounts.models import User
-from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients.models import Client
 from coachcare.method import selectors as method_selectors
 from coachcare.method.models import Module
@@ -22,14 +21,6 @@ from coachcare.trajectories.state_machine import StaleTrajectory
 def _require_writer(actor: User, client: Client) -> None:
     if not policy.can_write_clinical(actor, client):
         raise policy.AccessDenied(_("You cannot change this file."))
-
-
-def _log(
-    actor: User, trajectory: Trajectory, action: str, access_point: AccessPoint, event: str = Event.UPDATE
-) -> None:
-    access_log_record(
-        actor=actor, event=event, action=action, client_ids=[trajectory.client.public_id], access_point=access_point
-    )
 
 
 def _locked(trajectory: Trajectory, expected_version: int | None = None) -> Trajectory:

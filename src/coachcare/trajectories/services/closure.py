@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coachcare.accounts.models import User
-from coachcare.audit.services import AccessPoint, Event
+from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.contracts import services as contract_services
 from coachcare.core.dates import add_months, today
 from coachcare.measures.models import Informant
@@ -24,7 +24,7 @@ from coachcare.trajectories.models import (
     Trajectory,
 )
 from coachcare.trajectories.outcome_inputs import outcome_inputs_changed
-from coachcare.trajectories.services._shared import _care_events_changed, _locked, _log, _measurements, _require_writer
+from coachcare.trajectories.services._shared import _care_events_changed, _locked, _measurements, _require_writer
 from coachcare.trajectories.state_machine import consent_gap_for, transition_apply
 
 FOLLOW_UP_MONTHS = (6, 12)
@@ -112,7 +112,13 @@ def trajectory_close(
             transaction.on_commit(
                 functools.partial(follow_up_due_task.using(run_after=run_after).enqueue, follow_up.pk)
             )
-        _log(actor, locked, "trajectory.close", access_point)
+        access_log_record(
+            actor=actor,
+            event=Event.UPDATE,
+            action="trajectory.close",
+            client_ids=[locked.client.public_id],
+            access_point=access_point,
+        )
         _care_events_changed()
         # A step up (38/39): the municipality's access team is told after commit (warm hand-off).
         safeguarding_services.handoff_record(trajectory_id=locked.pk, end_reason=end_reason)
@@ -154,7 +160,13 @@ def trajectory_resume(*, actor: User, trajectory: Trajectory, reason: str, acces
         Trajectory.objects.filter(pk=locked.pk).update(
             end_reason="", closed_on=None, final_gas_t=None, final_gbo_mean=None, satisfaction_score=None
         )
-        _log(actor, locked, "trajectory.resume", access_point)
+        access_log_record(
+            actor=actor,
+            event=Event.UPDATE,
+            action="trajectory.resume",
+            client_ids=[locked.client.public_id],
+            access_point=access_point,
+        )
         _care_events_changed()
         outcome_inputs_changed(trajectory_ids=[locked.pk])
     locked.refresh_from_db()
@@ -205,7 +217,13 @@ def follow_up_record(
             nxt = remaining.order_by("due_on").first()
             assert nxt is not None
             Trajectory.objects.filter(pk=locked.pk).update(next_action="follow_up", next_action_due=nxt.due_on)
-        _log(actor, locked, "trajectory.follow_up", access_point)
+        access_log_record(
+            actor=actor,
+            event=Event.UPDATE,
+            action="trajectory.follow_up",
+            client_ids=[locked.client.public_id],
+            access_point=access_point,
+        )
         outcome_inputs_changed(trajectory_ids=[locked.pk])
     follow_up.refresh_from_db()
     return follow_up
@@ -248,5 +266,11 @@ def closing_summary_get(*, actor: User, trajectory: Trajectory, access_point: Ac
             "gas": trajectory.final_gas_t if trajectory.final_gas_t is not None else "-",
         },
     ]
-    _log(actor, trajectory, "trajectory.closing_summary", access_point, Event.READ)
+    access_log_record(
+        actor=actor,
+        event=Event.READ,
+        action="trajectory.closing_summary",
+        client_ids=[trajectory.client.public_id],
+        access_point=access_point,
+    )
     return ClosingSummary(released=not missing, missing_consent=missing, text="\n".join(lines))

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from coachcare.access import policy
 from coachcare.access.consent import AGE_CONSENT_ALONE, AGE_CONSENT_WITH_PARENTS
 from coachcare.accounts.models import User
-from coachcare.audit.services import AccessPoint, Event
+from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients.models import Client, GezagRelation
 from coachcare.core.dates import age_on, today
 from coachcare.core.files import decrypt_bytes, encrypt_bytes, upload_check
@@ -30,7 +30,7 @@ from coachcare.trajectories.models import (
     Status,
     Trajectory,
 )
-from coachcare.trajectories.services._shared import _claim, _locked, _log, _require_writer
+from coachcare.trajectories.services._shared import _claim, _locked, _require_writer
 from coachcare.trajectories.state_machine import transition_apply
 
 
@@ -135,7 +135,13 @@ def agreement_record(
             agreement.scan_content_type = content_type
             agreement.scan.save("scan", ContentFile(encrypt_bytes(data)), save=False)
         agreement.save()
-        _log(actor, trajectory, f"trajectory.agreement.{kind}", access_point)
+        access_log_record(
+            actor=actor,
+            event=Event.UPDATE,
+            action=f"trajectory.agreement.{kind}",
+            client_ids=[trajectory.client.public_id],
+            access_point=access_point,
+        )
     return agreement
 
 
@@ -147,7 +153,13 @@ def agreement_scan_get(*, actor: User, agreement: Agreement, access_point: Acces
         raise ValidationError(_("This consent has no scan."))
     with agreement.scan.open("rb") as handle:
         data = decrypt_bytes(handle.read())
-    _log(actor, trajectory, "trajectory.agreement.scan", access_point, event=Event.READ)
+    access_log_record(
+        actor=actor,
+        event=Event.READ,
+        action="trajectory.agreement.scan",
+        client_ids=[trajectory.client.public_id],
+        access_point=access_point,
+    )
     return agreement, data
 
 
@@ -183,7 +195,13 @@ def consent_exception_record(
         exception = ConsentException.objects.create(
             trajectory=trajectory, ground=ground, reason=reason.strip(), recorded_by=actor
         )
-        _log(actor, trajectory, "trajectory.consent_exception", access_point)
+        access_log_record(
+            actor=actor,
+            event=Event.UPDATE,
+            action="trajectory.consent_exception",
+            client_ids=[trajectory.client.public_id],
+            access_point=access_point,
+        )
     return exception
 
 
@@ -205,7 +223,13 @@ def consent_exception_decide(
         )
         if not updated:
             raise ValidationError(_("This exception is not waiting for a decision."))
-        _log(actor, trajectory, "trajectory.consent_exception.decision", access_point)
+        access_log_record(
+            actor=actor,
+            event=Event.UPDATE,
+            action="trajectory.consent_exception.decision",
+            client_ids=[trajectory.client.public_id],
+            access_point=access_point,
+        )
     exception.refresh_from_db()
     return exception
 
@@ -221,7 +245,13 @@ def agreement_revoke(*, actor: User, agreement: Agreement, access_point: AccessP
         _require_writer(actor, trajectory.client)
     with transaction.atomic():
         Agreement.objects.filter(pk=agreement.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
-        _log(actor, trajectory, f"trajectory.agreement.{agreement.kind}.revoke", access_point)
+        access_log_record(
+            actor=actor,
+            event=Event.UPDATE,
+            action=f"trajectory.agreement.{agreement.kind}.revoke",
+            client_ids=[trajectory.client.public_id],
+            access_point=access_point,
+        )
 
 
 def trajectory_start_intake(*, actor: User, trajectory: Trajectory, access_point: AccessPoint) -> Trajectory:
@@ -229,7 +259,13 @@ def trajectory_start_intake(*, actor: User, trajectory: Trajectory, access_point
     with transaction.atomic():
         locked = _locked(trajectory)
         transition_apply(trajectory=locked, name="start_intake", actor=actor, on=today())
-        _log(actor, locked, "trajectory.intake", access_point)
+        access_log_record(
+            actor=actor,
+            event=Event.UPDATE,
+            action="trajectory.intake",
+            client_ids=[locked.client.public_id],
+            access_point=access_point,
+        )
     return locked
 
 
@@ -269,7 +305,13 @@ def goal_add(
             trajectory=locked, order=order, kind=kind, text=text.strip(), scale=json.dumps(cleaned), weight=weight
         )
         Trajectory.objects.filter(pk=locked.pk).update(plan_revision=locked.plan_revision + 1, version=F("version") + 1)
-        _log(actor, locked, "trajectory.goal", access_point, Event.CREATE)
+        access_log_record(
+            actor=actor,
+            event=Event.CREATE,
+            action="trajectory.goal",
+            client_ids=[locked.client.public_id],
+            access_point=access_point,
+        )
     trajectory.refresh_from_db()
     return goal
 
@@ -315,5 +357,11 @@ def goal_scores_record(
                 for goal in goals
             ]
         )
-        _log(actor, trajectory, "trajectory.scores", access_point)
+        access_log_record(
+            actor=actor,
+            event=Event.UPDATE,
+            action="trajectory.scores",
+            client_ids=[trajectory.client.public_id],
+            access_point=access_point,
+        )
     return created

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from coachcare.access import policy
 from coachcare.accounts.models import User
-from coachcare.audit.services import AccessPoint
+from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.contracts import selectors as contract_selectors
 from coachcare.contracts import services as contract_services
 from coachcare.core.dates import today
@@ -29,7 +29,6 @@ from coachcare.trajectories.services._shared import (
     _catalogue_order,
     _claim,
     _locked,
-    _log,
     _measurements,
     _module,
     _reliable_change,
@@ -96,7 +95,13 @@ def module_start(*, actor: User, trajectory: Trajectory, module_code: str, acces
         run = ModuleRun.objects.create(
             trajectory=locked, module=module, sequence=sequence, allocation=allocation, started_on=on, due_on=due
         )
-        _log(actor, locked, "trajectory.module_start", access_point)
+        access_log_record(
+            actor=actor,
+            event=Event.UPDATE,
+            action="trajectory.module_start",
+            client_ids=[locked.client.public_id],
+            access_point=access_point,
+        )
         _care_events_changed()
     trajectory.refresh_from_db()
     return run
@@ -116,7 +121,13 @@ def module_finish(*, actor: User, trajectory: Trajectory, access_point: AccessPo
             raise ValidationError(_("No module is running."))
         transition_apply(trajectory=locked, name="finish_module", actor=actor, on=on)
         ModuleRun.objects.filter(pk=run.pk).update(state=ModuleRun.State.FINISHED, finished_on=on)
-        _log(actor, locked, "trajectory.module_finish", access_point)
+        access_log_record(
+            actor=actor,
+            event=Event.UPDATE,
+            action="trajectory.module_finish",
+            client_ids=[locked.client.public_id],
+            access_point=access_point,
+        )
         _care_events_changed()
     trajectory.refresh_from_db()
     run.refresh_from_db()
@@ -224,7 +235,13 @@ def evaluation_decide(
         Trajectory.objects.filter(pk=trajectory.pk).update(
             next_action=next_action, next_action_due=step_due(next_action=next_action, since=today())
         )
-        _log(actor, trajectory, "trajectory.gate_decision", access_point)
+        access_log_record(
+            actor=actor,
+            event=Event.UPDATE,
+            action="trajectory.gate_decision",
+            client_ids=[trajectory.client.public_id],
+            access_point=access_point,
+        )
         outcome_inputs_changed(trajectory_ids=[trajectory.pk])
     return evaluation
 
@@ -255,5 +272,11 @@ def evaluation_approve(
         Trajectory.objects.filter(pk=trajectory.pk).update(
             next_action=next_action, next_action_due=step_due(next_action=next_action, since=today())
         )
-        _log(actor, trajectory, "trajectory.gate_approval", access_point)
+        access_log_record(
+            actor=actor,
+            event=Event.UPDATE,
+            action="trajectory.gate_approval",
+            client_ids=[trajectory.client.public_id],
+            access_point=access_point,
+        )
     return evaluation

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from coachcare.access import policy
 from coachcare.accounts.models import User
-from coachcare.audit.services import AccessPoint, Event
+from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients import services as client_services
 from coachcare.clients.models import Client
 from coachcare.contracts import selectors as contract_selectors
@@ -27,7 +27,7 @@ from coachcare.trajectories.models import (
     Status,
     Trajectory,
 )
-from coachcare.trajectories.services._shared import _catalogue_order, _locked, _log, _module, _require_writer
+from coachcare.trajectories.services._shared import _catalogue_order, _locked, _module, _require_writer
 from coachcare.trajectories.state_machine import transition_apply
 
 
@@ -82,7 +82,13 @@ def trajectory_open(
             next_action="request_allocation",
             next_action_due=step_due(next_action="request_allocation", since=referred_on),
         )
-        _log(actor, trajectory, "trajectory.referral", access_point, Event.CREATE)
+        access_log_record(
+            actor=actor,
+            event=Event.CREATE,
+            action="trajectory.referral",
+            client_ids=[trajectory.client.public_id],
+            access_point=access_point,
+        )
     return trajectory
 
 
@@ -172,7 +178,13 @@ def trajectory_allocate(*, actor: User, trajectory: Trajectory, access_point: Ac
             on=today(),
             params={"module_code": first_module_code(locked)},
         )
-        _log(actor, locked, "trajectory.allocate", access_point)
+        access_log_record(
+            actor=actor,
+            event=Event.UPDATE,
+            action="trajectory.allocate",
+            client_ids=[locked.client.public_id],
+            access_point=access_point,
+        )
     return locked
 
 
@@ -203,6 +215,12 @@ def trajectory_regisseur_set(
         Trajectory.objects.filter(pk=trajectory.pk).update(
             regisseur_name=name, regisseur_email=email, regisseur_phone=phone
         )
-        _log(actor, trajectory, "trajectory.regisseur", access_point, Event.UPDATE)
+        access_log_record(
+            actor=actor,
+            event=Event.UPDATE,
+            action="trajectory.regisseur",
+            client_ids=[trajectory.client.public_id],
+            access_point=access_point,
+        )
     trajectory.refresh_from_db()
     return trajectory
