@@ -38,6 +38,8 @@ from coachcare.demo.synthetic.plan import CLOSED_ANY
 from coachcare.demo.synthetic.population import Into, population_generate
 from coachcare.measures.services import questionnaire_builtin_install
 from coachcare.method.selectors import method_version_current
+from coachcare.monitoring.models import ReferenceCost
+from coachcare.monitoring.services import reference_cost_set
 from coachcare.municipalities.models import Municipality
 from coachcare.municipalities.services import municipalities_import_csv
 from coachcare.providers.models import Provider, Team
@@ -301,6 +303,7 @@ def seed_demo(*, history: int = 0, report: Callable[[str], None] | None = None) 
     )
     if history:
         stage("history of the demo municipality")
+    _demo_reference_cost()
     # Pilot hook (issue 17 item 4): once the pilot model exists, the demo's pilot with its comparison
     # group (usual care) is installed here, over the history above.
     return {
@@ -309,3 +312,21 @@ def seed_demo(*, history: int = 0, report: Callable[[str], None] | None = None) 
         "users": User.objects.count(),
         "clients": Client.objects.count(),
     }
+
+
+#: The demo municipality's reference cost per successful trajectory (what usual care costs it), so
+#: page 1 of the evidence report compares the cost with something. A demo figure, not a real one.
+DEMO_REFERENCE_COST_CENTS = 750_000
+
+
+def _demo_reference_cost() -> None:
+    """Utrecht's policy officer records the reference cost once (kept when it is already set)."""
+    utrecht = Municipality.objects.get(code=DEMO_MUNICIPALITY_CODE)
+    if ReferenceCost.objects.filter(municipality=utrecht).exists():
+        return
+    reference_cost_set(
+        actor=User.objects.get(username="beleid"),
+        municipality=utrecht,
+        amount_cents=DEMO_REFERENCE_COST_CENTS,
+        description="demo: de kosten van een vergelijkbaar traject in de gewone jeugdhulp, een voorbeeldbedrag",
+    )
