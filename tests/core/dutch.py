@@ -176,6 +176,8 @@ ISO_DATE = re.compile(r"(?<![\w/-])\d{4}-\d{2}(?:-\d{2})?(?![\w/-])")
 WORD = re.compile(r"[A-Za-zÀ-ÿ]+(?:[-'_@.][A-Za-zÀ-ÿ]+)*")
 
 URL = re.compile(r"https?://\S+")
+#: A public id ("e36e867f-2689-4906-add1-…"): its hex groups can spell "add" or "bad", and are no words.
+UUID = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
 
 #: Attributes whose value a person reads (or hears from a screen reader).
 READ_ATTRIBUTES = {"title", "alt", "aria-label", "placeholder", "aria-description", "aria-roledescription"}
@@ -226,6 +228,7 @@ def english_in(parts: Iterable[str], *, codes: Iterable[str] = (), data: Iterabl
     found = []
     for part in parts:
         part = URL.sub("", part)  # a link is an address, not words
+        part = UUID.sub("", part)  # nor is a public id
         for name in names:
             part = part.replace(name, "")
         words = sorted({word for word in WORD.findall(part) if word.lower() in ENGLISH_WORDS})
