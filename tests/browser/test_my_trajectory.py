@@ -83,6 +83,7 @@ def test_the_young_person_keeps_answer_and_feedback_after_the_module_and_the_tra
     expect(page.locator("main")).to_contain_text(FEEDBACK)
     page.goto(f"{base}/clients/{portal_ready.public_id}/")
     page.get_by_role("button", name="Module afronden").click()
+    page.get_by_role("button", name="Ja, module afronden").click()  # the confirm step
     expect(page.locator(".coachcare-status")).not_to_have_text("module loopt")
     assert Trajectory.objects.get(client=portal_ready).status == Status.MODULE_EVALUATION
 
