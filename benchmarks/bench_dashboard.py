@@ -18,6 +18,7 @@ municipality has no stored forecast yet, it stores one first (what ``forecast_ch
 """
 
 import argparse
+import datetime
 import os
 import statistics
 import sys
@@ -101,6 +102,27 @@ GROUP BY 1 ORDER BY 1
 """
 
 
+def _pdf_pages(pdf: bytes) -> str:
+    """The page count by poppler's ``pdfinfo`` (Debian package poppler-utils), or "?" without it."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    pdfinfo = shutil.which("pdfinfo")
+    if pdfinfo is None:
+        return "?"
+
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as file:
+        file.write(pdf)
+        file.flush()
+        try:
+            # S603: a fixed program on a temporary file this function wrote.
+            info = subprocess.run([pdfinfo, file.name], capture_output=True, text=True, check=True).stdout  # noqa: S603
+        except (OSError, subprocess.CalledProcessError):
+            return "?"
+    return next((line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")), "?")
+
+
 def percentiles(times: list[float]) -> tuple[float, float]:
     times = sorted(times)
     return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.95))]
@@ -109,6 +131,9 @@ def percentiles(times: list[float]) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument(
+        "--report-repeat", type=int, default=3, help="runs of the evidence report (PDF + CSV); 0 leaves it out"
+    )
     args = parser.parse_args()
 
     import django
@@ -228,6 +253,31 @@ def main() -> None:
     timed("forecast computed (by forecast_check)", lambda: selectors.forecast_build(municipality_id=municipality_id))
     if connection.vendor == "postgresql":
         timed("outcome aggregate, raw SQL (source tables)", raw(SOURCE_SQL))
+    if args.report_repeat:
+        # Issue 17.8: the evidence report of the largest municipality (what `manage.py evidence_report`
+        # does: every figure, the charts, the PDF through WeasyPrint and the CSV), over the last full
+        # year of closing dates; target 20 s or less.
+        from coachcare.monitoring.services import evidence_report_build
+        from coachcare.municipalities.models import Municipality
+
+        municipality = Municipality.objects.get(pk=municipality_id)
+        report_end = today().replace(day=1) - datetime.timedelta(days=1)
+        report_start = report_end.replace(year=report_end.year - 1) + datetime.timedelta(days=1)
+        report_times, report_cpu, report_queries = [], [], 0
+        for _ in range(args.report_repeat):
+            with CaptureQueriesContext(connection) as captured:
+                started, cpu_started = time.perf_counter(), time.process_time()
+                report = evidence_report_build(municipality=municipality, date_from=report_start, date_to=report_end)
+                report_times.append(time.perf_counter() - started)
+                report_cpu.append(time.process_time() - cpu_started)
+            report_queries = len(captured.captured_queries)
+        pages = _pdf_pages(report.pdf)
+        print(
+            f"evidence report, {municipality.name} {report_start} – {report_end} (PDF {len(report.pdf) // 1024} KB, "
+            f"{pages} pages, CSV {len(report.csv) // 1024} KB): best {min(report_times):.1f} s, "
+            f"worst {max(report_times):.1f} s of {args.report_repeat} runs (this process's CPU: best "
+            f"{min(report_cpu):.1f} s), {report_queries} queries (target 20 s)"
+        )
 
 
 if __name__ == "__main__":
