@@ -13,9 +13,14 @@ from coachcare.measures.models import QuestionnaireDefinition, QuestionnaireResp
 from coachcare.method.services import version_key
 
 
-def questionnaire_definition_list(*, respondent: str | None = None) -> QuerySet[QuestionnaireDefinition]:
-    """Active definitions (every version), optionally only those for one respondent."""
-    definitions = QuestionnaireDefinition.objects.filter(is_active=True)
+def questionnaire_definition_list(
+    *, respondent: str | None = None, active: bool | None = True
+) -> QuerySet[QuestionnaireDefinition]:
+    """Definitions (every version): the active ones unless ``active`` says otherwise (``None``:
+    active or not), optionally only those for one respondent."""
+    definitions = QuestionnaireDefinition.objects.all()
+    if active is not None:
+        definitions = definitions.filter(is_active=active)
     return definitions if respondent is None else definitions.filter(respondent=respondent)
 
 
