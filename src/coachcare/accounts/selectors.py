@@ -202,3 +202,13 @@ def staff_change_request_get(*, actor: User, pk: int) -> UserChangeRequest:
         if change_request.pk == pk:
             return change_request
     raise policy.AccessDenied("No such request.")
+
+
+#: What ``User.display_name`` reads (and the role, which the policy reads of a thread's parent):
+#: narrow reads of a related user load at least these.
+USER_NAME_FIELDS = ("first_name", "last_name", "username", "role")
+
+
+def user_name_fields(*, prefix: str) -> list[str]:
+    """``USER_NAME_FIELDS`` of the user behind ``prefix`` (``"coach__"``), for ``only()``."""
+    return [f"{prefix}{name}" for name in USER_NAME_FIELDS]

@@ -2,6 +2,7 @@
 
 import dataclasses
 import datetime
+from uuid import UUID
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Max, QuerySet
@@ -83,6 +84,25 @@ def access_log_people(*, actor: User, client: Client) -> list[AccessLogPerson]:
     ]
 
 
+def access_log_entries_of(*, actor: User, client: Client) -> QuerySet[AccessLogEntry]:
+    """The access-log entries of one client's file, unordered and unlogged, for those the policy
+    gives ACCESS_LOG (``AccessDenied`` otherwise): the caller pages them and logs the look."""
+    policy.require(actor, client, [policy.DataKind.ACCESS_LOG])
+    return AccessLogEntry.objects.filter(client_public_id=client.public_id)
+
+
+def access_log_entry_get(*, actor: User, entry_id: UUID) -> tuple[AccessLogEntry, Client]:
+    """One access-log entry about a client's file, with that client, for those who may open the
+    client and see its log; ``AccessDenied`` otherwise (no existence leak). No log: the caller logs."""
+    entry = AccessLogEntry.objects.filter(entry_id=entry_id, client_public_id__isnull=False).first()
+    if entry is None or entry.client_public_id is None:
+        raise policy.AccessDenied("No such entry, or no access.")
+    client = policy.clients_visible_to(actor).filter(public_id=entry.client_public_id).first()
+    if client is None or not policy.can_see(actor, client, policy.DataKind.ACCESS_LOG):
+        raise policy.AccessDenied("No such entry, or no access.")
+    return entry, client
+
+
 def access_log_for_client(
     *,
     actor: User,
@@ -102,9 +122,8 @@ def access_log_for_client(
     Looking at the log is itself an access to the file, so it is logged too (after reading, so
     the list shows what happened before this look).
     """
-    policy.require(actor, client, [policy.DataKind.ACCESS_LOG])
+    log = access_log_entries_of(actor=actor, client=client)
     chosen = chosen or AccessLogFilter()
-    log = AccessLogEntry.objects.filter(client_public_id=client.public_id)
     entries = _filtered(log, chosen).order_by("-timestamp", "-id")
     own_visits, own_last = 0, None
     if client.user_id is not None and client.user_id == actor.pk:

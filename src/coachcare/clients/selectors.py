@@ -2,7 +2,7 @@
 
 import dataclasses
 import enum
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from uuid import UUID
 
 from django.core.paginator import Page, Paginator
@@ -11,12 +11,30 @@ from django.utils.translation import gettext_lazy as _
 
 from coachcare.access import policy
 from coachcare.accounts.models import User
+from coachcare.accounts.selectors import user_name_fields
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients.models import Client, ClientNote, GezagChange, GezagRelation
 from coachcare.core.dates import age_on, today, years_before
 from coachcare.monitoring import suppression
 
 CASELOAD_PAGE_SIZE = 50
+
+#: What the access policy reads of a client (``kinds_visible``, ``appointment_scope``,
+#: ``can_read_thread``): narrowed reads load at least these, so that checking a row never costs
+#: a query of its own (a deferred field would be loaded row by row).
+POLICY_CLIENT_FIELDS = ("public_id", "birth_date", "coach", "team", "municipality", "user", "provider")
+
+
+def client_policy_fields(*, prefix: str = "") -> list[str]:
+    """``POLICY_CLIENT_FIELDS`` of the client behind ``prefix`` (``"trajectory__client__"``), for ``only()``."""
+    return [f"{prefix}{name}" for name in POLICY_CLIENT_FIELDS]
+
+
+def client_rows_clinical[T](*, actor: User, rows: list[T], client_of: Callable[[T], Client]) -> list[T]:
+    """Defence in depth after a visibility filter: drop any row whose client the policy does not
+    give CLINICAL today."""
+    on = today()
+    return [row for row in rows if policy.can_see(actor, client_of(row), policy.DataKind.CLINICAL, on=on)]
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -82,10 +100,7 @@ def client_list(
     A fixed number of queries whatever the number of clients: one count, one page, one log insert.
     """
     # Lists never load the BSN (it is not shown, and not decrypted for nothing).
-    clients = policy.clients_visible_to(actor).select_related("municipality", "coach", "team").defer("bsn")
-    if search.strip():
-        term = search.strip()
-        clients = clients.filter(Q(family_name__icontains=term) | Q(given_name__icontains=term))
+    clients = clients_visible(actor=actor, search=search).select_related("municipality", "coach", "team").defer("bsn")
     page_obj = Paginator(clients.order_by("family_name", "given_name", "id"), CASELOAD_PAGE_SIZE).get_page(page)
     on = today()
     for client in page_obj.object_list:
@@ -98,6 +113,71 @@ def client_list(
         access_point=access_point,
     )
     return page_obj
+
+
+def clients_visible(*, actor: User, search: str = "") -> QuerySet[Client]:
+    """The clients the actor may see (``policy.clients_visible_to``) whose family or given name
+    contains ``search``; no log (the caller logs the rows it reads), no ordering."""
+    clients = policy.clients_visible_to(actor)
+    if search.strip():
+        term = search.strip()
+        clients = clients.filter(Q(family_name__icontains=term) | Q(given_name__icontains=term))
+    return clients
+
+
+def client_rows() -> QuerySet[Client]:
+    """A narrow read of clients for lists outside the screens (REST): the administrative fields
+    the API shows and what the policy reads, never the BSN."""
+    return Client.objects.select_related("municipality", "team", "coach").only(
+        *POLICY_CLIENT_FIELDS,
+        "given_name",
+        "family_name",
+        "referred_on",
+        "municipality__code",
+        "team__name",
+        *user_name_fields(prefix="coach__"),
+    )
+
+
+def client_rows_allowed(*, actor: User, rows: list[Client]) -> list[Client]:
+    """Defence in depth after ``clients_visible``: the rows whose administrative data the policy
+    gives the actor today."""
+    on = today()
+    return [client for client in rows if policy.DataKind.ADMINISTRATIVE in policy.kinds_visible(actor, client, on=on)]
+
+
+def client_served_get(*, actor: User, public_id: UUID) -> Client:
+    """A client of a module run (FHIR Task) assigned to an e-health module's account
+    (``policy.clients_served_by``); ``AccessDenied`` otherwise. No log: the caller logs."""
+    client = policy.clients_served_by(actor).filter(public_id=public_id).first()
+    if client is None:
+        raise policy.AccessDenied("No such client, or no access.")
+    return client
+
+
+def client_with_kinds_get(*, actor: User, public_id: UUID) -> tuple[Client, frozenset[policy.DataKind]]:
+    """A client the actor may open (``client_get_for_actor``) with the kinds of data the policy
+    gives; an e-health module's account only the client of a Task assigned to it, administrative
+    part only (``policy.MODULE_VENDOR_PATIENT_KINDS``). No log: the caller logs what it reads."""
+    if policy.api_scope(actor) == policy.ApiScope.MODULE_TASKS:
+        return client_served_get(actor=actor, public_id=public_id), policy.MODULE_VENDOR_PATIENT_KINDS
+    client = client_get_for_actor(actor=actor, public_id=public_id)
+    return client, policy.kinds_visible(actor, client)
+
+
+def client_clinical_get(*, actor: User, public_id: UUID) -> Client:
+    """A client whose clinical file the actor may see (no log: the caller logs what it reads)."""
+    client = client_get_for_actor(actor=actor, public_id=public_id)
+    policy.require(actor, client, [policy.DataKind.CLINICAL])
+    return client
+
+
+def client_task_patient_get(*, actor: User, public_id: UUID) -> Client:
+    """The client a search of module runs (FHIR Tasks) is narrowed to: one whose runs the actor
+    may read (an e-health module's account: ``client_served_get``; anyone else: ``client_clinical_get``)."""
+    if policy.api_scope(actor) == policy.ApiScope.MODULE_TASKS:
+        return client_served_get(actor=actor, public_id=public_id)
+    return client_clinical_get(actor=actor, public_id=public_id)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

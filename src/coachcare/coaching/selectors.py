@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from coachcare.access import policy
 from coachcare.access.consent import carer_has_consented, consent_parties_of
 from coachcare.accounts.models import User
+from coachcare.accounts.selectors import user_name_fields
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients import selectors as client_selectors
 from coachcare.clients.models import Client
@@ -454,15 +455,68 @@ def questionnaire_items(definition: QuestionnaireDefinition) -> tuple[str, str, 
 # --- calendar ---------------------------------------------------------------------------------------
 
 
+def _in_scope(scope: policy.AppointmentScope, appointment: Appointment) -> bool:
+    """Whether ``appointment`` falls within what ``policy.appointment_scope`` gives of its client."""
+    return scope == policy.AppointmentScope.ALL or (
+        scope == policy.AppointmentScope.WITH_PARENTS and appointment.with_parents
+    )
+
+
+def appointments_visible(*, actor: User, client: UUID | None = None) -> "models.QuerySet[Appointment]":
+    """The appointments the actor may see (``policy.appointments_visible_to``), optionally of one
+    client; unordered, no log (the caller logs the rows it reads)."""
+    appointments = policy.appointments_visible_to(actor)
+    if client:
+        appointments = appointments.filter(client__public_id=client)
+    return appointments
+
+
+def appointment_rows(appointments: "models.QuerySet[Appointment] | None" = None) -> "models.QuerySet[Appointment]":
+    """A narrow read of ``appointments`` (default: all) for lists outside the screens (REST): what
+    the API shows and the policy reads, nothing more."""
+    appointments = Appointment.objects.all() if appointments is None else appointments
+    return appointments.select_related("client", "trajectory", "created_by").only(
+        "public_id",
+        "starts_at",
+        "ends_at",
+        "kind",
+        "location",
+        "title",
+        "with_parents",
+        "created_at",
+        "client",
+        *client_selectors.client_policy_fields(prefix="client__"),
+        "trajectory__public_id",
+        *user_name_fields(prefix="created_by__"),
+    )
+
+
+def appointment_rows_allowed(*, actor: User, rows: list[Appointment]) -> list[Appointment]:
+    """Defence in depth after ``appointments_visible``: every row checked with
+    ``policy.appointment_scope`` (once per client)."""
+    scopes: dict[int, policy.AppointmentScope] = {}
+    on = today()
+    for row in rows:
+        if row.client_id not in scopes:
+            scopes[row.client_id] = policy.appointment_scope(actor, row.client, on=on)
+    return [row for row in rows if _in_scope(scopes[row.client_id], row)]
+
+
+def appointment_visible_get(*, actor: User, public_id: UUID) -> Appointment:
+    """One appointment the actor may see, read narrowly (``appointment_rows``); ``AccessDenied``
+    otherwise. No log: the caller logs."""
+    appointment = appointment_rows(appointments_visible(actor=actor)).filter(public_id=public_id).first()
+    if appointment is None or not appointment_rows_allowed(actor=actor, rows=[appointment]):
+        raise policy.AccessDenied("No such appointment, or no access.")
+    return appointment
+
+
 def appointment_for_calendar(*, actor: User, public_id: UUID, access_point: AccessPoint) -> Appointment:
     """One appointment the actor may see (young person, professionals; parents when invited)."""
     appointment = Appointment.objects.select_related("client").filter(public_id=public_id).first()
     if appointment is None:
         raise policy.AccessDenied("No such appointment.")
-    scope = policy.appointment_scope(actor, appointment.client)
-    if scope == policy.AppointmentScope.NONE or (
-        scope == policy.AppointmentScope.WITH_PARENTS and not appointment.with_parents
-    ):
+    if not _in_scope(policy.appointment_scope(actor, appointment.client), appointment):
         raise policy.AccessDenied("No such appointment.")
     access_log_record(
         actor=actor,

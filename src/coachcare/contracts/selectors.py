@@ -130,6 +130,37 @@ def allocation_list_for_municipality(
     return page_obj
 
 
+def allocations_visible(*, actor: User, status: str | None = None, client: UUID | None = None) -> QuerySet[Allocation]:
+    """The allocations the actor may see (``policy.allocations_visible_to``) with their client,
+    product and provider (never the BSN), optionally of one status or client; unordered, no log
+    (the caller logs the rows it reads)."""
+    allocations = policy.allocations_visible_to(actor).select_related("client", "product", "contract__provider")
+    allocations = allocations.defer("client__bsn", "client__bsn_hash")
+    if status:
+        allocations = allocations.filter(status=status)
+    if client:
+        allocations = allocations.filter(client__public_id=client)
+    return allocations
+
+
+def allocation_rows_allowed(*, actor: User, rows: list[Allocation]) -> list[Allocation]:
+    """Defence in depth after ``allocations_visible``: every row checked with ``policy.can_see_allocation``."""
+    return [allocation for allocation in rows if policy.can_see_allocation(actor, allocation)]
+
+
+def allocation_visible_get(*, actor: User, public_id: UUID) -> Allocation:
+    """One allocation the actor may see; ``AccessDenied`` otherwise. No log: the caller logs."""
+    allocation = (
+        policy.allocations_visible_to(actor)
+        .select_related("client", "product", "contract__provider")
+        .filter(public_id=public_id)
+        .first()
+    )
+    if allocation is None or not policy.can_see_allocation(actor, allocation):
+        raise policy.AccessDenied("No such allocation, or no access.")
+    return allocation
+
+
 def allocation_get_for_decision(*, actor: User, public_id: UUID, access_point: AccessPoint) -> Allocation:
     """One allocation of a resident of the actor's municipality; ``AccessDenied`` for anything else."""
     if not policy.can_decide_allocations(actor):

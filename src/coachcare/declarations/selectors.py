@@ -44,6 +44,13 @@ def declaration_list_for(*, actor: User, page: int = 1) -> Page[Any]:
     return Paginator(declarations, DECLARATION_PAGE_SIZE).get_page(page)
 
 
+def declarations_visible(*, actor: User, status: str | None = None) -> QuerySet[Declaration]:
+    """The declarations the actor may see (``policy.declarations_visible_to``) with municipality
+    and provider, optionally of one status; unordered. Money and periods, no client data."""
+    declarations = policy.declarations_visible_to(actor).select_related("municipality", "provider")
+    return declarations.filter(status=status) if status else declarations
+
+
 def declaration_get(*, actor: User, public_id: UUID) -> Declaration:
     """One declaration the actor may see; ``AccessDenied`` for anything else (no existence leak)."""
     if not policy.can_see_declarations(actor):

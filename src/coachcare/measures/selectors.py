@@ -8,14 +8,20 @@ from django.db.models import F, QuerySet
 from coachcare.access import policy
 from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint, Event, access_log_record
+from coachcare.clients import selectors as client_selectors
 from coachcare.clients.models import Client
 from coachcare.measures.models import QuestionnaireDefinition, QuestionnaireResponse
 from coachcare.method.services import version_key
 
 
-def questionnaire_definition_list(*, respondent: str | None = None) -> QuerySet[QuestionnaireDefinition]:
-    """Active definitions (every version), optionally only those for one respondent."""
-    definitions = QuestionnaireDefinition.objects.filter(is_active=True)
+def questionnaire_definition_list(
+    *, respondent: str | None = None, active: bool | None = True
+) -> QuerySet[QuestionnaireDefinition]:
+    """Definitions (every version): the active ones unless ``active`` says otherwise (``None``:
+    active or not), optionally only those for one respondent."""
+    definitions = QuestionnaireDefinition.objects.all()
+    if active is not None:
+        definitions = definitions.filter(is_active=active)
     return definitions if respondent is None else definitions.filter(respondent=respondent)
 
 
@@ -53,6 +59,42 @@ def questionnaire_responses_for_client(
         access_point=access_point,
     )
     return responses
+
+
+def responses_clinical(*, actor: User, client: Client | None = None) -> QuerySet[QuestionnaireResponse]:
+    """The submitted responses about clients whose clinical file the actor may see
+    (``policy.clinical_clients_visible_to``), optionally about one client, with definition and
+    client (never the BSN); unordered, no log (the caller logs the rows it reads)."""
+    responses = (
+        QuestionnaireResponse.objects.filter(
+            client__in=policy.clinical_clients_visible_to(actor), status=QuestionnaireResponse.Status.SUBMITTED
+        )
+        .select_related("definition", "client")
+        .defer("client__bsn", "client__bsn_hash")
+    )
+    return responses if client is None else responses.filter(client=client)
+
+
+def response_rows_allowed(*, actor: User, rows: list[QuestionnaireResponse]) -> list[QuestionnaireResponse]:
+    """Defence in depth after ``responses_clinical``: the rows whose client the policy gives CLINICAL today."""
+    return client_selectors.client_rows_clinical(actor=actor, rows=rows, client_of=lambda response: response.client)
+
+
+def response_clinical_get(*, actor: User, public_id: UUID) -> QuestionnaireResponse:
+    """One submitted response whose client's clinical file the actor may see; ``AccessDenied``
+    otherwise. No log: the caller logs."""
+    response = (
+        QuestionnaireResponse.objects.filter(
+            public_id=public_id,
+            client__in=policy.clinical_clients_visible_to(actor),
+            status=QuestionnaireResponse.Status.SUBMITTED,
+        )
+        .select_related("definition", "client")
+        .first()
+    )
+    if response is None or not policy.can_see(actor, response.client, policy.DataKind.CLINICAL):
+        raise policy.AccessDenied("No such response, or no access.")
+    return response
 
 
 def closure_responses_get(*, trajectory_public_id: UUID, codes: Iterable[str]) -> dict[str, QuestionnaireResponse]:

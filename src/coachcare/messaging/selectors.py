@@ -28,7 +28,9 @@ from django.db.models.functions import Coalesce
 
 from coachcare.access import policy
 from coachcare.accounts.models import User
+from coachcare.accounts.selectors import user_name_fields
 from coachcare.audit.services import AccessPoint, Event, access_log_record
+from coachcare.clients import selectors as client_selectors
 from coachcare.core.files import decrypt_bytes
 from coachcare.messaging.models import Attachment, Message, Thread, ThreadRead
 
@@ -85,6 +87,48 @@ def _with_counts(threads: QuerySet[Thread], actor: User) -> QuerySet[Thread]:
 def threads_with_counts(threads: QuerySet[Thread], actor: User) -> QuerySet[Thread]:
     """``threads`` annotated with ``last_message_at`` and the actor's ``unread`` count (no extra query)."""
     return _with_counts(threads, actor)
+
+
+def threads_readable(*, actor: User) -> QuerySet[Thread]:
+    """The threads the actor takes part in (``policy.threads_visible_to``); unordered, no log."""
+    return policy.threads_visible_to(actor)
+
+
+def thread_rows(*, actor: User) -> QuerySet[Thread]:
+    """A narrow read of threads for lists outside the screens (REST): the last message time and the
+    actor's unread count (``threads_with_counts``), the client fields the policy reads and the
+    parent's name."""
+    return (
+        _with_counts(Thread.objects.all(), actor)
+        .select_related("client", "parent")
+        .only(
+            "public_id",
+            "kind",
+            "created_at",
+            "client",
+            *client_selectors.client_policy_fields(prefix="client__"),
+            *user_name_fields(prefix="parent__"),
+        )
+    )
+
+
+def thread_rows_allowed(*, actor: User, rows: list[Thread]) -> list[Thread]:
+    """Defence in depth after ``threads_readable``: every row checked with ``policy.can_read_thread``."""
+    return [thread for thread in rows if policy.can_read_thread(actor, thread)]
+
+
+def message_rows_readable(*, actor: User, thread: Thread) -> QuerySet[Message]:
+    """The messages of ``thread`` the actor may read (``messages_readable``), read narrowly for
+    lists outside the screens (REST): body, time, author's name, attachments; unordered, no log.
+    ``AccessDenied`` when the actor may not read the thread."""
+    if not policy.can_read_thread(actor, thread):
+        raise policy.AccessDenied("No such conversation, or no access.")
+    return (
+        messages_readable(actor=actor, thread=thread)
+        .select_related("author")
+        .only("public_id", "body", "created_at", "author", *user_name_fields(prefix="author__"))
+        .prefetch_related("attachments")
+    )
 
 
 #: Conversations per inbox page. A coach's inbox spans the team's caseload (300 young people and

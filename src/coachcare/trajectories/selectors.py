@@ -11,16 +11,19 @@ from collections.abc import Iterable
 from uuid import UUID
 
 from django.core.paginator import Page, Paginator
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coachcare.access import policy
 from coachcare.accounts.models import User
+from coachcare.accounts.selectors import user_name_fields
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients import selectors as client_selectors
+from coachcare.clients.models import Client
 from coachcare.clients.selectors import ClientFile
 from coachcare.core.dates import age_on, today
+from coachcare.method.models import Module
 from coachcare.trajectories.deadlines import step_deadline
 from coachcare.trajectories.models import (
     ACTIVE_STATUSES,
@@ -304,16 +307,206 @@ def trajectory_get_for_actor(*, actor: User, public_id: UUID, action: str, acces
     Every page of a trajectory shows its clinical content (goal texts, GAS scales, scores, the
     evaluation and its advice), so opening one is logged here, once, as a read with ``action``
     (e.g. ``trajectory.evaluation``): a new trajectory page cannot forget it (NEN 7513)."""
-    trajectory = (
-        Trajectory.objects.select_related("client", "client__municipality", "client__team", "method_version")
-        .filter(public_id=public_id, client__in=policy.clients_visible_to(actor))
-        .first()
+    trajectory = _clinical_get(
+        Trajectory.objects.select_related("client", "client__municipality", "client__team", "method_version"),
+        actor=actor,
+        public_id=public_id,
     )
-    if trajectory is None or not policy.can_see(actor, trajectory.client, policy.DataKind.CLINICAL):
-        raise policy.AccessDenied("No such trajectory, or no access.")
     client_ids = [trajectory.client.public_id]
     access_log_record(actor=actor, event=Event.READ, action=action, client_ids=client_ids, access_point=access_point)
     return trajectory
+
+
+def _clinical_get(trajectories: QuerySet[Trajectory], *, actor: User, public_id: UUID) -> Trajectory:
+    """The trajectory ``public_id`` among ``trajectories`` of a client the actor may open, when the
+    policy gives CLINICAL; ``AccessDenied`` otherwise (no existence leak)."""
+    trajectory = trajectories.filter(public_id=public_id, client__in=policy.clients_visible_to(actor)).first()
+    if trajectory is None or not policy.can_see(actor, trajectory.client, policy.DataKind.CLINICAL):
+        raise policy.AccessDenied("No such trajectory, or no access.")
+    return trajectory
+
+
+# --- narrow reads for the lists outside the screens (REST, FHIR): no log, the caller logs ----------
+
+
+def trajectories_clinical(
+    *,
+    actor: User,
+    status: str | None = None,
+    client: UUID | None = None,
+    created_since: datetime.datetime | None = None,
+) -> QuerySet[Trajectory]:
+    """The trajectories of clients whose clinical file the actor may see
+    (``policy.clinical_clients_visible_to``), optionally of one status or client or created since a
+    moment; unordered."""
+    trajectories = Trajectory.objects.filter(client__in=policy.clinical_clients_visible_to(actor))
+    if status:
+        trajectories = trajectories.filter(status=status)
+    if client:
+        trajectories = trajectories.filter(client__public_id=client)
+    if created_since:
+        trajectories = trajectories.filter(created_at__gte=created_since)
+    return trajectories
+
+
+def trajectory_rows() -> QuerySet[Trajectory]:
+    """Trajectories with what the REST and FHIR views show and the policy reads, nothing more."""
+    return Trajectory.objects.select_related("client", "coach", "method_version").only(
+        "public_id",
+        "status",
+        "next_action",
+        "next_action_due",
+        "referred_on",
+        "closed_on",
+        "end_reason",
+        "created_at",
+        "client",
+        *client_selectors.client_policy_fields(prefix="client__"),
+        "method_version__version",
+        *user_name_fields(prefix="coach__"),
+    )
+
+
+def trajectory_rows_allowed(*, actor: User, rows: list[Trajectory]) -> list[Trajectory]:
+    """Defence in depth after ``trajectories_clinical``: the rows whose client the policy gives CLINICAL today."""
+    return client_selectors.client_rows_clinical(actor=actor, rows=rows, client_of=lambda trajectory: trajectory.client)
+
+
+def trajectory_clinical_get(*, actor: User, public_id: UUID) -> Trajectory:
+    """A trajectory whose clinical content the actor may see (the same checks as
+    ``trajectory_get_for_actor``), read narrowly (``trajectory_rows``); ``AccessDenied`` otherwise."""
+    return _clinical_get(trajectory_rows(), actor=actor, public_id=public_id)
+
+
+def goal_list_for_trajectory(*, actor: User, trajectory: Trajectory) -> QuerySet[Goal]:
+    """The goals of a trajectory with their scores in time order; ``AccessDenied`` without CLINICAL."""
+    policy.require(actor, trajectory.client, [policy.DataKind.CLINICAL])
+    return (
+        Goal.objects.filter(trajectory=trajectory)
+        .select_related("trajectory__client")
+        .prefetch_related(
+            Prefetch("scores", queryset=GoalScore.objects.select_related("module_run").order_by("scored_at", "id"))
+        )
+    )
+
+
+def goal_list_for_client(*, actor: User, client: Client) -> QuerySet[Goal]:
+    """The goals of every trajectory of a client, with their scores; ``AccessDenied`` without CLINICAL."""
+    policy.require(actor, client, [policy.DataKind.CLINICAL])
+    return (
+        Goal.objects.filter(trajectory__client=client).select_related("trajectory__client").prefetch_related("scores")
+    )
+
+
+def goal_clinical_get(*, actor: User, trajectory_id: UUID, order: int) -> Goal:
+    """Goal ``order`` of a trajectory whose client's clinical file the actor may see; ``AccessDenied`` otherwise."""
+    goal = (
+        Goal.objects.select_related("trajectory__client")
+        .prefetch_related("scores")
+        .filter(
+            trajectory__public_id=trajectory_id,
+            order=order,
+            trajectory__client__in=policy.clinical_clients_visible_to(actor),
+        )
+        .first()
+    )
+    if goal is None or not policy.can_see(actor, goal.trajectory.client, policy.DataKind.CLINICAL):
+        raise policy.AccessDenied("No such goal, or no access.")
+    return goal
+
+
+def module_run_rows(*, requester: bool = False) -> QuerySet[ModuleRun]:
+    """Module runs with what the REST and FHIR views show and the policy reads, nothing more.
+
+    The module (a small, immutable catalogue) comes in a second small query rather than two more
+    joins: the planner's cost grows quickly with every joined table. ``requester``: also the
+    trajectory's coach (FHIR Task.requester).
+    """
+    related = ["trajectory__client", "progress"]
+    fields = [
+        "trajectory",
+        "module",
+        "sequence",
+        "state",
+        "started_on",
+        "due_on",
+        "finished_on",
+        "trajectory__public_id",
+        "trajectory__coach",
+        "trajectory__client",
+        *client_selectors.client_policy_fields(prefix="trajectory__client__"),
+        "progress__status",
+        "progress__business_status",
+        "progress__updated_at",
+    ]
+    if requester:
+        related.append("trajectory__coach")
+        fields += user_name_fields(prefix="trajectory__coach__")
+    modules = Module.objects.select_related("method_version").only("code", "name", "method_version__version")
+    return (
+        ModuleRun.objects.select_related(*related).only(*fields).prefetch_related(Prefetch("module", queryset=modules))
+    )
+
+
+def module_runs_readable(
+    *,
+    actor: User,
+    runs: QuerySet[ModuleRun] | None = None,
+    trajectory: Trajectory | None = None,
+    client: Client | None = None,
+    module_code: str | None = None,
+    state: str | None = None,
+) -> QuerySet[ModuleRun]:
+    """``runs`` (default: all) narrowed to the module runs (FHIR Tasks) the actor may read: an
+    e-health module's account those assigned to it (``policy.module_runs_served_by``), everyone
+    else those of clients whose clinical file they see; optionally of one trajectory, client,
+    module or state. Unordered."""
+    runs = ModuleRun.objects.all() if runs is None else runs
+    if policy.api_scope(actor) == policy.ApiScope.MODULE_TASKS:
+        runs = runs.filter(pk__in=policy.module_runs_served_by(actor).values("pk"))
+    else:
+        runs = runs.filter(trajectory__client__in=policy.clinical_clients_visible_to(actor))
+    if trajectory is not None:
+        runs = runs.filter(trajectory=trajectory)
+    if client is not None:
+        runs = runs.filter(trajectory__client=client)
+    if module_code:
+        runs = runs.filter(module__code=module_code)
+    if state:
+        runs = runs.filter(state=state)
+    return runs
+
+
+def module_run_rows_allowed(*, actor: User, rows: list[ModuleRun]) -> list[ModuleRun]:
+    """Defence in depth after ``module_runs_readable``: every row checked with ``policy.can_read_task``."""
+    on = today()
+    return [run for run in rows if policy.can_read_task(actor, run, on=on)]
+
+
+def module_run_readable_get(*, actor: User, trajectory_id: UUID, sequence: int) -> ModuleRun:
+    """Module run ``sequence`` of a trajectory, a FHIR Task the actor may read, with its requester;
+    ``AccessDenied`` otherwise."""
+    run = module_runs_readable(
+        actor=actor, runs=module_run_rows(requester=True).filter(trajectory__public_id=trajectory_id, sequence=sequence)
+    ).first()
+    if run is None or not policy.can_read_task(actor, run):
+        raise policy.AccessDenied("No such task, or no access.")
+    return run
+
+
+def trajectory_counts_by_status(*, municipality_id: int | None = None, team_id: int | None = None) -> dict[str, int]:
+    """The number of trajectories per status (statuses without any are absent), of one
+    municipality, of one team's clients, or of all. Aggregates only: no log.
+
+    A municipality's are counted on the trajectory's own municipality (the client's at referral):
+    an index-only scan of (municipality, status), not a join of every trajectory in the country
+    with the clients."""
+    trajectories = Trajectory.objects.all()
+    if municipality_id is not None:
+        trajectories = trajectories.filter(municipality_id=municipality_id)
+    elif team_id is not None:
+        trajectories = trajectories.filter(client__team_id=team_id)
+    return dict(trajectories.order_by().values_list("status").annotate(n=Count("*")).values_list("status", "n"))
 
 
 def trajectories_pending(*, on: datetime.date) -> QuerySet[FollowUp]:

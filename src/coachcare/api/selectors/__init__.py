@@ -1,12 +1,14 @@
-"""Reads for the REST API and the FHIR server.
+"""Reads for the REST API and the FHIR server: adapters over the apps' own selectors.
 
-Every selector asks the access policy (``coachcare.access.policy``, the same functions as the
-screens) and writes the NEN 7513 access log with channel ``api``; anything the actor may not see
-raises ``AccessDenied``, which both APIs answer with 404 (no existence leak). Every list is a
-cursor page: a fixed number of queries whatever the page or the amount of data.
+Which rows an actor may read comes from the selectors of the app that owns them
+(``clients.selectors``, ``trajectories.selectors``, ``coaching.selectors``, ...), which ask the
+access policy (``coachcare.access.policy``, the same functions as the screens); anything the actor
+may not see raises ``AccessDenied``, which both APIs answer with 404 (no existence leak). These
+modules only page the results (every list is a cursor page: a fixed number of queries whatever the
+page or the amount of data) and write the NEN 7513 access log with channel ``api``; they query no
+model themselves (``tests/api/test_selectors_adapters.py``).
 """
 
-from coachcare.api.selectors._shared import clinical_clients as clinical_clients
 from coachcare.api.selectors.aggregates import INDICATORS_CACHE_SECONDS as INDICATORS_CACHE_SECONDS
 from coachcare.api.selectors.aggregates import Indicators as Indicators
 from coachcare.api.selectors.aggregates import Outcomes as Outcomes
@@ -35,7 +37,6 @@ from coachcare.api.selectors.measures import response_page as response_page
 from coachcare.api.selectors.messaging import message_page as message_page
 from coachcare.api.selectors.messaging import thread_get as thread_get
 from coachcare.api.selectors.messaging import thread_page as thread_page
-from coachcare.api.selectors.practitioners import client_age_today as client_age_today
 from coachcare.api.selectors.practitioners import practitioner_get as practitioner_get
 from coachcare.api.selectors.practitioners import practitioner_ids as practitioner_ids
 from coachcare.api.selectors.trajectories import goal_get as goal_get

@@ -1,11 +1,11 @@
-"""The API's reads: aggregates."""
+"""The API's reads: aggregates. Adapters over ``trajectories.selectors``, ``clients.selectors`` and
+``monitoring.selectors`` (with the small-cell rule of ``monitoring.suppression``), cached per scope."""
 
 import dataclasses
 import datetime
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count
 
 from coachcare.access import policy
 from coachcare.accounts.models import User
@@ -14,7 +14,8 @@ from coachcare.core.dates import today
 from coachcare.monitoring import indicators as monitoring_indicators
 from coachcare.monitoring import selectors as monitoring_selectors
 from coachcare.monitoring import suppression
-from coachcare.trajectories.models import Status, Trajectory
+from coachcare.trajectories import selectors as trajectory_selectors
+from coachcare.trajectories.models import Status
 
 # --- aggregates ---------------------------------------------------------------------------------
 
@@ -61,14 +62,10 @@ def indicators_get(*, actor: User) -> Indicators:
 
 def _indicators_count(*, actor: User, scope: str, scope_id: int | None, outside: bool) -> Indicators:
     bands = client_selectors.client_counts_by_age_band(actor=actor)  # same scope: municipality, team, all
-    trajectories = Trajectory.objects.all()
-    if scope == "municipality" and scope_id is not None:
-        # The trajectory's own municipality (the client's at referral): an index-only scan of
-        # (municipality, status), not a join of every trajectory in the country with the clients.
-        trajectories = trajectories.filter(municipality_id=scope_id)
-    elif scope == "team" and scope_id is not None:
-        trajectories = trajectories.filter(client__team_id=scope_id)
-    counts = dict(trajectories.order_by().values_list("status").annotate(n=Count("*")).values_list("status", "n"))
+    counts = trajectory_selectors.trajectory_counts_by_status(
+        municipality_id=scope_id if scope == "municipality" else None,
+        team_id=scope_id if scope == "team" else None,
+    )
     return Indicators(
         scope=scope,
         suppressed_below=suppression.COUNT_BELOW if outside else None,

@@ -1,19 +1,20 @@
-"""The API's reads: method catalogue (no personal data, no log)."""
+"""The API's reads: method catalogue (no personal data, no log).
+
+Adapters over ``method.selectors`` and ``measures.selectors``: cursor paging and field selection.
+"""
 
 from typing import Any
 
 from coachcare.api.pagination import CursorPage, cursor_paginate
-from coachcare.measures.models import QuestionnaireDefinition
+from coachcare.measures import selectors as measures_selectors
+from coachcare.method import selectors as method_selectors
 from coachcare.method.models import Module
 
 # --- method catalogue (no personal data, no log) --------------------------------------------
 
 
 def module_catalogue_page(*, cursor: str | None, limit: int, version: str | None = None) -> CursorPage[Module]:
-    modules = Module.objects.select_related("method_version").defer("coach_manual")
-    modules = (
-        modules.filter(method_version__version=version) if version else modules.filter(method_version__is_current=True)
-    )
+    modules = method_selectors.module_list(version=version or None, with_manual=False)
     return cursor_paginate(modules, keys=["sequence", "id"], cursor=cursor, limit=limit)
 
 
@@ -21,11 +22,9 @@ def questionnaire_page(*, cursor: str | None, limit: int, active: bool | None = 
     """The questionnaire definitions loaded here (what ``questionnaire`` and
     ``questionnaire_version`` of a response refer to): metadata only, never an instrument's item
     texts (some instruments are licensed). No personal data, not logged."""
-    definitions = QuestionnaireDefinition.objects.only(
+    definitions = measures_selectors.questionnaire_definition_list(active=active).only(
         "code", "version", "name", "respondent", "is_active", "loaded_at"
     )
-    if active is not None:
-        definitions = definitions.filter(is_active=active)
     return cursor_paginate(definitions, keys=["code", "id"], cursor=cursor, limit=limit)
 
 
@@ -34,11 +33,7 @@ def module_by_key(*, key: str) -> Module:
     code, _, version = key.partition(".")
     if not code or not version:
         raise Module.DoesNotExist(key)
-    return (
-        Module.objects.select_related("method_version")
-        .defer("coach_manual")
-        .get(code=code, method_version__version=version)
-    )
+    return method_selectors.module_get(version=version, code=code, with_manual=False)
 
 
 def module_key(module: Module) -> str:

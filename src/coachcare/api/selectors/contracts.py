@@ -1,26 +1,15 @@
-"""The API's reads: allocations, declarations (administrative)."""
+"""The API's reads: allocations (administrative). Adapters over ``contracts.selectors``."""
 
 import dataclasses
 from uuid import UUID
 
-from django.db.models import QuerySet
-
-from coachcare.access import policy
 from coachcare.accounts.models import User
 from coachcare.api.pagination import CursorPage, cursor_paginate
 from coachcare.audit.services import AccessPoint, Event, access_log_record
+from coachcare.contracts import selectors as contract_selectors
 from coachcare.contracts.models import Allocation
 
-# --- allocations, declarations (administrative) -------------------------------------------------
-
-
-def _allocations_visible(actor: User) -> QuerySet[Allocation]:
-    """``policy.allocations_visible_to``."""
-    return policy.allocations_visible_to(actor)
-
-
-def _allowed_allocation(actor: User, allocation: Allocation) -> bool:
-    return policy.can_see_allocation(actor, allocation)
+# --- allocations (administrative) ---------------------------------------------------------------
 
 
 def allocation_page(
@@ -32,14 +21,9 @@ def allocation_page(
     status: str | None = None,
     client: UUID | None = None,
 ) -> CursorPage[Allocation]:
-    allocations = _allocations_visible(actor).select_related("client", "product", "contract__provider")
-    allocations = allocations.defer("client__bsn", "client__bsn_hash")
-    if status:
-        allocations = allocations.filter(status=status)
-    if client:
-        allocations = allocations.filter(client__public_id=client)
+    allocations = contract_selectors.allocations_visible(actor=actor, status=status, client=client)
     page = cursor_paginate(allocations, keys=["requested_at", "id"], cursor=cursor, limit=limit, descending=True)
-    page = dataclasses.replace(page, items=[a for a in page.items if _allowed_allocation(actor, a)])
+    page = dataclasses.replace(page, items=contract_selectors.allocation_rows_allowed(actor=actor, rows=page.items))
     access_log_record(
         actor=actor,
         event=Event.READ,
@@ -51,14 +35,7 @@ def allocation_page(
 
 
 def allocation_get(*, actor: User, public_id: UUID, access_point: AccessPoint) -> Allocation:
-    allocation = (
-        _allocations_visible(actor)
-        .select_related("client", "product", "contract__provider")
-        .filter(public_id=public_id)
-        .first()
-    )
-    if allocation is None or not _allowed_allocation(actor, allocation):
-        raise policy.AccessDenied("No such allocation, or no access.")
+    allocation = contract_selectors.allocation_visible_get(actor=actor, public_id=public_id)
     access_log_record(
         actor=actor,
         event=Event.READ,
