@@ -32,7 +32,8 @@ Rules (docs/legal-basis.md; Jeugdwet 7.3.4/7.3.5):
 
 import datetime
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AnonymousUser
@@ -70,7 +71,34 @@ AGE_OF_MAJORITY = 18
 
 
 class AccessDenied(PermissionError):
-    """Raised when a user asks for data the policy does not allow."""
+    """Raised when a user asks for data the policy does not allow.
+
+    Leaving a view it becomes the 404 page (``access.middleware``): an outsider does not learn
+    whether the client file, trajectory or message exists."""
+
+
+class Refused(AccessDenied):
+    """A refusal the user may be told about, with the reason: the actor can see the thing (or
+    knowing it exists tells nothing) but may not do this with it. Leaving a view it becomes the
+    403 page showing ``message`` (``access.middleware``); everywhere else it is an ``AccessDenied``
+    (the API answers 404, a command fails, the admin shows the message)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@contextmanager
+def refusing(message: str) -> Iterator[None]:
+    """Within the block, an ``AccessDenied`` becomes a ``Refused`` with ``message`` (the 403 page
+    with that reason), for a view whose refusal is said in the view's own words. A ``Refused`` from
+    the service keeps its own message."""
+    try:
+        yield
+    except Refused:
+        raise
+    except AccessDenied as exc:
+        raise Refused(message) from exc
 
 
 def clients_visible_to(user: User, *, on: datetime.date | None = None) -> QuerySet[Client]:
