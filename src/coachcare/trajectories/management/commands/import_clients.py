@@ -7,6 +7,7 @@ from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint
 from coachcare.clients.imports import ImportFailed, clients_import_csv, import_invitations_send
 from coachcare.providers.models import Team
+from coachcare.trajectories import services as trajectory_services
 
 
 class Command(BaseCommand):
@@ -62,6 +63,7 @@ class Command(BaseCommand):
                     text=text,
                     team=chosen,
                     access_point=AccessPoint.command("import_clients"),
+                    open_trajectory=trajectory_services.trajectory_open_for_referrer,
                     progress=progress,
                 )
         except ImportFailed as exc:
