@@ -78,3 +78,26 @@ def test_month_bounds_gives_the_first_and_last_day() -> None:
 def test_month_bounds_refuses_what_is_not_a_month(period: str) -> None:
     with pytest.raises(ValueError, match="not a month"):
         dates.month_bounds(period)
+
+
+def test_add_working_days_skips_the_weekend() -> None:
+    monday, friday, saturday = datetime.date(2026, 11, 30), datetime.date(2026, 12, 4), datetime.date(2026, 12, 5)
+    assert dates.add_working_days(monday, 0) == monday
+    assert dates.add_working_days(monday, 4) == friday
+    assert dates.add_working_days(monday, 5) == datetime.date(2026, 12, 7)  # next Monday
+    assert dates.add_working_days(friday, 1) == datetime.date(2026, 12, 7)
+    assert dates.add_working_days(saturday, 1) == datetime.date(2026, 12, 7)
+    assert dates.add_working_days(saturday, 5) == datetime.date(2026, 12, 11)
+    with pytest.raises(ValueError, match="0 or more"):
+        dates.add_working_days(monday, -1)
+
+
+def test_working_days_between() -> None:
+    friday = datetime.date(2025, 1, 3)
+    assert dates.working_days_between(friday, friday) == 0
+    assert dates.working_days_between(friday, datetime.date(2025, 1, 6)) == 1  # the Monday after
+    assert dates.working_days_between(friday, datetime.date(2025, 1, 17)) == 10  # two weeks later
+    assert dates.working_days_between(friday, datetime.date(2025, 1, 5)) == 0  # a weekend
+    assert dates.working_days_between(datetime.date(2025, 1, 6), friday) == 0  # before the referral
+    # the inverse of add_working_days for a working day
+    assert dates.working_days_between(friday, dates.add_working_days(friday, 7)) == 7

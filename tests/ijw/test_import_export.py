@@ -32,10 +32,11 @@ from coachcare.ijw.messages import (
 )
 from coachcare.ijw.models import IncomingMessage, OutgoingMessage
 from coachcare.ijw.xml import parse, render
-from coachcare.trajectories.models import Goal, ModuleRun, Trajectory
+from coachcare.trajectories.models import Goal, Trajectory
 from tests.contracts.conftest import Contracted
 from tests.contracts.factories import AllocationFactory
 from tests.ijw import samples
+from tests.trajectories.factories import ModuleRunFactory, TrajectoryFactory
 
 MARKER = "KLINISCH-GEHEIM-7731"
 MONTH = "2025-02"
@@ -200,20 +201,16 @@ def care(contracted: Contracted) -> Allocation:
         product=contracted.next,
         requested_at=datetime.datetime(2025, 2, 4, 10, tzinfo=datetime.UTC),
     )
-    trajectory = Trajectory.objects.create(
+    trajectory = TrajectoryFactory.create(
+        closed=True,
         client=world.own,
-        municipality_id=world.own.municipality_id,
-        referrer_kind="gemeente",
         referred_on=datetime.date(2025, 1, 20),
         method_version=contracted.modules[0].method_version,
-        status="closed",
-        end_reason="31",
         closed_on=datetime.date(2025, 2, 25),
     )
-    ModuleRun.objects.create(
+    ModuleRunFactory.create(
         trajectory=trajectory,
         module=contracted.modules[0],
-        sequence=1,
         allocation=allocation,
         started_on=datetime.date(2025, 2, 5),
         due_on=datetime.date(2025, 4, 1),

@@ -2,6 +2,7 @@
 
 import datetime
 import pathlib
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
@@ -9,9 +10,9 @@ from django.core.management import call_command
 from coachcare.contracts.models import Allocation
 from coachcare.ijw import services
 from coachcare.ijw.models import HeldMessage, OutgoingMessage
-from coachcare.trajectories.models import ModuleRun, Trajectory
 from tests.contracts.conftest import Contracted
 from tests.contracts.factories import AllocationFactory
+from tests.trajectories.factories import ModuleRunFactory, TrajectoryFactory
 
 MONTH = "2025-02"
 
@@ -29,28 +30,22 @@ def stop_without_start(contracted: Contracted) -> Allocation:
         end_date=datetime.date(2025, 7, 31),
         requested_at=datetime.datetime(2025, 1, 3, 10, tzinfo=datetime.UTC),
     )
-    trajectory = Trajectory.objects.create(
-        client=world.own,
-        municipality_id=world.own.municipality_id,
-        referrer_kind="gemeente",
-        referred_on=datetime.date(2024, 12, 20),
-        method_version=contracted.modules[0].method_version,
-        status="closed",
-        end_reason="31",
-        closed_on=datetime.date(2025, 2, 25),
-    )
-    ModuleRun.objects.create(
-        trajectory=trajectory,
+    ModuleRunFactory.create(
+        trajectory=TrajectoryFactory.create(
+            closed=True,
+            client=world.own,
+            referred_on=datetime.date(2024, 12, 20),
+            method_version=contracted.modules[0].method_version,
+            closed_on=datetime.date(2025, 2, 25),
+        ),
         module=contracted.modules[0],
-        sequence=1,
         allocation=allocation,
         started_on=datetime.date(2025, 1, 10),
         due_on=datetime.date(2025, 4, 1),
         finished_on=datetime.date(2025, 2, 20),
     )
-    Trajectory.objects.create(  # the referrer of the second client's request (the JW315 Verwijzer)
+    TrajectoryFactory.create(  # the referrer of the second client's request (the JW315 Verwijzer)
         client=world.team,
-        municipality_id=world.team.municipality_id,
         referrer_kind="huisarts",
         referred_on=datetime.date(2025, 2, 1),
         method_version=contracted.modules[0].method_version,
@@ -65,8 +60,6 @@ def stop_without_start(contracted: Contracted) -> Allocation:
 
 
 def _export(contracted: Contracted, out: pathlib.Path, period: str = MONTH) -> tuple[int, str]:
-    from io import StringIO
-
     stdout = StringIO()
     try:
         call_command(

@@ -457,15 +457,6 @@ def _appointment(world: World, trajectory: Trajectory, day: D) -> None:
     )  # fmt: skip
 
 
-def test_working_days_between() -> None:
-    friday = D(2025, 1, 3)
-    assert ind.working_days_between(friday, friday) == 0
-    assert ind.working_days_between(friday, D(2025, 1, 6)) == 1  # the Monday after
-    assert ind.working_days_between(friday, D(2025, 1, 17)) == 10  # two weeks later
-    assert ind.working_days_between(friday, D(2025, 1, 5)) == 0  # a weekend
-    assert ind.working_days_between(D(2025, 1, 6), friday) == 0  # before the referral
-
-
 def test_waiting_times_per_quarter_of_referral(world: World, settings: object) -> None:
     settings.COACHCARE_WAITING_NORM_WORKING_DAYS = 10  # type: ignore[attr-defined]
     friday = D(2025, 1, 3)

@@ -26,8 +26,9 @@ from django.utils.translation import gettext
 from coachcare.accounts.models import User
 from coachcare.api.services import api_token_create
 from coachcare.coaching.models import Appointment
+from coachcare.core import suppression
 from coachcare.monitoring import indicators as ind
-from coachcare.monitoring import services, suppression
+from coachcare.monitoring import services
 from coachcare.trajectories.models import EndReason, Evaluation, Trajectory
 from tests.conftest import World
 from tests.monitoring.test_monitoring import FROM, TO, make_trajectory, scope_a

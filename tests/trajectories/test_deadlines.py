@@ -7,6 +7,7 @@ import pytest
 from django.test import override_settings
 
 from coachcare.audit.services import AccessPoint
+from coachcare.core import dates
 from coachcare.core.dates import today
 from coachcare.trajectories import deadlines, services
 from tests.conftest import World
@@ -17,17 +18,6 @@ AP = AccessPoint(channel="web", address="127.0.0.1")
 MONDAY = datetime.date(2026, 11, 30)
 FRIDAY = datetime.date(2026, 12, 4)
 SATURDAY = datetime.date(2026, 12, 5)
-
-
-def test_working_days_skip_the_weekend() -> None:
-    assert deadlines.add_working_days(MONDAY, 0) == MONDAY
-    assert deadlines.add_working_days(MONDAY, 4) == FRIDAY
-    assert deadlines.add_working_days(MONDAY, 5) == datetime.date(2026, 12, 7)  # next Monday
-    assert deadlines.add_working_days(FRIDAY, 1) == datetime.date(2026, 12, 7)
-    assert deadlines.add_working_days(SATURDAY, 1) == datetime.date(2026, 12, 7)
-    assert deadlines.add_working_days(SATURDAY, 5) == datetime.date(2026, 12, 11)
-    with pytest.raises(ValueError, match="0 or more"):
-        deadlines.add_working_days(MONDAY, -1)
 
 
 @pytest.mark.parametrize(
@@ -72,11 +62,11 @@ def test_the_services_date_each_step_from_the_day_it_began(contracted: World) ->
     trajectory = services.trajectory_open(
         actor=world.coach, client=world.own, referrer_kind="gemeente", referred_on=referred_on, access_point=AP
     )
-    assert trajectory.next_action_due == deadlines.add_working_days(referred_on, 5)
+    assert trajectory.next_action_due == dates.add_working_days(referred_on, 5)
     services.trajectory_request_allocation(actor=world.coach, trajectory=trajectory, access_point=AP)
     waiting = refresh(trajectory)
     assert waiting.next_action == "await_allocation"
-    assert waiting.next_action_due == deadlines.add_working_days(today(), 10)
+    assert waiting.next_action_due == dates.add_working_days(today(), 10)
 
 
 def test_intake_and_plan_are_dated_by_their_norms(contracted: World) -> None:
@@ -84,12 +74,12 @@ def test_intake_and_plan_are_dated_by_their_norms(contracted: World) -> None:
     trajectory = grant(
         world, services.trajectory_open(actor=world.coach, client=world.own, referrer_kind="gemeente", access_point=AP)
     )
-    assert (trajectory.next_action, trajectory.next_action_due) == ("intake", deadlines.add_working_days(today(), 10))
+    assert (trajectory.next_action, trajectory.next_action_due) == ("intake", dates.add_working_days(today(), 10))
 
 
 def test_plan_step_after_intake(contracted: World) -> None:
     trajectory = run_to_intake(contracted)
     assert (trajectory.next_action, trajectory.next_action_due) == (
         "agree_plan",
-        deadlines.add_working_days(today(), 20),
+        dates.add_working_days(today(), 20),
     )

@@ -32,25 +32,23 @@ Rules (docs/legal-basis.md; Jeugdwet 7.3.4/7.3.5):
 
 import datetime
 import enum
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from coachcare.accounts.models import MUNICIPALITY_ROLES, PROVIDER_ROLES, Invitation, Role, User
+from coachcare.api.models import ModuleVendorAccount
 from coachcare.clients.models import Client, GezagRelation, ParentAccessDecision
+from coachcare.coaching.models import Appointment
 from coachcare.contracts.models import Allocation, Contract
 from coachcare.core.dates import age_on, today, years_before
+from coachcare.declarations.models import Declaration
+from coachcare.messaging.models import Thread
 from coachcare.providers.models import Team
-
-if TYPE_CHECKING:
-    from coachcare.api.models import ModuleVendorAccount
-    from coachcare.coaching.models import Appointment
-    from coachcare.declarations.models import Declaration
-    from coachcare.messaging.models import Thread
-    from coachcare.trajectories.models import ModuleRun
+from coachcare.trajectories.models import ModuleRun
 
 
 class DataKind(enum.StrEnum):
@@ -70,7 +68,34 @@ AGE_OF_MAJORITY = 18
 
 
 class AccessDenied(PermissionError):
-    """Raised when a user asks for data the policy does not allow."""
+    """Raised when a user asks for data the policy does not allow.
+
+    Leaving a view it becomes the 404 page (``access.middleware``): an outsider does not learn
+    whether the client file, trajectory or message exists."""
+
+
+class Refused(AccessDenied):
+    """A refusal the user may be told about, with the reason: the actor can see the thing (or
+    knowing it exists tells nothing) but may not do this with it. Leaving a view it becomes the
+    403 page showing ``message`` (``access.middleware``); everywhere else it is an ``AccessDenied``
+    (the API answers 404, a command fails, the admin shows the message)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@contextmanager
+def refusing(message: str) -> Iterator[None]:
+    """Within the block, an ``AccessDenied`` becomes a ``Refused`` with ``message`` (the 403 page
+    with that reason), for a view whose refusal is said in the view's own words. A ``Refused`` from
+    the service keeps its own message."""
+    try:
+        yield
+    except Refused:
+        raise
+    except AccessDenied as exc:
+        raise Refused(message) from exc
 
 
 def clients_visible_to(user: User, *, on: datetime.date | None = None) -> QuerySet[Client]:
@@ -499,8 +524,6 @@ def can_see_ijw_change_requests(user: User) -> bool:
 
 def declarations_visible_to(user: User) -> "QuerySet[Declaration]":
     """The declarations a user may look at (see ``can_see_declarations``)."""
-    from coachcare.declarations.models import Declaration
-
     declarations = Declaration.objects.all()
     if not can_see_declarations(user):
         return declarations.none()
@@ -822,8 +845,6 @@ def appointments_visible_to(user: User) -> "QuerySet[Appointment]":
     """The young person and the treating professionals: all of the client's appointments; a parent
     (gezag, age rules): those they are invited to; nobody else. The set form of
     ``appointment_scope`` (every row is still checked with it)."""
-    from coachcare.coaching.models import Appointment
-
     appointments = Appointment.objects.all()
     if is_care_professional(user):
         return appointments.filter(client__in=clinical_clients_visible_to(user))
@@ -861,8 +882,6 @@ def can_see_practitioner(user: User, practitioner: User) -> bool:
 
 def threads_visible_to(user: User) -> "QuerySet[Thread]":
     """The threads a user may read, as one queryset (inbox, unread badge)."""
-    from coachcare.messaging.models import Thread
-
     threads = Thread.objects.all()
     if not has_message_threads(user):
         return threads.none()
@@ -1115,8 +1134,6 @@ def can_use_fhir_resource(user: User, resource_type: str | None) -> bool:
 
 
 def _module_vendor_account(user: User) -> "ModuleVendorAccount | None":
-    from coachcare.api.models import ModuleVendorAccount
-
     if user.role != Role.MODULE_VENDOR:
         return None
     try:
@@ -1128,8 +1145,6 @@ def _module_vendor_account(user: User) -> "ModuleVendorAccount | None":
 def module_runs_served_by(user: User) -> "QuerySet[ModuleRun]":
     """The module runs (FHIR Tasks) assigned to a ``module-vendor`` account: runs of its modules
     (by code, any method version) for clients of its provider. Nobody else is served."""
-    from coachcare.trajectories.models import ModuleRun
-
     account = _module_vendor_account(user) if _active(user) else None
     if account is None:
         return ModuleRun.objects.none()

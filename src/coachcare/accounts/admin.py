@@ -23,6 +23,7 @@ from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from coachcare.access import policy
+from coachcare.access.refusals import admin_attempt
 from coachcare.accounts.models import Role, User, UserChangeRequest
 from coachcare.accounts.services import (
     user_change_request_approve,
@@ -341,15 +342,15 @@ class UserChangeRequestAdmin(admin.ModelAdmin[UserChangeRequest]):
 
     def _decide(self, request: HttpRequest, change_request: UserChangeRequest, *, approve: bool) -> bool:
         decide = user_change_request_approve if approve else user_change_request_reject
-        try:
-            decide(
+        if not admin_attempt(
+            request,
+            lambda: decide(
                 actor=_actor(request),
                 change_request=change_request,
                 access_point=AccessPoint.from_request(request, channel=Channel.ADMIN),
-            )
-        except (ValidationError, policy.AccessDenied) as exc:
-            text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-            messages.error(request, f"{change_request.target}: {text}")
+            ),
+            subject=str(change_request.target),
+        ):
             return False
         done = _("Approved: the change has taken effect.") if approve else _("Rejected: nothing was changed.")
         messages.success(request, f"{change_request.target}: {done}")

@@ -8,6 +8,7 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
+        # In ready(), not at module level: the app registry must be ready (apps.py loads before models).
         from coachcare.accounts import checks  # noqa: F401  (registers the DigiD settings check)
 
         # Second-factor devices are read-only in the admin, whichever django-otp plugin registered them.

@@ -22,6 +22,8 @@ from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 
 from coachcare.accounts.models import User
+from coachcare.clients.selectors import DigidMatch, digid_account_for_bsn_hash
+from coachcare.clients.services import bsn_hash
 
 logger = logging.getLogger(__name__)
 
@@ -257,8 +259,6 @@ def digid_login_resolve(*, claims: Mapping[str, Any], config: DigidConfig) -> tu
     with that BSN. Never creates anything.
     """
     # Function-level imports: clients sits above accounts (docs/architecture.md, known exceptions).
-    from coachcare.clients.selectors import DigidMatch, digid_account_for_bsn_hash
-    from coachcare.clients.services import bsn_hash
 
     loa = loa_from_claims(claims, config=config)
     if loa is None or loa < config.minimum_loa:

@@ -320,8 +320,8 @@ def _decide(
             team=locked.new_team,
         ):
             if approve and locked.requested_by_id == actor.pk:
-                raise policy.AccessDenied(_("A second administrator approves: not the one who asked."))
-            raise policy.AccessDenied(_("You may not decide on this request."))
+                raise policy.Refused(_("A second administrator approves: not the one who asked."))
+            raise policy.Refused(_("You may not decide on this request."))
         if approve:
             target = User.objects.select_for_update().get(pk=locked.target_id)
             _apply(change_request=locked, target=target)

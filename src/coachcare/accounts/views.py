@@ -390,8 +390,6 @@ def staff_change_request_decide(request: HttpRequest, pk: int, approve: bool) ->
     decide = services.user_change_request_approve if approve else services.user_change_request_reject
     try:
         decide(actor=actor, change_request=change_request, access_point=AccessPoint.from_request(request))
-    except policy.AccessDenied as exc:
-        return HttpResponseForbidden(str(exc))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

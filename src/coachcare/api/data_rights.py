@@ -1,4 +1,4 @@
-"""Data rights of the api app (``privacy/registry.py``): no export section, one destroyer.
+"""Data rights of the api app (``core/data_rights.py``): no export section, one destroyer.
 
 Destruction of a client's file (Jeugdwet 7.3.9, retention) reaches the module progress too.
 
@@ -9,7 +9,7 @@ as ``completed``) stays, like the module runs themselves (administrative: what w
 
 from coachcare.api.models import ModuleProgress
 from coachcare.clients.models import Client
-from coachcare.privacy.registry import destroyer_register
+from coachcare.core.data_rights import destroyer_register
 
 
 def destroy_module_progress_text(client: Client) -> dict[str, int]:

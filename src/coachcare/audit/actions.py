@@ -10,6 +10,8 @@ access point never shows its raw code.
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from coachcare.accounts.models import Role
+
 #: The area of a code: its first part.
 AREA_LABELS: dict[str, Promise] = {
     "account": _("account"),
@@ -128,7 +130,6 @@ def action_label(code: str) -> str:
 
 def role_label(role: str) -> str:
     """The role of a log entry in words: a user role, or the system (a task or a command)."""
-    from coachcare.accounts.models import Role  # imported here: accounts depends on the audit app
 
     if role == "system":
         return str(_("system"))

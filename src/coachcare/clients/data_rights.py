@@ -1,4 +1,4 @@
-"""Data rights of the clients app (``privacy/registry.py``): personal details, parents, the parents'
+"""Data rights of the clients app (``core/data_rights.py``): personal details, parents, the parents'
 access to the file, notes and who opened the file; destruction removes the notes and empties the
 written reasons of the access decisions. The young person gets every section the policy lets them
 see; a parent never gets the young person's own choices about parents (``parent_access``) or the
@@ -13,19 +13,12 @@ from coachcare.access import policy
 from coachcare.accounts.models import User
 from coachcare.audit.models import AccessLogEntry
 from coachcare.clients.models import Client, ClientNote, GezagRelation, ParentAccessDecision
+from coachcare.core.data_rights import Section, destroyer_register, display_name, section_register
 from coachcare.core.dates import age_on, today
-from coachcare.privacy.registry import (
-    Section,
-    clinical,
-    destroyer_register,
-    display_name,
-    kinds,
-    section_register,
-)
 
 
 def personal_details(client: Client, requester: User) -> Section | None:
-    visible = kinds(client, requester)
+    visible = policy.kinds_visible(requester, client)
     if policy.DataKind.ADMINISTRATIVE not in visible:
         return None
     row: dict[str, Any] = {
@@ -46,7 +39,7 @@ def personal_details(client: Client, requester: User) -> Section | None:
 
 
 def parents(client: Client, requester: User) -> Section | None:
-    if policy.DataKind.ADMINISTRATIVE not in kinds(client, requester):
+    if policy.DataKind.ADMINISTRATIVE not in policy.kinds_visible(requester, client):
         return None
     on = today()
     rows = [
@@ -65,7 +58,7 @@ def parents(client: Client, requester: User) -> Section | None:
 
 def parent_access(client: Client, requester: User) -> Section | None:
     # The young person's own choices and the coach's restrictions: declared for the young person only.
-    if not clinical(client, requester):
+    if not policy.can_see(requester, client, policy.DataKind.CLINICAL):
         return None
     rows = [
         {
@@ -81,7 +74,7 @@ def parent_access(client: Client, requester: User) -> Section | None:
 
 
 def notes(client: Client, requester: User) -> Section | None:
-    if not clinical(client, requester):
+    if not policy.can_see(requester, client, policy.DataKind.CLINICAL):
         return None
     rows = [
         {"written_at": note.created_at, "author": display_name(note.author), "text": note.text}
@@ -91,7 +84,7 @@ def notes(client: Client, requester: User) -> Section | None:
 
 
 def access_log(client: Client, requester: User) -> Section | None:
-    if policy.DataKind.ACCESS_LOG not in kinds(client, requester):
+    if policy.DataKind.ACCESS_LOG not in policy.kinds_visible(requester, client):
         return None
     rows = [
         {

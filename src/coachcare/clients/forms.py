@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from coachcare.clients.models import GezagRelation
+from coachcare.core.forms import email_field, mobile_field
 
 
 class NoteForm(forms.Form):
@@ -15,19 +16,8 @@ def _yes_no(value: str) -> bool:
 class ContactForm(forms.Form):
     """The young person's contact details. Validation lives in clients.services (contact_details)."""
 
-    email = forms.CharField(
-        label=_("E-mail address (optional)"),
-        max_length=254,
-        required=False,
-        widget=forms.TextInput(attrs={"type": "email", "autocomplete": "off", "inputmode": "email"}),
-    )
-    mobile = forms.CharField(
-        label=_("Mobile number (optional)"),
-        max_length=30,
-        required=False,
-        help_text=_("For example 06 12345678, or with the country code: +32 470 12 34 56."),
-        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off", "inputmode": "tel"}),
-    )
+    email = email_field(label=_("E-mail address (optional)"))
+    mobile = mobile_field(label=_("Mobile number (optional)"))
 
 
 class CarerForm(ContactForm):

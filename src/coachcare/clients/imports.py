@@ -17,6 +17,7 @@ import io
 import logging
 import smtplib
 from collections.abc import Callable
+from typing import Protocol
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -68,6 +69,12 @@ CARER_COLUMNS = tuple(f"carer{n}_{field}" for n in range(1, MAX_CARERS + 1) for 
 REQUIRED_COLUMNS = ("bsn", "given_name", "family_name", "birth_date", "municipality")
 YES = frozenset({"ja", "j", "yes", "y", "1", "true", "waar"})
 NO = frozenset({"nee", "n", "no", "0", "false", "onwaar", ""})
+
+
+class TrajectoryOpener(Protocol):
+    """Opens a trajectory for a registered young person from the import's referrer column."""
+
+    def __call__(self, *, actor: User, client: Client, referrer: str, access_point: AccessPoint) -> object: ...
 
 
 class ImportFailed(Exception):
@@ -209,11 +216,14 @@ def _carers(*, actor: User, client: Client, row: dict[str, str], access_point: A
 
 
 def _import_row(
-    *, actor: User, team: Team, row: dict[str, str], result: ImportResult, access_point: AccessPoint
+    *,
+    actor: User,
+    team: Team,
+    row: dict[str, str],
+    result: ImportResult,
+    access_point: AccessPoint,
+    open_trajectory: TrajectoryOpener,
 ) -> tuple[str, Client]:
-    from coachcare.trajectories import services as trajectory_services
-    from coachcare.trajectories.models import ReferralRoute, ReferrerKind
-
     try:
         hashed = services.bsn_hash(row.get("bsn", ""))
     except ValidationError as exc:
@@ -257,12 +267,7 @@ def _import_row(
         access_point=access_point,
     )
     if row.get("referrer_kind"):
-        kind, route = row["referrer_kind"], ""
-        if kind in ReferralRoute.values:  # school, wijkteam, zelf, other: the municipality referred by that route
-            kind, route = ReferrerKind.GEMEENTE.value, kind
-        trajectory_services.trajectory_open(
-            actor=actor, client=client, referrer_kind=kind, referral_route=route, access_point=access_point
-        )
+        open_trajectory(actor=actor, client=client, referrer=row["referrer_kind"], access_point=access_point)
     result.registered += 1
     result.family_members_added += _carers(actor=actor, client=client, row=row, access_point=access_point)
     return "registered", client
@@ -274,9 +279,14 @@ def clients_import_csv(
     text: str,
     team: Team | None = None,
     access_point: AccessPoint,
+    open_trajectory: TrajectoryOpener,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> ImportResult:
     """Import the CSV ``text`` as ``actor`` (a coach or team lead) into ``team`` (default: theirs).
+
+    A row with a referrer opens a trajectory through ``open_trajectory`` (the command passes
+    ``trajectories.services.trajectory_open_for_referrer``: trajectories sit above clients, so the
+    caller hands the door in rather than this module reaching up).
 
     Raises ``ImportFailed`` with every error, line by line, and then nothing is saved.
     ``progress(line, last line, what was done)`` is called for each line while no error was found.
@@ -310,7 +320,12 @@ def clients_import_csv(
             try:
                 with transaction.atomic():
                     action, client = _import_row(
-                        actor=actor, team=team, row=row, result=result, access_point=access_point
+                        actor=actor,
+                        team=team,
+                        row=row,
+                        result=result,
+                        access_point=access_point,
+                        open_trajectory=open_trajectory,
                     )
                 result.client_ids.append(client.pk)
             except ValidationError as exc:

@@ -14,8 +14,8 @@ from coachcare.accounts.models import User
 from coachcare.accounts.selectors import user_name_fields
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients.models import Client, ClientNote, GezagChange, GezagRelation
+from coachcare.core import suppression
 from coachcare.core.dates import age_on, today, years_before
-from coachcare.monitoring import suppression
 
 CASELOAD_PAGE_SIZE = 50
 
@@ -186,13 +186,13 @@ class AgeBandCount:
     count: int | None  # None: suppressed (fewer than SMALL_CELL_THRESHOLD)
 
 
-#: Counts below this are never shown outside the provider (the rule: ``monitoring.suppression``).
+#: Counts below this are never shown outside the provider (the rule: ``core.suppression``).
 SMALL_CELL_THRESHOLD = suppression.COUNT_BELOW
 AGE_BANDS: list[tuple[str, int, int]] = [("12-15", 12, 15), ("16-17", 16, 17), ("18-23", 18, 23)]
 
 
 def suppress(count: int) -> int | None:
-    """A lone count (no published total to subtract it from): ``monitoring.suppression``'s primary rule."""
+    """A lone count (no published total to subtract it from): ``core.suppression``'s primary rule."""
     return suppression.count_shown(count)
 
 

@@ -187,7 +187,7 @@ def client_refer(
 
 def client_note_add(*, actor: User, client: Client, text: str, access_point: AccessPoint) -> ClientNote:
     if not policy.can_write_clinical(actor, client):
-        raise policy.AccessDenied(_("You cannot write in this file."))
+        raise policy.Refused(_("You cannot write in this file."))
     if not text.strip():
         raise ValidationError({"text": [_("A note cannot be empty.")]})
     with transaction.atomic():
@@ -518,7 +518,7 @@ def parent_access_consent(
 ) -> ParentAccessDecision:
     """A young person (16 or older) lets a parent see their file."""
     if not policy.is_young_person(actor) or client.user_id != actor.pk:
-        raise policy.AccessDenied(_("Only the young person can give this consent."))
+        raise policy.Refused(_("Only the young person can give this consent."))
     with transaction.atomic():
         decision = ParentAccessDecision.objects.create(
             client=client, parent=parent, kind=ParentAccessDecision.Kind.CONSENTED, recorded_by=actor

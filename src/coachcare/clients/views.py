@@ -44,8 +44,6 @@ def note_add(request: HttpRequest, public_id: UUID) -> HttpResponse:
                 text=form.cleaned_data["text"],
                 access_point=AccessPoint.from_request(request),
             )
-        except policy.AccessDenied:
-            return HttpResponseForbidden(_("You cannot write in this file."))
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -121,15 +119,14 @@ def invite(request: HttpRequest, public_id: UUID) -> HttpResponse:
         messages.error(request, _("Nobody was invited: enter a first name and a valid e-mail address."))
         return redirect(_portal_account(client.public_id))
     try:
-        account_services.invitation_create(
-            actor=actor,
-            target=account_services.YoungPersonTarget(client=client),
-            first_name=form.cleaned_data["first_name"],
-            email=form.cleaned_data["email"],
-            access_point=AccessPoint.from_request(request),
-        )
-    except policy.AccessDenied:
-        return HttpResponseForbidden(_("You cannot invite for this file."))
+        with policy.refusing(_("You cannot invite for this file.")):
+            account_services.invitation_create(
+                actor=actor,
+                target=account_services.YoungPersonTarget(client=client),
+                first_name=form.cleaned_data["first_name"],
+                email=form.cleaned_data["email"],
+                access_point=AccessPoint.from_request(request),
+            )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     except account_views.MAIL_ERRORS:
@@ -151,11 +148,10 @@ def family_member_invite(request: HttpRequest, public_id: UUID, relation_id: int
         messages.error(request, _("Only a parent or carer with gezag can be invited to the portal."))
         return redirect(_family_url(client))
     try:
-        account_services.family_member_invite(
-            actor=actor, relation=relation, access_point=AccessPoint.from_request(request)
-        )
-    except policy.AccessDenied:
-        return HttpResponseForbidden(_("You cannot invite for this file."))
+        with policy.refusing(_("You cannot invite for this file.")):
+            account_services.family_member_invite(
+                actor=actor, relation=relation, access_point=AccessPoint.from_request(request)
+            )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     except account_views.MAIL_ERRORS:

@@ -1,4 +1,4 @@
-"""Data rights of the coaching app (``privacy/registry.py``).
+"""Data rights of the coaching app (``core/data_rights.py``).
 
 - The young person gets their assignment answers (with the coach's feedback), their diary and their
   appointments.
@@ -11,33 +11,38 @@
 
 from django.utils.translation import gettext as _
 
+from coachcare.access import policy
 from coachcare.accounts.models import User
 from coachcare.clients.models import Client
 from coachcare.coaching.models import Appointment, AssignmentAnswer, DiaryEntry, FormDraft
-from coachcare.privacy.registry import Section, clinical, destroyer_register, model_rows, section_register
+from coachcare.core.data_rights import Section, destroyer_register, model_rows, section_register
 
 
 def coaching_for_young_person(client: Client, requester: User) -> Section | None:
-    if not clinical(client, requester):
+    if not policy.can_see(requester, client, policy.DataKind.CLINICAL):
         return None
     answers = AssignmentAnswer.objects.filter(client=client).select_related("module_run", "assignment", "feedback_by")
     diary = DiaryEntry.objects.filter(client=client).select_related("created_by")
     appointments = Appointment.objects.filter(client=client).select_related("trajectory", "created_by")
     rows = [
-        *model_rows(AssignmentAnswer, answers, leave_out="client"),
-        *model_rows(DiaryEntry, diary, leave_out="client"),
-        *model_rows(Appointment, appointments, leave_out="client"),
+        *model_rows(AssignmentAnswer, answers, leave_out="client", client_model=Client),
+        *model_rows(DiaryEntry, diary, leave_out="client", client_model=Client),
+        *model_rows(Appointment, appointments, leave_out="client", client_model=Client),
         # A text kept after an expired session belongs to its writer only (a coach's draft is not the file).
-        *model_rows(FormDraft, FormDraft.objects.filter(client=client, user=requester), leave_out="client"),
+        *model_rows(
+            FormDraft, FormDraft.objects.filter(client=client, user=requester), leave_out="client", client_model=Client
+        ),
     ]
     return _("Assignments, diary and appointments"), rows
 
 
 def coaching_for_parent(client: Client, requester: User) -> Section | None:
-    if not clinical(client, requester):
+    if not policy.can_see(requester, client, policy.DataKind.CLINICAL):
         return None
     invited = Appointment.objects.filter(client=client, with_parents=True).select_related("trajectory", "created_by")
-    return _("Assignments, diary and appointments"), model_rows(Appointment, invited, leave_out="client")
+    return _("Assignments, diary and appointments"), model_rows(
+        Appointment, invited, leave_out="client", client_model=Client
+    )
 
 
 def destroy_coaching(client: Client) -> dict[str, int]:

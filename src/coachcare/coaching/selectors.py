@@ -27,6 +27,7 @@ from coachcare.coaching.models import Appointment, AssignmentAnswer, DiaryEntry
 from coachcare.core.dates import age_on, local_date, today
 from coachcare.measures.engine import item_scale
 from coachcare.measures.models import Informant, QuestionnaireDefinition, QuestionnaireResponse
+from coachcare.measures.selectors import questionnaire_definition_get
 from coachcare.messaging.selectors import unread_oldest_at
 from coachcare.method.models import Assignment, Lesson
 from coachcare.trajectories.models import (
@@ -389,7 +390,6 @@ def due_questionnaire_get(
 ) -> tuple[Client, DueQuestionnaire, QuestionnaireDefinition]:
     """A questionnaire that is due for the young person (about themself) or for a parent (about
     the child ``client_public_id``) now; ``AccessDenied`` otherwise."""
-    from coachcare.measures.selectors import questionnaire_definition_get
 
     if policy.is_parent(actor):
         clients = list(policy.consent_clients(actor, on=today()).filter(public_id__in=_uuids(client_public_id)))

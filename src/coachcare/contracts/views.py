@@ -87,14 +87,13 @@ def allocation_approve(request: HttpRequest, public_id: UUID) -> HttpResponse:
     form = ApproveForm(request.POST)
     if form.is_valid():
         try:
-            services.allocation_approve(
-                actor=actor_of(request),
-                allocation=allocation,
-                access_point=AccessPoint.from_request(request),
-                **form.service_arguments(),
-            )
-        except policy.AccessDenied:
-            return HttpResponseForbidden(_("Only a municipality access team decides on allocations."))
+            with policy.refusing(_("Only a municipality access team decides on allocations.")):
+                services.allocation_approve(
+                    actor=actor_of(request),
+                    allocation=allocation,
+                    access_point=AccessPoint.from_request(request),
+                    **form.service_arguments(),
+                )
         except ValidationError as error:
             service_errors_to_form(form, error, rename=FIELD_NAMES)
         else:
@@ -113,14 +112,13 @@ def allocation_reject(request: HttpRequest, public_id: UUID) -> HttpResponse:
     form = RejectForm(request.POST)
     if form.is_valid():
         try:
-            services.allocation_reject(
-                actor=actor_of(request),
-                allocation=allocation,
-                reason=form.cleaned_data["reason"],
-                access_point=AccessPoint.from_request(request),
-            )
-        except policy.AccessDenied:
-            return HttpResponseForbidden(_("Only a municipality access team decides on allocations."))
+            with policy.refusing(_("Only a municipality access team decides on allocations.")):
+                services.allocation_reject(
+                    actor=actor_of(request),
+                    allocation=allocation,
+                    reason=form.cleaned_data["reason"],
+                    access_point=AccessPoint.from_request(request),
+                )
         except ValidationError as error:
             service_errors_to_form(form, error, rename=FIELD_NAMES)
         else:

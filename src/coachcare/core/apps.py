@@ -8,4 +8,5 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
+        # In ready(), not at module level: the app registry must be ready (apps.py loads before models).
         from coachcare.core import checks  # noqa: F401  (registers the system checks)

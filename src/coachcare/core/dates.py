@@ -62,3 +62,27 @@ def month_bounds(period: str) -> tuple[datetime.date, datetime.date]:
         raise ValueError(f"{period!r} is not a month (YYYY-MM)")
     first = datetime.date(int(period[:4]), int(period[5:]), 1)
     return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
+
+
+def add_working_days(start: datetime.date, days: int) -> datetime.date:
+    """The date ``days`` working days (Monday to Friday) after ``start``; ``start`` itself when 0.
+    Public holidays are not taken out (the step norms, ``trajectories.deadlines``)."""
+    if days < 0:
+        raise ValueError("days must be 0 or more.")
+    moment, left = start, days
+    while left:
+        moment += datetime.timedelta(days=1)
+        if moment.weekday() < 5:
+            left -= 1
+    return moment
+
+
+def working_days_between(start: datetime.date, end: datetime.date) -> int:
+    """Working days (Monday to Friday) after ``start`` up to and including ``end``; 0 when ``end``
+    is not after ``start``. Public holidays are not taken out (the waiting times,
+    ``monitoring.indicators``). The inverse of ``add_working_days`` for a working day ``end``."""
+    if end <= start:
+        return 0
+    weeks, rest = divmod((end - start).days, 7)
+    extra = sum(1 for day in range(1, rest + 1) if (start + datetime.timedelta(days=weeks * 7 + day)).weekday() < 5)
+    return weeks * 5 + extra

@@ -10,7 +10,7 @@
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import render
 from django.utils.encoding import force_str
 
@@ -21,6 +21,15 @@ API_PREFIXES = ("/api/", "/fhir/")
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """``CSRF_FAILURE_VIEW``: the styled 403 for a refused form. ``reason`` is technical: not shown."""
     return render(request, "csrf_failure.html", status=403)
+
+
+def forbidden_response(request: HttpRequest, message: str) -> HttpResponse:
+    """A 403 with ``message``: the styled 403 page for people; the bare message for other systems
+    (``/api/``, ``/fhir/``, whose middleware makes it a problem document) and for htmx requests
+    (which swap in a fragment, not a page)."""
+    if request.path.startswith(API_PREFIXES) or request.headers.get("HX-Request"):
+        return HttpResponseForbidden(message)
+    return render(request, "403.html", {"exception": message}, status=403)
 
 
 class StyledForbiddenMiddleware:
@@ -42,7 +51,7 @@ class StyledForbiddenMiddleware:
         body = force_str(response.content).strip()
         if body.startswith("<") or len(body) > 500:
             return response  # already a page (the 403 template, the CSRF page, the admin)
-        styled = render(request, "403.html", {"exception": body}, status=403)
+        styled = forbidden_response(request, body)
         for header in ("Cache-Control", "Vary"):
             if header in response:
                 styled[header] = response[header]

@@ -7,7 +7,8 @@ from coachcare.trajectories.care_events import care_events_listener_install
 
 def _care_events_sync_on_commit() -> None:
     """After commit, derive the iJw start and stop of care in the background (idempotent)."""
-    from coachcare.declarations.tasks import care_events_sync_task  # the task module imports models
+    # Late: apps.py loads before the app registry is ready, and the task module imports models.
+    from coachcare.declarations.tasks import care_events_sync_task
 
     transaction.on_commit(care_events_sync_task.enqueue)
 

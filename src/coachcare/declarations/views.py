@@ -74,10 +74,8 @@ def declaration_evidence(request: HttpRequest, public_id: UUID) -> HttpResponse:
     actor = actor_of(request)
     if not policy.can_see_delivery_evidence(actor):
         return HttpResponseForbidden(_("You have no access to declarations."))
-    try:
+    with policy.refusing(_("You have no access to declarations.")):
         declaration = selectors.declaration_get(actor=actor, public_id=public_id)
-    except policy.AccessDenied:
-        return HttpResponseForbidden(_("You have no access to declarations."))
     evidence = selectors.delivery_evidence_for(
         actor=actor, declaration=declaration, access_point=AccessPoint.from_request(request)
     )

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from coachcare.core.forms import email_field, mobile_field
 from coachcare.municipalities.models import Municipality
 from coachcare.trajectories.models import ReferralRoute, ReferrerKind
 
@@ -35,16 +36,5 @@ class ReferralForm(forms.Form):
         required=False,
         help_text=_("For example the name of the general practitioner or the school."),
     )
-    email = forms.CharField(
-        label=_("E-mail address of the young person (optional)"),
-        max_length=254,
-        required=False,
-        widget=forms.TextInput(attrs={"type": "email", "autocomplete": "off", "inputmode": "email"}),
-    )
-    mobile = forms.CharField(
-        label=_("Mobile number of the young person (optional)"),
-        max_length=30,
-        required=False,
-        help_text=_("For example 06 12345678, or with the country code: +32 470 12 34 56."),
-        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off", "inputmode": "tel"}),
-    )
+    email = email_field(label=_("E-mail address of the young person (optional)"))
+    mobile = mobile_field(label=_("Mobile number of the young person (optional)"))

@@ -52,8 +52,10 @@ def home(request: HttpRequest) -> HttpResponse:
             actor=user, access_point=AccessPoint.from_request(request), page=page_number(request), search=q
         )
         home_selectors.signals_attach(actor=user, rows=caseload.object_list)
-        context: dict[str, object] = {"page": caseload, "q": q}
-        if role == Role.TEAMLEIDER:
+        # The team lead sees the team's caseload (with a coach column), a coach their own.
+        shows_team = policy.is_team_lead(user)
+        context: dict[str, object] = {"page": caseload, "q": q, "shows_team": shows_team}
+        if shows_team:
             context["age_bands"] = client_selectors.client_counts_by_age_band(actor=user)
         if policy.can_review_gate_decisions(user):
             context["approvals_waiting"] = trajectory_selectors.approval_queue_count(actor=user)

@@ -37,6 +37,7 @@ from coachcare.ijw.messages import (
     Message,
     RequestAnswer,
     Retour,
+    message_name,
 )
 from coachcare.ijw.xml import IjwParseError, message_name_of, parse
 
@@ -286,7 +287,6 @@ class _Checker:
 
 
 def _validate_message(message: Message, *, context: ValidationContext | None) -> list[Violation]:
-    from coachcare.ijw.messages import message_name
 
     check = _Checker(context)
     try:

@@ -1,18 +1,19 @@
-"""Data rights of the measures app (``privacy/registry.py``): the questionnaire responses with their
+"""Data rights of the measures app (``core/data_rights.py``): the questionnaire responses with their
 answers, for the young person and a parent while the policy gives them the clinical file; destruction
 deletes them.
 """
 
 from django.utils.translation import gettext as _
 
+from coachcare.access import policy
 from coachcare.accounts.models import User
 from coachcare.clients.models import Client
+from coachcare.core.data_rights import Section, destroyer_register, display_name, section_register
 from coachcare.measures.models import QuestionnaireResponse
-from coachcare.privacy.registry import Section, clinical, destroyer_register, display_name, section_register
 
 
 def questionnaires(client: Client, requester: User) -> Section | None:
-    if not clinical(client, requester):
+    if not policy.can_see(requester, client, policy.DataKind.CLINICAL):
         return None
     rows = [
         {

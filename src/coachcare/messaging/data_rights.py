@@ -1,4 +1,4 @@
-"""Data rights of the messaging app (``privacy/registry.py``).
+"""Data rights of the messaging app (``core/data_rights.py``).
 
 - The young person gets their own thread with the coach: the thread, its messages, read marks and
   attachments (the file's stored name). Never a parent's thread.
@@ -12,36 +12,41 @@
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
+from coachcare.access import policy
 from coachcare.accounts.models import User
 from coachcare.clients.models import Client
+from coachcare.core.data_rights import Rows, Section, destroyer_register, model_rows, section_register
 from coachcare.messaging.models import Attachment, Message, Thread, ThreadRead
-from coachcare.privacy.registry import Rows, Section, clinical, destroyer_register, model_rows, section_register
 
 
 def _thread_rows(threads: models.QuerySet[Thread]) -> Rows:
     messages = Message.objects.filter(thread__in=threads).select_related("author", "thread")
     return [
-        *model_rows(Thread, threads.select_related("parent").order_by("id"), leave_out="client"),
-        *model_rows(Message, messages, leave_out="thread"),
+        *model_rows(Thread, threads.select_related("parent").order_by("id"), leave_out="client", client_model=Client),
+        *model_rows(Message, messages, leave_out="thread", client_model=Client),
         *model_rows(
             ThreadRead,
             ThreadRead.objects.filter(thread__in=threads).select_related("user").order_by("id"),
             leave_out="thread",
+            client_model=Client,
         ),
         *model_rows(
-            Attachment, Attachment.objects.filter(message__thread__in=threads).order_by("id"), leave_out="message"
+            Attachment,
+            Attachment.objects.filter(message__thread__in=threads).order_by("id"),
+            leave_out="message",
+            client_model=Client,
         ),
     ]
 
 
 def messages_for_young_person(client: Client, requester: User) -> Section | None:
-    if not clinical(client, requester):
+    if not policy.can_see(requester, client, policy.DataKind.CLINICAL):
         return None
     return _("Messages"), _thread_rows(Thread.objects.filter(client=client, kind=Thread.Kind.YOUTH))
 
 
 def messages_for_parent(client: Client, requester: User) -> Section | None:
-    if not clinical(client, requester):
+    if not policy.can_see(requester, client, policy.DataKind.CLINICAL):
         return None
     return _("Messages"), _thread_rows(Thread.objects.filter(client=client, kind=Thread.Kind.PARENT, parent=requester))
 

@@ -87,7 +87,7 @@ def message_post(
     if len(text) > MAX_BODY_LENGTH:
         raise ValidationError({"body": _("A message has at most %(max)d characters.") % {"max": MAX_BODY_LENGTH}})
     checked = attachment_check(upload=attachment) if attachment is not None else None
-    from coachcare.messaging.tasks import message_notify_task
+    from coachcare.messaging.tasks import message_notify_task  # late: the task module imports this one
 
     with transaction.atomic():
         message = Message.objects.create(thread=thread, author=actor, body=text)

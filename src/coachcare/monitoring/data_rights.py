@@ -1,4 +1,4 @@
-"""Data rights of the monitoring app (``privacy/registry.py``): no export section (the summary holds
+"""Data rights of the monitoring app (``core/data_rights.py``): no export section (the summary holds
 numbers, dates and codes only, aggregated before anything is shown), and one destroyer.
 
 The summary copies outcome values (final GAS/GBO, satisfaction, intake GBO, follow-up answers)
@@ -9,8 +9,8 @@ trajectories' destroyer in the same transaction (tested).
 """
 
 from coachcare.clients.models import Client
+from coachcare.core.data_rights import destroyer_register
 from coachcare.monitoring.services import trajectory_outcomes_refresh
-from coachcare.privacy.registry import destroyer_register
 from coachcare.trajectories.models import Trajectory
 
 

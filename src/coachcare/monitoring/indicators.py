@@ -19,7 +19,7 @@ How the figures are computed
   grouped query (``gate_rows``).
 - ``figures_from`` turns aggregates into ``Figure`` objects: value, numerator, denominator.
 - Small-cell suppression (outside the provider) is a presentation matter with one rule for every
-  output: ``monitoring.suppression`` (primary and complementary suppression), applied by
+  output: ``core.suppression`` (primary and complementary suppression), applied by
   ``monitoring.selectors.figures_build``. The end-reason and age-band counts of the cohort tables
   are aggregates of the same grouped query, so the rule sees every published table at once.
 """
@@ -52,10 +52,12 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from coachcare.core.dates import local_date, today
-from coachcare.monitoring import suppression
+from coachcare.coaching.models import Appointment
+from coachcare.core import suppression
+from coachcare.core.dates import local_date, today, working_days_between
+from coachcare.declarations.models import DeclarationStatus
 from coachcare.monitoring.models import GateDecision, TrajectoryOutcome
-from coachcare.trajectories.models import Advice, EndReason, ModuleRun
+from coachcare.trajectories.models import Advice, EndReason, ModuleRun, Trajectory
 
 #: JZ588 codes that mean "ended early" (CBS: uitval).
 DROP_OUT_CODES = (
@@ -76,7 +78,7 @@ INFORMANT_RATES: dict[str, tuple[str, str]] = {
 }
 #: A final GAS T-score at or above this means the agreed goals were achieved (T = 50: as expected).
 GOALS_ACHIEVED_FROM_T = 50.0
-#: Counts below this are suppressed outside the provider (the rule: ``monitoring.suppression``).
+#: Counts below this are suppressed outside the provider (the rule: ``core.suppression``).
 SUPPRESS_BELOW = suppression.COUNT_BELOW
 #: z for a two-sided 95% interval.
 Z_95 = 1.959963984540054
@@ -443,7 +445,6 @@ def closed_outcomes(scope: Scope) -> QuerySet[TrajectoryOutcome]:
 
 def module_cost_expression(prefix: str = "") -> Case:
     """Cost of one module run: the declared amount, else its contract tariff (delivered × tariff)."""
-    from coachcare.declarations.models import DeclarationStatus
 
     return Case(
         When(
@@ -599,16 +600,6 @@ def waiting_norm() -> int:
     return int(getattr(settings, "COACHCARE_WAITING_NORM_WORKING_DAYS", 10))
 
 
-def working_days_between(start: datetime.date, end: datetime.date) -> int:
-    """Working days (Monday to Friday) after ``start`` up to and including ``end``; 0 when ``end``
-    is not after ``start``. Public holidays are not taken out."""
-    if end <= start:
-        return 0
-    weeks, rest = divmod((end - start).days, 7)
-    extra = sum(1 for day in range(1, rest + 1) if (start + datetime.timedelta(days=weeks * 7 + day)).weekday() < 5)
-    return weeks * 5 + extra
-
-
 WAITING_KEYS = ("wc_n", "wc_ok", "wm_n", "wm_ok")
 
 
@@ -621,8 +612,6 @@ def waiting_rows(scope: Scope, *, on: datetime.date | None = None) -> list[dict[
     - ``wc_n`` / ``wm_n``: those, plus the ones still waiting once the norm has passed (on ``on``);
     - ``wc_ok`` / ``wm_ok``: first contact / module within the norm.
     """
-    from coachcare.coaching.models import Appointment
-    from coachcare.trajectories.models import Trajectory
 
     on = on or today()
     norm = waiting_norm()

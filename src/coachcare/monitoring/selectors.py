@@ -3,7 +3,7 @@
 A dashboard page costs a fixed number of queries whatever the data size: one grouped query for the
 outcomes, one for the gate decisions, one for the waiting times, one for the annotations and
 (municipality) one for the stored forecast. Figures are formatted here, with small-cell suppression
-(``monitoring.suppression``) where the viewer is outside the provider (``suppress=True``: the
+(``core.suppression``) where the viewer is outside the provider (``suppress=True``: the
 municipality).
 """
 
@@ -20,15 +20,27 @@ from django.utils.translation import gettext as _
 
 from coachcare.access import policy
 from coachcare.accounts.models import User
-from coachcare.contracts.models import GRANTED_STATUSES, Allocation
+from coachcare.contracts.models import GRANTED_STATUSES, Allocation, Contract
 from coachcare.contracts.money import format_euros
+from coachcare.core import suppression
 from coachcare.core.dates import add_months, today
+from coachcare.declarations.models import DeclarationStatus
 from coachcare.method.models import Module
 from coachcare.monitoring import indicators as ind
-from coachcare.monitoring import suppression
+from coachcare.monitoring import statistics
 from coachcare.monitoring.indicators import Figure, Scope, Unit
-from coachcare.monitoring.models import Annotation, ForecastAlert, ForecastFigure, ReferenceCost
-from coachcare.trajectories.models import ModuleRun
+from coachcare.monitoring.models import (
+    Annotation,
+    ForecastAlert,
+    ForecastFigure,
+    Pilot,
+    QuarterlyReview,
+    ReferenceCost,
+    ReviewAction,
+    TrajectoryOutcome,
+)
+from coachcare.municipalities.models import Municipality
+from coachcare.trajectories.models import EndReason, ModuleRun
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -404,8 +416,6 @@ def figures_build(
     def quality(name: str) -> Cell:
         return dataclasses.replace(count(name), detail=_("of %(total)s") % {"total": closed.text})
 
-    from coachcare.trajectories.models import EndReason
-
     age_other = int(outcome_total.get("closed", 0)) - sum(int(outcome_total.get(f"age_{c}", 0)) for c in ind.AGE_BANDS)
     outcome_total = {**outcome_total, "age_other": age_other}
     return Figures(
@@ -527,8 +537,6 @@ def forecast_build(
             expected[month] += total * overlap / days
             month = add_months(month, 1)
 
-    from coachcare.declarations.models import DeclarationStatus
-
     declared = Q(declaration_line__declaration__status__in=[DeclarationStatus.SUBMITTED, DeclarationStatus.ANSWERED])
     actual_rows = (
         ModuleRun.objects.filter(allocation__contract__municipality_id=municipality_id)
@@ -627,7 +635,6 @@ def annotation_share_choices(*, actor: User) -> list[tuple[int, str]]:
     """The municipalities a provider's lead may share a comment with (those under contract)."""
     if actor.provider_id is None or not policy.can_see_provider_dashboard(actor):
         return []
-    from coachcare.municipalities.models import Municipality
 
     municipalities = Municipality.objects.filter(contracts__provider_id=actor.provider_id).distinct().order_by("name")
     return [(m.pk, m.name) for m in municipalities]
@@ -635,7 +642,6 @@ def annotation_share_choices(*, actor: User) -> list[tuple[int, str]]:
 
 def pilots_visible_to(user: User) -> "QuerySet[Any]":
     """The pilots of the user's municipality (its staff) or provider (its leads)."""
-    from coachcare.monitoring.models import Pilot
 
     pilots = Pilot.objects.select_related("municipality", "provider")
     if policy.can_see_municipality_dashboard(user) and user.municipality_id is not None:
@@ -647,7 +653,6 @@ def pilots_visible_to(user: User) -> "QuerySet[Any]":
 
 def pilots_started_of(*, municipality_id: int) -> "QuerySet[Any]":
     """The municipality's pilots that have started (their definition is frozen)."""
-    from coachcare.monitoring.models import Pilot
 
     return Pilot.objects.select_related("municipality", "provider").filter(
         municipality_id=municipality_id, started_at__isnull=False
@@ -661,8 +666,6 @@ def pilot_outcomes(*, pilot: Any) -> list[PilotOutcome]:
     pilot period (and age range). Differences are pilot minus comparison, with 95% intervals
     (``monitoring.statistics``).
     """
-    from coachcare.monitoring import statistics
-    from coachcare.monitoring.models import TrajectoryOutcome
 
     outcomes = TrajectoryOutcome.objects.filter(
         municipality_id=pilot.municipality_id,
@@ -745,8 +748,6 @@ def quarterly_reviews_visible_to(user: User) -> "QuerySet[Any]":
     with their actions (two queries whatever the number of reviews)."""
     from django.db.models import Prefetch
 
-    from coachcare.monitoring.models import QuarterlyReview, ReviewAction
-
     reviews = QuarterlyReview.objects.select_related("municipality", "provider", "recorded_by").prefetch_related(
         Prefetch("actions", queryset=ReviewAction.objects.order_by("due_on", "pk"))
     )
@@ -760,7 +761,6 @@ def quarterly_reviews_visible_to(user: User) -> "QuerySet[Any]":
 def review_counterparts(*, actor: User) -> list[tuple[int, str]]:
     """Whom the actor can hold a review with: the providers (municipality) or municipalities
     (provider) under contract."""
-    from coachcare.contracts.models import Contract
 
     if policy.can_set_reference_cost(actor) and actor.municipality_id is not None:
         rows = Contract.objects.filter(municipality_id=actor.municipality_id).values_list(
@@ -778,8 +778,6 @@ def review_counterparts(*, actor: User) -> list[tuple[int, str]]:
 def quarterly_reviews_for_report(*, municipality_id: int, date_to: datetime.date, limit: int = 4) -> list[Any]:
     """The municipality's latest reviews held up to the end of the report's period, with their actions."""
     from django.db.models import Prefetch
-
-    from coachcare.monitoring.models import QuarterlyReview, ReviewAction
 
     return list(
         QuarterlyReview.objects.filter(municipality_id=municipality_id, held_on__lte=date_to)

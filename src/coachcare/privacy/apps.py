@@ -10,5 +10,5 @@ class PrivacyConfig(AppConfig):
 
     def ready(self) -> None:
         # Every app that holds client data declares its export sections and destroyers in its own
-        # data_rights.py (privacy/registry.py), found here as the admin finds admin.py; no signals.
+        # data_rights.py (declared against core/data_rights.py), found here as the admin finds admin.py.
         autodiscover_modules("data_rights")

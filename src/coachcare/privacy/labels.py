@@ -130,26 +130,9 @@ FIELD_LABELS: dict[str, Promise] = {
     "attendance": _("Attendance"),
 }
 
-#: The steps of the trajectory's state machine (``trajectories.state_machine.TRANSITIONS``).
-STEP_LABELS: dict[str, Promise] = {
-    "allocate": _("allocation received"),
-    "start_intake": _("intake started"),
-    "start_module": _("module started"),
-    "continue_module": _("next module started"),
-    "finish_module": _("module finished"),
-    "close": _("trajectory closed"),
-    "begin_follow_up": _("follow-up started"),
-    "archive": _("archived"),
-}
-
 
 def field_label(key: str) -> str:
     """The label of an export key; a key without one (a field added later) is spelled out, and
     ``tests/core/test_dutch_everywhere.py`` fails until it gets a label here."""
     label = FIELD_LABELS.get(key)
     return str(label) if label is not None else key.replace("_", " ").capitalize()
-
-
-def step_label(name: str) -> str:
-    label = STEP_LABELS.get(name)
-    return str(label) if label is not None else name.replace("_", " ")

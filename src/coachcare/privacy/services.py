@@ -200,7 +200,7 @@ def destruction_execute(*, actor: User, request: DestructionRequest, access_poin
     """
     client = _client_of(request)
     if not policy.can_decide_destruction(actor, client):
-        raise policy.AccessDenied(_("Only the team lead of this young person's team can do this."))
+        raise policy.Refused(_("Only the team lead of this young person's team can do this."))
     with transaction.atomic():
         locked = _open_locked(request)
         record = _content_destroy(
@@ -227,7 +227,7 @@ def destruction_refuse(
     """Refuse a request: only with a reason (a legal provision, or another person's substantial interest)."""
     client = _client_of(request)
     if not policy.can_decide_destruction(actor, client):
-        raise policy.AccessDenied(_("Only the team lead of this young person's team can do this."))
+        raise policy.Refused(_("Only the team lead of this young person's team can do this."))
     if not reason.strip():
         raise ValidationError(
             {

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
@@ -114,7 +114,7 @@ def parent_access(request: HttpRequest) -> HttpResponse:
     current = ParentAccessDecision.objects.filter(
         client=client, parent=relation.parent, kind=ParentAccessDecision.Kind.CONSENTED, revoked_at__isnull=True
     )
-    try:
+    with policy.refusing(_("Only the young person can give this consent.")):
         if allow and not current.exists():
             client_services.parent_access_consent(
                 actor=actor, client=client, parent=relation.parent, access_point=access_point
@@ -122,8 +122,6 @@ def parent_access(request: HttpRequest) -> HttpResponse:
         elif not allow:
             for decision in current:
                 client_services.parent_access_revoke(actor=actor, decision=decision, access_point=access_point)
-    except policy.AccessDenied:
-        return HttpResponseForbidden(_("Only the young person can give this consent."))
     messages.success(request, _("Your choice has been saved."))
     return redirect("privacy:consent")
 
@@ -227,8 +225,6 @@ def destruction_requests(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("The request has been refused; the reason has been recorded."))
                 return redirect("privacy:destruction_requests")
             failed = item.public_id
-        except policy.AccessDenied:
-            return HttpResponseForbidden(_("Only the team lead of this young person's team can do this."))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             failed = item.public_id

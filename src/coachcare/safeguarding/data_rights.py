@@ -1,4 +1,4 @@
-"""Data rights of the safeguarding app (``privacy/registry.py``): no export section, one destroyer.
+"""Data rights of the safeguarding app (``core/data_rights.py``): no export section, one destroyer.
 
 Destruction of a client's file (Jeugdwet 7.3.9, retention) reaches the meldcode too.
 
@@ -7,7 +7,7 @@ consulted, the weighing): the destroyer deletes them, like the notes.
 """
 
 from coachcare.clients.models import Client
-from coachcare.privacy.registry import destroyer_register
+from coachcare.core.data_rights import destroyer_register
 from coachcare.safeguarding.models import MeldcodeCase, MeldcodeStep
 
 

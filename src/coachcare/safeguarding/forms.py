@@ -1,6 +1,7 @@
 from typing import Any
 
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from coachcare.accounts.models import User
@@ -12,6 +13,19 @@ YES_NO = [("", _("not answered")), ("yes", _("yes")), ("no", _("no"))]
 
 def _yes_no(value: str) -> bool | None:
     return {"yes": True, "no": False}.get(value)
+
+
+def _yes_no_field(name: str) -> forms.TypedChoiceField:
+    """An optional yes/no question of the afwegingskader, labelled as ``MeldcodeStep.<name>``."""
+    field = MeldcodeStep._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return forms.TypedChoiceField(
+        label=field.verbose_name,
+        choices=YES_NO,
+        coerce=_yes_no,
+        empty_value=None,
+        required=False,
+    )
 
 
 class TeamLeadField(forms.ModelChoiceField[User]):
@@ -29,41 +43,11 @@ class MeldcodeStepForm(forms.Form):
         label=_("Consulted (step 2)"), choices=[("", ""), *MeldcodeStep.Consulted.choices], required=False
     )
     consulted_name = forms.CharField(label=_("Name of who was consulted"), max_length=200, required=False)
-    suspicion = forms.TypedChoiceField(
-        label=MeldcodeStep._meta.get_field("suspicion").verbose_name,
-        choices=YES_NO,
-        coerce=_yes_no,
-        empty_value=None,
-        required=False,
-    )
-    unsafe = forms.TypedChoiceField(
-        label=MeldcodeStep._meta.get_field("unsafe").verbose_name,
-        choices=YES_NO,
-        coerce=_yes_no,
-        empty_value=None,
-        required=False,
-    )
-    can_help = forms.TypedChoiceField(
-        label=MeldcodeStep._meta.get_field("can_help").verbose_name,
-        choices=YES_NO,
-        coerce=_yes_no,
-        empty_value=None,
-        required=False,
-    )
-    help_accepted = forms.TypedChoiceField(
-        label=MeldcodeStep._meta.get_field("help_accepted").verbose_name,
-        choices=YES_NO,
-        coerce=_yes_no,
-        empty_value=None,
-        required=False,
-    )
-    lasting_safety = forms.TypedChoiceField(
-        label=MeldcodeStep._meta.get_field("lasting_safety").verbose_name,
-        choices=YES_NO,
-        coerce=_yes_no,
-        empty_value=None,
-        required=False,
-    )
+    suspicion = _yes_no_field("suspicion")
+    unsafe = _yes_no_field("unsafe")
+    can_help = _yes_no_field("can_help")
+    help_accepted = _yes_no_field("help_accepted")
+    lasting_safety = _yes_no_field("lasting_safety")
     decision = forms.ChoiceField(
         label=_("Decision (step 5)"), choices=[("", ""), *MeldcodeCase.Decision.choices], required=False
     )

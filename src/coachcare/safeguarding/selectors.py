@@ -13,6 +13,7 @@ from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients.models import Client
 from coachcare.providers.models import Provider
 from coachcare.safeguarding.models import MeldcodeCase, MeldcodeStep
+from coachcare.safeguarding.services import AFWEGINGSKADER_FIELDS, afwegingskader_advice
 
 
 def crisis_providers_for(*, user: object) -> list[Provider]:
@@ -68,7 +69,6 @@ class MeldcodeCaseView:
 
 def meldcode_case_get(*, actor: User, public_id: UUID, access_point: AccessPoint) -> MeldcodeCaseView:
     """One meldcode case with its steps, for its client's coach or team lead. Logged as a read."""
-    from coachcare.safeguarding.services import AFWEGINGSKADER_FIELDS, afwegingskader_advice
 
     case = (
         MeldcodeCase.objects.select_related("client__team", "client__coach", "opened_by", "team_lead")

@@ -155,6 +155,7 @@ def handoff_record(*, trajectory_id: int, end_reason: str) -> HandoffNotice | No
     """Called by ``trajectories.services.trajectory_close`` in its transaction: a closure with end
     reason 38 or 39 (care steps up elsewhere) is handed off to the municipality's access team.
     The notice is e-mailed after commit (``handoff_notify_task``); nothing else is recorded."""
+    # Late: safeguarding.tasks imports this module (the task calls handoff_notify).
     from coachcare.safeguarding.tasks import handoff_notify_task
 
     if end_reason not in HANDOFF_END_REASONS:
@@ -203,14 +204,17 @@ def handoff_notify(*, notice_id: int) -> int:
     return sent
 
 
-def regisseur_notice_record(*, trajectory_id: int, transition_id: int, end_reason: str) -> RegisseurNotice | None:
+def regisseur_notice_record(
+    *, trajectory_id: int, transition_id: int, end_reason: str, has_regisseur: bool
+) -> RegisseurNotice | None:
     """Called by ``trajectories.services.trajectory_close`` in its transaction: when the trajectory
-    records a regisseur with an e-mail address, one notice for this closure (a step up with 38/39,
-    else a closure), e-mailed after commit (``regisseur_notify_task``)."""
+    records a regisseur with an e-mail address (``has_regisseur``, from the locked trajectory row the
+    caller holds), one notice for this closure (a step up with 38/39, else a closure), e-mailed
+    after commit (``regisseur_notify_task``)."""
+    # Late: safeguarding.tasks imports this module (the task calls regisseur_notify).
     from coachcare.safeguarding.tasks import regisseur_notify_task
-    from coachcare.trajectories.models import Trajectory
 
-    if not Trajectory.objects.filter(pk=trajectory_id).exclude(regisseur_email="").exists():
+    if not has_regisseur:
         return None
     kind = RegisseurNotice.Kind.STEP_UP if end_reason in HANDOFF_END_REASONS else RegisseurNotice.Kind.CLOSURE
     notice, created = RegisseurNotice.objects.get_or_create(

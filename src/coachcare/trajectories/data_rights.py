@@ -1,4 +1,4 @@
-"""Data rights of the trajectories app (``privacy/registry.py``): trajectories, goals, goal scores,
+"""Data rights of the trajectories app (``core/data_rights.py``): trajectories, goals, goal scores,
 modules, evaluations and decisions, the steps taken and the consents; the young person and a parent
 get them while the policy gives them the clinical file. Destruction deletes the goals, scores,
 evaluations, consents (with the scans of paper consents) and consent exceptions, and empties the
@@ -8,13 +8,15 @@ reasons of steps, the follow-up answers and the outcome values.
 import json
 
 from django.db import models, transaction
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from coachcare.access import policy
 from coachcare.accounts.models import User
 from coachcare.audit.actions import role_label
 from coachcare.clients.models import Client
-from coachcare.privacy.labels import step_label
-from coachcare.privacy.registry import Section, clinical, destroyer_register, display_name, section_register
+from coachcare.core.data_rights import Section, destroyer_register, display_name, section_register
 from coachcare.trajectories.models import (
     Agreement,
     ConsentException,
@@ -27,13 +29,30 @@ from coachcare.trajectories.models import (
     TrajectoryTransition,
 )
 
+#: The words for the steps of the trajectory's state machine (``trajectories.state_machine.TRANSITIONS``).
+STEP_LABELS: dict[str, Promise] = {
+    "allocate": gettext_lazy("allocation received"),
+    "start_intake": gettext_lazy("intake started"),
+    "start_module": gettext_lazy("module started"),
+    "continue_module": gettext_lazy("next module started"),
+    "finish_module": gettext_lazy("module finished"),
+    "close": gettext_lazy("trajectory closed"),
+    "begin_follow_up": gettext_lazy("follow-up started"),
+    "archive": gettext_lazy("archived"),
+}
+
+
+def step_label(name: str) -> str:
+    label = STEP_LABELS.get(name)
+    return str(label) if label is not None else name.replace("_", " ")
+
 
 def _trajectories(client: Client) -> models.QuerySet[Trajectory]:
     return Trajectory.objects.filter(client=client).order_by("created_at", "id")
 
 
 def trajectories(client: Client, requester: User) -> Section | None:
-    if not clinical(client, requester):
+    if not policy.can_see(requester, client, policy.DataKind.CLINICAL):
         return None
     rows = [
         {
@@ -57,7 +76,7 @@ def trajectories(client: Client, requester: User) -> Section | None:
 
 
 def goals(client: Client, requester: User) -> Section | None:
-    if not clinical(client, requester):
+    if not policy.can_see(requester, client, policy.DataKind.CLINICAL):
         return None
     rows = [
         {
@@ -75,7 +94,7 @@ def goals(client: Client, requester: User) -> Section | None:
 
 
 def goal_scores(client: Client, requester: User) -> Section | None:
-    if not clinical(client, requester):
+    if not policy.can_see(requester, client, policy.DataKind.CLINICAL):
         return None
     rows = [
         {
@@ -97,7 +116,7 @@ def goal_scores(client: Client, requester: User) -> Section | None:
 
 
 def modules(client: Client, requester: User) -> Section | None:
-    if not clinical(client, requester):
+    if not policy.can_see(requester, client, policy.DataKind.CLINICAL):
         return None
     rows = [
         {
@@ -115,7 +134,7 @@ def modules(client: Client, requester: User) -> Section | None:
 
 
 def evaluations(client: Client, requester: User) -> Section | None:
-    if not clinical(client, requester):
+    if not policy.can_see(requester, client, policy.DataKind.CLINICAL):
         return None
     rows = [
         {
@@ -137,7 +156,7 @@ def evaluations(client: Client, requester: User) -> Section | None:
 
 
 def status_changes(client: Client, requester: User) -> Section | None:
-    if not clinical(client, requester):
+    if not policy.can_see(requester, client, policy.DataKind.CLINICAL):
         return None
     rows = [
         {
@@ -155,7 +174,7 @@ def status_changes(client: Client, requester: User) -> Section | None:
 
 
 def agreements(client: Client, requester: User) -> Section | None:
-    if not clinical(client, requester):
+    if not policy.can_see(requester, client, policy.DataKind.CLINICAL):
         return None
     rows = [
         {

@@ -19,6 +19,8 @@ from collections.abc import Mapping
 
 from django.conf import settings
 
+from coachcare.core.dates import add_working_days
+
 #: Working days from the start of a step until it is due. ``None``: the date comes from elsewhere
 #: (the module's expected weeks, the follow-up's date) or the step has no deadline.
 STEP_NORM_DEFAULTS: Mapping[str, int | None] = {
@@ -53,18 +55,6 @@ def step_norms() -> dict[str, int | None]:
     if unknown:
         raise ValueError(f"COACHCARE_STEP_NORMS_WORKING_DAYS names unknown steps: {sorted(unknown)}")
     return {**STEP_NORM_DEFAULTS, **overrides}
-
-
-def add_working_days(start: datetime.date, days: int) -> datetime.date:
-    """The date ``days`` working days (Monday to Friday) after ``start``; ``start`` itself when 0."""
-    if days < 0:
-        raise ValueError("days must be 0 or more.")
-    moment, left = start, days
-    while left:
-        moment += datetime.timedelta(days=1)
-        if moment.weekday() < 5:
-            left -= 1
-    return moment
 
 
 def step_due(*, next_action: str, since: datetime.date) -> datetime.date | None:

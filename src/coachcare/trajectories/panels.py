@@ -9,6 +9,7 @@ state machine's business; a form shown here can still be refused, with the reaso
 from typing import Any
 
 from coachcare.access.consent import AGE_CONSENT_ALONE, AGE_CONSENT_WITH_PARENTS
+from coachcare.contracts import selectors as contract_selectors
 from coachcare.core.dates import age_on, today
 from coachcare.measures.gas import GasConvention
 from coachcare.measures.selectors import closure_responses_get
@@ -262,7 +263,6 @@ def _module_step(panel: dict[str, Any], trajectory: Trajectory, name: str, code:
 
 
 def _has_mandate(trajectory: Trajectory) -> bool:
-    from coachcare.contracts import selectors as contract_selectors
 
     client = trajectory.client
     contract = contract_selectors.contract_valid_for(

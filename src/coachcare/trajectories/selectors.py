@@ -22,6 +22,8 @@ from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients import selectors as client_selectors
 from coachcare.clients.models import Client
 from coachcare.clients.selectors import ClientFile
+from coachcare.contracts import selectors as contract_selectors
+from coachcare.contracts.models import AllocationStatus
 from coachcare.core.dates import age_on, today
 from coachcare.method.models import Module
 from coachcare.trajectories.deadlines import step_deadline
@@ -531,8 +533,6 @@ def allocation_still_to_request(*, trajectory: Trajectory, module_code: str) -> 
     """Whether asking the municipality for an allocation of ``module_code`` still makes sense: no
     request for it is waiting for an answer and no granted allocation covers it today. A refused
     request may be asked again. (The allocation form is not offered otherwise.)"""
-    from coachcare.contracts import selectors as contract_selectors
-    from coachcare.contracts.models import AllocationStatus
 
     waiting = contract_selectors.allocation_list_for_client(client=trajectory.client).filter(
         status=AllocationStatus.REQUESTED, product__module_code=module_code

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from coachcare.access.consent import ConsentGap, GivenConsent, consent_gap
 from coachcare.accounts.models import User
+from coachcare.contracts import selectors as contract_selectors
 from coachcare.core.dates import age_on
 from coachcare.trajectories.deadlines import step_due
 from coachcare.trajectories.models import (
@@ -64,7 +65,6 @@ class StaleTrajectory(Exception):
 
 def eligible(trajectory: Trajectory, on: datetime.date, params: Mapping[str, Any]) -> str | None:
     """Age 12 to 23 on the referral date, and a resident of a municipality with a valid contract."""
-    from coachcare.contracts import selectors as contract_selectors
 
     client = trajectory.client
     age = age_on(client.birth_date, trajectory.referred_on)
@@ -162,7 +162,6 @@ def plan_has_goal(trajectory: Trajectory, on: datetime.date, params: Mapping[str
 
 def allocation_for_module(trajectory: Trajectory, on: datetime.date, params: Mapping[str, Any]) -> str | None:
     """An approved allocation (toewijzing) that covers the module on this date."""
-    from coachcare.contracts import selectors as contract_selectors
 
     module_code = params.get("module_code")
     if not module_code:

@@ -1,5 +1,5 @@
 """The API's reads: aggregates. Adapters over ``trajectories.selectors``, ``clients.selectors`` and
-``monitoring.selectors`` (with the small-cell rule of ``monitoring.suppression``), cached per scope."""
+``monitoring.selectors`` (with the small-cell rule of ``core.suppression``), cached per scope."""
 
 import dataclasses
 import datetime
@@ -10,10 +10,10 @@ from django.core.cache import cache
 from coachcare.access import policy
 from coachcare.accounts.models import User
 from coachcare.clients import selectors as client_selectors
+from coachcare.core import suppression
 from coachcare.core.dates import today
 from coachcare.monitoring import indicators as monitoring_indicators
 from coachcare.monitoring import selectors as monitoring_selectors
-from coachcare.monitoring import suppression
 from coachcare.trajectories import selectors as trajectory_selectors
 from coachcare.trajectories.models import Status
 
@@ -119,7 +119,7 @@ def outcomes_get(
 
     def out(row: monitoring_selectors.IndicatorRow) -> dict[str, Any]:
         figure, indicator = row.figure, row.indicator
-        hidden = row.total.suppressed  # the dashboard's rule (``monitoring.suppression``), nothing of its own
+        hidden = row.total.suppressed  # the dashboard's rule (``core.suppression``), nothing of its own
         return {
             "code": indicator.code,
             "name": str(indicator.name),

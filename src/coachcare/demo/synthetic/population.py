@@ -71,6 +71,7 @@ from coachcare.contracts.services import TOEWIJZING_SEQUENCE
 from coachcare.core.dates import today, years_before
 from coachcare.core.fields import encrypt_text
 from coachcare.declarations.models import CareStart, CareStop, Declaration, DeclarationLine
+from coachcare.demo.installers import method_demo_package_install
 from coachcare.demo.synthetic import activity
 from coachcare.demo.synthetic.loading import (
     IdBlocks,
@@ -120,6 +121,8 @@ from coachcare.demo.synthetic.plan import (
 )
 from coachcare.demo.synthetic.texts import REJECTION_REASONS, TokenPools, token_pools
 from coachcare.messaging.models import Message, Thread, ThreadRead
+from coachcare.method.selectors import method_version_current
+from coachcare.monitoring import services as monitoring_services
 from coachcare.municipalities.models import Municipality
 from coachcare.providers.models import Provider, Team
 from coachcare.trajectories.models import (
@@ -385,8 +388,6 @@ class _Country:
     # organisations
 
     def method(self) -> None:
-        from coachcare.demo.installers import method_demo_package_install
-        from coachcare.method.selectors import method_version_current
 
         if method_version_current() is None:
             method_demo_package_install()
@@ -1264,7 +1265,6 @@ def population_generate(
             else:  # fresh statistics and a visibility map (index-only scans) after the load
                 cursor.execute(f"VACUUM (ANALYZE) {tables}")
         phases.done("vacuum and analyze")
-    from coachcare.monitoring import services as monitoring_services
 
     rebuild = getattr(monitoring_services, "trajectory_outcomes_rebuild", None)
     if rebuild is not None:

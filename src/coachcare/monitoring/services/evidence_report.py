@@ -18,6 +18,7 @@ from coachcare.core.dates import today
 from coachcare.monitoring import charts, selectors
 from coachcare.monitoring import indicators as ind
 from coachcare.monitoring.models import ReferenceCost
+from coachcare.monitoring.services.pilots import pilot_frozen_intact
 from coachcare.municipalities.models import Municipality
 
 
@@ -287,7 +288,6 @@ def _report_context(
 
 def _pilot_context(*, municipality: Municipality) -> list[dict[str, Any]]:
     """The started pilots of the municipality for the report's pilot section (docs/pilots.md)."""
-    from coachcare.monitoring.services.pilots import pilot_frozen_intact
 
     sections = []
     for pilot in selectors.pilots_started_of(municipality_id=municipality.pk):

@@ -38,7 +38,7 @@ def forecast_alerts_raise(*, municipality_id: int, on: datetime.date | None = No
             },
         )
         if created:
-            from coachcare.monitoring.tasks import forecast_alert_notify_task
+            from coachcare.monitoring.tasks import forecast_alert_notify_task  # late: the task imports services
 
             transaction.on_commit(functools.partial(forecast_alert_notify_task.enqueue, alert.pk))
             created_alerts.append(alert)

@@ -49,6 +49,7 @@ from coachcare.trajectories.services.referral import (
     referral_register,
     trajectory_allocate,
     trajectory_open,
+    trajectory_open_for_referrer,
     trajectory_regisseur_set,
     trajectory_request_allocation,
 )
@@ -81,6 +82,7 @@ __all__ = [
     "trajectory_allocate",
     "trajectory_close",
     "trajectory_open",
+    "trajectory_open_for_referrer",
     "trajectory_regisseur_set",
     "trajectory_request_allocation",
     "trajectory_resume",

@@ -16,6 +16,7 @@ from coachcare.contracts import services as contract_services
 from coachcare.core.dates import add_months, today
 from coachcare.measures.models import Informant
 from coachcare.measures.selectors import closure_responses_get
+from coachcare.safeguarding import services as safeguarding_services
 from coachcare.trajectories.models import (
     Agreement,
     FollowUp,
@@ -75,7 +76,7 @@ def trajectory_close(
     ``without_help`` is the coach's own judgement whether the young person can carry on without
     help (indicator 3.1, informant professional); ``not_answered_reason`` why the young person did
     not fill in the satisfaction questionnaire."""
-    from coachcare.safeguarding import services as safeguarding_services  # above trajectories: imported late
+    # Late: trajectories.tasks imports this services package (the task calls follow_up_mark_due).
     from coachcare.trajectories.tasks import follow_up_due_task
 
     _require_writer(actor, trajectory.client)
@@ -124,7 +125,10 @@ def trajectory_close(
         safeguarding_services.handoff_record(trajectory_id=locked.pk, end_reason=end_reason)
         # The municipality's regisseur, when recorded, gets a content-free notice of this closure.
         safeguarding_services.regisseur_notice_record(
-            trajectory_id=locked.pk, transition_id=closure.pk, end_reason=end_reason
+            trajectory_id=locked.pk,
+            transition_id=closure.pk,
+            end_reason=end_reason,
+            has_regisseur=bool(locked.regisseur_email),
         )
         outcome_inputs_changed(trajectory_ids=[locked.pk])
     locked.refresh_from_db()

@@ -92,6 +92,20 @@ def trajectory_open(
     return trajectory
 
 
+def trajectory_open_for_referrer(
+    *, actor: User, client: Client, referrer: str, access_point: AccessPoint
+) -> Trajectory:
+    """``trajectory_open`` for the referrer column of the caseload import (``import-clients.md``):
+    a legal referrer (``ReferrerKind``), or a route through which the municipality referred
+    (``ReferralRoute``: school, wijkteam, zelf, other), which means ``ReferrerKind.GEMEENTE``."""
+    kind, route = referrer, ""
+    if referrer in ReferralRoute.values:
+        kind, route = ReferrerKind.GEMEENTE.value, referrer
+    return trajectory_open(
+        actor=actor, client=client, referrer_kind=kind, referral_route=route, access_point=access_point
+    )
+
+
 def referral_register(
     *,
     actor: User,

@@ -2,11 +2,12 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from coachcare.access import policy
+from coachcare.access.refusals import refusals_as_command_errors
 from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint
 from coachcare.clients.imports import ImportFailed, clients_import_csv, import_invitations_send
 from coachcare.providers.models import Team
+from coachcare.trajectories import services as trajectory_services
 
 
 class Command(BaseCommand):
@@ -56,15 +57,15 @@ class Command(BaseCommand):
             self.stdout.write(f"line {line} of {last}: {action}")
 
         try:
-            result = clients_import_csv(
-                actor=user,
-                text=text,
-                team=chosen,
-                access_point=AccessPoint.command("import_clients"),
-                progress=progress,
-            )
-        except policy.AccessDenied as exc:
-            raise CommandError(str(exc)) from exc
+            with refusals_as_command_errors():
+                result = clients_import_csv(
+                    actor=user,
+                    text=text,
+                    team=chosen,
+                    access_point=AccessPoint.command("import_clients"),
+                    open_trajectory=trajectory_services.trajectory_open_for_referrer,
+                    progress=progress,
+                )
         except ImportFailed as exc:
             raise CommandError(f"Nothing imported: {len(exc.errors)} error(s).\n" + "\n".join(exc.errors)) from exc
         self.stdout.write(
