@@ -26,12 +26,22 @@ def role_comparisons(source: str) -> list[int]:
                 lines.append(node.lineno)
         elif isinstance(node, ast.Match) and _is_role(node.subject):
             lines.append(node.lineno)
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "Role"
+            and any(_is_role(arg) for arg in node.args)
+        ):
+            # ``role = Role(user.role)`` then ``role == Role.COACH``: the comparison hides behind a local.
+            lines.append(node.lineno)
     return sorted(lines)
 
 
 #: ``{% if user.role == "coach" %}``, ``{% elif actor.role != … %}``, ``{% if user.role in roles %}``,
 #: ``{% if user.role not in … %}``: ``.role`` on the left of a comparison inside a template tag.
-TEMPLATE_ROLE_COMPARISON = re.compile(r"\{%[^%]*?\.role\s*(?:==|!=|\bin\b|\bnot\s+in\b)[^%]*%\}")
+TEMPLATE_ROLE_COMPARISON = re.compile(
+    r"\{%[^%]*?(?:\.role\s*(?:==|!=|\bin\b|\bnot\s+in\b)|(?:==|!=)\s*[\w.]+\.role\b)[^%]*%\}"
+)
 
 
 def template_role_comparisons(source: str) -> list[int]:
@@ -78,6 +88,7 @@ def test_no_role_comparison_outside_the_policy() -> None:
         "ok = actor.role not in MUNICIPALITY_ROLES",
         "ok = Role.JONGERE == actor.role",
         "match user.role:\n    case _: pass",
+        "role = Role(user.role)",
     ],
 )
 def test_the_scan_finds_each_kind_of_comparison(source: str) -> None:
@@ -111,6 +122,7 @@ def test_no_role_comparison_in_templates() -> None:
         "{% if user.role in team_roles %}",
         "{% if actor.role not in municipality_roles %}",
         '{% if shows_team and user.role == "coach" %}',
+        "{% if value == entry.role %}",
     ],
 )
 def test_the_template_scan_finds_each_kind_of_comparison(source: str) -> None:

@@ -175,6 +175,36 @@ def is_municipality_user(user: User | AnonymousUser | None) -> bool:
     return _has_role(user, MUNICIPALITY_ROLES)
 
 
+class StartPage(enum.StrEnum):
+    """Which start page ``/`` shows a signed-in account (home.views.home dispatches on it)."""
+
+    PORTAL = "portal"  # the young person's portal (or "no file yet")
+    CASELOAD = "caseload"  # a coach's own caseload, a team lead's team caseload
+    RESIDENTS = "residents"  # the municipality's access team: its residents in care
+    FAMILY = "family"  # a parent: their children's files
+    POLICY = "policy"  # the municipality's policy officer: aggregates only
+    ADMIN = "admin"  # the functional administrator
+    NONE = "none"  # an account without a role-specific page
+
+
+_START_PAGES: dict[str, StartPage] = {
+    Role.JONGERE: StartPage.PORTAL,
+    Role.COACH: StartPage.CASELOAD,
+    Role.TEAMLEIDER: StartPage.CASELOAD,
+    Role.GEMEENTE_TOEGANG: StartPage.RESIDENTS,
+    Role.OUDER: StartPage.FAMILY,
+    Role.GEMEENTE_BELEID: StartPage.POLICY,
+    Role.BEHEERDER: StartPage.ADMIN,
+}
+
+
+def start_page_of(user: User | AnonymousUser | None) -> StartPage:
+    """The start page of an account, by its role (the one place that maps roles to start pages)."""
+    if user is None or not user.is_authenticated:
+        return StartPage.NONE
+    return _START_PAGES.get(getattr(user, "role", ""), StartPage.NONE)
+
+
 def can_see_own_access_log(user: User | AnonymousUser | None) -> bool:
     """The young person's page "who opened my file" (NEN 7513)."""
     return is_young_person(user)

@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from coachcare.access import policy
-from coachcare.accounts.models import PROVIDER_ROLES, Invitation, User, UserChangeRequest
+from coachcare.accounts.models import PROVIDER_ROLES, Invitation, Role, User, UserChangeRequest
 from coachcare.accounts.services import InvitationState, invitation_state, invitation_token_hash
 from coachcare.clients.models import Client, GezagRelation
 from coachcare.providers.models import Team
@@ -103,6 +103,11 @@ class StaffRow:
     team: Team | None
     status: InvitationStatus
     member: User | None
+
+    @property
+    def role_label(self) -> str:
+        """The role in words (the staff page shows it, never the stored value)."""
+        return str(Role(self.role).label) if self.role in Role.values else self.role
 
 
 def staff_of_organisation(*, actor: User) -> list[StaffRow]:

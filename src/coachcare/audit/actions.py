@@ -132,7 +132,7 @@ def role_label(role: str) -> str:
     """The role of a log entry in words: a user role, or the system (a task or a command)."""
 
     if role == "system":
-        return str(_("system"))
+        return str(_("the system"))
     if role in Role.values:
         return str(Role(role).label)
-    return role
+    return role or str(_("no role recorded"))

@@ -8,13 +8,8 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from coachcare.access import policy
-from coachcare.accounts.models import Role
 from coachcare.messaging.badge import badge_count
 from coachcare.messaging.selectors import UNREAD_BADGE_MAX, unread_count
-
-#: Labels for every role an access-log entry can carry: the user roles, plus ``system`` for
-#: scheduled tasks and batch commands (NEN 7513 entries without a user) and no role at all.
-ROLE_LABELS = [*Role.choices, ("system", _("the system")), ("", _("no role recorded"))]
 
 
 def _unread_badge(actor: Any) -> str:
@@ -26,16 +21,13 @@ def _unread_badge(actor: Any) -> str:
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    """Main navigation per role: only links the role can use.
-
-    ``role_choices`` lets templates show a role's label for a stored role value (access log).
-    """
+    """Main navigation per role: only links the role can use."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": [], "role_choices": ROLE_LABELS}
+        return {"nav_items": []}
     if user.is_professional and not getattr(user, "is_verified", lambda: False)():
         # Between password and TOTP code: every link would only lead back to the code page.
-        return {"nav_items": [], "role_choices": ROLE_LABELS}
+        return {"nav_items": []}
     items: list[tuple[str, Any]] = [("core:home", _("Home"))]
     if policy.can_use_today_view(user):
         items.append(("core:today", _("Today")))
@@ -75,4 +67,4 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("staff:list", _("Staff accounts")))
     if policy.can_use_admin_site(user):
         items.append(("admin:index", _("Administration")))
-    return {"nav_items": items, "nav_unread_messages": unread_messages, "role_choices": ROLE_LABELS}
+    return {"nav_items": items, "nav_unread_messages": unread_messages}

@@ -17,7 +17,6 @@ from coachcare.access import policy
 from coachcare.accounts import selectors as account_selectors
 from coachcare.accounts.forms import InvitationForm
 from coachcare.accounts.http import actor_of
-from coachcare.accounts.models import Role
 from coachcare.audit.services import AccessPoint
 from coachcare.clients import selectors as client_selectors
 from coachcare.clients import services as client_services
@@ -40,13 +39,13 @@ from coachcare.trajectories.models import ACTIVE_STATUSES, Trajectory
 def home(request: HttpRequest) -> HttpResponse:
     """Each role's own start page."""
     user = actor_of(request)
-    role = Role(user.role)
-    if role == Role.JONGERE:
+    start = policy.start_page_of(user)
+    if start is policy.StartPage.PORTAL:
         client = getattr(user, "client_record", None)
         if client is not None:
             return redirect("coaching:home")
         return render(request, "home/home_no_file.html")
-    if role in {Role.COACH, Role.TEAMLEIDER}:
+    if start is policy.StartPage.CASELOAD:
         q = text_param(request.GET, "q")
         caseload = trajectory_selectors.caseload_list(
             actor=user, access_point=AccessPoint.from_request(request), page=page_number(request), search=q
@@ -60,7 +59,7 @@ def home(request: HttpRequest) -> HttpResponse:
         if policy.can_review_gate_decisions(user):
             context["approvals_waiting"] = trajectory_selectors.approval_queue_count(actor=user)
         return render(request, "home/home_caseload.html", context)
-    if role in {Role.GEMEENTE_TOEGANG, Role.OUDER}:
+    if start in {policy.StartPage.RESIDENTS, policy.StartPage.FAMILY}:
         q = text_param(request.GET, "q")
         page = client_selectors.client_list(
             actor=user,
@@ -70,19 +69,19 @@ def home(request: HttpRequest) -> HttpResponse:
             action="client.list",
         )
         template = {
-            Role.GEMEENTE_TOEGANG: "home/home_residents.html",
-            Role.OUDER: "home/home_parent.html",
-        }[role]
+            policy.StartPage.RESIDENTS: "home/home_residents.html",
+            policy.StartPage.FAMILY: "home/home_parent.html",
+        }[start]
         context = {"page": page, "q": q}
-        if role == Role.OUDER:
+        if start is policy.StartPage.FAMILY:
             context["waiting"] = coaching_selectors.waiting_for(
                 actor=user, access_point=AccessPoint.from_request(request)
             )
         return render(request, template, context)
-    if role == Role.GEMEENTE_BELEID:
+    if start is policy.StartPage.POLICY:
         bands = client_selectors.client_counts_by_age_band(actor=user)
         return render(request, "home/home_policy.html", {"age_bands": bands})
-    if role == Role.BEHEERDER:
+    if start is policy.StartPage.ADMIN:
         return render(
             request,
             "home/home_admin.html",

@@ -23,7 +23,8 @@ Nothing is found by matching names: a model is covered only when an app names it
 
 from django.db import models
 
-from coachcare.accounts.models import Role, User
+from coachcare.access import policy
+from coachcare.accounts.models import User
 from coachcare.clients.models import Client
 from coachcare.core.data_rights import (
     CLIENT_CONTENT_DESTROYERS,
@@ -52,7 +53,11 @@ def requester_kind(user: User) -> Requester | None:
     """The kind of requester ``user`` is; ``None`` for anyone who has no export of their own."""
     # The account's role says which declaration applies; whether the file may be downloaded at all
     # is policy.can_export_client_data, and what each section shows is policy.kinds_visible.
-    return {Role.JONGERE: Requester.YOUNG_PERSON, Role.OUDER: Requester.PARENT}.get(Role(user.role))
+    if policy.is_young_person(user):
+        return Requester.YOUNG_PERSON
+    if policy.is_parent(user):
+        return Requester.PARENT
+    return None
 
 
 def sections_for(requester: User) -> list[tuple[str, SectionFunction]]:
