@@ -35,7 +35,7 @@ class Command(BaseCommand):
         else:
             providers = list(Provider.objects.order_by("agb_code")[:2])
             if len(providers) != 1:
-                raise CommandError("Give --provider AGB: there is more than one provider.")
+                raise CommandError("Give --provider AGB: there is not exactly one provider.")
             found = providers[0]
         try:
             result = cbs_export(
