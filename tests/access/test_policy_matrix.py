@@ -446,3 +446,10 @@ def test_destruction_request_clients(world: World, actor_key: str, expected: set
 def test_provider_figures_owner(world: World) -> None:
     assert policy.provider_figures_owner(world.teamleider) == {"team_id": world.teamleider.team_id}
     assert policy.provider_figures_owner(world.coach) == {"provider_id": world.coach.provider_id}
+
+
+def test_the_production_statement_is_for_the_providers_administration(world: World) -> None:
+    """Issue 18.7: the provider's team leads (its administration), as for the iJw worklist."""
+    allowed = {key for key in WORLD_USERS if policy.can_download_production_statement(world.user(key))}
+    assert allowed == {"teamleider", "teamleider_other_team"}
+    assert not policy.can_download_production_statement(AnonymousUser())  # type: ignore[arg-type]

@@ -25,6 +25,7 @@ import weasyprint
 from django.conf import settings
 from django.http import HttpResponseBase
 from django.template import Context, Template
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from coachcare.accounts import services as account_services
@@ -146,6 +147,25 @@ def test_every_page_and_document_is_dutch(
     assert pages > (20 if role is not None else 5)  # the anonymous visitor is sent to the login page
     if role in {"jongere", "beleid"}:  # the data download (PDF) and the evidence report (PDF and CSV)
         assert documents >= 2
+
+
+def test_the_production_statement_is_dutch(walk: WalkData, watch: CatalogueWatch, pdf_sources: list[str]) -> None:
+    """Issue 18.7: the productieverantwoording the provider's team lead downloads, PDF (its HTML
+    source) and CSV (its header row), read like every page."""
+    http = walk.http("teamleider")
+    codes, data = _codes(), _data_names()
+    for kind, content_type in [("pdf", "application/pdf"), ("csv", "text/csv")]:
+        watch.reset()
+        pdf_sources.clear()
+        with translation.override("nl"):
+            response = http.get(
+                reverse("declarations:production_statement"),
+                {"municipality": walk.world.municipality_a.code, "year": "2025", "format": kind},
+                headers={"Accept-Language": "nl"},
+            )
+        assert response.status_code == 200 and response["Content-Type"].startswith(content_type)
+        assert _problems(response, watch, pdf_sources, codes, data) == []
+        assert bool(pdf_sources) is (kind == "pdf")  # the PDF's HTML was read
 
 
 def test_the_detectors_catch_what_the_issue_saw(watch: CatalogueWatch) -> None:

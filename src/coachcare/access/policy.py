@@ -552,6 +552,14 @@ def can_see_ijw_change_requests(user: User) -> bool:
     return can_see_ijw_worklist(user)
 
 
+def can_download_production_statement(user: User) -> bool:
+    """The productieverantwoording (production statement per municipality and year, for the
+    accountant under the accountantsprotocol Jeugdwet) on the declarations screen: the provider's
+    administration, i.e. the provider's team leads (as for the iJw worklist), for their own
+    provider only. Aggregates per product, no client data (``declarations.selectors.production_statement_for``)."""
+    return can_see_ijw_worklist(user)
+
+
 def declarations_visible_to(user: User) -> "QuerySet[Declaration]":
     """The declarations a user may look at (see ``can_see_declarations``)."""
     declarations = Declaration.objects.all()

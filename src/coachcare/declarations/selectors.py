@@ -12,7 +12,8 @@ from typing import Any
 from uuid import UUID
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
 
 from coachcare.access import policy
 from coachcare.accounts.models import User
@@ -22,6 +23,7 @@ from coachcare.contracts.selectors import BudgetLine, budget_overview
 from coachcare.declarations.models import CareStart, CareStop, Declaration, DeclarationLine, DeclarationStatus
 from coachcare.declarations.services import period_parse
 from coachcare.municipalities.models import Municipality
+from coachcare.providers.models import Provider
 
 DECLARATION_PAGE_SIZE = 50
 #: Values per ``IN (...)`` query (a declaration of a large municipality holds many lines).
@@ -414,3 +416,278 @@ def delivery_evidence_for(
         )
         for line in lines
     ]
+
+
+# --- productieverantwoording (issue 18.7): per product declared, accepted, refused, pending ----------
+
+#: WJ001 "no errors" on a JW325 line: the line is accepted (the same value as ``coachcare.ijw.codes.RETOUR_ACCEPTED``).
+RETOUR_ACCEPTED = "0200"
+#: The declarations that count as declared: their JW323 was sent (a draft was not declared yet).
+DECLARED_STATUSES = (DeclarationStatus.SUBMITTED, DeclarationStatus.ANSWERED)
+
+
+class StatementMismatch(Exception):
+    """The statement does not reconcile with the JW323/JW325 traces: it must not be signed."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class StatementRow:
+    """One product (category, code, unit) of the statement, or the totals (empty product).
+
+    Generic over declaration lines (product, unit, volume, amount, status): a new unit or funding
+    model that declares lines just works. Amounts in cents, volumes in the line's unit."""
+
+    product_category: str
+    product_code: str
+    unit: str
+    lines: int
+    declared_volume: int
+    declared_cents: int
+    accepted_volume: int
+    accepted_cents: int
+    awarded_cents: int
+    refused_volume: int
+    refused_cents: int
+    pending_volume: int
+    pending_cents: int
+
+    @property
+    def adds_up(self) -> bool:
+        """Declared = accepted + refused + pending, in volume and in amount."""
+        return (
+            self.declared_volume == self.accepted_volume + self.refused_volume + self.pending_volume
+            and self.declared_cents == self.accepted_cents + self.refused_cents + self.pending_cents
+        )
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class StatementDeclaration:
+    """A declaration (JW323) counted in the statement: its reference, period and header totals."""
+
+    declaratienummer: str
+    period_start: datetime.date
+    period_end: datetime.date
+    status: str
+    status_label: str
+    #: the JW323's total as declared (header) and the sum of its lines
+    total_cents: int
+    lines_cents: int
+    #: the JW325's awarded total (header) and the sum of the awarded amounts of its lines; None before the answer
+    awarded_cents: int | None
+    lines_awarded_cents: int
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ReconciliationCheck:
+    """One check of the statement against the message traces, shown on the statement."""
+
+    label: str
+    expected: int
+    found: int
+    #: an amount in cents (else a volume)
+    is_amount: bool = True
+
+    @property
+    def ok(self) -> bool:
+        return self.expected == self.found
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ProductionStatement:
+    """The productieverantwoording of one provider to one municipality over one year."""
+
+    provider_name: str
+    provider_agb: str
+    municipality_name: str
+    municipality_code: str
+    year: int
+    prepared_on: datetime.date
+    rows: list[StatementRow]
+    totals: StatementRow
+    declarations: list[StatementDeclaration]
+    checks: list[ReconciliationCheck]
+    #: declarations of the year still in draft (not sent, so not in the figures)
+    drafts: int
+
+
+def _statement_row(values: dict[str, Any], *, category: str, code: str, unit: str) -> StatementRow:
+    def number(key: str) -> int:
+        return int(values.get(key) or 0)
+
+    return StatementRow(
+        product_category=category,
+        product_code=code,
+        unit=unit,
+        lines=number("lines"),
+        declared_volume=number("declared_volume"),
+        declared_cents=number("declared_cents"),
+        accepted_volume=number("accepted_volume"),
+        accepted_cents=number("accepted_cents"),
+        awarded_cents=number("awarded_cents"),
+        refused_volume=number("refused_volume"),
+        refused_cents=number("refused_cents"),
+        pending_volume=number("pending_volume"),
+        pending_cents=number("pending_cents"),
+    )
+
+
+def _line_aggregates() -> dict[str, Any]:
+    accepted = Q(retourcode=RETOUR_ACCEPTED)
+    pending = Q(retourcode="")
+    refused = ~accepted & ~pending
+    return {
+        "lines": Count("id"),
+        "declared_volume": Sum("volume"),
+        "declared_cents": Sum("amount_cents"),
+        "accepted_volume": Sum("volume", filter=accepted),
+        "accepted_cents": Sum("amount_cents", filter=accepted),
+        "awarded_cents": Sum("awarded_cents"),
+        "refused_volume": Sum("volume", filter=refused),
+        "refused_cents": Sum("amount_cents", filter=refused),
+        "pending_volume": Sum("volume", filter=pending),
+        "pending_cents": Sum("amount_cents", filter=pending),
+    }
+
+
+def production_statement_for(
+    *, provider: Provider, municipality: Municipality, year: int, prepared_on: datetime.date
+) -> ProductionStatement:
+    """Per product (JZ020 category + product code, unit) the declared, accepted, refused and pending
+    volumes and amounts of ``provider``'s declarations to ``municipality`` whose period lies in
+    ``year``, reconciled with the traces of the messages (JW323 headers, JW325 answers).
+
+    Raises ``StatementMismatch`` when anything does not add up. Aggregates only: no client, no line
+    reference, so no access-log entry. Three queries whatever the number of lines.
+    """
+    declarations = Declaration.objects.filter(provider=provider, municipality=municipality, period_start__year=year)
+    declared = declarations.filter(status__in=DECLARED_STATUSES)
+    lines = DeclarationLine.objects.filter(declaration__in=declared.values("pk"))
+    grouped = (
+        lines.values("product__ijw_product_category", "product__ijw_product_code", "unit")
+        .annotate(**_line_aggregates())
+        .order_by("product__ijw_product_category", "product__ijw_product_code", "unit")
+    )
+    rows = [
+        _statement_row(
+            dict(row),
+            category=row["product__ijw_product_category"],
+            code=row["product__ijw_product_code"],
+            unit=row["unit"],
+        )
+        for row in grouped
+    ]
+    headers = list(
+        declarations.annotate(
+            lines_cents=Sum("lines__amount_cents"), lines_awarded=Sum("lines__awarded_cents")
+        ).order_by("period_start", "declaratienummer")
+    )
+    counted = [declaration for declaration in headers if declaration.status in DECLARED_STATUSES]
+    statement_declarations = [
+        StatementDeclaration(
+            declaratienummer=declaration.declaratienummer,
+            period_start=declaration.period_start,
+            period_end=declaration.period_end,
+            status=declaration.status,
+            status_label=str(declaration.get_status_display()),
+            total_cents=declaration.total_cents,
+            lines_cents=int(getattr(declaration, "lines_cents", 0) or 0),
+            awarded_cents=declaration.awarded_cents if declaration.status == DeclarationStatus.ANSWERED else None,
+            lines_awarded_cents=int(getattr(declaration, "lines_awarded", 0) or 0),
+        )
+        for declaration in counted
+    ]
+    totals = _statement_row(
+        {key: sum(getattr(row, key) for row in rows) for key in _line_aggregates()},
+        category="",
+        code="",
+        unit="",
+    )
+    answered = [item for item in statement_declarations if item.awarded_cents is not None]
+    checks = [
+        ReconciliationCheck(
+            label=str(_("Declared amount (sum of the JW323 totals) = sum of the declared lines")),
+            expected=sum(item.total_cents for item in statement_declarations),
+            found=totals.declared_cents,
+        ),
+        ReconciliationCheck(
+            label=str(_("Declared amount = accepted + refused + not answered yet")),
+            expected=totals.declared_cents,
+            found=totals.accepted_cents + totals.refused_cents + totals.pending_cents,
+        ),
+        ReconciliationCheck(
+            label=str(_("Declared volume = accepted + refused + not answered yet")),
+            expected=totals.declared_volume,
+            found=totals.accepted_volume + totals.refused_volume + totals.pending_volume,
+            is_amount=False,
+        ),
+        ReconciliationCheck(
+            label=str(_("Awarded amount (sum of the JW325 totals) = sum of the awarded lines")),
+            expected=sum(item.awarded_cents or 0 for item in answered),
+            found=sum(item.lines_awarded_cents for item in answered),
+        ),
+    ]
+    problems = [f"{check.label}: {check.expected} != {check.found}" for check in checks if not check.ok]
+    problems += [
+        f"declaration {item.declaratienummer}: JW323 total {item.total_cents} != lines {item.lines_cents}"
+        for item in statement_declarations
+        if item.total_cents != item.lines_cents
+    ]
+    problems += [
+        f"declaration {item.declaratienummer}: JW325 awarded {item.awarded_cents} != lines {item.lines_awarded_cents}"
+        for item in answered
+        if item.awarded_cents != item.lines_awarded_cents
+    ]
+    problems += [
+        f"product {row.product_category} {row.product_code} ({row.unit}): declared != accepted + refused + pending"
+        for row in rows
+        if not row.adds_up
+    ]
+    if problems:
+        raise StatementMismatch(problems)
+    return ProductionStatement(
+        provider_name=provider.name,
+        provider_agb=provider.agb_code,
+        municipality_name=municipality.name,
+        municipality_code=municipality.code,
+        year=year,
+        prepared_on=prepared_on,
+        rows=rows,
+        totals=totals,
+        declarations=statement_declarations,
+        checks=checks,
+        drafts=sum(1 for declaration in headers if declaration.status == DeclarationStatus.DRAFT),
+    )
+
+
+def production_statement_municipalities(*, actor: User) -> list[Municipality]:
+    """The municipalities the actor's provider has a contract with (the statement's choices)."""
+    if not policy.can_download_production_statement(actor) or actor.provider_id is None:
+        return []
+    return list(
+        Municipality.objects.filter(contracts__provider_id=actor.provider_id).distinct().order_by("name", "code")
+    )
+
+
+def production_statement_for_actor(
+    *, actor: User, municipality_code: str, year: int, prepared_on: datetime.date
+) -> ProductionStatement:
+    """The statement of the actor's own provider (``policy.can_download_production_statement``) to
+    one of the municipalities it has a contract with; ``AccessDenied`` for anything else."""
+    if not policy.can_download_production_statement(actor) or actor.provider_id is None:
+        raise policy.AccessDenied("No access to the production statement.")
+    municipality = next(
+        (item for item in production_statement_municipalities(actor=actor) if item.code == municipality_code), None
+    )
+    if municipality is None:
+        raise policy.AccessDenied("No contract with this municipality.")
+    provider = Provider.objects.get(pk=actor.provider_id)
+    return production_statement_for(provider=provider, municipality=municipality, year=year, prepared_on=prepared_on)
+
+
+def production_statement_providers(*, municipality: Municipality) -> list[Provider]:
+    """The providers with a contract with ``municipality`` (the command's choice when no AGB is given)."""
+    return list(Provider.objects.filter(contracts__municipality=municipality).distinct().order_by("agb_code"))

@@ -15,7 +15,8 @@ from coachcare.accounts.http import actor_of
 from coachcare.audit.services import AccessPoint
 from coachcare.core.dates import today
 from coachcare.core.http import page_number
-from coachcare.declarations import selectors
+from coachcare.declarations import selectors, statement
+from coachcare.declarations.forms import ProductionStatementForm
 
 
 @login_required
@@ -32,6 +33,7 @@ def declaration_list(request: HttpRequest) -> HttpResponse:
             "page": selectors.declaration_list_for(actor=actor, page=page_number(request)),
             "budget_lines": selectors.declaration_budget_overview(actor=actor, year=year),
             "year": year,
+            "can_download_statement": policy.can_download_production_statement(actor),
         },
     )
 
@@ -123,4 +125,45 @@ def declaration_evidence(request: HttpRequest, public_id: UUID) -> HttpResponse:
         request,
         "declarations/declaration_evidence.html",
         {"declaration": declaration, "evidence": evidence, "show_clients": show_clients, "labels": labels},
+    )
+
+
+@login_required
+@require_GET
+def production_statement(request: HttpRequest) -> HttpResponse:
+    """The productieverantwoording of the user's provider for one municipality and year: the form,
+    and with its fields filled the PDF or CSV as a download. Aggregates only, no client data."""
+    actor = actor_of(request)
+    if not policy.can_download_production_statement(actor):
+        return HttpResponseForbidden(_("You have no access to the production statement."))
+    municipalities = selectors.production_statement_municipalities(actor=actor)
+    form = ProductionStatementForm(
+        request.GET if "year" in request.GET else None,
+        municipalities=municipalities,
+        initial={"year": today().year - 1, "format": "pdf"},
+    )
+    mismatch: list[str] = []
+    if form.is_bound and form.is_valid():
+        code, year, kind = form.cleaned_data["municipality"], form.cleaned_data["year"], form.cleaned_data["format"]
+        try:
+            found = selectors.production_statement_for_actor(
+                actor=actor, municipality_code=code, year=year, prepared_on=today()
+            )
+        except selectors.StatementMismatch as exc:
+            mismatch = exc.problems
+        else:
+            name = f"productieverantwoording-{code}-{year}"
+            if kind == "csv":
+                response = HttpResponse(
+                    statement.production_statement_csv(statement=found), content_type="text/csv; charset=utf-8"
+                )
+                response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+                return response
+            response = HttpResponse(statement.production_statement_pdf(statement=found), content_type="application/pdf")
+            response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+            return response
+    return render(
+        request,
+        "declarations/production_statement_form.html",
+        {"form": form, "mismatch": mismatch, "has_municipalities": bool(municipalities)},
     )

@@ -15,10 +15,14 @@ from coachcare.contracts.models import Allocation as AllocationModel
 from coachcare.contracts.models import AllocationChangeRequest
 from coachcare.core.dates import local_date
 from coachcare.core.dates import today as local_today
+from coachcare.ijw import cbs
+from coachcare.ijw.codes import VERWIJZER_TYPE
 from coachcare.ijw.models import HeldMessage, IncomingMessage, OutgoingMessage, RetourRecord
 from coachcare.ijw.schema import BERICHTCODES
 from coachcare.ijw.validation import AllocationFacts, ValidationContext
 from coachcare.municipalities.models import Municipality
+from coachcare.providers.models import Provider
+from coachcare.trajectories.models import ModuleRun
 
 
 def _refused_records(berichtcode: str) -> dict[str, set[str]]:
@@ -201,3 +205,93 @@ def ijw_change_request_get(*, actor: User, public_id: UUID, access_point: Access
     )
     [row] = _rows([change])
     return row
+
+
+# --- CBS Beleidsinformatie Jeugd (issue 18.6, docs/cbs.md) -------------------------------------------
+
+#: An answer of 4 or 5 (on 1 to 5) to "I/my child got something out of the help" counts as satisfied
+#: (the same cut as the indicators, docs/indicators.md).
+SATISFIED_FROM = 4
+
+
+def _cbs_outcome(youth: object, parent: object, professional: object = None) -> tuple[str, str]:
+    """(score, type informant): the young person's own answer first, then a parent's, then the professional's."""
+    for answer, informant in [
+        (youth, cbs.INFORMANT_YOUTH),
+        (parent, cbs.INFORMANT_PARENT),
+        (professional, cbs.INFORMANT_PROFESSIONAL),
+    ]:
+        if answer is None:
+            continue
+        positive = answer if isinstance(answer, bool) else float(str(answer)) >= SATISFIED_FROM
+        return (cbs.YES if positive else cbs.NO), informant
+    return "", ""
+
+
+def cbs_records_for(*, provider: Provider, period: str) -> list[cbs.CbsRecord]:
+    """One record per jeugdhulptraject of ``provider``'s clients that ran in ``period`` ("YYYY-H1"):
+    a trajectory with a module started by the end of the period and not closed before its start,
+    per product category of its modules (the allocation's product, else the module's). The end date,
+    end reason and outcome only when the trajectory closed within the period. One query.
+
+    Carries the BSN: only ``services.cbs_export`` calls this (it validates, writes the file and
+    the access log)."""
+    first, last = cbs.cbs_period_parse(period)
+    runs = (
+        ModuleRun.objects.filter(trajectory__client__provider=provider, started_on__lte=last)
+        .filter(Q(trajectory__closed_on__isnull=True) | Q(trajectory__closed_on__gte=first))
+        .order_by("trajectory_id", "started_on", "sequence")
+        .values_list(
+            "trajectory_id",
+            "trajectory__public_id",
+            "trajectory__client__public_id",
+            "trajectory__client__bsn",
+            "trajectory__municipality__code",
+            "trajectory__referrer_kind",
+            "trajectory__closed_on",
+            "trajectory__end_reason",
+            "trajectory__useful_youth",
+            "trajectory__useful_parent",
+            "trajectory__without_help_youth",
+            "trajectory__without_help_parent",
+            "trajectory__without_help_professional",
+            "allocation__product__ijw_product_category",
+            "module__ijw_product_category",
+            "started_on",
+        )
+    )
+    grouped: dict[tuple[int, str], list[tuple[object, ...]]] = {}
+    for row in runs:
+        category = row[13] or row[14]
+        grouped.setdefault((row[0], category), []).append(row)
+    records = []
+    for (_trajectory_id, category), rows in grouped.items():
+        (_id, trajectory, client, bsn, municipality, referrer, closed_on, end_reason, *answers) = rows[0][:13]
+        ended = closed_on if isinstance(closed_on, datetime.date) and closed_on <= last else None
+        reason = str(end_reason or "") if ended else ""
+        satisfied = _cbs_outcome(answers[0], answers[1]) if ended else ("", "")
+        without_help = _cbs_outcome(answers[2], answers[3], answers[4]) if ended else ("", "")
+        starts = [row[15] for row in rows if isinstance(row[15], datetime.date)]
+        records.append(
+            cbs.CbsRecord(
+                client_public_id=UUID(str(client)),
+                aanbieder_agb=provider.agb_code,
+                verslagperiode=period,
+                bsn=str(bsn or ""),
+                gemeentecode=str(municipality),
+                traject_id=UUID(str(trajectory)),
+                verwijzer=VERWIJZER_TYPE.get(str(referrer), ""),
+                productcategorie=category,
+                hulpvorm=cbs.HULPVORM_BY_CATEGORY.get(category, ""),
+                gestart_met_crisis=cbs.YES if category in cbs.CRISIS_CATEGORIES else cbs.NO,
+                datum_aanvang=min(starts) if starts else None,
+                datum_einde=ended,
+                reden_beeindiging=reason,
+                beeindiging_volgens_plan=cbs.volgens_plan_for(reason) if ended else "",
+                tevredenheid_nut=satisfied[0],
+                tevredenheid_informant=satisfied[1],
+                zonder_hulp_verder=without_help[0],
+                zonder_hulp_verder_informant=without_help[1],
+            )
+        )
+    return records

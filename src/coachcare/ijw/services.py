@@ -20,7 +20,7 @@ import hashlib
 import os
 import stat
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,7 @@ from coachcare.core.dates import today as local_today
 from coachcare.declarations import selectors as declaration_selectors
 from coachcare.declarations import services as declaration_services
 from coachcare.declarations.selectors import CareEventValues, ClientValues, DeclarationValues
+from coachcare.ijw import cbs
 from coachcare.ijw import schema as s
 from coachcare.ijw.codes import retour_code_for
 from coachcare.ijw.messages import (
@@ -69,10 +70,11 @@ from coachcare.ijw.messages import (
     message_name,
 )
 from coachcare.ijw.models import HeldMessage, IncomingMessage, OutgoingMessage, RetourRecord
-from coachcare.ijw.selectors import validation_context_from_db
+from coachcare.ijw.selectors import cbs_records_for, validation_context_from_db
 from coachcare.ijw.validation import ValidationContext, Violation, validate
 from coachcare.ijw.xml import IjwParseError, parse, render
 from coachcare.municipalities.models import Municipality
+from coachcare.providers.models import Provider
 from coachcare.trajectories import selectors as trajectory_selectors
 from coachcare.trajectories.selectors import ReferrerValues
 
@@ -1056,3 +1058,67 @@ def ijw_validate_file(*, data: bytes) -> list[Violation]:
         except IjwRejected as rejected:
             violations = rejected.violations
     return violations
+
+
+# --- CBS Beleidsinformatie Jeugd (issue 18.6, docs/cbs.md) -------------------------------------------
+
+
+class CbsExportInvalid(Exception):
+    """Some record breaks a rule: nothing was written, nothing logged."""
+
+    def __init__(self, violations: list[cbs.CbsViolation]) -> None:
+        super().__init__(f"{len(violations)} violations")
+        self.violations = violations
+
+
+@dataclass(frozen=True, kw_only=True)
+class CbsExportResult:
+    path: Path
+    period: str
+    first: datetime.date
+    last: datetime.date
+    records: int
+    persons: int
+
+
+def cbs_export(
+    *,
+    provider: Provider,
+    period: str,
+    out: Path,
+    access_point: AccessPoint,
+    on: datetime.date | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> CbsExportResult:
+    """Write ``provider``'s CBS Beleidsinformatie Jeugd file for ``period`` ("YYYY-H1"/"YYYY-H2")
+    to ``out``, all or nothing: every record is validated first (``cbs.cbs_validate``); one
+    violation and ``CbsExportInvalid`` is raised with all of them, nothing written or logged.
+
+    The file carries BSNs: it is written 0600 (like the iJw files), and every client in it gets an
+    EXPORT entry ``cbs.export`` in the NEN 7513 access log in the same transaction; a failed write
+    rolls the log back. A period that has not ended yet is refused (``cbs.CbsPeriodError``).
+    """
+    say = progress or (lambda _text: None)
+    first, last = cbs.cbs_period_parse(period)
+    if last >= (on or local_today()):
+        raise cbs.CbsPeriodError(f"The period {period} has not ended yet.")
+    say(f"1/4 selecting the jeugdhulptrajecten of {provider.agb_code} in {period} ({first} to {last})")
+    records = cbs_records_for(provider=provider, period=period)
+    say(f"2/4 validating {len(records)} records")
+    violations = cbs.cbs_validate(records, first=first, last=last)
+    if violations:
+        raise CbsExportInvalid(violations)
+    data = cbs.cbs_render(records)
+    clients = sorted({record.client_public_id for record in records})
+    say(f"3/4 recording the export of {len(clients)} clients in the access log")
+    with transaction.atomic():
+        access_log_record_system(event=Event.EXPORT, action="cbs.export", client_ids=clients, access_point=access_point)
+        say(f"4/4 writing {out}")
+        temporary = out.with_name(f".{out.name}.part")
+        _write_private(temporary, data)
+        try:
+            os.replace(temporary, out)
+        except OSError:
+            temporary.unlink(missing_ok=True)
+            raise
+    return CbsExportResult(path=out, period=period, first=first, last=last, records=len(records), persons=len(clients))
