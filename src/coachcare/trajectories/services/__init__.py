@@ -10,6 +10,7 @@ importing this package (``from coachcare.trajectories import services``), which 
 - ``intake``: consent, the exception of Jeugdwet art. 7.3.4 lid 4, the intake, goals and the plan;
 - ``modules``: modules and the gate (evaluation score, decision, approval);
 - ``closure``: closure, follow-up and the closing summary;
+- ``move``: a move to another municipality (woonplaatsbeginsel);
 - ``_shared``: the writer check, the access log, the row lock and version claim, the measurements.
 """
 
@@ -44,6 +45,13 @@ from coachcare.trajectories.services.modules import (
     module_finish,
     module_start,
 )
+from coachcare.trajectories.services.move import (
+    MOVE_STOP_REASON,
+    MoveResult,
+    client_move,
+    client_move_check,
+    module_run_allocation_link,
+)
 from coachcare.trajectories.services.referral import (
     first_module_code,
     referral_register,
@@ -56,13 +64,17 @@ from coachcare.trajectories.services.referral import (
 __all__ = [
     "CLOSURE_QUESTIONNAIRES",
     "FOLLOW_UP_MONTHS",
+    "MOVE_STOP_REASON",
     "SATISFACTION_QUESTIONNAIRE",
     "SATISFACTION_QUESTIONNAIRE_PARENT",
     "WITHOUT_HELP_FROM",
     "ClosingSummary",
+    "MoveResult",
     "agreement_record",
     "agreement_revoke",
     "agreement_scan_get",
+    "client_move",
+    "client_move_check",
     "closing_summary_get",
     "consent_exception_decide",
     "consent_exception_record",
@@ -76,6 +88,7 @@ __all__ = [
     "goal_add",
     "goal_scores_record",
     "module_finish",
+    "module_run_allocation_link",
     "module_start",
     "referral_register",
     "trajectory_allocate",
