@@ -10,7 +10,7 @@ importing this package (``from coachcare.trajectories import services``), which 
 - ``intake``: consent, the exception of Jeugdwet art. 7.3.4 lid 4, the intake, goals and the plan;
 - ``modules``: modules and the gate (evaluation score, decision, approval);
 - ``closure``: closure, follow-up and the closing summary;
-- ``move``: a move to another municipality (woonplaatsbeginsel);
+- ``move``: a move to another municipality (woonplaatsbeginsel) and a municipal merger (herindeling);
 - ``_shared``: the writer check, the access log, the row lock and version claim, the measurements.
 """
 
@@ -47,10 +47,13 @@ from coachcare.trajectories.services.modules import (
 )
 from coachcare.trajectories.services.move import (
     MOVE_STOP_REASON,
+    MergeResult,
     MoveResult,
     client_move,
     client_move_check,
     module_run_allocation_link,
+    municipality_merge,
+    municipality_merge_check,
 )
 from coachcare.trajectories.services.referral import (
     first_module_code,
@@ -69,6 +72,7 @@ __all__ = [
     "SATISFACTION_QUESTIONNAIRE_PARENT",
     "WITHOUT_HELP_FROM",
     "ClosingSummary",
+    "MergeResult",
     "MoveResult",
     "agreement_record",
     "agreement_revoke",
@@ -90,6 +94,8 @@ __all__ = [
     "module_finish",
     "module_run_allocation_link",
     "module_start",
+    "municipality_merge",
+    "municipality_merge_check",
     "referral_register",
     "trajectory_allocate",
     "trajectory_close",
