@@ -390,6 +390,30 @@ def test_family_management_is_for_the_treating_professionals(world: World) -> No
     assert not policy.can_decide_consent_exception(world.teamleider_other_team, world.own)
 
 
+#: Who records a move to another municipality (woonplaatsbeginsel, the screen ``clients:move``):
+#: the professionals who treat the young person, nobody else.
+MOVE_MATRIX = [
+    ("coach", "own", True),
+    ("colleague", "own", True),
+    ("teamleider", "own", True),
+    ("coach", "other_team", False),
+    ("teamleider_other_team", "own", False),
+    ("inactive_coach", "own", False),
+    ("toegang", "own", False),
+    ("toegang_other", "other_team", False),
+    ("beleid", "own", False),
+    ("beheerder", "own", False),
+    ("jongere", "own", False),
+    ("ouder", "own", False),
+    ("anonymous", "own", False),
+]
+
+
+@pytest.mark.parametrize(("actor_key", "client_key", "allowed"), MOVE_MATRIX)
+def test_who_records_a_move(world: World, actor_key: str, client_key: str, allowed: bool) -> None:
+    assert policy.can_move_client(_actor(world, actor_key), world.client(client_key)) is allowed
+
+
 # --- Role facts and gates that views, selectors and the navigation ask (never ``user.role``) ------
 
 #: function → the world's users for whom it is true (all others, and anonymous, get False).

@@ -120,14 +120,27 @@ def test_concurrent_duplicate_is_reported_as_a_bsn_error(world: World) -> None:
     assert "bsn" in exc_info.value.message_dict
 
 
-@pytest.mark.parametrize(("age", "accepted"), [(11, False), (12, True), (23, True), (24, False)])
+RUNNING_CARE = services.EarlierCare(kind="started", on=ON - datetime.timedelta(days=9 * 365), source="beschikking")
+
+
+@pytest.mark.parametrize(
+    ("age", "accepted"), [(11, False), (12, True), (17, True), (18, False), (22, True), (23, False)]
+)
 def test_age_on_referral_date(world: World, age: int, accepted: bool) -> None:
+    """12 to 17 always; from 18 only with youth care before 18 (given here from 18 on); at 23 the
+    Jeugdwet no longer applies, whatever the evidence."""
     birth_date = birth_date_for_age(age, ON)
+    earlier = services.EarlierCare(kind="started", on=years_before(ON, age - 14), source="beschikking")
+    if age == 18:
+        with pytest.raises(ValidationError):
+            refer(world, birth_date=birth_date)  # no evidence: refused
+        assert refer(world, birth_date=birth_date, earlier_care=earlier).birth_date == birth_date
+        return
     if accepted:
-        assert refer(world, birth_date=birth_date).birth_date == birth_date
+        assert refer(world, birth_date=birth_date, earlier_care=earlier if age >= 18 else None).birth_date == birth_date
     else:
         with pytest.raises(ValidationError) as exc_info:
-            refer(world, birth_date=birth_date)
+            refer(world, birth_date=birth_date, earlier_care=earlier if age >= 18 else None)
         assert "birth_date" in exc_info.value.message_dict
         assert not Client.objects.filter(family_name="Verwijzingstest").exists()
 
@@ -136,9 +149,11 @@ def test_age_limits_on_the_exact_birthdays(world: World) -> None:
     with pytest.raises(ValidationError):
         refer(world, birth_date=years_before(ON, 12) + datetime.timedelta(days=1))  # 12 tomorrow
     assert refer(world, birth_date=years_before(ON, 12)).pk  # 12 today
-    with pytest.raises(ValidationError):
-        refer(world, bsn="123456782", birth_date=years_before(ON, 24))  # 24 today
-    assert refer(world, bsn="123456782", birth_date=years_before(ON, 24) + datetime.timedelta(days=1)).pk
+    with pytest.raises(ValidationError):  # 23 today: no longer a jeugdige
+        refer(world, bsn="123456782", birth_date=years_before(ON, 23), earlier_care=RUNNING_CARE)
+    assert refer(
+        world, bsn="123456782", birth_date=years_before(ON, 23) + datetime.timedelta(days=1), earlier_care=RUNNING_CARE
+    ).pk
 
 
 def test_all_errors_are_reported_together(world: World) -> None:

@@ -461,6 +461,14 @@ def can_request_allocations(user: User, client: Client) -> bool:
     return can_write_clinical(user, client)
 
 
+def can_move_client(user: User, client: Client) -> bool:
+    """A move to another municipality (woonplaatsbeginsel, ``trajectories.services.client_move``) is
+    recorded by the professionals who treat the young person: they end the allocations at the old
+    municipality and request at the new one (the same people who request allocations). The
+    municipality's own staff, the family and the administrator do not change the residence."""
+    return bool(user.is_authenticated and user.is_active) and can_request_allocations(user, client)
+
+
 def can_record_regisseur(user: User, client: Client) -> bool:
     """The municipality's regisseur of a trajectory (name and contact) is recorded by the
     professionals who treat the client or by the access team of the client's municipality."""
@@ -894,19 +902,23 @@ def appointments_visible_to(user: User) -> "QuerySet[Appointment]":
 
 
 def allocations_visible_to(user: User) -> QuerySet[Allocation]:
-    """The municipality's access team: its residents' allocations (``can_decide_allocations``);
-    the treating professionals: their clients' (``can_request_allocations``, same as the screens)."""
+    """The municipality's access team: the allocations under its own contracts
+    (``can_decide_allocations``), so after a move the old municipality keeps its own period and the
+    new one sees only what it granted; the treating professionals: their clients' (``can_request_allocations``)."""
     allocations = Allocation.objects.all()
     if can_decide_allocations(user) and user.municipality_id is not None:
-        return allocations.filter(client__municipality_id=user.municipality_id)
+        return allocations.filter(contract__municipality_id=user.municipality_id)
     if is_care_professional(user):
         return allocations.filter(client__in=clients_visible_to(user))
     return allocations.none()
 
 
 def can_see_allocation(user: User, allocation: Allocation) -> bool:
-    """One allocation: the access team that decides on it, or a professional who may request it."""
-    return can_decide_allocations(user, allocation.client) or can_request_allocations(user, allocation.client)
+    """One allocation: the access team of the municipality whose contract it falls under (also after
+    the young person moved away), or a professional who may request it."""
+    if can_decide_allocations(user) and user.municipality_id is not None:
+        return bool(allocation.contract.municipality_id == user.municipality_id)
+    return can_request_allocations(user, allocation.client)
 
 
 def can_see_practitioner(user: User, practitioner: User) -> bool:

@@ -49,6 +49,10 @@ CLIENT_COLUMNS = (
     "mobile",
     "coach",
     "referrer_kind",
+    "earlier_care_kind",
+    "earlier_care_on",
+    "earlier_care_ended_on",
+    "earlier_care_source",
 )
 #: Columns of each family member, prefixed ``carer1_`` and ``carer2_`` (a group left empty is skipped).
 CARER_FIELDS = (
@@ -253,6 +257,13 @@ def _import_row(
         coach = User.objects.filter(username=row["coach"], role=Role.COACH, is_active=True).first()
         if coach is None:
             raise ValidationError({"coach": [_("No active coach with this user name.")]})
+    earlier_care = services.earlier_care_clean(
+        kind=row.get("earlier_care_kind", ""),
+        on=_date(row.get("earlier_care_on", ""), "earlier_care_on"),
+        ended_on=_date(row.get("earlier_care_ended_on", ""), "earlier_care_ended_on"),
+        source=row.get("earlier_care_source", ""),
+        birth_date=birth_date,
+    )
     client = services.client_refer(
         actor=actor,
         bsn=row["bsn"],
@@ -264,6 +275,7 @@ def _import_row(
         coach=coach,
         email=row.get("email", ""),
         mobile=row.get("mobile", ""),
+        earlier_care=earlier_care,
         access_point=access_point,
     )
     if row.get("referrer_kind"):

@@ -7,6 +7,13 @@ from django.utils.translation import gettext_lazy as _
 from coachcare.core.fields import EncryptedTextField
 
 
+class EarlierCareKind(models.TextChoices):
+    """The evidence of youth care before 18 recorded at referral (verlengde jeugdhulp, docs/legal-basis.md)."""
+
+    STARTED = "started", _("youth care started before 18")
+    DECIDED = "decided", _("youth care decided before 18")
+
+
 class Client(models.Model):
     """A young person in care (jongere). Administrative data lives here; clinical data elsewhere.
 
@@ -48,6 +55,23 @@ class Client(models.Model):
         verbose_name=_("account of the young person"),
     )
     referred_on = models.DateField(_("referral date"))
+    #: Evidence of youth care that started or was decided before the 18th birthday, recorded at
+    #: referral (``clients.services.client_youth_care_eligibility``; docs/legal-basis.md,
+    #: "Youth care from 18"). Administrative data: the kind, the date, when it ended (empty: it still
+    #: runs) and its source (for example "beschikking gemeente Utrecht 12-03-2024"), never content.
+    earlier_care_kind = models.CharField(
+        _("youth care before 18"),
+        max_length=10,
+        choices=EarlierCareKind.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    earlier_care_on = models.DateField(_("youth care before 18 started or decided on"), null=True, blank=True)
+    earlier_care_ended_on = models.DateField(_("youth care before 18 ended on"), null=True, blank=True)
+    earlier_care_source = models.CharField(
+        _("source of the youth care before 18"), max_length=300, blank=True, default="", db_default=""
+    )
     #: Contact details of the young person (validated by ``clients.services.contact_details_clean``;
     #: the mobile number in E.164, for example +31612345678). Administrative data.
     email = models.EmailField(_("e-mail address"), blank=True, default="", db_default="")
@@ -233,3 +257,37 @@ class FileSeen(models.Model):
 
     def __str__(self) -> str:
         return f"client {self.client_id} seen by {self.user_id}"
+
+
+class MunicipalityChange(models.Model):
+    """One change of a young person's municipality of residence (woonplaatsbeginsel,
+    docs/legal-basis.md): a move (``trajectories.services.client_move``, by the treating professionals)
+    or a municipal merger (herindeling, command ``municipality_merge``). The history stays: each row
+    says from which municipality to which one, from which day. ``Client.municipality`` changes only
+    through these two services."""
+
+    class Kind(models.TextChoices):
+        MOVE = "move", _("move")
+        MERGER = "merger", _("municipal merger (herindeling)")
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="municipality_changes")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    from_municipality = models.ForeignKey(
+        "municipalities.Municipality", on_delete=models.PROTECT, related_name="+", verbose_name=_("from")
+    )
+    to_municipality = models.ForeignKey(
+        "municipalities.Municipality", on_delete=models.PROTECT, related_name="+", verbose_name=_("to")
+    )
+    effective_on = models.DateField(_("from the day"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["client", "effective_on", "id"]
+        verbose_name = _("change of municipality")
+        verbose_name_plural = _("changes of municipality")
+
+    def __str__(self) -> str:
+        return f"client {self.client_id}: {self.from_municipality_id} -> {self.to_municipality_id} ({self.kind})"

@@ -3,6 +3,7 @@ and their gezag, parent access."""
 
 import dataclasses
 import datetime
+import enum
 from typing import Any
 
 import phonenumbers
@@ -10,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.nl import bsn as stdnum_bsn
@@ -17,8 +19,16 @@ from stdnum.nl import bsn as stdnum_bsn
 from coachcare.access import policy
 from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint, Event, access_log_record
-from coachcare.clients.models import Client, ClientNote, FileSeen, GezagChange, GezagRelation, ParentAccessDecision
-from coachcare.core.dates import age_on, today
+from coachcare.clients.models import (
+    Client,
+    ClientNote,
+    EarlierCareKind,
+    FileSeen,
+    GezagChange,
+    GezagRelation,
+    ParentAccessDecision,
+)
+from coachcare.core.dates import add_months, age_on, today
 from coachcare.core.fields import keyed_hash
 from coachcare.municipalities.models import Municipality
 from coachcare.providers.models import Team
@@ -85,19 +95,225 @@ def _contact_clean(*, email: str, mobile: str, errors: dict[str, list[str]]) -> 
     return email, mobile
 
 
-def client_eligibility_check(*, birth_date: datetime.date, on: datetime.date) -> None:
-    age = age_on(birth_date, on)
-    if age < MIN_AGE or age > MAX_AGE:
-        raise ValidationError(
-            {
-                "birth_date": _(
-                    "Coach & Care is for young people aged %(min)s to %(max)s on the referral date; "
-                    "this person is %(age)s."
-                )
-                % {"min": MIN_AGE, "max": MAX_AGE, "age": age}
-            },
-            code="age",
+#: Jeugdwet art. 1.1 ("jeugdige"): from 18 youth care is only verlengde jeugdhulp, and it ends on the
+#: 23rd birthday ("niet de leeftijd van drieëntwintig jaar heeft bereikt"). docs/legal-basis.md.
+JEUGDWET_ADULT_AGE = 18
+JEUGDWET_END_AGE = 23
+#: Care that started (or was decided) before 18 and ended may resume within half a year of its end
+#: (Jeugdwet art. 1.1, "hervatting binnen een half jaar"). The law fixes the period: not a setting.
+VERLENGDE_JEUGDHULP_RESUME_MONTHS = 6
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class EarlierCare:
+    """Evidence of youth care before 18: started or decided (``EarlierCareKind``) on ``on``,
+    ended on ``ended_on`` (``None``: still running, or decided and not yet started)."""
+
+    kind: str
+    on: datetime.date
+    ended_on: datetime.date | None = None
+    source: str = ""
+
+
+class EligibilityReason(enum.StrEnum):
+    """Why a young person may or may not receive youth care under the Jeugdwet on a day."""
+
+    MINOR = "minor"  # under 18: a jeugdige
+    CONTINUED = "continued"  # verlengde jeugdhulp: care from before 18 still runs
+    RESUMED = "resumed"  # verlengde jeugdhulp: care from before 18 resumes within half a year
+    TOO_YOUNG = "too_young"  # under the method's range
+    TOO_OLD = "too_old"  # over the method's range
+    JEUGDWET_ENDED = "jeugdwet_ended"  # 23 or older: no longer a jeugdige
+    NO_EARLIER_CARE = "no_earlier_care"  # 18 or older without youth care before 18
+    RESUMED_TOO_LATE = "resumed_too_late"  # the care before 18 ended more than half a year ago
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Eligibility:
+    """The answer of ``client_youth_care_eligibility``: whether youth care may start, why, and the
+    words for the person who registers (with the way to the Wmo or the Zvw when refused)."""
+
+    eligible: bool
+    reason: EligibilityReason
+    age: int
+    message: str = ""
+    evidence: EarlierCare | None = None
+
+
+def _adult_refusal() -> str:
+    return _(
+        "From 18, youth care under the Jeugdwet is only possible as verlengde jeugdhulp: care that "
+        "started before 18, or was decided before 18 and resumes within half a year after it ended. "
+        "Refer the young person to the municipality (Wmo, the social neighbourhood team) or to the "
+        "general practitioner and the health insurer (Zvw)."
+    )
+
+
+def earlier_care_recorded(*, client: Client, before: datetime.date) -> list[EarlierCare]:
+    """The evidence of youth care before ``before`` (the 18th birthday) known for ``client``: the
+    date recorded at referral, the client's earlier trajectories in coachcare (care started on the
+    referral date, ended on the closure) and allocations granted before that day (care decided).
+
+    Read through the ORM relations of ``Client``, so this base app imports no app above it."""
+    evidence: list[EarlierCare] = []
+    if client.pk is None:
+        return evidence
+    if client.earlier_care_kind and client.earlier_care_on is not None and client.earlier_care_on < before:
+        evidence.append(
+            EarlierCare(
+                kind=client.earlier_care_kind,
+                on=client.earlier_care_on,
+                ended_on=client.earlier_care_ended_on,
+                source=client.earlier_care_source,
+            )
         )
+    trajectories = Client.objects.filter(pk=client.pk, trajectories__referred_on__lt=before).values_list(
+        "trajectories__referred_on", "trajectories__closed_on"
+    )
+    evidence += [
+        EarlierCare(kind=EarlierCareKind.STARTED, on=started, ended_on=closed, source="coachcare")
+        for started, closed in trajectories
+    ]
+    allocations = Client.objects.filter(
+        pk=client.pk,
+        allocations__status__in=("approved", "ended"),
+        allocations__start_date__lt=before,
+    ).values_list("allocations__start_date", "allocations__end_date")
+    evidence += [
+        EarlierCare(kind=EarlierCareKind.DECIDED, on=start, ended_on=end, source="coachcare")
+        for start, end in allocations
+        if start is not None
+    ]
+    return evidence
+
+
+def client_youth_care_eligibility(
+    *,
+    birth_date: datetime.date,
+    on: datetime.date,
+    client: Client | None = None,
+    earlier_care: EarlierCare | None = None,
+) -> Eligibility:
+    """May youth care start (or resume) on ``on`` for a young person born on ``birth_date``?
+
+    The one place of the rule (docs/legal-basis.md, "Youth care from 18"): the method's range is 12
+    to 23 (``MIN_AGE``, ``MAX_AGE``); under 18 every young person is a jeugdige; from 18 only
+    verlengde jeugdhulp: care that started or was decided before the 18th birthday and still runs,
+    or that ended and resumes within half a year (``VERLENGDE_JEUGDHULP_RESUME_MONTHS``); from the
+    23rd birthday the Jeugdwet no longer applies. The evidence is ``earlier_care`` (entered at
+    referral) and what coachcare knows of ``client`` (``earlier_care_recorded``). Used by the
+    referral (``client_refer``), the CSV import, ``trajectory_open`` and the state machine guard.
+    """
+    age = age_on(birth_date, on)
+    if age < MIN_AGE:
+        message = _("Coach & Care is for young people aged %(min)s to %(max)s; this person is %(age)s.") % {
+            "min": MIN_AGE,
+            "max": MAX_AGE,
+            "age": age,
+        }
+        return Eligibility(eligible=False, reason=EligibilityReason.TOO_YOUNG, age=age, message=message)
+    if age > MAX_AGE:
+        message = _("Coach & Care is for young people aged %(min)s to %(max)s; this person is %(age)s.") % {
+            "min": MIN_AGE,
+            "max": MAX_AGE,
+            "age": age,
+        }
+        return Eligibility(eligible=False, reason=EligibilityReason.TOO_OLD, age=age, message=message)
+    if age < JEUGDWET_ADULT_AGE:
+        return Eligibility(eligible=True, reason=EligibilityReason.MINOR, age=age)
+    if age >= JEUGDWET_END_AGE:
+        message = _(
+            "From 23 the Jeugdwet no longer applies, also not as verlengde jeugdhulp. Refer the young person "
+            "to the municipality (Wmo, the social neighbourhood team) or to the general practitioner and the "
+            "health insurer (Zvw)."
+        )
+        return Eligibility(eligible=False, reason=EligibilityReason.JEUGDWET_ENDED, age=age, message=message)
+    eighteenth = birth_date_add_years(birth_date, JEUGDWET_ADULT_AGE)
+    evidence = earlier_care_recorded(client=client, before=eighteenth) if client is not None else []
+    if earlier_care is not None and earlier_care.on < eighteenth:
+        evidence.append(earlier_care)
+    late: EarlierCare | None = None
+    for care in evidence:
+        if care.ended_on is None or care.ended_on >= on:
+            return Eligibility(eligible=True, reason=EligibilityReason.CONTINUED, age=age, evidence=care)
+    for care in evidence:
+        assert care.ended_on is not None  # every running care returned above
+        if on <= add_months(care.ended_on, VERLENGDE_JEUGDHULP_RESUME_MONTHS):
+            return Eligibility(eligible=True, reason=EligibilityReason.RESUMED, age=age, evidence=care)
+        if late is None or (late.ended_on is not None and care.ended_on > late.ended_on):
+            late = care
+    if late is not None and late.ended_on is not None:
+        message = _(
+            "The youth care before 18 ended on %(ended)s, more than half a year ago: it can no longer be "
+            "resumed as verlengde jeugdhulp."
+        ) % {"ended": date_format(late.ended_on, "j F Y")}
+        return Eligibility(
+            eligible=False,
+            reason=EligibilityReason.RESUMED_TOO_LATE,
+            age=age,
+            message=f"{message} {_adult_refusal()}",
+            evidence=late,
+        )
+    return Eligibility(eligible=False, reason=EligibilityReason.NO_EARLIER_CARE, age=age, message=_adult_refusal())
+
+
+def client_eligibility_check(
+    *,
+    birth_date: datetime.date,
+    on: datetime.date,
+    client: Client | None = None,
+    earlier_care: EarlierCare | None = None,
+) -> Eligibility:
+    """``client_youth_care_eligibility`` for a form or service: a refusal raises a ``ValidationError``
+    on ``birth_date`` with the words of the refusal."""
+    eligibility = client_youth_care_eligibility(birth_date=birth_date, on=on, client=client, earlier_care=earlier_care)
+    if not eligibility.eligible:
+        raise ValidationError({"birth_date": [ValidationError(eligibility.message, code=eligibility.reason.value)]})
+    return eligibility
+
+
+def earlier_care_clean(
+    *,
+    kind: str,
+    on: datetime.date | None,
+    ended_on: datetime.date | None,
+    source: str,
+    birth_date: datetime.date | None,
+) -> EarlierCare | None:
+    """The evidence of youth care before 18 entered at referral, checked: all or nothing of kind,
+    date and source; the date before the 18th birthday; the end not before the start."""
+    source = source.strip()
+    if not kind and on is None and ended_on is None and not source:
+        return None
+    errors: dict[str, list[str]] = {}
+    if kind not in EarlierCareKind.values:
+        errors["earlier_care_kind"] = [_("Choose whether the youth care before 18 started or was decided.")]
+    if on is None:
+        errors["earlier_care_on"] = [_("Give the date the youth care started or was decided.")]
+    elif birth_date is not None and on >= birth_date_add_years(birth_date, JEUGDWET_ADULT_AGE):
+        errors["earlier_care_on"] = [_("This date is not before the 18th birthday.")]
+    elif birth_date is not None and on < birth_date:
+        errors["earlier_care_on"] = [_("This date is before the date of birth.")]
+    if on is not None and ended_on is not None and ended_on < on:
+        errors["earlier_care_ended_on"] = [_("The end cannot be before the start.")]
+    if not source:
+        errors["earlier_care_source"] = [
+            _("Say where this comes from, for example the decision of the municipality or the earlier provider.")
+        ]
+    elif len(source) > 300:
+        errors["earlier_care_source"] = [_("Use at most 300 characters.")]
+    if errors:
+        raise ValidationError(errors)
+    assert on is not None
+    return EarlierCare(kind=kind, on=on, ended_on=ended_on, source=source)
+
+
+def birth_date_add_years(birth_date: datetime.date, years: int) -> datetime.date:
+    """The day someone born on ``birth_date`` turns ``years`` (29 February: 1 March, as ``age_on``)."""
+    try:
+        return birth_date.replace(year=birth_date.year + years)
+    except ValueError:
+        return datetime.date(birth_date.year + years, 3, 1)
 
 
 def _duplicate_bsn_message() -> str:
@@ -118,9 +334,13 @@ def client_refer(
     referred_on: datetime.date | None = None,
     email: str = "",
     mobile: str = "",
+    earlier_care: EarlierCare | None = None,
     access_point: AccessPoint,
 ) -> Client:
-    """Register a young person (aanmelding). Nothing is saved unless every check passes."""
+    """Register a young person (aanmelding). Nothing is saved unless every check passes.
+
+    ``earlier_care`` is the evidence of youth care before 18 (``earlier_care_clean``), needed from
+    18 (``client_youth_care_eligibility``) and kept on the file."""
     if not policy.can_refer(actor):
         raise policy.AccessDenied(_("Only coaches and team leads can register a young person."))
     referred_on = referred_on or today()
@@ -131,7 +351,7 @@ def client_refer(
     except ValidationError as exc:
         errors.update(exc.message_dict)
     try:
-        client_eligibility_check(birth_date=birth_date, on=referred_on)
+        client_eligibility_check(birth_date=birth_date, on=referred_on, earlier_care=earlier_care)
     except ValidationError as exc:
         errors.update(exc.message_dict)
     if not given_name.strip() or not family_name.strip():
@@ -172,6 +392,10 @@ def client_refer(
                 referred_on=referred_on,
                 email=email,
                 mobile=mobile,
+                earlier_care_kind=earlier_care.kind if earlier_care else "",
+                earlier_care_on=earlier_care.on if earlier_care else None,
+                earlier_care_ended_on=earlier_care.ended_on if earlier_care else None,
+                earlier_care_source=earlier_care.source if earlier_care else "",
             )
             access_log_record(
                 actor=actor,

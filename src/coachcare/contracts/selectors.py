@@ -103,7 +103,8 @@ def _administrative(allocations: QuerySet[Allocation]) -> QuerySet[Allocation]:
 def allocation_list_for_municipality(
     *, actor: User, access_point: AccessPoint, status: str | None = None, page: int = 1
 ) -> Page[Any]:
-    """A page of the allocations of the actor's residents, open requests first, then newest first.
+    """A page of the allocations under the actor's municipality's contracts (after a move the old
+    municipality keeps its own period, never the new one's), open requests first, then newest first.
 
     A fixed number of queries whatever the number of allocations: one count, one page (module
     names in a subquery), one access-log insert.
@@ -111,7 +112,7 @@ def allocation_list_for_municipality(
     if not policy.can_decide_allocations(actor):
         raise policy.AccessDenied("Only a municipality access team sees allocation requests.")
     assert actor.municipality_id is not None
-    allocations = Allocation.objects.filter(client__municipality_id=actor.municipality_id)
+    allocations = Allocation.objects.filter(contract__municipality_id=actor.municipality_id)
     if status in AllocationStatus.values:
         allocations = allocations.filter(status=status)
     allocations = _administrative(allocations).order_by(

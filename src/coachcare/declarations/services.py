@@ -95,7 +95,7 @@ def care_events_sync(*, on: datetime.date | None = None) -> CareEventsSyncResult
         # Interrupted by a temporary end (20) and resumed since: the stop is on the closure date.
         interrupted = Q(state=ModuleRun.State.INTERRUPTED, finished_on__isnull=False, finished_on__lte=on)
         new_stops = []
-        for run_id, allocation_id, state, started_on, finished_on, closed_on, end_reason in (
+        for run_id, allocation_id, state, started_on, finished_on, closed_on, end_reason, stop_reason in (
             ModuleRun.objects.filter(care_start__isnull=False, care_stop__isnull=True)  # OP072
             .filter(ended_normally | closed_early | interrupted)
             .values_list(
@@ -106,12 +106,13 @@ def care_events_sync(*, on: datetime.date | None = None) -> CareEventsSyncResult
                 "finished_on",
                 "trajectory__closed_on",
                 "trajectory__end_reason",
+                "stop_reason",
             )
         ):
             if state in DELIVERED_STATES:
                 end, reason = finished_on, EndReason.ACCORDING_TO_PLAN.value
-            elif state == ModuleRun.State.INTERRUPTED:
-                end, reason = finished_on, EndReason.TEMPORARILY.value
+            elif state == ModuleRun.State.INTERRUPTED:  # a temporary end (20), or a move (35)
+                end, reason = finished_on, stop_reason or EndReason.TEMPORARILY.value
             else:
                 end, reason = closed_on, end_reason or EndReason.EARLY_MUTUAL.value
             assert end is not None  # guarded by the filter above

@@ -27,8 +27,17 @@ from stdnum.nl import bsn as stdnum_bsn
 from coachcare.accounts.models import Role, User
 from coachcare.accounts.services import role_permissions_apply, totp_device_set, user_create
 from coachcare.audit.services import AccessPoint
-from coachcare.clients.models import Client, GezagRelation
-from coachcare.clients.services import CarerDetails, bsn_hash, carer_add, client_refer, gezag_relation_add
+from coachcare.clients.models import Client, EarlierCareKind, GezagRelation
+from coachcare.clients.services import (
+    JEUGDWET_ADULT_AGE,
+    CarerDetails,
+    EarlierCare,
+    birth_date_add_years,
+    bsn_hash,
+    carer_add,
+    client_refer,
+    gezag_relation_add,
+)
 from coachcare.coaching.models import Appointment, DiaryEntry
 from coachcare.coaching.services import appointment_create, diary_entry_add
 from coachcare.contracts.selectors import contract_valid_for
@@ -272,14 +281,26 @@ def seed_demo(*, history: int = 0, report: Callable[[str], None] | None = None) 
     for demo, bsn in zip(DEMO_CLIENTS, demo_bsns(len(DEMO_CLIENTS)), strict=True):
         client = Client.objects.filter(provider=provider, bsn_hash=bsn_hash(bsn)).first()
         if client is None:
+            birth_date = _years_ago(demo.years, demo.days)
+            # From 18 only verlengde jeugdhulp (docs/legal-basis.md): the demo's adults had care from 16.
+            earlier_care = (
+                EarlierCare(
+                    kind=EarlierCareKind.STARTED,
+                    on=birth_date_add_years(birth_date, 16),
+                    source="Demo: beschikking gemeente, jeugdhulp gestart vóór 18",
+                )
+                if demo.years >= JEUGDWET_ADULT_AGE
+                else None
+            )
             client = client_refer(
                 actor=coach,
                 bsn=bsn,
                 given_name=demo.given_name,
                 family_name=demo.family_name,
-                birth_date=_years_ago(demo.years, demo.days),
+                birth_date=birth_date,
                 municipality=Municipality.objects.get(code=demo.municipality_code),
                 referred_on=today() - datetime.timedelta(days=30),
+                earlier_care=earlier_care,
                 access_point=access_point,
             )
             created += 1

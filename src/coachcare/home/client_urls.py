@@ -12,4 +12,5 @@ urlpatterns = [
     path("new/", views.refer, name="refer"),
     *clients_urls.urlpatterns,
     path("<uuid:public_id>/", views.client_file, name="detail"),
+    path("<uuid:public_id>/move/", views.client_move, name="move"),
 ]

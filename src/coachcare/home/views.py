@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -26,7 +27,7 @@ from coachcare.core.dates import today
 from coachcare.core.forms import service_errors_to_form
 from coachcare.core.http import page_number, text_param
 from coachcare.home import selectors as home_selectors
-from coachcare.home.forms import ReferralForm
+from coachcare.home.forms import MoveForm, ReferralForm
 from coachcare.home.selectors import organisation_overview
 from coachcare.trajectories import panels as trajectory_panels
 from coachcare.trajectories import selectors as trajectory_selectors
@@ -139,6 +140,7 @@ def client_file(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "timeline": timeline,
         "note_form": NoteForm() if can_write else None,
         "family": client_selectors.family_of(actor=actor, client=client_file.client),
+        "can_move": policy.can_move_client(actor, client_file.client),
     }
     if client_file.shows_clinical:
         context.update(trajectory_panels.file_context(timeline=timeline, can_write=can_write))
@@ -197,3 +199,46 @@ def team_desk(request: HttpRequest) -> HttpResponse:
         "exception_queue": trajectory_selectors.consent_exception_queue(actor=actor, access_point=access_point),
     }
     return render(request, "home/team.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def client_move(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """A move to another municipality (woonplaatsbeginsel): the allocations at the old municipality
+    end, the new one is asked (JW315), the trajectory runs on (``trajectories.services.client_move``)."""
+    actor = actor_of(request)
+    access_point = AccessPoint.from_request(request)
+    client = client_selectors.client_file_get(
+        actor=actor, public_id=public_id, access_point=access_point, action="client.move_form"
+    ).client
+    if not policy.can_move_client(actor, client):
+        raise Http404(_("There is no such page for your role."))
+    form = MoveForm(request.POST or None, initial={"on": today()}, current=client.municipality)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = trajectory_services.client_move(
+                actor=actor,
+                client=client,
+                municipality=form.cleaned_data["municipality"],
+                on=form.cleaned_data["on"],
+                access_point=access_point,
+            )
+        except ValidationError as error:
+            service_errors_to_form(form, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "%(name)s lives in %(municipality)s from %(date)s. Allocations ended at the old municipality: "
+                    "%(ended)s; requested at the new one: %(requested)s."
+                )
+                % {
+                    "name": client.full_name,
+                    "municipality": result.change.to_municipality.name,
+                    "date": date_format(result.change.effective_on, "j F Y"),
+                    "ended": len(result.ended) + len(result.withdrawn),
+                    "requested": len(result.requested),
+                },
+            )
+            return redirect("clients:detail", public_id=client.public_id)
+    return render(request, "home/client_move.html", {"form": form, "client": client})

@@ -22,3 +22,26 @@ class Municipality(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+
+class MunicipalityMerger(models.Model):
+    """A municipal merger (gemeentelijke herindeling): from ``effective_on`` the old municipality is
+    part of ``new`` (the legal successor). One row per old code; recorded by the command
+    ``municipality_merge`` (``trajectories.services.municipality_merge``, docs/legal-basis.md)."""
+
+    old = models.OneToOneField(
+        Municipality, on_delete=models.PROTECT, related_name="merged_into", verbose_name=_("old municipality")
+    )
+    new = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="merged_from", verbose_name=_("new municipality")
+    )
+    effective_on = models.DateField(_("from the day"))
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["effective_on", "old__code"]
+        verbose_name = _("municipal merger")
+        verbose_name_plural = _("municipal mergers")
+
+    def __str__(self) -> str:
+        return f"{self.old_id} -> {self.new_id} on {self.effective_on}"

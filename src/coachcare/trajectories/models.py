@@ -225,9 +225,10 @@ class ModuleRun(models.Model):
         RUNNING = "running", _("running")
         FINISHED = "finished", _("finished, to evaluate")
         EVALUATED = "evaluated", _("evaluated")
-        #: Running when the trajectory ended temporarily (JZ588 20) and then resumed: not delivered,
-        #: not declared; its stop (JW307) has reason 20 on ``finished_on`` (the closure date).
-        INTERRUPTED = "interrupted", _("interrupted (temporarily ended)")
+        #: Running when the trajectory ended temporarily (JZ588 20) and then resumed, or when the young
+        #: person moved to another municipality: not delivered, not declared; its stop (JW307) has
+        #: reason ``stop_reason`` (empty: 20) on ``finished_on`` (the closure date, or the day before the move).
+        INTERRUPTED = "interrupted", _("interrupted (temporary end or move)")
 
     trajectory = models.ForeignKey(Trajectory, on_delete=models.CASCADE, related_name="module_runs")
     module = models.ForeignKey("method.Module", on_delete=models.PROTECT, related_name="runs")
@@ -239,6 +240,11 @@ class ModuleRun(models.Model):
     started_on = models.DateField()
     due_on = models.DateField()
     finished_on = models.DateField(null=True, blank=True)
+    #: The JZ588 reason of an interrupted run's stop (JW307): empty is 20 (a temporary end); 35
+    #: when the young person moved to another municipality (``trajectories.services.client_move``).
+    stop_reason = models.CharField(
+        _("reason of the stop (JZ588)"), max_length=2, choices=EndReason.choices, blank=True, default="", db_default=""
+    )
 
     class Meta:
         ordering = ["trajectory", "sequence"]

@@ -25,8 +25,8 @@ from django.utils.translation import gettext as _
 
 from coachcare.access.consent import ConsentGap, GivenConsent, consent_gap
 from coachcare.accounts.models import User
+from coachcare.clients import services as client_services
 from coachcare.contracts import selectors as contract_selectors
-from coachcare.core.dates import age_on
 from coachcare.trajectories.deadlines import step_due
 from coachcare.trajectories.models import (
     ACTIVE_STATUSES,
@@ -41,8 +41,6 @@ from coachcare.trajectories.models import (
     TrajectoryTransition,
 )
 
-MIN_AGE = 12
-MAX_AGE = 23
 EARLY_END_REASONS = frozenset({"02", "20", "32", "33", "34", "35", "36", "37", "38", "39"})
 
 Guard = Callable[[Trajectory, datetime.date, Mapping[str, Any]], str | None]
@@ -64,12 +62,16 @@ class StaleTrajectory(Exception):
 
 
 def eligible(trajectory: Trajectory, on: datetime.date, params: Mapping[str, Any]) -> str | None:
-    """Age 12 to 23 on the referral date, and a resident of a municipality with a valid contract."""
+    """Eligible for youth care on the referral date (``clients.services.client_youth_care_eligibility``:
+    the method's ages, and from 18 only verlengde jeugdhulp), and a resident of a municipality with a
+    valid contract."""
 
     client = trajectory.client
-    age = age_on(client.birth_date, trajectory.referred_on)
-    if not MIN_AGE <= age <= MAX_AGE:
-        return _("The young person was %(age)s on the referral date; Coach & Care is for ages 12 to 23.") % {"age": age}
+    eligibility = client_services.client_youth_care_eligibility(
+        birth_date=client.birth_date, on=trajectory.referred_on, client=client
+    )
+    if not eligibility.eligible:
+        return eligibility.message
     if not contract_selectors.municipality_is_contracted(
         municipality=client.municipality, provider=client.provider, on=on
     ):

@@ -10,6 +10,7 @@ importing this package (``from coachcare.trajectories import services``), which 
 - ``intake``: consent, the exception of Jeugdwet art. 7.3.4 lid 4, the intake, goals and the plan;
 - ``modules``: modules and the gate (evaluation score, decision, approval);
 - ``closure``: closure, follow-up and the closing summary;
+- ``move``: a move to another municipality (woonplaatsbeginsel) and a municipal merger (herindeling);
 - ``_shared``: the writer check, the access log, the row lock and version claim, the measurements.
 """
 
@@ -44,6 +45,16 @@ from coachcare.trajectories.services.modules import (
     module_finish,
     module_start,
 )
+from coachcare.trajectories.services.move import (
+    MOVE_STOP_REASON,
+    MergeResult,
+    MoveResult,
+    client_move,
+    client_move_check,
+    module_run_allocation_link,
+    municipality_merge,
+    municipality_merge_check,
+)
 from coachcare.trajectories.services.referral import (
     first_module_code,
     referral_register,
@@ -57,13 +68,18 @@ from coachcare.trajectories.services.referral import (
 __all__ = [
     "CLOSURE_QUESTIONNAIRES",
     "FOLLOW_UP_MONTHS",
+    "MOVE_STOP_REASON",
     "SATISFACTION_QUESTIONNAIRE",
     "SATISFACTION_QUESTIONNAIRE_PARENT",
     "WITHOUT_HELP_FROM",
     "ClosingSummary",
+    "MergeResult",
+    "MoveResult",
     "agreement_record",
     "agreement_revoke",
     "agreement_scan_get",
+    "client_move",
+    "client_move_check",
     "closing_summary_get",
     "consent_exception_decide",
     "consent_exception_record",
@@ -77,7 +93,10 @@ __all__ = [
     "goal_add",
     "goal_scores_record",
     "module_finish",
+    "module_run_allocation_link",
     "module_start",
+    "municipality_merge",
+    "municipality_merge_check",
     "referral_register",
     "trajectory_allocate",
     "trajectory_close",

@@ -35,6 +35,7 @@ from coachcare.trajectories.services._shared import (
     _require_writer,
 )
 from coachcare.trajectories.services.intake import goal_scores_record
+from coachcare.trajectories.services.move import module_run_allocation_link
 from coachcare.trajectories.state_machine import transition_apply
 
 
@@ -119,6 +120,7 @@ def module_finish(*, actor: User, trajectory: Trajectory, access_point: AccessPo
         run = current_run(locked)
         if run is None:
             raise ValidationError(_("No module is running."))
+        run = module_run_allocation_link(run=run, on=on)  # a module that ran on after a move
         transition_apply(trajectory=locked, name="finish_module", actor=actor, on=on)
         ModuleRun.objects.filter(pk=run.pk).update(state=ModuleRun.State.FINISHED, finished_on=on)
         access_log_record(

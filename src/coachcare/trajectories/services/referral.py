@@ -67,7 +67,7 @@ def trajectory_open(
     if method_version is None:
         raise ValidationError(_("No method version is installed: import a method package first."))
     referred_on = referred_on or today()
-    client_services.client_eligibility_check(birth_date=client.birth_date, on=referred_on)
+    client_services.client_eligibility_check(birth_date=client.birth_date, on=referred_on, client=client)
     with transaction.atomic():
         trajectory = Trajectory.objects.create(
             client=client,
@@ -119,9 +119,23 @@ def referral_register(
     referrer_name: str = "",
     email: str = "",
     mobile: str = "",
+    earlier_care_kind: str = "",
+    earlier_care_on: datetime.date | None = None,
+    earlier_care_ended_on: datetime.date | None = None,
+    earlier_care_source: str = "",
     access_point: AccessPoint,
 ) -> Trajectory:
-    """Register a new young person and open their trajectory, all or nothing."""
+    """Register a new young person and open their trajectory, all or nothing.
+
+    The ``earlier_care_*`` fields are the evidence of youth care before 18 that makes care from 18
+    possible (verlengde jeugdhulp, ``clients.services.client_youth_care_eligibility``)."""
+    earlier_care = client_services.earlier_care_clean(
+        kind=earlier_care_kind,
+        on=earlier_care_on,
+        ended_on=earlier_care_ended_on,
+        source=earlier_care_source,
+        birth_date=birth_date,
+    )
     with transaction.atomic():
         client = client_services.client_refer(
             actor=actor,
@@ -132,6 +146,7 @@ def referral_register(
             municipality=municipality,
             email=email,
             mobile=mobile,
+            earlier_care=earlier_care,
             access_point=access_point,
         )
         return trajectory_open(
