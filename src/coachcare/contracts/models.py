@@ -66,6 +66,8 @@ class Contract(models.Model):
         max_length=12,
         choices=AllocationSystem.choices,
         default=AllocationSystem.COACHCARE,
+        # Also in the database: the synthetic country and other bulk inserts leave the column out.
+        db_default=AllocationSystem.COACHCARE,
         help_text=_(
             "In coachcare: the municipality's access team grants requests in coachcare. In the "
             "municipality's own system: requests go out as JW315 and allocations arrive only as an "
