@@ -25,7 +25,16 @@ from coachcare.core.dates import today
 from coachcare.declarations import services as declaration_services
 from coachcare.declarations.models import DeclarationLine
 from coachcare.ijw import selectors, services
-from coachcare.ijw.messages import AllocatedProduct, AllocationRequest, Declaration, Message, header_for
+from coachcare.ijw.messages import (
+    AllocatedProduct,
+    AllocationRequest,
+    Declaration,
+    Message,
+    RequestAnswer,
+    header_for,
+)
+from coachcare.ijw.models import OutgoingMessage
+from coachcare.ijw.schema import BERICHTCODES
 from coachcare.ijw.validation import validate
 from coachcare.ijw.xml import parse, render
 from coachcare.trajectories.models import ModuleRun, Trajectory
@@ -337,3 +346,31 @@ def test_in_external_mode_the_request_goes_out_as_jw315_and_the_jw301_grants_it(
     services.ijw_import(data=_jw301_answering(started))
     request.refresh_from_db()
     assert (request.status, request.toewijzing_nummer) == (AllocationStatus.APPROVED, MUNICIPALITY_NUMBER)
+
+
+@pytest.mark.parametrize("system", [AllocationSystem.MUNICIPALITY], indirect=True)
+def test_a_jw319_refusing_the_jw315_of_a_mandate_start_rejects_it(started: Started, tmp_path: pathlib.Path) -> None:
+    """Its delivered module is then refused (TR384), no longer held."""
+    world = started.contracted.world
+    _export(started, tmp_path)
+    sent = OutgoingMessage.objects.get(berichtcode=BERICHTCODES["JW315"])
+    answer = RequestAnswer(
+        header=header_for(
+            "JW319",
+            afzender=world.municipality_a.code,
+            ontvanger=world.provider.agb_code,
+            identificatie="G00000000319",
+            dagtekening=today(),
+        ),
+        referentie=sent.identification,
+        verzoek_antwoord="2",
+        reden_afwijzing="01",
+    )
+    data = render(answer)
+    assert render(parse(data)) == data
+    services.ijw_import(data=data)
+    started.allocation.refresh_from_db()
+    assert started.allocation.status == AllocationStatus.REJECTED
+    result = declaration_services.declaration_run(municipality=world.municipality_a, period=started.period)
+    assert result.awaiting == []
+    assert [(refusal.module_run_id, refusal.rule) for refusal in result.refusals] == [(started.run.pk, "TR384")]

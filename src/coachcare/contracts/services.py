@@ -285,14 +285,9 @@ def allocation_request(*, actor: User, client: Client, module_code: str, access_
     return allocation
 
 
-def allocation_decided_in_coachcare(*, contract: Contract) -> bool:
-    """Whether the municipality decides this contract's allocations in coachcare (its system of record)."""
-    return contract.allocation_system == AllocationSystem.COACHCARE
-
-
 def _decided_in_coachcare_check(contract: Contract) -> None:
     """Refuse an in-app decision when the municipality decides in its own system (JW301 only)."""
-    if not allocation_decided_in_coachcare(contract=contract):
+    if contract.allocation_system != AllocationSystem.COACHCARE:
         raise ValidationError(
             _(
                 "The allocations under this contract are decided in the municipality's own system: "
