@@ -16,6 +16,7 @@ from coachcare.clients.models import Client, ParentAccessDecision
 from tests.accounts.factories import UserFactory
 from tests.clients.factories import ClientFactory, GezagRelationFactory, ParentAccessDecisionFactory
 from tests.conftest import World
+from tests.contracts.factories import AllocationFactory
 from tests.factories import birth_date_for_age
 
 A, ID, C, L = DataKind.ADMINISTRATIVE, DataKind.IDENTITY, DataKind.CLINICAL, DataKind.ACCESS_LOG
@@ -477,3 +478,23 @@ def test_the_production_statement_is_for_the_providers_administration(world: Wor
     allowed = {key for key in WORLD_USERS if policy.can_download_production_statement(world.user(key))}
     assert allowed == {"teamleider", "teamleider_other_team"}
     assert not policy.can_download_production_statement(AnonymousUser())  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("system", "allowed"),
+    [
+        ("coachcare", {"toegang"}),
+        ("municipality", set()),
+    ],
+)
+def test_deciding_an_allocation_in_coachcare(world: World, system: str, allowed: set[str]) -> None:
+    """Only the access team of the client's municipality, and only where it decides in coachcare
+    (``Contract.allocation_system``); otherwise the decision arrives as a JW301."""
+    allocation = AllocationFactory.create(
+        client=world.own,
+        product__contract__municipality=world.municipality_a,
+        product__contract__allocation_system=system,
+    )
+    deciders = {key for key in WORLD_USERS if policy.can_decide_allocation_in_app(world.user(key), allocation)}
+    assert deciders == allowed
+    assert not policy.can_decide_allocation_in_app(AnonymousUser(), allocation)  # type: ignore[arg-type]

@@ -216,7 +216,9 @@ def test_mandate_grants_the_next_module_at_once_and_informs_the_municipality(man
     assert allocation.start_date == today()
     assert allocation.end_date == add_months(today(), 6)
     assert allocation.budget_cents == TARIFF_NEXT
-    assert allocation.toewijzing_nummer
+    # No number of coachcare's own: the municipality's arrives with its JW301 (or its grant in coachcare).
+    assert allocation.toewijzing_nummer is None
+    assert allocation.awaits_municipality_number
     assert allocation.decided_by is None
     notice = AllocationNotice.objects.get()
     assert notice.allocation == allocation

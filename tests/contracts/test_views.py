@@ -10,11 +10,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from coachcare.accounts.models import User
-from coachcare.contracts.models import Allocation, AllocationStatus
+from coachcare.contracts.models import Allocation, AllocationStatus, AllocationSystem
 from coachcare.contracts.services import allocation_request
 from coachcare.core.dates import today
 from tests.clients.factories import ClientFactory, ClientNoteFactory, ParentAccessDecisionFactory
-from tests.contracts.conftest import FIRST, Contracted
+from tests.contracts.conftest import FIRST, NEXT, Contracted
 from tests.contracts.factories import AllocationFactory
 from tests.contracts.test_services import WEB
 
@@ -158,3 +158,43 @@ def test_list_query_count_is_the_same_for_3_and_30_allocations(contracted: Contr
 
     assert few == many
     assert many <= 10
+
+
+# --- where allocations are decided (issue 18.3) -------------------------------------------------
+
+
+def test_in_external_mode_the_forms_are_hidden_and_a_post_is_refused(
+    contracted: Contracted, requested: Allocation, login: Login
+) -> None:
+    contracted.contract.allocation_system = AllocationSystem.MUNICIPALITY
+    contracted.contract.save(update_fields=["allocation_system"])
+    http = login(contracted.world.toegang)
+
+    page = http.get(detail_url(requested)).content.decode()
+    assert detail_url(requested, "approve") not in page
+    assert detail_url(requested, "reject") not in page
+    assert "eigen systeem van de gemeente" in page
+    data = {"volume": "1", "start_date": today().isoformat(), "end_date": today().isoformat()}
+    response = http.post(detail_url(requested, "approve"), data)
+    assert response.status_code == 400
+    assert "eigen systeem van de gemeente" in response.content.decode()
+    requested.refresh_from_db()
+    assert requested.status == AllocationStatus.REQUESTED
+
+
+def test_toegang_sees_and_confirms_a_mandate_start(mandated: Contracted, login: Login) -> None:
+    world = mandated.world
+    AllocationFactory.create(approved=True, client=world.own, product=mandated.first)
+    started = allocation_request(actor=world.coach, client=world.own, module_code=NEXT, access_point=WEB)
+    http = login(world.toegang)
+
+    listed = http.get(LIST_URL, {"status": "mandate"}).content.decode()
+    assert detail_url(started) in listed
+    assert "wacht op uw toewijzing" in listed
+    page = http.get(detail_url(started)).content.decode()
+    assert detail_url(started, "approve") in page
+    assert detail_url(started, "reject") not in page
+    data = {"volume": "1", "start_date": today().isoformat(), "end_date": today().isoformat()}
+    assert http.post(detail_url(started, "approve"), data).status_code == 302
+    started.refresh_from_db()
+    assert started.toewijzing_nummer and not started.awaits_municipality_number

@@ -2,7 +2,7 @@ import pytest
 
 from coachcare.contracts.models import Allocation
 from coachcare.ijw.models import OutgoingMessage
-from tests.contracts.conftest import Contracted, contracted  # noqa: F401 - the contracted world fixture
+from tests.contracts.conftest import Contracted, contracted, mandated  # noqa: F401 - the contracted world fixtures
 from tests.contracts.factories import AllocationFactory
 from tests.ijw import samples
 

@@ -43,7 +43,7 @@ from coachcare.accounts.models import MUNICIPALITY_ROLES, PROVIDER_ROLES, Invita
 from coachcare.api.models import ModuleVendorAccount
 from coachcare.clients.models import Client, GezagRelation, ParentAccessDecision
 from coachcare.coaching.models import Appointment
-from coachcare.contracts.models import Allocation, Contract
+from coachcare.contracts.models import Allocation, AllocationSystem, Contract
 from coachcare.core.dates import age_on, today, years_before
 from coachcare.declarations.models import Declaration
 from coachcare.messaging.models import Thread
@@ -488,6 +488,17 @@ def can_decide_allocations(user: User, client: Client | None = None) -> bool:
     ):
         return False
     return client is None or client.municipality_id == user.municipality_id
+
+
+def can_decide_allocation_in_app(user: User, allocation: Allocation) -> bool:
+    """Grant or refuse this allocation in coachcare (the portal's forms): the access team of the
+    client's municipality, and only when its contract has the municipality decide in coachcare
+    (``Contract.allocation_system``). Where the municipality decides in its own system the
+    decision arrives as a JW301; ``contracts.services`` refuses the in-app decision too."""
+    return (
+        can_decide_allocations(user, allocation.client)
+        and allocation.contract.allocation_system == AllocationSystem.COACHCARE
+    )
 
 
 def can_see_budgets(user: User) -> bool:

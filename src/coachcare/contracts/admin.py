@@ -13,7 +13,13 @@ from django.http import HttpRequest
 
 from coachcare.audit.admin_mixins import AccessLoggedAdminMixin
 from coachcare.contracts import services
-from coachcare.contracts.models import Allocation, AllocationChangeRequest, Contract, ContractProduct
+from coachcare.contracts.models import (
+    Allocation,
+    AllocationChangeRequest,
+    AllocationSystem,
+    Contract,
+    ContractProduct,
+)
 
 
 class ContractForm(forms.ModelForm[Contract]):
@@ -24,10 +30,19 @@ class ContractForm(forms.ModelForm[Contract]):
             "provider",
             "funding_model",
             "mandate",
+            "allocation_system",
             "valid_from",
             "valid_to",
             "yearly_budget_cents",
         )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Left empty: decided in coachcare, as before the setting existed.
+        self.fields["allocation_system"].required = False
+
+    def clean_allocation_system(self) -> str:
+        return str(self.cleaned_data.get("allocation_system") or AllocationSystem.COACHCARE)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -80,7 +95,7 @@ class ContractProductInline(admin.TabularInline[ContractProduct, Contract]):
 class ContractAdmin(admin.ModelAdmin[Contract]):
     form = ContractForm
     list_display = ("municipality", "provider", "funding_model", "mandate", "valid_from", "valid_to")
-    list_filter = ("funding_model", "mandate", "municipality")
+    list_filter = ("funding_model", "mandate", "allocation_system", "municipality")
     list_select_related = ("municipality", "provider")
     search_fields = ("municipality__name", "provider__name")
     inlines = [ContractProductInline]

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from coachcare.contracts.models import Allocation
 from coachcare.contracts.services import MANDATE_PERIOD_MONTHS, REJECTION_REASON_MAX_LENGTH
 from coachcare.core.dates import add_months, today
 
@@ -32,6 +33,18 @@ class ApproveForm(forms.Form):
     def with_defaults(cls) -> "ApproveForm":
         start = today()
         return cls(initial={"volume": 1, "start_date": start, "end_date": add_months(start, MANDATE_PERIOD_MONTHS)})
+
+    @classmethod
+    def for_mandate_start(cls, allocation: Allocation) -> "ApproveForm":
+        """Confirming a module started under the mandate: its period, volume and budget as started."""
+        return cls(
+            initial={
+                "volume": allocation.volume,
+                "start_date": allocation.start_date,
+                "end_date": allocation.end_date,
+                "budget": None if allocation.budget_cents is None else Decimal(allocation.budget_cents) / 100,
+            }
+        )
 
     def budget_cents(self) -> int | None:
         budget = self.cleaned_data.get("budget")

@@ -9,6 +9,11 @@
   modules), period and budget. Requested by the provider (iJw JW315), approved by the municipality
   (JW301), or approved at once under the contract's mandate. Only administrative data: the
   municipality never learns what is said in care.
+- ``Contract.allocation_system`` (``AllocationSystem``): where allocations are decided. In
+  coachcare the access team grants in coachcare and coachcare's toewijzing number IS the
+  municipality's; in the municipality's own system allocations arrive only as an imported JW301.
+  A module started under the mandate gets no number of coachcare's own in either mode: it waits
+  for the municipality's (JW301, or the access team's grant in coachcare) before it is declared.
 
 Amounts are integers in euro cents (iJw amounts are in cents too, TR346). Writes go through
 ``coachcare.contracts.services``.
@@ -30,6 +35,13 @@ class FundingModel(models.TextChoices):
     POPULATION_BUDGET = "population_budget", _("population budget (fixed yearly budget)")
 
 
+class AllocationSystem(models.TextChoices):
+    """Where the allocations (toewijzingen) under a contract are decided: the system of record."""
+
+    COACHCARE = "coachcare", _("in coachcare (the municipality's access team decides here)")
+    MUNICIPALITY = "municipality", _("in the municipality's own system (allocations arrive as JW301)")
+
+
 class Contract(models.Model):
     municipality = models.ForeignKey(
         "municipalities.Municipality",
@@ -47,6 +59,19 @@ class Contract(models.Model):
         help_text=_(
             "Within the yearly budget, the next modules start on the coach's decision at the module "
             "evaluation without a new request; the municipality is informed."
+        ),
+    )
+    allocation_system = models.CharField(
+        _("allocations decided"),
+        max_length=12,
+        choices=AllocationSystem.choices,
+        default=AllocationSystem.COACHCARE,
+        # Also in the database: the synthetic country and other bulk inserts leave the column out.
+        db_default=AllocationSystem.COACHCARE,
+        help_text=_(
+            "In coachcare: the municipality's access team grants requests in coachcare. In the "
+            "municipality's own system: requests go out as JW315 and allocations arrive only as an "
+            "imported JW301; granting in coachcare is off."
         ),
     )
     valid_from = models.DateField(_("valid from"))
@@ -170,9 +195,11 @@ class Allocation(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(volume_used__lte=F("volume")), name="allocation_used_within_volume"),
             models.CheckConstraint(
+                # A module started under the mandate waits for the municipality's number (JW301):
+                # approved without a number, never declared until the number has arrived.
                 condition=~Q(status="approved")
                 | (
-                    Q(toewijzing_nummer__isnull=False)
+                    (Q(toewijzing_nummer__isnull=False) | Q(via_mandate=True))
                     & Q(start_date__isnull=False)
                     & Q(end_date__isnull=False)
                     & Q(budget_cents__isnull=False)
@@ -195,12 +222,17 @@ class Allocation(models.Model):
     def __str__(self) -> str:
         return f"allocation {self.toewijzing_nummer or self.public_id} ({self.status})"
 
+    @property
+    def awaits_municipality_number(self) -> bool:
+        """Started under the mandate, the municipality's toewijzing (its number) not yet arrived."""
+        return self.via_mandate and self.status == AllocationStatus.APPROVED and not self.toewijzing_nummer
+
 
 class AllocationNotice(models.Model):
     """An outbox of messages to the municipality (for now: allocations granted under the mandate).
 
-    The municipality is informed of every mandate allocation. The iJw message itself is sent by a
-    later step that picks up notices with ``sent_at`` empty.
+    The municipality is informed of every mandate allocation: the next ``ijw_export`` of its
+    month writes a JW315 for it and sets ``sent_at`` (``services.allocation_notices_mark_sent``).
     """
 
     class Kind(models.TextChoices):

@@ -18,7 +18,7 @@ from coachcare.access import policy
 from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients.models import Client
-from coachcare.contracts.models import GRANTED_STATUSES, Allocation, AllocationStatus, Contract
+from coachcare.contracts.models import GRANTED_STATUSES, Allocation, AllocationNotice, AllocationStatus, Contract
 from coachcare.method.models import Module
 from coachcare.municipalities.models import Municipality
 from coachcare.providers.models import Provider
@@ -91,20 +91,34 @@ def _module_name() -> Subquery:
     )
 
 
+def _mandate_told_at() -> Subquery:
+    """When the municipality was told of a start under the mandate (its JW315 written), in the same query."""
+    return Subquery(
+        AllocationNotice.objects.filter(
+            allocation_id=OuterRef("pk"), kind=AllocationNotice.Kind.MANDATE_APPROVAL, sent_at__isnull=False
+        )
+        .order_by("sent_at")
+        .values("sent_at")[:1]
+    )
+
+
 def _administrative(allocations: QuerySet[Allocation]) -> QuerySet[Allocation]:
     """Allocations with the administrative fields a municipality may see, in one query."""
     return (
         allocations.select_related("client", "product", "contract__provider", "requested_by", "decided_by")
         .defer("client__bsn", "client__bsn_hash")
-        .annotate(module_name=_module_name())
+        .annotate(module_name=_module_name(), mandate_told_at=_mandate_told_at())
     )
 
 
 def allocation_list_for_municipality(
-    *, actor: User, access_point: AccessPoint, status: str | None = None, page: int = 1
+    *, actor: User, access_point: AccessPoint, status: str | None = None, via_mandate: bool = False, page: int = 1
 ) -> Page[Any]:
     """A page of the allocations under the actor's municipality's contracts (after a move the old
     municipality keeps its own period, never the new one's), open requests first, then newest first.
+
+    ``via_mandate``: only the modules started under the mandate (the municipality was told of each
+    with a JW315; ``mandate_told_at`` says when, empty until the export wrote it).
 
     A fixed number of queries whatever the number of allocations: one count, one page (module
     names in a subquery), one access-log insert.
@@ -115,8 +129,14 @@ def allocation_list_for_municipality(
     allocations = Allocation.objects.filter(contract__municipality_id=actor.municipality_id)
     if status in AllocationStatus.values:
         allocations = allocations.filter(status=status)
+    if via_mandate:
+        allocations = allocations.filter(via_mandate=True)
     allocations = _administrative(allocations).order_by(
-        Case(When(status=AllocationStatus.REQUESTED, then=Value(0)), default=Value(1)),
+        Case(
+            When(status=AllocationStatus.REQUESTED, then=Value(0)),
+            When(status=AllocationStatus.APPROVED, via_mandate=True, toewijzing_nummer__isnull=True, then=Value(0)),
+            default=Value(1),
+        ),
         "-requested_at",
         "-id",
     )

@@ -23,6 +23,7 @@ from coachcare.contracts.models import (
     AllocationChangeRequest,
     AllocationNotice,
     AllocationStatus,
+    AllocationSystem,
     ChangeRequestStatus,
     Contract,
     ContractProduct,
@@ -107,6 +108,7 @@ def contract_create(
     valid_to: datetime.date | None = None,
     mandate: bool = False,
     yearly_budget_cents: int | None = None,
+    allocation_system: str = AllocationSystem.COACHCARE,
 ) -> Contract:
     # Lock the municipality row: two contracts for the same pair cannot be checked at the same time.
     Municipality.objects.select_for_update().filter(pk=municipality.pk).first()
@@ -127,6 +129,7 @@ def contract_create(
         valid_from=valid_from,
         valid_to=valid_to,
         yearly_budget_cents=yearly_budget_cents,
+        allocation_system=allocation_system,
     )
 
 
@@ -181,7 +184,13 @@ def _contract_lock(contract: Contract) -> Contract:
 
 
 def toewijzing_nummer_next() -> str:
-    """The next allocation number (TR332: unique), from a counter row locked for the update."""
+    """The next allocation number (TR332: unique), from a counter row locked for the update.
+
+    Only for a grant by the municipality's access team in coachcare (``allocation_approve``, a
+    contract whose allocations are decided in coachcare): there coachcare is the municipality's
+    system of record and this number IS the municipality's number. A module started under the
+    mandate never gets one of these at the start (``allocation_request``).
+    """
     with transaction.atomic():
         sequence, _created = NumberSequence.objects.select_for_update().get_or_create(name=TOEWIJZING_SEQUENCE)
         sequence.last_value += 1
@@ -210,6 +219,12 @@ def mandate_applies(*, contract: Contract, client: Client, tariff_cents: int, on
 
 def allocation_request(*, actor: User, client: Client, module_code: str, access_point: AccessPoint) -> Allocation:
     """Ask the client's municipality for one module (iJw JW315), or grant it under the mandate.
+
+    Under the mandate the module may start at once (approved, period and budget set), but the
+    allocation gets no number of coachcare's own: the next ``ijw_export`` sends a JW315 for it
+    (``AllocationNotice``) and the module is declared only under the number the municipality
+    issues (an imported JW301, or the access team's grant in coachcare). Until then the
+    declaration run holds it ("waiting for the municipality's allocation").
 
     Raises ``AccessDenied`` for anyone but the client's coach or team lead, and a
     ``ValidationError`` when there is no valid contract including the module.
@@ -257,7 +272,6 @@ def allocation_request(*, actor: User, client: Client, module_code: str, access_
             allocation.end_date = end
             allocation.budget_cents = product.tariff_cents
             allocation.decided_at = now
-            allocation.toewijzing_nummer = toewijzing_nummer_next()
         allocation.save()
         if allocation.via_mandate:
             AllocationNotice.objects.create(allocation=allocation, kind=AllocationNotice.Kind.MANDATE_APPROVAL)
@@ -271,11 +285,26 @@ def allocation_request(*, actor: User, client: Client, module_code: str, access_
     return allocation
 
 
-def _locked_request(allocation: Allocation) -> tuple[Contract, Allocation]:
-    """Lock contract then allocation (always in this order), and insist the allocation is still a request."""
+def _decided_in_coachcare_check(contract: Contract) -> None:
+    """Refuse an in-app decision when the municipality decides in its own system (JW301 only)."""
+    if contract.allocation_system != AllocationSystem.COACHCARE:
+        raise ValidationError(
+            _(
+                "The allocations under this contract are decided in the municipality's own system: "
+                "the decision arrives as a JW301 and cannot be made in coachcare."
+            ),
+            code="decided_elsewhere",
+        )
+
+
+def _locked_request(allocation: Allocation, *, mandate_start: bool = False) -> tuple[Contract, Allocation]:
+    """Lock contract then allocation (always in this order), and insist the allocation is still a
+    request (or, with ``mandate_start``, a module started under the mandate that awaits the
+    municipality's number); and that the municipality decides in coachcare."""
     contract = _contract_lock(allocation.contract)
+    _decided_in_coachcare_check(contract)
     locked = Allocation.objects.select_for_update().get(pk=allocation.pk)
-    if locked.status != AllocationStatus.REQUESTED:
+    if not (locked.status == AllocationStatus.REQUESTED or (mandate_start and locked.awaits_municipality_number)):
         raise ValidationError(
             _("This request has already been decided (%(status)s).") % {"status": locked.get_status_display()},
             code="not_requested",
@@ -293,7 +322,13 @@ def allocation_approve(
     budget_cents: int | None = None,
     access_point: AccessPoint,
 ) -> Allocation:
-    """The municipality grants a request (iJw JW301). ``budget_cents`` defaults to volume × tariff."""
+    """The municipality grants a request (iJw JW301). ``budget_cents`` defaults to volume × tariff.
+
+    Also confirms a module started under the mandate (``Allocation.awaits_municipality_number``):
+    the period must include its start and the volume what is used. Only where the municipality
+    decides in coachcare (``Contract.allocation_system``); the number comes from coachcare's counter,
+    which there is the municipality's own.
+    """
     client = allocation.client
     if not policy.can_decide_allocations(actor, client):
         raise policy.AccessDenied(_("Only the access team of the young person's municipality decides on this."))
@@ -309,7 +344,20 @@ def allocation_approve(
             _("The budget must cover at least one module (%(tariff)s).") % {"tariff": format_euros(tariff)}
         ]
     with transaction.atomic():
-        contract, locked = _locked_request(allocation)
+        contract, locked = _locked_request(allocation, mandate_start=True)
+        own_budget = 0
+        if locked.awaits_municipality_number:
+            own_budget = locked.budget_cents or 0  # already counted as granted
+            assert locked.start_date is not None
+            if start_date > locked.start_date:
+                errors.setdefault("start_date", []).append(
+                    _("The period must include the start of the module under the mandate (%(date)s).")
+                    % {"date": locked.start_date.isoformat()}
+                )
+            if volume < locked.volume_used:
+                errors.setdefault("volume", []).append(
+                    _("The volume must be at least what is already used (%(used)s).") % {"used": locked.volume_used}
+                )
         if contract.valid_to is None and start_date < contract.valid_from:
             errors.setdefault("start_date", []).append(
                 _("The period must lie within the contract, which starts on %(start)s.")
@@ -321,6 +369,8 @@ def allocation_approve(
                 % {"start": contract.valid_from.isoformat(), "end": contract.valid_to.isoformat()}
             )
         remaining = contract_remaining_cents(contract=contract, year=start_date.year)
+        if remaining is not None and locked.start_date is not None and locked.start_date.year == start_date.year:
+            remaining += own_budget
         if remaining is not None and budget > remaining:
             errors.setdefault("budget_cents", []).append(
                 _("This exceeds the remaining yearly budget of the contract (%(remaining)s left in %(year)s).")
@@ -522,6 +572,7 @@ def allocation_change_decide(
     if not policy.can_decide_allocations(actor, client):
         raise policy.AccessDenied(_("Only the access team of the young person's municipality decides on this."))
     with transaction.atomic():
+        _decided_in_coachcare_check(change.allocation.contract)
         decided = change_request_apply(change=change, approve=approve, actor=actor)
         access_log_record(
             actor=actor,
@@ -598,3 +649,10 @@ def allocation_consume(
             )
     allocation.volume_used = locked.volume_used
     return allocation
+
+
+def allocation_notices_mark_sent(*, allocation_public_ids: list[str]) -> int:
+    """The iJw export wrote the JW315 for these allocations: their open mandate notices are sent."""
+    return AllocationNotice.objects.filter(
+        allocation__public_id__in=allocation_public_ids, sent_at__isnull=True
+    ).update(sent_at=timezone.now())

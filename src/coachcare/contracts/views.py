@@ -23,6 +23,8 @@ from coachcare.core.http import page_number
 
 #: Service field names that the forms call differently.
 FIELD_NAMES = {"budget_cents": "budget"}
+#: The list's filter value for the modules started under the mandate (next to the statuses).
+MANDATE_FILTER = "mandate"
 
 
 @login_required
@@ -32,11 +34,12 @@ def allocation_list(request: HttpRequest) -> HttpResponse:
     if not policy.can_decide_allocations(actor):
         return HttpResponseForbidden(_("Only a municipality access team decides on allocations."))
     status = request.GET.get("status", "")
-    status = status if status in AllocationStatus.values else ""
+    status = status if status in AllocationStatus.values or status == MANDATE_FILTER else ""
     page = selectors.allocation_list_for_municipality(
         actor=actor,
         access_point=AccessPoint.from_request(request),
-        status=status or None,
+        status=status if status in AllocationStatus.values else None,
+        via_mandate=status == MANDATE_FILTER,
         page=page_number(request),
     )
     year = today().year
@@ -46,7 +49,7 @@ def allocation_list(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "status": status,
-            "statuses": AllocationStatus.choices,
+            "statuses": [*AllocationStatus.choices, (MANDATE_FILTER, _("started under the mandate"))],
             "budget_lines": selectors.budget_overview(actor=actor, year=year),
             "year": year,
         },
@@ -67,10 +70,13 @@ def _render_detail(
     reject_form: RejectForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    context: dict[str, Any] = {"allocation": allocation}
-    if allocation.status == AllocationStatus.REQUESTED:
+    in_app = policy.can_decide_allocation_in_app(actor_of(request), allocation)
+    context: dict[str, Any] = {"allocation": allocation, "decided_elsewhere": not in_app}
+    if in_app and allocation.status == AllocationStatus.REQUESTED:
         context["approve_form"] = approve_form or ApproveForm.with_defaults()
         context["reject_form"] = reject_form or RejectForm()
+    elif in_app and allocation.awaits_municipality_number:
+        context["approve_form"] = approve_form or ApproveForm.for_mandate_start(allocation)
     return render(request, "contracts/allocation_detail.html", context, status=status)
 
 

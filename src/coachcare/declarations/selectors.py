@@ -21,9 +21,10 @@ from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.coaching import selectors as coaching_selectors
 from coachcare.contracts.selectors import BudgetLine, budget_overview
 from coachcare.declarations.models import CareStart, CareStop, Declaration, DeclarationLine, DeclarationStatus
-from coachcare.declarations.services import period_parse
+from coachcare.declarations.services import DELIVERED_STATES, period_parse
 from coachcare.municipalities.models import Municipality
 from coachcare.providers.models import Provider
+from coachcare.trajectories.models import ModuleRun
 
 DECLARATION_PAGE_SIZE = 50
 #: Values per ``IN (...)`` query (a declaration of a large municipality holds many lines).
@@ -123,6 +124,24 @@ def declaration_budget_overview(*, actor: User, year: int) -> list[DeclaredBudge
         )
         for line in budget_lines
     ]
+
+
+def delivered_awaiting_allocation(*, allocation_ids: list[int]) -> dict[int, int]:
+    """Per allocation: the delivered modules the declaration run holds because the allocation has no
+    number of the municipality yet (started under the mandate, no JW301 yet). One query."""
+    if not allocation_ids:
+        return {}
+    rows = (
+        ModuleRun.objects.filter(
+            allocation_id__in=allocation_ids,
+            allocation__toewijzing_nummer__isnull=True,
+            state__in=DELIVERED_STATES,
+            declaration_line__isnull=True,
+        )
+        .values("allocation_id")
+        .annotate(count=Count("pk"))
+    )
+    return {row["allocation_id"]: row["count"] for row in rows}
 
 
 # --- plain values for the iJw export (ijw builds the JW305, JW307 and JW323 messages from these) ----

@@ -13,7 +13,11 @@ Design decisions (issue 5):
   under an approved (or ended, never deleted: TR384) allocation whose period holds the whole
   delivery (TR307/TR308), volume 1 of unit 82 at the contract tariff (TR346, TR418), within the
   allocation's volume (TR321/TR322) and budget (TR369), counting what was declared before. A run is
-  declared at most once (unique constraint on ``DeclarationLine.module_run``). The line's product
+  declared at most once (unique constraint on ``DeclarationLine.module_run``). Nothing is declared
+  under a number the municipality does not know: a module started under the mandate whose
+  allocation has no number yet (the municipality's JW301 has not arrived) is *held*
+  (``DeclarationRunResult.awaiting``, the provider's worklist "waiting for the municipality's
+  allocation") and declared by the next run of its month once the number has arrived. The line's product
   period lies inside the month (TR388): from the later of the module's start and the first of the
   month, to the day the module was delivered (finished).
 - Re-running a municipality and month is idempotent: modules delivered since the last run (e.g. a
@@ -163,6 +167,8 @@ class DeclarationRunResult:
     declarations: list[Declaration]
     lines_created: int
     refusals: list[Refusal]
+    #: delivered modules held until the municipality's allocation number arrives (module run ids)
+    awaiting: list[int] = dataclasses.field(default_factory=list)
 
     @property
     def nothing_new(self) -> bool:
@@ -175,6 +181,7 @@ _CANDIDATE_FIELDS = (
     "finished_on",
     "allocation_id",
     "allocation__status",
+    "allocation__toewijzing_nummer",
     "allocation__start_date",
     "allocation__end_date",
     "allocation__volume",
@@ -342,8 +349,12 @@ def _declare(
     order) and ``declared`` (volume and amount declared before, per allocation; updated in place).
     Runs inside the caller's transaction."""
     refusals: list[Refusal] = []
+    awaiting: list[int] = []
     accepted: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
+        if row["allocation__status"] in GRANTED_STATUSES and not row["allocation__toewijzing_nummer"]:
+            awaiting.append(row["pk"])  # under the mandate, the municipality's number not yet here
+            continue
         rule = _refusal_rule(row)
         volume_so_far, amount_so_far = declared.get(row["allocation_id"], (0, 0))
         amount = row["allocation__product__tariff_cents"]
@@ -402,6 +413,7 @@ def _declare(
         declarations=declarations,
         lines_created=len(lines),
         refusals=refusals,
+        awaiting=awaiting,
     )
 
 

@@ -5,7 +5,8 @@ The monthly run reads the delivered modules of every client with an allocation a
 One entry per client (``audit.services.access_log_record_system``: who = ``system`` on behalf of
 the OS user that ran the command, from ``manage.py declaration_run`` on the host, channel
 ``command``): CREATE ``declarations.run`` for a client with a new line, READ
-``declarations.run_refused`` for a client whose delivered module was read but refused.
+``declarations.run_refused`` for a client whose delivered module was read but refused or held
+(waiting for the municipality's allocation number).
 """
 
 import datetime
@@ -32,7 +33,7 @@ def _chunks(values: Iterable[int]) -> Iterator[list[int]]:
 
 
 def declaration_run_client_ids(*, results: Iterable[DeclarationRunResult]) -> tuple[set[UUID], set[UUID]]:
-    """The public ids of the clients declared in ``results``, and of those only refused."""
+    """The public ids of the clients declared in ``results``, and of those only refused or held."""
     results = list(results)
     declared: set[UUID] = set()
     for chunk in _chunks(declaration.pk for result in results for declaration in result.declarations):
@@ -40,7 +41,11 @@ def declaration_run_client_ids(*, results: Iterable[DeclarationRunResult]) -> tu
             DeclarationLine.objects.filter(declaration_id__in=chunk).values_list("client__public_id", flat=True)
         )
     refused: set[UUID] = set()
-    for chunk in _chunks(refusal.module_run_id for result in results for refusal in result.refusals):
+    not_declared = itertools.chain(
+        (refusal.module_run_id for result in results for refusal in result.refusals),
+        (run_id for result in results for run_id in result.awaiting),  # held for the municipality's number
+    )
+    for chunk in _chunks(not_declared):
         refused.update(ModuleRun.objects.filter(pk__in=chunk).values_list("trajectory__client__public_id", flat=True))
     return declared, refused - declared
 

@@ -34,4 +34,5 @@ def declaration_run_all_task(period: str) -> dict[str, int]:
         "declarations": sum(len(result.declarations) for result in results),
         "lines_created": sum(result.lines_created for result in results),
         "refusals": sum(len(result.refusals) for result in results),
+        "awaiting": sum(len(result.awaiting) for result in results),
     }

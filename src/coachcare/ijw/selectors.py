@@ -2,19 +2,20 @@
 
 import datetime
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Case, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from coachcare.access import policy
 from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.contracts.models import Allocation as AllocationModel
-from coachcare.contracts.models import AllocationChangeRequest
+from coachcare.contracts.models import AllocationChangeRequest, AllocationNotice, AllocationStatus
 from coachcare.core.dates import local_date
 from coachcare.core.dates import today as local_today
+from coachcare.declarations import selectors as declaration_selectors
 from coachcare.ijw import cbs
 from coachcare.ijw.codes import VERWIJZER_TYPE
 from coachcare.ijw.models import HeldMessage, IncomingMessage, OutgoingMessage, RetourRecord
@@ -118,6 +119,76 @@ def ijw_worklist_for(*, actor: User) -> Worklist:
         held=HeldMessage.objects.filter(provider_agb=agb),
         refused=RetourRecord.objects.filter(provider_agb=agb, accepted=False).select_related("incoming"),
     )
+
+
+# --- modules started under the mandate: has the municipality's allocation arrived? ----------------
+
+MANDATE_STARTS_PER_PAGE = 50
+
+
+@dataclass(frozen=True, kw_only=True)
+class MandateStartRow:
+    """A module started under the mandate: whether the municipality's allocation (its number, JW301)
+    has arrived, when the JW315 told it, and how many delivered modules wait to be declared."""
+
+    allocation: AllocationModel
+    told_at: datetime.datetime | None
+    delivered_waiting: int
+
+    @property
+    def awaiting(self) -> bool:
+        return self.allocation.awaits_municipality_number
+
+
+def ijw_mandate_starts_for(*, actor: User, page: int = 1) -> tuple[Page[Any], list[MandateStartRow]]:
+    """The modules the actor's provider started under the mandate, those still waiting for the
+    municipality's allocation first, then newest first, a page at a time (``policy.can_see_ijw_worklist``).
+    Only allocation numbers, products, dates and client public ids: no name or BSN. Three queries
+    whatever the number of rows (count, page, delivered modules held)."""
+    if not policy.can_see_ijw_worklist(actor) or actor.provider_id is None:
+        allocations = AllocationModel.objects.none()
+    else:
+        allocations = AllocationModel.objects.filter(contract__provider_id=actor.provider_id, via_mandate=True)
+    told = Subquery(
+        AllocationNotice.objects.filter(allocation_id=OuterRef("pk"), sent_at__isnull=False)
+        .order_by("sent_at")
+        .values("sent_at")[:1]
+    )
+    ordered = (
+        allocations.select_related("client", "product", "contract__municipality")
+        .only(
+            "public_id",
+            "status",
+            "toewijzing_nummer",
+            "start_date",
+            "end_date",
+            "via_mandate",
+            "requested_at",
+            "client__public_id",
+            "product__module_code",
+            "product__ijw_product_category",
+            "product__ijw_product_code",
+            "contract__municipality__code",
+            "contract__municipality__name",
+        )
+        .annotate(
+            told_at=told,
+            waiting=Case(
+                When(status=AllocationStatus.APPROVED, toewijzing_nummer__isnull=True, then=Value(0)),
+                default=Value(1),
+            ),
+        )
+        .order_by("waiting", "-requested_at", "-id")
+    )
+    found = Paginator(ordered, MANDATE_STARTS_PER_PAGE).get_page(page)
+    rows = list(found.object_list)
+    held = declaration_selectors.delivered_awaiting_allocation(
+        allocation_ids=[row.pk for row in rows if row.awaits_municipality_number]
+    )
+    return found, [
+        MandateStartRow(allocation=row, told_at=row.told_at, delivered_waiting=held.get(row.pk, 0))  # type: ignore[attr-defined]
+        for row in rows
+    ]
 
 
 # --- change requests (JW317) of the provider's administration --------------------------------------

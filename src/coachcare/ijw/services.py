@@ -28,6 +28,7 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,7 +38,11 @@ from coachcare.clients.models import Client as ClientModel
 from coachcare.clients.services import bsn_hash
 from coachcare.contracts.models import Allocation as AllocationModel
 from coachcare.contracts.models import AllocationChangeRequest, AllocationStatus, ChangeRequestStatus, NumberSequence
-from coachcare.contracts.services import allocation_change_request, change_request_apply
+from coachcare.contracts.services import (
+    allocation_change_request,
+    allocation_notices_mark_sent,
+    change_request_apply,
+)
 from coachcare.core.dates import local_date, month_bounds
 from coachcare.core.dates import today as local_today
 from coachcare.declarations import selectors as declaration_selectors
@@ -208,19 +213,30 @@ def _matching_allocation(message: Allocation, item: AllocatedProduct, path: str)
     ).first()
     if client is not None:
         found = (
-            AllocationModel.objects.filter(
+            AllocationModel.objects.filter(_awaiting_municipality_decision())
+            .filter(
                 client=client,
-                status=AllocationStatus.REQUESTED,
                 contract__municipality__code=message.header.afzender,
                 product__ijw_product_category=item.categorie,
                 product__ijw_product_code=item.code,
             )
+            # The period: a module started under the mandate is answered by a JW301 whose period
+            # holds its start; a plain request has no period of its own yet.
+            .filter(Q(start_date__isnull=True) | Q(start_date__gte=item.ingangsdatum, start_date__lte=item.einddatum))
             .order_by("requested_at", "id")
             .first()
         )
         if found is not None:
             return found
     raise IjwRejected([Violation("IMPORT", path, f"no allocation request matches allocation {item.toewijzingnummer}")])
+
+
+def _awaiting_municipality_decision() -> Q:
+    """The allocations a JW301 (or a JW319 rejection) answers when it names no known number: the
+    open requests, and the modules started under the mandate that wait for the municipality's number."""
+    return Q(status=AllocationStatus.REQUESTED) | Q(
+        status=AllocationStatus.APPROVED, via_mandate=True, toewijzing_nummer__isnull=True
+    )
 
 
 def _allocations_matched(message: Allocation) -> list[AllocationModel]:
@@ -444,7 +460,7 @@ def _apply_request_answer(message: RequestAnswer, result: ImportResult) -> None:
         return
     if message.verzoek_antwoord == "2":
         public_ids = [uuid.UUID(value) for value in sent.toewijzing_nummers]
-        count = AllocationModel.objects.filter(public_id__in=public_ids, status=AllocationStatus.REQUESTED).update(
+        count = AllocationModel.objects.filter(_awaiting_municipality_decision(), public_id__in=public_ids).update(
             status=AllocationStatus.REJECTED,
             rejection_reason=f"JW319: {message.reden_afwijzing or ''}".strip(),
             decided_at=timezone.now(),
@@ -537,7 +553,6 @@ def _requests(municipality: Municipality, first: datetime.date, last: datetime.d
     allocations = (
         AllocationModel.objects.filter(
             contract__municipality=municipality,
-            via_mandate=False,
             requested_at__date__gte=first,
             requested_at__date__lte=last,
         )
@@ -918,6 +933,8 @@ def ijw_export(
                 continue
             if name == "JW305":
                 started.update(keys)
+            if name == "JW315":
+                allocation_notices_mark_sent(allocation_public_ids=keys)
             written.append(message)
             exported.setdefault(name, set()).update(client_ids)
             writes.append((out_dir / f"{final.header.berichtcode}_{identification}.xml", data))

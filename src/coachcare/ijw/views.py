@@ -50,7 +50,12 @@ def worklist(request: HttpRequest) -> HttpResponse:
         }
         for record in found.refused
     ]
-    return render(request, "ijw/worklist.html", {"held": held, "refused": refused})
+    mandate_page, mandate_rows = selectors.ijw_mandate_starts_for(actor=actor, page=page_number(request))
+    return render(
+        request,
+        "ijw/worklist.html",
+        {"held": held, "refused": refused, "mandate_page": mandate_page, "mandate_rows": mandate_rows},
+    )
 
 
 def _codes(row: selectors.ChangeRequestRow) -> list[tuple[str, str]]:

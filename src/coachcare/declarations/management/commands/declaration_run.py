@@ -55,3 +55,5 @@ class Command(BaseCommand):
             self.stdout.write(f"  lines created: {result.lines_created}; refused: {len(result.refusals)}")
             for refusal in result.refusals:
                 self.stdout.write(f"  module run {refusal.module_run_id} not declared ({refusal.rule})")
+            for run_id in result.awaiting:
+                self.stdout.write(f"  module run {run_id} held: waits for the municipality's allocation (JW301)")
