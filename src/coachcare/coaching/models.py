@@ -128,7 +128,16 @@ class Appointment(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="coaching_appointment_order"),
         ]
-        indexes = [models.Index(fields=["client", "starts_at"], name="coaching_appt_client_idx")]
+        indexes = [
+            models.Index(fields=["client", "starts_at"], name="coaching_appt_client_idx"),
+            # The first contact per trajectory (waiting times, monitoring.indicators.waiting_rows):
+            # one index probe per trajectory instead of reading all its appointments.
+            models.Index(
+                fields=["trajectory", "starts_at"],
+                condition=Q(cancelled_at__isnull=True),
+                name="coaching_appt_first_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"appointment {self.public_id}"
