@@ -20,6 +20,7 @@ from coachcare.trajectories import services as trajectory_services
 from coachcare.trajectories.models import Evaluation, FollowUp, ModuleRun, Status, Trajectory
 from tests.coaching.conftest import AP, MODULES, Running
 from tests.conftest import World
+from tests.trajectories.ratings import evaluate
 
 Login = Callable[[User], HttpClient]
 
@@ -51,7 +52,7 @@ def finish_module(running: Running) -> None:
 def close(running: Running) -> Trajectory:
     finish_module(running)
     world = running.world
-    evaluation = trajectory_services.evaluation_score(
+    evaluation = evaluate(
         actor=world.coach,
         trajectory=refresh(running.trajectory),
         scores={running.goal.pk: (1, 8), running.parenting_goal.pk: (1, 8)},
@@ -166,7 +167,7 @@ def test_query_count_does_not_grow_with_modules_and_answers(
         )
     close_first = refresh(running.trajectory)
     trajectory_services.module_finish(actor=running.world.coach, trajectory=close_first, access_point=AP)
-    evaluation = trajectory_services.evaluation_score(
+    evaluation = evaluate(
         actor=running.world.coach,
         trajectory=refresh(running.trajectory),
         scores={running.goal.pk: (0, 6), running.parenting_goal.pk: (0, 6)},

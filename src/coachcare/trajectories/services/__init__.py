@@ -37,10 +37,12 @@ from coachcare.trajectories.services.intake import (
     trajectory_start_intake,
 )
 from coachcare.trajectories.services.modules import (
+    GBO_INFORMANT,
     current_run,
     evaluation_approve,
     evaluation_decide,
     evaluation_score,
+    goal_ratings_submit,
     module_finish,
     module_start,
 )
@@ -56,6 +58,7 @@ from coachcare.trajectories.services.referral import (
 __all__ = [
     "CLOSURE_QUESTIONNAIRES",
     "FOLLOW_UP_MONTHS",
+    "GBO_INFORMANT",
     "SATISFACTION_QUESTIONNAIRE",
     "SATISFACTION_QUESTIONNAIRE_PARENT",
     "WITHOUT_HELP_FROM",
@@ -74,6 +77,7 @@ __all__ = [
     "follow_up_mark_due",
     "follow_up_record",
     "goal_add",
+    "goal_ratings_submit",
     "goal_scores_record",
     "module_finish",
     "module_start",
