@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint
 from coachcare.trajectories import services
-from coachcare.trajectories.models import Evaluation, Trajectory
+from coachcare.trajectories.models import Evaluation, ModuleRun, Trajectory
 
 
 def evaluate(
@@ -16,13 +16,15 @@ def evaluate(
     trajectory.refresh_from_db()
     young_person = trajectory.client.user
     assert young_person is not None, "the young person needs an account to rate their goals"
-    services.goal_ratings_submit(
-        actor=young_person,
-        trajectory=trajectory,
-        ratings={goal_id: gbo for goal_id, (_gas, gbo) in scores.items()},
-        access_point=access_point,
-    )
-    trajectory.refresh_from_db()
+    run = services.current_run(trajectory)
+    if run is not None and run.state == ModuleRun.State.FINISHED:  # scored again: the marks stand
+        services.goal_ratings_submit(
+            actor=young_person,
+            trajectory=trajectory,
+            ratings={goal_id: gbo for goal_id, (_gas, gbo) in scores.items()},
+            access_point=access_point,
+        )
+        trajectory.refresh_from_db()
     return services.evaluation_score(
         actor=actor,
         trajectory=trajectory,
