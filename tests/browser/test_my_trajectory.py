@@ -17,6 +17,7 @@ from coachcare.trajectories import services
 from coachcare.trajectories.models import Evaluation, Goal, Status, Trajectory
 from tests.browser.conftest import Login, assert_accessible
 from tests.browser.test_portal import portal_ready  # noqa: F401 - the fixture: jongere15 in a running module
+from tests.trajectories.ratings import evaluate
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,9 +36,7 @@ def _close(client: Client) -> Trajectory:
     coach = User.objects.get(username="coach")
     trajectory = Trajectory.objects.select_related("client", "method_version").get(client=client)
     goal = Goal.objects.get(trajectory=trajectory)
-    evaluation = services.evaluation_score(
-        actor=coach, trajectory=trajectory, scores={goal.pk: (1, 8)}, access_point=AP
-    )
+    evaluation = evaluate(actor=coach, trajectory=trajectory, scores={goal.pk: (1, 8)}, access_point=AP)
     evaluation = services.evaluation_decide(
         actor=coach, evaluation=evaluation, decision="stop", reason="Doel gehaald", access_point=AP
     )

@@ -20,6 +20,7 @@ from coachcare.trajectories import services as trajectory_services
 from coachcare.trajectories.models import Evaluation, FollowUp, ModuleRun, Status, Trajectory
 from tests.coaching.conftest import AP, MODULES, Running
 from tests.conftest import World
+from tests.trajectories.ratings import evaluate
 
 Login = Callable[[User], HttpClient]
 
@@ -51,7 +52,7 @@ def finish_module(running: Running) -> None:
 def close(running: Running) -> Trajectory:
     finish_module(running)
     world = running.world
-    evaluation = trajectory_services.evaluation_score(
+    evaluation = evaluate(
         actor=world.coach,
         trajectory=refresh(running.trajectory),
         scores={running.goal.pk: (1, 8), running.parenting_goal.pk: (1, 8)},
@@ -97,10 +98,12 @@ def test_new_feedback_on_a_finished_module_waits_and_leads_to_my_trajectory(runn
     )
     finish_module(running)
     services.assignment_feedback_give(actor=running.world.coach, answer=answer, feedback="Top", access_point=AP)
-    [item] = selectors.waiting_for(actor=running.world.jongere, access_point=AP)
+    # Besides "give your goals a mark" (the module reached its evaluation), the feedback waits.
+    goals, item = selectors.waiting_for(actor=running.world.jongere, access_point=AP)
+    assert goals.kind == WaitingKind.GOALS
     assert (item.kind, item.url) == (WaitingKind.FEEDBACK, reverse("coaching:trajectory"))
     assert login(running.world.jongere).get(item.url).status_code == 200
-    assert selectors.waiting_for(actor=running.world.jongere, access_point=AP) == []
+    assert selectors.waiting_for(actor=running.world.jongere, access_point=AP) == [goals]
     assert AssignmentAnswer.objects.get(pk=answer.pk).feedback_read_at is not None
 
 
@@ -166,7 +169,7 @@ def test_query_count_does_not_grow_with_modules_and_answers(
         )
     close_first = refresh(running.trajectory)
     trajectory_services.module_finish(actor=running.world.coach, trajectory=close_first, access_point=AP)
-    evaluation = trajectory_services.evaluation_score(
+    evaluation = evaluate(
         actor=running.world.coach,
         trajectory=refresh(running.trajectory),
         scores={running.goal.pk: (0, 6), running.parenting_goal.pk: (0, 6)},
@@ -216,11 +219,11 @@ def test_my_file_of_a_new_trajectory_shows_no_allocation_step_or_method_version(
     method_demo_package_install()
     trajectory_services.trajectory_open(actor=world.coach, client=world.own, referrer_kind="gemeente", access_point=AP)
     coach_page = login(world.coach).get(reverse("clients:detail", kwargs={"public_id": world.own.public_id}))
-    assert "2026.1" in coach_page.content.decode()  # the professional's file names the version
+    assert "2026.2" in coach_page.content.decode()  # the professional's file names the version
     for person in (world.jongere, world.ouder):
         page = login(person).get(reverse("clients:detail", kwargs={"public_id": world.own.public_id}))
         assert page.status_code == 200
-        assert forbidden_terms(readable_text(page.content.decode()), versions=["2026.1"]) == []
+        assert forbidden_terms(readable_text(page.content.decode()), versions=["2026.2"]) == []
 
 
 def test_the_parent_follows_the_modules_and_the_end_but_never_reads_the_work(running: Running, login: Login) -> None:

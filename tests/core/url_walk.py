@@ -59,6 +59,7 @@ from tests.accounts.factories import UserFactory
 from tests.api.conftest import make_response
 from tests.coaching.conftest import start_first_module
 from tests.conftest import World, log_in
+from tests.trajectories.ratings import evaluate
 
 AP = AccessPoint(channel="web", address="127.0.0.1")
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -252,7 +253,7 @@ def build_walk_data(world: World) -> WalkData:
     response = make_response(world.own, world.coach)
     trajectory_services.module_finish(actor=world.coach, trajectory=trajectory, access_point=AP)
     trajectory = Trajectory.objects.select_related("client", "method_version").get(pk=trajectory.pk)
-    evaluation = trajectory_services.evaluation_score(
+    evaluation = evaluate(
         actor=world.coach, trajectory=trajectory, scores={goal.pk: (0, 6), parenting.pk: (1, 7)}, access_point=AP
     )
     declaration = Declaration.objects.create(

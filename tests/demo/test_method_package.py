@@ -25,7 +25,7 @@ def test_demo_package_is_valid() -> None:
 
     assert list(Draft202012Validator(package_schema()).iter_errors(data)) == []
     assert package_semantic_errors(data=data) == []
-    assert data["package"]["version"] == "2026.1"
+    assert data["package"]["version"] == "2026.2"
 
 
 def test_demo_package_is_written_in_canonical_form() -> None:
@@ -60,7 +60,7 @@ def test_demo_package_installs_once_and_exports_identically() -> None:
     assert method_demo_package_install() is not None
     assert method_demo_package_install() is None
 
-    assert MethodVersion.objects.get(is_current=True).version == "2026.1"
+    assert MethodVersion.objects.get(is_current=True).version == "2026.2"
     assert Module.objects.count() == 4
     exported = json.dumps(method_package_export(), ensure_ascii=False, indent=2) + "\n"
     assert exported == DEMO_PACKAGE_PATH.read_text(encoding="utf-8")
@@ -71,5 +71,5 @@ def test_seed_demo_loads_the_method() -> None:
     seed_demo()
     seed_demo()
 
-    assert MethodVersion.objects.get().version == "2026.1"
+    assert MethodVersion.objects.get().version == "2026.2"
     assert Module.objects.count() == 4

@@ -1,4 +1,5 @@
 import json
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -9,6 +10,7 @@ from coachcare.method.models import Assignment, Lesson, MethodVersion, Module
 from coachcare.method.services import (
     method_package_export,
     method_package_import,
+    package_normalize,
     package_schema,
     version_key,
 )
@@ -386,3 +388,38 @@ def test_reliable_change_thresholds_are_validated(bad: dict[str, float]) -> None
     data = package_data()
     data["package"]["reliable_change"] = bad
     assert any("reliable_change" in message for message in import_errors(data))
+
+
+def with_domains(data: dict[str, Any]) -> dict[str, Any]:
+    data["package"]["goal_domains"] = [
+        {"code": "dagritme", "name": "Dagritme, school en werk"},
+        {"code": "thuis", "name": "Thuis en gezin"},
+    ]
+    data["modules"][1]["goal_domains"] = ["dagritme"]
+    data["modules"][2]["goal_domains"] = ["thuis", "dagritme"]
+    return data
+
+
+def test_goal_domains_are_imported_exported_and_left_out_when_empty() -> None:
+    method_package_import(data=with_domains(package_data()))
+    version = MethodVersion.objects.get()
+    assert [domain["code"] for domain in version.goal_domains] == ["dagritme", "thuis"]
+    assert Module.objects.get(code="CC-MODULE-3").goal_domains == ["thuis", "dagritme"]
+    exported = method_package_export()
+    assert exported["package"]["goal_domains"][1] == {"code": "thuis", "name": "Thuis en gezin"}
+    assert "goal_domains" not in exported["modules"][0]
+    assert exported["modules"][2]["goal_domains"] == ["thuis", "dagritme"]
+    assert package_normalize(data=with_domains(package_data())) == exported
+    # A package without domains exports without them, exactly as before.
+    method_package_import(data=package_data(version="2099.1"))
+    assert "goal_domains" not in method_package_export(version="2099.1")["package"]
+
+
+def test_a_module_serves_only_domains_the_package_names() -> None:
+    data = with_domains(package_data())
+    data["package"]["goal_domains"].append({"code": "thuis", "name": "Nog eens"})
+    data["modules"][3]["goal_domains"] = ["vrije-tijd"]
+    assert import_errors(data) == [
+        "package.goal_domains: domain code 'thuis' appears more than once",
+        "modules[3].goal_domains: 'vrije-tijd' is not a domain of package.goal_domains",
+    ]

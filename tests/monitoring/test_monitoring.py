@@ -5,6 +5,7 @@ import datetime
 import io
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -480,6 +481,28 @@ def test_waiting_times_per_quarter_of_referral(world: World, settings: object) -
     assert (figures["wait_contact_norm"].numerator, figures["wait_contact_norm"].denominator) == (2, 3)
     settings.COACHCARE_WAITING_NORM_WORKING_DAYS = 0  # type: ignore[attr-defined]
     assert ind.waiting_rows(scope_a(world), on=D(2025, 4, 4))[0]["wc_ok"] == 1
+
+
+def test_waiting_rows_are_kept_in_the_cache_per_scope(world: World, settings: Any) -> None:
+    """Issue 17.8: with COACHCARE_WAITING_CACHE_SECONDS the rows of a scope are read once; another
+    scope (or day) is read on its own; 0 (the tests' setting) reads every time."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    friday = D(2025, 1, 3)
+    make_trajectory(world, closed_on=None, referred_on=friday, modules=1)
+    settings.COACHCARE_WAITING_CACHE_SECONDS = 600
+    first = ind.waiting_rows(scope_a(world), on=D(2025, 4, 4))
+    with CaptureQueriesContext(connection) as captured:
+        again = ind.waiting_rows(scope_a(world), on=D(2025, 4, 4))
+    assert again == first and len(captured.captured_queries) == 0
+    with CaptureQueriesContext(connection) as captured:
+        ind.waiting_rows(scope_a(world), on=D(2025, 4, 5))
+    assert len(captured.captured_queries) == 1
+    settings.COACHCARE_WAITING_CACHE_SECONDS = 0
+    with CaptureQueriesContext(connection) as captured:
+        ind.waiting_rows(scope_a(world), on=D(2025, 4, 4))
+    assert len(captured.captured_queries) == 1
 
 
 def test_waiting_times_on_the_dashboard_and_in_the_report(world: World, login: Callable[[User], HttpClient]) -> None:

@@ -32,6 +32,7 @@ from tests.contracts.factories import AllocationFactory, ContractProductFactory
 from tests.declarations.conftest import IN_PERIOD, PERIOD, Delivering
 from tests.monitoring.test_monitoring import D, make_trajectory
 from tests.trajectories.conftest import MODULES
+from tests.trajectories.ratings import evaluate
 from tests.trajectories.test_flow import refresh, run_to_intake, scale
 
 AP = AccessPoint(channel="web", address="127.0.0.1")
@@ -246,9 +247,7 @@ def test_gate_decisions_through_the_services(contracted: World) -> None:
     trajectory_services.module_start(actor=world.coach, trajectory=trajectory, module_code=MODULES[0], access_point=AP)
     trajectory_services.module_finish(actor=world.coach, trajectory=refresh(trajectory), access_point=AP)
     trajectory = refresh(trajectory)
-    evaluation = trajectory_services.evaluation_score(
-        actor=world.coach, trajectory=trajectory, scores={goal.pk: (0, 6)}, access_point=AP
-    )
+    evaluation = evaluate(actor=world.coach, trajectory=trajectory, scores={goal.pk: (0, 6)}, access_point=AP)
     assert not GateDecision.objects.exists()  # advised, not decided yet
     trajectory_services.evaluation_decide(
         actor=world.coach, evaluation=evaluation, decision="stop", reason="Gaat goed genoeg", access_point=AP
@@ -258,9 +257,7 @@ def test_gate_decisions_through_the_services(contracted: World) -> None:
     assert row.municipality_id == world.municipality_a.pk
 
     # Scored again: the decision is undone, so it no longer counts.
-    trajectory_services.evaluation_score(
-        actor=world.coach, trajectory=refresh(trajectory), scores={goal.pk: (0, 7)}, access_point=AP
-    )
+    evaluate(actor=world.coach, trajectory=refresh(trajectory), scores={goal.pk: (0, 7)}, access_point=AP)
     assert not GateDecision.objects.exists()
 
 

@@ -14,6 +14,7 @@ from coachcare.trajectories import services
 from coachcare.trajectories.models import ModuleRun, Status, Trajectory
 from tests.coaching.conftest import AP, start_first_module
 from tests.conftest import World, log_in
+from tests.trajectories.ratings import evaluate
 
 
 def _url(name: str, trajectory: Trajectory) -> str:
@@ -63,7 +64,7 @@ def test_close_asks_to_confirm_with_the_end_reason(world: World) -> None:
     trajectory, _run, goal, parenting = start_first_module(world)
     services.module_finish(actor=world.coach, trajectory=trajectory, access_point=AP)
     trajectory = Trajectory.objects.select_related("client").get(pk=trajectory.pk)
-    evaluation = services.evaluation_score(
+    evaluation = evaluate(
         actor=world.coach, trajectory=trajectory, scores={goal.pk: (1, 8), parenting.pk: (1, 8)}, access_point=AP
     )
     services.evaluation_decide(

@@ -2,7 +2,14 @@
 
 import pytest
 
-from coachcare.trajectories.gate import Measurement, ReliableChange, gate_advise, gate_deviations
+from coachcare.trajectories.gate import (
+    Catalogue,
+    GateAdvice,
+    Measurement,
+    ReliableChange,
+    gate_advise,
+    gate_deviations,
+)
 
 ORDER = ["KENNIS", "DAGRITME", "THUIS", "ZELFSTANDIG"]
 
@@ -116,3 +123,87 @@ def test_deviation_kinds(advice: str, advice_next: str, decision: str, decision_
     assert (
         gate_deviations(advice=advice, advice_next=advice_next, decision=decision, decision_next=decision_next) == kinds
     )
+
+
+# --- the module that fits the open goals (issue 16.6) -------------------------------------------------
+
+CATALOGUE = Catalogue(
+    order=ORDER,
+    final={"ZELFSTANDIG"},
+    serves={"KENNIS": (), "DAGRITME": ("dagritme",), "THUIS": ("thuis",), "ZELFSTANDIG": ("zelfstandig",)},
+)
+
+
+def fits(measurements: list[Measurement], done: list[str], domains: list[str]) -> GateAdvice:
+    return gate_advise(
+        measurements=measurements, modules_done=done, current_is_final=False, catalogue=CATALOGUE, goal_domains=domains
+    )
+
+
+@pytest.mark.parametrize(
+    ("domains", "current", "done", "expected", "open_goals", "fitting"),
+    [
+        # One open goal at home: "Dagritme" serves it not and is skipped.
+        (["thuis"], m([-1], [5]), ["KENNIS"], "THUIS", (1,), ("THUIS",)),
+        (["dagritme"], m([-1], [5]), ["KENNIS"], "DAGRITME", (1,), ("DAGRITME",)),
+        # The goal on daily rhythm is reached (GAS 0, GBO 8): only the home goal is open.
+        (["dagritme", "thuis"], m([0, -1], [8, 5]), ["KENNIS"], "THUIS", (2,), ("THUIS",)),
+        # Two open goals at home, one on rhythm: the module serving most open goals comes first.
+        (
+            ["dagritme", "thuis", "thuis"],
+            m([-1, -1, -1], [5, 5, 5]),
+            ["KENNIS"],
+            "THUIS",
+            (2, 3),
+            ("THUIS", "DAGRITME"),
+        ),
+        # A tie goes by suggested order.
+        (["thuis", "dagritme"], m([-1, -1], [5, 5]), ["KENNIS"], "DAGRITME", (2,), ("DAGRITME", "THUIS")),
+        # A module followed already is not proposed again.
+        (["dagritme", "thuis"], m([-1, -1], [5, 5]), ["KENNIS", "THUIS"], "DAGRITME", (1,), ("DAGRITME",)),
+    ],
+)
+def test_the_advice_proposes_the_module_that_serves_the_open_goals(
+    domains: list[str],
+    current: Measurement,
+    done: list[str],
+    expected: str,
+    open_goals: tuple[int, ...],
+    fitting: tuple[str, ...],
+) -> None:
+    baseline = m([-1] * len(domains), [3] * len(domains))
+    advice = fits([baseline, current], done, domains)
+    assert (advice.advice, advice.rule, advice.next_module_code) == ("continue", "fits_open_goals", expected)
+    assert (advice.open_goals, advice.fitting_modules) == (open_goals, fitting)
+
+
+def test_no_module_serves_the_open_goals_then_the_final_module() -> None:
+    advice = fits([m([-1], [3]), m([-1], [5])], ["KENNIS", "DAGRITME"], ["dagritme"])
+    assert (advice.advice, advice.rule, advice.next_module_code) == ("continue", "final_next", "ZELFSTANDIG")
+
+
+def test_nothing_left_steps_up() -> None:
+    done = ["KENNIS", "DAGRITME", "THUIS", "ZELFSTANDIG"]
+    advice = fits([m([-1], [3]), m([-1], [5])], done, ["thuis"])
+    assert (advice.advice, advice.rule) == ("step_up", "no_module_left")
+
+
+def test_a_missing_gbo_rating_counts_on_gas_alone() -> None:
+    """The young person did not rate a goal: it is open when its GAS level is below 0, and it
+    neither triggers nor blocks the GBO rules."""
+    advice = fits([m([-1, -1], [3, 6]), Measurement(gas=[0, -1], gbo=[9, None], weights=[1.0, 1.0])], ["KENNIS"],
+                  ["dagritme", "thuis"])  # fmt: skip
+    assert (advice.rule, advice.next_module_code, advice.gbo_mean) == ("fits_open_goals", "THUIS", 9.0)
+    reached = fits([m([-1], [3]), Measurement(gas=[1], gbo=[None], weights=[1.0])], ["KENNIS"], ["thuis"])
+    assert (reached.advice, reached.gbo_mean) == ("stop", None)
+
+
+def test_another_fitting_module_is_no_deviation() -> None:
+    assert gate_deviations(
+        advice="continue", advice_next="THUIS", decision="continue", decision_next="DAGRITME",
+        fitting=("THUIS", "DAGRITME"),
+    ) == set()  # fmt: skip
+    assert gate_deviations(
+        advice="continue", advice_next="THUIS", decision="continue", decision_next="ZELFSTANDIG",
+        fitting=("THUIS", "DAGRITME"),
+    ) == {"other_module"}  # fmt: skip

@@ -17,6 +17,7 @@ from coachcare.trajectories import panels, services, state_machine
 from coachcare.trajectories.models import Agreement, Evaluation, FollowUp, Goal, ModuleRun, Trajectory
 from tests.conftest import World
 from tests.trajectories.conftest import MODULES
+from tests.trajectories.ratings import evaluate
 from tests.trajectories.test_flow import grant, refresh, run_to_intake, scale
 
 AP = AccessPoint(channel="web", address="127.0.0.1")
@@ -82,9 +83,7 @@ def to_evaluate(world: World) -> Trajectory:
 def _scored(world: World, after: tuple[int, int]) -> tuple[Trajectory, Evaluation]:
     trajectory = to_evaluate(world)
     goal = Goal.objects.get(trajectory=trajectory)
-    evaluation = services.evaluation_score(
-        actor=world.coach, trajectory=trajectory, scores={goal.pk: after}, access_point=AP
-    )
+    evaluation = evaluate(actor=world.coach, trajectory=trajectory, scores={goal.pk: after}, access_point=AP)
     return refresh(trajectory), evaluation
 
 

@@ -111,7 +111,10 @@ def test_next_module_allocation_is_not_offered_when_it_is_covered(contracted: Wo
     goal = plan_agreed(world, http, trajectory)
     assert http.post(url("module_start", trajectory), {"module-module_code": "CC-KENNISMAKING"}).status_code == 302
     assert http.post(url("module_finish", trajectory), {"confirmed": "yes"}).status_code == 302
-    http.post(url("evaluation", trajectory), {f"scores-gas_{goal.pk}": "-1", f"scores-gbo_{goal.pk}": "3"})
+    services.goal_ratings_submit(
+        actor=world.jongere, trajectory=refresh(trajectory), ratings={goal.pk: 3}, access_point=AP
+    )
+    http.post(url("evaluation", trajectory), {f"scores-gas_{goal.pk}": "-1"})
     evaluation = Evaluation.objects.get(module_run__trajectory=trajectory)
     services.evaluation_decide(
         actor=world.coach,

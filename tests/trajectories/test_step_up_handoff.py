@@ -16,6 +16,7 @@ from coachcare.trajectories.models import Evaluation, Trajectory
 from coachcare.trajectories.state_machine import TransitionRefused
 from tests.conftest import World
 from tests.trajectories.conftest import MODULES
+from tests.trajectories.ratings import evaluate
 from tests.trajectories.test_flow import refresh, run_to_intake, scale
 
 AP = AccessPoint(channel="web", address="127.0.0.1")
@@ -34,9 +35,7 @@ def evaluated(world: World, decision: str) -> Trajectory:
         )
     services.module_start(actor=world.coach, trajectory=refresh(trajectory), module_code=MODULES[0], access_point=AP)
     services.module_finish(actor=world.coach, trajectory=refresh(trajectory), access_point=AP)
-    evaluation = services.evaluation_score(
-        actor=world.coach, trajectory=refresh(trajectory), scores={goal.pk: (-2, 2)}, access_point=AP
-    )
+    evaluation = evaluate(actor=world.coach, trajectory=refresh(trajectory), scores={goal.pk: (-2, 2)}, access_point=AP)
     evaluation = services.evaluation_decide(
         actor=world.coach, evaluation=evaluation, decision=decision, reason="Geheime klinische reden", access_point=AP
     )

@@ -89,6 +89,7 @@ def to_intake(world: World, http: HttpClient) -> Trajectory:
 
 def plan_agreed(world: World, http: HttpClient, trajectory: Trajectory) -> Goal:
     assert http.post(url("goal_add", trajectory), {"goal-text": GOAL_TEXT, "goal-kind": "personal",
+                                                   "goal-domain": "dagritme",
                                                    "goal-weight": "1", **SCALE}).status_code == 302  # fmt: skip
     goal = Goal.objects.get(trajectory=trajectory)
     response = http.post(
@@ -109,9 +110,13 @@ def evaluated(world: World, http: HttpClient, gas: int, gbo: int) -> Trajectory:
     goal = plan_agreed(world, http, trajectory)
     assert http.post(url("module_start", trajectory), {"module-module_code": MODULES[0]}).status_code == 302
     assert http.post(url("module_finish", trajectory), {"confirmed": "yes"}).status_code == 302
-    response = http.post(
-        url("evaluation", trajectory), {f"scores-gas_{goal.pk}": str(gas), f"scores-gbo_{goal.pk}": str(gbo)}
+    # The young person gives their own mark in the portal; the coach scores the GAS level only.
+    services.goal_ratings_submit(
+        actor=world.jongere, trajectory=refresh(trajectory), ratings={goal.pk: gbo}, access_point=AP
     )
+    form = http.get(url("evaluation", trajectory)).content.decode()
+    assert f"scores-gbo_{goal.pk}" not in form and GOAL_TEXT in form
+    response = http.post(url("evaluation", trajectory), {f"scores-gas_{goal.pk}": str(gas)})
     assert response.status_code == 302
     return refresh(trajectory)
 

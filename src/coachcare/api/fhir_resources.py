@@ -210,10 +210,9 @@ def goal_resource(goal: Goal) -> dict[str, Any]:
     extensions = []
     if scores:
         latest = max(scores, key=lambda s: (s.scored_at, s.pk))
-        extensions = [
-            {"url": GAS_EXTENSION, "valueInteger": latest.gas},
-            {"url": GBO_EXTENSION, "valueInteger": latest.gbo},
-        ]
+        extensions = [{"url": GAS_EXTENSION, "valueInteger": latest.gas}]
+        if latest.gbo is not None:  # the young person did not rate the goal at that moment
+            extensions.append({"url": GBO_EXTENSION, "valueInteger": latest.gbo})
     return valid_resource(
         FhirGoal,
         {

@@ -83,7 +83,8 @@ class TrajectoryPage(BaseModel):
 
 class GoalScoreOut(BaseModel):
     gas: int
-    gbo: int
+    #: The young person's own mark; empty when they did not rate the goal at that moment.
+    gbo: int | None
     module_sequence: int | None
     scored_at: datetime.datetime
 

@@ -69,3 +69,24 @@ def questionnaire_form(items: list[Any], data: Any = None) -> forms.Form:
             label=item.text, choices=item.options, coerce=int, widget=forms.RadioSelect
         )
     return form
+
+
+class GoalRatingForm(forms.Form):
+    """ "Hoe ver ben je met je doel?": one mark from 0 to 10 per goal, the goal in the young person's words."""
+
+    def __init__(self, *args: Any, goals: list[tuple[int, str, int | None]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.goal_ids = [goal_id for goal_id, _text, _rating in goals]
+        choices = [
+            (value, _("%(mark)s: not started yet") % {"mark": value}) if value == 0 else
+            (value, _("%(mark)s: fully reached") % {"mark": value}) if value == 10 else
+            (value, str(value))
+            for value in range(11)
+        ]  # fmt: skip
+        for goal_id, text, rating in goals:
+            self.fields[f"goal_{goal_id}"] = forms.TypedChoiceField(
+                label=text, choices=choices, coerce=int, widget=forms.RadioSelect, initial=rating
+            )
+
+    def ratings(self) -> dict[int, int]:
+        return {goal_id: self.cleaned_data[f"goal_{goal_id}"] for goal_id in self.goal_ids}

@@ -35,6 +35,7 @@ from coachcare.trajectories.models import (
     Agreement,
     FollowUp,
     Goal,
+    GoalRating,
     GoalScore,
     ModuleRun,
     NextAction,
@@ -124,7 +125,7 @@ def _goal_progress(goals: list[Goal]) -> list[GoalProgress]:
             goal.scores.all(),
             key=lambda score: (score.module_run is not None, score.module_run.sequence if score.module_run else 0),
         )
-        chart = gbo_chart([(_moment_label(score), score.gbo) for score in scores])
+        chart = gbo_chart([(_moment_label(score), score.gbo) for score in scores if score.gbo is not None])
         current = scores[-1].gas if scores else None
         progress.append(GoalProgress(goal=goal, chart=chart, levels=_goal_levels(goal, current)))
     return progress
@@ -383,6 +384,85 @@ def _parent_due(actor: User, clients: list[Client], on: datetime.date) -> list[t
             )
         )
     return due
+
+
+# --- "Hoe ver ben je met je doel?": the young person rates their goals before the evaluation -------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RatingGoal:
+    """One goal to rate: its text and steps in the young person's words, their mark so far."""
+
+    goal: Goal
+    levels: list[GoalLevel]
+    #: The mark given for this evaluation (they may change it until the coach scores it).
+    rating: int | None
+    #: Their latest mark before this one (intake or an earlier module), for comparison.
+    previous: int | None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class GoalRatingTask:
+    trajectory: Trajectory
+    run: ModuleRun
+    goals: list[RatingGoal]
+
+    @property
+    def rated(self) -> bool:
+        return bool(self.goals) and all(goal.rating is not None for goal in self.goals)
+
+
+def _rating_run(trajectory: Trajectory | None) -> ModuleRun | None:
+    """The module that reached its evaluation and waits for the young person's marks."""
+    if trajectory is None or trajectory.status != Status.MODULE_EVALUATION:
+        return None
+    return (
+        ModuleRun.objects.filter(trajectory=trajectory, state=ModuleRun.State.FINISHED)
+        .select_related("module")
+        .order_by("-sequence")
+        .first()
+    )
+
+
+def goal_rating_task_get(*, actor: User, access_point: AccessPoint) -> GoalRatingTask:
+    """The young person's own goals to rate now (0 to 10), with their steps and marks so far;
+    ``AccessDenied`` when nothing is to be rated (or for anyone but the young person). Logged."""
+    client = own_client(actor=actor)
+    trajectory = _latest_trajectory(client)
+    run = _rating_run(trajectory)
+    if trajectory is None or run is None:
+        raise policy.AccessDenied("Nothing to rate now.")
+    if not policy.can_answer_questionnaire(actor, client, Informant.JONGERE, informant_only=True):
+        raise policy.AccessDenied("Only the young person rates their goals.")
+    goals = _goals(trajectory)
+    ratings = dict(
+        GoalRating.objects.filter(module_run=run, informant=Informant.JONGERE).values_list("goal_id", "rating")
+    )
+    items = []
+    for goal in goals:
+        scores = sorted(
+            (score for score in goal.scores.all() if score.gbo is not None),
+            key=lambda score: score.module_run.sequence if score.module_run else 0,
+        )
+        current = max(
+            goal.scores.all(), key=lambda score: score.module_run.sequence if score.module_run else 0, default=None
+        )
+        items.append(
+            RatingGoal(
+                goal=goal,
+                levels=_goal_levels(goal, current.gas if current else None),
+                rating=ratings.get(goal.pk),
+                previous=scores[-1].gbo if scores else None,
+            )
+        )
+    access_log_record(
+        actor=actor,
+        event=Event.READ,
+        action="portal.goal_rating",
+        client_ids=[client.public_id],
+        access_point=access_point,
+    )
+    return GoalRatingTask(trajectory=trajectory, run=run, goals=items)
 
 
 def due_questionnaire_get(
@@ -720,6 +800,7 @@ class WaitingKind:
     CONSENT = "consent"
     PLAN = "plan"
     QUESTIONNAIRE = "questionnaire"
+    GOALS = "goals"
     MODULE = "module"
     FEEDBACK = "feedback"
     MESSAGES = "messages"
@@ -871,6 +952,19 @@ def waiting_for(*, actor: User, access_point: AccessPoint, on: datetime.date | N
                     label=f"{_questionnaire_title(due.code)} {due.reason}",
                     url=f"{url}?{urlencode({'context': due.context})}",
                     since=due.since,
+                )
+            )
+        to_rate = _rating_run(latest)
+        if (
+            to_rate is not None
+            and not GoalRating.objects.filter(module_run=to_rate, informant=Informant.JONGERE).exists()
+        ):
+            items.append(
+                WaitingItem(
+                    kind=WaitingKind.GOALS,
+                    label=_("How far along are you with your goals? Give each goal a mark"),
+                    url=reverse("coaching:goal_rating"),
+                    since=to_rate.finished_on or to_rate.started_on,
                 )
             )
         run = _current_run(latest)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("diary/", views.diary, name="diary"),
     path("appointments/<uuid:public_id>.ics", views.appointment_calendar, name="appointment_ics"),
     path("questionnaires/<slug:code>/", views.questionnaire, name="questionnaire"),
+    path("goals/rate/", views.goal_rating, name="goal_rating"),
     path("coach/", views.coach_overview, name="coach_overview"),
     path("coach/answers/<uuid:public_id>/feedback/", views.feedback_give, name="feedback_give"),
     path("coach/<uuid:public_id>/", views.coach_client, name="coach_client"),

@@ -26,11 +26,13 @@ from coachcare.coaching.forms import (
     AppointmentMoveForm,
     DiaryForm,
     FeedbackForm,
+    GoalRatingForm,
     questionnaire_form,
 )
 from coachcare.coaching.ics import appointment_ics
 from coachcare.core.forms import service_errors_to_form
 from coachcare.measures.services import questionnaire_response_submit
+from coachcare.trajectories import services as trajectory_services
 
 
 def _messages_url() -> str:
@@ -230,6 +232,31 @@ def questionnaire(request: HttpRequest, code: str) -> HttpResponse:
             "client_value": client_value,
         },
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def goal_rating(request: HttpRequest) -> HttpResponse:
+    """ "Hoe ver ben je met je doel?": the young person gives each goal a mark before the module
+    evaluation, through the trajectories service (stored with the informant)."""
+    actor = actor_of(request)
+    access_point = AccessPoint.from_request(request)
+    task = selectors.goal_rating_task_get(actor=actor, access_point=access_point)
+    form = GoalRatingForm(
+        request.POST or None, goals=[(item.goal.pk, item.goal.text, item.rating) for item in task.goals]
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            trajectory_services.goal_ratings_submit(
+                actor=actor, trajectory=task.trajectory, ratings=form.ratings(), access_point=access_point
+            )
+        except ValidationError as error:
+            service_errors_to_form(form, error)
+        else:
+            messages.success(request, _("Thank you! Your coach sees your marks when you talk about the module."))
+            return redirect("coaching:home")
+    rows = [(item, form[f"goal_{item.goal.pk}"]) for item in task.goals]
+    return render(request, "coaching/goal_rating.html", {"task": task, "form": form, "rows": rows})
 
 
 # --- coach side -------------------------------------------------------------------------------------

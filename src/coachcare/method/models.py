@@ -36,6 +36,9 @@ class MethodVersion(models.Model):
         db_default=10.0,
         help_text=_("A smaller drop of the GAS T-score does not advise a step up."),
     )
+    #: The goal domains of the method (``[{"code", "name"}]``): every goal gets one, and each
+    #: module names the domains it serves, so the gate can propose the module that fits the open goals.
+    goal_domains = models.JSONField(_("goal domains"), default=list, blank=True, db_default=[])
     is_current = models.BooleanField(
         _("current"), default=False, help_text=_("New trajectories start on the modules of the current version.")
     )
@@ -84,6 +87,8 @@ class Module(models.Model):
     youth_title = models.CharField(_("title for the young person"), max_length=200, blank=True)
     youth_intro = models.TextField(_("introduction for the young person (Markdown)"), blank=True)
     is_final = models.BooleanField(_("final module"), default=False)
+    #: Codes of the goal domains (``MethodVersion.goal_domains``) this module works on.
+    goal_domains = models.JSONField(_("goal domains served"), default=list, blank=True, db_default=[])
 
     class Meta:
         ordering = ["method_version", "sequence", "code"]

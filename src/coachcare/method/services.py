@@ -106,6 +106,12 @@ def package_semantic_errors(*, data: Any) -> list[str]:
     for code in _duplicates(codes):
         errors.append(f"modules: module code '{code}' appears more than once")
     units = set(Unit.values)
+    package = data.get("package") if isinstance(data, dict) else None
+    domains = _items(package, "goal_domains")
+    domain_list = [domain["code"] for domain in domains if isinstance(domain.get("code"), str)]
+    for code in _duplicates(domain_list):
+        errors.append(f"package.goal_domains: domain code '{code}' appears more than once")
+    domain_codes = set(domain_list)
     raw_modules = data.get("modules") if isinstance(data, dict) else None
     for index, module in enumerate(raw_modules if isinstance(raw_modules, list) else []):
         if not isinstance(module, dict):
@@ -122,6 +128,10 @@ def package_semantic_errors(*, data: Any) -> list[str]:
         for collection in ("lessons", "assignments"):
             for order in _duplicates(_int_values(_items(module, collection), "order")):
                 errors.append(f"{where}.{collection}: order {order} is used more than once")
+        served = module.get("goal_domains")
+        for domain in served if isinstance(served, list) else []:
+            if isinstance(domain, str) and domain not in domain_codes:
+                errors.append(f"{where}.goal_domains: '{domain}' is not a domain of package.goal_domains")
         sessions = _int_values(_items(module.get("coach_manual"), "sessions"), "session")
         for session in _duplicates(sessions):
             errors.append(f"{where}.coach_manual.sessions: session {session} has more than one plan")
@@ -144,6 +154,16 @@ def _coach_manual(manual: dict[str, Any]) -> dict[str, Any]:
         ],
         "watch_for": list(manual["watch_for"]),
     }
+
+
+def _domains(domains: list[dict[str, str]]) -> dict[str, list[dict[str, str]]]:
+    """The package's goal domains in a fixed key order, left out when there are none."""
+    return {"goal_domains": [{"code": d["code"], "name": d["name"]} for d in domains]} if domains else {}
+
+
+def _served(codes: list[str]) -> dict[str, list[str]]:
+    """The domains a module serves, in the package's order of writing, left out when none."""
+    return {"goal_domains": list(codes)} if codes else {}
 
 
 def _youth(**texts: str) -> dict[str, str]:
@@ -171,6 +191,7 @@ def package_normalize(*, data: dict[str, Any]) -> dict[str, Any]:
             "ijw_product_category": module["ijw_product_category"],
             "ijw_product_code": module["ijw_product_code"],
             "unit": module.get("unit", Unit.PIECES_OUTPUT.value),
+            **_served(module.get("goal_domains", [])),
             **_youth(youth_title=module.get("youth_title", ""), youth_intro=module.get("youth_intro", "")),
             "coach_manual": _coach_manual(module["coach_manual"]),
             "lessons": [
@@ -210,6 +231,7 @@ def package_normalize(*, data: dict[str, Any]) -> dict[str, Any]:
                 "gbo": float(package.get("reliable_change", {}).get("gbo", RELIABLE_CHANGE_DEFAULTS["gbo"])),
                 "gas_t": float(package.get("reliable_change", {}).get("gas_t", RELIABLE_CHANGE_DEFAULTS["gas_t"])),
             },
+            **_domains(package.get("goal_domains", [])),
         },
         "modules": modules,
     }
@@ -229,6 +251,7 @@ def _version_export(method_version: MethodVersion) -> dict[str, Any]:
                 "gbo": method_version.reliable_change_gbo,
                 "gas_t": method_version.reliable_change_gas_t,
             },
+            **_domains(method_version.goal_domains),
         },
         "modules": [
             {
@@ -243,6 +266,7 @@ def _version_export(method_version: MethodVersion) -> dict[str, Any]:
                 "ijw_product_category": module.ijw_product_category,
                 "ijw_product_code": module.ijw_product_code,
                 "unit": module.unit,
+                **_served(module.goal_domains),
                 **_youth(youth_title=module.youth_title, youth_intro=module.youth_intro),
                 "coach_manual": _coach_manual(module.coach_manual),
                 "lessons": [
@@ -347,6 +371,7 @@ def method_package_import(*, data: Any, make_current: bool = False) -> ImportRes
                 youth_goals_text=package["package"].get("youth_goals_text", ""),
                 reliable_change_gbo=package["package"]["reliable_change"]["gbo"],
                 reliable_change_gas_t=package["package"]["reliable_change"]["gas_t"],
+                goal_domains=package["package"].get("goal_domains", []),
                 imported_at=timezone.now(),
             )
             for module_data in package["modules"]:
@@ -365,6 +390,7 @@ def method_package_import(*, data: Any, make_current: bool = False) -> ImportRes
                     unit=module_data["unit"],
                     youth_title=module_data.get("youth_title", ""),
                     youth_intro=module_data.get("youth_intro", ""),
+                    goal_domains=module_data.get("goal_domains", []),
                     coach_manual=module_data["coach_manual"],
                 )
                 Lesson.objects.bulk_create(Lesson(module=module, **lesson) for lesson in module_data["lessons"])

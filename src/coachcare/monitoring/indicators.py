@@ -32,6 +32,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import (
     Case,
     Count,
@@ -611,10 +612,25 @@ def waiting_rows(scope: Scope, *, on: datetime.date | None = None) -> list[dict[
       those that had one (for the median);
     - ``wc_n`` / ``wm_n``: those, plus the ones still waiting once the norm has passed (on ``on``);
     - ``wc_ok`` / ``wm_ok``: first contact / module within the norm.
+
+    Kept in the cache per scope for ``COACHCARE_WAITING_CACHE_SECONDS`` (aggregates only).
     """
 
     on = on or today()
     norm = waiting_norm()
+    seconds = int(getattr(settings, "COACHCARE_WAITING_CACHE_SECONDS", 0))
+    key = "waiting-rows:" + ":".join(str(part) for part in (*dataclasses.astuple(scope), on, norm))
+    if seconds:
+        cached = cache.get(key)
+        if cached is not None:
+            return list(cached)
+    rows = _waiting_rows_read(scope, on=on, norm=norm)
+    if seconds:
+        cache.set(key, rows, seconds)
+    return rows
+
+
+def _waiting_rows_read(scope: Scope, *, on: datetime.date, norm: int) -> list[dict[str, Any]]:
     trajectories = Trajectory.objects.filter(
         _scope_q(scope, "client__"), referred_on__gte=scope.date_from, referred_on__lte=scope.date_to
     )

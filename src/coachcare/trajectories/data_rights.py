@@ -23,6 +23,7 @@ from coachcare.trajectories.models import (
     Evaluation,
     FollowUp,
     Goal,
+    GoalRating,
     GoalScore,
     ModuleRun,
     Trajectory,
@@ -115,6 +116,24 @@ def goal_scores(client: Client, requester: User) -> Section | None:
     return _("Goal scores"), rows
 
 
+def goal_ratings(client: Client, requester: User) -> Section | None:
+    """The young person's own marks for their goals before each evaluation (issue 16.2): their
+    answers, so only for the young person themself (as diary entries and assignment answers)."""
+    rows = [
+        {
+            "trajectory": rating.goal.trajectory.public_id,
+            "goal_number": rating.goal.order,
+            "moment": _("module %(number)s") % {"number": rating.module_run.sequence},
+            "rating": rating.rating,
+            "rated_at": rating.rated_at,
+        }
+        for rating in GoalRating.objects.filter(goal__trajectory__client=client, rated_by=requester).select_related(
+            "goal__trajectory", "module_run"
+        )
+    ]
+    return _("My marks for my goals"), rows
+
+
 def modules(client: Client, requester: User) -> Section | None:
     if not policy.can_see(requester, client, policy.DataKind.CLINICAL):
         return None
@@ -198,6 +217,8 @@ def destroy_trajectory_content(client: Client) -> dict[str, int]:
     counts: dict[str, int] = {}
     _total, per_model = GoalScore.objects.filter(goal__trajectory__client=client).delete()
     counts["trajectories.GoalScore"] = per_model.get("trajectories.GoalScore", 0)
+    _total, per_model = GoalRating.objects.filter(goal__trajectory__client=client).delete()
+    counts["trajectories.GoalRating"] = per_model.get("trajectories.GoalRating", 0)
     _total, per_model = Goal.objects.filter(trajectory__client=client).delete()
     counts["trajectories.Goal"] = per_model.get("trajectories.Goal", 0)
     _total, per_model = Evaluation.objects.filter(module_run__trajectory__client=client).delete()
@@ -239,11 +260,13 @@ for _order, _key, _function in (
     (110, "agreements", agreements),
 ):
     section_register(key=_key, order=_order, young_person=_function, parent=_function)
+section_register(key="goal_ratings", order=75, young_person=goal_ratings)
 destroyer_register(
     key="trajectory_content",
     covers=(
         "trajectories.Goal",
         "trajectories.GoalScore",
+        "trajectories.GoalRating",
         "trajectories.Evaluation",
         "trajectories.TrajectoryTransition",
         "trajectories.Agreement",

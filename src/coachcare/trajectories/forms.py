@@ -161,15 +161,30 @@ class GoalForm(forms.Form):
         widget=forms.NumberInput(attrs={"step": "0.1"}),
     )
 
-    def __init__(self, *args: Any, convention: GasConvention, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, convention: GasConvention, domains: Sequence[tuple[str, str]] = (), **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.convention = convention
+        if domains:
+            # The method's goal domains: the module gate proposes the module that serves the open goals.
+            self.fields["domain"] = forms.ChoiceField(
+                label=_("Domain of the goal"),
+                choices=[("", ""), *domains],
+                help_text=_("The module evaluation proposes the module that works on this domain."),
+            )
         for level in sorted(convention.levels, reverse=True):
             self.fields[f"level_{level_key(level)}"] = forms.CharField(
                 label=_("GAS level %(level)s") % {"level": level_label(level, convention)},
                 max_length=500,
             )
-        self.order_fields(["text", *[f"level_{level_key(level)}" for level in sorted(convention.levels, reverse=True)]])
+        self.order_fields(
+            [
+                "text",
+                *(["domain"] if domains else []),
+                *[f"level_{level_key(level)}" for level in sorted(convention.levels, reverse=True)],
+            ]
+        )
 
     def scale(self) -> dict[int, str]:
         return {level: self.cleaned_data[f"level_{level_key(level)}"] for level in self.convention.levels}
@@ -207,6 +222,61 @@ class GoalScoresForm(forms.Form):
         return {
             goal.pk: (self.cleaned_data[f"gas_{goal.pk}"], self.cleaned_data[f"gbo_{goal.pk}"]) for goal in self.goals
         }
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class YouthRating:
+    """One goal with the young person's own rating before the evaluation (None: not rated)."""
+
+    order: int
+    text: str
+    rating: int | None
+
+
+class EvaluationScoresForm(forms.Form):
+    """The coach's evaluation: the GAS level of every goal (the professional score). The GBO score
+    is the young person's own rating from the portal, shown above the form (``youth_ratings``) and
+    never typed here; for goals they did not rate, the coach says why ("niet ingevuld, omdat …")."""
+
+    prefix = "scores"
+
+    def __init__(
+        self,
+        *args: Any,
+        goals: Sequence[Goal],
+        convention: GasConvention,
+        ratings: Mapping[int, int],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.goals = list(goals)
+        self.youth_ratings = [
+            YouthRating(order=goal.order, text=goal.text, rating=ratings.get(goal.pk)) for goal in self.goals
+        ]
+        for goal in self.goals:
+            descriptions = dict(getattr(goal, "scale_levels", []))
+            choices = [("", "")]
+            for level in sorted(convention.levels, reverse=True):
+                text = f"{level:+d}" if level else "0"
+                description = descriptions.get(level, "")
+                choices.append((str(level), f"{text}: {description}" if description else text))
+            self.fields[f"gas_{goal.pk}"] = forms.TypedChoiceField(
+                label=_("Goal %(order)s: GAS level (your professional score)") % {"order": goal.order},
+                choices=choices,
+                coerce=int,
+                help_text=goal.text,
+            )
+        if any(rating.rating is None for rating in self.youth_ratings):
+            self.fields["not_rated_reason"] = forms.CharField(
+                label=_("Not filled in by the young person, because …"),
+                help_text=_("Only when the young person cannot or will not rate their goals in the portal."),
+                widget=forms.Textarea(attrs={"rows": 2}),
+                max_length=2000,
+                required=False,
+            )
+
+    def gas(self) -> dict[int, int]:
+        return {goal.pk: self.cleaned_data[f"gas_{goal.pk}"] for goal in self.goals}
 
 
 class DecisionForm(forms.Form):

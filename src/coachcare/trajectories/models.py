@@ -266,6 +266,9 @@ class Goal(models.Model):
     trajectory = models.ForeignKey(Trajectory, on_delete=models.CASCADE, related_name="goals")
     order = models.PositiveSmallIntegerField()
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PERSONAL)
+    #: The goal domain (a code of the method version's ``goal_domains``); the gate proposes the
+    #: module that serves the domains of the open goals. Empty for goals written before domains.
+    domain = models.CharField(_("goal domain"), max_length=40, blank=True, default="", db_default="")
     text = EncryptedTextField(_("goal"))
     scale = EncryptedTextField(_("GAS scale"), help_text="JSON: level (as text) -> description.")
     weight = models.FloatField(default=1.0)
@@ -280,12 +283,20 @@ class Goal(models.Model):
 
 
 class GoalScore(models.Model):
-    """GAS level and GBO score of one goal at one moment: the intake or a module evaluation."""
+    """GAS level and GBO score of one goal at one moment: the intake or a module evaluation.
+
+    At a module evaluation the GAS level is the coach's (professional) score and the GBO score is
+    the young person's own rating from the portal (``GoalRating``), copied when the coach scores
+    the evaluation; ``gbo`` is empty when the young person did not rate the goal (the coach gave
+    the reason: ``Evaluation.gbo_not_rated_reason``)."""
 
     goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="scores")
     module_run = models.ForeignKey(ModuleRun, null=True, blank=True, on_delete=models.CASCADE, related_name="scores")
     gas = models.SmallIntegerField(_("GAS level"))
-    gbo = models.PositiveSmallIntegerField(_("GBO score (0 to 10)"))
+    gbo = models.PositiveSmallIntegerField(_("GBO score (0 to 10)"), null=True, blank=True)
+    #: Who gave the GBO score (CBS type informant, ``measures.Informant``): "jongere" for the young
+    #: person's own rating in the portal, "professional" for a score the coach entered (the intake).
+    gbo_informant = models.CharField(max_length=12, blank=True, default="professional", db_default="professional")
     convention = models.CharField(max_length=30)
     scored_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     scored_at = models.DateTimeField(auto_now_add=True)
@@ -303,6 +314,29 @@ class GoalScore(models.Model):
 
     def __str__(self) -> str:
         return f"score of goal {self.goal_id}"
+
+
+class GoalRating(models.Model):
+    """The young person's own GBO rating of a goal before a module evaluation ("Hoe ver ben je met
+    je doel?", 0 to 10), given in the portal with its informant. The coach never enters it; the
+    coach's evaluation copies it into ``GoalScore.gbo``."""
+
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="ratings")
+    module_run = models.ForeignKey(ModuleRun, on_delete=models.CASCADE, related_name="ratings")
+    informant = models.CharField(max_length=12, help_text="measures.Informant: jongere or ouder")
+    rating = models.PositiveSmallIntegerField(_("rating (0 to 10)"))
+    rated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    rated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["module_run", "goal", "informant"]
+        constraints = [
+            models.UniqueConstraint(fields=["goal", "module_run", "informant"], name="goal_rating_once_per_informant"),
+            models.CheckConstraint(condition=models.Q(rating__lte=10), name="goal_rating_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"rating of goal {self.goal_id} by {self.informant}"
 
 
 def consent_scan_path(instance: "Agreement", filename: str) -> str:
@@ -414,6 +448,12 @@ class Evaluation(models.Model):
     advice_rule = models.CharField(max_length=40)
     advice_gas_t = models.FloatField(null=True)
     advice_gbo_mean = models.FloatField(null=True)
+    #: Why the advised module: ``{"fitting": [module codes that serve an open goal], "open_goals":
+    #: [goal orders], "domains": [domain names]}`` (``gate.GateAdvice``); empty before domains.
+    advice_detail = models.JSONField(default=dict, blank=True, db_default={})
+    #: Why the young person did not rate (some of) their goals before this evaluation ("niet
+    #: ingevuld, omdat …"), given by the coach, who never enters the ratings themself.
+    gbo_not_rated_reason = EncryptedTextField(blank=True, default="", db_default="")
     decision = models.CharField(max_length=10, choices=Advice.choices, blank=True)
     decision_next_module_code = models.CharField(max_length=40, blank=True)
     decision_reason = EncryptedTextField(blank=True)

@@ -19,6 +19,7 @@ from coachcare.trajectories.forms import (
     AllocationRequestForm,
     CloseForm,
     DecisionForm,
+    EvaluationScoresForm,
     FollowUpForm,
     GoalForm,
     GoalScoresForm,
@@ -45,7 +46,8 @@ def agreement_form(trajectory: Trajectory, data: Any = None, *, default_kind: st
 
 
 def goal_form(trajectory: Trajectory, data: Any = None) -> GoalForm:
-    return GoalForm(data, convention=GasConvention(trajectory.gas_convention))
+    domains = [(item["code"], item["name"]) for item in trajectory.method_version.goal_domains or []]
+    return GoalForm(data, convention=GasConvention(trajectory.gas_convention), domains=domains)
 
 
 def scores_form(trajectory: Trajectory, data: Any = None, *, goals: list[Goal] | None = None) -> GoalScoresForm:
@@ -54,6 +56,18 @@ def scores_form(trajectory: Trajectory, data: Any = None, *, goals: list[Goal] |
         for goal in goals:
             goal.scale_levels = selectors._scale(goal)  # type: ignore[attr-defined]
     return GoalScoresForm(data, goals=goals, convention=GasConvention(trajectory.gas_convention))
+
+
+def evaluation_form(
+    trajectory: Trajectory, data: Any = None, *, goals: list[Goal] | None = None
+) -> EvaluationScoresForm:
+    """The coach's evaluation form, with the young person's own ratings of the module just finished."""
+    if goals is None:
+        goals = list(trajectory.goals.order_by("order"))
+        for goal in goals:
+            goal.scale_levels = selectors._scale(goal)  # type: ignore[attr-defined]
+    ratings = selectors.youth_ratings_of(trajectory=trajectory)
+    return EvaluationScoresForm(data, goals=goals, convention=GasConvention(trajectory.gas_convention), ratings=ratings)
 
 
 def module_start_form(trajectory: Trajectory, data: Any = None, *, default_code: str = "") -> ModuleStartForm:
@@ -213,7 +227,7 @@ def _panel(
     elif status == "module_evaluation":
         panel["advice"] = evaluation
         if evaluation is None:
-            panel["evaluation_form"] = scores_form(trajectory, goals=goals)
+            panel["evaluation_form"] = evaluation_form(trajectory, goals=goals)
         elif not evaluation.decision or evaluation.approval == Evaluation.Approval.REJECTED:
             panel["decision_form"] = decision_form(trajectory, evaluation=evaluation)
         elif evaluation.approval == Evaluation.Approval.PENDING:

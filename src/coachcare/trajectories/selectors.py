@@ -8,12 +8,16 @@ import dataclasses
 import datetime
 import json
 from collections.abc import Iterable
+from typing import Any
 from uuid import UUID
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.formats import localize
+from django.utils.text import get_text_list
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from coachcare.access import policy
 from coachcare.accounts.models import User
@@ -25,6 +29,7 @@ from coachcare.clients.selectors import ClientFile
 from coachcare.contracts import selectors as contract_selectors
 from coachcare.contracts.models import AllocationStatus
 from coachcare.core.dates import age_on, today
+from coachcare.measures.models import Informant
 from coachcare.method.models import Module
 from coachcare.trajectories.deadlines import step_deadline
 from coachcare.trajectories.models import (
@@ -34,6 +39,7 @@ from coachcare.trajectories.models import (
     Evaluation,
     FollowUp,
     Goal,
+    GoalRating,
     GoalScore,
     ModuleRun,
     Status,
@@ -59,12 +65,43 @@ ADVICE_RULE_TEXTS = {
         "The goals are not reached yet, and the method has a next module this young person has not followed."
     ),
     "no_module_left": _("The goals are not reached yet, and no module of the method is left."),
+    "fits_open_goals": _("The advised module serves the goals that are not reached yet."),
+    "final_next": _(
+        "No other module of the method serves the goals that are still open: finish with the final module."
+    ),
 }
 
 
-def advice_rule_text(rule: str) -> str:
-    """The rule that gave an advice, in words a coach (and a team lead) understands."""
+def advice_rule_text(rule: str, detail: dict[str, Any] | None = None, next_module: str = "") -> str:
+    """The rule that gave an advice, in words a coach (and a team lead) understands; for a module
+    that fits the open goals, in one sentence why (its domains and the open goals it serves)."""
+    goals = [localize(order) for order in (detail or {}).get("open_goals", [])]
+    domains = [str(name) for name in (detail or {}).get("domains", [])]
+    if rule == "fits_open_goals" and goals and domains and next_module:
+        return ngettext(
+            "%(module)s works on %(domains)s, the domain of open goal %(goals)s.",
+            "%(module)s works on %(domains)s, the domains of the open goals %(goals)s.",
+            len(goals),
+        ) % {
+            "module": next_module,
+            "domains": get_text_list(domains, str(_("and"))),
+            "goals": get_text_list(goals, str(_("and"))),
+        }
     return str(ADVICE_RULE_TEXTS.get(rule, rule))
+
+
+def youth_ratings_of(*, trajectory: Trajectory) -> dict[int, int]:
+    """The young person's own marks (goal id to 0-10) for the module that reached its evaluation;
+    shown to the coach on the evaluation form (the page that shows it logs the read)."""
+    run = ModuleRun.objects.filter(trajectory=trajectory).order_by("-sequence").first()
+    if run is None:
+        return {}
+    return dict(GoalRating.objects.filter(module_run=run, informant=Informant.JONGERE).values_list("goal_id", "rating"))
+
+
+def evaluation_explain(evaluation: Evaluation) -> str:
+    """``advice_rule_text`` for a stored evaluation."""
+    return advice_rule_text(evaluation.advice_rule, evaluation.advice_detail, evaluation.advice_next_module_code)
 
 
 #: What a caseload row shows: the young person (name, age, link), the trajectory's status and next
@@ -134,7 +171,7 @@ def approval_queue(*, actor: User, access_point: AccessPoint) -> list[Evaluation
     )
     evaluations = [e for e in evaluations if policy.can_approve_gate_decision(actor, e.module_run.trajectory.client)]
     for evaluation in evaluations:
-        evaluation.rule_text = advice_rule_text(evaluation.advice_rule)  # type: ignore[attr-defined]
+        evaluation.rule_text = evaluation_explain(evaluation)  # type: ignore[attr-defined]
     access_log_record(
         actor=actor,
         event=Event.READ,
@@ -269,7 +306,7 @@ def client_timeline(*, actor: User, public_id: UUID, access_point: AccessPoint) 
         "module_run__module", "decided_by", "approved_by"
     ):
         at = evaluation.decided_at or evaluation.module_run.finished_on or evaluation.module_run.started_on
-        evaluation.rule_text = advice_rule_text(evaluation.advice_rule)  # type: ignore[attr-defined]
+        evaluation.rule_text = evaluation_explain(evaluation)  # type: ignore[attr-defined]
         events.append(
             TimelineEvent(
                 at=at, kind="evaluation", trajectory=by_id[evaluation.module_run.trajectory_id], item=evaluation

@@ -37,6 +37,7 @@ from coachcare.trajectories.forms import (
     CloseForm,
     ConsentExceptionDecisionForm,
     ConsentExceptionForm,
+    EvaluationScoresForm,
     FollowUpForm,
     GoalForm,
     GoalScoresForm,
@@ -48,6 +49,7 @@ from coachcare.trajectories.panels import (
     allocation_form,
     close_form,
     decision_form,
+    evaluation_form,
     goal_form,
     module_start_form,
     scores_form,
@@ -261,6 +263,7 @@ def _goal_add(actor: User, trajectory: Trajectory, form: forms.Form, access_poin
         scale=form.scale(),
         weight=form.cleaned_data["weight"],
         kind=form.cleaned_data["kind"],
+        domain=form.cleaned_data.get("domain", ""),
         access_point=access_point,
     )
 
@@ -283,9 +286,13 @@ def _module_finish(actor: User, trajectory: Trajectory, form: forms.Form, access
 
 
 def _evaluation_score(actor: User, trajectory: Trajectory, form: forms.Form, access_point: AccessPoint) -> object:
-    assert isinstance(form, GoalScoresForm)
+    assert isinstance(form, EvaluationScoresForm)
     return services.evaluation_score(
-        actor=actor, trajectory=trajectory, scores=form.scores(), access_point=access_point
+        actor=actor,
+        trajectory=trajectory,
+        gas=form.gas(),
+        not_rated_reason=form.cleaned_data.get("not_rated_reason", ""),
+        access_point=access_point,
     )
 
 
@@ -394,10 +401,13 @@ STEPS: dict[str, Step] = {
     "evaluation": Step(
         "evaluation",
         gettext_lazy("Evaluate the module"),
-        gettext_lazy("Score every goal again (GAS and GBO). The system then gives its advice."),
+        gettext_lazy(
+            "Score the GAS level of every goal with the young person. Their own marks (GBO) come from the "
+            "portal: you see them here and never fill them in yourself. The system then gives its advice."
+        ),
         gettext_lazy("Save scores and see the advice"),
         gettext_lazy("The evaluation has been scored: see the advice and decide."),
-        scores_form,
+        evaluation_form,
         _evaluation_score,
     ),
     "close": Step(
@@ -478,7 +488,7 @@ def decide(request: HttpRequest, public_id: UUID) -> HttpResponse:
             else:
                 messages.success(request, _("Your decision has been saved."))
             return redirect(_file_url(trajectory))
-    current.rule_text = selectors.advice_rule_text(current.advice_rule)  # type: ignore[attr-defined]
+    current.rule_text = selectors.evaluation_explain(current)  # type: ignore[attr-defined]
     return render(
         request,
         "trajectories/decide.html",

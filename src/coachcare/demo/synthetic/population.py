@@ -130,6 +130,7 @@ from coachcare.trajectories.models import (
     Evaluation,
     FollowUp,
     Goal,
+    GoalRating,
     GoalScore,
     ModuleRun,
     Trajectory,
@@ -230,8 +231,9 @@ FIELDS: dict[type[models.Model], tuple[str, ...]] = {
     AllocationNotice: ("allocation_id", "kind", "created_at", "sent_at"),
     ModuleRun: ("id", "trajectory_id", "module_id", "sequence", "allocation_id", "state", "started_on", "due_on",
                 "finished_on"),
-    Goal: ("id", "trajectory_id", "order", "kind", "text", "scale", "weight", "created_at"),
-    GoalScore: ("goal_id", "module_run_id", "gas", "gbo", "convention", "scored_by_id", "scored_at"),
+    Goal: ("id", "trajectory_id", "order", "kind", "domain", "text", "scale", "weight", "created_at"),
+    GoalScore: ("goal_id", "module_run_id", "gas", "gbo", "gbo_informant", "convention", "scored_by_id", "scored_at"),
+    GoalRating: ("goal_id", "module_run_id", "informant", "rating", "rated_by_id", "rated_at"),
     Evaluation: ("module_run_id", "advice", "advice_next_module_code", "advice_rule", "advice_gas_t",
                  "advice_gbo_mean", "decision", "decision_next_module_code", "decision_reason", "decided_by_id",
                  "decided_at", "deviates", "approval", "approved_by_id", "approved_at", "approval_note"),
@@ -261,7 +263,7 @@ FIELDS: dict[type[models.Model], tuple[str, ...]] = {
 #: Tables whose secondary indexes and foreign keys are rebuilt after a big load on PostgreSQL.
 BULK_MODELS: list[type[models.Model]] = [
     User, Client, Trajectory, TrajectoryTransition, Allocation, AllocationNotice, ModuleRun, Goal, GoalScore,
-    Evaluation, FollowUp, Agreement, CareStart, CareStop, DeclarationLine, Thread, ThreadRead, ClientNote,
+    GoalRating, Evaluation, FollowUp, Agreement, CareStart, CareStop, DeclarationLine, Thread, ThreadRead, ClientNote,
 ]  # fmt: skip
 #: The same for the activity tables (filled set-based on the server).
 ACTIVITY_MODELS: list[type[models.Model]] = [Appointment, Message, DiaryEntry]
@@ -403,6 +405,9 @@ class _Country:
         if not self.modules:
             raise RuntimeError("The current method version has no modules.")
         self.codes = tuple(m.code for m in self.modules)
+        #: The method's goal domains (issue 16.6); a goal gets one without drawing from ``rng``, so
+        #: the generated history stays the same as before domains existed.
+        self.domains: list[str] = [str(domain["code"]) for domain in version.goal_domains or []]
         self.planner = Planner(rng=self.rng, on=self.on, modules=self.modules)
         self.pools: TokenPools = token_pools(
             seed=self.seed,
@@ -702,6 +707,14 @@ class _Country:
             self._trajectory(plan, client_id=client_id, user_id=user_id, coach=coach, contract=contract,
                              municipality_id=municipality_id, thread_id=thread_id)  # fmt: skip
 
+    def _domain(self, order: int, parenting: bool) -> str:
+        """A goal's domain: a parenting goal is about home, the others take turns."""
+        if not self.domains:
+            return ""
+        if parenting and "thuis" in self.domains:
+            return "thuis"
+        return self.domains[(order - 1) % min(2, len(self.domains))]
+
     def _trajectory(self, plan: Plan, *, client_id: int, user_id: int | None, coach: _Coach, contract: _Contract,
                     municipality_id: int, thread_id: int | None) -> None:  # fmt: skip
         rng, on, at = self.rng, self.on, self._at
@@ -720,14 +733,15 @@ class _Country:
             for order, goal_id in enumerate(goal_ids, start=1):
                 parenting = order == count and count > 1 and rng.random() < 0.15
                 text = rng.choice(pools.parenting_goals if parenting else pools.goals)
-                self.add(Goal, (goal_id, trajectory_id, order, "parenting" if parenting else "personal", text,
-                                rng.choice(pools.scales), 1.0, written))  # fmt: skip
+                self.add(Goal, (goal_id, trajectory_id, order, "parenting" if parenting else "personal",
+                                self._domain(order, parenting), text, rng.choice(pools.scales), 1.0,
+                                written))  # fmt: skip
         gas = [-1] * len(goal_ids)
         gbo = [rng.randint(2, 5) for _ in goal_ids]
         history_gas, history_gbo = [tuple(gas)], [tuple(gbo)]
         if goal_ids:
             for goal_id, g, b in zip(goal_ids, gas, gbo, strict=True):
-                self.add(GoalScore, (goal_id, None, g, b, "standard", coach.id, written))
+                self.add(GoalScore, (goal_id, None, g, b, "professional", "standard", coach.id, written))
         struggling = rng.random() < STRUGGLING_SHARE
         gas_steps = GAS_STEPS_STRUGGLING if struggling else GAS_STEPS
         gbo_steps = GBO_STEPS_STRUGGLING if struggling else GBO_STEPS
@@ -769,8 +783,13 @@ class _Country:
                 history_gbo.append(tuple(gbo))
                 assert run.finished is not None
                 scored = at(min(on, run.finished + ndays(1)), 14)
+                # The young person's own mark from the portal (informant "jongere"), the day before the
+                # coach's evaluation; a young person without an account: entered by the coach.
                 for goal_id, g, b in zip(goal_ids, gas, gbo, strict=True):
-                    self.add(GoalScore, (goal_id, run.id, g, b, "standard", coach.id, scored))
+                    informant = "jongere" if user_id is not None else "professional"
+                    if user_id is not None:
+                        self.add(GoalRating, (goal_id, run.id, "jongere", b, user_id, scored - ndays(1)))
+                    self.add(GoalScore, (goal_id, run.id, g, b, informant, "standard", coach.id, scored))
                 self._evaluation(plan, i, run, coach=coach, gas=tuple(history_gas), gbo=tuple(history_gbo))
             if thread_id is not None:
                 self._run_activity(run, plan, trajectory_id=trajectory_id, client_id=client_id, user_id=user_id,

@@ -38,10 +38,12 @@ from coachcare.trajectories.services.intake import (
     trajectory_start_intake,
 )
 from coachcare.trajectories.services.modules import (
+    GBO_INFORMANT,
     current_run,
     evaluation_approve,
     evaluation_decide,
     evaluation_score,
+    goal_ratings_submit,
     module_finish,
     module_start,
 )
@@ -68,6 +70,7 @@ from coachcare.trajectories.services.referral import (
 __all__ = [
     "CLOSURE_QUESTIONNAIRES",
     "FOLLOW_UP_MONTHS",
+    "GBO_INFORMANT",
     "MOVE_STOP_REASON",
     "SATISFACTION_QUESTIONNAIRE",
     "SATISFACTION_QUESTIONNAIRE_PARENT",
@@ -91,6 +94,7 @@ __all__ = [
     "follow_up_mark_due",
     "follow_up_record",
     "goal_add",
+    "goal_ratings_submit",
     "goal_scores_record",
     "module_finish",
     "module_run_allocation_link",

@@ -67,6 +67,25 @@ def _catalogue_order(trajectory: Trajectory) -> list[str]:
     )
 
 
+def _catalogue(trajectory: Trajectory) -> gate.Catalogue:
+    """The trajectory's method version as the gate needs it: order, final modules, domains served."""
+    modules = list(
+        Module.objects.filter(method_version=trajectory.method_version)
+        .order_by("sequence", "code")
+        .values_list("code", "is_final", "goal_domains")
+    )
+    return gate.Catalogue(
+        order=[code for code, _final, _domains in modules],
+        final={code for code, final, _domains in modules if final},
+        serves={code: tuple(domains or ()) for code, _final, domains in modules},
+    )
+
+
+def _domain_names(trajectory: Trajectory) -> dict[str, str]:
+    """The method version's goal domains, code to name."""
+    return {domain["code"]: domain["name"] for domain in trajectory.method_version.goal_domains or []}
+
+
 def _reliable_change(trajectory: Trajectory) -> gate.ReliableChange:
     """The method version's reliable-change thresholds (a method package setting)."""
     version = trajectory.method_version

@@ -103,7 +103,7 @@ def trajectory_close(
             end_reason=end_reason,
             closed_on=on,
             final_gas_t=round(final.gas_t, 2) if final else None,
-            final_gbo_mean=round(final.gbo_mean, 2) if final else None,
+            final_gbo_mean=round(final.gbo_mean, 2) if final and final.gbo_mean is not None else None,
         )
         follow_ups = FollowUp.objects.bulk_create(
             [FollowUp(trajectory=locked, months=months, due_on=add_months(on, months)) for months in FOLLOW_UP_MONTHS]

@@ -287,9 +287,14 @@ def goal_add(
     scale: Mapping[int, str],
     weight: float = 1.0,
     kind: str = Goal.Kind.PERSONAL,
+    domain: str = "",
     access_point: AccessPoint,
 ) -> Goal:
-    """Add a goal written with the young person, with its GAS scale. The plan changes, so it must be agreed again."""
+    """Add a goal written with the young person, with its GAS scale. The plan changes, so it must be agreed again.
+
+    ``domain``: a goal domain of the trajectory's method version (the gate proposes the module that
+    serves the open goals' domains); a goal without one fits every module. The goal form asks for
+    it whenever the method names domains."""
     _require_writer(actor, trajectory.client)
     if trajectory.status not in {Status.INTAKE, Status.MODULE_EVALUATION}:
         raise ValidationError(_("Goals are set at the intake or at a module evaluation."))
@@ -297,12 +302,21 @@ def goal_add(
         raise ValidationError({"text": [_("Write the goal.")]})
     if weight <= 0:
         raise ValidationError({"weight": [_("The weight must be positive.")]})
+    domains = {item["code"] for item in trajectory.method_version.goal_domains or []}
+    if domain and domain not in domains:
+        raise ValidationError({"domain": [_("Choose a domain of this method version.")]})
     cleaned = _scale_clean(scale, GasConvention(trajectory.gas_convention))
     with transaction.atomic():
         locked = _locked(trajectory)
         order = (locked.goals.order_by("-order").values_list("order", flat=True).first() or 0) + 1
         goal = Goal.objects.create(
-            trajectory=locked, order=order, kind=kind, text=text.strip(), scale=json.dumps(cleaned), weight=weight
+            trajectory=locked,
+            order=order,
+            kind=kind,
+            domain=domain,
+            text=text.strip(),
+            scale=json.dumps(cleaned),
+            weight=weight,
         )
         Trajectory.objects.filter(pk=locked.pk).update(plan_revision=locked.plan_revision + 1, version=F("version") + 1)
         access_log_record(

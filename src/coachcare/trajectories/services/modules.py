@@ -14,11 +14,15 @@ from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.contracts import selectors as contract_selectors
 from coachcare.contracts import services as contract_services
 from coachcare.core.dates import today
+from coachcare.measures.gas import GasConvention, gas_levels_validate, gbo_rating_validate
+from coachcare.measures.models import Informant
 from coachcare.trajectories import gate
 from coachcare.trajectories.deadlines import step_due
 from coachcare.trajectories.models import (
     Advice,
     Evaluation,
+    GoalRating,
+    GoalScore,
     ModuleRun,
     Status,
     Trajectory,
@@ -26,15 +30,15 @@ from coachcare.trajectories.models import (
 from coachcare.trajectories.outcome_inputs import outcome_inputs_changed
 from coachcare.trajectories.services._shared import (
     _care_events_changed,
-    _catalogue_order,
+    _catalogue,
     _claim,
+    _domain_names,
     _locked,
     _measurements,
     _module,
     _reliable_change,
     _require_writer,
 )
-from coachcare.trajectories.services.intake import goal_scores_record
 from coachcare.trajectories.services.move import module_run_allocation_link
 from coachcare.trajectories.state_machine import transition_apply
 
@@ -136,18 +140,128 @@ def module_finish(*, actor: User, trajectory: Trajectory, access_point: AccessPo
     return run
 
 
+#: Who rates the goals (GBO) before a module evaluation: the respondent of the method's GBO
+#: questionnaire (``measures/data/gbo.json``: the young person).
+GBO_INFORMANT = Informant.JONGERE
+
+
+def goal_ratings_submit(
+    *, actor: User, trajectory: Trajectory, ratings: Mapping[int, int], access_point: AccessPoint
+) -> list[GoalRating]:
+    """The young person rates every goal (0 to 10) in the portal once the module has reached its
+    evaluation, until the coach scores it; a new rating replaces their earlier one. Stored with
+    the informant; the coach never enters these ratings."""
+    client = trajectory.client
+    if not policy.can_answer_questionnaire(actor, client, GBO_INFORMANT, informant_only=True):
+        raise policy.AccessDenied(_("Only the young person rates their own goals."))
+    run = current_run(trajectory)
+    if trajectory.status != Status.MODULE_EVALUATION or run is None or run.state != ModuleRun.State.FINISHED:
+        raise ValidationError(_("There is nothing to rate now: your coach has not finished a module with you."))
+    goals = list(trajectory.goals.order_by("order"))
+    missing = [goal.order for goal in goals if goal.pk not in ratings]
+    if missing:
+        raise ValidationError(
+            _("Give every goal a mark (missing: goal %(goals)s).") % {"goals": ", ".join(map(str, missing))}
+        )
+    try:
+        for goal in goals:
+            gbo_rating_validate(ratings[goal.pk])
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from exc
+    now = timezone.now()
+    with transaction.atomic():
+        locked = _locked(trajectory, trajectory.version)
+        if not ModuleRun.objects.filter(pk=run.pk, state=ModuleRun.State.FINISHED).exists():
+            raise ValidationError(_("Your coach has already discussed this module with you."))
+        GoalRating.objects.filter(module_run=run, informant=GBO_INFORMANT).delete()
+        created = GoalRating.objects.bulk_create(
+            GoalRating(
+                goal=goal,
+                module_run=run,
+                informant=GBO_INFORMANT,
+                rating=ratings[goal.pk],
+                rated_by=actor,
+                rated_at=now,
+            )
+            for goal in goals
+        )
+        access_log_record(
+            actor=actor,
+            event=Event.CREATE,
+            action="portal.goal_rating",
+            client_ids=[locked.client.public_id],
+            access_point=access_point,
+        )
+    return created
+
+
 def evaluation_score(
-    *, actor: User, trajectory: Trajectory, scores: Mapping[int, tuple[int, int]], access_point: AccessPoint
+    *,
+    actor: User,
+    trajectory: Trajectory,
+    gas: Mapping[int, int],
+    not_rated_reason: str = "",
+    access_point: AccessPoint,
 ) -> Evaluation:
-    """Score the goals after a module; the system gives its advice (documented in ``gate``)."""
+    """Score the goals after a module; the system gives its advice (documented in ``gate``).
+
+    The coach gives the GAS level of every goal (``gas``: goal id to level, the professional
+    score); the GBO score of each goal is the young person's own rating from the portal
+    (``goal_ratings_submit``). A goal the young person did not rate keeps no GBO score at this
+    moment, and the coach says why (``not_rated_reason``, "niet ingevuld, omdat …")."""
 
     _require_writer(actor, trajectory.client)
     if trajectory.status != Status.MODULE_EVALUATION:
         raise ValidationError(_("Finish the module before evaluating it."))
     run = current_run(trajectory)
     assert run is not None
+    goals = list(trajectory.goals.order_by("order"))
+    missing = [goal.order for goal in goals if goal.pk not in gas]
+    if missing:
+        raise ValidationError(
+            _("Score every goal (missing: goal %(goals)s).") % {"goals": ", ".join(map(str, missing))}
+        )
+    convention = GasConvention(trajectory.gas_convention)
+    try:
+        gas_levels_validate(scores=[gas[goal.pk] for goal in goals], convention=convention)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from exc
+    ratings = dict(GoalRating.objects.filter(module_run=run, informant=GBO_INFORMANT).values_list("goal_id", "rating"))
+    unrated = [goal.order for goal in goals if goal.pk not in ratings]
+    if unrated and not not_rated_reason.strip():
+        raise ValidationError(
+            {
+                "not_rated_reason": [
+                    _(
+                        "The young person has not rated goal %(goals)s: ask them to do it in the portal, "
+                        "or say why it was not filled in."
+                    )
+                    % {"goals": ", ".join(map(str, unrated))}
+                ]
+            }
+        )
     with transaction.atomic():
-        goal_scores_record(actor=actor, trajectory=trajectory, scores=scores, module_run=run, access_point=access_point)
+        _claim(trajectory)
+        GoalScore.objects.filter(goal__in=goals, module_run=run).delete()
+        GoalScore.objects.bulk_create(
+            GoalScore(
+                goal=goal,
+                module_run=run,
+                gas=gas[goal.pk],
+                gbo=ratings.get(goal.pk),
+                gbo_informant=GBO_INFORMANT if goal.pk in ratings else "",
+                convention=convention.value,
+                scored_by=actor,
+            )
+            for goal in goals
+        )
+        access_log_record(
+            actor=actor,
+            event=Event.UPDATE,
+            action="trajectory.scores",
+            client_ids=[trajectory.client.public_id],
+            access_point=access_point,
+        )
         done = list(
             ModuleRun.objects.filter(trajectory=trajectory).order_by("sequence").values_list("module__code", flat=True)
         )
@@ -155,8 +269,19 @@ def evaluation_score(
             measurements=_measurements(trajectory),
             modules_done=done,
             current_is_final=run.module.is_final,
-            catalogue_order=_catalogue_order(trajectory),
+            catalogue=_catalogue(trajectory),
+            goal_domains=[goal.domain for goal in goals],
             reliable_change=_reliable_change(trajectory),
+        )
+        names = _domain_names(trajectory)
+        detail = (
+            {
+                "fitting": list(advice.fitting_modules),
+                "open_goals": list(advice.open_goals),
+                "domains": [names.get(code, code) for code in advice.domains],
+            }
+            if advice.fitting_modules
+            else {}
         )
         evaluation, _created = Evaluation.objects.update_or_create(
             module_run=run,
@@ -166,6 +291,8 @@ def evaluation_score(
                 "advice_next_module_code": advice.next_module_code,
                 "advice_gas_t": advice.gas_t,
                 "advice_gbo_mean": advice.gbo_mean,
+                "advice_detail": detail,
+                "gbo_not_rated_reason": not_rated_reason.strip() if unrated else "",
                 "decision": "",
                 "decision_next_module_code": "",
                 "decision_reason": "",
@@ -212,6 +339,7 @@ def evaluation_decide(
         advice_next=evaluation.advice_next_module_code,
         decision=decision,
         decision_next=next_module_code,
+        fitting=(evaluation.advice_detail or {}).get("fitting", []),
     )
     deviates = bool(kinds)
     # Which deviations wait for the team lead is the provider's setting (docs/trajectories.md).
