@@ -48,6 +48,8 @@ def allocation_list(request: HttpRequest) -> HttpResponse:
             "status": status,
             "statuses": AllocationStatus.choices,
             "budget_lines": selectors.budget_overview(actor=actor, year=year),
+            "budget_paths": [row for rows in selectors.budget_paths(actor=actor).values() for row in rows],
+            "instalments": selectors.lump_sum_instalments_for(actor=actor, year=year),
             "year": year,
         },
     )
@@ -69,7 +71,7 @@ def _render_detail(
 ) -> HttpResponse:
     context: dict[str, Any] = {"allocation": allocation}
     if allocation.status == AllocationStatus.REQUESTED:
-        context["approve_form"] = approve_form or ApproveForm.with_defaults()
+        context["approve_form"] = approve_form or ApproveForm.with_defaults(volume=allocation.volume)
         context["reject_form"] = reject_form or RejectForm()
     return render(request, "contracts/allocation_detail.html", context, status=status)
 
