@@ -118,7 +118,7 @@ def generate(*, modules: int, municipalities: int, providers: int, first: dateti
                 contract, _ = Contract.objects.get_or_create(
                     municipality=town,
                     provider=sellers[index],
-                    defaults={"funding_model": "per_module", "valid_from": datetime.date(first.year, 1, 1)},
+                    defaults={"valid_from": datetime.date(first.year, 1, 1)},
                 )
                 product, _ = ContractProduct.objects.get_or_create(
                     contract=contract,

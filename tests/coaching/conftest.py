@@ -47,7 +47,6 @@ def start_first_module(world: World) -> tuple[Trajectory, ModuleRun, Goal, Goal]
     contract = contract_services.contract_create(
         municipality=world.municipality_a,
         provider=world.provider,
-        funding_model="per_module",
         valid_from=today() - datetime.timedelta(days=30),
         mandate=True,
         yearly_budget_cents=10_000_000,

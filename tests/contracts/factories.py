@@ -12,7 +12,7 @@ from tests.providers.factories import ProviderFactory
 
 
 class ContractFactory(factory.django.DjangoModelFactory[Contract]):
-    """A per-module contract valid from 1 January this year, without an end date or a budget."""
+    """A contract valid from 1 January this year, without an end date or a budget."""
 
     class Meta:
         model = Contract
@@ -22,7 +22,6 @@ class ContractFactory(factory.django.DjangoModelFactory[Contract]):
 
     municipality = factory.SubFactory(MunicipalityFactory)
     provider = factory.SubFactory(ProviderFactory)
-    funding_model = FundingModel.PER_MODULE
     mandate = False
     valid_from = factory.LazyFunction(lambda: datetime.date(today().year, 1, 1))
     valid_to = None
@@ -37,6 +36,7 @@ class ContractProductFactory(factory.django.DjangoModelFactory[ContractProduct])
     module_code = factory.Sequence(lambda n: f"CC-PRODUCT-{n + 1}")
     ijw_product_category = "45"
     ijw_product_code = factory.Sequence(lambda n: f"45P{n % 100:02d}")
+    funding_model = FundingModel.OUTPUT
     unit = "82"
     tariff_cents = 125_000
 

@@ -18,7 +18,6 @@ def _contract_post(contracted: Contracted, **overrides: str) -> dict[str, str]:
     data = {
         "municipality": str(contracted.world.municipality_b.pk),
         "provider": str(contracted.world.provider.pk),
-        "funding_model": "per_module",
         "valid_from": "2026-01-01",
         "valid_to": "",
         "yearly_budget_cents": "",
@@ -31,6 +30,19 @@ def _contract_post(contracted: Contracted, **overrides: str) -> dict[str, str]:
         "products-0-ijw_product_code": "45A01",
         "products-0-unit": "82",
         "products-0-tariff_cents": "125000",
+        "products-0-funding_model": "outputgericht",
+        "products-0-frequency": "6",
+        "products-0-volume_per_module": "1",
+        "budget_years-TOTAL_FORMS": "1",
+        "budget_years-INITIAL_FORMS": "0",
+        "budget_years-MIN_NUM_FORMS": "0",
+        "budget_years-MAX_NUM_FORMS": "1000",
+        "budget_years-0-year": "2027",
+        "budget_years-0-planned_cents": "9500000",
+        "instalments-TOTAL_FORMS": "0",
+        "instalments-INITIAL_FORMS": "0",
+        "instalments-MIN_NUM_FORMS": "0",
+        "instalments-MAX_NUM_FORMS": "0",
     }
     data.update(overrides)
     return data
@@ -46,6 +58,8 @@ def test_administrator_adds_a_contract_with_products(contracted: Contracted, log
     assert response.status_code == 302, response.content.decode()[:2000]
     contract = Contract.objects.get(municipality=contracted.world.municipality_b)
     assert contract.products.get().tariff_cents == 125_000
+    assert contract.products.get().funding_model == "outputgericht"
+    assert list(contract.budget_years.values_list("year", "planned_cents")) == [(2027, 9_500_000)]
 
 
 def test_admin_refuses_overlap_and_unknown_modules(contracted: Contracted, login: Login) -> None:

@@ -11,7 +11,7 @@ from coachcare.access import policy
 from coachcare.audit.models import AccessLogEntry
 from coachcare.audit.services import AccessPoint
 from coachcare.contracts import selectors, services
-from coachcare.contracts.models import Allocation, AllocationNotice, AllocationStatus, FundingModel
+from coachcare.contracts.models import Allocation, AllocationNotice, AllocationStatus
 from coachcare.core.dates import add_months, today
 from tests.conftest import World
 from tests.contracts.conftest import FIRST, NEXT, TARIFF_FIRST, TARIFF_NEXT, Contracted
@@ -76,7 +76,6 @@ def test_contract_periods_of_one_pair_cannot_overlap(world: World) -> None:
         services.contract_create(
             municipality=world.municipality_a,
             provider=world.provider,
-            funding_model=FundingModel.PER_MODULE,
             valid_from=valid_from,
             valid_to=valid_to,
         )
@@ -95,29 +94,19 @@ def test_contract_periods_of_one_pair_cannot_overlap(world: World) -> None:
     services.contract_create(
         municipality=world.municipality_a,
         provider=other_provider,
-        funding_model=FundingModel.PER_MODULE,
         valid_from=datetime.date(2026, 1, 1),
     )
 
 
-def test_population_budget_and_mandate_need_a_yearly_budget(world: World) -> None:
-    with pytest.raises(ValidationError) as population:
-        services.contract_create(
-            municipality=world.municipality_a,
-            provider=world.provider,
-            funding_model=FundingModel.POPULATION_BUDGET,
-            valid_from=datetime.date(2026, 1, 1),
-        )
+def test_a_mandate_needs_a_yearly_budget(world: World) -> None:
     with pytest.raises(ValidationError) as mandate:
         services.contract_create(
             municipality=world.municipality_a,
             provider=world.provider,
-            funding_model=FundingModel.PER_MODULE,
             mandate=True,
             valid_from=datetime.date(2026, 1, 1),
         )
 
-    assert "yearly_budget_cents" in population.value.message_dict
     assert "yearly_budget_cents" in mandate.value.message_dict
 
 

@@ -157,7 +157,8 @@ def test_list_query_count_is_the_same_for_3_and_30_allocations(contracted: Contr
     many = count()
 
     assert few == many
-    assert many <= 10
+    # the budget per funding model, the budget path and the lump-sum instalments: a few fixed queries
+    assert many <= 16
 
 
 # --- where allocations are decided (issue 18.3) -------------------------------------------------

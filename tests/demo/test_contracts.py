@@ -19,7 +19,9 @@ def test_demo_contracts(seeded: None) -> None:
     amsterdam = Contract.objects.get(municipality__code="0363")
 
     assert utrecht.provider.name == amsterdam.provider.name == "Coach & Care Demo"
-    assert utrecht.funding_model == amsterdam.funding_model == FundingModel.PER_MODULE
+    assert set(
+        ContractProduct.objects.filter(contract__in=[utrecht, amsterdam]).values_list("funding_model", flat=True)
+    ) == {FundingModel.OUTPUT}
     assert utrecht.mandate and not amsterdam.mandate
     assert utrecht.yearly_budget_cents == 180_000_000
     assert utrecht.valid_from == today().replace(year=today().year - 3, month=1, day=1)

@@ -321,7 +321,7 @@ def test_the_dashboard_get_writes_nothing(world: World, login: Callable[[User], 
         page = http.get("/monitoring/municipality/").content.decode()
     assert _writes(queries) == [] and ForecastAlert.objects.count() == raised
     assert "by the nightly check" in page
-    assert len(queries) == before - 3  # the stored forecast: no three queries to compute it
+    assert len(queries) == before - 4  # the stored forecast: no four queries to compute it
 
 
 def test_dashboard_queries_do_not_grow_with_filters(world: World, login: Callable[[User], HttpClient]) -> None:

@@ -59,6 +59,11 @@ ADMINISTRATOR_PERMISSIONS = {
         "change_contractproduct",
         "delete_contractproduct",
         "view_contractproduct",
+        "add_contractbudgetyear",
+        "change_contractbudgetyear",
+        "delete_contractbudgetyear",
+        "view_contractbudgetyear",
+        "view_lumpsuminstalment",
         "view_allocation",
     ],
 }

@@ -23,7 +23,7 @@ from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients import selectors as client_selectors
 from coachcare.clients.models import Client
 from coachcare.coaching.chart import LineChart, gbo_chart
-from coachcare.coaching.models import Appointment, AssignmentAnswer, DiaryEntry
+from coachcare.coaching.models import Appointment, AssignmentAnswer, Attendance, DiaryEntry
 from coachcare.core.dates import age_on, local_date, today
 from coachcare.measures.engine import item_scale
 from coachcare.measures.models import Informant, QuestionnaireDefinition, QuestionnaireResponse
@@ -1132,5 +1132,42 @@ def sessions_of(*, trajectory_ids: list[int], first: datetime.date, last: dateti
     return [
         SessionValues(trajectory_id=trajectory_id, on=local_date(starts_at), attendance=attendance)
         for trajectory_id, starts_at, attendance in rows
+        if trajectory_id is not None
+    ]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class HeldSession:
+    """A session held (attended) as a unit of delivered time: its date and length, nothing else."""
+
+    trajectory_id: int
+    on: datetime.date
+    minutes: int
+
+
+def sessions_held_of(*, trajectory_ids: list[int], first: datetime.date, last: datetime.date) -> list[HeldSession]:
+    """The attended sessions of these trajectories that began between ``first`` and ``last``
+    (Amsterdam dates), with their length in minutes, oldest first: what an effort-based
+    (inspanningsgericht) product declares. One query; reads no title, location or other text."""
+    start = timezone.make_aware(datetime.datetime.combine(first, datetime.time.min))
+    end = timezone.make_aware(datetime.datetime.combine(last, datetime.time.max))
+    rows = (
+        Appointment.objects.filter(
+            trajectory_id__in=trajectory_ids,
+            starts_at__gte=start,
+            starts_at__lte=end,
+            cancelled_at__isnull=True,
+            attendance=Attendance.ATTENDED,
+        )
+        .order_by("starts_at", "id")
+        .values_list("trajectory_id", "starts_at", "ends_at")
+    )
+    return [
+        HeldSession(
+            trajectory_id=trajectory_id,
+            on=local_date(starts_at),
+            minutes=max(1, round((ends_at - starts_at).total_seconds() / 60)),
+        )
+        for trajectory_id, starts_at, ends_at in rows
         if trajectory_id is not None
     ]

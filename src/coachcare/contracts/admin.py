@@ -18,8 +18,12 @@ from coachcare.contracts.models import (
     AllocationChangeRequest,
     AllocationSystem,
     Contract,
+    ContractBudgetYear,
     ContractProduct,
+    FundingModel,
+    LumpSumInstalment,
 )
+from coachcare.method.codes import Unit
 
 
 class ContractForm(forms.ModelForm[Contract]):
@@ -28,7 +32,6 @@ class ContractForm(forms.ModelForm[Contract]):
         fields = (
             "municipality",
             "provider",
-            "funding_model",
             "mandate",
             "allocation_system",
             "valid_from",
@@ -46,13 +49,12 @@ class ContractForm(forms.ModelForm[Contract]):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        required = ("municipality", "provider", "funding_model", "valid_from")
+        required = ("municipality", "provider", "valid_from")
         if all(cleaned.get(name) is not None for name in required):
             try:
                 services.contract_check(
                     municipality=cleaned["municipality"],
                     provider=cleaned["provider"],
-                    funding_model=cleaned["funding_model"],
                     mandate=bool(cleaned.get("mandate")),
                     valid_from=cleaned["valid_from"],
                     valid_to=cleaned.get("valid_to"),
@@ -68,7 +70,16 @@ class ContractForm(forms.ModelForm[Contract]):
 class ContractProductForm(forms.ModelForm[ContractProduct]):
     class Meta:
         model = ContractProduct
-        fields = ("module_code", "ijw_product_category", "ijw_product_code", "unit", "tariff_cents")
+        fields = (
+            "module_code",
+            "funding_model",
+            "ijw_product_category",
+            "ijw_product_code",
+            "unit",
+            "frequency",
+            "volume_per_module",
+            "tariff_cents",
+        )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -78,6 +89,8 @@ class ContractProductForm(forms.ModelForm[ContractProduct]):
                     module_code=cleaned["module_code"],
                     ijw_product_category=cleaned["ijw_product_category"],
                     tariff_cents=cleaned.get("tariff_cents"),
+                    funding_model=cleaned.get("funding_model") or FundingModel.OUTPUT,
+                    unit=cleaned.get("unit") or Unit.PIECES_OUTPUT,
                 )
             except ValidationError as error:
                 for field, messages in error.message_dict.items():
@@ -91,14 +104,33 @@ class ContractProductInline(admin.TabularInline[ContractProduct, Contract]):
     extra = 1
 
 
+class ContractBudgetYearInline(admin.TabularInline[ContractBudgetYear, Contract]):
+    """The budget path: the planned budget per calendar year."""
+
+    model = ContractBudgetYear
+    extra = 1
+
+
+class LumpSumInstalmentInline(admin.TabularInline[LumpSumInstalment, Contract]):
+    """The instalments of a task-based lump sum (made by ``lump_sum_schedule_create``); read-only."""
+
+    model = LumpSumInstalment
+    extra = 0
+    fields = ("period_start", "period_end", "amount_cents", "status", "paid_on")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Contract)
 class ContractAdmin(admin.ModelAdmin[Contract]):
     form = ContractForm
-    list_display = ("municipality", "provider", "funding_model", "mandate", "valid_from", "valid_to")
-    list_filter = ("funding_model", "mandate", "allocation_system", "municipality")
+    list_display = ("municipality", "provider", "mandate", "valid_from", "valid_to")
+    list_filter = ("products__funding_model", "mandate", "allocation_system", "municipality")
     list_select_related = ("municipality", "provider")
     search_fields = ("municipality__name", "provider__name")
-    inlines = [ContractProductInline]
+    inlines = [ContractProductInline, ContractBudgetYearInline, LumpSumInstalmentInline]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

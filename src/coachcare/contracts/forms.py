@@ -14,7 +14,11 @@ class ApproveForm(forms.Form):
     """Granting a request. The rules live in ``coachcare.contracts.services.allocation_approve``."""
 
     volume = forms.IntegerField(
-        label=_("Volume (number of modules)"), min_value=1, max_value=99, initial=1, widget=forms.NumberInput()
+        label=_("Volume (modules, or units of time for an effort-based product)"),
+        min_value=1,
+        max_value=99_999,
+        initial=1,
+        widget=forms.NumberInput(),
     )
     start_date = forms.DateField(label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"}))
     end_date = forms.DateField(label=_("End date"), widget=forms.DateInput(attrs={"type": "date"}))
@@ -30,9 +34,12 @@ class ApproveForm(forms.Form):
     )
 
     @classmethod
-    def with_defaults(cls) -> "ApproveForm":
+    def with_defaults(cls, *, volume: int = 1) -> "ApproveForm":
+        """``volume``: as requested (1 module, or the units of time of an effort-based product)."""
         start = today()
-        return cls(initial={"volume": 1, "start_date": start, "end_date": add_months(start, MANDATE_PERIOD_MONTHS)})
+        return cls(
+            initial={"volume": volume, "start_date": start, "end_date": add_months(start, MANDATE_PERIOD_MONTHS)}
+        )
 
     @classmethod
     def for_mandate_start(cls, allocation: Allocation) -> "ApproveForm":

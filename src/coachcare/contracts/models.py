@@ -1,10 +1,13 @@
 """The money: what a municipality buys from a provider (contract, products, tariffs) and grants.
 
-- ``Contract``: one municipality, one provider, a funding model, a period and an optional yearly
-  budget. A municipality–provider pair has at most one contract valid on any date (checked in
+- ``Contract``: one municipality, one provider, a period and an optional yearly budget. A
+  municipality–provider pair has at most one contract valid on any date (checked in
   ``coachcare.contracts.services.contract_check``).
 - ``ContractProduct``: a module of the method catalogue (by its code) bought under a contract, with
-  its iJw product (category, code, unit) and tariff in cents.
+  its funding model (outputgericht, inspanningsgericht, taakgericht), its iJw product (category,
+  code, unit, frequency) and tariff in cents.
+- ``ContractBudgetYear``: the planned budget per calendar year (the budget path);
+  ``LumpSumInstalment``: the instalments of a task-based lump sum, planned or paid.
 - ``Allocation`` (toewijzing): what the municipality grants one client: volume (units of 82 =
   modules), period and budget. Requested by the provider (iJw JW315), approved by the municipality
   (JW301), or approved at once under the contract's mandate. Only administrative data: the
@@ -31,8 +34,24 @@ from coachcare.method.codes import Unit
 
 
 class FundingModel(models.TextChoices):
-    PER_MODULE = "per_module", _("per module (tariff per module)")
-    POPULATION_BUDGET = "population_budget", _("population budget (fixed yearly budget)")
+    """How the municipality pays for one contract product (docs/contracts.md, "Funding models")."""
+
+    OUTPUT = "outputgericht", _("output-based (a tariff per module)")
+    EFFORT = "inspanningsgericht", _("effort-based (a tariff per unit of time)")
+    TASK = "taakgericht", _("task-based (a lump sum per period)")
+
+
+#: Units (WJ756) an effort-based product may be bought in: time, or pieces of effort (84).
+EFFORT_UNITS = (Unit.MINUTE, Unit.HOUR, Unit.DAY_AND_NIGHT, Unit.DAY_PART, Unit.PIECES_EFFORT)
+
+
+class Frequency(models.TextChoices):
+    """Frequentie (iJw code list WMO757): how the allocated volume is meant."""
+
+    PER_DAY = "1", _("per day")
+    PER_WEEK = "2", _("per week")
+    PER_MONTH = "4", _("per month")
+    TOTAL = "6", _("in total within the allocation's period")
 
 
 class AllocationSystem(models.TextChoices):
@@ -52,7 +71,6 @@ class Contract(models.Model):
     provider = models.ForeignKey(
         "providers.Provider", on_delete=models.PROTECT, related_name="contracts", verbose_name=_("provider")
     )
-    funding_model = models.CharField(_("funding model"), max_length=20, choices=FundingModel.choices)
     mandate = models.BooleanField(
         _("mandate"),
         default=False,
@@ -80,7 +98,10 @@ class Contract(models.Model):
         _("yearly budget (cents)"),
         null=True,
         blank=True,
-        help_text=_("Required for a population budget and for a mandate; a cap on allocations per calendar year."),
+        help_text=_(
+            "Required for a mandate; a cap on allocations per calendar year. A planned budget of a year "
+            "(budget path) takes its place for that year."
+        ),
     )
     created_at = models.DateTimeField(_("made on"), auto_now_add=True)
 
@@ -93,11 +114,6 @@ class Contract(models.Model):
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
                 name="contract_period_ordered",
                 violation_error_message=_("The end date cannot be before the start date."),
-            ),
-            models.CheckConstraint(
-                condition=~Q(funding_model="population_budget") | Q(yearly_budget_cents__isnull=False),
-                name="contract_population_budget_has_budget",
-                violation_error_message=_("A population budget contract needs a yearly budget."),
             ),
             models.CheckConstraint(
                 condition=Q(mandate=False) | Q(yearly_budget_cents__isnull=False),
@@ -122,8 +138,19 @@ class ContractProduct(models.Model):
         validators=[RegexValidator(r"^\d{2}$", _("A product category has 2 digits."))],
     )
     ijw_product_code = models.CharField(_("iJw product code"), max_length=5)
+    funding_model = models.CharField(
+        _("funding model"), max_length=20, choices=FundingModel.choices, default=FundingModel.OUTPUT
+    )
     unit = models.CharField(_("unit (WJ756)"), max_length=2, choices=Unit.choices, default=Unit.PIECES_OUTPUT)
-    tariff_cents = models.PositiveIntegerField(_("tariff (cents)"), validators=[MinValueValidator(1)])
+    frequency = models.CharField(
+        _("frequency (WMO757)"), max_length=1, choices=Frequency.choices, default=Frequency.TOTAL
+    )
+    #: Effort-based: the volume (in ``unit``) asked for one module; output-based: 1 (one module).
+    volume_per_module = models.PositiveIntegerField(
+        _("volume per module"), default=1, validators=[MinValueValidator(1)]
+    )
+    #: Per module (output), per unit (effort); task-based products have no tariff (0).
+    tariff_cents = models.PositiveIntegerField(_("tariff (cents)"), default=0)
 
     class Meta:
         ordering = ["contract", "module_code"]
@@ -131,11 +158,78 @@ class ContractProduct(models.Model):
         verbose_name_plural = _("contract products")
         constraints = [
             models.UniqueConstraint(fields=["contract", "module_code"], name="contract_product_unique_module"),
-            models.CheckConstraint(condition=Q(tariff_cents__gt=0), name="contract_product_tariff_positive"),
+            models.CheckConstraint(
+                condition=Q(tariff_cents__gt=0) | Q(funding_model="taakgericht"),
+                name="contract_product_tariff_positive",
+            ),
+            models.CheckConstraint(
+                condition=~Q(funding_model="outputgericht") | Q(unit="82"),
+                name="contract_product_output_unit_82",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.module_code} ({self.ijw_product_category}/{self.ijw_product_code})"
+
+
+class ContractBudgetYear(models.Model):
+    """The planned budget of one contract in one calendar year: together the budget path over several
+    years (e.g. declining by 5% a year). Takes the place of ``Contract.yearly_budget_cents`` for that year."""
+
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, related_name="budget_years", verbose_name=_("contract")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    planned_cents = models.PositiveBigIntegerField(_("planned budget (cents)"))
+
+    class Meta:
+        ordering = ["contract", "year"]
+        verbose_name = _("planned budget per year")
+        verbose_name_plural = _("planned budgets per year")
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "year"], name="contract_budget_year_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id} {self.year}: {self.planned_cents}"
+
+
+class InstalmentStatus(models.TextChoices):
+    PLANNED = "planned", _("planned")
+    PAID = "paid", _("paid")
+
+
+class LumpSumInstalment(models.Model):
+    """One instalment of a task-based (taakgericht) lump sum: the municipality pays the contract's
+    budget of a year in parts per period, whatever the number of young people helped."""
+
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, related_name="instalments", verbose_name=_("contract")
+    )
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    amount_cents = models.PositiveBigIntegerField(_("amount (cents)"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=InstalmentStatus.choices, default=InstalmentStatus.PLANNED
+    )
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["contract", "period_start"]
+        verbose_name = _("lump-sum instalment")
+        verbose_name_plural = _("lump-sum instalments")
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "period_start"], name="lump_sum_instalment_unique_period"),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")), name="lump_sum_instalment_period_ordered"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="paid") | Q(paid_on__isnull=False), name="lump_sum_instalment_paid_has_date"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id} {self.period_start}: {self.amount_cents} ({self.status})"
 
 
 class AllocationStatus(models.TextChoices):

@@ -18,7 +18,18 @@ from coachcare.access import policy
 from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients.models import Client
-from coachcare.contracts.models import GRANTED_STATUSES, Allocation, AllocationNotice, AllocationStatus, Contract
+from coachcare.contracts.models import (
+    GRANTED_STATUSES,
+    Allocation,
+    AllocationNotice,
+    AllocationStatus,
+    Contract,
+    ContractBudgetYear,
+    ContractProduct,
+    FundingModel,
+    InstalmentStatus,
+    LumpSumInstalment,
+)
 from coachcare.method.models import Module
 from coachcare.municipalities.models import Municipality
 from coachcare.providers.models import Provider
@@ -48,11 +59,38 @@ def contract_granted_cents(*, contract: Contract, year: int) -> int:
     return int(total or 0)
 
 
+def contract_year_budget_cents(*, contract: Contract, year: int) -> int | None:
+    """The budget of ``year``: the planned budget of that year (budget path), else the yearly budget;
+    ``None`` without either."""
+    planned = ContractBudgetYear.objects.filter(contract=contract, year=year).values_list("planned_cents", flat=True)
+    for cents in planned:
+        return int(cents)
+    return contract.yearly_budget_cents
+
+
 def contract_remaining_cents(*, contract: Contract, year: int) -> int | None:
-    """What is left of the yearly budget in ``year``; ``None`` when the contract has no budget cap."""
-    if contract.yearly_budget_cents is None:
+    """What is left of the year's budget in ``year``; ``None`` when the contract has no budget cap."""
+    budget = contract_year_budget_cents(contract=contract, year=year)
+    if budget is None:
         return None
-    return contract.yearly_budget_cents - contract_granted_cents(contract=contract, year=year)
+    return budget - contract_granted_cents(contract=contract, year=year)
+
+
+def task_funded_product(*, client: Client, module_code: str, on: datetime.date) -> ContractProduct | None:
+    """The task-based (taakgericht) product of ``module_code`` under the contract valid on ``on``
+    between the client's municipality and provider: such a module starts without an allocation."""
+    contract = contract_valid_for(municipality=client.municipality, provider=client.provider, on=on)
+    if contract is None:
+        return None
+    return contract.products.filter(module_code=module_code, funding_model=FundingModel.TASK).first()
+
+
+def contract_product_for(*, client: Client, module_code: str, on: datetime.date) -> ContractProduct | None:
+    """The product of ``module_code`` under the contract valid on ``on`` for the client (any model)."""
+    contract = contract_valid_for(municipality=client.municipality, provider=client.provider, on=on)
+    if contract is None:
+        return None
+    return contract.products.filter(module_code=module_code).first()
 
 
 def allocation_covering(*, client: Client, module_code: str, on: datetime.date) -> Allocation | None:
@@ -206,12 +244,20 @@ def allocation_get_for_decision(*, actor: User, public_id: UUID, access_point: A
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class BudgetLine:
-    """Granted against used under one contract in one calendar year, in cents."""
+    """One contract in one calendar year, in cents: the year's budget (planned path, else the yearly
+    budget), granted against used for allocations, and what was spent per funding model."""
 
     contract: Contract
     yearly_budget_cents: int | None
     granted_cents: int
     used_cents: int
+    #: spent per funding model: output-based (modules started × tariff), effort-based (declared
+    #: units × tariff), task-based (lump-sum instalments paid in the year)
+    spent_output_cents: int = 0
+    spent_effort_cents: int = 0
+    spent_task_cents: int = 0
+    #: the funding models of the contract's products (FundingModel values, in the order of the choices)
+    funding_models: tuple[str, ...] = ()
 
     @property
     def remaining_cents(self) -> int | None:
@@ -220,36 +266,102 @@ class BudgetLine:
             return None
         return self.yearly_budget_cents - self.granted_cents
 
+    @property
+    def spent_cents(self) -> int:
+        return self.spent_output_cents + self.spent_effort_cents + self.spent_task_cents
+
+    @property
+    def funding_model_labels(self) -> list[str]:
+        return [str(FundingModel(value).label) for value in self.funding_models]
+
+
+def _money(expression: Any) -> Coalesce:
+    return Coalesce(expression, Value(0), output_field=models.BigIntegerField())
+
 
 def budget_overview(*, actor: User, year: int) -> list[BudgetLine]:
-    """Per contract valid in ``year``: yearly budget, granted (approved or ended allocations that
-    start in ``year``) and used (modules started × tariff). One query; no personal data."""
+    """Per contract valid in ``year``: the year's budget (planned path, else the yearly budget),
+    granted (approved or ended allocations that start in ``year``), used (modules started × tariff)
+    and spent per funding model. A fixed number of queries (contracts with their sums, planned
+    budgets, products, paid instalments, declared effort); no personal data."""
     if not policy.can_see_budgets(actor):
         raise policy.AccessDenied("No access to budgets.")
     in_year = Q(allocations__status__in=GRANTED_STATUSES, allocations__start_date__year=year)
-    contracts = (
+    output = in_year & Q(allocations__product__funding_model=FundingModel.OUTPUT)
+    contracts = list(
         policy.contracts_visible_to(actor)
         .filter(valid_from__lte=datetime.date(year, 12, 31))
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=datetime.date(year, 1, 1)))
         .select_related("municipality", "provider")
         .annotate(
-            granted=Coalesce(
-                Sum("allocations__budget_cents", filter=in_year), Value(0), output_field=models.BigIntegerField()
-            ),
-            used=Coalesce(
-                Sum(F("allocations__volume_used") * F("allocations__product__tariff_cents"), filter=in_year),
-                Value(0),
-                output_field=models.BigIntegerField(),
-            ),
+            granted=_money(Sum("allocations__budget_cents", filter=in_year)),
+            used=_money(Sum(F("allocations__volume_used") * F("allocations__product__tariff_cents"), filter=output)),
         )
         .order_by("municipality__name", "provider__name", "valid_from")
     )
+    ids = [contract.pk for contract in contracts]
+    planned = dict(
+        ContractBudgetYear.objects.filter(contract_id__in=ids, year=year).values_list("contract_id", "planned_cents")
+    )
+    models_of: dict[int, set[str]] = {}
+    for contract_id, funding_model in (
+        ContractProduct.objects.filter(contract_id__in=ids).values_list("contract_id", "funding_model").distinct()
+    ):
+        models_of.setdefault(contract_id, set()).add(funding_model)
+    paid = dict(
+        LumpSumInstalment.objects.filter(contract_id__in=ids, status=InstalmentStatus.PAID, paid_on__year=year)
+        .values("contract_id")
+        .annotate(total=Sum("amount_cents"))
+        .values_list("contract_id", "total")
+    )
+    # Effort-based: the declared lines (``declarations`` refers to the allocation; read through the
+    # relation, so nothing of that app is imported here), by the month they were delivered in.
+    effort = dict(
+        Allocation.objects.filter(contract_id__in=ids, product__funding_model=FundingModel.EFFORT)
+        .filter(declaration_lines__einddatum__year=year)
+        .values("contract_id")
+        .annotate(total=Sum("declaration_lines__amount_cents"))
+        .values_list("contract_id", "total")
+    )
+    order = list(FundingModel.values)
     return [
         BudgetLine(
             contract=contract,
-            yearly_budget_cents=contract.yearly_budget_cents,
+            yearly_budget_cents=int(planned[contract.pk]) if contract.pk in planned else contract.yearly_budget_cents,
             granted_cents=int(contract.granted),
             used_cents=int(contract.used),
+            spent_output_cents=int(contract.used),
+            spent_effort_cents=int(effort.get(contract.pk) or 0),
+            spent_task_cents=int(paid.get(contract.pk) or 0),
+            funding_models=tuple(value for value in order if value in models_of.get(contract.pk, set())),
         )
         for contract in contracts
     ]
+
+
+def budget_paths(*, actor: User) -> dict[int, list[ContractBudgetYear]]:
+    """The planned budget path (one row per year) of every contract the actor sees, per contract
+    id. One query; no personal data."""
+    if not policy.can_see_budgets(actor):
+        raise policy.AccessDenied("No access to budgets.")
+    paths: dict[int, list[ContractBudgetYear]] = {}
+    rows = (
+        ContractBudgetYear.objects.filter(contract__in=policy.contracts_visible_to(actor))
+        .select_related("contract__provider")
+        .order_by("contract__provider__name", "contract_id", "year")
+    )
+    for row in rows:
+        paths.setdefault(row.contract_id, []).append(row)
+    return paths
+
+
+def lump_sum_instalments_for(*, actor: User, year: int) -> list[LumpSumInstalment]:
+    """The lump-sum instalments (planned and paid) of the task-based contracts the actor sees, in
+    ``year``. One query; no personal data."""
+    if not policy.can_see_budgets(actor):
+        raise policy.AccessDenied("No access to budgets.")
+    return list(
+        LumpSumInstalment.objects.filter(contract__in=policy.contracts_visible_to(actor), period_start__year=year)
+        .select_related("contract__provider", "contract__municipality")
+        .order_by("contract__provider__name", "period_start")
+    )

@@ -18,6 +18,7 @@ from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients.models import Client
 from coachcare.contracts.models import (
+    EFFORT_UNITS,
     GRANTED_STATUSES,
     Allocation,
     AllocationChangeRequest,
@@ -26,12 +27,16 @@ from coachcare.contracts.models import (
     AllocationSystem,
     ChangeRequestStatus,
     Contract,
+    ContractBudgetYear,
     ContractProduct,
+    Frequency,
     FundingModel,
+    InstalmentStatus,
+    LumpSumInstalment,
     NumberSequence,
 )
 from coachcare.contracts.money import format_euros
-from coachcare.contracts.selectors import contract_remaining_cents, contract_valid_for
+from coachcare.contracts.selectors import contract_remaining_cents, contract_valid_for, contract_year_budget_cents
 from coachcare.core.dates import add_months, today
 from coachcare.method import selectors as method_selectors
 from coachcare.method.codes import PRODUCT_CATEGORIES, Unit
@@ -57,7 +62,6 @@ def contract_check(
     *,
     municipality: Municipality,
     provider: Provider,
-    funding_model: str,
     mandate: bool,
     valid_from: datetime.date,
     valid_to: datetime.date | None,
@@ -71,8 +75,6 @@ def contract_check(
     errors: dict[str, list[str]] = {}
     if valid_to is not None and valid_to < valid_from:
         errors.setdefault("valid_to", []).append(_("The end date cannot be before the start date."))
-    if funding_model == FundingModel.POPULATION_BUDGET and yearly_budget_cents is None:
-        errors.setdefault("yearly_budget_cents", []).append(_("A population budget contract needs a yearly budget."))
     if mandate and yearly_budget_cents is None:
         errors.setdefault("yearly_budget_cents", []).append(
             _("A mandate only works within a yearly budget: fill in the budget.")
@@ -103,7 +105,6 @@ def contract_create(
     *,
     municipality: Municipality,
     provider: Provider,
-    funding_model: str,
     valid_from: datetime.date,
     valid_to: datetime.date | None = None,
     mandate: bool = False,
@@ -115,7 +116,6 @@ def contract_create(
     contract_check(
         municipality=municipality,
         provider=provider,
-        funding_model=funding_model,
         mandate=mandate,
         valid_from=valid_from,
         valid_to=valid_to,
@@ -124,7 +124,6 @@ def contract_create(
     return Contract.objects.create(
         municipality=municipality,
         provider=provider,
-        funding_model=funding_model,
         mandate=mandate,
         valid_from=valid_from,
         valid_to=valid_to,
@@ -133,8 +132,24 @@ def contract_create(
     )
 
 
-def contract_product_check(*, module_code: str, ijw_product_category: str, tariff_cents: int | None) -> None:
+def contract_product_check(
+    *,
+    module_code: str,
+    ijw_product_category: str,
+    tariff_cents: int | None,
+    funding_model: str = FundingModel.OUTPUT,
+    unit: str = Unit.PIECES_OUTPUT,
+) -> None:
+    """The product's module exists, its category is a JZ020 code, and unit and tariff fit its
+    funding model: output-based in unit 82 with a tariff per module, effort-based in a unit of time
+    (or 84) with a tariff per unit, task-based without a tariff (the lump sum pays for it)."""
     errors: dict[str, list[str]] = {}
+    if funding_model == FundingModel.OUTPUT and unit != Unit.PIECES_OUTPUT:
+        errors["unit"] = [_("An output-based product is bought per module: unit 82 (pieces, output).")]
+    if funding_model == FundingModel.EFFORT and unit not in EFFORT_UNITS:
+        errors["unit"] = [_("An effort-based product is bought in units of time (minute, hour, day part, 24 hours).")]
+    if funding_model != FundingModel.TASK and not tariff_cents:
+        errors["tariff_cents"] = [_("The tariff must be more than zero.")]
     if not method_selectors.module_list().filter(code=module_code).exists():
         errors["module_code"] = [
             _("There is no module with code %(code)s in the current method version.") % {"code": module_code}
@@ -143,8 +158,6 @@ def contract_product_check(*, module_code: str, ijw_product_category: str, tarif
         errors["ijw_product_category"] = [
             _("%(category)s is not an iJw product category (JZ020).") % {"category": ijw_product_category}
         ]
-    if tariff_cents is not None and tariff_cents <= 0:
-        errors["tariff_cents"] = [_("The tariff must be more than zero.")]
     if errors:
         raise ValidationError(errors)
 
@@ -157,12 +170,27 @@ def contract_product_add(
     ijw_product_category: str | None = None,
     ijw_product_code: str | None = None,
     unit: str = Unit.PIECES_OUTPUT,
+    funding_model: str = FundingModel.OUTPUT,
+    frequency: str = Frequency.TOTAL,
+    volume_per_module: int = 1,
 ) -> ContractProduct:
-    """Buy a module under a contract. The iJw product defaults to the one in the method catalogue."""
+    """Buy a module under a contract. The iJw product defaults to the one in the method catalogue.
+
+    ``funding_model``: output-based (unit 82, a tariff per module), effort-based (``unit`` a unit of
+    time, ``tariff_cents`` per unit, ``volume_per_module`` units asked per module, ``frequency``
+    per WMO757) or task-based (no tariff: the contract's lump sum pays; ``tariff_cents`` 0)."""
     module = method_selectors.module_list().filter(code=module_code).first()
     category = ijw_product_category or (module.ijw_product_category if module else "")
     code = ijw_product_code or (module.ijw_product_code if module else "")
-    contract_product_check(module_code=module_code, ijw_product_category=category, tariff_cents=tariff_cents)
+    contract_product_check(
+        module_code=module_code,
+        ijw_product_category=category,
+        tariff_cents=tariff_cents,
+        funding_model=funding_model,
+        unit=unit,
+    )
+    if volume_per_module < 1:
+        raise ValidationError({"volume_per_module": [_("The volume must be at least 1.")]})
     if contract.products.filter(module_code=module_code).exists():
         raise ValidationError({"module_code": [_("This contract already includes this module.")]})
     return ContractProduct.objects.create(
@@ -172,6 +200,9 @@ def contract_product_add(
         ijw_product_code=code,
         unit=unit,
         tariff_cents=tariff_cents,
+        funding_model=funding_model,
+        frequency=frequency,
+        volume_per_module=volume_per_module if funding_model == FundingModel.EFFORT else 1,
     )
 
 
@@ -246,6 +277,16 @@ def allocation_request(*, actor: User, client: Client, module_code: str, access_
             % {"municipality": client.municipality.name, "provider": client.provider.name, "code": module_code},
             code="module_not_contracted",
         )
+    if product.funding_model == FundingModel.TASK:
+        raise ValidationError(
+            _(
+                "Module %(code)s is paid from the lump sum of the contract (task-based): no allocation is "
+                "requested per young person; the start and stop of care are reported."
+            )
+            % {"code": module_code},
+            code="task_funded",
+        )
+    volume = product.volume_per_module if product.funding_model == FundingModel.EFFORT else 1
     with transaction.atomic():
         contract = _contract_lock(contract)
         if Allocation.objects.filter(client=client, product=product, status=AllocationStatus.REQUESTED).exists():
@@ -258,11 +299,11 @@ def allocation_request(*, actor: User, client: Client, module_code: str, access_
             contract=contract,
             product=product,
             status=AllocationStatus.REQUESTED,
-            volume=1,
+            volume=volume,
             requested_by=actor,
             requested_at=now,
         )
-        if mandate_applies(contract=contract, client=client, tariff_cents=product.tariff_cents, on=on):
+        if mandate_applies(contract=contract, client=client, tariff_cents=volume * product.tariff_cents, on=on):
             end = add_months(on, MANDATE_PERIOD_MONTHS)
             if contract.valid_to is not None:
                 end = min(end, contract.valid_to)
@@ -270,7 +311,7 @@ def allocation_request(*, actor: User, client: Client, module_code: str, access_
             allocation.via_mandate = True
             allocation.start_date = on
             allocation.end_date = end
-            allocation.budget_cents = product.tariff_cents
+            allocation.budget_cents = volume * product.tariff_cents
             allocation.decided_at = now
         allocation.save()
         if allocation.via_mandate:
@@ -605,6 +646,9 @@ def allocation_consume(
 ) -> Allocation:
     """Use one unit (one module) of an approved allocation on date ``on``.
 
+    For an effort-based product (volume in time units) only the status and period are checked:
+    the time is used by the sessions held, declared per unit by ``declarations``.
+
     Checks, under a row lock so that concurrent starts cannot exceed the volume: approved and not
     deleted (TR384), ``on`` inside the period (TR307/TR308), volume left (TR321/TR322), budget left
     (TR369). Raises a ``ValidationError`` naming the rule otherwise. Updates ``allocation`` in place
@@ -612,7 +656,9 @@ def allocation_consume(
     """
     with transaction.atomic():
         locked = Allocation.objects.select_for_update().get(pk=allocation.pk)
-        tariff = ContractProduct.objects.values_list("tariff_cents", flat=True).get(pk=locked.product_id)
+        tariff, funding_model = ContractProduct.objects.values_list("tariff_cents", "funding_model").get(
+            pk=locked.product_id
+        )
         if locked.status != AllocationStatus.APPROVED:
             raise ValidationError(
                 _("This allocation is %(status)s, not approved: no module can start on it (TR384).")
@@ -626,6 +672,10 @@ def allocation_consume(
                 % {"date": on.isoformat(), "start": locked.start_date.isoformat(), "end": locked.end_date.isoformat()},
                 code="outside_period",
             )
+        if funding_model == FundingModel.EFFORT:
+            # Effort-based: the volume is time, used by the sessions held and declared per unit
+            # (``declarations``: TR321/TR369 there); starting the module uses none of it.
+            return allocation
         if locked.volume_used + 1 > locked.volume:
             raise ValidationError(
                 _("The allocated volume (%(volume)s) has been used up (TR321/TR322).") % {"volume": locked.volume},
@@ -656,3 +706,81 @@ def allocation_notices_mark_sent(*, allocation_public_ids: list[str]) -> int:
     return AllocationNotice.objects.filter(
         allocation__public_id__in=allocation_public_ids, sent_at__isnull=True
     ).update(sent_at=timezone.now())
+
+
+# --- budgets over several years and task-based lump sums (issue 18.1) ------------------------------
+
+
+def contract_budget_plan(*, contract: Contract, year: int, planned_cents: int) -> ContractBudgetYear:
+    """Set the planned budget of ``contract`` in ``year`` (one step of the budget path)."""
+    if year < contract.valid_from.year or (contract.valid_to is not None and year > contract.valid_to.year):
+        raise ValidationError({"year": [_("The year must lie within the contract's period.")]})
+    budget_year, _created = ContractBudgetYear.objects.update_or_create(
+        contract=contract, year=year, defaults={"planned_cents": planned_cents}
+    )
+    return budget_year
+
+
+def contract_budget_path_set(
+    *, contract: Contract, first_year: int, first_cents: int, years: int, yearly_change_percent: int = 0
+) -> list[ContractBudgetYear]:
+    """A planned path over ``years`` years from ``first_year``: each year the previous year's budget
+    changed by ``yearly_change_percent`` (e.g. -5: declining by 5% a year), rounded to whole cents."""
+    if years < 1:
+        raise ValidationError({"years": [_("Plan at least one year.")]})
+    if yearly_change_percent <= -100:
+        raise ValidationError({"yearly_change_percent": [_("A budget cannot decline by a hundred percent or more.")]})
+    planned = []
+    cents = first_cents
+    with transaction.atomic():
+        for offset in range(years):
+            planned.append(contract_budget_plan(contract=contract, year=first_year + offset, planned_cents=cents))
+            cents = round(cents * (100 + yearly_change_percent) / 100)
+    return planned
+
+
+#: Instalments per year a lump sum can be paid in (monthly, quarterly, half-yearly, yearly).
+INSTALMENTS_PER_YEAR = (12, 4, 2, 1)
+
+
+def lump_sum_schedule_create(*, contract: Contract, year: int, instalments: int = 12) -> list[LumpSumInstalment]:
+    """The instalment schedule of a task-based contract for ``year``: the year's budget (planned
+    path, else the yearly budget) in ``instalments`` equal parts (the last one takes the rounding),
+    each for its period within the contract. Idempotent: an existing schedule of the year is
+    returned unchanged (a paid instalment is never rewritten)."""
+    if instalments not in INSTALMENTS_PER_YEAR:
+        raise ValidationError({"instalments": [_("Pay in 12, 4, 2 or 1 instalments a year.")]})
+    if not contract.products.filter(funding_model=FundingModel.TASK).exists():
+        raise ValidationError(_("This contract has no task-based product: it has no lump sum."), code="not_task_based")
+    budget = contract_year_budget_cents(contract=contract, year=year)
+    if budget is None:
+        raise ValidationError(_("Plan the budget of %(year)s first.") % {"year": year}, code="no_budget")
+    existing = list(LumpSumInstalment.objects.filter(contract=contract, period_start__year=year))
+    if existing:
+        return existing
+    months = 12 // instalments
+    part = budget // instalments
+    created = []
+    with transaction.atomic():
+        for index in range(instalments):
+            start = datetime.date(year, 1 + index * months, 1)
+            end = add_months(start, months) - datetime.timedelta(days=1)
+            amount = budget - part * (instalments - 1) if index == instalments - 1 else part
+            created.append(
+                LumpSumInstalment.objects.create(
+                    contract=contract, period_start=start, period_end=end, amount_cents=amount
+                )
+            )
+    return created
+
+
+def lump_sum_instalment_mark_paid(*, instalment: LumpSumInstalment, paid_on: datetime.date) -> LumpSumInstalment:
+    """The municipality paid this instalment (recorded by the provider's administration)."""
+    with transaction.atomic():
+        locked = LumpSumInstalment.objects.select_for_update().get(pk=instalment.pk)
+        if locked.status == InstalmentStatus.PAID:
+            raise ValidationError(_("This instalment has already been paid."), code="already_paid")
+        locked.status = InstalmentStatus.PAID
+        locked.paid_on = paid_on
+        locked.save(update_fields=["status", "paid_on"])
+    return locked

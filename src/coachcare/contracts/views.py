@@ -51,6 +51,8 @@ def allocation_list(request: HttpRequest) -> HttpResponse:
             "status": status,
             "statuses": [*AllocationStatus.choices, (MANDATE_FILTER, _("started under the mandate"))],
             "budget_lines": selectors.budget_overview(actor=actor, year=year),
+            "budget_paths": [row for rows in selectors.budget_paths(actor=actor).values() for row in rows],
+            "instalments": selectors.lump_sum_instalments_for(actor=actor, year=year),
             "year": year,
         },
     )
@@ -73,7 +75,7 @@ def _render_detail(
     in_app = policy.can_decide_allocation_in_app(actor_of(request), allocation)
     context: dict[str, Any] = {"allocation": allocation, "decided_elsewhere": not in_app}
     if in_app and allocation.status == AllocationStatus.REQUESTED:
-        context["approve_form"] = approve_form or ApproveForm.with_defaults()
+        context["approve_form"] = approve_form or ApproveForm.with_defaults(volume=allocation.volume)
         context["reject_form"] = reject_form or RejectForm()
     elif in_app and allocation.awaits_municipality_number:
         context["approve_form"] = approve_form or ApproveForm.for_mandate_start(allocation)

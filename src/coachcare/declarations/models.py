@@ -2,10 +2,13 @@
 
 - ``CareStart`` (JW305 start zorg) and ``CareStop`` (JW307 stop zorg) are derived from the
   trajectory data by ``coachcare.declarations.services.care_events_sync``: nobody types them.
-  One start per module run that has an allocation; one stop per started run that finished or
-  whose trajectory closed (OP072: never a stop without a start).
+  One start per module run that has an allocation, or whose module is task-based (taakgericht:
+  no allocation, the contract product instead); one stop per started run that finished or whose
+  trajectory closed (OP072: never a stop without a start).
 - ``Declaration`` (JW323 declaratie): one provider's invoice to one municipality for one calendar
-  month (TR387/TR388), with one ``DeclarationLine`` per delivered module (volume 1, unit 82).
+  month (TR387/TR388), with one ``DeclarationLine`` per delivered module: output-based volume 1
+  of unit 82; effort-based the units of time of the sessions held (unit of the product). Nothing
+  is declared for a task-based module (the lump sum pays).
   A module run is declared at most once (unique constraint). The JW325 answer is stored per line.
 
 Only administrative data lives here (client, allocation, product, dates, volume, amounts):
@@ -32,8 +35,22 @@ class StatusAanlevering(models.TextChoices):
 class CareStart(models.Model):
     """JW305: care under an allocation started (one per module run)."""
 
+    #: Empty for a task-based (taakgericht) module: no allocation per young person; ``product`` says which.
     allocation = models.ForeignKey(
-        "contracts.Allocation", on_delete=models.PROTECT, related_name="care_starts", verbose_name=_("allocation")
+        "contracts.Allocation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="care_starts",
+        verbose_name=_("allocation"),
+    )
+    product = models.ForeignKey(
+        "contracts.ContractProduct",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("contract product"),
     )
     module_run = models.OneToOneField(
         "trajectories.ModuleRun", on_delete=models.PROTECT, related_name="care_start", verbose_name=_("module run")
@@ -49,6 +66,12 @@ class CareStart(models.Model):
         ordering = ["begindatum", "id"]
         verbose_name = _("start of care")
         verbose_name_plural = _("starts of care")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(allocation__isnull=False) | Q(product__isnull=False),
+                name="care_start_has_allocation_or_product",
+            ),
+        ]
         indexes = [models.Index(fields=["sent_at"], name="care_start_unsent_idx")]
 
     def __str__(self) -> str:
@@ -58,8 +81,22 @@ class CareStart(models.Model):
 class CareStop(models.Model):
     """JW307: care under an allocation stopped, with the iJw reason (JZ588)."""
 
+    #: Empty for a task-based (taakgericht) module: no allocation per young person; ``product`` says which.
     allocation = models.ForeignKey(
-        "contracts.Allocation", on_delete=models.PROTECT, related_name="care_stops", verbose_name=_("allocation")
+        "contracts.Allocation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="care_stops",
+        verbose_name=_("allocation"),
+    )
+    product = models.ForeignKey(
+        "contracts.ContractProduct",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("contract product"),
     )
     module_run = models.OneToOneField(
         "trajectories.ModuleRun", on_delete=models.PROTECT, related_name="care_stop", verbose_name=_("module run")
@@ -79,6 +116,10 @@ class CareStop(models.Model):
         verbose_name_plural = _("stops of care")
         constraints = [
             models.CheckConstraint(condition=Q(einddatum__gte=F("begindatum")), name="care_stop_period_ordered"),
+            models.CheckConstraint(
+                condition=Q(allocation__isnull=False) | Q(product__isnull=False),
+                name="care_stop_has_allocation_or_product",
+            ),
         ]
         indexes = [models.Index(fields=["sent_at"], name="care_stop_unsent_idx")]
 
@@ -137,7 +178,8 @@ class Declaration(models.Model):
 
 
 class DeclarationLine(models.Model):
-    """One delivered module (prestatie): volume × tariff under one allocation."""
+    """One delivered module (prestatie): volume × tariff under one allocation (volume 1 of unit 82
+    output-based; effort-based the units of time of the sessions held, in the product's unit)."""
 
     declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="lines")
     reference = models.CharField(_("reference"), max_length=20, unique=True)

@@ -313,11 +313,23 @@ class CareEventValues:
 
 
 def _care_event_values(event: CareStart | CareStop) -> CareEventValues:
+    """The values of one start or stop: under an allocation (its number), or of a task-based
+    product (no allocation, no number: the product says which care)."""
     allocation = event.allocation
-    client = allocation.client
+    if allocation is not None:
+        client = allocation.client
+        product = allocation.product
+        contract = allocation.contract
+        number = allocation.toewijzing_nummer or ""
+    else:
+        assert event.product is not None  # care_start_has_allocation_or_product
+        client = event.module_run.trajectory.client
+        product = event.product
+        contract = product.contract
+        number = ""
     return CareEventValues(
-        provider_id=allocation.contract.provider_id,
-        provider_agb=allocation.contract.provider.agb_code,
+        provider_id=contract.provider_id,
+        provider_agb=contract.provider.agb_code,
         client_id=client.pk,
         client=ClientValues(
             public_id=client.public_id,
@@ -326,43 +338,52 @@ def _care_event_values(event: CareStart | CareStop) -> CareEventValues:
             family_name=client.family_name,
             given_name=client.given_name,
         ),
-        toewijzing_nummer=allocation.toewijzing_nummer or "",
-        product_category=allocation.product.ijw_product_category,
-        product_code=allocation.product.ijw_product_code,
+        toewijzing_nummer=number,
+        product_category=product.ijw_product_category,
+        product_code=product.ijw_product_code,
         begindatum=event.begindatum,
         einddatum=event.einddatum if isinstance(event, CareStop) else None,
         reden=event.reden if isinstance(event, CareStop) else "",
     )
 
 
+#: Allocated care with a toewijzing number, or task-based care (no allocation, its product).
+_REPORTABLE = (Q(allocation__toewijzing_nummer__isnull=False) & ~Q(allocation__toewijzing_nummer="")) | Q(
+    allocation__isnull=True, product__isnull=False
+)
+
+
+def _of_municipality(municipality: Municipality) -> Q:
+    return Q(allocation__contract__municipality=municipality) | Q(
+        allocation__isnull=True, product__contract__municipality=municipality
+    )
+
+
 def care_events_in_period(
     *, municipality: Municipality, first: datetime.date, last: datetime.date
 ) -> tuple[list[CareEventValues], list[CareEventValues]]:
-    """The starts (JW305) begun and stops (JW307) ended in a period, for the iJw export; only those
-    of allocations with a toewijzing number (nothing else can be reported). Two queries.
+    """The starts (JW305) begun and stops (JW307) ended in a period, for the iJw export: those of
+    allocations with a toewijzing number (nothing else can be reported) and those of task-based
+    products (taakgericht: start and stop only, without a number). Two queries.
 
     ``services.care_events_sync`` is the one place that decides which starts and stops exist.
     """
-    related = ("allocation__product", "allocation__client", "allocation__contract__provider")
+    related = (
+        "allocation__product",
+        "allocation__client",
+        "allocation__contract__provider",
+        "product__contract__provider",
+        "module_run__trajectory__client",
+    )
     starts = (
         CareStart.objects.filter(
-            allocation__contract__municipality=municipality,
-            allocation__toewijzing_nummer__isnull=False,
-            begindatum__gte=first,
-            begindatum__lte=last,
+            _of_municipality(municipality), _REPORTABLE, begindatum__gte=first, begindatum__lte=last
         )
-        .exclude(allocation__toewijzing_nummer="")
         .select_related(*related)
         .order_by("begindatum", "id")
     )
     stops = (
-        CareStop.objects.filter(
-            allocation__contract__municipality=municipality,
-            allocation__toewijzing_nummer__isnull=False,
-            einddatum__gte=first,
-            einddatum__lte=last,
-        )
-        .exclude(allocation__toewijzing_nummer="")
+        CareStop.objects.filter(_of_municipality(municipality), _REPORTABLE, einddatum__gte=first, einddatum__lte=last)
         .select_related(*related)
         .order_by("einddatum", "id")
     )

@@ -11,7 +11,10 @@ Design decisions (issue 5):
   stops on ``closed_on`` with the trajectory's end reason (JZ588). No stop without a start (OP072).
 - A declaration line is one DELIVERED module: a run finished inside the declared calendar month,
   under an approved (or ended, never deleted: TR384) allocation whose period holds the whole
-  delivery (TR307/TR308), volume 1 of unit 82 at the contract tariff (TR346, TR418), within the
+  delivery (TR307/TR308). Per funding model of the product (issue 18.1): output-based volume 1 of
+  unit 82; effort-based the units of time of the sessions held (attended) from the module's start
+  to its delivery, in the product's unit (``units_delivered``); task-based never (no allocation,
+  so never a candidate: the lump sum pays). Amount = volume × contract tariff (TR346, TR418), within the
   allocation's volume (TR321/TR322) and budget (TR369), counting what was declared before. A run is
   declared at most once (unique constraint on ``DeclarationLine.module_run``). Nothing is declared
   under a number the municipality does not know: a module started under the mandate whose
@@ -43,7 +46,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coachcare.accounts.models import User
-from coachcare.contracts.models import GRANTED_STATUSES
+from coachcare.coaching import selectors as coaching_selectors
+from coachcare.contracts.models import GRANTED_STATUSES, ContractProduct, FundingModel
 from coachcare.core.bulk import advisory_lock, bulk_insert, bulk_insert_rows
 from coachcare.core.dates import month_bounds, today
 from coachcare.declarations.models import (
@@ -53,6 +57,7 @@ from coachcare.declarations.models import (
     DeclarationLine,
     DeclarationStatus,
 )
+from coachcare.method.codes import Unit
 from coachcare.municipalities.models import Municipality
 from coachcare.trajectories.models import EndReason, ModuleRun
 from coachcare.trajectories.outcome_inputs import outcome_inputs_changed
@@ -91,7 +96,8 @@ def care_events_sync(*, on: datetime.date | None = None) -> CareEventsSyncResult
                 allocation__isnull=False, started_on__lte=on, care_start__isnull=True
             ).values_list("pk", "allocation_id", "started_on")
         ]
-        bulk_insert(CareStart, new_starts)  # the filter above leaves out runs that have one already
+        new_starts += _task_based_starts(on=on)
+        bulk_insert(CareStart, new_starts)  # the filters leave out runs that have one already
         ended_normally = Q(state__in=DELIVERED_STATES, finished_on__isnull=False, finished_on__lte=on)
         closed_early = Q(
             state=ModuleRun.State.RUNNING, trajectory__closed_on__isnull=False, trajectory__closed_on__lte=on
@@ -99,12 +105,13 @@ def care_events_sync(*, on: datetime.date | None = None) -> CareEventsSyncResult
         # Interrupted by a temporary end (20) and resumed since: the stop is on the closure date.
         interrupted = Q(state=ModuleRun.State.INTERRUPTED, finished_on__isnull=False, finished_on__lte=on)
         new_stops = []
-        for run_id, allocation_id, state, started_on, finished_on, closed_on, end_reason, stop_reason in (
+        for run_id, allocation_id, product_id, state, started_on, finished_on, closed_on, end_reason, stop_reason in (
             ModuleRun.objects.filter(care_start__isnull=False, care_stop__isnull=True)  # OP072
             .filter(ended_normally | closed_early | interrupted)
             .values_list(
                 "pk",
                 "care_start__allocation_id",
+                "care_start__product_id",
                 "state",
                 "care_start__begindatum",
                 "finished_on",
@@ -123,6 +130,7 @@ def care_events_sync(*, on: datetime.date | None = None) -> CareEventsSyncResult
             new_stops.append(
                 CareStop(
                     allocation_id=allocation_id,
+                    product_id=product_id,
                     module_run_id=run_id,
                     begindatum=started_on,
                     einddatum=max(end, started_on),
@@ -131,6 +139,43 @@ def care_events_sync(*, on: datetime.date | None = None) -> CareEventsSyncResult
             )
         bulk_insert(CareStop, new_stops)
     return CareEventsSyncResult(starts_created=len(new_starts), stops_created=len(new_stops))
+
+
+def _task_based_starts(*, on: datetime.date) -> list[CareStart]:
+    """Starts of modules without an allocation that their contract pays from its lump sum
+    (task-based, taakgericht): the product of the contract valid on the start date between the
+    client's municipality and provider. Two reads whatever the number of runs."""
+    runs = list(
+        ModuleRun.objects.filter(allocation__isnull=True, started_on__lte=on, care_start__isnull=True).values_list(
+            "pk",
+            "started_on",
+            "module__code",
+            "trajectory__client__municipality_id",
+            "trajectory__client__provider_id",
+        )
+    )
+    if not runs:
+        return []
+    products: dict[tuple[int, int, str], list[tuple[datetime.date, datetime.date | None, int]]] = defaultdict(list)
+    for product_id, municipality_id, provider_id, module_code, valid_from, valid_to in ContractProduct.objects.filter(
+        funding_model=FundingModel.TASK,
+        contract__municipality_id__in={run[3] for run in runs},
+    ).values_list(
+        "pk",
+        "contract__municipality_id",
+        "contract__provider_id",
+        "module_code",
+        "contract__valid_from",
+        "contract__valid_to",
+    ):
+        products[(municipality_id, provider_id, module_code)].append((valid_from, valid_to, product_id))
+    starts = []
+    for run_id, started_on, module_code, municipality_id, provider_id in runs:
+        for valid_from, valid_to, product_id in products.get((municipality_id, provider_id, module_code), []):
+            if valid_from <= started_on and (valid_to is None or started_on <= valid_to):
+                starts.append(CareStart(product_id=product_id, module_run_id=run_id, begindatum=started_on))
+                break
+    return starts
 
 
 def care_events_mark_sent(*, start_ids: list[int], stop_ids: list[int]) -> None:
@@ -190,7 +235,9 @@ _CANDIDATE_FIELDS = (
     "allocation__product_id",
     "allocation__product__tariff_cents",
     "allocation__product__unit",
+    "allocation__product__funding_model",
     "allocation__contract__provider_id",
+    "trajectory_id",
 )
 
 
@@ -203,9 +250,61 @@ def _refusal_rule(row: dict[str, Any]) -> str:
         return "TR307"
     if end is None or row["finished_on"] > end:
         return "TR308"
-    if row["allocation__product__unit"] != UNIT_PIECES_OUTPUT:
+    output = row["allocation__product__funding_model"] == FundingModel.OUTPUT
+    if output and row["allocation__product__unit"] != UNIT_PIECES_OUTPUT:
         return "TR339"
+    if row["allocation__product__funding_model"] == FundingModel.EFFORT and row["volume"] < 1:
+        return NO_DELIVERY  # no session held: no time delivered, so nothing to declare
     return ""
+
+
+#: Not an iJw rule: an effort-based module without a session held has no volume to declare.
+NO_DELIVERY = "NO_DELIVERY"
+#: Minutes in one unit of time (WJ756) of an effort-based product.
+MINUTES_PER_UNIT: dict[str, int] = {Unit.MINUTE.value: 1, Unit.HOUR.value: 60, Unit.DAY_PART.value: 240}
+
+
+def units_delivered(*, unit: str, sessions: list[tuple[datetime.date, int]]) -> int:
+    """The volume delivered in ``unit`` (WJ756) by these sessions held (date, minutes).
+
+    Minutes, hours and day parts (4 hours): per session its length in the unit, rounded to the
+    nearest whole unit (half up), at least 1; 24 hours (etmaal): one per day with a session;
+    pieces of effort (84): one per session.
+    """
+    if unit == Unit.DAY_AND_NIGHT:
+        return len({on for on, _minutes in sessions})
+    if unit == Unit.PIECES_EFFORT:
+        return len(sessions)
+    size = MINUTES_PER_UNIT.get(unit)
+    if size is None:
+        return 0
+    return sum(max(1, (minutes * 2 + size) // (size * 2)) for _on, minutes in sessions)
+
+
+def _with_volumes(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each candidate with its delivered ``volume``: 1 module (output-based), or the units of time of
+    the sessions held from the module's start to its delivery (effort-based). One query for the
+    sessions of all effort-based candidates."""
+    effort = [row for row in rows if row["allocation__product__funding_model"] == FundingModel.EFFORT]
+    held: dict[int, list[coaching_selectors.HeldSession]] = defaultdict(list)
+    if effort:
+        for session in coaching_selectors.sessions_held_of(
+            trajectory_ids=sorted({row["trajectory_id"] for row in effort}),
+            first=min(row["started_on"] for row in effort),
+            last=max(row["finished_on"] for row in effort),
+        ):
+            held[session.trajectory_id].append(session)
+    for row in rows:
+        if row["allocation__product__funding_model"] != FundingModel.EFFORT:
+            row["volume"] = 1
+            continue
+        sessions = [
+            (session.on, session.minutes)
+            for session in held.get(row["trajectory_id"], [])
+            if row["started_on"] <= session.on <= row["finished_on"]
+        ]
+        row["volume"] = units_delivered(unit=row["allocation__product__unit"], sessions=sessions)
+    return rows
 
 
 def _next_numbers(*, municipality: Municipality, first: datetime.date, count: int) -> list[str]:
@@ -286,7 +385,7 @@ def _undeclared_delivered(
         finished_on__lte=last,
         declaration_line__isnull=True,
         allocation__isnull=False,
-    )
+    ).exclude(allocation__product__funding_model=FundingModel.TASK)  # the lump sum pays: nothing per client
     return runs.filter(allocation__contract__municipality=municipality) if municipality is not None else runs
 
 
@@ -351,14 +450,14 @@ def _declare(
     refusals: list[Refusal] = []
     awaiting: list[int] = []
     accepted: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
+    for row in _with_volumes(rows):
         if row["allocation__status"] in GRANTED_STATUSES and not row["allocation__toewijzing_nummer"]:
             awaiting.append(row["pk"])  # under the mandate, the municipality's number not yet here
             continue
         rule = _refusal_rule(row)
         volume_so_far, amount_so_far = declared.get(row["allocation_id"], (0, 0))
-        amount = row["allocation__product__tariff_cents"]
-        if not rule and volume_so_far + 1 > row["allocation__volume"]:
+        amount = row["volume"] * row["allocation__product__tariff_cents"]
+        if not rule and volume_so_far + row["volume"] > row["allocation__volume"]:
             rule = "TR321"
         budget = row["allocation__budget_cents"]
         if not rule and budget is not None and amount_so_far + amount > budget:
@@ -366,7 +465,7 @@ def _declare(
         if rule:
             refusals.append(Refusal(module_run_id=row["pk"], rule=rule))
             continue
-        declared[row["allocation_id"]] = (volume_so_far + 1, amount_so_far + amount)
+        declared[row["allocation_id"]] = (volume_so_far + row["volume"], amount_so_far + amount)
         accepted[row["allocation__contract__provider_id"]].append(row)
     declarations: list[Declaration] = []
     numbers = _next_numbers(municipality=municipality, first=first, count=len(accepted)) if accepted else []
@@ -378,7 +477,7 @@ def _declare(
             provider_id=provider_id,
             period_start=first,
             period_end=last,
-            total_cents=sum(row["allocation__product__tariff_cents"] for row in provider_rows),
+            total_cents=sum(row["volume"] * row["allocation__product__tariff_cents"] for row in provider_rows),
             created_by=actor,
         )
         declarations.append(declaration)
@@ -393,10 +492,10 @@ def _declare(
                 row["allocation__product_id"],
                 max(row["started_on"], first),  # TR388: inside the declared month
                 row["finished_on"],
-                1,
-                UNIT_PIECES_OUTPUT,
+                row["volume"],
+                row["allocation__product__unit"],
                 row["allocation__product__tariff_cents"],
-                row["allocation__product__tariff_cents"],
+                row["volume"] * row["allocation__product__tariff_cents"],
                 "",
                 None,
             )

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint
 from coachcare.clients.models import Client
-from coachcare.contracts.models import Allocation, FundingModel
+from coachcare.contracts.models import Allocation
 from coachcare.contracts.selectors import contract_valid_for
 from coachcare.contracts.services import allocation_request, contract_create, contract_product_add
 from coachcare.core.dates import today
@@ -53,7 +53,7 @@ DEMO_CONTRACT_YEARS = 3
 
 @transaction.atomic
 def contract_demo_install(*, provider: Provider, coach: User, pending_for: Client, access_point: AccessPoint) -> None:
-    """Demo contracts (per module, from 1 January three years back) and one open request. Idempotent."""
+    """Demo contracts (output-based products, from 1 January three years back) and one open request. Idempotent."""
     on = today()
     for code, mandate, budget in DEMO_CONTRACTS:
         municipality = Municipality.objects.get(code=code)
@@ -62,7 +62,6 @@ def contract_demo_install(*, provider: Provider, coach: User, pending_for: Clien
             contract = contract_create(
                 municipality=municipality,
                 provider=provider,
-                funding_model=FundingModel.PER_MODULE,
                 valid_from=datetime.date(on.year - DEMO_CONTRACT_YEARS, 1, 1),
                 mandate=mandate,
                 yearly_budget_cents=budget,

@@ -20,7 +20,7 @@ import hashlib
 import os
 import stat
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -427,6 +427,16 @@ def _apply_allocation(message: Allocation, result: ImportResult) -> None:
         path = f"/Bericht/Client/ToegewezenProducten/ToegewezenProduct[{index}]"
         if allocation.client.bsn != message.client.bsn:
             raise IjwRejected([Violation("TR332", path, "the allocation belongs to another client")])
+        if item.eenheid != allocation.product.unit:
+            raise IjwRejected(
+                [
+                    Violation(
+                        "TR339",
+                        f"{path}/Omvang/Eenheid",
+                        f"unit {item.eenheid} differs from the contract product's unit {allocation.product.unit}",
+                    )
+                ]
+            )
         if item.volume < allocation.volume_used:
             raise IjwRejected([Violation("IMPORT", path, f"the volume {item.volume} is less than already used")])
         deleted = item.reden_wijziging == s.REDEN_VERWIJDERD
@@ -577,6 +587,7 @@ def _requests(municipality: Municipality, first: datetime.date, last: datetime.d
                 volume=a.volume,
                 verwijzer=verwijzer,
                 eenheid=a.product.unit,
+                frequentie=a.product.frequency,
             )
             for a in group
         ]
@@ -621,7 +632,16 @@ def _starts(municipality: Municipality, starts: list[CareEventValues]) -> Iterab
             client=_client_block(group[0].client),
             items=items,
         )
-        yield message, [item.toewijzingnummer for item in items], {group[0].client.public_id}
+        yield message, _event_keys(items, group), {group[0].client.public_id}
+
+
+def _event_keys(items: Sequence[StartRecord | StopRecord], group: list[CareEventValues]) -> list[str]:
+    """The keys an outgoing JW305/JW307 is traced by: its allocation numbers; task-based care has
+    none, so its product and start date (with the client's public id) stand in."""
+    return [
+        item.toewijzingnummer or f"{event.client.public_id}:{item.categorie}{item.code}:{item.begindatum.isoformat()}"
+        for item, event in zip(items, group, strict=True)
+    ]
 
 
 def _stops(municipality: Municipality, stops: list[CareEventValues]) -> Iterable[Produced]:
@@ -645,7 +665,7 @@ def _stops(municipality: Municipality, stops: list[CareEventValues]) -> Iterable
             client=_client_block(group[0].client),
             items=items,
         )
-        yield message, [item.toewijzingnummer for item in items], {group[0].client.public_id}
+        yield message, _event_keys(items, group), {group[0].client.public_id}
 
 
 def _changes(municipality: Municipality, first: datetime.date, last: datetime.date) -> Iterable[Produced]:
@@ -692,6 +712,7 @@ def change_request_message_build(*, change: AllocationChangeRequest) -> ChangeRe
         einddatum=change.end_date or change.end_date_before,
         volume=change.volume or change.volume_before,
         eenheid=allocation.product.unit,
+        frequentie=allocation.product.frequency,
     )
     return ChangeRequest(
         header=_placeholder_header("JW317", allocation.contract.provider.agb_code, allocation.contract.municipality),

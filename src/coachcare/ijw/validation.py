@@ -367,9 +367,11 @@ def _check_start(check: _Checker, m: CareStart) -> None:
     check.client(m.client)
     for i, p in enumerate(m.items, 1):
         path = _item_path("JW305", i)
-        check.number(p.toewijzingnummer, f"{path}/ToewijzingNummer")
         check.product(p.categorie, p.code, path)
         check.status(p.status_aanlevering, f"{path}/StatusAanlevering")
+        if not p.toewijzingnummer:
+            continue  # task-based care (taakgericht): no allocation, the product says which care
+        check.number(p.toewijzingnummer, f"{path}/ToewijzingNummer")
         check.against_allocation(
             p.toewijzingnummer,
             bsn=m.client.bsn,
@@ -386,11 +388,13 @@ def _check_stop(check: _Checker, m: CareStop) -> None:
     check.client(m.client)
     for i, p in enumerate(m.items, 1):
         path = _item_path("JW307", i)
-        check.number(p.toewijzingnummer, f"{path}/ToewijzingNummer")
         check.product(p.categorie, p.code, path)
         check.status(p.status_aanlevering, f"{path}/StatusAanlevering")
         check.code(p.reden_beeindiging, s.END_REASONS, f"{path}/RedenBeeindiging", "JZ588")
         check.require(p.einddatum >= p.begindatum, "XSD", f"{path}/Einddatum", "ends before it starts")
+        if not p.toewijzingnummer:
+            continue  # task-based care: no allocation (OP072 is kept by the derivation: no stop without a start)
+        check.number(p.toewijzingnummer, f"{path}/ToewijzingNummer")
         if check.context is not None:
             check.require(
                 p.toewijzingnummer in check.context.started,

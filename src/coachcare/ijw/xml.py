@@ -169,7 +169,8 @@ def _render_care_start(w: _Writer, m: CareStart) -> None:
     items, item = w.items(w.client(m.client))
     for p in m.items:
         node = w.add(items, item)
-        w.add(node, "ToewijzingNummer", p.toewijzingnummer)
+        if p.toewijzingnummer:  # empty for task-based care (taakgericht: no allocation)
+            w.add(node, "ToewijzingNummer", p.toewijzingnummer)
         w.product(node, p.categorie, p.code)
         w.add(node, "Begindatum", p.begindatum)
         w.add(node, "StatusAanlevering", p.status_aanlevering)
@@ -180,7 +181,8 @@ def _render_care_stop(w: _Writer, m: CareStop) -> None:
     items, item = w.items(w.client(m.client))
     for p in m.items:
         node = w.add(items, item)
-        w.add(node, "ToewijzingNummer", p.toewijzingnummer)
+        if p.toewijzingnummer:  # empty for task-based care (taakgericht: no allocation)
+            w.add(node, "ToewijzingNummer", p.toewijzingnummer)
         w.product(node, p.categorie, p.code)
         w.add(node, "Begindatum", p.begindatum)
         w.add(node, "RedenBeeindiging", p.reden_beeindiging)
@@ -459,7 +461,7 @@ def _parse_allocation(r: _Reader, root: Any) -> Allocation:
 def _parse_care_start(r: _Reader, root: Any) -> CareStart:
     def item(node: Any, categorie: str, code: str) -> StartRecord:
         return StartRecord(
-            toewijzingnummer=r.text(node, "ToewijzingNummer"),
+            toewijzingnummer=r.optional_text(node, "ToewijzingNummer") or "",
             categorie=categorie,
             code=code,
             begindatum=r.date(node, "Begindatum"),
@@ -473,7 +475,7 @@ def _parse_care_start(r: _Reader, root: Any) -> CareStart:
 def _parse_care_stop(r: _Reader, root: Any) -> CareStop:
     def item(node: Any, categorie: str, code: str) -> StopRecord:
         return StopRecord(
-            toewijzingnummer=r.text(node, "ToewijzingNummer"),
+            toewijzingnummer=r.optional_text(node, "ToewijzingNummer") or "",
             categorie=categorie,
             code=code,
             begindatum=r.date(node, "Begindatum"),

@@ -34,8 +34,10 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import (
+    BigIntegerField,
     Case,
     Count,
+    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
@@ -54,9 +56,10 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from coachcare.coaching.models import Appointment
+from coachcare.contracts.models import ContractBudgetYear
 from coachcare.core import suppression
 from coachcare.core.dates import local_date, today, working_days_between
-from coachcare.declarations.models import DeclarationStatus
+from coachcare.declarations.models import CareStart, DeclarationStatus
 from coachcare.monitoring.models import GateDecision, TrajectoryOutcome
 from coachcare.trajectories.models import Advice, EndReason, ModuleRun, Trajectory
 
@@ -444,9 +447,33 @@ def closed_outcomes(scope: Scope) -> QuerySet[TrajectoryOutcome]:
 # --- per-trajectory values -------------------------------------------------------------------------
 
 
-def module_cost_expression(prefix: str = "") -> Case:
-    """Cost of one module run: the declared amount, else its contract tariff (delivered × tariff)."""
+def task_budget_share(prefix: str = "") -> Subquery:
+    """The budget share of a task-based (taakgericht) module run: the planned budget of its contract
+    in the year the module started, divided by the task-based modules started under that contract in
+    that year (correlated subqueries through the run's start of care, which names the product)."""
+    year = ExtractYear(OuterRef(f"{prefix}started_on"))
+    contract = OuterRef(f"{prefix}care_start__product__contract_id")
+    started = (
+        CareStart.objects.filter(
+            allocation__isnull=True, product__contract_id=OuterRef("contract_id"), begindatum__year=OuterRef("year")
+        )
+        .order_by()
+        .values("product__contract_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    share = ContractBudgetYear.objects.filter(contract_id=contract, year=year).annotate(
+        share=ExpressionWrapper(
+            F("planned_cents") / Subquery(started, output_field=IntegerField()), output_field=BigIntegerField()
+        )
+    )
+    return Subquery(share.values("share")[:1], output_field=IntegerField())
 
+
+def module_cost_expression(prefix: str = "") -> Case:
+    """Cost of one module run: the declared amount, else its contract tariff (delivered × tariff,
+    per module: the units asked per module for an effort-based product); a task-based module (no
+    allocation) its share of the contract's planned budget of the year (``task_budget_share``)."""
     return Case(
         When(
             Q(
@@ -459,7 +486,14 @@ def module_cost_expression(prefix: str = "") -> Case:
             ),
             then=Cast(F(f"{prefix}declaration_line__amount_cents"), IntegerField()),
         ),
-        default=Cast(F(f"{prefix}allocation__product__tariff_cents"), IntegerField()),
+        When(
+            Q(**{f"{prefix}allocation__isnull": True, f"{prefix}care_start__product__isnull": False}),
+            then=task_budget_share(prefix),
+        ),
+        default=Cast(
+            F(f"{prefix}allocation__product__tariff_cents") * F(f"{prefix}allocation__product__volume_per_module"),
+            IntegerField(),
+        ),
         output_field=IntegerField(),
     )
 

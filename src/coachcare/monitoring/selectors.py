@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from coachcare.access import policy
 from coachcare.accounts.models import User
-from coachcare.contracts.models import GRANTED_STATUSES, Allocation, Contract
+from coachcare.contracts.models import GRANTED_STATUSES, Allocation, Contract, InstalmentStatus, LumpSumInstalment
 from coachcare.contracts.money import format_euros
 from coachcare.core import suppression
 from coachcare.core.dates import add_months, today
@@ -504,7 +504,7 @@ def _month_end(first: datetime.date) -> datetime.date:
 def forecast_build(
     *, municipality_id: int, on: datetime.date | None = None, months_back: int = 12, months_ahead: int = 3
 ) -> Forecast:
-    """Expected against actual spending per month for one municipality (three queries).
+    """Expected against actual spending per month for one municipality (four queries).
 
     - Expected: the budget of every granted allocation (approved or ended) spread evenly over the
       days of its period, times the completion rate.
@@ -512,6 +512,8 @@ def forecast_build(
       that was delivered (volume used / volume); 1.0 when there is no history yet.
     - Actual: per module run, the declared amount (month of the end of the declared delivery) or,
       when not declared yet, its contract tariff (month the module finished: delivered × tariff).
+    - Task-based contracts: the lump-sum instalments, expected in the month their period starts and
+      actual in the month they were paid.
     """
     on = on or today()
     first = add_months(_month_start(on), -months_back)
@@ -548,13 +550,22 @@ def forecast_build(
         .annotate(total=Sum(ind.module_cost_expression()))
     )
     actual = {ind._as_date(row["month"]): int(row["total"] or 0) for row in actual_rows}
+    # Task-based contracts (taakgericht): the lump-sum instalments are the expected spending in the
+    # month their period starts (not scaled by the completion rate), paid ones the actual spending.
+    lump_sums: dict[datetime.date, int] = defaultdict(int)
+    for period_start, amount, status, paid_on in LumpSumInstalment.objects.filter(
+        contract__municipality_id=municipality_id, period_end__gte=first, period_start__lte=last
+    ).values_list("period_start", "amount_cents", "status", "paid_on"):
+        lump_sums[_month_start(period_start)] += amount
+        if status == InstalmentStatus.PAID and paid_on is not None and first <= paid_on <= last:
+            actual[_month_start(paid_on)] = actual.get(_month_start(paid_on), 0) + amount
     months = []
     month = first
     while month <= last:
         months.append(
             ForecastMonth(
                 month=month,
-                expected_cents=round(expected.get(month, 0.0) * completion),
+                expected_cents=round(expected.get(month, 0.0) * completion) + lump_sums.get(month, 0),
                 actual_cents=actual.get(month, 0),
                 complete=_month_end(month) < on,
             )
@@ -565,8 +576,8 @@ def forecast_build(
 
 def forecast_of(*, municipality_id: int) -> Forecast:
     """The forecast the dashboard shows: as stored by the scheduled check (``forecast_check``, one
-    query), or computed now (``forecast_build``, three queries over all allocations and module runs
-    of the municipality) while the check has not stored one yet."""
+    query), or computed now (``forecast_build``, four queries over all allocations, module runs and
+    lump-sum instalments of the municipality) while the check has not stored one yet."""
     figures = list(ForecastFigure.objects.filter(municipality_id=municipality_id).order_by("month"))
     if not figures:
         return forecast_build(municipality_id=municipality_id)

@@ -163,11 +163,14 @@ def plan_has_goal(trajectory: Trajectory, on: datetime.date, params: Mapping[str
 
 
 def allocation_for_module(trajectory: Trajectory, on: datetime.date, params: Mapping[str, Any]) -> str | None:
-    """An approved allocation (toewijzing) that covers the module on this date."""
+    """An approved allocation (toewijzing) that covers the module on this date, unless the contract
+    pays the module from its lump sum (task-based, taakgericht: no allocation per young person)."""
 
     module_code = params.get("module_code")
     if not module_code:
         return _("Choose the module.")
+    if contract_selectors.task_funded_product(client=trajectory.client, module_code=module_code, on=on) is not None:
+        return None
     if contract_selectors.allocation_covering(client=trajectory.client, module_code=module_code, on=on) is None:
         return _("There is no allocation (toewijzing) that covers module %(code)s today.") % {"code": module_code}
     return None

@@ -23,7 +23,7 @@ from stdnum.nl import bsn as stdnum_bsn
 from coachcare.accounts.models import Role, User
 from coachcare.clients.models import Client, ClientNote
 from coachcare.coaching.models import Appointment, DiaryEntry
-from coachcare.contracts.models import Allocation, Contract, NumberSequence
+from coachcare.contracts.models import Allocation, Contract, ContractProduct, FundingModel, NumberSequence
 from coachcare.contracts.selectors import contract_remaining_cents
 from coachcare.contracts.services import TOEWIJZING_SEQUENCE
 from coachcare.core.dates import age_on, today
@@ -228,10 +228,36 @@ def test_bodies_are_encrypted_and_decrypt(country: PopulationResult) -> None:
 
 
 def test_allocations_and_declarations_are_consistent(country: PopulationResult) -> None:
-    for run in ModuleRun.objects.select_related("allocation__contract", "allocation__product", "trajectory__client"):
+    # every funding model occurs (issue 18.1), all products of a contract under the same one
+    models_per_contract = {
+        contract_id: {model for other, model in ContractProduct.objects.values_list("contract_id", "funding_model")
+                      if other == contract_id}
+        for contract_id in Contract.objects.values_list("pk", flat=True)
+    }  # fmt: skip
+    assert all(len(models) == 1 for models in models_per_contract.values())
+    assert set().union(*models_per_contract.values()) == set(FundingModel.values)
+    task_runs = ModuleRun.objects.filter(allocation__isnull=True)
+    assert task_runs.exists()
+    for run in task_runs.select_related("care_start__product", "trajectory__client"):
+        product = run.care_start.product
+        assert product is not None and product.funding_model == FundingModel.TASK
+        assert product.contract.municipality_id == run.trajectory.client.municipality_id
+        assert product.module_code == run.module.code
+    assert not DeclarationLine.objects.filter(module_run__allocation__isnull=True).exists()
+    assert not Allocation.objects.filter(product__funding_model=FundingModel.TASK).exists()
+    for contract in Contract.objects.filter(products__funding_model=FundingModel.TASK).distinct():
+        planned = list(contract.budget_years.order_by("year").values_list("planned_cents", flat=True))
+        assert planned and planned == sorted(planned, reverse=True)  # a declining path
+        assert contract.instalments.filter(status="paid").exists()
+    for run in ModuleRun.objects.filter(allocation__isnull=False).select_related(
+        "allocation__contract", "allocation__product", "trajectory__client"
+    ):
         allocation, client = run.allocation, run.trajectory.client
         assert allocation is not None and allocation.client_id == client.pk
-        assert allocation.status == "approved" and allocation.volume_used == 1 <= allocation.volume
+        effort = allocation.product.funding_model == FundingModel.EFFORT
+        assert allocation.status == "approved" and allocation.volume_used == (0 if effort else 1) <= allocation.volume
+        if effort:
+            assert (allocation.product.unit, allocation.volume) == ("04", allocation.product.volume_per_module)
         assert allocation.contract.municipality_id == client.municipality_id
         assert allocation.contract.provider_id == client.provider_id
         assert allocation.product.module_code == run.module.code
@@ -249,7 +275,9 @@ def test_allocations_and_declarations_are_consistent(country: PopulationResult) 
         assert line.client.municipality_id == line.allocation.contract.municipality_id
         assert line.declaration.municipality_id == line.client.municipality_id
         assert line.declaration.provider_id == line.allocation.contract.provider_id == line.client.provider_id
-        assert line.amount_cents == line.tariff_cents == line.allocation.product.tariff_cents
+        assert line.amount_cents == line.volume * line.tariff_cents
+        assert line.tariff_cents == line.allocation.product.tariff_cents
+        assert line.unit == line.allocation.product.unit
         assert line.declaration.period_start <= line.begindatum <= line.einddatum <= line.declaration.period_end
         assert line.module_run.finished_on == line.einddatum
     assert len({line.module_run_id for line in lines}) == len(lines)  # no module run declared twice

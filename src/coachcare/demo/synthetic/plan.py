@@ -33,7 +33,14 @@ EARLIER_TRAJECTORY_SHARE = 0.2
 ACCOUNT_SHARE = 0.92
 TOEGANG_PER_MUNICIPALITY = 2
 MANDATE_SHARE = 0.5
-POPULATION_BUDGET_SHARE = 0.2
+#: Shares of the contracts whose products are task-based (taakgericht: a lump sum, no allocations
+#: or declarations per young person) and effort-based (inspanningsgericht: hours); the rest output-based.
+TASK_BASED_SHARE = 0.2
+EFFORT_BASED_SHARE = 0.2
+#: Effort-based products: hours asked per module, and the hourly tariff as a share of the module tariff.
+EFFORT_HOURS_PER_MODULE = 10
+#: The planned budget path of a task-based contract declines by this percentage a year.
+TASK_BUDGET_YEARLY_CHANGE = -5
 ALLOCATION_MONTHS = 6
 TARIFFS = (125_000, 145_000)  # cents: the first module, the others (the demo contracts' tariffs)
 
@@ -170,7 +177,7 @@ class RunPlan:
     state: str = ModuleRun.State.RUNNING
     decided: datetime.date | None = None  # the gate decision on an evaluated run
     id: int = 0
-    allocation_id: int = 0
+    allocation_id: int | None = 0  # None: a task-based module (no allocation)
 
 
 @dataclasses.dataclass

@@ -66,7 +66,16 @@ from coachcare.accounts.models import Role, User
 from coachcare.clients.models import Client, ClientNote
 from coachcare.clients.services import bsn_hash
 from coachcare.coaching.models import Appointment, DiaryEntry
-from coachcare.contracts.models import Allocation, AllocationNotice, Contract, ContractProduct, NumberSequence
+from coachcare.contracts.models import (
+    Allocation,
+    AllocationNotice,
+    Contract,
+    ContractBudgetYear,
+    ContractProduct,
+    FundingModel,
+    LumpSumInstalment,
+    NumberSequence,
+)
 from coachcare.contracts.services import TOEWIJZING_SEQUENCE
 from coachcare.core.dates import today, years_before
 from coachcare.core.fields import encrypt_text
@@ -87,6 +96,8 @@ from coachcare.demo.synthetic.plan import (
     CLIENTS_PER_COACH,
     COACHES_PER_TEAM,
     EARLIER_TRAJECTORY_SHARE,
+    EFFORT_BASED_SHARE,
+    EFFORT_HOURS_PER_MODULE,
     END_REASONS,
     GAS_STEPS,
     GAS_STEPS_STRUGGLING,
@@ -95,7 +106,6 @@ from coachcare.demo.synthetic.plan import (
     GOAL_COUNTS,
     LAST_MONTH_DRAFT_SHARE,
     MANDATE_SHARE,
-    POPULATION_BUDGET_SHARE,
     REFERRER_CHOICES,
     REFUSED_LINE_SHARE,
     SATISFACTION_WEIGHTS,
@@ -104,6 +114,8 @@ from coachcare.demo.synthetic.plan import (
     SYNTHETIC_CODE_START,
     SYNTHETIC_MUNICIPALITIES,
     TARIFFS,
+    TASK_BASED_SHARE,
+    TASK_BUDGET_YEARLY_CHANGE,
     TEAMS_PER_PROVIDER,
     TOEGANG_PER_MUNICIPALITY,
     ModulePlan,
@@ -121,6 +133,7 @@ from coachcare.demo.synthetic.plan import (
 )
 from coachcare.demo.synthetic.texts import REJECTION_REASONS, TokenPools, token_pools
 from coachcare.messaging.models import Message, Thread, ThreadRead
+from coachcare.method.codes import Unit
 from coachcare.method.selectors import method_version_current
 from coachcare.monitoring import services as monitoring_services
 from coachcare.municipalities.models import Municipality
@@ -240,9 +253,10 @@ FIELDS: dict[type[models.Model], tuple[str, ...]] = {
     FollowUp: ("trajectory_id", "months", "due_on", "state", "needed_care_again", "recorded_by_id", "recorded_at"),
     Agreement: ("trajectory_id", "kind", "plan_revision", "given_by_id", "given_as", "recorded_by_id", "given_at",
                 "revoked_at"),
-    CareStart: ("allocation_id", "module_run_id", "begindatum", "status_aanlevering", "created_at", "sent_at"),
-    CareStop: ("allocation_id", "module_run_id", "begindatum", "einddatum", "reden", "status_aanlevering",
-               "created_at", "sent_at"),
+    CareStart: ("allocation_id", "product_id", "module_run_id", "begindatum", "status_aanlevering", "created_at",
+                "sent_at"),
+    CareStop: ("allocation_id", "product_id", "module_run_id", "begindatum", "einddatum", "reden",
+               "status_aanlevering", "created_at", "sent_at"),
     DeclarationLine: ("declaration_id", "reference", "module_run_id", "allocation_id", "client_id", "product_id",
                       "begindatum", "einddatum", "volume", "unit", "tariff_cents", "amount_cents", "retourcode",
                       "awarded_cents"),
@@ -255,10 +269,12 @@ FIELDS: dict[type[models.Model], tuple[str, ...]] = {
     Declaration: ("id", "public_id", "declaratienummer", "municipality_id", "provider_id", "period_start",
                   "period_end", "status", "total_cents", "awarded_cents", "created_by_id", "created_at",
                   "submitted_at", "answered_at"),
-    Contract: ("id", "municipality_id", "provider_id", "funding_model", "mandate", "valid_from", "valid_to",
-               "yearly_budget_cents", "created_at"),
+    Contract: ("id", "municipality_id", "provider_id", "mandate", "valid_from", "valid_to", "yearly_budget_cents",
+               "created_at"),
     ContractProduct: ("id", "contract_id", "module_code", "ijw_product_category", "ijw_product_code", "unit",
-                      "tariff_cents"),
+                      "tariff_cents", "funding_model", "frequency", "volume_per_module"),
+    ContractBudgetYear: ("contract_id", "year", "planned_cents"),
+    LumpSumInstalment: ("contract_id", "period_start", "period_end", "amount_cents", "status", "paid_on"),
 }  # fmt: skip
 #: Tables whose secondary indexes and foreign keys are rebuilt after a big load on PostgreSQL.
 BULK_MODELS: list[type[models.Model]] = [
@@ -279,8 +295,22 @@ class _Contract:
     municipality_id: int
     provider_id: int
     mandate: bool
-    population_budget: bool
-    products: list[tuple[int, int]]  # per module (catalogue order): product id, tariff in cents
+    funding: str  # FundingModel value of all its products
+    products: list[tuple[int, int]]  # per module (catalogue order): product id, tariff in cents (per module)
+
+
+def _funding_of(draw: float) -> str:
+    """The funding model of a contract from one random draw in [0, 1) (one draw, as before issue 18.1)."""
+    if draw < TASK_BASED_SHARE:
+        return FundingModel.TASK.value
+    if draw < TASK_BASED_SHARE + EFFORT_BASED_SHARE:
+        return FundingModel.EFFORT.value
+    return FundingModel.OUTPUT.value
+
+
+def _hourly(module_tariff: int) -> int:
+    """The hourly tariff of an effort-based product: the module's tariff over its hours, whole euros."""
+    return max(100, round(module_tariff / EFFORT_HOURS_PER_MODULE / 100) * 100)
 
 
 @dataclasses.dataclass
@@ -358,6 +388,8 @@ class _Country:
         self.rows: dict[type[models.Model], list[tuple[Any, ...]]] = defaultdict(list)
         self.counts: dict[str, int] = {}
         self.granted: Counter[tuple[int, int]] = Counter()  # (contract id, year) -> cents granted
+        #: task-based contracts: (contract id, year) -> the modules started at their tariff (notional cost)
+        self.task_cost: Counter[tuple[int, int]] = Counter()
         self.declarations: dict[tuple[int, int, datetime.date], _Declaration] = {}
         self.runs_activity: list[activity.RunActivity] = []
         self.diary_activity: list[activity.DiaryActivity] = []
@@ -550,8 +582,7 @@ class _Country:
             ]
             self.contracts[(m, p)] = _Contract(
                 id=contract_id, municipality_id=municipality_id, provider_id=self.provider_ids[p],
-                mandate=rng.random() < MANDATE_SHARE, population_budget=rng.random() < POPULATION_BUDGET_SHARE,
-                products=products,
+                mandate=rng.random() < MANDATE_SHARE, funding=_funding_of(rng.random()), products=products,
             )  # fmt: skip
             # the provider's rank among the municipality's: its declarations' number (see _declare)
             self.rank[(municipality_id, self.provider_ids[p])] = served[m]
@@ -576,7 +607,8 @@ class _Country:
             coaches.append(_Coach(coach, into.team_id, into.lead_id))
         self.coaches = [coaches]
         contract = _Contract(id=into.contract_id, municipality_id=into.municipality_id, provider_id=into.provider_id,
-                             mandate=into.mandate, population_budget=False, products=list(into.products))  # fmt: skip
+                             mandate=into.mandate, funding=FundingModel.OUTPUT,
+                             products=list(into.products))  # fmt: skip
         self.contracts = {(0, 0): contract}
         self.contracts_of = [[]]  # the contract exists: nothing to write
         self.rank = {(into.municipality_id, into.provider_id): 0}
@@ -611,7 +643,9 @@ class _Country:
 
     def contracts_write(self, provider: int) -> None:
         """The provider's contracts (valid from three years back, open-ended) and products; a yearly
-        budget (for a population budget or a mandate) a fifth to a half above the most granted in any year."""
+        budget (for a mandate) a fifth to a half above the most granted in any year. A task-based
+        contract has a planned budget path (declining each year) and monthly lump-sum instalments,
+        paid up to the last month; an effort-based one's products are bought in hours."""
         valid_from = datetime.date(self.on.year - 3, 1, 1)
         created = self._at(valid_from - ndays(30), 10)
         peak: dict[int, int] = defaultdict(int)
@@ -619,15 +653,41 @@ class _Country:
             peak[contract_id] = max(peak[contract_id], cents)
         for contract in self.contracts_of[provider]:
             budget = None
-            if contract.mandate or contract.population_budget:
+            if contract.mandate and contract.funding != FundingModel.TASK:
                 wanted = peak[contract.id] * self.rng.uniform(1.2, 1.5) + 1_000_000
                 budget = math.ceil(wanted / 1_000_000) * 1_000_000  # whole tens of thousands of euros
-            funding = "population_budget" if contract.population_budget else "per_module"
-            self.add(Contract, (contract.id, contract.municipality_id, contract.provider_id, funding, contract.mandate,
-                                valid_from, None, budget, created))  # fmt: skip
+            mandate = contract.mandate and budget is not None
+            self.add(Contract, (contract.id, contract.municipality_id, contract.provider_id, mandate, valid_from, None,
+                                budget, created))  # fmt: skip
             for module, (product_id, tariff) in zip(self.modules, contract.products, strict=True):
+                if contract.funding == FundingModel.EFFORT:
+                    row = (Unit.HOUR.value, _hourly(tariff), contract.funding, "6", EFFORT_HOURS_PER_MODULE)
+                elif contract.funding == FundingModel.TASK:
+                    row = (module.unit, 0, contract.funding, "6", 1)
+                else:
+                    row = (module.unit, tariff, contract.funding, "6", 1)
                 self.add(ContractProduct, (product_id, contract.id, module.code, module.category, module.product_code,
-                                           module.unit, tariff))  # fmt: skip
+                                           *row))  # fmt: skip
+            if contract.funding == FundingModel.TASK:
+                self._lump_sum(contract, first_year=valid_from.year)
+
+    def _lump_sum(self, contract: _Contract, *, first_year: int) -> None:
+        """The planned path (from the notional cost of the busiest year, a fifth above it, then
+        declining) and the monthly instalments of each year up to this one, paid for past months."""
+        years = range(first_year, self.on.year + 1)
+        peak = max((self.task_cost.get((contract.id, year), 0) for year in years), default=0)
+        planned = math.ceil((peak * 1.2 + 1_000_000) / 1_000_000) * 1_000_000
+        for year in years:
+            self.add(ContractBudgetYear, (contract.id, year, planned))
+            part = planned // 12
+            for month in range(1, 13):
+                start = datetime.date(year, month, 1)
+                end = add_months_cached(start, 1) - ndays(1)
+                amount = planned - part * 11 if month == 12 else part
+                paid = end < self.on
+                self.add(LumpSumInstalment, (contract.id, start, end, amount, "paid" if paid else "planned",
+                                             end if paid else None))  # fmt: skip
+            planned = round(planned * (100 + TASK_BUDGET_YEARLY_CHANGE) / 100)
 
     # young people
 
@@ -756,13 +816,19 @@ class _Country:
                 mandate = contract.mandate
                 decided = requested if mandate else min(run.started, requested + ndays(1))
             assert decided is not None
-            run.allocation_id = self._allocation(client_id=client_id, contract=contract, product_id=product_id,
-                                                 tariff=tariff, coach=coach, municipality_id=municipality_id,
-                                                 requested=requested, decided=decided, mandate=mandate,
-                                                 end_at_least=run.due + ndays(28), used=1)  # fmt: skip
+            task = contract.funding == FundingModel.TASK
+            if task:  # paid from the lump sum: no allocation; the start and stop of care name the product
+                run.allocation_id = None
+                self.task_cost[(contract.id, run.started.year)] += tariff
+            else:
+                run.allocation_id = self._allocation(client_id=client_id, contract=contract, product_id=product_id,
+                                                     tariff=tariff, coach=coach, municipality_id=municipality_id,
+                                                     requested=requested, decided=decided, mandate=mandate,
+                                                     end_at_least=run.due + ndays(28), used=1)  # fmt: skip
+            event_product = product_id if task else None
             self.add(ModuleRun, (run.id, trajectory_id, module.id, i + 1, run.allocation_id, run.state, run.started,
                                  run.due, run.finished))  # fmt: skip
-            self.add(CareStart, (run.allocation_id, run.id, run.started, "1", at(run.started, 12),
+            self.add(CareStart, (run.allocation_id, event_product, run.id, run.started, "1", at(run.started, 12),
                                  self._past(at(run.started + ndays(1), 8))))  # fmt: skip
             stop: tuple[datetime.date, str] | None = None
             if run.finished is not None and run.finished <= on:
@@ -770,9 +836,9 @@ class _Country:
             elif plan.closed is not None:
                 stop = (max(plan.closed, run.started), plan.end_reason or "34")
             if stop is not None:
-                self.add(CareStop, (run.allocation_id, run.id, run.started, stop[0], stop[1], "1", at(stop[0], 12),
-                                    self._past(at(stop[0] + ndays(1), 8))))  # fmt: skip
-            if run.finished is not None and run.finished < self.month:
+                self.add(CareStop, (run.allocation_id, event_product, run.id, run.started, stop[0], stop[1], "1",
+                                    at(stop[0], 12), self._past(at(stop[0] + ndays(1), 8))))  # fmt: skip
+            if run.finished is not None and run.finished < self.month and not task:
                 self._declare(run, client_id=client_id, contract=contract, product_id=product_id, tariff=tariff)
             if self._past(at(run.started + ndays(2), 15)):
                 self.add(ClientNote, (client_id, coach.id, rng.choice(pools.notes), at(run.started + ndays(2), 15)))
@@ -794,13 +860,14 @@ class _Country:
             if thread_id is not None:
                 self._run_activity(run, plan, trajectory_id=trajectory_id, client_id=client_id, user_id=user_id,
                                    coach_id=coach.id, thread_id=thread_id)  # fmt: skip
-        if not plan.runs and plan.status != "referred":
+        if not plan.runs and plan.status != "referred" and contract.funding != FundingModel.TASK:
             product_id, tariff = contract.products[0]
             assert plan.allocated is not None
             self._allocation(client_id=client_id, contract=contract, product_id=product_id, tariff=tariff,
                              coach=coach, municipality_id=municipality_id, requested=plan.referred,
                              decided=plan.allocated, mandate=False, end_at_least=plan.allocated, used=0)  # fmt: skip
-        if plan.status == "referred" and plan.first_allocation in {"requested", "rejected"}:
+        task_based = contract.funding == FundingModel.TASK
+        if plan.status == "referred" and plan.first_allocation in {"requested", "rejected"} and not task_based:
             self._open_request(plan, client_id=client_id, contract=contract, coach=coach,
                                municipality_id=municipality_id)  # fmt: skip
         # closure, follow-ups, agreements, transitions and the trajectory itself
@@ -838,7 +905,12 @@ class _Country:
     def _allocation(self, *, client_id: int, contract: _Contract, product_id: int, tariff: int, coach: _Coach,
                     municipality_id: int, requested: datetime.date, decided: datetime.date, mandate: bool,
                     end_at_least: datetime.date, used: int) -> int:  # fmt: skip
-        """A granted allocation of one module (volume 1), by the municipality or under the mandate."""
+        """A granted allocation of one module (volume 1; effort-based: its hours, none used at the
+        start), by the municipality or under the mandate."""
+        volume = 1
+        if contract.funding == FundingModel.EFFORT:
+            volume, used = EFFORT_HOURS_PER_MODULE, 0
+            tariff = _hourly(tariff) * EFFORT_HOURS_PER_MODULE
         allocation_id = self.ids.take(Allocation)
         self.toewijzing += 1
         end = max(add_months_cached(decided, ALLOCATION_MONTHS), end_at_least)
@@ -846,7 +918,7 @@ class _Country:
         decided_at = requested_at if mandate else self._at(decided, 11)
         self.add(Allocation, (
             allocation_id, self._uuid(), client_id, contract.id, product_id,
-            "approved", f"{self.toewijzing:010d}", 1, used, decided, end, tariff, coach.id, requested_at,
+            "approved", f"{self.toewijzing:010d}", volume, used, decided, end, tariff, coach.id, requested_at,
             None if mandate else self.toegang[municipality_id], decided_at, "", mandate,
         ))  # fmt: skip
         if mandate:
@@ -864,7 +936,9 @@ class _Country:
         rejected = plan.first_allocation == "rejected"
         self.add(Allocation, (
             allocation_id, self._uuid(), client_id, contract.id, product_id,
-            "rejected" if rejected else "requested", None, 1, 0, None, None, None, coach.id, requested_at,
+            "rejected" if rejected else "requested", None,
+            EFFORT_HOURS_PER_MODULE if contract.funding == FundingModel.EFFORT else 1, 0, None, None, None,
+            coach.id, requested_at,
             self.toegang[municipality_id] if rejected else None,
             self._at(plan.referred + ndays(2), 11) if rejected else None,
             self.rng.choice(REJECTION_REASONS) if rejected else "", False,
@@ -884,16 +958,24 @@ class _Country:
                                        municipality_id=contract.municipality_id, provider_id=contract.provider_id,
                                        first=first, draft=self.rng.random() < LAST_MONTH_DRAFT_SHARE)  # fmt: skip
             self.declarations[key] = declaration
+        volume, unit, price = 1, Unit.PIECES_OUTPUT.value, tariff
+        if contract.funding == FundingModel.EFFORT:  # the hours of the sessions held, at the hourly tariff
+            volume, unit, price = (
+                self.rng.randint(EFFORT_HOURS_PER_MODULE - 4, EFFORT_HOURS_PER_MODULE),
+                "04",
+                _hourly(tariff),
+            )
+        amount = volume * price
         declaration.lines += 1
-        declaration.total += tariff
+        declaration.total += amount
         retourcode, awarded = "", None
         if self._answered(first):
             refused = self.rng.random() < REFUSED_LINE_SHARE
-            retourcode, awarded = (TARIFF_DIFFERS, 0) if refused else (ACCEPTED, tariff)
+            retourcode, awarded = (TARIFF_DIFFERS, 0) if refused else (ACCEPTED, amount)
             declaration.awarded += awarded
         self.add(DeclarationLine, (
             declaration.id, f"{declaration.number}{declaration.lines:06d}", run.id, run.allocation_id, client_id,
-            product_id, max(run.started, first), run.finished, 1, "82", tariff, tariff, retourcode, awarded,
+            product_id, max(run.started, first), run.finished, volume, unit, price, amount, retourcode, awarded,
         ))  # fmt: skip
 
     def _answered(self, first: datetime.date) -> bool:

@@ -55,6 +55,8 @@ def _allocation_under_mandate(
     budget, nothing is requested here and the state machine's allocation guard says what is missing."""
     if contract_selectors.allocation_covering(client=trajectory.client, module_code=module_code, on=on):
         return
+    if contract_selectors.task_funded_product(client=trajectory.client, module_code=module_code, on=on):
+        return  # task-based: no allocation per young person
     try:
         with transaction.atomic():
             allocation = contract_services.allocation_request(
@@ -94,8 +96,10 @@ def module_start(*, actor: User, trajectory: Trajectory, module_code: str, acces
             next_action_due=due,
         )
         allocation = contract_selectors.allocation_covering(client=locked.client, module_code=module_code, on=on)
-        assert allocation is not None  # guarded by the transition
-        contract_services.allocation_consume(allocation=allocation, on=on)
+        if allocation is not None:
+            contract_services.allocation_consume(allocation=allocation, on=on)
+        # else: a task-based module (paid from the contract's lump sum; guarded by the transition):
+        # no allocation, the start and stop of care are still reported (declarations.care_events_sync).
         sequence = ModuleRun.objects.filter(trajectory=locked).count() + 1
         run = ModuleRun.objects.create(
             trajectory=locked, module=module, sequence=sequence, allocation=allocation, started_on=on, due_on=due

@@ -267,7 +267,6 @@ def _successor_contract(*, contract: Contract, into: Municipality, on: datetime.
     contract_services.contract_check(
         municipality=into,
         provider=contract.provider,
-        funding_model=contract.funding_model,
         mandate=contract.mandate,
         valid_from=on,
         valid_to=contract.valid_to,
