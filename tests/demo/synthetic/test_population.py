@@ -24,14 +24,14 @@ from coachcare.accounts.models import Role, User
 from coachcare.clients.models import Client, ClientNote
 from coachcare.coaching.models import Appointment, DiaryEntry
 from coachcare.contracts.models import Allocation, Contract, NumberSequence
-from coachcare.contracts.selectors import contract_remaining_cents
+from coachcare.contracts.selectors import contract_remaining_cents, regional_budget_shares
 from coachcare.contracts.services import TOEWIJZING_SEQUENCE
 from coachcare.core.dates import age_on, today
 from coachcare.declarations.models import CareStart, CareStop, Declaration, DeclarationLine
 from coachcare.declarations.services import care_events_sync, declaration_run_all
 from coachcare.demo.synthetic import texts
 from coachcare.demo.synthetic.plan import STATUS_MIX, SYNTHETIC_CODE_START, SYNTHETIC_MUNICIPALITIES
-from coachcare.demo.synthetic.population import PopulationResult, population_generate
+from coachcare.demo.synthetic.population import REGIONS, PopulationResult, population_generate
 from coachcare.messaging.models import Message, Thread
 from coachcare.municipalities.models import Municipality
 from coachcare.providers.models import Team
@@ -270,6 +270,19 @@ def test_allocations_and_declarations_are_consistent(country: PopulationResult) 
     for contract in Contract.objects.exclude(yearly_budget_cents=None):
         years = {day.year for day in contract.allocations.values_list("start_date", flat=True) if day is not None}
         assert all((contract_remaining_cents(contract=contract, year=year) or 0) >= 0 for year in years)
+    # two jeugdregio's, each with a regional contract: one tariff list, budget shares that add up
+    regional = list(Contract.objects.filter(region__isnull=False).select_related("region"))
+    assert {contract.region.name for contract in regional if contract.region} == {name for name, _m in REGIONS}
+    for contract in regional:
+        parts = list(contract.parts.all())
+        assert len(parts) >= 2 and not any(part.products.exists() for part in parts)
+        for year in range(contract.valid_from.year, today().year + 1):
+            shares = regional_budget_shares(contract=contract, year=year)
+            assert set(shares) == {part.municipality_id for part in parts}
+            assert sum(shares.values()) == contract.yearly_budget_cents
+            for part in parts:
+                assert (contract_remaining_cents(contract=part, year=year) or 0) >= 0
+    assert Allocation.objects.filter(contract__part_of__isnull=False, product__contract__region__isnull=False).exists()
     numbers = [int(n or "0") for n in Allocation.objects.values_list("toewijzing_nummer", flat=True)]
     assert NumberSequence.objects.get(name=TOEWIJZING_SEQUENCE).last_value >= max(numbers)
     assert Allocation.objects.filter(status="requested").exists()

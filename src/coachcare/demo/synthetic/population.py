@@ -66,7 +66,14 @@ from coachcare.accounts.models import Role, User
 from coachcare.clients.models import Client, ClientNote
 from coachcare.clients.services import bsn_hash
 from coachcare.coaching.models import Appointment, DiaryEntry
-from coachcare.contracts.models import Allocation, AllocationNotice, Contract, ContractProduct, NumberSequence
+from coachcare.contracts.models import (
+    Allocation,
+    AllocationNotice,
+    Contract,
+    ContractProduct,
+    NumberSequence,
+    RegionalBudgetShare,
+)
 from coachcare.contracts.services import TOEWIJZING_SEQUENCE
 from coachcare.core.dates import today, years_before
 from coachcare.core.fields import encrypt_text
@@ -120,7 +127,7 @@ from coachcare.demo.synthetic.plan import (
 )
 from coachcare.demo.synthetic.texts import REJECTION_REASONS, TokenPools, token_pools
 from coachcare.messaging.models import Message, Thread, ThreadRead
-from coachcare.municipalities.models import Municipality
+from coachcare.municipalities.models import Municipality, Region, RegionMembership
 from coachcare.providers.models import Provider, Team
 from coachcare.trajectories.models import (
     Agreement,
@@ -250,10 +257,11 @@ FIELDS: dict[type[models.Model], tuple[str, ...]] = {
     Declaration: ("id", "public_id", "declaratienummer", "municipality_id", "provider_id", "period_start",
                   "period_end", "status", "total_cents", "awarded_cents", "created_by_id", "created_at",
                   "submitted_at", "answered_at"),
-    Contract: ("id", "municipality_id", "provider_id", "funding_model", "mandate", "valid_from", "valid_to",
-               "yearly_budget_cents", "created_at"),
+    Contract: ("id", "municipality_id", "region_id", "part_of_id", "provider_id", "funding_model", "mandate",
+               "valid_from", "valid_to", "yearly_budget_cents", "created_at"),
     ContractProduct: ("id", "contract_id", "module_code", "ijw_product_category", "ijw_product_code", "unit",
                       "tariff_cents"),
+    RegionalBudgetShare: ("contract_id", "municipality_id", "year", "amount_cents", "percentage"),
 }  # fmt: skip
 #: Tables whose secondary indexes and foreign keys are rebuilt after a big load on PostgreSQL.
 BULK_MODELS: list[type[models.Model]] = [
@@ -276,6 +284,24 @@ class _Contract:
     mandate: bool
     population_budget: bool
     products: list[tuple[int, int]]  # per module (catalogue order): product id, tariff in cents
+    part_of: int | None = None  # the regional contract this municipality's contract is a part of
+
+
+@dataclasses.dataclass
+class _Regional:
+    """A regional contract (jeugdregio) of one provider: one tariff list, its members' parts."""
+
+    id: int
+    region_id: int
+    provider_id: int
+    mandate: bool
+    products: list[tuple[int, int]]
+    parts: list[_Contract]
+
+
+#: The synthetic country's jeugdregio's: (name, municipality indices; the first one leads). The
+#: largest municipality (index 0) contracts on its own.
+REGIONS = (("Synthetische jeugdregio Noord", (1, 3, 5, 7)), ("Synthetische jeugdregio Zuid", (2, 4, 6, 8, 10)))
 
 
 @dataclasses.dataclass
@@ -551,7 +577,42 @@ class _Country:
             self.rank[(municipality_id, self.provider_ids[p])] = served[m]
             served[m] += 1
             self.contracts_of[p].append(self.contracts[(m, p)])
+        self._regions_plan()
         return providers, teams_total, coaches_total
+
+    def _regions_plan(self) -> None:
+        """Two jeugdregio's (``REGIONS``, members since three years back): a provider that serves
+        two or more members contracts with the region instead, one tariff list for its members,
+        whose contracts become parts of it. Its own random stream: the rest of the country is
+        generated as without regions."""
+        self.regionals_of: list[list[_Regional]] = [[] for _ in self.provider_ids]
+        self.region_rng = random.Random(self.seed + 18)
+        if len(self.municipalities) <= max(max(members) for _name, members in REGIONS):
+            return
+        rng = self.region_rng
+        since = datetime.date(self.on.year - 3, 1, 1)
+        for name, members in REGIONS:
+            region, _created = Region.objects.get_or_create(
+                name=name, defaults={"lead_municipality_id": self.municipalities[members[0]][0]}
+            )
+            for m in members:
+                municipality_id = self.municipalities[m][0]
+                if not RegionMembership.objects.filter(municipality_id=municipality_id).exists():
+                    RegionMembership.objects.create(region=region, municipality_id=municipality_id, valid_from=since)
+            for p, provider_id in enumerate(self.provider_ids):
+                parts = [self.contracts[(m, p)] for m in members if (m, p) in self.contracts]
+                if len(parts) < 2:
+                    continue
+                first_product = self.ids.take(ContractProduct, len(self.modules))
+                products = [(first_product + i, tariff) for i, (_id, tariff) in enumerate(parts[0].products)]
+                regional = _Regional(
+                    id=self.ids.take(Contract), region_id=region.pk, provider_id=provider_id,
+                    mandate=rng.random() < MANDATE_SHARE, products=products, parts=parts,
+                )  # fmt: skip
+                for part in parts:
+                    part.products, part.part_of = products, regional.id
+                    part.mandate, part.population_budget = regional.mandate, False
+                self.regionals_of[p].append(regional)
 
     def _into_organisation(self, into: Into) -> tuple[int, int, int]:
         """``organisations`` into the existing provider: only its new coaches (none created twice)."""
@@ -611,17 +672,48 @@ class _Country:
         peak: dict[int, int] = defaultdict(int)
         for (contract_id, _year), cents in self.granted.items():
             peak[contract_id] = max(peak[contract_id], cents)
+        for regional in self.regionals_of[provider] if self.into is None else []:
+            self._regional_write(regional, valid_from=valid_from, created=created, peak=peak)
         for contract in self.contracts_of[provider]:
+            if contract.part_of is not None:  # its budget is a share, its tariffs the regional list
+                self.add(Contract, (contract.id, contract.municipality_id, None, contract.part_of, contract.provider_id,
+                                    "per_module", contract.mandate, valid_from, None, None, created))  # fmt: skip
+                continue
             budget = None
             if contract.mandate or contract.population_budget:
                 wanted = peak[contract.id] * self.rng.uniform(1.2, 1.5) + 1_000_000
                 budget = math.ceil(wanted / 1_000_000) * 1_000_000  # whole tens of thousands of euros
             funding = "population_budget" if contract.population_budget else "per_module"
-            self.add(Contract, (contract.id, contract.municipality_id, contract.provider_id, funding, contract.mandate,
-                                valid_from, None, budget, created))  # fmt: skip
+            self.add(Contract, (contract.id, contract.municipality_id, None, None, contract.provider_id, funding,
+                                contract.mandate, valid_from, None, budget, created))  # fmt: skip
             for module, (product_id, tariff) in zip(self.modules, contract.products, strict=True):
                 self.add(ContractProduct, (product_id, contract.id, module.code, module.category, module.product_code,
                                            module.unit, tariff))  # fmt: skip
+
+    def _regional_write(
+        self, regional: _Regional, *, valid_from: datetime.date, created: datetime.datetime, peak: dict[int, int]
+    ) -> None:
+        """A regional contract, its tariff list, and per year the members' budget shares: each a fifth
+        to a half above what it granted at most in a year, the yearly budget their sum in the
+        busiest year, shared out in proportion to what each granted that year (amounts that add up
+        to the budget to the cent)."""
+        wanted = {
+            part.municipality_id: peak[part.id] * self.region_rng.uniform(1.2, 1.5) + 1_000_000
+            for part in regional.parts
+        }
+        budget = math.ceil(sum(wanted.values()) / 1_000_000) * 1_000_000
+        self.add(Contract, (regional.id, None, regional.region_id, None, regional.provider_id, "per_module",
+                            regional.mandate, valid_from, None, budget, created))  # fmt: skip
+        for module, (product_id, tariff) in zip(self.modules, regional.products, strict=True):
+            self.add(ContractProduct, (product_id, regional.id, module.code, module.category, module.product_code,
+                                       module.unit, tariff))  # fmt: skip
+        for year in range(valid_from.year, self.on.year + 1):
+            weights = {part.municipality_id: self.granted[(part.id, year)] + 100_000 for part in regional.parts}
+            total = sum(weights.values())
+            amounts = {m: budget * weight // total for m, weight in weights.items()}
+            amounts[regional.parts[0].municipality_id] += budget - sum(amounts.values())
+            for municipality_id, amount in amounts.items():
+                self.add(RegionalBudgetShare, (regional.id, municipality_id, year, amount, None))
 
     # young people
 
