@@ -143,6 +143,26 @@ def test_who_may_refer_and_see_aggregates(world: World) -> None:
         assert not policy.can_see_aggregates(world.user(key)), key
 
 
+#: Who sees the dashboard of a region led by municipality A (Utrecht), of which B is a member too.
+REGION_DASHBOARD = [
+    ("beleid", True),
+    ("toegang", True),
+    ("toegang_other", False),  # a member municipality that does not lead the region
+    ("coach", False),
+    ("teamleider", False),
+    ("beheerder", False),
+    ("jongere", False),
+    ("ouder", False),
+    ("anonymous", False),
+]
+
+
+@pytest.mark.parametrize(("actor_key", "allowed"), REGION_DASHBOARD)
+def test_who_sees_a_region_s_dashboard(world: World, actor_key: str, allowed: bool) -> None:
+    actor = _actor(world, actor_key)
+    assert policy.can_view_region_dashboard(actor, world.municipality_a.pk) is allowed
+
+
 # --- Parents: the rules change with the young person's age on the day of access -----------------
 
 ON = datetime.date(2026, 6, 15)

@@ -1,5 +1,6 @@
 """The administrator keeps contracts and tariffs; allocations are read-only in the admin."""
 
+import datetime
 from collections.abc import Callable
 
 from django.test import Client as HttpClient
@@ -8,8 +9,10 @@ from django.urls import reverse
 from coachcare.accounts.models import User
 from coachcare.accounts.services import role_permissions_apply
 from coachcare.contracts.models import Contract
+from coachcare.municipalities.services import region_membership_add
 from tests.contracts.conftest import FIRST, Contracted
 from tests.contracts.factories import AllocationFactory
+from tests.municipalities.factories import RegionFactory
 
 Login = Callable[[User], HttpClient]
 
@@ -95,3 +98,29 @@ def test_allocations_are_read_only_in_the_admin(contracted: Contracted, login: L
     assert contracted.world.own.bsn not in change.content.decode()
     assert http.get(reverse("admin:contracts_allocation_add")).status_code == 403
     assert http.post(reverse("admin:contracts_allocation_change", args=[allocation.pk]), {}).status_code == 403
+
+
+def test_administrator_makes_a_regional_contract_and_every_member_gets_its_part(
+    contracted: Contracted, login: Login
+) -> None:
+    world = contracted.world
+    beheerder = world.beheerder
+    role_permissions_apply(user=beheerder)
+    http = login(beheerder)
+    contracted.contract.products.all().delete()
+    Contract.objects.filter(pk=contracted.contract.pk).delete()
+    region = RegionFactory.create(name="Regio Midden", lead_municipality=world.municipality_a)
+    for municipality in (world.municipality_a, world.municipality_b):
+        region_membership_add(region=region, municipality=municipality, valid_from=datetime.date(2025, 1, 1))
+
+    both = http.post(reverse("admin:contracts_contract_add"), _contract_post(contracted, region=str(region.pk)))
+    assert both.status_code == 200  # a municipality and a region: refused
+    response = http.post(
+        reverse("admin:contracts_contract_add"), _contract_post(contracted, municipality="", region=str(region.pk))
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    regional = Contract.objects.get(region=region)
+    assert regional.products.get().tariff_cents == 125_000
+    assert {part.municipality for part in regional.parts.all()} == {world.municipality_a, world.municipality_b}
+    assert http.get(reverse("admin:municipalities_region_change", args=[region.pk])).status_code == 200

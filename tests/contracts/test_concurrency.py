@@ -39,7 +39,7 @@ def _remove(allocation: Allocation) -> None:
     User.objects.filter(pk=requester.pk).delete()
     Team.objects.filter(pk__in=[team.pk for team in teams]).delete()
     Provider.objects.filter(pk__in=[contract.provider_id, *(team.provider_id for team in teams)]).delete()
-    Municipality.objects.filter(pk=contract.municipality_id).delete()
+    Municipality.objects.filter(pk=contract.municipality_id or 0).delete()
 
 
 @pytest.fixture

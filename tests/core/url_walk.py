@@ -49,6 +49,7 @@ from coachcare.measures.models import QuestionnaireResponse
 from coachcare.messaging import services as messaging_services
 from coachcare.messaging.models import Attachment, Thread
 from coachcare.method.models import Assignment
+from coachcare.municipalities.services import region_membership_add
 from coachcare.privacy import services as privacy_services
 from coachcare.privacy.models import DestructionRequest
 from coachcare.safeguarding import services as safeguarding_services
@@ -59,6 +60,7 @@ from tests.accounts.factories import UserFactory
 from tests.api.conftest import make_response
 from tests.coaching.conftest import start_first_module
 from tests.conftest import World, log_in
+from tests.municipalities.factories import RegionFactory
 from tests.trajectories.ratings import evaluate
 
 AP = AccessPoint(channel="web", address="127.0.0.1")
@@ -264,6 +266,10 @@ def build_walk_data(world: World) -> WalkData:
         period_end=datetime.date(2025, 1, 31),
         status=DeclarationStatus.SUBMITTED,
     )
+    # a jeugdregio led by municipality A, so its staff open the region's dashboard with figures
+    region = RegionFactory.create(name="Regio Wandeling", lead_municipality=world.municipality_a)
+    for municipality in (world.municipality_a, world.municipality_b):
+        region_membership_add(region=region, municipality=municipality, valid_from=datetime.date(2024, 1, 1))
     destruction_request = privacy_services.destruction_request_create(
         actor=world.jongere_other, client=world.other_team, access_point=AP
     )

@@ -59,6 +59,7 @@ def _jw301_for(allocation: Allocation, **fields: object) -> bytes:
     }
     item.update(fields)
     message = samples.allocation()
+    assert allocation.contract.municipality is not None
     message = dataclasses.replace(
         message,
         header=header_for(

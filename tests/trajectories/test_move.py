@@ -40,7 +40,6 @@ def moving(contracted: World) -> World:
     contract = contract_services.contract_create(
         municipality=world.municipality_b,
         provider=world.provider,
-        funding_model="per_module",
         valid_from=today() - datetime.timedelta(days=365),
     )
     for code in MODULES:
@@ -150,7 +149,8 @@ def test_a_move_ends_at_the_old_municipality_requests_at_the_new_one_and_keeps_t
     new_run.refresh_from_db()
     assert new_run.allocation_id == request.pk
     care_events_sync()
-    assert CareStart.objects.get(module_run=new_run).allocation.contract.municipality == world.municipality_b
+    started = CareStart.objects.get(module_run=new_run).allocation
+    assert started is not None and started.contract.municipality == world.municipality_b
 
 
 def test_the_old_municipality_keeps_only_its_own_period(moving: World) -> None:

@@ -52,11 +52,7 @@ def test_a_merger_moves_residents_trajectories_contracts_and_open_allocations(co
     old_contract.refresh_from_db()
     assert old_contract.valid_to == today() - DAY
     successor = Contract.objects.get(municipality=new)
-    assert (successor.valid_from, successor.mandate, successor.funding_model) == (
-        today(),
-        old_contract.mandate,
-        old_contract.funding_model,
-    )
+    assert (successor.valid_from, successor.mandate) == (today(), old_contract.mandate)
     assert sorted(successor.products.values_list("module_code", "tariff_cents")) == sorted(
         old_contract.products.values_list("module_code", "tariff_cents")
     )

@@ -975,6 +975,13 @@ def can_see_municipality_dashboard(user: User, municipality_id: int | None = Non
     return municipality_id is None or municipality_id == user.municipality_id
 
 
+def can_view_region_dashboard(user: User, lead_municipality_id: int) -> bool:
+    """A jeugdregio's dashboard (its members side by side, small cells suppressed as on every
+    municipality dashboard): the policy and access staff of the region's lead municipality
+    (centrumgemeente), which contracts on the region's behalf."""
+    return can_see_municipality_dashboard(user, lead_municipality_id)
+
+
 def can_see_provider_dashboard(user: User) -> bool:
     """Team leads see their team's figures; the administrator sees the whole provider side."""
     if not (user.is_authenticated and user.is_active):

@@ -44,7 +44,18 @@ logger = logging.getLogger(__name__)
 #: second factors (reset a lost phone), and look at (never change) clients, the method and the log.
 ADMINISTRATOR_PERMISSIONS = {
     "accounts": ["add_user", "change_user", "view_user"],
-    "municipalities": ["add_municipality", "change_municipality", "view_municipality"],
+    "municipalities": [
+        "add_municipality",
+        "change_municipality",
+        "view_municipality",
+        # the jeugdregio's and who belongs to them when (contracts.md)
+        "add_region",
+        "change_region",
+        "view_region",
+        "add_regionmembership",
+        "change_regionmembership",
+        "view_regionmembership",
+    ],
     "providers": ["add_provider", "change_provider", "view_provider", "add_team", "change_team", "view_team"],
     # Looking only: a second factor is reset through an approved UserChangeRequest (four-eyes).
     "otp_totp": ["view_totpdevice"],

@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from coachcare.audit.admin_mixins import AccessLoggedAdminMixin
 from coachcare.contracts import services
@@ -31,6 +32,7 @@ class ContractForm(forms.ModelForm[Contract]):
         model = Contract
         fields = (
             "municipality",
+            "region",
             "provider",
             "mandate",
             "allocation_system",
@@ -49,11 +51,34 @@ class ContractForm(forms.ModelForm[Contract]):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        if cleaned.get("region") is not None:
+            return self._clean_regional(cleaned)
         required = ("municipality", "provider", "valid_from")
         if all(cleaned.get(name) is not None for name in required):
             try:
                 services.contract_check(
                     municipality=cleaned["municipality"],
+                    provider=cleaned["provider"],
+                    mandate=bool(cleaned.get("mandate")),
+                    valid_from=cleaned["valid_from"],
+                    valid_to=cleaned.get("valid_to"),
+                    yearly_budget_cents=cleaned.get("yearly_budget_cents"),
+                    exclude_pk=self.instance.pk,
+                )
+            except ValidationError as error:
+                for field, messages in error.message_dict.items():
+                    self.add_error(field if field in self.fields else None, messages)
+        return cleaned
+
+    def _clean_regional(self, cleaned: dict[str, Any]) -> dict[str, Any]:
+        """A regional contract (jeugdregio): made by the region, not by one municipality."""
+        if cleaned.get("municipality") is not None:
+            self.add_error("municipality", _("A contract is made by one municipality or by one region."))
+        required = ("region", "provider", "valid_from")
+        if all(cleaned.get(name) is not None for name in required):
+            try:
+                services.regional_contract_check(
+                    region=cleaned["region"],
                     provider=cleaned["provider"],
                     mandate=bool(cleaned.get("mandate")),
                     valid_from=cleaned["valid_from"],
@@ -126,11 +151,17 @@ class LumpSumInstalmentInline(admin.TabularInline[LumpSumInstalment, Contract]):
 @admin.register(Contract)
 class ContractAdmin(admin.ModelAdmin[Contract]):
     form = ContractForm
-    list_display = ("municipality", "provider", "mandate", "valid_from", "valid_to")
+    list_display = ("municipality", "region", "provider", "mandate", "valid_from", "valid_to")
     list_filter = ("products__funding_model", "mandate", "allocation_system", "municipality")
-    list_select_related = ("municipality", "provider")
-    search_fields = ("municipality__name", "provider__name")
+    list_select_related = ("municipality", "region", "provider")
+    search_fields = ("municipality__name", "region__name", "provider__name")
     inlines = [ContractProductInline, ContractBudgetYearInline, LumpSumInstalmentInline]
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """A regional contract gives every member of the region its part (``regional_contract_parts_sync``)."""
+        super().save_related(request, form, formsets, change)
+        if form.instance.region_id is not None:
+            services.regional_contract_parts_sync(contract=form.instance)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -1,8 +1,10 @@
 """The money: what a municipality buys from a provider (contract, products, tariffs) and grants.
 
-- ``Contract``: one municipality, one provider, a period and an optional yearly budget. A
-  municipality–provider pair has at most one contract valid on any date (checked in
-  ``coachcare.contracts.services.contract_check``).
+- ``Contract``: one municipality, one provider, a period and an optional yearly
+  budget. A municipality–provider pair has at most one contract valid on any date (checked in
+  ``coachcare.contracts.services.contract_check``). A regional contract is made by a region
+  (jeugdregio) instead: one tariff list for its members, each of which takes part through its own
+  contract row (``part_of``) with a budget share per year (``RegionalBudgetShare``).
 - ``ContractProduct``: a module of the method catalogue (by its code) bought under a contract, with
   its funding model (outputgericht, inspanningsgericht, taakgericht), its iJw product (category,
   code, unit, frequency) and tariff in cents.
@@ -62,11 +64,33 @@ class AllocationSystem(models.TextChoices):
 
 
 class Contract(models.Model):
+    #: Empty for a regional contract (``region``): the contract of a jeugdregio with one tariff list
+    #: for its members. Each member municipality takes part through a contract of its own with
+    #: ``part_of`` set, without products or a budget (its budget is its ``RegionalBudgetShare``).
     municipality = models.ForeignKey(
         "municipalities.Municipality",
         on_delete=models.PROTECT,
         related_name="contracts",
         verbose_name=_("municipality"),
+        null=True,
+        blank=True,
+    )
+    region = models.ForeignKey(
+        "municipalities.Region",
+        on_delete=models.PROTECT,
+        related_name="contracts",
+        verbose_name=_("youth care region"),
+        null=True,
+        blank=True,
+        help_text=_("A regional contract: made by the region instead of one municipality."),
+    )
+    part_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        related_name="parts",
+        verbose_name=_("part of the regional contract"),
+        null=True,
+        blank=True,
     )
     provider = models.ForeignKey(
         "providers.Provider", on_delete=models.PROTECT, related_name="contracts", verbose_name=_("provider")
@@ -116,7 +140,18 @@ class Contract(models.Model):
                 violation_error_message=_("The end date cannot be before the start date."),
             ),
             models.CheckConstraint(
-                condition=Q(mandate=False) | Q(yearly_budget_cents__isnull=False),
+                condition=Q(municipality__isnull=False, region__isnull=True)
+                | Q(municipality__isnull=True, region__isnull=False),
+                name="contract_municipality_xor_region",
+                violation_error_message=_("A contract is made by one municipality or by one region."),
+            ),
+            models.CheckConstraint(
+                condition=Q(part_of__isnull=True) | Q(municipality__isnull=False),
+                name="contract_part_is_municipal",
+                violation_error_message=_("Only a municipality's contract is part of a regional contract."),
+            ),
+            models.CheckConstraint(
+                condition=Q(mandate=False) | Q(yearly_budget_cents__isnull=False) | Q(part_of__isnull=False),
                 name="contract_mandate_has_budget",
                 violation_error_message=_("A mandate only works within a yearly budget: fill in the budget."),
             ),
@@ -124,7 +159,41 @@ class Contract(models.Model):
         indexes = [models.Index(fields=["municipality", "provider", "valid_from"], name="contract_pair_idx")]
 
     def __str__(self) -> str:
-        return f"{self.municipality.name} – {self.provider.name} ({self.valid_from:%Y-%m-%d})"
+        party = self.municipality or self.region
+        return f"{party.name if party else '?'} – {self.provider.name} ({self.valid_from:%Y-%m-%d})"
+
+
+class RegionalBudgetShare(models.Model):
+    """A member municipality's share of a regional contract's yearly budget in one year: an amount
+    or a percentage. The shares of a year add up to the budget (``contracts.services.regional_budget_shares_set``);
+    a member's allocations are checked against its share."""
+
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, related_name="budget_shares", verbose_name=_("regional contract")
+    )
+    municipality = models.ForeignKey(
+        "municipalities.Municipality", on_delete=models.PROTECT, related_name="+", verbose_name=_("municipality")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    amount_cents = models.PositiveBigIntegerField(_("amount (cents)"), null=True, blank=True)
+    percentage = models.DecimalField(_("percentage"), max_digits=5, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        ordering = ["contract", "year", "municipality__name"]
+        verbose_name = _("budget share")
+        verbose_name_plural = _("budget shares")
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "municipality", "year"], name="budget_share_unique"),
+            models.CheckConstraint(
+                condition=Q(amount_cents__isnull=False, percentage__isnull=True)
+                | Q(amount_cents__isnull=True, percentage__isnull=False),
+                name="budget_share_amount_xor_percentage",
+                violation_error_message=_("Give an amount or a percentage, not both."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id} {self.year}"
 
 
 class ContractProduct(models.Model):

@@ -6,6 +6,8 @@ status, dates and amounts): never the BSN, never anything said or written in car
 
 import dataclasses
 import datetime
+from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -29,6 +31,7 @@ from coachcare.contracts.models import (
     FundingModel,
     InstalmentStatus,
     LumpSumInstalment,
+    RegionalBudgetShare,
 )
 from coachcare.method.models import Module
 from coachcare.municipalities.models import Municipality
@@ -69,10 +72,25 @@ def contract_year_budget_cents(*, contract: Contract, year: int) -> int | None:
 
 
 def contract_remaining_cents(*, contract: Contract, year: int) -> int | None:
-    """What is left of the year's budget in ``year``; ``None`` when the contract has no budget cap."""
+    """What is left of the year's budget in ``year`` (its planned path, else the yearly budget);
+    ``None`` when the contract has no budget cap.
+
+    A member's part of a regional contract has its budget share of the year; without a share for
+    that year, what is left of the regional budget for the whole region. A regional contract
+    itself: its budget less what its parts granted.
+    """
+    if contract.part_of_id is not None:
+        regional = Contract.objects.get(pk=contract.part_of_id)
+        assert contract.municipality_id is not None  # a part is a municipality's (contract_part_is_municipal)
+        share = regional_budget_shares(contract=regional, year=year).get(contract.municipality_id)
+        if share is not None:
+            return share - contract_granted_cents(contract=contract, year=year)
+        contract = regional
     budget = contract_year_budget_cents(contract=contract, year=year)
     if budget is None:
         return None
+    if contract.region_id is not None:
+        return budget - _granted(Allocation.objects.filter(contract__part_of=contract), year=year)
     return budget - contract_granted_cents(contract=contract, year=year)
 
 
@@ -82,7 +100,9 @@ def task_funded_product(*, client: Client, module_code: str, on: datetime.date) 
     contract = contract_valid_for(municipality=client.municipality, provider=client.provider, on=on)
     if contract is None:
         return None
-    return contract.products.filter(module_code=module_code, funding_model=FundingModel.TASK).first()
+    return (
+        contract_tariff_list(contract=contract).filter(module_code=module_code, funding_model=FundingModel.TASK).first()
+    )
 
 
 def contract_product_for(*, client: Client, module_code: str, on: datetime.date) -> ContractProduct | None:
@@ -90,7 +110,58 @@ def contract_product_for(*, client: Client, module_code: str, on: datetime.date)
     contract = contract_valid_for(municipality=client.municipality, provider=client.provider, on=on)
     if contract is None:
         return None
-    return contract.products.filter(module_code=module_code).first()
+    return contract_tariff_list(contract=contract).filter(module_code=module_code).first()
+
+
+def _granted(allocations: QuerySet[Allocation], *, year: int) -> int:
+    total = allocations.filter(status__in=GRANTED_STATUSES, start_date__year=year).aggregate(total=Sum("budget_cents"))[
+        "total"
+    ]
+    return int(total or 0)
+
+
+def contract_tariff_list(*, contract: Contract) -> QuerySet[ContractProduct]:
+    """The products (tariff list) under which ``contract`` grants: its own, or, for a member's part
+    of a regional contract, the regional contract's one list."""
+    return ContractProduct.objects.filter(contract_id=contract.part_of_id or contract.pk)
+
+
+def shares_in_cents(
+    *, budget_cents: int | None, shares: Mapping[int, tuple[int | None, Decimal | None]]
+) -> dict[int, int]:
+    """Budget shares (per municipality id: amount in cents or percentage) in cents. Percentages of
+    the budget are rounded down and the cents left over go to the largest remainders, so that
+    shares adding up to 100% add up to the budget to the cent (no budget: percentages count 0)."""
+    result: dict[int, int] = {}
+    remainders: list[tuple[Decimal, int]] = []
+    for municipality_id, (amount, percentage) in shares.items():
+        if amount is not None:
+            result[municipality_id] = amount
+        elif percentage is not None and budget_cents is not None:
+            exact = Decimal(budget_cents) * percentage / 100
+            result[municipality_id] = int(exact)
+            remainders.append((exact - int(exact), municipality_id))
+        else:
+            result[municipality_id] = 0
+    if budget_cents is not None and remainders:
+        percent_total = sum((shares[m][1] or Decimal(0)) for _r, m in remainders)
+        target = int(Decimal(budget_cents) * percent_total / 100 + Decimal("0.5"))
+        left = target - sum(result[m] for _r, m in remainders)
+        for _remainder, municipality_id in sorted(remainders, key=lambda item: (-item[0], item[1]))[: max(left, 0)]:
+            result[municipality_id] += 1
+    return result
+
+
+def regional_budget_shares(*, contract: Contract, year: int) -> dict[int, int]:
+    """Per member municipality id its share in cents of the regional contract's budget in ``year``
+    (one query; empty when no shares were set for that year)."""
+    rows = RegionalBudgetShare.objects.filter(contract=contract, year=year).values_list(
+        "municipality_id", "amount_cents", "percentage"
+    )
+    return shares_in_cents(
+        budget_cents=contract.yearly_budget_cents,
+        shares={municipality_id: (amount, percentage) for municipality_id, amount, percentage in rows},
+    )
 
 
 def allocation_covering(*, client: Client, module_code: str, on: datetime.date) -> Allocation | None:

@@ -6,10 +6,12 @@ allocation), TR332 (unique allocation number).
 """
 
 import datetime
+from collections.abc import Mapping
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,13 +36,20 @@ from coachcare.contracts.models import (
     InstalmentStatus,
     LumpSumInstalment,
     NumberSequence,
+    RegionalBudgetShare,
 )
 from coachcare.contracts.money import format_euros
-from coachcare.contracts.selectors import contract_remaining_cents, contract_valid_for, contract_year_budget_cents
+from coachcare.contracts.selectors import (
+    contract_remaining_cents,
+    contract_tariff_list,
+    contract_valid_for,
+    contract_year_budget_cents,
+    shares_in_cents,
+)
 from coachcare.core.dates import add_months, today
 from coachcare.method import selectors as method_selectors
 from coachcare.method.codes import PRODUCT_CATEGORIES, Unit
-from coachcare.municipalities.models import Municipality
+from coachcare.municipalities.models import Municipality, Region, RegionMembership
 from coachcare.providers.models import Provider
 
 #: A mandate allocation runs from today for this many months (or until the contract ends).
@@ -191,6 +200,10 @@ def contract_product_add(
     )
     if volume_per_module < 1:
         raise ValidationError({"volume_per_module": [_("The volume must be at least 1.")]})
+    if contract.part_of_id is not None:
+        raise ValidationError(
+            {"module_code": [_("A municipality's part of a regional contract uses the regional tariff list.")]}
+        )
     if contract.products.filter(module_code=module_code).exists():
         raise ValidationError({"module_code": [_("This contract already includes this module.")]})
     return ContractProduct.objects.create(
@@ -209,6 +222,223 @@ def contract_product_add(
 def _contract_lock(contract: Contract) -> Contract:
     """Lock the contract row: grants under one contract are checked against its budget one at a time."""
     return Contract.objects.select_for_update().get(pk=contract.pk)
+
+
+# --- regional contracts (jeugdregio) -----------------------------------------------------------
+
+
+def regional_contract_check(
+    *,
+    region: Region,
+    provider: Provider,
+    mandate: bool,
+    valid_from: datetime.date,
+    valid_to: datetime.date | None,
+    yearly_budget_cents: int | None,
+    exclude_pk: int | None = None,
+) -> None:
+    """Raise a ``ValidationError`` (per field) unless the regional contract can be saved like this.
+
+    As ``contract_check``: a region–provider pair has at most one contract valid on any date, and a
+    member municipality cannot also have a contract of its own with the provider in that period.
+    """
+    errors: dict[str, list[str]] = {}
+    if valid_to is not None and valid_to < valid_from:
+        errors.setdefault("valid_to", []).append(_("The end date cannot be before the start date."))
+    if mandate and yearly_budget_cents is None:
+        errors.setdefault("yearly_budget_cents", []).append(
+            _("A mandate only works within a yearly budget: fill in the budget.")
+        )
+    others = Contract.objects.filter(region=region, provider=provider)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    if any(
+        _periods_overlap(valid_from, valid_to, o.valid_from, o.valid_to) for o in others.only("valid_from", "valid_to")
+    ):
+        errors.setdefault("valid_from", []).append(
+            _("This region already has a contract with this provider in this period: contract periods cannot overlap.")
+        )
+    for membership, start, end in _member_periods(region=region, valid_from=valid_from, valid_to=valid_to):
+        own = Contract.objects.filter(municipality=membership.municipality, provider=provider)
+        if exclude_pk is not None:
+            own = own.exclude(part_of_id=exclude_pk)
+        if any(_periods_overlap(start, end, o.valid_from, o.valid_to) for o in own.only("valid_from", "valid_to")):
+            errors.setdefault("valid_from", []).append(
+                _("Member %(municipality)s already has a contract with this provider in this period.")
+                % {"municipality": membership.municipality.name}
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
+def _member_periods(
+    *, region: Region, valid_from: datetime.date, valid_to: datetime.date | None
+) -> list[tuple[RegionMembership, datetime.date, datetime.date | None]]:
+    """Per membership of ``region`` overlapping the contract period: the overlap (from, until)."""
+    result = []
+    for membership in region.memberships.select_related("municipality").order_by("valid_from", "id"):
+        if not _periods_overlap(valid_from, valid_to, membership.valid_from, membership.valid_to):
+            continue
+        start = max(valid_from, membership.valid_from)
+        ends = [end for end in (valid_to, membership.valid_to) if end is not None]
+        result.append((membership, start, min(ends) if ends else None))
+    return result
+
+
+@transaction.atomic
+def regional_contract_create(
+    *,
+    region: Region,
+    provider: Provider,
+    valid_from: datetime.date,
+    valid_to: datetime.date | None = None,
+    mandate: bool = False,
+    yearly_budget_cents: int | None = None,
+) -> Contract:
+    """A contract of a region (jeugdregio) with a provider: one tariff list (add products to it with
+    ``contract_product_add``) for every member, each of which takes part through its own part
+    (``regional_contract_parts_sync``): allocations, iJw messages and declarations stay the member
+    municipality's, under its own code."""
+    regional_contract_check(
+        region=region,
+        provider=provider,
+        mandate=mandate,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        yearly_budget_cents=yearly_budget_cents,
+    )
+    contract = Contract.objects.create(
+        region=region,
+        provider=provider,
+        mandate=mandate,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        yearly_budget_cents=yearly_budget_cents,
+    )
+    regional_contract_parts_sync(contract=contract)
+    return contract
+
+
+@transaction.atomic
+def regional_contract_parts_sync(*, contract: Contract) -> list[Contract]:
+    """Give every member of the region a part of the regional contract for the days it is a member
+    within the contract's period (new members get one; a part follows a changed period). Refused when
+    a member has a contract of its own with the provider in that period."""
+    if contract.region_id is None or contract.region is None:
+        raise ValidationError(_("This is not a regional contract."))
+    parts = []
+    existing = {(part.municipality_id, part.valid_from): part for part in contract.parts.all()}
+    kept: set[int] = set()
+    for membership, start, end in _member_periods(
+        region=contract.region, valid_from=contract.valid_from, valid_to=contract.valid_to
+    ):
+        municipality = membership.municipality
+        Municipality.objects.select_for_update().filter(pk=municipality.pk).first()
+        part = existing.get((municipality.pk, start)) or next(
+            (p for p in existing.values() if p.municipality_id == municipality.pk and p.pk not in kept), None
+        )
+        others = Contract.objects.filter(municipality=municipality, provider_id=contract.provider_id)
+        if part is not None:
+            others = others.exclude(pk=part.pk)
+        for other in others.only("valid_from", "valid_to"):
+            if _periods_overlap(start, end, other.valid_from, other.valid_to):
+                raise ValidationError(
+                    {
+                        "valid_from": [
+                            _("Member %(municipality)s already has a contract with this provider in this period.")
+                            % {"municipality": municipality.name}
+                        ]
+                    }
+                )
+        fields = {
+            "mandate": contract.mandate,
+            "valid_from": start,
+            "valid_to": end,
+            "yearly_budget_cents": None,
+        }
+        if part is None:
+            part = Contract.objects.create(
+                municipality=municipality, provider_id=contract.provider_id, part_of=contract, **fields
+            )
+        else:
+            Contract.objects.filter(pk=part.pk).update(**fields)
+            part.refresh_from_db()
+        kept.add(part.pk)
+        parts.append(part)
+    return parts
+
+
+#: A share as given: an amount in cents or a percentage of the regional yearly budget.
+Share = tuple[int | None, Decimal | None]
+
+
+@transaction.atomic
+def regional_budget_shares_set(*, contract: Contract, year: int, shares: Mapping[Municipality, Share]) -> None:
+    """Set the members' shares of the regional contract's budget in ``year`` (replacing that year's).
+
+    Every municipality that takes part in the contract in ``year`` gets a share and nobody else;
+    each share is an amount or a percentage; together they add up to the yearly budget (to the
+    cent; percentages of the budget are rounded as ``contracts.selectors.shares_in_cents`` does).
+    """
+    if contract.region_id is None:
+        raise ValidationError(_("Budget shares belong to a regional contract."))
+    if contract.yearly_budget_cents is None:
+        raise ValidationError({"yearly_budget_cents": [_("Budget shares need the regional contract's yearly budget.")]})
+    contract = _contract_lock(contract)
+    first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    members = {
+        m.pk: m
+        for m in Municipality.objects.filter(
+            pk__in=contract.parts.filter(valid_from__lte=last)
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=first))
+            .values("municipality_id")
+        )
+    }
+    errors: list[str] = []
+    given = {municipality.pk: share for municipality, share in shares.items()}
+    for municipality_id, municipality in members.items():
+        if municipality_id not in given:
+            errors.append(
+                _("%(municipality)s has no share in %(year)s.") % {"municipality": municipality.name, "year": year}
+            )
+    for municipality in shares:
+        if municipality.pk not in members:
+            errors.append(
+                _("%(municipality)s does not take part in this regional contract in %(year)s.")
+                % {"municipality": municipality.name, "year": year}
+            )
+    for municipality, (amount, percentage) in shares.items():
+        if (amount is None) == (percentage is None):
+            errors.append(
+                _("Give %(municipality)s an amount or a percentage, not both.") % {"municipality": municipality.name}
+            )
+        elif percentage is not None and not Decimal(0) <= percentage <= Decimal(100):
+            errors.append(
+                _("The percentage of %(municipality)s lies between 0 and 100.") % {"municipality": municipality.name}
+            )
+    if not errors:
+        assert contract.yearly_budget_cents is not None  # checked above, before the lock
+        total = sum(shares_in_cents(budget_cents=contract.yearly_budget_cents, shares=given).values())
+        if total != contract.yearly_budget_cents:
+            errors.append(
+                _("The shares add up to %(total)s, the yearly budget is %(budget)s: they must be equal.")
+                % {"total": format_euros(total), "budget": format_euros(contract.yearly_budget_cents)}
+            )
+    if errors:
+        raise ValidationError(errors)
+    RegionalBudgetShare.objects.filter(contract=contract, year=year).delete()
+    RegionalBudgetShare.objects.bulk_create(
+        [
+            RegionalBudgetShare(
+                contract=contract,
+                municipality_id=municipality_id,
+                year=year,
+                amount_cents=amount,
+                percentage=percentage,
+            )
+            for municipality_id, (amount, percentage) in given.items()
+        ]
+    )
 
 
 # --- allocations -----------------------------------------------------------------------------
@@ -270,7 +500,7 @@ def allocation_request(*, actor: User, client: Client, module_code: str, access_
             % {"municipality": client.municipality.name, "provider": client.provider.name, "date": on.isoformat()},
             code="no_contract",
         )
-    product = contract.products.filter(module_code=module_code).first()
+    product = contract_tariff_list(contract=contract).filter(module_code=module_code).first()
     if product is None:
         raise ValidationError(
             _("The contract of %(municipality)s with %(provider)s does not include module %(code)s.")

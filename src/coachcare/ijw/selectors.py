@@ -225,7 +225,9 @@ def _rows(changes: list[AllocationChangeRequest]) -> list[ChangeRequestRow]:
     keys = {str(change.public_id) for change in changes}
     messages = OutgoingMessage.objects.filter(
         berichtcode=BERICHTCODES["JW317"],
-        municipality_code__in={change.allocation.contract.municipality.code for change in changes},
+        municipality_code__in={
+            municipality.code for change in changes if (municipality := change.allocation.contract.municipality)
+        },
         period__in={local_date(change.requested_at).strftime("%Y-%m") for change in changes},
     ).order_by("-created_at", "-id")
     sent: dict[str, list[OutgoingMessage]] = {}

@@ -324,6 +324,8 @@ def _parties_violations(message: Message) -> list[Violation]:
     match message:
         case Allocation():
             for item, allocation in zip(message.items, _allocations_matched(message), strict=True):
+                # an allocation is always under a municipality's contract (never a regional one itself)
+                assert allocation.contract.municipality is not None
                 pair: tuple[str, str | None] = (
                     allocation.contract.municipality.code,
                     allocation.contract.provider.agb_code,
@@ -714,6 +716,7 @@ def change_request_message_build(*, change: AllocationChangeRequest) -> ChangeRe
         eenheid=allocation.product.unit,
         frequentie=allocation.product.frequency,
     )
+    assert allocation.contract.municipality is not None  # a municipality's contract, never a regional one itself
     return ChangeRequest(
         header=_placeholder_header("JW317", allocation.contract.provider.agb_code, allocation.contract.municipality),
         client=_client_block(allocation.client),

@@ -39,7 +39,8 @@ from coachcare.monitoring.models import (
     ReviewAction,
     TrajectoryOutcome,
 )
-from coachcare.municipalities.models import Municipality
+from coachcare.municipalities import selectors as municipality_selectors
+from coachcare.municipalities.models import Municipality, Region
 from coachcare.trajectories.models import EndReason, ModuleRun
 
 
@@ -336,6 +337,17 @@ def whole_quarters(scope: Scope) -> Scope:
 GATE_KEYS = ("decided", "advice_stop", "advice_continue", "advice_step_up", "deviated")
 
 
+def counts_of(*parts: dict[str, Any]) -> dict[str, Any]:
+    """The counts of one column (a quarter or the period) from its outcome, gate and waiting rows,
+    as ``tables_protect`` takes them (medians become the number they are taken over)."""
+    merged = dict.fromkeys((*ind.ADDITIVE_KEYS, *GATE_KEYS, *ind.WAITING_KEYS, "wc_n_days", "wm_n_days"), 0)
+    for part in parts:
+        merged.update({key: value for key, value in part.items() if key in merged})
+        if "wc_days" in part:  # the number a median is taken over
+            merged["wc_n_days"], merged["wm_n_days"] = len(part["wc_days"]), len(part["wm_days"])
+    return merged
+
+
 def figures_build(
     *,
     scope: Scope,
@@ -370,16 +382,7 @@ def figures_build(
 
     protection = None
     if suppress:
-        zero = dict.fromkeys((*ind.ADDITIVE_KEYS, *GATE_KEYS, *ind.WAITING_KEYS, "wc_n_days", "wm_n_days"), 0)
-
-        def counts(*parts: dict[str, Any]) -> dict[str, Any]:
-            merged = dict(zero)
-            for part in parts:
-                merged.update({key: value for key, value in part.items() if key in zero})
-                if "wc_days" in part:  # the number a median is taken over
-                    merged["wc_n_days"], merged["wm_n_days"] = len(part["wc_days"]), len(part["wm_days"])
-            return merged
-
+        counts = counts_of
         protection = tables_protect(
             quarter_rows=[
                 counts(outcome_by_quarter.get(q, {}), gate_by_quarter.get(q, {}), waiting_by_quarter.get(q, {}))
@@ -439,6 +442,160 @@ def figures_build(
             (str(EndReason(code).label) if code else "–", count(f"er_{code}")) for code in ind.END_REASON_CODES
         ],
         total_row=outcome_total,
+    )
+
+
+# --- the region's dashboard (jeugdregio) ------------------------------------------------------------
+
+#: The region total's column in ``region_tables_protect`` (the members' columns are their ids).
+REGION = "R"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RegionRow:
+    indicator: ind.Indicator
+    cells: list[Cell]  # one per member, in the order of ``RegionFigures.members``
+    total: Cell  # the region
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RegionFigures:
+    region: Region
+    scope: Scope
+    members: list[Municipality]
+    outcomes: list[RegionRow]
+    gates: list[RegionRow]
+    waiting: list[RegionRow]
+
+    def row(self, code: str) -> RegionRow:
+        return next(r for r in (*self.outcomes, *self.gates, *self.waiting) if r.indicator.code == code)
+
+
+def region_tables_protect(
+    *, members: dict[int, dict[str, Any]], own: dict[int, suppression.Protection]
+) -> suppression.Protection:
+    """Suppression of the region table: per member its counts over the period, and the region total.
+
+    Each member's column shows exactly what the member's own dashboard shows for the period (its
+    protection ``own``, over its quarters: a cell hidden there is hidden here, a cell shown there
+    is shown here), so the table adds one column only: the region total, the sum of the members. Its
+    cells are hidden first wherever a relation (the total is the sum of the members; the complements
+    inside a column) would give a hidden member cell away. Should a member cell still have to go,
+    a region cell is shown only where every member's cell of it is shown (the region column then
+    adds nothing to the members' own dashboards)."""
+    rows: dict[int | str, dict[str, Any]] = {column: dict(row) for column, row in members.items()}
+    names = set().union(*(row.keys() for row in rows.values())) if rows else set()
+    rows[REGION] = {name: sum(int(row.get(name, 0) or 0) for row in members.values()) for name in names}
+    relations: list[suppression.Relation] = []
+    for column, row in rows.items():
+        relations += _relations_of(column, row)
+    values: dict[suppression.Key, int] = {
+        (name, column): int(value or 0) for column, row in rows.items() for name, value in row.items()
+    }
+    all_names = {str(key[0]) for key in values}  # type: ignore[index]
+    for name in all_names:
+        relations.append(suppression.Relation((name, REGION), tuple((name, column) for column in members)))
+    published: set[suppression.Key] = set()
+    forced: set[suppression.Key] = set()
+    member_cells: set[suppression.Key] = set()
+    for column, protection in own.items():
+        for cell in protection.published:
+            assert isinstance(cell, tuple)
+            if cell[1] == TOTAL:
+                key = (cell[0], column)
+                published.add(key)
+                member_cells.add(key)
+                if cell in protection.hidden:
+                    forced.add(key)
+    for numerator, denominator in COUNTS_OF.values():
+        published.add((denominator, REGION))
+        if numerator is not None:
+            published.add((numerator, REGION))
+            top, bottom = values.get((numerator, REGION), 0), values.get((denominator, REGION), 0)
+            if (
+                numerator != denominator
+                and top > 0
+                and (bottom < suppression.RATE_DENOMINATOR_BELOW or bottom - top < suppression.RATE_NUMERATOR_BELOW)
+            ):
+                forced.add((numerator, REGION))
+    protection = suppression.protect(
+        values=values,
+        published=published,
+        relations=relations,
+        forced=forced,
+        keep=lambda cell: (cell in member_cells, cell[0] == "closed"),  # type: ignore[index]
+    )
+    if protection.hidden & member_cells - forced:
+        # a region cell is then shown only when every member's cell of it is shown: it adds nothing
+        hidden = set(forced)
+        for cell in published - member_cells:
+            assert isinstance(cell, tuple)
+            if any((cell[0], column) in forced or (cell[0], column) not in published for column in members):
+                hidden.add(cell)
+        protection = suppression.Protection(values=values, published=protection.published, hidden=frozenset(hidden))
+    return protection
+
+
+def region_figures_build(*, region: Region, scope: Scope, on: datetime.date | None = None) -> RegionFigures:
+    """The region's dashboard: per member municipality the indicators over the (whole quarters of
+    the) period, side by side, and the region total; the same suppression as every municipality's
+    own dashboard (``region_tables_protect``). Three grouped queries per member (as its own
+    dashboard) and one for the members: the count grows with the members, never with the
+    trajectories."""
+    scope = whole_quarters(dataclasses.replace(scope, municipality_id=None, provider_id=None, team_id=None))
+    quarters = _quarters(scope)
+    members = list(
+        municipality_selectors.region_members(region=region, date_from=scope.date_from, date_to=scope.date_to)
+    )
+    totals: dict[int, dict[str, Any]] = {}
+    own: dict[int, suppression.Protection] = {}
+    outcome_totals: dict[int | str, dict[str, Any]] = {}
+    gate_totals: dict[int | str, dict[str, Any]] = {}
+    waiting_totals: dict[int | str, dict[str, Any]] = {}
+    for member in members:
+        member_scope = dataclasses.replace(scope, municipality_id=member.pk)
+        outcome = {row["quarter"]: row for row in ind.outcome_rows(member_scope, on=on)}
+        gate = {row["quarter"]: row for row in ind.gate_rows(member_scope)}
+        waiting = {row["quarter"]: row for row in ind.waiting_rows(member_scope, on=on)}
+        outcome_totals[member.pk] = ind.total_row(outcome.values())
+        gate_totals[member.pk] = ind.total_row(gate.values())
+        waiting_totals[member.pk] = ind.waiting_total(waiting.values())
+        totals[member.pk] = counts_of(outcome_totals[member.pk], gate_totals[member.pk], waiting_totals[member.pk])
+        own[member.pk] = tables_protect(
+            quarter_rows=[counts_of(outcome.get(q, {}), gate.get(q, {}), waiting.get(q, {})) for q in quarters],
+            total=totals[member.pk],
+        )
+    outcome_totals[REGION] = ind.total_row(outcome_totals[m.pk] for m in members)
+    gate_totals[REGION] = ind.total_row(gate_totals[m.pk] for m in members)
+    waiting_totals[REGION] = ind.waiting_total(waiting_totals[m.pk] for m in members)
+    protection = region_tables_protect(members=totals, own=own)
+    columns: list[int | str] = [*(m.pk for m in members), REGION]
+    figures = {
+        column: {
+            **ind.figures_from(outcome_totals[column]),
+            **ind.gate_figures_from(gate_totals[column]),
+            **ind.waiting_figures_from(waiting_totals[column]),
+        }
+        for column in columns
+    }
+
+    def rows(codes: tuple[str, ...]) -> list[RegionRow]:
+        return [
+            RegionRow(
+                indicator=ind.BY_CODE[code],
+                cells=[cell_of(figures[m.pk][code], protection=protection, column=m.pk) for m in members],
+                total=cell_of(figures[REGION][code], protection=protection, column=REGION),
+            )
+            for code in codes
+        ]
+
+    return RegionFigures(
+        region=region,
+        scope=scope,
+        members=members,
+        outcomes=rows(ind.OUTCOME_CODES),
+        gates=rows(ind.GATE_CODES),
+        waiting=rows(ind.WAITING_CODES),
     )
 
 

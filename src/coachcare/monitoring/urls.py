@@ -9,6 +9,7 @@ urlpatterns = [
     path("municipality/report.<str:fmt>", views.evidence_report, name="evidence_report"),
     path("municipality/reference-cost/", views.reference_cost, name="reference_cost"),
     path("municipality/<str:code>/", views.municipality_dashboard, name="municipality_code"),
+    path("region/", views.region_dashboard, name="region"),
     path("provider/", views.provider_dashboard, name="provider"),
     path("annotations/<str:kind>/", views.annotation_add, name="annotation_add"),
     path("pilots/", views.pilots, name="pilots"),

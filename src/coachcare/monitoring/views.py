@@ -30,6 +30,7 @@ from coachcare.monitoring.forms import (
     ReferenceCostForm,
 )
 from coachcare.monitoring.models import ReviewAction
+from coachcare.municipalities import selectors as municipality_selectors
 from coachcare.municipalities.models import Municipality
 from coachcare.providers.models import Provider
 
@@ -130,7 +131,44 @@ def municipality_dashboard(request: HttpRequest, code: str | None = None) -> Htt
             "reference": reference,
             "annotation_form": AnnotationForm(initial={"period_from": scope.date_from, "period_to": scope.date_to}),
             "reference_form": ReferenceCostForm() if policy.can_set_reference_cost(actor, municipality.pk) else None,
+            "regions_led": [
+                r
+                for r in municipality_selectors.regions_led_by(municipality_id=municipality.pk)
+                if policy.can_view_region_dashboard(actor, r.lead_municipality_id)
+            ],
             "query": request.GET.urlencode(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def region_dashboard(request: HttpRequest) -> HttpResponse:
+    """The jeugdregio's dashboard: its member municipalities side by side and the region total, for
+    the staff of the region's lead municipality (``policy.can_view_region_dashboard``); with
+    ``?region=<number>`` when the municipality leads more than one region."""
+    actor = actor_of(request)
+    regions = (
+        list(municipality_selectors.regions_led_by(municipality_id=actor.municipality_id))
+        if actor.municipality_id is not None
+        else []
+    )
+    regions = [r for r in regions if policy.can_view_region_dashboard(actor, r.lead_municipality_id)]
+    if not regions:
+        return HttpResponseForbidden(_("Only the staff of a region's lead municipality see the region's dashboard."))
+    wanted = request.GET.get("region", "")
+    region = next((r for r in regions if str(r.public_id) == wanted), regions[0])
+    scope, form = _scope_from(request)
+    figures = selectors.region_figures_build(region=region, scope=scope)
+    return render(
+        request,
+        "monitoring/region.html",
+        {
+            "title": _("Outcomes in region %(name)s") % {"name": region.name},
+            "region": region,
+            "regions": regions,
+            "figures": figures,
+            "form": form,
         },
     )
 

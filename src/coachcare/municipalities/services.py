@@ -1,14 +1,16 @@
-"""Writes on municipalities: importing the CBS list."""
+"""Writes on municipalities: importing the CBS list; youth care regions (jeugdregio's) and their members."""
 
 import csv
 import dataclasses
+import datetime
 import io
 import re
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from coachcare.municipalities.models import Municipality
+from coachcare.municipalities.models import Municipality, Region, RegionMembership
 
 _CODE = re.compile(r"^(?:GM)?(\d{1,4})$", re.IGNORECASE)
 CODE_HEADERS = ("code", "gemeentecode", "cbs_code", "GemeentecodeGM")
@@ -85,3 +87,71 @@ def municipalities_import_csv(*, text: str) -> ImportResult:
                 unchanged += 1
         Municipality.objects.bulk_create(to_create)
     return ImportResult(created=created, updated=updated, unchanged=unchanged)
+
+
+# --- regions (jeugdregio's) ------------------------------------------------------------------------
+
+
+def region_create(*, name: str, lead_municipality: Municipality) -> Region:
+    """A new region; its members are added with ``region_membership_add`` (the lead is not a member
+    by itself: it joins like any other municipality)."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": [_("Give the region a name.")]})
+    if Region.objects.filter(name=name).exists():
+        raise ValidationError({"name": [_("There already is a region with this name.")]})
+    return Region.objects.create(name=name, lead_municipality=lead_municipality)
+
+
+def _overlap(
+    start_a: datetime.date, end_a: datetime.date | None, start_b: datetime.date, end_b: datetime.date | None
+) -> bool:
+    return (end_b is None or start_a <= end_b) and (end_a is None or start_b <= end_a)
+
+
+def region_membership_check(
+    *,
+    municipality: Municipality,
+    valid_from: datetime.date,
+    valid_to: datetime.date | None,
+    exclude_pk: int | None = None,
+) -> None:
+    """Raise a ``ValidationError`` (per field) unless ``municipality`` can belong to a region in this
+    period: a municipality belongs to at most one region on any date (also not twice to the same)."""
+    if valid_to is not None and valid_to < valid_from:
+        raise ValidationError({"valid_to": [_("The end date cannot be before the start date.")]})
+    others = RegionMembership.objects.filter(municipality=municipality).select_related("region")
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    for other in others:
+        if not _overlap(valid_from, valid_to, other.valid_from, other.valid_to):
+            continue
+        if other.valid_to is None:
+            message = _(
+                "%(municipality)s already belongs to region %(region)s from %(start)s without an end date: "
+                "a municipality belongs to one region at a time."
+            ) % {"municipality": municipality.name, "region": other.region.name, "start": other.valid_from.isoformat()}
+        else:
+            message = _(
+                "%(municipality)s already belongs to region %(region)s from %(start)s until %(end)s: "
+                "a municipality belongs to one region at a time."
+            ) % {
+                "municipality": municipality.name,
+                "region": other.region.name,
+                "start": other.valid_from.isoformat(),
+                "end": other.valid_to.isoformat(),
+            }
+        raise ValidationError({"valid_from": [message]})
+
+
+@transaction.atomic
+def region_membership_add(
+    *, region: Region, municipality: Municipality, valid_from: datetime.date, valid_to: datetime.date | None = None
+) -> RegionMembership:
+    """``municipality`` joins ``region`` for the period; refused when it overlaps another membership."""
+    # Lock the municipality row: two memberships of one municipality are never checked at once.
+    Municipality.objects.select_for_update().filter(pk=municipality.pk).first()
+    region_membership_check(municipality=municipality, valid_from=valid_from, valid_to=valid_to)
+    return RegionMembership.objects.create(
+        region=region, municipality=municipality, valid_from=valid_from, valid_to=valid_to
+    )
