@@ -340,8 +340,9 @@ def reference_figures_load(*, data: bytes) -> tuple[ReferenceFigureSet, bool]:
     url = _text(source, "url", problems, 500)
     if url and not url.startswith("https://"):
         problems.append(("url", "the address of the publication, starting with https://"))
-    year = source.get("year")
-    if isinstance(year, bool) or not isinstance(year, int) or not 1990 <= year <= timezone.now().year:
+    given = source.get("year")
+    year = given if isinstance(given, int) and not isinstance(given, bool) else 0
+    if not 1990 <= year <= timezone.now().year:
         problems.append(("year", "the year the figures are about, 1990 up to this year"))
     example = source.get("example", False)
     if not isinstance(example, bool):
