@@ -1,6 +1,7 @@
 """``seed_demo``'s history: two years of the demo municipality with real figures, loaded once."""
 
 import datetime
+from html import escape
 
 import pytest
 from django.core.management import call_command
@@ -8,10 +9,17 @@ from django.core.management import call_command
 from coachcare.accounts.models import User
 from coachcare.clients.models import Client
 from coachcare.core.dates import today
-from coachcare.demo.seed import DEMO_HISTORY_YOUTHS, DEMO_MUNICIPALITY_CODE, DEMO_PROVIDER_AGB
+from coachcare.demo.seed import (
+    DEMO_COMPARISON_SIZE,
+    DEMO_HISTORY_YOUTHS,
+    DEMO_MUNICIPALITY_CODE,
+    DEMO_PILOT_NAME,
+    DEMO_PROVIDER_AGB,
+    demo_comparison_csv,
+)
 from coachcare.monitoring import indicators as ind
-from coachcare.monitoring import selectors
-from coachcare.monitoring.models import TrajectoryOutcome
+from coachcare.monitoring import selectors, services
+from coachcare.monitoring.models import Pilot, TrajectoryOutcome
 from coachcare.municipalities.models import Municipality
 from coachcare.trajectories.models import Trajectory
 
@@ -90,3 +98,25 @@ def test_the_demo_municipality_has_two_years_of_real_figures() -> None:
         assert row.figure.low is not None and row.figure.high is not None, code
     closed = figures.row("closed").total.value
     assert closed is not None and closed >= 200
+
+    _the_demo_pilot_compares_with_real_intervals(utrecht=utrecht, date_from=date_from, date_to=date_to)
+
+
+def _the_demo_pilot_compares_with_real_intervals(
+    *, utrecht: Municipality, date_from: datetime.date, date_to: datetime.date
+) -> None:
+    """The demo pilot (issue 17.7): frozen at its start, a synthetic usual-care group, every outcome
+    shown with its 95% interval, and the pilot section in the report."""
+    pilot = Pilot.objects.get(municipality=utrecht, name=DEMO_PILOT_NAME)  # once, after two runs
+    assert pilot.started_at is not None and services.pilot_frozen_intact(pilot=pilot)
+    assert pilot.comparison_trajectories.count() == DEMO_COMPARISON_SIZE
+    assert demo_comparison_csv(on=today()) == demo_comparison_csv(on=today())  # deterministic
+    outcomes = selectors.pilot_outcomes(pilot=pilot)
+    assert [o.code for o in outcomes] == ["dropout", "duration", "cost"]
+    for outcome in outcomes:
+        assert outcome.comparable and outcome.shown, outcome.code  # no figure suppressed
+        assert outcome.low and outcome.high and outcome.n_pilot >= 200, outcome.code
+    assert any(not outcome.includes_zero for outcome in outcomes)  # a real difference
+    html = services.evidence_report_build(municipality=utrecht, date_from=date_from, date_to=date_to).html
+    assert escape(DEMO_PILOT_NAME) in html and "Vooraf vastgelegd" in html and pilot.definition_sha256 in html
+    assert "synthetisch" in html

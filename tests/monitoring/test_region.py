@@ -14,8 +14,9 @@ from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 
 from coachcare.accounts.models import User
+from coachcare.core import suppression
 from coachcare.monitoring import indicators as ind
-from coachcare.monitoring import selectors, suppression
+from coachcare.monitoring import selectors
 from coachcare.municipalities import services as municipality_services
 from coachcare.municipalities.models import Region
 from tests.conftest import World

@@ -643,3 +643,130 @@ def test_no_small_cell_can_be_reconstructed_from_random_small_municipalities(see
     }
     assert not leaks, f"seed {seed}: reconstructed {leaks}"
     assert published.exact.get(("closed", "T"), 0) >= suppression.COUNT_BELOW or total["closed"] < 40
+
+
+# --- the pilot section of the report (docs/pilots.md) ----------------------------------------------
+
+
+class _PilotRows(HTMLParser):
+    """The rows of the report's pilot tables: the row header and the cells' text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[str]] = []
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+        self._depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "section" and ("class", "pilot") in attrs:
+            self._depth = 1
+        elif self._depth and tag == "tr":
+            self._row = []
+        elif self._row is not None and tag in ("th", "td"):
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "section":
+            self._depth = 0
+        elif tag in ("th", "td") and self._row is not None and self._cell is not None:
+            self._row.append("".join(self._cell).strip())
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            self.rows.append(self._row)
+            self._row = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _read_pilot(html: str, published: Published) -> int:
+    """The drop-out, duration and cost rows of the pilot table; returns the rows read."""
+    read = 0
+    names = {str(ind.BY_CODE[code].name): code for code in ("dropout", "duration", "cost")}
+    for row in _pilot_rows(html):
+        code = next((c for name, c in names.items() if row[0].startswith(name)), None)
+        if code is None or len(row) < 3:
+            continue
+        read += 1
+        for var_n, var_events, cell in (("pilot_n", "pilot_dropout", row[1]), ("cmp_n", "cmp_dropout", row[2])):
+            match = re.fullmatch(r"(.+?)(%?) \(n=(\d+)\)", cell)
+            if match is None:
+                if cell == "x" and code == "dropout":
+                    published.hidden.add((var_events, "P"))
+                continue
+            published.count((var_n, "P"), match.group(3))
+            if code == "dropout":
+                published.rates.append(((var_events, "P"), (var_n, "P"), float(match.group(1))))
+    return read
+
+
+def _pilot_rows(html: str) -> list[list[str]]:
+    parser = _PilotRows()
+    parser.feed(html)
+    return parser.rows
+
+
+def test_the_pilot_section_reveals_no_small_cell(world: World, login: Callable[[User], HttpClient]) -> None:
+    """A started pilot over the period's closed trajectories and 10 closed before it (5 drop-outs, so
+    the pilot's drop-out is shown), against a comparison group with 3 drop-outs in 40: from the
+    report's pilot table beside everything else published, neither the period's 2 drop-outs nor the
+    comparison group's 3 can be derived."""
+    from django.template.loader import render_to_string
+
+    from coachcare.monitoring.services.evidence_report import _report_context
+
+    _build(world)
+    values, relations, columns = _truth(world)
+    pilot = services.pilot_create(
+        actor=world.beleid, municipality=world.municipality_a, provider=world.provider, name="Lektest",
+        period_from=D(2024, 1, 1), period_to=D(2025, 12, 31), target_group="alle jongeren",
+        planned_young_people=40, primary_outcomes=["dropout"], secondary_outcomes=["duration", "cost"],
+        planned_effects={"dropout": -0.05},
+    )  # fmt: skip
+    services.pilot_confirm(actor=world.beleid, pilot=pilot)
+    services.pilot_confirm(actor=world.teamleider, pilot=pilot)
+    pilot = services.pilot_start(actor=world.teamleider, pilot=pilot)
+    rows = ["start,end,end_reason,product_category,cost"]
+    rows += [f"2025-01-01,2025-04-01,{'33' if i < 3 else '31'},45,4000" for i in range(40)]
+    services.pilot_comparison_import(pilot=pilot, data="\n".join(rows).encode())
+    for number in range(10):  # closed before the period, in the pilot: not on the period's dashboard
+        reason = "32" if number < 5 else "31"
+        make_trajectory(world, referred_on=D(2024, 9, 1), closed_on=D(2024, 11, 1), end_reason=reason)
+    # the truth of the pilot's cells, and what the attacker knows: the pilot group is the period's
+    # closed trajectories of the municipality (one provider) and those closed before the period
+    values[("before_n", "P")], values[("before_dropout", "P")] = 10, 5
+    values[("pilot_n", "P")] = values[("closed", "T")] + 10
+    values[("pilot_dropout", "P")] = values[("dropout", "T")] + 5
+    values[("cmp_n", "P")], values[("cmp_dropout", "P")] = 40, 3
+    values[("pilot_rest", "P")] = values[("pilot_n", "P")] - values[("pilot_dropout", "P")]
+    values[("cmp_rest", "P")] = 37
+    relations += [
+        (("pilot_n", "P"), [("closed", "T"), ("before_n", "P")]),
+        (("pilot_dropout", "P"), [("dropout", "T"), ("before_dropout", "P")]),
+        (("pilot_n", "P"), [("pilot_dropout", "P"), ("pilot_rest", "P")]),
+        (("cmp_n", "P"), [("cmp_dropout", "P"), ("cmp_rest", "P")]),
+    ]
+
+    query = f"date_from={FROM.isoformat()}&date_to={TO.isoformat()}"
+    published = Published()
+    http = login(world.beleid)
+    _read_dashboard(http.get(f"/monitoring/municipality/?{query}").content.decode(), published, columns)
+    _read_csv(http.get(f"/monitoring/municipality/report.csv?{query}").content.decode(), published, columns)
+    context = _report_context(
+        municipality=world.municipality_a, date_from=FROM, date_to=TO, module_code="", age_band=""
+    )
+    assert _read_pilot(render_to_string("monitoring/report.html", context), published) == 3
+    assert published.exact[("pilot_n", "P")] == 26 and published.exact[("cmp_n", "P")] == 40  # shown
+    assert ("cmp_dropout", "P") in published.hidden  # 3 of 40 hides the row (before the fix: shown, leaked)
+    for var, value in published.exact.items():
+        assert values[var] == value, var
+
+    bounds = _attack(values, relations, published)
+    leaks = {
+        var: values[var]
+        for var, (low, high) in bounds.items()
+        if low == high and (suppression.small(values[var]) or (var in published.hidden and values[var] > 0))
+    }
+    assert not leaks, f"reconstructed small or hidden cells: {leaks}"

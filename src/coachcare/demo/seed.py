@@ -16,6 +16,7 @@ small caseload. Fixed seed: the same history for the same day.
 
 import dataclasses
 import datetime
+import random
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -47,8 +48,14 @@ from coachcare.demo.synthetic.plan import CLOSED_ANY
 from coachcare.demo.synthetic.population import Into, population_generate
 from coachcare.measures.services import questionnaire_builtin_install
 from coachcare.method.selectors import method_version_current
-from coachcare.monitoring.models import ReferenceCost
-from coachcare.monitoring.services import reference_cost_set
+from coachcare.monitoring.models import Pilot, ReferenceCost
+from coachcare.monitoring.services import (
+    pilot_comparison_import,
+    pilot_confirm,
+    pilot_create,
+    pilot_start,
+    reference_cost_set,
+)
 from coachcare.municipalities.models import Municipality
 from coachcare.municipalities.services import municipalities_import_csv
 from coachcare.providers.models import Provider, Team
@@ -325,8 +332,7 @@ def seed_demo(*, history: int = 0, report: Callable[[str], None] | None = None) 
     if history:
         stage("history of the demo municipality")
     _demo_reference_cost()
-    # Pilot hook (issue 17 item 4): once the pilot model exists, the demo's pilot with its comparison
-    # group (usual care) is installed here, over the history above.
+    _demo_pilot(provider=provider)
     return {
         "clients_created": created,
         "history_clients_created": history_created,
@@ -351,3 +357,57 @@ def _demo_reference_cost() -> None:
         amount_cents=DEMO_REFERENCE_COST_CENTS,
         description="demo: de kosten van een vergelijkbaar traject in de gewone jeugdhulp, een voorbeeldbedrag",
     )
+
+
+#: The demo pilot (docs/pilots.md, "The demo pilot"). Its comparison group is SYNTHETIC: generated
+#: here with a fixed seed, not data of any real provider; the name and target group say so.
+DEMO_PILOT_NAME = "Demo-pilot Coach & Care Utrecht (synthetische vergelijkingsgroep)"
+DEMO_PILOT_SEED = 2026
+#: Synthetic usual care: trajectories, the share that ends early (JZ588 32-35), duration and cost.
+DEMO_COMPARISON_SIZE = 400
+DEMO_COMPARISON_DROPOUT = 0.35
+DEMO_COMPARISON_DAYS = (220, 90)  # mean, standard deviation
+DEMO_COMPARISON_COST_EUROS = (6000, 2000)
+
+
+def demo_comparison_csv(*, on: datetime.date) -> bytes:
+    """The demo pilot's synthetic usual-care file (``import_comparison`` columns), the same for the
+    same day: trajectories ending in the two years before ``on``."""
+    rng = random.Random(DEMO_PILOT_SEED)
+    lines = ["start,end,end_reason,product_category,cost"]
+    for _number in range(DEMO_COMPARISON_SIZE):
+        days = max(14, round(rng.gauss(*DEMO_COMPARISON_DAYS)))
+        end = on - datetime.timedelta(days=rng.randrange(1, 730))
+        reason = rng.choice(("32", "33", "34", "35")) if rng.random() < DEMO_COMPARISON_DROPOUT else "31"
+        cost = max(500.0, rng.gauss(*DEMO_COMPARISON_COST_EUROS))
+        lines.append(f"{end - datetime.timedelta(days=days)},{end},{reason},45,{cost:.2f}")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _demo_pilot(*, provider: Provider) -> None:
+    """Utrecht and the demo provider agree on a pilot over the history's two years, both confirm it,
+    it starts (frozen: "vooraf vastgelegd") and gets its synthetic comparison group. Once."""
+    utrecht = Municipality.objects.get(code=DEMO_MUNICIPALITY_CODE)
+    if Pilot.objects.filter(municipality=utrecht, provider=provider, name=DEMO_PILOT_NAME).exists():
+        return
+    beleid, lead = User.objects.get(username="beleid"), User.objects.get(username="teamleider")
+    on = today()
+    pilot = pilot_create(
+        actor=beleid,
+        municipality=utrecht,
+        provider=provider,
+        name=DEMO_PILOT_NAME,
+        period_from=on - datetime.timedelta(days=730),
+        period_to=on,
+        target_group="demo: jongeren in Utrecht die naar Coach & Care zijn verwezen; "
+        "de vergelijkingsgroep (gewone jeugdhulp) is synthetisch",
+        planned_young_people=300,
+        primary_outcomes=["dropout", "duration"],
+        secondary_outcomes=["cost"],
+        planned_effects={"dropout": -0.10, "duration": -30},
+        reference_cost_cents=DEMO_REFERENCE_COST_CENTS,
+    )
+    pilot_confirm(actor=beleid, pilot=pilot)
+    pilot_confirm(actor=lead, pilot=pilot)
+    pilot = pilot_start(actor=lead, pilot=pilot)
+    pilot_comparison_import(pilot=pilot, data=demo_comparison_csv(on=on))

@@ -315,6 +315,16 @@ class Pilot(models.Model):
     definition_sha256 = models.CharField(max_length=64, blank=True)
     comparison_sha256 = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the imported file.")
     comparison_imported_at = models.DateTimeField(null=True, blank=True)
+    #: The comparison is either the imported group above or a set of national reference figures
+    #: (``pilot_reference_choose``); choosing one clears the other.
+    reference_set = models.ForeignKey(
+        "ReferenceFigureSet",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("national reference figures"),
+    )
 
     class Meta:
         ordering = ["-period_from", "name"]
@@ -349,6 +359,50 @@ class ComparisonTrajectory(models.Model):
 
     def __str__(self) -> str:
         return f"comparison {self.pilot_id}:{self.line}"
+
+
+class ReferenceFigureSet(models.Model):
+    """National reference figures from one published source and year (``load_reference_figures``,
+    docs/pilots.md "National reference figures"). One set per publisher, title and year."""
+
+    publisher = models.CharField(_("publisher"), max_length=200)
+    title = models.CharField(_("title"), max_length=300)
+    url = models.URLField(_("address"), max_length=500)
+    year = models.PositiveSmallIntegerField(_("year"))
+    #: An example file (docs/examples/): never real figures; the report says so in capitals.
+    example = models.BooleanField(_("example"), default=False)
+    file_sha256 = models.CharField(max_length=64, help_text="SHA-256 of the loaded file.")
+    loaded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-year", "publisher", "title"]
+        verbose_name = _("set of national reference figures")
+        verbose_name_plural = _("sets of national reference figures")
+        constraints = [
+            models.UniqueConstraint(fields=["publisher", "title", "year"], name="reference_set_source_year_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.publisher}, {self.title} ({self.year})"
+
+
+class ReferenceFigure(models.Model):
+    """One national figure of a set, for one indicator of the set in ``indicators.md``."""
+
+    figure_set = models.ForeignKey(ReferenceFigureSet, on_delete=models.CASCADE, related_name="figures")
+    indicator_code = models.CharField(max_length=40)
+    #: In the indicator's unit: a share as a fraction (0.21), days, or cents.
+    value = models.FloatField()
+    denominator = models.PositiveIntegerField(null=True, blank=True, help_text="The national number, where known.")
+
+    class Meta:
+        ordering = ["figure_set", "indicator_code"]
+        constraints = [
+            models.UniqueConstraint(fields=["figure_set", "indicator_code"], name="reference_figure_indicator_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_code} {self.value}"
 
 
 class QuarterlyReview(models.Model):

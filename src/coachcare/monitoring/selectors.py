@@ -822,7 +822,7 @@ def pilots_visible_to(user: User) -> "QuerySet[Any]":
 def pilots_started_of(*, municipality_id: int) -> "QuerySet[Any]":
     """The municipality's pilots that have started (their definition is frozen)."""
 
-    return Pilot.objects.select_related("municipality", "provider").filter(
+    return Pilot.objects.select_related("municipality", "provider", "reference_set").filter(
         municipality_id=municipality_id, started_at__isnull=False
     )
 
@@ -846,15 +846,19 @@ def pilot_outcomes(*, pilot: Any) -> list[PilotOutcome]:
     if pilot.age_max is not None:
         outcomes = outcomes.filter(age_at_referral__lte=pilot.age_max)
     arm = list(outcomes.values_list("end_reason", "duration_days", "cost_cents"))
-    comparison = list(pilot.comparison_trajectories.values_list("end_reason", "started_on", "ended_on", "cost_cents"))
     drop_out = {str(code) for code in ind.DROP_OUT_CODES}
+    pilot_values = {
+        "dropout": [1.0 if r[0] in drop_out else 0.0 for r in arm],
+        "duration": [float(r[1]) for r in arm],
+        "cost": [float(r[2]) for r in arm],
+    }
+    if pilot.reference_set_id is not None:
+        return _pilot_against_reference(pilot=pilot, pilot_values=pilot_values)
+    comparison = list(pilot.comparison_trajectories.values_list("end_reason", "started_on", "ended_on", "cost_cents"))
     values: dict[str, tuple[list[float], list[float]]] = {
-        "dropout": (
-            [1.0 if r[0] in drop_out else 0.0 for r in arm],
-            [1.0 if c[0] in drop_out else 0.0 for c in comparison],
-        ),
-        "duration": ([float(r[1]) for r in arm], [float((c[2] - c[1]).days) for c in comparison]),
-        "cost": ([float(r[2]) for r in arm], [float(c[3]) for c in comparison]),
+        "dropout": (pilot_values["dropout"], [1.0 if c[0] in drop_out else 0.0 for c in comparison]),
+        "duration": (pilot_values["duration"], [float((c[2] - c[1]).days) for c in comparison]),
+        "cost": (pilot_values["cost"], [float(c[3]) for c in comparison]),
     }
     result = []
     codes = [(code, True) for code in pilot.primary_outcomes] + [(code, False) for code in pilot.secondary_outcomes]
@@ -883,7 +887,9 @@ def pilot_outcomes(*, pilot: Any) -> list[PilotOutcome]:
         events_a = int(sum(a))
         small = len(a) < PILOT_MIN_GROUP or not b
         if indicator.unit == Unit.RATE:
-            small = small or min(events_a, len(a) - events_a) < PILOT_MIN_CELL
+            events_b = int(sum(b))
+            # neither group may reveal a count under 5 (the comparison group is published too)
+            small = small or min(events_a, len(a) - events_a, events_b, len(b) - events_b) < PILOT_MIN_CELL
         if small:
             result.append(PilotOutcome(**base))
             continue
@@ -899,6 +905,64 @@ def pilot_outcomes(*, pilot: Any) -> list[PilotOutcome]:
                 shown=True,
                 pilot_value=_format(indicator.unit, sum(a) / len(a)),
                 comparison_value=_format(indicator.unit, sum(b) / len(b)),
+                difference=_format(indicator.unit, diff.difference, signed=True),
+                low=_format(indicator.unit, diff.low, signed=True),
+                high=_format(indicator.unit, diff.high, signed=True),
+                includes_zero=diff.includes_zero,
+            )
+        )
+    return result
+
+
+def _pilot_against_reference(*, pilot: Any, pilot_values: dict[str, list[float]]) -> list[PilotOutcome]:
+    """The pilot against national reference figures (one query for the figures). With a figure's
+    denominator a share is compared as two groups (Newcombe); without it, and for means, the figure is
+    taken as fixed and the interval is the pilot's own. Numbers needed are for the pilot alone."""
+    figures = {f.indicator_code: f for f in pilot.reference_set.figures.all()}
+    result = []
+    codes = [(code, True) for code in pilot.primary_outcomes] + [(code, False) for code in pilot.secondary_outcomes]
+    for code, primary in codes:
+        indicator = ind.BY_CODE[code]
+        figure = figures.get(code)
+        if code not in COMPARABLE_OUTCOMES or figure is None:
+            result.append(PilotOutcome(code=code, name=str(indicator.name), primary=primary, comparable=False))
+            continue
+        a = pilot_values[code]
+        base: dict[str, Any] = {"code": code, "name": str(indicator.name), "primary": primary, "comparable": True}
+        base |= {"n_pilot": len(a), "n_comparison": figure.denominator or 0}
+        planned = pilot.planned_effects.get(code)
+        needed = None
+        if planned is not None:
+            base |= {"planned_effect": _format(indicator.unit, planned, signed=True)}
+            if indicator.unit == Unit.RATE and 0 < figure.value + planned < 1:
+                needed = statistics.sample_size_one_proportion(p_reference=figure.value, difference=planned)
+            elif indicator.unit != Unit.RATE and len(a) >= 2 and statistics.mean_and_sd(a)[1] > 0:
+                needed = statistics.sample_size_one_mean(sd=statistics.mean_and_sd(a)[1], difference=planned)
+        base |= {"needed_per_group": needed}
+        events = int(sum(a))
+        small = len(a) < PILOT_MIN_GROUP or (
+            indicator.unit == Unit.RATE and min(events, len(a) - events) < PILOT_MIN_CELL
+        )
+        if small:
+            result.append(PilotOutcome(**base))
+            continue
+        if indicator.unit == Unit.RATE and figure.denominator:
+            diff = statistics.proportion_difference(
+                successes_a=events,
+                trials_a=len(a),
+                successes_b=round(figure.value * figure.denominator),
+                trials_b=figure.denominator,
+            )
+        elif indicator.unit == Unit.RATE:
+            diff = statistics.proportion_against_reference(successes=events, trials=len(a), reference=figure.value)
+        else:
+            diff = statistics.mean_against_reference(values=a, reference=figure.value)
+        result.append(
+            PilotOutcome(
+                **base,
+                shown=True,
+                pilot_value=_format(indicator.unit, sum(a) / len(a)),
+                comparison_value=_format(indicator.unit, figure.value),
                 difference=_format(indicator.unit, diff.difference, signed=True),
                 low=_format(indicator.unit, diff.low, signed=True),
                 high=_format(indicator.unit, diff.high, signed=True),

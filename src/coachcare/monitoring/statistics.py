@@ -97,3 +97,41 @@ def sample_size_means(*, sd: float, difference: float) -> int:
     if difference == 0 or sd <= 0:
         raise ValueError("The planned difference and the standard deviation must be non-zero.")
     return math.ceil(2 * (Z_ALPHA + Z_POWER) ** 2 * sd**2 / difference**2 - 1e-9)
+
+
+# --- against a fixed reference figure (a national figure without its denominator) ----------------
+
+
+def proportion_against_reference(*, successes: int, trials: int, reference: float) -> Difference:
+    """p − p₀ with the Wilson interval of p shifted by the fixed reference p₀ (its own uncertainty
+    unknown, so taken as none). Example: 8 of 10 against 0.5 → +0.300, interval (−0.010, 0.443)."""
+    low, high = wilson_interval(successes, trials)
+    return Difference(difference=successes / trials - reference, low=low - reference, high=high - reference)
+
+
+def mean_against_reference(*, values: Sequence[float], reference: float) -> Difference:
+    """mean − m₀ ± 1.96 · s/√n (the reference taken as fixed). Example: [1..5] against 2 → +1.0,
+    interval (−0.386, 2.386)."""
+    mean, sd = mean_and_sd(values)
+    se = sd / math.sqrt(len(values))
+    d = mean - reference
+    return Difference(difference=d, low=d - Z_ALPHA * se, high=d + Z_ALPHA * se)
+
+
+def sample_size_one_proportion(*, p_reference: float, difference: float) -> int:
+    """Young people in the pilot to detect ``p_reference + difference`` against a fixed figure.
+
+    n = (z_α·√(p₀q₀) + z_β·√(p₁q₁))² / d², rounded up. Example: 0.50 against 0.40 → 191.
+    """
+    p_pilot = p_reference + difference
+    if difference == 0 or not (0 < p_pilot < 1) or not (0 <= p_reference <= 1):
+        raise ValueError("The planned difference must be non-zero and give a proportion between 0 and 1.")
+    root = Z_ALPHA * math.sqrt(p_reference * (1 - p_reference)) + Z_POWER * math.sqrt(p_pilot * (1 - p_pilot))
+    return math.ceil(root**2 / difference**2 - 1e-9)
+
+
+def sample_size_one_mean(*, sd: float, difference: float) -> int:
+    """In the pilot, against a fixed figure: n = (z_α + z_β)²·σ² / δ². Example: σ 1, δ 0.5 → 32."""
+    if difference == 0 or sd <= 0:
+        raise ValueError("The planned difference and the standard deviation must be non-zero.")
+    return math.ceil((Z_ALPHA + Z_POWER) ** 2 * sd**2 / difference**2 - 1e-9)

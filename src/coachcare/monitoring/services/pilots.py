@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from coachcare.access import policy
 from coachcare.accounts.models import User
 from coachcare.monitoring import indicators as ind
-from coachcare.monitoring.models import ComparisonTrajectory, Pilot
+from coachcare.monitoring.models import ComparisonTrajectory, Pilot, ReferenceFigure, ReferenceFigureSet
 from coachcare.municipalities.models import Municipality
 from coachcare.providers.models import Provider
 from coachcare.trajectories.models import EndReason
@@ -259,5 +259,132 @@ def pilot_comparison_import(*, pilot: Pilot, data: bytes) -> int:
         ComparisonTrajectory.objects.bulk_create(rows, batch_size=1000)
         locked.comparison_sha256 = hashlib.sha256(data).hexdigest()
         locked.comparison_imported_at = timezone.now()
-        locked.save(update_fields=["comparison_sha256", "comparison_imported_at"])
+        locked.reference_set = None  # the comparison is the imported group or reference figures
+        locked.save(update_fields=["comparison_sha256", "comparison_imported_at", "reference_set"])
     return len(rows)
+
+
+# --- national reference figures (docs/pilots.md, "National reference figures") -------------------
+
+#: The keys of a reference-figure file and of each of its figures (nothing else is accepted).
+REFERENCE_KEYS = frozenset({"publisher", "title", "url", "year", "example", "figures"})
+REFERENCE_FIGURE_KEYS = frozenset({"indicator", "value", "denominator"})
+
+
+class ReferenceFiguresError(ValidationError):
+    """The file was refused; ``problems`` lists (where, message); nothing was stored."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+        super().__init__([f"{where}: {message}" for where, message in problems])
+
+
+def _text(source: dict[str, Any], key: str, problems: list[tuple[str, str]], limit: int) -> str:
+    value = source.get(key)
+    if not isinstance(value, str) or not value.strip() or len(value) > limit:
+        problems.append((key, f"a text of 1 to {limit} characters is required"))
+        return ""
+    return value.strip()
+
+
+def _reference_figure(
+    number: int, figure: Any, seen: set[str], problems: list[tuple[str, str]]
+) -> ReferenceFigure | None:
+    where = f"figures[{number}]"
+    if not isinstance(figure, dict) or set(figure) - REFERENCE_FIGURE_KEYS or not {"indicator", "value"} <= set(figure):
+        problems.append((where, "an object with indicator, value and optionally denominator (no other keys)"))
+        return None
+    code = figure["indicator"]
+    if code not in pilot_outcome_codes():
+        problems.append((f"{where}.indicator", "not a share or mean of the indicator set (docs/indicators.md)"))
+        return None
+    if code in seen:
+        problems.append((f"{where}.indicator", "this indicator is given twice"))
+        return None
+    seen.add(code)
+    value, denominator = figure["value"], figure.get("denominator")
+    unit = ind.BY_CODE[code].unit
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        problems.append((f"{where}.value", "not a number of 0 or more"))
+        return None
+    if unit == ind.Unit.RATE and value > 1:
+        problems.append((f"{where}.value", "a share is a fraction between 0 and 1 (0.21 is 21%)"))
+        return None
+    whole = isinstance(denominator, int) and not isinstance(denominator, bool)
+    if denominator is not None and (not whole or denominator < 1):
+        problems.append((f"{where}.denominator", "a whole number of 1 or more, or left out when unknown"))
+        return None
+    stored = float(value) * 100 if unit == ind.Unit.CENTS else float(value)  # money in the file is in euros
+    return ReferenceFigure(indicator_code=code, value=stored, denominator=denominator)
+
+
+def reference_figures_load(*, data: bytes) -> tuple[ReferenceFigureSet, bool]:
+    """Load a set of national reference figures from a JSON file: all or nothing, one set per
+    publisher, title and year (loading the same source and year again replaces its figures).
+
+    Raises ``ReferenceFiguresError`` listing every problem; stores nothing then. Returns the set and
+    whether it was new.
+    """
+    try:
+        source = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ReferenceFiguresError([("-", f"not a UTF-8 JSON file ({error})")]) from None
+    if not isinstance(source, dict):
+        raise ReferenceFiguresError([("-", "the file holds one JSON object")])
+    problems: list[tuple[str, str]] = []
+    unknown = set(source) - REFERENCE_KEYS
+    if unknown:
+        problems.append(("-", f"unknown keys: {', '.join(sorted(unknown))}"))
+    publisher = _text(source, "publisher", problems, 200)
+    title = _text(source, "title", problems, 300)
+    url = _text(source, "url", problems, 500)
+    if url and not url.startswith("https://"):
+        problems.append(("url", "the address of the publication, starting with https://"))
+    given = source.get("year")
+    year = given if isinstance(given, int) and not isinstance(given, bool) else 0
+    if not 1990 <= year <= timezone.now().year:
+        problems.append(("year", "the year the figures are about, 1990 up to this year"))
+    example = source.get("example", False)
+    if not isinstance(example, bool):
+        problems.append(("example", "true or false"))
+    figures: list[ReferenceFigure] = []
+    listed = source.get("figures")
+    if not isinstance(listed, list) or not listed:
+        problems.append(("figures", "a list of at least one figure"))
+    else:
+        seen: set[str] = set()
+        for number, figure in enumerate(listed):
+            parsed = _reference_figure(number, figure, seen, problems)
+            if parsed is not None:
+                figures.append(parsed)
+    if problems:
+        raise ReferenceFiguresError(problems)
+    with transaction.atomic():
+        figure_set, created = ReferenceFigureSet.objects.select_for_update().update_or_create(
+            publisher=publisher,
+            title=title,
+            year=year,
+            defaults={
+                "url": url,
+                "example": example,
+                "file_sha256": hashlib.sha256(data).hexdigest(),
+                "loaded_at": timezone.now(),
+            },
+        )
+        ReferenceFigure.objects.filter(figure_set=figure_set).delete()
+        for figure in figures:
+            figure.figure_set = figure_set
+        ReferenceFigure.objects.bulk_create(figures)
+    return figure_set, created
+
+
+@transaction.atomic
+def pilot_reference_choose(*, pilot: Pilot, figure_set: ReferenceFigureSet) -> Pilot:
+    """Compare the pilot with a set of national reference figures instead of an imported group
+    (the imported group, if any, is removed: the comparison is one or the other)."""
+    locked = Pilot.objects.select_for_update().get(pk=pilot.pk)
+    ComparisonTrajectory.objects.filter(pilot=locked).delete()
+    locked.comparison_sha256, locked.comparison_imported_at = "", None
+    locked.reference_set = figure_set
+    locked.save(update_fields=["comparison_sha256", "comparison_imported_at", "reference_set"])
+    return locked
