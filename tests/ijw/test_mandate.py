@@ -37,6 +37,7 @@ from coachcare.ijw.models import OutgoingMessage
 from coachcare.ijw.schema import BERICHTCODES
 from coachcare.ijw.validation import validate
 from coachcare.ijw.xml import parse, render
+from coachcare.municipalities.models import Municipality
 from coachcare.trajectories.models import ModuleRun, Trajectory
 from tests.contracts.conftest import FIRST, NEXT, TARIFF_NEXT, Contracted
 from tests.contracts.factories import AllocationFactory
@@ -45,6 +46,13 @@ from tests.ijw import samples
 WEB = AccessPoint(channel="web", address="127.0.0.1")
 SYSTEM = AccessPoint.system("test")
 MUNICIPALITY_NUMBER = "4400000001"
+
+
+def _municipality_of(allocation: Allocation) -> Municipality:
+    """The allocation's municipality (a municipality's contract or a member's part always has one)."""
+    municipality = allocation.contract.municipality
+    assert municipality is not None
+    return municipality
 
 
 @pytest.fixture(autouse=True)
@@ -132,7 +140,7 @@ def _jw301_answering(
         samples.allocation(),
         header=header_for(
             "JW301",
-            afzender=allocation.contract.municipality.code,
+            afzender=_municipality_of(allocation).code,
             ontvanger=allocation.contract.provider.agb_code,
             identificatie="G00000000301",
             dagtekening=today(),
@@ -241,7 +249,7 @@ def test_worklist_of_mandate_starts_in_a_fixed_number_of_queries(started: Starte
         with CaptureQueriesContext(connection) as queries:
             _page, rows = selectors.ijw_mandate_starts_for(actor=world.teamleider)
             for row in rows:
-                str(row.allocation.client.public_id), row.allocation.contract.municipality.name
+                str(row.allocation.client.public_id), _municipality_of(row.allocation).name
                 str(row.allocation.product.module_code)
         return len(queries)
 
