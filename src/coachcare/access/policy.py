@@ -475,6 +475,28 @@ def can_record_regisseur(user: User, client: Client) -> bool:
     return can_write_clinical(user, client) or can_decide_allocations(user, client)
 
 
+def can_resume_trajectory(user: User, client: Client) -> bool:
+    """A trajectory ended temporarily (JZ588 20) is resumed by the professionals who treat the
+    client (the state machine decides whether it still can: ``temporarily_ended_within_period``)."""
+    return can_write_clinical(user, client)
+
+
+def can_record_attendance(user: User, client: Client) -> bool:
+    """Whether a session took place (aanwezig / niet aanwezig) is recorded by the professionals who
+    treat the client: the delivery evidence of the municipality's materiële controle."""
+    return can_write_clinical(user, client)
+
+
+def can_set_gate_approvals(user: User, provider_id: int | None = None) -> bool:
+    """Which gate decisions against the advice wait for the team lead is a setting of the provider,
+    chosen by its team leads (who approve them) or its administrator (functioneel beheer).
+
+    Without ``provider_id``: whether the user keeps this setting of their own provider (navigation)."""
+    if not (_active(user) and user.role in {Role.TEAMLEIDER, Role.BEHEERDER} and user.provider_id is not None):
+        return False
+    return provider_id is None or provider_id == user.provider_id
+
+
 def can_decide_allocations(user: User, client: Client | None = None) -> bool:
     """Only the municipality's access team grants or refuses allocations, for its own residents.
 
@@ -1034,6 +1056,12 @@ def can_see_pilot(user: User, *, municipality_id: int, provider_id: int) -> bool
     if can_see_municipality_dashboard(user, municipality_id):
         return True
     return can_confirm_pilot_for_provider(user, provider_id)
+
+
+def can_import_pilot_comparison(user: User, *, municipality_id: int) -> bool:
+    """The usual-care comparison group of a pilot (a pseudonymised CSV of other providers'
+    trajectories) is the municipality's data: its policy staff upload it."""
+    return can_set_reference_cost(user, municipality_id)
 
 
 def can_record_quarterly_review(user: User, *, municipality_id: int, provider_id: int) -> bool:

@@ -18,4 +18,9 @@ urlpatterns = [
     path("coach/<uuid:public_id>/", views.coach_client, name="coach_client"),
     path("coach/<uuid:public_id>/appointments/", views.appointment_add, name="appointment_add"),
     path("coach/appointments/<uuid:public_id>/", views.appointment_change, name="appointment_change"),
+    path(
+        "coach/appointments/<uuid:public_id>/attendance/",
+        views.appointment_attendance,
+        name="appointment_attendance",
+    ),
 ]

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -276,6 +277,7 @@ def _client_work_page(
     )
     context = {
         "work": work,
+        "may_record_attendance": policy.can_record_attendance(actor_of(request), work.client),
         "feedback_forms": [(answer, FeedbackForm(prefix=str(answer.public_id))) for answer in work.answers],
         "appointment_form": appointment_form or AppointmentForm(initial={"kind": "offline"}),
         "now": timezone.now(),
@@ -341,6 +343,43 @@ def appointment_add(request: HttpRequest, public_id: UUID) -> HttpResponse:
             messages.success(request, _("The appointment has been planned."))
             return redirect("coaching:coach_client", public_id=public_id)
     return _client_work_page(request, public_id, appointment_form=form, status=400)
+
+
+#: The two buttons of the attendance form (``name="attendance"``): one click each.
+ATTENDANCE_CHOICES = {"attended": True, "not_attended": False}
+
+
+@login_required
+@require_POST
+def appointment_attendance(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """Mark a session that has begun "aanwezig" or "niet aanwezig" (delivery evidence for the
+    municipality: only the date and this, never the content). A plain form: works without JS."""
+    actor = actor_of(request)
+    access_point = AccessPoint.from_request(request)
+    appointment = selectors.appointment_for_change(actor=actor, public_id=public_id, access_point=access_point)
+    back = reverse("coaching:coach_client", kwargs={"public_id": appointment.client.public_id}) + "#appointments"
+    choice = request.POST.get("attendance", "")
+    if choice not in ATTENDANCE_CHOICES or not policy.can_record_attendance(actor, appointment.client):
+        messages.error(request, _("Choose attended or not attended."))
+        return redirect(back)
+    try:
+        services.appointment_attendance_record(
+            actor=actor, appointment=appointment, attended=ATTENDANCE_CHOICES[choice], access_point=access_point
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        when = date_format(timezone.localtime(appointment.starts_at), "j F Y")
+        if ATTENDANCE_CHOICES[choice]:
+            messages.success(
+                request, _("Recorded: the young person attended the session of %(date)s.") % {"date": when}
+            )
+        else:
+            messages.success(
+                request, _("Recorded: the young person did not attend the session of %(date)s.") % {"date": when}
+            )
+    return redirect(back)
 
 
 @login_required

@@ -53,3 +53,19 @@ def upload_check(*, upload: UploadedFile[bytes], field: str = "attachment") -> t
         if data.startswith(signature) and extension in extensions:
             return content_type, name, data
     raise ValidationError({field: _("Only PDF, PNG and JPEG files can be attached.")})
+
+
+def upload_check_csv(*, upload: UploadedFile[bytes], field: str = "file") -> bytes:
+    """The bytes of an uploaded CSV file (a data import, read in memory and never stored);
+    ``ValidationError`` on ``field`` when it is larger than 5 MB, has no ``.csv`` extension, or is
+    not text (a NUL byte, or a PDF, PNG or JPEG by its first bytes)."""
+    if (upload.size or 0) > MAX_UPLOAD_BYTES:
+        raise ValidationError({field: _("The file is larger than 5 MB.")})
+    name = os.path.basename((upload.name or "").replace("\\", "/")).strip()
+    data = b"".join(upload.chunks())
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ValidationError({field: _("The file is larger than 5 MB.")})
+    binary = b"\x00" in data or any(data.startswith(signature) for signature, _type, _ext in _SIGNATURES)
+    if os.path.splitext(name)[1].lower() != ".csv" or binary:
+        raise ValidationError({field: _("Only a CSV file (text, ending in .csv) can be uploaded.")})
+    return data

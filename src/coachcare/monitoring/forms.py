@@ -200,3 +200,15 @@ class PilotForm(forms.Form):
 
 #: The units of the outcomes a pilot is judged on (``monitoring.services.pilots.PILOT_OUTCOME_UNITS``).
 PILOT_UNITS = frozenset({ind.Unit.RATE, ind.Unit.MEAN, ind.Unit.DAYS, ind.Unit.CENTS})
+
+
+class ComparisonUploadForm(forms.Form):
+    """The usual-care comparison group of a pilot as a CSV file (columns in docs/pilots.md)."""
+
+    file = forms.FileField(
+        label=_("CSV file with the comparison group"),
+        help_text=_(
+            "Columns start,end,end_reason,product_category,cost; dates as YYYY-MM-DD, cost in euros "
+            "(for example 1234.50). At most 5 MB. A correct file replaces the previous comparison group."
+        ),
+    )

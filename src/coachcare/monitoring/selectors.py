@@ -31,6 +31,7 @@ from coachcare.monitoring import statistics
 from coachcare.monitoring.indicators import Figure, Scope, Unit
 from coachcare.monitoring.models import (
     Annotation,
+    ComparisonTrajectory,
     ForecastAlert,
     ForecastFigure,
     Pilot,
@@ -817,6 +818,11 @@ def pilots_visible_to(user: User) -> "QuerySet[Any]":
     if user.provider_id is not None and policy.can_confirm_pilot_for_provider(user, user.provider_id):
         return pilots.filter(provider_id=user.provider_id)
     return pilots.none()
+
+
+def comparison_count_of(*, pilot: Pilot) -> int:
+    """How many usual-care trajectories the pilot's comparison group holds (one count query)."""
+    return ComparisonTrajectory.objects.filter(pilot=pilot).count()
 
 
 def pilots_started_of(*, municipality_id: int) -> "QuerySet[Any]":

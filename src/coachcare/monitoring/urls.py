@@ -13,6 +13,7 @@ urlpatterns = [
     path("provider/", views.provider_dashboard, name="provider"),
     path("annotations/<str:kind>/", views.annotation_add, name="annotation_add"),
     path("pilots/", views.pilots, name="pilots"),
+    path("pilots/<int:pilot_id>/comparison/", views.pilot_comparison, name="pilot_comparison"),
     path("pilots/<int:pilot_id>/<str:step>/", views.pilot_step, name="pilot_step"),
     path("reviews/", views.quarterly_reviews, name="quarterly_reviews"),
     path("reviews/actions/<int:pk>/", views.review_action_follow_up, name="review_action"),

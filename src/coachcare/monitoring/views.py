@@ -18,12 +18,14 @@ from coachcare.accounts.http import actor_of
 from coachcare.accounts.models import User
 from coachcare.contracts.money import format_euros
 from coachcare.core.dates import today
+from coachcare.core.files import upload_check_csv
 from coachcare.core.forms import service_errors_to_form
 from coachcare.monitoring import charts, selectors, services
 from coachcare.monitoring import indicators as ind
 from coachcare.monitoring.forms import (
     ActionFollowUpForm,
     AnnotationForm,
+    ComparisonUploadForm,
     FilterForm,
     PilotForm,
     QuarterlyReviewForm,
@@ -428,8 +430,46 @@ def pilots(request: HttpRequest) -> HttpResponse:
             actor, municipality_id=pilot.municipality_id, provider_id=pilot.provider_id
         )
         outcomes = [str(ind.BY_CODE[code].name) for code in pilot.primary_outcomes]
-        rows.append({"pilot": pilot, "may_define": may_define, "outcomes": outcomes})
+        may_import = policy.can_import_pilot_comparison(actor, municipality_id=pilot.municipality_id)
+        rows.append({"pilot": pilot, "may_define": may_define, "outcomes": outcomes, "may_import": may_import})
     return render(request, "monitoring/pilots.html", {"rows": rows, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pilot_comparison(request: HttpRequest, pilot_id: int) -> HttpResponse:
+    """Upload the usual-care comparison group of a pilot (the municipality's policy staff): checked
+    by ``core.files.upload_check_csv`` and imported all or nothing by the same service as the
+    command ``import_comparison``; the problems per line and column are shown. The file is read in
+    memory and never stored (only its SHA-256, by the service)."""
+    actor = actor_of(request)
+    pilot = selectors.pilots_visible_to(actor).filter(pk=pilot_id).first()
+    if pilot is None or not policy.can_import_pilot_comparison(actor, municipality_id=pilot.municipality_id):
+        raise Http404(_("There is no such pilot."))
+    form = ComparisonUploadForm(request.POST or None, request.FILES or None)
+    problems: list[tuple[int, str, str]] = []
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                data = upload_check_csv(upload=form.cleaned_data["file"])
+                count = services.pilot_comparison_import(pilot=pilot, data=data)
+            except services.ComparisonImportError as error:
+                problems = error.problems
+                form.add_error("file", _("Nothing was imported: correct the problems below and upload the file again."))
+            except ValidationError as error:
+                service_errors_to_form(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("%(count)s comparison trajectories imported for the pilot %(name)s.")
+                    % {"count": count, "name": pilot.name},
+                )
+                return redirect("monitoring:pilot_comparison", pilot_id=pilot.pk)
+    count = selectors.comparison_count_of(pilot=pilot)
+    context = {"pilot": pilot, "form": form, "problems": problems, "comparison_count": count}
+    return render(request, "monitoring/pilot_comparison.html", context, status=status)
 
 
 @login_required

@@ -12,7 +12,7 @@ from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients.models import Client
 from coachcare.providers.models import Provider
-from coachcare.safeguarding.models import MeldcodeCase, MeldcodeStep
+from coachcare.safeguarding.models import MeldcodeCase, MeldcodeStep, RegisseurNotice
 from coachcare.safeguarding.services import AFWEGINGSKADER_FIELDS, afwegingskader_advice
 
 
@@ -106,3 +106,9 @@ def meldcode_team_leads(*, client: Client) -> list[User]:
         for user in User.objects.filter(team_id=client.team_id, is_active=True).order_by("last_name", "first_name")
         if policy.can_be_meldcode_team_lead(user, client)
     ]
+
+
+def regisseur_notices_of(*, trajectory_id: int) -> list[RegisseurNotice]:
+    """The content-free notices to a trajectory's regisseur (step up, closure), newest first; one
+    query. The caller (the client file) has already checked access and written the log."""
+    return list(RegisseurNotice.objects.filter(trajectory_id=trajectory_id).order_by("-created_at", "-id"))

@@ -16,6 +16,7 @@ from coachcare.measures.gas import GBO_MAX, GBO_MIN, GasConvention
 from coachcare.measures.models import Informant
 from coachcare.method import selectors as method_selectors
 from coachcare.method.models import Module
+from coachcare.providers.models import GateDeviation
 from coachcare.trajectories.models import Advice, Agreement, ConsentException, EndReason, Goal, Trajectory
 
 YOUNG_PERSON = "jongere"
@@ -393,4 +394,44 @@ class ApprovalForm(forms.Form):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Required when you do not approve."),
+    )
+
+
+class ResumeForm(forms.Form):
+    """Resume a trajectory ended temporarily (JZ588 20): why it goes on."""
+
+    prefix = "resume"
+
+    reason = forms.CharField(
+        label=_("Why does the trajectory resume?"),
+        help_text=_("For example: the young person is back from abroad and wants to go on."),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class RegisseurForm(forms.Form):
+    """The municipality's regisseur of the young person: the access team's contact (administrative)."""
+
+    prefix = "regisseur"
+
+    name = forms.CharField(label=_("Name of the regisseur"), max_length=200)
+    organisation = forms.CharField(
+        label=_("Organisation or role"),
+        help_text=_("For example: access team (wijkteam) of the municipality."),
+        max_length=200,
+        required=False,
+    )
+    email = forms.EmailField(label=_("E-mail address"), required=False)
+    phone = forms.CharField(label=_("Phone number"), max_length=30, required=False)
+
+
+class GateApprovalsForm(forms.Form):
+    """Which gate decisions against the advice wait for the team lead (a provider setting)."""
+
+    kinds = forms.MultipleChoiceField(
+        label=_("Decisions that need the team lead's approval"),
+        choices=GateDeviation.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )

@@ -132,6 +132,9 @@ class Trajectory(models.Model):
     regisseur_name = models.CharField(
         _("regisseur of the municipality"), max_length=200, blank=True, default="", db_default=""
     )
+    regisseur_organisation = models.CharField(
+        _("organisation or role of the regisseur"), max_length=200, blank=True, default="", db_default=""
+    )
     regisseur_email = models.EmailField(_("e-mail of the regisseur"), blank=True, default="", db_default="")
     regisseur_phone = models.CharField(
         _("phone of the regisseur"), max_length=30, blank=True, default="", db_default=""

@@ -6,13 +6,19 @@ it, and the step views build their forms with the same builders. Which step is p
 state machine's business; a form shown here can still be refused, with the reasons.
 """
 
+import datetime
 from typing import Any
+
+from django.conf import settings
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from coachcare.access.consent import AGE_CONSENT_ALONE, AGE_CONSENT_WITH_PARENTS
 from coachcare.contracts import selectors as contract_selectors
 from coachcare.core.dates import age_on, today
 from coachcare.measures.gas import GasConvention
 from coachcare.measures.selectors import closure_responses_get
+from coachcare.safeguarding import selectors as safeguarding_selectors
 from coachcare.trajectories import selectors, services, state_machine
 from coachcare.trajectories.forms import (
     AgreementForm,
@@ -24,10 +30,23 @@ from coachcare.trajectories.forms import (
     GoalForm,
     GoalScoresForm,
     ModuleStartForm,
+    RegisseurForm,
+    ResumeForm,
     StepForm,
     modules_of,
 )
-from coachcare.trajectories.models import Agreement, ConsentException, Evaluation, FollowUp, Goal, ModuleRun, Trajectory
+from coachcare.trajectories.models import (
+    Agreement,
+    ConsentException,
+    Evaluation,
+    FollowUp,
+    Goal,
+    ModuleRun,
+    Trajectory,
+)
+
+#: The JZ588 end reason "tijdelijk beëindigd": the only closure that can be resumed (state machine ``resume``).
+TEMPORARY_END_REASON = "20"
 
 # --- form builders (also used by the step views) ------------------------------------------------------
 
@@ -91,6 +110,23 @@ def close_form(trajectory: Trajectory, data: Any = None, *, default_reason: str 
     return CloseForm(data, default_reason=default_reason, answers=answers)
 
 
+def resume_form(trajectory: Trajectory, data: Any = None) -> ResumeForm:
+    return ResumeForm(data)
+
+
+def regisseur_form(trajectory: Trajectory, data: Any = None) -> RegisseurForm:
+    """The regisseur form, filled with what the trajectory records so far."""
+    return RegisseurForm(
+        data,
+        initial={
+            "name": trajectory.regisseur_name,
+            "organisation": trajectory.regisseur_organisation,
+            "email": trajectory.regisseur_email,
+            "phone": trajectory.regisseur_phone,
+        },
+    )
+
+
 def _consent_panel(trajectory: Trajectory) -> dict[str, Any]:
     """Before care starts: exactly what consent is still missing (the state machine's own words),
     the exceptions of art. 7.3.4 lid 4 recorded so far, and whether the coach may record one."""
@@ -152,6 +188,8 @@ def file_context(*, timeline: selectors.ClientTimeline, can_write: bool) -> dict
     }
     if can_write:
         context["panel"] = _panel(current, goals, run, evaluation, follow_ups)
+        # The municipality's regisseur and the content-free notices sent to them (one query).
+        context["regisseur_notices"] = safeguarding_selectors.regisseur_notices_of(trajectory_id=current.pk)
     return context
 
 
@@ -253,7 +291,28 @@ def _panel(
             if contact.state == FollowUp.State.DUE
         ]
         panel["summary_agreement_form"] = agreement_form(trajectory, default_kind="summary")
+        _resume_step(panel, trajectory)
     return panel
+
+
+def _resume_step(panel: dict[str, Any], trajectory: Trajectory) -> None:
+    """A trajectory ended temporarily (JZ588 20) offers "Traject hervatten" while the state
+    machine's ``resume`` guards hold (within ``COACHCARE_TEMPORARY_END_RESUME_DAYS`` of the
+    closure); after that the panel says why it no longer can (``resume_refused``)."""
+    if trajectory.end_reason != TEMPORARY_END_REASON:
+        return
+    refused = step_check(trajectory, "resume")
+    if refused:
+        panel["resume_refused"] = refused
+        return
+    assert trajectory.closed_on is not None  # the guard holds: ended with 20 on a date
+    until = trajectory.closed_on + datetime.timedelta(days=settings.COACHCARE_TEMPORARY_END_RESUME_DAYS)
+    panel["resume_form"] = resume_form(trajectory)
+    panel["resume_text"] = _(
+        "The trajectory was ended temporarily on %(closed)s. Until %(until)s it can be resumed: it then returns "
+        "to the intake, the module that was running counts as interrupted and can be started again, and the "
+        "follow-up contacts are cancelled."
+    ) % {"closed": date_format(trajectory.closed_on, "j F Y"), "until": date_format(until, "j F Y")}
 
 
 def _module_step(panel: dict[str, Any], trajectory: Trajectory, name: str, code: str) -> None:

@@ -356,6 +356,27 @@ def trajectory_get_for_actor(*, actor: User, public_id: UUID, action: str, acces
     return trajectory
 
 
+def trajectory_for_regisseur(*, actor: User, public_id: UUID, access_point: AccessPoint) -> Trajectory:
+    """A trajectory whose regisseur the actor may record (``policy.can_record_regisseur``: the
+    treating professionals or the access team of the client's municipality); ``AccessDenied``
+    otherwise. Administrative data only; the read is logged."""
+    trajectory = (
+        Trajectory.objects.select_related("client", "client__municipality", "client__team")
+        .filter(public_id=public_id, client__in=policy.clients_visible_to(actor))
+        .first()
+    )
+    if trajectory is None or not policy.can_record_regisseur(actor, trajectory.client):
+        raise policy.AccessDenied("No such trajectory, or no access.")
+    access_log_record(
+        actor=actor,
+        event=Event.READ,
+        action="trajectory.page.regisseur",
+        client_ids=[trajectory.client.public_id],
+        access_point=access_point,
+    )
+    return trajectory
+
+
 def _clinical_get(trajectories: QuerySet[Trajectory], *, actor: User, public_id: UUID) -> Trajectory:
     """The trajectory ``public_id`` among ``trajectories`` of a client the actor may open, when the
     policy gives CLINICAL; ``AccessDenied`` otherwise (no existence leak)."""

@@ -6,6 +6,7 @@ app_name = "trajectories"
 
 urlpatterns = [
     path("approvals/", views.approvals, name="approvals"),
+    path("gate-settings/", views.gate_settings, name="gate_settings"),
     path("<uuid:public_id>/allocation/request/", views.request_allocation, name="request_allocation"),
     path("<uuid:public_id>/allocation/received/", views.allocate, name="allocate"),
     path("<uuid:public_id>/consent/", views.agreement, name="agreement"),
@@ -23,6 +24,8 @@ urlpatterns = [
     path("<uuid:public_id>/decision/", views.decide, name="decide"),
     path("<uuid:public_id>/approval/", views.approve, name="approve"),
     path("<uuid:public_id>/close/", views.close, name="close"),
+    path("<uuid:public_id>/resume/", views.resume, name="resume"),
+    path("<uuid:public_id>/regisseur/", views.regisseur, name="regisseur"),
     path("<uuid:public_id>/summary/", views.summary, name="summary"),
     path("<uuid:public_id>/follow-ups/<int:months>/", views.follow_up, name="follow_up"),
 ]

@@ -27,8 +27,11 @@ from coachcare.access import policy
 from coachcare.accounts.http import actor_of
 from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint
+from coachcare.clients.models import Client
 from coachcare.core.forms import service_errors_to_form
 from coachcare.core.http import int_param
+from coachcare.providers import services as provider_services
+from coachcare.providers.models import DEFAULT_GATE_APPROVALS, GateDeviation, Provider
 from coachcare.trajectories import selectors, services
 from coachcare.trajectories.forms import (
     YOUNG_PERSON,
@@ -39,8 +42,10 @@ from coachcare.trajectories.forms import (
     ConsentExceptionForm,
     EvaluationScoresForm,
     FollowUpForm,
+    GateApprovalsForm,
     GoalForm,
     GoalScoresForm,
+    RegisseurForm,
     StepForm,
 )
 from coachcare.trajectories.models import Agreement, ConsentException, EndReason, Evaluation, FollowUp, Trajectory
@@ -52,6 +57,8 @@ from coachcare.trajectories.panels import (
     evaluation_form,
     goal_form,
     module_start_form,
+    regisseur_form,
+    resume_form,
     scores_form,
 )
 from coachcare.trajectories.state_machine import StaleTrajectory, TransitionRefused
@@ -86,6 +93,8 @@ class Step:
     #: A step that cannot be undone asks to confirm (server-side, a page of its own) before it is
     #: performed: the function gives the question and the warnings for this trajectory and form.
     confirm: "Callable[[Trajectory, forms.Form], Confirmation] | None" = None
+    #: Who may take the step (a policy function); the service checks it again.
+    allowed: Callable[[User, Client], bool] = policy.can_write_clinical
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -109,7 +118,7 @@ def _posted_version(request: HttpRequest) -> int | None:
 def _run_step(request: HttpRequest, public_id: UUID, step: Step) -> HttpResponse:
     actor = actor_of(request)
     trajectory = _trajectory(request, public_id, step.page)
-    if not policy.can_write_clinical(actor, trajectory.client):
+    if not step.allowed(actor, trajectory.client):
         # A step form is the professionals' (its words are theirs): a young person or parent who
         # may read the file reads it on the file, not on a form they cannot send.
         raise Http404(_("No such trajectory."))
@@ -201,6 +210,19 @@ def _confirm_close(trajectory: Trajectory, form: forms.Form) -> Confirmation:
         question=gettext("Do you want to close the trajectory? This cannot be undone."),
         warnings=[gettext("End reason: %(reason)s.") % {"reason": reason}] if reason else [],
         button=gettext("Yes, close the trajectory"),
+    )
+
+
+def _confirm_resume(trajectory: Trajectory, form: forms.Form) -> Confirmation:
+    return Confirmation(
+        question=gettext("Do you want to resume the trajectory?"),
+        warnings=[
+            gettext(
+                "The trajectory returns to the intake. The module that was running counts as interrupted: it is "
+                "not declared and can be started again. The follow-up contacts are cancelled."
+            )
+        ],
+        button=gettext("Yes, resume the trajectory"),
     )
 
 
@@ -305,6 +327,12 @@ def _close(actor: User, trajectory: Trajectory, form: forms.Form, access_point: 
         without_help=form.cleaned_data["without_help"],
         not_answered_reason=form.cleaned_data.get("not_answered_reason", ""),
         access_point=access_point,
+    )
+
+
+def _resume(actor: User, trajectory: Trajectory, form: forms.Form, access_point: AccessPoint) -> object:
+    return services.trajectory_resume(
+        actor=actor, trajectory=trajectory, reason=form.cleaned_data["reason"], access_point=access_point
     )
 
 
@@ -424,6 +452,20 @@ STEPS: dict[str, Step] = {
         _close,
         _confirm_close,
     ),
+    "resume": Step(
+        "resume",
+        gettext_lazy("Resume the trajectory"),
+        gettext_lazy(
+            "The trajectory was ended temporarily (end reason 20). Within the resume period it goes on where it "
+            "stopped: the intake, then a module. Say why it resumes."
+        ),
+        gettext_lazy("Resume trajectory"),
+        gettext_lazy("The trajectory has been resumed: agree the plan and start a module."),
+        resume_form,
+        _resume,
+        _confirm_resume,
+        policy.can_resume_trajectory,
+    ),
 }
 
 
@@ -450,6 +492,52 @@ module_start = _step_view("module_start")
 module_finish = _step_view("module_finish")
 evaluation = _step_view("evaluation")
 close = _step_view("close")
+resume = _step_view("resume")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def regisseur(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """Record or change the municipality's regisseur of the young person (the access team's
+    contact): by the treating professionals or the access team (``policy.can_record_regisseur``)."""
+    actor = actor_of(request)
+    access_point = AccessPoint.from_request(request)
+    trajectory = selectors.trajectory_for_regisseur(actor=actor, public_id=public_id, access_point=access_point)
+    form = regisseur_form(trajectory, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        assert isinstance(form, RegisseurForm)
+        data = form.cleaned_data
+        try:
+            services.trajectory_regisseur_set(
+                actor=actor,
+                trajectory=trajectory,
+                name=data["name"],
+                organisation=data["organisation"],
+                email=data["email"],
+                phone=data["phone"],
+                access_point=access_point,
+            )
+        except ValidationError as error:
+            service_errors_to_form(form, error)
+        else:
+            messages.success(request, _("The regisseur has been recorded."))
+            return redirect(reverse("clients:detail", kwargs={"public_id": trajectory.client.public_id}) + "#regisseur")
+    return render(
+        request,
+        "trajectories/step.html",
+        {
+            "trajectory": trajectory,
+            "client": trajectory.client,
+            "form": form,
+            "title": _("Regisseur of the municipality"),
+            "intro": _(
+                "The regisseur is the contact of the municipality's access team for this young person. They are "
+                "told, without any content, when the trajectory closes or steps up to other care."
+            ),
+            "button": _("Save regisseur"),
+            "action": request.path,
+        },
+    )
 
 
 @login_required
@@ -584,6 +672,35 @@ def approvals(request: HttpRequest) -> HttpResponse:
         for exception in selectors.consent_exception_queue(actor=actor, access_point=access_point)
     ]
     return render(request, "trajectories/approvals.html", {"rows": rows, "exception_rows": exceptions})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def gate_settings(request: HttpRequest) -> HttpResponse:
+    """The provider's setting of which gate deviations wait for the team lead (issue 16.6): for its
+    team leads and administrator (``policy.can_set_gate_approvals``)."""
+    actor = actor_of(request)
+    if not policy.can_set_gate_approvals(actor) or actor.provider_id is None:
+        raise Http404(_("This setting is not for your role."))
+    provider = Provider.objects.get(pk=actor.provider_id)
+    current = list(provider.gate_approval_required or [])
+    form = GateApprovalsForm(request.POST if request.method == "POST" else None, initial={"kinds": current})
+    if request.method == "POST" and form.is_valid():
+        try:
+            provider_services.provider_gate_approvals_set(
+                actor=actor, provider=provider, kinds=form.cleaned_data["kinds"]
+            )
+        except ValidationError as error:
+            service_errors_to_form(form, error)
+        else:
+            messages.success(request, _("The setting has been saved. It applies to decisions taken from now on."))
+            return redirect("trajectories:gate_settings")
+    defaults = [GateDeviation(value).label for value in DEFAULT_GATE_APPROVALS]
+    return render(
+        request,
+        "trajectories/gate_settings.html",
+        {"form": form, "provider": provider, "defaults": defaults},
+    )
 
 
 @login_required

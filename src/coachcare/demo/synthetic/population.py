@@ -137,7 +137,8 @@ from coachcare.method.codes import Unit
 from coachcare.method.selectors import method_version_current
 from coachcare.monitoring import services as monitoring_services
 from coachcare.municipalities.models import Municipality
-from coachcare.providers.models import Provider, Team
+from coachcare.providers.models import DEFAULT_GATE_APPROVALS, Provider, Team
+from coachcare.trajectories.gate import gate_deviations
 from coachcare.trajectories.models import (
     Agreement,
     Evaluation,
@@ -364,6 +365,11 @@ class _Coach:
 class _Country:
     """One generation: the context, the row buffers and what is counted along the way."""
 
+    #: Which gate deviations wait for the team lead (``Provider.gate_approval_required``): the
+    #: default for generated providers (their column's database default), the provider's own
+    #: setting when generating into an existing one (``_into_ensure``).
+    gate_approvals: frozenset[str] = frozenset(DEFAULT_GATE_APPROVALS)
+
     def __init__(
         self,
         *,
@@ -484,6 +490,8 @@ class _Country:
 
     def _into_ensure(self, into: Into) -> int:
         """``municipalities_ensure`` for a generation into an existing municipality (creates none)."""
+        provider = Provider.objects.filter(pk=into.provider_id).values_list("gate_approval_required", flat=True)
+        self.gate_approvals = frozenset(provider.first() or [])
         self.municipalities = [(into.municipality_id, into.municipality_code)]
         self.codes_of = dict(self.municipalities)
         self.staff_existing = set()
@@ -1007,14 +1015,16 @@ class _Country:
             decision, next_code = "continue", self.codes[plan.runs[index + 1].module]
         elif plan.closed is not None:
             decision = "step_up" if advice.advice == "step_up" else "stop"
-        elif plan.evaluation == "approval":  # deviating decision, waiting for the team lead
-            decision = "stop" if advice.advice != "stop" else "continue"
-            next_code = "" if decision == "stop" else self.codes[min(run.module + 1, len(self.codes) - 1)]
-        deviates = bool(decision) and (
-            decision != advice.advice or (decision == "continue" and next_code != advice.next_module_code)
-        )
+        elif plan.evaluation == "approval":  # a deviating decision waiting for the team lead
+            decision, next_code = self._decision_needing_approval(advice.advice, advice.next_module_code, run.module)
+            if not decision:  # no deviation needs the team lead under the provider's setting
+                plan.evaluation = "undecided"
+        # The same rule as the app (``trajectories.services.evaluation_decide``): a deviation waits
+        # for the team lead only when the provider's setting names its kind.
+        kinds = self._deviations(advice.advice, advice.next_module_code, decision, next_code)
+        deviates = bool(kinds)
         approval = "not_needed"
-        if deviates:
+        if kinds & self.gate_approvals:
             approval = "pending" if plan.evaluation == "approval" and last else "approved"
         decided_at = self._at(run.decided, 11) if decision and run.decided else None
         approved_at = self._at(run.decided, 16) if approval == "approved" and run.decided else None
@@ -1024,6 +1034,21 @@ class _Country:
             coach.id if decision else None, decided_at, deviates, approval,
             coach.lead_id if approved_at else None, approved_at, "",
         ))  # fmt: skip
+
+    @staticmethod
+    def _deviations(advice: str, advice_next: str, decision: str, decision_next: str) -> set[str]:
+        if not decision:
+            return set()
+        return gate_deviations(advice=advice, advice_next=advice_next, decision=decision, decision_next=decision_next)
+
+    def _decision_needing_approval(self, advice: str, advice_next: str, module: int) -> tuple[str, str]:
+        """A decision against ``advice`` that waits for the team lead under the provider's setting
+        (stop first, as before), or ("", "") when none of them does."""
+        other = self.codes[min(module + 1, len(self.codes) - 1)]
+        for decision, next_code in (("stop", ""), ("continue", other), ("step_up", "")):
+            if self._deviations(advice, advice_next, decision, next_code) & self.gate_approvals:
+                return decision, next_code
+        return "", ""
 
     def _follow_ups(self, plan: Plan, *, trajectory_id: int, coach: _Coach) -> tuple[str | None, datetime.date | None]:
         """Contacts 6 and 12 months after closure; returns the next action when they set it."""

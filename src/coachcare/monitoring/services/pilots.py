@@ -196,18 +196,20 @@ def _parse_row(line: int, row: dict[str, str], problems: list[tuple[int, str, st
         try:
             dates[column] = datetime.date.fromisoformat(row[column].strip())
         except ValueError:
-            problems.append((line, column, "not a date (YYYY-MM-DD)"))
+            problems.append((line, column, _("not a date (YYYY-MM-DD)")))
     if len(dates) == 2 and dates["end"] < dates["start"]:
-        problems.append((line, "end", "before the start"))
+        problems.append((line, "end", _("before the start")))
     end_reason = row["end_reason"].strip()
     if end_reason not in EndReason.values:
-        problems.append((line, "end_reason", f"not a JZ588 end reason ({', '.join(EndReason.values)})"))
+        problems.append(
+            (line, "end_reason", _("not a JZ588 end reason (%(codes)s)") % {"codes": ", ".join(EndReason.values)})
+        )
     category = row["product_category"].strip()
     if not _PRODUCT_CATEGORY.match(category):
-        problems.append((line, "product_category", "not a two-digit iJw product category"))
+        problems.append((line, "product_category", _("not a two-digit iJw product category")))
     cost = row["cost"].strip()
     if not _COST.match(cost):
-        problems.append((line, "cost", "not an amount in euros (for example 1234.50)"))
+        problems.append((line, "cost", _("not an amount in euros (for example 1234.50)")))
     if len(problems) > count:
         return None
     return ComparisonTrajectory(
@@ -230,25 +232,32 @@ def pilot_comparison_import(*, pilot: Pilot, data: bytes) -> int:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ComparisonImportError([(1, "-", "the file is not UTF-8")]) from None
+        raise ComparisonImportError([(1, "-", _("the file is not UTF-8"))]) from None
     reader = csv.DictReader(io.StringIO(text))
     header = tuple(name.strip() for name in (reader.fieldnames or ()))
     if header != COMPARISON_COLUMNS:
         raise ComparisonImportError(
-            [(1, "-", f"the columns must be exactly: {','.join(COMPARISON_COLUMNS)} (found: {','.join(header)})")]
+            [
+                (
+                    1,
+                    "-",
+                    _("the columns must be exactly: %(expected)s (found: %(found)s)")
+                    % {"expected": ",".join(COMPARISON_COLUMNS), "found": ",".join(header)},
+                )
+            ]
         )
     reader.fieldnames = list(header)
     rows: list[ComparisonTrajectory] = []
     for record in reader:
         line = reader.line_num
         if None in record or any(value is None for value in record.values()):
-            problems.append((line, "-", f"expected {len(COMPARISON_COLUMNS)} values"))
+            problems.append((line, "-", _("expected %(count)s values") % {"count": len(COMPARISON_COLUMNS)}))
             continue
         parsed = _parse_row(line, record, problems)
         if parsed is not None:
             rows.append(parsed)
     if not rows and not problems:
-        problems.append((2, "-", "the file holds no trajectories"))
+        problems.append((2, "-", _("the file holds no trajectories")))
     if problems:
         raise ComparisonImportError(problems)
     with transaction.atomic():

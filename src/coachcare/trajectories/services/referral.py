@@ -218,14 +218,21 @@ def trajectory_allocate(*, actor: User, trajectory: Trajectory, access_point: Ac
 
 
 def trajectory_regisseur_set(
-    *, actor: User, trajectory: Trajectory, name: str, email: str = "", phone: str = "", access_point: AccessPoint
+    *,
+    actor: User,
+    trajectory: Trajectory,
+    name: str,
+    organisation: str = "",
+    email: str = "",
+    phone: str = "",
+    access_point: AccessPoint,
 ) -> Trajectory:
     """Record the municipality's regisseur of this young person (name and contact): by the
     treating professionals or the municipality's access team (``policy.can_record_regisseur``).
     Administrative contact data; the regisseur is told without content at a step up and at closure."""
     if not policy.can_record_regisseur(actor, trajectory.client):
         raise policy.AccessDenied(_("Only the treating professionals or the access team record the regisseur."))
-    name, email, phone = name.strip(), email.strip(), phone.strip()
+    name, organisation, email, phone = name.strip(), organisation.strip(), email.strip(), phone.strip()
     errors: dict[str, list[str]] = {}
     if not name:
         errors["name"] = [_("Give the name of the regisseur.")]
@@ -236,13 +243,13 @@ def trajectory_regisseur_set(
             validate_email(email)
         except ValidationError:
             errors["email"] = [_("Give a valid e-mail address.")]
-    if len(name) > 200 or len(phone) > 30:
+    if len(name) > 200 or len(organisation) > 200 or len(phone) > 30:
         errors.setdefault("name", []).append(_("The name or phone number is too long."))
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
         Trajectory.objects.filter(pk=trajectory.pk).update(
-            regisseur_name=name, regisseur_email=email, regisseur_phone=phone
+            regisseur_name=name, regisseur_organisation=organisation, regisseur_email=email, regisseur_phone=phone
         )
         access_log_record(
             actor=actor,

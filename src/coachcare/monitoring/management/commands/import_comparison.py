@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
 
 from coachcare.monitoring.models import Pilot
 from coachcare.monitoring.services import ComparisonImportError, pilot_comparison_import
@@ -24,7 +25,8 @@ class Command(BaseCommand):
         if not file.is_file():
             raise CommandError(f"There is no file {file}.")
         try:
-            count = pilot_comparison_import(pilot=found, data=file.read_bytes())
+            with translation.override("en"):  # the operator's output stays English; the page shows Dutch
+                count = pilot_comparison_import(pilot=found, data=file.read_bytes())
         except ComparisonImportError as error:
             for line, column, message in error.problems:
                 self.stderr.write(f"line {line}, column {column}: {message}")
