@@ -28,7 +28,8 @@ SRC = pathlib.Path(__file__).resolve().parents[2] / "src" / "coachcare"
 
 #: The export order of "download my data" (the same for every requester, minus what they do not get).
 ORDER = [
-    "personal_details", "parents", "parent_access", "notes", "trajectories", "goals", "goal_scores", "modules",
+    "personal_details", "parents", "parent_access", "notes", "trajectories", "goals", "goal_scores", "goal_ratings",
+    "modules",
     "evaluations", "status_changes", "agreements", "questionnaires", "access_log", "messaging", "coaching",
 ]  # fmt: skip
 
@@ -58,7 +59,7 @@ def test_every_app_with_a_declaration_has_its_own_data_rights_module() -> None:
 
 def test_the_sections_keep_their_order_and_each_requester_kind_its_own() -> None:
     assert [section.key for section in registry.CLIENT_DATA_SECTIONS] == ORDER
-    parent_only_not = {"parent_access", "access_log"}
+    parent_only_not = {"parent_access", "access_log", "goal_ratings"}  # the young person's own marks: theirs only
     for section in registry.CLIENT_DATA_SECTIONS:
         assert registry.Requester.YOUNG_PERSON in section.for_requester
         assert (registry.Requester.PARENT in section.for_requester) == (section.key not in parent_only_not)

@@ -436,6 +436,8 @@ def invitation_change(request: HttpRequest, *, actor: User, invitation: Invitati
             messages.success(request, _("The invitation has been revoked; the link no longer works."))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
+    except policy.AccessDenied:
+        raise  # a refusal is not a mail error (AccessDenied is a PermissionError, an OSError)
     except MAIL_ERRORS:
         logger.exception("invitation e-mail could not be sent")
         messages.error(request, _("The e-mail could not be sent; nothing was changed. Try again later."))

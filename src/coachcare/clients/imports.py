@@ -391,6 +391,8 @@ def import_invitations_send(*, actor: User, client_ids: list[int], access_point:
                 send()
             except ValidationError:
                 result.skipped += 1
+            except policy.AccessDenied:
+                raise  # a refusal is not a mail error (AccessDenied is a PermissionError, an OSError)
             except MAIL_ERRORS:
                 logger.warning("import invitation not sent: the mail server refused")
                 result.not_sent += 1

@@ -129,6 +129,8 @@ def invite(request: HttpRequest, public_id: UUID) -> HttpResponse:
             )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
+    except policy.AccessDenied:
+        raise  # a refusal is not a mail error (AccessDenied is a PermissionError, an OSError)
     except account_views.MAIL_ERRORS:
         logger.exception("invitation e-mail could not be sent")
         messages.error(request, _("The e-mail could not be sent, so nobody was invited. Try again later."))
@@ -154,6 +156,8 @@ def family_member_invite(request: HttpRequest, public_id: UUID, relation_id: int
             )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
+    except policy.AccessDenied:
+        raise  # a refusal is not a mail error (AccessDenied is a PermissionError, an OSError)
     except account_views.MAIL_ERRORS:
         logger.exception("invitation e-mail could not be sent")
         messages.error(request, _("The e-mail could not be sent, so nobody was invited. Try again later."))

@@ -59,6 +59,8 @@ FIELD_LABELS: dict[str, Promise] = {
     "gbo_score": _("GBO score"),
     "scored_by": _("Scored by"),
     "scored_at": _("Scored on"),
+    "rating": _("Your mark (0 to 10)"),
+    "rated_at": _("Given on"),
     "module": _("Module"),
     "state": _("State"),
     "started_on": _("Started on"),
