@@ -24,14 +24,14 @@ from coachcare.accounts.models import Role, User
 from coachcare.clients.models import Client, ClientNote
 from coachcare.coaching.models import Appointment, DiaryEntry
 from coachcare.contracts.models import Allocation, Contract, ContractProduct, FundingModel, NumberSequence
-from coachcare.contracts.selectors import contract_remaining_cents
+from coachcare.contracts.selectors import contract_remaining_cents, regional_budget_shares
 from coachcare.contracts.services import TOEWIJZING_SEQUENCE
 from coachcare.core.dates import age_on, today
 from coachcare.declarations.models import CareStart, CareStop, Declaration, DeclarationLine
 from coachcare.declarations.services import care_events_sync, declaration_run_all
 from coachcare.demo.synthetic import texts
 from coachcare.demo.synthetic.plan import STATUS_MIX, SYNTHETIC_CODE_START, SYNTHETIC_MUNICIPALITIES
-from coachcare.demo.synthetic.population import PopulationResult, population_generate
+from coachcare.demo.synthetic.population import REGIONS, PopulationResult, population_generate
 from coachcare.messaging.models import Message, Thread
 from coachcare.municipalities.models import Municipality
 from coachcare.providers.models import Team
@@ -228,11 +228,12 @@ def test_bodies_are_encrypted_and_decrypt(country: PopulationResult) -> None:
 
 
 def test_allocations_and_declarations_are_consistent(country: PopulationResult) -> None:
-    # every funding model occurs (issue 18.1), all products of a contract under the same one
+    # every funding model occurs (issue 18.1), all products of a contract under the same one (a
+    # member's part of a regional contract has none: it grants under the regional tariff list)
     models_per_contract = {
         contract_id: {model for other, model in ContractProduct.objects.values_list("contract_id", "funding_model")
                       if other == contract_id}
-        for contract_id in Contract.objects.values_list("pk", flat=True)
+        for contract_id in Contract.objects.filter(part_of=None).values_list("pk", flat=True)
     }  # fmt: skip
     assert all(len(models) == 1 for models in models_per_contract.values())
     assert set().union(*models_per_contract.values()) == set(FundingModel.values)
@@ -241,7 +242,11 @@ def test_allocations_and_declarations_are_consistent(country: PopulationResult) 
     for run in task_runs.select_related("care_start__product", "trajectory__client"):
         product = run.care_start.product
         assert product is not None and product.funding_model == FundingModel.TASK
-        assert product.contract.municipality_id == run.trajectory.client.municipality_id
+        municipality_id = run.trajectory.client.municipality_id
+        assert (
+            product.contract.municipality_id == municipality_id
+            or product.contract.parts.filter(municipality_id=municipality_id).exists()
+        )
         assert product.module_code == run.module.code
     assert not DeclarationLine.objects.filter(module_run__allocation__isnull=True).exists()
     assert not Allocation.objects.filter(product__funding_model=FundingModel.TASK).exists()
@@ -298,6 +303,20 @@ def test_allocations_and_declarations_are_consistent(country: PopulationResult) 
     for contract in Contract.objects.exclude(yearly_budget_cents=None):
         years = {day.year for day in contract.allocations.values_list("start_date", flat=True) if day is not None}
         assert all((contract_remaining_cents(contract=contract, year=year) or 0) >= 0 for year in years)
+    # two jeugdregio's, each with a regional contract: one tariff list, budget shares that add up
+    regional = list(Contract.objects.filter(region__isnull=False).select_related("region"))
+    assert {contract.region.name for contract in regional if contract.region} == {name for name, _m in REGIONS}
+    for contract in regional:
+        parts = list(contract.parts.all())
+        assert len(parts) >= 2 and not any(part.products.exists() for part in parts)
+        assert all(part.yearly_budget_cents is None and part.mandate == contract.mandate for part in parts)
+        for year in range(contract.valid_from.year, today().year + 1):
+            shares = regional_budget_shares(contract=contract, year=year)
+            assert set(shares) == {part.municipality_id for part in parts}
+            assert sum(shares.values()) == contract.yearly_budget_cents
+            for part in parts:
+                assert (contract_remaining_cents(contract=part, year=year) or 0) >= 0
+    assert Allocation.objects.filter(contract__part_of__isnull=False, product__contract__region__isnull=False).exists()
     numbers = [int(n or "0") for n in Allocation.objects.values_list("toewijzing_nummer", flat=True)]
     assert NumberSequence.objects.get(name=TOEWIJZING_SEQUENCE).last_value >= max(numbers)
     assert Allocation.objects.filter(status="requested").exists()
@@ -308,7 +327,8 @@ def test_the_nightly_forecast_check_has_run(country: PopulationResult) -> None:
     from coachcare.monitoring.models import ForecastFigure
     from coachcare.monitoring.selectors import forecast_build
 
-    with_contracts = set(Contract.objects.values_list("municipality_id", flat=True))
+    # a regional contract has no municipality of its own: its members have their parts
+    with_contracts = set(Contract.objects.exclude(municipality=None).values_list("municipality_id", flat=True))
     assert with_contracts
     assert set(ForecastFigure.objects.values_list("municipality_id", flat=True)) == with_contracts
     municipality_id = min(with_contracts)

@@ -10,7 +10,9 @@ What one call creates for ``youths`` young people (docs/performance.md, "Synthet
   (gemeente-toegang) and a policy officer (gemeente-beleid) each; providers (AGB codes starting
   97) with teams, a team lead per team and coaches (about 40 young people each); a contract per
   municipality and provider that has clients there (per module or a population budget, half of
-  them with a mandate, a yearly budget where needed) with the method's modules as products;
+  them with a mandate, a yearly budget where needed) with the method's modules as products; two
+  jeugdregio's (``REGIONS``) whose providers serving two or more members contract with the region
+  (one tariff list, the members' contracts its parts, yearly budget shares per member);
 - young people: Dutch names (Faker nl_NL), valid (11-proof) BSNs from the range starting with 9,
   spread over the municipalities by size (Zipf-like), 12 to 23 years old at every referral; most
   of those past the intake have an account (role jongere). Every account has an unusable password;
@@ -75,6 +77,7 @@ from coachcare.contracts.models import (
     FundingModel,
     LumpSumInstalment,
     NumberSequence,
+    RegionalBudgetShare,
 )
 from coachcare.contracts.services import TOEWIJZING_SEQUENCE
 from coachcare.core.dates import today, years_before
@@ -136,7 +139,7 @@ from coachcare.messaging.models import Message, Thread, ThreadRead
 from coachcare.method.codes import Unit
 from coachcare.method.selectors import method_version_current
 from coachcare.monitoring import services as monitoring_services
-from coachcare.municipalities.models import Municipality
+from coachcare.municipalities.models import Municipality, Region, RegionMembership
 from coachcare.providers.models import DEFAULT_GATE_APPROVALS, Provider, Team
 from coachcare.trajectories.gate import gate_deviations
 from coachcare.trajectories.models import (
@@ -270,12 +273,13 @@ FIELDS: dict[type[models.Model], tuple[str, ...]] = {
     Declaration: ("id", "public_id", "declaratienummer", "municipality_id", "provider_id", "period_start",
                   "period_end", "status", "total_cents", "awarded_cents", "created_by_id", "created_at",
                   "submitted_at", "answered_at"),
-    Contract: ("id", "municipality_id", "provider_id", "mandate", "valid_from", "valid_to", "yearly_budget_cents",
-               "created_at"),
+    Contract: ("id", "municipality_id", "region_id", "part_of_id", "provider_id", "mandate", "valid_from", "valid_to",
+               "yearly_budget_cents", "created_at"),
     ContractProduct: ("id", "contract_id", "module_code", "ijw_product_category", "ijw_product_code", "unit",
                       "tariff_cents", "funding_model", "frequency", "volume_per_module"),
     ContractBudgetYear: ("contract_id", "year", "planned_cents"),
     LumpSumInstalment: ("contract_id", "period_start", "period_end", "amount_cents", "status", "paid_on"),
+    RegionalBudgetShare: ("contract_id", "municipality_id", "year", "amount_cents", "percentage"),
 }  # fmt: skip
 #: Tables whose secondary indexes and foreign keys are rebuilt after a big load on PostgreSQL.
 BULK_MODELS: list[type[models.Model]] = [
@@ -298,6 +302,30 @@ class _Contract:
     mandate: bool
     funding: str  # FundingModel value of all its products
     products: list[tuple[int, int]]  # per module (catalogue order): product id, tariff in cents (per module)
+    part_of: int | None = None  # the regional contract this municipality's contract is a part of
+
+
+@dataclasses.dataclass
+class _Regional:
+    """A regional contract (jeugdregio) of one provider: one tariff list, its members' parts."""
+
+    id: int
+    region_id: int
+    provider_id: int
+    mandate: bool
+    funding: str  # FundingModel value of all its products (taken from its first member's contract)
+    products: list[tuple[int, int]]
+    parts: list[_Contract]
+
+
+#: The synthetic country's jeugdregio's: (name, municipality indices in code order; the first one
+#: leads). The largest municipality (index 0) contracts on its own.
+REGIONS: tuple[tuple[str, tuple[int, ...]], ...] = (
+    ("Synthetische jeugdregio Noord", (1, 3, 5, 7)),
+    ("Synthetische jeugdregio Zuid", (2, 4, 6, 8, 10)),
+)
+#: Added to the seed for the regions' own random stream (their mandate and budget margins).
+REGION_SEED_OFFSET = 18
 
 
 def _funding_of(draw: float) -> str:
@@ -596,7 +624,47 @@ class _Country:
             self.rank[(municipality_id, self.provider_ids[p])] = served[m]
             served[m] += 1
             self.contracts_of[p].append(self.contracts[(m, p)])
+        self._regions_plan()
         return providers, teams_total, coaches_total
+
+    def _regions_plan(self) -> None:
+        """Two jeugdregio's (``REGIONS``, members since three years back): a provider that serves
+        two or more members contracts with the region instead, with one tariff list for its members
+        (the tariffs and funding model of its first member's contract), whose contracts become parts
+        of it. The region's own choices (its mandate here, the budget margins in ``_regional_write``)
+        come from a random stream of its own, so the main stream draws the same as without regions."""
+        self.regionals_of: list[list[_Regional]] = [[] for _ in self.provider_ids]
+        self.region_rng = random.Random(self.seed + REGION_SEED_OFFSET)
+        if len(self.municipalities) <= max(max(members) for _name, members in REGIONS):
+            return
+        since = datetime.date(self.on.year - 3, 1, 1)
+        for name, members in REGIONS:
+            region, _created = Region.objects.get_or_create(
+                name=name, defaults={"lead_municipality_id": self.municipalities[members[0]][0]}
+            )
+            for m in members:
+                municipality_id = self.municipalities[m][0]
+                if not RegionMembership.objects.filter(municipality_id=municipality_id).exists():
+                    RegionMembership.objects.create(region=region, municipality_id=municipality_id, valid_from=since)
+            # a municipality already in another region (not by this generator) keeps its own contracts
+            ours = set(RegionMembership.objects.filter(region=region).values_list("municipality_id", flat=True))
+            joined = [m for m in members if self.municipalities[m][0] in ours]
+            for p, provider_id in enumerate(self.provider_ids):
+                parts = [self.contracts[(m, p)] for m in joined if (m, p) in self.contracts]
+                if len(parts) < 2:
+                    continue
+                first = parts[0]
+                first_product = self.ids.take(ContractProduct, len(self.modules))
+                products = [(first_product + i, tariff) for i, (_id, tariff) in enumerate(first.products)]
+                mandate = self.region_rng.random() < MANDATE_SHARE and first.funding != FundingModel.TASK
+                regional = _Regional(
+                    id=self.ids.take(Contract), region_id=region.pk, provider_id=provider_id, mandate=mandate,
+                    funding=first.funding, products=products, parts=parts,
+                )  # fmt: skip
+                for part in parts:
+                    part.products, part.part_of = products, regional.id
+                    part.mandate, part.funding = mandate, first.funding
+                self.regionals_of[p].append(regional)
 
     def _into_organisation(self, into: Into) -> tuple[int, int, int]:
         """``organisations`` into the existing provider: only its new coaches (none created twice)."""
@@ -619,6 +687,7 @@ class _Country:
                              products=list(into.products))  # fmt: skip
         self.contracts = {(0, 0): contract}
         self.contracts_of = [[]]  # the contract exists: nothing to write
+        self.regionals_of = [[]]
         self.rank = {(into.municipality_id, into.provider_id): 0}
         return 0, 0, count
 
@@ -659,43 +728,84 @@ class _Country:
         peak: dict[int, int] = defaultdict(int)
         for (contract_id, _year), cents in self.granted.items():
             peak[contract_id] = max(peak[contract_id], cents)
+        for regional in self.regionals_of[provider]:
+            self._regional_write(regional, valid_from=valid_from, created=created, peak=peak)
         for contract in self.contracts_of[provider]:
+            if contract.part_of is not None:  # no products or budget: the regional list and a share
+                self.add(Contract, (contract.id, contract.municipality_id, None, contract.part_of,
+                                    contract.provider_id, contract.mandate, valid_from, None, None,
+                                    created))  # fmt: skip
+                continue
             budget = None
             if contract.mandate and contract.funding != FundingModel.TASK:
                 wanted = peak[contract.id] * self.rng.uniform(1.2, 1.5) + 1_000_000
                 budget = math.ceil(wanted / 1_000_000) * 1_000_000  # whole tens of thousands of euros
             mandate = contract.mandate and budget is not None
-            self.add(Contract, (contract.id, contract.municipality_id, contract.provider_id, mandate, valid_from, None,
-                                budget, created))  # fmt: skip
-            for module, (product_id, tariff) in zip(self.modules, contract.products, strict=True):
-                if contract.funding == FundingModel.EFFORT:
-                    row = (Unit.HOUR.value, _hourly(tariff), contract.funding, "6", EFFORT_HOURS_PER_MODULE)
-                elif contract.funding == FundingModel.TASK:
-                    row = (module.unit, 0, contract.funding, "6", 1)
-                else:
-                    row = (module.unit, tariff, contract.funding, "6", 1)
-                self.add(ContractProduct, (product_id, contract.id, module.code, module.category, module.product_code,
-                                           *row))  # fmt: skip
+            self.add(Contract, (contract.id, contract.municipality_id, None, None, contract.provider_id, mandate,
+                                valid_from, None, budget, created))  # fmt: skip
+            self._products_write(contract.id, funding=contract.funding, products=contract.products)
             if contract.funding == FundingModel.TASK:
-                self._lump_sum(contract, first_year=valid_from.year)
+                self._lump_sum(contract.id, contract_ids=[contract.id], first_year=valid_from.year)
 
-    def _lump_sum(self, contract: _Contract, *, first_year: int) -> None:
-        """The planned path (from the notional cost of the busiest year, a fifth above it, then
-        declining) and the monthly instalments of each year up to this one, paid for past months."""
-        years = range(first_year, self.on.year + 1)
-        peak = max((self.task_cost.get((contract.id, year), 0) for year in years), default=0)
-        planned = math.ceil((peak * 1.2 + 1_000_000) / 1_000_000) * 1_000_000
+    def _products_write(self, contract_id: int, *, funding: str, products: list[tuple[int, int]]) -> None:
+        """A contract's tariff list: every module under ``funding`` (effort-based: in hours)."""
+        for module, (product_id, tariff) in zip(self.modules, products, strict=True):
+            if funding == FundingModel.EFFORT:
+                row = (Unit.HOUR.value, _hourly(tariff), funding, "6", EFFORT_HOURS_PER_MODULE)
+            elif funding == FundingModel.TASK:
+                row = (module.unit, 0, funding, "6", 1)
+            else:
+                row = (module.unit, tariff, funding, "6", 1)
+            self.add(ContractProduct, (product_id, contract_id, module.code, module.category, module.product_code,
+                                       *row))  # fmt: skip
+
+    def _regional_write(
+        self, regional: _Regional, *, valid_from: datetime.date, created: datetime.datetime, peak: dict[int, int]
+    ) -> None:
+        """A regional contract, its tariff list and per year its members' budget shares. The yearly
+        budget: per member a fifth to a half above what it granted at most in a year (drawn from the
+        region's stream), summed; task-based: the first year of its planned path (lump sums, from
+        the notional cost of all members together). Each year's shares are in proportion to what each
+        member granted (task-based: started) that year and add up to the yearly budget to the cent."""
+        parts = regional.parts
+        years = range(valid_from.year, self.on.year + 1)
+        if regional.funding == FundingModel.TASK:
+            budget = self._lump_sum(regional.id, contract_ids=[part.id for part in parts], first_year=valid_from.year)
+            used = self.task_cost
+        else:
+            wanted = [peak[part.id] * self.region_rng.uniform(1.2, 1.5) + 1_000_000 for part in parts]
+            budget = math.ceil(sum(wanted) / 1_000_000) * 1_000_000
+            used = self.granted
+        self.add(Contract, (regional.id, None, regional.region_id, None, regional.provider_id, regional.mandate,
+                            valid_from, None, budget, created))  # fmt: skip
+        self._products_write(regional.id, funding=regional.funding, products=regional.products)
         for year in years:
-            self.add(ContractBudgetYear, (contract.id, year, planned))
+            weights = [used[(part.id, year)] + 100_000 for part in parts]
+            amounts = [budget * weight // sum(weights) for weight in weights]
+            amounts[0] += budget - sum(amounts)  # the rounding to the first member
+            for part, amount in zip(parts, amounts, strict=True):
+                self.add(RegionalBudgetShare, (regional.id, part.municipality_id, year, amount, None))
+
+    def _lump_sum(self, contract_id: int, *, contract_ids: list[int], first_year: int) -> int:
+        """The planned path (from the notional cost of the busiest year of ``contract_ids``' modules,
+        a fifth above it, then declining) and the monthly instalments of each year up to this one,
+        paid for past months. Returns the first year's planned budget."""
+        years = range(first_year, self.on.year + 1)
+        cost = {year: sum(self.task_cost.get((c, year), 0) for c in contract_ids) for year in years}
+        peak = max(cost.values(), default=0)
+        planned = first = math.ceil((peak * 1.2 + 1_000_000) / 1_000_000) * 1_000_000
+        for year in years:
+            self.add(ContractBudgetYear, (contract_id, year, planned))
             part = planned // 12
             for month in range(1, 13):
                 start = datetime.date(year, month, 1)
                 end = add_months_cached(start, 1) - ndays(1)
                 amount = planned - part * 11 if month == 12 else part
                 paid = end < self.on
-                self.add(LumpSumInstalment, (contract.id, start, end, amount, "paid" if paid else "planned",
+                self.add(LumpSumInstalment, (contract_id, start, end, amount, "paid" if paid else "planned",
                                              end if paid else None))  # fmt: skip
             planned = round(planned * (100 + TASK_BUDGET_YEARLY_CHANGE) / 100)
+        return first
 
     # young people
 
