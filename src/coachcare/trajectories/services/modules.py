@@ -13,6 +13,7 @@ from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.contracts import selectors as contract_selectors
 from coachcare.contracts import services as contract_services
+from coachcare.contracts.models import FundingModel
 from coachcare.core.dates import today
 from coachcare.measures.gas import GasConvention, gas_levels_validate, gbo_rating_validate
 from coachcare.measures.models import Informant
@@ -55,7 +56,9 @@ def _allocation_under_mandate(
     budget, nothing is requested here and the state machine's allocation guard says what is missing."""
     if contract_selectors.allocation_covering(client=trajectory.client, module_code=module_code, on=on):
         return
-    if contract_selectors.task_funded_product(client=trajectory.client, module_code=module_code, on=on):
+    if contract_selectors.contract_product_for(
+        client=trajectory.client, module_code=module_code, on=on, funding_model=FundingModel.TASK
+    ):
         return  # task-based: no allocation per young person
     try:
         with transaction.atomic():
