@@ -17,6 +17,7 @@ from coachcare.contracts.models import FundingModel
 from coachcare.core.dates import today
 from coachcare.measures.gas import GasConvention, gas_levels_validate, gbo_rating_validate
 from coachcare.measures.models import Informant
+from coachcare.providers.models import GateDeviation, Provider
 from coachcare.trajectories import gate
 from coachcare.trajectories.deadlines import step_due
 from coachcare.trajectories.models import (
@@ -417,3 +418,26 @@ def evaluation_approve(
             access_point=access_point,
         )
     return evaluation
+
+
+# --- the provider's setting of the gate ------------------------------------------------------------
+
+
+def provider_gate_approvals_set(*, actor: User, provider: Provider, kinds: list[str]) -> Provider:
+    """Choose which gate decisions against the advice wait for the team lead
+    (``Provider.gate_approval_required``; ``policy.can_set_gate_approvals``). The others are still
+    recorded as deviations, but need no approval. Applies to decisions taken from now on.
+
+    The setting is stored on the provider but belongs to the gate, so it is written here: a service
+    in ``providers`` asking the policy would make ``providers`` and ``access``/``accounts`` import
+    each other (docs/house-metrics.md)."""
+    if not policy.can_set_gate_approvals(actor, provider.pk):
+        raise policy.AccessDenied(_("Only a team lead or the administrator of the provider changes this setting."))
+    unknown = sorted(set(kinds) - set(GateDeviation.values))
+    if unknown:
+        raise ValidationError({"kinds": [_("Unknown kind of deviation: %(codes)s.") % {"codes": ", ".join(unknown)}]})
+    chosen = [value for value in GateDeviation.values if value in set(kinds)]  # in the list's own order
+    with transaction.atomic():
+        Provider.objects.filter(pk=provider.pk).update(gate_approval_required=chosen)
+    provider.refresh_from_db()
+    return provider
