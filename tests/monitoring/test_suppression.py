@@ -664,7 +664,8 @@ def test_no_small_cell_can_be_reconstructed_from_random_small_municipalities(see
     values = column_values(quarters, columns)
     relations = _relations(values, columns)
     published = Published()
-    for engine_column, column in [*enumerate(columns), (selectors.TOTAL, "T")]:
+    layout: list[tuple[int | str, str]] = [*enumerate(columns), (selectors.TOTAL, "T")]
+    for engine_column, column in layout:
         publish_column(
             published, protection, values, engine_column=engine_column, column=column, with_period=column == "T"
         )
@@ -816,7 +817,8 @@ def test_the_shared_attack_reconstructs_small_cells_when_nothing_is_hidden() -> 
     values = column_values(quarters, columns)
     relations = _relations(values, columns)  # adds the period column "T"
     published = Published()
-    for engine_column, column in [*enumerate(columns), (selectors.TOTAL, "T")]:
+    layout: list[tuple[int | str, str]] = [*enumerate(columns), (selectors.TOTAL, "T")]
+    for engine_column, column in layout:
         publish_column(
             published, everything, values, engine_column=engine_column, column=column, with_period=column == "T"
         )
