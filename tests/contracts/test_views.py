@@ -210,8 +210,7 @@ def test_the_screen_asks_the_selector_what_it_offers(contracted: Contracted, req
     assert allocation_decision_for(actor=toegang, allocation=requested) == AllocationDecision(
         decide=True, confirm_mandate_start=False, decided_elsewhere=False, priced_per_unit=False
     )
-    contracted.contract.allocation_system = AllocationSystem.MUNICIPALITY
-    contracted.contract.save(update_fields=["allocation_system"])
+    requested.contract.allocation_system = AllocationSystem.MUNICIPALITY  # decided in its own system
     requested.product.funding_model = FundingModel.EFFORT
     answer = allocation_decision_for(actor=toegang, allocation=requested)
     assert (answer.decide, answer.decided_elsewhere, answer.priced_per_unit) == (False, True, True)
