@@ -19,6 +19,7 @@ import datetime
 import pathlib
 import re
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -89,11 +90,11 @@ def valid_context(**fields: object) -> ValidationContext:
     return context(**values)
 
 
-def with_facts(name: str, **fields: object) -> Case:
+def with_facts(name: str, **fields: Any) -> Case:
     return lambda: (sample(name), valid_context(allocations={samples.NUMBER: facts(bsn="", **fields)}))
 
 
-def with_header(name: str, **fields: object) -> Case:
+def with_header(name: str, **fields: Any) -> Case:
     def case() -> tuple[bytes | Message, ValidationContext]:
         message = sample(name)
         return dataclasses.replace(message, header=dataclasses.replace(message.header, **fields)), valid_context()
@@ -101,7 +102,7 @@ def with_header(name: str, **fields: object) -> Case:
     return case
 
 
-def with_items(name: str, **fields: object) -> Case:
+def with_items(name: str, **fields: Any) -> Case:
     """The sample with every record (JW305/JW307 item, JW323 line) changed."""
 
     def case() -> tuple[bytes | Message, ValidationContext]:
@@ -111,8 +112,9 @@ def with_items(name: str, **fields: object) -> Case:
             total = sum(line.ingediend_bedrag_cents for line in lines)
             return dataclasses.replace(message, lines=lines, totaal_bedrag_cents=total), valid_context()
         assert isinstance(message, CareStart | CareStop | Allocation)
-        items = [dataclasses.replace(item, **fields) for item in message.items]  # type: ignore[misc]
-        return dataclasses.replace(message, items=items), valid_context()  # type: ignore[arg-type]
+        items: list[Any] = [dataclasses.replace(item, **fields) for item in message.items]
+        changed: Any = message
+        return dataclasses.replace(changed, items=items), valid_context()
 
     return case
 
@@ -133,12 +135,16 @@ def unknown_municipality(name: str) -> Case:
     return lambda: (sample(name), valid_context(municipality_codes=frozenset({"9999"})))
 
 
+def unknown_number(name: str) -> Case:
+    return lambda: (sample(name), valid_context(allocations={}))
+
+
 def duplicated_jw301() -> tuple[bytes | Message, ValidationContext]:
     message = samples.allocation()
     return dataclasses.replace(message, items=[*message.items, *message.items]), valid_context()
 
 
-def declaration_of(**fields: object) -> Case:
+def declaration_of(**fields: Any) -> Case:
     return lambda: (samples.declaration(**fields), valid_context())
 
 
@@ -155,7 +161,7 @@ BREAKS: dict[tuple[str, str], Case] = {
     **{("OP033", name): with_items(name, status_aanlevering="2") for name in RECORDS},
     ("OP072", "JW307"): lambda: (sample("JW307"), valid_context(started=frozenset())),
     ("TR332", "JW301"): duplicated_jw301,
-    **{("TR332", name): (lambda name=name: (sample(name), valid_context(allocations={}))) for name in RECORDS},
+    **{("TR332", name): unknown_number(name) for name in RECORDS},
     **{("TR384", name): with_facts(name, status="deleted") for name in RECORDS},
     **{("TR338", name): with_facts(name, code="45A02") for name in RECORDS},
     **{("TR307", name): with_facts(name, start_date=LATE_START) for name in RECORDS},
