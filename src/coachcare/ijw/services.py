@@ -997,23 +997,22 @@ def _export_one(
     """Validate ``message`` and record it as sent (``OutgoingMessage``); raise ``IjwRejected`` when
     it is held. A JW323 whose faulty lines can be split off (``_declaration_split``) is written
     without them: the held clients come back as the last item. Runs inside a savepoint."""
-    final, data, identification = _identified(message, check, on)
+    final, data, identification, known = _identified(message, check, on)
     violations = validate(data, context=_own_identification_allowed(check, identification))
     split_off: list[tuple[Held, str]] = []
     if violations and isinstance(final, Declaration):
-        final, data, identification, split_off = _declaration_split(final, violations, check, on, line_clients)
+        final, data, identification, known, split_off = _declaration_split(final, violations, check, on, line_clients)
         violations = []
     if violations:
         raise IjwRejected(violations)
-    key = _content_key(final)
-    if not OutgoingMessage.objects.filter(content_key=key).exists():
+    if not known:
         OutgoingMessage.objects.create(
             berichtcode=final.header.berichtcode,
             identification=identification,
             dagtekening=final.header.dagtekening,
             municipality_code=municipality.code,
             period=period,
-            content_key=key,
+            content_key=_content_key(final),
             sha256=_sha256(data),
             toewijzing_nummers=keys if not isinstance(final, Declaration) else _numbers_of(final),
         )
@@ -1025,16 +1024,17 @@ def _export_one(
     return final, data, identification, split_off
 
 
-def _identified(message: Message, check: ValidationContext, on: datetime.date) -> tuple[Message, bytes, str]:
+def _identified(message: Message, check: ValidationContext, on: datetime.date) -> tuple[Message, bytes, str, bool]:
     """The message with its identification and dagtekening: those of the first export when the same
-    content was written before (a re-export writes the same file), else the next of the counter."""
+    content was written before (a re-export writes the same file; the last item says so), else the
+    next of the counter."""
     earlier = OutgoingMessage.objects.filter(content_key=_content_key(message)).first()
     if earlier is not None:
         identification, dagtekening = earlier.identification, earlier.dagtekening
     else:
         identification, dagtekening = identification_next(), on
     final = replace(message, header=replace(message.header, identificatie=identification, dagtekening=dagtekening))
-    return final, render(final), identification
+    return final, render(final), identification, earlier is not None
 
 
 def _own_identification_allowed(check: ValidationContext, identification: str) -> ValidationContext:
@@ -1075,7 +1075,7 @@ def _declaration_split(
     check: ValidationContext,
     on: datetime.date,
     line_clients: dict[str, UUID],
-) -> tuple[Declaration, bytes, str, list[tuple[Held, str]]]:
+) -> tuple[Declaration, bytes, str, bool, list[tuple[Held, str]]]:
     """The JW323 without the clients whose lines break a rule, when that is possible: every violation
     is in a line (none in the header or the file), some client has valid lines only, the rest passes
     the rules and the declaration is still a draft. The faulty clients' lines move to a new draft
@@ -1090,7 +1090,7 @@ def _declaration_split(
         raise IjwRejected(violations)
     total = sum(line.ingediend_bedrag_cents for line in kept)
     reduced = replace(message, lines=kept, totaal_bedrag_cents=abs(total), debet_credit="C" if total < 0 else "D")
-    final, data, identification = _identified(reduced, check, on)
+    final, data, identification, known = _identified(reduced, check, on)
     if validate(data, context=_own_identification_allowed(check, identification)):
         raise IjwRejected(violations)
     moved = [line.referentie for line in message.lines if client_of(line) in faulty]
@@ -1103,7 +1103,7 @@ def _declaration_split(
         own = _violations_of(client, message, per_line, client_of)
         held.append((Held(name="JW323", client_public_ids=[client], violations=own), ""))
     assert isinstance(final, Declaration)
-    return final, data, identification, held
+    return final, data, identification, known, held
 
 
 def _held_items(
