@@ -21,6 +21,7 @@ from tests.clients.factories import ClientFactory, ClientNoteFactory
 from tests.conftest import World
 from tests.factories import birth_date_for_age
 from tests.trajectories.conftest import MODULES
+from tests.trajectories.ratings import intake_baseline
 
 Login = Callable[[User], HttpClient]
 AP = AccessPoint(channel="web", address="127.0.0.1")
@@ -455,8 +456,8 @@ def test_client_file_queries_do_not_grow_with_events(contracted: World, login: L
                                       given_by=world.ouder, access_point=AP)  # fmt: skip
             ClientNoteFactory.create(client=world.own, author=world.coach if i % 2 else world.colleague)
         goals = Goal.objects.filter(trajectory=trajectory)
-        services.goal_scores_record(actor=world.coach, trajectory=refresh(trajectory),
-                                    scores={goal.pk: (-1, 3) for goal in goals}, module_run=None,
+        intake_baseline(actor=world.coach, trajectory=refresh(trajectory),
+                                    scores={goal.pk: (-1, 3) for goal in goals},
                                     access_point=AP)  # fmt: skip
 
     add(3)
