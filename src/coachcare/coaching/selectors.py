@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
 
+from django.core.paginator import Page, Paginator
 from django.db import models
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Prefetch, Q
 from django.urls import reverse
@@ -801,17 +802,39 @@ def coach_overview_get(*, actor: User, access_point: AccessPoint) -> CoachOvervi
     return CoachOverview(waiting=waiting, diary=diary)
 
 
+#: Sessions lacking attendance per page on the coach's view of a young person's portal.
+ATTENDANCE_PAGE_SIZE = 20
+#: How long a past session stays in the coach's list of appointments once its attendance is recorded.
+RECENT_APPOINTMENT_DAYS = 30
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AppointmentRow:
+    """An appointment on the coach's list with what the coach may do with it now (the policy's
+    answer: the template holds no rule)."""
+
+    appointment: Appointment
+    can_move: bool
+    can_record_attendance: bool
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class ClientWork:
     client: Client
     trajectory: Trajectory | None
     answers: list[AssignmentAnswer]
     diary: list[DiaryEntry]
-    appointments: list[Appointment]
+    #: Upcoming appointments, the one going on now and those of the last 30 days that are settled
+    #: (attendance recorded, or cancelled), oldest first.
+    appointments: list[AppointmentRow]
+    #: Every past session still lacking attendance, however old, oldest first: one page of them.
+    attendance_missing: list[AppointmentRow]
+    attendance_page: Page[Appointment]
 
 
-def client_work_get(*, actor: User, public_id: UUID, access_point: AccessPoint) -> ClientWork:
-    """For the treating professionals: the young person's submitted answers, diary and appointments."""
+def client_work_get(*, actor: User, public_id: UUID, access_point: AccessPoint, page: int = 1) -> ClientWork:
+    """For the treating professionals: the young person's submitted answers, diary and appointments,
+    with every past session still lacking attendance (paginated). A fixed number of queries."""
     client = client_selectors.client_get_for_actor(actor=actor, public_id=public_id)
     if not policy.can_give_feedback(actor, client):
         raise policy.AccessDenied("No access to the young person's own work.")
@@ -821,11 +844,23 @@ def client_work_get(*, actor: User, public_id: UUID, access_point: AccessPoint) 
         .order_by("-submitted_at", "-id")
     )
     diary = list(DiaryEntry.objects.filter(client=client).order_by("-created_at", "-id")[:OVERVIEW_LIMIT])
-    appointments = list(
-        Appointment.objects.filter(client=client, ends_at__gte=timezone.now() - datetime.timedelta(days=30)).order_by(
-            "starts_at"
-        )
+    now = timezone.now()
+    missing = Q(ends_at__lt=now, cancelled_at__isnull=True, attendance="")
+    mine = Appointment.objects.filter(client=client).select_related("client")
+    recent = list(
+        mine.filter(ends_at__gte=now - datetime.timedelta(days=RECENT_APPOINTMENT_DAYS))
+        .exclude(missing)
+        .order_by("starts_at", "id")
     )
+    attendance_page = Paginator(mine.filter(missing).order_by("starts_at", "id"), ATTENDANCE_PAGE_SIZE).get_page(page)
+
+    def row(appointment: Appointment) -> AppointmentRow:
+        return AppointmentRow(
+            appointment=appointment,
+            can_move=policy.can_move_appointment(actor, appointment, now=now),
+            can_record_attendance=policy.can_record_attendance_of(actor, appointment, now=now),
+        )
+
     access_log_record(
         actor=actor,
         event=Event.READ,
@@ -834,7 +869,13 @@ def client_work_get(*, actor: User, public_id: UUID, access_point: AccessPoint) 
         access_point=access_point,
     )
     return ClientWork(
-        client=client, trajectory=_latest_trajectory(client), answers=answers, diary=diary, appointments=appointments
+        client=client,
+        trajectory=_latest_trajectory(client),
+        answers=answers,
+        diary=diary,
+        appointments=[row(appointment) for appointment in recent],
+        attendance_missing=[row(appointment) for appointment in attendance_page],
+        attendance_page=attendance_page,
     )
 
 

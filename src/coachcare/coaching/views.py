@@ -32,6 +32,7 @@ from coachcare.coaching.forms import (
 )
 from coachcare.coaching.ics import appointment_ics
 from coachcare.core.forms import service_errors_to_form
+from coachcare.core.http import int_param
 from coachcare.measures.services import questionnaire_response_submit
 from coachcare.trajectories import services as trajectory_services
 
@@ -283,14 +284,15 @@ def _client_work_page(
     request: HttpRequest, public_id: UUID, appointment_form: AppointmentForm | None = None, status: int = 200
 ) -> HttpResponse:
     work = selectors.client_work_get(
-        actor=actor_of(request), public_id=public_id, access_point=AccessPoint.from_request(request)
+        actor=actor_of(request),
+        public_id=public_id,
+        access_point=AccessPoint.from_request(request),
+        page=int_param(request.GET, "page") or 1,
     )
     context = {
         "work": work,
-        "may_record_attendance": policy.can_record_attendance(actor_of(request), work.client),
         "feedback_forms": [(answer, FeedbackForm(prefix=str(answer.public_id))) for answer in work.answers],
         "appointment_form": appointment_form or AppointmentForm(initial={"kind": "offline"}),
-        "now": timezone.now(),
     }
     return render(request, "coaching/coach_client.html", context, status=status)
 

@@ -73,7 +73,11 @@ def _render_detail(
     status: int = 200,
 ) -> HttpResponse:
     in_app = policy.can_decide_allocation_in_app(actor_of(request), allocation)
-    context: dict[str, Any] = {"allocation": allocation, "decided_elsewhere": not in_app}
+    context: dict[str, Any] = {
+        "allocation": allocation,
+        "decided_elsewhere": not in_app,
+        "may_record_regisseur": policy.can_record_regisseur(actor_of(request), allocation.client),
+    }
     if in_app and allocation.status == AllocationStatus.REQUESTED:
         context["approve_form"] = approve_form or ApproveForm.with_defaults(volume=allocation.volume)
         context["reject_form"] = reject_form or RejectForm()

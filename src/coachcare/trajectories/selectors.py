@@ -483,6 +483,22 @@ def trajectory_for_regisseur(*, actor: User, public_id: UUID, access_point: Acce
     return trajectory
 
 
+def regisseur_trajectory_of_client(*, actor: User, client_public_id: UUID) -> Trajectory:
+    """The young person's current trajectory (the latest that is not archived) whose regisseur the
+    actor may record: how the access team reaches the regisseur form from an allocation request.
+    ``AccessDenied`` otherwise. Not logged: the form it leads to logs the read."""
+    trajectory = (
+        Trajectory.objects.select_related("client")
+        .filter(client__public_id=client_public_id, client__in=policy.clients_visible_to(actor))
+        .exclude(status=Status.ARCHIVED)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if trajectory is None or not policy.can_record_regisseur(actor, trajectory.client):
+        raise policy.AccessDenied("No such trajectory, or no access.")
+    return trajectory
+
+
 def _clinical_get(trajectories: QuerySet[Trajectory], *, actor: User, public_id: UUID) -> Trajectory:
     """The trajectory ``public_id`` among ``trajectories`` of a client the actor may open, when the
     policy gives CLINICAL; ``AccessDenied`` otherwise (no existence leak)."""

@@ -505,6 +505,15 @@ resume = _step_view("resume")
 
 
 @login_required
+@require_GET
+def client_regisseur(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """The regisseur form of the young person's current trajectory, reached from the access team's
+    allocation request (which knows the young person, not the trajectory)."""
+    trajectory = selectors.regisseur_trajectory_of_client(actor=actor_of(request), client_public_id=public_id)
+    return redirect("trajectories:regisseur", public_id=trajectory.public_id)
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def regisseur(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """Record or change the municipality's regisseur of the young person (the access team's
