@@ -143,7 +143,9 @@ def test_the_administrator_finds_the_gate_settings_and_a_coach_records_a_move(
     assert_accessible(page)
     page.locator("input[name=kinds][value=continue_against_stop]").check()
     page.get_by_role("button", name="Instelling opslaan").click()
-    provider = Provider.objects.get(pk=User.objects.get(username="beheerder-aanbieder").provider_id)
+    provider_id = User.objects.get(username="beheerder-aanbieder").provider_id
+    assert provider_id is not None
+    provider = Provider.objects.get(pk=provider_id)
     assert "continue_against_stop" in provider.gate_approval_required
 
     page.context.clear_cookies()

@@ -93,9 +93,13 @@ def plan_agreed(world: World, http: HttpClient, trajectory: Trajectory) -> Goal:
                                                    "goal-domain": "dagritme",
                                                    "goal-weight": "1", **SCALE}).status_code == 302  # fmt: skip
     goal = Goal.objects.get(trajectory=trajectory)
-    response = http.post(
-        url("intake_scores", trajectory), {f"scores-gas_{goal.pk}": "-1", f"scores-gbo_{goal.pk}": "3"}
+    # The baseline: the young person's own mark from the portal, the coach's GAS level on the form.
+    services.goal_ratings_submit(
+        actor=world.jongere, trajectory=refresh(trajectory), ratings={goal.pk: 3}, access_point=AP
     )
+    form = http.get(url("intake_scores", trajectory)).content.decode()
+    assert f"scores-gbo_{goal.pk}" not in form and "coachcare-youth-ratings" in form
+    response = http.post(url("intake_scores", trajectory), {f"scores-gas_{goal.pk}": "-1"})
     assert response.status_code == 302
     for given_by in ("jongere", parent_choice(world)):
         response = http.post(

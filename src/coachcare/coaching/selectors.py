@@ -501,16 +501,27 @@ def goal_rating_task_get(*, actor: User, client_public_id: str = "", access_poin
 
 def _parent_ratings_due(actor: User, clients: list[Client]) -> list[tuple[Client, ModuleRun | None, datetime.date]]:
     """The children of a parent whose goals wait for the parent's own marks now, where the parent
-    may answer for the file (a few queries per child)."""
-    if not policy.is_parent(actor):
+    may answer for the file. One query for all children; a few more per child whose goals are
+    being rated (at the intake or before an evaluation)."""
+    children = {client.pk: client for client in clients if client.user_id != actor.pk}
+    if not policy.is_parent(actor) or not children:
         return []
+    latest: dict[int, Trajectory] = {}
+    for trajectory in (
+        Trajectory.objects.filter(client_id__in=children)
+        .exclude(status=Status.ARCHIVED)
+        .order_by("client_id", "-created_at", "-id")
+    ):
+        latest.setdefault(trajectory.client_id, trajectory)
     due = []
-    for client in clients:
-        if client.user_id == actor.pk or _rating_informant(actor, client) != Informant.OUDER:
+    for client_id, client in children.items():
+        trajectory = latest.get(client_id)
+        if trajectory is None or trajectory.status not in {Status.INTAKE, Status.MODULE_EVALUATION}:
             continue
-        trajectory = _latest_trajectory(client)
+        if _rating_informant(actor, client) != Informant.OUDER:
+            continue
         moment = trajectory_selectors.goal_rating_moment(trajectory=trajectory)
-        if trajectory is None or moment is None or not _ratings_missing(trajectory, moment.run, Informant.OUDER):
+        if moment is None or not _ratings_missing(trajectory, moment.run, Informant.OUDER):
             continue
         run = moment.run
         since = (run.finished_on or run.started_on) if run is not None else _intake_since(trajectory)
