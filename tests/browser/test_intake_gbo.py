@@ -19,6 +19,7 @@ from coachcare.audit.services import AccessPoint
 from coachcare.clients.models import Client, MunicipalityChange
 from coachcare.contracts import services as contract_services
 from coachcare.core.dates import today
+from coachcare.municipalities.models import Municipality
 from coachcare.providers.models import Provider
 from coachcare.trajectories import services
 from coachcare.trajectories.models import Goal, GoalRating, GoalRatingSkipped, GoalScore, Trajectory
@@ -117,7 +118,7 @@ def test_young_person_and_parent_rate_the_intake_and_the_coach_sees_both(
     assert_accessible(page)
     page.locator("select[id^='id_scores-gas_']").select_option("-1")
     page.get_by_role("button", name="Scores opslaan").click()
-    expect(page.get_by_role("status").first).to_contain_text("Scores")
+    expect(page.get_by_role("status").first).to_contain_text("scores van de intake zijn opgeslagen")
     assert GoalScore.objects.filter(goal=goal, module_run__isnull=True).values_list("gas", "gbo").get() == (-1, 3)
 
     # Another young person did not answer: the coach records why, never a mark.
@@ -155,7 +156,8 @@ def test_the_administrator_finds_the_gate_settings_and_a_coach_records_a_move(
     page.get_by_role("link", name="Verhuizing vastleggen").click()
     page.wait_for_url(f"**/clients/{client.public_id}/move/")
     assert_accessible(page)
-    page.get_by_label("Nieuwe woongemeente").select_option(label="Amsterdam")
+    amsterdam = Municipality.objects.get(code="0363")
+    page.get_by_label("Nieuwe woongemeente").select_option(value=str(amsterdam.pk))
     page.get_by_label("Woont daar vanaf").fill((today() - datetime.timedelta(days=2)).isoformat())
     page.get_by_role("button", name="Verhuizing vastleggen").click()
     page.wait_for_url(f"**/clients/{client.public_id}/")

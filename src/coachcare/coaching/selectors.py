@@ -507,12 +507,12 @@ def _parent_ratings_due(actor: User, clients: list[Client]) -> list[tuple[Client
     if not policy.is_parent(actor) or not children:
         return []
     latest: dict[int, Trajectory] = {}
-    for trajectory in (
+    for found in (
         Trajectory.objects.filter(client_id__in=children)
         .exclude(status=Status.ARCHIVED)
         .order_by("client_id", "-created_at", "-id")
     ):
-        latest.setdefault(trajectory.client_id, trajectory)
+        latest.setdefault(found.client_id, found)
     due = []
     for client_id, client in children.items():
         trajectory = latest.get(client_id)
