@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _nav(user: User) -> list[str]:
-    response = log_in(HttpClient(), user).get(reverse("core:home"))
+    response = log_in(HttpClient(), user).get(reverse("core:home"), follow=True)
     return [name for name, _label in response.context["nav_items"]]
 
 
