@@ -79,6 +79,7 @@ def _rate(page: Page, mark: int) -> None:
 def test_young_person_and_parent_rate_the_intake_and_the_coach_sees_both(
     page: Page, login: Login, live_server: LiveServer
 ) -> None:
+    page.set_default_timeout(30_000)  # a long walk through four accounts on a shared machine
     sanne, goal = _to_intake("jongere15", "Elke dag op tijd op school")
     mohammed, other_goal = _to_intake("jongere17", "Een bijbaan vinden")
 
