@@ -72,7 +72,7 @@ def test_the_young_person_rates_on_the_phone_and_the_coach_takes_the_proposed_mo
     page.goto(f"{base}/clients/{portal_ready.public_id}/")
     ratings = page.locator(".coachcare-youth-ratings")
     expect(ratings).to_contain_text(GOAL)
-    expect(ratings.locator("td").nth(1)).to_have_text("6")
+    expect(ratings.locator("td").nth(1).locator("strong")).to_have_text("6")
     expect(page.locator("input[id^='id_scores-gbo_']")).to_have_count(0)
     assert_accessible(page)
     page.locator("select[id^='id_scores-gas_']").select_option("0")

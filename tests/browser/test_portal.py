@@ -19,6 +19,7 @@ from coachcare.core.dates import today
 from coachcare.trajectories import services
 from coachcare.trajectories.models import Trajectory
 from tests.browser.conftest import Login, assert_accessible
+from tests.trajectories.ratings import intake_baseline
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -58,9 +59,7 @@ def portal_ready(demo: None) -> Client:
         actor=coach, trajectory=_fresh(trajectory), text="Elke dag op tijd op school", scale=SCALE, access_point=AP
     )
     trajectory = _fresh(trajectory)
-    services.goal_scores_record(
-        actor=coach, trajectory=trajectory, scores={goal.pk: (-1, 4)}, module_run=None, access_point=AP
-    )
+    intake_baseline(actor=coach, trajectory=trajectory, scores={goal.pk: (-1, 4)}, access_point=AP)
     for person in (client.user, ouder):
         services.agreement_record(actor=coach, trajectory=trajectory, kind="plan", given_by=person, access_point=AP)
     services.module_start(

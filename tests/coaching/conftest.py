@@ -15,6 +15,7 @@ from coachcare.measures.services import questionnaire_builtin_install
 from coachcare.trajectories import services
 from coachcare.trajectories.models import Goal, ModuleRun, Trajectory
 from tests.conftest import World
+from tests.trajectories.ratings import intake_baseline
 
 AP = AccessPoint(channel="web", address="127.0.0.1")
 MODULES = ["CC-KENNISMAKING", "CC-DAGRITME", "CC-COMMUNICATIE-THUIS", "CC-ZELFSTANDIG-VERDER"]
@@ -85,11 +86,10 @@ def start_first_module(world: World) -> tuple[Trajectory, ModuleRun, Goal, Goal]
         access_point=AP,
     )
     trajectory = _refresh(trajectory)
-    services.goal_scores_record(
+    intake_baseline(
         actor=world.coach,
         trajectory=trajectory,
         scores={goal.pk: (-1, 3), parenting.pk: (-1, 4)},
-        module_run=None,
         access_point=AP,
     )
     for person in (world.jongere, world.ouder):

@@ -17,7 +17,7 @@ from coachcare.audit.models import AccessLogEntry
 from coachcare.coaching import selectors
 from coachcare.coaching.selectors import WaitingKind
 from coachcare.trajectories import services as trajectory_services
-from coachcare.trajectories.models import GoalRating, GoalScore, Trajectory
+from coachcare.trajectories.models import GoalRating, GoalRatingSkipped, GoalScore, Trajectory
 from tests.coaching.conftest import AP, Running
 from tests.core.test_youth_language import forbidden_terms, readable_text
 
@@ -58,30 +58,34 @@ def test_the_young_person_rates_their_goals_in_the_portal(at_evaluation: Running
     assert task.url == PAGE
 
     http = login(world.jongere)
+    events = AccessLogEntry.objects.filter(action="portal.goal_rating", username=world.jongere.username)
+    at_intake = events.count()  # the intake marks (tests/trajectories/ratings.intake_baseline)
     page = http.get(PAGE).content.decode()
     assert "Op tijd op school komen" in page and "Rustig praten aan tafel" in page  # their own words
     assert "Last time you gave a 3." in page
     response = http.post(PAGE, marks(at_evaluation, 6, 5))
     assert response.status_code == 302
 
-    ratings = {r.goal_id: (r.rating, r.informant, r.rated_by_id) for r in GoalRating.objects.all()}
+    ratings = {
+        r.goal_id: (r.rating, r.informant, r.rated_by_id) for r in GoalRating.objects.filter(module_run__isnull=False)
+    }
     assert ratings == {
         at_evaluation.goal.pk: (6, "jongere", world.jongere.pk),
         at_evaluation.parenting_goal.pk: (5, "jongere", world.jongere.pk),
     }
-    events = AccessLogEntry.objects.filter(action="portal.goal_rating", username=world.jongere.username)
-    assert sorted(events.values_list("event", flat=True)) == ["create", "read", "read"]  # GET; POST reads, writes
+    new_events = events.order_by("id")[at_intake:]
+    assert sorted(entry.event for entry in new_events) == ["create", "read", "read"]  # GET; POST reads, writes
     assert WaitingKind.GOALS not in [i.kind for i in selectors.waiting_for(actor=world.jongere, access_point=AP)]
     # They may change their marks until the coach scores the evaluation.
     assert http.post(PAGE, marks(at_evaluation, 7, 5)).status_code == 302
-    assert GoalRating.objects.get(goal=at_evaluation.goal).rating == 7
+    assert GoalRating.objects.get(goal=at_evaluation.goal, module_run__isnull=False).rating == 7
 
 
 def test_every_goal_needs_a_mark_from_0_to_10(at_evaluation: Running, login: Login) -> None:
     http = login(at_evaluation.world.jongere)
     response = http.post(PAGE, {f"goal_{at_evaluation.goal.pk}": "11"})
     assert response.status_code == 200
-    assert not GoalRating.objects.exists()
+    assert not GoalRating.objects.filter(module_run__isnull=False).exists()
 
 
 def test_the_page_speaks_to_the_young_person_in_dutch(at_evaluation: Running, login: Login, settings) -> None:  # type: ignore[no-untyped-def]
@@ -100,7 +104,16 @@ def test_nobody_else_opens_the_page(at_evaluation: Running, login: Login, who: s
 
 def test_nobody_else_rates_for_the_young_person(at_evaluation: Running) -> None:
     world = at_evaluation.world
-    for actor in (world.coach, world.ouder, world.toegang):
+    # A parent with clinical access rates as second informant ("ouder"), never as the young person.
+    trajectory_services.goal_ratings_submit(
+        actor=world.ouder,
+        trajectory=refresh(at_evaluation.trajectory),
+        ratings={at_evaluation.goal.pk: 9, at_evaluation.parenting_goal.pk: 9},
+        access_point=AP,
+    )
+    ratings = GoalRating.objects.filter(module_run__isnull=False)
+    assert set(ratings.values_list("informant", "rated_by")) == {("ouder", world.ouder.pk)}
+    for actor in (world.coach, world.ouder_zonder_gezag, world.toegang):
         with pytest.raises(policy.AccessDenied):
             trajectory_services.goal_ratings_submit(
                 actor=actor,
@@ -139,14 +152,21 @@ def test_not_rated_the_coach_says_why_and_never_types_the_marks(at_evaluation: R
         trajectory_services.evaluation_score(
             actor=world.coach, trajectory=refresh(at_evaluation.trajectory), gas=gas, access_point=AP
         )
-    assert "not_rated_reason" in refused.value.message_dict
+    assert "not_rated_choice" in refused.value.message_dict
     evaluation = trajectory_services.evaluation_score(
         actor=world.coach,
         trajectory=refresh(at_evaluation.trajectory),
         gas=gas,
-        not_rated_reason="Telefoon kapot, sprak het wel uit in het gesprek",
+        not_rated_choice="other",
+        not_rated_reason="Telefoon kapot",
         access_point=AP,
     )
-    assert evaluation.gbo_not_rated_reason == "Telefoon kapot, sprak het wel uit in het gesprek"
+    assert evaluation.gbo_not_rated_reason == "another reason: Telefoon kapot"
+    skipped = GoalRatingSkipped.objects.get()
+    assert (skipped.reason, skipped.note, skipped.module_run_id) == (
+        "other",
+        "Telefoon kapot",
+        evaluation.module_run_id,
+    )
     assert set(GoalScore.objects.filter(module_run__isnull=False).values_list("gbo", "gbo_informant")) == {(None, "")}
     assert evaluation.advice_gbo_mean is None

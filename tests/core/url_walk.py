@@ -472,6 +472,7 @@ FILL: dict[tuple[str, str], Filler] = {
     ("contracts/", "public_id"): _allocation,
     ("ijw/change-requests/", "public_id"): _change_request,
     ("trajectories/", "public_id"): lambda d: str(d.trajectory.public_id),
+    ("trajectories/clients/", "public_id"): lambda d: str(d.world.own.public_id),
     ("trajectories/", "months"): lambda d: "6",
     ("portal/", "order"): lambda d: str(d.answer.assignment.order),
     ("portal/appointments/", "public_id"): lambda d: str(d.appointment.public_id),

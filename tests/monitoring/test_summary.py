@@ -32,7 +32,7 @@ from tests.contracts.factories import AllocationFactory, ContractProductFactory
 from tests.declarations.conftest import IN_PERIOD, PERIOD, Delivering
 from tests.monitoring.test_monitoring import D, make_trajectory
 from tests.trajectories.conftest import MODULES
-from tests.trajectories.ratings import evaluate
+from tests.trajectories.ratings import evaluate, intake_baseline
 from tests.trajectories.test_flow import refresh, run_to_intake, scale
 
 AP = AccessPoint(channel="web", address="127.0.0.1")
@@ -237,9 +237,7 @@ def test_gate_decisions_through_the_services(contracted: World) -> None:
         actor=world.coach, trajectory=trajectory, text="Op tijd op school", scale=scale(), access_point=AP
     )
     trajectory = refresh(trajectory)
-    trajectory_services.goal_scores_record(
-        actor=world.coach, trajectory=trajectory, scores={goal.pk: (-1, 3)}, module_run=None, access_point=AP
-    )
+    intake_baseline(actor=world.coach, trajectory=trajectory, scores={goal.pk: (-1, 3)}, access_point=AP)
     for person in (world.jongere, world.ouder):
         trajectory_services.agreement_record(
             actor=world.coach, trajectory=trajectory, kind="plan", given_by=person, access_point=AP

@@ -59,7 +59,8 @@ def test_every_app_with_a_declaration_has_its_own_data_rights_module() -> None:
 
 def test_the_sections_keep_their_order_and_each_requester_kind_its_own() -> None:
     assert [section.key for section in registry.CLIENT_DATA_SECTIONS] == ORDER
-    parent_only_not = {"parent_access", "access_log", "goal_ratings"}  # the young person's own marks: theirs only
+    # "goal_ratings": each requester's own marks only (a parent rates as second informant, issue 16.2).
+    parent_only_not = {"parent_access", "access_log"}
     for section in registry.CLIENT_DATA_SECTIONS:
         assert registry.Requester.YOUNG_PERSON in section.for_requester
         assert (registry.Requester.PARENT in section.for_requester) == (section.key not in parent_only_not)

@@ -24,7 +24,7 @@ from coachcare.trajectories.state_machine import (
 )
 from tests.conftest import World
 from tests.trajectories.conftest import MODULES
-from tests.trajectories.ratings import evaluate
+from tests.trajectories.ratings import evaluate, intake_baseline
 
 AP = AccessPoint(channel="web", address="127.0.0.1")
 
@@ -117,11 +117,9 @@ def test_whole_trajectory_from_referral_to_archive(contracted: World) -> None:
         actor=world.coach, trajectory=trajectory, text="Op tijd op school", scale=scale(), access_point=AP
     )
     trajectory = refresh(trajectory)
-    with pytest.raises(TransitionRefused, match="Score every goal"):
+    with pytest.raises(TransitionRefused, match="Score the GAS level of every goal"):
         services.module_start(actor=world.coach, trajectory=trajectory, module_code=MODULES[0], access_point=AP)
-    services.goal_scores_record(
-        actor=world.coach, trajectory=trajectory, scores={goal.pk: (-1, 3)}, module_run=None, access_point=AP
-    )
+    intake_baseline(actor=world.coach, trajectory=trajectory, scores={goal.pk: (-1, 3)}, access_point=AP)
     with pytest.raises(TransitionRefused, match="not yet agreed"):
         services.module_start(actor=world.coach, trajectory=trajectory, module_code=MODULES[0], access_point=AP)
     for person in (world.jongere, world.ouder):
@@ -216,9 +214,7 @@ def test_no_allocation_no_module(contracted: World) -> None:
     world = contracted
     trajectory = run_to_intake(world)
     goal = services.goal_add(actor=world.coach, trajectory=trajectory, text="Doel", scale=scale(), access_point=AP)
-    services.goal_scores_record(
-        actor=world.coach, trajectory=refresh(trajectory), scores={goal.pk: (-1, 2)}, module_run=None, access_point=AP
-    )
+    intake_baseline(actor=world.coach, trajectory=refresh(trajectory), scores={goal.pk: (-1, 2)}, access_point=AP)
     trajectory = refresh(trajectory)
     for person in (world.jongere, world.ouder):
         services.agreement_record(
@@ -233,9 +229,7 @@ def test_changed_plan_must_be_agreed_again(contracted: World) -> None:
     world = contracted
     trajectory = run_to_intake(world)
     goal = services.goal_add(actor=world.coach, trajectory=trajectory, text="Doel", scale=scale(), access_point=AP)
-    services.goal_scores_record(
-        actor=world.coach, trajectory=refresh(trajectory), scores={goal.pk: (-1, 2)}, module_run=None, access_point=AP
-    )
+    intake_baseline(actor=world.coach, trajectory=refresh(trajectory), scores={goal.pk: (-1, 2)}, access_point=AP)
     for person in (world.jongere, world.ouder):
         services.agreement_record(
             actor=world.coach, trajectory=refresh(trajectory), kind="plan", given_by=person, access_point=AP
@@ -243,11 +237,10 @@ def test_changed_plan_must_be_agreed_again(contracted: World) -> None:
     second = services.goal_add(
         actor=world.coach, trajectory=refresh(trajectory), text="Nog een", scale=scale(), access_point=AP
     )
-    services.goal_scores_record(
+    intake_baseline(
         actor=world.coach,
         trajectory=refresh(trajectory),
         scores={goal.pk: (-1, 2), second.pk: (-1, 4)},
-        module_run=None,
         access_point=AP,
     )
     with pytest.raises(TransitionRefused, match="not yet agreed"):
@@ -443,9 +436,7 @@ def test_two_people_saving_the_same_evaluation_decision(contracted: World) -> No
     world = contracted
     trajectory = run_to_intake(world)
     goal = services.goal_add(actor=world.coach, trajectory=trajectory, text="Doel", scale=scale(), access_point=AP)
-    services.goal_scores_record(
-        actor=world.coach, trajectory=refresh(trajectory), scores={goal.pk: (-1, 3)}, module_run=None, access_point=AP
-    )
+    intake_baseline(actor=world.coach, trajectory=refresh(trajectory), scores={goal.pk: (-1, 3)}, access_point=AP)
     for person in (world.jongere, world.ouder):
         services.agreement_record(
             actor=world.coach, trajectory=refresh(trajectory), kind="plan", given_by=person, access_point=AP
@@ -474,11 +465,7 @@ def test_scores_saved_from_an_old_form_are_refused(contracted: World) -> None:
     trajectory = run_to_intake(world)
     goal = services.goal_add(actor=world.coach, trajectory=trajectory, text="Doel", scale=scale(), access_point=AP)
     old_form = refresh(trajectory)
-    services.goal_scores_record(
-        actor=world.coach, trajectory=refresh(trajectory), scores={goal.pk: (-1, 3)}, module_run=None, access_point=AP
-    )
+    intake_baseline(actor=world.coach, trajectory=refresh(trajectory), scores={goal.pk: (-1, 3)}, access_point=AP)
     with pytest.raises(StaleTrajectory):
-        services.goal_scores_record(
-            actor=world.colleague, trajectory=old_form, scores={goal.pk: (-1, 7)}, module_run=None, access_point=AP
-        )
-    assert list(goal.scores.values_list("gbo", flat=True)) == [3]
+        services.goal_scores_record(actor=world.colleague, trajectory=old_form, gas={goal.pk: 0}, access_point=AP)
+    assert list(goal.scores.values_list("gas", "gbo")) == [(-1, 3)]

@@ -17,7 +17,7 @@ from coachcare.trajectories import panels, services, state_machine
 from coachcare.trajectories.models import Agreement, Evaluation, FollowUp, Goal, ModuleRun, Trajectory
 from tests.conftest import World
 from tests.trajectories.conftest import MODULES
-from tests.trajectories.ratings import evaluate
+from tests.trajectories.ratings import evaluate, intake_baseline
 from tests.trajectories.test_flow import grant, refresh, run_to_intake, scale
 
 AP = AccessPoint(channel="web", address="127.0.0.1")
@@ -58,9 +58,7 @@ def intake_without_goal(world: World) -> Trajectory:
 def intake_ready(world: World) -> Trajectory:
     trajectory = run_to_intake(world)
     goal = services.goal_add(actor=world.coach, trajectory=trajectory, text="Doel", scale=scale(), access_point=AP)
-    services.goal_scores_record(
-        actor=world.coach, trajectory=refresh(trajectory), scores={goal.pk: (-1, 3)}, module_run=None, access_point=AP
-    )
+    intake_baseline(actor=world.coach, trajectory=refresh(trajectory), scores={goal.pk: (-1, 3)}, access_point=AP)
     for person in (world.jongere, world.ouder):
         services.agreement_record(
             actor=world.coach, trajectory=refresh(trajectory), kind="plan", given_by=person, access_point=AP

@@ -16,7 +16,7 @@ from coachcare.trajectories.models import Evaluation, Trajectory
 from coachcare.trajectories.state_machine import TransitionRefused
 from tests.conftest import World
 from tests.trajectories.conftest import MODULES
-from tests.trajectories.ratings import evaluate
+from tests.trajectories.ratings import evaluate, intake_baseline
 from tests.trajectories.test_flow import refresh, run_to_intake, scale
 
 AP = AccessPoint(channel="web", address="127.0.0.1")
@@ -26,9 +26,7 @@ def evaluated(world: World, decision: str) -> Trajectory:
     """A trajectory after its first module, with the coach's decision taken and (if it deviates) approved."""
     trajectory = run_to_intake(world)
     goal = services.goal_add(actor=world.coach, trajectory=trajectory, text="Doel", scale=scale(), access_point=AP)
-    services.goal_scores_record(
-        actor=world.coach, trajectory=refresh(trajectory), scores={goal.pk: (-1, 3)}, module_run=None, access_point=AP
-    )
+    intake_baseline(actor=world.coach, trajectory=refresh(trajectory), scores={goal.pk: (-1, 3)}, access_point=AP)
     for person in (world.jongere, world.ouder):
         services.agreement_record(
             actor=world.coach, trajectory=refresh(trajectory), kind="plan", given_by=person, access_point=AP

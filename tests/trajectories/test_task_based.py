@@ -12,6 +12,7 @@ from coachcare.trajectories import services
 from coachcare.trajectories.models import Status, Trajectory
 from tests.conftest import World
 from tests.trajectories.conftest import MODULES
+from tests.trajectories.ratings import intake_baseline
 
 AP = AccessPoint(channel="web", address="127.0.0.1")
 
@@ -47,9 +48,7 @@ def test_task_based_trajectory_runs_without_an_allocation(contracted: World) -> 
         scale={-2: "a", -1: "b", 0: "c", 1: "d", 2: "e"},
         access_point=AP,
     )
-    services.goal_scores_record(
-        actor=world.coach, trajectory=refresh(trajectory), scores={goal.pk: (-1, 3)}, module_run=None, access_point=AP
-    )
+    intake_baseline(actor=world.coach, trajectory=refresh(trajectory), scores={goal.pk: (-1, 3)}, access_point=AP)
     for person in (world.jongere, world.ouder):
         services.agreement_record(
             actor=world.coach, trajectory=refresh(trajectory), kind="plan", given_by=person, access_point=AP

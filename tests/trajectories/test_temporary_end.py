@@ -23,6 +23,7 @@ from coachcare.trajectories.state_machine import TransitionRefused
 from tests.conftest import World
 from tests.mail import SmtpInbox
 from tests.trajectories.conftest import MODULES
+from tests.trajectories.ratings import intake_baseline
 from tests.trajectories.test_flow import refresh, run_to_intake, scale
 from tests.trajectories.test_step_up_handoff import evaluated
 
@@ -33,9 +34,7 @@ def running(world: World) -> Trajectory:
     """A trajectory with its first module running."""
     trajectory = run_to_intake(world)
     goal = services.goal_add(actor=world.coach, trajectory=trajectory, text="Doel", scale=scale(), access_point=AP)
-    services.goal_scores_record(
-        actor=world.coach, trajectory=refresh(trajectory), scores={goal.pk: (-1, 3)}, module_run=None, access_point=AP
-    )
+    intake_baseline(actor=world.coach, trajectory=refresh(trajectory), scores={goal.pk: (-1, 3)}, access_point=AP)
     for person in (world.jongere, world.ouder):
         services.agreement_record(
             actor=world.coach, trajectory=refresh(trajectory), kind="plan", given_by=person, access_point=AP

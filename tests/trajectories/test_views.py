@@ -21,6 +21,7 @@ from tests.clients.factories import ClientFactory, ClientNoteFactory
 from tests.conftest import World
 from tests.factories import birth_date_for_age
 from tests.trajectories.conftest import MODULES
+from tests.trajectories.ratings import intake_baseline
 
 Login = Callable[[User], HttpClient]
 AP = AccessPoint(channel="web", address="127.0.0.1")
@@ -92,9 +93,13 @@ def plan_agreed(world: World, http: HttpClient, trajectory: Trajectory) -> Goal:
                                                    "goal-domain": "dagritme",
                                                    "goal-weight": "1", **SCALE}).status_code == 302  # fmt: skip
     goal = Goal.objects.get(trajectory=trajectory)
-    response = http.post(
-        url("intake_scores", trajectory), {f"scores-gas_{goal.pk}": "-1", f"scores-gbo_{goal.pk}": "3"}
+    # The baseline: the young person's own mark from the portal, the coach's GAS level on the form.
+    services.goal_ratings_submit(
+        actor=world.jongere, trajectory=refresh(trajectory), ratings={goal.pk: 3}, access_point=AP
     )
+    form = http.get(url("intake_scores", trajectory)).content.decode()
+    assert f"scores-gbo_{goal.pk}" not in form and "coachcare-youth-ratings" in form
+    response = http.post(url("intake_scores", trajectory), {f"scores-gas_{goal.pk}": "-1"})
     assert response.status_code == 302
     for given_by in ("jongere", parent_choice(world)):
         response = http.post(
@@ -455,8 +460,8 @@ def test_client_file_queries_do_not_grow_with_events(contracted: World, login: L
                                       given_by=world.ouder, access_point=AP)  # fmt: skip
             ClientNoteFactory.create(client=world.own, author=world.coach if i % 2 else world.colleague)
         goals = Goal.objects.filter(trajectory=trajectory)
-        services.goal_scores_record(actor=world.coach, trajectory=refresh(trajectory),
-                                    scores={goal.pk: (-1, 3) for goal in goals}, module_run=None,
+        intake_baseline(actor=world.coach, trajectory=refresh(trajectory),
+                                    scores={goal.pk: (-1, 3) for goal in goals},
                                     access_point=AP)  # fmt: skip
 
     add(3)

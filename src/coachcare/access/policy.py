@@ -787,6 +787,31 @@ def can_manage_appointments(user: User, client: Client) -> bool:
     return can_write_clinical(user, client)
 
 
+def appointment_movable(appointment: Appointment, *, now: datetime.datetime) -> bool:
+    """An appointment can be moved or cancelled until it is over; a cancelled one stays as it is."""
+    return appointment.cancelled_at is None and appointment.ends_at >= now
+
+
+def appointment_attendance_open(appointment: Appointment, *, now: datetime.datetime) -> bool:
+    """Attendance is recorded (or corrected) once the session has begun, however long ago: the
+    delivery evidence of the municipality's materiële controle. Not for a cancelled appointment."""
+    return appointment.cancelled_at is None and appointment.starts_at <= now
+
+
+def can_move_appointment(user: User, appointment: Appointment, *, now: datetime.datetime | None = None) -> bool:
+    """The treating professionals move or cancel an appointment that is not over yet."""
+    return appointment_movable(appointment, now=now or timezone.now()) and can_manage_appointments(
+        user, appointment.client
+    )
+
+
+def can_record_attendance_of(user: User, appointment: Appointment, *, now: datetime.datetime | None = None) -> bool:
+    """The treating professionals record whether a session that has begun was attended."""
+    return appointment_attendance_open(appointment, now=now or timezone.now()) and can_record_attendance(
+        user, appointment.client
+    )
+
+
 class AppointmentScope(enum.StrEnum):
     ALL = "all"
     WITH_PARENTS = "with_parents"

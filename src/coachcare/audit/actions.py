@@ -99,6 +99,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "trajectory.intake": _("intake"),
     "trajectory.goal": _("goal"),
     "trajectory.scores": _("goal scores"),
+    "trajectory.ratings_skipped": _("goal marks not answered (reason)"),
     "trajectory.allocate": _("allocation"),
     "trajectory.module_start": _("module started"),
     "trajectory.module_finish": _("module finished"),

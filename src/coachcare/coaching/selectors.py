@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
 
+from django.core.paginator import Page, Paginator
 from django.db import models
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Prefetch, Q
 from django.urls import reverse
@@ -30,6 +31,7 @@ from coachcare.measures.models import Informant, QuestionnaireDefinition, Questi
 from coachcare.measures.selectors import questionnaire_definition_get
 from coachcare.messaging.selectors import unread_oldest_at
 from coachcare.method.models import Assignment, Lesson
+from coachcare.trajectories import selectors as trajectory_selectors
 from coachcare.trajectories.models import (
     ACTIVE_STATUSES,
     Agreement,
@@ -386,64 +388,96 @@ def _parent_due(actor: User, clients: list[Client], on: datetime.date) -> list[t
     return due
 
 
-# --- "Hoe ver ben je met je doel?": the young person rates their goals before the evaluation -------
+# --- GBO: the young person (and a parent) rate the goals at the intake and before each evaluation ----
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class RatingGoal:
-    """One goal to rate: its text and steps in the young person's words, their mark so far."""
+    """One goal to rate: its text and steps in the young person's words, the mark so far."""
 
     goal: Goal
     levels: list[GoalLevel]
-    #: The mark given for this evaluation (they may change it until the coach scores it).
+    #: The mark given at this moment (it may be changed until the coach scores the moment).
     rating: int | None
-    #: Their latest mark before this one (intake or an earlier module), for comparison.
+    #: The same informant's latest mark before this one (intake or an earlier module), for comparison.
     previous: int | None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class GoalRatingTask:
+    client: Client
     trajectory: Trajectory
-    run: ModuleRun
+    #: None: the intake ("hoe sta je er nu voor?"); otherwise the module that reached its evaluation.
+    run: ModuleRun | None
+    #: "jongere" for the young person themself, "ouder" for a parent (the second informant).
+    informant: str
     goals: list[RatingGoal]
+
+    @property
+    def at_intake(self) -> bool:
+        return self.run is None
+
+    @property
+    def by_parent(self) -> bool:
+        return self.informant == Informant.OUDER
 
     @property
     def rated(self) -> bool:
         return bool(self.goals) and all(goal.rating is not None for goal in self.goals)
 
 
-def _rating_run(trajectory: Trajectory | None) -> ModuleRun | None:
-    """The module that reached its evaluation and waits for the young person's marks."""
-    if trajectory is None or trajectory.status != Status.MODULE_EVALUATION:
-        return None
-    return (
-        ModuleRun.objects.filter(trajectory=trajectory, state=ModuleRun.State.FINISHED)
-        .select_related("module")
-        .order_by("-sequence")
-        .first()
-    )
+def _intake_since(trajectory: Trajectory) -> datetime.date:
+    """The day the intake rating started waiting: the first goal was written (one query)."""
+    first = Goal.objects.filter(trajectory=trajectory).aggregate(first=Min("created_at"))["first"]
+    return local_date(first) if first is not None else today()
 
 
-def goal_rating_task_get(*, actor: User, access_point: AccessPoint) -> GoalRatingTask:
-    """The young person's own goals to rate now (0 to 10), with their steps and marks so far;
-    ``AccessDenied`` when nothing is to be rated (or for anyone but the young person). Logged."""
-    client = own_client(actor=actor)
+def _rating_informant(actor: User, client: Client) -> str | None:
+    """Who ``actor`` rates the goals of ``client`` as (``trajectories.services.rating_informant``)."""
+    if policy.can_answer_questionnaire(actor, client, Informant.JONGERE, informant_only=True):
+        return Informant.JONGERE
+    if policy.is_parent(actor) and policy.can_answer_questionnaire(actor, client, Informant.OUDER, informant_only=True):
+        return Informant.OUDER
+    return None
+
+
+def _ratings_at(trajectory: Trajectory, run: ModuleRun | None, informant: str) -> "models.QuerySet[GoalRating]":
+    ratings = GoalRating.objects.filter(goal__trajectory=trajectory, informant=informant)
+    return ratings.filter(module_run__isnull=True) if run is None else ratings.filter(module_run=run)
+
+
+def _ratings_missing(trajectory: Trajectory, run: ModuleRun | None, informant: str) -> bool:
+    """Some goal has no mark of ``informant`` at this moment (two queries)."""
+    return _ratings_at(trajectory, run, informant).count() < Goal.objects.filter(trajectory=trajectory).count()
+
+
+def goal_rating_task_get(*, actor: User, client_public_id: str = "", access_point: AccessPoint) -> GoalRatingTask:
+    """The goals to rate now (0 to 10), with their steps and the marks so far: the young person's
+    own goals, or for a parent (``client_public_id``) their child's goals as second informant, where
+    the parent may answer for the file on the day (gezag, the age rules, a 16+ young person's
+    consent). At the intake once goals exist and once a module is finished until the coach scores
+    it. ``AccessDenied`` when nothing is to be rated or for anyone else. Logged."""
+    if policy.is_parent(actor):
+        found = policy.consent_clients(actor, on=today()).filter(public_id__in=_uuids(client_public_id)).first()
+        if found is None:
+            raise policy.AccessDenied("Not a child of this parent.")
+        client = found
+    else:
+        client = own_client(actor=actor)
+    informant = _rating_informant(actor, client)
     trajectory = _latest_trajectory(client)
-    run = _rating_run(trajectory)
-    if trajectory is None or run is None:
+    moment = trajectory_selectors.goal_rating_moment(trajectory=trajectory)
+    if trajectory is None or moment is None or informant is None:
         raise policy.AccessDenied("Nothing to rate now.")
-    if not policy.can_answer_questionnaire(actor, client, Informant.JONGERE, informant_only=True):
-        raise policy.AccessDenied("Only the young person rates their goals.")
+    run = moment.run
     goals = _goals(trajectory)
-    ratings = dict(
-        GoalRating.objects.filter(module_run=run, informant=Informant.JONGERE).values_list("goal_id", "rating")
-    )
+    ratings = dict(_ratings_at(trajectory, run, informant).values_list("goal_id", "rating"))
+    previous: dict[int, int] = {}
+    if run is not None:  # nothing comes before the intake; the latest earlier mark wins
+        earlier = GoalRating.objects.filter(goal__trajectory=trajectory, informant=informant).exclude(module_run=run)
+        previous = dict(earlier.order_by("rated_at", "id").values_list("goal_id", "rating"))
     items = []
     for goal in goals:
-        scores = sorted(
-            (score for score in goal.scores.all() if score.gbo is not None),
-            key=lambda score: score.module_run.sequence if score.module_run else 0,
-        )
         current = max(
             goal.scores.all(), key=lambda score: score.module_run.sequence if score.module_run else 0, default=None
         )
@@ -452,7 +486,7 @@ def goal_rating_task_get(*, actor: User, access_point: AccessPoint) -> GoalRatin
                 goal=goal,
                 levels=_goal_levels(goal, current.gas if current else None),
                 rating=ratings.get(goal.pk),
-                previous=scores[-1].gbo if scores else None,
+                previous=previous.get(goal.pk),
             )
         )
     access_log_record(
@@ -462,7 +496,37 @@ def goal_rating_task_get(*, actor: User, access_point: AccessPoint) -> GoalRatin
         client_ids=[client.public_id],
         access_point=access_point,
     )
-    return GoalRatingTask(trajectory=trajectory, run=run, goals=items)
+    return GoalRatingTask(client=client, trajectory=trajectory, run=run, informant=informant, goals=items)
+
+
+def _parent_ratings_due(actor: User, clients: list[Client]) -> list[tuple[Client, ModuleRun | None, datetime.date]]:
+    """The children of a parent whose goals wait for the parent's own marks now, where the parent
+    may answer for the file. One query for all children; a few more per child whose goals are
+    being rated (at the intake or before an evaluation)."""
+    children = {client.pk: client for client in clients if client.user_id != actor.pk}
+    if not policy.is_parent(actor) or not children:
+        return []
+    latest: dict[int, Trajectory] = {}
+    for found in (
+        Trajectory.objects.filter(client_id__in=children)
+        .exclude(status=Status.ARCHIVED)
+        .order_by("client_id", "-created_at", "-id")
+    ):
+        latest.setdefault(found.client_id, found)
+    due = []
+    for client_id, client in children.items():
+        trajectory = latest.get(client_id)
+        if trajectory is None or trajectory.status not in {Status.INTAKE, Status.MODULE_EVALUATION}:
+            continue
+        if _rating_informant(actor, client) != Informant.OUDER:
+            continue
+        moment = trajectory_selectors.goal_rating_moment(trajectory=trajectory)
+        if moment is None or not _ratings_missing(trajectory, moment.run, Informant.OUDER):
+            continue
+        run = moment.run
+        since = (run.finished_on or run.started_on) if run is not None else _intake_since(trajectory)
+        due.append((client, run, since))
+    return due
 
 
 def due_questionnaire_get(
@@ -749,17 +813,39 @@ def coach_overview_get(*, actor: User, access_point: AccessPoint) -> CoachOvervi
     return CoachOverview(waiting=waiting, diary=diary)
 
 
+#: Sessions lacking attendance per page on the coach's view of a young person's portal.
+ATTENDANCE_PAGE_SIZE = 20
+#: How long a past session stays in the coach's list of appointments once its attendance is recorded.
+RECENT_APPOINTMENT_DAYS = 30
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AppointmentRow:
+    """An appointment on the coach's list with what the coach may do with it now (the policy's
+    answer: the template holds no rule)."""
+
+    appointment: Appointment
+    can_move: bool
+    can_record_attendance: bool
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class ClientWork:
     client: Client
     trajectory: Trajectory | None
     answers: list[AssignmentAnswer]
     diary: list[DiaryEntry]
-    appointments: list[Appointment]
+    #: Upcoming appointments, the one going on now and those of the last 30 days that are settled
+    #: (attendance recorded, or cancelled), oldest first.
+    appointments: list[AppointmentRow]
+    #: Every past session still lacking attendance, however old, oldest first: one page of them.
+    attendance_missing: list[AppointmentRow]
+    attendance_page: Page[Appointment]
 
 
-def client_work_get(*, actor: User, public_id: UUID, access_point: AccessPoint) -> ClientWork:
-    """For the treating professionals: the young person's submitted answers, diary and appointments."""
+def client_work_get(*, actor: User, public_id: UUID, access_point: AccessPoint, page: int = 1) -> ClientWork:
+    """For the treating professionals: the young person's submitted answers, diary and appointments,
+    with every past session still lacking attendance (paginated). A fixed number of queries."""
     client = client_selectors.client_get_for_actor(actor=actor, public_id=public_id)
     if not policy.can_give_feedback(actor, client):
         raise policy.AccessDenied("No access to the young person's own work.")
@@ -769,11 +855,23 @@ def client_work_get(*, actor: User, public_id: UUID, access_point: AccessPoint) 
         .order_by("-submitted_at", "-id")
     )
     diary = list(DiaryEntry.objects.filter(client=client).order_by("-created_at", "-id")[:OVERVIEW_LIMIT])
-    appointments = list(
-        Appointment.objects.filter(client=client, ends_at__gte=timezone.now() - datetime.timedelta(days=30)).order_by(
-            "starts_at"
-        )
+    now = timezone.now()
+    missing = Q(ends_at__lt=now, cancelled_at__isnull=True, attendance="")
+    mine = Appointment.objects.filter(client=client).select_related("client")
+    recent = list(
+        mine.filter(ends_at__gte=now - datetime.timedelta(days=RECENT_APPOINTMENT_DAYS))
+        .exclude(missing)
+        .order_by("starts_at", "id")
     )
+    attendance_page = Paginator(mine.filter(missing).order_by("starts_at", "id"), ATTENDANCE_PAGE_SIZE).get_page(page)
+
+    def row(appointment: Appointment) -> AppointmentRow:
+        return AppointmentRow(
+            appointment=appointment,
+            can_move=policy.can_move_appointment(actor, appointment, now=now),
+            can_record_attendance=policy.can_record_attendance_of(actor, appointment, now=now),
+        )
+
     access_log_record(
         actor=actor,
         event=Event.READ,
@@ -782,7 +880,13 @@ def client_work_get(*, actor: User, public_id: UUID, access_point: AccessPoint) 
         access_point=access_point,
     )
     return ClientWork(
-        client=client, trajectory=_latest_trajectory(client), answers=answers, diary=diary, appointments=appointments
+        client=client,
+        trajectory=_latest_trajectory(client),
+        answers=answers,
+        diary=diary,
+        appointments=[row(appointment) for appointment in recent],
+        attendance_missing=[row(appointment) for appointment in attendance_page],
+        attendance_page=attendance_page,
     )
 
 
@@ -954,17 +1058,22 @@ def waiting_for(*, actor: User, access_point: AccessPoint, on: datetime.date | N
                     since=due.since,
                 )
             )
-        to_rate = _rating_run(latest)
+        moment = trajectory_selectors.goal_rating_moment(trajectory=latest)
         if (
-            to_rate is not None
-            and not GoalRating.objects.filter(module_run=to_rate, informant=Informant.JONGERE).exists()
+            latest is not None
+            and moment is not None
+            and _ratings_missing(latest, moment.run, Informant.JONGERE)
+            and _rating_informant(actor, own) == Informant.JONGERE
         ):
+            to_rate = moment.run
             items.append(
                 WaitingItem(
                     kind=WaitingKind.GOALS,
-                    label=_("How far along are you with your goals? Give each goal a mark"),
+                    label=_("Intake: how are you doing now? Give each goal a mark")
+                    if to_rate is None
+                    else _("How far along are you with your goals? Give each goal a mark"),
                     url=reverse("coaching:goal_rating"),
-                    since=to_rate.finished_on or to_rate.started_on,
+                    since=_intake_since(latest) if to_rate is None else to_rate.finished_on or to_rate.started_on,
                 )
             )
         run = _current_run(latest)
@@ -993,6 +1102,21 @@ def waiting_for(*, actor: User, access_point: AccessPoint, on: datetime.date | N
                     since=timezone.localdate(feedback["oldest"]),
                 )
             )
+    for child, run, since in _parent_ratings_due(actor, clients):
+        items.append(
+            WaitingItem(
+                kind=WaitingKind.GOALS,
+                label=(
+                    _("Intake: how is %(name)s doing now? Give each goal a mark")
+                    if run is None
+                    else _("How far along is %(name)s with the goals? Give each goal a mark")
+                )
+                % {"name": child.given_name},
+                url=f"{reverse('coaching:goal_rating')}?{urlencode({'client': str(child.public_id)})}",
+                since=since,
+            )
+        )
+        with_trajectory.add(child.pk)
     for child, due in _parent_due(actor, clients, on):
         url = reverse("coaching:questionnaire", kwargs={"code": due.code})
         items.append(

@@ -206,7 +206,7 @@ def _appointment_changeable(actor: User, appointment: Appointment) -> None:
         raise policy.AccessDenied(_("You cannot change this file."))
     if appointment.cancelled_at is not None:
         raise ValidationError(_("This appointment has been cancelled."))
-    if appointment.ends_at < timezone.now():
+    if not policy.appointment_movable(appointment, now=timezone.now()):
         raise ValidationError(_("This appointment is over; plan a new one instead."))
 
 
@@ -357,7 +357,9 @@ def appointment_attendance_record(
     the municipality's materiële controle: only the date and this, never the content)."""
     if not policy.can_write_clinical(actor, appointment.client):
         raise policy.AccessDenied(_("Only the young person's coach or team leader records attendance."))
-    if appointment.starts_at > timezone.now():
+    if appointment.cancelled_at is not None:
+        raise ValidationError(_("This appointment has been cancelled."))
+    if not policy.appointment_attendance_open(appointment, now=timezone.now()):
         raise ValidationError(_("Attendance is recorded once the session has begun."))
     appointment.attendance = Attendance.ATTENDED if attended else Attendance.NOT_ATTENDED
     with transaction.atomic():

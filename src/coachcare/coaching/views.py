@@ -32,6 +32,7 @@ from coachcare.coaching.forms import (
 )
 from coachcare.coaching.ics import appointment_ics
 from coachcare.core.forms import service_errors_to_form
+from coachcare.core.http import int_param
 from coachcare.measures.services import questionnaire_response_submit
 from coachcare.trajectories import services as trajectory_services
 
@@ -238,11 +239,14 @@ def questionnaire(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def goal_rating(request: HttpRequest) -> HttpResponse:
-    """ "Hoe ver ben je met je doel?": the young person gives each goal a mark before the module
-    evaluation, through the trajectories service (stored with the informant)."""
+    """GBO in the portal: the young person gives each goal a mark at the intake ("hoe sta je er nu
+    voor?") and before each module evaluation ("hoe ver ben je met je doel?"); a parent rates their
+    child's goals as second informant (``?client=``). Through the trajectories service, stored with
+    the informant; the coach never enters these marks."""
     actor = actor_of(request)
     access_point = AccessPoint.from_request(request)
-    task = selectors.goal_rating_task_get(actor=actor, access_point=access_point)
+    client_value = (request.POST.get("client") or request.GET.get("client") or "")[:100]
+    task = selectors.goal_rating_task_get(actor=actor, client_public_id=client_value, access_point=access_point)
     form = GoalRatingForm(
         request.POST or None, goals=[(item.goal.pk, item.goal.text, item.rating) for item in task.goals]
     )
@@ -254,10 +258,17 @@ def goal_rating(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             service_errors_to_form(form, error)
         else:
-            messages.success(request, _("Thank you! Your coach sees your marks when you talk about the module."))
+            if task.by_parent:
+                messages.success(request, _("Thank you! The coach sees your marks next to those of your child."))
+            else:
+                messages.success(request, _("Thank you! Your coach sees your marks when you talk together."))
             return redirect("coaching:home")
     rows = [(item, form[f"goal_{item.goal.pk}"]) for item in task.goals]
-    return render(request, "coaching/goal_rating.html", {"task": task, "form": form, "rows": rows})
+    return render(
+        request,
+        "coaching/goal_rating.html",
+        {"task": task, "form": form, "rows": rows, "client_value": client_value if task.by_parent else ""},
+    )
 
 
 # --- coach side -------------------------------------------------------------------------------------
@@ -273,14 +284,15 @@ def _client_work_page(
     request: HttpRequest, public_id: UUID, appointment_form: AppointmentForm | None = None, status: int = 200
 ) -> HttpResponse:
     work = selectors.client_work_get(
-        actor=actor_of(request), public_id=public_id, access_point=AccessPoint.from_request(request)
+        actor=actor_of(request),
+        public_id=public_id,
+        access_point=AccessPoint.from_request(request),
+        page=int_param(request.GET, "page") or 1,
     )
     context = {
         "work": work,
-        "may_record_attendance": policy.can_record_attendance(actor_of(request), work.client),
         "feedback_forms": [(answer, FeedbackForm(prefix=str(answer.public_id))) for answer in work.answers],
         "appointment_form": appointment_form or AppointmentForm(initial={"kind": "offline"}),
-        "now": timezone.now(),
     }
     return render(request, "coaching/coach_client.html", context, status=status)
 

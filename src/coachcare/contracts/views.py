@@ -73,7 +73,11 @@ def _render_detail(
     status: int = 200,
 ) -> HttpResponse:
     decision = selectors.allocation_decision_for(actor=actor_of(request), allocation=allocation)
-    context: dict[str, Any] = {"allocation": allocation, "decision": decision}
+    context: dict[str, Any] = {
+        "allocation": allocation,
+        "decision": decision,
+        "may_record_regisseur": policy.can_record_regisseur(actor_of(request), allocation.client),
+    }
     if decision.decide:
         context["approve_form"] = approve_form or ApproveForm.with_defaults(volume=allocation.volume)
         context["reject_form"] = reject_form or RejectForm()

@@ -49,6 +49,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("monitoring:provider", _("Outcomes")))
     if policy.can_review_gate_decisions(user):
         items.append(("trajectories:approvals", _("Decisions to approve")))
+    if policy.can_set_gate_approvals(user):
+        items.append(("trajectories:gate_settings", _("Gate settings")))
     if policy.can_export_clients(user):
         items.append(("clients:export", _("Download list (CSV)")))
     unread_messages: Any = ""

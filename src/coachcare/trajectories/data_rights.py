@@ -24,6 +24,7 @@ from coachcare.trajectories.models import (
     FollowUp,
     Goal,
     GoalRating,
+    GoalRatingSkipped,
     GoalScore,
     ModuleRun,
     Trajectory,
@@ -117,13 +118,16 @@ def goal_scores(client: Client, requester: User) -> Section | None:
 
 
 def goal_ratings(client: Client, requester: User) -> Section | None:
-    """The young person's own marks for their goals before each evaluation (issue 16.2): their
-    answers, so only for the young person themself (as diary entries and assignment answers)."""
+    """The requester's own marks for the goals at the intake and before each evaluation (issue
+    16.2): their answers, so only their own (the young person's, or a parent's as second informant),
+    as diary entries and assignment answers."""
     rows = [
         {
             "trajectory": rating.goal.trajectory.public_id,
             "goal_number": rating.goal.order,
-            "moment": _("module %(number)s") % {"number": rating.module_run.sequence},
+            "moment": _("module %(number)s") % {"number": rating.module_run.sequence}
+            if rating.module_run
+            else _("intake"),
             "rating": rating.rating,
             "rated_at": rating.rated_at,
         }
@@ -219,6 +223,8 @@ def destroy_trajectory_content(client: Client) -> dict[str, int]:
     counts["trajectories.GoalScore"] = per_model.get("trajectories.GoalScore", 0)
     _total, per_model = GoalRating.objects.filter(goal__trajectory__client=client).delete()
     counts["trajectories.GoalRating"] = per_model.get("trajectories.GoalRating", 0)
+    _total, per_model = GoalRatingSkipped.objects.filter(trajectory__client=client).delete()
+    counts["trajectories.GoalRatingSkipped"] = per_model.get("trajectories.GoalRatingSkipped", 0)
     _total, per_model = Goal.objects.filter(trajectory__client=client).delete()
     counts["trajectories.Goal"] = per_model.get("trajectories.Goal", 0)
     _total, per_model = Evaluation.objects.filter(module_run__trajectory__client=client).delete()
@@ -260,13 +266,14 @@ for _order, _key, _function in (
     (110, "agreements", agreements),
 ):
     section_register(key=_key, order=_order, young_person=_function, parent=_function)
-section_register(key="goal_ratings", order=75, young_person=goal_ratings)
+section_register(key="goal_ratings", order=75, young_person=goal_ratings, parent=goal_ratings)
 destroyer_register(
     key="trajectory_content",
     covers=(
         "trajectories.Goal",
         "trajectories.GoalScore",
         "trajectories.GoalRating",
+        "trajectories.GoalRatingSkipped",
         "trajectories.Evaluation",
         "trajectories.TrajectoryTransition",
         "trajectories.Agreement",

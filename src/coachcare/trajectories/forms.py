@@ -12,12 +12,21 @@ from django.utils.translation import gettext_lazy as _
 
 from coachcare.access import policy
 from coachcare.core.dates import today
-from coachcare.measures.gas import GBO_MAX, GBO_MIN, GasConvention
+from coachcare.measures.gas import GasConvention
 from coachcare.measures.models import Informant
 from coachcare.method import selectors as method_selectors
 from coachcare.method.models import Module
 from coachcare.providers.models import GateDeviation
-from coachcare.trajectories.models import Advice, Agreement, ConsentException, EndReason, Goal, Trajectory
+from coachcare.trajectories.models import (
+    Advice,
+    Agreement,
+    ConsentException,
+    EndReason,
+    Goal,
+    GoalRatingSkipped,
+    Trajectory,
+)
+from coachcare.trajectories.selectors import RatingsOverview
 
 YOUNG_PERSON = "jongere"
 
@@ -191,53 +200,42 @@ class GoalForm(forms.Form):
         return {level: self.cleaned_data[f"level_{level_key(level)}"] for level in self.convention.levels}
 
 
+def _gas_choices(goal: Goal, convention: GasConvention) -> list[tuple[str, str]]:
+    descriptions = dict(getattr(goal, "scale_levels", []))
+    choices = [("", "")]
+    for level in sorted(convention.levels, reverse=True):
+        text = f"{level:+d}" if level else "0"
+        description = descriptions.get(level, "")
+        choices.append((str(level), f"{text}: {description}" if description else text))
+    return choices
+
+
+def _not_rated_fields(form: forms.Form, ratings: RatingsOverview) -> None:
+    """ "Niet beantwoord, omdat …": offered while the young person has not rated every goal."""
+    if ratings.young_person_done:
+        return
+    skipped = ratings.skipped
+    form.fields["not_rated_choice"] = forms.ChoiceField(
+        label=_("Not answered by the young person, because …"),
+        choices=[("", ""), *GoalRatingSkipped.Reason.choices],
+        required=False,
+        initial=skipped.reason if skipped else "",
+        help_text=_("Only when the young person cannot or will not rate their goals in the portal."),
+    )
+    form.fields["not_rated_reason"] = forms.CharField(
+        label=_("In a few words (optional)"),
+        max_length=GoalRatingSkipped.NOTE_MAX,
+        required=False,
+        initial=skipped.note if skipped else "",
+        help_text=_("No answers on the young person's behalf."),
+    )
+
+
 class GoalScoresForm(forms.Form):
-    """GAS level (from the goal's own scale) and GBO score (0 to 10) for every goal."""
-
-    prefix = "scores"
-
-    def __init__(self, *args: Any, goals: Sequence[Goal], convention: GasConvention, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.goals = list(goals)
-        for goal in self.goals:
-            descriptions = dict(getattr(goal, "scale_levels", []))
-            choices = [("", "")]
-            for level in sorted(convention.levels, reverse=True):
-                text = f"{level:+d}" if level else "0"
-                description = descriptions.get(level, "")
-                choices.append((str(level), f"{text}: {description}" if description else text))
-            self.fields[f"gas_{goal.pk}"] = forms.TypedChoiceField(
-                label=_("Goal %(order)s: GAS level") % {"order": goal.order},
-                choices=choices,
-                coerce=int,
-                help_text=goal.text,
-            )
-            self.fields[f"gbo_{goal.pk}"] = forms.IntegerField(
-                label=_("Goal %(order)s: GBO score (0 to 10)") % {"order": goal.order},
-                min_value=GBO_MIN,
-                max_value=GBO_MAX,
-                help_text=_("0: no progress at all, 10: goal fully reached."),
-            )
-
-    def scores(self) -> dict[int, tuple[int, int]]:
-        return {
-            goal.pk: (self.cleaned_data[f"gas_{goal.pk}"], self.cleaned_data[f"gbo_{goal.pk}"]) for goal in self.goals
-        }
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class YouthRating:
-    """One goal with the young person's own rating before the evaluation (None: not rated)."""
-
-    order: int
-    text: str
-    rating: int | None
-
-
-class EvaluationScoresForm(forms.Form):
-    """The coach's evaluation: the GAS level of every goal (the professional score). The GBO score
-    is the young person's own rating from the portal, shown above the form (``youth_ratings``) and
-    never typed here; for goals they did not rate, the coach says why ("niet ingevuld, omdat …")."""
+    """The baseline at the intake: the GAS level of every goal (the coach's professional score,
+    from the goal's own scale). The GBO score is the young person's own intake rating from the
+    portal, shown above the form (``youth_ratings``, with a parent's next to it) and never typed
+    here; while it is missing the coach may say why ("niet beantwoord, omdat …")."""
 
     prefix = "scores"
 
@@ -246,35 +244,56 @@ class EvaluationScoresForm(forms.Form):
         *args: Any,
         goals: Sequence[Goal],
         convention: GasConvention,
-        ratings: Mapping[int, int],
+        ratings: RatingsOverview,
+        gas: Mapping[int, int] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.goals = list(goals)
-        self.youth_ratings = [
-            YouthRating(order=goal.order, text=goal.text, rating=ratings.get(goal.pk)) for goal in self.goals
-        ]
+        self.youth_ratings = ratings.goals
+        self.ratings_skipped = ratings.skipped
         for goal in self.goals:
-            descriptions = dict(getattr(goal, "scale_levels", []))
-            choices = [("", "")]
-            for level in sorted(convention.levels, reverse=True):
-                text = f"{level:+d}" if level else "0"
-                description = descriptions.get(level, "")
-                choices.append((str(level), f"{text}: {description}" if description else text))
             self.fields[f"gas_{goal.pk}"] = forms.TypedChoiceField(
                 label=_("Goal %(order)s: GAS level (your professional score)") % {"order": goal.order},
-                choices=choices,
+                choices=_gas_choices(goal, convention),
+                coerce=int,
+                help_text=goal.text,
+                initial=(gas or {}).get(goal.pk),
+            )
+        _not_rated_fields(self, ratings)
+
+    def gas(self) -> dict[int, int]:
+        return {goal.pk: self.cleaned_data[f"gas_{goal.pk}"] for goal in self.goals}
+
+
+class EvaluationScoresForm(forms.Form):
+    """The coach's evaluation: the GAS level of every goal (the professional score). The GBO score
+    is the young person's own rating from the portal, shown above the form (``youth_ratings``, with
+    a parent's next to it) and never typed here; for goals they did not rate, the coach says why
+    ("niet beantwoord, omdat …")."""
+
+    prefix = "scores"
+
+    def __init__(
+        self,
+        *args: Any,
+        goals: Sequence[Goal],
+        convention: GasConvention,
+        ratings: RatingsOverview,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.goals = list(goals)
+        self.youth_ratings = ratings.goals
+        self.ratings_skipped = ratings.skipped
+        for goal in self.goals:
+            self.fields[f"gas_{goal.pk}"] = forms.TypedChoiceField(
+                label=_("Goal %(order)s: GAS level (your professional score)") % {"order": goal.order},
+                choices=_gas_choices(goal, convention),
                 coerce=int,
                 help_text=goal.text,
             )
-        if any(rating.rating is None for rating in self.youth_ratings):
-            self.fields["not_rated_reason"] = forms.CharField(
-                label=_("Not filled in by the young person, because …"),
-                help_text=_("Only when the young person cannot or will not rate their goals in the portal."),
-                widget=forms.Textarea(attrs={"rows": 2}),
-                max_length=2000,
-                required=False,
-            )
+        _not_rated_fields(self, ratings)
 
     def gas(self) -> dict[int, int]:
         return {goal.pk: self.cleaned_data[f"gas_{goal.pk}"] for goal in self.goals}

@@ -320,12 +320,14 @@ class GoalScore(models.Model):
 
 
 class GoalRating(models.Model):
-    """The young person's own GBO rating of a goal before a module evaluation ("Hoe ver ben je met
-    je doel?", 0 to 10), given in the portal with its informant. The coach never enters it; the
-    coach's evaluation copies it into ``GoalScore.gbo``."""
+    """An informant's own GBO rating of a goal at the intake (``module_run`` None: "hoe sta je er nu
+    voor?", the baseline) or before a module evaluation ("Hoe ver ben je met je doel?"), 0 to 10,
+    given in the portal by the young person (informant "jongere") or a parent with clinical access
+    (informant "ouder", the second informant). The coach never enters it. The young person's rating
+    is the one the gate and the indicators use: it is copied into ``GoalScore.gbo``."""
 
     goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="ratings")
-    module_run = models.ForeignKey(ModuleRun, on_delete=models.CASCADE, related_name="ratings")
+    module_run = models.ForeignKey(ModuleRun, null=True, blank=True, on_delete=models.CASCADE, related_name="ratings")
     informant = models.CharField(max_length=12, help_text="measures.Informant: jongere or ouder")
     rating = models.PositiveSmallIntegerField(_("rating (0 to 10)"))
     rated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -335,11 +337,55 @@ class GoalRating(models.Model):
         ordering = ["module_run", "goal", "informant"]
         constraints = [
             models.UniqueConstraint(fields=["goal", "module_run", "informant"], name="goal_rating_once_per_informant"),
+            models.UniqueConstraint(
+                fields=["goal", "informant"],
+                condition=models.Q(module_run__isnull=True),
+                name="goal_rating_once_per_informant_at_intake",
+            ),
             models.CheckConstraint(condition=models.Q(rating__lte=10), name="goal_rating_range"),
         ]
 
     def __str__(self) -> str:
         return f"rating of goal {self.goal_id} by {self.informant}"
+
+
+class GoalRatingSkipped(models.Model):
+    """The coach's record that the young person did not rate their goals at a moment (the intake:
+    ``module_run`` None, or a module evaluation): "niet beantwoord, omdat …". A content-free reason
+    and a short note; never the ratings themselves, which only the young person (or a parent) gives."""
+
+    class Reason(models.TextChoices):
+        DECLINED = "declined", _("the young person did not want to")
+        UNREACHABLE = "unreachable", _("the young person could not be reached")
+        NOT_ABLE = "not_able", _("the young person cannot rate it (yet)")
+        NO_ACCOUNT = "no_account", _("the young person has no portal account")
+        OTHER = "other", _("another reason")
+
+    trajectory = models.ForeignKey(Trajectory, on_delete=models.CASCADE, related_name="ratings_skipped")
+    module_run = models.ForeignKey(
+        ModuleRun, null=True, blank=True, on_delete=models.CASCADE, related_name="ratings_skipped"
+    )
+    reason = models.CharField(max_length=12, choices=Reason.choices)
+    #: A short explanation (at most ``NOTE_MAX`` characters); encrypted like every free text in the file.
+    note = EncryptedTextField(blank=True, default="")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    NOTE_MAX = 200
+
+    class Meta:
+        ordering = ["trajectory", "recorded_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["trajectory", "module_run"], name="goal_rating_skipped_once"),
+            models.UniqueConstraint(
+                fields=["trajectory"],
+                condition=models.Q(module_run__isnull=True),
+                name="goal_rating_skipped_once_at_intake",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"ratings skipped in trajectory {self.trajectory_id}"
 
 
 def consent_scan_path(instance: "Agreement", filename: str) -> str:

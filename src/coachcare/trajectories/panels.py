@@ -70,22 +70,32 @@ def goal_form(trajectory: Trajectory, data: Any = None) -> GoalForm:
 
 
 def scores_form(trajectory: Trajectory, data: Any = None, *, goals: list[Goal] | None = None) -> GoalScoresForm:
+    """The coach's intake form (GAS levels), with every informant's intake ratings (three queries)."""
     if goals is None:
         goals = list(trajectory.goals.order_by("order"))
         for goal in goals:
             goal.scale_levels = selectors._scale(goal)  # type: ignore[attr-defined]
-    return GoalScoresForm(data, goals=goals, convention=GasConvention(trajectory.gas_convention))
+    gas = {
+        goal.pk: score.gas for goal in goals for score in getattr(goal, "score_list", []) if score.module_run_id is None
+    }
+    return GoalScoresForm(
+        data,
+        goals=goals,
+        convention=GasConvention(trajectory.gas_convention),
+        ratings=selectors.goal_ratings_overview(trajectory=trajectory, run=None),
+        gas=gas,
+    )
 
 
 def evaluation_form(
     trajectory: Trajectory, data: Any = None, *, goals: list[Goal] | None = None
 ) -> EvaluationScoresForm:
-    """The coach's evaluation form, with the young person's own ratings of the module just finished."""
+    """The coach's evaluation form, with every informant's ratings of the module just finished."""
     if goals is None:
         goals = list(trajectory.goals.order_by("order"))
         for goal in goals:
             goal.scale_levels = selectors._scale(goal)  # type: ignore[attr-defined]
-    ratings = selectors.youth_ratings_of(trajectory=trajectory)
+    ratings = selectors.goal_ratings_overview(trajectory=trajectory, run=services.current_run(trajectory))
     return EvaluationScoresForm(data, goals=goals, convention=GasConvention(trajectory.gas_convention), ratings=ratings)
 
 
@@ -151,6 +161,14 @@ def _scored_at_intake(goal: Goal) -> bool:
     if scores is None:
         return goal.scores.filter(module_run__isnull=True).exists()
     return any(score.module_run_id is None for score in scores)
+
+
+def _intake_open(trajectory: Trajectory, goals: list[Goal], form: GoalScoresForm) -> bool:
+    """The coach still has something to do at the intake: a goal without its GAS level, or the
+    young person has not rated every goal and no reason is recorded."""
+    if any(not _scored_at_intake(goal) for goal in goals):
+        return True
+    return form.ratings_skipped is None and any(row.young_person is None for row in form.youth_ratings)
 
 
 def _plan_agreement_open(trajectory: Trajectory) -> bool:
@@ -251,8 +269,11 @@ def _panel(
             panel["intake_form"] = StepForm()
     elif status == "intake":
         panel["goal_form"] = goal_form(trajectory)
-        unscored = [goal for goal in goals if not _scored_at_intake(goal)]
-        panel["scores_form"] = scores_form(trajectory, goals=goals) if unscored else None
+        # The intake form stays while a GAS level or the young person's rating (or why not) is missing.
+        panel["scores_form"] = scores_form(trajectory, goals=goals) if goals else None
+        if panel["scores_form"] is not None and not _intake_open(trajectory, goals, panel["scores_form"]):
+            panel["scores_done"] = panel["scores_form"]
+            panel["scores_form"] = None
         form = agreement_form(trajectory, default_kind="plan")
         if goals:
             panel["agreement_form"] = form if _plan_agreement_open(trajectory) else None

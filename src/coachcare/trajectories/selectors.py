@@ -40,6 +40,7 @@ from coachcare.trajectories.models import (
     FollowUp,
     Goal,
     GoalRating,
+    GoalRatingSkipped,
     GoalScore,
     ModuleRun,
     Status,
@@ -97,6 +98,111 @@ def youth_ratings_of(*, trajectory: Trajectory) -> dict[int, int]:
     if run is None:
         return {}
     return dict(GoalRating.objects.filter(module_run=run, informant=Informant.JONGERE).values_list("goal_id", "rating"))
+
+
+# --- GBO: the goals rated by the young person (and a parent) in the portal --------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RatingMoment:
+    """When the goals are rated (GBO) now: at the intake (``run`` None, the baseline: "hoe sta je
+    er nu voor?") or before the evaluation of the module ``run``."""
+
+    run: ModuleRun | None
+
+    @property
+    def at_intake(self) -> bool:
+        return self.run is None
+
+
+def goal_rating_moment(*, trajectory: Trajectory | None) -> RatingMoment | None:
+    """The moment the young person (and a parent) rate the goals now, or None: at the intake once
+    goals exist, and once a module is finished until the coach scores its evaluation. One query."""
+    if trajectory is None:
+        return None
+    if trajectory.status == Status.INTAKE:
+        return RatingMoment(run=None) if Goal.objects.filter(trajectory=trajectory).exists() else None
+    if trajectory.status == Status.MODULE_EVALUATION:
+        run = (
+            ModuleRun.objects.filter(trajectory=trajectory, state=ModuleRun.State.FINISHED)
+            .select_related("module")
+            .order_by("-sequence")
+            .first()
+        )
+        return RatingMoment(run=run) if run is not None else None
+    return None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class GivenRating:
+    """One informant's mark of one goal: who (informant, the account's name) and when."""
+
+    rating: int
+    informant: str
+    rated_by: str
+    rated_at: datetime.datetime
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class GoalRatings:
+    """One goal at one moment with the young person's and the parent's marks side by side."""
+
+    order: int
+    text: str
+    young_person: GivenRating | None
+    parents: list[GivenRating]
+
+    #: Kept for the evaluation form's table (``_youth_ratings.html``).
+    @property
+    def rating(self) -> int | None:
+        return self.young_person.rating if self.young_person else None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RatingsOverview:
+    """What the coach sees of the goals' GBO at a moment: every informant's marks (never a form to
+    type them) and, when the young person did not rate, the reason the coach recorded."""
+
+    moment: RatingMoment
+    goals: list[GoalRatings]
+    skipped: GoalRatingSkipped | None
+
+    @property
+    def young_person_done(self) -> bool:
+        return all(goal.young_person is not None for goal in self.goals)
+
+
+def goal_ratings_overview(*, trajectory: Trajectory, run: ModuleRun | None) -> RatingsOverview:
+    """The marks of every goal at the intake (``run`` None) or before the evaluation of ``run``, per
+    informant, for the coach's forms (the page that shows it logs the read). Three queries."""
+    goals = list(Goal.objects.filter(trajectory=trajectory).order_by("order"))
+    ratings = GoalRating.objects.filter(goal__in=goals).select_related("rated_by").order_by("rated_at", "id")
+    ratings = ratings.filter(module_run__isnull=True) if run is None else ratings.filter(module_run=run)
+    by_goal: dict[int, list[GoalRating]] = {}
+    for rating in ratings:
+        by_goal.setdefault(rating.goal_id, []).append(rating)
+    rows = []
+    for goal in goals:
+        given = [
+            GivenRating(
+                rating=item.rating,
+                informant=item.informant,
+                rated_by=item.rated_by.get_full_name() or item.rated_by.get_username(),
+                rated_at=item.rated_at,
+            )
+            for item in by_goal.get(goal.pk, [])
+        ]
+        rows.append(
+            GoalRatings(
+                order=goal.order,
+                text=goal.text,
+                young_person=next((item for item in given if item.informant == Informant.JONGERE), None),
+                parents=[item for item in given if item.informant == Informant.OUDER],
+            )
+        )
+    skipped = GoalRatingSkipped.objects.filter(trajectory=trajectory)
+    skipped = skipped.filter(module_run__isnull=True) if run is None else skipped.filter(module_run=run)
+    return RatingsOverview(moment=RatingMoment(run=run), goals=rows, skipped=skipped.first())
 
 
 def evaluation_explain(evaluation: Evaluation) -> str:
@@ -374,6 +480,22 @@ def trajectory_for_regisseur(*, actor: User, public_id: UUID, access_point: Acce
         client_ids=[trajectory.client.public_id],
         access_point=access_point,
     )
+    return trajectory
+
+
+def regisseur_trajectory_of_client(*, actor: User, client_public_id: UUID) -> Trajectory:
+    """The young person's current trajectory (the latest that is not archived) whose regisseur the
+    actor may record: how the access team reaches the regisseur form from an allocation request.
+    ``AccessDenied`` otherwise. Not logged: the form it leads to logs the read."""
+    trajectory = (
+        Trajectory.objects.select_related("client")
+        .filter(client__public_id=client_public_id, client__in=policy.clients_visible_to(actor))
+        .exclude(status=Status.ARCHIVED)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if trajectory is None or not policy.can_record_regisseur(actor, trajectory.client):
+        raise policy.AccessDenied("No such trajectory, or no access.")
     return trajectory
 
 

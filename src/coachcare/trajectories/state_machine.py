@@ -35,6 +35,7 @@ from coachcare.trajectories.models import (
     ConsentException,
     Evaluation,
     Goal,
+    GoalRatingSkipped,
     GoalScore,
     ModuleRun,
     Status,
@@ -138,13 +139,25 @@ def consent_for_care(trajectory: Trajectory, on: datetime.date, params: Mapping[
 
 
 def plan_agreed(trajectory: Trajectory, on: datetime.date, params: Mapping[str, Any]) -> str | None:
-    """Goals exist, each scored at intake, and the plan at its current revision is agreed to."""
-    goals = list(Goal.objects.filter(trajectory=trajectory).values_list("id", flat=True))
+    """Goals exist, each with its baseline at intake (the coach's GAS level, and the young person's
+    own GBO rating from the portal unless the coach recorded why they did not rate), and the plan
+    at its current revision is agreed to."""
+    goals = list(Goal.objects.filter(trajectory=trajectory).order_by("order").values_list("id", "order"))
     if not goals:
         return _("Write at least one goal with the young person.")
-    scored = GoalScore.objects.filter(goal_id__in=goals, module_run__isnull=True).count()
-    if scored < len(goals):
-        return _("Score every goal at intake (GAS and GBO) first.")
+    baseline = dict(
+        GoalScore.objects.filter(goal_id__in=[pk for pk, _order in goals], module_run__isnull=True).values_list(
+            "goal_id", "gbo"
+        )
+    )
+    if len(baseline) < len(goals):
+        return _("Score the GAS level of every goal at intake first.")
+    unrated = [order for pk, order in goals if baseline[pk] is None]
+    if unrated and not GoalRatingSkipped.objects.filter(trajectory=trajectory, module_run__isnull=True).exists():
+        return _(
+            "The young person has not rated goal %(goals)s at intake: ask them to do it in the portal, "
+            "or record why they did not."
+        ) % {"goals": ", ".join(map(str, unrated))}
     gap = consent_gap_for(trajectory, Agreement.Kind.PLAN, on)
     if gap.young_person:
         return _("The young person has not yet agreed to the current plan.")

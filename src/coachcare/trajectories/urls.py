@@ -7,6 +7,7 @@ app_name = "trajectories"
 urlpatterns = [
     path("approvals/", views.approvals, name="approvals"),
     path("gate-settings/", views.gate_settings, name="gate_settings"),
+    path("clients/<uuid:public_id>/regisseur/", views.client_regisseur, name="client_regisseur"),
     path("<uuid:public_id>/allocation/request/", views.request_allocation, name="request_allocation"),
     path("<uuid:public_id>/allocation/received/", views.allocate, name="allocate"),
     path("<uuid:public_id>/consent/", views.agreement, name="agreement"),

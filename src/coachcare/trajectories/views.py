@@ -292,7 +292,12 @@ def _goal_add(actor: User, trajectory: Trajectory, form: forms.Form, access_poin
 def _intake_scores(actor: User, trajectory: Trajectory, form: forms.Form, access_point: AccessPoint) -> object:
     assert isinstance(form, GoalScoresForm)
     return services.goal_scores_record(
-        actor=actor, trajectory=trajectory, scores=form.scores(), module_run=None, access_point=access_point
+        actor=actor,
+        trajectory=trajectory,
+        gas=form.gas(),
+        not_rated_choice=form.cleaned_data.get("not_rated_choice", ""),
+        not_rated_reason=form.cleaned_data.get("not_rated_reason", ""),
+        access_point=access_point,
     )
 
 
@@ -312,6 +317,7 @@ def _evaluation_score(actor: User, trajectory: Trajectory, form: forms.Form, acc
         actor=actor,
         trajectory=trajectory,
         gas=form.gas(),
+        not_rated_choice=form.cleaned_data.get("not_rated_choice", ""),
         not_rated_reason=form.cleaned_data.get("not_rated_reason", ""),
         access_point=access_point,
     )
@@ -400,7 +406,10 @@ STEPS: dict[str, Step] = {
     "intake_scores": Step(
         "intake_scores",
         gettext_lazy("Score the goals at the intake"),
-        gettext_lazy("The baseline: the GAS level and the GBO score of every goal at the intake."),
+        gettext_lazy(
+            "The baseline: your GAS level of every goal at the intake. The young person rates each goal (GBO) "
+            "in the portal; you see their marks here, or say why they did not answer."
+        ),
         gettext_lazy("Save scores"),
         gettext_lazy("The intake scores have been saved."),
         scores_form,
@@ -492,6 +501,15 @@ module_finish = _step_view("module_finish")
 evaluation = _step_view("evaluation")
 close = _step_view("close")
 resume = _step_view("resume")
+
+
+@login_required
+@require_GET
+def client_regisseur(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """The regisseur form of the young person's current trajectory, reached from the access team's
+    allocation request (which knows the young person, not the trajectory)."""
+    trajectory = selectors.regisseur_trajectory_of_client(actor=actor_of(request), client_public_id=public_id)
+    return redirect("trajectories:regisseur", public_id=trajectory.public_id)
 
 
 @login_required

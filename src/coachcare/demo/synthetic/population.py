@@ -148,6 +148,7 @@ from coachcare.trajectories.models import (
     FollowUp,
     Goal,
     GoalRating,
+    GoalRatingSkipped,
     GoalScore,
     ModuleRun,
     Trajectory,
@@ -251,6 +252,7 @@ FIELDS: dict[type[models.Model], tuple[str, ...]] = {
     Goal: ("id", "trajectory_id", "order", "kind", "domain", "text", "scale", "weight", "created_at"),
     GoalScore: ("goal_id", "module_run_id", "gas", "gbo", "gbo_informant", "convention", "scored_by_id", "scored_at"),
     GoalRating: ("goal_id", "module_run_id", "informant", "rating", "rated_by_id", "rated_at"),
+    GoalRatingSkipped: ("trajectory_id", "module_run_id", "reason", "note", "recorded_by_id", "recorded_at"),
     Evaluation: ("module_run_id", "advice", "advice_next_module_code", "advice_rule", "advice_gas_t",
                  "advice_gbo_mean", "decision", "decision_next_module_code", "decision_reason", "decided_by_id",
                  "decided_at", "deviates", "approval", "approved_by_id", "approved_at", "approval_note"),
@@ -284,7 +286,8 @@ FIELDS: dict[type[models.Model], tuple[str, ...]] = {
 #: Tables whose secondary indexes and foreign keys are rebuilt after a big load on PostgreSQL.
 BULK_MODELS: list[type[models.Model]] = [
     User, Client, Trajectory, TrajectoryTransition, Allocation, AllocationNotice, ModuleRun, Goal, GoalScore,
-    GoalRating, Evaluation, FollowUp, Agreement, CareStart, CareStop, DeclarationLine, Thread, ThreadRead, ClientNote,
+    GoalRating, GoalRatingSkipped, Evaluation, FollowUp, Agreement, CareStart, CareStop, DeclarationLine, Thread,
+    ThreadRead, ClientNote,
 ]  # fmt: skip
 #: The same for the activity tables (filled set-based on the server).
 ACTIVITY_MODELS: list[type[models.Model]] = [Appointment, Message, DiaryEntry]
@@ -918,8 +921,18 @@ class _Country:
         gbo = [rng.randint(2, 5) for _ in goal_ids]
         history_gas, history_gbo = [tuple(gas)], [tuple(gbo)]
         if goal_ids:
+            # The baseline: the coach's GAS level and the young person's own intake mark from the
+            # portal ("hoe sta je er nu voor?", informant "jongere", the hour after the goals were
+            # written). A young person without an account has no GBO baseline: the coach recorded why.
             for goal_id, g, b in zip(goal_ids, gas, gbo, strict=True):
-                self.add(GoalScore, (goal_id, None, g, b, "professional", "standard", coach.id, written))
+                if user_id is not None:
+                    self.add(GoalRating, (goal_id, None, "jongere", b, user_id, written + datetime.timedelta(hours=1)))
+                self.add(GoalScore, (goal_id, None, g, b if user_id is not None else None,
+                                     "jongere" if user_id is not None else "", "standard", coach.id,
+                                     written + datetime.timedelta(hours=2)))  # fmt: skip
+            if user_id is None:
+                self.add(GoalRatingSkipped, (trajectory_id, None, "no_account", "", coach.id,
+                                             written + datetime.timedelta(hours=2)))  # fmt: skip
         struggling = rng.random() < STRUGGLING_SHARE
         gas_steps = GAS_STEPS_STRUGGLING if struggling else GAS_STEPS
         gbo_steps = GBO_STEPS_STRUGGLING if struggling else GBO_STEPS
@@ -968,12 +981,15 @@ class _Country:
                 assert run.finished is not None
                 scored = at(min(on, run.finished + ndays(1)), 14)
                 # The young person's own mark from the portal (informant "jongere"), the day before the
-                # coach's evaluation; a young person without an account: entered by the coach.
+                # coach's evaluation; a young person without an account has none: the coach recorded why.
                 for goal_id, g, b in zip(goal_ids, gas, gbo, strict=True):
-                    informant = "jongere" if user_id is not None else "professional"
                     if user_id is not None:
                         self.add(GoalRating, (goal_id, run.id, "jongere", b, user_id, scored - ndays(1)))
-                    self.add(GoalScore, (goal_id, run.id, g, b, informant, "standard", coach.id, scored))
+                        self.add(GoalScore, (goal_id, run.id, g, b, "jongere", "standard", coach.id, scored))
+                    else:
+                        self.add(GoalScore, (goal_id, run.id, g, None, "", "standard", coach.id, scored))
+                if user_id is None:
+                    self.add(GoalRatingSkipped, (trajectory_id, run.id, "no_account", "", coach.id, scored))
                 self._evaluation(plan, i, run, coach=coach, gas=tuple(history_gas), gbo=tuple(history_gbo))
             if thread_id is not None:
                 self._run_activity(run, plan, trajectory_id=trajectory_id, client_id=client_id, user_id=user_id,

@@ -10,6 +10,8 @@ importing this package (``from coachcare.trajectories import services``), which 
 - ``intake``: consent, the exception of Jeugdwet art. 7.3.4 lid 4, the intake, goals and the plan;
 - ``modules``: modules and the gate (evaluation score, decision, approval; the provider's setting of
   which deviations need the team lead);
+- ``ratings``: GBO, the goals rated by the young person and a parent in the portal (intake and
+  evaluation) and the coach's "niet beantwoord, omdat …";
 - ``closure``: closure, follow-up and the closing summary;
 - ``move``: a move to another municipality (woonplaatsbeginsel) and a municipal merger (herindeling);
 - ``_shared``: the writer check, the access log, the row lock and version claim, the measurements.
@@ -39,12 +41,10 @@ from coachcare.trajectories.services.intake import (
     trajectory_start_intake,
 )
 from coachcare.trajectories.services.modules import (
-    GBO_INFORMANT,
     current_run,
     evaluation_approve,
     evaluation_decide,
     evaluation_score,
-    goal_ratings_submit,
     module_finish,
     module_start,
     provider_gate_approvals_set,
@@ -58,6 +58,12 @@ from coachcare.trajectories.services.move import (
     module_run_allocation_link,
     municipality_merge,
     municipality_merge_check,
+)
+from coachcare.trajectories.services.ratings import (
+    GBO_INFORMANT,
+    goal_ratings_skipped_record,
+    goal_ratings_submit,
+    rating_informant,
 )
 from coachcare.trajectories.services.referral import (
     first_module_code,
@@ -96,6 +102,7 @@ __all__ = [
     "follow_up_mark_due",
     "follow_up_record",
     "goal_add",
+    "goal_ratings_skipped_record",
     "goal_ratings_submit",
     "goal_scores_record",
     "module_finish",
@@ -104,6 +111,7 @@ __all__ = [
     "municipality_merge",
     "municipality_merge_check",
     "provider_gate_approvals_set",
+    "rating_informant",
     "referral_register",
     "trajectory_allocate",
     "trajectory_close",

@@ -18,19 +18,20 @@ from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients.models import Client, GezagRelation
 from coachcare.core.dates import age_on, today
 from coachcare.core.files import decrypt_bytes, encrypt_bytes, upload_check
-from coachcare.measures.gas import GasConvention, gas_levels_validate, gbo_rating_validate
+from coachcare.measures.gas import GasConvention, gas_levels_validate
 from coachcare.trajectories import state_machine
 from coachcare.trajectories.models import (
     ACTIVE_STATUSES,
     Agreement,
     ConsentException,
     Goal,
+    GoalRating,
     GoalScore,
-    ModuleRun,
     Status,
     Trajectory,
 )
 from coachcare.trajectories.services._shared import _claim, _locked, _require_writer
+from coachcare.trajectories.services.ratings import GBO_INFORMANT, goal_ratings_skipped_record
 from coachcare.trajectories.state_machine import transition_apply
 
 
@@ -334,43 +335,73 @@ def goal_scores_record(
     *,
     actor: User,
     trajectory: Trajectory,
-    scores: Mapping[int, tuple[int, int]],
-    module_run: ModuleRun | None,
+    gas: Mapping[int, int],
+    not_rated_choice: str = "",
+    not_rated_reason: str = "",
     access_point: AccessPoint,
 ) -> list[GoalScore]:
-    """GAS level and GBO score per goal id, at intake (``module_run`` None) or at a module evaluation."""
+    """The baseline of every goal at the intake: the coach's GAS level (goal id to level, the
+    professional score). The GBO score of the baseline is the young person's own intake rating from
+    the portal (``services.ratings.goal_ratings_submit``), copied now or as soon as they give it;
+    the coach never types it. For goals the young person has not rated the coach may record why
+    (``not_rated_choice`` and a short ``not_rated_reason``, "niet beantwoord, omdat …"); the plan
+    cannot be agreed until every goal has the young person's rating or that reason.
+
+    A baseline the coach typed before GBO came from the portal (informant "professional") stays."""
     _require_writer(actor, trajectory.client)
     goals = list(trajectory.goals.all())
     if not goals:
         raise ValidationError(_("Write at least one goal with the young person."))
-    missing = [goal.order for goal in goals if goal.pk not in scores]
+    missing = [goal.order for goal in goals if goal.pk not in gas]
     if missing:
         raise ValidationError(
             _("Score every goal (missing: goal %(goals)s).") % {"goals": ", ".join(map(str, missing))}
         )
     convention = GasConvention(trajectory.gas_convention)
     try:
-        gas_levels_validate(scores=[scores[goal.pk][0] for goal in goals], convention=convention)
-        for goal in goals:
-            gbo_rating_validate(scores[goal.pk][1])
+        gas_levels_validate(scores=[gas[goal.pk] for goal in goals], convention=convention)
     except ValueError as exc:
         raise ValidationError(str(exc)) from exc
     with transaction.atomic():
         _claim(trajectory)
-        GoalScore.objects.filter(goal__in=goals, module_run=module_run).delete()
-        created = GoalScore.objects.bulk_create(
-            [
+        ratings = dict(
+            GoalRating.objects.filter(goal__in=goals, module_run__isnull=True, informant=GBO_INFORMANT).values_list(
+                "goal_id", "rating"
+            )
+        )
+        earlier = {
+            score.goal_id: score
+            for score in GoalScore.objects.filter(goal__in=goals, module_run__isnull=True, gbo__isnull=False)
+        }
+        GoalScore.objects.filter(goal__in=goals, module_run__isnull=True).delete()
+        created = []
+        for goal in goals:
+            gbo, informant = None, ""
+            if goal.pk in ratings:
+                gbo, informant = ratings[goal.pk], GBO_INFORMANT
+            elif goal.pk in earlier:  # typed by the coach before issue 16.2
+                gbo, informant = earlier[goal.pk].gbo, earlier[goal.pk].gbo_informant
+            created.append(
                 GoalScore(
                     goal=goal,
-                    module_run=module_run,
-                    gas=scores[goal.pk][0],
-                    gbo=scores[goal.pk][1],
+                    module_run=None,
+                    gas=gas[goal.pk],
+                    gbo=gbo,
+                    gbo_informant=informant,
                     convention=convention.value,
                     scored_by=actor,
                 )
-                for goal in goals
-            ]
-        )
+            )
+        created = GoalScore.objects.bulk_create(created)
+        if not_rated_choice and any(score.gbo is None for score in created):
+            goal_ratings_skipped_record(
+                actor=actor,
+                trajectory=trajectory,
+                module_run=None,
+                reason=not_rated_choice,
+                note=not_rated_reason,
+                access_point=access_point,
+            )
         access_log_record(
             actor=actor,
             event=Event.UPDATE,

@@ -15,8 +15,7 @@ from coachcare.contracts import selectors as contract_selectors
 from coachcare.contracts import services as contract_services
 from coachcare.contracts.models import FundingModel
 from coachcare.core.dates import today
-from coachcare.measures.gas import GasConvention, gas_levels_validate, gbo_rating_validate
-from coachcare.measures.models import Informant
+from coachcare.measures.gas import GasConvention, gas_levels_validate
 from coachcare.providers.models import GateDeviation, Provider
 from coachcare.trajectories import gate
 from coachcare.trajectories.deadlines import step_due
@@ -24,6 +23,7 @@ from coachcare.trajectories.models import (
     Advice,
     Evaluation,
     GoalRating,
+    GoalRatingSkipped,
     GoalScore,
     ModuleRun,
     Status,
@@ -42,6 +42,7 @@ from coachcare.trajectories.services._shared import (
     _require_writer,
 )
 from coachcare.trajectories.services.move import module_run_allocation_link
+from coachcare.trajectories.services.ratings import GBO_INFORMANT, goal_ratings_skipped_record
 from coachcare.trajectories.state_machine import transition_apply
 
 
@@ -148,59 +149,10 @@ def module_finish(*, actor: User, trajectory: Trajectory, access_point: AccessPo
     return run
 
 
-#: Who rates the goals (GBO) before a module evaluation: the respondent of the method's GBO
-#: questionnaire (``measures/data/gbo.json``: the young person).
-GBO_INFORMANT = Informant.JONGERE
-
-
-def goal_ratings_submit(
-    *, actor: User, trajectory: Trajectory, ratings: Mapping[int, int], access_point: AccessPoint
-) -> list[GoalRating]:
-    """The young person rates every goal (0 to 10) in the portal once the module has reached its
-    evaluation, until the coach scores it; a new rating replaces their earlier one. Stored with
-    the informant; the coach never enters these ratings."""
-    client = trajectory.client
-    if not policy.can_answer_questionnaire(actor, client, GBO_INFORMANT, informant_only=True):
-        raise policy.AccessDenied(_("Only the young person rates their own goals."))
-    run = current_run(trajectory)
-    if trajectory.status != Status.MODULE_EVALUATION or run is None or run.state != ModuleRun.State.FINISHED:
-        raise ValidationError(_("There is nothing to rate now: your coach has not finished a module with you."))
-    goals = list(trajectory.goals.order_by("order"))
-    missing = [goal.order for goal in goals if goal.pk not in ratings]
-    if missing:
-        raise ValidationError(
-            _("Give every goal a mark (missing: goal %(goals)s).") % {"goals": ", ".join(map(str, missing))}
-        )
-    try:
-        for goal in goals:
-            gbo_rating_validate(ratings[goal.pk])
-    except ValueError as exc:
-        raise ValidationError(str(exc)) from exc
-    now = timezone.now()
-    with transaction.atomic():
-        locked = _locked(trajectory, trajectory.version)
-        if not ModuleRun.objects.filter(pk=run.pk, state=ModuleRun.State.FINISHED).exists():
-            raise ValidationError(_("Your coach has already discussed this module with you."))
-        GoalRating.objects.filter(module_run=run, informant=GBO_INFORMANT).delete()
-        created = GoalRating.objects.bulk_create(
-            GoalRating(
-                goal=goal,
-                module_run=run,
-                informant=GBO_INFORMANT,
-                rating=ratings[goal.pk],
-                rated_by=actor,
-                rated_at=now,
-            )
-            for goal in goals
-        )
-        access_log_record(
-            actor=actor,
-            event=Event.CREATE,
-            action="portal.goal_rating",
-            client_ids=[locked.client.public_id],
-            access_point=access_point,
-        )
-    return created
+def _skipped_text(choice: str, note: str) -> str:
+    """The reason as the evaluation shows it ("niet beantwoord, omdat …"): the choice and the note."""
+    label = str(GoalRatingSkipped.Reason(choice).label)
+    return f"{label}: {note.strip()}" if note.strip() else label
 
 
 def evaluation_score(
@@ -208,6 +160,7 @@ def evaluation_score(
     actor: User,
     trajectory: Trajectory,
     gas: Mapping[int, int],
+    not_rated_choice: str = "",
     not_rated_reason: str = "",
     access_point: AccessPoint,
 ) -> Evaluation:
@@ -216,7 +169,8 @@ def evaluation_score(
     The coach gives the GAS level of every goal (``gas``: goal id to level, the professional
     score); the GBO score of each goal is the young person's own rating from the portal
     (``goal_ratings_submit``). A goal the young person did not rate keeps no GBO score at this
-    moment, and the coach says why (``not_rated_reason``, "niet ingevuld, omdat …")."""
+    moment, and the coach says why: a content-free reason (``not_rated_choice``, a
+    ``GoalRatingSkipped.Reason``) and a short note (``not_rated_reason``), "niet beantwoord, omdat …"."""
 
     _require_writer(actor, trajectory.client)
     if trajectory.status != Status.MODULE_EVALUATION:
@@ -236,10 +190,10 @@ def evaluation_score(
         raise ValidationError(str(exc)) from exc
     ratings = dict(GoalRating.objects.filter(module_run=run, informant=GBO_INFORMANT).values_list("goal_id", "rating"))
     unrated = [goal.order for goal in goals if goal.pk not in ratings]
-    if unrated and not not_rated_reason.strip():
+    if unrated and not not_rated_choice:
         raise ValidationError(
             {
-                "not_rated_reason": [
+                "not_rated_choice": [
                     _(
                         "The young person has not rated goal %(goals)s: ask them to do it in the portal, "
                         "or say why it was not filled in."
@@ -250,6 +204,15 @@ def evaluation_score(
         )
     with transaction.atomic():
         _claim(trajectory)
+        if unrated:
+            goal_ratings_skipped_record(
+                actor=actor,
+                trajectory=trajectory,
+                module_run=run,
+                reason=not_rated_choice,
+                note=not_rated_reason,
+                access_point=access_point,
+            )
         GoalScore.objects.filter(goal__in=goals, module_run=run).delete()
         GoalScore.objects.bulk_create(
             GoalScore(
@@ -300,7 +263,7 @@ def evaluation_score(
                 "advice_gas_t": advice.gas_t,
                 "advice_gbo_mean": advice.gbo_mean,
                 "advice_detail": detail,
-                "gbo_not_rated_reason": not_rated_reason.strip() if unrated else "",
+                "gbo_not_rated_reason": _skipped_text(not_rated_choice, not_rated_reason) if unrated else "",
                 "decision": "",
                 "decision_next_module_code": "",
                 "decision_reason": "",
