@@ -1114,7 +1114,10 @@ def lump_sum_instalment_add(
             if overlapping is not None:
                 errors.setdefault("period_start", []).append(
                     _("This period overlaps the instalment of %(start)s to %(end)s: periods cannot overlap.")
-                    % {"start": date_format(overlapping.period_start), "end": date_format(overlapping.period_end)}
+                    % {
+                        "start": date_format(overlapping.period_start, "j F Y"),
+                        "end": date_format(overlapping.period_end, "j F Y"),
+                    }
                 )
         if errors:
             raise ValidationError(errors)

@@ -199,7 +199,7 @@ def region_memberships_merge(*, old: Municipality, into: Municipality, on: datet
                 "region": own.region.name,
                 "old": old.name,
                 "other": running.region.name,
-                "date": date_format(on),
+                "date": date_format(on, "j F Y"),
             }
         )
     region_membership_check(municipality=into, valid_from=on, valid_to=running.valid_to)
