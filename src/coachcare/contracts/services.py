@@ -1209,29 +1209,6 @@ def contract_budget_take_over(*, old: Contract, successor: Contract, copied: boo
     - the planned (unpaid) lump-sum instalments from ``on``: moved to the successor; one that runs
       across ``on`` is split by days (the old contract keeps the days before). Paid ones stay.
     """
-    year = on.year
-    old_budget = contract_year_budget_cents(contract=old, year=year)
-    instalments_before = sum(
-        LumpSumInstalment.objects.filter(contract=old, period_start__year=year, period_end__lt=on).values_list(
-            "amount_cents", flat=True
-        )
-    )
-    moving = {row.year: row.planned_cents for row in ContractBudgetYear.objects.filter(contract=old, year__gt=year)}
-    if old_budget is not None:
-        kept = min(old_budget, contract_granted_cents(contract=old, year=year) + instalments_before)
-        ContractBudgetYear.objects.update_or_create(contract=old, year=year, defaults={"planned_cents": kept})
-        moving[year] = old_budget - kept
-    ContractBudgetYear.objects.filter(contract=old, year__gt=year).delete()
-    for budget_year, cents in sorted(moving.items()):
-        own = ContractBudgetYear.objects.filter(contract=successor, year=budget_year).first()
-        if own is not None:
-            ContractBudgetYear.objects.filter(pk=own.pk).update(planned_cents=F("planned_cents") + cents)
-        elif copied:
-            ContractBudgetYear.objects.create(contract=successor, year=budget_year, planned_cents=cents)
-        elif successor.yearly_budget_cents is not None:
-            ContractBudgetYear.objects.create(
-                contract=successor, year=budget_year, planned_cents=successor.yearly_budget_cents + cents
-            )
     planned = LumpSumInstalment.objects.select_for_update().filter(
         contract=old, status=InstalmentStatus.PLANNED, period_end__gte=on
     )
@@ -1251,6 +1228,28 @@ def contract_budget_take_over(*, old: Contract, successor: Contract, copied: boo
             period_end=on - datetime.timedelta(days=1), amount_cents=before
         )
         _instalment_take_over(instalment=rest, successor=successor)
+    year = on.year
+    old_budget = contract_year_budget_cents(contract=old, year=year)
+    # what stays with the old contract (the periods before ``on``, after the split above)
+    instalments_before = sum(
+        LumpSumInstalment.objects.filter(contract=old, period_start__year=year).values_list("amount_cents", flat=True)
+    )
+    moving = {row.year: row.planned_cents for row in ContractBudgetYear.objects.filter(contract=old, year__gt=year)}
+    if old_budget is not None:
+        kept = min(old_budget, contract_granted_cents(contract=old, year=year) + instalments_before)
+        ContractBudgetYear.objects.update_or_create(contract=old, year=year, defaults={"planned_cents": kept})
+        moving[year] = old_budget - kept
+    ContractBudgetYear.objects.filter(contract=old, year__gt=year).delete()
+    for budget_year, cents in sorted(moving.items()):
+        own = ContractBudgetYear.objects.filter(contract=successor, year=budget_year).first()
+        if own is not None:
+            ContractBudgetYear.objects.filter(pk=own.pk).update(planned_cents=F("planned_cents") + cents)
+        elif copied:
+            ContractBudgetYear.objects.create(contract=successor, year=budget_year, planned_cents=cents)
+        elif successor.yearly_budget_cents is not None:
+            ContractBudgetYear.objects.create(
+                contract=successor, year=budget_year, planned_cents=successor.yearly_budget_cents + cents
+            )
 
 
 def regional_budget_shares_take_over(
