@@ -232,7 +232,8 @@ def _contract_lock(contract: Contract) -> Contract:
     (``regional_budget_shares_set`` locks the regional row).
     """
     if contract.part_of_id is not None:  # a part never changes the contract it belongs to
-        Contract.objects.select_for_update().filter(pk=contract.part_of_id).first()
+        # no ``first()``: its ordering joins the (nullable) municipality, which FOR UPDATE refuses
+        list(Contract.objects.select_for_update().filter(pk=contract.part_of_id).order_by().values_list("pk"))
     return Contract.objects.select_for_update().get(pk=contract.pk)
 
 
@@ -1186,6 +1187,7 @@ def _instalment_take_over(*, instalment: LumpSumInstalment, successor: Contract)
             period_start__lte=instalment.period_start,
             period_end__gte=instalment.period_start,
         )
+        .order_by("period_start")  # not the default ordering: it joins the contract, which FOR UPDATE refuses
         .first()
     )
     if into is not None:

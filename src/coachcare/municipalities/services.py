@@ -167,7 +167,7 @@ def region_memberships_merge(*, old: Municipality, into: Municipality, on: datet
     municipality belongs to another region on ``on`` (a municipality belongs to one region at a
     time: settle the membership first). Returns the region ``into`` joined, or ``None``."""
     last_day = on - datetime.timedelta(days=1)
-    Municipality.objects.select_for_update().filter(pk__in=[old.pk, into.pk]).order_by("pk").first()
+    list(Municipality.objects.select_for_update().filter(pk__in=[old.pk, into.pk]).order_by("pk").values_list("pk"))
     running = (
         RegionMembership.objects.filter(municipality=old, valid_from__lte=on)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
