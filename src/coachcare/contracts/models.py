@@ -165,8 +165,9 @@ class Contract(models.Model):
 
 class RegionalBudgetShare(models.Model):
     """A member municipality's share of a regional contract's yearly budget in one year: an amount
-    or a percentage. The shares of a year add up to the budget (``contracts.services.regional_budget_shares_set``);
-    a member's allocations are checked against its share."""
+    or a percentage. The shares of a year are together at most the budget
+    (``contracts.services.regional_budget_shares_set``); a member's allocations are checked against
+    its share, a member without one draws on the regional remainder."""
 
     contract = models.ForeignKey(
         Contract, on_delete=models.CASCADE, related_name="budget_shares", verbose_name=_("regional contract")
