@@ -7,7 +7,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -32,6 +32,8 @@ from coachcare.core.http import page_number
 
 #: Service field names that the forms call differently.
 FIELD_NAMES = {"budget_cents": "budget"}
+#: The years a budget page answers for (the budget forms' range too).
+YEARS = range(2000, 2101)
 #: The list's filter value for the modules started under the mandate (next to the statuses).
 MANDATE_FILTER = "mandate"
 
@@ -305,6 +307,8 @@ def contract_shares(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     if request.method not in {"GET", "POST"}:
         return HttpResponseNotAllowed(["GET", "POST"])
     actor = actor_of(request)
+    if not YEARS.start <= year < YEARS.stop:
+        raise Http404("No such year.")
     contract = _budget_contract(request, pk)
     if contract.region_id is None:
         raise policy.AccessDenied("Budget shares belong to a regional contract.")
