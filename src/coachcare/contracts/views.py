@@ -297,7 +297,7 @@ def contract_instalment_pay(request: HttpRequest, pk: int, instalment_pk: int) -
             messages.success(request, _("The instalment has been marked as paid."))
             return redirect("contracts:contract_budget", pk=contract.pk)
     else:
-        errors = [message for field_errors in form.errors.values() for message in field_errors]
+        errors = [str(message) for field_errors in form.errors.values() for message in field_errors]
     return _render_budget(request, contract, pay_errors={instalment.pk: errors}, status=400)
 
 
