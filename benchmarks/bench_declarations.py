@@ -5,8 +5,13 @@ Usage: DATABASE_URL=postgres://... python benchmarks/bench_declarations.py --mod
 
 Data generation (not measured): bulk-inserts the minimal rows the run needs, tagged so a second
 run reuses them: synthetic municipalities (codes 7000+), providers, one contract with one product
-per municipality-provider pair, and per delivered module a young person, an approved allocation,
-a trajectory and an evaluated module run finished inside --period.
+per municipality-provider pair, and per delivered module a young person, a trajectory and an
+evaluated module run finished inside --period. The contracts cover the three funding models
+(docs/contracts.md), drawn per pair with the shares of ``FUNDING_SHARES``: output-based (an
+approved allocation of one module, declared per module), effort-based (an approved allocation of
+``EFFORT_HOURS`` hours, declared per hour of the sessions held: ``EFFORT_SESSIONS`` attended
+appointments of an hour each between the module's start and its delivery) and task-based (no
+allocation and no declaration: the lump sum pays; only the care-event sync's start and stop).
 
 Declarations, starts and stops of the period from a previous run are deleted first with raw SQL
 (not measured; the audit log is never touched), so every run does the full work.
@@ -49,6 +54,11 @@ CODE_START = 7000
 AGB_START = 77_000_000
 MODULE_CODE = "CC-BENCH"
 TARIFF_CENTS = 125_000
+#: Shares of the municipality-provider pairs per funding model (output-based, effort-based, task-based).
+FUNDING_SHARES = (("outputgericht", 0.6), ("inspanningsgericht", 0.25), ("taakgericht", 0.15))
+EFFORT_HOURS = 10  # hours allocated per effort-based module (unit 04, per hour)
+EFFORT_SESSIONS = 3  # sessions of an hour held per effort-based module: 3 hours declared
+HOURLY_CENTS = 12_500
 
 
 def _bsns(rng: random.Random, count: int) -> list[str]:
@@ -70,6 +80,7 @@ def generate(*, modules: int, municipalities: int, providers: int, first: dateti
     from coachcare.accounts.models import Role, User
     from coachcare.clients.models import Client
     from coachcare.clients.services import bsn_hash
+    from coachcare.coaching.models import Appointment, Attendance
     from coachcare.contracts.models import Allocation, AllocationStatus, Contract, ContractProduct
     from coachcare.method.models import MethodVersion, Module
     from coachcare.municipalities.models import Municipality
@@ -120,14 +131,29 @@ def generate(*, modules: int, municipalities: int, providers: int, first: dateti
                     provider=sellers[index],
                     defaults={"valid_from": datetime.date(first.year, 1, 1)},
                 )
+                draw, funding = rng.random(), FUNDING_SHARES[-1][0]
+                for model, share in FUNDING_SHARES:
+                    if draw < share:
+                        funding = model
+                        break
+                    draw -= share
+                product_fields = {
+                    "outputgericht": {"unit": "82", "tariff_cents": TARIFF_CENTS, "volume_per_module": 1},
+                    "inspanningsgericht": {
+                        "unit": "04",
+                        "tariff_cents": HOURLY_CENTS,
+                        "volume_per_module": EFFORT_HOURS,
+                    },
+                    "taakgericht": {"unit": "82", "tariff_cents": 0, "volume_per_module": 1},
+                }[funding]
                 product, _ = ContractProduct.objects.get_or_create(
                     contract=contract,
                     module_code=MODULE_CODE,
                     defaults={
                         "ijw_product_category": "45",
                         "ijw_product_code": "45B01",
-                        "unit": "82",
-                        "tariff_cents": TARIFF_CENTS,
+                        "funding_model": funding,
+                        **product_fields,
                     },
                 )
                 products[(town.pk, index)] = product
@@ -156,7 +182,13 @@ def generate(*, modules: int, municipalities: int, providers: int, first: dateti
                 ],
                 batch_size=BATCH,
             )
-            allocations = Allocation.objects.bulk_create(
+            # task-based: no allocation (the lump sum pays); effort-based: the hours of the module
+            allocated = [
+                (i, client, pick)
+                for i, client, pick in zip(chunk, clients, picks, strict=True)
+                if products[pick].funding_model != "taakgericht"
+            ]
+            created = Allocation.objects.bulk_create(
                 [
                     Allocation(
                         client=client,
@@ -164,18 +196,22 @@ def generate(*, modules: int, municipalities: int, providers: int, first: dateti
                         product=products[pick],
                         status=AllocationStatus.APPROVED,
                         toewijzing_nummer=f"{8_000_000_000 + i:010d}",
-                        volume=1,
-                        volume_used=1,
+                        volume=products[pick].volume_per_module,
+                        volume_used=1 if products[pick].funding_model == "outputgericht" else 0,
                         start_date=first - datetime.timedelta(days=90),
                         end_date=last + datetime.timedelta(days=90),
-                        budget_cents=TARIFF_CENTS,
+                        budget_cents=products[pick].volume_per_module * products[pick].tariff_cents,
                         requested_by_id=coaches[pick[1]].pk,
                         requested_at=now,
                     )
-                    for i, client, pick in zip(chunk, clients, picks, strict=True)
+                    for i, client, pick in allocated
                 ],
                 batch_size=BATCH,
             )
+            allocation_of = {
+                client.pk: allocation for (_i, client, _p), allocation in zip(allocated, created, strict=True)
+            }
+            allocations = [allocation_of.get(client.pk) for client in clients]
             trajectories = Trajectory.objects.bulk_create(
                 [
                     Trajectory(
@@ -204,6 +240,31 @@ def generate(*, modules: int, municipalities: int, providers: int, first: dateti
                         finished_on=first + datetime.timedelta(days=i % (days + 1)),
                     )
                     for i, trajectory, allocation in zip(chunk, trajectories, allocations, strict=True)
+                ],
+                batch_size=BATCH,
+            )
+            # effort-based: the sessions held (attended) between the module's start and its delivery
+            Appointment.objects.bulk_create(
+                [
+                    Appointment(
+                        client=client,
+                        trajectory=trajectory,
+                        starts_at=starts,
+                        ends_at=starts + datetime.timedelta(hours=1),
+                        title="Sessie",
+                        attendance=Attendance.ATTENDED,
+                        created_by_id=client.coach_id,
+                    )
+                    for client, trajectory, pick in zip(clients, trajectories, picks, strict=True)
+                    if products[pick].funding_model == "inspanningsgericht"
+                    for session in range(EFFORT_SESSIONS)
+                    for starts in [
+                        timezone.make_aware(
+                            datetime.datetime.combine(
+                                first - datetime.timedelta(days=50 - 14 * session), datetime.time(10)
+                            )
+                        )
+                    ]
                 ],
                 batch_size=BATCH,
             )
@@ -250,6 +311,7 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
     from django.db import connection, connections
+    from django.db.models import Count
 
     from coachcare.declarations import services
     from coachcare.declarations.models import CareStart, CareStop, Declaration, DeclarationLine
@@ -322,6 +384,17 @@ def main() -> None:
     print(
         f"JW323 messages ({args.workers} workers): {files} files ({size / 1_000_000:.1f} MB, {lines} lines) built, "
         f"validated ({violations} violations), rendered and written to {out}: {done - run_done:.1f} s"
+    )
+    per_model = dict(
+        DeclarationLine.objects.filter(declaration__period_start=first)
+        .values_list("allocation__product__funding_model")
+        .annotate(count=Count("pk"))
+        .values_list("allocation__product__funding_model", "count")
+    )
+    print(
+        "declaration lines per funding model: "
+        + ", ".join(f"{model} {per_model.get(model, 0)}" for model, _share in FUNDING_SHARES)
+        + " (task-based modules are never declared: the lump sum pays)"
     )
     print(f"generate, validate and write the month's declarations: {done - sync_done:.1f} s (target: 60 s or less)")
     print(f"total with the first care-event sync: {done - started:.1f} s")

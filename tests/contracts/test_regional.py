@@ -98,17 +98,21 @@ def _regional_no_catalogue(world: World) -> Contract:
     )
 
 
-def test_shares_are_amounts_or_percentages_and_add_up_to_the_budget(world: World) -> None:
+def test_shares_are_amounts_or_percentages_and_not_over_the_budget(world: World) -> None:
     contract = _regional(world, budget=1_000_001)
     year = today().year
     a, b = world.municipality_a, world.municipality_b
 
-    with pytest.raises(ValidationError, match="add up to"):
+    with pytest.raises(ValidationError, match="more than the budget of"):
         services.regional_budget_shares_set(
-            contract=contract, year=year, shares={a: (600_000, None), b: (300_000, None)}
+            contract=contract, year=year, shares={a: (600_000, None), b: (400_002, None)}
         )
-    with pytest.raises(ValidationError, match="Amsterdam has no share"):
-        services.regional_budget_shares_set(contract=contract, year=year, shares={a: (1_000_001, None)})
+    with pytest.raises(ValidationError, match="more than the budget of"):
+        services.regional_budget_shares_set(
+            contract=contract, year=year, shares={a: (None, Decimal(60)), b: (None, Decimal("40.01"))}
+        )
+    with pytest.raises(ValidationError, match="cannot be negative"):
+        services.regional_budget_shares_set(contract=contract, year=year, shares={a: (-1, None)})
     with pytest.raises(ValidationError, match="does not take part"):
         services.regional_budget_shares_set(
             contract=contract,
@@ -125,11 +129,29 @@ def test_shares_are_amounts_or_percentages_and_add_up_to_the_budget(world: World
     )
     shares = selectors.regional_budget_shares(contract=contract, year=year)
     assert sum(shares.values()) == 1_000_001 and shares[a.pk] == 333_300
-    # an amount for one and a percentage for the other is fine as long as they add up
+    # an amount for one and a percentage for the other is fine as long as they are not over the budget
     services.regional_budget_shares_set(
         contract=contract, year=year, shares={a: (400_000, None), b: (None, Decimal(60))}
     )
     assert selectors.regional_budget_shares(contract=contract, year=year) == {a.pk: 400_000, b.pk: 600_001}
+    # one member without a share: it draws on the remainder (what the shares leave)
+    services.regional_budget_shares_set(contract=contract, year=year, shares={a: (400_000, None)})
+    part_b = contract.parts.get(municipality=b)
+    assert selectors.contract_remaining_cents(contract=part_b, year=year) == 600_001
+
+
+def test_shares_follow_the_budget_path_of_their_year(world: World) -> None:
+    contract = _regional(world, budget=1_000_000)
+    year = today().year
+    services.contract_budget_plan(contract=contract, year=year, planned_cents=500_000)
+    services.regional_budget_shares_set(
+        contract=contract, year=year, shares={world.municipality_a: (None, Decimal(50))}
+    )
+    assert selectors.regional_budget_shares(contract=contract, year=year) == {world.municipality_a.pk: 250_000}
+    with pytest.raises(ValidationError, match="more than the budget"):
+        services.regional_budget_shares_set(
+            contract=contract, year=year, shares={world.municipality_a: (500_001, None)}
+        )
 
 
 def test_budget_checks_use_the_municipality_s_share(world: World) -> None:

@@ -460,6 +460,27 @@ def _pilot(data: WalkData) -> str:
     return str(pilot.pk)
 
 
+def _budget_contract(data: WalkData) -> str:
+    """The contract of ``world.own``'s first allocation (municipality A: its budget page)."""
+    allocation = Allocation.objects.filter(client=data.world.own).order_by("pk").first()
+    assert allocation is not None
+    return str(allocation.contract_id)
+
+
+def _instalment(data: WalkData) -> str:
+    """A planned lump-sum instalment of that contract (made once)."""
+    from coachcare.contracts.models import LumpSumInstalment
+
+    contract_id = int(_budget_contract(data))
+    instalment = LumpSumInstalment.objects.filter(contract_id=contract_id).order_by("pk").first()
+    if instalment is None:
+        first = datetime.date(today().year, 1, 1)
+        instalment = LumpSumInstalment.objects.create(
+            contract_id=contract_id, period_start=first, period_end=first, amount_cents=100
+        )
+    return str(instalment.pk)
+
+
 def _first_pk(model: type[Model]) -> str:
     first = model._default_manager.order_by("pk").first()
     return str(first.pk) if first is not None else "1"
@@ -470,6 +491,9 @@ def _first_pk(model: type[Model]) -> str:
 FILL: dict[tuple[str, str], Filler] = {
     ("clients/", "public_id"): lambda d: str(d.world.own.public_id),
     ("contracts/", "public_id"): _allocation,
+    ("contracts/budgets/", "pk"): _budget_contract,
+    ("contracts/budgets/", "instalment_pk"): _instalment,
+    ("contracts/budgets/", "year"): lambda d: str(today().year),
     ("ijw/change-requests/", "public_id"): _change_request,
     ("trajectories/", "public_id"): lambda d: str(d.trajectory.public_id),
     ("trajectories/clients/", "public_id"): lambda d: str(d.world.own.public_id),

@@ -554,6 +554,41 @@ def contracts_visible_to(user: User) -> QuerySet[Contract]:
     return contracts.none()
 
 
+def _budget_contracts_of_municipality(municipality_id: int) -> QuerySet[Contract]:
+    """The contracts a municipality's back office keeps the budget of: its own contracts (not its
+    parts of a regional contract: a part's budget is its share) and the regional contracts of the
+    regions it leads (centrumgemeente)."""
+    return Contract.objects.filter(
+        Q(municipality_id=municipality_id, part_of__isnull=True) | Q(region__lead_municipality_id=municipality_id)
+    )
+
+
+def contract_budgets_visible_to(user: User) -> QuerySet[Contract]:
+    """The contracts whose budget pages (budget path, lump-sum instalments, regional budget shares)
+    a municipality's staff (policy and access team) open: money, no personal data."""
+    if not can_see_budgets(user) or user.role not in MUNICIPALITY_ROLES or user.municipality_id is None:
+        return Contract.objects.none()
+    return _budget_contracts_of_municipality(user.municipality_id)
+
+
+def can_see_contract_budgets(user: User) -> bool:
+    """The contracts page in the navigation: municipality staff (policy and access team)."""
+    return can_see_budgets(user) and user.role in MUNICIPALITY_ROLES and user.municipality_id is not None
+
+
+def can_see_contract_budget(user: User, contract: Contract) -> bool:
+    """One contract's budget page (see ``contract_budgets_visible_to``)."""
+    return contract_budgets_visible_to(user).filter(pk=contract.pk).exists()
+
+
+def can_manage_contract_budget(user: User, contract: Contract) -> bool:
+    """Plan a contract's budget per year, its lump-sum instalments (plan, mark paid) and, for a
+    regional contract, the members' budget shares: the budget holder, the policy staff of the
+    contract's municipality or of the region's lead municipality (the back office; the access
+    team sees the figures)."""
+    return user.role == Role.GEMEENTE_BELEID and can_see_contract_budget(user, contract)
+
+
 def can_see_declarations(user: User, municipality_id: int | None = None) -> bool:
     """Declarations (invoices) and their answers: the municipality's access and policy staff for
     their own municipality, the provider's team leads for their provider (``declarations_visible_to``).

@@ -165,8 +165,9 @@ class Contract(models.Model):
 
 class RegionalBudgetShare(models.Model):
     """A member municipality's share of a regional contract's yearly budget in one year: an amount
-    or a percentage. The shares of a year add up to the budget (``contracts.services.regional_budget_shares_set``);
-    a member's allocations are checked against its share."""
+    or a percentage. The shares of a year are together at most the budget
+    (``contracts.services.regional_budget_shares_set``); a member's allocations are checked against
+    its share, a member without one draws on the regional remainder."""
 
     contract = models.ForeignKey(
         Contract, on_delete=models.CASCADE, related_name="budget_shares", verbose_name=_("regional contract")
@@ -299,6 +300,11 @@ class LumpSumInstalment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contract_id} {self.period_start}: {self.amount_cents} ({self.status})"
+
+    @property
+    def payable(self) -> bool:
+        """Not paid yet: it can still be marked as paid (``contract_instalment_pay``)."""
+        return self.status != InstalmentStatus.PAID
 
 
 class AllocationStatus(models.TextChoices):

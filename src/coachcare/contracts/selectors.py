@@ -75,17 +75,27 @@ def contract_remaining_cents(*, contract: Contract, year: int) -> int | None:
     """What is left of the year's budget in ``year`` (its planned path, else the yearly budget);
     ``None`` when the contract has no budget cap.
 
-    A member's part of a regional contract has its budget share of the year; without a share for
-    that year, what is left of the regional budget for the whole region. A regional contract
-    itself: its budget less what its parts granted.
+    A member's part of a regional contract has its budget share of the year; a member without a
+    share for that year draws on the regional remainder: the regional budget less the members'
+    shares and less what the members without a share granted. A regional contract itself: its
+    budget less what its parts granted. The caller locks the regional contract's row first
+    (``contracts.services._contract_lock``), so that two members drawing on the remainder at the
+    same moment are checked one after the other.
     """
     if contract.part_of_id is not None:
         regional = Contract.objects.get(pk=contract.part_of_id)
         assert contract.municipality_id is not None  # a part is a municipality's (contract_part_is_municipal)
-        share = regional_budget_shares(contract=regional, year=year).get(contract.municipality_id)
+        shares = regional_budget_shares(contract=regional, year=year)
+        share = shares.get(contract.municipality_id)
         if share is not None:
             return share - contract_granted_cents(contract=contract, year=year)
-        contract = regional
+        regional_budget = contract_year_budget_cents(contract=regional, year=year)
+        if regional_budget is None:
+            return None
+        unshared = Allocation.objects.filter(contract__part_of=regional).exclude(
+            contract__municipality_id__in=list(shares)
+        )
+        return regional_budget - sum(shares.values()) - _granted(unshared, year=year)
     budget = contract_year_budget_cents(contract=contract, year=year)
     if budget is None:
         return None
@@ -156,7 +166,7 @@ def regional_budget_shares(*, contract: Contract, year: int) -> dict[int, int]:
         "municipality_id", "amount_cents", "percentage"
     )
     return shares_in_cents(
-        budget_cents=contract.yearly_budget_cents,
+        budget_cents=contract_year_budget_cents(contract=contract, year=year),
         shares={municipality_id: (amount, percentage) for municipality_id, amount, percentage in rows},
     )
 
@@ -346,6 +356,10 @@ class BudgetLine:
     yearly_budget_cents: int | None
     granted_cents: int
     used_cents: int
+    #: the calendar year (on a contract's own budget page: one line per year), and whether its
+    #: budget is planned for that year (budget path) rather than the contract's yearly budget
+    year: int | None = None
+    planned: bool = False
     #: spent per funding model: output-based (modules started × tariff), effort-based (declared
     #: units × tariff), task-based (lump-sum instalments paid in the year)
     spent_output_cents: int = 0
@@ -460,3 +474,158 @@ def lump_sum_instalments_for(*, actor: User, year: int) -> list[LumpSumInstalmen
         .select_related("contract__provider", "contract__municipality")
         .order_by("contract__provider__name", "period_start")
     )
+
+
+# --- the back office's budget screens (issue 18.1) ----------------------------------------------------
+
+
+def contract_budget_list(*, actor: User) -> list[BudgetLine]:
+    """The contracts whose budget the actor's municipality keeps (its own, and the regional
+    contracts of the regions it leads), each with the funding models of its tariff list; newest
+    first per provider. A fixed number of queries; no personal data."""
+    if not policy.can_see_contract_budgets(actor):
+        raise policy.AccessDenied("No access to contract budgets.")
+    contracts = list(
+        policy.contract_budgets_visible_to(actor)
+        .select_related("municipality", "region", "provider")
+        .order_by("provider__name", "-valid_from", "pk")
+    )
+    models_of: dict[int, set[str]] = {}
+    for contract_id, funding_model in (
+        ContractProduct.objects.filter(contract_id__in=[c.pk for c in contracts])
+        .values_list("contract_id", "funding_model")
+        .distinct()
+    ):
+        models_of.setdefault(contract_id, set()).add(funding_model)
+    order = list(FundingModel.values)
+    return [
+        BudgetLine(
+            contract=contract,
+            yearly_budget_cents=contract.yearly_budget_cents,
+            granted_cents=0,
+            used_cents=0,
+            funding_models=tuple(value for value in order if value in models_of.get(contract.pk, set())),
+        )
+        for contract in contracts
+    ]
+
+
+def contract_budget_get(*, actor: User, pk: int) -> Contract:
+    """One contract whose budget page the actor may open (``policy.can_see_contract_budget``)."""
+    contract = (
+        policy.contract_budgets_visible_to(actor)
+        .select_related("municipality", "region__lead_municipality", "provider")
+        .filter(pk=pk)
+        .first()
+    )
+    if contract is None:
+        raise policy.AccessDenied("No such contract, or no access.")
+    return contract
+
+
+def _by_year(rows: Any) -> dict[int, int]:
+    return {int(year): int(total or 0) for year, total in rows if year is not None}
+
+
+def contract_budget_years(*, contract: Contract, last_year: int) -> list[BudgetLine]:
+    """Per calendar year of the contract (from its first year to its last, or ``last_year`` when
+    it has no end; and every planned year): the planned budget (path, else the yearly budget),
+    granted, and spent per funding model (output: modules started × tariff; effort: declared
+    lines; task: instalments paid). A regional contract counts what its members' parts granted and
+    spent. Seven queries whatever the number of years; no personal data."""
+    allocations = (
+        Allocation.objects.filter(contract__part_of=contract)
+        if contract.region_id is not None
+        else Allocation.objects.filter(contract=contract)
+    )
+    granted_in = allocations.filter(status__in=GRANTED_STATUSES)
+    granted = _by_year(
+        granted_in.values("start_date__year")
+        .annotate(total=Sum("budget_cents"))
+        .values_list("start_date__year", "total")
+    )
+    output = _by_year(
+        granted_in.filter(product__funding_model=FundingModel.OUTPUT)
+        .values("start_date__year")
+        .annotate(total=Sum(F("volume_used") * F("product__tariff_cents")))
+        .values_list("start_date__year", "total")
+    )
+    effort = _by_year(
+        allocations.filter(product__funding_model=FundingModel.EFFORT, declaration_lines__isnull=False)
+        .values("declaration_lines__einddatum__year")
+        .annotate(total=Sum("declaration_lines__amount_cents"))
+        .values_list("declaration_lines__einddatum__year", "total")
+    )
+    paid = _by_year(
+        LumpSumInstalment.objects.filter(contract=contract, status=InstalmentStatus.PAID)
+        .values("paid_on__year")
+        .annotate(total=Sum("amount_cents"))
+        .values_list("paid_on__year", "total")
+    )
+    planned = dict(ContractBudgetYear.objects.filter(contract=contract).values_list("year", "planned_cents"))
+    models_present = set(
+        ContractProduct.objects.filter(contract_id=contract.part_of_id or contract.pk).values_list(
+            "funding_model", flat=True
+        )
+    )
+    end_year = contract.valid_to.year if contract.valid_to is not None else max(last_year, contract.valid_from.year)
+    years = sorted(set(range(contract.valid_from.year, end_year + 1)) | set(planned))
+    funding_models = tuple(value for value in FundingModel.values if value in models_present)
+    return [
+        BudgetLine(
+            contract=contract,
+            year=year,
+            planned=year in planned,
+            yearly_budget_cents=int(planned[year]) if year in planned else contract.yearly_budget_cents,
+            granted_cents=granted.get(year, 0),
+            used_cents=output.get(year, 0),
+            spent_output_cents=output.get(year, 0),
+            spent_effort_cents=effort.get(year, 0),
+            spent_task_cents=paid.get(year, 0),
+            funding_models=funding_models,
+        )
+        for year in years
+    ]
+
+
+def contract_instalments(*, contract: Contract) -> list[LumpSumInstalment]:
+    """The lump-sum instalments of a contract, by period (one query)."""
+    return list(LumpSumInstalment.objects.filter(contract=contract).order_by("period_start"))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ShareLine:
+    """One member of a regional contract in one year: its share as given and in cents."""
+
+    municipality: Municipality
+    amount_cents: int | None
+    percentage: Decimal | None
+    share_cents: int | None
+
+
+def regional_share_lines(*, contract: Contract, year: int) -> list[ShareLine]:
+    """Per municipality taking part in the regional contract in ``year`` (by name): its share as
+    given (amount or percentage) and in cents; members without a share draw on the remainder. A
+    fixed number of queries."""
+    first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    members = Municipality.objects.filter(
+        pk__in=contract.parts.filter(valid_from__lte=last)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=first))
+        .values("municipality_id")
+    ).order_by("name", "code")
+    given = {
+        municipality_id: (amount, percentage)
+        for municipality_id, amount, percentage in RegionalBudgetShare.objects.filter(
+            contract=contract, year=year
+        ).values_list("municipality_id", "amount_cents", "percentage")
+    }
+    in_cents = regional_budget_shares(contract=contract, year=year)
+    return [
+        ShareLine(
+            municipality=member,
+            amount_cents=given[member.pk][0] if member.pk in given else None,
+            percentage=given[member.pk][1] if member.pk in given else None,
+            share_cents=in_cents.get(member.pk),
+        )
+        for member in members
+    ]

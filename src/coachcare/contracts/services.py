@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from coachcare.access import policy
@@ -40,10 +41,12 @@ from coachcare.contracts.models import (
 )
 from coachcare.contracts.money import format_euros
 from coachcare.contracts.selectors import (
+    contract_granted_cents,
     contract_remaining_cents,
     contract_tariff_list,
     contract_valid_for,
     contract_year_budget_cents,
+    regional_budget_shares,
     shares_in_cents,
 )
 from coachcare.core.dates import add_months, today
@@ -220,7 +223,17 @@ def contract_product_add(
 
 
 def _contract_lock(contract: Contract) -> Contract:
-    """Lock the contract row: grants under one contract are checked against its budget one at a time."""
+    """Lock the contract row: grants under one contract are checked against its budget one at a time.
+
+    A member's part of a regional contract locks the regional contract first (always in this order:
+    regional, then part): a member without a budget share of the year draws on what is left of the
+    regional budget, which every member's part shares, so concurrent draws of different members are
+    checked one at a time too (``contract_remaining_cents``), as are changes of the shares
+    (``regional_budget_shares_set`` locks the regional row).
+    """
+    if contract.part_of_id is not None:  # a part never changes the contract it belongs to
+        # no ``first()``: its ordering joins the (nullable) municipality, which FOR UPDATE refuses
+        list(Contract.objects.select_for_update().filter(pk=contract.part_of_id).order_by().values_list("pk"))
     return Contract.objects.select_for_update().get(pk=contract.pk)
 
 
@@ -376,15 +389,24 @@ Share = tuple[int | None, Decimal | None]
 def regional_budget_shares_set(*, contract: Contract, year: int, shares: Mapping[Municipality, Share]) -> None:
     """Set the members' shares of the regional contract's budget in ``year`` (replacing that year's).
 
-    Every municipality that takes part in the contract in ``year`` gets a share and nobody else;
-    each share is an amount or a percentage; together they add up to the yearly budget (to the
-    cent; percentages of the budget are rounded as ``contracts.selectors.shares_in_cents`` does).
+    Only municipalities that take part in the contract in ``year`` get a share; each share is an
+    amount or a percentage, never negative; together they are not more than the year's budget
+    (100%; percentages of the budget are rounded as ``contracts.selectors.shares_in_cents`` does).
+    What the shares leave is the regional remainder, on which the members without a share draw
+    (``contracts.selectors.contract_remaining_cents``). An empty ``shares`` removes the year's shares.
     """
     if contract.region_id is None:
         raise ValidationError(_("Budget shares belong to a regional contract."))
-    if contract.yearly_budget_cents is None:
-        raise ValidationError({"yearly_budget_cents": [_("Budget shares need the regional contract's yearly budget.")]})
     contract = _contract_lock(contract)
+    budget = contract_year_budget_cents(contract=contract, year=year)
+    if budget is None:
+        raise ValidationError(
+            {
+                "yearly_budget_cents": [
+                    _("Budget shares need the regional contract's budget of %(year)s.") % {"year": year}
+                ]
+            }
+        )
     first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
     members = {
         m.pk: m
@@ -396,11 +418,6 @@ def regional_budget_shares_set(*, contract: Contract, year: int, shares: Mapping
     }
     errors: list[str] = []
     given = {municipality.pk: share for municipality, share in shares.items()}
-    for municipality_id, municipality in members.items():
-        if municipality_id not in given:
-            errors.append(
-                _("%(municipality)s has no share in %(year)s.") % {"municipality": municipality.name, "year": year}
-            )
     for municipality in shares:
         if municipality.pk not in members:
             errors.append(
@@ -412,17 +429,21 @@ def regional_budget_shares_set(*, contract: Contract, year: int, shares: Mapping
             errors.append(
                 _("Give %(municipality)s an amount or a percentage, not both.") % {"municipality": municipality.name}
             )
+        elif amount is not None and amount < 0:
+            errors.append(_("The share of %(municipality)s cannot be negative.") % {"municipality": municipality.name})
         elif percentage is not None and not Decimal(0) <= percentage <= Decimal(100):
             errors.append(
                 _("The percentage of %(municipality)s lies between 0 and 100.") % {"municipality": municipality.name}
             )
     if not errors:
-        assert contract.yearly_budget_cents is not None  # checked above, before the lock
-        total = sum(shares_in_cents(budget_cents=contract.yearly_budget_cents, shares=given).values())
-        if total != contract.yearly_budget_cents:
+        total = sum(shares_in_cents(budget_cents=budget, shares=given).values())
+        if total > budget:
             errors.append(
-                _("The shares add up to %(total)s, the yearly budget is %(budget)s: they must be equal.")
-                % {"total": format_euros(total), "budget": format_euros(contract.yearly_budget_cents)}
+                _(
+                    "The shares add up to %(total)s, more than the budget of %(year)s (%(budget)s): together "
+                    "they are at most 100%%."
+                )
+                % {"total": format_euros(total), "budget": format_euros(budget), "year": year}
             )
     if errors:
         raise ValidationError(errors)
@@ -1008,9 +1029,265 @@ def lump_sum_instalment_mark_paid(*, instalment: LumpSumInstalment, paid_on: dat
     """The municipality paid this instalment (recorded by the provider's administration)."""
     with transaction.atomic():
         locked = LumpSumInstalment.objects.select_for_update().get(pk=instalment.pk)
-        if locked.status == InstalmentStatus.PAID:
+        if not locked.payable:
             raise ValidationError(_("This instalment has already been paid."), code="already_paid")
         locked.status = InstalmentStatus.PAID
         locked.paid_on = paid_on
         locked.save(update_fields=["status", "paid_on"])
     return locked
+
+
+# --- the back office's budget screens (issue 18.1): checked, refused with a reason, logged ----------------
+
+
+def _budget_manager_check(actor: User, contract: Contract) -> None:
+    if not policy.can_manage_contract_budget(actor, contract):
+        raise policy.AccessDenied(
+            _("Only the policy staff of the contract's municipality (or of the region's lead municipality) do this.")
+        )
+
+
+def _budget_logged(*, actor: User, action: str, access_point: AccessPoint) -> None:
+    """NEN 7513 as every write of a person: one entry, without a client (money, no personal data)."""
+    access_log_record(actor=actor, event=Event.UPDATE, action=action, client_ids=[None], access_point=access_point)
+
+
+def contract_budget_year_set(
+    *, actor: User, contract: Contract, year: int, planned_cents: int, access_point: AccessPoint
+) -> ContractBudgetYear:
+    """The back office plans (or replans) the budget of ``contract`` in ``year``: one step of the
+    budget path. Not negative; the year lies within the contract; a part of a regional contract has
+    no budget of its own (its budget is its share)."""
+    _budget_manager_check(actor, contract)
+    errors: dict[str, list[str]] = {}
+    if planned_cents < 0:
+        errors["planned_cents"] = [_("A budget cannot be negative.")]
+    if contract.part_of_id is not None:
+        errors.setdefault("year", []).append(
+            _("A member's part of a regional contract has no budget of its own: set its budget share.")
+        )
+    if year < contract.valid_from.year or (contract.valid_to is not None and year > contract.valid_to.year):
+        errors.setdefault("year", []).append(_("The year must lie within the contract's period."))
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        locked = _contract_lock(contract)
+        budget_year = contract_budget_plan(contract=locked, year=year, planned_cents=planned_cents)
+        _budget_logged(actor=actor, action="contract.budget_year_set", access_point=access_point)
+    return budget_year
+
+
+def _task_based_check(contract: Contract) -> None:
+    if not contract.products.filter(funding_model=FundingModel.TASK).exists():
+        raise ValidationError(_("This contract has no task-based product: it has no lump sum."), code="not_task_based")
+
+
+def lump_sum_instalment_add(
+    *,
+    actor: User,
+    contract: Contract,
+    period_start: datetime.date,
+    period_end: datetime.date,
+    amount_cents: int,
+    access_point: AccessPoint,
+) -> LumpSumInstalment:
+    """Plan one instalment of a task-based contract's lump sum for a period: a positive amount, a
+    period within the contract that overlaps no other instalment of the contract."""
+    _budget_manager_check(actor, contract)
+    _task_based_check(contract)
+    errors: dict[str, list[str]] = {}
+    if amount_cents <= 0:
+        errors["amount_cents"] = [_("The amount must be more than zero.")]
+    if period_end < period_start:
+        errors["period_end"] = [_("The end date cannot be before the start date.")]
+    elif period_start < contract.valid_from or (contract.valid_to is not None and period_end > contract.valid_to):
+        errors["period_start"] = [_("The period must lie within the contract's period.")]
+    with transaction.atomic():
+        locked = _contract_lock(contract)
+        if "period_end" not in errors:
+            overlapping = (
+                LumpSumInstalment.objects.filter(
+                    contract=locked, period_start__lte=period_end, period_end__gte=period_start
+                )
+                .order_by("period_start")
+                .first()
+            )
+            if overlapping is not None:
+                errors.setdefault("period_start", []).append(
+                    _("This period overlaps the instalment of %(start)s to %(end)s: periods cannot overlap.")
+                    % {
+                        "start": date_format(overlapping.period_start, "j F Y"),
+                        "end": date_format(overlapping.period_end, "j F Y"),
+                    }
+                )
+        if errors:
+            raise ValidationError(errors)
+        instalment = LumpSumInstalment.objects.create(
+            contract=locked, period_start=period_start, period_end=period_end, amount_cents=amount_cents
+        )
+        _budget_logged(actor=actor, action="contract.instalment_add", access_point=access_point)
+    return instalment
+
+
+def lump_sum_schedule_plan(
+    *, actor: User, contract: Contract, year: int, instalments: int, access_point: AccessPoint
+) -> list[LumpSumInstalment]:
+    """The back office plans a year's instalments at once (``lump_sum_schedule_create``); refused
+    when the year already has instalments (a paid one is never rewritten)."""
+    _budget_manager_check(actor, contract)
+    with transaction.atomic():
+        locked = _contract_lock(contract)
+        if LumpSumInstalment.objects.filter(contract=locked, period_start__year=year).exists():
+            raise ValidationError(
+                _("%(year)s already has instalments: add or pay them one by one.") % {"year": year},
+                code="already_planned",
+            )
+        if year < locked.valid_from.year or (locked.valid_to is not None and year > locked.valid_to.year):
+            raise ValidationError({"year": [_("The year must lie within the contract's period.")]})
+        created = lump_sum_schedule_create(contract=locked, year=year, instalments=instalments)
+        _budget_logged(actor=actor, action="contract.instalments_plan", access_point=access_point)
+    return created
+
+
+def lump_sum_instalment_pay(
+    *, actor: User, instalment: LumpSumInstalment, paid_on: datetime.date, access_point: AccessPoint
+) -> LumpSumInstalment:
+    """The back office records that an instalment was paid, on a day not in the future."""
+    _budget_manager_check(actor, instalment.contract)
+    if paid_on > today():
+        raise ValidationError({"paid_on": [_("A payment cannot be recorded for a day in the future.")]})
+    with transaction.atomic():
+        paid = lump_sum_instalment_mark_paid(instalment=instalment, paid_on=paid_on)
+        _budget_logged(actor=actor, action="contract.instalment_paid", access_point=access_point)
+    return paid
+
+
+def regional_budget_shares_save(
+    *, actor: User, contract: Contract, year: int, shares: Mapping[Municipality, Share], access_point: AccessPoint
+) -> None:
+    """The lead municipality's back office sets the members' shares of a regional contract in
+    ``year`` (``regional_budget_shares_set``: not over the budget, never negative)."""
+    _budget_manager_check(actor, contract)
+    with transaction.atomic():
+        regional_budget_shares_set(contract=contract, year=year, shares=shares)
+        _budget_logged(actor=actor, action="contract.budget_shares_set", access_point=access_point)
+
+
+# --- a municipal merger (herindeling): the successor takes over the money -------------------------------
+
+
+def _instalment_take_over(*, instalment: LumpSumInstalment, successor: Contract) -> None:
+    """A planned instalment moves to ``successor``: added to its planned instalment whose period holds
+    the same start, else as an instalment of its own."""
+    into = (
+        LumpSumInstalment.objects.select_for_update()
+        .filter(
+            contract=successor,
+            status=InstalmentStatus.PLANNED,
+            period_start__lte=instalment.period_start,
+            period_end__gte=instalment.period_start,
+        )
+        .order_by("period_start")  # not the default ordering: it joins the contract, which FOR UPDATE refuses
+        .first()
+    )
+    if into is not None:
+        LumpSumInstalment.objects.filter(pk=into.pk).update(amount_cents=F("amount_cents") + instalment.amount_cents)
+        if instalment.pk is not None:
+            instalment.delete()
+        return
+    instalment.contract = successor
+    instalment.save()
+
+
+def contract_budget_take_over(*, old: Contract, successor: Contract, copied: bool, on: datetime.date) -> None:
+    """At a merger the contract of the old municipality ends the day before ``on`` and ``successor``
+    (the new municipality's contract with that provider: a copy of the old one, ``copied``, or its
+    own) takes over from ``on``. The money follows, its total unchanged:
+
+    - the budget of the merger's year: the old contract keeps what it granted and the instalments of
+      the periods before ``on``; the rest goes to the successor (a copy gets it as its budget of that
+      year; an existing contract adds it to its own, unless it has no budget cap). Later planned
+      years move to the successor the same way;
+    - the planned (unpaid) lump-sum instalments from ``on``: moved to the successor; one that runs
+      across ``on`` is split by days (the old contract keeps the days before). Paid ones stay.
+    """
+    planned = LumpSumInstalment.objects.select_for_update().filter(
+        contract=old, status=InstalmentStatus.PLANNED, period_end__gte=on
+    )
+    for instalment in list(planned.order_by("period_start")):
+        if instalment.period_start >= on:
+            _instalment_take_over(instalment=instalment, successor=successor)
+            continue
+        days = (instalment.period_end - instalment.period_start).days + 1
+        before = instalment.amount_cents * (on - instalment.period_start).days // days
+        rest = LumpSumInstalment(
+            contract=successor,
+            period_start=on,
+            period_end=instalment.period_end,
+            amount_cents=instalment.amount_cents - before,
+        )
+        LumpSumInstalment.objects.filter(pk=instalment.pk).update(
+            period_end=on - datetime.timedelta(days=1), amount_cents=before
+        )
+        _instalment_take_over(instalment=rest, successor=successor)
+    year = on.year
+    old_budget = contract_year_budget_cents(contract=old, year=year)
+    # what stays with the old contract (the periods before ``on``, after the split above)
+    instalments_before = sum(
+        LumpSumInstalment.objects.filter(contract=old, period_start__year=year).values_list("amount_cents", flat=True)
+    )
+    moving = {row.year: row.planned_cents for row in ContractBudgetYear.objects.filter(contract=old, year__gt=year)}
+    if old_budget is not None:
+        kept = min(old_budget, contract_granted_cents(contract=old, year=year) + instalments_before)
+        ContractBudgetYear.objects.update_or_create(contract=old, year=year, defaults={"planned_cents": kept})
+        moving[year] = old_budget - kept
+    ContractBudgetYear.objects.filter(contract=old, year__gt=year).delete()
+    for budget_year, cents in sorted(moving.items()):
+        own = ContractBudgetYear.objects.filter(contract=successor, year=budget_year).first()
+        if own is not None:
+            ContractBudgetYear.objects.filter(pk=own.pk).update(planned_cents=F("planned_cents") + cents)
+        elif copied:
+            ContractBudgetYear.objects.create(contract=successor, year=budget_year, planned_cents=cents)
+        elif successor.yearly_budget_cents is not None:
+            ContractBudgetYear.objects.create(
+                contract=successor, year=budget_year, planned_cents=successor.yearly_budget_cents + cents
+            )
+
+
+def regional_budget_shares_take_over(
+    *, old_part: Contract, into: Municipality, new_member: bool, on: datetime.date
+) -> None:
+    """At a merger the old municipality's part of a regional contract ends the day before ``on``; its
+    budget shares follow, the total unchanged: in the merger's year the old municipality keeps what
+    it granted, later years it keeps nothing. What it does not keep goes to ``into``'s share (added to
+    it; a municipality new to the region gets it as its share); a member of the region without a
+    share leaves it in the regional remainder, on which it draws."""
+    assert old_part.part_of_id is not None and old_part.municipality_id is not None
+    regional = Contract.objects.select_for_update().get(pk=old_part.part_of_id)
+    year = on.year
+    years = sorted(
+        set(
+            RegionalBudgetShare.objects.filter(
+                contract=regional, municipality_id=old_part.municipality_id, year__gte=year
+            ).values_list("year", flat=True)
+        )
+    )
+    for share_year in years:
+        shares = regional_budget_shares(contract=regional, year=share_year)
+        old_cents = shares.get(old_part.municipality_id, 0)
+        kept = min(old_cents, contract_granted_cents(contract=old_part, year=share_year)) if share_year == year else 0
+        if kept:
+            RegionalBudgetShare.objects.filter(
+                contract=regional, municipality_id=old_part.municipality_id, year=share_year
+            ).update(amount_cents=kept, percentage=None)
+        else:
+            RegionalBudgetShare.objects.filter(
+                contract=regional, municipality_id=old_part.municipality_id, year=share_year
+            ).delete()
+        left = old_cents - kept
+        if into.pk in shares:
+            RegionalBudgetShare.objects.filter(contract=regional, municipality=into, year=share_year).update(
+                amount_cents=shares[into.pk] + left, percentage=None
+            )
+        elif new_member:
+            RegionalBudgetShare.objects.create(contract=regional, municipality=into, year=share_year, amount_cents=left)

@@ -37,6 +37,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("clients:refer", _("Register a young person")))
     if policy.can_decide_allocations(user):
         items.append(("contracts:allocation_list", _("Allocation requests")))
+    if policy.can_see_contract_budgets(user):
+        items.append(("contracts:contract_budget_list", _("Contracts and budgets")))
     if policy.can_see_declarations(user):
         items.append(("declarations:declaration_list", _("Declarations")))
     if policy.can_see_ijw_worklist(user):

@@ -139,6 +139,7 @@ def municipality_dashboard(request: HttpRequest, code: str | None = None) -> Htt
                 if policy.can_view_region_dashboard(actor, r.lead_municipality_id)
             ],
             "query": request.GET.urlencode(),
+            "can_see_contract_budgets": policy.can_see_contract_budgets(actor),
         },
     )
 
@@ -171,6 +172,7 @@ def region_dashboard(request: HttpRequest) -> HttpResponse:
             "regions": regions,
             "figures": figures,
             "form": form,
+            "can_see_contract_budgets": policy.can_see_contract_budgets(actor),
         },
     )
 

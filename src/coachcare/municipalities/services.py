@@ -8,6 +8,8 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from coachcare.municipalities.models import Municipality, Region, RegionMembership
@@ -155,3 +157,51 @@ def region_membership_add(
     return RegionMembership.objects.create(
         region=region, municipality=municipality, valid_from=valid_from, valid_to=valid_to
     )
+
+
+@transaction.atomic
+def region_memberships_merge(*, old: Municipality, into: Municipality, on: datetime.date) -> Region | None:
+    """A municipal merger: the old municipality's memberships end the day before ``on`` (one that
+    would only start on or after ``on`` is removed), and the new municipality belongs, from ``on``,
+    to the region the old one belonged to then, unless it already does. Refused when the new
+    municipality belongs to another region on ``on`` (a municipality belongs to one region at a
+    time: settle the membership first). Returns the region ``into`` joined, or ``None``."""
+    last_day = on - datetime.timedelta(days=1)
+    list(Municipality.objects.select_for_update().filter(pk__in=[old.pk, into.pk]).order_by("pk").values_list("pk"))
+    running = (
+        RegionMembership.objects.filter(municipality=old, valid_from__lte=on)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        .select_related("region")
+        .first()
+    )
+    RegionMembership.objects.filter(municipality=old, valid_from__gte=on).delete()
+    RegionMembership.objects.filter(municipality=old).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on)).update(
+        valid_to=last_day
+    )
+    if running is None:
+        return None
+    own = (
+        RegionMembership.objects.filter(municipality=into, valid_from__lte=on)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        .select_related("region")
+        .first()
+    )
+    if own is not None:
+        if own.region_id == running.region_id:
+            return None
+        raise ValidationError(
+            _(
+                "%(new)s belongs to region %(region)s and %(old)s to region %(other)s on %(date)s: settle the "
+                "region membership before the merger (a municipality belongs to one region at a time)."
+            )
+            % {
+                "new": into.name,
+                "region": own.region.name,
+                "old": old.name,
+                "other": running.region.name,
+                "date": date_format(on, "j F Y"),
+            }
+        )
+    region_membership_check(municipality=into, valid_from=on, valid_to=running.valid_to)
+    RegionMembership.objects.create(region=running.region, municipality=into, valid_from=on, valid_to=running.valid_to)
+    return running.region

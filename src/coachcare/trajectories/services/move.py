@@ -39,6 +39,7 @@ from coachcare.contracts import selectors as contract_selectors
 from coachcare.contracts import services as contract_services
 from coachcare.contracts.models import Allocation, AllocationStatus, Contract
 from coachcare.core.dates import today
+from coachcare.municipalities import services as municipality_services
 from coachcare.municipalities.models import Municipality, MunicipalityMerger
 from coachcare.trajectories.models import ACTIVE_STATUSES, EndReason, ModuleRun, Trajectory
 from coachcare.trajectories.services._shared import _care_events_changed
@@ -306,7 +307,14 @@ def municipality_merge(
     - the open allocations (requested, or approved and running on ``on``) move to that contract with
       the product of the same module, keeping their toewijzing number: the successor takes over the
       running toewijzingen, and their next messages (JW305, JW307, JW323) go to the new code.
-      Messages already exchanged (``ijw`` traces) and declarations already made keep the old code.
+      Messages already exchanged (``ijw`` traces) and declarations already made keep the old code;
+    - the money follows the contract (``contracts.services.contract_budget_take_over``): the rest of
+      the merger year's budget and the later planned years go to the successor, and so do the
+      planned lump-sum instalments from ``on`` (one across ``on`` split by days); a part of a
+      regional contract hands its budget shares on (``regional_budget_shares_take_over``);
+    - the old municipality's region membership ends the day before, and the new one joins that
+      region from ``on`` unless it already belongs to it (``municipalities.services.region_memberships_merge``;
+      refused when it belongs to another region).
 
     ``progress`` gets a line per old municipality. NEN 7513: one entry per moved client.
     """
@@ -317,6 +325,7 @@ def municipality_merge(
     with transaction.atomic():
         for old in olds:
             MunicipalityMerger.objects.create(old=old, new=into, effective_on=on)
+            municipality_services.region_memberships_merge(old=old, into=into, on=on)
             residents = list(Client.objects.select_for_update().filter(municipality=old))
             MunicipalityChange.objects.bulk_create(
                 [
@@ -345,7 +354,8 @@ def municipality_merge(
                 Contract.objects.filter(pk=contract.pk).update(valid_to=last_day)
                 contracts_ended += 1
                 contracts_created += created
-                products = {p.module_code: p for p in successor.products.all()}
+                # a part of a regional contract has the regional tariff list
+                products = {p.module_code: p for p in contract_selectors.contract_tariff_list(contract=successor)}
                 open_allocations = Allocation.objects.filter(contract=contract).filter(
                     Q(status=AllocationStatus.REQUESTED) | Q(status=AllocationStatus.APPROVED, end_date__gte=on)
                 )
@@ -365,6 +375,13 @@ def municipality_merge(
                         )
                     Allocation.objects.filter(pk=allocation.pk).update(contract=successor, product=product)
                     allocations += 1
+                # then the money follows (the old contract keeps what it granted itself): the budget
+                # path, the planned instalments and a regional budget share
+                contract_services.contract_budget_take_over(old=contract, successor=successor, copied=created, on=on)
+                if contract.part_of_id is not None:
+                    contract_services.regional_budget_shares_take_over(
+                        old_part=contract, into=into, new_member=created, on=on
+                    )
             Municipality.objects.filter(pk=old.pk).update(is_active=False)
             access_log_record_system(
                 event=Event.UPDATE,
