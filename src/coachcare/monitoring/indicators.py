@@ -555,18 +555,22 @@ def _aggregates(on: datetime.date) -> dict[str, Any]:
 ADDITIVE_KEYS = tuple(_aggregates(datetime.date.min))
 
 
+def _outcome_grouped(
+    queryset: QuerySet[TrajectoryOutcome], *, on: datetime.date, by: tuple[str, ...] = ()
+) -> QuerySet[TrajectoryOutcome, dict[str, Any]]:
+    return (
+        queryset.annotate(quarter=TruncQuarter("closed_on"))
+        .order_by()
+        .values(*by, "quarter")
+        .annotate(**_aggregates(on))
+        .order_by(*by, "quarter")
+    )
+
+
 def outcome_rows(scope: Scope, *, on: datetime.date | None = None) -> list[dict[str, Any]]:
     """ONE grouped query over the outcome summary: the additive outcome aggregates per quarter of
     closure (oldest first). ``on`` (default today) decides which follow-ups are overdue."""
-    rows = (
-        closed_outcomes(scope)
-        .annotate(quarter=TruncQuarter("closed_on"))
-        .order_by()
-        .values("quarter")
-        .annotate(**_aggregates(on or today()))
-        .order_by("quarter")
-    )
-    return [_normalise(row) for row in rows]
+    return [_normalise(row) for row in _outcome_grouped(closed_outcomes(scope), on=on or today())]
 
 
 def _per_municipality(
@@ -584,16 +588,8 @@ def outcome_rows_per_municipality(
     """``outcome_rows`` of several municipalities in ONE grouped query (the region's dashboard):
     grouped by municipality and quarter; the scope's own municipality is replaced by ``municipality_ids``."""
     ids = list(municipality_ids)
-    rows = (
-        closed_outcomes(dataclasses.replace(scope, municipality_id=None))
-        .filter(municipality_id__in=ids)
-        .annotate(quarter=TruncQuarter("closed_on"))
-        .order_by()
-        .values("municipality_id", "quarter")
-        .annotate(**_aggregates(on or today()))
-        .order_by("municipality_id", "quarter")
-    )
-    return _per_municipality(rows, ids, _normalise)
+    queryset = closed_outcomes(dataclasses.replace(scope, municipality_id=None)).filter(municipality_id__in=ids)
+    return _per_municipality(_outcome_grouped(queryset, on=on or today(), by=("municipality_id",)), ids, _normalise)
 
 
 def _normalise(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -631,18 +627,26 @@ def _gate_decisions(scope: Scope) -> QuerySet[GateDecision]:
 GATE_ROW_KEYS = ("decided", "advice_stop", "advice_continue", "advice_step_up", "deviated")
 
 
-def _gate_aggregates() -> dict[str, Any]:
-    return {
-        "decided": Count("pk"),
-        "advice_stop": Count("pk", filter=Q(advice=Advice.STOP)),
-        "advice_continue": Count("pk", filter=Q(advice=Advice.CONTINUE)),
-        "advice_step_up": Count("pk", filter=Q(advice=Advice.STEP_UP)),
-        "deviated": Count("pk", filter=Q(deviated=True)),
-    }
-
-
 def _gate_normalise(row: Mapping[str, Any]) -> dict[str, Any]:
     return {"quarter": _as_date(row["quarter"]), **{k: row[k] or 0 for k in GATE_ROW_KEYS}}
+
+
+def _gate_grouped(
+    queryset: QuerySet[GateDecision], *, by: tuple[str, ...] = ()
+) -> QuerySet[GateDecision, dict[str, Any]]:
+    return (
+        queryset.annotate(quarter=TruncQuarter("decided_on"))
+        .order_by()
+        .values(*by, "quarter")
+        .annotate(
+            decided=Count("pk"),
+            advice_stop=Count("pk", filter=Q(advice=Advice.STOP)),
+            advice_continue=Count("pk", filter=Q(advice=Advice.CONTINUE)),
+            advice_step_up=Count("pk", filter=Q(advice=Advice.STEP_UP)),
+            deviated=Count("pk", filter=Q(deviated=True)),
+        )
+        .order_by(*by, "quarter")
+    )
 
 
 def gate_rows(scope: Scope) -> list[dict[str, Any]]:
@@ -651,30 +655,14 @@ def gate_rows(scope: Scope) -> list[dict[str, Any]]:
     Read from the gate summary (``GateDecision``, one row per decided evaluation with its scope,
     module code, age at referral and local decision date), by the index of the scope.
     """
-    rows = (
-        _gate_decisions(scope)
-        .annotate(quarter=TruncQuarter("decided_on"))
-        .order_by()
-        .values("quarter")
-        .annotate(**_gate_aggregates())
-        .order_by("quarter")
-    )
-    return [_gate_normalise(row) for row in rows]
+    return [_gate_normalise(row) for row in _gate_grouped(_gate_decisions(scope))]
 
 
 def gate_rows_per_municipality(scope: Scope, *, municipality_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
     """``gate_rows`` of several municipalities in ONE grouped query (the region's dashboard)."""
     ids = list(municipality_ids)
-    rows = (
-        _gate_decisions(dataclasses.replace(scope, municipality_id=None))
-        .filter(municipality_id__in=ids)
-        .annotate(quarter=TruncQuarter("decided_on"))
-        .order_by()
-        .values("municipality_id", "quarter")
-        .annotate(**_gate_aggregates())
-        .order_by("municipality_id", "quarter")
-    )
-    return _per_municipality(rows, ids, _gate_normalise)
+    queryset = _gate_decisions(dataclasses.replace(scope, municipality_id=None)).filter(municipality_id__in=ids)
+    return _per_municipality(_gate_grouped(queryset, by=("municipality_id",)), ids, _gate_normalise)
 
 
 # --- waiting times ---------------------------------------------------------------------------------

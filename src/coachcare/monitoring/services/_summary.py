@@ -1,10 +1,12 @@
 """What the summary tables of monitoring share: the range filter, day counts and the upsert."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.db import connection, models
-from django.db.models import Q
+from django.db import connection, models, transaction
+from django.db.models import Max, Min, Q
+
+from coachcare.trajectories.models import Trajectory
 
 #: ``within(path)``: the filter that limits a source table, by its path to the trajectory id.
 Within = Callable[[str], Q]
@@ -43,3 +45,37 @@ def summary_upsert(
         cursor.execute(sql, params)
         result: int = max(cursor.rowcount, 0)
         return result
+
+
+def summary_rebuild(*, tables_of: Iterable[type[models.Model]], write: Callable[[Within], int], chunk: int) -> int:
+    """Rebuild the summary tables of ``tables_of`` from scratch; returns what ``write`` counted.
+
+    One transaction (dashboards keep reading the old rows until it commits): delete every row,
+    then ``write`` per range of ``chunk`` trajectory ids (``work_mem`` raised for the transaction on
+    PostgreSQL). Then, on PostgreSQL, VACUUM ANALYZE (ANALYZE only when called inside a transaction).
+    """
+    tables = [connection.ops.quote_name(model._meta.db_table) for model in tables_of]
+    written = 0
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("SET LOCAL work_mem = '64MB'")  # the grouped derived tables stay in memory
+            for table in tables:
+                # One statement (a queryset delete may first collect the rows); only a quoted table name.
+                cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+        bounds = Trajectory.objects.aggregate(low=Min("pk"), high=Max("pk"))
+        if bounds["low"] is not None:
+            for start in range(bounds["low"], bounds["high"] + 1, chunk):
+
+                def within(path: str, start: int = start) -> Q:
+                    return Q(**{f"{path}__gte": start, f"{path}__lt": start + chunk})
+
+                written += write(within)
+    if connection.vendor == "postgresql":
+        # VACUUM (outside a transaction only) drops the deleted rows from the indexes at once and
+        # marks the pages all-visible; ANALYZE gives the planner the new statistics.
+        maintenance = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
+        with connection.cursor() as cursor:
+            for table in tables:
+                cursor.execute(f"{maintenance} {table}")
+    return written

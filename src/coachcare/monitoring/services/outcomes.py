@@ -16,7 +16,6 @@ from django.db.models import (
     FloatField,
     IntegerField,
     Max,
-    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -29,7 +28,7 @@ from django.db.models.functions import TruncDate
 
 from coachcare.monitoring import indicators as ind
 from coachcare.monitoring.models import GateDecision, TrajectoryOutcome, TrajectoryWaiting
-from coachcare.monitoring.services._summary import Within, days_between, summary_upsert
+from coachcare.monitoring.services._summary import Within, days_between, summary_rebuild, summary_upsert
 from coachcare.monitoring.services.waiting import trajectory_waiting_write, waiting_upsert
 from coachcare.trajectories.models import Evaluation, FollowUp, GoalScore, ModuleRun, Trajectory
 
@@ -211,33 +210,12 @@ def trajectory_outcomes_rebuild() -> int:
     load (``generate_population``), after migrating to the summary, or after a change of a
     definition.
     """
-    tables = [
-        connection.ops.quote_name(model._meta.db_table)
-        for model in (TrajectoryOutcome, GateDecision, TrajectoryWaiting)
-    ]
-    written = 0
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                cursor.execute("SET LOCAL work_mem = '64MB'")  # the grouped derived tables stay in memory
-            for table in tables:
-                # One statement (a queryset delete may first collect the rows); only a quoted table name.
-                cursor.execute(f"DELETE FROM {table}")  # noqa: S608
-        bounds = Trajectory.objects.aggregate(low=Min("pk"), high=Max("pk"))
-        if bounds["low"] is not None:
-            for start in range(bounds["low"], bounds["high"] + 1, REBUILD_CHUNK):
 
-                def within(path: str, start: int = start) -> Q:
-                    return Q(**{f"{path}__gte": start, f"{path}__lt": start + REBUILD_CHUNK})
+    def write(within: Within) -> int:
+        written = _outcomes_upsert(within)
+        _gate_upsert(within)
+        waiting_upsert(within)
+        return written
 
-                written += _outcomes_upsert(within)
-                _gate_upsert(within)
-                waiting_upsert(within)
-    if connection.vendor == "postgresql":
-        # VACUUM (outside a transaction only) drops the deleted rows from the indexes at once and
-        # marks the pages all-visible; ANALYZE gives the planner the new statistics.
-        maintenance = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
-        with connection.cursor() as cursor:
-            for table in tables:
-                cursor.execute(f"{maintenance} {table}")
-    return written
+    summary = (TrajectoryOutcome, GateDecision, TrajectoryWaiting)
+    return summary_rebuild(tables_of=summary, write=write, chunk=REBUILD_CHUNK)

@@ -10,14 +10,14 @@ the row is written: the weekdays from a Monday long ago up to a date are
 
 from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import Exists, F, Max, Min, OuterRef, Q, StringAgg, Value
+from django.db import connection
+from django.db.models import Exists, F, Min, OuterRef, StringAgg, Value
 from django.db.models.functions import TruncDate
 
 from coachcare.coaching.models import Appointment
 from coachcare.monitoring import indicators as ind
 from coachcare.monitoring.models import TrajectoryWaiting
-from coachcare.monitoring.services._summary import Within, summary_upsert
+from coachcare.monitoring.services._summary import Within, summary_rebuild, summary_upsert
 from coachcare.trajectories.models import ModuleRun, Trajectory
 
 _WAITING_COLUMNS = (
@@ -116,23 +116,4 @@ def trajectory_waiting_rebuild(*, chunk: int = 1_000_000) -> int:
     of migration ``monitoring.0009_waiting_summary``; ``trajectory_outcomes_rebuild`` rebuilds this
     table with the rest of the summary.
     """
-    table = connection.ops.quote_name(TrajectoryWaiting._meta.db_table)
-    written = 0
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                cursor.execute("SET LOCAL work_mem = '64MB'")  # the grouped derived tables stay in memory
-            cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - a quoted table name only
-        bounds = Trajectory.objects.aggregate(low=Min("pk"), high=Max("pk"))
-        if bounds["low"] is not None:
-            for start in range(bounds["low"], bounds["high"] + 1, chunk):
-
-                def within(path: str, start: int = start) -> Q:
-                    return Q(**{f"{path}__gte": start, f"{path}__lt": start + chunk})
-
-                written += waiting_upsert(within)
-    if connection.vendor == "postgresql":
-        maintenance = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
-        with connection.cursor() as cursor:
-            cursor.execute(f"{maintenance} {table}")
-    return written
+    return summary_rebuild(tables_of=(TrajectoryWaiting,), write=waiting_upsert, chunk=chunk)
