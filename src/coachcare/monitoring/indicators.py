@@ -558,13 +558,14 @@ ADDITIVE_KEYS = tuple(_aggregates(datetime.date.min))
 def _outcome_grouped(
     queryset: QuerySet[TrajectoryOutcome], *, on: datetime.date, by: tuple[str, ...] = ()
 ) -> QuerySet[TrajectoryOutcome, dict[str, Any]]:
-    return (
+    grouped: QuerySet[TrajectoryOutcome, dict[str, Any]] = (
         queryset.annotate(quarter=TruncQuarter("closed_on"))
         .order_by()
         .values(*by, "quarter")
         .annotate(**_aggregates(on))
         .order_by(*by, "quarter")
     )
+    return grouped
 
 
 def outcome_rows(scope: Scope, *, on: datetime.date | None = None) -> list[dict[str, Any]]:
@@ -634,7 +635,7 @@ def _gate_normalise(row: Mapping[str, Any]) -> dict[str, Any]:
 def _gate_grouped(
     queryset: QuerySet[GateDecision], *, by: tuple[str, ...] = ()
 ) -> QuerySet[GateDecision, dict[str, Any]]:
-    return (
+    grouped: QuerySet[GateDecision, dict[str, Any]] = (
         queryset.annotate(quarter=TruncQuarter("decided_on"))
         .order_by()
         .values(*by, "quarter")
@@ -647,6 +648,7 @@ def _gate_grouped(
         )
         .order_by(*by, "quarter")
     )
+    return grouped
 
 
 def gate_rows(scope: Scope) -> list[dict[str, Any]]:
@@ -714,7 +716,7 @@ def _waiting_grouped(
     started = timezone.now()  # an appointment counts as the first contact once it has started
 
     def half(kind: str, days: Combinable) -> QuerySet[TrajectoryWaiting, dict[str, Any]]:
-        return (
+        counted: QuerySet[TrajectoryWaiting, dict[str, Any]] = (
             queryset.annotate(
                 quarter=TruncQuarter("referred_on"),
                 kind=Value(kind),
@@ -725,6 +727,7 @@ def _waiting_grouped(
             .values(*by, "quarter", "kind", "days", "past")
             .annotate(n=Count("pk"))
         )
+        return counted
 
     contact = Case(When(first_contact_at__lte=started, then=F("contact_days")), output_field=IntegerField())
     rows = half("wc", contact).union(half("wm", F("module_days")), all=True)
