@@ -13,7 +13,9 @@ same numbers: checked), the gate aggregate, the forecast as stored by the nightl
 ``forecast_check`` and as computed by it, and for comparison the outcome aggregate straight from
 the source tables (as before the summary). Prints p50/p95 and query counts. It does not generate
 data: run ``generate_population`` first (see benchmarks/README.md); the summary must be filled
-(``manage.py outcomes_rebuild``, which the generator runs at its end). When the measured
+(``manage.py outcomes_rebuild``, which the generator runs at its end; it fills the waiting
+summary too, and migration ``monitoring.0009_waiting_summary`` fills it on an older database).
+The waiting times are read cold: there is no cache in front of them. When the measured
 municipality has no stored forecast yet, it stores one first (what ``forecast_check`` does).
 """
 
@@ -102,6 +104,40 @@ GROUP BY 1 ORDER BY 1
 """
 
 
+#: The waiting-time aggregate of ``indicators.waiting_rows`` by hand over the waiting summary
+#: (``monitoring_trajectorywaiting``, issue 17.8): per quarter of referral the medians, within the
+#: norm, and the ones still waiting past it (the ORM reads a histogram instead of the medians, so
+#: it runs on SQLite too).
+WAITING_SQL = """
+SELECT date_trunc('quarter', w.referred_on) AS quarter,
+       count(*) FILTER (WHERE w.first_contact_at <= now()) AS wc_reached,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY w.contact_days) FILTER (WHERE w.first_contact_at <= now()),
+       count(*) FILTER (WHERE w.first_contact_at <= now() AND w.contact_days <= %(norm)s) AS wc_ok,
+       count(*) FILTER (WHERE (w.first_contact_at IS NULL OR w.first_contact_at > now())
+                        AND w.referred_on <= %(cutoff)s) AS wc_waiting,
+       count(w.module_days) AS wm_reached,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY w.module_days),
+       count(*) FILTER (WHERE w.module_days <= %(norm)s) AS wm_ok,
+       count(*) FILTER (WHERE w.module_days IS NULL AND w.referred_on <= %(cutoff)s) AS wm_waiting
+FROM monitoring_trajectorywaiting w
+WHERE w.municipality_id = %(municipality)s AND w.referred_on BETWEEN %(start)s AND %(end)s
+GROUP BY 1 ORDER BY 1
+"""
+
+#: The same from the source tables (how ``waiting_rows`` read them before the summary: every
+#: referral's first started appointment and first module; the working days were then counted in
+#: Python): for comparison only, database time alone.
+WAITING_SOURCE_SQL = """
+SELECT t.referred_on,
+       (SELECT a.starts_at FROM coaching_appointment a
+        WHERE a.trajectory_id = t.id AND a.starts_at <= now() AND a.cancelled_at IS NULL
+        ORDER BY a.starts_at LIMIT 1),
+       (SELECT r.started_on FROM trajectories_modulerun r WHERE r.trajectory_id = t.id ORDER BY r.started_on LIMIT 1)
+FROM trajectories_trajectory t JOIN clients_client c ON c.id = t.client_id
+WHERE c.municipality_id = %(municipality)s AND t.referred_on BETWEEN %(start)s AND %(end)s
+"""
+
+
 def _pdf_pages(pdf: bytes) -> str:
     """The page count by poppler's ``pdfinfo`` (Debian package poppler-utils), or "?" without it."""
     import shutil
@@ -152,7 +188,7 @@ def main() -> None:
     from coachcare.monitoring import indicators as ind
     from coachcare.monitoring import selectors, services
     from coachcare.monitoring.forms import FilterForm
-    from coachcare.monitoring.models import ForecastFigure, TrajectoryOutcome
+    from coachcare.monitoring.models import ForecastFigure, TrajectoryOutcome, TrajectoryWaiting
     from coachcare.trajectories.models import Trajectory
 
     call_command("collectstatic", interactive=False, verbosity=0)  # DEBUG off: hashed static names
@@ -208,6 +244,8 @@ def main() -> None:
     summarised = TrajectoryOutcome.objects.count()
     if summarised != Trajectory.objects.filter(closed_on__isnull=False).count():
         sys.exit("the outcome summary is not filled: run `manage.py outcomes_rebuild` first")
+    if TrajectoryWaiting.objects.count() != Trajectory.objects.count():
+        sys.exit("the waiting summary is not filled: run `manage.py outcomes_rebuild` first")
     print(
         f"database: {connection.vendor}, {youths} young people, {Trajectory.objects.count()} trajectories "
         f"({summarised} closed, in the summary); largest municipality {biggest['n']} residents, {closed} "
@@ -249,6 +287,29 @@ def main() -> None:
     else:
         print("raw SQL comparison: PostgreSQL only")
     timed("gate aggregate, ORM (1 grouped query)", lambda: ind.gate_rows(scope))
+    # Issue 17.8: the waiting times, over the waiting summary (the dashboard reads whole quarters).
+    waiting_scope = selectors.whole_quarters(scope)
+    timed("waiting aggregate, ORM (1 query, summary)", lambda: ind.waiting_rows(waiting_scope))
+    if connection.vendor == "postgresql":
+        norm = ind.waiting_norm()
+        waiting_params = {
+            "municipality": municipality_id, "start": waiting_scope.date_from, "end": waiting_scope.date_to,
+            "norm": norm, "cutoff": ind.waiting_cutoff(on=today(), norm=norm),
+        }  # fmt: skip
+
+        def waiting_raw(sql: str) -> Callable[[], list[tuple[object, ...]]]:
+            def call() -> list[tuple[object, ...]]:
+                with connection.cursor() as cursor:
+                    cursor.execute(sql, waiting_params)
+                    return cursor.fetchall()
+
+            return call
+
+        orm_ok = [(row["wc_ok"], row["wc_n"], row["wm_ok"], row["wm_n"]) for row in ind.waiting_rows(waiting_scope)]
+        raw_ok = [(r[3], r[1] + r[4], r[7], r[5] + r[8]) for r in waiting_raw(WAITING_SQL)()]
+        assert orm_ok == raw_ok, (orm_ok, raw_ok)
+        timed("waiting aggregate, raw SQL (summary table)", waiting_raw(WAITING_SQL))
+        timed("waiting read, raw SQL (source tables)", waiting_raw(WAITING_SOURCE_SQL))
     timed("forecast as stored by forecast_check", lambda: selectors.forecast_of(municipality_id=municipality_id))
     timed("forecast computed (by forecast_check)", lambda: selectors.forecast_build(municipality_id=municipality_id))
     if connection.vendor == "postgresql":

@@ -1,6 +1,7 @@
 import pytest
 
 from tests.trajectories.conftest import contracted  # noqa: F401  (fixture)
+from tests.trajectories.test_move import moving  # noqa: F401  (fixture)
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,6 @@ import datetime
 import io
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 from unittest import mock
 
 import pytest
@@ -456,6 +455,7 @@ def _appointment(world: World, trajectory: Trajectory, day: D) -> None:
         client=trajectory.client, trajectory=trajectory, starts_at=starts,
         ends_at=starts + datetime.timedelta(hours=1), title="kennismaking", created_by=world.coach,
     )  # fmt: skip
+    services.trajectory_outcomes_refresh(trajectory_ids=[trajectory.pk])  # as appointment_create does
 
 
 def test_waiting_times_per_quarter_of_referral(world: World, settings: object) -> None:
@@ -483,26 +483,22 @@ def test_waiting_times_per_quarter_of_referral(world: World, settings: object) -
     assert ind.waiting_rows(scope_a(world), on=D(2025, 4, 4))[0]["wc_ok"] == 1
 
 
-def test_waiting_rows_are_kept_in_the_cache_per_scope(world: World, settings: Any) -> None:
-    """Issue 17.8: with COACHCARE_WAITING_CACHE_SECONDS the rows of a scope are read once; another
-    scope (or day) is read on its own; 0 (the tests' setting) reads every time."""
+def test_waiting_rows_are_one_query_whatever_the_number_of_trajectories(world: World) -> None:
+    """Issue 17.8: the waiting times read the waiting summary in one grouped query (no cache)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     friday = D(2025, 1, 3)
-    make_trajectory(world, closed_on=None, referred_on=friday, modules=1)
-    settings.COACHCARE_WAITING_CACHE_SECONDS = 600
-    first = ind.waiting_rows(scope_a(world), on=D(2025, 4, 4))
-    with CaptureQueriesContext(connection) as captured:
-        again = ind.waiting_rows(scope_a(world), on=D(2025, 4, 4))
-    assert again == first and len(captured.captured_queries) == 0
-    with CaptureQueriesContext(connection) as captured:
-        ind.waiting_rows(scope_a(world), on=D(2025, 4, 5))
-    assert len(captured.captured_queries) == 1
-    settings.COACHCARE_WAITING_CACHE_SECONDS = 0
-    with CaptureQueriesContext(connection) as captured:
-        ind.waiting_rows(scope_a(world), on=D(2025, 4, 4))
-    assert len(captured.captured_queries) == 1
+    counts = []
+    for _round in range(2):
+        for _ in range(3):
+            trajectory = make_trajectory(world, closed_on=None, referred_on=friday, modules=1)
+            _appointment(world, trajectory, D(2025, 1, 8))
+        with CaptureQueriesContext(connection) as captured:
+            rows = ind.waiting_rows(scope_a(world), on=D(2025, 4, 4))
+        counts.append(len(captured.captured_queries))
+    assert counts == [1, 1]
+    assert rows[0]["wc_days"] == [3] * 6 and rows[0]["wm_days"] == [0] * 6
 
 
 def test_waiting_times_on_the_dashboard_and_in_the_report(world: World, login: Callable[[User], HttpClient]) -> None:

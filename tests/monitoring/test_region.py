@@ -30,7 +30,7 @@ from tests.monitoring.test_suppression import (
     publish_column,
     reconstructed,
 )
-from tests.municipalities.factories import RegionFactory
+from tests.municipalities.factories import MunicipalityFactory, RegionFactory
 
 D = datetime.date
 
@@ -93,6 +93,29 @@ def test_the_region_dashboard_s_query_count_does_not_grow_with_the_trajectories(
     with CaptureQueriesContext(connection) as large:
         assert http.get("/monitoring/region/").status_code == 200
     assert len(large) == len(small)
+
+
+def test_the_region_dashboard_s_query_count_does_not_grow_with_the_members(
+    world: World, login: Callable[[User], HttpClient]
+) -> None:
+    """Issue 17.8: one grouped query per table (outcomes, gate decisions, waiting times) for all members."""
+    region = _region(world)
+    http = login(world.beleid)
+    make_trajectory(world)
+    make_trajectory(world, municipality="b", closed_on=None)
+    http.get("/monitoring/region/")
+    with CaptureQueriesContext(connection) as two:
+        assert http.get("/monitoring/region/").status_code == 200
+    for _number in range(3):
+        member = MunicipalityFactory.create()
+        municipality_services.region_membership_add(region=region, municipality=member, valid_from=D(2024, 1, 1))
+    with CaptureQueriesContext(connection) as five:
+        page = http.get("/monitoring/region/")
+    assert page.status_code == 200 and len(page.context["figures"].members) == 5
+    assert len(five) == len(two)
+    tables = ("monitoring_trajectoryoutcome", "monitoring_gatedecision", "monitoring_trajectorywaiting")
+    summary_reads = [q["sql"] for q in five.captured_queries if any(table in q["sql"] for table in tables)]
+    assert len(summary_reads) == 3, summary_reads
 
 
 @pytest.mark.parametrize("seed", range(3))  # seeds 1 and 2 take the fallback of region_tables_protect

@@ -103,6 +103,7 @@ def _build(world: World) -> None:
             client=trajectory.client, trajectory=trajectory, starts_at=starts,
             ends_at=starts + datetime.timedelta(hours=1), title="kennismaking", created_by=world.coach,
         )  # fmt: skip
+        services.trajectory_outcomes_refresh(trajectory_ids=[trajectory.pk])  # as appointment_create does
 
 
 # --- the truth and the relations the attacker knows ------------------------------------------------

@@ -28,6 +28,7 @@ from coachcare.coaching.models import Appointment, AssignmentAnswer, Attendance,
 from coachcare.core.mail import MAIL_ERRORS
 from coachcare.method.models import Assignment
 from coachcare.trajectories.models import ModuleRun, Trajectory
+from coachcare.trajectories.outcome_inputs import outcome_inputs_changed
 
 ANSWER_MAX_LENGTH = 10_000
 DIARY_MAX_LENGTH = 5_000
@@ -198,6 +199,8 @@ def appointment_create(
             client_ids=[client.public_id],
             access_point=access_point,
         )
+        if trajectory is not None:  # it may be the first contact (the waiting times)
+            outcome_inputs_changed(trajectory_ids=[trajectory.pk])
     return appointment
 
 
@@ -257,6 +260,8 @@ def appointment_move(
             client_ids=[locked.client.public_id],
             access_point=access_point,
         )
+        if locked.trajectory_id is not None:  # the first contact may change (the waiting times)
+            outcome_inputs_changed(trajectory_ids=[locked.trajectory_id])
         _appointment_notify_on_commit(locked)
     return locked
 
@@ -278,6 +283,8 @@ def appointment_cancel(*, actor: User, appointment: Appointment, access_point: A
             client_ids=[locked.client.public_id],
             access_point=access_point,
         )
+        if locked.trajectory_id is not None:  # the first contact may change (the waiting times)
+            outcome_inputs_changed(trajectory_ids=[locked.trajectory_id])
         _appointment_notify_on_commit(locked)
     return locked
 

@@ -249,12 +249,6 @@ COACHCARE_FORECAST_DEVIATION = env_float("COACHCARE_FORECAST_DEVIATION", 0.10)
 COACHCARE_WAITING_NORM_WORKING_DAYS = env_int("COACHCARE_WAITING_NORM_WORKING_DAYS", 10)
 if COACHCARE_WAITING_NORM_WORKING_DAYS < 0:
     raise ImproperlyConfigured("COACHCARE_WAITING_NORM_WORKING_DAYS must be 0 or more working days.")
-# How long the waiting-time rows of one scope (municipality/team, period, filters) are kept in the
-# cache: reading each referral's first appointment and first module is the dashboard's one costly
-# part at national scale (issue 17.8). 0 computes them on every request.
-COACHCARE_WAITING_CACHE_SECONDS = env_int("COACHCARE_WAITING_CACHE_SECONDS", 600)
-if COACHCARE_WAITING_CACHE_SECONDS < 0:
-    raise ImproperlyConfigured("COACHCARE_WAITING_CACHE_SECONDS must be 0 or more seconds.")
 # The coach's norms per trajectory step in working days, as overrides of the documented defaults in
 # trajectories/deadlines.py (docs/trajectories.md, "When a step is due"): "intake=8,agree_plan=15".
 COACHCARE_STEP_NORMS_WORKING_DAYS: dict[str, int] = {}

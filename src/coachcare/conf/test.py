@@ -17,6 +17,3 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - whitenoise warns about a missing directory
 COACHCARE_FHIR_VALIDATE = True  # every FHIR resource is validated at run time in tests too
-
-# Waiting times read afresh on every request, so a test sees the appointment it just made.
-COACHCARE_WAITING_CACHE_SECONDS = 0

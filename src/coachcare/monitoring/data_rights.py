@@ -3,9 +3,10 @@ numbers, dates and codes only, aggregated before anything is shown), and one des
 
 The summary copies outcome values (final GAS/GBO, satisfaction, intake GBO, follow-up answers)
 and gate decisions that the trajectories app's ``trajectory_content`` destroyer empties or deletes
-at the source. This destroyer refreshes the client's rows from the emptied sources, so nothing
-destroyed stays behind. Destroyers run in ``INSTALLED_APPS`` order, so it runs after the
-trajectories' destroyer in the same transaction (tested).
+at the source, and the first contact from the appointments that the coaching destroyer deletes.
+This destroyer refreshes the client's rows from the emptied sources, so nothing destroyed stays
+behind. Destroyers run in ``INSTALLED_APPS`` order, so it runs after the trajectories' and the
+coaching destroyers in the same transaction (tested).
 """
 
 from coachcare.clients.models import Client
@@ -21,6 +22,6 @@ def destroy_outcome_summary(client: Client) -> dict[str, int]:
 
 destroyer_register(
     key="monitoring_outcomes",
-    covers=("monitoring.TrajectoryOutcome", "monitoring.GateDecision"),
+    covers=("monitoring.TrajectoryOutcome", "monitoring.GateDecision", "monitoring.TrajectoryWaiting"),
     function=destroy_outcome_summary,
 )

@@ -28,11 +28,10 @@ import dataclasses
 import datetime
 import math
 import statistics
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -55,13 +54,12 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from coachcare.coaching.models import Appointment
 from coachcare.contracts.models import ContractBudgetYear
 from coachcare.core import suppression
-from coachcare.core.dates import local_date, today, working_days_between
+from coachcare.core.dates import today, working_days_between
 from coachcare.declarations.models import CareStart, DeclarationStatus
-from coachcare.monitoring.models import GateDecision, TrajectoryOutcome
-from coachcare.trajectories.models import Advice, EndReason, ModuleRun, Trajectory
+from coachcare.monitoring.models import GateDecision, TrajectoryOutcome, TrajectoryWaiting
+from coachcare.trajectories.models import Advice, EndReason, ModuleRun
 
 #: JZ588 codes that mean "ended early" (CBS: uitval).
 DROP_OUT_CODES = (
@@ -557,19 +555,42 @@ def _aggregates(on: datetime.date) -> dict[str, Any]:
 ADDITIVE_KEYS = tuple(_aggregates(datetime.date.min))
 
 
+def _outcome_grouped(
+    queryset: QuerySet[TrajectoryOutcome], *, on: datetime.date, by: tuple[str, ...] = ()
+) -> QuerySet[TrajectoryOutcome, dict[str, Any]]:
+    grouped: QuerySet[TrajectoryOutcome, dict[str, Any]] = (
+        queryset.annotate(quarter=TruncQuarter("closed_on"))
+        .order_by()
+        .values(*by, "quarter")
+        .annotate(**_aggregates(on))
+        .order_by(*by, "quarter")
+    )
+    return grouped
+
+
 def outcome_rows(scope: Scope, *, on: datetime.date | None = None) -> list[dict[str, Any]]:
     """ONE grouped query over the outcome summary: the additive outcome aggregates per quarter of
     closure (oldest first). ``on`` (default today) decides which follow-ups are overdue."""
-    on = on or today()
-    rows = (
-        closed_outcomes(scope)
-        .annotate(quarter=TruncQuarter("closed_on"))
-        .order_by()
-        .values("quarter")
-        .annotate(**_aggregates(on))
-        .order_by("quarter")
-    )
-    return [_normalise(row) for row in rows]
+    return [_normalise(row) for row in _outcome_grouped(closed_outcomes(scope), on=on or today())]
+
+
+def _per_municipality(
+    rows: Iterable[Mapping[str, Any]], ids: list[int], normalise: Callable[[Mapping[str, Any]], dict[str, Any]]
+) -> dict[int, list[dict[str, Any]]]:
+    result: dict[int, list[dict[str, Any]]] = {pk: [] for pk in ids}
+    for row in rows:
+        result[row["municipality_id"]].append(normalise(row))
+    return result
+
+
+def outcome_rows_per_municipality(
+    scope: Scope, *, municipality_ids: Iterable[int], on: datetime.date | None = None
+) -> dict[int, list[dict[str, Any]]]:
+    """``outcome_rows`` of several municipalities in ONE grouped query (the region's dashboard):
+    grouped by municipality and quarter; the scope's own municipality is replaced by ``municipality_ids``."""
+    ids = list(municipality_ids)
+    queryset = closed_outcomes(dataclasses.replace(scope, municipality_id=None)).filter(municipality_id__in=ids)
+    return _per_municipality(_outcome_grouped(queryset, on=on or today(), by=("municipality_id",)), ids, _normalise)
 
 
 def _normalise(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -592,12 +613,7 @@ def _as_date(value: Any) -> datetime.date | None:
     return None
 
 
-def gate_rows(scope: Scope) -> list[dict[str, Any]]:
-    """The second grouped query: module gate decisions taken in the period, per quarter.
-
-    Read from the gate summary (``GateDecision``, one row per decided evaluation with its scope,
-    module code, age at referral and local decision date), by the index of the scope.
-    """
+def _gate_decisions(scope: Scope) -> QuerySet[GateDecision]:
     decisions = GateDecision.objects.filter(
         _scope_q(scope), decided_on__gte=scope.date_from, decided_on__lte=scope.date_to
     )
@@ -606,10 +622,23 @@ def gate_rows(scope: Scope) -> list[dict[str, Any]]:
     if scope.age_band in AGE_BANDS:
         _label, low, high = AGE_BANDS[scope.age_band]
         decisions = decisions.filter(age_at_referral__gte=low, age_at_referral__lte=high)
-    rows = (
-        decisions.annotate(quarter=TruncQuarter("decided_on"))
+    return decisions
+
+
+GATE_ROW_KEYS = ("decided", "advice_stop", "advice_continue", "advice_step_up", "deviated")
+
+
+def _gate_normalise(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {"quarter": _as_date(row["quarter"]), **{k: row[k] or 0 for k in GATE_ROW_KEYS}}
+
+
+def _gate_grouped(
+    queryset: QuerySet[GateDecision], *, by: tuple[str, ...] = ()
+) -> QuerySet[GateDecision, dict[str, Any]]:
+    grouped: QuerySet[GateDecision, dict[str, Any]] = (
+        queryset.annotate(quarter=TruncQuarter("decided_on"))
         .order_by()
-        .values("quarter")
+        .values(*by, "quarter")
         .annotate(
             decided=Count("pk"),
             advice_stop=Count("pk", filter=Q(advice=Advice.STOP)),
@@ -617,14 +646,25 @@ def gate_rows(scope: Scope) -> list[dict[str, Any]]:
             advice_step_up=Count("pk", filter=Q(advice=Advice.STEP_UP)),
             deviated=Count("pk", filter=Q(deviated=True)),
         )
-        .order_by("quarter")
+        .order_by(*by, "quarter")
     )
-    keys = ("decided", "advice_stop", "advice_continue", "advice_step_up", "deviated")
-    result: list[dict[str, Any]] = []
-    for row in rows:
-        values: dict[str, Any] = dict(row)
-        result.append({"quarter": _as_date(values["quarter"]), **{k: values[k] or 0 for k in keys}})
-    return result
+    return grouped
+
+
+def gate_rows(scope: Scope) -> list[dict[str, Any]]:
+    """The second grouped query: module gate decisions taken in the period, per quarter.
+
+    Read from the gate summary (``GateDecision``, one row per decided evaluation with its scope,
+    module code, age at referral and local decision date), by the index of the scope.
+    """
+    return [_gate_normalise(row) for row in _gate_grouped(_gate_decisions(scope))]
+
+
+def gate_rows_per_municipality(scope: Scope, *, municipality_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+    """``gate_rows`` of several municipalities in ONE grouped query (the region's dashboard)."""
+    ids = list(municipality_ids)
+    queryset = _gate_decisions(dataclasses.replace(scope, municipality_id=None)).filter(municipality_id__in=ids)
+    return _per_municipality(_gate_grouped(queryset, by=("municipality_id",)), ids, _gate_normalise)
 
 
 # --- waiting times ---------------------------------------------------------------------------------
@@ -638,66 +678,103 @@ def waiting_norm() -> int:
 WAITING_KEYS = ("wc_n", "wc_ok", "wm_n", "wm_ok")
 
 
-def waiting_rows(scope: Scope, *, on: datetime.date | None = None) -> list[dict[str, Any]]:
-    """ONE query: the trajectories referred in the period (in scope), each with its first
-    appointment (starting before now) and its first module start; per quarter of referral:
-
-    - ``wc_days`` / ``wm_days``: working days from referral to first contact / first module, of
-      those that had one (for the median);
-    - ``wc_n`` / ``wm_n``: those, plus the ones still waiting once the norm has passed (on ``on``);
-    - ``wc_ok`` / ``wm_ok``: first contact / module within the norm.
-
-    Kept in the cache per scope for ``COACHCARE_WAITING_CACHE_SECONDS`` (aggregates only).
-    """
-
-    on = on or today()
-    norm = waiting_norm()
-    seconds = int(getattr(settings, "COACHCARE_WAITING_CACHE_SECONDS", 0))
-    key = "waiting-rows:" + ":".join(str(part) for part in (*dataclasses.astuple(scope), on, norm))
-    if seconds:
-        cached = cache.get(key)
-        if cached is not None:
-            return list(cached)
-    rows = _waiting_rows_read(scope, on=on, norm=norm)
-    if seconds:
-        cache.set(key, rows, seconds)
-    return rows
+def waiting_cutoff(*, on: datetime.date, norm: int) -> datetime.date:
+    """The last referral date that is past the norm on ``on``: ``working_days_between(referred, on) > norm``
+    holds exactly for the referrals on or before it (the working days only grow the earlier the referral)."""
+    day = on
+    while working_days_between(day, on) <= norm:
+        day -= datetime.timedelta(days=1)
+    return day
 
 
-def _waiting_rows_read(scope: Scope, *, on: datetime.date, norm: int) -> list[dict[str, Any]]:
-    trajectories = Trajectory.objects.filter(
-        _scope_q(scope, "client__"), referred_on__gte=scope.date_from, referred_on__lte=scope.date_to
+def _waiting_in_scope(scope: Scope) -> QuerySet[TrajectoryWaiting]:
+    """The population of the waiting times: trajectories referred in the period, in scope, from the
+    waiting summary (``TrajectoryWaiting``, one row per trajectory; by the index of the scope and
+    the referral date). The filters as ``closed_outcomes``: module codes and age on the row."""
+    queryset = TrajectoryWaiting.objects.filter(
+        _scope_q(scope), referred_on__gte=scope.date_from, referred_on__lte=scope.date_to
     )
     if scope.module_code:
-        trajectories = trajectories.filter(
-            pk__in=ModuleRun.objects.filter(module__code=scope.module_code).values("trajectory_id")
-        )
+        queryset = queryset.filter(module_codes__contains=f"|{scope.module_code}|")
     if scope.age_band in AGE_BANDS:
         _label, low, high = AGE_BANDS[scope.age_band]
-        trajectories = trajectories.alias(age=age_at_referral()).filter(age__gte=low, age__lte=high)
-    first_contact = (
-        Appointment.objects.filter(trajectory=OuterRef("pk"), starts_at__lte=timezone.now(), cancelled_at__isnull=True)
-        .order_by("starts_at")
-        .values("starts_at")[:1]
-    )
-    first_module = ModuleRun.objects.filter(trajectory=OuterRef("pk")).order_by("started_on").values("started_on")[:1]
-    rows = trajectories.order_by().values_list("referred_on", Subquery(first_contact), Subquery(first_module))
-    by_quarter: dict[datetime.date, dict[str, Any]] = {}
-    for referred_on, contact_at, module_on in rows:
-        quarter = quarter_start(referred_on)
-        row = by_quarter.setdefault(
+        queryset = queryset.filter(age_at_referral__gte=low, age_at_referral__lte=high)
+    return queryset
+
+
+def _waiting_grouped(
+    queryset: QuerySet[TrajectoryWaiting], *, on: datetime.date, by: tuple[str, ...] = ()
+) -> dict[Any, list[dict[str, Any]]]:
+    """ONE grouped query (two grouped halves joined by UNION ALL) over the waiting summary: per
+    ``by`` column(s), quarter of referral, kind (``wc`` first contact, ``wm`` first module) and
+    number of working days (NULL: not reached yet) the number of trajectories, split by "referred on
+    or before the cut-off" (still waiting past the norm when not reached). The result is a histogram:
+    its size follows the distinct day counts, never the number of trajectories. Returns, per value
+    of ``by`` (``()`` when not grouped), the quarter rows of ``waiting_rows``."""
+    norm = waiting_norm()
+    cutoff = waiting_cutoff(on=on, norm=norm)
+    started = timezone.now()  # an appointment counts as the first contact once it has started
+
+    def half(kind: str, days: Combinable) -> QuerySet[TrajectoryWaiting, dict[str, Any]]:
+        counted: QuerySet[TrajectoryWaiting, dict[str, Any]] = (
+            queryset.annotate(
+                quarter=TruncQuarter("referred_on"),
+                kind=Value(kind),
+                days=days,
+                past=Case(When(referred_on__lte=cutoff, then=Value(1)), default=Value(0)),
+            )
+            .order_by()
+            .values(*by, "quarter", "kind", "days", "past")
+            .annotate(n=Count("pk"))
+        )
+        return counted
+
+    contact = Case(When(first_contact_at__lte=started, then=F("contact_days")), output_field=IntegerField())
+    rows = half("wc", contact).union(half("wm", F("module_days")), all=True)
+    grouped: dict[Any, dict[datetime.date, dict[str, Any]]] = {}
+    for row in rows:
+        key = tuple(row[column] for column in by)
+        quarter = _as_date(row["quarter"])
+        assert quarter is not None
+        target = grouped.setdefault(key, {}).setdefault(
             quarter, {"quarter": quarter, "wc_days": [], "wm_days": [], **dict.fromkeys(WAITING_KEYS, 0)}
         )
-        contact_on = local_date(contact_at) if isinstance(contact_at, datetime.datetime) else None
-        for prefix, reached in (("wc", contact_on), ("wm", _as_date(module_on))):
-            if reached is not None:
-                days = working_days_between(referred_on, reached)
-                row[f"{prefix}_days"].append(days)
-                row[f"{prefix}_n"] += 1
-                row[f"{prefix}_ok"] += days <= norm
-            elif working_days_between(referred_on, on) > norm:
-                row[f"{prefix}_n"] += 1  # still waiting past the norm: not within it
-    return [by_quarter[quarter] for quarter in sorted(by_quarter)]
+        prefix, days, n = row["kind"], row["days"], int(row["n"])
+        if days is not None:
+            target[f"{prefix}_days"] += [int(days)] * n
+            target[f"{prefix}_n"] += n
+            target[f"{prefix}_ok"] += n if days <= norm else 0
+        elif row["past"]:
+            target[f"{prefix}_n"] += n  # still waiting past the norm: not within it
+    for by_quarter in grouped.values():
+        for target in by_quarter.values():
+            target["wc_days"].sort()
+            target["wm_days"].sort()
+    return {key: [by_quarter[q] for q in sorted(by_quarter)] for key, by_quarter in grouped.items()}
+
+
+def waiting_rows(scope: Scope, *, on: datetime.date | None = None) -> list[dict[str, Any]]:
+    """ONE query over the waiting summary: the trajectories referred in the period (in scope), per
+    quarter of referral:
+
+    - ``wc_days`` / ``wm_days``: working days from referral to first contact (the first appointment
+      that was not cancelled, once it has started) / first module, of those that had one (for the
+      median; sorted);
+    - ``wc_n`` / ``wm_n``: those, plus the ones still waiting once the norm has passed (on ``on``);
+    - ``wc_ok`` / ``wm_ok``: first contact / module within the norm.
+    """
+    return _waiting_grouped(_waiting_in_scope(scope), on=on or today()).get((), [])
+
+
+def waiting_rows_per_municipality(
+    scope: Scope, *, municipality_ids: Iterable[int], on: datetime.date | None = None
+) -> dict[int, list[dict[str, Any]]]:
+    """``waiting_rows`` of several municipalities in ONE query (the region's dashboard): the scope's
+    own municipality is replaced by ``municipality_ids``."""
+    ids = list(municipality_ids)
+    queryset = _waiting_in_scope(dataclasses.replace(scope, municipality_id=None)).filter(municipality_id__in=ids)
+    grouped = _waiting_grouped(queryset, on=on or today(), by=("municipality_id",))
+    return {pk: grouped.get((pk,), []) for pk in ids}
 
 
 def waiting_total(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:

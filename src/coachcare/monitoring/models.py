@@ -226,6 +226,67 @@ class TrajectoryOutcome(models.Model):
         return f"outcome of trajectory {self.trajectory_id}"
 
 
+class TrajectoryWaiting(models.Model):
+    """One trajectory (running or closed) as the waiting-time figures need it (docs/indicators.md,
+    "Waiting times"): referral, first contact and first module start.
+
+    Like ``TrajectoryOutcome`` a derived copy, so the waiting times of a municipality read one narrow
+    table by an index instead of finding every referral's first appointment and first module.
+    Written only by ``monitoring.services.trajectory_outcomes_refresh`` (called in the same
+    transaction by the services that change an input: the referral, a module start, an
+    appointment planned, moved or cancelled, a move or a municipal merger, destruction of a file)
+    and the rebuilds. Dates, day counts, codes and an age only.
+    """
+
+    # No database constraints on the relations (derived rows, see ``TrajectoryOutcome``).
+    trajectory = models.OneToOneField(
+        "trajectories.Trajectory",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="waiting",
+        db_constraint=False,
+    )
+    municipality = models.ForeignKey(
+        "municipalities.Municipality",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    provider = models.ForeignKey(
+        "providers.Provider", on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False
+    )
+    team = models.ForeignKey(
+        "providers.Team", on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False
+    )
+    age_at_referral = models.SmallIntegerField(help_text="Age in whole years on the referral date.")
+    referred_on = models.DateField()
+    first_contact_at = models.DateTimeField(
+        null=True,
+        help_text="Start of the first appointment that was not cancelled (it counts once it has started).",
+    )
+    contact_days = models.IntegerField(
+        null=True, help_text="Working days from the referral date to the local date of the first appointment."
+    )
+    first_module_on = models.DateField(null=True, help_text="Start of the first module run.")
+    module_days = models.IntegerField(null=True, help_text="Working days from the referral date to the first module.")
+    module_codes = models.TextField(
+        blank=True, help_text="Catalogue codes of the modules started, each between '|' (the module filter)."
+    )
+
+    class Meta:
+        verbose_name = _("trajectory waiting time")
+        verbose_name_plural = _("trajectory waiting times")
+        indexes = [
+            models.Index(fields=["municipality", "referred_on"], name="waiting_municipality_idx"),
+            models.Index(fields=["provider", "referred_on"], name="waiting_provider_idx"),
+            models.Index(fields=["team", "referred_on"], name="waiting_team_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"waiting times of trajectory {self.trajectory_id}"
+
+
 class GateDecision(models.Model):
     """One module gate decision as the gate statistics need it (docs/indicators.md).
 

@@ -1,7 +1,8 @@
 """Reads for the monitoring dashboards: figures per quarter, gate statistics, forecast, annotations.
 
 A dashboard page costs a fixed number of queries whatever the data size: one grouped query for the
-outcomes, one for the gate decisions, one for the waiting times, one for the annotations and
+outcomes, one for the gate decisions, one for the waiting times (all three over the monitoring
+summary tables), one for the annotations and
 (municipality) one for the stored forecast. Figures are formatted here, with small-cell suppression
 (``core.suppression``) where the viewer is outside the provider (``suppress=True``: the
 municipality).
@@ -540,9 +541,9 @@ def region_tables_protect(
 def region_figures_build(*, region: Region, scope: Scope, on: datetime.date | None = None) -> RegionFigures:
     """The region's dashboard: per member municipality the indicators over the (whole quarters of
     the) period, side by side, and the region total; the same suppression as every municipality's
-    own dashboard (``region_tables_protect``). Three grouped queries per member (as its own
-    dashboard) and one for the members: the count grows with the members, never with the
-    trajectories."""
+    own dashboard (``region_tables_protect``). One query for the members and one grouped query
+    per table (outcomes, gate decisions, waiting times), grouped by member and quarter: the count
+    grows neither with the members nor with the trajectories."""
     scope = whole_quarters(dataclasses.replace(scope, municipality_id=None, provider_id=None, team_id=None))
     quarters = _quarters(scope)
     members = list(
@@ -553,11 +554,14 @@ def region_figures_build(*, region: Region, scope: Scope, on: datetime.date | No
     outcome_totals: dict[int | str, dict[str, Any]] = {}
     gate_totals: dict[int | str, dict[str, Any]] = {}
     waiting_totals: dict[int | str, dict[str, Any]] = {}
+    ids = [member.pk for member in members]
+    outcome_rows = ind.outcome_rows_per_municipality(scope, municipality_ids=ids, on=on)
+    gate_rows = ind.gate_rows_per_municipality(scope, municipality_ids=ids)
+    waiting_rows = ind.waiting_rows_per_municipality(scope, municipality_ids=ids, on=on)
     for member in members:
-        member_scope = dataclasses.replace(scope, municipality_id=member.pk)
-        outcome = {row["quarter"]: row for row in ind.outcome_rows(member_scope, on=on)}
-        gate = {row["quarter"]: row for row in ind.gate_rows(member_scope)}
-        waiting = {row["quarter"]: row for row in ind.waiting_rows(member_scope, on=on)}
+        outcome = {row["quarter"]: row for row in outcome_rows[member.pk]}
+        gate = {row["quarter"]: row for row in gate_rows[member.pk]}
+        waiting = {row["quarter"]: row for row in waiting_rows[member.pk]}
         outcome_totals[member.pk] = ind.total_row(outcome.values())
         gate_totals[member.pk] = ind.total_row(gate.values())
         waiting_totals[member.pk] = ind.waiting_total(waiting.values())

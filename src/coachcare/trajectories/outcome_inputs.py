@@ -1,7 +1,9 @@
 """The one door from the method and the money to the monitoring summary.
 
 A service that changes an input of the outcome summary (closure, follow-up answer, gate decision,
-evaluation, a declaration submitted or answered, a destroyed file) calls
+evaluation, a declaration submitted or answered, a destroyed file) or of the waiting times (the
+referral, a module start, an appointment planned, moved or cancelled, a move or a municipal merger)
+calls
 ``outcome_inputs_changed(trajectory_ids=...)`` inside its own transaction, so the summary commits or
 rolls back with the change. This module sits below both callers (trajectories and declarations)
 and knows nothing of monitoring: the monitoring app installs its refresh here when it is ready

@@ -28,7 +28,10 @@ What one call creates for ``youths`` young people (docs/performance.md, "Synthet
   for some new referrals; starts and stops of care (JW305/JW307) exactly as ``care_events_sync``
   derives them; a declaration (JW323) per municipality, provider and past month with a line per
   module delivered that month, answered (JW325) for every month but the last;
-- the activity (``activity``): 10 sessions and 30 messages per module, a diary check-in a week.
+- the activity (``activity``): 10 sessions and 30 messages per module, a diary check-in a week;
+- the monitoring summary (outcomes, gate decisions and the waiting times per trajectory), derived
+  at the end on the server from the rows loaded (``trajectory_outcomes_rebuild``: one
+  INSERT ... SELECT per table), since the first contact comes from the sessions generated there.
 
 How it stays fast (500,000 young people in about 12 minutes on 2 busy cores): no ORM objects.
 Rows are tuples with ids reserved beforehand (``loading.IdBlocks``: per provider a block of id

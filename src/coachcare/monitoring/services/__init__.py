@@ -1,6 +1,7 @@
 """Writes and outputs of monitoring, one module per concern:
 
 - ``outcomes``: the monitoring summary (outcomes of closed trajectories, gate decisions);
+- ``waiting``: the waiting-time summary (first contact and first module per trajectory);
 - ``annotations``: dashboard annotations and the reference cost;
 - ``forecast``: forecast figures and alerts;
 - ``evidence_report``: the evidence report (PDF + CSV);
@@ -57,6 +58,7 @@ from coachcare.monitoring.services.research import (
     research_pseudonym,
 )
 from coachcare.monitoring.services.reviews import AgreedAction, quarterly_review_record, review_action_follow_up
+from coachcare.monitoring.services.waiting import trajectory_waiting_rebuild
 
 __all__ = [
     "COMPARISON_COLUMNS",
@@ -97,5 +99,6 @@ __all__ = [
     "review_action_follow_up",
     "trajectory_outcomes_rebuild",
     "trajectory_outcomes_refresh",
+    "trajectory_waiting_rebuild",
     "waiting_chart",
 ]

@@ -1,10 +1,11 @@
-"""The monitoring summary: outcomes of closed trajectories and gate decisions
-(``TrajectoryOutcome``, ``GateDecision``), refreshed per trajectory and rebuilt in bulk."""
+"""The monitoring summary: outcomes of closed trajectories, gate decisions and waiting times
+(``TrajectoryOutcome``, ``GateDecision``, ``TrajectoryWaiting`` in ``waiting``), refreshed per
+trajectory and rebuilt in bulk."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.db.models import (
     Avg,
     Case,
@@ -15,7 +16,6 @@ from django.db.models import (
     FloatField,
     IntegerField,
     Max,
-    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -27,10 +27,9 @@ from django.db.models import (
 from django.db.models.functions import TruncDate
 
 from coachcare.monitoring import indicators as ind
-from coachcare.monitoring.models import (
-    GateDecision,
-    TrajectoryOutcome,
-)
+from coachcare.monitoring.models import GateDecision, TrajectoryOutcome, TrajectoryWaiting
+from coachcare.monitoring.services._summary import Within, days_between, summary_rebuild, summary_upsert
+from coachcare.monitoring.services.waiting import trajectory_waiting_write, waiting_upsert
 from coachcare.trajectories.models import Evaluation, FollowUp, GoalScore, ModuleRun, Trajectory
 
 #: Trajectory ids per statement when a list is refreshed (keeps every statement under the
@@ -51,18 +50,6 @@ _GATE_COLUMNS = (
     "advice", "deviated",
 )  # fmt: skip
 
-#: ``within(path)``: the filter that limits a source table, by its path to the trajectory id.
-Within = Callable[[str], Q]
-
-
-def _days_between(start: str, end: str) -> str:
-    """SQL for the whole days from ``start`` to ``end`` (two date columns)."""
-    if connection.vendor == "postgresql":
-        return f"({end} - {start})"
-    if connection.vendor == "sqlite":
-        return f"CAST(ROUND(julianday({end}) - julianday({start})) AS INTEGER)"
-    raise NotImplementedError(f"The monitoring summary supports PostgreSQL and SQLite, not {connection.vendor}.")
-
 
 def _follow_up_answer(months: int) -> Max:
     """1 (needed care again), 0 (did not) or NULL (no answer) of the follow-up at ``months``."""
@@ -78,32 +65,6 @@ def _follow_up_answer(months: int) -> Max:
 def _follow_up_open_due(months: int) -> Max:
     """Due date of the follow-up at ``months`` while it has no answer."""
     return Max(Case(When(months=months, needed_care_again__isnull=True, then=F("due_on")), output_field=DateField()))
-
-
-def _upsert(
-    model: type[models.Model], columns: tuple[str, ...], select: str, params: list[Any], *, cluster: tuple[str, str]
-) -> int:
-    """INSERT INTO the summary table ``model`` the rows of ``select`` (one column per name in
-    ``columns``, the primary key first); a row that exists is updated (ON CONFLICT DO UPDATE), so a
-    refresh running next to another refresh or a rebuild never fails on a duplicate key.
-
-    The rows go in ordered by ``cluster`` (municipality, date): after a rebuild the rows of one
-    municipality lie together on disk, so its dashboard reads few pages.
-    """
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(column) for column in columns)
-    updates = ", ".join(f"{quote(column)} = excluded.{quote(column)}" for column in columns[1:])
-    order = ", ".join(str(columns.index(column) + 1) for column in cluster)
-    # "WHERE TRUE": SQLite needs a WHERE before ON CONFLICT in an INSERT ... SELECT with joins.
-    sql = (
-        f"INSERT INTO {quote(model._meta.db_table)} ({names}) "  # noqa: S608
-        f"SELECT * FROM ({select}) s WHERE TRUE ORDER BY {order} "
-        f"ON CONFLICT ({quote(columns[0])}) DO UPDATE SET {updates}"
-    )  # only quoted identifiers, ordinals and ORM-compiled SQL are interpolated; values are parameters
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        result: int = max(cursor.rowcount, 0)
-        return result
 
 
 def _outcomes_upsert(within: Within) -> int:
@@ -160,7 +121,7 @@ def _outcomes_upsert(within: Within) -> int:
     (t_sql, t_params), (i_sql, i_params), (r_sql, r_params), (f_sql, f_params) = parts
     select = f"""
         SELECT t.tid, t.mid, t.pid, t.teamid, t.age, t.referred_on, t.closed_on,
-               {_days_between("t.referred_on", "t.closed_on")}, t.end_reason, t.satisfaction_score,
+               {days_between("t.referred_on", "t.closed_on")}, t.end_reason, t.satisfaction_score,
                t.final_gas_t, t.final_gbo_mean, i.mean, CASE WHEN i.n > 0 THEN TRUE ELSE FALSE END,
                COALESCE(r.n, 0), CASE WHEN r.codes IS NULL THEN '' ELSE '|' || r.codes || '|' END,
                COALESCE(r.cost, 0),
@@ -175,7 +136,7 @@ def _outcomes_upsert(within: Within) -> int:
         LEFT JOIN ({f_sql}) f ON f.tid = t.tid
     """  # noqa: S608 - ORM-compiled SQL only; values are parameters
     params = [*t_params, *i_params, *r_params, *f_params]
-    return _upsert(TrajectoryOutcome, _OUTCOME_COLUMNS, select, params, cluster=("municipality_id", "closed_on"))
+    return summary_upsert(TrajectoryOutcome, _OUTCOME_COLUMNS, select, params, cluster=("municipality_id", "closed_on"))
 
 
 def _decided(within: Within) -> QuerySet[Evaluation]:
@@ -198,7 +159,7 @@ def _gate_upsert(within: Within) -> int:
     )  # fmt: skip
     sql, params = decisions.query.sql_with_params()
     select = f"SELECT d.eid, d.mid, d.pid, d.teamid, d.code, d.age, d.day, d.advice, d.dev FROM ({sql}) d"  # noqa: S608
-    return _upsert(GateDecision, _GATE_COLUMNS, select, list(params), cluster=("municipality_id", "decided_on"))
+    return summary_upsert(GateDecision, _GATE_COLUMNS, select, list(params), cluster=("municipality_id", "decided_on"))
 
 
 def trajectory_outcomes_refresh(*, trajectory_ids: Iterable[int]) -> int:
@@ -208,8 +169,10 @@ def trajectory_outcomes_refresh(*, trajectory_ids: Iterable[int]) -> int:
       are not (or no longer) closed, or no longer exist, lose their row.
     - ``GateDecision``: their decided module gate evaluations are written; decisions that were
       undone (the module evaluated again) lose their row.
+    - ``TrajectoryWaiting``: every one of them is written (referral, first contact, first module);
+      a trajectory that no longer exists loses its row.
 
-    Set-based: four statements per 1000 ids, or four in all when ``trajectory_ids`` is a queryset
+    Set-based: six statements per 1000 ids, or six in all when ``trajectory_ids`` is a queryset
     (``values_list(..., flat=True)``), which is used as a subquery. Call it inside the transaction
     that changed an input, so the summary commits (or rolls back) with the change.
     """
@@ -232,11 +195,12 @@ def trajectory_outcomes_refresh(*, trajectory_ids: Iterable[int]) -> int:
             GateDecision.objects.filter(evaluation_id__in=undone.values("pk")).delete()
             written += _outcomes_upsert(within)
             _gate_upsert(within)
+            trajectory_waiting_write(within=within)
     return written
 
 
 def trajectory_outcomes_rebuild() -> int:
-    """Rebuild the whole monitoring summary (outcomes and gate decisions) from the source tables;
+    """Rebuild the whole monitoring summary (outcomes, gate decisions, waiting times) from the source tables;
     returns the number of outcome rows (closed trajectories).
 
     One transaction (dashboards keep reading the old rows until it commits): delete every row,
@@ -246,29 +210,12 @@ def trajectory_outcomes_rebuild() -> int:
     load (``generate_population``), after migrating to the summary, or after a change of a
     definition.
     """
-    tables = [connection.ops.quote_name(model._meta.db_table) for model in (TrajectoryOutcome, GateDecision)]
-    written = 0
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                cursor.execute("SET LOCAL work_mem = '64MB'")  # the grouped derived tables stay in memory
-            for table in tables:
-                # One statement (a queryset delete may first collect the rows); only a quoted table name.
-                cursor.execute(f"DELETE FROM {table}")  # noqa: S608
-        bounds = Trajectory.objects.aggregate(low=Min("pk"), high=Max("pk"))
-        if bounds["low"] is not None:
-            for start in range(bounds["low"], bounds["high"] + 1, REBUILD_CHUNK):
 
-                def within(path: str, start: int = start) -> Q:
-                    return Q(**{f"{path}__gte": start, f"{path}__lt": start + REBUILD_CHUNK})
+    def write(within: Within) -> int:
+        written = _outcomes_upsert(within)
+        _gate_upsert(within)
+        waiting_upsert(within)
+        return written
 
-                written += _outcomes_upsert(within)
-                _gate_upsert(within)
-    if connection.vendor == "postgresql":
-        # VACUUM (outside a transaction only) drops the deleted rows from the indexes at once and
-        # marks the pages all-visible; ANALYZE gives the planner the new statistics.
-        maintenance = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
-        with connection.cursor() as cursor:
-            for table in tables:
-                cursor.execute(f"{maintenance} {table}")
-    return written
+    summary = (TrajectoryOutcome, GateDecision, TrajectoryWaiting)
+    return summary_rebuild(tables_of=summary, write=write, chunk=REBUILD_CHUNK)

@@ -117,6 +117,7 @@ def module_start(*, actor: User, trajectory: Trajectory, module_code: str, acces
             access_point=access_point,
         )
         _care_events_changed()
+        outcome_inputs_changed(trajectory_ids=[locked.pk])  # the first module and the module codes
     trajectory.refresh_from_db()
     return run
 

@@ -42,6 +42,7 @@ from coachcare.core.dates import today
 from coachcare.municipalities import services as municipality_services
 from coachcare.municipalities.models import Municipality, MunicipalityMerger
 from coachcare.trajectories.models import ACTIVE_STATUSES, EndReason, ModuleRun, Trajectory
+from coachcare.trajectories.outcome_inputs import outcome_inputs_changed
 from coachcare.trajectories.services._shared import _care_events_changed
 
 #: JZ588 reason of the stop (JW307) of care interrupted by a move: 35 "voortijdig afgesloten door
@@ -184,6 +185,8 @@ def client_move(
             access_point=access_point,
         )
         _care_events_changed()
+        # The summary's scope is the client's municipality: every trajectory of the client moves with it.
+        outcome_inputs_changed(trajectory_ids=Trajectory.objects.filter(client=locked).values_list("pk", flat=True))
     client.refresh_from_db()
     return MoveResult(change=change, ended=ended, withdrawn=withdrawn, interrupted=interrupted, requested=requested)
 
@@ -340,6 +343,15 @@ def municipality_merge(
                 ]
             )
             moved = Client.objects.filter(pk__in=[c.pk for c in residents]).update(municipality=into)
+            merged = MunicipalityChange.objects.filter(
+                kind=MunicipalityChange.Kind.MERGER, from_municipality=old, to_municipality=into, effective_on=on
+            )
+            # The summary's scope is the client's municipality: the residents' trajectories move with them.
+            outcome_inputs_changed(
+                trajectory_ids=Trajectory.objects.filter(client__in=merged.values("client_id")).values_list(
+                    "pk", flat=True
+                )
+            )
             trajectories = Trajectory.objects.filter(municipality=old, status__in=ACTIVE_STATUSES).update(
                 municipality=into
             )

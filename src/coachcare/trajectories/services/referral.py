@@ -27,6 +27,7 @@ from coachcare.trajectories.models import (
     Status,
     Trajectory,
 )
+from coachcare.trajectories.outcome_inputs import outcome_inputs_changed
 from coachcare.trajectories.services._shared import _catalogue_order, _locked, _module, _require_writer
 from coachcare.trajectories.state_machine import transition_apply
 
@@ -89,6 +90,7 @@ def trajectory_open(
             client_ids=[trajectory.client.public_id],
             access_point=access_point,
         )
+        outcome_inputs_changed(trajectory_ids=[trajectory.pk])  # the waiting times count from the referral
     return trajectory
 
 
