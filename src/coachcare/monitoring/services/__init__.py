@@ -19,6 +19,8 @@ from coachcare.monitoring.services.evidence_report import (
     evidence_report_build,
     evidence_report_page_one_context,
     evidence_verdict,
+    pilot_report_build,
+    pilot_section,
     waiting_chart,
 )
 from coachcare.monitoring.services.forecast import (
@@ -85,6 +87,8 @@ __all__ = [
     "pilot_definition",
     "pilot_frozen_intact",
     "pilot_reference_choose",
+    "pilot_report_build",
+    "pilot_section",
     "pilot_start",
     "pilot_update",
     "quarterly_review_record",
