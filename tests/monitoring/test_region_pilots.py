@@ -6,6 +6,7 @@ import datetime
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -21,6 +22,7 @@ from coachcare.monitoring import selectors, services
 from coachcare.monitoring.models import ComparisonTrajectory, Pilot, TrajectoryOutcome
 from coachcare.municipalities import services as municipality_services
 from coachcare.municipalities.models import Region
+from coachcare.providers.models import Provider
 from coachcare.trajectories.models import Trajectory
 from tests.accounts.factories import UserFactory
 from tests.clients.factories import ClientFactory
@@ -44,7 +46,9 @@ def region(world: World) -> Region:
     """Regio Midden, led by Utrecht (A, member throughout) with Amsterdam (B) from 1 April 2025,
     and a regional contract with the provider."""
     region = RegionFactory.create(name="Regio Midden", lead_municipality=world.municipality_a)
-    municipality_services.region_membership_add(region=region, municipality=world.municipality_a, valid_from=D(2024, 1, 1))
+    municipality_services.region_membership_add(
+        region=region, municipality=world.municipality_a, valid_from=D(2024, 1, 1)
+    )
     municipality_services.region_membership_add(region=region, municipality=world.municipality_b, valid_from=B_JOINS)
     contract_services.regional_contract_create(
         region=region, provider=world.provider, valid_from=D(2025, 1, 1), yearly_budget_cents=1_000_000
@@ -52,7 +56,7 @@ def region(world: World) -> Region:
     return region
 
 
-def _values(**overrides: object) -> dict[str, object]:
+def _values(**overrides: object) -> dict[str, Any]:
     return {
         "name": "Regiopilot Coach & Care Midden",
         "period_from": D(2025, 1, 1),
@@ -72,7 +76,9 @@ def _started(world: World, region: Region) -> Pilot:
     return services.pilot_start(actor=world.beleid, pilot=pilot)
 
 
-def _outcome(world: World, *, municipality: str, referred: datetime.date, end_reason: str, provider: object = None) -> None:
+def _outcome(
+    world: World, *, municipality: str, referred: datetime.date, end_reason: str, provider: Provider | None = None
+) -> None:
     method = MethodVersion.objects.first() or MethodVersionFactory.create()
     owner = world.municipality_a if municipality == "a" else world.municipality_b
     trajectory = Trajectory.objects.create(
@@ -247,4 +253,3 @@ def _file(name: str, text: str) -> object:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, text.encode(), content_type="text/csv")
-

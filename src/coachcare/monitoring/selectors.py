@@ -847,9 +847,14 @@ def pilots_visible_to(user: User) -> "QuerySet[Any]":
     return pilots.none()
 
 
-def region_pilot_counterparts(*, region: Region) -> list[tuple[int, str]]:
-    """The providers a region can run a pilot with: those under one of its regional contracts."""
-    rows = Contract.objects.filter(region=region).values_list("provider_id", "provider__name")
+def region_pilot_counterparts(*, region: Region, on: datetime.date | None = None) -> list[tuple[int, str]]:
+    """The providers a region can run a pilot with: those under one of its regional contracts or
+    under a contract of one of its members on ``on`` (today) (two queries)."""
+    day = on or today()
+    members = municipality_selectors.region_members(region=region, date_from=day, date_to=day)
+    rows = Contract.objects.filter(Q(region=region) | Q(municipality__in=members)).values_list(
+        "provider_id", "provider__name"
+    )
     return sorted(set(rows), key=lambda row: row[1])
 
 
@@ -1054,7 +1059,8 @@ def review_counterparts(*, actor: User) -> list[tuple[int, str]]:
             "provider_id", "provider__name"
         )
     elif actor.provider_id is not None and policy.can_confirm_pilot_for_provider(actor, actor.provider_id):
-        rows = Contract.objects.filter(provider_id=actor.provider_id).values_list(
+        # a regional contract has no municipality (its members take part through their own parts)
+        rows = Contract.objects.filter(provider_id=actor.provider_id, municipality__isnull=False).values_list(
             "municipality_id", "municipality__name"
         )
     else:

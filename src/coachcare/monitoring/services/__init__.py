@@ -49,6 +49,7 @@ from coachcare.monitoring.services.pilots import (
     pilot_start,
     pilot_update,
     reference_figures_load,
+    reference_figures_unverified,
 )
 from coachcare.monitoring.services.research import (
     EXPORT_CHUNK,
@@ -94,6 +95,7 @@ __all__ = [
     "quarterly_review_record",
     "reference_cost_set",
     "reference_figures_load",
+    "reference_figures_unverified",
     "research_export",
     "research_export_to",
     "research_key",

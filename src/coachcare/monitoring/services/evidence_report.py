@@ -324,7 +324,7 @@ def pilot_report_build(*, pilot: Pilot) -> EvidenceReport:
     writer = csv.writer(out)
     writer.writerow(
         [_("outcome"), _("code"), _("primary"), _("pilot"), _("n pilot"), _("comparison"), _("n comparison"),
-         _("difference"), _("95% interval from"), _("95% interval to")]
+         _("difference"), _("interval low (95 percent)"), _("interval high (95 percent)")]
     )  # fmt: skip
     for outcome in section["outcomes"]:
         shown = outcome.shown

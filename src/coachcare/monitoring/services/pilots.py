@@ -304,8 +304,14 @@ def pilot_comparison_import(*, pilot: Pilot, data: bytes) -> int:
 # --- national reference figures (docs/pilots.md, "National reference figures") -------------------
 
 #: The keys of a reference-figure file and of each of its figures (nothing else is accepted).
-REFERENCE_KEYS = frozenset({"publisher", "title", "url", "year", "example", "figures"})
-REFERENCE_FIGURE_KEYS = frozenset({"indicator", "value", "denominator"})
+#: ``about`` and a figure's ``table``, ``url``, ``definition`` and ``maps_to`` document the source
+#: and how it maps onto the indicator; a figure without a verified number has ``"value": null`` and
+#: says why under ``missing`` (docs/pilots.md): it is checked but not loaded.
+REFERENCE_KEYS = frozenset({"publisher", "title", "url", "year", "example", "about", "figures"})
+REFERENCE_FIGURE_KEYS = frozenset(
+    {"indicator", "value", "denominator", "table", "url", "definition", "maps_to", "missing"}
+)
+_FIGURE_TEXTS = {"table": 300, "url": 500, "definition": 2000, "maps_to": 2000, "missing": 1000}
 
 
 class ReferenceFiguresError(ValidationError):
@@ -329,8 +335,19 @@ def _reference_figure(
 ) -> ReferenceFigure | None:
     where = f"figures[{number}]"
     if not isinstance(figure, dict) or set(figure) - REFERENCE_FIGURE_KEYS or not {"indicator", "value"} <= set(figure):
-        problems.append((where, "an object with indicator, value and optionally denominator (no other keys)"))
+        problems.append(
+            (
+                where,
+                "an object with indicator and value, optionally denominator, table, url, definition, maps_to "
+                "and missing (no other keys)",
+            )
+        )
         return None
+    for key, limit in _FIGURE_TEXTS.items():
+        text = figure.get(key)
+        if text is not None and (not isinstance(text, str) or not text.strip() or len(text) > limit):
+            problems.append((f"{where}.{key}", f"a text of 1 to {limit} characters"))
+            return None
     code = figure["indicator"]
     if code not in pilot_outcome_codes():
         problems.append((f"{where}.indicator", "not a share or mean of the indicator set (docs/indicators.md)"))
@@ -341,6 +358,16 @@ def _reference_figure(
     seen.add(code)
     value, denominator = figure["value"], figure.get("denominator")
     unit = ind.BY_CODE[code].unit
+    if value is None:
+        # no verified number: the file says why, and nothing is loaded for this indicator
+        if "missing" not in figure:
+            problems.append((f"{where}.missing", "a figure without a value says why under 'missing'"))
+        elif denominator is not None:
+            problems.append((f"{where}.denominator", "a figure without a value has no denominator"))
+        return None
+    if "missing" in figure:
+        problems.append((f"{where}.missing", "only a figure without a value (null) says what is missing"))
+        return None
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
         problems.append((f"{where}.value", "not a number of 0 or more"))
         return None
@@ -384,6 +411,8 @@ def reference_figures_load(*, data: bytes) -> tuple[ReferenceFigureSet, bool]:
     example = source.get("example", False)
     if not isinstance(example, bool):
         problems.append(("example", "true or false"))
+    if "about" in source:
+        _text(source, "about", problems, 4000)
     figures: list[ReferenceFigure] = []
     listed = source.get("figures")
     if not isinstance(listed, list) or not listed:
@@ -394,6 +423,14 @@ def reference_figures_load(*, data: bytes) -> tuple[ReferenceFigureSet, bool]:
             parsed = _reference_figure(number, figure, seen, problems)
             if parsed is not None:
                 figures.append(parsed)
+        if not problems and not figures:
+            problems.append(
+                (
+                    "figures",
+                    "no figure has a verified value (each says why under 'missing'): there is nothing to "
+                    "compare with, so nothing is loaded",
+                )
+            )
     if problems:
         raise ReferenceFiguresError(problems)
     with transaction.atomic():
@@ -413,6 +450,21 @@ def reference_figures_load(*, data: bytes) -> tuple[ReferenceFigureSet, bool]:
             figure.figure_set = figure_set
         ReferenceFigure.objects.bulk_create(figures)
     return figure_set, created
+
+
+def reference_figures_unverified(*, data: bytes) -> list[tuple[str, str]]:
+    """The figures of a reference file that have no verified value: (indicator, why), as the file
+    says under ``missing``. Nothing is loaded for them (``reference_figures_load``)."""
+    try:
+        source = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return []
+    listed = source.get("figures") if isinstance(source, dict) else None
+    return [
+        (str(figure.get("indicator")), str(figure.get("missing", "")))
+        for figure in (listed if isinstance(listed, list) else [])
+        if isinstance(figure, dict) and figure.get("value") is None
+    ]
 
 
 @transaction.atomic
