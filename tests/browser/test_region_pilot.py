@@ -8,7 +8,7 @@ import datetime
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from coachcare.accounts.models import User
 from coachcare.core.dates import today
@@ -31,14 +31,15 @@ INVALID = (
 )
 
 
-def test_a_region_s_policy_officer_runs_a_region_pilot_by_clicking(login: Login, tmp_path: Path) -> None:
+def test_a_region_s_policy_officer_runs_a_region_pilot_by_clicking(page: Page, login: Login, tmp_path: Path) -> None:
+    page.set_default_timeout(60_000)  # a long walk with a PDF at the end, on a shared machine
     utrecht = Municipality.objects.get(code=DEMO_MUNICIPALITY_CODE)
     region = Region.objects.create(name="Regio Utrecht (demo)", lead_municipality=utrecht)
     municipality_services.region_membership_add(
         region=region, municipality=utrecht, valid_from=today() - datetime.timedelta(days=800)
     )
 
-    page = login("beleid")
+    login("beleid")
     page.get_by_role("link", name="Resultaten", exact=True).first.click()
     page.get_by_role("link", name="De gemeenten van regio Regio Utrecht (demo) naast elkaar").click()
     page.get_by_role("link", name="Pilots van regio Regio Utrecht (demo)").click()

@@ -289,7 +289,12 @@ def evidence_report(request: HttpRequest, fmt: str) -> HttpResponse:
         age_band=scope.age_band,
     )
     name = f"evidence-{municipality.code}-{scope.date_from:%Y%m%d}-{scope.date_to:%Y%m%d}"
-    if fmt == "csv":
+    return _report_download(report, name=name, as_csv=fmt == "csv")
+
+
+def _report_download(report: services.EvidenceReport, *, name: str, as_csv: bool) -> HttpResponse:
+    """A report as an attachment: its PDF, or its tables as CSV."""
+    if as_csv:
         response = HttpResponse(report.csv, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         return response
@@ -515,13 +520,7 @@ def pilot_report(request: HttpRequest, pilot_id: int) -> HttpResponse:
         raise Http404(_("There is no such pilot, or it has not started."))
     report = services.pilot_report_build(pilot=pilot)
     name = f"pilot-{pilot.pk}-{today():%Y%m%d}"
-    if request.GET.get("format") == "csv":
-        response = HttpResponse(report.csv, content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        return response
-    response = HttpResponse(report.pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
-    return response
+    return _report_download(report, name=name, as_csv=request.GET.get("format") == "csv")
 
 
 @login_required

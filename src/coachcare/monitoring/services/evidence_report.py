@@ -310,16 +310,12 @@ def pilot_report_build(*, pilot: Pilot) -> EvidenceReport:
     """The report of one started pilot (a municipality's or a region's): the pilot section of the
     evidence report on its own, as a PDF, with its table as CSV. Aggregated figures with the
     pilot section's small-group rule only (no client data, so no access-log entry)."""
-    import weasyprint
-
     if pilot.started_at is None:
         raise ValueError("Only a started pilot has a report: its definition is fixed at the start.")
     section = pilot_section(pilot=pilot)
     context = {"pilots": [section], "item": section, "generated_on": today()}
     html = render_to_string("monitoring/pilot_report.html", context)
-    stylesheet = finders.find("coachcare/css/monitoring-print.css")
-    stylesheets = [weasyprint.CSS(filename=str(stylesheet))] if stylesheet else []
-    pdf = weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(stylesheets=stylesheets)
+    pdf = _pdf_of(html)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
@@ -334,7 +330,7 @@ def pilot_report_build(*, pilot: Pilot) -> EvidenceReport:
              outcome.comparison_value if shown else "x", outcome.n_comparison if shown else "x",
              outcome.difference if shown else "x", outcome.low if shown else "x", outcome.high if shown else "x"]
         )  # fmt: skip
-    return EvidenceReport(pdf=bytes(pdf or b""), csv=out.getvalue(), html=html)
+    return EvidenceReport(pdf=pdf, csv=out.getvalue(), html=html)
 
 
 def _csv_of(context: dict[str, Any]) -> str:
@@ -399,13 +395,18 @@ def evidence_report_build(
 
     Aggregated figures with small-cell suppression only: no client data, so no access-log entry.
     """
-    import weasyprint
-
     context = _report_context(
         municipality=municipality, date_from=date_from, date_to=date_to, module_code=module_code, age_band=age_band
     )
     html = render_to_string("monitoring/report.html", context)
+    return EvidenceReport(pdf=_pdf_of(html), csv=_csv_of(context), html=html)
+
+
+def _pdf_of(html: str) -> bytes:
+    """The report's HTML as a PDF (WeasyPrint) with the print stylesheet."""
+    import weasyprint
+
     stylesheet = finders.find("coachcare/css/monitoring-print.css")
     stylesheets = [weasyprint.CSS(filename=str(stylesheet))] if stylesheet else []
     pdf = weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(stylesheets=stylesheets)
-    return EvidenceReport(pdf=bytes(pdf or b""), csv=_csv_of(context), html=html)
+    return bytes(pdf or b"")
