@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 from html import escape
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -30,7 +31,7 @@ D = datetime.date
 
 
 def _pilot(world: World, **overrides: object) -> Pilot:
-    values: dict[str, object] = {
+    values: dict[str, Any] = {
         "name": "Pilot Coach & Care Utrecht",
         "period_from": D(2025, 1, 1),
         "period_to": D(2025, 12, 31),

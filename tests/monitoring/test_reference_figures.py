@@ -174,3 +174,37 @@ def test_statistics_against_a_fixed_figure() -> None:
     assert (m.difference, round(m.low, 3), round(m.high, 3)) == (1.0, -0.386, 2.386)
     assert statistics.sample_size_one_proportion(p_reference=0.40, difference=0.10) == 191
     assert statistics.sample_size_one_mean(sd=1, difference=0.5) == 32
+
+
+#: The national reference file coachcare ships (docs/pilots.md, "The national reference file").
+NATIONAL = Path(settings.BASE_DIR) / "src" / "coachcare" / "monitoring" / "data" / "national-reference-cbs-2023.json"
+
+
+def test_the_shipped_national_file_documents_every_source_and_invents_no_number() -> None:
+    source = json.loads(NATIONAL.read_text(encoding="utf-8"))
+    assert "example" not in source and source["url"].startswith("https://www.cbs.nl/")
+    by_code = {figure["indicator"]: figure for figure in source["figures"]}
+    assert set(by_code) == {"dropout", "duration", "goal_3_2_6", "cost"}
+    for code, figure in by_code.items():
+        assert figure["definition"] and figure["maps_to"], code
+        # a number only where it can be quoted from its table: none could be, so each says why
+        assert figure["value"] is None and figure["missing"], code
+    assert by_code["dropout"]["table"] == by_code["duration"]["table"] == "85097NED"
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError, match="nothing was loaded"):
+        call_command("load_reference_figures", str(NATIONAL), stdout=out, stderr=err)
+    assert "No verified national figure for dropout, not loaded:" in out.getvalue()
+    assert "no figure has a verified value" in err.getvalue()
+    assert not ReferenceFigureSet.objects.exists()
+
+
+def test_a_figure_without_a_verified_value_is_checked_and_not_loaded() -> None:
+    missing = {"indicator": "duration", "value": None, "table": "85097NED", "missing": "not quotable"}
+    figure_set = _load(figures=[{"indicator": "dropout", "value": 0.30, "denominator": 100}, missing])
+    assert [f.indicator_code for f in figure_set.figures.all()] == ["dropout"]
+    with pytest.raises(services.ReferenceFiguresError) as caught:
+        _load(figures=[{"indicator": "dropout", "value": None}])  # no reason given
+    assert caught.value.problems[0][0] == "figures[0].missing"
+    with pytest.raises(services.ReferenceFiguresError) as caught:
+        _load(figures=[{"indicator": "dropout", "value": 0.3, "missing": "but it has a value"}])
+    assert caught.value.problems[0][0] == "figures[0].missing"

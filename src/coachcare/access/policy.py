@@ -1107,24 +1107,48 @@ def can_confirm_pilot_for_provider(user: User, provider_id: int) -> bool:
     return user.role in {Role.TEAMLEIDER, Role.BEHEERDER} and user.provider_id == provider_id
 
 
-def can_define_pilot(user: User, *, municipality_id: int, provider_id: int) -> bool:
-    """Either side of a pilot may propose or change its definition (until it starts)."""
-    return can_confirm_pilot_for_municipality(user, municipality_id) or can_confirm_pilot_for_provider(
-        user, provider_id
-    )
+def can_confirm_pilot_for_region(user: User, lead_municipality_id: int) -> bool:
+    """A jeugdregio's pilot is signed on the region's behalf by the policy staff of its lead
+    municipality (centrumgemeente), which contracts for the region and sees its dashboard."""
+    return can_view_region_dashboard(user, lead_municipality_id) and can_set_reference_cost(user, lead_municipality_id)
 
 
-def can_see_pilot(user: User, *, municipality_id: int, provider_id: int) -> bool:
-    """A pilot's definition and its aggregated comparison: the municipality's staff and the provider's leads."""
-    if can_see_municipality_dashboard(user, municipality_id):
+def _pilot_owner_side(user: User, municipality_id: int | None, region_lead_id: int | None) -> bool:
+    """The owner's side of a pilot: a municipality's policy staff, or for a region's pilot
+    (``region_lead_id``: the region's lead municipality) the lead municipality's policy staff."""
+    if region_lead_id is not None:
+        return can_confirm_pilot_for_region(user, region_lead_id)
+    return municipality_id is not None and can_confirm_pilot_for_municipality(user, municipality_id)
+
+
+def can_define_pilot(
+    user: User, *, municipality_id: int | None = None, provider_id: int, region_lead_id: int | None = None
+) -> bool:
+    """Either side of a pilot may propose or change its definition (until it starts). The owner is a
+    municipality (``municipality_id``) or a region (``region_lead_id``, its lead municipality)."""
+    return _pilot_owner_side(user, municipality_id, region_lead_id) or can_confirm_pilot_for_provider(user, provider_id)
+
+
+def can_see_pilot(
+    user: User, *, municipality_id: int | None = None, provider_id: int, region_lead_id: int | None = None
+) -> bool:
+    """A pilot's definition and its aggregated comparison: the owner's staff (a municipality's, or
+    for a region the lead municipality's, as on the region's dashboard) and the provider's leads."""
+    if region_lead_id is not None:
+        if can_view_region_dashboard(user, region_lead_id):
+            return True
+    elif municipality_id is not None and can_see_municipality_dashboard(user, municipality_id):
         return True
     return can_confirm_pilot_for_provider(user, provider_id)
 
 
-def can_import_pilot_comparison(user: User, *, municipality_id: int) -> bool:
+def can_import_pilot_comparison(
+    user: User, *, municipality_id: int | None = None, region_lead_id: int | None = None
+) -> bool:
     """The usual-care comparison group of a pilot (a pseudonymised CSV of other providers'
-    trajectories) is the municipality's data: its policy staff upload it."""
-    return can_set_reference_cost(user, municipality_id)
+    trajectories) is the owner's data: the municipality's policy staff upload it, or for a region's
+    pilot the policy staff of the region's lead municipality."""
+    return _pilot_owner_side(user, municipality_id, region_lead_id)
 
 
 def can_record_quarterly_review(user: User, *, municipality_id: int, provider_id: int) -> bool:

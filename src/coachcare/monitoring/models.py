@@ -334,14 +334,31 @@ class GateDecision(models.Model):
 
 
 class Pilot(models.Model):
-    """A pilot agreed between a municipality and a provider, compared with usual care (docs/pilots.md).
+    """A pilot agreed between a municipality (or a jeugdregio) and a provider, compared with usual
+    care (docs/pilots.md).
 
-    Both sides confirm the same definition (its SHA-256); at the start the canonical JSON of the
-    definition is stored with that hash, and nothing of the definition changes after that.
+    Exactly one of ``municipality`` and ``region`` owns it. A region's pilot is signed for the
+    region by the policy staff of its lead municipality, and its population is the trajectories of
+    the region's member municipalities during their membership. Both sides confirm the same
+    definition (its SHA-256); at the start the canonical JSON of the definition is stored with that
+    hash, and nothing of the definition changes after that.
     """
 
     municipality = models.ForeignKey(
-        "municipalities.Municipality", on_delete=models.PROTECT, related_name="+", verbose_name=_("municipality")
+        "municipalities.Municipality",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("municipality"),
+    )
+    region = models.ForeignKey(
+        "municipalities.Region",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("youth care region"),
     )
     provider = models.ForeignKey(
         "providers.Provider", on_delete=models.PROTECT, related_name="+", verbose_name=_("provider")
@@ -394,6 +411,11 @@ class Pilot(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(period_to__gte=models.F("period_from")), name="pilot_period_ordered"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(municipality__isnull=False, region__isnull=True)
+                | models.Q(municipality__isnull=True, region__isnull=False),
+                name="pilot_municipality_xor_region",
             ),
         ]
 

@@ -12,7 +12,7 @@ import calendar
 import dataclasses
 import datetime
 from collections import defaultdict
-from typing import Any
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django.db.models import Q, QuerySet, Sum
@@ -813,15 +813,53 @@ def annotation_share_choices(*, actor: User) -> list[tuple[int, str]]:
     return [(m.pk, m.name) for m in municipalities]
 
 
-def pilots_visible_to(user: User) -> "QuerySet[Any]":
-    """The pilots of the user's municipality (its staff) or provider (its leads)."""
+class PilotOwner(TypedDict):
+    """A pilot's owner as the ``policy.can_*_pilot`` functions take it: a municipality, or a region
+    by its lead municipality."""
 
-    pilots = Pilot.objects.select_related("municipality", "provider")
+    municipality_id: int | None
+    region_lead_id: int | None
+
+
+def pilot_owner(*, pilot: Pilot) -> PilotOwner:
+    """The owner of a pilot for the policy (reads ``pilot.region``: select it with the pilot)."""
+    return PilotOwner(
+        municipality_id=pilot.municipality_id,
+        region_lead_id=pilot.region.lead_municipality_id if pilot.region is not None else None,
+    )
+
+
+def pilot_owner_name(*, pilot: Pilot) -> str:
+    """The owner of a pilot by name: the municipality, or "regio <name>"."""
+    if pilot.region is not None:
+        return _("region %(name)s") % {"name": pilot.region.name}
+    return pilot.municipality.name if pilot.municipality is not None else ""
+
+
+def pilots_visible_to(user: User) -> "QuerySet[Any]":
+    """The pilots of the user's municipality and of the regions it leads (its staff, as on the
+    region's dashboard), or of the user's provider (its leads)."""
+
+    pilots = Pilot.objects.select_related("municipality", "region", "provider")
     if policy.can_see_municipality_dashboard(user) and user.municipality_id is not None:
-        return pilots.filter(municipality_id=user.municipality_id)
+        own = Q(municipality_id=user.municipality_id)
+        if policy.can_view_region_dashboard(user, user.municipality_id):
+            own |= Q(region__lead_municipality_id=user.municipality_id)
+        return pilots.filter(own)
     if user.provider_id is not None and policy.can_confirm_pilot_for_provider(user, user.provider_id):
         return pilots.filter(provider_id=user.provider_id)
     return pilots.none()
+
+
+def region_pilot_counterparts(*, region: Region, on: datetime.date | None = None) -> list[tuple[int, str]]:
+    """The providers a region can run a pilot with: those under one of its regional contracts or
+    under a contract of one of its members on ``on`` (today) (two queries)."""
+    day = on or today()
+    members = municipality_selectors.region_members(region=region, date_from=day, date_to=day)
+    rows = Contract.objects.filter(Q(region=region) | Q(municipality__in=members)).values_list(
+        "provider_id", "provider__name"
+    )
+    return sorted(set(rows), key=lambda row: row[1])
 
 
 def comparison_count_of(*, pilot: Pilot) -> int:
@@ -837,16 +875,32 @@ def pilots_started_of(*, municipality_id: int) -> "QuerySet[Any]":
     )
 
 
-def pilot_outcomes(*, pilot: Any) -> list[PilotOutcome]:
-    """Each primary and secondary outcome of a pilot against its comparison group (two queries).
+def _pilot_population(*, pilot: Any) -> Q:
+    """Whose trajectories form the pilot group: the municipality's, or for a region's pilot those of
+    each member municipality referred while it belonged to the region (one query for the
+    memberships). A region without members in the period gives an empty group."""
+    if pilot.region_id is None:
+        return Q(municipality_id=pilot.municipality_id)
+    population = Q(pk__in=[])
+    periods = municipality_selectors.region_membership_periods(
+        region=pilot.region, date_from=pilot.period_from, date_to=pilot.period_to
+    )
+    for municipality_id, first, last in periods:
+        population |= Q(municipality_id=municipality_id, referred_on__gte=first, referred_on__lte=last)
+    return population
 
-    The pilot group: the provider's closed trajectories of the municipality referred within the
-    pilot period (and age range). Differences are pilot minus comparison, with 95% intervals
-    (``monitoring.statistics``).
+
+def pilot_outcomes(*, pilot: Any) -> list[PilotOutcome]:
+    """Each primary and secondary outcome of a pilot against its comparison group (two queries; a
+    region's pilot one more for its memberships).
+
+    The pilot group: the provider's closed trajectories of the municipality (or of the region's
+    members during their membership) referred within the pilot period (and age range). Differences
+    are pilot minus comparison, with 95% intervals (``monitoring.statistics``).
     """
 
     outcomes = TrajectoryOutcome.objects.filter(
-        municipality_id=pilot.municipality_id,
+        _pilot_population(pilot=pilot),
         provider_id=pilot.provider_id,
         referred_on__gte=pilot.period_from,
         referred_on__lte=pilot.period_to,
@@ -1009,7 +1063,8 @@ def review_counterparts(*, actor: User) -> list[tuple[int, str]]:
             "provider_id", "provider__name"
         )
     elif actor.provider_id is not None and policy.can_confirm_pilot_for_provider(actor, actor.provider_id):
-        rows = Contract.objects.filter(provider_id=actor.provider_id).values_list(
+        # a regional contract has no municipality (its members take part through their own parts)
+        rows = Contract.objects.filter(provider_id=actor.provider_id, municipality__isnull=False).values_list(
             "municipality_id", "municipality__name"
         )
     else:

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -31,9 +32,9 @@ from coachcare.monitoring.forms import (
     QuarterlyReviewForm,
     ReferenceCostForm,
 )
-from coachcare.monitoring.models import ReviewAction
+from coachcare.monitoring.models import Pilot, ReviewAction
 from coachcare.municipalities import selectors as municipality_selectors
-from coachcare.municipalities.models import Municipality
+from coachcare.municipalities.models import Municipality, Region
 from coachcare.providers.models import Provider
 
 
@@ -290,7 +291,12 @@ def evidence_report(request: HttpRequest, fmt: str) -> HttpResponse:
         age_band=scope.age_band,
     )
     name = f"evidence-{municipality.code}-{scope.date_from:%Y%m%d}-{scope.date_to:%Y%m%d}"
-    if fmt == "csv":
+    return _report_download(report, name=name, as_csv=fmt == "csv")
+
+
+def _report_download(report: services.EvidenceReport, *, name: str, as_csv: bool) -> HttpResponse:
+    """A report as an attachment: its PDF, or its tables as CSV."""
+    if as_csv:
         response = HttpResponse(report.csv, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         return response
@@ -397,10 +403,45 @@ def _pilot_form(actor: User, data: Any = None) -> PilotForm | None:
     return PilotForm(data, counterparts=counterparts, counterpart_label=label)
 
 
+def _pilot_rows(actor: User, pilots: Any) -> list[dict[str, Any]]:
+    """Per pilot what the actor may do with it (policy questions only: no query per pilot)."""
+    rows = []
+    for pilot in pilots:
+        owner = selectors.pilot_owner(pilot=pilot)
+        rows.append(
+            {
+                "pilot": pilot,
+                "owner_name": selectors.pilot_owner_name(pilot=pilot),
+                "may_define": policy.can_define_pilot(actor, provider_id=pilot.provider_id, **owner),
+                "outcomes": [str(ind.BY_CODE[code].name) for code in pilot.primary_outcomes],
+                "may_import": policy.can_import_pilot_comparison(actor, **owner),
+            }
+        )
+    return rows
+
+
+def _create_pilot(request: HttpRequest, actor: User, form: PilotForm, **owner: Any) -> HttpResponse | None:
+    """Propose the pilot of the valid ``form`` for ``owner`` (municipality or region); ``None``
+    when the service refused it (its errors are then on the form)."""
+    try:
+        services.pilot_create(actor=actor, **owner, **form.definition())
+    except ValidationError as error:
+        service_errors_to_form(
+            form, error, rename={"planned_effects": "planned_effect", "reference_cost_cents": "reference_cost"}
+        )
+    except PermissionError:
+        return HttpResponseForbidden(_("You cannot define a pilot."))
+    else:
+        messages.success(request, _("The pilot is proposed: both sides confirm it before the start."))
+        return redirect(request.get_full_path())
+    return None
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def pilots(request: HttpRequest) -> HttpResponse:
-    """The pilots of one's municipality or provider; the parties define a new one here."""
+    """The pilots of one's municipality (and the regions it leads) or provider; the parties define
+    a new municipality pilot here (a region's pilot on ``region_pilots``)."""
     actor = actor_of(request)
     if not policy.can_see_quarterly_reviews(actor):
         return HttpResponseForbidden(_("Only the municipality's staff and the provider's leads see the pilots."))
@@ -415,26 +456,73 @@ def pilots(request: HttpRequest) -> HttpResponse:
             else:
                 municipality = Municipality.objects.get(pk=form.cleaned_data["counterpart"])
                 provider = Provider.objects.get(pk=int(actor.provider_id or 0))
-            try:
-                services.pilot_create(actor=actor, municipality=municipality, provider=provider, **form.definition())
-            except ValidationError as error:
-                service_errors_to_form(
-                    form, error, rename={"planned_effects": "planned_effect", "reference_cost_cents": "reference_cost"}
-                )
-            except PermissionError:
-                return HttpResponseForbidden(_("You cannot define a pilot."))
-            else:
-                messages.success(request, _("The pilot is proposed: both sides confirm it before the start."))
-                return redirect("monitoring:pilots")
-    rows = []
-    for pilot in selectors.pilots_visible_to(actor):
-        may_define = policy.can_define_pilot(
-            actor, municipality_id=pilot.municipality_id, provider_id=pilot.provider_id
+            response = _create_pilot(request, actor, form, municipality=municipality, provider=provider)
+            if response is not None:
+                return response
+    rows = _pilot_rows(actor, selectors.pilots_visible_to(actor))
+    return render(request, "monitoring/pilots.html", {"rows": rows, "form": form, "region": None})
+
+
+def _regions_of(actor: User) -> list[Region]:
+    """The regions whose dashboard (and pilots) the actor sees: those its municipality leads."""
+    if actor.municipality_id is None:
+        return []
+    regions = municipality_selectors.regions_led_by(municipality_id=actor.municipality_id)
+    return [r for r in regions if policy.can_view_region_dashboard(actor, r.lead_municipality_id)]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def region_pilots(request: HttpRequest) -> HttpResponse:
+    """The pilots of a jeugdregio (``?region=<number>``, linked from the region's dashboard): the
+    staff of its lead municipality see them; its policy staff propose one with a provider under
+    one of the region's contracts (``policy.can_confirm_pilot_for_region``)."""
+    actor = actor_of(request)
+    regions = _regions_of(actor)
+    if not regions:
+        return HttpResponseForbidden(_("Only the staff of a region's lead municipality see the region's pilots."))
+    wanted = request.GET.get("region", "")
+    region = next((r for r in regions if str(r.public_id) == wanted), regions[0])
+    counterparts = selectors.region_pilot_counterparts(region=region)
+    form = None
+    if counterparts and policy.can_confirm_pilot_for_region(actor, region.lead_municipality_id):
+        form = PilotForm(
+            request.POST if request.method == "POST" else None,
+            counterparts=counterparts,
+            counterpart_label=_("Provider"),
         )
-        outcomes = [str(ind.BY_CODE[code].name) for code in pilot.primary_outcomes]
-        may_import = policy.can_import_pilot_comparison(actor, municipality_id=pilot.municipality_id)
-        rows.append({"pilot": pilot, "may_define": may_define, "outcomes": outcomes, "may_import": may_import})
-    return render(request, "monitoring/pilots.html", {"rows": rows, "form": form})
+    if request.method == "POST":
+        if form is None:
+            return HttpResponseForbidden(_("You cannot define a pilot."))
+        if form.is_valid():
+            provider = Provider.objects.get(pk=form.cleaned_data["counterpart"])
+            response = _create_pilot(request, actor, form, region=region, provider=provider)
+            if response is not None:
+                return response
+    rows = _pilot_rows(actor, selectors.pilots_visible_to(actor).filter(region=region))
+    context = {"rows": rows, "form": form, "region": region, "regions": regions}
+    return render(request, "monitoring/pilots.html", context)
+
+
+def _back_to_pilots(actor: User, pilot: Pilot) -> HttpResponse:
+    """After a step: the region's pilots for its lead municipality's staff, else one's pilots."""
+    if pilot.region is not None and policy.can_view_region_dashboard(actor, pilot.region.lead_municipality_id):
+        return redirect(f"{reverse('monitoring:region_pilots')}?region={pilot.region.public_id}")
+    return redirect("monitoring:pilots")
+
+
+@login_required
+@require_GET
+def pilot_report(request: HttpRequest, pilot_id: int) -> HttpResponse:
+    """The report of one started pilot as a PDF (or ``?format=csv``: its table), for whoever sees
+    the pilot: the owner's staff and the provider's leads. Aggregated figures only."""
+    actor = actor_of(request)
+    pilot = selectors.pilots_visible_to(actor).filter(pk=pilot_id, started_at__isnull=False).first()
+    if pilot is None:
+        raise Http404(_("There is no such pilot, or it has not started."))
+    report = services.pilot_report_build(pilot=pilot)
+    name = f"pilot-{pilot.pk}-{today():%Y%m%d}"
+    return _report_download(report, name=name, as_csv=request.GET.get("format") == "csv")
 
 
 @login_required
@@ -446,7 +534,7 @@ def pilot_comparison(request: HttpRequest, pilot_id: int) -> HttpResponse:
     memory and never stored (only its SHA-256, by the service)."""
     actor = actor_of(request)
     pilot = selectors.pilots_visible_to(actor).filter(pk=pilot_id).first()
-    if pilot is None or not policy.can_import_pilot_comparison(actor, municipality_id=pilot.municipality_id):
+    if pilot is None or not policy.can_import_pilot_comparison(actor, **selectors.pilot_owner(pilot=pilot)):
         raise Http404(_("There is no such pilot."))
     form = ComparisonUploadForm(request.POST or None, request.FILES or None)
     problems: list[tuple[int, str, str]] = []
@@ -470,7 +558,12 @@ def pilot_comparison(request: HttpRequest, pilot_id: int) -> HttpResponse:
                 )
                 return redirect("monitoring:pilot_comparison", pilot_id=pilot.pk)
     count = selectors.comparison_count_of(pilot=pilot)
-    context = {"pilot": pilot, "form": form, "problems": problems, "comparison_count": count}
+    back = (
+        f"{reverse('monitoring:region_pilots')}?region={pilot.region.public_id}"
+        if pilot.region is not None
+        else reverse("monitoring:pilots")
+    )
+    context = {"pilot": pilot, "form": form, "problems": problems, "comparison_count": count, "back": back}
     return render(request, "monitoring/pilot_comparison.html", context, status=status)
 
 
@@ -493,4 +586,4 @@ def pilot_step(request: HttpRequest, pilot_id: int, step: str) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
     except PermissionError:
         return HttpResponseForbidden(_("Only the municipality's policy staff or the provider's leads do this."))
-    return redirect("monitoring:pilots")
+    return _back_to_pilots(actor, pilot)

@@ -20,6 +20,8 @@ from coachcare.monitoring.services.evidence_report import (
     evidence_report_build,
     evidence_report_page_one_context,
     evidence_verdict,
+    pilot_report_build,
+    pilot_section,
     waiting_chart,
 )
 from coachcare.monitoring.services.forecast import (
@@ -48,6 +50,7 @@ from coachcare.monitoring.services.pilots import (
     pilot_start,
     pilot_update,
     reference_figures_load,
+    reference_figures_unverified,
 )
 from coachcare.monitoring.services.research import (
     EXPORT_CHUNK,
@@ -87,11 +90,14 @@ __all__ = [
     "pilot_definition",
     "pilot_frozen_intact",
     "pilot_reference_choose",
+    "pilot_report_build",
+    "pilot_section",
     "pilot_start",
     "pilot_update",
     "quarterly_review_record",
     "reference_cost_set",
     "reference_figures_load",
+    "reference_figures_unverified",
     "research_export",
     "research_export_to",
     "research_key",

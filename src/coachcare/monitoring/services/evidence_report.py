@@ -17,7 +17,7 @@ from coachcare.contracts.money import format_euros
 from coachcare.core.dates import today
 from coachcare.monitoring import charts, selectors
 from coachcare.monitoring import indicators as ind
-from coachcare.monitoring.models import ReferenceCost
+from coachcare.monitoring.models import Pilot, ReferenceCost
 from coachcare.monitoring.services.pilots import pilot_frozen_intact
 from coachcare.municipalities.models import Municipality
 
@@ -286,23 +286,51 @@ def _report_context(
     }
 
 
+def pilot_section(*, pilot: Pilot) -> dict[str, Any]:
+    """One started pilot as the report's pilot section shows it (docs/pilots.md): its definition
+    with the hash, the comparison and the outcomes (aggregated, small groups not shown)."""
+    return {
+        "pilot": pilot,
+        "owner_name": selectors.pilot_owner_name(pilot=pilot),
+        "intact": pilot_frozen_intact(pilot=pilot),
+        "primary_names": [str(ind.BY_CODE[code].name) for code in pilot.primary_outcomes],
+        "secondary_names": [str(ind.BY_CODE[code].name) for code in pilot.secondary_outcomes],
+        "reference_cost": format_euros(pilot.reference_cost_cents) if pilot.reference_cost_cents else "",
+        "comparison_count": pilot.comparison_trajectories.count(),
+        "outcomes": selectors.pilot_outcomes(pilot=pilot),
+    }
+
+
 def _pilot_context(*, municipality: Municipality) -> list[dict[str, Any]]:
     """The started pilots of the municipality for the report's pilot section (docs/pilots.md)."""
+    return [pilot_section(pilot=pilot) for pilot in selectors.pilots_started_of(municipality_id=municipality.pk)]
 
-    sections = []
-    for pilot in selectors.pilots_started_of(municipality_id=municipality.pk):
-        sections.append(
-            {
-                "pilot": pilot,
-                "intact": pilot_frozen_intact(pilot=pilot),
-                "primary_names": [str(ind.BY_CODE[code].name) for code in pilot.primary_outcomes],
-                "secondary_names": [str(ind.BY_CODE[code].name) for code in pilot.secondary_outcomes],
-                "reference_cost": format_euros(pilot.reference_cost_cents) if pilot.reference_cost_cents else "",
-                "comparison_count": pilot.comparison_trajectories.count(),
-                "outcomes": selectors.pilot_outcomes(pilot=pilot),
-            }
-        )
-    return sections
+
+def pilot_report_build(*, pilot: Pilot) -> EvidenceReport:
+    """The report of one started pilot (a municipality's or a region's): the pilot section of the
+    evidence report on its own, as a PDF, with its table as CSV. Aggregated figures with the
+    pilot section's small-group rule only (no client data, so no access-log entry)."""
+    if pilot.started_at is None:
+        raise ValueError("Only a started pilot has a report: its definition is fixed at the start.")
+    section = pilot_section(pilot=pilot)
+    context = {"pilots": [section], "item": section, "generated_on": today()}
+    html = render_to_string("monitoring/pilot_report.html", context)
+    pdf = _pdf_of(html)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [_("outcome"), _("code"), _("primary"), _("pilot"), _("n pilot"), _("comparison"), _("n comparison"),
+         _("difference"), _("interval low (95 percent)"), _("interval high (95 percent)")]
+    )  # fmt: skip
+    for outcome in section["outcomes"]:
+        shown = outcome.shown
+        writer.writerow(
+            [outcome.name, outcome.code, _("yes") if outcome.primary else _("no"),
+             outcome.pilot_value if shown else "x", outcome.n_pilot if shown else "x",
+             outcome.comparison_value if shown else "x", outcome.n_comparison if shown else "x",
+             outcome.difference if shown else "x", outcome.low if shown else "x", outcome.high if shown else "x"]
+        )  # fmt: skip
+    return EvidenceReport(pdf=pdf, csv=out.getvalue(), html=html)
 
 
 def _csv_of(context: dict[str, Any]) -> str:
@@ -367,13 +395,18 @@ def evidence_report_build(
 
     Aggregated figures with small-cell suppression only: no client data, so no access-log entry.
     """
-    import weasyprint
-
     context = _report_context(
         municipality=municipality, date_from=date_from, date_to=date_to, module_code=module_code, age_band=age_band
     )
     html = render_to_string("monitoring/report.html", context)
+    return EvidenceReport(pdf=_pdf_of(html), csv=_csv_of(context), html=html)
+
+
+def _pdf_of(html: str) -> bytes:
+    """The report's HTML as a PDF (WeasyPrint) with the print stylesheet."""
+    import weasyprint
+
     stylesheet = finders.find("coachcare/css/monitoring-print.css")
     stylesheets = [weasyprint.CSS(filename=str(stylesheet))] if stylesheet else []
     pdf = weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(stylesheets=stylesheets)
-    return EvidenceReport(pdf=bytes(pdf or b""), csv=_csv_of(context), html=html)
+    return bytes(pdf or b"")

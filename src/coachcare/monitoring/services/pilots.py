@@ -18,7 +18,8 @@ from coachcare.access import policy
 from coachcare.accounts.models import User
 from coachcare.monitoring import indicators as ind
 from coachcare.monitoring.models import ComparisonTrajectory, Pilot, ReferenceFigure, ReferenceFigureSet
-from coachcare.municipalities.models import Municipality
+from coachcare.monitoring.selectors import PilotOwner, pilot_owner
+from coachcare.municipalities.models import Municipality, Region
 from coachcare.providers.models import Provider
 from coachcare.trajectories.models import EndReason
 
@@ -50,11 +51,14 @@ def pilot_outcome_codes() -> list[str]:
 
 
 def pilot_definition(*, pilot: Pilot) -> dict[str, Any]:
-    """The definition as plain JSON values (dates as ISO strings), with both parties by code."""
-    definition: dict[str, Any] = {
-        "municipality": pilot.municipality.code,
-        "provider": pilot.provider.agb_code,
-    }
+    """The definition as plain JSON values (dates as ISO strings), with both parties by code: the
+    municipality by its CBS code or the region by its number (``"region"``), the provider by AGB."""
+    owner = (
+        {"region": str(pilot.region.public_id)}
+        if pilot.region is not None
+        else {"municipality": pilot.municipality.code if pilot.municipality is not None else ""}
+    )
+    definition: dict[str, Any] = owner | {"provider": pilot.provider.agb_code}
     for field in DEFINITION_FIELDS:
         value = getattr(pilot, field)
         definition[field] = value.isoformat() if isinstance(value, datetime.date) else value
@@ -100,25 +104,43 @@ def _validate(values: dict[str, Any]) -> None:
         raise ValidationError(errors)
 
 
-def pilot_create(*, actor: User, municipality: Municipality, provider: Provider, **values: Any) -> Pilot:
-    """Propose a pilot. ``values``: the fields of ``DEFINITION_FIELDS`` (optional ones may be left out)."""
-    if not policy.can_define_pilot(actor, municipality_id=municipality.pk, provider_id=provider.pk):
-        raise PermissionError("Only the municipality's policy staff or the provider's leads define a pilot.")
+def pilot_create(
+    *,
+    actor: User,
+    municipality: Municipality | None = None,
+    region: Region | None = None,
+    provider: Provider,
+    **values: Any,
+) -> Pilot:
+    """Propose a pilot of a municipality or of a region (exactly one) with a provider. ``values``:
+    the fields of ``DEFINITION_FIELDS`` (optional ones may be left out)."""
+    if (municipality is None) == (region is None):
+        raise TypeError("A pilot belongs to one municipality or to one region.")
+    owner = PilotOwner(
+        municipality_id=municipality.pk if municipality is not None else None,
+        region_lead_id=region.lead_municipality_id if region is not None else None,
+    )
+    if not policy.can_define_pilot(actor, provider_id=provider.pk, **owner):
+        raise PermissionError("Only the owner's policy staff or the provider's leads define a pilot.")
     unknown = set(values) - set(DEFINITION_FIELDS)
     if unknown:
         raise TypeError(f"Unknown pilot fields: {sorted(unknown)}")
     values.setdefault("secondary_outcomes", [])
     values.setdefault("planned_effects", {})
     _validate(values)
-    return Pilot.objects.create(municipality=municipality, provider=provider, created_by=actor, **values)
+    return Pilot.objects.create(municipality=municipality, region=region, provider=provider, created_by=actor, **values)
+
+
+def _locked(pilot: Pilot) -> Pilot:
+    return Pilot.objects.select_related("municipality", "region", "provider").select_for_update().get(pk=pilot.pk)
 
 
 @transaction.atomic
 def pilot_update(*, actor: User, pilot: Pilot, **values: Any) -> Pilot:
     """Change the definition before the start; both confirmations lapse (they named the old hash)."""
-    pilot = Pilot.objects.select_for_update().get(pk=pilot.pk)
-    if not policy.can_define_pilot(actor, municipality_id=pilot.municipality_id, provider_id=pilot.provider_id):
-        raise PermissionError("Only the municipality's policy staff or the provider's leads define a pilot.")
+    pilot = _locked(pilot)
+    if not policy.can_define_pilot(actor, provider_id=pilot.provider_id, **pilot_owner(pilot=pilot)):
+        raise PermissionError("Only the owner's policy staff or the provider's leads define a pilot.")
     if pilot.started_at is not None:
         raise ValidationError(_("This pilot has started: its definition was fixed in advance and cannot change."))
     unknown = set(values) - set(DEFINITION_FIELDS)
@@ -136,15 +158,18 @@ def pilot_update(*, actor: User, pilot: Pilot, **values: Any) -> Pilot:
 
 @transaction.atomic
 def pilot_confirm(*, actor: User, pilot: Pilot) -> Pilot:
-    """Confirm the current definition on behalf of one's own side (the hash it had is recorded)."""
-    pilot = Pilot.objects.select_related("municipality", "provider").select_for_update().get(pk=pilot.pk)
-    for_municipality = policy.can_confirm_pilot_for_municipality(actor, pilot.municipality_id)
-    if not for_municipality and not policy.can_confirm_pilot_for_provider(actor, pilot.provider_id):
-        raise PermissionError("Only the municipality's policy staff or the provider's leads confirm a pilot.")
+    """Confirm the current definition on behalf of one's own side (the hash it had is recorded).
+    The owner's side (``municipality_confirmed_*``) is the municipality, or for a region's pilot
+    the region (signed by its lead municipality's policy staff)."""
+    pilot = _locked(pilot)
+    # the owner's policy staff sign for it (the same people who upload its comparison group)
+    for_owner = policy.can_import_pilot_comparison(actor, **pilot_owner(pilot=pilot))
+    if not for_owner and not policy.can_confirm_pilot_for_provider(actor, pilot.provider_id):
+        raise PermissionError("Only the owner's policy staff or the provider's leads confirm a pilot.")
     if pilot.started_at is not None:
         raise ValidationError(_("This pilot has already started."))
     digest = definition_hash(pilot=pilot)
-    if for_municipality:
+    if for_owner:
         pilot.municipality_confirmed_by, pilot.municipality_confirmed_sha256 = actor, digest
     else:
         pilot.provider_confirmed_by, pilot.provider_confirmed_sha256 = actor, digest
@@ -155,15 +180,18 @@ def pilot_confirm(*, actor: User, pilot: Pilot) -> Pilot:
 @transaction.atomic
 def pilot_start(*, actor: User, pilot: Pilot) -> Pilot:
     """Start the pilot: both sides confirmed this very definition; store its canonical JSON and SHA-256."""
-    pilot = Pilot.objects.select_related("municipality", "provider").select_for_update().get(pk=pilot.pk)
-    if not policy.can_define_pilot(actor, municipality_id=pilot.municipality_id, provider_id=pilot.provider_id):
-        raise PermissionError("Only the municipality's policy staff or the provider's leads start a pilot.")
+    pilot = _locked(pilot)
+    if not policy.can_define_pilot(actor, provider_id=pilot.provider_id, **pilot_owner(pilot=pilot)):
+        raise PermissionError("Only the owner's policy staff or the provider's leads start a pilot.")
     if pilot.started_at is not None:
         raise ValidationError(_("This pilot has already started."))
     text = canonical_json(pilot_definition(pilot=pilot))
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     if pilot.municipality_confirmed_sha256 != digest or pilot.provider_confirmed_sha256 != digest:
-        raise ValidationError(_("Both the municipality and the provider must confirm this definition first."))
+        owner = _("the region") if pilot.region_id is not None else _("the municipality")
+        raise ValidationError(
+            _("Both %(owner)s and the provider must confirm this definition first.") % {"owner": owner}
+        )
     pilot.definition_json, pilot.definition_sha256 = text, digest
     pilot.started_at = timezone.now()
     pilot.save()
@@ -276,8 +304,14 @@ def pilot_comparison_import(*, pilot: Pilot, data: bytes) -> int:
 # --- national reference figures (docs/pilots.md, "National reference figures") -------------------
 
 #: The keys of a reference-figure file and of each of its figures (nothing else is accepted).
-REFERENCE_KEYS = frozenset({"publisher", "title", "url", "year", "example", "figures"})
-REFERENCE_FIGURE_KEYS = frozenset({"indicator", "value", "denominator"})
+#: ``about`` and a figure's ``table``, ``url``, ``definition`` and ``maps_to`` document the source
+#: and how it maps onto the indicator; a figure without a verified number has ``"value": null`` and
+#: says why under ``missing`` (docs/pilots.md): it is checked but not loaded.
+REFERENCE_KEYS = frozenset({"publisher", "title", "url", "year", "example", "about", "figures"})
+REFERENCE_FIGURE_KEYS = frozenset(
+    {"indicator", "value", "denominator", "table", "url", "definition", "maps_to", "missing"}
+)
+_FIGURE_TEXTS = {"table": 300, "url": 500, "definition": 2000, "maps_to": 2000, "missing": 1000}
 
 
 class ReferenceFiguresError(ValidationError):
@@ -301,8 +335,19 @@ def _reference_figure(
 ) -> ReferenceFigure | None:
     where = f"figures[{number}]"
     if not isinstance(figure, dict) or set(figure) - REFERENCE_FIGURE_KEYS or not {"indicator", "value"} <= set(figure):
-        problems.append((where, "an object with indicator, value and optionally denominator (no other keys)"))
+        problems.append(
+            (
+                where,
+                "an object with indicator and value, optionally denominator, table, url, definition, maps_to "
+                "and missing (no other keys)",
+            )
+        )
         return None
+    for key, limit in _FIGURE_TEXTS.items():
+        text = figure.get(key)
+        if text is not None and (not isinstance(text, str) or not text.strip() or len(text) > limit):
+            problems.append((f"{where}.{key}", f"a text of 1 to {limit} characters"))
+            return None
     code = figure["indicator"]
     if code not in pilot_outcome_codes():
         problems.append((f"{where}.indicator", "not a share or mean of the indicator set (docs/indicators.md)"))
@@ -313,6 +358,16 @@ def _reference_figure(
     seen.add(code)
     value, denominator = figure["value"], figure.get("denominator")
     unit = ind.BY_CODE[code].unit
+    if value is None:
+        # no verified number: the file says why, and nothing is loaded for this indicator
+        if "missing" not in figure:
+            problems.append((f"{where}.missing", "a figure without a value says why under 'missing'"))
+        elif denominator is not None:
+            problems.append((f"{where}.denominator", "a figure without a value has no denominator"))
+        return None
+    if "missing" in figure:
+        problems.append((f"{where}.missing", "only a figure without a value (null) says what is missing"))
+        return None
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
         problems.append((f"{where}.value", "not a number of 0 or more"))
         return None
@@ -356,6 +411,8 @@ def reference_figures_load(*, data: bytes) -> tuple[ReferenceFigureSet, bool]:
     example = source.get("example", False)
     if not isinstance(example, bool):
         problems.append(("example", "true or false"))
+    if "about" in source:
+        _text(source, "about", problems, 4000)
     figures: list[ReferenceFigure] = []
     listed = source.get("figures")
     if not isinstance(listed, list) or not listed:
@@ -366,6 +423,14 @@ def reference_figures_load(*, data: bytes) -> tuple[ReferenceFigureSet, bool]:
             parsed = _reference_figure(number, figure, seen, problems)
             if parsed is not None:
                 figures.append(parsed)
+        if not problems and not figures:
+            problems.append(
+                (
+                    "figures",
+                    "no figure has a verified value (each says why under 'missing'): there is nothing to "
+                    "compare with, so nothing is loaded",
+                )
+            )
     if problems:
         raise ReferenceFiguresError(problems)
     with transaction.atomic():
@@ -385,6 +450,21 @@ def reference_figures_load(*, data: bytes) -> tuple[ReferenceFigureSet, bool]:
             figure.figure_set = figure_set
         ReferenceFigure.objects.bulk_create(figures)
     return figure_set, created
+
+
+def reference_figures_unverified(*, data: bytes) -> list[tuple[str, str]]:
+    """The figures of a reference file that have no verified value: (indicator, why), as the file
+    says under ``missing``. Nothing is loaded for them (``reference_figures_load``)."""
+    try:
+        source = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return []
+    listed = source.get("figures") if isinstance(source, dict) else None
+    return [
+        (str(figure.get("indicator")), str(figure.get("missing", "")))
+        for figure in (listed if isinstance(listed, list) else [])
+        if isinstance(figure, dict) and figure.get("value") is None
+    ]
 
 
 @transaction.atomic

@@ -3,7 +3,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from coachcare.monitoring.services import evidence_report_build
+from coachcare.monitoring.models import Pilot
+from coachcare.monitoring.services import evidence_report_build, pilot_report_build
 from coachcare.municipalities.models import Municipality
 
 
@@ -15,26 +16,47 @@ def _date(value: str) -> datetime.date:
 
 
 class Command(BaseCommand):
-    help = "Write the evidence report of one municipality (PDF) and its tables (CSV next to it)."
+    help = (
+        "Write the evidence report of one municipality (PDF) and its tables (CSV next to it); or, with "
+        "--pilot, the report of one started pilot (a municipality's or a region's)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--municipality", required=True, help="CBS code (4 digits)")
-        parser.add_argument("--from", dest="date_from", required=True, help="first closing date, YYYY-MM-DD")
-        parser.add_argument("--to", dest="date_to", required=True, help="last closing date, YYYY-MM-DD")
+        parser.add_argument("--municipality", help="CBS code (4 digits)")
+        parser.add_argument("--from", dest="date_from", help="first closing date, YYYY-MM-DD")
+        parser.add_argument("--to", dest="date_to", help="last closing date, YYYY-MM-DD")
+        parser.add_argument("--pilot", type=int, help="the id of a started pilot: write that pilot's report instead")
         parser.add_argument("--out", required=True, type=Path, help="report.pdf (report.csv is written next to it)")
 
     def handle(
-        self, *args: object, municipality: str, date_from: str, date_to: str, out: Path, **options: object
+        self,
+        *args: object,
+        municipality: str | None,
+        date_from: str | None,
+        date_to: str | None,
+        out: Path,
+        pilot: int | None = None,
+        **options: object,
     ) -> None:
         if not Path(out).parent.is_dir():
             raise CommandError(f"The folder {Path(out).parent} does not exist; nothing was written.")
-        found = Municipality.objects.filter(code=municipality).first()
-        if found is None:
-            raise CommandError(f"There is no municipality with code {municipality}.")
-        start, end = _date(date_from), _date(date_to)
-        if end < start:
-            raise CommandError("--to cannot be before --from.")
-        report = evidence_report_build(municipality=found, date_from=start, date_to=end)
+        if pilot is not None:
+            if municipality or date_from or date_to:
+                raise CommandError("--pilot takes no --municipality, --from or --to: the pilot has its own period.")
+            found_pilot = Pilot.objects.select_related("municipality", "region", "provider").filter(pk=pilot).first()
+            if found_pilot is None or found_pilot.started_at is None:
+                raise CommandError(f"There is no started pilot with id {pilot}.")
+            report = pilot_report_build(pilot=found_pilot)
+        else:
+            if not (municipality and date_from and date_to):
+                raise CommandError("Give --municipality, --from and --to (or --pilot).")
+            found = Municipality.objects.filter(code=municipality).first()
+            if found is None:
+                raise CommandError(f"There is no municipality with code {municipality}.")
+            start, end = _date(date_from), _date(date_to)
+            if end < start:
+                raise CommandError("--to cannot be before --from.")
+            report = evidence_report_build(municipality=found, date_from=start, date_to=end)
         out = Path(out)
         out.write_bytes(report.pdf)
         csv_path = out.with_suffix(".csv")

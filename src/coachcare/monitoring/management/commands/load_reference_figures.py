@@ -3,7 +3,12 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from coachcare.monitoring.models import Pilot
-from coachcare.monitoring.services import ReferenceFiguresError, pilot_reference_choose, reference_figures_load
+from coachcare.monitoring.services import (
+    ReferenceFiguresError,
+    pilot_reference_choose,
+    reference_figures_load,
+    reference_figures_unverified,
+)
 
 
 class Command(BaseCommand):
@@ -25,8 +30,11 @@ class Command(BaseCommand):
                 raise CommandError(f"There is no pilot with id {pilot}.")
         if not file.is_file():
             raise CommandError(f"There is no file {file}.")
+        data = file.read_bytes()
+        for indicator, why in reference_figures_unverified(data=data):
+            self.stdout.write(f"No verified national figure for {indicator}, not loaded: {why}")
         try:
-            figure_set, created = reference_figures_load(data=file.read_bytes())
+            figure_set, created = reference_figures_load(data=data)
         except ReferenceFiguresError as error:
             for where, message in error.problems:
                 self.stderr.write(f"{where}: {message}")
