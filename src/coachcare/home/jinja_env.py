@@ -30,10 +30,10 @@ from collections.abc import Mapping
 from datetime import date as date_type
 from typing import Any
 
+import jinja2
 from django.conf import settings
-from django.template import defaultfilters
+from django.template import TemplateSyntaxError, defaultfilters
 from django.template.backends.django import Template as DjangoBackendTemplate
-from django.template import TemplateSyntaxError
 from django.template.backends.jinja2 import Jinja2, Template, get_exception_info
 from django.template.backends.utils import csrf_input_lazy, csrf_token_lazy
 from django.template.loader import get_template as django_get_template
@@ -41,13 +41,13 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import formats, translation
 from django.utils.timezone import template_localtime
-import jinja2
 from jinja2 import Environment
 from markupsafe import Markup
 
 from coachcare.access import policy
 from coachcare.coaching.templatetags.coaching_text import markdown
 from coachcare.core.templatetags.choice_labels import label
+from coachcare.privacy.templatetags.privacy import destruction_notice
 
 
 def url(name: str, *args: Any, **kwargs: Any) -> str:
@@ -99,10 +99,18 @@ def languages() -> list[dict[str, Any]]:
     return [translation.get_language_info(code) for code, _name in settings.LANGUAGES]
 
 
-def django_include(template_name: str, **context: Any) -> Markup:
-    """A Django include shared with the Django pages (one source of its markup), as safe HTML."""
+@jinja2.pass_context
+def django_include(context: jinja2.runtime.Context, template_name: str, **values: Any) -> Markup:
+    """``{% include name with key=value %}`` of a Django template shared with the Django pages (one
+    source of its markup): it sees the page's context and ``values``; returned as safe HTML."""
     template: DjangoBackendTemplate = django_get_template(template_name, using="django")
-    return Markup(template.render(context))  # noqa: S704 - rendered (and escaped) by Django's engine
+    return Markup(template.render({**context.get_all(), **values}))  # noqa: S704 - rendered and escaped by Django
+
+
+def meldcode_allowed(request: Any, client: Any) -> bool:
+    """Whether the logged-in user may open the meldcode of ``client`` (the ``safeguarding`` tag's answer)."""
+    user = getattr(request, "user", None)
+    return user is not None and policy.can_use_meldcode(user, client)
 
 
 def environment(**options: Any) -> Environment:
@@ -126,6 +134,8 @@ def environment(**options: Any) -> Environment:
             "crisis_entry_shown": crisis_entry_shown,
             "languages": languages,
             "django_include": django_include,
+            "destruction_notice": destruction_notice,
+            "meldcode_allowed": meldcode_allowed,
         }
     )
     env.filters.update(
