@@ -57,7 +57,8 @@ def _messages(path: Path) -> list[tuple[str, str | None]]:
     every ``_()``/``ngettext()`` as Jinja's extractor (the one makemessages uses for them) finds it."""
     found: list[tuple[str, str | None]] = []
     if JINJA in path.parents:
-        for _line, _function, message in Environment(extensions=["jinja2.ext.i18n"]).extract_translations(
+        environment = Environment(extensions=["jinja2.ext.i18n"])
+        for _line, _function, message in environment.extract_translations(  # type: ignore[attr-defined]
             path.read_text()
         ):
             strings = message if isinstance(message, tuple) else (message,)

@@ -9,6 +9,7 @@ is at the tag (after the context processors), plus ``csrf_input`` as Django's Ji
 from typing import Any
 
 from django import template
+from django.http import HttpRequest
 from django.template import engines
 from django.template.backends.utils import csrf_input_lazy
 from django.utils.safestring import SafeString, mark_safe
@@ -18,10 +19,11 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def jinja(context: template.Context, template_name: str, **values: Any) -> SafeString:
-    flat = context.flatten()
+    flat: dict[Any, Any] = context.flatten()
     request = flat.get("request")
-    if request is not None and "csrf_input" not in flat:
+    if isinstance(request, HttpRequest) and "csrf_input" not in flat:
         flat["csrf_input"] = csrf_input_lazy(request)
     flat.update(values)
     env = engines["jinja2"].env  # type: ignore[attr-defined]
-    return mark_safe(env.get_template(template_name).render(flat))  # noqa: S308 - autoescaped by Jinja
+    html: str = env.get_template(template_name).render(flat)
+    return mark_safe(html)  # noqa: S308 - autoescaped by Jinja
