@@ -20,7 +20,8 @@ def jinja_to_python(source: str) -> str:
     """The gettext calls of a Jinja template as Python source, each on its template line."""
     env = Environment(extensions=["jinja2.ext.i18n"])  # noqa: S701 - parsed for its strings, never rendered
     lines: list[list[str]] = [[] for _ in range(source.count("\n") + 1)]
-    for lineno, function, message in env.extract_translations(source, gettext_functions=GETTEXT_FUNCTIONS):
+    found = env.extract_translations(source, gettext_functions=GETTEXT_FUNCTIONS)  # type: ignore[attr-defined]
+    for lineno, function, message in found:
         strings = message if isinstance(message, tuple) else (message,)
         if function in ("_", "gettext"):
             call = f"gettext({strings[0]!r})"
