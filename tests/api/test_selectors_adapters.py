@@ -42,3 +42,32 @@ def test_the_check_sees_a_query(tmp_path: Path) -> None:
     module = tmp_path / "example.py"
     module.write_text("def f(Client):\n    return Client.objects.all().filter(given_name='x')\n", encoding="utf-8")
     assert _violations(module) == ["example.py:2: .filter(", "example.py:2: .objects"]
+
+
+#: The one place that pages, keeps the allowed rows and writes the access log (issue 15 follow-up, item 2).
+HELPER = "logged.py"
+#: Lists without personal data, neither narrowed per row nor logged: they page directly.
+UNLOGGED_LISTS = {"catalogue.py", "invoices.py"}
+
+
+def _calls(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            names.add(func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", ""))
+    return names
+
+
+@pytest.mark.parametrize("path", sorted(SELECTORS.glob("*.py")), ids=lambda path: path.name)
+def test_paging_and_logging_go_through_the_one_helper(path: Path) -> None:
+    """No adapter repeats "paginate, keep the allowed rows, write the access log": ``logged.page_logged``
+    (lists) and ``logged.read_logged`` (one client) do it."""
+    if path.name == HELPER:
+        return
+    calls = _calls(path)
+    assert "access_log_record" not in calls
+    assert "replace" not in calls  # dataclasses.replace(page, items=...rows_allowed...)
+    if path.name not in UNLOGGED_LISTS:
+        assert "cursor_paginate" not in calls

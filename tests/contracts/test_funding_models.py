@@ -98,8 +98,14 @@ def test_task_based_product_needs_no_allocation(contracted: Contracted) -> None:
 
     assert refused.value.code == "task_funded"
     on = datetime.date(today().year, 3, 1)  # inside this year's contract
-    assert selectors.task_funded_product(client=client, module_code=FIRST, on=on) == contracted.first
-    assert selectors.task_funded_product(client=client, module_code=NEXT, on=on) is None
+    task = FundingModel.TASK
+    assert (
+        selectors.contract_product_for(client=client, module_code=FIRST, on=on, funding_model=task) == contracted.first
+    )
+    assert selectors.contract_product_for(client=client, module_code=NEXT, on=on, funding_model=task) is None
+    # One function: without a funding model it answers the product of any model.
+    assert selectors.contract_product_for(client=client, module_code=NEXT, on=on) == contracted.next
+    assert not hasattr(selectors, "task_funded_product")
 
 
 def test_budget_path_declines_and_caps_the_grants_of_each_year(contracted: Contracted) -> None:

@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from coachcare.accounts.models import User
-from coachcare.contracts.models import Allocation, AllocationStatus, AllocationSystem
+from coachcare.contracts.models import Allocation, AllocationStatus, AllocationSystem, FundingModel
+from coachcare.contracts.selectors import AllocationDecision, allocation_decision_for
 from coachcare.contracts.services import allocation_request
 from coachcare.core.dates import today
 from tests.clients.factories import ClientFactory, ClientNoteFactory, ParentAccessDecisionFactory
@@ -199,3 +200,19 @@ def test_toegang_sees_and_confirms_a_mandate_start(mandated: Contracted, login: 
     assert http.post(detail_url(started, "approve"), data).status_code == 302
     started.refresh_from_db()
     assert started.toewijzing_nummer and not started.awaits_municipality_number
+
+
+def test_the_screen_asks_the_selector_what_it_offers(contracted: Contracted, requested: Allocation) -> None:
+    """``allocation_decision_for`` answers what the template used to decide itself (issue 15
+    follow-up, item 6): the forms, the "decided elsewhere" notice and how the product is priced."""
+
+    toegang = contracted.world.toegang
+    assert allocation_decision_for(actor=toegang, allocation=requested) == AllocationDecision(
+        decide=True, confirm_mandate_start=False, decided_elsewhere=False, priced_per_unit=False
+    )
+    requested.contract.allocation_system = AllocationSystem.MUNICIPALITY  # decided in its own system
+    requested.product.funding_model = FundingModel.EFFORT
+    answer = allocation_decision_for(actor=toegang, allocation=requested)
+    assert (answer.decide, answer.decided_elsewhere, answer.priced_per_unit) == (False, True, True)
+    requested.status = AllocationStatus.REJECTED
+    assert not allocation_decision_for(actor=toegang, allocation=requested).decided_elsewhere

@@ -1,6 +1,7 @@
 """includes/field.html: the label points at the control, also when a form gives its widget an own id."""
 
 import re
+from pathlib import Path
 
 import pytest
 from django import forms
@@ -48,3 +49,44 @@ def test_the_error_summary_links_to_the_control() -> None:
     summary = render_to_string("includes/error_summary.html", {"form": form})
 
     assert {"#log-who", "#log-since", "#log-note"} <= set(re.findall(r'href="([^"]+)"', summary))
+
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "coachcare" / "templates"
+#: The one template that writes a field's error messages (the summary at the top lists them as links).
+FIELD_ERRORS = {"includes/field_errors.html", "includes/error_summary.html"}
+
+
+def test_a_fields_error_messages_are_written_in_one_template() -> None:
+    """The per-field error ``<div>`` lives in ``includes/field_errors.html``; every other template
+    includes it (issue 15 follow-up, item 4)."""
+    writers = sorted(
+        str(path.relative_to(TEMPLATES))
+        for path in TEMPLATES.rglob("*.html")
+        if re.search(r"{%\s*for error in field\.errors\s*%}", path.read_text(encoding="utf-8"))
+    )
+    assert [name for name in writers if name not in FIELD_ERRORS] == []
+
+
+class Choices(forms.Form):
+    kinds = forms.MultipleChoiceField(
+        label="Kinds", choices=[("a", "A"), ("b", "B")], widget=forms.CheckboxSelectMultiple
+    )
+    name = forms.CharField(label="Name")
+
+
+@pytest.mark.parametrize(
+    ("template", "name", "element_class"),
+    [
+        ("includes/field.html", "name", True),
+        ("includes/checkboxes.html", "kinds", False),
+    ],
+)
+def test_the_error_message_is_the_one_the_control_is_described_by(
+    template: str, name: str, element_class: bool
+) -> None:
+    form = Choices(data={})
+    html = render_to_string(template, {"field": form[name]})
+    errors = re.findall(r'<div class="([^"]*)" id="id_' + name + r'_error">', html)
+    assert len(errors) == 1
+    assert ("utrecht-form-field__error-message" in errors[0]) is element_class
+    assert f"id_{name}_error" in re.search(r'aria-describedby="([^"]+)"', html).group(1)  # type: ignore[union-attr]

@@ -175,3 +175,37 @@ def test_the_allocated_models_are_never_started_without_an_allocation(
     delivering.run(allocation=None)
 
     assert services.care_events_sync(on=ON).starts_created == 0
+
+
+def test_a_faulty_task_based_start_and_stop_are_held_per_client_and_the_others_written(
+    delivering: Delivering,
+) -> None:
+    """Issue 18.5 for task-based care: the JW305/JW307 of one client with a faulty product are held,
+    the other client's are written."""
+    good = _product(delivering, FundingModel.TASK, tariff_cents=0)
+    faulty = delivering.contracted.next
+    ContractProduct.objects.filter(pk=faulty.pk).update(
+        funding_model=FundingModel.TASK, tariff_cents=0, ijw_product_code="TOOLONG1"
+    )
+    world = delivering.world
+    delivering.run(allocation=None, client=world.own, started_on=datetime.date(2025, 3, 2))
+    delivering.run(allocation=None, client=world.team, started_on=datetime.date(2025, 3, 3), module_index=1)
+
+    with tempfile.TemporaryDirectory() as directory:
+        result = ijw_services.ijw_export(
+            municipality=world.municipality_a,
+            period=PERIOD,
+            out_dir=Path(directory),
+            access_point=AccessPoint.system("test"),
+            today=ON,
+        )
+        messages = [parse(path.read_bytes()) for path in result.files]
+
+    assert sorted(type(message).__name__ for message in messages) == ["CareStart", "CareStop"]
+    assert {message.client.bsn for message in messages if isinstance(message, CareStartMessage | CareStopMessage)} == {
+        world.own.bsn
+    }
+    assert all(item.code == good.ijw_product_code for m in messages for item in getattr(m, "items", []))
+    assert sorted(held.name for held in result.held) == ["JW305", "JW307"]
+    assert {client for held in result.held for client in held.client_public_ids} == {str(world.team.public_id)}
+    assert {v.rule for held in result.held for v in held.violations} == {"XSD"}

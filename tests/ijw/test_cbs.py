@@ -24,15 +24,17 @@ VALID = cbs.CbsRecord(
     aanbieder_agb="12345678",
     verslagperiode="2025-H1",
     bsn="111222333",
+    geboortedatum=datetime.date(2010, 5, 6),
+    geslacht="O",
     gemeentecode="0344",
     traject_id=uuid.uuid4(),
     verwijzer="01",
     productcategorie="45",
-    hulpvorm="1",
+    hulpvorm="04",
     gestart_met_crisis="2",
     datum_aanvang=datetime.date(2025, 2, 1),
     datum_einde=datetime.date(2025, 5, 1),
-    reden_beeindiging="31",
+    reden_beeindiging="01",
     beeindiging_volgens_plan="1",
     tevredenheid_nut="1",
     tevredenheid_informant="1",
@@ -59,6 +61,14 @@ def test_agb_has_8_digits() -> None:
     assert rules_of(aanbieder_agb="1234567") == {"AGB"}
 
 
+def test_date_of_birth_and_gender_come_with_every_record() -> None:
+    """Protocol 2.3, 2.4 and 6.5: with every BSN its date of birth and gender (V, M or O)."""
+    assert rules_of(geboortedatum=None) == {"GEBOORTEDATUM"}
+    assert rules_of(geboortedatum=datetime.date(2025, 3, 1)) == {"GEBOORTEDATUM"}  # born after the start
+    assert rules_of(geslacht="0") == {"GESLACHT"}
+    assert rules_of(geslacht="V") == set()
+
+
 def test_municipality_code_has_4_digits() -> None:
     assert rules_of(gemeentecode="344") == {"GEMEENTE"}
 
@@ -73,7 +83,9 @@ def test_product_category_comes_from_jz020() -> None:
 
 
 def test_hulpvorm_follows_the_product_category() -> None:
-    assert rules_of(hulpvorm="3") == {"HULPVORM"}
+    assert set(cbs.HULPVORMEN) == {"01", "02", "03", "04", "11", "12", "13", "14"}  # protocol 3.3
+    assert rules_of(hulpvorm="11") == {"HULPVORM"}
+    assert rules_of(hulpvorm="1") == {"HULPVORM"}
     assert rules_of(productcategorie="40", hulpvorm="") == {"HULPVORM"}
 
 
@@ -91,15 +103,27 @@ def test_end_date_lies_in_the_period_and_after_the_start() -> None:
     assert rules_of(datum_einde=datetime.date(2025, 1, 15)) == {"EINDE"}
 
 
-def test_end_reason_with_every_end_date_and_from_jz588() -> None:
+def test_end_reason_with_every_end_date_and_from_the_protocol_list() -> None:
     assert "REDEN" in rules_of(reden_beeindiging="")
     assert "REDEN" in rules_of(reden_beeindiging="99")
+    assert "REDEN" in rules_of(reden_beeindiging="31")  # a JZ588 code is not the CBS list (3.6)
+
+
+def test_every_jz588_end_reason_has_a_cbs_reason() -> None:
+    from coachcare.ijw.codes import END_REASONS
+
+    assert set(cbs.REDEN_BY_END_REASON) == END_REASONS
+    assert set(cbs.REDEN_BY_END_REASON.values()) <= set(cbs.REDENEN)
+    assert (cbs.reden_for("31"), cbs.reden_for("32"), cbs.reden_for("33")) == ("01", "03", "04")
+    assert (cbs.reden_for("34"), cbs.reden_for("35"), cbs.reden_for("02")) == ("02", "05", "05")
 
 
 def test_according_to_plan_follows_the_end_reason() -> None:
     assert rules_of(beeindiging_volgens_plan="2") == {"VOLGENS_PLAN"}
-    assert rules_of(reden_beeindiging="33", beeindiging_volgens_plan="2") == set()
-    assert rules_of(reden_beeindiging="38", beeindiging_volgens_plan="") == set()
+    assert rules_of(reden_beeindiging="04", beeindiging_volgens_plan="2") == set()
+    assert rules_of(reden_beeindiging="04", beeindiging_volgens_plan="") == {"VOLGENS_PLAN"}
+    assert rules_of(reden_beeindiging="02", beeindiging_volgens_plan="") == set()  # e.g. a step-up (38)
+    assert rules_of(reden_beeindiging="02", beeindiging_volgens_plan="1") == {"VOLGENS_PLAN"}
 
 
 def test_satisfaction_is_yes_no_or_empty() -> None:
@@ -135,7 +159,11 @@ def test_the_period_is_a_half_year() -> None:
 def test_the_file_has_a_header_row_and_one_row_per_record() -> None:
     lines = cbs.cbs_render([VALID]).decode().splitlines()
     assert lines[0].split(";") == cbs.COLUMNS
-    assert lines[1].split(";")[2] == VALID.bsn and "2025-05-01" in lines[1]
+    row = dict(zip(cbs.COLUMNS, lines[1].split(";"), strict=True))
+    assert row["bsn"] == VALID.bsn
+    # dates as JJJJMMDD (protocol 2.3, 3.4, 3.5)
+    assert (row["geboortedatum"], row["datum_aanvang"], row["datum_einde"]) == ("20100506", "20250201", "20250501")
+    assert (row["geslacht"], row["hulpvorm"], row["reden_beeindiging"]) == ("O", "04", "01")
 
 
 # --- from the database ---------------------------------------------------------------------------
@@ -178,12 +206,13 @@ def test_a_closed_trajectory_gives_a_record_with_its_outcome(contracted: Contrac
     [record] = cbs_records_for(provider=contracted.world.provider, period="2025-H1")
 
     assert record.traject_id == trajectory.public_id
-    assert (record.verwijzer, record.productcategorie, record.hulpvorm) == ("02", "45", "1")
+    assert (record.verwijzer, record.productcategorie, record.hulpvorm) == ("02", "45", "04")
     assert (record.datum_aanvang, record.datum_einde, record.reden_beeindiging) == (
         datetime.date(2025, 2, 1),
         datetime.date(2025, 5, 1),
-        "31",
+        "01",  # JZ588 31 is the protocol's 01 "beëindigd volgens plan"
     )
+    assert (record.geboortedatum, record.geslacht) == (contracted.world.own.birth_date, "O")
     assert record.beeindiging_volgens_plan == "1"
     assert (record.tevredenheid_nut, record.tevredenheid_informant) == ("1", "2")  # a parent's answer
     assert (record.zonder_hulp_verder, record.zonder_hulp_verder_informant) == ("2", "1")  # the young person's own

@@ -51,3 +51,41 @@ def test_a_rule_becomes_a_retour_code_the_validator_accepts(rule: str, code: str
 def test_an_unknown_berichtcode_is_refused() -> None:
     with pytest.raises(KeyError):
         header_for("JW399", afzender="0344", ontvanger="12345678", identificatie="X", dagtekening=None)  # type: ignore[arg-type]
+
+
+def _rule_constants(path: str) -> set[str]:
+    """The rule codes (``TRnnn``/``OPnnn``) a module writes: string constants, not prose."""
+    import ast
+    import pathlib
+    import re
+
+    tree = ast.parse(pathlib.Path(path).read_text())
+    return {
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and re.fullmatch(r"(?:TR|OP)\d{3}", node.value)
+    }
+
+
+def test_every_code_written_elsewhere_is_one_of_the_table() -> None:
+    """Issue 18.5: the values other apps write or compare are checked against the one table."""
+    from coachcare.declarations import selectors as declaration_selectors
+    from coachcare.demo.synthetic import population
+    from coachcare.ijw import messages
+    from coachcare.trajectories import panels, state_machine
+
+    assert declaration_selectors.RETOUR_ACCEPTED == codes.RETOUR_ACCEPTED
+    assert (population.ACCEPTED, population.TARIFF_DIFFERS) == (codes.RETOUR_ACCEPTED, codes.RETOUR_TARIFF_DIFFERS)
+    assert state_machine.EARLY_END_REASONS <= codes.END_REASONS
+    assert panels.TEMPORARY_END_REASON in codes.END_REASONS
+    for product in (messages.RequestedProduct, messages.ChangedProduct):
+        fields = product.__dataclass_fields__
+        assert fields["eenheid"].default in codes.UNITS
+        assert fields["frequentie"].default in codes.FREQUENCIES
+    assert messages.Client.__dataclass_fields__["geslacht"].default in codes.GENDERS
+    # the declaration run refuses a module with a rule code: the worklist knows what each one means
+    assert declaration_services.__file__ is not None
+    refused = _rule_constants(declaration_services.__file__)
+    assert refused and {rule for rule in refused if not codes.code_description(rule)} == set()

@@ -21,7 +21,15 @@ from coachcare.municipalities import services as municipality_services
 from coachcare.municipalities.models import Region
 from tests.conftest import World
 from tests.monitoring.test_monitoring import FROM, TO, make_trajectory
-from tests.monitoring.test_suppression import Published, Var, _attack, _random_quarter, _relations
+from tests.monitoring.test_suppression import (
+    Published,
+    Var,
+    _random_quarter,
+    _relations,
+    column_values,
+    publish_column,
+    reconstructed,
+)
 from tests.municipalities.factories import RegionFactory
 
 D = datetime.date
@@ -100,18 +108,12 @@ def test_no_small_cell_can_be_reconstructed_from_the_region_and_its_members_dash
     }
     region = selectors.region_tables_protect(members={m: dict(totals[m]) for m in members}, own=own)
 
-    def name_of(name: str) -> str:
-        return "er_blank" if name == "er_" else name
-
     # the attacker's cells: (name, "<member>.<quarter>") and (name, "<member>.T"); the region (name, "R.T")
     values: dict[Var, int] = {}
     relations: list[tuple[Var, list[Var]]] = []
     for m in members:
         columns = [f"{m}.{q}" for q in range(4)]
-        member_values: dict[Var, int] = {}
-        for column, row in zip(columns, quarters[m], strict=True):
-            member_values |= {(name_of(name), column): value for name, value in row.items()}
-            member_values[("age_other", column)] = row["closed"] - sum(row[f"age_{b}"] for b in ind.AGE_BANDS)
+        member_values = column_values(quarters[m], columns)
         member_relations = _relations(member_values, columns)
         # _relations names the period "T": one per member here
         rename = {("T"): f"{m}.T"}
@@ -129,43 +131,12 @@ def test_no_small_cell_can_be_reconstructed_from_the_region_and_its_members_dash
             relations.append(((total[0], "R.T"), [(p[0], "R.T") for p in parts]))
 
     published = Published()
-
-    def read(protection: suppression.Protection, engine_column: int | str, column: str, with_period: bool) -> None:
-        def show(name: str) -> None:
-            var = (name_of(name), column)
-            if protection.count_visible((name, engine_column)):
-                published.exact[var] = values[var]
-            else:
-                published.hidden.add(var)
-
-        for numerator, denominator in selectors.COUNTS_OF.values():
-            if numerator is None:
-                if protection.mean_visible((denominator, engine_column)):
-                    show(denominator)
-            elif numerator == denominator:
-                show(numerator)
-            elif protection.rate_visible((numerator, engine_column), (denominator, engine_column)):
-                show(numerator)
-                show(denominator)
-            else:
-                published.hidden.add((name_of(numerator), column))
-        if with_period:
-            for name in selectors.PERIOD_COUNTS:
-                show(name)
-
     for m in members:  # every member's own dashboard
         for q in range(4):
-            read(own[m], q, f"{m}.{q}", with_period=False)
-        read(own[m], selectors.TOTAL, f"{m}.T", with_period=True)
+            publish_column(published, own[m], values, engine_column=q, column=f"{m}.{q}", with_period=False)
+        publish_column(published, own[m], values, engine_column=selectors.TOTAL, column=f"{m}.T", with_period=True)
     for m in members:  # the region table: the members' columns and the region
-        read(region, m, f"{m}.T", with_period=False)
-    read(region, selectors.REGION, "R.T", with_period=False)
-    published.hidden -= set(published.exact)
-
-    bounds = _attack(values, relations, published)
-    leaks = {
-        var: values[var]
-        for var, (low, high) in bounds.items()
-        if low == high and (suppression.small(values[var]) or (var in published.hidden and values[var] > 0))
-    }
+        publish_column(published, region, values, engine_column=m, column=f"{m}.T", with_period=False)
+    publish_column(published, region, values, engine_column=selectors.REGION, column="R.T", with_period=False)
+    leaks = reconstructed(values, relations, published)
     assert not leaks, f"seed {seed}: reconstructed {leaks}"

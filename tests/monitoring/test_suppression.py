@@ -398,6 +398,72 @@ def _attack(
     return {var: (low[var], int(high[var]) if high[var] != float("inf") else 10**9) for var in values}
 
 
+def attacker_name(name: str) -> str:
+    """The attacker's name of an engine cell (the blank ethnicity ``er_`` reads as ``er_blank``)."""
+    return "er_blank" if name == "er_" else name
+
+
+def column_values(rows: list[dict[str, int]], columns: list[str]) -> dict[Var, int]:
+    """The attacker's cells of the engine's quarter rows, one column per row, with the derived
+    ``age_other`` (closed minus the age bands)."""
+    values: dict[Var, int] = {}
+    for column, row in zip(columns, rows, strict=True):
+        values |= {(attacker_name(name), column): value for name, value in row.items()}
+        values[("age_other", column)] = row["closed"] - sum(row[f"age_{band}"] for band in ind.AGE_BANDS)
+    return values
+
+
+def publish_column(
+    published: Published,
+    protection: suppression.Protection,
+    values: dict[Var, int],
+    *,
+    engine_column: int | str,
+    column: str,
+    with_period: bool,
+) -> None:
+    """What one dashboard column publishes, the way the dashboards decide it: a count where
+    ``count_visible``, a mean's denominator where ``mean_visible``, a rate's two counts where
+    ``rate_visible``; the rest hidden. ``with_period``: the period-only counts too (the total)."""
+    from coachcare.monitoring import selectors
+
+    def show(name: str) -> None:
+        var = (attacker_name(name), column)
+        if protection.count_visible((name, engine_column)):
+            published.exact[var] = values[var]
+        else:
+            published.hidden.add(var)
+
+    for numerator, denominator in selectors.COUNTS_OF.values():
+        if numerator is None:
+            if protection.mean_visible((denominator, engine_column)):
+                show(denominator)
+        elif numerator == denominator:
+            show(numerator)
+        elif protection.rate_visible((numerator, engine_column), (denominator, engine_column)):
+            show(numerator)
+            show(denominator)
+        else:
+            published.hidden.add((attacker_name(numerator), column))
+    if with_period:
+        for name in selectors.PERIOD_COUNTS:
+            show(name)
+
+
+def reconstructed(
+    values: dict[Var, int], relations: list[tuple[Var, list[Var]]], published: Published
+) -> dict[Var, int]:
+    """The cells the attack pins to one value that should not be known: a small count, or a hidden
+    non-zero one (hidden cells that were also published exactly elsewhere are not hidden)."""
+    published.hidden -= set(published.exact)
+    bounds = _attack(values, relations, published)
+    return {
+        var: values[var]
+        for var, (low, high) in bounds.items()
+        if low == high and (suppression.small(values[var]) or (var in published.hidden and values[var] > 0))
+    }
+
+
 def _solve(values: dict[Var, int], relations: list[tuple[Var, list[Var]]], known: dict[Var, int]) -> dict[Var, int]:
     """The unknown cells that the relations determine (Gauss-Jordan over the rationals)."""
     unknown = sorted({v for total, parts in relations for v in (total, *parts) if v not in known})
@@ -595,52 +661,15 @@ def test_no_small_cell_can_be_reconstructed_from_random_small_municipalities(see
     protection = selectors.tables_protect(quarter_rows=[dict(row) for row in quarters], total=total)
 
     columns = [str(index) for index in range(len(quarters))]
-
-    def attacker_name(name: str) -> str:
-        return "er_blank" if name == "er_" else name
-
-    values: dict[Var, int] = {
-        (attacker_name(name), column): value
-        for column, row in zip(columns, quarters, strict=True)
-        for name, value in row.items()
-    }
-    values |= {
-        ("age_other", column): row["closed"] - sum(row[f"age_{band}"] for band in ind.AGE_BANDS)
-        for column, row in zip(columns, quarters, strict=True)
-    }
+    values = column_values(quarters, columns)
     relations = _relations(values, columns)
     published = Published()
     layout: list[tuple[int | str, str]] = [*enumerate(columns), (selectors.TOTAL, "T")]
     for engine_column, column in layout:
-
-        def show(name: str, engine_column: int | str = engine_column, column: str = column) -> None:
-            var = (attacker_name(name), column)
-            if protection.count_visible((name, engine_column)):
-                published.exact[var] = values[var]
-            else:
-                published.hidden.add(var)
-
-        for numerator, denominator in selectors.COUNTS_OF.values():
-            if numerator is None:
-                if protection.mean_visible((denominator, engine_column)):
-                    show(denominator)
-            elif numerator == denominator:
-                show(numerator)
-            elif protection.rate_visible((numerator, engine_column), (denominator, engine_column)):
-                show(numerator)
-                show(denominator)
-            else:
-                published.hidden.add((numerator, column))
-        if column == "T":
-            for name in selectors.PERIOD_COUNTS:
-                show(name)
-    published.hidden -= set(published.exact)
-    bounds = _attack(values, relations, published)
-    leaks = {
-        var: values[var]
-        for var, (low, high) in bounds.items()
-        if low == high and (suppression.small(values[var]) or (var in published.hidden and values[var] > 0))
-    }
+        publish_column(
+            published, protection, values, engine_column=engine_column, column=column, with_period=column == "T"
+        )
+    leaks = reconstructed(values, relations, published)
     assert not leaks, f"seed {seed}: reconstructed {leaks}"
     assert published.exact.get(("closed", "T"), 0) >= suppression.COUNT_BELOW or total["closed"] < 40
 
@@ -770,3 +799,27 @@ def test_the_pilot_section_reveals_no_small_cell(world: World, login: Callable[[
         if low == high and (suppression.small(values[var]) or (var in published.hidden and values[var] > 0))
     }
     assert not leaks, f"reconstructed small or hidden cells: {leaks}"
+
+
+def test_the_shared_attack_reconstructs_small_cells_when_nothing_is_hidden() -> None:
+    """The attack of ``publish_column`` + ``reconstructed`` (used by this file and ``test_region``)
+    is not vacuous: with every cell published, it finds the small counts."""
+    from coachcare.monitoring import selectors
+
+    rng = random.Random(0)
+    quarters = [_random_quarter(rng) for _ in range(4)]
+    total = {key: sum(row[key] for row in quarters) for key in quarters[0]}
+    protection = selectors.tables_protect(quarter_rows=[dict(row) for row in quarters], total=total)
+    everything = suppression.Protection(
+        values=protection.values, published=protection.published | protection.hidden, hidden=frozenset()
+    )
+    columns = [str(index) for index in range(len(quarters))]
+    values = column_values(quarters, columns)
+    relations = _relations(values, columns)  # adds the period column "T"
+    published = Published()
+    layout: list[tuple[int | str, str]] = [*enumerate(columns), (selectors.TOTAL, "T")]
+    for engine_column, column in layout:
+        publish_column(
+            published, everything, values, engine_column=engine_column, column=column, with_period=column == "T"
+        )
+    assert reconstructed(values, relations, published)

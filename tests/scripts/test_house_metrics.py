@@ -70,3 +70,12 @@ def test_every_app_of_the_project_has_a_layer() -> None:
     )
     assert apps
     assert [app for app in apps if house_metrics.layer_of(app) is None] == []
+
+
+def test_providers_and_the_base_apps_that_read_it_do_not_import_each_other() -> None:
+    """``providers`` is read by ``access`` and ``accounts`` (its ``Team``); the provider's gate
+    setting is written by ``trajectories`` so that ``providers`` imports neither back (issue 15
+    follow-up, item 7: the pairs access <-> providers and accounts <-> providers)."""
+    src = Path(house_metrics.__file__).parent.parent / "src" / "coachcare"
+    graph = house_metrics.app_graph(house_metrics.collect_imports(src))
+    assert graph.get("providers", set()) - {"providers", "core"} == set()

@@ -67,8 +67,11 @@ AGE_INZAGE_ONLY_WITH_CONSENT = 16
 AGE_OF_MAJORITY = 18
 
 
-class AccessDenied(PermissionError):
+class AccessDenied(Exception):
     """Raised when a user asks for data the policy does not allow.
+
+    Deliberately not a ``PermissionError``: that is an ``OSError``, which every ``except`` for a
+    failed e-mail or file (``core.mail.MAIL_ERRORS``) would swallow as a technical failure.
 
     Leaving a view it becomes the 404 page (``access.middleware``): an outsider does not learn
     whether the client file, trajectory or message exists."""

@@ -35,6 +35,7 @@ from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients.models import Client, GezagRelation
 from coachcare.clients.services import carer_account_link
 from coachcare.core.dates import today
+from coachcare.core.mail import MAIL_ERRORS
 from coachcare.municipalities.models import Municipality
 from coachcare.providers.models import Provider, Team
 
@@ -410,7 +411,7 @@ def _notify(*, change_request: UserChangeRequest) -> None:
         ) % {"what": change_request.get_kind_display()}
     try:
         send_mail(subject, body, None, [target.email])
-    except OSError as exc:  # SMTP errors too; the change stands, the failure is logged without the address
+    except MAIL_ERRORS as exc:  # the change stands, the failure is logged without the address
         logger.warning("account change e-mail not sent for user id %s: %s", target.pk, type(exc).__name__)
 
 

@@ -1,5 +1,4 @@
 import logging
-import smtplib
 from typing import Any
 
 import segno
@@ -42,6 +41,7 @@ from coachcare.accounts.services import (
 from coachcare.audit.services import AccessPoint
 from coachcare.core.forms import service_errors_to_form
 from coachcare.core.http import safe_next_url
+from coachcare.core.mail import MAIL_ERRORS
 
 logger = logging.getLogger(__name__)
 
@@ -177,9 +177,6 @@ def setup(request: HttpRequest) -> HttpResponse:
 
 
 # Invitations: the public page behind the e-mailed link.
-
-#: Sending can fail at the mail server; the service then rolls the invitation back.
-MAIL_ERRORS = (smtplib.SMTPException, OSError)
 
 
 def _no_referrer[R: HttpResponseBase](response: R) -> R:
@@ -436,8 +433,6 @@ def invitation_change(request: HttpRequest, *, actor: User, invitation: Invitati
             messages.success(request, _("The invitation has been revoked; the link no longer works."))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-    except policy.AccessDenied:
-        raise  # a refusal is not a mail error (AccessDenied is a PermissionError, an OSError)
     except MAIL_ERRORS:
         logger.exception("invitation e-mail could not be sent")
         messages.error(request, _("The e-mail could not be sent; nothing was changed. Try again later."))

@@ -15,7 +15,6 @@ import datetime
 import functools
 import io
 import logging
-import smtplib
 from collections.abc import Callable
 from typing import Protocol
 
@@ -30,13 +29,12 @@ from coachcare.audit.services import AccessPoint
 from coachcare.clients import services
 from coachcare.clients.models import Client, GezagRelation
 from coachcare.core.dates import today
+from coachcare.core.mail import MAIL_ERRORS
 from coachcare.municipalities.models import Municipality
 from coachcare.providers.models import Team
 
 logger = logging.getLogger(__name__)
 
-#: The mail server refused or could not be reached (as ``accounts.views.MAIL_ERRORS``).
-MAIL_ERRORS = (smtplib.SMTPException, OSError)
 
 #: Columns of the young person; ``bsn``, the names, ``birth_date`` and ``municipality`` are required.
 CLIENT_COLUMNS = (
@@ -391,8 +389,6 @@ def import_invitations_send(*, actor: User, client_ids: list[int], access_point:
                 send()
             except ValidationError:
                 result.skipped += 1
-            except policy.AccessDenied:
-                raise  # a refusal is not a mail error (AccessDenied is a PermissionError, an OSError)
             except MAIL_ERRORS:
                 logger.warning("import invitation not sent: the mail server refused")
                 result.not_sent += 1

@@ -27,6 +27,7 @@ from coachcare.clients import selectors, services
 from coachcare.clients.forms import CarerAddForm, CarerForm, ContactForm, GezagChangeForm, NoteForm
 from coachcare.clients.models import Client
 from coachcare.core.forms import service_errors_to_form
+from coachcare.core.mail import MAIL_ERRORS
 
 logger = logging.getLogger(__name__)
 
@@ -129,9 +130,7 @@ def invite(request: HttpRequest, public_id: UUID) -> HttpResponse:
             )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-    except policy.AccessDenied:
-        raise  # a refusal is not a mail error (AccessDenied is a PermissionError, an OSError)
-    except account_views.MAIL_ERRORS:
+    except MAIL_ERRORS:
         logger.exception("invitation e-mail could not be sent")
         messages.error(request, _("The e-mail could not be sent, so nobody was invited. Try again later."))
     else:
@@ -156,9 +155,7 @@ def family_member_invite(request: HttpRequest, public_id: UUID, relation_id: int
             )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-    except policy.AccessDenied:
-        raise  # a refusal is not a mail error (AccessDenied is a PermissionError, an OSError)
-    except account_views.MAIL_ERRORS:
+    except MAIL_ERRORS:
         logger.exception("invitation e-mail could not be sent")
         messages.error(request, _("The e-mail could not be sent, so nobody was invited. Try again later."))
     else:

@@ -7,7 +7,6 @@ import dataclasses
 import datetime
 import json
 import logging
-import smtplib
 
 from django.conf import settings
 from django.core import signing
@@ -26,6 +25,7 @@ from coachcare.audit.services import AccessPoint, Channel, Event, access_log_rec
 from coachcare.clients.models import Client, GezagRelation
 from coachcare.coaching import selectors
 from coachcare.coaching.models import Appointment, AssignmentAnswer, Attendance, DiaryEntry, FormDraft
+from coachcare.core.mail import MAIL_ERRORS
 from coachcare.method.models import Assignment
 from coachcare.trajectories.models import ModuleRun, Trajectory
 
@@ -444,7 +444,7 @@ def reminders_send(*, on: datetime.date, dry_run: bool = False) -> ReminderRun:
                 continue  # reminded by a run at the same time
             try:
                 _reminder_send(user)
-            except (smtplib.SMTPException, OSError):
+            except MAIL_ERRORS:
                 logger.warning("reminder e-mail to user %s refused", user.pk, exc_info=True)
                 failed += 1
                 continue

@@ -386,6 +386,11 @@ class Allocation(models.Model):
         return f"allocation {self.toewijzing_nummer or self.public_id} ({self.status})"
 
     @property
+    def awaits_decision(self) -> bool:
+        """A request (JW315) the municipality has not decided on yet."""
+        return self.status == AllocationStatus.REQUESTED
+
+    @property
     def awaits_municipality_number(self) -> bool:
         """Started under the mandate, the municipality's toewijzing (its number) not yet arrived."""
         return self.via_mandate and self.status == AllocationStatus.APPROVED and not self.toewijzing_nummer

@@ -94,23 +94,20 @@ def contract_remaining_cents(*, contract: Contract, year: int) -> int | None:
     return budget - contract_granted_cents(contract=contract, year=year)
 
 
-def task_funded_product(*, client: Client, module_code: str, on: datetime.date) -> ContractProduct | None:
-    """The task-based (taakgericht) product of ``module_code`` under the contract valid on ``on``
-    between the client's municipality and provider: such a module starts without an allocation."""
+def contract_product_for(
+    *, client: Client, module_code: str, on: datetime.date, funding_model: FundingModel | None = None
+) -> ContractProduct | None:
+    """The product of ``module_code`` under the contract valid on ``on`` between the client's
+    municipality and provider, of ``funding_model`` when given (any model otherwise). With
+    ``FundingModel.TASK``: the task-based (taakgericht) product, under which a module starts
+    without an allocation."""
     contract = contract_valid_for(municipality=client.municipality, provider=client.provider, on=on)
     if contract is None:
         return None
-    return (
-        contract_tariff_list(contract=contract).filter(module_code=module_code, funding_model=FundingModel.TASK).first()
-    )
-
-
-def contract_product_for(*, client: Client, module_code: str, on: datetime.date) -> ContractProduct | None:
-    """The product of ``module_code`` under the contract valid on ``on`` for the client (any model)."""
-    contract = contract_valid_for(municipality=client.municipality, provider=client.provider, on=on)
-    if contract is None:
-        return None
-    return contract_tariff_list(contract=contract).filter(module_code=module_code).first()
+    products = contract_tariff_list(contract=contract).filter(module_code=module_code)
+    if funding_model is not None:
+        products = products.filter(funding_model=funding_model)
+    return products.first()
 
 
 def _granted(allocations: QuerySet[Allocation], *, year: int) -> int:
@@ -289,6 +286,33 @@ def allocation_visible_get(*, actor: User, public_id: UUID) -> Allocation:
     if allocation is None or not policy.can_see_allocation(actor, allocation):
         raise policy.AccessDenied("No such allocation, or no access.")
     return allocation
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AllocationDecision:
+    """What the allocation screen offers its viewer, decided here and not in the template."""
+
+    #: Grant or reject the request in coachcare.
+    decide: bool
+    #: Confirm a module that started under the mandate (it gets its allocation number).
+    confirm_mandate_start: bool
+    #: A decision is due, but it is made in the municipality's own system and arrives as a JW301.
+    decided_elsewhere: bool
+    #: An effort-based product: a tariff per unit and a requested volume (else a tariff per module).
+    priced_per_unit: bool
+
+
+def allocation_decision_for(*, actor: User, allocation: Allocation) -> AllocationDecision:
+    """What ``actor`` may do with ``allocation`` on its screen (``policy.can_decide_allocation_in_app``)."""
+    in_app = policy.can_decide_allocation_in_app(actor, allocation)
+    requested = allocation.awaits_decision
+    mandate_start = allocation.awaits_municipality_number
+    return AllocationDecision(
+        decide=in_app and requested,
+        confirm_mandate_start=in_app and not requested and mandate_start,
+        decided_elsewhere=not in_app and (requested or mandate_start),
+        priced_per_unit=allocation.product.funding_model == FundingModel.EFFORT,
+    )
 
 
 def allocation_get_for_decision(*, actor: User, public_id: UUID, access_point: AccessPoint) -> Allocation:

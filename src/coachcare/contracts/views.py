@@ -72,12 +72,12 @@ def _render_detail(
     reject_form: RejectForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    in_app = policy.can_decide_allocation_in_app(actor_of(request), allocation)
-    context: dict[str, Any] = {"allocation": allocation, "decided_elsewhere": not in_app}
-    if in_app and allocation.status == AllocationStatus.REQUESTED:
+    decision = selectors.allocation_decision_for(actor=actor_of(request), allocation=allocation)
+    context: dict[str, Any] = {"allocation": allocation, "decision": decision}
+    if decision.decide:
         context["approve_form"] = approve_form or ApproveForm.with_defaults(volume=allocation.volume)
         context["reject_form"] = reject_form or RejectForm()
-    elif in_app and allocation.awaits_municipality_number:
+    elif decision.confirm_mandate_start:
         context["approve_form"] = approve_form or ApproveForm.for_mandate_start(allocation)
     return render(request, "contracts/allocation_detail.html", context, status=status)
 

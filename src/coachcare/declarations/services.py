@@ -534,6 +534,44 @@ def declaration_submit(*, declaration: Declaration) -> Declaration:
     return declaration
 
 
+def declaration_split(*, declaratienummer: str, references: list[str]) -> Declaration:
+    """Move the lines ``references`` of the DRAFT declaration ``declaratienummer`` into a new draft
+    declaration of the same provider, municipality and month (its own number), and return the new one.
+
+    The iJw export does this when some lines break a rule (issue 18.5: a faulty line never holds
+    back the rest): the valid lines stay and are written, the faulty ones wait in the new draft,
+    which the next export validates again (and writes once fixed). A line moves, it is never copied:
+    a module run stays declared at most once. Both totals follow their lines. Five queries whatever
+    the number of lines. A submitted or answered declaration was sent as it is and is never split.
+    """
+    wanted = set(references)
+    with transaction.atomic():
+        try:
+            source = Declaration.objects.select_for_update().get(declaratienummer=declaratienummer)
+        except Declaration.DoesNotExist as exc:
+            raise ValidationError(_("No declaration with number %(number)s.") % {"number": declaratienummer}) from exc
+        if source.status != DeclarationStatus.DRAFT:
+            raise ValidationError(_("Only a draft declaration can be split."))
+        amounts = dict(DeclarationLine.objects.filter(declaration=source).values_list("reference", "amount_cents"))
+        if not wanted or not wanted <= set(amounts) or wanted == set(amounts):
+            raise ValidationError(_("Name some, not all, of the declaration's own lines to split off."))
+        moved_cents = sum(amounts[reference] for reference in wanted)
+        first = source.period_start
+        number = _next_numbers(municipality=source.municipality, first=first, count=1)[0]
+        target = Declaration.objects.create(
+            declaratienummer=number,
+            municipality_id=source.municipality_id,
+            provider_id=source.provider_id,
+            period_start=source.period_start,
+            period_end=source.period_end,
+            total_cents=moved_cents,
+            created_by_id=source.created_by_id,
+        )
+        DeclarationLine.objects.filter(declaration=source, reference__in=sorted(wanted)).update(declaration=target)
+        Declaration.objects.filter(pk=source.pk).update(total_cents=sum(amounts.values()) - moved_cents)
+    return target
+
+
 def declarations_submit(*, declaratienummers: list[str]) -> int:
     """The JW323 files of these declarations have been written (the iJw export): each draft becomes
     submitted. Returns how many were found (a submitted one is found again and stays submitted)."""

@@ -3,13 +3,21 @@ CBS twice a year, its code lists, the checks every field must pass and the file 
 database; ``ijw.selectors.cbs_records_for`` builds the records and ``ijw.services.cbs_export``
 validates them (all or nothing), writes the file and the access log.
 
-Source: the Informatieprotocol Beleidsinformatie Jeugd (bijlage 2 bij de Regeling Jeugdwet),
-version 5 (Staatscourant 2018, 53554, in force 1 January 2019): the chapters on the young person
-(BSN, municipality), on jeugdhulp (verwijzer, hulpvorm, started with a crisis, start, end, end
-reason) and on outcome (the national outcome criteria 1, 2 and 3.1 with type informant). The
-protocol's exact code values and file layout were not available to the project: the values below
-are the project's reading of it, each marked as an assumption in docs/cbs.md, in one place so a
-correction is made here once.
+Source: the Informatieprotocol Beleidsinformatie Jeugd, bijlage 2 bij de Regeling Jeugdwet
+(BWBR0036007, https://wetten.overheid.nl/BWBR0036007, "Bijlage 2 behorende bij artikel 7").
+
+- **Verified** against the protocol's text as first published with the Regeling Jeugdwet
+  (regeling of 12 December 2014, kenmerk 694624-130150-WJZ; in force 1 January 2015), read in the
+  public mirror ``statengeneraal/laws-markdown``, file
+  ``ministeriele-regeling/regeling/jeugdwet/BWBR0036007/README.md`` (commit 60628a82): the
+  verwijzer codes 01-05 (3.2), the hulpvorm codes 01-04 and 11-14 (3.3, ``HULPVORMEN``), the
+  reasons for ending 01-05 (3.6, ``REDENEN``), dates as JJJJMMDD (2.3, 3.4, 3.5), gender V/M/O
+  (2.4), date of birth and gender with every BSN (6.5), one record per young person and hulpvorm
+  with the start of the first and the end of the last module (3.3), half-year periods (6.3).
+- **Not verifiable** (only the table of contents of version 5, Stcrt. 2018, 53554, in force
+  1 January 2019, was available, and CBS's berichtspecificatie is published on cbs.nl only):
+  verwijzer 08, "gestart met crisis", the outcome criteria with type informant, the column names
+  and the file layout. These stay the project's reading, marked as assumptions in docs/cbs.md.
 """
 
 import dataclasses
@@ -19,29 +27,62 @@ from uuid import UUID
 
 from stdnum.nl import bsn as stdnum_bsn
 
-from coachcare.ijw.codes import CATEGORIES, END_REASONS, VERWIJZER_TYPES
+from coachcare.ijw.codes import CATEGORIES, VERWIJZER_TYPES
 
 PROTOCOL = "Informatieprotocol Beleidsinformatie Jeugd, versie 5 (Regeling Jeugdwet, bijlage 2; Stcrt. 2018, 53554)"
 PROTOCOL_VERSION = "5"
 
-#: Hulpvorm (protocol 3.3), assumption: the project's numbering of the protocol's categories.
+#: Hulpvorm (protocol 3.3, verified): the codes of the protocol's text.
 HULPVORMEN: dict[str, str] = {
-    "1": "jeugdhulp zonder verblijf: ambulant",
-    "2": "jeugdhulp zonder verblijf: daghulp",
-    "3": "jeugdhulp met verblijf: pleegzorg",
-    "4": "jeugdhulp met verblijf: gezinsgericht",
-    "5": "jeugdhulp met verblijf: gesloten plaatsing",
-    "6": "jeugdhulp met verblijf: overig",
+    "01": "jeugdhulp zonder verblijf: uitgevoerd door het wijk- of buurtteam",
+    "02": "jeugdhulp zonder verblijf: ambulante jeugdhulp op locatie van de aanbieder",
+    "03": "jeugdhulp zonder verblijf: daghulp op locatie van de aanbieder",
+    "04": "jeugdhulp zonder verblijf: jeugdhulp in het netwerk van de jeugdige",
+    "11": "jeugdhulp met verblijf: pleegzorg",
+    "12": "jeugdhulp met verblijf: gezinsgericht",
+    "13": "jeugdhulp met verblijf: gesloten plaatsing",
+    "14": "jeugdhulp met verblijf: verblijf bij een jeugdhulpaanbieder anders dan bovenstaand",
 }
 #: The hulpvorm per iJw product category (JZ020) of the products this project delivers; a product
 #: of another category has no known hulpvorm and stops the export (rule HULPVORM) until added here.
-HULPVORM_BY_CATEGORY: dict[str, str] = {"45": "1", "46": "1", "54": "1"}
+#: Assumption: Coach & Care is coaching without stay where the young person lives, goes to school or
+#: works (04); a provider whose sessions are held at its own office delivers 02 instead.
+HULPVORM_BY_CATEGORY: dict[str, str] = {"45": "04", "46": "04", "54": "04"}
 #: Product categories that are crisis care: the trajectory "started with a crisis" (protocol 3.4).
 CRISIS_CATEGORIES = frozenset({"46"})
 YES, NO = "1", "2"
 #: Type informant (protocol 4.5), assumption: 1 the young person, 2 a parent, 3 the professional.
 INFORMANT_YOUTH, INFORMANT_PARENT, INFORMANT_PROFESSIONAL = "1", "2", "3"
 INFORMANTS = frozenset({INFORMANT_YOUTH, INFORMANT_PARENT, INFORMANT_PROFESSIONAL})
+#: Reden beëindiging jeugdhulp (protocol 3.6, verified): CBS's own list, not JZ588.
+REDENEN: dict[str, str] = {
+    "01": "beëindigd volgens plan",
+    "02": "voortijdig afgesloten: in overeenstemming",
+    "03": "voortijdig afgesloten: eenzijdig door de cliënt",
+    "04": "voortijdig afgesloten: eenzijdig door de aanbieder",
+    "05": "voortijdig afgesloten: wegens externe omstandigheden",
+}
+#: The CBS reason per JZ588 end reason (``trajectories.EndReason``). The protocol names death and a
+#: move as external circumstances (05) and a change to another type of help agreed with the young
+#: person and parents as "in overeenstemming" (02); the rest is the project's reading (assumption):
+#: 20 temporarily ended, 37 change request, 38 another provider, 39 another domain → 02;
+#: 36 initiated by the municipality → 05.
+REDEN_BY_END_REASON: dict[str, str] = {
+    "31": "01",
+    "34": "02",
+    "32": "03",
+    "33": "04",
+    "35": "05",
+    "02": "05",
+    "20": "02",
+    "36": "05",
+    "37": "02",
+    "38": "02",
+    "39": "02",
+}
+#: Gender (protocol 2.4, verified): V, M or O. Coach & Care records no gender: always O (onbekend).
+GESLACHT_ONBEKEND = "O"
+GESLACHTEN = frozenset({"V", "M", GESLACHT_ONBEKEND})
 #: JZ588 codes that count for outcome criterion 1 (beëindiging volgens plan): 31 yes, 32-35 no.
 ACCORDING_TO_PLAN = "31"
 NOT_ACCORDING_TO_PLAN = frozenset({"32", "33", "34", "35"})
@@ -51,6 +92,8 @@ COLUMNS = [
     "aanbieder_agb",
     "verslagperiode",
     "bsn",
+    "geboortedatum",
+    "geslacht",
     "gemeentecode",
     "traject_id",
     "verwijzer",
@@ -94,6 +137,8 @@ class CbsRecord:
     aanbieder_agb: str
     verslagperiode: str
     bsn: str
+    geboortedatum: datetime.date | None
+    geslacht: str
     gemeentecode: str
     traject_id: UUID
     verwijzer: str
@@ -124,11 +169,22 @@ class CbsViolation:
         return f"{self.rule} record {self.index} (traject {self.traject_id}) {self.field}: {self.message}"
 
 
+def reden_for(end_reason: str) -> str:
+    """The CBS reason (3.6) for a JZ588 end reason; "" when there is none."""
+    return REDEN_BY_END_REASON.get(end_reason, "")
+
+
 def volgens_plan_for(end_reason: str) -> str:
     """Outcome criterion 1: 1 ended according to plan (31), 2 not (32-35), "" neither."""
     if end_reason == ACCORDING_TO_PLAN:
         return YES
     return NO if end_reason in NOT_ACCORDING_TO_PLAN else ""
+
+
+#: Outcome criterion 1 per CBS reason: 01 is "according to plan"; 03 and 04 are not; 02 and 05
+#: are not when the JZ588 reason was an early end (34, 35), and count for neither otherwise (a
+#: step-up, a move, death: ``volgens_plan_for``).
+_VOLGENS_PLAN_ALLOWED: dict[str, set[str]] = {"01": {YES}, "02": {NO, ""}, "03": {NO}, "04": {NO}, "05": {NO, ""}}
 
 
 def _outcome_violations(
@@ -152,6 +208,10 @@ def cbs_record_problems(record: CbsRecord, *, first: datetime.date, last: dateti
     found: list[tuple[str, str, str]] = []
     if not stdnum_bsn.is_valid(record.bsn):
         found.append(("BSN", "bsn", "not a valid BSN (9 digits, elfproef)"))
+    if record.geboortedatum is None or (record.datum_aanvang and record.geboortedatum > record.datum_aanvang):
+        found.append(("GEBOORTEDATUM", "geboortedatum", "missing, or after the start of the help"))
+    if record.geslacht not in GESLACHTEN:
+        found.append(("GESLACHT", "geslacht", "not V, M or O"))
     if not re.fullmatch(r"\d{8}", record.aanbieder_agb):
         found.append(("AGB", "aanbieder_agb", "not an AGB code (8 digits)"))
     if not re.fullmatch(r"\d{4}", record.gemeentecode):
@@ -173,9 +233,9 @@ def cbs_record_problems(record: CbsRecord, *, first: datetime.date, last: dateti
         found.append(("EINDE", "datum_einde", "outside the period or before the start"))
     if (record.datum_einde is None) != (record.reden_beeindiging == ""):
         found.append(("REDEN", "reden_beeindiging", "an end reason with every end date, and only then"))
-    elif record.reden_beeindiging and record.reden_beeindiging not in END_REASONS:
-        found.append(("REDEN", "reden_beeindiging", "not an end reason (JZ588)"))
-    if record.beeindiging_volgens_plan != (volgens_plan_for(record.reden_beeindiging) if record.datum_einde else ""):
+    elif record.reden_beeindiging and record.reden_beeindiging not in REDENEN:
+        found.append(("REDEN", "reden_beeindiging", "not a reason of the protocol (01-05)"))
+    if record.beeindiging_volgens_plan not in _VOLGENS_PLAN_ALLOWED.get(record.reden_beeindiging, {""}):
         found.append(("VOLGENS_PLAN", "beeindiging_volgens_plan", "does not follow from the end reason"))
     found += _outcome_violations(
         record, value_field="tevredenheid_nut", informant_field="tevredenheid_informant", rule="TEVREDENHEID"
@@ -199,7 +259,7 @@ def _text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime.date):
-        return value.isoformat()
+        return value.strftime("%Y%m%d")  # JJJJMMDD (protocol 2.3, 3.4, 3.5)
     return str(value)
 
 

@@ -84,7 +84,8 @@ VERWIJZER_TYPE: dict[str, str] = {
     "medisch_specialist": "05",
     "rechter": "08",
 }
-GENDERS: frozenset[str] = frozenset({"0", "1", "2"})  # COD046
+#: COD046 geslacht: 0 onbekend, 1 man, 2 vrouw, 9 niet gespecificeerd (``messages.Client``).
+GENDERS: frozenset[str] = frozenset({"0", "1", "2", "9"})
 #: StatusAanlevering: 1 new, 2 change (not used: OP033), 3 delete.
 STATUS_AANLEVERING: frozenset[str] = frozenset({"1", "2", "3"})
 STATUS_ALLOWED: frozenset[str] = frozenset({"1", "3"})
@@ -127,6 +128,7 @@ CODE_DESCRIPTIONS: dict[str, Promise] = {
     "TR322": _("a line declares more volume than allocated"),
     "TR332": _("unknown or repeated allocation number, or of another client"),
     "TR338": _("another product than allocated"),
+    "TR339": _("another unit than the contract product's"),
     "TR341": _("another unit than allocated"),
     "TR346": _("the amount is not volume times tariff"),
     "TR369": _("more declared than the allocation's budget"),

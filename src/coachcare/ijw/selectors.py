@@ -304,8 +304,10 @@ def _cbs_outcome(youth: object, parent: object, professional: object = None) -> 
 def cbs_records_for(*, provider: Provider, period: str) -> list[cbs.CbsRecord]:
     """One record per jeugdhulptraject of ``provider``'s clients that ran in ``period`` ("YYYY-H1"):
     a trajectory with a module started by the end of the period and not closed before its start,
-    per product category of its modules (the allocation's product, else the module's). The end date,
-    end reason and outcome only when the trajectory closed within the period. One query.
+    per hulpvorm of its modules' product categories (the allocation's product, else the module's;
+    protocol 3.3: the modules of one plan and one hulpvorm are one record, from the first start).
+    The end date, the CBS end reason (from the JZ588 reason) and outcome only when the trajectory
+    closed within the period. One query.
 
     Carries the BSN: only ``services.cbs_export`` calls this (it validates, writes the file and
     the access log)."""
@@ -319,6 +321,7 @@ def cbs_records_for(*, provider: Provider, period: str) -> list[cbs.CbsRecord]:
             "trajectory__public_id",
             "trajectory__client__public_id",
             "trajectory__client__bsn",
+            "trajectory__client__birth_date",
             "trajectory__municipality__code",
             "trajectory__referrer_kind",
             "trajectory__closed_on",
@@ -335,31 +338,39 @@ def cbs_records_for(*, provider: Provider, period: str) -> list[cbs.CbsRecord]:
     )
     grouped: dict[tuple[int, str], list[tuple[object, ...]]] = {}
     for row in runs:
-        category = row[13] or row[14]
-        grouped.setdefault((row[0], category), []).append(row)
+        category = str(row[14] or row[15])
+        # one record per young person and hulpvorm (protocol 3.3); a category without one is its own
+        # record, which the validation stops (HULPVORM)
+        grouped.setdefault((int(str(row[0])), cbs.HULPVORM_BY_CATEGORY.get(category) or f"?{category}"), []).append(row)
     records = []
-    for (_trajectory_id, category), rows in grouped.items():
-        (_id, trajectory, client, bsn, municipality, referrer, closed_on, end_reason, *answers) = rows[0][:13]
+    for rows in grouped.values():
+        (_id, trajectory, client, bsn, birth_date, municipality, referrer, closed_on, end_reason, *answers) = rows[0][
+            :14
+        ]
+        category = str(rows[0][14] or rows[0][15])
+        categories = {str(row[14] or row[15]) for row in rows}
         ended = closed_on if isinstance(closed_on, datetime.date) and closed_on <= last else None
         reason = str(end_reason or "") if ended else ""
         satisfied = _cbs_outcome(answers[0], answers[1]) if ended else ("", "")
         without_help = _cbs_outcome(answers[2], answers[3], answers[4]) if ended else ("", "")
-        starts = [row[15] for row in rows if isinstance(row[15], datetime.date)]
+        starts = [row[16] for row in rows if isinstance(row[16], datetime.date)]
         records.append(
             cbs.CbsRecord(
                 client_public_id=UUID(str(client)),
                 aanbieder_agb=provider.agb_code,
                 verslagperiode=period,
                 bsn=str(bsn or ""),
+                geboortedatum=birth_date if isinstance(birth_date, datetime.date) else None,
+                geslacht=cbs.GESLACHT_ONBEKEND,
                 gemeentecode=str(municipality),
                 traject_id=UUID(str(trajectory)),
                 verwijzer=VERWIJZER_TYPE.get(str(referrer), ""),
                 productcategorie=category,
                 hulpvorm=cbs.HULPVORM_BY_CATEGORY.get(category, ""),
-                gestart_met_crisis=cbs.YES if category in cbs.CRISIS_CATEGORIES else cbs.NO,
+                gestart_met_crisis=cbs.YES if categories & cbs.CRISIS_CATEGORIES else cbs.NO,
                 datum_aanvang=min(starts) if starts else None,
                 datum_einde=ended,
-                reden_beeindiging=reason,
+                reden_beeindiging=cbs.reden_for(reason),
                 beeindiging_volgens_plan=cbs.volgens_plan_for(reason) if ended else "",
                 tevredenheid_nut=satisfied[0],
                 tevredenheid_informant=satisfied[1],

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import os
+import re
 import stat
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -799,8 +800,13 @@ def declaration_messages_for(*, municipality: Municipality, period: str, on: dat
     return [declaration_message_build(declaration=declaration, on=on) for declaration in values]
 
 
-def _declarations(municipality: Municipality, period: str, on: datetime.date) -> Iterable[Produced]:
+def _declarations(
+    municipality: Municipality, period: str, on: datetime.date, line_clients: dict[str, UUID]
+) -> Iterable[Produced]:
+    """JW323: one per declaration of the month not answered yet; ``line_clients`` gets the client
+    (public id) of every line, by its reference."""
     for declaration in declaration_selectors.declaration_values_for(municipality=municipality, period=period):
+        line_clients.update((line.reference, line.client_public_id) for line in declaration.lines)
         message = declaration_message_build(declaration=declaration, on=on)
         yield message, _numbers_of(message), {line.client_public_id for line in declaration.lines}
 
@@ -877,6 +883,13 @@ def ijw_export(
     of the month are replaced by this run's: a message fixed since is written and leaves the
     worklist. Files: ``<berichtcode>_<identificatie>.xml``.
 
+    A JW323 is held per client, not as a whole (issue 18.5): when only some of its lines break a
+    rule, the lines of those clients move to a new draft declaration of the same month
+    (``declarations.services.declaration_split``), each of those clients gets its own held row with
+    the rule codes of its lines, and the valid lines are written in a JW323 that passes the rules.
+    The next export validates the split-off declaration again and writes it once it is fixed; a
+    line is moved, never copied, so nothing is declared twice.
+
     NEN 7513: one EXPORT entry ``ijw.export.<JWxxx>`` per client and kind of message written (a
     re-export is an export too), in the same transaction as the records, from the clients of the
     messages in hand (``access_point``: who ran it, e.g. ``AccessPoint.system("ijw_export")``).
@@ -888,12 +901,13 @@ def ijw_export(
     context = validation_context_from_db(direction="outgoing", municipality_code=municipality.code, today=on)
     started = set(context.started)
     starts, stops = _care_events(municipality, first, last)
+    line_clients: dict[str, UUID] = {}
     produced: list[Produced] = [
         *_requests(municipality, first, last),
         *_starts(municipality, starts),
         *_stops(municipality, stops),
         *_changes(municipality, first, last),
-        *_declarations(municipality, period, on),
+        *_declarations(municipality, period, on, line_clients),
     ]
     exported: dict[str, set[UUID]] = {}
     _private_directory(out_dir)
@@ -907,61 +921,45 @@ def ijw_export(
             )
         )
         HeldMessage.objects.filter(municipality_code=municipality.code, period=period).delete()
+        holds: dict[str, tuple[Message, Held]] = {}
         for message, keys, client_ids in produced:
             name = message_name(message)
-            key = _content_key(message)
-            earlier = OutgoingMessage.objects.filter(content_key=key).first()
             check = replace(context, started=frozenset(started))
             try:
                 with transaction.atomic():  # a held message uses no identification
-                    if earlier is not None:
-                        identification, dagtekening = earlier.identification, earlier.dagtekening
-                    else:
-                        identification, dagtekening = identification_next(), on
-                    final = replace(
-                        message, header=replace(message.header, identificatie=identification, dagtekening=dagtekening)
+                    final, data, identification, split_off = _export_one(
+                        message, keys, check, municipality, period, on, line_clients
                     )
-                    check = replace(check, seen_identifications=context.seen_identifications - {identification})
-                    data = render(final)
-                    violations = validate(data, context=check)
-                    if violations:
-                        raise IjwRejected(violations)
-                    if earlier is None:
-                        OutgoingMessage.objects.create(
-                            berichtcode=final.header.berichtcode,
-                            identification=identification,
-                            dagtekening=dagtekening,
-                            municipality_code=municipality.code,
-                            period=period,
-                            content_key=key,
-                            sha256=_sha256(data),
-                            toewijzing_nummers=keys,
-                        )
             except IjwRejected as rejected:
-                held = Held(name=name, client_public_ids=_held_client_ids(message), violations=rejected.violations)
-                subject = _subject_key(name, municipality, period, message, keys)
-                HeldMessage.objects.update_or_create(
-                    subject_key=subject,
-                    defaults={
-                        "berichtcode": message.header.berichtcode,
-                        "municipality_code": municipality.code,
-                        "provider_agb": message.header.afzender,
-                        "period": period,
-                        "client_public_ids": held.client_public_ids,
-                        "violations": [[v.rule, v.path] for v in held.violations],
-                        "first_held_at": earlier_held.get(subject, now),
-                        "held_at": now,
-                    },
-                )
-                result.held.append(held)
+                for held, subject in _held_items(
+                    name, municipality, period, message, keys, rejected.violations, line_clients
+                ):
+                    _hold_add(holds, subject, message, held)
                 continue
+            for held, subject in split_off:
+                _hold_add(holds, subject, message, held)
+            if isinstance(final, Declaration):
+                client_ids = {line_clients[line.referentie] for line in final.lines}
             if name == "JW305":
                 started.update(keys)
             if name == "JW315":
                 allocation_notices_mark_sent(allocation_public_ids=keys)
-            written.append(message)
+            written.append(final)
             exported.setdefault(name, set()).update(client_ids)
             writes.append((out_dir / f"{final.header.berichtcode}_{identification}.xml", data))
+        for subject, (message, held) in holds.items():
+            HeldMessage.objects.create(
+                subject_key=subject,
+                berichtcode=message.header.berichtcode,
+                municipality_code=municipality.code,
+                provider_agb=message.header.afzender,
+                period=period,
+                client_public_ids=held.client_public_ids,
+                violations=[[v.rule, v.path] for v in held.violations],
+                first_held_at=earlier_held.get(subject, now),
+                held_at=now,
+            )
+            result.held.append(held)
         for name, exported_ids in sorted(exported.items()):
             access_log_record_system(
                 event=Event.EXPORT,
@@ -976,6 +974,186 @@ def ijw_export(
     if numbers:
         declaration_services.declarations_submit(declaratienummers=numbers)
     return result
+
+
+def _hold_add(holds: dict[str, tuple[Message, Held]], subject: str, message: Message, held: Held) -> None:
+    """Keep ``held`` under ``subject``; the same subject held twice in one run (a client in two
+    declarations of the month) is one row with the violations of both."""
+    if subject in holds:
+        _earlier_message, earlier = holds[subject]
+        held = replace(earlier, violations=list(dict.fromkeys([*earlier.violations, *held.violations])))
+    holds[subject] = (message, held)
+
+
+def _export_one(
+    message: Message,
+    keys: list[str],
+    check: ValidationContext,
+    municipality: Municipality,
+    period: str,
+    on: datetime.date,
+    line_clients: dict[str, UUID],
+) -> tuple[Message, bytes, str, list[tuple[Held, str]]]:
+    """Validate ``message`` and record it as sent (``OutgoingMessage``); raise ``IjwRejected`` when
+    it is held. A JW323 whose faulty lines can be split off (``_declaration_split``) is written
+    without them: the held clients come back as the last item. Runs inside a savepoint."""
+    final, data, identification, known = _identified(message, check, on)
+    violations = validate(data, context=_own_identification_allowed(check, identification))
+    split_off: list[tuple[Held, str]] = []
+    if violations and isinstance(final, Declaration):
+        final, data, identification, known, split_off = _declaration_split(final, violations, check, on, line_clients)
+        violations = []
+    if violations:
+        raise IjwRejected(violations)
+    if not known:
+        OutgoingMessage.objects.create(
+            berichtcode=final.header.berichtcode,
+            identification=identification,
+            dagtekening=final.header.dagtekening,
+            municipality_code=municipality.code,
+            period=period,
+            content_key=_content_key(final),
+            sha256=_sha256(data),
+            toewijzing_nummers=keys if not isinstance(final, Declaration) else _numbers_of(final),
+        )
+    if split_off:
+        split_off = [
+            (held, _client_subject_key("JW323", municipality, period, final.header.afzender, held))
+            for held, _subject in split_off
+        ]
+    return final, data, identification, split_off
+
+
+def _identified(message: Message, check: ValidationContext, on: datetime.date) -> tuple[Message, bytes, str, bool]:
+    """The message with its identification and dagtekening: those of the first export when the same
+    content was written before (a re-export writes the same file; the last item says so), else the
+    next of the counter."""
+    earlier = OutgoingMessage.objects.filter(content_key=_content_key(message)).first()
+    if earlier is not None:
+        identification, dagtekening = earlier.identification, earlier.dagtekening
+    else:
+        identification, dagtekening = identification_next(), on
+    final = replace(message, header=replace(message.header, identificatie=identification, dagtekening=dagtekening))
+    return final, render(final), identification, earlier is not None
+
+
+def _own_identification_allowed(check: ValidationContext, identification: str) -> ValidationContext:
+    return replace(check, seen_identifications=check.seen_identifications - {identification})
+
+
+#: Where a JW323 line's violations are (``validation._check_declaration``): a line by its index, the
+#: volume and budget per allocation number over all lines.
+_LINE_PATH = re.compile(r"^/Bericht/Clienten/Client/Prestaties/Prestatie\[(\d+)\](?:/|$)")
+_ALLOCATION_PATH = re.compile(r"^/Bericht/Clienten/Client/Prestaties \(ToewijzingNummer (.+)\)$")
+
+
+def _violations_per_line(
+    message: Declaration, violations: list[Violation]
+) -> tuple[dict[int, list[Violation]], list[Violation]]:
+    """The violations of each line (by its 0-based index) and the rest (header, file, structure)."""
+    per_line: dict[int, list[Violation]] = {}
+    rest: list[Violation] = []
+    for violation in violations:
+        line = _LINE_PATH.match(violation.path)
+        allocation = _ALLOCATION_PATH.match(violation.path)
+        if line is not None and 1 <= int(line.group(1)) <= len(message.lines):
+            per_line.setdefault(int(line.group(1)) - 1, []).append(violation)
+        elif allocation is not None:
+            indexes = [i for i, item in enumerate(message.lines) if item.toewijzingnummer == allocation.group(1)]
+            for index in indexes:
+                per_line.setdefault(index, []).append(violation)
+            if not indexes:
+                rest.append(violation)
+        else:
+            rest.append(violation)
+    return per_line, rest
+
+
+def _declaration_split(
+    message: Declaration,
+    violations: list[Violation],
+    check: ValidationContext,
+    on: datetime.date,
+    line_clients: dict[str, UUID],
+) -> tuple[Declaration, bytes, str, bool, list[tuple[Held, str]]]:
+    """The JW323 without the clients whose lines break a rule, when that is possible: every violation
+    is in a line (none in the header or the file), some client has valid lines only, the rest passes
+    the rules and the declaration is still a draft. The faulty clients' lines move to a new draft
+    declaration (``declaration_split``); each of them is held with its lines' violations. Raises
+    ``IjwRejected`` (the whole message held) otherwise. A changed identification comes from the
+    counter (the reduced content is new)."""
+    per_line, rest = _violations_per_line(message, violations)
+    client_of = _line_client(line_clients)
+    faulty = {client_of(message.lines[index]) for index in per_line}
+    kept = [line for line in message.lines if client_of(line) not in faulty]
+    if rest or not kept:
+        raise IjwRejected(violations)
+    total = sum(line.ingediend_bedrag_cents for line in kept)
+    reduced = replace(message, lines=kept, totaal_bedrag_cents=abs(total), debet_credit="C" if total < 0 else "D")
+    final, data, identification, known = _identified(reduced, check, on)
+    if validate(data, context=_own_identification_allowed(check, identification)):
+        raise IjwRejected(violations)
+    moved = [line.referentie for line in message.lines if client_of(line) in faulty]
+    try:
+        declaration_services.declaration_split(declaratienummer=message.declaratienummer, references=moved)
+    except ValidationError:
+        raise IjwRejected(violations) from None
+    held: list[tuple[Held, str]] = []
+    for client in sorted(faulty):
+        own = _violations_of(client, message, per_line, client_of)
+        held.append((Held(name="JW323", client_public_ids=[client], violations=own), ""))
+    assert isinstance(final, Declaration)
+    return final, data, identification, known, held
+
+
+def _held_items(
+    name: str,
+    municipality: Municipality,
+    period: str,
+    message: Message,
+    keys: list[str],
+    violations: list[Violation],
+    line_clients: dict[str, UUID],
+) -> list[tuple[Held, str]]:
+    """What a held message puts on the worklist: one item per message, a JW323 one per client (the
+    violations of its own lines and those of the header; a client without either is held with the
+    message's violations)."""
+    if not isinstance(message, Declaration):
+        held = Held(name=name, client_public_ids=_held_client_ids(message), violations=violations)
+        return [(held, _subject_key(name, municipality, period, message, keys))]
+    per_line, rest = _violations_per_line(message, violations)
+    client_of = _line_client(line_clients)
+    items = []
+    for client in sorted({client_of(line) for line in message.lines}):
+        own = _violations_of(client, message, per_line, client_of)
+        held = Held(name=name, client_public_ids=[client], violations=[*rest, *own] or violations)
+        items.append((held, _client_subject_key(name, municipality, period, message.header.afzender, held)))
+    if not items:  # a declaration without lines: held as a whole
+        held = Held(name=name, client_public_ids=[], violations=violations)
+        items.append((held, _subject_key(name, municipality, period, message, keys)))
+    return items
+
+
+def _line_client(line_clients: dict[str, UUID]) -> Callable[[DeclarationLine], str]:
+    """The public id of a JW323 line's client (by the line's reference), never its BSN."""
+    return lambda line: str(line_clients.get(line.referentie, ""))
+
+
+def _client_subject_key(name: str, municipality: Municipality, period: str, provider_agb: str, held: Held) -> str:
+    """A JW323 is held per client: the same client held again in the month (also after its lines
+    moved to a split-off declaration with another number) is the same row."""
+    about = [name, municipality.code, period, provider_agb, "client", *held.client_public_ids]
+    return _sha256("|".join(about).encode())
+
+
+def _violations_of(
+    client: str,
+    message: Declaration,
+    per_line: dict[int, list[Violation]],
+    client_of: Callable[[DeclarationLine], str],
+) -> list[Violation]:
+    """The violations of ``client``'s lines, in the order of the lines."""
+    return [v for index, found in sorted(per_line.items()) if client_of(message.lines[index]) == client for v in found]
 
 
 # --- replies: JW302 on a JW301, JW320 on a JW319 ----------------------------------------------------

@@ -27,6 +27,7 @@ from coachcare.access.consent import ConsentGap, GivenConsent, consent_gap
 from coachcare.accounts.models import User
 from coachcare.clients import services as client_services
 from coachcare.contracts import selectors as contract_selectors
+from coachcare.contracts.models import FundingModel
 from coachcare.trajectories.deadlines import step_due
 from coachcare.trajectories.models import (
     ACTIVE_STATUSES,
@@ -169,7 +170,12 @@ def allocation_for_module(trajectory: Trajectory, on: datetime.date, params: Map
     module_code = params.get("module_code")
     if not module_code:
         return _("Choose the module.")
-    if contract_selectors.task_funded_product(client=trajectory.client, module_code=module_code, on=on) is not None:
+    if (
+        contract_selectors.contract_product_for(
+            client=trajectory.client, module_code=module_code, on=on, funding_model=FundingModel.TASK
+        )
+        is not None
+    ):
         return None
     if contract_selectors.allocation_covering(client=trajectory.client, module_code=module_code, on=on) is None:
         return _("There is no allocation (toewijzing) that covers module %(code)s today.") % {"code": module_code}

@@ -30,7 +30,6 @@ from coachcare.audit.services import AccessPoint
 from coachcare.clients.models import Client
 from coachcare.core.forms import service_errors_to_form
 from coachcare.core.http import int_param
-from coachcare.providers import services as provider_services
 from coachcare.providers.models import DEFAULT_GATE_APPROVALS, GateDeviation, Provider
 from coachcare.trajectories import selectors, services
 from coachcare.trajectories.forms import (
@@ -687,9 +686,7 @@ def gate_settings(request: HttpRequest) -> HttpResponse:
     form = GateApprovalsForm(request.POST if request.method == "POST" else None, initial={"kinds": current})
     if request.method == "POST" and form.is_valid():
         try:
-            provider_services.provider_gate_approvals_set(
-                actor=actor, provider=provider, kinds=form.cleaned_data["kinds"]
-            )
+            services.provider_gate_approvals_set(actor=actor, provider=provider, kinds=form.cleaned_data["kinds"])
         except ValidationError as error:
             service_errors_to_form(form, error)
         else:

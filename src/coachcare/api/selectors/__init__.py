@@ -6,7 +6,8 @@ access policy (``coachcare.access.policy``, the same functions as the screens); 
 may not see raises ``AccessDenied``, which both APIs answer with 404 (no existence leak). These
 modules only page the results (every list is a cursor page: a fixed number of queries whatever the
 page or the amount of data) and write the NEN 7513 access log with channel ``api``; they query no
-model themselves (``tests/api/test_selectors_adapters.py``).
+model themselves (``tests/api/test_selectors_adapters.py``). Paging, keeping the allowed rows and
+logging are done in one place, ``logged.page_logged`` (lists) and ``logged.read_logged`` (one row).
 """
 
 from coachcare.api.selectors.aggregates import INDICATORS_CACHE_SECONDS as INDICATORS_CACHE_SECONDS

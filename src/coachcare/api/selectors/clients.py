@@ -5,8 +5,9 @@ from uuid import UUID
 
 from coachcare.access import policy
 from coachcare.accounts.models import User
-from coachcare.api.pagination import CursorPage, cursor_paginate
-from coachcare.audit.services import AccessPoint, Event, access_log_record
+from coachcare.api.pagination import CursorPage
+from coachcare.api.selectors.logged import page_logged, read_logged
+from coachcare.audit.services import AccessPoint
 from coachcare.clients import selectors as client_selectors
 from coachcare.clients.models import Client
 
@@ -18,16 +19,18 @@ def client_page(
 ) -> CursorPage[Client]:
     clients = client_selectors.clients_visible(actor=actor, search=search)
     rows = client_selectors.client_rows()
-    page = cursor_paginate(clients, keys=["family_name", "given_name", "id"], cursor=cursor, limit=limit, rows=rows)
-    page = dataclasses.replace(page, items=client_selectors.client_rows_allowed(actor=actor, rows=page.items))
-    access_log_record(
+    return page_logged(
+        clients,
         actor=actor,
-        event=Event.READ,
-        action="api.client.list",
-        client_ids=dict.fromkeys(c.public_id for c in page.items),
         access_point=access_point,
+        action="api.client.list",
+        keys=["family_name", "given_name", "id"],
+        cursor=cursor,
+        limit=limit,
+        rows=rows,
+        allowed=client_selectors.client_rows_allowed,
+        client_of=lambda client: client,
     )
-    return page
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -44,13 +47,7 @@ def client_file(*, actor: User, public_id: UUID, access_point: AccessPoint) -> C
     """A client the actor may open (``clients.selectors.client_with_kinds_get``); the read is logged
     like the screens' client file, with action ``api.client.detail``."""
     client, kinds = client_selectors.client_with_kinds_get(actor=actor, public_id=public_id)
-    access_log_record(
-        actor=actor,
-        event=Event.READ,
-        action="api.client.detail",
-        client_ids=dict.fromkeys([client.public_id]),
-        access_point=access_point,
-    )
+    read_logged(actor=actor, action="api.client.detail", client_ids=[client.public_id], access_point=access_point)
     return ClientDetail(client=client, kinds=kinds, bsn=client.bsn if policy.DataKind.IDENTITY in kinds else None)
 
 

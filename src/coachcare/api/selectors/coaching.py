@@ -3,12 +3,12 @@
 Adapters over ``coaching.selectors``: cursor paging and the access log.
 """
 
-import dataclasses
 from uuid import UUID
 
 from coachcare.accounts.models import User
-from coachcare.api.pagination import CursorPage, cursor_paginate
-from coachcare.audit.services import AccessPoint, Event, access_log_record
+from coachcare.api.pagination import CursorPage
+from coachcare.api.selectors.logged import page_logged, read_logged
+from coachcare.audit.services import AccessPoint
 from coachcare.coaching import selectors as coaching_selectors
 from coachcare.coaching.models import Appointment
 
@@ -20,25 +20,26 @@ def appointment_page(
 ) -> CursorPage[Appointment]:
     appointments = coaching_selectors.appointments_visible(actor=actor, client=client)
     rows = coaching_selectors.appointment_rows()
-    page = cursor_paginate(appointments, keys=["starts_at", "id"], cursor=cursor, limit=limit, rows=rows)
-    page = dataclasses.replace(page, items=coaching_selectors.appointment_rows_allowed(actor=actor, rows=page.items))
-    access_log_record(
+    return page_logged(
+        appointments,
         actor=actor,
-        event=Event.READ,
-        action="api.appointment.list",
-        client_ids=dict.fromkeys(a.client.public_id for a in page.items),
         access_point=access_point,
+        action="api.appointment.list",
+        keys=["starts_at", "id"],
+        cursor=cursor,
+        limit=limit,
+        rows=rows,
+        allowed=coaching_selectors.appointment_rows_allowed,
+        client_of=lambda appointment: appointment.client,
     )
-    return page
 
 
 def appointment_get(*, actor: User, public_id: UUID, access_point: AccessPoint) -> Appointment:
     appointment = coaching_selectors.appointment_visible_get(actor=actor, public_id=public_id)
-    access_log_record(
+    read_logged(
         actor=actor,
-        event=Event.READ,
         action="api.appointment.detail",
-        client_ids=dict.fromkeys([appointment.client.public_id]),
+        client_ids=[appointment.client.public_id],
         access_point=access_point,
     )
     return appointment

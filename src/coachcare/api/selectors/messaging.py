@@ -3,12 +3,12 @@
 Adapters over ``messaging.selectors``: cursor paging and the access log.
 """
 
-import dataclasses
 from uuid import UUID
 
 from coachcare.accounts.models import User
-from coachcare.api.pagination import CursorPage, cursor_paginate
-from coachcare.audit.services import AccessPoint, Event, access_log_record
+from coachcare.api.pagination import CursorPage
+from coachcare.api.selectors.logged import page_logged
+from coachcare.audit.services import AccessPoint
 from coachcare.messaging import selectors as messaging_selectors
 from coachcare.messaging.models import Message, Thread
 
@@ -19,16 +19,18 @@ def thread_page(*, actor: User, access_point: AccessPoint, cursor: str | None, l
     """The threads the actor may read, with the last message time and the actor's unread count."""
     threads = messaging_selectors.threads_readable(actor=actor)
     rows = messaging_selectors.thread_rows(actor=actor)
-    page = cursor_paginate(threads, keys=["created_at", "id"], cursor=cursor, limit=limit, rows=rows)
-    page = dataclasses.replace(page, items=messaging_selectors.thread_rows_allowed(actor=actor, rows=page.items))
-    access_log_record(
+    return page_logged(
+        threads,
         actor=actor,
-        event=Event.READ,
-        action="api.thread.list",
-        client_ids=dict.fromkeys(t.client.public_id for t in page.items),
         access_point=access_point,
+        action="api.thread.list",
+        keys=["created_at", "id"],
+        cursor=cursor,
+        limit=limit,
+        rows=rows,
+        allowed=messaging_selectors.thread_rows_allowed,
+        client_of=lambda thread: thread.client,
     )
-    return page
 
 
 def thread_get(*, actor: User, public_id: UUID) -> Thread:
@@ -41,12 +43,13 @@ def message_page(
 ) -> CursorPage[Message]:
     """The messages of one thread, oldest first (clinical content, logged)."""
     messages = messaging_selectors.message_rows_readable(actor=actor, thread=thread)
-    page = cursor_paginate(messages, keys=["created_at", "id"], cursor=cursor, limit=limit)
-    access_log_record(
+    return page_logged(
+        messages,
         actor=actor,
-        event=Event.READ,
-        action="api.message.list",
-        client_ids=dict.fromkeys([thread.client.public_id]),
         access_point=access_point,
+        action="api.message.list",
+        keys=["created_at", "id"],
+        cursor=cursor,
+        limit=limit,
+        client_of=thread.client,
     )
-    return page

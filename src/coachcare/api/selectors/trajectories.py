@@ -3,13 +3,13 @@
 Adapters over ``trajectories.selectors``: cursor paging and the access log.
 """
 
-import dataclasses
 import datetime
 from uuid import UUID
 
 from coachcare.accounts.models import User
-from coachcare.api.pagination import CursorPage, cursor_paginate
-from coachcare.audit.services import AccessPoint, Event, access_log_record
+from coachcare.api.pagination import CursorPage
+from coachcare.api.selectors.logged import page_logged, read_logged
+from coachcare.audit.services import AccessPoint
 from coachcare.clients.models import Client
 from coachcare.trajectories import selectors as trajectory_selectors
 from coachcare.trajectories.models import Goal, ModuleRun, Trajectory
@@ -31,28 +31,26 @@ def trajectory_page(
         actor=actor, status=status, client=client, created_since=created_since
     )
     rows = trajectory_selectors.trajectory_rows()
-    page = cursor_paginate(trajectories, keys=["created_at", "id"], cursor=cursor, limit=limit, rows=rows)
-    page = dataclasses.replace(page, items=trajectory_selectors.trajectory_rows_allowed(actor=actor, rows=page.items))
-    access_log_record(
+    return page_logged(
+        trajectories,
         actor=actor,
-        event=Event.READ,
-        action="api.trajectory.list",
-        client_ids=dict.fromkeys(t.client.public_id for t in page.items),
         access_point=access_point,
+        action="api.trajectory.list",
+        keys=["created_at", "id"],
+        cursor=cursor,
+        limit=limit,
+        rows=rows,
+        allowed=trajectory_selectors.trajectory_rows_allowed,
+        client_of=lambda trajectory: trajectory.client,
     )
-    return page
 
 
 def trajectory_get(*, actor: User, public_id: UUID, access_point: AccessPoint) -> Trajectory:
     """A trajectory whose clinical content the actor may see (``trajectory_clinical_get``: the same
     checks as the screens' ``trajectory_get_for_actor``); ``AccessDenied`` otherwise."""
     trajectory = trajectory_selectors.trajectory_clinical_get(actor=actor, public_id=public_id)
-    access_log_record(
-        actor=actor,
-        event=Event.READ,
-        action="api.trajectory.detail",
-        client_ids=dict.fromkeys([trajectory.client.public_id]),
-        access_point=access_point,
+    read_logged(
+        actor=actor, action="api.trajectory.detail", client_ids=[trajectory.client.public_id], access_point=access_point
     )
     return trajectory
 
@@ -61,15 +59,16 @@ def goal_page(
     *, actor: User, trajectory: Trajectory, access_point: AccessPoint, cursor: str | None, limit: int
 ) -> CursorPage[Goal]:
     goals = trajectory_selectors.goal_list_for_trajectory(actor=actor, trajectory=trajectory)
-    page = cursor_paginate(goals, keys=["order", "id"], cursor=cursor, limit=limit)
-    access_log_record(
+    return page_logged(
+        goals,
         actor=actor,
-        event=Event.READ,
-        action="api.goal.list",
-        client_ids=dict.fromkeys([trajectory.client.public_id]),
         access_point=access_point,
+        action="api.goal.list",
+        keys=["order", "id"],
+        cursor=cursor,
+        limit=limit,
+        client_of=trajectory.client,
     )
-    return page
 
 
 def module_run_page(
@@ -88,25 +87,26 @@ def module_run_page(
         actor=actor, trajectory=trajectory, client=client, module_code=module_code, state=state
     )
     rows = trajectory_selectors.module_run_rows(requester=requester)
-    page = cursor_paginate(runs, keys=["id"], cursor=cursor, limit=limit, rows=rows)
-    page = dataclasses.replace(page, items=trajectory_selectors.module_run_rows_allowed(actor=actor, rows=page.items))
-    access_log_record(
+    return page_logged(
+        runs,
         actor=actor,
-        event=Event.READ,
-        action="api.module_run.list",
-        client_ids=dict.fromkeys(r.trajectory.client.public_id for r in page.items),
         access_point=access_point,
+        action="api.module_run.list",
+        keys=["id"],
+        cursor=cursor,
+        limit=limit,
+        rows=rows,
+        allowed=trajectory_selectors.module_run_rows_allowed,
+        client_of=lambda run: run.trajectory.client,
     )
-    return page
 
 
 def module_run_get(*, actor: User, trajectory_id: UUID, sequence: int, access_point: AccessPoint) -> ModuleRun:
     run = trajectory_selectors.module_run_readable_get(actor=actor, trajectory_id=trajectory_id, sequence=sequence)
-    access_log_record(
+    read_logged(
         actor=actor,
-        event=Event.READ,
         action="api.module_run.detail",
-        client_ids=dict.fromkeys([run.trajectory.client.public_id]),
+        client_ids=[run.trajectory.client.public_id],
         access_point=access_point,
     )
     return run
@@ -114,12 +114,8 @@ def module_run_get(*, actor: User, trajectory_id: UUID, sequence: int, access_po
 
 def goal_get(*, actor: User, trajectory_id: UUID, order: int, access_point: AccessPoint) -> Goal:
     goal = trajectory_selectors.goal_clinical_get(actor=actor, trajectory_id=trajectory_id, order=order)
-    access_log_record(
-        actor=actor,
-        event=Event.READ,
-        action="api.goal.detail",
-        client_ids=dict.fromkeys([goal.trajectory.client.public_id]),
-        access_point=access_point,
+    read_logged(
+        actor=actor, action="api.goal.detail", client_ids=[goal.trajectory.client.public_id], access_point=access_point
     )
     return goal
 
@@ -128,12 +124,13 @@ def goal_page_for_client(
     *, actor: User, client: Client, access_point: AccessPoint, cursor: str | None, limit: int
 ) -> CursorPage[Goal]:
     goals = trajectory_selectors.goal_list_for_client(actor=actor, client=client)
-    page = cursor_paginate(goals, keys=["id"], cursor=cursor, limit=limit)
-    access_log_record(
+    return page_logged(
+        goals,
         actor=actor,
-        event=Event.READ,
-        action="api.goal.list",
-        client_ids=dict.fromkeys([client.public_id]),
         access_point=access_point,
+        action="api.goal.list",
+        keys=["id"],
+        cursor=cursor,
+        limit=limit,
+        client_of=client,
     )
-    return page

@@ -8,7 +8,8 @@ importing this package (``from coachcare.trajectories import services``), which 
 
 - ``referral``: referral and allocation;
 - ``intake``: consent, the exception of Jeugdwet art. 7.3.4 lid 4, the intake, goals and the plan;
-- ``modules``: modules and the gate (evaluation score, decision, approval);
+- ``modules``: modules and the gate (evaluation score, decision, approval; the provider's setting of
+  which deviations need the team lead);
 - ``closure``: closure, follow-up and the closing summary;
 - ``move``: a move to another municipality (woonplaatsbeginsel) and a municipal merger (herindeling);
 - ``_shared``: the writer check, the access log, the row lock and version claim, the measurements.
@@ -46,6 +47,7 @@ from coachcare.trajectories.services.modules import (
     goal_ratings_submit,
     module_finish,
     module_start,
+    provider_gate_approvals_set,
 )
 from coachcare.trajectories.services.move import (
     MOVE_STOP_REASON,
@@ -101,6 +103,7 @@ __all__ = [
     "module_start",
     "municipality_merge",
     "municipality_merge_check",
+    "provider_gate_approvals_set",
     "referral_register",
     "trajectory_allocate",
     "trajectory_close",

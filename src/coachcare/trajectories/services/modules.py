@@ -13,9 +13,11 @@ from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.contracts import selectors as contract_selectors
 from coachcare.contracts import services as contract_services
+from coachcare.contracts.models import FundingModel
 from coachcare.core.dates import today
 from coachcare.measures.gas import GasConvention, gas_levels_validate, gbo_rating_validate
 from coachcare.measures.models import Informant
+from coachcare.providers.models import GateDeviation, Provider
 from coachcare.trajectories import gate
 from coachcare.trajectories.deadlines import step_due
 from coachcare.trajectories.models import (
@@ -55,7 +57,9 @@ def _allocation_under_mandate(
     budget, nothing is requested here and the state machine's allocation guard says what is missing."""
     if contract_selectors.allocation_covering(client=trajectory.client, module_code=module_code, on=on):
         return
-    if contract_selectors.task_funded_product(client=trajectory.client, module_code=module_code, on=on):
+    if contract_selectors.contract_product_for(
+        client=trajectory.client, module_code=module_code, on=on, funding_model=FundingModel.TASK
+    ):
         return  # task-based: no allocation per young person
     try:
         with transaction.atomic():
@@ -414,3 +418,26 @@ def evaluation_approve(
             access_point=access_point,
         )
     return evaluation
+
+
+# --- the provider's setting of the gate ------------------------------------------------------------
+
+
+def provider_gate_approvals_set(*, actor: User, provider: Provider, kinds: list[str]) -> Provider:
+    """Choose which gate decisions against the advice wait for the team lead
+    (``Provider.gate_approval_required``; ``policy.can_set_gate_approvals``). The others are still
+    recorded as deviations, but need no approval. Applies to decisions taken from now on.
+
+    The setting is stored on the provider but belongs to the gate, so it is written here: a service
+    in ``providers`` asking the policy would make ``providers`` and ``access``/``accounts`` import
+    each other (docs/house-metrics.md)."""
+    if not policy.can_set_gate_approvals(actor, provider.pk):
+        raise policy.AccessDenied(_("Only a team lead or the administrator of the provider changes this setting."))
+    unknown = sorted(set(kinds) - set(GateDeviation.values))
+    if unknown:
+        raise ValidationError({"kinds": [_("Unknown kind of deviation: %(codes)s.") % {"codes": ", ".join(unknown)}]})
+    chosen = [value for value in GateDeviation.values if value in set(kinds)]  # in the list's own order
+    with transaction.atomic():
+        Provider.objects.filter(pk=provider.pk).update(gate_approval_required=chosen)
+    provider.refresh_from_db()
+    return provider
