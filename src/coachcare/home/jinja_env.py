@@ -33,14 +33,13 @@ from typing import Any
 import jinja2
 from django.conf import settings
 from django.template import TemplateSyntaxError, defaultfilters
-from django.template.backends.django import Template as DjangoBackendTemplate
 from django.template.backends.jinja2 import Jinja2, Template, get_exception_info
 from django.template.backends.utils import csrf_input_lazy, csrf_token_lazy
 from django.template.loader import get_template as django_get_template
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import formats, translation
-from django.utils.timezone import template_localtime
+from django.utils.timezone import template_localtime  # type: ignore[attr-defined]
 from jinja2 import Environment
 from markupsafe import Markup
 
@@ -103,7 +102,7 @@ def languages() -> list[dict[str, Any]]:
 def django_include(context: jinja2.runtime.Context, template_name: str, **values: Any) -> Markup:
     """``{% include name with key=value %}`` of a Django template shared with the Django pages (one
     source of its markup): it sees the page's context and ``values``; returned as safe HTML."""
-    template: DjangoBackendTemplate = django_get_template(template_name, using="django")
+    template = django_get_template(template_name, using="django")
     return Markup(template.render({**context.get_all(), **values}))  # noqa: S704 - rendered and escaped by Django
 
 
@@ -177,7 +176,7 @@ class SignallingTemplate(Template):
             return self.template.render(full)
         except jinja2.TemplateSyntaxError as exc:
             new = TemplateSyntaxError(exc.args)
-            new.template_debug = get_exception_info(exc)  # type: ignore[attr-defined]
+            new.template_debug = get_exception_info(exc)  # type: ignore[attr-defined, arg-type]
             raise new from exc
 
 
