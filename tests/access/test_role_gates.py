@@ -50,11 +50,11 @@ def template_role_comparisons(source: str) -> list[int]:
 
 
 def _checked_templates() -> list[Path]:
-    """``src/coachcare/templates`` and every app's ``templates/``, outside ``accounts/`` (the
-    account pages show and assign roles) and ``access/``."""
+    """``src/coachcare/templates``, the Jinja templates ``src/coachcare/jinja2`` and every app's
+    ``templates/``, outside ``accounts/`` (the account pages show and assign roles) and ``access/``."""
     return sorted(
         path
-        for path in SRC.rglob("templates/**/*")
+        for path in [*SRC.rglob("templates/**/*"), *SRC.rglob("jinja2/**/*")]
         if path.is_file()
         and path.suffix in {".html", ".txt", ".xml"}
         and path.relative_to(SRC).parts[0] not in ALLOWED
@@ -136,5 +136,6 @@ def test_the_template_scan_leaves_other_uses_of_role_alone() -> None:
 
 def test_the_template_scan_covers_the_templates() -> None:
     checked = {str(path.relative_to(SRC)) for path in _checked_templates()}
-    assert "templates/home/home_caseload.html" in checked
+    assert "jinja2/home/home_caseload.html" in checked
+    assert "templates/home/home_admin.html" in checked
     assert not any("/accounts/" in name for name in checked)

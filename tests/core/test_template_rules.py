@@ -34,16 +34,16 @@ PRESENTATIONAL: dict[tuple[str, str, str], str] = {
     ("templates/admin/accounts/userchangerequest/change_form.html", "original.status", "pending"): (
         "an explanation shown instead of the buttons (the buttons come from the admin's own check)"
     ),
-    ("templates/coaching/module.html", "assignment.answer_kind", "choice"): "which input an answer is typed in",
+    ("jinja2/coaching/module.html", "assignment.answer_kind", "choice"): "which input an answer is typed in",
     ("templates/coaching/parent.html", "follow_up.state", "done"): "the sentence for a follow-up",
     ("templates/coaching/parent.html", "run.state", "running"): "the sentence for a module run",
     ("templates/coaching/trajectory.html", "follow_up.state", "done"): "the sentence for a follow-up",
-    ("templates/home/client_file.html", "portal_account.status", "active"): "the invitation line's wording",
-    ("templates/messaging/_thread_readers.html", "thread.kind", "youth"): "who the thread's readers are called",
-    ("templates/messaging/_thread_title.html", "thread.kind", "youth"): "the title of a thread",
+    ("jinja2/home/client_file.html", "portal_account.status", "active"): "the invitation line's wording",
+    ("jinja2/messaging/_thread_readers.html", "thread.kind", "youth"): "who the thread's readers are called",
+    ("jinja2/messaging/_thread_title.html", "thread.kind", "youth"): "the title of a thread",
     ("templates/monitoring/dashboard.html", "kind", "municipality"): "the lead text of the dashboard variant",
     **{
-        ("templates/trajectories/_timeline.html", "event.kind", value): "the icon and sentence of a timeline event"
+        ("jinja2/trajectories/_timeline.html", "event.kind", value): "the icon and sentence of a timeline event"
         for value in ("agreement", "evaluation", "follow_up", "goal", "module", "transition")
     },
     **{
@@ -61,7 +61,10 @@ def template_comparisons(source: str) -> list[tuple[str, str]]:
 
 
 def _templates() -> list[Path]:
-    return sorted(path for path in SRC.rglob("templates/**/*.html") if path.is_file())
+    """The Django templates and the Jinja templates of the hot pages (``src/coachcare/jinja2``)."""
+    return sorted(
+        path for pattern in ("templates/**/*.html", "jinja2/**/*.html") for path in SRC.rglob(pattern) if path.is_file()
+    )
 
 
 def test_no_rule_in_a_template() -> None:

@@ -91,10 +91,12 @@ def test_every_palette_step_400_and_darker_reads_on_white() -> None:
 
 
 def test_the_base_template_loads_the_tokens_after_the_voorbeeld_theme() -> None:
-    base = (ROOT / "src" / "coachcare" / "templates" / "base.html").read_text()
+    # The style sheets are the layout partial that base.html and the Jinja layout both include.
+    base = (ROOT / "src" / "coachcare" / "jinja2" / "layout" / "head.html").read_text()
     assert base.index("voorbeeld-design-tokens/theme.css") < base.index("coachcare/theme/tokens.css")
     assert base.index("coachcare/theme/tokens.css") < base.index("coachcare/css/coachcare.css")
-    assert 'class="voorbeeld-theme coachcare-theme' in base
+    for layout in ("templates/base.html", "jinja2/layout.html"):
+        assert 'class="voorbeeld-theme coachcare-theme' in (ROOT / "src" / "coachcare" / layout).read_text()
 
 
 def test_a_provider_replaces_the_tokens_with_coachcare_theme_dir(tmp_path: Path) -> None:

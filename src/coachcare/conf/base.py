@@ -116,6 +116,26 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # The hot pages (src/coachcare/jinja2/): Django's own Jinja2 backend, several times less
+        # Python work per page than the Django template language (ADR 0008, docs/performance.md).
+        # A thin subclass sends ``template_rendered`` while a test client listens.
+        "BACKEND": "coachcare.home.jinja_env.Backend",
+        "NAME": "jinja2",
+        "DIRS": [SRC_DIR / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "coachcare.home.jinja_env.environment",
+            "autoescape": True,
+            "context_processors": [
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "coachcare.home.context_processors.navigation",
+            ],
+        },
+    },
 ]
 
 # Database: DATABASE_URL (sqlite:///path or postgres://user@host:port/name);
