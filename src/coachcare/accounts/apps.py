@@ -15,3 +15,13 @@ class AccountsConfig(AppConfig):
         from coachcare.accounts.admin import device_admins_read_only
 
         device_admins_read_only()
+
+        # The cached identity of a request (user and verified device) is forgotten when either changes.
+        from django.contrib.auth.signals import user_logged_out
+        from django.db.models.signals import post_delete, post_save
+
+        from coachcare.accounts import identity
+
+        post_save.connect(identity.forget_on_change, dispatch_uid="accounts-identity-save")
+        post_delete.connect(identity.forget_on_change, dispatch_uid="accounts-identity-delete")
+        user_logged_out.connect(identity.forget_on_logout, dispatch_uid="accounts-identity-logout")

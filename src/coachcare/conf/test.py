@@ -20,3 +20,6 @@ COACHCARE_FHIR_VALIDATE = True  # every FHIR resource is validated at run time i
 
 # Waiting times read afresh on every request, so a test sees the appointment it just made.
 COACHCARE_WAITING_CACHE_SECONDS = 0
+
+# One process: the identity cache is exercised by every test (accounts.identity).
+IDENTITY_CACHE_SECONDS = 300
