@@ -76,6 +76,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: a database error raised by a view becomes a clean 503 (with handler500 in urls.py for the rest).
     "coachcare.operations.unavailable.DatabaseUnavailableMiddleware",
+    # The NEN 7513 entries of the request's reads, written in one statement before the response
+    # leaves (audit/middleware.py); its failure is an error page, never data without a log entry.
+    "coachcare.audit.middleware.AccessLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "coachcare.core.middleware.NoStoreMiddleware",  # after WhiteNoise: static files keep their cache headers
