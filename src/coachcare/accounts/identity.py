@@ -14,8 +14,8 @@ Every check Django and django-otp make on each request is still made on the cach
 
 The entry is forgotten whenever what it holds changes: any save or delete of the user (password,
 role, team, municipality, activation: every role or assignment change saves the user) or of one of
-the user's second-factor devices (``post_save``/``post_delete`` receivers below, connected in
-``AccountsConfig.ready``), and at logout. Bulk updates that bypass ``save()`` call
+the user's second-factor devices (``post_save``/``post_delete`` receivers below, connected when
+``AccountsConfig.ready`` imports this module), and at logout. Bulk updates that bypass ``save()`` call
 ``identity_forget`` themselves. Its lifetime (``IDENTITY_CACHE_SECONDS``, 0 = off) bounds what any
 missed change could leave; off by default without a shared cache, since a per-process cache cannot
 be told of a change made in another process.
@@ -28,7 +28,9 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, load_backend
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.signals import user_logged_out
 from django.core.cache import cache
+from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest
 from django.utils.crypto import constant_time_compare
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -136,3 +138,8 @@ def forget_on_logout(sender: Any, request: HttpRequest | None, user: Any, **kwar
     """``user_logged_out`` receiver."""
     if user is not None and getattr(user, "pk", None) is not None:
         identity_forget(user_ids=[user.pk])
+
+
+post_save.connect(forget_on_change, dispatch_uid="accounts-identity-save")
+post_delete.connect(forget_on_change, dispatch_uid="accounts-identity-delete")
+user_logged_out.connect(forget_on_logout, dispatch_uid="accounts-identity-logout")

@@ -13,10 +13,11 @@ from django.http import HttpRequest, HttpResponseBase
 from coachcare.audit.services import access_log_deferred
 
 
-class AccessLogMiddleware:
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+def AccessLogMiddleware(  # noqa: N802 - a middleware factory, named as the class-based ones in MIDDLEWARE
+    get_response: Callable[[HttpRequest], HttpResponseBase],
+) -> Callable[[HttpRequest], HttpResponseBase]:
+    def middleware(request: HttpRequest) -> HttpResponseBase:
         with access_log_deferred():
-            return self.get_response(request)
+            return get_response(request)
+
+    return middleware
