@@ -250,9 +250,7 @@ FROM unnest(%s::uuid[], %s::uuid[]) AS entry (id, client)
 def _insert_batch(batch: list[UUID | None], *, shared: _Shared) -> None:
     """One INSERT for a batch of entries (a client id each, the rest shared)."""
     if connection.vendor != "postgresql":
-        AccessLogEntry.objects.bulk_create(
-            AccessLogEntry(client_public_id=client_id, **dataclasses.asdict(shared)) for client_id in batch
-        )
+        _insert_rows([(client_id, shared) for client_id in batch])
         return
     params: list[Any] = [
         shared.timestamp,
