@@ -70,7 +70,7 @@ def _user_loaded(request: HttpRequest) -> User | AnonymousUser:
             user = None
     else:
         entry = None
-        user = backend.get_user(User._meta.pk.to_python(user_id))  # type: ignore[union-attr]
+        user = backend.get_user(User._meta.pk.to_python(user_id))
         if user is not None and seconds:
             entry = {"user": user, "device_id": None, "device": None}
             cache.set(_key(user_id), entry, timeout=seconds)
@@ -131,7 +131,7 @@ def forget_on_change(sender: Any, instance: Any, **kwargs: Any) -> None:
     if isinstance(instance, User):
         identity_forget(user_ids=[instance.pk])
     elif isinstance(instance, Device):
-        identity_forget(user_ids=[instance.user_id])  # type: ignore[attr-defined]
+        identity_forget(user_ids=[instance.user_id])
 
 
 def forget_on_logout(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:

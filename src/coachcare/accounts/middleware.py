@@ -28,7 +28,7 @@ class RequireTwoFactorMiddleware:
         # unless something before this middleware already loaded them the usual way.
         lazy = request.user
         if isinstance(lazy, LazyObject) and lazy._wrapped is empty:
-            request.user = identity_of(request)  # type: ignore[assignment]
+            request.user = identity_of(request)
         user = request.user = resolved(request.user)
         if (
             user.is_authenticated
