@@ -174,7 +174,10 @@ def test_account_made_inactive_after_a_digid_login_loses_the_session(client: Htt
     digid_login(client, broker, claims={"bsn": own.bsn, "acr": SUBSTANTIEEL})
     assert client.get("/portal/").status_code == 200
 
-    User.objects.filter(pk=young.pk).update(is_active=False)
+    # As accounts.services deactivates an account (save(): the cached identity is forgotten at once;
+    # tests/accounts/test_identity.py covers a bulk update).
+    young.is_active = False
+    young.save(update_fields=["is_active"])
 
     assert client.get("/portal/").status_code == 302
 

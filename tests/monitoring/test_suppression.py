@@ -824,3 +824,29 @@ def test_the_shared_attack_reconstructs_small_cells_when_nothing_is_hidden() -> 
             published, everything, values, engine_column=engine_column, column=column, with_period=column == "T"
         )
     assert reconstructed(values, relations, published)
+
+
+def test_tables_protect_remembers_its_outcome_by_its_whole_input(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dashboard's suppression is computed once per distinct set of tables: the same tables give
+    the same hidden cells without running the engine again; other tables run it again."""
+    from coachcare.monitoring import selectors
+
+    rng = random.Random(3)
+    quarters = [_random_quarter(rng) for _ in range(4)]
+    total = {key: sum(row[key] for row in quarters) for key in quarters[0]}
+    first = selectors.tables_protect(quarter_rows=[dict(row) for row in quarters], total=total)
+    runs: list[int] = []
+    engine = suppression.protect
+
+    def counted(**kwargs: Any) -> suppression.Protection:
+        runs.append(1)
+        return engine(**kwargs)
+
+    monkeypatch.setattr(suppression, "protect", counted)
+    again = selectors.tables_protect(quarter_rows=[dict(row) for row in quarters], total=total)
+    assert runs == []
+    assert again.hidden == first.hidden and again.published == first.published and again.hidden
+    changed = [dict(row) for row in quarters]
+    changed[0]["closed"] += 1
+    selectors.tables_protect(quarter_rows=changed, total={**total, "closed": total["closed"] + 1})
+    assert runs == [1]

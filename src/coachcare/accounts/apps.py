@@ -9,7 +9,9 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         # In ready(), not at module level: the app registry must be ready (apps.py loads before models).
-        from coachcare.accounts import checks  # noqa: F401  (registers the DigiD settings check)
+        # checks: registers the DigiD settings check; identity: connects the receivers that forget a
+        # cached identity (user and verified device) when either changes.
+        from coachcare.accounts import checks, identity  # noqa: F401
 
         # Second-factor devices are read-only in the admin, whichever django-otp plugin registered them.
         from coachcare.accounts.admin import device_admins_read_only

@@ -5,6 +5,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.functional import LazyObject, empty
 
+from coachcare.accounts.identity import identity_of
+
 #: Paths a professional may reach before completing the second factor.
 #: ``/api/`` and ``/fhir/`` authenticate every request by bearer token (``coachcare.api.auth``),
 #: never by session: they are not redirected to the second-factor page.
@@ -22,6 +24,11 @@ class RequireTwoFactorMiddleware:
         # put the object itself on the request. Django's and django-otp's middleware each wrap it in
         # a lazy proxy (a proxy around a proxy): without this, each of the hundreds of attribute
         # reads a page makes of the user (policy checks, templates) goes through both.
+        # The user and the verified device come from one cached structure (``accounts.identity``)
+        # unless something before this middleware already loaded them the usual way.
+        lazy = request.user
+        if isinstance(lazy, LazyObject) and lazy._wrapped is empty:
+            request.user = identity_of(request)
         user = request.user = resolved(request.user)
         if (
             user.is_authenticated

@@ -30,6 +30,7 @@ from django_otp import devices_for_user
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from coachcare.access import policy
+from coachcare.accounts.identity import identity_forget as identity_forget  # re-exported: the public door
 from coachcare.accounts.models import MUNICIPALITY_ROLES, PROVIDER_ROLES, Invitation, Role, User, UserChangeRequest
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients.models import Client, GezagRelation

@@ -7,6 +7,8 @@ system account that started the process, from ``manage.py <command>`` or ``task 
 host.
 """
 
+import contextlib
+import contextvars
 import dataclasses
 import datetime
 import getpass
@@ -163,11 +165,75 @@ def _write(
         channel=access_point.channel,
         access_point=access_point.address,
     )
+    pending = _pending.get()
+    if pending is not None and not _in_transaction():
+        # A read outside any transaction, within a request: written with the request's other entries
+        # in one statement when the request ends (``access_log_deferred``). Inside a transaction
+        # the entry is written at once, so it commits or rolls back with the change it records.
+        batch = list(client_ids)
+        pending.extend((client_id, shared) for client_id in batch)
+        return len(batch)
     written = 0
     for batch in _batches(client_ids):
         _insert_batch(batch, shared=shared)
         written += len(batch)
     return written
+
+
+def _in_transaction() -> bool:
+    """Whether a transaction of the application is open (the ones a test case wraps each test in,
+    which production never has, do not count: tests then take the path production takes)."""
+    return any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
+
+
+#: The entries of the request being served, waiting to be written (``access_log_deferred``).
+_pending: contextvars.ContextVar[list[tuple[UUID | None, _Shared]] | None] = contextvars.ContextVar(
+    "audit_pending", default=None
+)
+
+
+@contextlib.contextmanager
+def access_log_deferred() -> Iterator[None]:
+    """Within this block (one request: ``audit.middleware.AccessLogMiddleware``), the entries of
+    reads made outside a transaction are collected and written together in one statement when the
+    block ends: after the response is made and before it is sent, and also when the view failed
+    (an access that happened is logged whatever the answer). When that write fails, the block
+    raises, so the response with the data is never sent: no access goes unlogged."""
+    pending: list[tuple[UUID | None, _Shared]] = []
+    token = _pending.set(pending)
+    try:
+        yield
+    finally:
+        _pending.reset(token)
+        for start in range(0, len(pending), BATCH_SIZE):
+            _insert_rows(pending[start : start + BATCH_SIZE])
+
+
+#: Entries that share nothing (several reads of one request: other actions, other moments), in one
+#: statement: a column array each.
+_INSERT_ROWS_SQL = """
+INSERT INTO audit_accesslogentry (entry_id, "timestamp", event, action, client_public_id, user_id, username,
+                                  user_display_name, role, on_behalf_of, channel, access_point)
+SELECT * FROM unnest(%s::uuid[], %s::timestamptz[], %s::text[], %s::text[], %s::uuid[], %s::bigint[], %s::text[],
+                     %s::text[], %s::text[], %s::text[], %s::text[], %s::text[])
+"""
+
+
+def _insert_rows(rows: list[tuple[UUID | None, _Shared]]) -> None:
+    if connection.vendor != "postgresql":
+        AccessLogEntry.objects.bulk_create(
+            AccessLogEntry(client_public_id=client_id, **dataclasses.asdict(shared)) for client_id, shared in rows
+        )
+        return
+    params: list[Any] = [[uuid.uuid4() for _ in rows], [shared.timestamp for _, shared in rows]]
+    params += [[getattr(shared, name) for _, shared in rows] for name in ("event", "action")]
+    params.append([client_id for client_id, _ in rows])
+    params += [
+        [getattr(shared, name) for _, shared in rows]
+        for name in ("user_id", "username", "user_display_name", "role", "on_behalf_of", "channel", "access_point")
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_ROWS_SQL, params)
 
 
 #: One statement per batch on PostgreSQL: the fields every entry of a batch shares are parameters,
@@ -184,9 +250,7 @@ FROM unnest(%s::uuid[], %s::uuid[]) AS entry (id, client)
 def _insert_batch(batch: list[UUID | None], *, shared: _Shared) -> None:
     """One INSERT for a batch of entries (a client id each, the rest shared)."""
     if connection.vendor != "postgresql":
-        AccessLogEntry.objects.bulk_create(
-            AccessLogEntry(client_public_id=client_id, **dataclasses.asdict(shared)) for client_id in batch
-        )
+        _insert_rows([(client_id, shared) for client_id in batch])
         return
     params: list[Any] = [
         shared.timestamp,

@@ -76,6 +76,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: a database error raised by a view becomes a clean 503 (with handler500 in urls.py for the rest).
     "coachcare.operations.unavailable.DatabaseUnavailableMiddleware",
+    # The NEN 7513 entries of the request's reads, written in one statement before the response
+    # leaves (audit/middleware.py); its failure is an error page, never data without a log entry.
+    "coachcare.audit.middleware.AccessLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "coachcare.core.middleware.NoStoreMiddleware",  # after WhiteNoise: static files keep their cache headers
@@ -329,6 +332,12 @@ SESSION_ENGINE = env_str(
     if CACHES["default"]["BACKEND"] == REDIS_CACHE
     else "django.contrib.sessions.backends.db",
 )
+# How long the user and verified second-factor device of a session are kept in the cache, read
+# once per request (coachcare.accounts.identity; forgotten on every change of either). 0 = off.
+# On by default only with a shared cache: a per-process cache cannot be told of another's change.
+IDENTITY_CACHE_SECONDS = env_int("IDENTITY_CACHE_SECONDS", 300 if CACHES["default"]["BACKEND"] == REDIS_CACHE else 0)
+if IDENTITY_CACHE_SECONDS < 0:
+    raise ImproperlyConfigured("IDENTITY_CACHE_SECONDS must be 0 or more seconds.")
 
 # Background tasks (django.tasks). "db" keeps them in the database (django-tasks-db).
 TASKS = {

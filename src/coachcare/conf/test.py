@@ -17,3 +17,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - whitenoise warns about a missing directory
 COACHCARE_FHIR_VALIDATE = True  # every FHIR resource is validated at run time in tests too
+
+# One process: the identity cache is exercised by every test (accounts.identity).
+IDENTITY_CACHE_SECONDS = 300

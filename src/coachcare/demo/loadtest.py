@@ -33,7 +33,7 @@ from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
 from coachcare.accounts.models import Role, User
-from coachcare.accounts.services import totp_device_set
+from coachcare.accounts.services import identity_forget, totp_device_set
 from coachcare.api.models import ApiToken
 from coachcare.api.services import api_token_create, api_token_revoke
 from coachcare.audit.services import AccessPoint
@@ -73,6 +73,7 @@ def _random_base32_secret() -> str:
 def _credentials_set(*, users: list[User], password_hash: str, totp_secret: str) -> None:
     """The run's password (one hash for all) and a fresh TOTP device with the run's secret."""
     User.objects.filter(pk__in=[user.pk for user in users]).update(password=password_hash, is_active=True)
+    identity_forget(user_ids=[user.pk for user in users])  # update() bypasses save(): no receiver hears it
     for user in users:
         if user.is_professional:
             totp_device_set(user=user, base32_secret=totp_secret)

@@ -11,10 +11,12 @@ municipality).
 import calendar
 import dataclasses
 import datetime
+import hashlib
 from collections import defaultdict
 from typing import Any, TypedDict
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.translation import gettext as _
@@ -152,6 +154,8 @@ PERIOD_COUNTS = (
     "age_other",
 )
 TOTAL = "T"  # the column of the whole period; quarters are 0, 1, ...
+#: How long the outcome of ``tables_protect`` is remembered (keyed by its whole input: never stale).
+SUPPRESSION_CACHE_SECONDS = 24 * 60 * 60
 
 
 def _relations_of(column: int | str, row: dict[str, Any]) -> list[suppression.Relation]:
@@ -223,13 +227,32 @@ def tables_protect(*, quarter_rows: list[dict[str, Any]], total: dict[str, Any])
                     # a rate not shown (over fewer than 10, or (nearly) 100%): nor computable from its counts
                     forced.add((numerator, column))
     published |= {(name, TOTAL) for name in PERIOD_COUNTS}
-    return suppression.protect(
+    # The outcome is a pure function of the cells, the relations and the rule: remembered under a
+    # digest of all of them (never stale; only cell names in the cache, no figures of a person).
+    # Computing it costs some 700,000 Python calls for a municipality's dashboard.
+    digest = hashlib.sha256(
+        repr(
+            (
+                sorted(values.items(), key=repr),
+                sorted(published, key=repr),
+                sorted(forced, key=repr),
+                sorted(map(repr, relations)),
+            )
+        ).encode()
+    ).hexdigest()
+    key = f"monitoring:suppression:v1:{digest}"
+    hidden = cache.get(key)
+    if isinstance(hidden, frozenset):
+        return suppression.Protection(values=values, published=frozenset(published), hidden=hidden)
+    protection = suppression.protect(
         values=values,
         published=published,
         relations=relations,
         forced=forced,
         keep=_keep,
     )
+    cache.set(key, protection.hidden, timeout=SUPPRESSION_CACHE_SECONDS)
+    return protection
 
 
 def _keep(cell: suppression.Key) -> tuple[bool, bool]:

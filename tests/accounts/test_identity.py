@@ -1,0 +1,119 @@
+"""The user and verified device of a request come from one cached structure (accounts.identity), and
+every change of either is seen on the next request."""
+
+import pytest
+from django.db import connection
+from django.test import Client as HttpClient
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from coachcare.accounts.models import User
+from coachcare.accounts.services import identity_forget
+from tests.accounts.factories import UserFactory
+from tests.conftest import log_in
+
+pytestmark = pytest.mark.django_db
+
+HOME = "/"
+
+
+def _queries(http: HttpClient) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        assert http.get(HOME).status_code == 200
+    return [query["sql"] for query in captured.captured_queries]
+
+
+def test_the_user_and_device_are_read_once_and_then_come_from_the_cache(client: HttpClient) -> None:
+    coach = UserFactory.create(coach=True)
+    log_in(client, coach)
+
+    first, second = _queries(client), _queries(client)
+
+    def user_loaded(sql: str) -> bool:
+        return 'FROM "accounts_user" WHERE "accounts_user"."id" =' in sql
+
+    assert any("otp_totp_totpdevice" in sql for sql in first) and any(user_loaded(sql) for sql in first)
+    assert not any("otp_totp_totpdevice" in sql or user_loaded(sql) for sql in second)
+
+
+def test_a_password_changed_elsewhere_ends_the_session(client: HttpClient) -> None:
+    young = UserFactory.create(jongere=True)
+    log_in(client, young)
+    _queries(client)
+
+    young.set_password("een heel ander wachtwoord 42")
+    young.save()
+
+    response = client.get(HOME)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_a_deactivated_account_is_logged_out_on_its_next_request(client: HttpClient) -> None:
+    young = UserFactory.create(jongere=True)
+    log_in(client, young)
+    _queries(client)
+
+    young.is_active = False
+    young.save(update_fields=["is_active"])
+
+    assert client.get(HOME)["Location"].startswith(reverse("accounts:login"))
+
+
+def test_a_bulk_update_is_seen_after_identity_forget(client: HttpClient) -> None:
+    young = UserFactory.create(jongere=True)
+    log_in(client, young)
+    _queries(client)
+
+    User.objects.filter(pk=young.pk).update(is_active=False)
+    identity_forget(user_ids=[young.pk])
+
+    assert client.get(HOME)["Location"].startswith(reverse("accounts:login"))
+
+
+def test_a_removed_device_asks_for_the_second_factor_again(client: HttpClient) -> None:
+    coach = UserFactory.create(coach=True)
+    log_in(client, coach)
+    _queries(client)
+
+    TOTPDevice.objects.filter(user=coach).get().delete()
+
+    response = client.get(HOME)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:verify"))
+
+
+def test_an_unconfirmed_device_does_not_verify(client: HttpClient) -> None:
+    coach = UserFactory.create(coach=True)
+    log_in(client, coach)
+    _queries(client)
+
+    device = TOTPDevice.objects.filter(user=coach).get()
+    device.confirmed = False
+    device.save()
+
+    assert client.get(HOME)["Location"].startswith(reverse("accounts:verify"))
+
+
+def test_a_role_change_is_seen_on_the_next_request(client: HttpClient) -> None:
+    coach = UserFactory.create(coach=True)
+    log_in(client, coach)
+    _queries(client)
+
+    coach.role = "beheerder"
+    coach.save()
+
+    response = client.get(HOME)
+    user = response.wsgi_request.user
+    assert user.pk == coach.pk and user.role == "beheerder"
+
+
+def test_logout_forgets_the_identity(client: HttpClient) -> None:
+    young = UserFactory.create(jongere=True)
+    log_in(client, young)
+    _queries(client)
+
+    client.post(reverse("accounts:logout"))
+
+    assert client.get(HOME)["Location"].startswith(reverse("accounts:login"))
