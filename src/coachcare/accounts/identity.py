@@ -25,6 +25,7 @@ import functools
 from collections.abc import Iterable
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, load_backend
 from django.contrib.auth.models import AnonymousUser
@@ -140,6 +141,14 @@ def forget_on_logout(sender: Any, request: HttpRequest | None, user: Any, **kwar
         identity_forget(user_ids=[user.pk])
 
 
-post_save.connect(forget_on_change, dispatch_uid="accounts-identity-save")
-post_delete.connect(forget_on_change, dispatch_uid="accounts-identity-delete")
+# Connected per model (the user and every installed second-factor device model), never for all
+# senders: a receiver without a sender would make every ``QuerySet.delete()`` in the project collect
+# its rows first (Django's fast delete is off when a delete signal has receivers) and every save call it.
+for _model in [User, *(model for model in apps.get_models() if issubclass(model, Device))]:
+    post_save.connect(
+        forget_on_change, sender=_model, dispatch_uid=f"accounts-identity-save-{_model._meta.label_lower}"
+    )
+    post_delete.connect(
+        forget_on_change, sender=_model, dispatch_uid=f"accounts-identity-delete-{_model._meta.label_lower}"
+    )
 user_logged_out.connect(forget_on_logout, dispatch_uid="accounts-identity-logout")
