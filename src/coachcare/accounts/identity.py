@@ -31,6 +31,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.signals import user_logged_out
 from django.core.cache import cache
+from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest
 from django.utils.crypto import constant_time_compare
@@ -144,7 +145,8 @@ def forget_on_logout(sender: Any, request: HttpRequest | None, user: Any, **kwar
 # Connected per model (the user and every installed second-factor device model), never for all
 # senders: a receiver without a sender would make every ``QuerySet.delete()`` in the project collect
 # its rows first (Django's fast delete is off when a delete signal has receivers) and every save call it.
-for _model in [User, *(model for model in apps.get_models() if issubclass(model, Device))]:
+_WATCHED: list[type[Model]] = [User, *(model for model in apps.get_models() if issubclass(model, Device))]
+for _model in _WATCHED:
     post_save.connect(
         forget_on_change, sender=_model, dispatch_uid=f"accounts-identity-save-{_model._meta.label_lower}"
     )
