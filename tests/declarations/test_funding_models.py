@@ -185,7 +185,9 @@ def test_a_faulty_task_based_start_and_stop_are_held_per_client_and_the_others_w
     good = _product(delivering, FundingModel.TASK, tariff_cents=0)
     faulty = delivering.contracted.next
     ContractProduct.objects.filter(pk=faulty.pk).update(
-        funding_model=FundingModel.TASK, tariff_cents=0, ijw_product_code="TOOLONG1"
+        funding_model=FundingModel.TASK,
+        tariff_cents=0,
+        ijw_product_code="AB-12",  # five characters (the column), not the iJw format
     )
     world = delivering.world
     delivering.run(allocation=None, client=world.own, started_on=datetime.date(2025, 3, 2))

@@ -132,7 +132,11 @@ def pilot_create(
 
 
 def _locked(pilot: Pilot) -> Pilot:
-    return Pilot.objects.select_related("municipality", "region", "provider").select_for_update().get(pk=pilot.pk)
+    return (
+        Pilot.objects.select_related("municipality", "region", "provider")
+        .select_for_update(of=("self",))
+        .get(pk=pilot.pk)
+    )
 
 
 @transaction.atomic
