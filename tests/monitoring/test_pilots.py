@@ -16,6 +16,7 @@ from django.db import connection
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 
+from coachcare.access import policy
 from coachcare.accounts.models import User
 from coachcare.method.models import MethodVersion
 from coachcare.monitoring import selectors, services, statistics
@@ -58,10 +59,10 @@ def _started(world: World) -> Pilot:
 
 def test_only_the_two_parties_define_a_pilot(world: World) -> None:
     for key in ("coach", "toegang", "toegang_other", "jongere", "ouder"):
-        with pytest.raises(PermissionError):
+        with pytest.raises(policy.Refused):
             _pilot_as(world, world.user(key))
     other_provider_lead = UserFactory.create(teamleider=True)
-    with pytest.raises(PermissionError):
+    with pytest.raises(policy.Refused):
         _pilot_as(world, other_provider_lead)
     assert _pilot_as(world, world.teamleider).pk
 
@@ -102,7 +103,7 @@ def test_start_needs_both_confirmations_of_the_same_definition(world: World) -> 
     services.pilot_update(actor=world.teamleider, pilot=pilot, planned_young_people=80)
     with pytest.raises(ValidationError):
         services.pilot_start(actor=world.beleid, pilot=pilot)
-    with pytest.raises(PermissionError):
+    with pytest.raises(policy.Refused):
         services.pilot_confirm(actor=world.toegang, pilot=pilot)  # access staff do not sign pilots
     services.pilot_confirm(actor=world.beleid, pilot=pilot)
     services.pilot_confirm(actor=world.teamleider, pilot=pilot)

@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 
+from coachcare.access import policy
 from coachcare.accounts.models import User
 from coachcare.monitoring import services
 from coachcare.monitoring.models import QuarterlyReview, ReviewAction
@@ -93,7 +94,7 @@ def test_recorded_through_the_page_and_followed_up(contracted: World, login: Cal
 
 def test_only_contract_parties_record(contracted: World) -> None:
     world = contracted
-    with pytest.raises(PermissionError):
+    with pytest.raises(policy.Refused):
         services.quarterly_review_record(
             actor=world.toegang, municipality=world.municipality_a, provider=world.provider,
             held_on=D(2025, 4, 1), participants="x", actions=[],

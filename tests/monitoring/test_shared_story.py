@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client as HttpClient
 from django.utils import timezone
 
+from coachcare.access import policy
 from coachcare.accounts.models import User
 from coachcare.monitoring import indicators as ind
 from coachcare.monitoring import selectors, services
@@ -48,7 +49,7 @@ def test_provider_shares_a_comment_with_a_contracted_municipality(
 
 def test_sharing_needs_a_contract_and_a_provider_comment(contracted: World) -> None:
     world = contracted
-    with pytest.raises(PermissionError):
+    with pytest.raises(policy.Refused):
         services.annotation_create(
             actor=world.teamleider,
             provider_id=world.provider.pk,

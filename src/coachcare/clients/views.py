@@ -26,7 +26,7 @@ from coachcare.audit.services import AccessPoint, Channel
 from coachcare.clients import selectors, services
 from coachcare.clients.forms import CarerAddForm, CarerForm, ContactForm, GezagChangeForm, NoteForm
 from coachcare.clients.models import Client
-from coachcare.core.forms import service_errors_to_form
+from coachcare.core.forms import form_submit
 from coachcare.core.mail import MAIL_ERRORS
 
 logger = logging.getLogger(__name__)
@@ -212,20 +212,18 @@ def contact_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """The young person's e-mail address and mobile number."""
     client = _client_for_family(request, public_id)
     form = ContactForm(request.POST or None, initial={"email": client.email, "mobile": client.mobile})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.client_contact_update(
-                actor=actor_of(request),
-                client=client,
-                email=form.cleaned_data["email"],
-                mobile=form.cleaned_data["mobile"],
-                access_point=AccessPoint.from_request(request),
-            )
-        except ValidationError as error:
-            service_errors_to_form(form, error)
-        else:
-            messages.success(request, _("The contact details have been saved."))
-            return redirect(_family_url(client))
+    if request.method == "POST" and form_submit(
+        form,
+        lambda: services.client_contact_update(
+            actor=actor_of(request),
+            client=client,
+            email=form.cleaned_data["email"],
+            mobile=form.cleaned_data["mobile"],
+            access_point=AccessPoint.from_request(request),
+        ),
+    ):
+        messages.success(request, _("The contact details have been saved."))
+        return redirect(_family_url(client))
     return _form_page(
         request,
         client,
@@ -256,22 +254,20 @@ def carer_add(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """Record a parent, a voogd (a person or a gecertificeerde instelling) or another carer."""
     client = _client_for_family(request, public_id)
     form = CarerAddForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.carer_add(
-                actor=actor_of(request),
-                client=client,
-                details=_details(form),
-                has_gezag=form.cleaned_data["has_gezag"],
-                gezag_from=form.cleaned_data["gezag_from"],
-                gezag_source=form.cleaned_data["gezag_source"],
-                access_point=AccessPoint.from_request(request),
-            )
-        except ValidationError as error:
-            service_errors_to_form(form, error)
-        else:
-            messages.success(request, _("The family member has been recorded."))
-            return redirect(_family_url(client))
+    if request.method == "POST" and form_submit(
+        form,
+        lambda: services.carer_add(
+            actor=actor_of(request),
+            client=client,
+            details=_details(form),
+            has_gezag=form.cleaned_data["has_gezag"],
+            gezag_from=form.cleaned_data["gezag_from"],
+            gezag_source=form.cleaned_data["gezag_source"],
+            access_point=AccessPoint.from_request(request),
+        ),
+    ):
+        messages.success(request, _("The family member has been recorded."))
+        return redirect(_family_url(client))
     return _form_page(
         request,
         client,
@@ -304,16 +300,14 @@ def carer_edit(request: HttpRequest, public_id: UUID, relation_id: int) -> HttpR
     }
     form = CarerForm(request.POST or None, initial=initial)
     form.fields["bsn"].help_text = _("Leave empty to keep the BSN recorded.") if relation.bsn else ""
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.carer_update(
-                actor=actor, relation=relation, details=_details(form), access_point=AccessPoint.from_request(request)
-            )
-        except ValidationError as error:
-            service_errors_to_form(form, error)
-        else:
-            messages.success(request, _("The details of %(name)s have been saved.") % {"name": relation.display_name})
-            return redirect(_family_url(client))
+    if request.method == "POST" and form_submit(
+        form,
+        lambda: services.carer_update(
+            actor=actor, relation=relation, details=_details(form), access_point=AccessPoint.from_request(request)
+        ),
+    ):
+        messages.success(request, _("The details of %(name)s have been saved.") % {"name": relation.display_name})
+        return redirect(_family_url(client))
     return _form_page(
         request,
         client,
@@ -332,21 +326,19 @@ def gezag_change(request: HttpRequest, public_id: UUID, relation_id: int) -> Htt
     actor = actor_of(request)
     relation = selectors.family_member_get(actor=actor, client=client, relation_id=relation_id)
     form = GezagChangeForm(request.POST or None, initial={"has_gezag": "no" if relation.has_gezag else "yes"})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.gezag_change(
-                actor=actor,
-                relation=relation,
-                has_gezag=form.cleaned_data["has_gezag"],
-                effective_on=form.cleaned_data["effective_on"],
-                source_document=form.cleaned_data["source_document"],
-                access_point=AccessPoint.from_request(request),
-            )
-        except ValidationError as error:
-            service_errors_to_form(form, error)
-        else:
-            messages.success(request, _("The change of gezag has been recorded."))
-            return redirect(_family_url(client))
+    if request.method == "POST" and form_submit(
+        form,
+        lambda: services.gezag_change(
+            actor=actor,
+            relation=relation,
+            has_gezag=form.cleaned_data["has_gezag"],
+            effective_on=form.cleaned_data["effective_on"],
+            source_document=form.cleaned_data["source_document"],
+            access_point=AccessPoint.from_request(request),
+        ),
+    ):
+        messages.success(request, _("The change of gezag has been recorded."))
+        return redirect(_family_url(client))
     return _form_page(
         request,
         client,

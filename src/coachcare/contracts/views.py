@@ -27,7 +27,7 @@ from coachcare.contracts.forms import (
 )
 from coachcare.contracts.models import Allocation, AllocationStatus, Contract, FundingModel, LumpSumInstalment
 from coachcare.core.dates import today
-from coachcare.core.forms import service_errors_to_form
+from coachcare.core.forms import form_submit
 from coachcare.core.http import page_number
 
 #: Service field names that the forms call differently.
@@ -108,23 +108,21 @@ def allocation_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
 def allocation_approve(request: HttpRequest, public_id: UUID) -> HttpResponse:
     allocation = _get(request, public_id)
     form = ApproveForm(request.POST)
-    if form.is_valid():
-        try:
-            with policy.refusing(_("Only a municipality access team decides on allocations.")):
-                services.allocation_approve(
-                    actor=actor_of(request),
-                    allocation=allocation,
-                    access_point=AccessPoint.from_request(request),
-                    **form.service_arguments(),
-                )
-        except ValidationError as error:
-            service_errors_to_form(form, error, rename=FIELD_NAMES)
-        else:
-            messages.success(
-                request,
-                _("The allocation for %(name)s has been granted.") % {"name": allocation.client.full_name},
-            )
-            return redirect("contracts:allocation_list")
+    if form_submit(
+        form,
+        lambda: services.allocation_approve(
+            actor=actor_of(request),
+            allocation=allocation,
+            access_point=AccessPoint.from_request(request),
+            **form.service_arguments(),
+        ),
+        within=policy.refusing(_("Only a municipality access team decides on allocations.")),
+        rename=FIELD_NAMES,
+    ):
+        messages.success(
+            request, _("The allocation for %(name)s has been granted.") % {"name": allocation.client.full_name}
+        )
+        return redirect("contracts:allocation_list")
     return _render_detail(request, allocation, approve_form=form, status=400)
 
 
@@ -133,23 +131,21 @@ def allocation_approve(request: HttpRequest, public_id: UUID) -> HttpResponse:
 def allocation_reject(request: HttpRequest, public_id: UUID) -> HttpResponse:
     allocation = _get(request, public_id)
     form = RejectForm(request.POST)
-    if form.is_valid():
-        try:
-            with policy.refusing(_("Only a municipality access team decides on allocations.")):
-                services.allocation_reject(
-                    actor=actor_of(request),
-                    allocation=allocation,
-                    reason=form.cleaned_data["reason"],
-                    access_point=AccessPoint.from_request(request),
-                )
-        except ValidationError as error:
-            service_errors_to_form(form, error, rename=FIELD_NAMES)
-        else:
-            messages.success(
-                request,
-                _("The request for %(name)s has been rejected.") % {"name": allocation.client.full_name},
-            )
-            return redirect("contracts:allocation_list")
+    if form_submit(
+        form,
+        lambda: services.allocation_reject(
+            actor=actor_of(request),
+            allocation=allocation,
+            reason=form.cleaned_data["reason"],
+            access_point=AccessPoint.from_request(request),
+        ),
+        within=policy.refusing(_("Only a municipality access team decides on allocations.")),
+        rename=FIELD_NAMES,
+    ):
+        messages.success(
+            request, _("The request for %(name)s has been rejected.") % {"name": allocation.client.full_name}
+        )
+        return redirect("contracts:allocation_list")
     return _render_detail(request, allocation, reject_form=form, status=400)
 
 
@@ -217,20 +213,20 @@ def contract_budget(request: HttpRequest, pk: int) -> HttpResponse:
 def contract_budget_year(request: HttpRequest, pk: int) -> HttpResponse:
     contract = _budget_contract(request, pk)
     form = BudgetYearForm(request.POST)
-    if form.is_valid():
-        try:
-            with policy.refusing(_("Only the municipality's policy staff plan the budget.")):
-                budget_year = services.contract_budget_year_set(
-                    actor=actor_of(request),
-                    contract=contract,
-                    access_point=AccessPoint.from_request(request),
-                    **form.service_arguments(),
-                )
-        except ValidationError as error:
-            service_errors_to_form(form, error, rename={"planned_cents": "planned"})
-        else:
-            messages.success(request, _("The budget of %(year)s has been planned.") % {"year": budget_year.year})
-            return redirect("contracts:contract_budget", pk=contract.pk)
+    done = form_submit(
+        form,
+        lambda: services.contract_budget_year_set(
+            actor=actor_of(request),
+            contract=contract,
+            access_point=AccessPoint.from_request(request),
+            **form.service_arguments(),
+        ),
+        within=policy.refusing(_("Only the municipality's policy staff plan the budget.")),
+        rename={"planned_cents": "planned"},
+    )
+    if done:
+        messages.success(request, _("The budget of %(year)s has been planned.") % {"year": done.result.year})
+        return redirect("contracts:contract_budget", pk=contract.pk)
     return _render_budget(request, contract, budget_form=form, status=400)
 
 
@@ -239,20 +235,19 @@ def contract_budget_year(request: HttpRequest, pk: int) -> HttpResponse:
 def contract_instalment_add(request: HttpRequest, pk: int) -> HttpResponse:
     contract = _budget_contract(request, pk)
     form = InstalmentForm(request.POST)
-    if form.is_valid():
-        try:
-            with policy.refusing(_("Only the municipality's policy staff plan instalments.")):
-                services.lump_sum_instalment_add(
-                    actor=actor_of(request),
-                    contract=contract,
-                    access_point=AccessPoint.from_request(request),
-                    **form.service_arguments(),
-                )
-        except ValidationError as error:
-            service_errors_to_form(form, error, rename={"amount_cents": "amount"})
-        else:
-            messages.success(request, _("The instalment has been planned."))
-            return redirect("contracts:contract_budget", pk=contract.pk)
+    if form_submit(
+        form,
+        lambda: services.lump_sum_instalment_add(
+            actor=actor_of(request),
+            contract=contract,
+            access_point=AccessPoint.from_request(request),
+            **form.service_arguments(),
+        ),
+        within=policy.refusing(_("Only the municipality's policy staff plan instalments.")),
+        rename={"amount_cents": "amount"},
+    ):
+        messages.success(request, _("The instalment has been planned."))
+        return redirect("contracts:contract_budget", pk=contract.pk)
     return _render_budget(request, contract, instalment_form=form, status=400)
 
 
@@ -261,21 +256,20 @@ def contract_instalment_add(request: HttpRequest, pk: int) -> HttpResponse:
 def contract_instalments_plan(request: HttpRequest, pk: int) -> HttpResponse:
     contract = _budget_contract(request, pk)
     form = ScheduleForm(request.POST)
-    if form.is_valid():
-        try:
-            with policy.refusing(_("Only the municipality's policy staff plan instalments.")):
-                planned = services.lump_sum_schedule_plan(
-                    actor=actor_of(request),
-                    contract=contract,
-                    year=form.cleaned_data["year"],
-                    instalments=form.cleaned_data["instalments"],
-                    access_point=AccessPoint.from_request(request),
-                )
-        except ValidationError as error:
-            service_errors_to_form(form, error)
-        else:
-            messages.success(request, _("%(count)s instalments have been planned.") % {"count": len(planned)})
-            return redirect("contracts:contract_budget", pk=contract.pk)
+    done = form_submit(
+        form,
+        lambda: services.lump_sum_schedule_plan(
+            actor=actor_of(request),
+            contract=contract,
+            year=form.cleaned_data["year"],
+            instalments=form.cleaned_data["instalments"],
+            access_point=AccessPoint.from_request(request),
+        ),
+        within=policy.refusing(_("Only the municipality's policy staff plan instalments.")),
+    )
+    if done:
+        messages.success(request, _("%(count)s instalments have been planned.") % {"count": len(done.result)})
+        return redirect("contracts:contract_budget", pk=contract.pk)
     return _render_budget(request, contract, schedule_form=form, status=400)
 
 
@@ -322,21 +316,19 @@ def contract_shares(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = SharesForm(request.POST, members=members)
-        if form.is_valid():
-            try:
-                with policy.refusing(_("Only the policy staff of the region's lead municipality set the shares.")):
-                    services.regional_budget_shares_save(
-                        actor=actor,
-                        contract=contract,
-                        year=year,
-                        shares=form.shares(),
-                        access_point=AccessPoint.from_request(request),
-                    )
-            except ValidationError as error:
-                service_errors_to_form(form, error)
-            else:
-                messages.success(request, _("The budget shares of %(year)s have been saved.") % {"year": year})
-                return redirect("contracts:contract_shares", pk=contract.pk, year=year)
+        if form_submit(
+            form,
+            lambda: services.regional_budget_shares_save(
+                actor=actor,
+                contract=contract,
+                year=year,
+                shares=form.shares(),
+                access_point=AccessPoint.from_request(request),
+            ),
+            within=policy.refusing(_("Only the policy staff of the region's lead municipality set the shares.")),
+        ):
+            messages.success(request, _("The budget shares of %(year)s have been saved.") % {"year": year})
+            return redirect("contracts:contract_shares", pk=contract.pk, year=year)
         status = 400
     else:
         form = SharesForm(

@@ -1,6 +1,8 @@
 """Form helpers shared by every app's views."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django import forms
@@ -23,6 +25,35 @@ def service_errors_to_form(
     for field, field_errors in error.message_dict.items():
         name = (rename or {}).get(field, field)
         form.add_error(name if name in form.fields else None, field_errors)
+
+
+@dataclass(frozen=True)
+class Submitted[T]:
+    """A form that ``form_submit`` carried through its service: ``result`` is what the service returned."""
+
+    result: T
+
+
+def form_submit[T](
+    form: forms.BaseForm,
+    call: Callable[[], T],
+    *,
+    within: AbstractContextManager[object] | None = None,
+    rename: Mapping[str, str] | None = None,
+) -> Submitted[T] | None:
+    """A view's "post a form, call the service, on a refusal show the form again": when ``form`` is
+    valid, run ``call`` (the service, reading ``form.cleaned_data``) inside ``within`` (for example
+    ``policy.refusing(message)``) and give its result as ``Submitted``; ``None`` when the form is
+    invalid or the service raised ``ValidationError`` (put on the form by ``service_errors_to_form``
+    with ``rename``). Any other exception (a refusal) leaves as it came."""
+    if not form.is_valid():
+        return None
+    try:
+        with within if within is not None else nullcontext():
+            return Submitted(call())
+    except ValidationError as error:
+        service_errors_to_form(form, error, rename=rename)
+        return None
 
 
 def email_field(*, label: "StrOrPromise") -> forms.CharField:

@@ -151,28 +151,16 @@ class ReferenceCost(models.Model):
         return f"reference cost {self.municipality_id}"
 
 
-class TrajectoryOutcome(models.Model):
-    """One closed trajectory as the outcome indicators need it (docs/indicators.md).
+class TrajectoryScope(models.Model):
+    """The key columns a derived per-trajectory row (``TrajectoryOutcome``, ``TrajectoryWaiting``)
+    copies from its client and trajectory: the scopes a dashboard filters on, the age on the
+    referral date and the referral date. Abstract: each table has these columns of its own.
 
-    A denormalised copy, so that a dashboard aggregates one narrow table instead of running
-    subqueries per trajectory. Written only by ``monitoring.services.trajectory_outcomes_refresh``
-    (called in the same transaction by the services that change an input: closure, a follow-up
-    answer, a declaration submitted or answered, destruction of a file) and
-    ``trajectory_outcomes_rebuild``. Numbers, dates and codes only: no BSN, no names, no birth
-    date (only the age on the referral date), no free text.
-    """
+    No database constraints on the relations: the rows are derived (a rebuild writes 500,000 of
+    them and would otherwise run four key checks per row at commit). A row goes with its
+    trajectory through the ORM's cascade; the scopes are copied from the client, whose own
+    foreign keys protect them."""
 
-    # No database constraints on the relations: the rows are derived (a rebuild writes 500,000 of
-    # them and would otherwise run four key checks per row at commit). A row goes with its
-    # trajectory through the ORM's cascade; the scopes are copied from the client, whose own
-    # foreign keys protect them.
-    trajectory = models.OneToOneField(
-        "trajectories.Trajectory",
-        primary_key=True,
-        on_delete=models.CASCADE,
-        related_name="outcome",
-        db_constraint=False,
-    )
     municipality = models.ForeignKey(
         "municipalities.Municipality",
         on_delete=models.DO_NOTHING,
@@ -188,6 +176,30 @@ class TrajectoryOutcome(models.Model):
     )
     age_at_referral = models.SmallIntegerField(help_text="Age in whole years on the referral date.")
     referred_on = models.DateField()
+
+    class Meta:
+        abstract = True
+
+
+class TrajectoryOutcome(TrajectoryScope):
+    """One closed trajectory as the outcome indicators need it (docs/indicators.md).
+
+    A denormalised copy, so that a dashboard aggregates one narrow table instead of running
+    subqueries per trajectory. Written only by ``monitoring.services.trajectory_outcomes_refresh``
+    (called in the same transaction by the services that change an input: closure, a follow-up
+    answer, a declaration submitted or answered, destruction of a file) and
+    ``trajectory_outcomes_rebuild``. Numbers, dates and codes only: no BSN, no names, no birth
+    date (only the age on the referral date), no free text.
+    """
+
+    # No database constraint on the trajectory either (see ``TrajectoryScope``).
+    trajectory = models.OneToOneField(
+        "trajectories.Trajectory",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="outcome",
+        db_constraint=False,
+    )
     closed_on = models.DateField()
     duration_days = models.IntegerField(help_text="Days from the referral date to the closing date.")
     end_reason = models.CharField(max_length=2, blank=True)
@@ -226,7 +238,7 @@ class TrajectoryOutcome(models.Model):
         return f"outcome of trajectory {self.trajectory_id}"
 
 
-class TrajectoryWaiting(models.Model):
+class TrajectoryWaiting(TrajectoryScope):
     """One trajectory (running or closed) as the waiting-time figures need it (docs/indicators.md,
     "Waiting times"): referral, first contact and first module start.
 
@@ -246,21 +258,6 @@ class TrajectoryWaiting(models.Model):
         related_name="waiting",
         db_constraint=False,
     )
-    municipality = models.ForeignKey(
-        "municipalities.Municipality",
-        on_delete=models.DO_NOTHING,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
-    provider = models.ForeignKey(
-        "providers.Provider", on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False
-    )
-    team = models.ForeignKey(
-        "providers.Team", on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False
-    )
-    age_at_referral = models.SmallIntegerField(help_text="Age in whole years on the referral date.")
-    referred_on = models.DateField()
     first_contact_at = models.DateTimeField(
         null=True,
         help_text="Start of the first appointment that was not cancelled (it counts once it has started).",

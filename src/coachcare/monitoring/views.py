@@ -81,9 +81,11 @@ def _charts(figures: selectors.Figures) -> list[Any]:
     return result
 
 
-def _own_municipality(actor: User, code: str | None) -> Municipality:
+def _own_municipality(actor: User, code: str | None, *, refusal: str) -> Municipality:
+    """The actor's own municipality (``code``, when given, must be its code); ``policy.Refused``
+    with ``refusal`` for who may not see its dashboard."""
     if not policy.can_see_municipality_dashboard(actor):
-        raise PermissionError
+        raise policy.Refused(refusal)
     municipality = Municipality.objects.filter(pk=int(actor.municipality_id or 0)).first()
     if municipality is None or (code is not None and municipality.code != code):
         raise Http404
@@ -95,10 +97,9 @@ def _own_municipality(actor: User, code: str | None) -> Municipality:
 def municipality_dashboard(request: HttpRequest, code: str | None = None) -> HttpResponse:
     """Reads only: the forecast and its alerts are stored by ``manage.py forecast_check`` (scheduled)."""
     actor = actor_of(request)
-    try:
-        municipality = _own_municipality(actor, code)
-    except PermissionError:
-        return HttpResponseForbidden(_("Only the municipality's policy and access staff see this dashboard."))
+    municipality = _own_municipality(
+        actor, code, refusal=_("Only the municipality's policy and access staff see this dashboard.")
+    )
     outcome_scope = selectors.municipality_outcome_scope(municipality_id=municipality.pk)
     scope, form = _scope_from(request, **outcome_scope.owner)
     annotations = selectors.annotations_for(scope=scope, outcome_scope=outcome_scope)
@@ -278,10 +279,9 @@ def evidence_report(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in {"csv", "pdf"}:
         raise Http404(_("The report is a PDF or a CSV file."))
     actor = actor_of(request)
-    try:
-        municipality = _own_municipality(actor, None)
-    except PermissionError:
-        return HttpResponseForbidden(_("Only the municipality's policy and access staff download its report."))
+    municipality = _own_municipality(
+        actor, None, refusal=_("Only the municipality's policy and access staff download its report.")
+    )
     scope, _form = _scope_from(request, municipality_id=municipality.pk)
     report = services.evidence_report_build(
         municipality=municipality,
@@ -347,8 +347,8 @@ def quarterly_reviews(request: HttpRequest) -> HttpResponse:
                     summary=data["summary"],
                     actions=actions,
                 )
-            except (ValidationError, PermissionError) as error:
-                messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
             else:
                 messages.success(request, _("The review is recorded."))
                 return redirect("monitoring:quarterly_reviews")
@@ -385,12 +385,9 @@ def review_action_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose a status."))
         return redirect("monitoring:quarterly_reviews")
-    try:
-        services.review_action_follow_up(
-            actor=actor, action=action, status=form.cleaned_data["status"], follow_up=form.cleaned_data["follow_up"]
-        )
-    except PermissionError:
-        return HttpResponseForbidden(_("Only the parties to the review follow up its actions."))
+    services.review_action_follow_up(
+        actor=actor, action=action, status=form.cleaned_data["status"], follow_up=form.cleaned_data["follow_up"]
+    )
     messages.success(request, _("The follow-up is saved."))
     return redirect("monitoring:quarterly_reviews")
 
@@ -429,8 +426,6 @@ def _create_pilot(request: HttpRequest, actor: User, form: PilotForm, **owner: A
         service_errors_to_form(
             form, error, rename={"planned_effects": "planned_effect", "reference_cost_cents": "reference_cost"}
         )
-    except PermissionError:
-        return HttpResponseForbidden(_("You cannot define a pilot."))
     else:
         messages.success(request, _("The pilot is proposed: both sides confirm it before the start."))
         return redirect(request.get_full_path())
@@ -584,6 +579,4 @@ def pilot_step(request: HttpRequest, pilot_id: int, step: str) -> HttpResponse:
             messages.success(request, _("The pilot has started: its definition is fixed."))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-    except PermissionError:
-        return HttpResponseForbidden(_("Only the municipality's policy staff or the provider's leads do this."))
     return _back_to_pilots(actor, pilot)

@@ -30,9 +30,9 @@ def annotation_create(
     team leads and the administrator their provider's; a provider's annotation may be shared with
     a municipality it has a contract with ("gedeeld met de gemeente")."""
     if not policy.can_annotate_figures(actor):
-        raise PermissionError("This user may not annotate figures.")
+        raise policy.Refused(_("You may not annotate figures."))
     if municipality is not None and not policy.can_see_municipality_dashboard(actor, municipality.pk):
-        raise PermissionError("Only the municipality's own staff annotate its figures.")
+        raise policy.Refused(_("Only the municipality's staff annotate its figures."))
     if municipality is None and provider_id is None:
         raise ValidationError(_("An annotation belongs to a municipality or a provider."))
     if indicator_code not in ind.BY_CODE:
@@ -42,7 +42,7 @@ def annotation_create(
     if shared_with is not None and (municipality is not None or provider_id is None):
         raise ValidationError({"shared_with": _("Only a provider's comment is shared with a municipality.")})
     if shared_with is not None and not policy.can_share_annotation_with(actor, shared_with.pk):
-        raise PermissionError("Only a provider with a contract shares its comments with the municipality.")
+        raise policy.Refused(_("Only a provider with a contract shares its comments with the municipality."))
     text = text.strip()
     if not text:
         raise ValidationError({"text": _("Write a comment.")})
@@ -62,7 +62,7 @@ def reference_cost_set(
     *, actor: User, municipality: Municipality, amount_cents: int, description: str = ""
 ) -> ReferenceCost:
     if not policy.can_set_reference_cost(actor, municipality.pk):
-        raise PermissionError("Only the municipality's policy staff set its reference cost.")
+        raise policy.Refused(_("Only the municipality's policy staff set the reference cost."))
     if amount_cents <= 0:
         raise ValidationError({"amount_cents": _("The reference cost must be more than zero.")})
     reference, _created = ReferenceCost.objects.update_or_create(

@@ -121,7 +121,7 @@ def pilot_create(
         region_lead_id=region.lead_municipality_id if region is not None else None,
     )
     if not policy.can_define_pilot(actor, provider_id=provider.pk, **owner):
-        raise PermissionError("Only the owner's policy staff or the provider's leads define a pilot.")
+        raise policy.Refused(_("You cannot define a pilot."))
     unknown = set(values) - set(DEFINITION_FIELDS)
     if unknown:
         raise TypeError(f"Unknown pilot fields: {sorted(unknown)}")
@@ -144,7 +144,7 @@ def pilot_update(*, actor: User, pilot: Pilot, **values: Any) -> Pilot:
     """Change the definition before the start; both confirmations lapse (they named the old hash)."""
     pilot = _locked(pilot)
     if not policy.can_define_pilot(actor, provider_id=pilot.provider_id, **pilot_owner(pilot=pilot)):
-        raise PermissionError("Only the owner's policy staff or the provider's leads define a pilot.")
+        raise policy.Refused(_("You cannot define a pilot."))
     if pilot.started_at is not None:
         raise ValidationError(_("This pilot has started: its definition was fixed in advance and cannot change."))
     unknown = set(values) - set(DEFINITION_FIELDS)
@@ -169,7 +169,7 @@ def pilot_confirm(*, actor: User, pilot: Pilot) -> Pilot:
     # the owner's policy staff sign for it (the same people who upload its comparison group)
     for_owner = policy.can_import_pilot_comparison(actor, **pilot_owner(pilot=pilot))
     if not for_owner and not policy.can_confirm_pilot_for_provider(actor, pilot.provider_id):
-        raise PermissionError("Only the owner's policy staff or the provider's leads confirm a pilot.")
+        raise policy.Refused(_("Only the municipality's policy staff or the provider's leads do this."))
     if pilot.started_at is not None:
         raise ValidationError(_("This pilot has already started."))
     digest = definition_hash(pilot=pilot)
@@ -186,7 +186,7 @@ def pilot_start(*, actor: User, pilot: Pilot) -> Pilot:
     """Start the pilot: both sides confirmed this very definition; store its canonical JSON and SHA-256."""
     pilot = _locked(pilot)
     if not policy.can_define_pilot(actor, provider_id=pilot.provider_id, **pilot_owner(pilot=pilot)):
-        raise PermissionError("Only the owner's policy staff or the provider's leads start a pilot.")
+        raise policy.Refused(_("Only the municipality's policy staff or the provider's leads do this."))
     if pilot.started_at is not None:
         raise ValidationError(_("This pilot has already started."))
     text = canonical_json(pilot_definition(pilot=pilot))

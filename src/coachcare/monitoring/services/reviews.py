@@ -35,7 +35,7 @@ def quarterly_review_record(
 ) -> QuarterlyReview:
     """Record a kwartaalgesprek with its agreed actions (each with an owner and a due date)."""
     if not policy.can_record_quarterly_review(actor, municipality_id=municipality.pk, provider_id=provider.pk):
-        raise PermissionError("Only the parties to a contract record their quarterly review.")
+        raise policy.Refused(_("You cannot record a review."))
     errors: dict[str, str] = {}
     if not participants.strip():
         errors["participants"] = _("Name the participants.")
@@ -67,7 +67,7 @@ def review_action_follow_up(*, actor: User, action: ReviewAction, status: str, f
     if not policy.can_record_quarterly_review(
         actor, municipality_id=review.municipality_id, provider_id=review.provider_id
     ):
-        raise PermissionError("Only the parties to the review follow up its actions.")
+        raise policy.Refused(_("Only the parties to the review follow up its actions."))
     if status not in ReviewAction.Status.values:
         raise ValidationError({"status": _("Unknown status.")})
     action.status = status
