@@ -41,7 +41,7 @@ PRESENTATIONAL: dict[tuple[str, str, str], str] = {
     ("jinja2/home/client_file.html", "portal_account.status", "active"): "the invitation line's wording",
     ("jinja2/messaging/_thread_readers.html", "thread.kind", "youth"): "who the thread's readers are called",
     ("jinja2/messaging/_thread_title.html", "thread.kind", "youth"): "the title of a thread",
-    ("templates/monitoring/dashboard.html", "kind", "municipality"): "the lead text of the dashboard variant",
+    ("jinja2/monitoring/dashboard.html", "kind", "municipality"): "the lead text of the dashboard variant",
     **{
         ("jinja2/trajectories/_timeline.html", "event.kind", value): "the icon and sentence of a timeline event"
         for value in ("agreement", "evaluation", "follow_up", "goal", "module", "transition")

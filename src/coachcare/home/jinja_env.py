@@ -15,7 +15,8 @@ The environment gives the tools the Django templates use, with the same output:
   them through ``coachcare.home.management.commands.makemessages``;
 - ``csrf_input`` (the Django backend puts it in every context), ``csp_nonce`` (context processor);
 - the filters ``date`` (Django's ``date`` filter, after ``template_localtime`` as Django does),
-  ``label`` (a choice field's label), ``linebreaksbr``, ``filesizeformat``, ``markdown``,
+  ``label`` (a choice field's label), ``linebreaksbr``, ``filesizeformat``, ``floatformat``,
+  ``euros`` (``contracts``' amount in cents), ``markdown``,
   ``querystring(request, **changes)`` (``{% querystring %}``);
 - ``crisis_entry_shown(request)`` (``policy.sees_crisis_entry``);
 - ``django_include(name, **context)``: one of the Django includes that many Django pages share
@@ -45,6 +46,7 @@ from markupsafe import Markup
 
 from coachcare.access import policy
 from coachcare.coaching.templatetags.coaching_text import markdown
+from coachcare.contracts.templatetags.money import euros
 from coachcare.core.templatetags.choice_labels import label
 from coachcare.privacy.templatetags.privacy import destruction_notice
 
@@ -145,6 +147,8 @@ def environment(**options: Any) -> Environment:
             "linebreaksbr": defaultfilters.linebreaksbr,
             "filesizeformat": defaultfilters.filesizeformat,
             "capfirst": defaultfilters.capfirst,
+            "floatformat": defaultfilters.floatformat,
+            "euros": euros,
             "markdown": markdown,
         }
     )

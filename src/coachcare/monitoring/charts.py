@@ -6,8 +6,8 @@ Suppressed values draw no bar and are labelled with their mark ("x").
 
 import dataclasses
 from collections.abc import Callable, Sequence
+from html import escape
 
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from coachcare.contracts.money import format_euros
@@ -32,36 +32,29 @@ def percent(value: float) -> str:
     return f"{value * 100:.0f}%"
 
 
+def _e(value: object) -> str:
+    """``value`` escaped for HTML as ``format_html`` escapes its arguments (``conditional_escape``:
+    safe strings as they are), in a few calls: a chart has hundreds of parts (issue 19)."""
+    html = getattr(value, "__html__", None)
+    return str(html()) if html is not None else escape(str(value))
+
+
 def _y_axis(*, top: float, tick_label: Callable[[float], str], left: float, plot_height: float) -> SafeString:
     """A vertical axis with three ticks (0, half, top), labelled by ``tick_label``."""
     ticks = []
     for fraction in (0.0, 0.5, 1.0):
         y = HEIGHT - MARGIN_BOTTOM - plot_height * fraction
-        value = top * fraction
-        label = tick_label(value)
+        label = _e(tick_label(top * fraction))
         ticks.append(
-            format_html(
-                '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="1"></line>'
-                '<text x="{}" y="{}" text-anchor="end" font-size="11" fill="{}">{}</text>',
-                f"{left - 4:.1f}",
-                f"{y:.1f}",
-                f"{WIDTH:.1f}",
-                f"{y:.1f}",
-                GRID_STROKE,
-                f"{left - 6:.1f}",
-                f"{y + 4:.1f}",
-                TEXT_FILL,
-                label,
-            )
+            f'<line x1="{left - 4:.1f}" y1="{y:.1f}" x2="{WIDTH:.1f}" y2="{y:.1f}" stroke="{GRID_STROKE}" '
+            f'stroke-width="1"></line><text x="{left - 6:.1f}" y="{y + 4:.1f}" text-anchor="end" font-size="11" '
+            f'fill="{TEXT_FILL}">{label}</text>'
         )
-    axis = format_html(
-        '<line x1="{x}" y1="{top}" x2="{x}" y2="{bottom}" stroke="{c}" stroke-width="1"></line>',
-        x=f"{left:.1f}",
-        top=f"{MARGIN_TOP:.1f}",
-        bottom=f"{HEIGHT - MARGIN_BOTTOM:.1f}",
-        c=TEXT_FILL,
+    axis = (
+        f'<line x1="{left:.1f}" y1="{MARGIN_TOP:.1f}" x2="{left:.1f}" y2="{HEIGHT - MARGIN_BOTTOM:.1f}" '
+        f'stroke="{TEXT_FILL}" stroke-width="1"></line>'
     )
-    return mark_safe("".join(ticks) + axis)  # noqa: S308 - every part is built with format_html
+    return mark_safe("".join(ticks) + axis)  # noqa: S308 - every value in it is a number or escaped
 
 
 def bar_chart(
@@ -86,7 +79,8 @@ def bar_chart(
     top = top or max([v for v in values if v is not None] or [0.0]) or 1.0
     plot_height = HEIGHT - MARGIN_BOTTOM - MARGIN_TOP
     parts = []
-    for index, (label, value, text) in enumerate(zip(labels, values, texts, strict=True)):
+    for index, (raw_label, value, raw_text) in enumerate(zip(labels, values, texts, strict=True)):
+        label, text = _e(raw_label), _e(raw_text)
         x = left + index * slot + slot * 0.15
         bar_width = slot * 0.7
         height = 0.0 if value is None else plot_height * min(1.0, max(0.0, value) / top)
@@ -94,44 +88,24 @@ def bar_chart(
         bar = (
             ""
             if value is None
-            else format_html(
-                '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"></rect>',
-                f"{x:.1f}",
-                f"{y:.1f}",
-                f"{bar_width:.1f}",
-                f"{height:.1f}",
-                BAR_FILL,
-            )
+            else f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_width:.1f}" height="{height:.1f}" '
+            f'fill="{BAR_FILL}"></rect>'
         )
+        middle = x + bar_width / 2
         parts.append(
-            format_html(
-                "<g><title>{}: {}</title>{}"
-                '<text x="{}" y="{}" text-anchor="middle" font-size="12" fill="{}">{}</text>'
-                '<text x="{}" y="{}" text-anchor="middle" font-size="12" fill="{}">{}</text></g>',
-                label,
-                text,
-                bar,
-                f"{x + bar_width / 2:.1f}",
-                f"{y - 4:.1f}",
-                TEXT_FILL,
-                text,
-                f"{x + bar_width / 2:.1f}",
-                f"{HEIGHT - 8:.1f}",
-                TEXT_FILL,
-                label,
-            )
+            f"<g><title>{label}: {text}</title>{bar}"
+            f'<text x="{middle:.1f}" y="{y - 4:.1f}" text-anchor="middle" font-size="12" fill="{TEXT_FILL}">'
+            f"{text}</text>"
+            f'<text x="{middle:.1f}" y="{HEIGHT - 8:.1f}" text-anchor="middle" font-size="12" fill="{TEXT_FILL}">'
+            f"{label}</text></g>"
         )
-    return format_html(
-        '<svg class="coachcare-monitoring-chart" role="img" aria-labelledby="{id}-title {id}-desc" '
-        'viewBox="0 0 {w} {h}" width="100%" xmlns="http://www.w3.org/2000/svg"><title id="{id}-title">{title}</title>'
-        '<desc id="{id}-desc">{desc}</desc>{axis}{bars}</svg>',
-        id=chart_id,
-        w=WIDTH,
-        h=HEIGHT,
-        title=title,
-        desc="; ".join(f"{label}: {text}" for label, text in zip(labels, texts, strict=True)),
-        axis=_y_axis(top=top, tick_label=tick_label, left=left, plot_height=plot_height),
-        bars=mark_safe("".join(parts)),  # noqa: S308 - every part is built with format_html
+    desc = _e("; ".join(f"{label}: {text}" for label, text in zip(labels, texts, strict=True)))
+    axis = _y_axis(top=top, tick_label=tick_label, left=left, plot_height=plot_height)
+    chart = _e(chart_id)
+    return mark_safe(  # noqa: S308 - every value in it is a number, a constant or escaped
+        f'<svg class="coachcare-monitoring-chart" role="img" aria-labelledby="{chart}-title {chart}-desc" '
+        f'viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" xmlns="http://www.w3.org/2000/svg"><title id="{chart}-title">'
+        f'{_e(title)}</title><desc id="{chart}-desc">{desc}</desc>{axis}{"".join(parts)}</svg>'
     )
 
 
@@ -171,80 +145,48 @@ def interval_chart(
 
     parts = []
     for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
+        x = x_of(tick)
+        label = _e(tick_label(tick)) if tick_label else f"{tick * 100:.0f}%"
         parts.append(
-            format_html(
-                '<line x1="{x}" y1="{top}" x2="{x}" y2="{bottom}" stroke="{grid}" stroke-width="1"></line>'
-                '<text x="{x}" y="{label_y}" text-anchor="middle" font-size="11" fill="{fill}">{label}</text>',
-                x=f"{x_of(tick):.1f}",
-                top=f"{MARGIN_TOP:.1f}",
-                bottom=f"{bottom:.1f}",
-                grid=GRID_STROKE,
-                label_y=f"{height - 8:.1f}",
-                fill=TEXT_FILL,
-                label=tick_label(tick) if tick_label else f"{tick * 100:.0f}%",
-            )
+            f'<line x1="{x:.1f}" y1="{MARGIN_TOP:.1f}" x2="{x:.1f}" y2="{bottom:.1f}" stroke="{GRID_STROKE}" '
+            f'stroke-width="1"></line><text x="{x:.1f}" y="{height - 8:.1f}" text-anchor="middle" font-size="11" '
+            f'fill="{TEXT_FILL}">{label}</text>'
         )
     for index, bar in enumerate(bars):
         y = MARGIN_TOP + index * row_height
         middle = y + row_height / 2
         drawn = ""
         if bar.value is not None:
-            drawn = format_html(
-                '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"></rect>',
-                f"{plot_left:.1f}",
-                f"{middle - 8:.1f}",
-                f"{x_of(bar.value) - plot_left:.1f}",
-                "16",
-                BAR_FILL,
+            drawn = (
+                f'<rect x="{plot_left:.1f}" y="{middle - 8:.1f}" width="{x_of(bar.value) - plot_left:.1f}" '
+                f'height="16" fill="{BAR_FILL}"></rect>'
             )
             if bar.low is not None and bar.high is not None:
-                drawn += format_html(
-                    '<line x1="{lo}" y1="{y}" x2="{hi}" y2="{y}" stroke="{c}" stroke-width="2"></line>'
-                    '<line x1="{lo}" y1="{y1}" x2="{lo}" y2="{y2}" stroke="{c}" stroke-width="2"></line>'
-                    '<line x1="{hi}" y1="{y1}" x2="{hi}" y2="{y2}" stroke="{c}" stroke-width="2"></line>',
-                    lo=f"{x_of(bar.low):.1f}",
-                    hi=f"{x_of(bar.high):.1f}",
-                    y=f"{middle:.1f}",
-                    y1=f"{middle - 7:.1f}",
-                    y2=f"{middle + 7:.1f}",
-                    c=WHISKER_STROKE,
+                lo, hi = f"{x_of(bar.low):.1f}", f"{x_of(bar.high):.1f}"
+                y0, y1, y2 = f"{middle:.1f}", f"{middle - 7:.1f}", f"{middle + 7:.1f}"
+                drawn += (
+                    f'<line x1="{lo}" y1="{y0}" x2="{hi}" y2="{y0}" stroke="{WHISKER_STROKE}" stroke-width="2"></line>'
+                    f'<line x1="{lo}" y1="{y1}" x2="{lo}" y2="{y2}" stroke="{WHISKER_STROKE}" stroke-width="2"></line>'
+                    f'<line x1="{hi}" y1="{y1}" x2="{hi}" y2="{y2}" stroke="{WHISKER_STROKE}" stroke-width="2"></line>'
                 )
+        label, text, ty = _e(bar.label), _e(bar.text), f"{middle + 4:.1f}"
         parts.append(
-            format_html(
-                "<g><title>{label}: {text}</title>"
-                '<text x="{lx}" y="{ty}" text-anchor="end" font-size="12" fill="{fill}">{label}</text>{drawn}'
-                '<text x="{vx}" y="{ty}" font-size="12" fill="{fill}">{text}</text></g>',
-                label=bar.label,
-                text=bar.text,
-                lx=f"{plot_left - 6:.1f}",
-                vx=f"{plot_right + 6:.1f}",
-                ty=f"{middle + 4:.1f}",
-                fill=TEXT_FILL,
-                drawn=drawn,
-            )
+            f"<g><title>{label}: {text}</title>"
+            f'<text x="{plot_left - 6:.1f}" y="{ty}" text-anchor="end" font-size="12" fill="{TEXT_FILL}">{label}</text>'
+            f'{drawn}<text x="{plot_right + 6:.1f}" y="{ty}" font-size="12" fill="{TEXT_FILL}">{text}</text></g>'
         )
     if reference is not None:
+        x = x_of(reference)
         parts.append(
-            format_html(
-                '<g><title>{label}</title><line x1="{x}" y1="{top}" x2="{x}" y2="{bottom}" stroke="{c}" '
-                'stroke-width="2" stroke-dasharray="5 3"></line></g>',
-                label=reference_label,
-                x=f"{x_of(reference):.1f}",
-                top=f"{MARGIN_TOP - 6:.1f}",
-                bottom=f"{bottom:.1f}",
-                c=REFERENCE_STROKE,
-            )
+            f'<g><title>{_e(reference_label)}</title><line x1="{x:.1f}" y1="{MARGIN_TOP - 6:.1f}" x2="{x:.1f}" '
+            f'y2="{bottom:.1f}" stroke="{REFERENCE_STROKE}" stroke-width="2" stroke-dasharray="5 3"></line></g>'
         )
-    return format_html(
-        '<svg class="coachcare-monitoring-chart" role="img" aria-labelledby="{id}-title {id}-desc" '
-        'viewBox="0 0 {w} {h}" width="100%" xmlns="http://www.w3.org/2000/svg"><title id="{id}-title">{title}</title>'
-        '<desc id="{id}-desc">{desc}</desc>{parts}</svg>',
-        id=chart_id,
-        w=WIDTH,
-        h=height,
-        title=title,
-        desc="; ".join(f"{bar.label}: {bar.text}" for bar in bars),
-        parts=mark_safe("".join(parts)),  # noqa: S308 - every part is built with format_html
+    chart = _e(chart_id)
+    desc = _e("; ".join(f"{bar.label}: {bar.text}" for bar in bars))
+    return mark_safe(  # noqa: S308 - every value in it is a number, a constant or escaped
+        f'<svg class="coachcare-monitoring-chart" role="img" aria-labelledby="{chart}-title {chart}-desc" '
+        f'viewBox="0 0 {WIDTH} {height}" width="100%" xmlns="http://www.w3.org/2000/svg"><title id="{chart}-title">'
+        f'{_e(title)}</title><desc id="{chart}-desc">{desc}</desc>{"".join(parts)}</svg>'
     )
 
 
@@ -276,34 +218,24 @@ def line_chart(
     def point(index: int, value: float) -> str:
         return f"{MARGIN_LEFT + index * step:.1f},{HEIGHT - MARGIN_BOTTOM - plot_height * value / top:.1f}"
 
-    lines = format_html_join(
-        "",
-        '<g><title>{}</title><polyline points="{}" fill="none" stroke="{}" stroke-width="3"></polyline></g>',
-        ((name, " ".join(point(i, v) for i, v in enumerate(values)), colour) for name, colour, values in series),
+    lines = "".join(
+        f'<g><title>{_e(name)}</title><polyline points="{" ".join(point(i, v) for i, v in enumerate(values))}" '
+        f'fill="none" stroke="{_e(colour)}" stroke-width="3"></polyline></g>'
+        for name, colour, values in series
     )
-    ticks = format_html_join(
-        "",
-        '<text x="{}" y="{}" text-anchor="middle" font-size="11" fill="{}">{}</text>',
-        (
-            (f"{MARGIN_LEFT + i * step:.1f}", f"{HEIGHT - 8:.1f}", TEXT_FILL, label)
-            for i, label in enumerate(labels)
-            if i % 3 == 0
-        ),
+    ticks = "".join(
+        f'<text x="{MARGIN_LEFT + i * step:.1f}" y="{HEIGHT - 8:.1f}" text-anchor="middle" font-size="11" '
+        f'fill="{TEXT_FILL}">{_e(label)}</text>'
+        for i, label in enumerate(labels)
+        if i % 3 == 0
     )
-    legend = format_html_join(
-        "",
-        '<text x="{}" y="12" font-size="12" fill="{}">{}</text>',
-        ((f"{MARGIN_LEFT + 160 * i:.0f}", colour, name) for i, (name, colour, _v) in enumerate(series)),
+    legend = "".join(
+        f'<text x="{MARGIN_LEFT + 160 * i:.0f}" y="12" font-size="12" fill="{_e(colour)}">{_e(name)}</text>'
+        for i, (name, colour, _v) in enumerate(series)
     )
-    return format_html(
-        '<svg class="coachcare-monitoring-chart" role="img" aria-labelledby="{id}-title" viewBox="0 0 {w} {h}" '
-        'width="100%" xmlns="http://www.w3.org/2000/svg"><title id="{id}-title">{title}</title>'
-        "{legend}{lines}{ticks}</svg>",
-        id=chart_id,
-        w=WIDTH,
-        h=HEIGHT,
-        title=title,
-        legend=legend,
-        lines=lines,
-        ticks=ticks,
+    chart = _e(chart_id)
+    return mark_safe(  # noqa: S308 - every value in it is a number, a constant or escaped
+        f'<svg class="coachcare-monitoring-chart" role="img" aria-labelledby="{chart}-title" viewBox="0 0 {WIDTH} '
+        f'{HEIGHT}" width="100%" xmlns="http://www.w3.org/2000/svg"><title id="{chart}-title">{_e(title)}</title>'
+        f"{legend}{lines}{ticks}</svg>"
     )

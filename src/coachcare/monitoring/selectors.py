@@ -656,6 +656,12 @@ class ForecastMonth:
         return (self.actual_cents - self.expected_cents) / self.expected_cents
 
     @property
+    def deviation_percent(self) -> int | None:
+        """The deviation in whole percent, rounded as Django's ``widthratio`` rounds it."""
+        deviation = self.deviation
+        return None if deviation is None else round(deviation * 100)
+
+    @property
     def exceeds(self) -> bool:
         deviation = self.deviation
         return deviation is not None and abs(deviation) > forecast_threshold()
