@@ -311,7 +311,8 @@ def _panel(
             for contact in follow_ups
             if contact.state == FollowUp.State.DUE
         ]
-        panel["summary_agreement_form"] = agreement_form(trajectory, default_kind="summary")
+        # Only a link to the summary page (which has the form): no form built here.
+        panel["summary_link"] = True
         _resume_step(panel, trajectory)
     return panel
 

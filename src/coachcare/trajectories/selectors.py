@@ -390,27 +390,29 @@ def client_timeline(*, actor: User, public_id: UUID, access_point: AccessPoint) 
                 at=transition.at, kind="transition", trajectory=by_id[transition.trajectory_id], item=transition
             )
         )
+    # The module runs first: the scores and evaluations point at them, so they need no join of
+    # their own (each joined table costs the ORM as much as a query: issue 19, docs/performance.md).
+    # "progress": the status an external module reported through FHIR (coachcare.api), same query.
+    runs = list(
+        ModuleRun.objects.filter(trajectory_id__in=ids).select_related("module", "progress").order_by("sequence")
+    )
+    runs_by_id = {run.pk: run for run in runs}
     goals = list(Goal.objects.filter(trajectory_id__in=ids).order_by("trajectory_id", "order"))
     for goal in goals:
         goal.scale_levels = _scale(goal)  # type: ignore[attr-defined]
         goal.score_list = []  # type: ignore[attr-defined]
         events.append(TimelineEvent(at=goal.created_at, kind="goal", trajectory=by_id[goal.trajectory_id], item=goal))
     goals_by_id = {goal.pk: goal for goal in goals}
-    for score in (
-        GoalScore.objects.filter(goal_id__in=goals_by_id)
-        .select_related("module_run__module")
-        .order_by("scored_at", "id")
-    ):
+    for score in GoalScore.objects.filter(goal_id__in=goals_by_id).order_by("scored_at", "id"):
+        if score.module_run_id in runs_by_id:
+            score.module_run = runs_by_id[score.module_run_id]
         goals_by_id[score.goal_id].score_list.append(score)  # type: ignore[attr-defined]
-    # "progress": the status an external module reported through FHIR (coachcare.api), same query.
-    runs = list(
-        ModuleRun.objects.filter(trajectory_id__in=ids).select_related("module", "progress").order_by("sequence")
-    )
     for run in runs:
         events.append(TimelineEvent(at=run.started_on, kind="module", trajectory=by_id[run.trajectory_id], item=run))
-    for evaluation in Evaluation.objects.filter(module_run__in=runs).select_related(
-        "module_run__module", "decided_by", "approved_by"
+    for evaluation in Evaluation.objects.filter(module_run_id__in=runs_by_id).select_related(
+        "decided_by", "approved_by"
     ):
+        evaluation.module_run = runs_by_id[evaluation.module_run_id]
         at = evaluation.decided_at or evaluation.module_run.finished_on or evaluation.module_run.started_on
         evaluation.rule_text = evaluation_explain(evaluation)  # type: ignore[attr-defined]
         events.append(
@@ -418,15 +420,20 @@ def client_timeline(*, actor: User, public_id: UUID, access_point: AccessPoint) 
                 at=at, kind="evaluation", trajectory=by_id[evaluation.module_run.trajectory_id], item=evaluation
             )
         )
-    for agreement in Agreement.objects.filter(trajectory_id__in=ids).select_related(
-        "given_by", "recorded_by", "carer__parent", "trajectory"
+    # Ordered by their own columns: the models' default ordering ("trajectory", ...) would join
+    # the trajectory (and sort by its next step) only to be sorted again below.
+    for agreement in (
+        Agreement.objects.filter(trajectory_id__in=ids)
+        .select_related("given_by", "recorded_by", "carer__parent")
+        .order_by("trajectory_id", "given_at", "id")
     ):
+        agreement.trajectory = by_id[agreement.trajectory_id]
         events.append(
             TimelineEvent(
                 at=agreement.given_at, kind="agreement", trajectory=by_id[agreement.trajectory_id], item=agreement
             )
         )
-    for follow_up in FollowUp.objects.filter(trajectory_id__in=ids):
+    for follow_up in FollowUp.objects.filter(trajectory_id__in=ids).order_by("trajectory_id", "months"):
         events.append(
             TimelineEvent(
                 at=follow_up.due_on, kind="follow_up", trajectory=by_id[follow_up.trajectory_id], item=follow_up
