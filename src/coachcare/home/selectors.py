@@ -66,7 +66,7 @@ class ClientSignals:
 
 
 def _column(model: type[Model], field: str) -> str:
-    return str(connection.ops.quote_name(model._meta.get_field(field).column))  # type: ignore[union-attr]
+    return str(connection.ops.quote_name(str(model._meta.get_field(field).column)))  # type: ignore[union-attr]
 
 
 def _table(model: type[Model]) -> str:

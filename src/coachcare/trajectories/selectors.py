@@ -285,9 +285,7 @@ def caseload_list(*, actor: User, access_point: AccessPoint, page: int = 1, sear
         trajectories = trajectories.filter(
             Q(client__family_name__icontains=term) | Q(client__given_name__icontains=term)
         )
-    ordered = trajectories.order_by(F("next_action_due").asc(nulls_last=True), "id").values_list(
-        *CASELOAD_COLUMNS
-    )
+    ordered = trajectories.order_by(F("next_action_due").asc(nulls_last=True), "id").values_list(*CASELOAD_COLUMNS)
     page_obj = Paginator(ordered, CASELOAD_PAGE_SIZE).get_page(page)
     on = today()
     status_label, next_action_label = _Labels("status"), _Labels("next_action")
@@ -335,7 +333,7 @@ def caseload_list(*, actor: User, access_point: AccessPoint, page: int = 1, sear
         client_ids=[row.client_public_id for row in rows],
         access_point=access_point,
     )
-    return page_obj  # type: ignore[return-value]
+    return page_obj
 
 
 def approval_queue(*, actor: User, access_point: AccessPoint) -> list[Evaluation]:
