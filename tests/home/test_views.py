@@ -51,8 +51,8 @@ def test_caseload_search_and_bad_page_numbers(world: World, login: Login) -> Non
     http = login(world.coach)
 
     found = http.get(reverse("core:home"), {"q": world.own.family_name})
-    assert world.own in [trajectory.client for trajectory in found.context["page"]]
-    assert world.team not in [trajectory.client for trajectory in found.context["page"]]
+    assert world.own.public_id in [row.client_public_id for row in found.context["page"]]
+    assert world.team.public_id not in [row.client_public_id for row in found.context["page"]]
     for page in ["abc", "-1", "0", "99999999", "2"]:
         assert http.get(reverse("core:home"), {"page": page}).status_code == 200
 

@@ -785,6 +785,19 @@ class CoachOverview:
     diary: list[DiaryEntry]
 
 
+#: What the coach's overview shows of a waiting answer and of a check-in (``.only``).
+_OVERVIEW_CLIENT_COLUMNS = ("client__public_id", "client__given_name", "client__family_name")
+_OVERVIEW_ANSWER_COLUMNS = (
+    "public_id",
+    "submitted_at",
+    "client",
+    *_OVERVIEW_CLIENT_COLUMNS,
+    "assignment__title",
+    "module_run__module__name",
+)
+_OVERVIEW_DIARY_COLUMNS = ("public_id", "mood", "text", "created_at", "client", *_OVERVIEW_CLIENT_COLUMNS)
+
+
 def coach_overview_get(*, actor: User, access_point: AccessPoint) -> CoachOverview:
     """Across the caseload: submitted answers waiting for feedback, and recent diary entries."""
     if not policy.is_care_professional(actor):
@@ -795,13 +808,14 @@ def coach_overview_get(*, actor: User, access_point: AccessPoint) -> CoachOvervi
             client__in=clients, status=AssignmentAnswer.Status.SUBMITTED, feedback_at__isnull=True
         )
         .select_related("client", "assignment", "module_run__module")
-        .defer("client__bsn")
+        # Only what the list shows (50 rows of four models): no answer texts, feedback or BSN.
+        .only(*_OVERVIEW_ANSWER_COLUMNS)
         .order_by("submitted_at", "id")[:OVERVIEW_LIMIT]
     )
     diary = list(
         DiaryEntry.objects.filter(client__in=clients)
         .select_related("client")
-        .defer("client__bsn")
+        .only(*_OVERVIEW_DIARY_COLUMNS)
         .order_by("-created_at", "-id")[:OVERVIEW_LIMIT]
     )
     client_ids = sorted(
