@@ -107,3 +107,10 @@ def test_the_catalogue_holds_the_jinja_texts() -> None:
     po = (Path(settings.LOCALE_PATHS[0]) / "nl" / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
     assert "jinja2/messaging/thread.html" in po
     assert "jinja2/home/home_caseload.html" in po
+
+
+@pytest.mark.parametrize(
+    "text", ["<i>a</i>\nb", "a\r\nb\rc\n\nd", "\"quotes\" & 'apostrophes'", "", "regel<br>", 12, None]
+)
+def test_linebreaksbr_prints_as_django_does(text: object) -> None:
+    assert jinja("{{ text|linebreaksbr }}", text=text) == django("{{ text|linebreaksbr }}", text=text)
