@@ -32,6 +32,15 @@ def django(source: str, **context: object) -> str:
             for fmt in ("j F Y", "j F Y, H:i", "l j F Y", "c")
         ],
         *[(datetime.date(2026, 12, 1), fmt) for fmt in ("j F Y", "l j F Y", "c")],
+        # The formats the filter writes itself, every month, both sides of DST, before midnight UTC:
+        *[
+            (timezone.make_aware(datetime.datetime(2026, month, day, hour, 5), datetime.UTC), fmt)
+            for month in range(1, 13)
+            for day, hour in ((1, 0), (28, 22))
+            for fmt in ("j F Y, H:i", "l j F Y, H:i", "j F Y H:i", "j F Y", "c", "H:i")
+        ],
+        (datetime.datetime(1999, 7, 4, 9, 0, 0, 123, tzinfo=datetime.UTC), "c"),
+        (datetime.date(2026, 7, 9), "Y-m-d"),
     ],
 )
 @pytest.mark.parametrize("language", ["nl", "en"])
@@ -98,3 +107,10 @@ def test_the_catalogue_holds_the_jinja_texts() -> None:
     po = (Path(settings.LOCALE_PATHS[0]) / "nl" / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
     assert "jinja2/messaging/thread.html" in po
     assert "jinja2/home/home_caseload.html" in po
+
+
+@pytest.mark.parametrize(
+    "text", ["<i>a</i>\nb", "a\r\nb\rc\n\nd", "\"quotes\" & 'apostrophes'", "", "regel<br>", 12, None]
+)
+def test_linebreaksbr_prints_as_django_does(text: object) -> None:
+    assert jinja("{{ text|linebreaksbr }}", text=text) == django("{{ text|linebreaksbr }}", text=text)

@@ -22,7 +22,6 @@ from django.db.models import (
     Subquery,
     Value,
     When,
-    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
 
@@ -156,6 +155,19 @@ def inbox_for(*, actor: User, access_point: AccessPoint, page: int = 1) -> Page[
         _with_counts(policy.threads_visible_to(actor), actor)
         .annotate(has_unread=Exists(unread_exists))
         .select_related("client", "parent")
+        # What the list shows and the policy reads: not the client's whole record (its BSN would be
+        # decrypted for every row) nor the parent's.
+        .only(
+            "public_id",
+            "kind",
+            "created_at",
+            "client",
+            "parent",
+            *client_selectors.client_policy_fields(prefix="client__"),
+            "client__given_name",
+            "client__family_name",
+            *user_name_fields(prefix="parent__"),
+        )
         .order_by(
             Case(When(has_unread=True, then=Value(0)), default=Value(1), output_field=IntegerField()),
             F("last_message_at").desc(nulls_last=True),
@@ -263,7 +275,7 @@ def _newer_than(thread: Thread, message_id: UUID) -> bool:
     return bool(row[0])
 
 
-def _without_anchor(rows: list[Message], message_id: UUID) -> list[Message]:
+def _without_anchor(rows: "list[MessageRow]", message_id: UUID) -> "list[MessageRow]":
     if not rows or rows[0].public_id != message_id:
         raise policy.AccessDenied("No such message in this conversation.")
     return rows[1:]
@@ -275,13 +287,85 @@ def _without_anchor(rows: list[Message], message_id: UUID) -> list[Message]:
 THREAD_PAGE_SIZE = 30
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
+class AttachmentRow:
+    """An attachment as a thread page lists it (the file itself only through ``attachment_get``)."""
+
+    public_id: UUID
+    original_name: str
+    size: int
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
+class MessageRow:
+    """A message as a thread page and its poll show it: read as plain values, no model instances
+    (the page shows up to ``THREAD_PAGE_SIZE`` of them, on every visit and poll)."""
+
+    pk: int
+    public_id: UUID
+    author_id: int
+    #: ``User.display_name`` of the author: the full name, else the username.
+    author_name: str
+    body: str
+    created_at: datetime.datetime
+    attachments: tuple[AttachmentRow, ...] = ()
+
+
+#: The columns of a ``MessageRow`` (author: ``USER_NAME_FIELDS``' names), in the order it reads them.
+_MESSAGE_COLUMNS = (
+    "pk",
+    "public_id",
+    "author_id",
+    "author__first_name",
+    "author__last_name",
+    "author__username",
+    "body",
+    "created_at",
+)
+
+
+def _message_rows(messages: QuerySet[Message], *, limit: int | None = None) -> list[MessageRow]:
+    """``messages`` (ordered) as ``MessageRow``s without attachments: one query, no instances."""
+    values = messages.values_list(*_MESSAGE_COLUMNS)
+    rows = values[:limit] if limit is not None else values
+    return [
+        MessageRow(
+            pk=pk,
+            public_id=public_id,
+            author_id=author_id,
+            author_name=f"{first} {last}".strip() or username,
+            body=body,
+            created_at=created_at,
+        )
+        for pk, public_id, author_id, first, last, username, body, created_at in rows
+    ]
+
+
+def _with_attachments(rows: list[MessageRow]) -> list[MessageRow]:
+    """``rows`` with their attachments: one query (none when there are no rows)."""
+    if not rows:
+        return rows
+    found: dict[int, list[AttachmentRow]] = {}
+    for message_id, public_id, original_name, size in (
+        Attachment.objects.filter(message_id__in=[row.pk for row in rows])
+        .order_by("pk")
+        .values_list("message_id", "public_id", "original_name", "size")
+    ):
+        found.setdefault(message_id, []).append(
+            AttachmentRow(public_id=public_id, original_name=original_name, size=size)
+        )
+    if not found:
+        return rows
+    return [dataclasses.replace(row, attachments=tuple(found.get(row.pk, ()))) for row in rows]
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class ThreadWindow:
     """A thread page's messages, oldest first."""
 
-    messages: list[Message]
+    messages: list[MessageRow]
     #: The oldest message shown when there are older ones (the page links to ``?before=`` it).
-    earlier: Message | None
+    earlier: MessageRow | None
     #: The window ends with the newest message: the page polls for new ones and marks them read.
     latest: bool
     #: For a parent: the coach's messages before this moment (the 16th birthday) are not shown.
@@ -301,11 +385,10 @@ def thread_window(
     readable = messages_readable(actor=actor, thread=thread)
     messages = _beside(thread, before, newer=False, readable=readable) if before is not None else readable
     extra = 1 if before is None else 2  # one more than shown tells whether there are earlier ones; and the anchor
-    newest_first = list(messages.select_related("author").order_by("-created_at", "-id")[: size + extra])
+    newest_first = _message_rows(messages.order_by("-created_at", "-id"), limit=size + extra)
     if before is not None:
         newest_first = _without_anchor(newest_first, before)
-    prefetch_related_objects(newest_first[:size], "attachments")
-    shown = newest_first[:size][::-1]
+    shown = _with_attachments(newest_first[:size][::-1])
     access_log_record(
         actor=actor,
         event=Event.READ,
@@ -323,7 +406,7 @@ def thread_window(
 
 def thread_messages(
     *, actor: User, thread: Thread, access_point: AccessPoint, after: UUID | None = None
-) -> list[Message]:
+) -> list[MessageRow]:
     """The messages of a thread, oldest first; with ``after`` only those newer than that message.
 
     Reading the thread is logged; a poll (``after``) is logged only when it returns messages, so
@@ -335,10 +418,10 @@ def thread_messages(
         return []
     readable = messages_readable(actor=actor, thread=thread)
     messages = _beside(thread, after, newer=True, readable=readable) if after is not None else readable
-    found = list(messages.select_related("author").order_by("created_at", "id"))
+    found = _message_rows(messages.order_by("created_at", "id"))
     if after is not None:
         found = _without_anchor(found, after)
-    prefetch_related_objects(found, "attachments")  # no query when nothing is new
+    found = _with_attachments(found)  # no query when nothing is new
     if after is None or found:
         access_log_record(
             actor=actor,

@@ -4,6 +4,10 @@ The method package's texts are Markdown (docs/method-package.md). ``markdown-it-
 (CommonMark, raw HTML switched off, images off), then ``nh3`` keeps only a short list of tags and
 ``http``/``https``/``mailto``/``tel`` links, so whatever a package contains, a portal page never gets a
 script, an event handler, a ``javascript:`` link or a style. ``{{ text|markdown }}``.
+
+Only the method catalogue's texts go through it (immutable method versions, no personal data), and
+the same lessons are shown on every portal page: the rendered HTML of a text is kept per process
+(``functools.lru_cache``, bounded), so a page does not parse and sanitise them again.
 """
 
 from functools import lru_cache
@@ -36,6 +40,7 @@ def _parser() -> MarkdownIt:
     return parser
 
 
+@lru_cache(maxsize=1024)
 def markdown_to_html(text: str) -> str:
     """``text`` (Markdown) as sanitised HTML; empty for empty text."""
     if not text or not text.strip():
