@@ -154,7 +154,7 @@ def thread_new_messages(request: HttpRequest, public_id: UUID) -> HttpResponse:
     Nothing new: 204 No Content, on which htmx swaps nothing and keeps polling.
     """
     actor = actor_of(request)
-    thread = _thread_or_404(request, public_id)
+    thread = selectors.thread_get_polled(actor=actor, public_id=public_id)
     after = _message_param(request, "after")
     new_messages = selectors.thread_messages(
         actor=actor, thread=thread, access_point=AccessPoint.from_request(request), after=after
