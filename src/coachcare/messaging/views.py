@@ -160,11 +160,9 @@ def thread_new_messages(request: HttpRequest, public_id: UUID) -> HttpResponse:
         actor=actor, thread=thread, access_point=AccessPoint.from_request(request), after=after
     )
     if not new_messages:  # htmx swaps nothing on a 204 and polls on: no template to render
-        response = HttpResponse(status=204)
-        response["Cache-Control"] = "no-store"
-        return response
+        return HttpResponse(status=204)  # Cache-Control: no-store from core.middleware.NoStoreMiddleware
     services.thread_mark_read(actor=actor, thread=thread, until=new_messages[-1].created_at)
-    response = render(
+    return render(
         request,
         "messaging/_new_messages.html",
         {
@@ -173,8 +171,6 @@ def thread_new_messages(request: HttpRequest, public_id: UUID) -> HttpResponse:
             "last_message": new_messages[-1],
         },
     )
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 @login_required
