@@ -1,13 +1,19 @@
 """The user and verified device of a request come from one cached structure (accounts.identity), and
 every change of either is seen on the next request."""
 
+import ast
+from pathlib import Path
+
 import pytest
+from django.apps import apps
 from django.db import connection
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+import coachcare
 from coachcare.accounts.models import User
 from coachcare.accounts.services import identity_forget
 from tests.accounts.factories import UserFactory
@@ -117,3 +123,50 @@ def test_logout_forgets_the_identity(client: HttpClient) -> None:
     client.post(reverse("accounts:logout"))
 
     assert client.get(HOME)["Location"].startswith(reverse("accounts:login"))
+
+
+def _root_name(node: ast.expr) -> str | None:
+    """The name a chain such as ``User.objects.filter(pk=1).update`` starts from."""
+    while True:
+        if isinstance(node, ast.Attribute):
+            node = node.value
+        elif isinstance(node, ast.Call):
+            node = node.func
+        elif isinstance(node, ast.Subscript):
+            node = node.value
+        else:
+            return node.id if isinstance(node, ast.Name) else None
+
+
+def test_every_bulk_update_of_users_or_devices_forgets_their_identity() -> None:
+    """A queryset ``update()`` of a user or a second-factor device bypasses ``save()`` and so the
+    receivers that forget the cached identity: the function that makes it calls ``identity_forget``
+    itself (a stale entry could keep a deactivated account or a removed device working until the
+    entry expires)."""
+    watched = {"User", *(model.__name__ for model in apps.get_models() if issubclass(model, Device))}
+    source = Path(coachcare.__file__).parent
+    missing = []
+    for path in sorted(source.rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        for function in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            calls = [node for node in ast.walk(function) if isinstance(node, ast.Call)]
+            updates = [
+                call
+                for call in calls
+                if isinstance(call.func, ast.Attribute)
+                and call.func.attr in {"update", "bulk_update"}
+                and _root_name(call.func.value) in watched
+            ]
+            forgets = any(
+                (isinstance(call.func, ast.Name) and call.func.id == "identity_forget")
+                or (isinstance(call.func, ast.Attribute) and call.func.attr == "identity_forget")
+                for call in calls
+            )
+            if updates and not forgets:
+                missing.append(f"{path.relative_to(source)}:{updates[0].lineno} ({function.name})")
+    assert missing == []
+    # The guard sees the one known place (the reminder's mark), so it would see a new one too.
+    assert watched >= {"User", "TOTPDevice"}

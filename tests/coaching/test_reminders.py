@@ -7,6 +7,9 @@ import io
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test import Client as HttpClient
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from coachcare.accounts.models import User
@@ -17,7 +20,7 @@ from coachcare.demo.installers import method_demo_package_install
 from coachcare.trajectories import services as trajectory_services
 from coachcare.trajectories.models import Trajectory
 from tests.coaching.conftest import AP
-from tests.conftest import World
+from tests.conftest import World, log_in
 from tests.mail import SmtpInbox
 
 
@@ -151,3 +154,24 @@ def test_scheduling_needs_a_backend_that_can_wait(db: None, settings) -> None:  
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     with pytest.raises(CommandError, match="cron"):
         call_command("reminders_schedule")
+
+
+def test_the_reminder_mark_forgets_the_cached_identity(world: World, waiting: Trajectory, client: HttpClient) -> None:
+    """The mark is a queryset ``update()`` (it bypasses ``save()`` and its receivers): the service
+    forgets the cached identity itself, so the next request reads the user from the database."""
+    log_in(client, world.jongere)
+
+    def user_read(sql: str) -> bool:
+        return 'FROM "accounts_user" WHERE "accounts_user"."id" =' in sql
+
+    def next_request() -> list[str]:
+        with CaptureQueriesContext(connection) as captured:
+            client.get("/")
+        return [query["sql"] for query in captured.captured_queries]
+
+    next_request()
+    assert not any(user_read(sql) for sql in next_request())  # from the cache
+
+    assert reminders_send(on=day(3)).sent == 2
+
+    assert any(user_read(sql) for sql in next_request())

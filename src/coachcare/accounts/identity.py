@@ -16,7 +16,9 @@ The entry is forgotten whenever what it holds changes: any save or delete of the
 role, team, municipality, activation: every role or assignment change saves the user) or of one of
 the user's second-factor devices (``post_save``/``post_delete`` receivers below, connected when
 ``AccountsConfig.ready`` imports this module), and at logout. Bulk updates that bypass ``save()`` call
-``identity_forget`` themselves. Its lifetime (``IDENTITY_CACHE_SECONDS``, 0 = off) bounds what any
+``identity_forget`` themselves (the reminder's mark in ``coaching.services.reminders_send``, the load-test
+accounts); a test reads the source and fails on any function that ``update()``s users or devices
+without it (``tests/accounts/test_identity.py``). Its lifetime (``IDENTITY_CACHE_SECONDS``, 0 = off) bounds what any
 missed change could leave; off by default without a shared cache, since a per-process cache cannot
 be told of a change made in another process.
 """

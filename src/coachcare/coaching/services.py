@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from coachcare.access import policy
 from coachcare.accounts.models import Role, User
+from coachcare.accounts.services import identity_forget
 from coachcare.audit.services import AccessPoint, Channel, Event, access_log_record, access_log_record_system
 from coachcare.clients.models import Client, GezagRelation
 from coachcare.coaching import selectors
@@ -458,6 +459,7 @@ def reminders_send(*, on: datetime.date, dry_run: bool = False) -> ReminderRun:
                 failed += 1
                 continue
             User.objects.filter(pk=user.pk).update(last_reminded_at=timezone.now())
+            identity_forget(user_ids=[user.pk])  # update() bypasses save(): the cached identity is stale
             sent += 1
     return ReminderRun(on=on, checked=len(candidates), sent=sent, failed=failed, dry_run=dry_run)
 

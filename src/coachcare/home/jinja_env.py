@@ -36,12 +36,13 @@ from typing import Any
 
 import jinja2
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.template import TemplateSyntaxError, defaultfilters
 from django.template.backends.jinja2 import Jinja2, Template, get_exception_info
-from django.template.backends.utils import csrf_input_lazy, csrf_token_lazy
+from django.template.backends.utils import csrf_input, csrf_token_lazy
 from django.template.loader import get_template as django_get_template
 from django.templatetags.static import static
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import formats, translation
 from django.utils.dates import MONTHS, WEEKDAYS
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]
@@ -55,9 +56,59 @@ from coachcare.core.templatetags.choice_labels import label
 from coachcare.privacy.templatetags.privacy import destruction_notice
 
 
+class CsrfInputOnce:
+    """``csrf_input`` of one render, masked once: Django's lazy ``csrf_input`` masks the token again
+    each time it is printed (about 500 Python calls each; the layout prints it twice, a page with
+    forms more often). One masked token per response is what the BREACH defence needs: the mask
+    still differs from response to response. Printed as safe HTML (``__html__``)."""
+
+    __slots__ = ("_request", "_value")
+
+    def __init__(self, request: Any) -> None:
+        self._request = request
+        self._value: str | None = None
+
+    def __html__(self) -> str:
+        if self._value is None:
+            self._value = csrf_input(self._request)
+        return self._value
+
+    __str__ = __html__
+
+    def __bool__(self) -> bool:
+        return True
+
+
+@functools.lru_cache(maxsize=1024)
+def static_url(path: str) -> str:
+    """``{% static path %}``, remembered per process: with the manifest storage a lookup in the
+    manifest that never changes while the process runs (about 100 Python calls per file, six style
+    sheets and scripts on every page). Forgotten when a test changes the static settings."""
+    return static(path)
+
+
+def _remembered_forget(*, setting: str, **kwargs: Any) -> None:
+    """Cache upkeep (no rule): a test that changes these settings sees fresh URLs."""
+    if setting in {"STATIC_URL", "STORAGES", "STATIC_ROOT", "DEBUG"}:
+        static_url.cache_clear()
+    if setting == "ROOT_URLCONF":
+        _url_plain.cache_clear()
+
+
+setting_changed.connect(_remembered_forget, dispatch_uid="coachcare-jinja-remembered")
+
+
 def url(name: str, *args: Any, **kwargs: Any) -> str:
-    """``{% url name arg %}`` / ``{% url name key=value %}``."""
-    return reverse(name, args=args or None, kwargs=kwargs or None)
+    """``{% url name arg %}`` / ``{% url name key=value %}``. Without arguments (the navigation, the
+    forms of the header: a dozen on every page) remembered per URL configuration and script prefix."""
+    if args or kwargs:
+        return reverse(name, args=args or None, kwargs=kwargs or None)
+    return _url_plain(name, get_script_prefix(), get_urlconf())
+
+
+@functools.lru_cache(maxsize=1024)
+def _url_plain(name: str, prefix: str, urlconf: Any) -> str:
+    return reverse(name, urlconf=urlconf)
 
 
 #: The format characters ``_fast_format`` writes itself, exactly as ``django.utils.dateformat`` does.
@@ -186,7 +237,7 @@ def environment(**options: Any) -> Environment:
     env.globals.update(
         {
             "url": url,
-            "static": static,
+            "static": static_url,
             "querystring": querystring,
             "crisis_entry_shown": crisis_entry_shown,
             "languages": languages,
@@ -225,7 +276,7 @@ class SignallingTemplate(Template):
         full: dict[str, Any] = dict(context or {})
         if request is not None:
             full["request"] = request
-            full["csrf_input"] = csrf_input_lazy(request)
+            full["csrf_input"] = CsrfInputOnce(request)
             full["csrf_token"] = csrf_token_lazy(request)
             for processor in self.backend.template_context_processors:
                 full.update(processor(request))

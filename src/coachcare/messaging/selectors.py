@@ -209,6 +209,33 @@ def thread_get(*, actor: User, public_id: UUID) -> Thread:
     return thread
 
 
+def thread_get_polled(*, actor: User, public_id: UUID) -> Thread:
+    """``thread_get`` for the poll (every open thread page, every 3 seconds): the same thread and the
+    same ``policy.can_read_thread``, read narrowly: the thread, the client fields the policy reads
+    and the parent's role and activation (building the query for every column of the client and the
+    parent was most of a poll's Python work: 3,400 of its 5,500 calls)."""
+    try:
+        thread = (
+            Thread.objects.select_related("client", "parent")
+            .only(
+                "public_id",
+                "client",
+                "kind",
+                "parent",
+                "created_at",
+                *client_selectors.client_policy_fields(prefix="client__"),
+                *user_name_fields(prefix="parent__"),
+                "parent__is_active",
+            )
+            .get(public_id=public_id)
+        )
+    except Thread.DoesNotExist:
+        raise policy.AccessDenied("No such conversation, or no access.") from None
+    if not policy.can_read_thread(actor, thread):
+        raise policy.AccessDenied("No such conversation, or no access.")
+    return thread
+
+
 def thread_readers(*, thread: Thread) -> list[User]:
     """The professionals who can read ``thread`` today, as the thread page names them.
 

@@ -154,17 +154,15 @@ def thread_new_messages(request: HttpRequest, public_id: UUID) -> HttpResponse:
     Nothing new: 204 No Content, on which htmx swaps nothing and keeps polling.
     """
     actor = actor_of(request)
-    thread = _thread_or_404(request, public_id)
+    thread = selectors.thread_get_polled(actor=actor, public_id=public_id)
     after = _message_param(request, "after")
     new_messages = selectors.thread_messages(
         actor=actor, thread=thread, access_point=AccessPoint.from_request(request), after=after
     )
     if not new_messages:  # htmx swaps nothing on a 204 and polls on: no template to render
-        response = HttpResponse(status=204)
-        response["Cache-Control"] = "no-store"
-        return response
+        return HttpResponse(status=204)  # Cache-Control: no-store from core.middleware.NoStoreMiddleware
     services.thread_mark_read(actor=actor, thread=thread, until=new_messages[-1].created_at)
-    response = render(
+    return render(
         request,
         "messaging/_new_messages.html",
         {
@@ -173,8 +171,6 @@ def thread_new_messages(request: HttpRequest, public_id: UUID) -> HttpResponse:
             "last_message": new_messages[-1],
         },
     )
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 @login_required

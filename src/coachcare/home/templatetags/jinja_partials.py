@@ -11,8 +11,9 @@ from typing import Any
 from django import template
 from django.http import HttpRequest
 from django.template import engines
-from django.template.backends.utils import csrf_input_lazy
 from django.utils.safestring import SafeString, mark_safe
+
+from coachcare.home.jinja_env import CsrfInputOnce
 
 register = template.Library()
 
@@ -22,7 +23,7 @@ def jinja(context: template.Context, template_name: str, **values: Any) -> SafeS
     flat: dict[Any, Any] = context.flatten()
     request = flat.get("request")
     if isinstance(request, HttpRequest) and "csrf_input" not in flat:
-        flat["csrf_input"] = csrf_input_lazy(request)
+        flat["csrf_input"] = CsrfInputOnce(request)
     flat.update(values)
     env = engines["jinja2"].env  # type: ignore[attr-defined]
     html: str = env.get_template(template_name).render(flat)
