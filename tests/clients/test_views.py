@@ -1,7 +1,6 @@
 """The client pages, always through the access policy: what each role gets to see in the HTML."""
 
 import datetime
-import html
 from collections.abc import Callable
 from unittest import mock
 
@@ -17,6 +16,7 @@ from tests.accounts.factories import UserFactory
 from tests.clients.factories import ClientFactory, ClientNoteFactory, GezagRelationFactory
 from tests.conftest import World
 from tests.factories import birth_date_for_age
+from tests.pages import shows
 
 Login = Callable[[User], HttpClient]
 NOTE = "Gesprek over school en thuis; vertrouwelijk-7f3a"
@@ -37,7 +37,7 @@ def test_coach_sees_notes_and_bsn_of_caseload_client(noted: World, login: Login)
 
     assert response.status_code == 200
     content = response.content.decode()
-    assert html.escape(noted.own.full_name) in content
+    assert shows(noted.own.full_name, content)
     assert NOTE in content
     assert noted.own.bsn in content
     assert response.context["file"].bsn == noted.own.bsn
@@ -71,7 +71,7 @@ def test_toegang_sees_administrative_page_and_bsn_but_not_notes(noted: World, lo
 
     assert response.status_code == 200
     content = response.content.decode()
-    assert html.escape(noted.own.full_name) in content
+    assert shows(noted.own.full_name, content)
     assert NOTE not in content
     assert response.context["file"].notes is None
     assert noted.own.bsn in content  # IDENTITY: needed for allocations (iJw OP079)
@@ -261,7 +261,7 @@ def test_referral_form_shows_bsn_error_and_saves_nothing(world: World, login: Lo
     form = response.context["form"]
     assert "BSN" in form.errors["bsn"][0]
     assert any(word in form.errors["bsn"][0] for word in ("11-proof", "elfproef", "11-proef"))
-    assert html.escape(form.errors["bsn"][0]) in response.content.decode()
+    assert shows(form.errors["bsn"][0], response.content.decode())
 
 
 def test_referral_form_shows_age_error(world: World, login: Login) -> None:
@@ -300,7 +300,7 @@ def test_jongere_sees_who_opened_their_file(world: World, login: Login) -> None:
     assert response.redirect_chain[-1][0] == reverse("clients:access_log", kwargs={"public_id": world.own.public_id})
     usernames = [entry.username for entry in response.context["entries"]]
     assert "coach" in usernames
-    assert html.escape(world.coach.display_name) in response.content.decode()
+    assert shows(world.coach.display_name, response.content.decode())
 
 
 @pytest.mark.parametrize("actor_key", ["coach", "toegang", "ouder", "jongere_other", "beleid"])

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from django.test import Client as HttpClient
 from django.urls import reverse
-from django.utils.html import escape
 
 from coachcare.accounts.models import User
 from coachcare.audit.models import AccessLogEntry
@@ -20,6 +19,7 @@ from coachcare.trajectories import services as trajectory_services
 from coachcare.trajectories.models import Evaluation, FollowUp, ModuleRun, Status, Trajectory
 from tests.coaching.conftest import AP, MODULES, Running
 from tests.conftest import World
+from tests.pages import shows
 from tests.trajectories.ratings import evaluate
 
 Login = Callable[[User], HttpClient]
@@ -121,7 +121,7 @@ def test_after_closure_the_page_says_the_trajectory_has_ended_and_what_happens_n
         assert f"{follow_up.due_on.year}" in page
     assert "Around" in page and "your coach will contact you" in page
     assert reverse("safeguarding:crisis_help") in page
-    assert escape(running.world.own.provider.name) in page
+    assert shows(running.world.own.provider.name, page)
     assert "Drie wensen" in page and "Mooi gedaan!" in page  # the work is still there
     home = http.get(reverse("coaching:home")).content.decode()
     assert "Your trajectory has ended." in home and reverse("coaching:trajectory") in home

@@ -1,6 +1,5 @@
 """The municipality access team's portal: allocation requests, decisions, and nothing clinical."""
 
-import html
 from collections.abc import Callable
 
 import pytest
@@ -18,6 +17,7 @@ from tests.clients.factories import ClientFactory, ClientNoteFactory, ParentAcce
 from tests.contracts.conftest import FIRST, NEXT, Contracted
 from tests.contracts.factories import AllocationFactory
 from tests.contracts.test_services import WEB
+from tests.pages import shows
 
 Login = Callable[[User], HttpClient]
 MARKER = "KLINISCH-MARKER-5e2b9c"
@@ -45,7 +45,7 @@ def test_toegang_sees_requests_without_clinical_content_or_bsn(
         response = http.get(url)
         content = response.content.decode()
         assert response.status_code == 200, url
-        assert html.escape(contracted.world.own.full_name) in content
+        assert shows(contracted.world.own.full_name, content)
         assert "Kennismaken" in content
         assert MARKER not in content
         assert contracted.world.own.bsn not in content

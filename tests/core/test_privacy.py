@@ -1,6 +1,5 @@
 """The privacy split: nothing clinical reaches a municipality role, and the BSN never reaches a URL."""
 
-import html
 import re
 from collections.abc import Callable
 
@@ -15,6 +14,7 @@ from coachcare.demo.installers import method_demo_package_install
 from tests.clients.factories import ClientNoteFactory, ParentAccessDecisionFactory
 from tests.conftest import World
 from tests.factories import birth_date_for_age
+from tests.pages import shows
 
 Login = Callable[[User], HttpClient]
 MARKER = "PRIVACY-MARKER-d41d8cd98f00"
@@ -54,7 +54,7 @@ def test_municipality_residents_list_shows_no_bsn(world: World, login: Login) ->
 
     assert response.status_code == 200
     content = response.content.decode()
-    assert html.escape(world.own.family_name) in content
+    assert shows(world.own.family_name, content)
     for client in world.clients:
         assert client.bsn not in content
 

@@ -5,7 +5,6 @@ import hashlib
 import io
 import json
 from collections.abc import Callable
-from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from coachcare.trajectories.models import Trajectory
 from tests.accounts.factories import UserFactory
 from tests.clients.factories import ClientFactory
 from tests.conftest import World
+from tests.pages import shows
 
 pytestmark = pytest.mark.django_db
 
@@ -271,7 +271,7 @@ def test_pilot_screens_define_confirm_start(contracted: World, login: Callable[[
     world = contracted
     beleid = login(world.beleid)
     page = beleid.get("/monitoring/pilots/").content.decode()
-    assert 'name="primary_outcomes"' in page and escape(world.provider.name) in page
+    assert 'name="primary_outcomes"' in page and shows(world.provider.name, page)
     response = beleid.post(
         "/monitoring/pilots/",
         {"counterpart": world.provider.pk, "name": "Pilot scherm", "period_from": "2025-01-01",

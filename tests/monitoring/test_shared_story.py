@@ -1,7 +1,6 @@
 """The story behind the numbers shared with the municipality (issue 17.5)."""
 
 from collections.abc import Callable
-from html import escape
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -14,6 +13,7 @@ from coachcare.monitoring import indicators as ind
 from coachcare.monitoring import selectors, services
 from coachcare.monitoring.models import Annotation
 from tests.conftest import World
+from tests.pages import shows
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ def test_provider_shares_a_comment_with_a_contracted_municipality(
     world = contracted
     lead = login(world.teamleider)
     form_page = lead.get("/monitoring/provider/").content.decode()
-    assert 'name="shared_with"' in form_page and escape(world.municipality_a.name) in form_page
+    assert 'name="shared_with"' in form_page and shows(world.municipality_a.name, form_page)
     assert world.municipality_b.name not in form_page.split('name="shared_with"')[1].split("</select>")[0]
     response = lead.post(
         "/monitoring/annotations/provider/",
@@ -40,7 +40,7 @@ def test_provider_shares_a_comment_with_a_contracted_municipality(
     assert annotation.provider_id == world.provider.pk and annotation.shared_with == world.municipality_a
     page = login(world.beleid).get("/monitoring/municipality/").content.decode()
     assert "Two coaches left in March" in page
-    assert escape(world.teamleider.display_name) in page and escape(world.provider.name) in page
+    assert shows(world.teamleider.display_name, page) and shows(world.provider.name, page)
     assert "Two coaches left" not in login(world.toegang_other).get("/monitoring/municipality/").content.decode()
     # not shared: stays with the provider
     lead.post("/monitoring/annotations/provider/", {**_period(), "text": "Internal remark"})

@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client as HttpClient
 from django.urls import reverse
-from django.utils.html import escape
 
 from coachcare.accounts.models import User
 from coachcare.audit.models import AccessLogEntry
@@ -24,6 +23,7 @@ from coachcare.trajectories import services as trajectory_services
 from tests.accounts.factories import UserFactory
 from tests.clients.factories import ClientFactory, ClientNoteFactory, ParentAccessDecisionFactory
 from tests.conftest import World
+from tests.pages import shows
 from tests.trajectories.test_flow import run_to_intake, scale
 
 AP = AccessPoint(channel="web", address="127.0.0.1")
@@ -100,7 +100,7 @@ def test_request_deadline_execute(contracted: World, login: Login) -> None:
 
     # The coach sees it with its deadline; the team lead executes.
     page = login(world.coach).get(reverse("privacy:destruction_requests")).content.decode()
-    assert escape(world.own.full_name) in page and "Deadline" in page
+    assert shows(world.own.full_name, page) and "Deadline" in page
     log_before = AccessLogEntry.objects.filter(client_public_id=world.own.public_id).count()
     http = login(world.teamleider)
     response = http.post(reverse("privacy:destruction_requests"), {"request": request.public_id, "action": "execute"})

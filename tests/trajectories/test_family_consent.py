@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client as HttpClient
 from django.urls import reverse
-from django.utils.html import escape
 
 from coachcare.access import policy
 from coachcare.access.consent import consent_parties
@@ -23,6 +22,7 @@ from coachcare.trajectories.models import Agreement, ConsentException, Status, T
 from coachcare.trajectories.state_machine import TransitionRefused, consent_for_care
 from tests.clients.factories import CarerFactory, ClientFactory
 from tests.conftest import World
+from tests.pages import shows
 from tests.trajectories.test_flow import grant, refresh
 
 AP = AccessPoint(channel="web", address="127.0.0.1")
@@ -269,7 +269,7 @@ def test_the_coach_records_paper_consent_with_a_scan_through_the_screen(contract
     mother = CarerFactory.create(client=trajectory.client)
     http = login(contracted.coach)
     page = http.get(traj_url("agreement", trajectory)).content.decode()
-    assert 'enctype="multipart/form-data"' in page and escape(mother.display_name) in page
+    assert 'enctype="multipart/form-data"' in page and shows(mother.display_name, page)
     response = http.post(
         traj_url("agreement", trajectory),
         {
