@@ -74,7 +74,7 @@ def django_html(field: forms.BoundField) -> str:
 
 
 def jinja_html(field: forms.BoundField) -> str:
-    source = '{% from "includes/field.html" import field %}{{ field(bound) }}'
+    source = '{% from "includes/field.html" import form_field %}{{ form_field(bound) }}'
     return str(engines["jinja2"].from_string(source).render({"bound": field}))
 
 
@@ -102,12 +102,59 @@ def test_the_comparison_covers_errors_help_texts_and_escaping() -> None:
     assert "<script>" not in jinja_html(form["text"])
 
 
+def page_forms() -> list[forms.Form]:
+    """The forms whose fields the Jinja pages render, unbound and bound with invalid data."""
+    from coachcare.accounts.forms import InvitationForm
+    from coachcare.clients.forms import NoteForm
+    from coachcare.coaching.forms import AnswerForm, DiaryForm
+    from coachcare.messaging.forms import MessageForm
+    from coachcare.monitoring.forms import AnnotationForm, FilterForm, ReferenceCostForm
+    from coachcare.trajectories.forms import FollowUpForm
+
+    modules = [("m1", "Module 'één'"), ("m2", "Module <2>")]
+    return [
+        FilterForm(modules=modules),
+        FilterForm({"date_from": "2026-01-01", "date_to": "x", "module": "m2", "age_band": "nope"}, modules=modules),
+        AnnotationForm(share_choices=[(1, "Gemeente 's-Hertogenbosch")]),
+        AnnotationForm({"indicator_code": "?", "text": QUOTED, "shared_with": "1"}, share_choices=[(1, "A & B")]),
+        AnnotationForm(),
+        ReferenceCostForm(),
+        ReferenceCostForm({"amount": "12,5x", "description": QUOTED}),
+        NoteForm(),
+        NoteForm({"text": ""}),
+        InvitationForm(initial={"first_name": QUOTED, "email": "sam@example.org"}),
+        InvitationForm({"first_name": "", "email": "no"}),
+        FollowUpForm(prefix="follow_up_6"),
+        FollowUpForm({"follow_up_6-needed_care_again": "maybe"}, prefix="follow_up_6"),
+        MessageForm(),
+        MessageForm({"body": ""}),
+        DiaryForm(),
+        AnswerForm(initial={"text": QUOTED}),
+    ]
+
+
+@pytest.mark.django_db
+def test_the_pages_forms_render_the_same_both_ways() -> None:
+    compared = 0
+    with translation.override("nl"):
+        for form in page_forms():
+            for bound in form.visible_fields():
+                if bound.widget_type in {"radioselect", "checkboxselectmultiple"}:
+                    continue  # a radio group or checkbox list has its own include
+                assert jinja_html(bound).strip() == django_html(bound).strip(), bound.html_name
+                compared += 1
+    assert compared >= 25
+
+
 @pytest.mark.parametrize(
     "template",
     [
         "monitoring/dashboard.html",
         "home/client_file.html",
         "trajectories/_trajectory.html",
+        "messaging/thread.html",
+        "coaching/home.html",
+        "coaching/module.html",
     ],
 )
 def test_the_jinja_pages_use_the_macro(template: str) -> None:
