@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
-QUOTED = "O'Neil & \"Sam\" <b>"
+QUOTED = 'O\'Neil & "Sam" <b>'
 
 
 class Kinds(forms.Form):
@@ -33,14 +33,18 @@ class Kinds(forms.Form):
     typed = forms.TypedChoiceField(label="Typed", choices=[("", ""), ("1", "One"), ("2", "Two")], coerce=int, initial=2)
     multiple = forms.MultipleChoiceField(label="Multiple", choices=[("m", "M"), ("n", "N")], required=False)
     text = forms.CharField(
-        label="Text", widget=forms.Textarea(attrs={"rows": 3, "placeholder": QUOTED}), initial="line 1\nline 2 " + QUOTED
+        label="Text",
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": QUOTED}),
+        initial="line 1\nline 2 " + QUOTED,
     )
-    note = forms.CharField(label=mark_safe("Note <em>safe</em>"), required=False, widget=forms.Textarea)  # noqa: S308
+    note = forms.CharField(label=mark_safe("Note <em>safe</em>"), required=False, widget=forms.Textarea)
     scan = forms.FileField(label="Scan", required=False, help_text="PDF")
     secret = forms.CharField(label="Secret", widget=forms.PasswordInput(render_value=True), initial="x")
     agree = forms.BooleanField(label="Agree", required=False)
     hint = forms.CharField(
-        label="Hint", required=False, widget=forms.TextInput(attrs={"autofocus": True, "disabled": False, "maxlength": None})
+        label="Hint",
+        required=False,
+        widget=forms.TextInput(attrs={"autofocus": True, "disabled": False, "maxlength": None}),
     )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -92,9 +96,8 @@ def test_the_macro_writes_the_django_includes_html(name: str, bound: bool, langu
 def test_the_comparison_covers_errors_help_texts_and_escaping() -> None:
     form = Kinds(BOUND)
     assert not form.is_valid()
-    assert set(BOUND) - {"since", "plain", "grouped", "multiple", "note", "secret", "agree", "hint", "typed", "text"} <= set(
-        form.errors
-    )
+    valid = {"since", "plain", "grouped", "multiple", "note", "secret", "agree", "hint", "typed", "text"}
+    assert set(BOUND) - valid <= set(form.errors)
     html = jinja_html(form["name"])
     assert 'id="id_name_error"' in html and 'id="id_name_helptext"' in html
     assert 'aria-describedby="id_name_helptext id_name_error"' in html
