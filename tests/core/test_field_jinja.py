@@ -14,6 +14,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
+from coachcare.coaching.forms import DiaryForm
+
 QUOTED = 'O\'Neil & "Sam" <b>'
 
 
@@ -82,6 +84,11 @@ def jinja_html(field: forms.BoundField) -> str:
     return str(engines["jinja2"].from_string(source).render({"bound": field}))
 
 
+def radios_html(field: forms.BoundField, *, compact: bool = False) -> str:
+    source = '{% from "includes/field.html" import radios %}{{ radios(bound, compact) }}'
+    return str(engines["jinja2"].from_string(source).render({"bound": field, "compact": compact}))
+
+
 @pytest.mark.parametrize("language", ["nl", "en"])
 @pytest.mark.parametrize("bound", [False, True], ids=["unbound", "bound"])
 @pytest.mark.parametrize("name", list(Kinds.base_fields))
@@ -109,7 +116,7 @@ def page_forms() -> list[forms.Form]:
     """The forms whose fields the Jinja pages render, unbound and bound with invalid data."""
     from coachcare.accounts.forms import InvitationForm
     from coachcare.clients.forms import NoteForm
-    from coachcare.coaching.forms import AnswerForm, DiaryForm
+    from coachcare.coaching.forms import AnswerForm
     from coachcare.messaging.forms import MessageForm
     from coachcare.monitoring.forms import AnnotationForm, FilterForm, ReferenceCostForm
     from coachcare.trajectories.forms import FollowUpForm
@@ -142,8 +149,12 @@ def test_the_pages_forms_render_the_same_both_ways() -> None:
     with translation.override("nl"):
         for form in page_forms():
             for bound in form.visible_fields():
-                if bound.widget_type in {"radioselect", "checkboxselectmultiple"}:
-                    continue  # a radio group or checkbox list has its own include
+                if bound.widget_type == "radioselect":
+                    assert (
+                        radios_html(bound).strip()
+                        == render_to_string("coaching/_radios.html", {"field": bound}).strip()
+                    )
+                    continue
                 assert jinja_html(bound).strip() == django_html(bound).strip(), bound.html_name
                 compared += 1
     assert compared >= 25
@@ -163,3 +174,29 @@ def test_the_pages_forms_render_the_same_both_ways() -> None:
 def test_the_jinja_pages_use_the_macro(template: str) -> None:
     source = (Path(__file__).resolve().parents[2] / "src" / "coachcare" / "jinja2" / template).read_text()
     assert 'django_include("includes/field.html"' not in source
+    assert 'django_include("coaching/_radios.html"' not in source
+
+
+class Scales(forms.Form):
+    mood = forms.TypedChoiceField(
+        label="How 'do' you feel?", choices=[(1, "Bad"), (2, QUOTED), (3, "Good")], coerce=int, widget=forms.RadioSelect
+    )
+    scale = forms.ChoiceField(
+        label="Scale", choices=[(str(n), f"Score {n}") for n in range(11)], widget=forms.RadioSelect, initial="7"
+    )
+
+
+@pytest.mark.parametrize("compact", [False, True])
+@pytest.mark.parametrize("data", [None, {"mood": "9"}, {"mood": "2", "scale": "3"}])
+@pytest.mark.parametrize("name", ["mood", "scale"])
+def test_the_radios_macro_writes_the_django_includes_html(
+    name: str, data: dict[str, str] | None, compact: bool
+) -> None:
+    with translation.override("nl"):
+        for form in (Scales(data, prefix="p"), DiaryForm(data)):
+            if name not in form.fields:
+                continue
+            bound = form[name]
+            jinja = radios_html(bound, compact=compact)
+            expected = render_to_string("coaching/_radios.html", {"field": bound, "compact": compact})
+            assert jinja.strip() == expected.strip()
