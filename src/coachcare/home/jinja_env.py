@@ -20,11 +20,12 @@ The environment gives the tools the Django templates use, with the same output:
   ``querystring(request, **changes)`` (``{% querystring %}``);
 - ``crisis_entry_shown(request)`` (``policy.sees_crisis_entry``);
 - ``django_include(name, **context)``: one of the Django includes that many Django pages share
-  (the error summary, the radio group), rendered by Django so that its markup has one source;
-- for the form field macro ``jinja2/includes/field.html`` (the same HTML as the Django include
-  ``includes/field.html``): the filter ``django_escape`` (a value escaped as Django escapes it,
-  ``&quot;`` and ``&#x27;``, after localizing it as Django prints a variable) and
-  ``select_options(bound_field)`` (the options of a select as Django's widget lists them).
+  (the error summary, the family table), rendered by Django so that its markup has one source;
+- for the form field and radio group macros of ``jinja2/includes/field.html`` (the same HTML as
+  the Django includes ``includes/field.html`` and ``coaching/_radios.html``): the filter
+  ``django_escape`` (a value escaped as Django escapes it, ``&quot;`` and ``&#x27;``, after
+  localizing it as Django prints a variable) and ``select_options(bound_field)`` (the options of a
+  select as Django's widget lists them).
 
 Every printed value goes through ``localize(template_localtime(value))`` (``finalize``), as Django
 prints a variable: dates in the Dutch format, numbers with a decimal comma. Autoescape is on.
