@@ -67,6 +67,18 @@ def test_a_fields_error_messages_are_written_in_one_template() -> None:
     assert [name for name in writers if name not in FIELD_ERRORS] == []
 
 
+def test_the_jinja_pages_write_error_messages_in_one_macro() -> None:
+    """The Jinja pages' one writer is the macro ``field_errors`` of ``jinja2/includes/field.html``
+    (the same HTML as the Django include, ``tests/core/test_field_jinja.py``)."""
+    jinja = TEMPLATES.parent / "jinja2"
+    writers = sorted(
+        str(path.relative_to(jinja))
+        for path in jinja.rglob("*.html")
+        if re.search(r"{%-?\s*for error in \w+\.errors\s*-?%}", path.read_text(encoding="utf-8"))
+    )
+    assert writers == ["includes/field.html"]
+
+
 class Choices(forms.Form):
     kinds = forms.MultipleChoiceField(
         label="Kinds", choices=[("a", "A"), ("b", "B")], widget=forms.CheckboxSelectMultiple

@@ -20,7 +20,12 @@ The environment gives the tools the Django templates use, with the same output:
   ``querystring(request, **changes)`` (``{% querystring %}``);
 - ``crisis_entry_shown(request)`` (``policy.sees_crisis_entry``);
 - ``django_include(name, **context)``: one of the Django includes that many Django pages share
-  (the form field, the error summary), rendered by Django so that its markup has one source.
+  (the error summary, the family table), rendered by Django so that its markup has one source;
+- for the form field and radio group macros of ``jinja2/includes/field.html`` (the same HTML as
+  the Django includes ``includes/field.html`` and ``coaching/_radios.html``): the filter
+  ``django_escape`` (a value escaped as Django escapes it, ``&quot;`` and ``&#x27;``, after
+  localizing it as Django prints a variable) and ``select_options(bound_field)`` (the options of a
+  select as Django's widget lists them).
 
 Every printed value goes through ``localize(template_localtime(value))`` (``finalize``), as Django
 prints a variable: dates in the Dutch format, numbers with a decimal comma. Autoescape is on.
@@ -30,7 +35,7 @@ import datetime
 import functools
 import html
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date as date_type
 from typing import Any
 
@@ -186,6 +191,40 @@ def _finalize(value: Any) -> Any:
     return formats.localize(value)
 
 
+#: ``django.utils.html.escape``'s replacements (``html.escape``), in one ``str.translate``.
+_DJANGO_ESCAPES = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord('"'): "&quot;", ord("'"): "&#x27;"}
+
+
+def django_escape(value: Any) -> Markup:
+    """A printed value as the Django template language prints it (``render_value_in_context``):
+    localized, then ``conditional_escape``'d (safe HTML as it is; ``&quot;`` and ``&#x27;``, where
+    Jinja's own escaping writes ``&#34;`` and ``&#39;``). The form field macro prints with it so
+    that its HTML is byte for byte the Django include's."""
+    if hasattr(value, "__html__"):
+        return Markup(value.__html__())  # noqa: S704 - already safe HTML (Django's SafeString, Markup)
+    if not isinstance(value, str):
+        value = str(_finalize(value))
+    return Markup(value.translate(_DJANGO_ESCAPES))  # noqa: S704 - escaped on this line
+
+
+def select_options(bound: Any) -> Iterator[tuple[str, Any, bool]]:
+    """(value, label, selected) of every option of a select field, as ``bound.subwidgets`` gives them
+    (``ChoiceWidget.optgroups``: groups flattened, only the first matching option selected; the value
+    as ``|stringformat:'s'`` prints it) without building an option widget and its attributes each."""
+    widget = bound.field.widget
+    value = widget.format_value(bound.value())
+    multiple = widget.allow_multiple_selected
+    has_selected = False
+    for option_value, option_label in widget.choices:
+        if option_value is None:
+            option_value = ""
+        choices = option_label if isinstance(option_label, (list, tuple)) else [(option_value, option_label)]
+        for subvalue, sublabel in choices:
+            selected = (not has_selected or multiple) and str(subvalue) in value
+            has_selected |= selected
+            yield f"{subvalue}", sublabel, selected
+
+
 def querystring(request: Any, **changes: Any) -> str:
     """``{% querystring page=2 %}``: the request's query with ``changes`` applied, starting with "?"."""
     query = request.GET.copy()
@@ -242,6 +281,7 @@ def environment(**options: Any) -> Environment:
             "crisis_entry_shown": crisis_entry_shown,
             "languages": languages,
             "django_include": django_include,
+            "select_options": select_options,
             "destruction_notice": destruction_notice,
             "meldcode_allowed": meldcode_allowed,
         }
@@ -257,6 +297,7 @@ def environment(**options: Any) -> Environment:
             "floatformat": defaultfilters.floatformat,
             "euros": euros,
             "markdown": markdown,
+            "django_escape": django_escape,
         }
     )
     return env
