@@ -434,6 +434,22 @@ class TransitionRow:
     reason: str
 
 
+@dataclasses.dataclass(slots=True, kw_only=True)
+class ScoreRow:
+    """A goal's score as the file shows it (``goal.score_list``): plain values and its module run."""
+
+    module_run_id: int | None
+    module_run: ModuleRun | None  # None: the intake score
+    gas: int
+    gbo: int | None
+    gbo_informant: str
+    scored_at: datetime.datetime
+
+
+#: Who changed a status: the columns of ``User.display_name``.
+_BY_NAME = ("by__first_name", "by__last_name", "by__username")
+
+
 @functools.cache
 def _status_labels() -> dict[str, Any]:
     return dict(Status.choices)
@@ -510,9 +526,7 @@ def client_timeline(*, actor: User, public_id: UUID, access_point: AccessPoint) 
     for trajectory_id, at, from_status, to_status, first_name, last_name, username, reason in (
         TrajectoryTransition.objects.filter(trajectory_id__in=ids)
         .order_by("at", "id")
-        .values_list(
-            "trajectory_id", "at", "from_status", "to_status", "by__first_name", "by__last_name", "by__username", "reason"
-        )
+        .values_list("trajectory_id", "at", "from_status", "to_status", *_BY_NAME, "reason")
     ):
         row = TransitionRow(
             from_label=labels.get(from_status, from_status),
@@ -534,10 +548,23 @@ def client_timeline(*, actor: User, public_id: UUID, access_point: AccessPoint) 
         goal.score_list = []  # type: ignore[attr-defined]
         events.append(TimelineEvent(at=goal.created_at, kind="goal", trajectory=by_id[goal.trajectory_id], item=goal))
     goals_by_id = {goal.pk: goal for goal in goals}
-    for score in GoalScore.objects.filter(goal_id__in=goals_by_id).order_by("scored_at", "id"):
-        if score.module_run_id in runs_by_id:
-            score.module_run = runs_by_id[score.module_run_id]
-        goals_by_id[score.goal_id].score_list.append(score)  # type: ignore[attr-defined]
+    # Plain rows: the goal panels read the level, the mark and the moment of a score (issue 19).
+    for goal_id, module_run_id, gas, gbo, gbo_informant, scored_at in (
+        GoalScore.objects.filter(goal_id__in=goals_by_id)
+        .order_by("scored_at", "id")
+        .values_list("goal_id", "module_run_id", "gas", "gbo", "gbo_informant", "scored_at")
+    ):
+        goals_by_id[goal_id].score_list.append(  # type: ignore[attr-defined]
+            ScoreRow(
+                module_run_id=module_run_id,
+                # a run of the same young person's trajectories: all of them are loaded above
+                module_run=runs_by_id.get(module_run_id) if module_run_id is not None else None,
+                gas=gas,
+                gbo=gbo,
+                gbo_informant=gbo_informant,
+                scored_at=scored_at,
+            )
+        )
     for run in runs:
         events.append(TimelineEvent(at=run.started_on, kind="module", trajectory=by_id[run.trajectory_id], item=run))
     for evaluation in (
