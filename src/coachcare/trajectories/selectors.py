@@ -424,6 +424,42 @@ class TimelineEvent:
     item: object
 
 
+@dataclasses.dataclass(slots=True, kw_only=True)
+class TransitionRow:
+    """A status change as the timeline shows it: plain values, no model instances (issue 19)."""
+
+    from_label: object  # the statuses' labels, lazily translated
+    to_label: object
+    by_name: str  # the display name of who changed it ("" when nobody, e.g. a deleted account)
+    reason: str
+
+
+@dataclasses.dataclass(slots=True, kw_only=True)
+class ScoreRow:
+    """A goal's score as the file shows it (``goal.score_list``): plain values and its module run."""
+
+    module_run_id: int | None
+    module_run: ModuleRun | None  # None: the intake score
+    gas: int
+    gbo: int | None
+    gbo_informant: str
+    scored_at: datetime.datetime
+
+
+#: Who changed a status: the columns of ``User.display_name``.
+_BY_NAME = ("by__first_name", "by__last_name", "by__username")
+
+
+@functools.cache
+def _status_labels() -> dict[str, Any]:
+    return dict(Status.choices)
+
+
+def _display_name(first_name: str | None, last_name: str | None, username: str | None) -> str:
+    """``User.display_name`` from the columns: the full name, else the username ("" without a user)."""
+    return f"{first_name or ''} {last_name or ''}".strip() or username or ""
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class ClientTimeline:
     file: ClientFile
@@ -441,6 +477,35 @@ def _scale(goal: Goal) -> list[tuple[int, str]]:
     return sorted(((int(level), text) for level, text in data.items()), reverse=True)
 
 
+@functools.cache
+def _agreement_columns() -> tuple[str, ...]:
+    """What the timeline and the trajectory panel read of a consent: its own columns, the names of
+    who gave and recorded it, and of the family member (``GezagRelation.display_name``). Each
+    column of a joined table costs the ORM calls to compile and to load (issue 19): the accounts'
+    other columns (password, flags, dates) are not read."""
+    return (
+        *(field.name for field in Agreement._meta.concrete_fields),
+        *user_name_fields(prefix="given_by__"),
+        *user_name_fields(prefix="recorded_by__"),
+        "carer__kind",
+        "carer__organisation_name",
+        "carer__given_name",
+        "carer__family_name",
+        "carer__parent",
+        *user_name_fields(prefix="carer__parent__"),
+    )
+
+
+@functools.cache
+def _evaluation_columns() -> tuple[str, ...]:
+    """An evaluation's own columns and the names of who decided and approved (as ``_agreement_columns``)."""
+    return (
+        *(field.name for field in Evaluation._meta.concrete_fields),
+        *user_name_fields(prefix="decided_by__"),
+        *user_name_fields(prefix="approved_by__"),
+    )
+
+
 def client_timeline(*, actor: User, public_id: UUID, access_point: AccessPoint) -> ClientTimeline:
     """The client file as a timeline: goals, modules, sessions, evaluations, decisions, notes.
 
@@ -456,12 +521,20 @@ def client_timeline(*, actor: User, public_id: UUID, access_point: AccessPoint) 
     by_id = {t.pk: t for t in trajectories}
     ids = list(by_id)
     events: list[TimelineEvent] = []
-    for transition in TrajectoryTransition.objects.filter(trajectory_id__in=ids).select_related("by"):
-        events.append(
-            TimelineEvent(
-                at=transition.at, kind="transition", trajectory=by_id[transition.trajectory_id], item=transition
-            )
+    labels = _status_labels()
+    # Plain values: the timeline only shows a status change (issue 19, docs/performance.md).
+    for trajectory_id, at, from_status, to_status, first_name, last_name, username, reason in (
+        TrajectoryTransition.objects.filter(trajectory_id__in=ids)
+        .order_by("at", "id")
+        .values_list("trajectory_id", "at", "from_status", "to_status", *_BY_NAME, "reason")
+    ):
+        row = TransitionRow(
+            from_label=labels.get(from_status, from_status),
+            to_label=labels.get(to_status, to_status),
+            by_name=_display_name(first_name, last_name, username),
+            reason=reason,
         )
+        events.append(TimelineEvent(at=at, kind="transition", trajectory=by_id[trajectory_id], item=row))
     # The module runs first: the scores and evaluations point at them, so they need no join of
     # their own (each joined table costs the ORM as much as a query: issue 19, docs/performance.md).
     # "progress": the status an external module reported through FHIR (coachcare.api), same query.
@@ -475,14 +548,29 @@ def client_timeline(*, actor: User, public_id: UUID, access_point: AccessPoint) 
         goal.score_list = []  # type: ignore[attr-defined]
         events.append(TimelineEvent(at=goal.created_at, kind="goal", trajectory=by_id[goal.trajectory_id], item=goal))
     goals_by_id = {goal.pk: goal for goal in goals}
-    for score in GoalScore.objects.filter(goal_id__in=goals_by_id).order_by("scored_at", "id"):
-        if score.module_run_id in runs_by_id:
-            score.module_run = runs_by_id[score.module_run_id]
-        goals_by_id[score.goal_id].score_list.append(score)  # type: ignore[attr-defined]
+    # Plain rows: the goal panels read the level, the mark and the moment of a score (issue 19).
+    for goal_id, module_run_id, gas, gbo, gbo_informant, scored_at in (
+        GoalScore.objects.filter(goal_id__in=goals_by_id)
+        .order_by("scored_at", "id")
+        .values_list("goal_id", "module_run_id", "gas", "gbo", "gbo_informant", "scored_at")
+    ):
+        goals_by_id[goal_id].score_list.append(  # type: ignore[attr-defined]
+            ScoreRow(
+                module_run_id=module_run_id,
+                # a run of the same young person's trajectories: all of them are loaded above
+                module_run=runs_by_id.get(module_run_id) if module_run_id is not None else None,
+                gas=gas,
+                gbo=gbo,
+                gbo_informant=gbo_informant,
+                scored_at=scored_at,
+            )
+        )
     for run in runs:
         events.append(TimelineEvent(at=run.started_on, kind="module", trajectory=by_id[run.trajectory_id], item=run))
-    for evaluation in Evaluation.objects.filter(module_run_id__in=runs_by_id).select_related(
-        "decided_by", "approved_by"
+    for evaluation in (
+        Evaluation.objects.filter(module_run_id__in=runs_by_id)
+        .select_related("decided_by", "approved_by")
+        .only(*_evaluation_columns())
     ):
         evaluation.module_run = runs_by_id[evaluation.module_run_id]
         at = evaluation.decided_at or evaluation.module_run.finished_on or evaluation.module_run.started_on
@@ -497,6 +585,7 @@ def client_timeline(*, actor: User, public_id: UUID, access_point: AccessPoint) 
     for agreement in (
         Agreement.objects.filter(trajectory_id__in=ids)
         .select_related("given_by", "recorded_by", "carer__parent")
+        .only(*_agreement_columns())
         .order_by("trajectory_id", "given_at", "id")
     ):
         agreement.trajectory = by_id[agreement.trajectory_id]
