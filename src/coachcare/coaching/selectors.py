@@ -1047,12 +1047,16 @@ def _open_assignments(run: ModuleRun) -> "models.QuerySet[Assignment]":
     return Assignment.objects.filter(module_id=run.module_id).exclude(Exists(submitted))
 
 
-def waiting_for(*, actor: User, access_point: AccessPoint, on: datetime.date | None = None) -> list[WaitingItem]:
+def waiting_for(
+    *, actor: User, access_point: AccessPoint, on: datetime.date | None = None, portal: Portal | None = None
+) -> list[WaitingItem]:
     """What waits for the young person or parent themself, most important first: their consent to
     care, their agreement to the plan, questionnaires that are due, assignments of the running module
     not submitted yet, new feedback from the coach, unread messages. Empty for everyone else.
 
     A fixed number of queries whatever the number of items (for a parent, a few per child).
+    ``portal``: the young person's portal of this request (``portal_get``), whose latest trajectory,
+    running module and due questionnaires are then not read again.
     """
     if not policy.is_family(actor) or not actor.is_active:
         return []
@@ -1061,8 +1065,10 @@ def waiting_for(*, actor: User, access_point: AccessPoint, on: datetime.date | N
     with_trajectory, items = _consent_items(actor, clients, on)
     own = next((client for client in clients if client.user_id == actor.pk), None)
     if own is not None:
-        latest = _latest_trajectory(own)
-        for due in _due_questionnaires(own, latest):
+        reuse = portal is not None and portal.client.pk == own.pk
+        latest = portal.trajectory if portal is not None and reuse else _latest_trajectory(own)
+        dues = portal.due if portal is not None and reuse else _due_questionnaires(own, latest)
+        for due in dues:
             url = reverse("coaching:questionnaire", kwargs={"code": due.code})
             items.append(
                 WaitingItem(
@@ -1090,7 +1096,7 @@ def waiting_for(*, actor: User, access_point: AccessPoint, on: datetime.date | N
                     since=_intake_since(latest) if to_rate is None else to_rate.finished_on or to_rate.started_on,
                 )
             )
-        run = _current_run(latest)
+        run = portal.current_run if portal is not None and reuse else _current_run(latest)
         if run is not None and _open_assignments(run).exists():
             items.append(
                 WaitingItem(
