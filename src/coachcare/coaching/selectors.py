@@ -193,33 +193,37 @@ class DueQuestionnaire:
 def _due_questionnaires(client: Client, trajectory: Trajectory | None) -> list[DueQuestionnaire]:
     """Session feedback after an appointment of the last two weeks; satisfaction when closing."""
     now = timezone.now()
-    past = list(
+    past = (
         Appointment.objects.filter(
             client=client,
             ends_at__lte=now,
             ends_at__gte=now - datetime.timedelta(days=SESSION_FEEDBACK_DAYS),
             cancelled_at__isnull=True,  # a cancelled session asks no feedback
-        ).order_by("-starts_at")[:3]
+        )
+        .order_by("-starts_at")
+        .values_list("public_id", "starts_at", "ends_at")[:3]
     )
     answered = set(
         QuestionnaireResponse.objects.filter(
             client=client,
             definition__code__in=[SESSION_FEEDBACK, SATISFACTION],
             status=QuestionnaireResponse.Status.SUBMITTED,
-        ).values_list("definition__code", "context", "trajectory_public_id")
+        )
+        .order_by()  # a set: no ordering to compile or sort
+        .values_list("definition__code", "context", "trajectory_public_id")
     )
     answered_contexts = {(code, context) for code, context, _trajectory in answered}
     due = [
         DueQuestionnaire(
             code=SESSION_FEEDBACK,
-            context=f"session:{appointment.public_id}",
+            context=f"session:{public_id}",
             reason=_("After your appointment of %(date)s")
-            % {"date": timezone.localtime(appointment.starts_at).strftime("%d-%m-%Y")},
+            % {"date": timezone.localtime(starts_at).strftime("%d-%m-%Y")},
             trajectory_public_id=trajectory.public_id if trajectory else None,
-            since=timezone.localdate(appointment.ends_at),
+            since=timezone.localdate(ends_at),
         )
-        for appointment in past
-        if (SESSION_FEEDBACK, f"session:{appointment.public_id}") not in answered_contexts
+        for public_id, starts_at, ends_at in past
+        if (SESSION_FEEDBACK, f"session:{public_id}") not in answered_contexts
     ]
     if (
         trajectory is not None
