@@ -1144,7 +1144,11 @@ def waiting_for(
                 )
             )
         # One row per unread feedback (a handful): cheaper to compile than an aggregate with a filter.
-        feedback = list(new_feedback_answers(client=own).order_by().values_list("module_run__state", "feedback_at"))
+        feedback = [
+            (state, at)
+            for state, at in new_feedback_answers(client=own).order_by().values_list("module_run__state", "feedback_at")
+            if at is not None  # always: the filter asks for feedback_at
+        ]
         if feedback:
             # Feedback in the running module is read there; on a finished module, on "my trajectory".
             everything_running = all(state == ModuleRun.State.RUNNING for state, _at in feedback)
