@@ -226,3 +226,18 @@ def test_parent_query_count_does_not_grow_with_children(world: World, django_ass
         child_in_care()
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert kinds(world.ouder) == [WaitingKind.CONSENT] * 4
+
+
+def test_the_portal_s_reads_give_the_same_items(running: Running) -> None:
+    """The portal hands its latest trajectory, running module and due questionnaires to
+    ``waiting_for``: the items are the same as when it reads them itself."""
+    world = running.world
+    past_appointment(running, days_ago=1)
+    feedback(running, index=0)
+    thread = messaging_services.thread_for(actor=world.coach, client=world.own, kind=Thread.Kind.YOUTH)
+    messaging_services.message_post(actor=world.coach, thread=thread, body="Hoi", access_point=AP)
+    new_plan_revision(running)
+    alone = selectors.waiting_for(actor=world.jongere, access_point=AP)
+    portal = selectors.portal_get(actor=world.jongere, access_point=AP)
+    assert selectors.waiting_for(actor=world.jongere, access_point=AP, portal=portal) == alone
+    assert len(alone) >= 4

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from django.core.paginator import Page, Paginator
 from django.db import models
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Prefetch, Q
+from django.db.models import Exists, F, Max, Min, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -57,7 +57,9 @@ OVERVIEW_LIMIT = 50
 
 def own_client(*, actor: User) -> Client:
     """The young person's own file; ``AccessDenied`` for anyone without one."""
-    client = Client.objects.select_related("coach").filter(user=actor).first() if actor.pk else None
+    # ``user`` is one-to-one: no ordering to compile (Client's default ordering cost ~2,000 calls).
+    rows = list(Client.objects.select_related("coach").filter(user=actor).order_by()[:1]) if actor.pk else []
+    client = rows[0] if rows else None
     if client is None or not policy.can_write_own_work(actor, client):
         raise policy.AccessDenied("No file of your own.")
     return client
@@ -97,10 +99,11 @@ class GoalProgress:
         return self.chart.points
 
 
-def _moment_label(score: GoalScore) -> str:
-    if score.module_run is None:
+def _moment_label(sequence: int | None) -> str:
+    """The moment of a score: the intake, or the module run's sequence number."""
+    if sequence is None:
         return _("intake")
-    return _("module %(number)s") % {"number": score.module_run.sequence}
+    return _("module %(number)s") % {"number": sequence}
 
 
 def _goal_levels(goal: Goal, current: int | None) -> list[GoalLevel]:
@@ -120,17 +123,47 @@ def _goal_levels(goal: Goal, current: int | None) -> list[GoalLevel]:
     return sorted(levels, key=lambda item: -item.level)
 
 
+#: A goal's score as the chart needs it: (module run's sequence or None at intake, GBO, GAS).
+ScoreRow = tuple[int | None, int | None, int | None]
+
+
+def _progress_of(goal: Goal, scores: list[ScoreRow]) -> GoalProgress:
+    """``scores`` in the order they were given (scored_at, id); the intake first, then by module."""
+    scores = sorted(scores, key=lambda score: (score[0] is not None, score[0] or 0))
+    chart = gbo_chart([(_moment_label(sequence), gbo) for sequence, gbo, _gas in scores if gbo is not None])
+    current = scores[-1][2] if scores else None
+    return GoalProgress(goal=goal, chart=chart, levels=_goal_levels(goal, current))
+
+
 def _goal_progress(goals: list[Goal]) -> list[GoalProgress]:
-    progress = []
-    for goal in goals:
-        scores = sorted(
-            goal.scores.all(),
-            key=lambda score: (score.module_run is not None, score.module_run.sequence if score.module_run else 0),
+    return [
+        _progress_of(
+            goal,
+            [
+                (score.module_run.sequence if score.module_run else None, score.gbo, score.gas)
+                for score in goal.scores.all()
+            ],
         )
-        chart = gbo_chart([(_moment_label(score), score.gbo) for score in scores if score.gbo is not None])
-        current = scores[-1].gas if scores else None
-        progress.append(GoalProgress(goal=goal, chart=chart, levels=_goal_levels(goal, current)))
-    return progress
+        for goal in goals
+    ]
+
+
+def _portal_goal_progress(trajectory: Trajectory | None) -> list[GoalProgress]:
+    """``_goal_progress(_goals(trajectory))`` in two plain queries: the scores as rows, not instances
+    through the prefetch machinery (the same scores in the same order)."""
+    if trajectory is None:
+        return []
+    goals = list(Goal.objects.filter(trajectory=trajectory).order_by("order"))
+    if not goals:
+        return []
+    scores: dict[int, list[ScoreRow]] = {goal.pk: [] for goal in goals}
+    for goal_id, sequence, gbo, gas in (
+        GoalScore.objects.filter(goal_id__in=list(scores))
+        .order_by("scored_at", "id")
+        .values_list("goal_id", "module_run__sequence", "gbo", "gas")
+    ):
+        scores[goal_id].append((sequence, gbo, gas))
+    return [_progress_of(goal, scores[goal.pk]) for goal in goals]
 
 
 def _goals(trajectory: Trajectory | None, *, kind: str | None = None) -> list[Goal]:
@@ -160,33 +193,37 @@ class DueQuestionnaire:
 def _due_questionnaires(client: Client, trajectory: Trajectory | None) -> list[DueQuestionnaire]:
     """Session feedback after an appointment of the last two weeks; satisfaction when closing."""
     now = timezone.now()
-    past = list(
+    past = (
         Appointment.objects.filter(
             client=client,
             ends_at__lte=now,
             ends_at__gte=now - datetime.timedelta(days=SESSION_FEEDBACK_DAYS),
             cancelled_at__isnull=True,  # a cancelled session asks no feedback
-        ).order_by("-starts_at")[:3]
+        )
+        .order_by("-starts_at")
+        .values_list("public_id", "starts_at", "ends_at")[:3]
     )
     answered = set(
         QuestionnaireResponse.objects.filter(
             client=client,
             definition__code__in=[SESSION_FEEDBACK, SATISFACTION],
             status=QuestionnaireResponse.Status.SUBMITTED,
-        ).values_list("definition__code", "context", "trajectory_public_id")
+        )
+        .order_by()  # a set: no ordering to compile or sort
+        .values_list("definition__code", "context", "trajectory_public_id")
     )
     answered_contexts = {(code, context) for code, context, _trajectory in answered}
     due = [
         DueQuestionnaire(
             code=SESSION_FEEDBACK,
-            context=f"session:{appointment.public_id}",
+            context=f"session:{public_id}",
             reason=_("After your appointment of %(date)s")
-            % {"date": timezone.localtime(appointment.starts_at).strftime("%d-%m-%Y")},
+            % {"date": timezone.localtime(starts_at).strftime("%d-%m-%Y")},
             trajectory_public_id=trajectory.public_id if trajectory else None,
-            since=timezone.localdate(appointment.ends_at),
+            since=timezone.localdate(ends_at),
         )
-        for appointment in past
-        if (SESSION_FEEDBACK, f"session:{appointment.public_id}") not in answered_contexts
+        for public_id, starts_at, ends_at in past
+        if (SESSION_FEEDBACK, f"session:{public_id}") not in answered_contexts
     ]
     if (
         trajectory is not None
@@ -249,7 +286,7 @@ def portal_get(*, actor: User, access_point: AccessPoint) -> Portal:
     """The young person's start page: goals and progress, the module, diary, appointments, questionnaires."""
     client = own_client(actor=actor)
     trajectory = _latest_trajectory(client)
-    goals = _goal_progress(_goals(trajectory))
+    goals = _portal_goal_progress(trajectory)
     run = _current_run(trajectory)
     appointments = list(
         Appointment.objects.filter(client=client, ends_at__gte=timezone.now()).order_by("starts_at")[:10]
@@ -1047,12 +1084,16 @@ def _open_assignments(run: ModuleRun) -> "models.QuerySet[Assignment]":
     return Assignment.objects.filter(module_id=run.module_id).exclude(Exists(submitted))
 
 
-def waiting_for(*, actor: User, access_point: AccessPoint, on: datetime.date | None = None) -> list[WaitingItem]:
+def waiting_for(
+    *, actor: User, access_point: AccessPoint, on: datetime.date | None = None, portal: Portal | None = None
+) -> list[WaitingItem]:
     """What waits for the young person or parent themself, most important first: their consent to
     care, their agreement to the plan, questionnaires that are due, assignments of the running module
     not submitted yet, new feedback from the coach, unread messages. Empty for everyone else.
 
     A fixed number of queries whatever the number of items (for a parent, a few per child).
+    ``portal``: the young person's portal of this request (``portal_get``), whose latest trajectory,
+    running module and due questionnaires are then not read again.
     """
     if not policy.is_family(actor) or not actor.is_active:
         return []
@@ -1061,8 +1102,10 @@ def waiting_for(*, actor: User, access_point: AccessPoint, on: datetime.date | N
     with_trajectory, items = _consent_items(actor, clients, on)
     own = next((client for client in clients if client.user_id == actor.pk), None)
     if own is not None:
-        latest = _latest_trajectory(own)
-        for due in _due_questionnaires(own, latest):
+        reuse = portal is not None and portal.client.pk == own.pk
+        latest = portal.trajectory if portal is not None and reuse else _latest_trajectory(own)
+        dues = portal.due if portal is not None and reuse else _due_questionnaires(own, latest)
+        for due in dues:
             url = reverse("coaching:questionnaire", kwargs={"code": due.code})
             items.append(
                 WaitingItem(
@@ -1090,7 +1133,7 @@ def waiting_for(*, actor: User, access_point: AccessPoint, on: datetime.date | N
                     since=_intake_since(latest) if to_rate is None else to_rate.finished_on or to_rate.started_on,
                 )
             )
-        run = _current_run(latest)
+        run = portal.current_run if portal is not None and reuse else _current_run(latest)
         if run is not None and _open_assignments(run).exists():
             items.append(
                 WaitingItem(
@@ -1100,20 +1143,21 @@ def waiting_for(*, actor: User, access_point: AccessPoint, on: datetime.date | N
                     since=run.started_on,
                 )
             )
-        feedback = new_feedback_answers(client=own).aggregate(
-            n=Count("pk"),
-            running=Count("pk", filter=Q(module_run__state=ModuleRun.State.RUNNING)),
-            oldest=Min("feedback_at"),
-        )
-        if feedback["n"]:
+        # One row per unread feedback (a handful): cheaper to compile than an aggregate with a filter.
+        feedback = [
+            (state, at)
+            for state, at in new_feedback_answers(client=own).order_by().values_list("module_run__state", "feedback_at")
+            if at is not None  # always: the filter asks for feedback_at
+        ]
+        if feedback:
             # Feedback in the running module is read there; on a finished module, on "my trajectory".
-            everything_running = feedback["running"] == feedback["n"]
+            everything_running = all(state == ModuleRun.State.RUNNING for state, _at in feedback)
             items.append(
                 WaitingItem(
                     kind=WaitingKind.FEEDBACK,
                     label=_("Read the new feedback from your coach"),
                     url=reverse("coaching:module") if everything_running else reverse("coaching:trajectory"),
-                    since=timezone.localdate(feedback["oldest"]),
+                    since=timezone.localdate(min(at for _state, at in feedback)),
                 )
             )
     for child, run, since in _parent_ratings_due(actor, clients):

@@ -55,7 +55,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if policy.is_care_professional(actor):
         return redirect("coaching:coach_overview")
     portal = selectors.portal_get(actor=actor, access_point=access_point)
-    waiting = selectors.waiting_for(actor=actor, access_point=access_point)
+    waiting = selectors.waiting_for(actor=actor, access_point=access_point, portal=portal)
     context = {
         "portal": portal,
         "waiting": waiting,
