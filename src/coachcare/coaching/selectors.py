@@ -5,7 +5,8 @@ and runs a fixed number of queries whatever the number of goals, answers, entrie
 import dataclasses
 import datetime
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
 from uuid import UUID
 
@@ -14,6 +15,7 @@ from django.db import models
 from django.db.models import Exists, F, Max, Min, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.dates import MONTHS
 from django.utils.translation import gettext as _
 
 from coachcare.access import policy
@@ -376,6 +378,18 @@ class ModulePage:
     assignments: list[AssignmentWithAnswer]
 
 
+_MODULE_LESSONS = PreparedQuery(
+    lambda module_id: Lesson.objects.filter(module_id=module_id).order_by("order"), module_id=int
+)
+_MODULE_ASSIGNMENTS = PreparedQuery(
+    lambda module_id: Assignment.objects.filter(module_id=module_id).order_by("order"), module_id=int
+)
+_RUN_ANSWERS = PreparedQuery(
+    lambda module_run_id: AssignmentAnswer.objects.filter(module_run_id=module_run_id).select_related("feedback_by"),
+    module_run_id=int,
+)
+
+
 def module_page_get(*, actor: User, access_point: AccessPoint) -> ModulePage:
     """The current module: its lessons and its assignments with the young person's answers."""
     client = own_client(actor=actor)
@@ -389,14 +403,11 @@ def module_page_get(*, actor: User, access_point: AccessPoint) -> ModulePage:
             access_point=access_point,
         )
         return ModulePage(client=client, run=None, lessons=[], assignments=[])
-    lessons = list(Lesson.objects.filter(module=run.module).order_by("order"))
-    answers = {
-        answer.assignment_id: answer
-        for answer in AssignmentAnswer.objects.filter(module_run=run).select_related("feedback_by")
-    }
+    lessons = _MODULE_LESSONS.all(module_id=run.module_id)
+    answers = {answer.assignment_id: answer for answer in _RUN_ANSWERS.all(module_run_id=run.pk)}
     assignments = [
         AssignmentWithAnswer(assignment=assignment, answer=answers.get(assignment.pk))
-        for assignment in Assignment.objects.filter(module=run.module).order_by("order")
+        for assignment in _MODULE_ASSIGNMENTS.all(module_id=run.module_id)
     ]
     access_log_record(
         actor=actor,
@@ -866,23 +877,90 @@ def parent_portal_get(*, actor: User, access_point: AccessPoint) -> list[ChildVi
 # --- the coach's side -------------------------------------------------------------------------------
 
 
+class OverviewClient(NamedTuple):
+    """A young person on the coach's overview: the name (as ``Client.full_name``) and the link."""
+
+    public_id: UUID
+    full_name: str
+    #: Their page on the coach's side (``coaching:coach_client``).
+    url: str
+
+
+class OverviewAnswer(NamedTuple):
+    """A submitted answer waiting for feedback, as the overview shows it (no answer text);
+    ``submitted``: when, as the template's ``|date("j F Y, H:i")`` prints it."""
+
+    public_id: UUID
+    submitted: str
+    client: OverviewClient
+    assignment_title: str
+    module_name: str
+
+
+class OverviewEntry(NamedTuple):
+    """A diary check-in as the overview shows it; ``created``: when, as the template's
+    ``|date("j F Y, H:i")`` prints it; ``mood_line``: "Mood: Good (4 of 5)", translated."""
+
+    created: str
+    client: OverviewClient
+    mood_line: str
+    text: str
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class CoachOverview:
-    waiting: list[AssignmentAnswer]
-    diary: list[DiaryEntry]
+    waiting: list[OverviewAnswer]
+    diary: list[OverviewEntry]
 
 
-#: What the coach's overview shows of a waiting answer and of a check-in (``.only``).
+#: What the coach's overview shows of a waiting answer and of a check-in, as rows: no answer
+#: texts, feedback or BSN (100 rows of up to four models would be 100 instances and their relations).
 _OVERVIEW_CLIENT_COLUMNS = ("client__public_id", "client__given_name", "client__family_name")
 _OVERVIEW_ANSWER_COLUMNS = (
     "public_id",
     "submitted_at",
-    "client",
     *_OVERVIEW_CLIENT_COLUMNS,
     "assignment__title",
     "module_run__module__name",
 )
-_OVERVIEW_DIARY_COLUMNS = ("public_id", "mood", "text", "created_at", "client", *_OVERVIEW_CLIENT_COLUMNS)
+_OVERVIEW_DIARY_COLUMNS = ("created_at", *_OVERVIEW_CLIENT_COLUMNS, "mood", "text")
+#: A stand-in for a client's public id in the link to the coach's page of a client.
+_LINK_MARKER = UUID(int=0)
+
+
+def _overview_clients() -> Callable[[UUID, str, str], OverviewClient]:
+    """One ``OverviewClient`` per young person, the link made from one ``reverse`` (the same URL)."""
+    head, tail = reverse("coaching:coach_client", kwargs={"public_id": _LINK_MARKER}).split(str(_LINK_MARKER))
+    known: dict[UUID, OverviewClient] = {}
+
+    def client(public_id: UUID, given_name: str, family_name: str) -> OverviewClient:
+        found = known.get(public_id)
+        if found is None:
+            found = known[public_id] = OverviewClient(
+                public_id, f"{given_name} {family_name}", f"{head}{public_id}{tail}"
+            )
+        return found
+
+    return client
+
+
+def _moment_texts() -> Callable[[datetime.datetime | None], str]:
+    """A moment as the templates' ``|date("j F Y, H:i")`` prints it ("5 december 2026, 21:36": local
+    time, the month's name in the request's language; "" for none), for a list of up to 100 rows:
+    the time zone looked up and each month's name translated once, not per row."""
+    zone = timezone.get_current_timezone()
+    months: dict[int, str] = {}
+
+    def text(moment: datetime.datetime | None) -> str:
+        if moment is None:
+            return ""
+        local = moment.astimezone(zone)
+        month = months.get(local.month)
+        if month is None:
+            month = months[local.month] = str(MONTHS[local.month])
+        return f"{local.day} {month} {local.year:04d}, {local.hour:02d}:{local.minute:02d}"
+
+    return text
 
 
 def coach_overview_get(*, actor: User, access_point: AccessPoint) -> CoachOverview:
@@ -890,21 +968,30 @@ def coach_overview_get(*, actor: User, access_point: AccessPoint) -> CoachOvervi
     if not policy.is_care_professional(actor):
         raise policy.AccessDenied("Only for coaches and team leads.")
     clients = policy.clients_visible_to(actor)
-    waiting = list(
-        AssignmentAnswer.objects.filter(
+    client = _overview_clients()
+    moment = _moment_texts()
+    waiting = [
+        OverviewAnswer(public_id, moment(submitted_at), client(client_id, given, family), title, module)
+        for public_id, submitted_at, client_id, given, family, title, module in AssignmentAnswer.objects.filter(
             client__in=clients, status=AssignmentAnswer.Status.SUBMITTED, feedback_at__isnull=True
         )
-        .select_related("client", "assignment", "module_run__module")
-        # Only what the list shows (50 rows of four models): no answer texts, feedback or BSN.
-        .only(*_OVERVIEW_ANSWER_COLUMNS)
-        .order_by("submitted_at", "id")[:OVERVIEW_LIMIT]
-    )
-    diary = list(
+        .order_by("submitted_at", "id")
+        .values_list(*_OVERVIEW_ANSWER_COLUMNS)[:OVERVIEW_LIMIT]
+    ]
+    labels = dict(DiaryEntry.Mood.choices)
+    mood_lines: dict[int, str] = {}
+    diary = []
+    for created_at, client_id, given, family, mood, text in (
         DiaryEntry.objects.filter(client__in=clients)
-        .select_related("client")
-        .only(*_OVERVIEW_DIARY_COLUMNS)
-        .order_by("-created_at", "-id")[:OVERVIEW_LIMIT]
-    )
+        .order_by("-created_at", "-id")
+        .values_list(*_OVERVIEW_DIARY_COLUMNS)[:OVERVIEW_LIMIT]
+    ):
+        if mood not in mood_lines:
+            mood_lines[mood] = _("Mood: %(mood)s (%(number)s of 5)") % {
+                "mood": labels.get(mood, mood),
+                "number": mood,
+            }
+        diary.append(OverviewEntry(moment(created_at), client(client_id, given, family), mood_lines[mood], text))
     client_ids = sorted(
         {answer.client.public_id for answer in waiting} | {entry.client.public_id for entry in diary}, key=str
     )
@@ -1090,6 +1177,27 @@ def _active_trajectories(clients: list[Client], portal: "Portal | None") -> dict
     ):
         trajectories.setdefault(trajectory.client_id, trajectory)
     return trajectories
+
+
+_NEW_FEEDBACK_IDS: PreparedQuery[int] = PreparedQuery(
+    lambda client_id: AssignmentAnswer.objects.filter(_new_feedback(client_id)).order_by().values_list("pk", flat=True),
+    client_id=int,
+)
+_NEW_FEEDBACK_RUNNING_IDS: PreparedQuery[int] = PreparedQuery(
+    lambda client_id: (
+        AssignmentAnswer.objects.filter(_new_feedback(client_id), module_run__state=ModuleRun.State.RUNNING)
+        .order_by()
+        .values_list("pk", flat=True)
+    ),
+    client_id=int,
+)
+
+
+def new_feedback_answer_ids(*, client: Client, running_only: bool = False) -> list[int]:
+    """The ids of ``new_feedback_answers(client=client, running_only=running_only)``, by a prepared
+    query (the module page asks on every visit; mostly there are none)."""
+    prepared = _NEW_FEEDBACK_RUNNING_IDS if running_only else _NEW_FEEDBACK_IDS
+    return prepared.all(client_id=client.pk)
 
 
 #: ``new_feedback_answers(client=...)`` as (module run's state, feedback_at) rows, unordered.
