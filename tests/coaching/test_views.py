@@ -24,6 +24,7 @@ from coachcare.method.models import Assignment
 from coachcare.trajectories.models import ModuleRun, Trajectory
 from tests.clients.factories import ClientFactory
 from tests.coaching.conftest import AP, Running
+from tests.pages import shows
 
 Login = Callable[[User], HttpClient]
 
@@ -355,3 +356,44 @@ def test_coach_overview_has_a_fixed_number_of_queries(running: Running, login: L
     few = _queries(http, reverse("coaching:coach_overview"))
     add(27)
     assert _queries(http, reverse("coaching:coach_overview")) == few
+
+
+def test_coach_overview_rows_print_as_the_templates_did_and_escaped(running: Running, login: Login) -> None:
+    """The overview's rows (names, links, dates and mood lines made once per list) print what the
+    template's ``url()``, ``|date`` and ``_()`` printed, with every text escaped."""
+    world = running.world
+    assignment = Assignment.objects.filter(module=running.run.module).first()
+    assert assignment is not None
+    client = ClientFactory.create(
+        coach=world.coach, municipality=world.municipality_a, given_name="<b>Sam</b>", family_name="van 't Hek"
+    )
+    trajectory = Trajectory.objects.create(
+        client=client,
+        municipality_id=client.municipality_id,
+        referrer_kind="gemeente",
+        referred_on=today(),
+        method_version=running.trajectory.method_version,
+    )
+    run = ModuleRun.objects.create(
+        trajectory=trajectory, module=running.run.module, sequence=1, started_on=today(), due_on=today()
+    )
+    moment = datetime.datetime(2026, 3, 29, 1, 30, tzinfo=datetime.UTC)  # just after the clocks went forward
+    answer = AssignmentAnswer.objects.create(
+        client=client,
+        module_run=run,
+        assignment=assignment,
+        text="Antwoord",
+        status="submitted",
+        saved_at=moment,
+        submitted_at=moment,
+    )
+    DiaryEntry.objects.create(
+        client=client, mood=2, text="<script>alert(1)</script>\nregel 2", created_at=moment, created_by=world.jongere
+    )
+    page = login(world.coach).get(reverse("coaching:coach_overview")).content.decode()
+    link = reverse("coaching:coach_client", kwargs={"public_id": client.public_id})
+    assert f'href="{link}#answer-{answer.public_id}"' in page and f'href="{link}"' in page
+    assert "<b>Sam</b>" not in page and shows("<b>Sam</b> van 't Hek", page)
+    assert "29 March 2026, 03:30" in page  # local time (CEST), as |date("j F Y, H:i")
+    assert "Mood: Not so good (2 of 5)" in page
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;<br>regel 2" in page

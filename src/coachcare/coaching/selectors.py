@@ -5,7 +5,8 @@ and runs a fixed number of queries whatever the number of goals, answers, entrie
 import dataclasses
 import datetime
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
 from uuid import UUID
 
@@ -14,6 +15,7 @@ from django.db import models
 from django.db.models import Exists, F, Max, Min, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.dates import MONTHS
 from django.utils.translation import gettext as _
 
 from coachcare.access import policy
@@ -26,6 +28,7 @@ from coachcare.clients.models import Client
 from coachcare.coaching.chart import LineChart, gbo_chart
 from coachcare.coaching.models import Appointment, AssignmentAnswer, Attendance, DiaryEntry
 from coachcare.core.dates import age_on, local_date, today
+from coachcare.core.prepared import PreparedQuery
 from coachcare.measures.engine import item_scale
 from coachcare.measures.models import Informant, QuestionnaireDefinition, QuestionnaireResponse
 from coachcare.measures.selectors import questionnaire_definition_get
@@ -55,24 +58,34 @@ SESSION_FEEDBACK_DAYS = 14
 OVERVIEW_LIMIT = 50
 
 
+# The portal's hot reads as prepared querysets (``core.prepared``): their SQL is compiled once per
+# process, each request runs it with its own values (the same rows as the queryset would give).
+
+#: The young person's own file. ``user`` is one-to-one: no ordering.
+_OWN_CLIENT = PreparedQuery(
+    lambda user_id: Client.objects.select_related("coach").filter(user_id=user_id).order_by()[:1], user_id=int
+)
+_LATEST_TRAJECTORY = PreparedQuery(
+    lambda client_id: (
+        Trajectory.objects.filter(client_id=client_id)
+        .exclude(status=Status.ARCHIVED)
+        .select_related("method_version")
+        .order_by("-created_at", "-id")[:1]
+    ),
+    client_id=int,
+)
+
+
 def own_client(*, actor: User) -> Client:
     """The young person's own file; ``AccessDenied`` for anyone without one."""
-    # ``user`` is one-to-one: no ordering to compile (Client's default ordering cost ~2,000 calls).
-    rows = list(Client.objects.select_related("coach").filter(user=actor).order_by()[:1]) if actor.pk else []
-    client = rows[0] if rows else None
+    client = _OWN_CLIENT.first(user_id=actor.pk) if actor.pk else None
     if client is None or not policy.can_write_own_work(actor, client):
         raise policy.AccessDenied("No file of your own.")
     return client
 
 
 def _latest_trajectory(client: Client) -> Trajectory | None:
-    return (
-        Trajectory.objects.filter(client=client)
-        .exclude(status=Status.ARCHIVED)
-        .select_related("method_version")
-        .order_by("-created_at", "-id")
-        .first()
-    )
+    return _LATEST_TRAJECTORY.first(client_id=client.pk)
 
 
 # --- goals and the chart ----------------------------------------------------------------------------
@@ -153,17 +166,27 @@ def _portal_goal_progress(trajectory: Trajectory | None) -> list[GoalProgress]:
     through the prefetch machinery (the same scores in the same order)."""
     if trajectory is None:
         return []
-    goals = list(Goal.objects.filter(trajectory=trajectory).order_by("order"))
+    goals = _TRAJECTORY_GOALS.all(trajectory_id=trajectory.pk)
     if not goals:
         return []
     scores: dict[int, list[ScoreRow]] = {goal.pk: [] for goal in goals}
-    for goal_id, sequence, gbo, gas in (
-        GoalScore.objects.filter(goal_id__in=list(scores))
-        .order_by("scored_at", "id")
-        .values_list("goal_id", "module_run__sequence", "gbo", "gas")
-    ):
+    for goal_id, sequence, gbo, gas in _TRAJECTORY_SCORES.all(trajectory_id=trajectory.pk):
         scores[goal_id].append((sequence, gbo, gas))
     return [_progress_of(goal, scores[goal.pk]) for goal in goals]
+
+
+_TRAJECTORY_GOALS = PreparedQuery(
+    lambda trajectory_id: Goal.objects.filter(trajectory_id=trajectory_id).order_by("order"), trajectory_id=int
+)
+#: The scores of every goal of a trajectory (those of ``_TRAJECTORY_GOALS``), as rows.
+_TRAJECTORY_SCORES: PreparedQuery[tuple[int, int | None, int | None, int | None]] = PreparedQuery(
+    lambda trajectory_id: (
+        GoalScore.objects.filter(goal__trajectory_id=trajectory_id)
+        .order_by("scored_at", "id")
+        .values_list("goal_id", "module_run__sequence", "gbo", "gas")
+    ),
+    trajectory_id=int,
+)
 
 
 def _goals(trajectory: Trajectory | None, *, kind: str | None = None) -> list[Goal]:
@@ -193,25 +216,8 @@ class DueQuestionnaire:
 def _due_questionnaires(client: Client, trajectory: Trajectory | None) -> list[DueQuestionnaire]:
     """Session feedback after an appointment of the last two weeks; satisfaction when closing."""
     now = timezone.now()
-    past = (
-        Appointment.objects.filter(
-            client=client,
-            ends_at__lte=now,
-            ends_at__gte=now - datetime.timedelta(days=SESSION_FEEDBACK_DAYS),
-            cancelled_at__isnull=True,  # a cancelled session asks no feedback
-        )
-        .order_by("-starts_at")
-        .values_list("public_id", "starts_at", "ends_at")[:3]
-    )
-    answered = set(
-        QuestionnaireResponse.objects.filter(
-            client=client,
-            definition__code__in=[SESSION_FEEDBACK, SATISFACTION],
-            status=QuestionnaireResponse.Status.SUBMITTED,
-        )
-        .order_by()  # a set: no ordering to compile or sort
-        .values_list("definition__code", "context", "trajectory_public_id")
-    )
+    past = _PAST_SESSIONS.all(client_id=client.pk, now=now, since=now - datetime.timedelta(days=SESSION_FEEDBACK_DAYS))
+    answered = set(_ANSWERED.all(client_id=client.pk))
     answered_contexts = {(code, context) for code, context, _trajectory in answered}
     due = [
         DueQuestionnaire(
@@ -244,13 +250,47 @@ def _due_questionnaires(client: Client, trajectory: Trajectory | None) -> list[D
 
 def _closing_since(trajectory: Trajectory) -> datetime.date:
     """When closing came up: the latest status change of the trajectory (or its start)."""
-    moment = (
-        TrajectoryTransition.objects.filter(trajectory=trajectory)
-        .order_by("-at", "-id")
-        .values_list("at", flat=True)
-        .first()
-    )
+    moment = _LATEST_TRANSITION_AT.first(trajectory_id=trajectory.pk)
     return timezone.localdate(moment or trajectory.created_at)
+
+
+#: The sessions of the last two weeks that ended (``_due_questionnaires``), the latest three.
+_PAST_SESSIONS: PreparedQuery[tuple[UUID, datetime.datetime, datetime.datetime]] = PreparedQuery(
+    lambda client_id, now, since: (
+        Appointment.objects.filter(
+            client_id=client_id,
+            ends_at__lte=now,
+            ends_at__gte=since,
+            cancelled_at__isnull=True,  # a cancelled session asks no feedback
+        )
+        .order_by("-starts_at")
+        .values_list("public_id", "starts_at", "ends_at")[:3]
+    ),
+    client_id=int,
+    now=datetime.datetime,
+    since=datetime.datetime,
+)
+#: The session feedback and satisfaction questionnaires the young person submitted (a set: no ordering).
+_ANSWERED: PreparedQuery[tuple[str, str, UUID | None]] = PreparedQuery(
+    lambda client_id: (
+        QuestionnaireResponse.objects.filter(
+            client_id=client_id,
+            definition__code__in=[SESSION_FEEDBACK, SATISFACTION],
+            status=QuestionnaireResponse.Status.SUBMITTED,
+        )
+        .order_by()
+        .values_list("definition__code", "context", "trajectory_public_id")
+    ),
+    client_id=int,
+)
+_LATEST_TRANSITION_AT: PreparedQuery[datetime.datetime] = PreparedQuery(
+    lambda trajectory_id: (
+        TrajectoryTransition.objects.filter(trajectory_id=trajectory_id)
+        .order_by("-at", "-id")
+        .values_list("at", flat=True)[:1]
+    ),
+    trajectory_id=int,
+)
 
 
 # --- the young person's portal ----------------------------------------------------------------------
@@ -274,12 +314,26 @@ class Portal:
 def _current_run(trajectory: Trajectory | None) -> ModuleRun | None:
     if trajectory is None or trajectory.status != Status.MODULE_RUNNING:
         return None
-    return (
-        ModuleRun.objects.filter(trajectory=trajectory, state=ModuleRun.State.RUNNING)
+    return _RUNNING_RUN.first(trajectory_id=trajectory.pk)
+
+
+_RUNNING_RUN = PreparedQuery(
+    lambda trajectory_id: (
+        ModuleRun.objects.filter(trajectory_id=trajectory_id, state=ModuleRun.State.RUNNING)
         .select_related("module", "trajectory__client")
-        .order_by("-sequence")
-        .first()
-    )
+        .order_by("-sequence")[:1]
+    ),
+    trajectory_id=int,
+)
+_UPCOMING_APPOINTMENTS = PreparedQuery(
+    lambda client_id, now: Appointment.objects.filter(client_id=client_id, ends_at__gte=now).order_by("starts_at")[:10],
+    client_id=int,
+    now=datetime.datetime,
+)
+_RECENT_DIARY = PreparedQuery(
+    lambda client_id: DiaryEntry.objects.filter(client_id=client_id).order_by("-created_at", "-id")[:RECENT_DIARY],
+    client_id=int,
+)
 
 
 def portal_get(*, actor: User, access_point: AccessPoint) -> Portal:
@@ -288,10 +342,8 @@ def portal_get(*, actor: User, access_point: AccessPoint) -> Portal:
     trajectory = _latest_trajectory(client)
     goals = _portal_goal_progress(trajectory)
     run = _current_run(trajectory)
-    appointments = list(
-        Appointment.objects.filter(client=client, ends_at__gte=timezone.now()).order_by("starts_at")[:10]
-    )
-    diary = list(DiaryEntry.objects.filter(client=client).order_by("-created_at", "-id")[:RECENT_DIARY])
+    appointments = _UPCOMING_APPOINTMENTS.all(client_id=client.pk, now=timezone.now())
+    diary = _RECENT_DIARY.all(client_id=client.pk)
     due = _due_questionnaires(client, trajectory)
     for action in ("portal.goals", "portal.diary", "portal.appointment"):
         access_log_record(
@@ -326,6 +378,18 @@ class ModulePage:
     assignments: list[AssignmentWithAnswer]
 
 
+_MODULE_LESSONS = PreparedQuery(
+    lambda module_id: Lesson.objects.filter(module_id=module_id).order_by("order"), module_id=int
+)
+_MODULE_ASSIGNMENTS = PreparedQuery(
+    lambda module_id: Assignment.objects.filter(module_id=module_id).order_by("order"), module_id=int
+)
+_RUN_ANSWERS = PreparedQuery(
+    lambda module_run_id: AssignmentAnswer.objects.filter(module_run_id=module_run_id).select_related("feedback_by"),
+    module_run_id=int,
+)
+
+
 def module_page_get(*, actor: User, access_point: AccessPoint) -> ModulePage:
     """The current module: its lessons and its assignments with the young person's answers."""
     client = own_client(actor=actor)
@@ -339,14 +403,11 @@ def module_page_get(*, actor: User, access_point: AccessPoint) -> ModulePage:
             access_point=access_point,
         )
         return ModulePage(client=client, run=None, lessons=[], assignments=[])
-    lessons = list(Lesson.objects.filter(module=run.module).order_by("order"))
-    answers = {
-        answer.assignment_id: answer
-        for answer in AssignmentAnswer.objects.filter(module_run=run).select_related("feedback_by")
-    }
+    lessons = _MODULE_LESSONS.all(module_id=run.module_id)
+    answers = {answer.assignment_id: answer for answer in _RUN_ANSWERS.all(module_run_id=run.pk)}
     assignments = [
         AssignmentWithAnswer(assignment=assignment, answer=answers.get(assignment.pk))
-        for assignment in Assignment.objects.filter(module=run.module).order_by("order")
+        for assignment in _MODULE_ASSIGNMENTS.all(module_id=run.module_id)
     ]
     access_log_record(
         actor=actor,
@@ -816,23 +877,90 @@ def parent_portal_get(*, actor: User, access_point: AccessPoint) -> list[ChildVi
 # --- the coach's side -------------------------------------------------------------------------------
 
 
+class OverviewClient(NamedTuple):
+    """A young person on the coach's overview: the name (as ``Client.full_name``) and the link."""
+
+    public_id: UUID
+    full_name: str
+    #: Their page on the coach's side (``coaching:coach_client``).
+    url: str
+
+
+class OverviewAnswer(NamedTuple):
+    """A submitted answer waiting for feedback, as the overview shows it (no answer text);
+    ``submitted``: when, as the template's ``|date("j F Y, H:i")`` prints it."""
+
+    public_id: UUID
+    submitted: str
+    client: OverviewClient
+    assignment_title: str
+    module_name: str
+
+
+class OverviewEntry(NamedTuple):
+    """A diary check-in as the overview shows it; ``created``: when, as the template's
+    ``|date("j F Y, H:i")`` prints it; ``mood_line``: "Mood: Good (4 of 5)", translated."""
+
+    created: str
+    client: OverviewClient
+    mood_line: str
+    text: str
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class CoachOverview:
-    waiting: list[AssignmentAnswer]
-    diary: list[DiaryEntry]
+    waiting: list[OverviewAnswer]
+    diary: list[OverviewEntry]
 
 
-#: What the coach's overview shows of a waiting answer and of a check-in (``.only``).
+#: What the coach's overview shows of a waiting answer and of a check-in, as rows: no answer
+#: texts, feedback or BSN (100 rows of up to four models would be 100 instances and their relations).
 _OVERVIEW_CLIENT_COLUMNS = ("client__public_id", "client__given_name", "client__family_name")
 _OVERVIEW_ANSWER_COLUMNS = (
     "public_id",
     "submitted_at",
-    "client",
     *_OVERVIEW_CLIENT_COLUMNS,
     "assignment__title",
     "module_run__module__name",
 )
-_OVERVIEW_DIARY_COLUMNS = ("public_id", "mood", "text", "created_at", "client", *_OVERVIEW_CLIENT_COLUMNS)
+_OVERVIEW_DIARY_COLUMNS = ("created_at", *_OVERVIEW_CLIENT_COLUMNS, "mood", "text")
+#: A stand-in for a client's public id in the link to the coach's page of a client.
+_LINK_MARKER = UUID(int=0)
+
+
+def _overview_clients() -> Callable[[UUID, str, str], OverviewClient]:
+    """One ``OverviewClient`` per young person, the link made from one ``reverse`` (the same URL)."""
+    head, tail = reverse("coaching:coach_client", kwargs={"public_id": _LINK_MARKER}).split(str(_LINK_MARKER))
+    known: dict[UUID, OverviewClient] = {}
+
+    def client(public_id: UUID, given_name: str, family_name: str) -> OverviewClient:
+        found = known.get(public_id)
+        if found is None:
+            found = known[public_id] = OverviewClient(
+                public_id, f"{given_name} {family_name}", f"{head}{public_id}{tail}"
+            )
+        return found
+
+    return client
+
+
+def _moment_texts() -> Callable[[datetime.datetime | None], str]:
+    """A moment as the templates' ``|date("j F Y, H:i")`` prints it ("5 december 2026, 21:36": local
+    time, the month's name in the request's language; "" for none), for a list of up to 100 rows:
+    the time zone looked up and each month's name translated once, not per row."""
+    zone = timezone.get_current_timezone()
+    months: dict[int, str] = {}
+
+    def text(moment: datetime.datetime | None) -> str:
+        if moment is None:
+            return ""
+        local = moment.astimezone(zone)
+        month = months.get(local.month)
+        if month is None:
+            month = months[local.month] = str(MONTHS[local.month])
+        return f"{local.day} {month} {local.year:04d}, {local.hour:02d}:{local.minute:02d}"
+
+    return text
 
 
 def coach_overview_get(*, actor: User, access_point: AccessPoint) -> CoachOverview:
@@ -840,21 +968,30 @@ def coach_overview_get(*, actor: User, access_point: AccessPoint) -> CoachOvervi
     if not policy.is_care_professional(actor):
         raise policy.AccessDenied("Only for coaches and team leads.")
     clients = policy.clients_visible_to(actor)
-    waiting = list(
-        AssignmentAnswer.objects.filter(
+    client = _overview_clients()
+    moment = _moment_texts()
+    waiting = [
+        OverviewAnswer(public_id, moment(submitted_at), client(client_id, given, family), title, module)
+        for public_id, submitted_at, client_id, given, family, title, module in AssignmentAnswer.objects.filter(
             client__in=clients, status=AssignmentAnswer.Status.SUBMITTED, feedback_at__isnull=True
         )
-        .select_related("client", "assignment", "module_run__module")
-        # Only what the list shows (50 rows of four models): no answer texts, feedback or BSN.
-        .only(*_OVERVIEW_ANSWER_COLUMNS)
-        .order_by("submitted_at", "id")[:OVERVIEW_LIMIT]
-    )
-    diary = list(
+        .order_by("submitted_at", "id")
+        .values_list(*_OVERVIEW_ANSWER_COLUMNS)[:OVERVIEW_LIMIT]
+    ]
+    labels = dict(DiaryEntry.Mood.choices)
+    mood_lines: dict[int, str] = {}
+    diary = []
+    for created_at, client_id, given, family, mood, text in (
         DiaryEntry.objects.filter(client__in=clients)
-        .select_related("client")
-        .only(*_OVERVIEW_DIARY_COLUMNS)
-        .order_by("-created_at", "-id")[:OVERVIEW_LIMIT]
-    )
+        .order_by("-created_at", "-id")
+        .values_list(*_OVERVIEW_DIARY_COLUMNS)[:OVERVIEW_LIMIT]
+    ):
+        if mood not in mood_lines:
+            mood_lines[mood] = _("Mood: %(mood)s (%(number)s of 5)") % {
+                "mood": labels.get(mood, mood),
+                "number": mood,
+            }
+        diary.append(OverviewEntry(moment(created_at), client(client_id, given, family), mood_lines[mood], text))
     client_ids = sorted(
         {answer.client.public_id for answer in waiting} | {entry.client.public_id for entry in diary}, key=str
     )
@@ -980,7 +1117,8 @@ def _questionnaire_title(code: str) -> str:
     return _("What did you think of the help?")
 
 
-def _new_feedback(client: Client) -> Q:
+def _new_feedback(client: Client | int) -> Q:
+    """The answers with feedback the young person has not seen yet (``client``: or its id)."""
     return (
         Q(client=client, feedback_at__isnull=False)
         & ~Q(module_run__trajectory__status=Status.ARCHIVED)
@@ -997,30 +1135,118 @@ def new_feedback_answers(*, client: Client, running_only: bool = False) -> "mode
     return answers
 
 
-def _consent_items(actor: User, clients: list[Client], on: datetime.date) -> tuple[set[int], list[WaitingItem]]:
-    """Consent to care and agreement to the plan, where the actor's own consent is still missing.
-    Four queries, however many children or agreements. Also returns the ids of the clients whose
-    trajectory was read (for the access log)."""
+_LATEST_ACTIVE_TRAJECTORY = PreparedQuery(
+    lambda client_id: Trajectory.objects.filter(client_id=client_id, status__in=ACTIVE_STATUSES).order_by(
+        "-created_at", "-id"
+    )[:1],
+    client_id=int,
+)
+_CONSENT_AGREEMENTS = PreparedQuery(
+    lambda trajectory_id: Agreement.objects.filter(
+        trajectory_id=trajectory_id,
+        revoked_at__isnull=True,
+        kind__in=[Agreement.Kind.CARE, Agreement.Kind.PLAN],
+    ),
+    trajectory_id=int,
+)
+_PLAN_WRITTEN_AT: PreparedQuery[datetime.datetime | None] = PreparedQuery(
+    lambda trajectory_id: (
+        Goal.objects.filter(trajectory_id=trajectory_id)
+        .values("trajectory")
+        .annotate(latest=Max("created_at"))
+        .values_list("latest", flat=True)
+    ),
+    trajectory_id=int,
+)
+
+
+def _active_trajectories(clients: list[Client], portal: "Portal | None") -> dict[int, Trajectory]:
+    """The latest active trajectory of each client that has one. For one client (a young person),
+    a prepared query, or none when the portal of this request already read it: the latest
+    trajectory that is not archived, when active, is also the latest active one."""
+    if len(clients) == 1:
+        (client,) = clients
+        known = portal.trajectory if portal is not None and portal.client.pk == client.pk else None
+        if known is not None and known.status in ACTIVE_STATUSES:
+            return {client.pk: known}
+        found = _LATEST_ACTIVE_TRAJECTORY.first(client_id=client.pk)
+        return {client.pk: found} if found is not None else {}
     trajectories: dict[int, Trajectory] = {}
     for trajectory in Trajectory.objects.filter(client__in=clients, status__in=ACTIVE_STATUSES).order_by(
         "client_id", "-created_at", "-id"
     ):
         trajectories.setdefault(trajectory.client_id, trajectory)
+    return trajectories
+
+
+_NEW_FEEDBACK_IDS: PreparedQuery[int] = PreparedQuery(
+    lambda client_id: AssignmentAnswer.objects.filter(_new_feedback(client_id)).order_by().values_list("pk", flat=True),
+    client_id=int,
+)
+_NEW_FEEDBACK_RUNNING_IDS: PreparedQuery[int] = PreparedQuery(
+    lambda client_id: (
+        AssignmentAnswer.objects.filter(_new_feedback(client_id), module_run__state=ModuleRun.State.RUNNING)
+        .order_by()
+        .values_list("pk", flat=True)
+    ),
+    client_id=int,
+)
+
+
+def new_feedback_answer_ids(*, client: Client, running_only: bool = False) -> list[int]:
+    """The ids of ``new_feedback_answers(client=client, running_only=running_only)``, by a prepared
+    query (the module page asks on every visit; mostly there are none)."""
+    prepared = _NEW_FEEDBACK_RUNNING_IDS if running_only else _NEW_FEEDBACK_IDS
+    return prepared.all(client_id=client.pk)
+
+
+#: ``new_feedback_answers(client=...)`` as (module run's state, feedback_at) rows, unordered.
+_NEW_FEEDBACK_ROWS: PreparedQuery[tuple[str, datetime.datetime | None]] = PreparedQuery(
+    lambda client_id: (
+        AssignmentAnswer.objects.filter(_new_feedback(client_id))
+        .order_by()
+        .values_list("module_run__state", "feedback_at")
+    ),
+    client_id=int,
+)
+
+
+def _consent_items(
+    actor: User, clients: list[Client], on: datetime.date, portal: "Portal | None" = None
+) -> tuple[set[int], list[WaitingItem]]:
+    """Consent to care and agreement to the plan, where the actor's own consent is still missing.
+    Four queries, however many children or agreements (for one client prepared ones; the portal's
+    trajectory and goals are not read again). Also returns the ids of the clients whose trajectory
+    was read (for the access log)."""
+    trajectories = _active_trajectories(clients, portal)
     if not trajectories:
         return set(), []
     agreements: dict[int, list[Agreement]] = {}
-    for agreement in Agreement.objects.filter(
-        trajectory__in=trajectories.values(),
-        revoked_at__isnull=True,
-        kind__in=[Agreement.Kind.CARE, Agreement.Kind.PLAN],
-    ):
-        agreements.setdefault(agreement.trajectory_id, []).append(agreement)
-    plans = {
-        row["trajectory"]: row["latest"]
-        for row in Goal.objects.filter(trajectory__in=trajectories.values())
-        .values("trajectory")
-        .annotate(latest=Max("created_at"))
-    }
+    plans: dict[int, datetime.datetime] = {}
+    if len(trajectories) == 1:
+        (trajectory,) = trajectories.values()
+        for agreement in _CONSENT_AGREEMENTS.all(trajectory_id=trajectory.pk):
+            agreements.setdefault(agreement.trajectory_id, []).append(agreement)
+        if portal is not None and portal.trajectory is not None and portal.trajectory.pk == trajectory.pk:
+            # The portal read every goal of this trajectory (``_portal_goal_progress``).
+            written = [progress.goal.created_at for progress in portal.goals]
+        else:
+            written = [at for at in _PLAN_WRITTEN_AT.all(trajectory_id=trajectory.pk) if at is not None]
+        if written:
+            plans[trajectory.pk] = max(written)
+    else:
+        for agreement in Agreement.objects.filter(
+            trajectory__in=trajectories.values(),
+            revoked_at__isnull=True,
+            kind__in=[Agreement.Kind.CARE, Agreement.Kind.PLAN],
+        ):
+            agreements.setdefault(agreement.trajectory_id, []).append(agreement)
+        plans = {
+            row["trajectory"]: row["latest"]
+            for row in Goal.objects.filter(trajectory__in=trajectories.values())
+            .values("trajectory")
+            .annotate(latest=Max("created_at"))
+        }
     consent_url = reverse("privacy:consent")
     all_parties = consent_parties_of(clients=[client for client in clients if client.pk in trajectories], on=on)
     items = []
@@ -1098,8 +1324,13 @@ def waiting_for(
     if not policy.is_family(actor) or not actor.is_active:
         return []
     on = on or today()
-    clients = list(policy.consent_clients(actor, on=on).order_by("given_name", "id"))
-    with_trajectory, items = _consent_items(actor, clients, on)
+    if portal is not None and policy.is_young_person(actor) and policy.can_give_consent(actor, portal.client):
+        # A young person gives consent for their own file only: ``consent_clients``' one row is
+        # the portal's client (``user`` is one-to-one), not read again.
+        clients = [portal.client]
+    else:
+        clients = list(policy.consent_clients(actor, on=on).order_by("given_name", "id"))
+    with_trajectory, items = _consent_items(actor, clients, on, portal)
     own = next((client for client in clients if client.user_id == actor.pk), None)
     if own is not None:
         reuse = portal is not None and portal.client.pk == own.pk
@@ -1146,7 +1377,7 @@ def waiting_for(
         # One row per unread feedback (a handful): cheaper to compile than an aggregate with a filter.
         feedback = [
             (state, at)
-            for state, at in new_feedback_answers(client=own).order_by().values_list("module_run__state", "feedback_at")
+            for state, at in _NEW_FEEDBACK_ROWS.all(client_id=own.pk)
             if at is not None  # always: the filter asks for feedback_at
         ]
         if feedback:

@@ -387,6 +387,8 @@ def assignment_feedback_mark_read(*, actor: User, client: Client, running_only: 
     feedback shown there is no longer new."""
     if client.user_id != actor.pk:
         return 0
+    if not selectors.new_feedback_answer_ids(client=client, running_only=running_only):
+        return 0  # mostly nothing is new: one prepared read instead of compiling the update
     answers = selectors.new_feedback_answers(client=client, running_only=running_only)
     return answers.update(feedback_read_at=timezone.now())
 

@@ -74,10 +74,9 @@ def _diary_ticket(request: HttpRequest, client: Client) -> str:
 @login_required
 def module(request: HttpRequest) -> HttpResponse:
     """The current module: lessons to read and assignments to answer (its feedback is then read)."""
-    response = _module_page(request)
+    response, page = _module_page(request)
     if response.status_code == 200:
-        client = selectors.own_client(actor=actor_of(request))
-        services.assignment_feedback_mark_read(actor=actor_of(request), client=client)
+        services.assignment_feedback_mark_read(actor=actor_of(request), client=page.client)
     return response
 
 
@@ -91,9 +90,11 @@ def my_trajectory(request: HttpRequest) -> HttpResponse:
     return render(request, "coaching/trajectory.html", {"page": page})
 
 
-def _module_page(request: HttpRequest, *, bound: AnswerForm | None = None, order: int = 0) -> HttpResponse:
-    """The module page; ``bound``: the answer form of assignment ``order`` as posted, with its
-    errors and the text as written (nothing typed is lost), answered with 400."""
+def _module_page(
+    request: HttpRequest, *, bound: AnswerForm | None = None, order: int = 0
+) -> tuple[HttpResponse, selectors.ModulePage]:
+    """The module page (and what it shows); ``bound``: the answer form of assignment ``order`` as
+    posted, with its errors and the text as written (nothing typed is lost), answered with 400."""
     page = selectors.module_page_get(actor=actor_of(request), access_point=AccessPoint.from_request(request))
     module_path = reverse("coaching:module")
     items = []
@@ -113,7 +114,7 @@ def _module_page(request: HttpRequest, *, bound: AnswerForm | None = None, order
         )
         items.append((item, form, ticket))
     context = {"page": page, "items": items, "ticket_field": TICKET_FIELD}
-    return render(request, "coaching/module.html", context, status=400 if bound else 200)
+    return render(request, "coaching/module.html", context, status=400 if bound else 200), page
 
 
 @keeps_draft
@@ -144,7 +145,7 @@ def answer_save(request: HttpRequest, order: int) -> HttpResponse:
             )
     else:
         # Not saved: show why, next to the answer, with the text as written (never dropped silently).
-        return _module_page(request, bound=form, order=order)
+        return _module_page(request, bound=form, order=order)[0]
     return redirect(f"{reverse('coaching:module')}#assignment-{order}")
 
 
