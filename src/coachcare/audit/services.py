@@ -15,7 +15,6 @@ import getpass
 import itertools
 import os
 import socket
-import uuid
 from collections.abc import Iterable, Iterator
 from typing import Any
 from uuid import UUID
@@ -210,22 +209,29 @@ def access_log_deferred() -> Iterator[None]:
 
 
 #: Entries that share nothing (several reads of one request: other actions, other moments), in one
-#: statement: a column array each.
+#: statement: a column array each (the entry ids made by PostgreSQL, as in ``_INSERT_SQL``).
 _INSERT_ROWS_SQL = """
 INSERT INTO audit_accesslogentry (entry_id, "timestamp", event, action, client_public_id, user_id, username,
                                   user_display_name, role, on_behalf_of, channel, access_point)
-SELECT * FROM unnest(%s::uuid[], %s::timestamptz[], %s::text[], %s::text[], %s::uuid[], %s::bigint[], %s::text[],
-                     %s::text[], %s::text[], %s::text[], %s::text[], %s::text[])
+SELECT gen_random_uuid(), *
+FROM unnest(%s::timestamptz[], %s::text[], %s::text[], %s::uuid[], %s::bigint[], %s::text[],
+            %s::text[], %s::text[], %s::text[], %s::text[], %s::text[])
 """
 
 
 def _insert_rows(rows: list[tuple[UUID | None, _Shared]]) -> None:
+    """The entries of one request in one statement; when they share everything but the client (the
+    usual case: a caseload page's 50 clients) the cheaper one of ``_insert_batch``."""
     if connection.vendor != "postgresql":
         AccessLogEntry.objects.bulk_create(
             AccessLogEntry(client_public_id=client_id, **dataclasses.asdict(shared)) for client_id, shared in rows
         )
         return
-    params: list[Any] = [[uuid.uuid4() for _ in rows], [shared.timestamp for _, shared in rows]]
+    first = rows[0][1]
+    if all(shared == first for _, shared in rows):
+        _insert_batch([client_id for client_id, _ in rows], shared=first)
+        return
+    params: list[Any] = [[shared.timestamp for _, shared in rows]]
     params += [[getattr(shared, name) for _, shared in rows] for name in ("event", "action")]
     params.append([client_id for client_id, _ in rows])
     params += [
@@ -237,13 +243,15 @@ def _insert_rows(rows: list[tuple[UUID | None, _Shared]]) -> None:
 
 
 #: One statement per batch on PostgreSQL: the fields every entry of a batch shares are parameters,
-#: the entry ids and client ids two arrays. A caseload page logs 50 clients: as 50 model instances
-#: through ``bulk_create`` (600 parameters) that cost about 2 ms of Python per page.
+#: the client ids one array, passed as its text form (one string instead of a parameter per
+#: element) and the entry ids made by PostgreSQL (``gen_random_uuid()``, a version 4 UUID as
+#: ``uuid.uuid4`` makes). A caseload page logs 50 clients: as 50 model instances through
+#: ``bulk_create`` (600 parameters) that cost about 2 ms of Python per page.
 _INSERT_SQL = """
 INSERT INTO audit_accesslogentry (entry_id, "timestamp", event, action, client_public_id, user_id, username,
                                   user_display_name, role, on_behalf_of, channel, access_point)
-SELECT entry.id, %s, %s, %s, entry.client, %s, %s, %s, %s, %s, %s, %s
-FROM unnest(%s::uuid[], %s::uuid[]) AS entry (id, client)
+SELECT gen_random_uuid(), %s, %s, %s, entry.client, %s, %s, %s, %s, %s, %s, %s
+FROM unnest(%s::uuid[]) AS entry (client)
 """
 
 
@@ -252,6 +260,7 @@ def _insert_batch(batch: list[UUID | None], *, shared: _Shared) -> None:
     if connection.vendor != "postgresql":
         _insert_rows([(client_id, shared) for client_id in batch])
         return
+    clients = "{" + ",".join("NULL" if client_id is None else str(client_id) for client_id in batch) + "}"
     params: list[Any] = [
         shared.timestamp,
         shared.event,
@@ -263,8 +272,7 @@ def _insert_batch(batch: list[UUID | None], *, shared: _Shared) -> None:
         shared.on_behalf_of,
         shared.channel,
         shared.access_point,
-        [uuid.uuid4() for _ in batch],
-        batch,
+        clients,
     ]
     with connection.cursor() as cursor:
         cursor.execute(_INSERT_SQL, params)
