@@ -9,6 +9,8 @@ from django.db.models import Count, DateTimeField, F, IntegerField, Model, Outer
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from markupsafe import Markup
 
 from coachcare.access import policy
 from coachcare.accounts.models import User
@@ -165,12 +167,70 @@ def client_signals(*, actor: User, client_ids: Iterable[int]) -> dict[int, Clien
     return {pk: found.get(pk, ClientSignals()) for pk in ids}
 
 
-def signals_attach(*, actor: User, rows: Iterable[Any]) -> None:
-    """Give each row (a trajectory or anything with ``client_id``) its ``signals`` (one query)."""
+@dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
+class SignalLines:
+    """``ClientSignals`` as ``home/includes/desk.html``'s ``signals_list`` words them: per kind its
+    translated line ("3 nieuwe berichten"), filled in as Jinja's i18n fills it (the translation
+    trusted, the number escaped), or "" when there is none of that kind. For a list page that
+    prints the list's markup itself (the caseload): no macro call and translation per row."""
+
+    messages: str
+    answers: str
+    checkins: str
+    questionnaires: str
+    consents: str
+
+
+#: The msgids of each kind's line, as ``signals_list`` in ``home/includes/desk.html`` has them (and
+#: makemessages extracts them from there).
+_MESSAGES = ("%(counter)s new message", "%(counter)s new messages")
+_ANSWERS = ("%(counter)s answer submitted", "%(counter)s answers submitted")
+_CHECKINS = ("%(counter)s check-in", "%(counter)s check-ins")
+_QUESTIONNAIRES = ("%(counter)s questionnaire completed", "%(counter)s questionnaires completed")
+_CONSENTS = ("%(counter)s consent given", "%(counter)s consents given")
+
+
+class _SignalWords:
+    """The lines of ``SignalLines`` in the request's language, each (kind, count) worded once."""
+
+    def __init__(self) -> None:
+        self.done: dict[tuple[str, int], str] = {}
+
+    def line(self, msgids: tuple[str, str], count: int) -> str:
+        if not count:
+            return ""
+        found = self.done.get((msgids[0], count))
+        if found is None:
+            sentence = Markup(ngettext(msgids[0], msgids[1], count))  # noqa: S704 - a translation, trusted as Jinja's i18n trusts it
+            found = self.done[(msgids[0], count)] = sentence % {"counter": count}
+        return found
+
+    def __call__(self, signals: ClientSignals) -> SignalLines:
+        line = self.line
+        return SignalLines(
+            messages=line(_MESSAGES, signals.messages),
+            answers=line(_ANSWERS, signals.answers),
+            checkins=line(_CHECKINS, signals.checkins),
+            questionnaires=line(_QUESTIONNAIRES, signals.questionnaires),
+            consents=line(_CONSENTS, signals.consents),
+        )
+
+
+def signal_lines(signals: ClientSignals) -> SignalLines:
+    """The lines of ``signals`` in the request's language (the msgids of ``signals_list``)."""
+    return _SignalWords()(signals)
+
+
+def signals_attach(*, actor: User, rows: Iterable[Any], lines: bool = False) -> None:
+    """Give each row (a trajectory or anything with ``client_id``) its ``signals`` (one query), and
+    with ``lines`` its ``signal_lines`` (``None`` when nothing is new), each line worded once."""
     rows = list(rows)
     signals = client_signals(actor=actor, client_ids={row.client_id for row in rows})
+    words = _SignalWords()
     for row in rows:
-        row.signals = signals.get(row.client_id)
+        found = row.signals = signals.get(row.client_id)
+        if lines:
+            row.signal_lines = words(found) if found is not None and found.total else None
 
 
 # --- "vandaag": what needs the coach today --------------------------------------------------------

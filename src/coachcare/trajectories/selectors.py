@@ -14,11 +14,14 @@ from uuid import UUID
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.dates import MONTHS
 from django.utils.formats import localize
 from django.utils.text import get_text_list
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from markupsafe import Markup
 
 from coachcare.access import policy
 from coachcare.accounts.models import User
@@ -247,14 +250,52 @@ class CaseloadRow:
     overdue: bool
     #: The coach's name (``User.display_name``), ``None`` without a coach.
     coach_name: str | None
+    #: The client file's address (``clients:detail``).
+    url: str
+    #: The due date as ``home/includes/desk.html``'s ``deadline_text`` words it ("by 5 December
+    #: 2026", "overdue since ..."), "" without a due date.
+    due_text: str
     #: What is new since the actor last opened the file (``home.selectors.signals_attach``).
     signals: Any = None
+    #: ``signals`` as the desk's list prints them (``home.selectors.signals_attach(lines=True)``).
+    signal_lines: Any = None
 
 
 @functools.cache
 def _choice_labels(field_name: str) -> dict[str, Any]:
     """A choice field's labels (lazy: they follow the request's language), built once per process."""
     return dict(Trajectory._meta.get_field(field_name).flatchoices)  # type: ignore[union-attr]
+
+
+#: Stands for the client's id in the client file's address, reversed once per page.
+_ID_MARK = "00000000-0000-0000-0000-000000000000"
+
+
+class _DueTexts:
+    """A due date in the words of ``home/includes/desk.html``'s ``deadline_text``, each date
+    worded once per request: the ``date`` filter's "j F Y" (``home.jinja_env.date``: the day, the
+    month's name in the request's language, the year) in the translated sentence, filled in as
+    Jinja's i18n fills it (the translation trusted, the date escaped)."""
+
+    def __init__(self) -> None:
+        self.done: dict[tuple[datetime.date, bool], str] = {}
+        self.months: dict[int, str] = {}
+        self.sentences: dict[bool, Markup] = {}
+
+    def __call__(self, due: datetime.date | None, overdue: bool) -> str:
+        if due is None:
+            return ""
+        found = self.done.get((due, overdue))
+        if found is None:
+            month = self.months.get(due.month)
+            if month is None:
+                month = self.months[due.month] = str(MONTHS[due.month])
+            sentence = self.sentences.get(overdue)
+            if sentence is None:
+                text = gettext("overdue since %(date)s") if overdue else gettext("by %(date)s")
+                sentence = self.sentences[overdue] = Markup(text)  # noqa: S704 - a translation, trusted as Jinja's i18n trusts it
+            found = self.done[(due, overdue)] = sentence % {"date": f"{due.day} {month} {due.year:04d}"}
+        return found
 
 
 class _Labels:
@@ -288,7 +329,8 @@ def caseload_list(*, actor: User, access_point: AccessPoint, page: int = 1, sear
     ordered = trajectories.order_by(F("next_action_due").asc(nulls_last=True), "id").values_list(*CASELOAD_COLUMNS)
     page_obj = Paginator(ordered, CASELOAD_PAGE_SIZE).get_page(page)
     on = today()
-    status_label, next_action_label = _Labels("status"), _Labels("next_action")
+    status_label, next_action_label, due_text = _Labels("status"), _Labels("next_action"), _DueTexts()
+    url_start, _mark, url_end = reverse("clients:detail", kwargs={"public_id": _ID_MARK}).partition(_ID_MARK)
     rows: list[CaseloadRow] = []
     for (
         public_id,
@@ -323,6 +365,8 @@ def caseload_list(*, actor: User, access_point: AccessPoint, page: int = 1, sear
                 deadline=deadline,
                 overdue=deadline.overdue,
                 coach_name=coach_name,
+                url=f"{url_start}{client_public_id}{url_end}",
+                due_text=due_text(due, deadline.overdue),
             )
         )
     page_obj.object_list = rows
