@@ -78,7 +78,8 @@ def _table(model: type[Model]) -> str:
 @functools.cache
 def _signals_sql(vendor: str) -> str:
     """The statement of ``client_signals`` around the two policy subqueries (``{clients}``: the
-    clients whose clinical file the actor may see, ``{threads}``: the threads they may read).
+    clients whose clinical file the actor may see, ``{threads}``: the threads they may read) and
+    the placeholders of the asked clients' ids (``{ids}``).
     Names from the models' metadata, values as parameters (in the order of ``_signals_params``).
     Written out: building it with the ORM (five correlated count subqueries on an annotated
     "seen" moment) cost more Python calls than the rest of the caseload page."""
@@ -123,7 +124,7 @@ def _signals_sql(vendor: str) -> str:
         f" AND x.{col(Agreement, 'given_at')} > s.seen AND {not_actor.format('x.' + col(Agreement, 'recorded_by'))}) "
         f"FROM (SELECT cl.{pk} AS pk, COALESCE((SELECT f.{col(FileSeen, 'seen_at')} FROM {fs} f"
         f" WHERE f.{col(FileSeen, 'user')} = %s AND f.{col(FileSeen, 'client')} = cl.{pk} LIMIT 1), %s) AS seen"
-        f" FROM {c} cl WHERE cl.{pk} IN ({{clients}})) s"
+        f" FROM {c} cl WHERE cl.{pk} IN ({{ids}}) AND cl.{pk} IN ({{clients}})) s"
     )
 
 
@@ -138,8 +139,10 @@ def client_signals(*, actor: User, client_ids: Iterable[int]) -> dict[int, Clien
     ids = list(client_ids)
     if not ids or not policy.can_see_desk_signals(actor):
         return {}
+    # The ids as placeholders of the statement itself: a ``pk__in`` filter on the policy's queryset
+    # would resolve every id as a lookup value (some ten Python calls each).
     clients_sql, clients_params = (
-        policy.clinical_clients_visible_to(actor).filter(pk__in=ids).order_by().values("pk").query.sql_with_params()
+        policy.clinical_clients_visible_to(actor).order_by().values("pk").query.sql_with_params()
     )
     threads_sql, threads_params = policy.threads_visible_to(actor).order_by().values("pk").query.sql_with_params()
     never = connection.ops.adapt_datetimefield_value(_NEVER)
@@ -155,9 +158,12 @@ def client_signals(*, actor: User, client_ids: Iterable[int]) -> dict[int, Clien
         actor.pk,
         actor.pk,
         never,
+        *ids,
         *clients_params,
     ]
-    sql = _signals_sql(connection.vendor).format(clients=clients_sql, threads=threads_sql)
+    sql = _signals_sql(connection.vendor).format(
+        ids=", ".join(["%s"] * len(ids)), clients=clients_sql, threads=threads_sql
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -227,10 +233,18 @@ def signals_attach(*, actor: User, rows: Iterable[Any], lines: bool = False) -> 
     rows = list(rows)
     signals = client_signals(actor=actor, client_ids={row.client_id for row in rows})
     words = _SignalWords()
+    worded: dict[tuple[int, ...], SignalLines] = {}
     for row in rows:
         found = row.signals = signals.get(row.client_id)
         if lines:
-            row.signal_lines = words(found) if found is not None and found.total else None
+            if found is None or not found.total:
+                row.signal_lines = None
+                continue
+            counts = (found.messages, found.answers, found.checkins, found.questionnaires, found.consents)
+            line = worded.get(counts)
+            if line is None:
+                line = worded[counts] = words(found)
+            row.signal_lines = line
 
 
 # --- "vandaag": what needs the coach today --------------------------------------------------------
