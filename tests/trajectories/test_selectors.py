@@ -78,3 +78,13 @@ def test_the_caseload_statement_gives_the_pages_the_orm_gives(
         if fast is not None:
             assert fast == (list(expected.object_list), expected.paginator.count)
     assert selectors.caseload_list(actor=world.coach, access_point=AP).paginator.count == 6  # not the archived one
+
+
+def test_a_caseload_without_visible_clients_is_an_empty_page(world: World) -> None:
+    """The policy's ``none()`` (here: an account deactivated while it is in use) has no SQL to write
+    into the statement: the ORM gives the empty page."""
+    world.teamleider.is_active = False
+
+    page = selectors.caseload_list(actor=world.teamleider, access_point=AP)
+
+    assert (list(page), page.number, page.paginator.num_pages) == ([], 1, 1)

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Count, F, Model, Prefetch, Q, QuerySet
@@ -360,8 +361,11 @@ def _caseload_columns() -> tuple[Col, ...]:
 def _caseload_page_rows(*, actor: User, number: int) -> tuple[list[tuple[Any, ...]], int] | None:
     """Page ``number`` of the actor's caseload (tuples of ``CASELOAD_COLUMNS``) and the number of
     trajectories, in one statement; ``None`` for a page past the end (``Paginator.get_page`` then
-    picks the last page)."""
-    clients_sql, clients_params = policy.clients_visible_to(actor).order_by().values("pk").query.sql_with_params()
+    picks the last page) and when the policy gives no clients at all (``none()``: no SQL)."""
+    try:
+        clients_sql, clients_params = policy.clients_visible_to(actor).order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        return None
     sql = _caseload_sql(connection.vendor).format(clients=clients_sql)
     params = [*clients_params, Status.ARCHIVED.value, CASELOAD_PAGE_SIZE, (number - 1) * CASELOAD_PAGE_SIZE]
     with connection.cursor() as cursor:
