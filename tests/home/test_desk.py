@@ -4,7 +4,9 @@ caseload and the client file, with query counts that do not grow with the rows."
 import datetime
 from collections.abc import Callable
 
+import pytest
 from django.db import connection
+from django.template import engines
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -21,6 +23,7 @@ from coachcare.core.dates import today
 from coachcare.home.selectors import ClientSignals, client_signals, team_workload, today_for
 from coachcare.messaging import services as messaging_services
 from coachcare.trajectories import services
+from coachcare.trajectories.deadlines import step_deadline
 from coachcare.trajectories.models import Trajectory
 from tests.accounts.factories import UserFactory
 from tests.clients.factories import ClientFactory
@@ -89,6 +92,50 @@ def test_caseload_badge_disappears_after_the_coach_opens_the_file(contracted: Wo
         assert "nieuw bericht" not in page
     # The opening itself is in the access log as before; the mark is a separate row.
     assert AccessLogEntry.objects.filter(user_id=world.coach.pk, action="client.file").exists()
+
+
+def _desk_macros(signals: ClientSignals, due: datetime.date | None) -> tuple[str, str]:
+    source = (
+        '{% from "home/includes/desk.html" import signals_list, deadline_text %}'
+        "{{ signals_list(signals) }}|{{ deadline_text(deadline) }}"
+    )
+    rendered = (
+        engines["jinja2"]
+        .from_string(source)
+        .render({"signals": signals, "deadline": step_deadline(due=due, on=today())})
+    )
+    signals_html, deadline_html = str(rendered).split("|")
+    return signals_html, deadline_html
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_caseload_rows_print_what_the_desk_macros_print(contracted: World, login: Login, language: str) -> None:  # noqa: F811
+    """The caseload prints the due date and what is new from prepared words (no macro per row):
+    the same markup as ``deadline_text`` and ``signals_list`` of ``home/includes/desk.html``."""
+    world = contracted
+    dues = {
+        world.own: today() - datetime.timedelta(days=3),  # overdue
+        world.team: today() + datetime.timedelta(days=12),  # on time
+    }
+    for client, due in dues.items():
+        services.trajectory_open(actor=world.coach, client=client, referrer_kind="gemeente", access_point=AP)
+        Trajectory.objects.filter(client=client).update(next_action_due=due)
+    _youth_writes(world)
+    _youth_writes(world, "Nog een vraag")
+    _checkin(world, world.own)
+    _checkin(world, world.team)
+    http = login(world.coach)
+    html = http.get(reverse("core:home"), headers={"accept-language": language}).content.decode()
+
+    with translation.override(language):
+        signals = client_signals(actor=world.coach, client_ids=[client.pk for client in dues])
+        for client, due in dues.items():
+            assert signals[client.pk].total
+            signals_html, deadline_html = _desk_macros(signals[client.pk], due)
+            assert signals_html.startswith("<ul") and signals_html in html
+            assert f">{deadline_html}</td>" in html
+        assert _desk_macros(ClientSignals(), None) == ("", "–")
+    assert "coachcare-overdue" in html
 
 
 def _checkin(world: World, client: Client) -> None:

@@ -65,3 +65,19 @@ def test_navigation_shows_only_usable_links(world: World, login: Login) -> None:
     assert "clients:refer" not in nav(world.toegang)
     assert "admin:index" in nav(world.beheerder)
     assert "admin:index" not in nav(world.coach)
+
+
+def test_caseload_escapes_names(world: World, login: Login) -> None:
+    """The caseload prints prepared rows (``trajectories.selectors.CaseloadRow``): names stay escaped
+    as Jinja escapes them, in the row and in the file's address."""
+    method_demo_package_install()
+    world.own.given_name, world.own.family_name = "<script>alert(1)</script>", "O'Neil & Co"
+    world.own.save(update_fields=["given_name", "family_name"])
+    trajectory_open(
+        actor=world.coach, client=world.own, referrer_kind="gemeente", access_point=AccessPoint.command("test")
+    )
+    html = login(world.coach).get(reverse("core:home")).content.decode()
+
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; O&#39;Neil &amp; Co</a>" in html
+    assert f'href="{reverse("clients:detail", kwargs={"public_id": world.own.public_id})}"' in html

@@ -9,6 +9,8 @@ from django.db.models import Count, DateTimeField, F, IntegerField, Model, Outer
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from markupsafe import Markup
 
 from coachcare.access import policy
 from coachcare.accounts.models import User
@@ -76,7 +78,8 @@ def _table(model: type[Model]) -> str:
 @functools.cache
 def _signals_sql(vendor: str) -> str:
     """The statement of ``client_signals`` around the two policy subqueries (``{clients}``: the
-    clients whose clinical file the actor may see, ``{threads}``: the threads they may read).
+    clients whose clinical file the actor may see, ``{threads}``: the threads they may read) and
+    the placeholders of the asked clients' ids (``{ids}``).
     Names from the models' metadata, values as parameters (in the order of ``_signals_params``).
     Written out: building it with the ORM (five correlated count subqueries on an annotated
     "seen" moment) cost more Python calls than the rest of the caseload page."""
@@ -121,7 +124,7 @@ def _signals_sql(vendor: str) -> str:
         f" AND x.{col(Agreement, 'given_at')} > s.seen AND {not_actor.format('x.' + col(Agreement, 'recorded_by'))}) "
         f"FROM (SELECT cl.{pk} AS pk, COALESCE((SELECT f.{col(FileSeen, 'seen_at')} FROM {fs} f"
         f" WHERE f.{col(FileSeen, 'user')} = %s AND f.{col(FileSeen, 'client')} = cl.{pk} LIMIT 1), %s) AS seen"
-        f" FROM {c} cl WHERE cl.{pk} IN ({{clients}})) s"
+        f" FROM {c} cl WHERE cl.{pk} IN ({{ids}}) AND cl.{pk} IN ({{clients}})) s"
     )
 
 
@@ -136,8 +139,10 @@ def client_signals(*, actor: User, client_ids: Iterable[int]) -> dict[int, Clien
     ids = list(client_ids)
     if not ids or not policy.can_see_desk_signals(actor):
         return {}
+    # The ids as placeholders of the statement itself: a ``pk__in`` filter on the policy's queryset
+    # would resolve every id as a lookup value (some ten Python calls each).
     clients_sql, clients_params = (
-        policy.clinical_clients_visible_to(actor).filter(pk__in=ids).order_by().values("pk").query.sql_with_params()
+        policy.clinical_clients_visible_to(actor).order_by().values("pk").query.sql_with_params()
     )
     threads_sql, threads_params = policy.threads_visible_to(actor).order_by().values("pk").query.sql_with_params()
     never = connection.ops.adapt_datetimefield_value(_NEVER)
@@ -153,9 +158,12 @@ def client_signals(*, actor: User, client_ids: Iterable[int]) -> dict[int, Clien
         actor.pk,
         actor.pk,
         never,
+        *ids,
         *clients_params,
     ]
-    sql = _signals_sql(connection.vendor).format(clients=clients_sql, threads=threads_sql)
+    sql = _signals_sql(connection.vendor).format(
+        ids=", ".join(["%s"] * len(ids)), clients=clients_sql, threads=threads_sql
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -165,12 +173,78 @@ def client_signals(*, actor: User, client_ids: Iterable[int]) -> dict[int, Clien
     return {pk: found.get(pk, ClientSignals()) for pk in ids}
 
 
-def signals_attach(*, actor: User, rows: Iterable[Any]) -> None:
-    """Give each row (a trajectory or anything with ``client_id``) its ``signals`` (one query)."""
+@dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
+class SignalLines:
+    """``ClientSignals`` as ``home/includes/desk.html``'s ``signals_list`` words them: per kind its
+    translated line ("3 nieuwe berichten"), filled in as Jinja's i18n fills it (the translation
+    trusted, the number escaped), or "" when there is none of that kind. For a list page that
+    prints the list's markup itself (the caseload): no macro call and translation per row."""
+
+    messages: str
+    answers: str
+    checkins: str
+    questionnaires: str
+    consents: str
+
+
+#: The msgids of each kind's line, as ``signals_list`` in ``home/includes/desk.html`` has them (and
+#: makemessages extracts them from there).
+_MESSAGES = ("%(counter)s new message", "%(counter)s new messages")
+_ANSWERS = ("%(counter)s answer submitted", "%(counter)s answers submitted")
+_CHECKINS = ("%(counter)s check-in", "%(counter)s check-ins")
+_QUESTIONNAIRES = ("%(counter)s questionnaire completed", "%(counter)s questionnaires completed")
+_CONSENTS = ("%(counter)s consent given", "%(counter)s consents given")
+
+
+class _SignalWords:
+    """The lines of ``SignalLines`` in the request's language, each (kind, count) worded once."""
+
+    def __init__(self) -> None:
+        self.done: dict[tuple[str, int], str] = {}
+
+    def line(self, msgids: tuple[str, str], count: int) -> str:
+        if not count:
+            return ""
+        found = self.done.get((msgids[0], count))
+        if found is None:
+            sentence = Markup(ngettext(msgids[0], msgids[1], count))  # noqa: S704 - a translation, trusted as Jinja's i18n trusts it
+            found = self.done[(msgids[0], count)] = sentence % {"counter": count}
+        return found
+
+    def __call__(self, signals: ClientSignals) -> SignalLines:
+        line = self.line
+        return SignalLines(
+            messages=line(_MESSAGES, signals.messages),
+            answers=line(_ANSWERS, signals.answers),
+            checkins=line(_CHECKINS, signals.checkins),
+            questionnaires=line(_QUESTIONNAIRES, signals.questionnaires),
+            consents=line(_CONSENTS, signals.consents),
+        )
+
+
+def signal_lines(signals: ClientSignals) -> SignalLines:
+    """The lines of ``signals`` in the request's language (the msgids of ``signals_list``)."""
+    return _SignalWords()(signals)
+
+
+def signals_attach(*, actor: User, rows: Iterable[Any], lines: bool = False) -> None:
+    """Give each row (a trajectory or anything with ``client_id``) its ``signals`` (one query), and
+    with ``lines`` its ``signal_lines`` (``None`` when nothing is new), each line worded once."""
     rows = list(rows)
     signals = client_signals(actor=actor, client_ids={row.client_id for row in rows})
+    words = _SignalWords()
+    worded: dict[tuple[int, ...], SignalLines] = {}
     for row in rows:
-        row.signals = signals.get(row.client_id)
+        found = row.signals = signals.get(row.client_id)
+        if lines:
+            if found is None or not found.total:
+                row.signal_lines = None
+                continue
+            counts = (found.messages, found.answers, found.checkins, found.questionnaires, found.consents)
+            line = worded.get(counts)
+            if line is None:
+                line = worded[counts] = words(found)
+            row.signal_lines = line
 
 
 # --- "vandaag": what needs the coach today --------------------------------------------------------

@@ -51,7 +51,7 @@ def home(request: HttpRequest) -> HttpResponse:
         caseload = trajectory_selectors.caseload_list(
             actor=user, access_point=AccessPoint.from_request(request), page=page_number(request), search=q
         )
-        home_selectors.signals_attach(actor=user, rows=caseload.object_list)
+        home_selectors.signals_attach(actor=user, rows=caseload.object_list, lines=True)
         # The team lead sees the team's caseload (with a coach column), a coach their own.
         shows_team = policy.is_team_lead(user)
         context: dict[str, object] = {"page": caseload, "q": q, "shows_team": shows_team}
