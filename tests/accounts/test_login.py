@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.http.response import HttpResponseBase
 from django.test import Client as HttpClient
 from django.urls import reverse
@@ -229,5 +230,7 @@ def test_views_get_the_user_itself_with_its_second_factor(world: World, login: C
     user = response.wsgi_request.user
     assert type(user) is User and user.pk == world.coach.pk
     assert user.is_verified() and user.otp_device is not None  # type: ignore[attr-defined]
+    assert async_to_sync(response.wsgi_request.auser)() is user  # Django's async accessor, the same user
     anonymous = HttpClient().get(HOME).wsgi_request.user
     assert not anonymous.is_authenticated and type(anonymous).__name__ == "AnonymousUser"
+    assert not anonymous.is_verified()  # type: ignore[attr-defined]

@@ -28,14 +28,34 @@ def test_anything_else_stops_start_up() -> None:
         cache_config("memcached://127.0.0.1:11211")
 
 
-def test_the_redis_client_is_made_once_per_pool() -> None:
-    """Django's client builds a ``redis.Redis`` per call (0.1 ms each); ours keeps it (no connection
-    is opened to build one, so no Redis server is needed here)."""
+def test_the_redis_client_is_made_once_per_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Django's client builds a ``redis.Redis`` per call (0.1 ms each); ours keeps it, with one
+    connection of its pool (taken once, not per command). The connection is not opened here (the
+    pool hands out a new one unopened), so no Redis server is needed."""
+    import redis
+
     from coachcare.core.cache import RedisCache
 
+    monkeypatch.setattr(redis.ConnectionPool, "get_connection", lambda pool, *args, **kwargs: pool.make_connection())
     cache = RedisCache("redis://127.0.0.1:6379/0", {})
     client = cache._cache.get_client(write=True)
     assert cache._cache.get_client(write=False) is client  # one server: reads and writes share a pool
     assert client.connection_pool is cache._cache._get_connection_pool(True)  # type: ignore[attr-defined]
+    assert client.connection is not None  # one connection kept for every command
     replicas = RedisCache("redis://127.0.0.1:6379/0,redis://127.0.0.1:6380/0", {})
     assert replicas._cache.get_client(write=True) is not replicas._cache.get_client(write=False)
+
+
+def test_a_forked_process_makes_its_own_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A connection is never shared between processes: after a fork the child makes a new client."""
+    import os
+
+    import redis
+
+    from coachcare.core.cache import RedisCache
+
+    monkeypatch.setattr(redis.ConnectionPool, "get_connection", lambda pool, *args, **kwargs: pool.make_connection())
+    cache = RedisCache("redis://127.0.0.1:6379/0", {})
+    client = cache._cache.get_client()
+    monkeypatch.setattr(os, "getpid", lambda: -1)
+    assert cache._cache.get_client() is not client

@@ -4,7 +4,8 @@ from one cached structure instead of two queries (issue 19).
 Django's ``AuthenticationMiddleware`` loads the user of the session from the database on every
 request and django-otp's ``OTPMiddleware`` the device the session was verified with, each behind a
 lazy proxy. ``identity_of`` answers the same question from the shared cache (Redis in production):
-one entry per user holding the user as loaded from the database and the device last seen with it.
+one entry per user holding the user as loaded from the database and the device last seen with it;
+``RequireTwoFactorMiddleware`` (installed in the place of those two) puts its answer on the request.
 Every check Django and django-otp make on each request is still made on the cached copies:
 
 - the session names a configured authentication backend, and that backend would accept the user
@@ -81,7 +82,7 @@ def _user_loaded(request: HttpRequest) -> User | AnonymousUser:
     if user is None:
         return AnonymousUser()
     session_hash = session.get(HASH_SESSION_KEY)
-    if not session_hash or not constant_time_compare(session_hash, user.get_session_auth_hash()):
+    if not session_hash or not constant_time_compare(session_hash, _session_auth_hash(user)):
         # Rare (a rotated SECRET_KEY, a changed password): Django's own path, with its fallbacks.
         from django.contrib.auth import get_user
 
@@ -89,6 +90,23 @@ def _user_loaded(request: HttpRequest) -> User | AnonymousUser:
         return checked if isinstance(checked, User) else AnonymousUser()
     _device_attach(request, user, entry)
     return user
+
+
+#: ``user.get_session_auth_hash()`` by user, password (hash) and secret key, as this process computed
+#: it: an HMAC of the password hash under the secret key, the same for the same three (issue 19: ~25
+#: calls per request). A new password or key is a new entry; the table is emptied when it is full.
+_session_hashes: dict[tuple[Any, str, str], str] = {}
+_SESSION_HASHES_MAX = 10_000
+
+
+def _session_auth_hash(user: User) -> str:
+    key = (user.pk, user.password, settings.SECRET_KEY)
+    value = _session_hashes.get(key)
+    if value is None:
+        if len(_session_hashes) >= _SESSION_HASHES_MAX:
+            _session_hashes.clear()
+        value = _session_hashes[key] = user.get_session_auth_hash()
+    return value
 
 
 def _device_attach(request: HttpRequest, user: User, entry: dict[str, Any] | None) -> None:

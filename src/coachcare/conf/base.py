@@ -84,11 +84,12 @@ MIDDLEWARE = [
     "coachcare.core.middleware.NoStoreMiddleware",  # after WhiteNoise: static files keep their cache headers
     "coachcare.api.middleware.ApiErrorFormatMiddleware",  # before CSRF: /api/ and /fhir/ answer in their format
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "coachcare.core.middleware.LocaleMiddleware",  # Django's, without its URL-prefix work when there are none
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    # The user and verified second factor of the session, once, and the second-factor requirement:
+    # in the place of (and a subclass of) Django's AuthenticationMiddleware and django-otp's
+    # OTPMiddleware (accounts/middleware.py).
     "coachcare.accounts.middleware.RequireTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # A view's bare-text "not allowed" (403) is shown inside the styled 403 page (core/errors.py).
@@ -97,6 +98,8 @@ MIDDLEWARE = [
     "coachcare.access.middleware.AccessDeniedMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Sets the header Django's CSP middleware above would build, built once (core/middleware.py).
+    "coachcare.core.middleware.CspOnceMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
