@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
@@ -14,6 +15,7 @@ from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 import coachcare
+from coachcare.accounts import identity
 from coachcare.accounts.models import User
 from coachcare.accounts.services import identity_forget
 from tests.accounts.factories import UserFactory
@@ -170,3 +172,21 @@ def test_every_bulk_update_of_users_or_devices_forgets_their_identity() -> None:
     assert missing == []
     # The guard sees the one known place (the reminder's mark), so it would see a new one too.
     assert watched >= {"User", "TOTPDevice"}
+
+
+def test_a_stale_cached_user_falls_back_to_the_database_and_keeps_the_second_factor(client: HttpClient) -> None:
+    """A request on another node that read the user just before a password change can put that old
+    copy in the cache after the change: the session's hash then matches the database's user, not the
+    cached one. That user is used, with its device, and the stale copy is dropped (it used to answer
+    500: a user without ``is_verified``)."""
+    coach = UserFactory.create(coach=True)
+    stale = User.objects.get(pk=coach.pk)
+    coach.set_password("een nieuw wachtwoord 42")
+    coach.save()
+    log_in(client, coach)
+    cache.set(identity._key(coach.pk), {"user": stale, "device_id": None, "device": None}, timeout=300)
+
+    assert client.get(HOME).status_code == 200
+    assert cache.get(identity._key(coach.pk)) is None  # the stale copy is gone
+    assert client.get(HOME).status_code == 200
+    assert cache.get(identity._key(coach.pk))["user"].password == coach.password

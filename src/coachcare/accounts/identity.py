@@ -83,11 +83,18 @@ def _user_loaded(request: HttpRequest) -> User | AnonymousUser:
         return AnonymousUser()
     session_hash = session.get(HASH_SESSION_KEY)
     if not session_hash or not constant_time_compare(session_hash, _session_auth_hash(user)):
-        # Rare (a rotated SECRET_KEY, a changed password): Django's own path, with its fallbacks.
+        # Rare (a rotated SECRET_KEY, a changed password, or a copy cached by a request that read the
+        # user just before a password change): Django's own path, with its fallbacks, on the
+        # database's user. A user it accepts gets its device like any other; the cached copy goes.
         from django.contrib.auth import get_user
 
         checked = get_user(request)
-        return checked if isinstance(checked, User) else AnonymousUser()
+        if not isinstance(checked, User):
+            return AnonymousUser()
+        if entry is not None:
+            identity_forget(user_ids=[checked.pk])
+        _device_attach(request, checked, None)
+        return checked
     _device_attach(request, user, entry)
     return user
 
