@@ -30,7 +30,9 @@ from coachcare.accounts.models import User
 from coachcare.accounts.selectors import user_name_fields
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients import selectors as client_selectors
+from coachcare.coaching.models import FormDraft
 from coachcare.core.files import decrypt_bytes
+from coachcare.core.prepared import PreparedQuery
 from coachcare.messaging.models import Attachment, Message, Thread, ThreadRead
 
 #: "Never read": every message counts as unread.
@@ -194,46 +196,96 @@ def threads_for_parent(*, actor: User, access_point: AccessPoint, page: int = 1)
     return inbox_for(actor=actor, access_point=access_point, page=page)
 
 
+def _thread_with_client(public_id: UUID) -> QuerySet[Thread]:
+    return Thread.objects.select_related("client", "parent").defer("client__bsn").filter(public_id=public_id)
+
+
+#: ``thread_get``'s query, compiled once per process (``core.prepared``).
+_THREAD_BY_PUBLIC_ID = PreparedQuery(_thread_with_client, public_id=UUID)
+
+
 def thread_get(*, actor: User, public_id: UUID) -> Thread:
     """A thread the actor may read; ``AccessDenied`` for everyone else (no existence leak).
 
     With its client and parent, which the policy reads (the poll asks for it every few seconds:
     nothing else joined in, the BSN not decrypted).
     """
-    try:
-        thread = Thread.objects.select_related("client", "parent").defer("client__bsn").get(public_id=public_id)
-    except Thread.DoesNotExist:
-        raise policy.AccessDenied("No such conversation, or no access.") from None
-    if not policy.can_read_thread(actor, thread):
+    thread = _THREAD_BY_PUBLIC_ID.first(public_id=public_id)
+    if thread is None or not policy.can_read_thread(actor, thread):
         raise policy.AccessDenied("No such conversation, or no access.")
     return thread
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
+class ThreadPage:
+    """What a thread page reads of its thread in one query (``thread_page_get``)."""
+
+    thread: Thread
+    #: A draft of the page's message form is kept for the actor (``coaching.drafts``).
+    draft_kept: bool
+
+
+#: ``thread_get`` for the thread page, compiled once per process: also whether a draft of the
+#: page's message form (``draft_form``) is kept for the reader, so the page asks the drafts only
+#: when there is one.
+_THREAD_PAGE = PreparedQuery(
+    lambda public_id, user_id, draft_form: _thread_with_client(public_id).annotate(
+        draft_kept=Exists(FormDraft.objects.filter(user_id=user_id, form=draft_form))
+    ),
+    public_id=UUID,
+    user_id=int,
+    draft_form=str,
+)
+
+
+def thread_page_get(*, actor: User, public_id: UUID, draft_form: str) -> ThreadPage:
+    """``thread_get`` for the thread page, with whether the actor has a kept draft of ``draft_form``
+    (one query for both)."""
+    thread = _THREAD_PAGE.first(public_id=public_id, user_id=actor.pk, draft_form=draft_form)
+    if thread is None or not policy.can_read_thread(actor, thread):
+        raise policy.AccessDenied("No such conversation, or no access.")
+    return ThreadPage(thread=thread, draft_kept=bool(getattr(thread, "draft_kept", False)))
+
+
+#: ``thread_get_polled``'s query, compiled once per process (``core.prepared``).
+_THREAD_POLLED = PreparedQuery(
+    lambda public_id: (
+        Thread.objects.select_related("client", "parent")
+        .only(
+            "public_id",
+            "client",
+            "kind",
+            "parent",
+            "created_at",
+            *client_selectors.client_policy_fields(prefix="client__"),
+            *user_name_fields(prefix="parent__"),
+            "parent__is_active",
+        )
+        .filter(public_id=public_id)
+    ),
+    public_id=UUID,
+)
 
 
 def thread_get_polled(*, actor: User, public_id: UUID) -> Thread:
     """``thread_get`` for the poll (every open thread page, every 3 seconds): the same thread and the
     same ``policy.can_read_thread``, read narrowly: the thread, the client fields the policy reads
     and the parent's role and activation (building the query for every column of the client and the
-    parent was most of a poll's Python work: 3,400 of its 5,500 calls)."""
-    try:
-        thread = (
-            Thread.objects.select_related("client", "parent")
-            .only(
-                "public_id",
-                "client",
-                "kind",
-                "parent",
-                "created_at",
-                *client_selectors.client_policy_fields(prefix="client__"),
-                *user_name_fields(prefix="parent__"),
-                "parent__is_active",
-            )
-            .get(public_id=public_id)
-        )
-    except Thread.DoesNotExist:
-        raise policy.AccessDenied("No such conversation, or no access.") from None
-    if not policy.can_read_thread(actor, thread):
+    parent was most of a poll's Python work: 3,400 of its 5,500 calls; now compiled once per process)."""
+    thread = _THREAD_POLLED.first(public_id=public_id)
+    if thread is None or not policy.can_read_thread(actor, thread):
         raise policy.AccessDenied("No such conversation, or no access.")
     return thread
+
+
+#: ``thread_readers``' candidates of a client with a coach and a team, compiled once per process.
+_READERS_OF_TEAM = PreparedQuery(
+    lambda coach_id, team_id: User.objects.filter(Q(pk=coach_id) | Q(team_id=team_id), is_active=True).order_by(
+        "first_name", "last_name"
+    ),
+    coach_id=int,
+    team_id=int,
+)
 
 
 def thread_readers(*, thread: Thread) -> list[User]:
@@ -245,8 +297,11 @@ def thread_readers(*, thread: Thread) -> list[User]:
     the parent (parent thread) is not listed: the page says so in words.
     """
     client = thread.client
-    nearby = Q(pk=client.coach_id) | Q(team_id=client.team_id) if client.team_id else Q(pk=client.coach_id)
-    candidates = User.objects.filter(nearby, is_active=True).order_by("first_name", "last_name")
+    if client.team_id and client.coach_id:
+        candidates = _READERS_OF_TEAM.all(coach_id=client.coach_id, team_id=client.team_id)
+    else:
+        nearby = Q(pk=client.coach_id) | Q(team_id=client.team_id) if client.team_id else Q(pk=client.coach_id)
+        candidates = list(User.objects.filter(nearby, is_active=True).order_by("first_name", "last_name"))
     readers = [user for user in candidates if policy.can_read_thread(user, thread)]
     return sorted(readers, key=lambda user: user.pk != client.coach_id)  # the own coach first
 
@@ -351,10 +406,30 @@ _MESSAGE_COLUMNS = (
 )
 
 
-def _message_rows(messages: QuerySet[Message], *, limit: int | None = None) -> list[MessageRow]:
-    """``messages`` (ordered) as ``MessageRow``s without attachments: one query, no instances."""
-    values = messages.values_list(*_MESSAGE_COLUMNS)
-    rows = values[:limit] if limit is not None else values
+#: The newest ``THREAD_PAGE_SIZE`` messages of a thread and one more (whether there are earlier
+#: ones), as ``_message_rows`` reads them: the thread page's usual read, compiled once per process.
+_NEWEST_MESSAGES = PreparedQuery(
+    lambda thread_id: (
+        Message.objects.filter(thread_id=thread_id)
+        .order_by("-created_at", "-id")
+        .values_list(*_MESSAGE_COLUMNS)[: THREAD_PAGE_SIZE + 1]
+    ),
+    thread_id=int,
+)
+
+
+def _message_rows(
+    messages: QuerySet[Message] | None = None, *, limit: int | None = None, newest_of: int | None = None
+) -> list[MessageRow]:
+    """``messages`` (ordered) as ``MessageRow``s without attachments: one query, no instances.
+    ``newest_of`` (a thread id) instead: ``_NEWEST_MESSAGES`` of that thread."""
+    rows: Any
+    if newest_of is not None:
+        rows = _NEWEST_MESSAGES.all(thread_id=newest_of)
+    else:
+        assert messages is not None
+        values = messages.values_list(*_MESSAGE_COLUMNS)
+        rows = values[:limit] if limit is not None else values
     return [
         MessageRow(
             pk=pk,
@@ -368,16 +443,29 @@ def _message_rows(messages: QuerySet[Message], *, limit: int | None = None) -> l
     ]
 
 
-def _with_attachments(rows: list[MessageRow]) -> list[MessageRow]:
-    """``rows`` with their attachments: one query (none when there are no rows)."""
-    if not rows:
-        return rows
-    found: dict[int, list[AttachmentRow]] = {}
-    for message_id, public_id, original_name, size in (
-        Attachment.objects.filter(message_id__in=[row.pk for row in rows])
+#: The attachments of a thread's messages from a moment on (``_with_attachments``), compiled once.
+_ATTACHMENTS_SINCE = PreparedQuery(
+    lambda thread_id, since: (
+        Attachment.objects.filter(message__thread_id=thread_id, message__created_at__gte=since)
         .order_by("pk")
         .values_list("message_id", "public_id", "original_name", "size")
-    ):
+    ),
+    thread_id=int,
+    since=datetime.datetime,
+)
+
+
+def _with_attachments(rows: list[MessageRow], *, thread_id: int) -> list[MessageRow]:
+    """``rows`` (messages of the thread ``thread_id``) with their attachments: one query (none when
+    there are no rows): the thread's attachments from the oldest row on, those of ``rows`` kept."""
+    if not rows:
+        return rows
+    shown = {row.pk for row in rows}
+    found: dict[int, list[AttachmentRow]] = {}
+    since = min(row.created_at for row in rows)
+    for message_id, public_id, original_name, size in _ATTACHMENTS_SINCE.all(thread_id=thread_id, since=since):
+        if message_id not in shown:
+            continue
         found.setdefault(message_id, []).append(
             AttachmentRow(public_id=public_id, original_name=original_name, size=size)
         )
@@ -409,13 +497,16 @@ def thread_window(
     if not policy.can_read_thread(actor, thread):
         raise policy.AccessDenied("No access to this conversation.")
     hidden_before = policy.parent_thread_hidden_before(actor, thread)
-    readable = messages_readable(actor=actor, thread=thread)
-    messages = _beside(thread, before, newer=False, readable=readable) if before is not None else readable
-    extra = 1 if before is None else 2  # one more than shown tells whether there are earlier ones; and the anchor
-    newest_first = _message_rows(messages.order_by("-created_at", "-id"), limit=size + extra)
+    if before is None and hidden_before is None and size == THREAD_PAGE_SIZE:  # the usual page: compiled once
+        newest_first = _message_rows(newest_of=thread.pk)
+    else:
+        readable = messages_readable(actor=actor, thread=thread)
+        messages = _beside(thread, before, newer=False, readable=readable) if before is not None else readable
+        extra = 1 if before is None else 2  # one more than shown tells whether there are earlier ones; and the anchor
+        newest_first = _message_rows(messages.order_by("-created_at", "-id"), limit=size + extra)
     if before is not None:
         newest_first = _without_anchor(newest_first, before)
-    shown = _with_attachments(newest_first[:size][::-1])
+    shown = _with_attachments(newest_first[:size][::-1], thread_id=thread.pk)
     access_log_record(
         actor=actor,
         event=Event.READ,
@@ -448,7 +539,7 @@ def thread_messages(
     found = _message_rows(messages.order_by("created_at", "id"))
     if after is not None:
         found = _without_anchor(found, after)
-    found = _with_attachments(found)  # no query when nothing is new
+    found = _with_attachments(found, thread_id=thread.pk)  # no query when nothing is new
     if after is None or found:
         access_log_record(
             actor=actor,
