@@ -26,7 +26,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from coachcare.access import policy
-from coachcare.accounts.models import User
+from coachcare.accounts.models import Role, User
 from coachcare.accounts.selectors import user_name_fields
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients import selectors as client_selectors
@@ -557,16 +557,8 @@ def thread_messages(
 UNREAD_BADGE_MAX = 99
 
 
-def unread_count(*, actor: User, at_most: int | None = UNREAD_BADGE_MAX + 1) -> int:
-    """Unread messages across all the actor's threads (navigation badge), counted up to ``at_most``
-    (``None``: all of them).
-
-    One query that stops after ``at_most`` rows: the messages after the actor's read mark in the
-    threads they have a mark for (per thread an index range on (thread, created_at) from the mark),
-    then the messages of others in the threads they never opened.
-    """
-    if not policy.has_message_threads(actor):
-        return 0
+def _unread(actor: User) -> QuerySet[Message, Any]:
+    """``unread_count``'s messages (their ids; see there), unordered: a union of two queries."""
     visible = policy.threads_visible_to(actor).order_by().values("pk")
     after_mark = (
         Message.objects.filter(thread__in=visible)
@@ -584,7 +576,52 @@ def unread_count(*, actor: User, at_most: int | None = UNREAD_BADGE_MAX + 1) -> 
     hidden = _hidden_from(actor)
     if hidden is not None:
         after_mark, never_opened = after_mark.exclude(hidden), never_opened.exclude(hidden)
-    unread = after_mark.values("pk").union(never_opened.values("pk"), all=True).order_by()
+    return after_mark.values("pk").union(never_opened.values("pk"), all=True).order_by()
+
+
+def _stand_in(*, role: str, user_id: int, team_id: int | None = None) -> User:
+    """An active user of ``role`` with these ids, for building a prepared query the way the policy
+    builds it for the real one (``policy.threads_visible_to`` reads only these of a coach, team
+    lead or young person)."""
+    return User(pk=user_id, role=role, team_id=team_id, is_active=True)
+
+
+#: ``unread_count``'s badge query (up to ``UNREAD_BADGE_MAX`` + 1 ids) for the roles whose visible
+#: threads have the same shape for every user: a coach or team lead in a team, a young person.
+#: Compiled once per process; everyone else (parents, whose hidden messages depend on their
+#: children) by the ORM.
+_UNREAD_OF_COACH, _UNREAD_OF_TEAM_LEAD = (
+    PreparedQuery(
+        lambda user_id, team_id, role=role: _unread(_stand_in(role=role, user_id=user_id, team_id=team_id))[
+            : UNREAD_BADGE_MAX + 1
+        ],
+        user_id=int,
+        team_id=int,
+    )
+    for role in (Role.COACH, Role.TEAMLEIDER)
+)
+_UNREAD_OF_YOUNG_PERSON = PreparedQuery(
+    lambda user_id: _unread(_stand_in(role=Role.JONGERE, user_id=user_id))[: UNREAD_BADGE_MAX + 1], user_id=int
+)
+
+
+def unread_count(*, actor: User, at_most: int | None = UNREAD_BADGE_MAX + 1) -> int:
+    """Unread messages across all the actor's threads (navigation badge), counted up to ``at_most``
+    (``None``: all of them).
+
+    One query that stops after ``at_most`` rows: the messages after the actor's read mark in the
+    threads they have a mark for (per thread an index range on (thread, created_at) from the mark),
+    then the messages of others in the threads they never opened.
+    """
+    if not policy.has_message_threads(actor):
+        return 0
+    if at_most == UNREAD_BADGE_MAX + 1:  # the badge: for most roles compiled once (its ids, counted here)
+        in_team = _UNREAD_OF_COACH if policy.is_coach(actor) else _UNREAD_OF_TEAM_LEAD
+        if actor.team_id is not None and (policy.is_coach(actor) or policy.is_team_lead(actor)):
+            return len(in_team.all(user_id=actor.pk, team_id=actor.team_id))
+        if policy.is_young_person(actor):
+            return len(_UNREAD_OF_YOUNG_PERSON.all(user_id=actor.pk))
+    unread = _unread(actor)
     return unread.count() if at_most is None else unread[:at_most].count()
 
 
