@@ -22,6 +22,7 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    Window,
 )
 from django.db.models.functions import Coalesce
 
@@ -137,14 +138,8 @@ def message_rows_readable(*, actor: User, thread: Thread) -> QuerySet[Message]:
 INBOX_PAGE_SIZE = 25
 
 
-def inbox_for(*, actor: User, access_point: AccessPoint, page: int = 1) -> Page[Any]:
-    """One page of the threads the actor takes part in (for a coach: across their caseload and
-    team), unread first, then the most recent conversation first.
-
-    Ordering asks per thread only whether anything is unread (the first message after the read
-    mark, an index probe); the unread count is computed for the rows of the page. Queries: the
-    number of threads, the page, the log (only the clients on the page are shown, so logged).
-    """
+def _inbox_threads(actor: User) -> QuerySet[Thread]:
+    """The threads of ``inbox_for``, ordered: unread first, then by the last message."""
     unread_exists = (
         Message.objects.filter(thread=OuterRef("pk"), created_at__gt=OuterRef("read_at"))
         .exclude(author=actor)
@@ -153,7 +148,7 @@ def inbox_for(*, actor: User, access_point: AccessPoint, page: int = 1) -> Page[
     hidden = _hidden_from(actor)
     if hidden is not None:
         unread_exists = unread_exists.exclude(hidden)
-    threads = (
+    return (
         _with_counts(policy.threads_visible_to(actor), actor)
         .annotate(has_unread=Exists(unread_exists))
         .select_related("client", "parent")
@@ -177,7 +172,72 @@ def inbox_for(*, actor: User, access_point: AccessPoint, page: int = 1) -> Page[
             "-id",
         )
     )
-    page_obj = Paginator(threads, INBOX_PAGE_SIZE).get_page(page)
+
+
+def _inbox_first_page(actor: User) -> QuerySet[Thread]:
+    """The first page of ``_inbox_threads``, each row with the number of all of them (``inbox_total``)."""
+    return _inbox_threads(actor).annotate(inbox_total=Window(Count("pk")))[:INBOX_PAGE_SIZE]
+
+
+#: ``inbox_for``'s first page (the threads and their number in one query) for the roles whose
+#: visible threads have the same shape for every user (as ``_UNREAD_OF_COACH`` …), compiled once
+#: per process; parents and the further pages by the ORM.
+_INBOX_OF_COACH, _INBOX_OF_TEAM_LEAD = (
+    PreparedQuery(
+        lambda user_id, team_id, role=role: _inbox_first_page(_stand_in(role=role, user_id=user_id, team_id=team_id)),
+        user_id=int,
+        team_id=int,
+    )
+    for role in (Role.COACH, Role.TEAMLEIDER)
+)
+_INBOX_OF_YOUNG_PERSON = PreparedQuery(
+    lambda user_id: _inbox_first_page(_stand_in(role=Role.JONGERE, user_id=user_id)), user_id=int
+)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _CountedRows:
+    """The rows of a first page and the number of all rows, for ``Paginator`` (no count query)."""
+
+    rows: list[Thread]
+    total: int
+
+    def count(self) -> int:
+        return self.total
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, index: slice) -> list[Thread]:
+        return self.rows[index]
+
+
+def _inbox_first_page_read(actor: User) -> list[Thread] | None:
+    """``_inbox_first_page`` by its prepared query; ``None`` when there is none for the actor."""
+    if actor.team_id is not None and (policy.is_coach(actor) or policy.is_team_lead(actor)):
+        in_team = _INBOX_OF_COACH if policy.is_coach(actor) else _INBOX_OF_TEAM_LEAD
+        return in_team.all(user_id=actor.pk, team_id=actor.team_id)
+    if policy.is_young_person(actor):
+        return _INBOX_OF_YOUNG_PERSON.all(user_id=actor.pk)
+    return None
+
+
+def inbox_for(*, actor: User, access_point: AccessPoint, page: int = 1) -> Page[Any]:
+    """One page of the threads the actor takes part in (for a coach: across their caseload and
+    team), unread first, then the most recent conversation first.
+
+    Ordering asks per thread only whether anything is unread (the first message after the read
+    mark, an index probe); the unread count is computed for the rows of the page. Queries: the
+    number of threads, the page, the log (only the clients on the page are shown, so logged); on
+    the first page of a coach, team lead or young person the number comes with the page's rows.
+    """
+    first = _inbox_first_page_read(actor) if page == 1 else None
+    page_obj: Page[Any]
+    if first is not None:
+        total = int(getattr(first[0], "inbox_total", 0)) if first else 0
+        page_obj = Paginator(_CountedRows(first, total), INBOX_PAGE_SIZE).get_page(1)  # type: ignore[arg-type]
+    else:
+        page_obj = Paginator(_inbox_threads(actor), INBOX_PAGE_SIZE).get_page(page)
     client_ids = list(dict.fromkeys(thread.client.public_id for thread in page_obj.object_list))
     if client_ids:
         access_log_record(
