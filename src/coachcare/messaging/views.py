@@ -53,8 +53,21 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "messaging/inbox.html",
-        {"page": threads, "threads": threads.object_list, "is_professional": actor.is_professional},
+        {
+            "page": threads,
+            "threads": threads.object_list,
+            "is_professional": actor.is_professional,
+            "thread_url": _thread_url_around_id(),
+        },
     )
+
+
+def _thread_url_around_id() -> tuple[str, str]:
+    """The URL of a thread page before and after its public id: the inbox links every row with one
+    ``reverse`` instead of one per row."""
+    marker = UUID(int=0)
+    before, _marker, after = reverse("messaging:thread", kwargs={"public_id": marker}).partition(str(marker))
+    return before, after
 
 
 @login_required
