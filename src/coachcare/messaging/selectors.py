@@ -22,15 +22,18 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    Window,
 )
 from django.db.models.functions import Coalesce
 
 from coachcare.access import policy
-from coachcare.accounts.models import User
+from coachcare.accounts.models import Role, User
 from coachcare.accounts.selectors import user_name_fields
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients import selectors as client_selectors
+from coachcare.coaching.models import FormDraft
 from coachcare.core.files import decrypt_bytes
+from coachcare.core.prepared import PreparedQuery
 from coachcare.messaging.models import Attachment, Message, Thread, ThreadRead
 
 #: "Never read": every message counts as unread.
@@ -135,14 +138,8 @@ def message_rows_readable(*, actor: User, thread: Thread) -> QuerySet[Message]:
 INBOX_PAGE_SIZE = 25
 
 
-def inbox_for(*, actor: User, access_point: AccessPoint, page: int = 1) -> Page[Any]:
-    """One page of the threads the actor takes part in (for a coach: across their caseload and
-    team), unread first, then the most recent conversation first.
-
-    Ordering asks per thread only whether anything is unread (the first message after the read
-    mark, an index probe); the unread count is computed for the rows of the page. Queries: the
-    number of threads, the page, the log (only the clients on the page are shown, so logged).
-    """
+def _inbox_threads(actor: User) -> QuerySet[Thread]:
+    """The threads of ``inbox_for``, ordered: unread first, then by the last message."""
     unread_exists = (
         Message.objects.filter(thread=OuterRef("pk"), created_at__gt=OuterRef("read_at"))
         .exclude(author=actor)
@@ -151,7 +148,7 @@ def inbox_for(*, actor: User, access_point: AccessPoint, page: int = 1) -> Page[
     hidden = _hidden_from(actor)
     if hidden is not None:
         unread_exists = unread_exists.exclude(hidden)
-    threads = (
+    return (
         _with_counts(policy.threads_visible_to(actor), actor)
         .annotate(has_unread=Exists(unread_exists))
         .select_related("client", "parent")
@@ -175,7 +172,72 @@ def inbox_for(*, actor: User, access_point: AccessPoint, page: int = 1) -> Page[
             "-id",
         )
     )
-    page_obj = Paginator(threads, INBOX_PAGE_SIZE).get_page(page)
+
+
+def _inbox_first_page(actor: User) -> QuerySet[Thread]:
+    """The first page of ``_inbox_threads``, each row with the number of all of them (``inbox_total``)."""
+    return _inbox_threads(actor).annotate(inbox_total=Window(Count("pk")))[:INBOX_PAGE_SIZE]
+
+
+#: ``inbox_for``'s first page (the threads and their number in one query) for the roles whose
+#: visible threads have the same shape for every user (as ``_UNREAD_OF_COACH`` …), compiled once
+#: per process; parents and the further pages by the ORM.
+_INBOX_OF_COACH, _INBOX_OF_TEAM_LEAD = (
+    PreparedQuery(
+        lambda user_id, team_id, role=role: _inbox_first_page(_stand_in(role=role, user_id=user_id, team_id=team_id)),
+        user_id=int,
+        team_id=int,
+    )
+    for role in (Role.COACH, Role.TEAMLEIDER)
+)
+_INBOX_OF_YOUNG_PERSON = PreparedQuery(
+    lambda user_id: _inbox_first_page(_stand_in(role=Role.JONGERE, user_id=user_id)), user_id=int
+)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _CountedRows:
+    """The rows of a first page and the number of all rows, for ``Paginator`` (no count query)."""
+
+    rows: list[Thread]
+    total: int
+
+    def count(self) -> int:
+        return self.total
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, index: slice) -> list[Thread]:
+        return self.rows[index]
+
+
+def _inbox_first_page_read(actor: User) -> list[Thread] | None:
+    """``_inbox_first_page`` by its prepared query; ``None`` when there is none for the actor."""
+    if actor.team_id is not None and (policy.is_coach(actor) or policy.is_team_lead(actor)):
+        in_team = _INBOX_OF_COACH if policy.is_coach(actor) else _INBOX_OF_TEAM_LEAD
+        return in_team.all(user_id=actor.pk, team_id=actor.team_id)
+    if policy.is_young_person(actor):
+        return _INBOX_OF_YOUNG_PERSON.all(user_id=actor.pk)
+    return None
+
+
+def inbox_for(*, actor: User, access_point: AccessPoint, page: int = 1) -> Page[Any]:
+    """One page of the threads the actor takes part in (for a coach: across their caseload and
+    team), unread first, then the most recent conversation first.
+
+    Ordering asks per thread only whether anything is unread (the first message after the read
+    mark, an index probe); the unread count is computed for the rows of the page. Queries: the
+    number of threads, the page, the log (only the clients on the page are shown, so logged); on
+    the first page of a coach, team lead or young person the number comes with the page's rows.
+    """
+    first = _inbox_first_page_read(actor) if page == 1 else None
+    page_obj: Page[Any]
+    if first is not None:
+        total = int(getattr(first[0], "inbox_total", 0)) if first else 0
+        page_obj = Paginator(_CountedRows(first, total), INBOX_PAGE_SIZE).get_page(1)  # type: ignore[arg-type]
+    else:
+        page_obj = Paginator(_inbox_threads(actor), INBOX_PAGE_SIZE).get_page(page)
     client_ids = list(dict.fromkeys(thread.client.public_id for thread in page_obj.object_list))
     if client_ids:
         access_log_record(
@@ -194,46 +256,96 @@ def threads_for_parent(*, actor: User, access_point: AccessPoint, page: int = 1)
     return inbox_for(actor=actor, access_point=access_point, page=page)
 
 
+def _thread_with_client(public_id: UUID) -> QuerySet[Thread]:
+    return Thread.objects.select_related("client", "parent").defer("client__bsn").filter(public_id=public_id)
+
+
+#: ``thread_get``'s query, compiled once per process (``core.prepared``).
+_THREAD_BY_PUBLIC_ID = PreparedQuery(_thread_with_client, public_id=UUID)
+
+
 def thread_get(*, actor: User, public_id: UUID) -> Thread:
     """A thread the actor may read; ``AccessDenied`` for everyone else (no existence leak).
 
     With its client and parent, which the policy reads (the poll asks for it every few seconds:
     nothing else joined in, the BSN not decrypted).
     """
-    try:
-        thread = Thread.objects.select_related("client", "parent").defer("client__bsn").get(public_id=public_id)
-    except Thread.DoesNotExist:
-        raise policy.AccessDenied("No such conversation, or no access.") from None
-    if not policy.can_read_thread(actor, thread):
+    thread = _THREAD_BY_PUBLIC_ID.first(public_id=public_id)
+    if thread is None or not policy.can_read_thread(actor, thread):
         raise policy.AccessDenied("No such conversation, or no access.")
     return thread
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
+class ThreadPage:
+    """What a thread page reads of its thread in one query (``thread_page_get``)."""
+
+    thread: Thread
+    #: A draft of the page's message form is kept for the actor (``coaching.drafts``).
+    draft_kept: bool
+
+
+#: ``thread_get`` for the thread page, compiled once per process: also whether a draft of the
+#: page's message form (``draft_form``) is kept for the reader, so the page asks the drafts only
+#: when there is one.
+_THREAD_PAGE = PreparedQuery(
+    lambda public_id, user_id, draft_form: _thread_with_client(public_id).annotate(
+        draft_kept=Exists(FormDraft.objects.filter(user_id=user_id, form=draft_form))
+    ),
+    public_id=UUID,
+    user_id=int,
+    draft_form=str,
+)
+
+
+def thread_page_get(*, actor: User, public_id: UUID, draft_form: str) -> ThreadPage:
+    """``thread_get`` for the thread page, with whether the actor has a kept draft of ``draft_form``
+    (one query for both)."""
+    thread = _THREAD_PAGE.first(public_id=public_id, user_id=actor.pk, draft_form=draft_form)
+    if thread is None or not policy.can_read_thread(actor, thread):
+        raise policy.AccessDenied("No such conversation, or no access.")
+    return ThreadPage(thread=thread, draft_kept=bool(getattr(thread, "draft_kept", False)))
+
+
+#: ``thread_get_polled``'s query, compiled once per process (``core.prepared``).
+_THREAD_POLLED = PreparedQuery(
+    lambda public_id: (
+        Thread.objects.select_related("client", "parent")
+        .only(
+            "public_id",
+            "client",
+            "kind",
+            "parent",
+            *client_selectors.client_policy_fields(prefix="client__"),
+            "parent__role",
+            "parent__is_active",
+        )
+        .filter(public_id=public_id)
+    ),
+    public_id=UUID,
+)
 
 
 def thread_get_polled(*, actor: User, public_id: UUID) -> Thread:
     """``thread_get`` for the poll (every open thread page, every 3 seconds): the same thread and the
     same ``policy.can_read_thread``, read narrowly: the thread, the client fields the policy reads
-    and the parent's role and activation (building the query for every column of the client and the
-    parent was most of a poll's Python work: 3,400 of its 5,500 calls)."""
-    try:
-        thread = (
-            Thread.objects.select_related("client", "parent")
-            .only(
-                "public_id",
-                "client",
-                "kind",
-                "parent",
-                "created_at",
-                *client_selectors.client_policy_fields(prefix="client__"),
-                *user_name_fields(prefix="parent__"),
-                "parent__is_active",
-            )
-            .get(public_id=public_id)
-        )
-    except Thread.DoesNotExist:
-        raise policy.AccessDenied("No such conversation, or no access.") from None
-    if not policy.can_read_thread(actor, thread):
+    and the parent's role and activation, nothing the poll does not show (building the query for
+    every column of the client and the parent was most of a poll's Python work: 3,400 of its 5,500
+    calls; now compiled once per process)."""
+    thread = _THREAD_POLLED.first(public_id=public_id)
+    if thread is None or not policy.can_read_thread(actor, thread):
         raise policy.AccessDenied("No such conversation, or no access.")
     return thread
+
+
+#: ``thread_readers``' candidates of a client with a coach and a team, compiled once per process.
+_READERS_OF_TEAM = PreparedQuery(
+    lambda coach_id, team_id: User.objects.filter(Q(pk=coach_id) | Q(team_id=team_id), is_active=True).order_by(
+        "first_name", "last_name"
+    ),
+    coach_id=int,
+    team_id=int,
+)
 
 
 def thread_readers(*, thread: Thread) -> list[User]:
@@ -245,8 +357,11 @@ def thread_readers(*, thread: Thread) -> list[User]:
     the parent (parent thread) is not listed: the page says so in words.
     """
     client = thread.client
-    nearby = Q(pk=client.coach_id) | Q(team_id=client.team_id) if client.team_id else Q(pk=client.coach_id)
-    candidates = User.objects.filter(nearby, is_active=True).order_by("first_name", "last_name")
+    if client.team_id and client.coach_id:
+        candidates = _READERS_OF_TEAM.all(coach_id=client.coach_id, team_id=client.team_id)
+    else:
+        nearby = Q(pk=client.coach_id) | Q(team_id=client.team_id) if client.team_id else Q(pk=client.coach_id)
+        candidates = list(User.objects.filter(nearby, is_active=True).order_by("first_name", "last_name"))
     readers = [user for user in candidates if policy.can_read_thread(user, thread)]
     return sorted(readers, key=lambda user: user.pk != client.coach_id)  # the own coach first
 
@@ -351,10 +466,30 @@ _MESSAGE_COLUMNS = (
 )
 
 
-def _message_rows(messages: QuerySet[Message], *, limit: int | None = None) -> list[MessageRow]:
-    """``messages`` (ordered) as ``MessageRow``s without attachments: one query, no instances."""
-    values = messages.values_list(*_MESSAGE_COLUMNS)
-    rows = values[:limit] if limit is not None else values
+#: The newest ``THREAD_PAGE_SIZE`` messages of a thread and one more (whether there are earlier
+#: ones), as ``_message_rows`` reads them: the thread page's usual read, compiled once per process.
+_NEWEST_MESSAGES = PreparedQuery(
+    lambda thread_id: (
+        Message.objects.filter(thread_id=thread_id)
+        .order_by("-created_at", "-id")
+        .values_list(*_MESSAGE_COLUMNS)[: THREAD_PAGE_SIZE + 1]
+    ),
+    thread_id=int,
+)
+
+
+def _message_rows(
+    messages: QuerySet[Message] | None = None, *, limit: int | None = None, newest_of: int | None = None
+) -> list[MessageRow]:
+    """``messages`` (ordered) as ``MessageRow``s without attachments: one query, no instances.
+    ``newest_of`` (a thread id) instead: ``_NEWEST_MESSAGES`` of that thread."""
+    rows: Any
+    if newest_of is not None:
+        rows = _NEWEST_MESSAGES.all(thread_id=newest_of)
+    else:
+        assert messages is not None
+        values = messages.values_list(*_MESSAGE_COLUMNS)
+        rows = values[:limit] if limit is not None else values
     return [
         MessageRow(
             pk=pk,
@@ -368,16 +503,29 @@ def _message_rows(messages: QuerySet[Message], *, limit: int | None = None) -> l
     ]
 
 
-def _with_attachments(rows: list[MessageRow]) -> list[MessageRow]:
-    """``rows`` with their attachments: one query (none when there are no rows)."""
-    if not rows:
-        return rows
-    found: dict[int, list[AttachmentRow]] = {}
-    for message_id, public_id, original_name, size in (
-        Attachment.objects.filter(message_id__in=[row.pk for row in rows])
+#: The attachments of a thread's messages from a moment on (``_with_attachments``), compiled once.
+_ATTACHMENTS_SINCE = PreparedQuery(
+    lambda thread_id, since: (
+        Attachment.objects.filter(message__thread_id=thread_id, message__created_at__gte=since)
         .order_by("pk")
         .values_list("message_id", "public_id", "original_name", "size")
-    ):
+    ),
+    thread_id=int,
+    since=datetime.datetime,
+)
+
+
+def _with_attachments(rows: list[MessageRow], *, thread_id: int) -> list[MessageRow]:
+    """``rows`` (messages of the thread ``thread_id``) with their attachments: one query (none when
+    there are no rows): the thread's attachments from the oldest row on, those of ``rows`` kept."""
+    if not rows:
+        return rows
+    shown = {row.pk for row in rows}
+    found: dict[int, list[AttachmentRow]] = {}
+    since = min(row.created_at for row in rows)
+    for message_id, public_id, original_name, size in _ATTACHMENTS_SINCE.all(thread_id=thread_id, since=since):
+        if message_id not in shown:
+            continue
         found.setdefault(message_id, []).append(
             AttachmentRow(public_id=public_id, original_name=original_name, size=size)
         )
@@ -409,13 +557,16 @@ def thread_window(
     if not policy.can_read_thread(actor, thread):
         raise policy.AccessDenied("No access to this conversation.")
     hidden_before = policy.parent_thread_hidden_before(actor, thread)
-    readable = messages_readable(actor=actor, thread=thread)
-    messages = _beside(thread, before, newer=False, readable=readable) if before is not None else readable
-    extra = 1 if before is None else 2  # one more than shown tells whether there are earlier ones; and the anchor
-    newest_first = _message_rows(messages.order_by("-created_at", "-id"), limit=size + extra)
+    if before is None and hidden_before is None and size == THREAD_PAGE_SIZE:  # the usual page: compiled once
+        newest_first = _message_rows(newest_of=thread.pk)
+    else:
+        readable = messages_readable(actor=actor, thread=thread)
+        messages = _beside(thread, before, newer=False, readable=readable) if before is not None else readable
+        extra = 1 if before is None else 2  # one more than shown tells whether there are earlier ones; and the anchor
+        newest_first = _message_rows(messages.order_by("-created_at", "-id"), limit=size + extra)
     if before is not None:
         newest_first = _without_anchor(newest_first, before)
-    shown = _with_attachments(newest_first[:size][::-1])
+    shown = _with_attachments(newest_first[:size][::-1], thread_id=thread.pk)
     access_log_record(
         actor=actor,
         event=Event.READ,
@@ -448,7 +599,7 @@ def thread_messages(
     found = _message_rows(messages.order_by("created_at", "id"))
     if after is not None:
         found = _without_anchor(found, after)
-    found = _with_attachments(found)  # no query when nothing is new
+    found = _with_attachments(found, thread_id=thread.pk)  # no query when nothing is new
     if after is None or found:
         access_log_record(
             actor=actor,
@@ -466,16 +617,8 @@ def thread_messages(
 UNREAD_BADGE_MAX = 99
 
 
-def unread_count(*, actor: User, at_most: int | None = UNREAD_BADGE_MAX + 1) -> int:
-    """Unread messages across all the actor's threads (navigation badge), counted up to ``at_most``
-    (``None``: all of them).
-
-    One query that stops after ``at_most`` rows: the messages after the actor's read mark in the
-    threads they have a mark for (per thread an index range on (thread, created_at) from the mark),
-    then the messages of others in the threads they never opened.
-    """
-    if not policy.has_message_threads(actor):
-        return 0
+def _unread(actor: User) -> QuerySet[Message, Any]:
+    """``unread_count``'s messages (their ids; see there), unordered: a union of two queries."""
     visible = policy.threads_visible_to(actor).order_by().values("pk")
     after_mark = (
         Message.objects.filter(thread__in=visible)
@@ -493,7 +636,52 @@ def unread_count(*, actor: User, at_most: int | None = UNREAD_BADGE_MAX + 1) -> 
     hidden = _hidden_from(actor)
     if hidden is not None:
         after_mark, never_opened = after_mark.exclude(hidden), never_opened.exclude(hidden)
-    unread = after_mark.values("pk").union(never_opened.values("pk"), all=True).order_by()
+    return after_mark.values("pk").union(never_opened.values("pk"), all=True).order_by()
+
+
+def _stand_in(*, role: str, user_id: int, team_id: int | None = None) -> User:
+    """An active user of ``role`` with these ids, for building a prepared query the way the policy
+    builds it for the real one (``policy.threads_visible_to`` reads only these of a coach, team
+    lead or young person)."""
+    return User(pk=user_id, role=role, team_id=team_id, is_active=True)
+
+
+#: ``unread_count``'s badge query (up to ``UNREAD_BADGE_MAX`` + 1 ids) for the roles whose visible
+#: threads have the same shape for every user: a coach or team lead in a team, a young person.
+#: Compiled once per process; everyone else (parents, whose hidden messages depend on their
+#: children) by the ORM.
+_UNREAD_OF_COACH, _UNREAD_OF_TEAM_LEAD = (
+    PreparedQuery(
+        lambda user_id, team_id, role=role: _unread(_stand_in(role=role, user_id=user_id, team_id=team_id))[
+            : UNREAD_BADGE_MAX + 1
+        ],
+        user_id=int,
+        team_id=int,
+    )
+    for role in (Role.COACH, Role.TEAMLEIDER)
+)
+_UNREAD_OF_YOUNG_PERSON = PreparedQuery(
+    lambda user_id: _unread(_stand_in(role=Role.JONGERE, user_id=user_id))[: UNREAD_BADGE_MAX + 1], user_id=int
+)
+
+
+def unread_count(*, actor: User, at_most: int | None = UNREAD_BADGE_MAX + 1) -> int:
+    """Unread messages across all the actor's threads (navigation badge), counted up to ``at_most``
+    (``None``: all of them).
+
+    One query that stops after ``at_most`` rows: the messages after the actor's read mark in the
+    threads they have a mark for (per thread an index range on (thread, created_at) from the mark),
+    then the messages of others in the threads they never opened.
+    """
+    if not policy.has_message_threads(actor):
+        return 0
+    if at_most == UNREAD_BADGE_MAX + 1:  # the badge: for most roles compiled once (its ids, counted here)
+        in_team = _UNREAD_OF_COACH if policy.is_coach(actor) else _UNREAD_OF_TEAM_LEAD
+        if actor.team_id is not None and (policy.is_coach(actor) or policy.is_team_lead(actor)):
+            return len(in_team.all(user_id=actor.pk, team_id=actor.team_id))
+        if policy.is_young_person(actor):
+            return len(_UNREAD_OF_YOUNG_PERSON.all(user_id=actor.pk))
+    unread = _unread(actor)
     return unread.count() if at_most is None else unread[:at_most].count()
 
 

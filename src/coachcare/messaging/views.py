@@ -53,8 +53,21 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "messaging/inbox.html",
-        {"page": threads, "threads": threads.object_list, "is_professional": actor.is_professional},
+        {
+            "page": threads,
+            "threads": threads.object_list,
+            "is_professional": actor.is_professional,
+            "thread_url": _thread_url_around_id(),
+        },
     )
+
+
+def _thread_url_around_id() -> tuple[str, str]:
+    """The URL of a thread page before and after its public id: the inbox links every row with one
+    ``reverse`` instead of one per row."""
+    marker = UUID(int=0)
+    before, _marker, after = reverse("messaging:thread", kwargs={"public_id": marker}).partition(str(marker))
+    return before, after
 
 
 @login_required
@@ -100,11 +113,12 @@ def _thread_or_404(request: HttpRequest, public_id: UUID) -> Thread:
 def thread_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """A conversation; a message sent after the session expired is kept and comes back after login."""
     actor = actor_of(request)
-    thread = _thread_or_404(request, public_id)
+    draft_key = f"message:{public_id}"
+    page = selectors.thread_page_get(actor=actor, public_id=public_id, draft_form=draft_key)
+    thread = page.thread
     access_point = AccessPoint.from_request(request)
     can_post = policy.can_post_in_thread(actor, thread)
-    draft_key = f"message:{thread.public_id}"
-    kept = draft_restore(request, form=draft_key) if can_post else None
+    kept = draft_restore(request, form=draft_key) if can_post and page.draft_kept else None
     form = MessageForm(request.POST or None, request.FILES or None, initial=kept or {})
     if request.method == "POST" and can_post and form.is_valid():
         try:
