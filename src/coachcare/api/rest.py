@@ -386,10 +386,8 @@ def trajectory_list(
 def trajectory_detail(request: HttpRequest, trajectory_id: UUID) -> HttpResponse:
     actor, access_point = api_actor(request), _ap(request)
     trajectory = selectors.trajectory_get(actor=actor, public_id=trajectory_id, access_point=access_point)
-    runs = selectors.module_run_page(
-        actor=actor, access_point=access_point, cursor=None, limit=MAX_LIMIT, trajectory=trajectory
-    )
-    return _ok(TrajectoryDetailOut, {**_trajectory_out(trajectory), "module_runs": [_run_out(r) for r in runs.items]})
+    runs = selectors.trajectory_module_runs(actor=actor, trajectory=trajectory, access_point=access_point)
+    return _ok(TrajectoryDetailOut, {**_trajectory_out(trajectory), "module_runs": [_run_out(r) for r in runs]})
 
 
 @api.get(

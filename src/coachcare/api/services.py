@@ -126,12 +126,21 @@ def _token_sql(vendor: str) -> str:
     return f"{select}{columns('u', _USER_FIELDS)}, {columns('a', _ACCOUNT_FIELDS)} {joins}{where}"
 
 
+@functools.cache
+def _converting(vendor: str, fields: tuple[Any, ...]) -> tuple[tuple[int, Any], ...]:
+    """The positions among ``fields`` whose values the backend or the field converts (on
+    PostgreSQL only the JSON field; SQLite also dates and booleans), with their column."""
+    return tuple(
+        (i, field.cached_col)
+        for i, field in enumerate(fields)
+        if connection.ops.get_db_converters(field.cached_col) + field.cached_col.get_db_converters(connection)
+    )
+
+
 def _converted(fields: tuple[Any, ...], values: tuple[Any, ...]) -> list[Any]:
-    """``values`` as the ORM would hand them to the model: the backend's and the fields' converters
-    (on PostgreSQL only the JSON field has one; SQLite converts dates and booleans too)."""
+    """``values`` as the ORM would hand them to the model (its converters, ``_converting``)."""
     converted = list(values)
-    for i, field in enumerate(fields):
-        col = field.cached_col
+    for i, col in _converting(connection.vendor, fields):
         for converter in connection.ops.get_db_converters(col) + col.get_db_converters(connection):
             converted[i] = converter(converted[i], col, connection)
     return converted

@@ -46,4 +46,5 @@ from coachcare.api.selectors.trajectories import goal_page_for_client as goal_pa
 from coachcare.api.selectors.trajectories import module_run_get as module_run_get
 from coachcare.api.selectors.trajectories import module_run_page as module_run_page
 from coachcare.api.selectors.trajectories import trajectory_get as trajectory_get
+from coachcare.api.selectors.trajectories import trajectory_module_runs as trajectory_module_runs
 from coachcare.api.selectors.trajectories import trajectory_page as trajectory_page

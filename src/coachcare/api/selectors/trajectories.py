@@ -101,6 +101,19 @@ def module_run_page(
     )
 
 
+def trajectory_module_runs(*, actor: User, trajectory: Trajectory, access_point: AccessPoint) -> list[ModuleRun]:
+    """The module runs of one trajectory (``trajectories.selectors.module_runs_of_trajectory``: the
+    first ``TRAJECTORY_RUNS_SHOWN``, in id order), logged like a page of ``module_run_page``."""
+    runs = trajectory_selectors.module_runs_of_trajectory(actor=actor, trajectory=trajectory)
+    read_logged(
+        actor=actor,
+        action="api.module_run.list",
+        client_ids=[run.trajectory.client.public_id for run in runs],
+        access_point=access_point,
+    )
+    return runs
+
+
 def module_run_get(*, actor: User, trajectory_id: UUID, sequence: int, access_point: AccessPoint) -> ModuleRun:
     run = trajectory_selectors.module_run_readable_get(actor=actor, trajectory_id=trajectory_id, sequence=sequence)
     read_logged(
