@@ -543,7 +543,7 @@ def message_list(
     request: HttpRequest, thread_id: UUID, cursor: str | None = CURSOR, limit: int = LIMIT
 ) -> HttpResponse:
     actor = api_actor(request)
-    thread = selectors.thread_get(actor=actor, public_id=thread_id)
+    thread = selectors.thread_readable_get(actor=actor, public_id=thread_id)
     page = selectors.message_page(actor=actor, thread=thread, access_point=_ap(request), cursor=cursor, limit=limit)
     return _ok(
         MessagePage, {"items": [_message_out(m, thread, actor) for m in page.items], "next_cursor": page.next_cursor}

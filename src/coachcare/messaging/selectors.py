@@ -31,6 +31,7 @@ from coachcare.accounts.selectors import user_name_fields
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients import selectors as client_selectors
 from coachcare.core.files import decrypt_bytes
+from coachcare.core.prepared import PreparedQuery
 from coachcare.messaging.models import Attachment, Message, Thread, ThreadRead
 
 #: "Never read": every message counts as unread.
@@ -232,6 +233,36 @@ def thread_get_polled(*, actor: User, public_id: UUID) -> Thread:
     except Thread.DoesNotExist:
         raise policy.AccessDenied("No such conversation, or no access.") from None
     if not policy.can_read_thread(actor, thread):
+        raise policy.AccessDenied("No such conversation, or no access.")
+    return thread
+
+
+#: The thread of the API's message list by its public id: what ``thread_get_polled`` reads, the SQL
+#: compiled once per process (``core.prepared``).
+_api_thread_by_public_id = PreparedQuery(
+    lambda public_id: (
+        Thread.objects.select_related("client", "parent")
+        .only(
+            "public_id",
+            "client",
+            "kind",
+            "parent",
+            "created_at",
+            *client_selectors.client_policy_fields(prefix="client__"),
+            *user_name_fields(prefix="parent__"),
+            "parent__is_active",
+        )
+        .filter(public_id=public_id)
+    ),
+    public_id=UUID,
+)
+
+
+def thread_api_get(*, actor: User, public_id: UUID) -> Thread:
+    """``thread_get_polled`` for the API's message list: the same narrow read and the same
+    ``policy.can_read_thread``; ``AccessDenied`` for everyone else (no existence leak)."""
+    thread = _api_thread_by_public_id.first(public_id=public_id)
+    if thread is None or not policy.can_read_thread(actor, thread):
         raise policy.AccessDenied("No such conversation, or no access.")
     return thread
 

@@ -38,6 +38,7 @@ from coachcare.api.selectors.measures import response_page as response_page
 from coachcare.api.selectors.messaging import message_page as message_page
 from coachcare.api.selectors.messaging import thread_get as thread_get
 from coachcare.api.selectors.messaging import thread_page as thread_page
+from coachcare.api.selectors.messaging import thread_readable_get as thread_readable_get
 from coachcare.api.selectors.practitioners import practitioner_get as practitioner_get
 from coachcare.api.selectors.practitioners import practitioner_ids as practitioner_ids
 from coachcare.api.selectors.trajectories import goal_get as goal_get

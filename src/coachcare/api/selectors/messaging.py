@@ -38,6 +38,11 @@ def thread_get(*, actor: User, public_id: UUID) -> Thread:
     return messaging_selectors.thread_get(actor=actor, public_id=public_id)
 
 
+def thread_readable_get(*, actor: User, public_id: UUID) -> Thread:
+    """``thread_get`` read narrowly, for the message list (``messaging.selectors.thread_api_get``)."""
+    return messaging_selectors.thread_api_get(actor=actor, public_id=public_id)
+
+
 def message_page(
     *, actor: User, thread: Thread, access_point: AccessPoint, cursor: str | None, limit: int
 ) -> CursorPage[Message]:
