@@ -145,18 +145,31 @@ def _ok(schema: type[BaseModel], data: dict[str, Any], *, status: int = 200) -> 
     return HttpResponse(schema.model_validate(data).model_dump_json(), status=status, content_type=JSON_CONTENT_TYPE)
 
 
-def _client_out(client: Client, on: datetime.date | None = None) -> dict[str, Any]:
+def _client_out(
+    client: Client, on: datetime.date | None = None, *, municipality_code: str | None = None, team: str | None = None
+) -> dict[str, Any]:
+    """``municipality_code``, ``team``: when the row carries them (``clients.selectors.client_rows``)."""
     return {
         "id": client.public_id,
         "given_name": client.given_name,
         "family_name": client.family_name,
         "birth_date": client.birth_date,
         "age": age_on(client.birth_date, on or today()),
-        "municipality_code": client.municipality.code,
-        "team": client.team.name,
+        "municipality_code": client.municipality.code if municipality_code is None else municipality_code,
+        "team": client.team.name if team is None else team,
         "coach": client.coach.display_name if client.coach else None,
         "referred_on": client.referred_on,
     }
+
+
+def _client_row_out(client: Client, on: datetime.date) -> dict[str, Any]:
+    """A row of ``clients.selectors.client_rows`` (the municipality's code and the team's name annotated)."""
+    return _client_out(
+        client,
+        on,
+        municipality_code=client.municipality_code,  # type: ignore[attr-defined]
+        team=client.team_name,  # type: ignore[attr-defined]
+    )
 
 
 def task_id(run: ModuleRun) -> str:
@@ -336,7 +349,7 @@ def client_list(
         actor=api_actor(request), access_point=_ap(request), cursor=cursor, limit=limit, search=q
     )
     on = today()
-    return _ok(ClientPage, {"items": [_client_out(c, on) for c in page.items], "next_cursor": page.next_cursor})
+    return _ok(ClientPage, {"items": [_client_row_out(c, on) for c in page.items], "next_cursor": page.next_cursor})
 
 
 @api.get("/clients/{client_id}", response={200: ClientDetailOut, **ERRORS}, tags=["clients"], summary="One client")

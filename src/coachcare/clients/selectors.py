@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from uuid import UUID
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from coachcare.access import policy
@@ -128,15 +128,13 @@ def clients_visible(*, actor: User, search: str = "") -> QuerySet[Client]:
 
 def client_rows() -> QuerySet[Client]:
     """A narrow read of clients for lists outside the screens (REST): the administrative fields
-    the API shows and what the policy reads, never the BSN."""
-    return Client.objects.select_related("municipality", "team", "coach").only(
-        *POLICY_CLIENT_FIELDS,
-        "given_name",
-        "family_name",
-        "referred_on",
-        "municipality__code",
-        "team__name",
-        *user_name_fields(prefix="coach__"),
+    the API shows and what the policy reads, never the BSN. The municipality's code and the team's
+    name come as the annotations ``municipality_code`` and ``team_name`` (two model instances less
+    per row)."""
+    return (
+        Client.objects.select_related("coach")
+        .only(*POLICY_CLIENT_FIELDS, "given_name", "family_name", "referred_on", *user_name_fields(prefix="coach__"))
+        .annotate(municipality_code=F("municipality__code"), team_name=F("team__name"))
     )
 
 
