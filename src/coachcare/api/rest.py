@@ -56,7 +56,7 @@ from coachcare.core.validators import ApiText
 from coachcare.declarations.models import DeclarationStatus
 from coachcare.measures.models import QuestionnaireResponse
 from coachcare.messaging import services as messaging_services
-from coachcare.messaging.models import Message, Thread
+from coachcare.messaging.models import Attachment, Message, Thread
 from coachcare.method.models import Module
 from coachcare.monitoring.indicators import AGE_BANDS
 from coachcare.trajectories.models import Goal, ModuleRun, Trajectory
@@ -310,7 +310,10 @@ def _thread_out(thread: Thread) -> dict[str, Any]:
     }
 
 
-def _message_out(message: Message, thread: Thread, actor: Any) -> dict[str, Any]:
+def _message_out(
+    message: Message, thread: Thread, actor: Any, attachments: list[Attachment] | None = None
+) -> dict[str, Any]:
+    """``attachments``: the message's, when read already (``selectors.message_attachments``)."""
     return {
         "id": message.public_id,
         "thread_id": thread.public_id,
@@ -321,7 +324,7 @@ def _message_out(message: Message, thread: Thread, actor: Any) -> dict[str, Any]
         "created_at": message.created_at,
         "attachments": [
             {"id": a.public_id, "name": a.original_name, "content_type": a.content_type, "size": a.size}
-            for a in message.attachments.all()
+            for a in (message.attachments.all() if attachments is None else attachments)
         ],
     }
 
@@ -558,9 +561,9 @@ def message_list(
     actor = api_actor(request)
     thread = selectors.thread_readable_get(actor=actor, public_id=thread_id)
     page = selectors.message_page(actor=actor, thread=thread, access_point=_ap(request), cursor=cursor, limit=limit)
-    return _ok(
-        MessagePage, {"items": [_message_out(m, thread, actor) for m in page.items], "next_cursor": page.next_cursor}
-    )
+    attachments = selectors.message_attachments(actor=actor, thread=thread, messages=page.items)
+    items = [_message_out(m, thread, actor, attachments[m.pk]) for m in page.items]
+    return _ok(MessagePage, {"items": items, "next_cursor": page.next_cursor})
 
 
 @api.post(

@@ -35,6 +35,7 @@ from coachcare.api.selectors.invoices import invoice_get as invoice_get
 from coachcare.api.selectors.invoices import invoice_page as invoice_page
 from coachcare.api.selectors.measures import response_get as response_get
 from coachcare.api.selectors.measures import response_page as response_page
+from coachcare.api.selectors.messaging import message_attachments as message_attachments
 from coachcare.api.selectors.messaging import message_page as message_page
 from coachcare.api.selectors.messaging import thread_get as thread_get
 from coachcare.api.selectors.messaging import thread_page as thread_page

@@ -10,7 +10,7 @@ from coachcare.api.pagination import CursorPage
 from coachcare.api.selectors.logged import page_logged
 from coachcare.audit.services import AccessPoint
 from coachcare.messaging import selectors as messaging_selectors
-from coachcare.messaging.models import Message, Thread
+from coachcare.messaging.models import Attachment, Message, Thread
 
 # --- secure messages (``threads_visible_to`` / ``can_read_thread`` as on screen) -------------------
 
@@ -58,3 +58,8 @@ def message_page(
         limit=limit,
         client_of=thread.client,
     )
+
+
+def message_attachments(*, actor: User, thread: Thread, messages: list[Message]) -> dict[int, list[Attachment]]:
+    """The attachments of a page of ``message_page`` by message id (``messaging.selectors.message_attachments``)."""
+    return messaging_selectors.message_attachments(actor=actor, thread=thread, messages=messages)
