@@ -848,6 +848,45 @@ def module_runs_of_trajectory(*, actor: User, trajectory: Trajectory) -> list[Mo
     return module_run_rows_allowed(actor=actor, rows=_api_runs_of_trajectory.all(trajectory_id=trajectory.pk))
 
 
+#: At most this many module runs of one client are read at once for a FHIR Task search by patient
+#: (``module_runs_of_client``); a client with more is paged in the database.
+CLIENT_RUNS_READ = 500
+
+#: The module runs of one client (a FHIR Task search by patient), in id order, with the trajectory's
+#: coach (Task.requester): what ``module_run_rows(requester=True)`` reads, with the module joined,
+#: the SQL compiled once per process (``core.prepared``).
+_api_runs_of_client = PreparedQuery(
+    lambda client_id: ModuleRun.objects.select_related(
+        "trajectory__client", "trajectory__coach", "progress", "module__method_version"
+    )
+    .only(
+        *_module_run_row_fields(),
+        *user_name_fields(prefix="trajectory__coach__"),
+        "module__code",
+        "module__name",
+        "module__method_version__version",
+    )
+    .filter(trajectory__client_id=client_id)
+    .order_by("id")[:CLIENT_RUNS_READ],
+    client_id=int,
+)
+
+
+def module_runs_of_client(*, actor: User, client: Client) -> list[ModuleRun] | None:
+    """Every module run of a client in id order, with the trajectory's coach, when the actor sees the
+    client's clinical file (``AccessDenied`` otherwise: the rule of ``module_runs_readable`` for one
+    client; each row checked again, ``module_run_rows_allowed``). ``None`` for an e-health module's
+    account (``module_runs_readable`` narrows to the runs assigned to it) and for a client with
+    ``CLIENT_RUNS_READ`` runs or more: page those in the database."""
+    if policy.api_scope(actor) == policy.ApiScope.MODULE_TASKS:
+        return None
+    policy.require(actor, client, [policy.DataKind.CLINICAL])
+    rows = _api_runs_of_client.all(client_id=client.pk)
+    if len(rows) >= CLIENT_RUNS_READ:
+        return None
+    return module_run_rows_allowed(actor=actor, rows=rows)
+
+
 def module_runs_readable(
     *,
     actor: User,
