@@ -856,18 +856,20 @@ CLIENT_RUNS_READ = 500
 #: coach (Task.requester): what ``module_run_rows(requester=True)`` reads, with the module joined,
 #: the SQL compiled once per process (``core.prepared``).
 _api_runs_of_client = PreparedQuery(
-    lambda client_id: ModuleRun.objects.select_related(
-        "trajectory__client", "trajectory__coach", "progress", "module__method_version"
-    )
-    .only(
-        *_module_run_row_fields(),
-        *user_name_fields(prefix="trajectory__coach__"),
-        "module__code",
-        "module__name",
-        "module__method_version__version",
-    )
-    .filter(trajectory__client_id=client_id)
-    .order_by("id")[:CLIENT_RUNS_READ],
+    lambda client_id: (
+        ModuleRun.objects.select_related(
+            "trajectory__client", "trajectory__coach", "progress", "module__method_version"
+        )
+        .only(
+            *_module_run_row_fields(),
+            *user_name_fields(prefix="trajectory__coach__"),
+            "module__code",
+            "module__name",
+            "module__method_version__version",
+        )
+        .filter(trajectory__client_id=client_id)
+        .order_by("id")[:CLIENT_RUNS_READ]
+    ),
     client_id=int,
 )
 
