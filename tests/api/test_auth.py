@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from coachcare.accounts.models import User
 from coachcare.api.models import ApiToken
-from coachcare.api.services import api_token_create
+from coachcare.api.services import api_token_create, api_token_revoke
 from tests.api.conftest import Headers
 from tests.conftest import World
 
@@ -67,6 +67,29 @@ def test_expired_and_revoked_tokens_are_refused(world: World, client: HttpClient
     other = api_token_create(user=world.coach)
     call_command("revoke_api_token", other.token.prefix, stdout=io.StringIO())
     assert_problem(client.get("/api/v1/me", headers={"Authorization": f"Bearer {other.raw}"}), 401)
+
+
+def test_a_revoked_token_is_refused_on_the_very_next_request(world: World, client: HttpClient) -> None:
+    issued = api_token_create(user=world.coach)
+    headers = {"Authorization": f"Bearer {issued.raw}"}
+    for url in ("/api/v1/me", f"/fhir/r4/Patient/{world.own.public_id}"):
+        assert client.get(url, headers=headers).status_code == 200
+    api_token_revoke(prefix=issued.token.prefix)
+    for url in ("/api/v1/me", f"/fhir/r4/Patient/{world.own.public_id}"):
+        assert_problem(client.get(url, headers=headers), 401)
+
+
+def test_a_token_is_refused_from_the_moment_it_expires(
+    world: World, client: HttpClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    issued = api_token_create(user=world.coach)
+    headers = {"Authorization": f"Bearer {issued.raw}"}
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    expires_at = issued.token.expires_at
+    monkeypatch.setattr(timezone, "now", lambda: expires_at - datetime.timedelta(microseconds=1))
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    monkeypatch.setattr(timezone, "now", lambda: expires_at)
+    assert_problem(client.get("/api/v1/me", headers=headers), 401)
 
 
 def test_inactive_user_token_is_refused(world: World, client: HttpClient) -> None:

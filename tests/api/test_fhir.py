@@ -12,7 +12,7 @@ from fhir.resources.R4B import get_fhir_model_class
 from coachcare.accounts.models import User
 from coachcare.api.models import ModuleProgress
 from coachcare.audit.models import AccessLogEntry
-from tests.api.conftest import ApiWorld, Headers
+from tests.api.conftest import ApiWorld, Headers, make_trajectory
 from tests.api.test_auth import assert_outcome, assert_problem
 
 
@@ -148,6 +148,34 @@ def test_search_pages_with_next_link(
     assert_problem(client.get("/fhir/r4/Task?_count=1000", headers=headers), 400)
     assert_problem(client.get("/fhir/r4/Task?_cursor=bm9wZQ", headers=headers), 400)
     assert_problem(client.get("/fhir/r4/Goal", headers=headers), 400)
+
+
+def test_a_task_search_by_patient_pages_like_every_search(
+    api_world: ApiWorld, client: HttpClient, bearer: Callable[[User], Headers]
+) -> None:
+    """The patient's runs are read at once and paged in Python (``module_runs_of_client``): the same
+    tasks, order and cursors as the search over every patient, which pages in the database."""
+    w = api_world.world
+    for _ in range(3):
+        make_trajectory(w.own, api_world.runs["own"].module)
+    headers = bearer(w.coach)
+    patient = f"Patient/{w.own.public_id}"
+
+    def walk(url: str) -> list[str]:
+        ids: list[str] = []
+        while url:
+            bundle = fhir_json(client.get(url.removeprefix("http://testserver"), headers=headers))
+            ids += [entry["resource"]["id"] for entry in bundle.get("entry", [])]
+            url = next((link["url"] for link in bundle["link"] if link["relation"] == "next"), "")
+        return ids
+
+    every = fhir_json(client.get("/fhir/r4/Task?_count=100", headers=headers))["entry"]
+    expected = [e["resource"]["id"] for e in every if e["resource"]["for"]["reference"] == patient]
+    assert len(expected) == 4
+    assert walk(f"/fhir/r4/Task?patient={w.own.public_id}&_count=1") == expected
+    assert walk(f"/fhir/r4/Task?patient={w.own.public_id}&_count=3") == expected
+    bad = client.get(f"/fhir/r4/Task?patient={w.own.public_id}&_cursor=bm9wZQ", headers=headers)
+    assert_problem(bad, 400)
 
 
 def test_errors_are_operation_outcomes(

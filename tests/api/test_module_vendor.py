@@ -14,7 +14,7 @@ from django.test import Client as HttpClient
 from coachcare.access import policy
 from coachcare.accounts.models import Role, User
 from coachcare.api.models import ApiToken, ModuleProgress, ModuleVendorAccount
-from coachcare.api.services import api_token_create, token_hash
+from coachcare.api.services import api_token_authenticate, api_token_create, token_hash
 from coachcare.audit.models import AccessLogEntry
 from coachcare.method.models import Module
 from coachcare.trajectories.models import ModuleRun
@@ -225,6 +225,24 @@ def test_a_vendor_token_runs_a_fixed_number_of_queries(
         bundle = fhir_json(client.get("/fhir/r4/Task?_count=50", headers=vendor.headers))
     assert len(bundle["entry"]) == 8
     assert len(large) == len(small), [q["sql"] for q in large]
+
+
+def test_the_token_loads_the_account_with_its_user(vendor: Vendor) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    raw = vendor.headers["Authorization"].removeprefix("Bearer ")
+    account = ModuleVendorAccount.objects.get(user=vendor.user)
+    assert api_token_authenticate(raw=raw) is not None  # last_used_at written once
+    with CaptureQueriesContext(connection) as captured:
+        user = api_token_authenticate(raw=raw)
+        assert user is not None and user.pk == vendor.user.pk
+        assert user.module_vendor_account.module_codes == account.module_codes
+        assert user.module_vendor_account.created_at == account.created_at
+        assert user.module_vendor_account.user is user
+    assert len(captured) == 1  # the token, its user and the account in one statement
+    assert api_token_authenticate(raw=raw + "x") is None
+    assert api_token_authenticate(raw=raw[:-1]) is None
 
 
 def test_a_vendor_account_never_gets_a_browser_session(vendor: Vendor, client: HttpClient) -> None:

@@ -16,7 +16,7 @@ from coachcare.api.pagination import cursor_paginate
 from coachcare.core.dates import today
 from coachcare.declarations.models import Declaration, DeclarationStatus
 from coachcare.measures.models import QuestionnaireDefinition
-from coachcare.messaging.models import Message
+from coachcare.messaging.models import Attachment, Message
 from coachcare.method.models import Module
 from coachcare.trajectories.models import Goal, GoalScore, Status, Trajectory
 from tests.api.conftest import ApiWorld, Headers, make_appointment, make_response, make_thread, make_trajectory
@@ -279,6 +279,32 @@ def test_messages_run_a_fixed_number_of_queries(
     assert cursor
     following, _ = count(f"{url}&cursor={cursor}")
     assert following == large
+
+
+def test_messages_list_their_own_attachments_page_by_page(
+    api_world: ApiWorld, client: HttpClient, bearer: Callable[[User], Headers]
+) -> None:
+    thread = api_world.threads["youth"]
+    Message.objects.filter(thread=thread).delete()
+    w = api_world.world
+    messages = [Message.objects.create(thread=thread, author=w.coach, body=f"bericht {n}") for n in range(4)]
+    names = {0: ["a.pdf", "b.png"], 2: ["c.pdf"], 3: ["d.jpg"]}
+    for n, files in names.items():
+        for name in files:
+            Attachment.objects.create(
+                message=messages[n], file=f"test/{name}", original_name=name, content_type="application/pdf", size=n + 1
+            )
+    url = f"/api/v1/threads/{thread.public_id}/messages?limit=3"
+    first = client.get(url, headers=bearer(w.coach)).json()
+    second = client.get(f"{url}&cursor={first['next_cursor']}", headers=bearer(w.coach)).json()
+    shown = [[a["name"] for a in m["attachments"]] for m in first["items"] + second["items"]]
+    assert shown == [names.get(n, []) for n in range(4)]
+    assert first["items"][0]["attachments"][0] == {
+        "id": str(Attachment.objects.filter(message=messages[0]).order_by("id")[0].public_id),
+        "name": "a.pdf",
+        "content_type": "application/pdf",
+        "size": 1,
+    }
 
 
 def test_questionnaires_list_metadata_without_item_texts(

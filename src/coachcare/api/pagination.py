@@ -104,3 +104,19 @@ def cursor_paginate[T: Model](
             raise ImproperlyConfigured(f"The ordering keys {keys} must be loaded.")
         next_cursor = _encode([_value(last, key) for key in keys])
     return CursorPage(items=items, next_cursor=next_cursor)
+
+
+def rows_paginate[T: Model](rows: list[T], *, cursor: str | None, limit: int) -> CursorPage[T]:
+    """``cursor_paginate`` with the key ``["id"]`` over rows already read in id order (a short list,
+    such as one client's module runs): the same page and the same cursors, paged in Python."""
+    limit = max(1, min(limit, MAX_LIMIT))
+    if cursor:
+        try:
+            after = int(_decode(cursor, 1)[0])
+        except (ValueError, TypeError) as error:
+            raise BadCursor("The cursor is not valid.") from error
+        rows = [row for row in rows if row.pk > after]
+    if len(rows) <= limit:
+        return CursorPage(items=list(rows), next_cursor=None)
+    items = rows[:limit]
+    return CursorPage(items=items, next_cursor=_encode([items[-1].pk]))

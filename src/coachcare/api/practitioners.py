@@ -7,6 +7,13 @@ from uuid import UUID
 from coachcare.access import policy
 from coachcare.accounts.models import User
 from coachcare.api.models import PractitionerRef
+from coachcare.core.prepared import PreparedQuery
+
+#: The public id of one professional (the common case: the one coach of a patient's Tasks), the
+#: SQL compiled once per process (``core.prepared``).
+_ref_of_user = PreparedQuery(
+    lambda user_id: PractitionerRef.objects.filter(user_id=user_id).values_list("user_id", "public_id"), user_id=int
+)
 
 
 def practitioner_ids_ensure(*, users: Iterable[User | None]) -> dict[int, UUID]:
@@ -14,7 +21,10 @@ def practitioner_ids_ensure(*, users: Iterable[User | None]) -> dict[int, UUID]:
     pks = {u.pk for u in users if u is not None}
     if not pks:
         return {}
-    found = dict(PractitionerRef.objects.filter(user_id__in=pks).values_list("user_id", "public_id"))
+    if len(pks) == 1:
+        found = dict(_ref_of_user.all(user_id=next(iter(pks))))
+    else:
+        found = dict(PractitionerRef.objects.filter(user_id__in=pks).values_list("user_id", "public_id"))
     missing = pks - found.keys()
     if missing:
         PractitionerRef.objects.bulk_create([PractitionerRef(user_id=pk) for pk in missing], ignore_conflicts=True)

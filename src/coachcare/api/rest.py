@@ -56,7 +56,7 @@ from coachcare.core.validators import ApiText
 from coachcare.declarations.models import DeclarationStatus
 from coachcare.measures.models import QuestionnaireResponse
 from coachcare.messaging import services as messaging_services
-from coachcare.messaging.models import Message, Thread
+from coachcare.messaging.models import Attachment, Message, Thread
 from coachcare.method.models import Module
 from coachcare.monitoring.indicators import AGE_BANDS
 from coachcare.trajectories.models import Goal, ModuleRun, Trajectory
@@ -145,18 +145,31 @@ def _ok(schema: type[BaseModel], data: dict[str, Any], *, status: int = 200) -> 
     return HttpResponse(schema.model_validate(data).model_dump_json(), status=status, content_type=JSON_CONTENT_TYPE)
 
 
-def _client_out(client: Client, on: datetime.date | None = None) -> dict[str, Any]:
+def _client_out(
+    client: Client, on: datetime.date | None = None, *, municipality_code: str | None = None, team: str | None = None
+) -> dict[str, Any]:
+    """``municipality_code``, ``team``: when the row carries them (``clients.selectors.client_rows``)."""
     return {
         "id": client.public_id,
         "given_name": client.given_name,
         "family_name": client.family_name,
         "birth_date": client.birth_date,
         "age": age_on(client.birth_date, on or today()),
-        "municipality_code": client.municipality.code,
-        "team": client.team.name,
+        "municipality_code": client.municipality.code if municipality_code is None else municipality_code,
+        "team": client.team.name if team is None else team,
         "coach": client.coach.display_name if client.coach else None,
         "referred_on": client.referred_on,
     }
+
+
+def _client_row_out(client: Client, on: datetime.date) -> dict[str, Any]:
+    """A row of ``clients.selectors.client_rows`` (the municipality's code and the team's name annotated)."""
+    return _client_out(
+        client,
+        on,
+        municipality_code=client.municipality_code,  # type: ignore[attr-defined]
+        team=client.team_name,  # type: ignore[attr-defined]
+    )
 
 
 def task_id(run: ModuleRun) -> str:
@@ -297,7 +310,10 @@ def _thread_out(thread: Thread) -> dict[str, Any]:
     }
 
 
-def _message_out(message: Message, thread: Thread, actor: Any) -> dict[str, Any]:
+def _message_out(
+    message: Message, thread: Thread, actor: Any, attachments: list[Attachment] | None = None
+) -> dict[str, Any]:
+    """``attachments``: the message's, when read already (``selectors.message_attachments``)."""
     return {
         "id": message.public_id,
         "thread_id": thread.public_id,
@@ -308,7 +324,7 @@ def _message_out(message: Message, thread: Thread, actor: Any) -> dict[str, Any]
         "created_at": message.created_at,
         "attachments": [
             {"id": a.public_id, "name": a.original_name, "content_type": a.content_type, "size": a.size}
-            for a in message.attachments.all()
+            for a in (message.attachments.all() if attachments is None else attachments)
         ],
     }
 
@@ -336,7 +352,7 @@ def client_list(
         actor=api_actor(request), access_point=_ap(request), cursor=cursor, limit=limit, search=q
     )
     on = today()
-    return _ok(ClientPage, {"items": [_client_out(c, on) for c in page.items], "next_cursor": page.next_cursor})
+    return _ok(ClientPage, {"items": [_client_row_out(c, on) for c in page.items], "next_cursor": page.next_cursor})
 
 
 @api.get("/clients/{client_id}", response={200: ClientDetailOut, **ERRORS}, tags=["clients"], summary="One client")
@@ -386,10 +402,8 @@ def trajectory_list(
 def trajectory_detail(request: HttpRequest, trajectory_id: UUID) -> HttpResponse:
     actor, access_point = api_actor(request), _ap(request)
     trajectory = selectors.trajectory_get(actor=actor, public_id=trajectory_id, access_point=access_point)
-    runs = selectors.module_run_page(
-        actor=actor, access_point=access_point, cursor=None, limit=MAX_LIMIT, trajectory=trajectory
-    )
-    return _ok(TrajectoryDetailOut, {**_trajectory_out(trajectory), "module_runs": [_run_out(r) for r in runs.items]})
+    runs = selectors.trajectory_module_runs(actor=actor, trajectory=trajectory, access_point=access_point)
+    return _ok(TrajectoryDetailOut, {**_trajectory_out(trajectory), "module_runs": [_run_out(r) for r in runs]})
 
 
 @api.get(
@@ -545,11 +559,11 @@ def message_list(
     request: HttpRequest, thread_id: UUID, cursor: str | None = CURSOR, limit: int = LIMIT
 ) -> HttpResponse:
     actor = api_actor(request)
-    thread = selectors.thread_get(actor=actor, public_id=thread_id)
+    thread = selectors.thread_readable_get(actor=actor, public_id=thread_id)
     page = selectors.message_page(actor=actor, thread=thread, access_point=_ap(request), cursor=cursor, limit=limit)
-    return _ok(
-        MessagePage, {"items": [_message_out(m, thread, actor) for m in page.items], "next_cursor": page.next_cursor}
-    )
+    attachments = selectors.message_attachments(actor=actor, thread=thread, messages=page.items)
+    items = [_message_out(m, thread, actor, attachments[m.pk]) for m in page.items]
+    return _ok(MessagePage, {"items": items, "next_cursor": page.next_cursor})
 
 
 @api.post(

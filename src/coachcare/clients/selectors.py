@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from uuid import UUID
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from coachcare.access import policy
@@ -16,6 +16,7 @@ from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients.models import Client, ClientNote, GezagChange, GezagRelation
 from coachcare.core import suppression
 from coachcare.core.dates import age_on, today, years_before
+from coachcare.core.prepared import PreparedQuery
 
 CASELOAD_PAGE_SIZE = 50
 
@@ -127,15 +128,13 @@ def clients_visible(*, actor: User, search: str = "") -> QuerySet[Client]:
 
 def client_rows() -> QuerySet[Client]:
     """A narrow read of clients for lists outside the screens (REST): the administrative fields
-    the API shows and what the policy reads, never the BSN."""
-    return Client.objects.select_related("municipality", "team", "coach").only(
-        *POLICY_CLIENT_FIELDS,
-        "given_name",
-        "family_name",
-        "referred_on",
-        "municipality__code",
-        "team__name",
-        *user_name_fields(prefix="coach__"),
+    the API shows and what the policy reads, never the BSN. The municipality's code and the team's
+    name come as the annotations ``municipality_code`` and ``team_name`` (two model instances less
+    per row)."""
+    return (
+        Client.objects.select_related("coach")
+        .only(*POLICY_CLIENT_FIELDS, "given_name", "family_name", "referred_on", *user_name_fields(prefix="coach__"))
+        .annotate(municipality_code=F("municipality__code"), team_name=F("team__name"))
     )
 
 
@@ -155,20 +154,57 @@ def client_served_get(*, actor: User, public_id: UUID) -> Client:
     return client
 
 
+#: One client of the API's reads by its public id (``client_with_kinds_get``, ``client_clinical_get``):
+#: what the API and FHIR show of it (the administrative fields, the BSN, the municipality's code, the
+#: team's name, the coach's name) and what the policy reads, the SQL compiled once per process
+#: (``core.prepared``: ~600 Python calls instead of ~5,000 for the screens' full read).
+_api_client_by_public_id = PreparedQuery(
+    lambda public_id: (
+        Client.objects.select_related("municipality", "team", "coach")
+        .only(
+            *POLICY_CLIENT_FIELDS,
+            "bsn",
+            "given_name",
+            "family_name",
+            "referred_on",
+            "municipality__code",
+            "team__name",
+            *user_name_fields(prefix="coach__"),
+        )
+        .filter(public_id=public_id)
+    ),
+    public_id=UUID,
+)
+
+
+def _api_client_get(*, actor: User, public_id: UUID) -> tuple[Client, frozenset[policy.DataKind]]:
+    """A client the actor may open, with the kinds of data the policy gives; ``AccessDenied`` for
+    everyone else (no existence leak). The same decision as ``client_get_for_actor``: the client is
+    read by its id alone and kept only when ``policy.kinds_visible`` gives ADMINISTRATIVE, which is
+    exactly when ``policy.clients_visible_to`` holds it (``tests/access/test_policy_matrix.py``)."""
+    client = _api_client_by_public_id.first(public_id=public_id)
+    kinds = policy.kinds_visible(actor, client) if client is not None else policy.NO_KINDS
+    if client is None or policy.DataKind.ADMINISTRATIVE not in kinds:
+        raise policy.AccessDenied("No such client file, or no access.")
+    return client, kinds
+
+
 def client_with_kinds_get(*, actor: User, public_id: UUID) -> tuple[Client, frozenset[policy.DataKind]]:
-    """A client the actor may open (``client_get_for_actor``) with the kinds of data the policy
-    gives; an e-health module's account only the client of a Task assigned to it, administrative
-    part only (``policy.MODULE_VENDOR_PATIENT_KINDS``). No log: the caller logs what it reads."""
+    """A client the actor may open (the decision of ``client_get_for_actor``) with the kinds of data
+    the policy gives; an e-health module's account only the client of a Task assigned to it,
+    administrative part only (``policy.MODULE_VENDOR_PATIENT_KINDS``). No log: the caller logs what
+    it reads. For the API: a narrow read (``_api_client_get``)."""
     if policy.api_scope(actor) == policy.ApiScope.MODULE_TASKS:
         return client_served_get(actor=actor, public_id=public_id), policy.MODULE_VENDOR_PATIENT_KINDS
-    client = client_get_for_actor(actor=actor, public_id=public_id)
-    return client, policy.kinds_visible(actor, client)
+    return _api_client_get(actor=actor, public_id=public_id)
 
 
 def client_clinical_get(*, actor: User, public_id: UUID) -> Client:
-    """A client whose clinical file the actor may see (no log: the caller logs what it reads)."""
-    client = client_get_for_actor(actor=actor, public_id=public_id)
-    policy.require(actor, client, [policy.DataKind.CLINICAL])
+    """A client whose clinical file the actor may see (no log: the caller logs what it reads). For
+    the API: a narrow read (``_api_client_get``)."""
+    client, kinds = _api_client_get(actor=actor, public_id=public_id)
+    if policy.DataKind.CLINICAL not in kinds:
+        raise policy.AccessDenied(f"Not allowed: {policy.DataKind.CLINICAL}.")
     return client
 
 

@@ -121,7 +121,8 @@ def thread_rows_allowed(*, actor: User, rows: list[Thread]) -> list[Thread]:
 
 def message_rows_readable(*, actor: User, thread: Thread) -> QuerySet[Message]:
     """The messages of ``thread`` the actor may read (``messages_readable``), read narrowly for
-    lists outside the screens (REST): body, time, author's name, attachments; unordered, no log.
+    lists outside the screens (REST): body, time, author's name (their attachments:
+    ``message_attachments``); unordered, no log.
     ``AccessDenied`` when the actor may not read the thread."""
     if not policy.can_read_thread(actor, thread):
         raise policy.AccessDenied("No such conversation, or no access.")
@@ -129,8 +130,40 @@ def message_rows_readable(*, actor: User, thread: Thread) -> QuerySet[Message]:
         messages_readable(actor=actor, thread=thread)
         .select_related("author")
         .only("public_id", "body", "created_at", "author", *user_name_fields(prefix="author__"))
-        .prefetch_related("attachments")
     )
+
+
+#: The attachments of a thread's messages written between two moments (``message_attachments``),
+#: the SQL compiled once per process (``core.prepared``).
+_api_attachments_between = PreparedQuery(
+    lambda thread_id, since, until: (
+        Attachment.objects.filter(
+            message__thread_id=thread_id, message__created_at__gte=since, message__created_at__lte=until
+        )
+        .only("public_id", "message", "original_name", "content_type", "size")
+        .order_by("id")
+    ),
+    thread_id=int,
+    since=datetime.datetime,
+    until=datetime.datetime,
+)
+
+
+def message_attachments(*, actor: User, thread: Thread, messages: list[Message]) -> dict[int, list[Attachment]]:
+    """The attachments of ``messages`` (rows of ``message_rows_readable`` of ``thread``) by message
+    id: one query over the time span of the messages, kept for these messages only (what
+    ``prefetch_related("attachments")`` gave, without building that query on every request).
+    ``AccessDenied`` when the actor may not read the thread."""
+    if not policy.can_read_thread(actor, thread):
+        raise policy.AccessDenied("No such conversation, or no access.")
+    found: dict[int, list[Attachment]] = {message.pk: [] for message in messages}
+    if not messages:
+        return found
+    moments = [message.created_at for message in messages]
+    for attachment in _api_attachments_between.all(thread_id=thread.pk, since=min(moments), until=max(moments)):
+        if attachment.message_id in found:
+            found[attachment.message_id].append(attachment)
+    return found
 
 
 #: Conversations per inbox page. A coach's inbox spans the team's caseload (300 young people and
@@ -346,6 +379,36 @@ _READERS_OF_TEAM = PreparedQuery(
     coach_id=int,
     team_id=int,
 )
+
+
+#: The thread of the API's message list by its public id: what ``thread_get_polled`` reads, the SQL
+#: compiled once per process (``core.prepared``).
+_api_thread_by_public_id = PreparedQuery(
+    lambda public_id: (
+        Thread.objects.select_related("client", "parent")
+        .only(
+            "public_id",
+            "client",
+            "kind",
+            "parent",
+            "created_at",
+            *client_selectors.client_policy_fields(prefix="client__"),
+            *user_name_fields(prefix="parent__"),
+            "parent__is_active",
+        )
+        .filter(public_id=public_id)
+    ),
+    public_id=UUID,
+)
+
+
+def thread_api_get(*, actor: User, public_id: UUID) -> Thread:
+    """``thread_get_polled`` for the API's message list: the same narrow read and the same
+    ``policy.can_read_thread``; ``AccessDenied`` for everyone else (no existence leak)."""
+    thread = _api_thread_by_public_id.first(public_id=public_id)
+    if thread is None or not policy.can_read_thread(actor, thread):
+        raise policy.AccessDenied("No such conversation, or no access.")
+    return thread
 
 
 def thread_readers(*, thread: Thread) -> list[User]:

@@ -36,6 +36,7 @@ from coachcare.clients.selectors import ClientFile
 from coachcare.contracts import selectors as contract_selectors
 from coachcare.contracts.models import AllocationStatus
 from coachcare.core.dates import age_on, today
+from coachcare.core.prepared import PreparedQuery
 from coachcare.measures.models import Informant
 from coachcare.method.models import Module
 from coachcare.trajectories.deadlines import StepDeadline, step_deadline
@@ -856,10 +857,24 @@ def trajectory_rows_allowed(*, actor: User, rows: list[Trajectory]) -> list[Traj
     return client_selectors.client_rows_clinical(actor=actor, rows=rows, client_of=lambda trajectory: trajectory.client)
 
 
+#: One trajectory of the API's reads by its public id, read narrowly (``trajectory_rows``), the SQL
+#: compiled once per process (``core.prepared``).
+_api_trajectory_by_public_id = PreparedQuery(
+    lambda public_id: trajectory_rows().filter(public_id=public_id), public_id=UUID
+)
+
+
 def trajectory_clinical_get(*, actor: User, public_id: UUID) -> Trajectory:
-    """A trajectory whose clinical content the actor may see (the same checks as
-    ``trajectory_get_for_actor``), read narrowly (``trajectory_rows``); ``AccessDenied`` otherwise."""
-    return _clinical_get(trajectory_rows(), actor=actor, public_id=public_id)
+    """A trajectory whose clinical content the actor may see (the decision of
+    ``trajectory_get_for_actor``), read narrowly (``trajectory_rows``); ``AccessDenied`` otherwise.
+    Read by its id alone and kept only when ``policy.kinds_visible`` gives its client ADMINISTRATIVE
+    (exactly when ``policy.clients_visible_to`` holds the client, ``tests/access/test_policy_matrix.py``)
+    and CLINICAL."""
+    trajectory = _api_trajectory_by_public_id.first(public_id=public_id)
+    kinds = policy.kinds_visible(actor, trajectory.client) if trajectory is not None else policy.NO_KINDS
+    if trajectory is None or not {policy.DataKind.ADMINISTRATIVE, policy.DataKind.CLINICAL} <= kinds:
+        raise policy.AccessDenied("No such trajectory, or no access.")
+    return trajectory
 
 
 def goal_list_for_trajectory(*, actor: User, trajectory: Trajectory) -> QuerySet[Goal]:
@@ -899,15 +914,9 @@ def goal_clinical_get(*, actor: User, trajectory_id: UUID, order: int) -> Goal:
     return goal
 
 
-def module_run_rows(*, requester: bool = False) -> QuerySet[ModuleRun]:
-    """Module runs with what the REST and FHIR views show and the policy reads, nothing more.
-
-    The module (a small, immutable catalogue) comes in a second small query rather than two more
-    joins: the planner's cost grows quickly with every joined table. ``requester``: also the
-    trajectory's coach (FHIR Task.requester).
-    """
-    related = ["trajectory__client", "progress"]
-    fields = [
+def _module_run_row_fields() -> list[str]:
+    """What ``module_run_rows`` reads of a run, its trajectory, client and progress."""
+    return [
         "trajectory",
         "module",
         "sequence",
@@ -923,6 +932,17 @@ def module_run_rows(*, requester: bool = False) -> QuerySet[ModuleRun]:
         "progress__business_status",
         "progress__updated_at",
     ]
+
+
+def module_run_rows(*, requester: bool = False) -> QuerySet[ModuleRun]:
+    """Module runs with what the REST and FHIR views show and the policy reads, nothing more.
+
+    The module (a small, immutable catalogue) comes in a second small query rather than two more
+    joins: the planner's cost grows quickly with every joined table. ``requester``: also the
+    trajectory's coach (FHIR Task.requester).
+    """
+    related = ["trajectory__client", "progress"]
+    fields = _module_run_row_fields()
     if requester:
         related.append("trajectory__coach")
         fields += user_name_fields(prefix="trajectory__coach__")
@@ -930,6 +950,77 @@ def module_run_rows(*, requester: bool = False) -> QuerySet[ModuleRun]:
     return (
         ModuleRun.objects.select_related(*related).only(*fields).prefetch_related(Prefetch("module", queryset=modules))
     )
+
+
+#: At most this many module runs of one trajectory in the API's trajectory detail.
+TRAJECTORY_RUNS_SHOWN = 100
+
+#: The module runs of one trajectory for the API's trajectory detail, in id order: what
+#: ``module_run_rows`` reads, with the module joined (a trajectory has a handful of runs), the SQL
+#: compiled once per process (``core.prepared``).
+_api_runs_of_trajectory = PreparedQuery(
+    lambda trajectory_id: (
+        ModuleRun.objects.select_related("trajectory__client", "progress", "module__method_version")
+        .only(
+            *_module_run_row_fields(),
+            "module__code",
+            "module__name",
+            "module__method_version__version",
+        )
+        .filter(trajectory_id=trajectory_id)
+        .order_by("id")[:TRAJECTORY_RUNS_SHOWN]
+    ),
+    trajectory_id=int,
+)
+
+
+def module_runs_of_trajectory(*, actor: User, trajectory: Trajectory) -> list[ModuleRun]:
+    """The first ``TRAJECTORY_RUNS_SHOWN`` module runs of a trajectory, in id order, when the actor
+    sees its client's clinical file (``AccessDenied`` otherwise: the rule of
+    ``module_runs_readable``, for one client); each row checked again (``module_run_rows_allowed``)."""
+    policy.require(actor, trajectory.client, [policy.DataKind.CLINICAL])
+    return module_run_rows_allowed(actor=actor, rows=_api_runs_of_trajectory.all(trajectory_id=trajectory.pk))
+
+
+#: At most this many module runs of one client are read at once for a FHIR Task search by patient
+#: (``module_runs_of_client``); a client with more is paged in the database.
+CLIENT_RUNS_READ = 500
+
+#: The module runs of one client (a FHIR Task search by patient), in id order, with the trajectory's
+#: coach (Task.requester): what ``module_run_rows(requester=True)`` reads, with the module joined,
+#: the SQL compiled once per process (``core.prepared``).
+_api_runs_of_client = PreparedQuery(
+    lambda client_id: (
+        ModuleRun.objects.select_related(
+            "trajectory__client", "trajectory__coach", "progress", "module__method_version"
+        )
+        .only(
+            *_module_run_row_fields(),
+            *user_name_fields(prefix="trajectory__coach__"),
+            "module__code",
+            "module__name",
+            "module__method_version__version",
+        )
+        .filter(trajectory__client_id=client_id)
+        .order_by("id")[:CLIENT_RUNS_READ]
+    ),
+    client_id=int,
+)
+
+
+def module_runs_of_client(*, actor: User, client: Client) -> list[ModuleRun] | None:
+    """Every module run of a client in id order, with the trajectory's coach, when the actor sees the
+    client's clinical file (``AccessDenied`` otherwise: the rule of ``module_runs_readable`` for one
+    client; each row checked again, ``module_run_rows_allowed``). ``None`` for an e-health module's
+    account (``module_runs_readable`` narrows to the runs assigned to it) and for a client with
+    ``CLIENT_RUNS_READ`` runs or more: page those in the database."""
+    if policy.api_scope(actor) == policy.ApiScope.MODULE_TASKS:
+        return None
+    policy.require(actor, client, [policy.DataKind.CLINICAL])
+    rows = _api_runs_of_client.all(client_id=client.pk)
+    if len(rows) >= CLIENT_RUNS_READ:
+        return None
+    return module_run_rows_allowed(actor=actor, rows=rows)
 
 
 def module_runs_readable(

@@ -35,9 +35,11 @@ from coachcare.api.selectors.invoices import invoice_get as invoice_get
 from coachcare.api.selectors.invoices import invoice_page as invoice_page
 from coachcare.api.selectors.measures import response_get as response_get
 from coachcare.api.selectors.measures import response_page as response_page
+from coachcare.api.selectors.messaging import message_attachments as message_attachments
 from coachcare.api.selectors.messaging import message_page as message_page
 from coachcare.api.selectors.messaging import thread_get as thread_get
 from coachcare.api.selectors.messaging import thread_page as thread_page
+from coachcare.api.selectors.messaging import thread_readable_get as thread_readable_get
 from coachcare.api.selectors.practitioners import practitioner_get as practitioner_get
 from coachcare.api.selectors.practitioners import practitioner_ids as practitioner_ids
 from coachcare.api.selectors.trajectories import goal_get as goal_get
@@ -46,4 +48,5 @@ from coachcare.api.selectors.trajectories import goal_page_for_client as goal_pa
 from coachcare.api.selectors.trajectories import module_run_get as module_run_get
 from coachcare.api.selectors.trajectories import module_run_page as module_run_page
 from coachcare.api.selectors.trajectories import trajectory_get as trajectory_get
+from coachcare.api.selectors.trajectories import trajectory_module_runs as trajectory_module_runs
 from coachcare.api.selectors.trajectories import trajectory_page as trajectory_page

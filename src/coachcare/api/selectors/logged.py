@@ -9,7 +9,8 @@ Every list adapter of this package does the same three steps in the same order:
 3. write one NEN 7513 access-log entry (event READ, channel ``api``) per client on the page, or for
    the one client a nested list belongs to (logged even when the page is empty: the file was read).
 
-A detail adapter writes the same entry for its one client (``read_logged``).
+A detail adapter writes the same entry for its one client (``read_logged``); a list read whole by
+the owning app (a short one: one client's module runs) is paged and logged by ``rows_page_logged``.
 """
 
 from collections.abc import Callable, Iterable
@@ -19,7 +20,7 @@ from uuid import UUID
 from django.db.models import Model, QuerySet
 
 from coachcare.accounts.models import User
-from coachcare.api.pagination import CursorPage, cursor_paginate
+from coachcare.api.pagination import CursorPage, cursor_paginate, rows_paginate
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients.models import Client
 
@@ -63,3 +64,21 @@ def page_logged[T: Model](
         client_ids = [client_of(item).public_id for item in items]
     read_logged(actor=actor, action=action, client_ids=client_ids, access_point=access_point)
     return CursorPage(items=items, next_cursor=page.next_cursor)
+
+
+def rows_page_logged[T: Model](
+    rows: list[T],
+    *,
+    actor: User,
+    access_point: AccessPoint,
+    action: str,
+    cursor: str | None,
+    limit: int,
+    client_of: Callable[[T], Client],
+) -> CursorPage[T]:
+    """``page_logged`` over rows already read and kept (the owning app's selector checked them), in
+    id order: one page (``pagination.rows_paginate``), logged per client on the page."""
+    page = rows_paginate(rows, cursor=cursor, limit=limit)
+    client_ids = [client_of(item).public_id for item in page.items]
+    read_logged(actor=actor, action=action, client_ids=client_ids, access_point=access_point)
+    return page

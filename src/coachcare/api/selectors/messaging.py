@@ -10,7 +10,7 @@ from coachcare.api.pagination import CursorPage
 from coachcare.api.selectors.logged import page_logged
 from coachcare.audit.services import AccessPoint
 from coachcare.messaging import selectors as messaging_selectors
-from coachcare.messaging.models import Message, Thread
+from coachcare.messaging.models import Attachment, Message, Thread
 
 # --- secure messages (``threads_visible_to`` / ``can_read_thread`` as on screen) -------------------
 
@@ -38,6 +38,11 @@ def thread_get(*, actor: User, public_id: UUID) -> Thread:
     return messaging_selectors.thread_get(actor=actor, public_id=public_id)
 
 
+def thread_readable_get(*, actor: User, public_id: UUID) -> Thread:
+    """``thread_get`` read narrowly, for the message list (``messaging.selectors.thread_api_get``)."""
+    return messaging_selectors.thread_api_get(actor=actor, public_id=public_id)
+
+
 def message_page(
     *, actor: User, thread: Thread, access_point: AccessPoint, cursor: str | None, limit: int
 ) -> CursorPage[Message]:
@@ -53,3 +58,8 @@ def message_page(
         limit=limit,
         client_of=thread.client,
     )
+
+
+def message_attachments(*, actor: User, thread: Thread, messages: list[Message]) -> dict[int, list[Attachment]]:
+    """The attachments of a page of ``message_page`` by message id (``messaging.selectors.message_attachments``)."""
+    return messaging_selectors.message_attachments(actor=actor, thread=thread, messages=messages)

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from coachcare.accounts.models import User
 from coachcare.api.pagination import CursorPage
-from coachcare.api.selectors.logged import page_logged, read_logged
+from coachcare.api.selectors.logged import page_logged, read_logged, rows_page_logged
 from coachcare.audit.services import AccessPoint
 from coachcare.clients.models import Client
 from coachcare.trajectories import selectors as trajectory_selectors
@@ -83,6 +83,19 @@ def module_run_page(
     state: str | None = None,
     requester: bool = False,
 ) -> CursorPage[ModuleRun]:
+    if client is not None and trajectory is None and not module_code and not state and requester:
+        # A FHIR Task search by patient: the client's runs read at once (a prepared query), paged here.
+        of_client = trajectory_selectors.module_runs_of_client(actor=actor, client=client)
+        if of_client is not None:
+            return rows_page_logged(
+                of_client,
+                actor=actor,
+                access_point=access_point,
+                action="api.module_run.list",
+                cursor=cursor,
+                limit=limit,
+                client_of=lambda run: run.trajectory.client,
+            )
     runs = trajectory_selectors.module_runs_readable(
         actor=actor, trajectory=trajectory, client=client, module_code=module_code, state=state
     )
@@ -99,6 +112,19 @@ def module_run_page(
         allowed=trajectory_selectors.module_run_rows_allowed,
         client_of=lambda run: run.trajectory.client,
     )
+
+
+def trajectory_module_runs(*, actor: User, trajectory: Trajectory, access_point: AccessPoint) -> list[ModuleRun]:
+    """The module runs of one trajectory (``trajectories.selectors.module_runs_of_trajectory``: the
+    first ``TRAJECTORY_RUNS_SHOWN``, in id order), logged like a page of ``module_run_page``."""
+    runs = trajectory_selectors.module_runs_of_trajectory(actor=actor, trajectory=trajectory)
+    read_logged(
+        actor=actor,
+        action="api.module_run.list",
+        client_ids=[run.trajectory.client.public_id for run in runs],
+        access_point=access_point,
+    )
+    return runs
 
 
 def module_run_get(*, actor: User, trajectory_id: UUID, sequence: int, access_point: AccessPoint) -> ModuleRun:
