@@ -114,3 +114,61 @@ def test_the_catalogue_holds_the_jinja_texts() -> None:
 )
 def test_linebreaksbr_prints_as_django_does(text: object) -> None:
     assert jinja("{{ text|linebreaksbr }}", text=text) == django("{{ text|linebreaksbr }}", text=text)
+
+
+class _Html:
+    def __html__(self) -> str:
+        return "<b>safe</b>"
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_the_compiled_templates_print_what_jinja_prints(language: str) -> None:
+    """``CoachcareEnvironment`` compiles output, calls and includes with fewer Python calls
+    (``_CodeGenerator``, ``_Context``); the text is what Jinja's own code generator writes."""
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import gettext_lazy
+    from jinja2 import ChainableUndefined, DictLoader, Environment
+    from markupsafe import Markup
+
+    from coachcare.home.jinja_env import _finalize, environment
+
+    templates = {
+        "page.html": '{% extends "layout.html" %}{% block body %}<p a="{{ text }}">{{ values|length }} 100%'
+        "{% for value in values %}<i>{{ value }}</i>|{{ value }}{% if loop.first %}!{% endif %}{% endfor %}"
+        '{% set inner %}<b>{{ text }}</b>{% endset %}{{ inner }}{{ macro(text) }}{% include "part.html" %}'
+        '{{ _("Messages") }} {{ _("%(name)s wrote", name=text) }} {{ ngettext("%(counter)s unread", '
+        '"%(counter)s unread", 2, counter=2) }}{{ missing.deeper }}{% endblock %}',
+        "layout.html": "<html>{% macro macro(x) %}[{{ x }}]{% endmacro %}{% block body %}{% endblock %}</html>",
+        "part.html": "{% for value in values %}{{ value }}{% endfor %}{{ text }}",
+    }
+    values = [
+        "<a & 'b' \"c\">",
+        Markup("<em>ok</em>"),
+        mark_safe("<s>django</s>"),
+        _Html(),
+        12,
+        -3,
+        True,
+        None,
+        3.5,
+        Decimal("1234.50"),
+        datetime.date(2026, 1, 2),
+        timezone.make_aware(datetime.datetime(2026, 3, 5, 23, 30), datetime.UTC),
+        gettext_lazy("Messages"),
+        [1, "<x>"],
+    ]
+    ours = environment(loader=DictLoader(templates), autoescape=True)
+    jinjas = Environment(
+        loader=DictLoader(templates),
+        autoescape=True,
+        finalize=_finalize,
+        undefined=ChainableUndefined,
+        extensions=["jinja2.ext.i18n"],
+    )
+    jinjas.install_gettext_callables(  # type: ignore[attr-defined]
+        translation.gettext, translation.ngettext, newstyle=True
+    )
+    with translation.override(language):
+        expected = jinjas.get_template("page.html").render(text="<T & 'x'>", values=values)
+        assert ours.get_template("page.html").render(text="<T & 'x'>", values=values) == expected
+    assert "&lt;a &amp; &#39;b&#39; &#34;c&#34;&gt;" in expected
