@@ -93,8 +93,8 @@ def test_the_sql_is_built_once() -> None:
     query = PreparedQuery(build, public_id=UUID)
     for _ in range(3):
         assert query.first(public_id=client.public_id) == client
-    assert len(builds) == 1
-    assert builds[0] != client.public_id  # built with a marker, never with a caller's value
+    assert len(builds) == 2  # compiled twice with different markers, then never again
+    assert client.public_id not in builds  # built with markers, never with a caller's value
 
 
 def test_wrong_arguments_are_refused() -> None:
@@ -111,5 +111,44 @@ def test_wrong_arguments_are_refused() -> None:
 
 def test_a_value_the_lookup_rewrites_fails_when_prepared() -> None:
     contains = PreparedQuery(lambda text: Client.objects.filter(given_name__icontains=text), text=str)
-    with pytest.raises(ValueError, match="plain"):
+    with pytest.raises(ValueError, match="rewrites the value"):
         contains.all(text="an")
+
+
+def test_small_integer_columns_and_a_constant_that_equals_a_marker() -> None:
+    """An int argument fits a ``SmallIntegerField`` (Django refuses an out-of-range value while
+    compiling), and a constant of the query is never taken for an argument, even when it is a
+    number in the markers' range."""
+    from coachcare.method.models import Module
+
+    query = PreparedQuery(
+        lambda weeks: Module.objects.filter(expected_weeks=weeks, expected_sessions__lt=30_000).values_list(
+            "pk", flat=True
+        ),
+        weeks=int,
+    )
+    assert query.all(weeks=7) == list(
+        Module.objects.filter(expected_weeks=7, expected_sessions__lt=30_000).values_list("pk", flat=True)
+    )
+    assert [name for _, name, _ in query._compile("default").slots] == ["weeks"]
+
+
+def test_two_arguments_of_one_kind_each_keep_their_place() -> None:
+    early, late = ClientFactory.create(referred_on=date(2026, 1, 5)), ClientFactory.create(referred_on=date(2026, 3, 5))
+    between = PreparedQuery(
+        lambda start, end: Client.objects.filter(referred_on__gte=start, referred_on__lt=end).values_list(
+            "pk", flat=True
+        ),
+        start=date,
+        end=date,
+    )
+    for _ in range(3):
+        between._compiled.clear()  # compiled anew: fresh markers each time
+        assert between.all(start=date(2026, 1, 1), end=date(2026, 2, 1)) == [early.pk]
+        assert between.all(start=date(2026, 2, 1), end=date(2026, 4, 1)) == [late.pk]
+
+
+def test_a_query_whose_sql_changes_with_the_values_is_refused() -> None:
+    shape = PreparedQuery(lambda pk: Client.objects.filter(pk__in=range(pk % 3 + 1)), pk=int)
+    with pytest.raises(ValueError, match=r"changes with the arguments|rewrites the value"):
+        shape.all(pk=1)

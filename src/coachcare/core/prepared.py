@@ -33,8 +33,10 @@ these queries like any other: they run through the connection's cursor.
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -51,11 +53,12 @@ _ARGUMENT_TYPES = (UUID, int, str, datetime, date)
 
 
 def _marker(kind: type) -> Any:
-    """A value of ``kind`` that no real query parameter will equal."""
+    """A random value of ``kind`` that fits every column of that kind (an int fits a
+    ``SmallIntegerField``: Django refuses a value out of the column's range while compiling)."""
     if kind is UUID:
         return uuid4()
     if kind is int:
-        return 10**15 + secrets.randbelow(10**14)
+        return 1_000 + secrets.randbelow(31_000)
     if kind is str:
         return f"prepared-marker-{secrets.token_hex(12)}"
     if kind is datetime:
@@ -65,10 +68,19 @@ def _marker(kind: type) -> Any:
     raise TypeError(f"a prepared query takes UUID, int, str, datetime or date arguments, not {kind!r}")
 
 
+def _markers(arguments: dict[str, type], *, avoid: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A marker per argument, all different from each other and from the ``avoid`` set's."""
+    while True:
+        markers = {name: _marker(kind) for name, kind in arguments.items()}
+        values = list(markers.values()) + list((avoid or {}).values())
+        if len({(type(value), value) for value in values}) == len(values):
+            return markers
+
+
 def _adapters(alias: str) -> list[Callable[[Any], Any]]:
     """The ways a backend may pass a value to the database, tried in this order."""
     ops = connections[alias].ops
-    return [
+    adapters: list[Callable[[Any], Any]] = [
         lambda value: value,
         lambda value: value.hex if isinstance(value, UUID) else _NO_MATCH,
         lambda value: str(value) if isinstance(value, UUID | int) else _NO_MATCH,
@@ -79,6 +91,13 @@ def _adapters(alias: str) -> list[Callable[[Any], Any]]:
             else _NO_MATCH
         ),
     ]
+    # PostgreSQL with psycopg 3 passes integers wrapped by the column's size (Int2, Int4, Int8).
+    adapters += [_int_wrapper(wrap) for wrap in getattr(ops, "integerfield_type_map", {}).values()]
+    return adapters
+
+
+def _int_wrapper(wrap: Callable[[int], Any]) -> Callable[[Any], Any]:
+    return lambda value: wrap(value) if isinstance(value, int) else _NO_MATCH
 
 
 _NO_MATCH = object()
@@ -91,6 +110,11 @@ class _Compiled:
     params: tuple[Any, ...]
     slots: tuple[tuple[int, str, Callable[[Any], Any]], ...]  # (position, argument, adapter)
     compiler_state: dict[str, Any]  # select, klass_info, … as as_sql left them
+    #: The row converters (``from_db_value`` of the fields, the backend's own) per connection: Django
+    #: works them out again on every query, some 10 calls a column.
+    converters: weakref.WeakKeyDictionary[Any, dict[int, Any]] = dataclasses.field(
+        default_factory=weakref.WeakKeyDictionary
+    )
 
 
 class PreparedQuery[T]:
@@ -144,6 +168,14 @@ class PreparedQuery[T]:
             compiler = connection.ops.compiler(query.compiler)(query, connection, using, elide_empty)
             compiler.__dict__.update(state)
             compiler.as_sql = lambda *args, **kwargs: (sql, bound)
+            if "select" in state and "col_count" in state:
+                converters = compiled.converters.get(connection)
+                if converters is None:
+                    fields = [column[0] for column in state["select"][0 : state["col_count"]]]
+                    if compiler.has_composite_fields(fields):  # composite keys: Django's own way
+                        return compiler
+                    converters = compiled.converters[connection] = compiler.get_converters(fields)
+                compiler.get_converters = lambda expressions: converters
             return compiler
 
         query.get_compiler = get_compiler  # type: ignore[method-assign]
@@ -166,21 +198,39 @@ class PreparedQuery[T]:
         return compiled
 
     def _prepare(self, using: str) -> _Compiled:
-        markers = {name: _marker(kind) for name, kind in self._arguments.items()}
-        queryset = self._build(**markers).using(using)
+        """Compile the queryset twice with different markers: the parameters that differ are the
+        arguments' places (each must hold its own marker both times), the others are constants. So a
+        constant that happens to equal a marker is not taken for an argument, and a value that
+        changes the SQL itself is refused."""
+        first = _markers(self._arguments)
+        second = _markers(self._arguments, avoid=first)
+        queryset = self._build(**first).using(using)
         compiler = queryset.query.get_compiler(using=using)
         sql, params = compiler.as_sql()
+        other_sql, other_params = self._build(**second).using(using).query.get_compiler(using=using).as_sql()
+        if other_sql != sql or len(other_params) != len(params):
+            raise ValueError("prepared query: the SQL changes with the arguments' values; build one per shape")
         adapters = _adapters(using)
         slots: list[tuple[int, str, Callable[[Any], Any]]] = []
-        found: set[str] = set()
-        for position, param in enumerate(params):
-            for name, marker in markers.items():
-                adapter = next((a for a in adapters if _same(a(marker), param)), None)
-                if adapter is not None:
-                    slots.append((position, name, adapter))
-                    found.add(name)
-                    break
-        missing = set(markers) - found
+        for position, (param, other) in enumerate(zip(params, other_params, strict=True)):
+            if _same(param, other):
+                continue  # a constant of the query
+            slot = next(
+                (
+                    (position, name, adapter)
+                    for name in self._arguments
+                    for adapter in adapters
+                    if _same(adapter(first[name]), param) and _same(adapter(second[name]), other)
+                ),
+                None,
+            )
+            if slot is None:
+                raise ValueError(
+                    f"prepared query: parameter {position} depends on the arguments but is none of them "
+                    "(a lookup that rewrites the value)"
+                )
+            slots.append(slot)
+        missing = set(self._arguments) - {name for _, name, _ in slots}
         if missing:
             raise ValueError(
                 f"prepared query: the argument(s) {sorted(missing)} do not reach the SQL as plain "
