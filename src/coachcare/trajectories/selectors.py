@@ -429,8 +429,8 @@ class TimelineEvent:
 class TransitionRow:
     """A status change as the timeline shows it: plain values, no model instances (issue 19)."""
 
-    from_label: object  # the statuses' labels, lazily translated
-    to_label: object
+    from_label: str  # the statuses' labels, in the language of the request
+    to_label: str
     by_name: str  # the display name of who changed it ("" when nobody, e.g. a deleted account)
     reason: str
 
@@ -583,13 +583,15 @@ def client_timeline(*, actor: User, public_id: UUID, access_point: AccessPoint) 
     by_id = {t.pk: t for t in trajectories}
     events: list[TimelineEvent] = []
     labels = _status_labels()
+    names: dict[str, str] = {}  # each status's label translated once, not at every mention
     # Plain values: the timeline only shows a status change (issue 19, docs/performance.md).
     for trajectory_id, at, from_status, to_status, first_name, last_name, username, reason in _timeline_transitions.all(
         client_id=client_id
     ):
         row = TransitionRow(
-            from_label=labels.get(from_status, from_status),
-            to_label=labels.get(to_status, to_status),
+            from_label=names.get(from_status)
+            or names.setdefault(from_status, str(labels.get(from_status, from_status))),
+            to_label=names.get(to_status) or names.setdefault(to_status, str(labels.get(to_status, to_status))),
             by_name=_display_name(first_name, last_name, username),
             reason=reason,
         )
