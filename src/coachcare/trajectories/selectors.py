@@ -581,12 +581,13 @@ def client_timeline(*, actor: User, public_id: UUID, access_point: AccessPoint) 
     if not file.shows_clinical:
         return ClientTimeline(file=file, trajectories=trajectories, active=active, goals=[], events=[])
     by_id = {t.pk: t for t in trajectories}
+    # A read whose rows hang on rows that are not there (no trajectory, goal or run) is not run.
     events: list[TimelineEvent] = []
     labels = _status_labels()
     names: dict[str, str] = {}  # each status's label translated once, not at every mention
     # Plain values: the timeline only shows a status change (issue 19, docs/performance.md).
-    for trajectory_id, at, from_status, to_status, first_name, last_name, username, reason in _timeline_transitions.all(
-        client_id=client_id
+    for trajectory_id, at, from_status, to_status, first_name, last_name, username, reason in (
+        _timeline_transitions.all(client_id=client_id) if trajectories else []
     ):
         row = TransitionRow(
             from_label=names.get(from_status)
@@ -599,16 +600,18 @@ def client_timeline(*, actor: User, public_id: UUID, access_point: AccessPoint) 
     # The module runs first: the scores and evaluations point at them, so they need no join of
     # their own (each joined table costs the ORM as much as a query: issue 19, docs/performance.md).
     # "progress": the status an external module reported through FHIR (coachcare.api), same query.
-    runs = _timeline_runs.all(client_id=client_id)
+    runs = _timeline_runs.all(client_id=client_id) if trajectories else []
     runs_by_id = {run.pk: run for run in runs}
-    goals = _timeline_goals.all(client_id=client_id)
+    goals = _timeline_goals.all(client_id=client_id) if trajectories else []
     for goal in goals:
         goal.scale_levels = _scale(goal)  # type: ignore[attr-defined]
         goal.score_list = []  # type: ignore[attr-defined]
         events.append(TimelineEvent(at=goal.created_at, kind="goal", trajectory=by_id[goal.trajectory_id], item=goal))
     goals_by_id = {goal.pk: goal for goal in goals}
     # Plain rows: the goal panels read the level, the mark and the moment of a score (issue 19).
-    for goal_id, module_run_id, gas, gbo, gbo_informant, scored_at in _timeline_scores.all(client_id=client_id):
+    for goal_id, module_run_id, gas, gbo, gbo_informant, scored_at in (
+        _timeline_scores.all(client_id=client_id) if goals else []
+    ):
         goals_by_id[goal_id].score_list.append(  # type: ignore[attr-defined]
             ScoreRow(
                 module_run_id=module_run_id,
@@ -622,7 +625,7 @@ def client_timeline(*, actor: User, public_id: UUID, access_point: AccessPoint) 
         )
     for run in runs:
         events.append(TimelineEvent(at=run.started_on, kind="module", trajectory=by_id[run.trajectory_id], item=run))
-    for evaluation in _timeline_evaluations.all(client_id=client_id):
+    for evaluation in _timeline_evaluations.all(client_id=client_id) if runs else []:
         evaluation.module_run = runs_by_id[evaluation.module_run_id]
         at = evaluation.decided_at or evaluation.module_run.finished_on or evaluation.module_run.started_on
         evaluation.rule_text = evaluation_explain(evaluation)  # type: ignore[attr-defined]
@@ -631,14 +634,14 @@ def client_timeline(*, actor: User, public_id: UUID, access_point: AccessPoint) 
                 at=at, kind="evaluation", trajectory=by_id[evaluation.module_run.trajectory_id], item=evaluation
             )
         )
-    for agreement in _timeline_agreements.all(client_id=client_id):
+    for agreement in _timeline_agreements.all(client_id=client_id) if trajectories else []:
         agreement.trajectory = by_id[agreement.trajectory_id]
         events.append(
             TimelineEvent(
                 at=agreement.given_at, kind="agreement", trajectory=by_id[agreement.trajectory_id], item=agreement
             )
         )
-    for follow_up in _timeline_follow_ups.all(client_id=client_id):
+    for follow_up in _timeline_follow_ups.all(client_id=client_id) if trajectories else []:
         events.append(
             TimelineEvent(
                 at=follow_up.due_on, kind="follow_up", trajectory=by_id[follow_up.trajectory_id], item=follow_up
