@@ -8,6 +8,7 @@ from coachcare.access import policy
 from coachcare.accounts.models import PROVIDER_ROLES, Invitation, Role, User, UserChangeRequest
 from coachcare.accounts.services import InvitationState, invitation_state, invitation_token_hash
 from coachcare.clients.models import Client, GezagRelation
+from coachcare.core.prepared import PreparedQuery
 from coachcare.providers.models import Team
 
 
@@ -65,14 +66,23 @@ def young_person_invitation_status(*, actor: User, client: Client) -> Invitation
     """The young person's portal account: not invited, invited on …, expired, or active."""
     if not policy.can_invite_for_client(actor, client):
         raise policy.AccessDenied("Not allowed to see invitations of this client.")
-    latest = (
-        Invitation.objects.filter(
-            client=client, kind=Invitation.Kind.YOUNG_PERSON, used_at__isnull=True, revoked_at__isnull=True
-        )
-        .order_by("-created_at", "-id")
-        .first()
-    )
-    return _status_of(user=client.user, invitation=latest)
+    latest = _young_person_invitation.first(client_id=client.pk)
+    if client.user_id is None:
+        return _status_of(user=None, invitation=latest)
+    # Only whether the account is active: not the whole account row (issue 19.1).
+    account = _account_activity.first(user_id=client.user_id)
+    return _status_of(user=account, invitation=latest)
+
+
+#: The young person's latest open invitation and whether their account is active, compiled once per
+#: process (``core.prepared``): the client file asks them on every opening.
+_account_activity = PreparedQuery(lambda user_id: User.objects.filter(pk=user_id).only("is_active"), user_id=int)
+_young_person_invitation = PreparedQuery(
+    lambda client_id: Invitation.objects.filter(
+        client_id=client_id, kind=Invitation.Kind.YOUNG_PERSON, used_at__isnull=True, revoked_at__isnull=True
+    ).order_by("-created_at", "-id")[:1],
+    client_id=int,
+)
 
 
 def family_invitation_statuses(

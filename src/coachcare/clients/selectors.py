@@ -70,17 +70,20 @@ def client_get_for_actor(*, actor: User, public_id: UUID) -> Client:
     return client
 
 
+#: The file's latest notes, compiled once per process (``core.prepared``): read on every opening.
+_client_notes = PreparedQuery(
+    lambda client_id: ClientNote.objects.filter(client_id=client_id).select_related("author")[:100],
+    client_id=int,
+)
+
+
 def client_file_get(
     *, actor: User, public_id: UUID, access_point: AccessPoint, action: str = "client.file"
 ) -> ClientFile:
     client = client_get_for_actor(actor=actor, public_id=public_id)
     on = today()
     kinds = policy.kinds_visible(actor, client, on=on)
-    notes = (
-        list(ClientNote.objects.filter(client=client).select_related("author")[:100])
-        if policy.DataKind.CLINICAL in kinds
-        else None
-    )
+    notes = _client_notes.all(client_id=client.pk) if policy.DataKind.CLINICAL in kinds else None
     access_log_record(
         actor=actor, event=Event.READ, action=action, client_ids=[client.public_id], access_point=access_point
     )
@@ -394,17 +397,32 @@ def family_of(*, actor: User, client: Client) -> list[FamilyMember] | None:
     if not policy.can_manage_family(actor, client):
         return None
     on = today()
-    relations = list(
-        GezagRelation.objects.filter(client=client).select_related("parent").prefetch_related("gezag_changes")
-    )
+    relations = _family_relations.all(client_id=client.pk)
+    changes: dict[int, list[GezagChange]] = {}
+    if relations:
+        for change in _family_changes.all(client_id=client.pk):
+            changes.setdefault(change.relation_id, []).append(change)
     return [
-        FamilyMember(
-            relation=relation,
-            gezag_today=policy.gezag_on(relation, on),
-            changes=list(relation.gezag_changes.all()),
-        )
+        FamilyMember(relation=relation, gezag_today=policy.gezag_on(relation, on), changes=changes.get(relation.pk, []))
         for relation in relations
     ]
+
+
+# The family and its recorded gezag changes, each compiled once per process (``core.prepared``):
+# the client file reads them on every opening. The changes in their own order per family member
+# (``GezagChange.Meta.ordering`` after the member), with who recorded each (no query per change).
+_family_relations = PreparedQuery(
+    lambda client_id: GezagRelation.objects.filter(client_id=client_id).select_related("parent"),
+    client_id=int,
+)
+_family_changes = PreparedQuery(
+    lambda client_id: (
+        GezagChange.objects.filter(relation__client_id=client_id)
+        .select_related("recorded_by")  # the list names who recorded each change
+        .order_by("relation_id", "effective_on", "id")
+    ),
+    client_id=int,
+)
 
 
 def family_member_get(*, actor: User, client: Client, relation_id: int) -> GezagRelation:

@@ -14,6 +14,7 @@ from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients.models import Client, GezagRelation, ParentAccessDecision
 from coachcare.core.dates import age_on, today, years_before
+from coachcare.core.prepared import PreparedQuery
 from coachcare.privacy.models import DestructionRecord, DestructionRequest, RetentionHold
 from coachcare.trajectories.models import ACTIVE_STATUSES, Agreement, Goal, Trajectory
 
@@ -232,7 +233,16 @@ def destruction_request_open_for(*, client_public_id: UUID) -> DestructionReques
 
 def destruction_record_for(*, client_public_id: UUID) -> DestructionRecord | None:
     """The latest record that the file's clinical content was destroyed (no content, so no access check)."""
-    return DestructionRecord.objects.filter(client_public_id=client_public_id).order_by("-executed_at").first()
+    return _destruction_record.first(client_public_id=client_public_id)
+
+
+#: Compiled once per process (``core.prepared``): every client file asks it.
+_destruction_record = PreparedQuery(
+    lambda client_public_id: DestructionRecord.objects.filter(client_public_id=client_public_id).order_by(
+        "-executed_at"
+    )[:1],
+    client_public_id=UUID,
+)
 
 
 # --- retention (Jeugdwet 7.3.8) ------------------------------------------------------------------

@@ -11,6 +11,7 @@ from coachcare.access import policy
 from coachcare.accounts.models import User
 from coachcare.audit.services import AccessPoint, Event, access_log_record
 from coachcare.clients.models import Client
+from coachcare.core.prepared import PreparedQuery
 from coachcare.providers.models import Provider
 from coachcare.safeguarding.models import MeldcodeCase, MeldcodeStep, RegisseurNotice
 from coachcare.safeguarding.services import AFWEGINGSKADER_FIELDS, afwegingskader_advice
@@ -111,4 +112,11 @@ def meldcode_team_leads(*, client: Client) -> list[User]:
 def regisseur_notices_of(*, trajectory_id: int) -> list[RegisseurNotice]:
     """The content-free notices to a trajectory's regisseur (step up, closure), newest first; one
     query. The caller (the client file) has already checked access and written the log."""
-    return list(RegisseurNotice.objects.filter(trajectory_id=trajectory_id).order_by("-created_at", "-id"))
+    return _regisseur_notices.all(trajectory_id=trajectory_id)
+
+
+#: Compiled once per process (``core.prepared``): the client file reads it on every opening.
+_regisseur_notices = PreparedQuery(
+    lambda trajectory_id: RegisseurNotice.objects.filter(trajectory_id=trajectory_id).order_by("-created_at", "-id"),
+    trajectory_id=int,
+)

@@ -563,8 +563,8 @@ class TimelineEvent:
 class TransitionRow:
     """A status change as the timeline shows it: plain values, no model instances (issue 19)."""
 
-    from_label: object  # the statuses' labels, lazily translated
-    to_label: object
+    from_label: str  # the statuses' labels, in the language of the request
+    to_label: str
     by_name: str  # the display name of who changed it ("" when nobody, e.g. a deleted account)
     reason: str
 
@@ -641,31 +641,92 @@ def _evaluation_columns() -> tuple[str, ...]:
     )
 
 
+# The timeline's reads, each compiled once per process (``core.prepared``) and run with the client's
+# id: the same rows as the querysets (all trajectories of one young person), without building and
+# compiling them on every opening of a file (issue 19.1, docs/performance.md).
+_timeline_trajectories = PreparedQuery(
+    lambda client_id: (
+        Trajectory.objects.filter(client_id=client_id).select_related("coach", "method_version").order_by("-created_at")
+    ),
+    client_id=int,
+)
+_timeline_transitions = PreparedQuery(
+    lambda client_id: (
+        TrajectoryTransition.objects.filter(trajectory__client_id=client_id)
+        .order_by("at", "id")
+        .values_list("trajectory_id", "at", "from_status", "to_status", *_BY_NAME, "reason")
+    ),
+    client_id=int,
+)
+_timeline_runs = PreparedQuery(
+    lambda client_id: (
+        ModuleRun.objects.filter(trajectory__client_id=client_id)
+        .select_related("module", "progress")
+        .order_by("sequence")
+    ),
+    client_id=int,
+)
+_timeline_goals = PreparedQuery(
+    lambda client_id: Goal.objects.filter(trajectory__client_id=client_id).order_by("trajectory_id", "order"),
+    client_id=int,
+)
+_timeline_scores = PreparedQuery(
+    lambda client_id: (
+        GoalScore.objects.filter(goal__trajectory__client_id=client_id)
+        .order_by("scored_at", "id")
+        .values_list("goal_id", "module_run_id", "gas", "gbo", "gbo_informant", "scored_at")
+    ),
+    client_id=int,
+)
+_timeline_evaluations = PreparedQuery(
+    lambda client_id: (
+        Evaluation.objects.filter(module_run__trajectory__client_id=client_id)
+        .select_related("decided_by", "approved_by")
+        .only(*_evaluation_columns())
+    ),
+    client_id=int,
+)
+# Ordered by their own columns: the models' default ordering ("trajectory", ...) would join
+# the trajectory (and sort by its next step) only to be sorted again below.
+_timeline_agreements = PreparedQuery(
+    lambda client_id: (
+        Agreement.objects.filter(trajectory__client_id=client_id)
+        .select_related("given_by", "recorded_by", "carer__parent")
+        .only(*_agreement_columns())
+        .order_by("trajectory_id", "given_at", "id")
+    ),
+    client_id=int,
+)
+_timeline_follow_ups = PreparedQuery(
+    lambda client_id: FollowUp.objects.filter(trajectory__client_id=client_id).order_by("trajectory_id", "months"),
+    client_id=int,
+)
+
+
 def client_timeline(*, actor: User, public_id: UUID, access_point: AccessPoint) -> ClientTimeline:
     """The client file as a timeline: goals, modules, sessions, evaluations, decisions, notes.
 
     Administrative roles get the file without clinical events (the policy decides).
     """
     file = client_selectors.client_file_get(actor=actor, public_id=public_id, access_point=access_point)
-    trajectories = list(
-        Trajectory.objects.filter(client=file.client).select_related("coach", "method_version").order_by("-created_at")
-    )
+    client_id = file.client.pk
+    trajectories = _timeline_trajectories.all(client_id=client_id)
     active = next((t for t in trajectories if t.status in ACTIVE_STATUSES), None)
     if not file.shows_clinical:
         return ClientTimeline(file=file, trajectories=trajectories, active=active, goals=[], events=[])
     by_id = {t.pk: t for t in trajectories}
-    ids = list(by_id)
+    # A read whose rows hang on rows that are not there (no trajectory, goal or run) is not run.
     events: list[TimelineEvent] = []
     labels = _status_labels()
+    names: dict[str, str] = {}  # each status's label translated once, not at every mention
     # Plain values: the timeline only shows a status change (issue 19, docs/performance.md).
     for trajectory_id, at, from_status, to_status, first_name, last_name, username, reason in (
-        TrajectoryTransition.objects.filter(trajectory_id__in=ids)
-        .order_by("at", "id")
-        .values_list("trajectory_id", "at", "from_status", "to_status", *_BY_NAME, "reason")
+        _timeline_transitions.all(client_id=client_id) if trajectories else []
     ):
         row = TransitionRow(
-            from_label=labels.get(from_status, from_status),
-            to_label=labels.get(to_status, to_status),
+            from_label=names.get(from_status)
+            or names.setdefault(from_status, str(labels.get(from_status, from_status))),
+            to_label=names.get(to_status) or names.setdefault(to_status, str(labels.get(to_status, to_status))),
             by_name=_display_name(first_name, last_name, username),
             reason=reason,
         )
@@ -673,11 +734,9 @@ def client_timeline(*, actor: User, public_id: UUID, access_point: AccessPoint) 
     # The module runs first: the scores and evaluations point at them, so they need no join of
     # their own (each joined table costs the ORM as much as a query: issue 19, docs/performance.md).
     # "progress": the status an external module reported through FHIR (coachcare.api), same query.
-    runs = list(
-        ModuleRun.objects.filter(trajectory_id__in=ids).select_related("module", "progress").order_by("sequence")
-    )
+    runs = _timeline_runs.all(client_id=client_id) if trajectories else []
     runs_by_id = {run.pk: run for run in runs}
-    goals = list(Goal.objects.filter(trajectory_id__in=ids).order_by("trajectory_id", "order"))
+    goals = _timeline_goals.all(client_id=client_id) if trajectories else []
     for goal in goals:
         goal.scale_levels = _scale(goal)  # type: ignore[attr-defined]
         goal.score_list = []  # type: ignore[attr-defined]
@@ -685,9 +744,7 @@ def client_timeline(*, actor: User, public_id: UUID, access_point: AccessPoint) 
     goals_by_id = {goal.pk: goal for goal in goals}
     # Plain rows: the goal panels read the level, the mark and the moment of a score (issue 19).
     for goal_id, module_run_id, gas, gbo, gbo_informant, scored_at in (
-        GoalScore.objects.filter(goal_id__in=goals_by_id)
-        .order_by("scored_at", "id")
-        .values_list("goal_id", "module_run_id", "gas", "gbo", "gbo_informant", "scored_at")
+        _timeline_scores.all(client_id=client_id) if goals else []
     ):
         goals_by_id[goal_id].score_list.append(  # type: ignore[attr-defined]
             ScoreRow(
@@ -702,11 +759,7 @@ def client_timeline(*, actor: User, public_id: UUID, access_point: AccessPoint) 
         )
     for run in runs:
         events.append(TimelineEvent(at=run.started_on, kind="module", trajectory=by_id[run.trajectory_id], item=run))
-    for evaluation in (
-        Evaluation.objects.filter(module_run_id__in=runs_by_id)
-        .select_related("decided_by", "approved_by")
-        .only(*_evaluation_columns())
-    ):
+    for evaluation in _timeline_evaluations.all(client_id=client_id) if runs else []:
         evaluation.module_run = runs_by_id[evaluation.module_run_id]
         at = evaluation.decided_at or evaluation.module_run.finished_on or evaluation.module_run.started_on
         evaluation.rule_text = evaluation_explain(evaluation)  # type: ignore[attr-defined]
@@ -715,21 +768,14 @@ def client_timeline(*, actor: User, public_id: UUID, access_point: AccessPoint) 
                 at=at, kind="evaluation", trajectory=by_id[evaluation.module_run.trajectory_id], item=evaluation
             )
         )
-    # Ordered by their own columns: the models' default ordering ("trajectory", ...) would join
-    # the trajectory (and sort by its next step) only to be sorted again below.
-    for agreement in (
-        Agreement.objects.filter(trajectory_id__in=ids)
-        .select_related("given_by", "recorded_by", "carer__parent")
-        .only(*_agreement_columns())
-        .order_by("trajectory_id", "given_at", "id")
-    ):
+    for agreement in _timeline_agreements.all(client_id=client_id) if trajectories else []:
         agreement.trajectory = by_id[agreement.trajectory_id]
         events.append(
             TimelineEvent(
                 at=agreement.given_at, kind="agreement", trajectory=by_id[agreement.trajectory_id], item=agreement
             )
         )
-    for follow_up in FollowUp.objects.filter(trajectory_id__in=ids).order_by("trajectory_id", "months"):
+    for follow_up in _timeline_follow_ups.all(client_id=client_id) if trajectories else []:
         events.append(
             TimelineEvent(
                 at=follow_up.due_on, kind="follow_up", trajectory=by_id[follow_up.trajectory_id], item=follow_up
