@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -50,7 +51,7 @@ from django.db.models import (
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast, Coalesce, ExtractDay, ExtractMonth, ExtractYear, TruncQuarter
 from django.db.models.lookups import GreaterThan
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -378,6 +379,36 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
 )
 BY_CODE: dict[str, Indicator] = {indicator.code: indicator for indicator in INDICATORS}
+_TRANSLATED: dict[str | None, dict[str, Indicator]] = {}
+
+
+def by_code_translated() -> dict[str, Indicator]:
+    """``BY_CODE`` with the texts translated into the active language, as plain strings: remembered
+    per language (a lazy text costs a catalogue lookup, some 30 Python calls, every time a page
+    prints it; the dashboards print every name and definition)."""
+    language = translation.get_language()
+    found = _TRANSLATED.get(language)
+    if found is None:
+        found = _TRANSLATED[language] = {
+            code: dataclasses.replace(
+                indicator,
+                name=str(indicator.name),
+                definition=str(indicator.definition),
+                numerator=str(indicator.numerator),
+                denominator=str(indicator.denominator),
+            )
+            for code, indicator in BY_CODE.items()
+        }
+    return found
+
+
+def _translated_forget(*, setting: str, **kwargs: Any) -> None:
+    """Cache upkeep (no rule): a test that changes the languages or catalogues gets fresh texts."""
+    if setting in {"LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS", "INSTALLED_APPS"}:
+        _TRANSLATED.clear()
+
+
+setting_changed.connect(_translated_forget, dispatch_uid="coachcare-monitoring-indicators-translated")
 WAITING_CODES = tuple(i.code for i in INDICATORS if i.code.startswith("wait_"))
 OUTCOME_CODES = tuple(i.code for i in INDICATORS if not i.code.startswith(("gate_", "wait_")))
 GATE_CODES = tuple(i.code for i in INDICATORS if i.code.startswith("gate_"))
