@@ -273,7 +273,7 @@ def test_annotations_stay_with_their_owner(world: World, login: Callable[[User],
     scope = ind.Scope(date_from=today.replace(day=1), date_to=today)
     admin_scope = selectors.provider_outcome_scope(actor=world.beheerder)
     assert admin_scope.annotation_owner is None
-    assert not selectors.annotations_for(scope=scope, outcome_scope=admin_scope).exists()
+    assert selectors.annotations_for(scope=scope, outcome_scope=admin_scope) == []
 
 
 def _dashboard_queries(http: HttpClient, url: str) -> int:

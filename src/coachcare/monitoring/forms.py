@@ -58,6 +58,8 @@ class AnnotationForm(forms.Form):
 
     def __init__(self, *args: object, share_choices: list[tuple[int, str]] | None = None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        # the names translated once per language (``by_code_translated``): the same options
+        self.fields["indicator_code"].choices = [(code, i.name) for code, i in ind.by_code_translated().items()]  # type: ignore[attr-defined]
         if share_choices:
             self.fields["shared_with"].choices = [("", _("Not shared")), *share_choices]  # type: ignore[attr-defined]
         else:

@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -50,13 +51,14 @@ from django.db.models import (
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast, Coalesce, ExtractDay, ExtractMonth, ExtractYear, TruncQuarter
 from django.db.models.lookups import GreaterThan
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from coachcare.contracts.models import ContractBudgetYear
 from coachcare.core import suppression
 from coachcare.core.dates import today, working_days_between
+from coachcare.core.prepared import PreparedQuery
 from coachcare.declarations.models import CareStart, DeclarationStatus
 from coachcare.monitoring.models import GateDecision, TrajectoryOutcome, TrajectoryWaiting
 from coachcare.trajectories.models import Advice, EndReason, ModuleRun
@@ -377,6 +379,36 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
 )
 BY_CODE: dict[str, Indicator] = {indicator.code: indicator for indicator in INDICATORS}
+_TRANSLATED: dict[str | None, dict[str, Indicator]] = {}
+
+
+def by_code_translated() -> dict[str, Indicator]:
+    """``BY_CODE`` with the texts translated into the active language, as plain strings: remembered
+    per language (a lazy text costs a catalogue lookup, some 30 Python calls, every time a page
+    prints it; the dashboards print every name and definition)."""
+    language = translation.get_language()
+    found = _TRANSLATED.get(language)
+    if found is None:
+        found = _TRANSLATED[language] = {
+            code: dataclasses.replace(
+                indicator,
+                name=str(indicator.name),
+                definition=str(indicator.definition),
+                numerator=str(indicator.numerator),
+                denominator=str(indicator.denominator),
+            )
+            for code, indicator in BY_CODE.items()
+        }
+    return found
+
+
+def _translated_forget(*, setting: str, **kwargs: Any) -> None:
+    """Cache upkeep (no rule): a test that changes the languages or catalogues gets fresh texts."""
+    if setting in {"LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS", "INSTALLED_APPS"}:
+        _TRANSLATED.clear()
+
+
+setting_changed.connect(_translated_forget, dispatch_uid="coachcare-monitoring-indicators-translated")
 WAITING_CODES = tuple(i.code for i in INDICATORS if i.code.startswith("wait_"))
 OUTCOME_CODES = tuple(i.code for i in INDICATORS if not i.code.startswith(("gate_", "wait_")))
 GATE_CODES = tuple(i.code for i in INDICATORS if i.code.startswith("gate_"))
@@ -440,6 +472,53 @@ def closed_outcomes(scope: Scope) -> QuerySet[TrajectoryOutcome]:
         _label, low, high = AGE_BANDS[scope.age_band]
         queryset = queryset.filter(age_at_referral__gte=low, age_at_referral__lte=high)
     return queryset
+
+
+# --- prepared queries ------------------------------------------------------------------------------
+
+#: The scope's columns that a prepared query takes as arguments (each one set or not: its shape).
+_OWNERS = ("municipality_id", "provider_id", "team_id")
+_PREPARED: dict[tuple[Any, ...], PreparedQuery[Any]] = {}
+
+
+def _prepared_scope(
+    kind: str, scope: Scope, build: Callable[[Scope, dict[str, Any]], QuerySet[Any, Any]]
+) -> tuple[PreparedQuery[Any], dict[str, Any]] | None:
+    """The prepared query (``coachcare.core.prepared``) of one grouped query of ``kind`` for the
+    shape of ``scope`` (which owner columns it filters on, and its age band), with the scope's values
+    as its arguments: the SQL is compiled once per shape and process, every request runs it with
+    its own owner and period. ``build(scope, extra)`` builds the queryset as the unprepared read
+    does (``extra``: the further arguments of ``kind``). ``None`` for a scope with a module code (a
+    ``LIKE`` pattern: not a plain parameter): that one is read through the ORM."""
+    if scope.module_code:
+        return None
+    owners = tuple(name for name in _OWNERS if getattr(scope, name) is not None)
+    age_band = scope.age_band if scope.age_band in AGE_BANDS else ""  # its ages are constants of the SQL
+    key = (kind, owners, age_band)
+    prepared = _PREPARED.get(key)
+    if prepared is None:
+
+        def build_marked(**marked: Any) -> QuerySet[Any, Any]:
+            marked_scope = Scope(
+                date_from=marked["date_from"],
+                date_to=marked["date_to"],
+                age_band=age_band,
+                **{name: marked[name] for name in owners},
+            )
+            return build(marked_scope, {name: marked[name] for name in _EXTRA_ARGUMENTS[kind]})
+
+        arguments = dict.fromkeys(owners, int) | {"date_from": datetime.date, "date_to": datetime.date}
+        prepared = _PREPARED.setdefault(key, PreparedQuery(build_marked, **arguments, **_EXTRA_ARGUMENTS[kind]))
+    values = {name: getattr(scope, name) for name in owners} | {"date_from": scope.date_from, "date_to": scope.date_to}
+    return prepared, values
+
+
+#: The arguments of each kind of prepared query besides the scope's.
+_EXTRA_ARGUMENTS: dict[str, dict[str, type]] = {
+    "outcome": {"on": datetime.date},
+    "gate": {},
+    "waiting": {"cutoff": datetime.date, "started": datetime.datetime},
+}
 
 
 # --- per-trajectory values -------------------------------------------------------------------------
@@ -570,8 +649,14 @@ def _outcome_grouped(
 
 def outcome_rows(scope: Scope, *, on: datetime.date | None = None) -> list[dict[str, Any]]:
     """ONE grouped query over the outcome summary: the additive outcome aggregates per quarter of
-    closure (oldest first). ``on`` (default today) decides which follow-ups are overdue."""
-    return [_normalise(row) for row in _outcome_grouped(closed_outcomes(scope), on=on or today())]
+    closure (oldest first). ``on`` (default today) decides which follow-ups are overdue. Prepared
+    (``_prepared_scope``) unless the scope has a module code: the same SQL, compiled once."""
+    on = on or today()
+    prepared = _prepared_scope("outcome", scope, lambda scope, extra: _outcome_grouped(closed_outcomes(scope), **extra))
+    if prepared is None:
+        return [_normalise(row) for row in _outcome_grouped(closed_outcomes(scope), on=on)]
+    query, values = prepared
+    return [_normalise(row) for row in query.all(**values, on=on)]
 
 
 def _per_municipality(
@@ -657,7 +742,11 @@ def gate_rows(scope: Scope) -> list[dict[str, Any]]:
     Read from the gate summary (``GateDecision``, one row per decided evaluation with its scope,
     module code, age at referral and local decision date), by the index of the scope.
     """
-    return [_gate_normalise(row) for row in _gate_grouped(_gate_decisions(scope))]
+    prepared = _prepared_scope("gate", scope, lambda scope, extra: _gate_grouped(_gate_decisions(scope)))
+    if prepared is None:
+        return [_gate_normalise(row) for row in _gate_grouped(_gate_decisions(scope))]
+    query, values = prepared
+    return [_gate_normalise(row) for row in query.all(**values)]
 
 
 def gate_rows_per_municipality(scope: Scope, *, municipality_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
@@ -702,18 +791,19 @@ def _waiting_in_scope(scope: Scope) -> QuerySet[TrajectoryWaiting]:
     return queryset
 
 
-def _waiting_grouped(
-    queryset: QuerySet[TrajectoryWaiting], *, on: datetime.date, by: tuple[str, ...] = ()
-) -> dict[Any, list[dict[str, Any]]]:
+def _waiting_query(
+    queryset: QuerySet[TrajectoryWaiting],
+    *,
+    cutoff: datetime.date,
+    started: datetime.datetime,
+    by: tuple[str, ...] = (),
+) -> QuerySet[TrajectoryWaiting, dict[str, Any]]:
     """ONE grouped query (two grouped halves joined by UNION ALL) over the waiting summary: per
     ``by`` column(s), quarter of referral, kind (``wc`` first contact, ``wm`` first module) and
     number of working days (NULL: not reached yet) the number of trajectories, split by "referred on
     or before the cut-off" (still waiting past the norm when not reached). The result is a histogram:
-    its size follows the distinct day counts, never the number of trajectories. Returns, per value
-    of ``by`` (``()`` when not grouped), the quarter rows of ``waiting_rows``."""
-    norm = waiting_norm()
-    cutoff = waiting_cutoff(on=on, norm=norm)
-    started = timezone.now()  # an appointment counts as the first contact once it has started
+    its size follows the distinct day counts, never the number of trajectories. An appointment
+    counts as the first contact once it has started (before ``started``)."""
 
     def half(kind: str, days: Combinable) -> QuerySet[TrajectoryWaiting, dict[str, Any]]:
         counted: QuerySet[TrajectoryWaiting, dict[str, Any]] = (
@@ -730,7 +820,14 @@ def _waiting_grouped(
         return counted
 
     contact = Case(When(first_contact_at__lte=started, then=F("contact_days")), output_field=IntegerField())
-    rows = half("wc", contact).union(half("wm", F("module_days")), all=True)
+    return half("wc", contact).union(half("wm", F("module_days")), all=True)
+
+
+def _waiting_grouped(
+    rows: Iterable[Mapping[str, Any]], *, norm: int, by: tuple[str, ...] = ()
+) -> dict[Any, list[dict[str, Any]]]:
+    """The rows of ``_waiting_query`` per value of ``by`` (``()`` when not grouped): the quarter rows
+    of ``waiting_rows``."""
     grouped: dict[Any, dict[datetime.date, dict[str, Any]]] = {}
     for row in rows:
         key = tuple(row[column] for column in by)
@@ -763,7 +860,19 @@ def waiting_rows(scope: Scope, *, on: datetime.date | None = None) -> list[dict[
     - ``wc_n`` / ``wm_n``: those, plus the ones still waiting once the norm has passed (on ``on``);
     - ``wc_ok`` / ``wm_ok``: first contact / module within the norm.
     """
-    return _waiting_grouped(_waiting_in_scope(scope), on=on or today()).get((), [])
+    norm = waiting_norm()
+    cutoff = waiting_cutoff(on=on or today(), norm=norm)
+    started = timezone.now()
+    prepared = _prepared_scope(
+        "waiting",
+        scope,
+        lambda scope, extra: _waiting_query(_waiting_in_scope(scope), **extra),
+    )
+    if prepared is None:
+        rows = _waiting_query(_waiting_in_scope(scope), cutoff=cutoff, started=started)
+        return _waiting_grouped(rows, norm=norm).get((), [])
+    query, values = prepared
+    return _waiting_grouped(query.all(**values, cutoff=cutoff, started=started), norm=norm).get((), [])
 
 
 def waiting_rows_per_municipality(
@@ -773,7 +882,10 @@ def waiting_rows_per_municipality(
     own municipality is replaced by ``municipality_ids``."""
     ids = list(municipality_ids)
     queryset = _waiting_in_scope(dataclasses.replace(scope, municipality_id=None)).filter(municipality_id__in=ids)
-    grouped = _waiting_grouped(queryset, on=on or today(), by=("municipality_id",))
+    norm = waiting_norm()
+    by = ("municipality_id",)
+    rows = _waiting_query(queryset, cutoff=waiting_cutoff(on=on or today(), norm=norm), started=timezone.now(), by=by)
+    grouped = _waiting_grouped(rows, norm=norm, by=by)
     return {pk: grouped.get((pk,), []) for pk in ids}
 
 

@@ -27,6 +27,7 @@ from coachcare.contracts.models import GRANTED_STATUSES, Allocation, Contract, I
 from coachcare.contracts.money import format_euros
 from coachcare.core import suppression
 from coachcare.core.dates import add_months, today
+from coachcare.core.prepared import PreparedQuery
 from coachcare.declarations.models import DeclarationStatus
 from coachcare.method.models import Module
 from coachcare.monitoring import indicators as ind
@@ -104,18 +105,41 @@ class Cell:
     value: float | None = None  # for charts: None when suppressed or not computable
 
 
-def format_value(figure: Figure) -> str:
+@dataclasses.dataclass(frozen=True, slots=True)
+class CellTexts:
+    """The translated texts of the table cells, looked up once per table rather than once per cell."""
+
+    hidden: str
+    rate_detail: str
+    mean_detail: str
+    days: str
+    working_days: str
+
+
+def cell_texts() -> CellTexts:
+    """The cells' texts in the active language."""
+    return CellTexts(
+        hidden=_("not shown: small numbers"),
+        rate_detail=_("%(numerator)s of %(denominator)s"),
+        mean_detail=_("n = %(denominator)s"),
+        days=_("%(days)s days"),
+        working_days=_("%(days)s working days"),
+    )
+
+
+def format_value(figure: Figure, *, texts: CellTexts | None = None, unit: str | None = None) -> str:
+    """The figure as the tables print it (``texts``, ``unit``: those of the figure, when at hand)."""
     if figure.value is None:
         return "–"
-    match figure.unit:
+    match unit or figure.unit:
         case Unit.RATE:
             return f"{figure.value * 100:.0f}%"
         case Unit.CENTS:
             return format_euros(round(figure.value))
         case Unit.DAYS:
-            return _("%(days)s days") % {"days": f"{figure.value:.0f}"}
+            return (texts or cell_texts()).days % {"days": f"{figure.value:.0f}"}
         case Unit.WORKING_DAYS:
-            return _("%(days)s working days") % {"days": f"{figure.value:g}"}
+            return (texts or cell_texts()).working_days % {"days": f"{figure.value:g}"}
         case Unit.COUNT:
             return str(int(figure.value))
     return f"{figure.value:.1f}"
@@ -154,42 +178,54 @@ PERIOD_COUNTS = (
     "age_other",
 )
 TOTAL = "T"  # the column of the whole period; quarters are 0, 1, ...
+#: The cell names every column publishes: the numerators and denominators of ``COUNTS_OF``.
+_PUBLISHED_NAMES = frozenset(name for pair in COUNTS_OF.values() for name in pair if name is not None)
 #: How long the outcome of ``tables_protect`` is remembered (keyed by its whole input: never stale).
 SUPPRESSION_CACHE_SECONDS = 24 * 60 * 60
+
+
+#: The rates' (numerator, denominator) pairs whose complement ``denominator-numerator`` is computable.
+_RATE_PAIRS: tuple[tuple[str, str], ...] = tuple(
+    {(v[0], v[1]) for v in COUNTS_OF.values() if v[0] is not None and v[0] != v[1]}
+)
+#: The denominators of the rates per type informant.
+_INFORMANTS = sorted({denominator for _numerator, denominator in ind.INFORMANT_RATES.values()})
+#: The relations inside one column besides the rates': (total, parts) by cell name.
+_COLUMN_SUMS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("wc_n", ("wc_n_days", "wc_waiting")),
+    ("wm_n", ("wm_n_days", "wm_waiting")),
+    ("closed", ("no_intake", "closed-no_intake")),
+    ("closed", ("useful_youth_n", "no_satisfaction")),
+    *(("closed", (n, f"closed-{n}")) for n in _INFORMANTS),
+    ("decided", ("advice_stop", "advice_continue", "advice_step_up")),
+    ("closed", tuple(f"er_{code}" for code in ind.END_REASON_CODES)),
+    ("dropout", tuple(f"er_{code}" for code in ind.DROP_OUT_CODES)),
+    ("closed", (*(f"age_{code}" for code in ind.AGE_BANDS), "age_other")),
+)
 
 
 def _relations_of(column: int | str, row: dict[str, Any]) -> list[suppression.Relation]:
     """How the counts of one column add up; fills in ``row`` the complements (never published
     themselves, but computable from what is)."""
-
-    def cell(name: str) -> tuple[str, int | str]:
-        return (name, column)
-
-    relations = []
-    for numerator, denominator in {v for v in COUNTS_OF.values() if v[0] and v[0] != v[1]}:
-        assert numerator is not None
-        rest = f"{denominator}-{numerator}"
-        row[rest] = row.get(denominator, 0) - row.get(numerator, 0)
-        relations.append(suppression.Relation(cell(denominator), (cell(numerator), cell(rest))))
-    row["wc_waiting"] = row.get("wc_n", 0) - row.get("wc_n_days", 0)  # still waiting past the norm
-    row["wm_waiting"] = row.get("wm_n", 0) - row.get("wm_n_days", 0)
-    row["closed-no_intake"] = row.get("closed", 0) - row.get("no_intake", 0)
+    get = row.get
+    for numerator, denominator in _RATE_PAIRS:
+        row[f"{denominator}-{numerator}"] = get(denominator, 0) - get(numerator, 0)
+    row["wc_waiting"] = get("wc_n", 0) - get("wc_n_days", 0)  # still waiting past the norm
+    row["wm_waiting"] = get("wm_n", 0) - get("wm_n_days", 0)
+    row["closed-no_intake"] = get("closed", 0) - get("no_intake", 0)
     # the closed trajectories without an informant's own answer (not published, but computable)
-    informants = sorted({denominator for _numerator, denominator in ind.INFORMANT_RATES.values()})
-    for denominator in informants:
-        row[f"closed-{denominator}"] = row.get("closed", 0) - row.get(denominator, 0)
-    row["age_other"] = row.get("closed", 0) - sum(row.get(f"age_{code}", 0) for code in ind.AGE_BANDS)
+    for denominator in _INFORMANTS:
+        row[f"closed-{denominator}"] = get("closed", 0) - get(denominator, 0)
+    row["age_other"] = get("closed", 0) - sum([get(f"age_{code}", 0) for code in ind.AGE_BANDS])
     return [
-        *relations,
-        suppression.Relation(cell("wc_n"), (cell("wc_n_days"), cell("wc_waiting"))),
-        suppression.Relation(cell("wm_n"), (cell("wm_n_days"), cell("wm_waiting"))),
-        suppression.Relation(cell("closed"), (cell("no_intake"), cell("closed-no_intake"))),
-        suppression.Relation(cell("closed"), (cell("useful_youth_n"), cell("no_satisfaction"))),
-        *(suppression.Relation(cell("closed"), (cell(n), cell(f"closed-{n}"))) for n in informants),
-        suppression.Relation(cell("decided"), (cell("advice_stop"), cell("advice_continue"), cell("advice_step_up"))),
-        suppression.Relation(cell("closed"), tuple(cell(f"er_{code}") for code in ind.END_REASON_CODES)),
-        suppression.Relation(cell("dropout"), tuple(cell(f"er_{code}") for code in ind.DROP_OUT_CODES)),
-        suppression.Relation(cell("closed"), (*(cell(f"age_{code}") for code in ind.AGE_BANDS), cell("age_other"))),
+        *[
+            suppression.Relation((denominator, column), ((numerator, column), (f"{denominator}-{numerator}", column)))
+            for numerator, denominator in _RATE_PAIRS
+        ],
+        *[
+            suppression.Relation((total, column), tuple([(part, column) for part in parts]))
+            for total, parts in _COLUMN_SUMS
+        ],
     ]
 
 
@@ -206,26 +242,21 @@ def tables_protect(*, quarter_rows: list[dict[str, Any]], total: dict[str, Any])
         (name, column): int(value or 0) for column, row in rows.items() for name, value in row.items()
     }
     names = {str(key[0]) for key in values}  # type: ignore[index]
-    for name in names:  # the quarters sum to the period (the scope is whole quarters)
-        relations.append(
-            suppression.Relation((name, TOTAL), tuple((name, column) for column in rows if column != TOTAL))
+    quarters = [column for column in rows if column != TOTAL]
+    # the quarters sum to the period (the scope is whole quarters)
+    relations += [suppression.Relation((name, TOTAL), tuple([(name, column) for column in quarters])) for name in names]
+    published: set[tuple[str, int | str]] = {(name, column) for column in rows for name in _PUBLISHED_NAMES}
+    # a rate not shown (over fewer than 10, or (nearly) 100%): nor computable from its counts
+    forced: set[tuple[str, int | str]] = {
+        (numerator, column)
+        for column in rows
+        for numerator, denominator in _RATE_PAIRS
+        if (top := values.get((numerator, column), 0)) > 0
+        and (
+            (bottom := values.get((denominator, column), 0)) < suppression.RATE_DENOMINATOR_BELOW
+            or bottom - top < suppression.RATE_NUMERATOR_BELOW
         )
-    published: set[tuple[str, int | str]] = set()
-    forced: set[tuple[str, int | str]] = set()
-    for column in rows:
-        for numerator, denominator in COUNTS_OF.values():
-            published.add((denominator, column))
-            if numerator is not None:
-                published.add((numerator, column))
-                top = values.get((numerator, column), 0)
-                bottom = values.get((denominator, column), 0)
-                if (
-                    numerator != denominator
-                    and top > 0
-                    and (bottom < suppression.RATE_DENOMINATOR_BELOW or bottom - top < suppression.RATE_NUMERATOR_BELOW)
-                ):
-                    # a rate not shown (over fewer than 10, or (nearly) 100%): nor computable from its counts
-                    forced.add((numerator, column))
+    }
     published |= {(name, TOTAL) for name in PERIOD_COUNTS}
     # The outcome is a pure function of the cells, the relations and the rule: remembered under a
     # digest of all of them (never stale; only cell names in the cache, no figures of a person).
@@ -236,11 +267,11 @@ def tables_protect(*, quarter_rows: list[dict[str, Any]], total: dict[str, Any])
                 sorted(values.items(), key=repr),
                 sorted(published, key=repr),
                 sorted(forced, key=repr),
-                sorted(map(repr, relations)),
+                sorted(map(repr, [(relation.total, relation.parts) for relation in relations])),
             )
         ).encode()
     ).hexdigest()
-    key = f"monitoring:suppression:v1:{digest}"
+    key = f"monitoring:suppression:v2:{digest}"
     hidden = cache.get(key)
     if isinstance(hidden, frozenset):
         return suppression.Protection(values=values, published=frozenset(published), hidden=hidden)
@@ -262,9 +293,12 @@ def _keep(cell: suppression.Key) -> tuple[bool, bool]:
     return (cell[0] == "closed", cell[1] == TOTAL)
 
 
-def cell_of(figure: Figure, *, protection: suppression.Protection | None, column: int | str) -> Cell:
+def cell_of(
+    figure: Figure, *, protection: suppression.Protection | None, column: int | str, texts: CellTexts | None = None
+) -> Cell:
     """A table cell: the value with numerator and denominator; outside the provider (``protection``)
-    the mark "x" where ``suppression`` hides it."""
+    the mark "x" where ``suppression`` hides it. ``texts``: ``cell_texts()``, once for many cells."""
+    texts = texts or cell_texts()
     numerator, denominator = COUNTS_OF[figure.code]
     if protection is not None:
         if numerator is None:
@@ -274,17 +308,18 @@ def cell_of(figure: Figure, *, protection: suppression.Protection | None, column
         else:
             visible = protection.rate_visible((numerator, column), (denominator, column))
         if not visible:
-            return Cell(text=suppression.MARK, detail=_("not shown: small numbers"), suppressed=True)
-    text = format_value(figure)
-    if figure.unit == Unit.COUNT:
+            return Cell(text=suppression.MARK, detail=texts.hidden, suppressed=True)
+    unit = figure.unit
+    text = format_value(figure, texts=texts, unit=unit)
+    if unit == Unit.COUNT:
         return Cell(text=text, value=figure.value)
-    if figure.unit == Unit.RATE:
-        detail = _("%(numerator)s of %(denominator)s") % {
+    if unit == Unit.RATE:
+        detail = texts.rate_detail % {
             "numerator": f"{figure.numerator:.0f}",
             "denominator": f"{figure.denominator:.0f}",
         }
     else:
-        detail = _("n = %(denominator)s") % {"denominator": f"{figure.denominator:.0f}"}
+        detail = texts.mean_detail % {"denominator": f"{figure.denominator:.0f}"}
     return Cell(text=text, detail=detail, value=figure.value)
 
 
@@ -332,21 +367,35 @@ def _quarters(scope: Scope) -> list[datetime.date]:
     return quarters
 
 
-def annotations_for(*, scope: Scope, outcome_scope: OutcomeScope) -> QuerySet[Annotation]:
+def _annotations_of(owner_column: str) -> PreparedQuery[Annotation]:
+    """The annotations of one owner (``municipality_id`` or ``provider_id``) overlapping a period."""
+
+    def build(owner: int, date_from: datetime.date, date_to: datetime.date) -> QuerySet[Annotation]:
+        mine = Q(**{owner_column: owner})
+        if owner_column == "municipality_id":  # and the providers' comments shared with this municipality
+            mine |= Q(shared_with_id=owner)
+        return (
+            Annotation.objects.filter(mine, period_from__lte=date_to, period_to__gte=date_from)
+            .select_related("author", "provider", "municipality")
+            .order_by("indicator_code", "period_from", "created_at")
+        )
+
+    return PreparedQuery(build, owner=int, date_from=datetime.date, date_to=datetime.date)
+
+
+#: Prepared (``core.prepared``): the SQL is compiled once per process, each page runs it with its values.
+_ANNOTATIONS_OF = {column: _annotations_of(column) for column in ("municipality_id", "provider_id")}
+
+
+def annotations_for(*, scope: Scope, outcome_scope: OutcomeScope) -> list[Annotation]:
     """The annotations of the outcome scope's owner (``OutcomeScope.annotation_owner``: one
     municipality or one provider) whose period overlaps the scope's period; none without an owner.
     A municipality also sees the providers' annotations shared with it."""
     owner = outcome_scope.annotation_owner
     if not owner or any(value is None for value in owner.values()):
-        return Annotation.objects.none()
-    mine = Q(**owner)
-    if "municipality_id" in owner:  # and the providers' comments shared with this municipality
-        mine |= Q(shared_with_id=owner["municipality_id"])
-    return (
-        Annotation.objects.filter(mine, period_from__lte=scope.date_to, period_to__gte=scope.date_from)
-        .select_related("author", "provider", "municipality")
-        .order_by("indicator_code", "period_from", "created_at")
-    )
+        return []
+    ((column, owner_id),) = owner.items()
+    return _ANNOTATIONS_OF[column].all(owner=owner_id, date_from=scope.date_from, date_to=scope.date_to)
 
 
 def whole_quarters(scope: Scope) -> Scope:
@@ -377,7 +426,7 @@ def figures_build(
     *,
     scope: Scope,
     suppress: bool,
-    annotations: QuerySet[Annotation] | None = None,
+    annotations: list[Annotation] | None = None,
     on: datetime.date | None = None,
 ) -> Figures:
     """Every indicator per quarter and over the period: two grouped queries (+ one for annotations).
@@ -416,17 +465,20 @@ def figures_build(
             total=counts(outcome_total, gate_total, waiting_total),
         )
 
+    texts = cell_texts()
+    indicators = ind.by_code_translated()
+
     def rows(
         codes: tuple[str, ...], per_quarter: list[dict[str, Figure]], totals: dict[str, Figure]
     ) -> list[IndicatorRow]:
         return [
             IndicatorRow(
-                indicator=ind.BY_CODE[code],
+                indicator=indicators[code],
                 cells=[
-                    cell_of(figures[code], protection=protection, column=index)
+                    cell_of(figures[code], protection=protection, column=index, texts=texts)
                     for index, figures in enumerate(per_quarter)
                 ],
-                total=cell_of(totals[code], protection=protection, column=TOTAL),
+                total=cell_of(totals[code], protection=protection, column=TOTAL, texts=texts),
                 figure=totals[code],
                 annotations=by_code.get(code, []),
             )
@@ -436,7 +488,7 @@ def figures_build(
     def count(name: str) -> Cell:
         value = int(outcome_total.get(name, 0))
         if protection is not None and not protection.count_visible((name, TOTAL)):
-            return Cell(text=suppression.MARK, detail=_("not shown: small numbers"), suppressed=True)
+            return Cell(text=suppression.MARK, detail=texts.hidden, suppressed=True)
         return Cell(text=str(value), value=value)
 
     closed = count("closed")
@@ -606,13 +658,15 @@ def region_figures_build(*, region: Region, scope: Scope, on: datetime.date | No
         }
         for column in columns
     }
+    texts = cell_texts()
+    indicators = ind.by_code_translated()
 
     def rows(codes: tuple[str, ...]) -> list[RegionRow]:
         return [
             RegionRow(
-                indicator=ind.BY_CODE[code],
-                cells=[cell_of(figures[m.pk][code], protection=protection, column=m.pk) for m in members],
-                total=cell_of(figures[REGION][code], protection=protection, column=REGION),
+                indicator=indicators[code],
+                cells=[cell_of(figures[m.pk][code], protection=protection, column=m.pk, texts=texts) for m in members],
+                total=cell_of(figures[REGION][code], protection=protection, column=REGION, texts=texts),
             )
             for code in codes
         ]
@@ -627,16 +681,33 @@ def region_figures_build(*, region: Region, scope: Scope, on: datetime.date | No
     )
 
 
+_MODULES = PreparedQuery(lambda: Module.objects.order_by("sequence", "code").values_list("code", "name"))
+
+
 def module_choices() -> list[tuple[str, str]]:
     """Module codes for the filter form (one query)."""
     seen: dict[str, str] = {}
-    for code, name in Module.objects.order_by("sequence", "code").values_list("code", "name"):
+    for code, name in _MODULES.all():
         seen.setdefault(code, f"{code} {name}")
     return list(seen.items())
 
 
+_MUNICIPALITY = PreparedQuery(lambda pk: Municipality.objects.filter(pk=pk)[:1], pk=int)
+
+
+def municipality_of(*, municipality_id: int) -> Municipality | None:
+    """The municipality with this id (one query), as ``Municipality.objects.filter(pk=…).first()``."""
+    return _MUNICIPALITY.first(pk=municipality_id)
+
+
+_REFERENCE_COST = PreparedQuery(
+    lambda municipality_id: ReferenceCost.objects.filter(municipality_id=municipality_id).order_by("pk")[:1],
+    municipality_id=int,
+)
+
+
 def reference_cost_of(*, municipality_id: int) -> ReferenceCost | None:
-    return ReferenceCost.objects.filter(municipality_id=municipality_id).first()
+    return _REFERENCE_COST.first(municipality_id=municipality_id)
 
 
 # --- forecast against actual ---------------------------------------------------------------------
@@ -769,7 +840,7 @@ def forecast_of(*, municipality_id: int) -> Forecast:
     """The forecast the dashboard shows: as stored by the scheduled check (``forecast_check``, one
     query), or computed now (``forecast_build``, four queries over all allocations, module runs and
     lump-sum instalments of the municipality) while the check has not stored one yet."""
-    figures = list(ForecastFigure.objects.filter(municipality_id=municipality_id).order_by("month"))
+    figures = _FORECAST_FIGURES.all(municipality_id=municipality_id)
     if not figures:
         return forecast_build(municipality_id=municipality_id)
     return Forecast(
@@ -788,7 +859,20 @@ def forecast_of(*, municipality_id: int) -> Forecast:
     )
 
 
-def forecast_alerts_of(*, municipality_id: int, limit: int = 6) -> list[ForecastAlert]:
+_FORECAST_FIGURES = PreparedQuery(
+    lambda municipality_id: ForecastFigure.objects.filter(municipality_id=municipality_id).order_by("month"),
+    municipality_id=int,
+)
+ALERTS_SHOWN = 6  # the number of alerts the dashboard shows (the limit of ``_FORECAST_ALERTS``)
+_FORECAST_ALERTS = PreparedQuery(
+    lambda municipality_id: ForecastAlert.objects.filter(municipality_id=municipality_id).order_by("-month")[:6],
+    municipality_id=int,
+)
+
+
+def forecast_alerts_of(*, municipality_id: int, limit: int = ALERTS_SHOWN) -> list[ForecastAlert]:
+    if limit == ALERTS_SHOWN:  # the dashboard's: prepared
+        return _FORECAST_ALERTS.all(municipality_id=municipality_id)
     return list(ForecastAlert.objects.filter(municipality_id=municipality_id).order_by("-month")[:limit])
 
 

@@ -1,5 +1,7 @@
 """Monitoring dashboards: aggregated figures only (no client data, so no access-log entries)."""
 
+import datetime
+import functools
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -10,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats
+from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -86,10 +88,17 @@ def _own_municipality(actor: User, code: str | None, *, refusal: str) -> Municip
     with ``refusal`` for who may not see its dashboard."""
     if not policy.can_see_municipality_dashboard(actor):
         raise policy.Refused(refusal)
-    municipality = Municipality.objects.filter(pk=int(actor.municipality_id or 0)).first()
+    municipality = selectors.municipality_of(municipality_id=int(actor.municipality_id or 0))
     if municipality is None or (code is not None and municipality.code != code):
         raise Http404
     return municipality
+
+
+@functools.lru_cache(maxsize=1024)
+def _month_label(month: datetime.date, fmt: str, language: str | None) -> str:
+    """``formats.date_format(month, fmt)`` in ``language`` (the active one, passed as part of the key):
+    remembered per process, the forecast names its two dozen months twice."""
+    return formats.date_format(month, fmt)
 
 
 @login_required
@@ -105,9 +114,10 @@ def municipality_dashboard(request: HttpRequest, code: str | None = None) -> Htt
     annotations = selectors.annotations_for(scope=scope, outcome_scope=outcome_scope)
     figures = selectors.figures_build(scope=scope, suppress=outcome_scope.suppress, annotations=annotations)
     forecast = selectors.forecast_of(municipality_id=municipality.pk)
+    language = translation.get_language()
     forecast_chart = charts.line_chart(
         title=_("Expected against actual spending per month"),
-        labels=[formats.date_format(m.month, "b Y") for m in forecast.months],  # "dec 2025"
+        labels=[_month_label(m.month, "b Y", language) for m in forecast.months],  # "dec 2025"
         series=[
             (_("expected"), charts.LINE_EXPECTED, [m.expected_cents / 100 for m in forecast.months]),
             (_("actual"), charts.LINE_ACTUAL, [m.actual_cents / 100 for m in forecast.months]),
@@ -131,6 +141,7 @@ def municipality_dashboard(request: HttpRequest, code: str | None = None) -> Htt
             "form": form,
             "forecast": forecast,
             "forecast_chart": forecast_chart,
+            "month_names": {m.month: _month_label(m.month, "F Y", language) for m in forecast.months},
             "alerts": selectors.forecast_alerts_of(municipality_id=municipality.pk),
             "reference": reference,
             "annotation_form": AnnotationForm(initial={"period_from": scope.date_from, "period_to": scope.date_to}),
