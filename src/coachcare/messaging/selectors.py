@@ -340,23 +340,38 @@ def thread_page_get(*, actor: User, public_id: UUID, draft_form: str) -> ThreadP
     return ThreadPage(thread=thread, draft_kept=bool(getattr(thread, "draft_kept", False)))
 
 
-#: ``thread_get_polled``'s query, compiled once per process (``core.prepared``).
-_THREAD_POLLED = PreparedQuery(
-    lambda public_id: (
-        Thread.objects.select_related("client", "parent")
-        .only(
-            "public_id",
-            "client",
-            "kind",
-            "parent",
-            *client_selectors.client_policy_fields(prefix="client__"),
-            "parent__role",
-            "parent__is_active",
-        )
-        .filter(public_id=public_id)
-    ),
-    public_id=UUID,
-)
+def _thread_narrow(*fields: str) -> PreparedQuery[Thread]:
+    """A thread by its public id with the client fields the policy reads and ``fields``, compiled once
+    per process (``core.prepared``)."""
+    return PreparedQuery(
+        lambda public_id: (
+            Thread.objects.select_related("client", "parent")
+            .only(
+                "public_id",
+                "client",
+                "kind",
+                "parent",
+                *client_selectors.client_policy_fields(prefix="client__"),
+                "parent__is_active",
+                *fields,
+            )
+            .filter(public_id=public_id)
+        ),
+        public_id=UUID,
+    )
+
+
+def _thread_readable(query: PreparedQuery[Thread], *, actor: User, public_id: UUID) -> Thread:
+    """The thread ``query`` reads, when ``policy.can_read_thread``; ``AccessDenied`` for everyone
+    else (no existence leak)."""
+    thread = query.first(public_id=public_id)
+    if thread is None or not policy.can_read_thread(actor, thread):
+        raise policy.AccessDenied("No such conversation, or no access.")
+    return thread
+
+
+#: ``thread_get_polled``'s query: the parent's role, nothing the poll does not show.
+_THREAD_POLLED = _thread_narrow("parent__role")
 
 
 def thread_get_polled(*, actor: User, public_id: UUID) -> Thread:
@@ -365,10 +380,7 @@ def thread_get_polled(*, actor: User, public_id: UUID) -> Thread:
     and the parent's role and activation, nothing the poll does not show (building the query for
     every column of the client and the parent was most of a poll's Python work: 3,400 of its 5,500
     calls; now compiled once per process)."""
-    thread = _THREAD_POLLED.first(public_id=public_id)
-    if thread is None or not policy.can_read_thread(actor, thread):
-        raise policy.AccessDenied("No such conversation, or no access.")
-    return thread
+    return _thread_readable(_THREAD_POLLED, actor=actor, public_id=public_id)
 
 
 #: ``thread_readers``' candidates of a client with a coach and a team, compiled once per process.
@@ -381,34 +393,15 @@ _READERS_OF_TEAM = PreparedQuery(
 )
 
 
-#: The thread of the API's message list by its public id: what ``thread_get_polled`` reads, the SQL
-#: compiled once per process (``core.prepared``).
-_api_thread_by_public_id = PreparedQuery(
-    lambda public_id: (
-        Thread.objects.select_related("client", "parent")
-        .only(
-            "public_id",
-            "client",
-            "kind",
-            "parent",
-            "created_at",
-            *client_selectors.client_policy_fields(prefix="client__"),
-            *user_name_fields(prefix="parent__"),
-            "parent__is_active",
-        )
-        .filter(public_id=public_id)
-    ),
-    public_id=UUID,
-)
+#: The thread of the API's message list: what ``thread_get_polled`` reads, with the parent's name
+#: and the thread's creation time.
+_api_thread_by_public_id = _thread_narrow("created_at", *user_name_fields(prefix="parent__"))
 
 
 def thread_api_get(*, actor: User, public_id: UUID) -> Thread:
     """``thread_get_polled`` for the API's message list: the same narrow read and the same
     ``policy.can_read_thread``; ``AccessDenied`` for everyone else (no existence leak)."""
-    thread = _api_thread_by_public_id.first(public_id=public_id)
-    if thread is None or not policy.can_read_thread(actor, thread):
-        raise policy.AccessDenied("No such conversation, or no access.")
-    return thread
+    return _thread_readable(_api_thread_by_public_id, actor=actor, public_id=public_id)
 
 
 def thread_readers(*, thread: Thread) -> list[User]:
